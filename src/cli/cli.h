@@ -1,0 +1,61 @@
+/* cli.h -- what the escrow command's files share. Uses only escrow.h. */
+#ifndef ESCROW_CLI_H
+#define ESCROW_CLI_H
+
+#include "escrow.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes of DESIGN.md (documented in escrow(1)). */
+enum {
+	EX_VERIFIED = 0, EX_TAMPERED = 1, EX_INCOMPLETE = 2, EX_USAGE_ = 64, EX_DATAERR_ = 65,
+	EX_NOINPUT_ = 66, EX_SOFTWARE_ = 70, EX_CANTCREAT_ = 73, EX_IOERR_ = 74, EX_INTERRUPTED = 130
+};
+
+extern bool cli_quiet;
+
+/* Messages: "escrow: error: ..." and "escrow: warning: ..." on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line on stderr, silenced by -q. */
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* escrow_warn_fn that prints through cli_warn unless quiet. */
+void cli_warn_cb(void *user, const char *message);
+
+int cli_exit_code(escrow_status st);
+/* Prints the context's detail (or the generic text) and returns the exit code. */
+int cli_fail(escrow_ctx *ctx, escrow_status st);
+/* Usage error for a command: message, usage line, hint; returns 64. */
+int cli_usage(const char *cmd, const char *usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Marks option `name` seen; a repeat is a usage error (returns false). */
+bool cli_once(bool *seen, const char *cmd, const char *usage, const char *name);
+
+/* A new context with warnings and progress wired to the terminal, and
+ * SIGINT/SIGTERM asking it to stop. NULL on ENOMEM (message printed). */
+escrow_ctx *cli_ctx_new(void);
+void cli_ctx_free(escrow_ctx *ctx);
+
+/* Progress line on stderr, only on a terminal and not with -q; at most a few
+ * redraws a second. cli_progress_done() clears it. */
+void cli_progress_cb(void *user, uint64_t done, uint64_t total);
+void cli_progress_done(void);
+
+/* Passphrase from ESCROW_PASSPHRASE, else asked on the terminal without echo
+ * (twice when confirm). Returns a static buffer wiped by cli_passphrase_wipe(),
+ * or NULL (message printed) when there is no terminal or the two differ. */
+char *cli_passphrase(const char *prompt, bool confirm);
+void cli_passphrase_wipe(void);
+/* Loads a secret key, asking for the passphrase when it is encrypted. */
+escrow_status cli_load_seckey(escrow_ctx *ctx, const char *path, escrow_seckey **out);
+
+/* Subcommands: argv[0] is the command name. Return the exit code. */
+int cmd_keygen(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_rewrap(int argc, char **argv);
+
+#endif

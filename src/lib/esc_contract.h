@@ -1,0 +1,44 @@
+/* esc_contract.h -- the deliverables list and its evaluation (internal).
+ * Owner: contract_*.c, glob.c */
+#ifndef ESC_CONTRACT_H
+#define ESC_CONTRACT_H
+
+struct esc_deliverable {
+	char *id, *description, *kind, *format;  /* format NULL if none */
+	char **include; size_t n_include;
+	char **exclude; size_t n_exclude;
+	uint64_t min_files;                      /* default 1 */
+	uint64_t min_bytes;                      /* 0 if unset */
+	bool has_sha256; uint8_t sha256[32];
+	bool required;                           /* default true */
+};
+
+struct escrow_contract {
+	char *source_name;                       /* file name given to parse, for messages */
+	char *raw; size_t raw_len;               /* the exact bytes, packed as escrow/contract.yaml */
+	uint8_t raw_sha256[32];
+	char *id, *agency, *client;
+	struct esc_deliverable *d; size_t n_d;
+	char **forbid; size_t n_forbid;
+	char **exclude; size_t n_exclude;
+};
+
+/* Glob over '/'-separated paths: '*' and '?' stay within a segment, '**'
+ * crosses folders: "a/" followed by "**" matches everything under a/, and a
+ * leading "**" then "/x" matches x at any depth; [abc] classes. Returns 1 on match. */
+int esc_glob_match(const char *pattern, const char *path);
+
+/* The format names of DESIGN.md; NULL-terminated. */
+extern const char *const esc_contract_formats[];
+
+/* Evaluates the contract over the payload files (their insp may be NULL) and
+ * fills r->root: "deliverables" [{id, status, files, bytes, reason, kind,
+ * format, paths}], "forbidden" [paths], "unassigned" [paths], and appends
+ * warnings. Returns 1 when the contract is met, 0 when not. */
+int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *files, escrow_report *r);
+
+/* The deliverable ids a path belongs to (for list and --deliverable). Returns
+ * the first matching deliverable or NULL. */
+const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const char *path);
+
+#endif

@@ -1,0 +1,49 @@
+/* esc_formats.h -- AI asset inspection (internal). Owner: the files in formats/
+ * Every checker is a bounded push parser: it sees the file's bytes once, in
+ * order, in chunks of any size, and never holds more than a small window. */
+#ifndef ESC_FORMATS_H
+#define ESC_FORMATS_H
+
+enum esc_format {
+	ESC_FMT_NONE = 0, ESC_FMT_SAFETENSORS, ESC_FMT_ONNX, ESC_FMT_GGUF, ESC_FMT_PYTORCH,
+	ESC_FMT_KERAS, ESC_FMT_HDF5, ESC_FMT_TF_SAVEDMODEL, ESC_FMT_NPY, ESC_FMT_NPZ,
+	ESC_FMT_PARQUET, ESC_FMT_ZIP, ESC_FMT_PDF, ESC_FMT_JSON, ESC_FMT_YAML, ESC_FMT_CSV,
+	ESC_FMT_TEXT, ESC_FMT_COUNT
+};
+const char *esc_format_name(enum esc_format f);      /* "safetensors", ... */
+enum esc_format esc_format_from_name(const char *name); /* ESC_FMT_NONE if unknown */
+
+enum esc_pickle_verdict { ESC_PICKLE_NONE = 0, ESC_PICKLE_SAFE, ESC_PICKLE_UNKNOWN, ESC_PICKLE_DANGEROUS };
+
+/* What inspecting one file found. */
+struct esc_inspection {
+	enum esc_format detected;        /* the format its bytes pass, by content (NONE if none) */
+	enum esc_format wanted;          /* the format asked for, if any */
+	bool wanted_ok;                  /* the bytes pass `wanted` */
+	char reason[256];                /* why `wanted` failed ("header length 812 exceeds file size 96") */
+	bool lfs_pointer;                /* a Git LFS pointer file */
+	enum esc_pickle_verdict pickle;
+	char pickle_imports[256];        /* the dangerous (else unknown) imports, "posix.system, ..." */
+	unsigned n_secrets;
+	char secrets[4][128];            /* "line 3: AWS access key id" (never the secret itself) */
+	const char *kind;                /* code, model, data, docs, prompts, config, pipeline, other */
+	char external_data[256];         /* ONNX: first external data location, checked by the caller */
+};
+
+/* Streaming inspector. `path` is the payload path (for name-based hints and
+ * kind), `size` the exact size, `wanted` the contract's format or NONE. */
+typedef struct esc_inspector esc_inspector;
+esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format wanted); /* NULL: ENOMEM */
+void esc_inspect_update(esc_inspector *in, const void *buf, size_t len);
+/* Fills *out (the inspector is then freed). */
+void esc_inspect_final(esc_inspector *in, struct esc_inspection *out);
+void esc_inspect_free(esc_inspector *in);
+
+/* Folder formats (tf-savedmodel): given the sorted list of payload files,
+ * checks the folder `dir` (a path prefix). 1 ok, else 0 with reason. */
+int esc_check_savedmodel(const struct esc_files *files, const char *dir, char *reason, size_t rlen);
+
+/* Kind from name alone (used when content was not inspected). */
+const char *esc_kind_from_path(const char *path);
+
+#endif

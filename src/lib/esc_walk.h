@@ -1,0 +1,32 @@
+/* esc_walk.h -- listing a project folder (internal). Owner: walk*.c
+ * Used by pack (then streams each file once) and check. */
+#ifndef ESC_WALK_H
+#define ESC_WALK_H
+
+#include <sys/types.h>
+
+struct esc_walk_options {
+	const char *src;                  /* the project folder */
+	const char *const *excludes;      /* -x globs, matched against paths relative to src */
+	size_t n_excludes;
+	const escrow_contract *contract;  /* its exclude: list applies too; may be NULL */
+	unsigned flags;                   /* ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS */
+	bool skip_file;                   /* never list the file with this dev/ino (the output) */
+	dev_t skip_dev;
+	ino_t skip_ino;
+};
+
+/* Lists src recursively into *out, sorted bytewise by path (relative to src,
+ * no trailing '/'), folders included. Applies -x globs, the root's
+ * .escrowignore (one glob a line, '#' comments), the contract's exclude: and,
+ * unless ESCROW_INCLUDE_VCS, .git/.hg/.svn folders at any depth. A glob that
+ * matches a folder excludes everything under it.
+ * Files get size, mode (0755 if any x bit, else 0644), mtime. Symlinks get
+ * target, and link_resolved (path relative to src of what they point to);
+ * a link that escapes src or dangles is ESCROW_E_INPUT naming it, unless
+ * ESCROW_SKIP_SYMLINKS (then a warning and skipped). Fifos, sockets and
+ * devices are skipped with a warning. Missing src: ESCROW_E_OPEN; unreadable
+ * folder: ESCROW_E_IO naming it. */
+escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct esc_files *out);
+
+#endif

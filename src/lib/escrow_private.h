@@ -1,0 +1,122 @@
+/* escrow_private.h -- what the files of libescrow share. Not installed.
+ * Each area has its own esc_<area>.h, included from here; the ctx, the error
+ * helpers, SHA-256, the file record and the report live in this file. */
+#ifndef ESCROW_PRIVATE_H
+#define ESCROW_PRIVATE_H
+
+#include "escrow.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ESC_ERRLEN 1024
+
+struct escrow_ctx {
+	escrow_status status;
+	char err[ESC_ERRLEN];
+	escrow_warn_fn warn;
+	void *warn_user;
+	escrow_progress_fn progress;
+	void *progress_user;
+	int threads;                      /* 0: all cores */
+	volatile sig_atomic_t interrupted;
+};
+
+/* Records st and a printf-style detail on ctx; returns st so callers can
+ * write `return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(errno));` */
+escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prepends "prefix: " to the current detail (for adding a file name). */
+void esc_error_prefix(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void esc_clear_error(escrow_ctx *ctx);
+/* Delivers a warning through the callback, if any. */
+void esc_warn(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total);
+/* ESCROW_E_INTERRUPTED if escrow_ctx_interrupt() was called, else ESCROW_OK. */
+escrow_status esc_check_interrupt(escrow_ctx *ctx);
+/* Threads to use: ctx->threads, or the number of online cores. */
+int esc_threads(const escrow_ctx *ctx);
+
+/* ---- SHA-256 (OpenSSL EVP: SHA-NI) ---- */
+typedef struct esc_sha256 esc_sha256;
+esc_sha256 *esc_sha256_new(void);                 /* NULL on ENOMEM */
+void esc_sha256_reset(esc_sha256 *h);
+void esc_sha256_update(esc_sha256 *h, const void *buf, size_t len);
+void esc_sha256_final(esc_sha256 *h, uint8_t out[32]); /* then reset() to reuse */
+void esc_sha256_free(esc_sha256 *h);
+void esc_sha256_buf(const void *buf, size_t len, uint8_t out[32]);
+void esc_hex(const uint8_t *bin, size_t len, char *out);          /* out: 2*len+1 */
+int esc_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen); /* 0 ok, -1 bad */
+
+/* ---- the file record shared by pack, verify, check and the contract ---- */
+enum esc_ftype { ESC_FT_FILE = 0, ESC_FT_DIR = 1, ESC_FT_SYMLINK = 2 };
+
+struct esc_file {
+	char *path;            /* relative to data/, '/'-separated, no trailing '/' */
+	enum esc_ftype type;
+	uint64_t size;         /* regular files */
+	uint32_t mode;         /* 0644/0755 files, 0755 dirs */
+	int64_t mtime;
+	uint8_t sha256[32];    /* files: content; symlinks: the file they resolve to */
+	bool has_sha256;
+	char *target;          /* symlinks: the link text */
+	char *link_resolved;   /* symlinks (walk): what it points to, relative to the root */
+	bool link_to_dir;      /* symlinks: the target is a folder (not in manifest-sha256.txt) */
+	const char *kind;      /* static string: code, model, data, docs, prompts, config, pipeline, other */
+	struct esc_inspection *insp; /* format/safety findings, NULL if not inspected */
+};
+void esc_file_clear(struct esc_file *f);
+
+/* A growable array of file records. */
+struct esc_files {
+	struct esc_file *v;
+	size_t n, cap;
+};
+struct esc_file *esc_files_push(struct esc_files *fs); /* zeroed slot, NULL on ENOMEM */
+void esc_files_free(struct esc_files *fs);
+void esc_files_sort(struct esc_files *fs);             /* bytewise by path */
+
+/* ---- reports ---- */
+struct escrow_report {
+	escrow_status status;
+	json_t *root;          /* the JSON document; text rendering is made from it */
+};
+escrow_report *esc_report_new(const char *command);   /* NULL on ENOMEM */
+/* Appends a warning {"file","line","message"} (file/line may be NULL/0). */
+void esc_report_warn(escrow_report *r, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- small utilities ---- */
+/* Reads a whole small file (at most max bytes) into a malloc'd NUL-terminated
+ * buffer. ESCROW_E_OPEN if it cannot be opened, ESCROW_E_INPUT if larger. */
+escrow_status esc_read_small_file(escrow_ctx *ctx, const char *path, size_t max, char **out, size_t *len);
+/* Atomic output: creates a temporary file beside path (O_EXCL, mode),
+ * fills *tmp_path (malloc'd) and returns the fd; esc_atomic_commit renames
+ * it into place (refusing to replace an existing file unless force);
+ * esc_atomic_abort unlinks it. */
+escrow_status esc_atomic_open(escrow_ctx *ctx, const char *path, int mode, unsigned flags,
+                              int *fd, char **tmp_path);
+escrow_status esc_atomic_commit(escrow_ctx *ctx, int fd, const char *tmp_path, const char *path,
+                                unsigned flags);
+void esc_atomic_abort(int fd, const char *tmp_path);
+/* Writes all of buf to fd, retrying short writes; ESCROW_E_IO with what. */
+escrow_status esc_write_all(escrow_ctx *ctx, int fd, const void *buf, size_t len, const char *what);
+
+/* A byte sink: the pipelines are chains of sinks (tar -> zstd -> age -> file). */
+struct esc_sink {
+	escrow_status (*write)(void *state, const void *buf, size_t len);
+	void *state;
+};
+
+#include "esc_minisign.h"
+#include "esc_age.h"
+#include "esc_contract.h"
+#include "esc_formats.h"
+#include "esc_bundle.h"
+#include "esc_walk.h"
+
+#endif

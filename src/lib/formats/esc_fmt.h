@@ -1,0 +1,54 @@
+/* esc_fmt.h -- the interface of one format checker (internal to formats/).
+ * A checker is a push parser: it sees the file's bytes once, in order, in
+ * chunks of any size (possibly 1 byte), and keeps at most a small window. */
+#ifndef ESC_FMT_H
+#define ESC_FMT_H
+
+#include "escrow_private.h"
+
+struct esc_fmt_ops {
+	enum esc_format fmt;
+	size_t state_size;
+	/* path: payload path; size: the exact file size (known in advance). */
+	void (*init)(void *st, const char *path, uint64_t size);
+	/* Consecutive chunks; off is the file offset of buf[0]. Returns 1 once it
+	 * has decided and needs no more bytes, else 0. */
+	int (*update)(void *st, const uint8_t *buf, size_t len, uint64_t off);
+	/* After the last byte: 1 when the file passes, else 0 with a reason such
+	 * as "header length 812 exceeds file size 96". */
+	int (*final)(void *st, char *reason, size_t rlen);
+	/* Cheap content sniff on the first bytes (at most 64, fewer for tiny
+	 * files): 1 if the file claims to be this format. May be NULL. */
+	int (*sniff)(const uint8_t *head, size_t len, uint64_t size);
+	/* When set, the checker is costly on large files (reads everything) and
+	 * is run only when the contract asks for this format. */
+	bool full_scan;
+};
+
+extern const struct esc_fmt_ops esc_fmt_safetensors, esc_fmt_onnx, esc_fmt_gguf, esc_fmt_pytorch,
+	esc_fmt_keras, esc_fmt_hdf5, esc_fmt_npy, esc_fmt_npz, esc_fmt_parquet, esc_fmt_zip, esc_fmt_pdf,
+	esc_fmt_json, esc_fmt_yaml, esc_fmt_csv, esc_fmt_text;
+
+/* Pickle opcode walker (PyTorch data.pkl, .pkl, .joblib, object .npy). */
+typedef struct esc_pickle esc_pickle;
+esc_pickle *esc_pickle_new(void);
+void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len);
+/* Verdict and the imports that caused it ("posix.system, builtins.eval"). */
+enum esc_pickle_verdict esc_pickle_final(esc_pickle *p, char *imports, size_t ilen);
+void esc_pickle_free(esc_pickle *p);
+
+/* Secrets scanner over text: line-based, reports "line N: what" (never the secret). */
+typedef struct esc_secrets esc_secrets;
+esc_secrets *esc_secrets_new(const char *path);
+void esc_secrets_update(esc_secrets *s, const uint8_t *buf, size_t len);
+/* Copies up to max findings into out; returns the total number found. */
+unsigned esc_secrets_final(esc_secrets *s, char (*out)[128], unsigned max);
+void esc_secrets_free(esc_secrets *s);
+
+/* Git LFS pointer: the whole file (< 1024 bytes). */
+int esc_is_lfs_pointer(const uint8_t *buf, size_t len);
+
+/* Kind from path and (optionally) detected format. */
+const char *esc_kind_guess(const char *path, enum esc_format detected);
+
+#endif

@@ -1,0 +1,78 @@
+/* report.c -- the report object shared by check, verify, extract and list. */
+#include "escrow_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+escrow_report *esc_report_new(const char *command)
+{
+	escrow_report *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	r->root = json_object();
+	if (r->root == NULL) {
+		free(r);
+		return NULL;
+	}
+	json_object_set_new(r->root, "command", json_string(command));
+	json_object_set_new(r->root, "tool", json_string("escrow " ESCROW_VERSION));
+	json_object_set_new(r->root, "warnings", json_array());
+	return r;
+}
+
+void esc_report_warn(escrow_report *r, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[1024];
+	json_t *w, *arr;
+	va_list ap;
+
+	if (r == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	arr = json_object_get(r->root, "warnings");
+	if (arr == NULL) {
+		arr = json_array();
+		json_object_set_new(r->root, "warnings", arr);
+	}
+	w = json_pack("{s:s}", "message", msg);
+	if (w == NULL)
+		return;
+	if (file != NULL)
+		json_object_set_new(w, "file", json_string(file));
+	if (line > 0)
+		json_object_set_new(w, "line", json_integer(line));
+	json_array_append_new(arr, w);
+}
+
+void escrow_report_free(escrow_report *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->root);
+	free(r);
+}
+
+const char *escrow_report_verdict(const escrow_report *r)
+{
+	const char *v;
+
+	if (r == NULL)
+		return "";
+	v = json_string_value(json_object_get(r->root, "verdict"));
+	return v ? v : "";
+}
+
+escrow_status escrow_report_status(const escrow_report *r)
+{
+	return r ? r->status : ESCROW_E_USAGE;
+}
+
+char *escrow_report_json(const escrow_report *r)
+{
+	if (r == NULL)
+		return NULL;
+	return json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS);
+}

@@ -1,0 +1,47 @@
+# tests/cli/lib.sh -- sourced by the CLI tests: a fresh folder per test and
+# small assertions that print what they expected on failure.
+set -u
+ESCROW=${ESCROW:?set by ctest}
+T=$(mktemp -d "${TMPDIR:-/tmp}/escrow-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+fails=0
+checks=0
+
+# expect_exit CODE CMD... : runs CMD, stdout to $T/out, stderr to $T/err.
+expect_exit() {
+	local want=$1 got
+	shift
+	checks=$((checks + 1))
+	"$@" >"$T/out" 2>"$T/err" </dev/null && got=0 || got=$?
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: '$*' exited $got, expected $want" >&2
+		sed 's/^/  stdout: /' "$T/out" | head -20 >&2
+		sed 's/^/  stderr: /' "$T/err" | head -20 >&2
+		fails=$((fails + 1))
+		return 1
+	fi
+	return 0
+}
+# expect_grep PATTERN FILE
+expect_grep() {
+	checks=$((checks + 1))
+	if ! grep -q -E -- "$1" "$2"; then
+		echo "FAIL: '$1' not found in $2:" >&2
+		head -20 "$2" | sed 's/^/  /' >&2
+		fails=$((fails + 1))
+	fi
+}
+expect_true() { # description, command...
+	local what=$1
+	shift
+	checks=$((checks + 1))
+	if ! "$@"; then
+		echo "FAIL: $what" >&2
+		fails=$((fails + 1))
+	fi
+}
+finish() {
+	echo "$checks checks, $fails failed"
+	[ "$fails" -eq 0 ]
+}
