@@ -2,6 +2,44 @@
 #ifndef ESC_MINISIGN_H
 #define ESC_MINISIGN_H
 
+/* Sizes of minisign's binary blobs (see minisign's src/minisign.h). */
+#define ESC_MKEYID_LEN 8
+#define ESC_MPUB_BLOB 42   /* "Ed" || key id || Ed25519 public key */
+#define ESC_MSEC_BLOB 158  /* "Ed" kdf "B2" salt ops mem || key id || sk || chk */
+#define ESC_MSIG_BLOB 74   /* "ED" or "Ed" || key id || signature */
+#define ESC_MKEY_MAX 4096  /* key files are two short lines */
+
+struct escrow_pubkey {
+	uint8_t id[ESC_MKEYID_LEN];
+	uint8_t pk[32];
+};
+
+/* Allocated whole with sodium_malloc: guarded, locked, wiped by sodium_free. */
+struct escrow_seckey {
+	uint8_t id[ESC_MKEYID_LEN];
+	uint8_t sk[64]; /* Ed25519 seed || public key */
+};
+
+/* One line of a text file; nl says whether it ended in '\n'. */
+struct esc_mline {
+	const char *s;
+	size_t len;
+	bool nl;
+};
+/* Next line at *pos; false at the end of the text. */
+bool esc_mline_next(const char *text, size_t len, size_t *pos, struct esc_mline *line);
+/* The key id as minisign prints it (%016llX of the little-endian u64). */
+void esc_mkeyid_hex(const uint8_t id[ESC_MKEYID_LEN], char out[17]);
+
+/* Parsers behind the _load functions; name is used in messages. */
+escrow_status esc_pubkey_parse_named(escrow_ctx *ctx, const char *name, const char *text, size_t len,
+                                     escrow_pubkey **out);
+escrow_status esc_seckey_parse(escrow_ctx *ctx, const char *name, const char *text, size_t len,
+                               const char *passphrase, escrow_seckey **out);
+/* Test knob: scrypt limits used by escrow_keygen (0, 0 restores minisign's
+ * _SENSITIVE limits). Only unit tests call it, to keep them fast. */
+void esc_mkey_set_kdf_limits(uint64_t opslimit, uint64_t memlimit);
+
 /* Standard base64 with '=' padding (minisign). */
 size_t esc_b64_encoded_len(size_t binlen);                    /* without NUL */
 void esc_b64_encode(const uint8_t *bin, size_t len, char *out); /* NUL-terminates */
