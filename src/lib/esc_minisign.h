@@ -56,10 +56,16 @@ escrow_status esc_msign_final(escrow_ctx *ctx, esc_msign *s, const char *trusted
 void esc_msign_free(esc_msign *s);
 
 /* Streaming verification: parse the signature text first (ESCROW_E_INPUT if
- * malformed), feed the data, then final (ESCROW_BAD_SIGNATURE if wrong). */
+ * malformed), feed the data, then final (ESCROW_BAD_SIGNATURE if wrong).
+ * A signature by another key is ESCROW_BAD_SIGNATURE already at _new. A
+ * legacy "Ed" signature covers the raw data, which a stream cannot hold:
+ * _new returns ESCROW_E_INPUT for it (escrow_verify_buffer accepts it). */
 typedef struct esc_mverify esc_mverify;
 escrow_status esc_mverify_new(escrow_ctx *ctx, const escrow_pubkey *pk, const char *sig,
                               size_t sig_len, esc_mverify **out);
+/* Same, with the signature's file name in messages ("signature" otherwise). */
+escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const escrow_pubkey *pk,
+                                    const char *sig, size_t sig_len, esc_mverify **out);
 void esc_mverify_update(esc_mverify *v, const void *buf, size_t len);
 escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_comment);
 void esc_mverify_free(esc_mverify *v);
