@@ -99,4 +99,21 @@ static inline void fx_key_text(const uint8_t *blob, size_t len, char *out)
 	strcat(out, "\n");
 }
 
+/* A fresh unencrypted key pair, through the same parsers as key files. */
+static inline void fx_pair(escrow_ctx *ctx, escrow_seckey **sk, escrow_pubkey **pk)
+{
+	uint8_t blob[158], pub[42];
+	char text[512];
+
+	fx_plain_blob(blob, pub + 10);
+	fx_key_text(blob, sizeof blob, text);
+	if (esc_seckey_parse(ctx, "test.key", text, strlen(text), NULL, sk) != ESCROW_OK)
+		abort();
+	memcpy(pub, "Ed", 2);
+	memcpy(pub + 2, blob + 54, 8);
+	fx_key_text(pub, sizeof pub, text);
+	if (escrow_pubkey_parse(ctx, text, strlen(text), pk) != ESCROW_OK)
+		abort();
+}
+
 #endif
