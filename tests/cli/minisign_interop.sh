@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Keys from 'escrow keygen' work with stock minisign: unencrypted (-W) and
+# scrypt-protected (ESCROW_PASSPHRASE). minisign reads a passphrase from stdin
+# when stdin is not a terminal. (Keys and signatures made by minisign and
+# loaded by libescrow are checked in tests/unit/test_minisign_interop.c.)
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v minisign >/dev/null; then
+	echo "SKIP: minisign is not installed"
+	exit 0
+fi
+printf 'payload for the escrow agent\n' >data.txt
+
+# escrow keygen -W -> minisign signs and verifies.
+expect_exit 0 "$ESCROW" keygen -W -o plain
+id=$(sed -n 's/^key id //p' out)
+expect_exit 0 minisign -S -s plain.key -m data.txt -t "signed by minisign"
+expect_exit 0 minisign -Vm data.txt -p plain.pub
+expect_grep 'Signature and comment signature verified' out
+expect_grep 'Trusted comment: signed by minisign' out
+# minisign names the same key id when the key is wrong for the signature.
+"$ESCROW" keygen -q -W -o other </dev/null
+expect_exit 1 minisign -Vm data.txt -p other.pub
+expect_grep "$id" err
+cp data.txt changed.txt
+cp data.txt.minisig changed.txt.minisig
+echo x >>changed.txt
+expect_exit 1 minisign -Vm changed.txt -p plain.pub
+
+# A passphrase key: kdf "Sc" with minisign's limits, usable by minisign.
+expect_exit 0 env ESCROW_PASSPHRASE='open sesame' "$ESCROW" keygen -o locked
+expect_true "locked.key is scrypt-protected (EdScB2)" \
+	test "$(sed -n 2p locked.key | base64 -d | head -c 6)" = EdScB2
+limits=$(sed -n 2p locked.key | base64 -d | od -An -tu8 -j38 -N16 | tr -s ' ')
+expect_true "scrypt limits are minisign's (33554432 1073741824), got '$limits'" \
+	test "$limits" = " 33554432 1073741824"
+checks=$((checks + 1))
+if ! printf 'open sesame\n' | minisign -S -s locked.key -m data.txt -x locked.sig >"$T/out" 2>"$T/err"; then
+	echo "FAIL: minisign could not sign with the escrow passphrase key" >&2
+	sed 's/^/  /' "$T/err" >&2
+	fails=$((fails + 1))
+fi
+expect_exit 0 minisign -Vm data.txt -x locked.sig -p locked.pub
+checks=$((checks + 1))
+if printf 'wrong\n' | minisign -S -s locked.key -m data.txt -x wrong.sig >"$T/out" 2>"$T/err"; then
+	echo "FAIL: minisign accepted a wrong passphrase for an escrow key" >&2
+	fails=$((fails + 1))
+fi
+
+# keygen refuses to overwrite a minisign pair (73); --force replaces it.
+minisign -G -W -p ms.pub -s ms.key </dev/null >/dev/null 2>&1
+sum=$(cat ms.key ms.pub | sha256sum)
+expect_exit 73 "$ESCROW" keygen -W -o ms
+expect_true "minisign's pair is untouched" test "$(cat ms.key ms.pub | sha256sum)" = "$sum"
+expect_exit 0 "$ESCROW" keygen -W -o ms --force
+expect_exit 0 minisign -S -s ms.key -m data.txt -x ms.sig
+expect_exit 0 minisign -Vm data.txt -x ms.sig -p ms.pub
+finish
