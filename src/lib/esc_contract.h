@@ -27,6 +27,13 @@ struct escrow_contract {
  * crosses folders: "a/" followed by "**" matches everything under a/, and a
  * leading "**" then "/x" matches x at any depth; [abc] classes. Returns 1 on match. */
 int esc_glob_match(const char *pattern, const char *path);
+/* The same, telling whether path is a folder (a pattern ending in '/' matches
+ * folders only). The rules, as in .gitignore: a pattern without '/' matches
+ * the base name at any depth; a pattern that matches a folder matches all
+ * under it (docs/CONTRACT.md, "Globs"). */
+int esc_glob_match_dir(const char *pattern, const char *path, int is_dir);
+/* 1 if pattern is a well-formed glob, else 0 with *why set (static text). */
+int esc_glob_valid(const char *pattern, const char **why);
 
 /* The format names of DESIGN.md; NULL-terminated. */
 extern const char *const esc_contract_formats[];
@@ -37,8 +44,20 @@ extern const char *const esc_contract_formats[];
  * warnings. Returns 1 when the contract is met, 0 when not. */
 int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *files, escrow_report *r);
 
+/* One line for "reason" from the evaluated report: the first required
+ * deliverable that is not ok, and the forbidden files. "" when met. */
+void esc_report_contract_reason(const escrow_report *r, char *out, size_t len);
+
 /* The deliverable ids a path belongs to (for list and --deliverable). Returns
  * the first matching deliverable or NULL. */
 const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const char *path);
+
+/* Adds "inventory" (files/bytes per kind, count per detected format) and the
+ * warnings of the per-file findings: Git LFS pointers and dangerous pickles
+ * outside deliverables, unknown pickle imports anywhere, and secrets (file,
+ * line, what -- never the secret; stronger wording when !sealed). c may be
+ * NULL (then every file is outside deliverables). */
+void esc_report_findings(escrow_report *r, const escrow_contract *c, const struct esc_files *files,
+                         bool sealed);
 
 #endif

@@ -1,0 +1,404 @@
+/* contract_eval.c -- which payload files each deliverable holds, and whether
+ * it is met. The status rules (first that applies wins) are those of
+ * docs/CONTRACT.md: missing, lfs-pointer, unsafe, hash-mismatch, bad-format,
+ * too-small, ok. */
+#include "escrow_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int any_match(char *const *globs, size_t n, const char *path, int is_dir)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (esc_glob_match_dir(globs[i], path, is_dir))
+			return 1;
+	return 0;
+}
+
+static int holds(const struct esc_deliverable *d, const struct esc_file *f)
+{
+	if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
+		return 0;
+	return any_match(d->include, d->n_include, f->path, 0) &&
+	       !any_match(d->exclude, d->n_exclude, f->path, 0);
+}
+
+const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const char *path)
+{
+	struct esc_file f;
+	size_t i;
+
+	if (c == NULL || path == NULL)
+		return NULL;
+	memset(&f, 0, sizeof f);
+	f.path = (char *)(uintptr_t)path;
+	for (i = 0; i < c->n_d; i++)
+		if (holds(&c->d[i], &f))
+			return &c->d[i];
+	return NULL;
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct esc_file *)elem)->path);
+}
+
+static const struct esc_file *find_file(const struct esc_files *files, const char *path)
+{
+	const struct esc_file *f = bsearch(path, files->v, files->n, sizeof files->v[0], cmp_key);
+	size_t i;
+
+	if (f != NULL)
+		return f;
+	for (i = 0; i < files->n; i++) /* a caller's list that is not sorted */
+		if (strcmp(files->v[i].path, path) == 0)
+			return &files->v[i];
+	return NULL;
+}
+
+static uint64_t file_bytes(const struct esc_files *files, const struct esc_file *f)
+{
+	const struct esc_file *t;
+
+	if (f->type == ESC_FT_FILE)
+		return f->size;
+	if (f->link_resolved == NULL)
+		return 0;
+	t = find_file(files, f->link_resolved);
+	return t && t->type == ESC_FT_FILE ? t->size : 0;
+}
+
+static int has_dotdot(const char *p)
+{
+	for (;;) {
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+			return 1;
+		p = strchr(p, '/');
+		if (p == NULL)
+			return 0;
+		p++;
+	}
+}
+
+/* ONNX external data: a safe relative path, from the ONNX file's folder, to a
+ * payload file. Fills out with that path. 1 ok, else 0 with why. */
+static int external_ok(const struct esc_files *files, const struct esc_file *f, char *out, size_t olen,
+                       char *why, size_t wlen)
+{
+	const char *loc = f->insp->external_data, *slash = strrchr(f->path, '/');
+	const struct esc_file *t;
+	int dirlen = slash ? (int)(slash - f->path) : 0;
+
+	while (loc[0] == '.' && loc[1] == '/')
+		loc += 2;
+	if (loc[0] == '/' || has_dotdot(loc)) {
+		snprintf(why, wlen, "%s: external data '%s' is not a relative path inside the deposit", f->path,
+		         f->insp->external_data);
+		return 0;
+	}
+	snprintf(out, olen, "%.*s%s%s", dirlen, f->path, dirlen ? "/" : "", loc);
+	t = esc_path_is_safe(out) ? find_file(files, out) : NULL;
+	if (t == NULL || t->type == ESC_FT_DIR || (t->type == ESC_FT_SYMLINK && t->link_to_dir)) {
+		snprintf(why, wlen, "%s: external data '%s' is not in the deposit (expected %s)", f->path,
+		         f->insp->external_data, out);
+		return 0;
+	}
+	return 1;
+}
+
+struct dlv_eval {
+	const char *status;
+	char reason[640];
+	uint64_t n, bytes;
+};
+
+static void list_globs(const struct esc_deliverable *d, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < d->n_include && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? ", " : "", d->include[i]);
+}
+
+static int is_savedmodel_pb(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return strcmp(b ? b + 1 : path, "saved_model.pb") == 0;
+}
+
+/* A file inspected for another deliverable's format still passes when its
+ * bytes were recognised as this one. */
+static int passes(const struct esc_inspection *in, enum esc_format want)
+{
+	if (in == NULL || want == ESC_FMT_NONE)
+		return 0;
+	if (in->wanted == want)
+		return in->wanted_ok;
+	return in->detected == want;
+}
+
+/* Rule 5: every matched file passes format (ONNX external data files are
+ * part of their model and exempt); tf-savedmodel is checked per folder. */
+static void check_format(const struct esc_deliverable *d, const struct esc_files *files,
+                         const size_t *idx, size_t n, struct dlv_eval *e)
+{
+	bool savedmodel = d->format && strcmp(d->format, "tf-savedmodel") == 0;
+	enum esc_format want = d->format ? esc_format_from_name(d->format) : ESC_FMT_NONE;
+	char (*ext)[512] = NULL;
+	size_t i, j, n_ext = 0, n_pb = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct esc_file *f = &files->v[idx[i]];
+
+		if (f->insp == NULL || f->insp->external_data[0] == '\0')
+			continue;
+		if ((n_ext & (n_ext - 1)) == 0) { /* grow at powers of two */
+			char (*v)[512] = realloc(ext, (n_ext ? 2 * n_ext : 1) * sizeof *ext);
+
+			if (v == NULL) {
+				e->status = "bad-format";
+				snprintf(e->reason, sizeof e->reason, "out of memory");
+				goto out;
+			}
+			ext = v;
+		}
+		if (!external_ok(files, f, ext[n_ext], sizeof ext[0], e->reason, sizeof e->reason)) {
+			e->status = "bad-format";
+			goto out;
+		}
+		n_ext++;
+	}
+	if (d->format == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct esc_file *f = &files->v[idx[i]];
+		char rs[256];
+
+		if (savedmodel) {
+			if (is_savedmodel_pb(f->path)) {
+				int dirlen = (int)(strlen(f->path) - strlen("saved_model.pb"));
+				char dir[4096];
+
+				n_pb++;
+				snprintf(dir, sizeof dir, "%.*s", dirlen > 0 ? dirlen - 1 : 0, f->path);
+				rs[0] = '\0';
+				if (!esc_check_savedmodel(files, dir, rs, sizeof rs)) {
+					e->status = "bad-format";
+					snprintf(e->reason, sizeof e->reason, "%.300s: %.300s", *dir ? dir : ".",
+					         rs[0] ? rs : "not a complete TF SavedModel");
+					goto out;
+				}
+			}
+			continue;
+		}
+		for (j = 0; j < n_ext; j++)
+			if (strcmp(ext[j], f->path) == 0)
+				break;
+		if (j < n_ext)
+			continue;
+		if (!passes(f->insp, want)) {
+			e->status = "bad-format";
+			if (f->insp == NULL)
+				snprintf(e->reason, sizeof e->reason, "%s: was not inspected", f->path);
+			else if (f->insp->wanted == want && f->insp->reason[0])
+				snprintf(e->reason, sizeof e->reason, "%s: %s", f->path, f->insp->reason);
+			else
+				snprintf(e->reason, sizeof e->reason, "%s: is not a valid %s file", f->path, d->format);
+			goto out;
+		}
+	}
+	if (savedmodel && n_pb == 0) {
+		e->status = "bad-format";
+		snprintf(e->reason, sizeof e->reason, "no saved_model.pb among the matched files");
+	}
+out:
+	free(ext);
+}
+
+static void evaluate_one(const struct esc_deliverable *d, const struct esc_files *files,
+                         const size_t *idx, size_t n, struct dlv_eval *e)
+{
+	char globs[384], hex[65];
+	bool sha_found = false;
+	size_t i;
+
+	e->status = "ok";
+	e->reason[0] = '\0';
+	e->n = n;
+	e->bytes = 0;
+	for (i = 0; i < n; i++)
+		e->bytes += file_bytes(files, &files->v[idx[i]]);
+	if (n == 0 || n < d->min_files) {
+		e->status = "missing";
+		list_globs(d, globs, sizeof globs);
+		if (n == 0)
+			snprintf(e->reason, sizeof e->reason, "no file matches %s", globs);
+		else
+			snprintf(e->reason, sizeof e->reason, "%zu file%s match%s %s, at least %llu required", n,
+			         n == 1 ? "" : "s", n == 1 ? "es" : "", globs, (unsigned long long)d->min_files);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct esc_file *f = &files->v[idx[i]];
+
+		if (f->insp && f->insp->lfs_pointer) {
+			e->status = "lfs-pointer";
+			snprintf(e->reason, sizeof e->reason, "%s is a Git LFS pointer, not the file (run 'git lfs "
+			         "pull' before packing)", f->path);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct esc_file *f = &files->v[idx[i]];
+
+		if (f->insp && f->insp->pickle == ESC_PICKLE_DANGEROUS) {
+			e->status = "unsafe";
+			snprintf(e->reason, sizeof e->reason, "%s imports %s (loading it runs code)", f->path,
+			         f->insp->pickle_imports[0] ? f->insp->pickle_imports : "a dangerous callable");
+			return;
+		}
+	}
+	if (d->has_sha256) {
+		for (i = 0; i < n && !sha_found; i++) {
+			const struct esc_file *f = &files->v[idx[i]];
+
+			sha_found = f->has_sha256 && memcmp(f->sha256, d->sha256, 32) == 0;
+		}
+		if (!sha_found) {
+			esc_hex(d->sha256, 32, hex);
+			e->status = "hash-mismatch";
+			snprintf(e->reason, sizeof e->reason, "no matched file has the pinned sha256 %.16s...", hex);
+			return;
+		}
+	}
+	check_format(d, files, idx, n, e);
+	if (strcmp(e->status, "ok") != 0)
+		return;
+	if (e->bytes < d->min_bytes) {
+		e->status = "too-small";
+		snprintf(e->reason, sizeof e->reason, "%llu bytes in %zu file%s, at least %llu required",
+		         (unsigned long long)e->bytes, n, n == 1 ? "" : "s", (unsigned long long)d->min_bytes);
+	}
+}
+
+static json_t *deliverable_json(const struct esc_deliverable *d, const struct esc_files *files,
+                                const size_t *idx, const struct dlv_eval *e)
+{
+	json_t *o = json_object(), *paths = json_array();
+	size_t i;
+
+	if (o == NULL || paths == NULL) {
+		json_decref(o);
+		json_decref(paths);
+		return NULL;
+	}
+	for (i = 0; i < e->n; i++)
+		json_array_append_new(paths, json_string(files->v[idx[i]].path));
+	json_object_set_new(o, "id", json_string(d->id));
+	json_object_set_new(o, "description", json_string(d->description ? d->description : ""));
+	json_object_set_new(o, "kind", json_string(d->kind ? d->kind : "other"));
+	json_object_set_new(o, "format", d->format ? json_string(d->format) : json_null());
+	json_object_set_new(o, "required", json_boolean(d->required));
+	json_object_set_new(o, "status", json_string(e->status));
+	json_object_set_new(o, "files", json_integer((json_int_t)e->n));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)e->bytes));
+	json_object_set_new(o, "reason", json_string(e->reason));
+	json_object_set_new(o, "paths", paths);
+	return o;
+}
+
+int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *files, escrow_report *r)
+{
+	json_t *dl = json_array(), *forb = json_array(), *unas = json_array();
+	bool *owned = NULL;
+	size_t *idx = NULL, i, k;
+	int met = 1;
+
+	if (c == NULL || files == NULL || r == NULL || dl == NULL || forb == NULL || unas == NULL)
+		goto fail;
+	owned = calloc(files->n ? files->n : 1, sizeof *owned);
+	idx = malloc((files->n ? files->n : 1) * sizeof *idx);
+	if (owned == NULL || idx == NULL)
+		goto fail;
+	for (k = 0; k < c->n_d; k++) {
+		const struct esc_deliverable *d = &c->d[k];
+		struct dlv_eval e;
+		size_t n = 0;
+
+		for (i = 0; i < files->n; i++)
+			if (holds(d, &files->v[i])) {
+				idx[n++] = i;
+				owned[i] = true;
+			}
+		evaluate_one(d, files, idx, n, &e);
+		json_array_append_new(dl, deliverable_json(d, files, idx, &e));
+		if (strcmp(e.status, "ok") == 0)
+			continue;
+		if (d->required)
+			met = 0;
+		else
+			esc_report_warn(r, NULL, 0, "optional deliverable '%s' is %s (%s); the contract is still met",
+			                d->id, e.status, e.reason);
+	}
+	for (i = 0; i < files->n; i++) {
+		const struct esc_file *f = &files->v[i];
+
+		if (f->type == ESC_FT_DIR)
+			continue;
+		if (any_match(c->forbid, c->n_forbid, f->path, 0)) {
+			json_array_append_new(forb, json_string(f->path));
+			met = 0;
+		}
+		if (!owned[i])
+			json_array_append_new(unas, json_string(f->path));
+	}
+	json_object_set_new(r->root, "deliverables", dl);
+	json_object_set_new(r->root, "forbidden", forb);
+	json_object_set_new(r->root, "unassigned", unas);
+	free(owned);
+	free(idx);
+	return met;
+fail:
+	json_decref(dl);
+	json_decref(forb);
+	json_decref(unas);
+	free(owned);
+	free(idx);
+	if (r != NULL)
+		esc_report_warn(r, NULL, 0, "the contract could not be evaluated (out of memory)");
+	return 0;
+}
+
+void esc_report_contract_reason(const escrow_report *r, char *out, size_t len)
+{
+	json_t *dl = json_object_get(r->root, "deliverables"), *d;
+	size_t i, bad = 0, o = 0, nf = json_array_size(json_object_get(r->root, "forbidden"));
+	const char *first_id = NULL, *first_status = NULL, *first_reason = NULL;
+
+	out[0] = '\0';
+	json_array_foreach(dl, i, d) {
+		const char *st = json_string_value(json_object_get(d, "status"));
+
+		if (!json_is_true(json_object_get(d, "required")) || st == NULL || strcmp(st, "ok") == 0)
+			continue;
+		if (bad++ == 0) {
+			first_id = json_string_value(json_object_get(d, "id"));
+			first_status = st;
+			first_reason = json_string_value(json_object_get(d, "reason"));
+		}
+	}
+	if (bad == 1)
+		o = (size_t)snprintf(out, len, "deliverable '%s' is %s: %s", first_id ? first_id : "?",
+		                     first_status, first_reason ? first_reason : "");
+	else if (bad > 1)
+		o = (size_t)snprintf(out, len, "%zu required deliverables are not met (first: '%s' is %s)", bad,
+		                     first_id ? first_id : "?", first_status);
+	if (nf > 0 && o < len)
+		snprintf(out + o, len - o, "%s%zu forbidden file%s (first: %s)", o ? "; " : "", nf,
+		         nf == 1 ? "" : "s",
+		         json_string_value(json_array_get(json_object_get(r->root, "forbidden"), 0)));
+}

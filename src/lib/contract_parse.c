@@ -1,0 +1,512 @@
+/* contract_parse.c -- the deliverables list (YAML, schema v1) read with
+ * libyaml's event API, so that every message carries file:line:column.
+ * The schema has a fixed shape (mapping -> list -> mapping -> list of text),
+ * so the parser consumes events in that order and stops at the first thing
+ * that does not fit: no tree is built, nesting cannot go deeper than the
+ * schema, and anchors, aliases and tags are refused outright. */
+#include "escrow_private.h"
+#include "contract_yaml.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONTRACT_BYTES (1u << 20)
+#define MAX_DELIVERABLES 10000
+#define MAX_GLOBS 10000
+
+static const char *const top_keys[] = {"escrow-contract", "contract", "agency", "client",
+                                       "deliverables", "forbid", "exclude", NULL};
+static const char *const dlv_keys[] = {"id", "description", "kind", "include", "exclude", "format",
+                                       "min-files", "min-bytes", "sha256", "required", NULL};
+static const char *const kinds[] = {"code", "model", "data", "docs", "prompts", "config",
+                                    "pipeline", "other", NULL};
+
+const char *const esc_contract_formats[] = {"safetensors", "onnx", "gguf", "pytorch", "keras",
+                                            "hdf5", "tf-savedmodel", "npy", "npz", "parquet", "zip",
+                                            "pdf", "json", "yaml", "csv", "text", NULL};
+
+static int key_index(const char *const *keys, const char *k)
+{
+	int i;
+
+	for (i = 0; keys[i]; i++)
+		if (strcmp(keys[i], k) == 0)
+			return i;
+	return -1;
+}
+
+static void join(const char *const *list, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; list[i] && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? ", " : "", list[i]);
+}
+
+/* "unknown key 'min_files' (expected one of ...)", with a hint for '_'. */
+static escrow_status unknown_key(struct cy *y, const char *const *keys, const char *k)
+{
+	char list[256], alt[64];
+	size_t i;
+
+	join(keys, list, sizeof list);
+	snprintf(alt, sizeof alt, "%s", k);
+	for (i = 0; alt[i]; i++)
+		if (alt[i] == '_')
+			alt[i] = '-';
+	if (strcmp(alt, k) != 0 && key_index(keys, alt) >= 0)
+		return cy_fail(y, &y->ev.start_mark, "unknown key '%s' (did you mean '%s'?)", k, alt);
+	return cy_fail(y, &y->ev.start_mark, "unknown key '%.64s' (expected one of %s)", k, list);
+}
+
+static int id_ok(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* The contract id becomes bag-info's External-Identifier and the default
+ * bundle name (the bag's top folder), so it must be one safe path segment. */
+static int contract_id_ok(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > 128 || *s == '.' || *s == '-')
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, char ***arr, size_t *n)
+{
+	yaml_mark_t start;
+	escrow_status st;
+
+	st = cy_next(y);
+	if (st != ESCROW_OK)
+		return st;
+	start = y->ev.start_mark;
+	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return cy_fail(y, &start, "'%s' must be a list of globs, e.g. %s: [\"models/**\"]", key, key);
+	for (;;) {
+		const char *why = NULL;
+		char **v;
+
+		st = cy_next(y);
+		if (st != ESCROW_OK)
+			return st;
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		if (y->ev.type != YAML_SCALAR_EVENT || cy_is_null(y))
+			return cy_fail(y, &y->ev.start_mark, "each entry of '%s' must be a glob (text)", key);
+		if (*n >= MAX_GLOBS)
+			return cy_fail(y, &y->ev.start_mark, "'%s' has more than %d globs", key, MAX_GLOBS);
+		if (!esc_glob_valid(cy_value(y), &why))
+			return cy_fail(y, &y->ev.start_mark, "bad glob in '%s': %s", key, why);
+		v = realloc(*arr, (*n + 1) * sizeof *v);
+		if (v == NULL)
+			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+		*arr = v;
+		v[*n] = strdup(cy_value(y));
+		if (v[*n] == NULL)
+			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+		(*n)++;
+	}
+	if (nonempty && *n == 0)
+		return cy_fail(y, &start, "'%s' is empty: list at least one glob", key);
+	return ESCROW_OK;
+}
+
+static escrow_status parse_dlv_key(struct cy *y, struct esc_deliverable *d, int k)
+{
+	escrow_status st = ESCROW_OK;
+	yaml_mark_t m;
+	const char *v;
+
+	switch (k) {
+	case 3:
+		return parse_globs(y, "include", true, &d->include, &d->n_include);
+	case 4:
+		return parse_globs(y, "exclude", false, &d->exclude, &d->n_exclude);
+	case 6:
+		return cy_uint(y, "min-files", &d->min_files);
+	case 7:
+		return cy_uint(y, "min-bytes", &d->min_bytes);
+	case 9:
+		return cy_bool(y, "required", &d->required);
+	default:
+		break;
+	}
+	st = cy_text(y, dlv_keys[k], k == 1 ? 4096 : 256, k == 1, &v, &m);
+	if (st != ESCROW_OK)
+		return st;
+	if (k == 0 && !id_ok(v))
+		return cy_fail(y, &m, "deliverable id '%.64s' must be 1 to 64 of a-z, 0-9 and '-'", v);
+	if (k == 2 && key_index(kinds, v) < 0) {
+		char list[128];
+
+		join(kinds, list, sizeof list);
+		return cy_fail(y, &m, "unknown kind '%.64s' (expected one of %s)", v, list);
+	}
+	if (k == 5 && key_index(esc_contract_formats, v) < 0) {
+		char list[256];
+
+		join(esc_contract_formats, list, sizeof list);
+		return cy_fail(y, &m, "unknown format '%.64s' (expected one of %s)", v, list);
+	}
+	if (k == 8) {
+		if (strlen(v) != 64 || esc_unhex(v, 64, d->sha256, 32) != 0)
+			return cy_fail(y, &m, "sha256 must be 64 hex digits (as printed by sha256sum)");
+		d->has_sha256 = true;
+		return ESCROW_OK;
+	}
+	if (k == 0 || k == 1 || k == 2 || k == 5) {
+		char **dst = k == 0 ? &d->id : k == 1 ? &d->description : k == 2 ? &d->kind : &d->format;
+
+		*dst = strdup(v);
+		if (*dst == NULL)
+			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+	}
+	return st;
+}
+
+static escrow_status parse_deliverable(struct cy *y, struct esc_deliverable *d, yaml_mark_t *id_mark)
+{
+	yaml_mark_t start = y->ev.start_mark;
+	unsigned seen = 0;
+	escrow_status st;
+
+	d->min_files = 1;
+	d->required = true;
+	for (;;) {
+		int k;
+
+		st = cy_next(y);
+		if (st != ESCROW_OK)
+			return st;
+		if (y->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		if (y->ev.type != YAML_SCALAR_EVENT)
+			return cy_fail(y, &y->ev.start_mark, "a deliverable's keys must be plain words");
+		k = key_index(dlv_keys, cy_value(y));
+		if (k < 0)
+			return unknown_key(y, dlv_keys, cy_value(y));
+		if (seen & (1u << k))
+			return cy_fail(y, &y->ev.start_mark, "duplicate key '%s'", dlv_keys[k]);
+		seen |= 1u << k;
+		if (k == 0)
+			*id_mark = y->ev.start_mark;
+		st = parse_dlv_key(y, d, k);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (d->id == NULL)
+		return cy_fail(y, &start, "deliverable has no 'id'");
+	if (d->n_include == 0)
+		return cy_fail(y, &start, "deliverable '%s' has no 'include' (globs of the files it holds)", d->id);
+	if (d->min_files == 0)
+		return cy_fail(y, &start, "deliverable '%s': min-files must be at least 1 (use required: false "
+		               "for an optional deliverable)", d->id);
+	if (d->kind == NULL) {
+		d->kind = strdup("other");
+		if (d->kind == NULL)
+			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+	}
+	return ESCROW_OK;
+}
+
+struct idpos {
+	const char *id;
+	yaml_mark_t mark;
+	size_t index;
+};
+
+static int cmp_idpos(const void *a, const void *b)
+{
+	const struct idpos *x = a, *z = b;
+	int c = strcmp(x->id, z->id);
+
+	if (c != 0)
+		return c;
+	return x->index < z->index ? -1 : x->index > z->index;
+}
+
+static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
+{
+	yaml_mark_t start;
+	struct idpos *pos = NULL;
+	escrow_status st;
+	size_t i;
+
+	st = cy_next(y);
+	if (st != ESCROW_OK)
+		return st;
+	start = y->ev.start_mark;
+	if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+		return cy_fail(y, &start, "'deliverables' must be a list of mappings (- id: ...)");
+	for (;;) {
+		struct esc_deliverable *v;
+		struct idpos *pv;
+
+		st = cy_next(y);
+		if (st != ESCROW_OK)
+			goto out;
+		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		if (y->ev.type != YAML_MAPPING_START_EVENT) {
+			st = cy_fail(y, &y->ev.start_mark, "each deliverable must be a mapping (id:, include:, ...)");
+			goto out;
+		}
+		if (c->n_d >= MAX_DELIVERABLES) {
+			st = cy_fail(y, &y->ev.start_mark, "more than %d deliverables", MAX_DELIVERABLES);
+			goto out;
+		}
+		v = realloc(c->d, (c->n_d + 1) * sizeof *v);
+		pv = v ? realloc(pos, (c->n_d + 1) * sizeof *pv) : NULL;
+		if (v != NULL)
+			c->d = v;
+		if (pv == NULL) {
+			st = esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			goto out;
+		}
+		pos = pv;
+		memset(&c->d[c->n_d], 0, sizeof c->d[0]);
+		c->n_d++;
+		memset(&pos[c->n_d - 1], 0, sizeof pos[0]);
+		st = parse_deliverable(y, &c->d[c->n_d - 1], &pos[c->n_d - 1].mark);
+		if (st != ESCROW_OK)
+			goto out;
+		pos[c->n_d - 1].id = c->d[c->n_d - 1].id;
+		pos[c->n_d - 1].index = c->n_d - 1;
+	}
+	if (c->n_d == 0) {
+		st = cy_fail(y, &start, "'deliverables' is empty: list at least one deliverable");
+		goto out;
+	}
+	qsort(pos, c->n_d, sizeof *pos, cmp_idpos);
+	for (i = 1; i < c->n_d; i++)
+		if (strcmp(pos[i].id, pos[i - 1].id) == 0) {
+			st = cy_fail(y, &pos[i].mark, "duplicate deliverable id '%s' (first at line %zu)", pos[i].id,
+			             (size_t)pos[i - 1].mark.line + 1);
+			goto out;
+		}
+out:
+	free(pos);
+	return st;
+}
+
+static escrow_status parse_top_key(struct cy *y, escrow_contract *c, int k)
+{
+	escrow_status st;
+	const char *v;
+	yaml_mark_t m;
+	uint64_t version;
+
+	switch (k) {
+	case 0:
+		m = y->ev.start_mark;
+		st = cy_uint(y, "escrow-contract", &version);
+		if (st == ESCROW_OK && version != 1)
+			st = cy_fail(y, &m, "unsupported escrow-contract version %llu (this escrow reads version 1)",
+			             (unsigned long long)version);
+		return st;
+	case 4:
+		return parse_deliverables(y, c);
+	case 5:
+		return parse_globs(y, "forbid", false, &c->forbid, &c->n_forbid);
+	case 6:
+		return parse_globs(y, "exclude", false, &c->exclude, &c->n_exclude);
+	default:
+		break;
+	}
+	st = cy_text(y, top_keys[k], 1024, false, &v, &m);
+	if (st != ESCROW_OK)
+		return st;
+	if (k == 1 && !contract_id_ok(v))
+		return cy_fail(y, &m, "contract id '%.64s' must be 1 to 128 of A-Z, a-z, 0-9, '.', '_' and '-' "
+		               "(it names the bundle), not starting with '.' or '-'", v);
+	{
+		char **dst = k == 1 ? &c->id : k == 2 ? &c->agency : &c->client;
+
+		*dst = strdup(v);
+		if (*dst == NULL)
+			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+	}
+	return ESCROW_OK;
+}
+
+static escrow_status parse_root(struct cy *y, escrow_contract *c)
+{
+	unsigned seen = 0;
+	escrow_status st;
+	yaml_mark_t start;
+
+	st = cy_next(y); /* stream start */
+	if (st == ESCROW_OK)
+		st = cy_next(y);
+	if (st != ESCROW_OK)
+		return st;
+	if (y->ev.type == YAML_STREAM_END_EVENT)
+		return cy_fail(y, &y->ev.start_mark, "empty contract (it starts with 'escrow-contract: 1')");
+	st = cy_next(y);
+	if (st != ESCROW_OK)
+		return st;
+	start = y->ev.start_mark;
+	if (y->ev.type != YAML_MAPPING_START_EVENT)
+		return cy_fail(y, &start, "a contract is a mapping that starts with 'escrow-contract: 1'");
+	for (;;) {
+		int k;
+
+		st = cy_next(y);
+		if (st != ESCROW_OK)
+			return st;
+		if (y->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		if (y->ev.type != YAML_SCALAR_EVENT)
+			return cy_fail(y, &y->ev.start_mark, "keys must be plain words");
+		k = key_index(top_keys, cy_value(y));
+		if (k < 0)
+			return unknown_key(y, top_keys, cy_value(y));
+		if (seen & (1u << k))
+			return cy_fail(y, &y->ev.start_mark, "duplicate key '%s'", top_keys[k]);
+		seen |= 1u << k;
+		st = parse_top_key(y, c, k);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (!(seen & 1u))
+		return cy_fail(y, &start, "missing 'escrow-contract: 1' (the schema version)");
+	if (c->id == NULL)
+		return cy_fail(y, &start, "missing 'contract:' (the contract id, e.g. FRAUD-2026-07)");
+	if (c->n_d == 0)
+		return cy_fail(y, &start, "missing 'deliverables:' (the list of what the deposit must hold)");
+	st = cy_next(y); /* document end */
+	if (st == ESCROW_OK)
+		st = cy_next(y);
+	if (st == ESCROW_OK && y->ev.type != YAML_STREAM_END_EVENT)
+		return cy_fail(y, &y->ev.start_mark, "only one YAML document is allowed");
+	return st;
+}
+
+escrow_status escrow_contract_parse(escrow_ctx *ctx, const char *name, const void *text, size_t len,
+                                    escrow_contract **out)
+{
+	escrow_contract *c = NULL;
+	struct cy y;
+	escrow_status st;
+
+	if (out == NULL || (text == NULL && len > 0))
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_contract_parse: NULL argument");
+	*out = NULL;
+	if (name == NULL)
+		name = "contract";
+	if (len > MAX_CONTRACT_BYTES)
+		return esc_error(ctx, ESCROW_E_INPUT, "%s: %zu bytes, larger than the 1 MiB a contract may hold",
+		                 name, len);
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+	c->source_name = strdup(name);
+	c->raw = malloc(len + 1);
+	if (c->source_name == NULL || c->raw == NULL) {
+		escrow_contract_free(c);
+		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+	}
+	if (len > 0)
+		memcpy(c->raw, text, len);
+	c->raw[len] = '\0';
+	c->raw_len = len;
+	esc_sha256_buf(c->raw, len, c->raw_sha256);
+	st = cy_open(&y, ctx, name, c->raw, len);
+	if (st == ESCROW_OK)
+		st = parse_root(&y, c);
+	cy_close(&y);
+	if (st != ESCROW_OK) {
+		escrow_contract_free(c);
+		return st;
+	}
+	*out = c;
+	return ESCROW_OK;
+}
+
+escrow_status escrow_contract_load(escrow_ctx *ctx, const char *path, escrow_contract **out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	escrow_status st;
+
+	if (out == NULL || path == NULL)
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_contract_load: NULL argument");
+	*out = NULL;
+	st = esc_read_small_file(ctx, path, MAX_CONTRACT_BYTES, &buf, &len);
+	if (st == ESCROW_E_INPUT)
+		return esc_error(ctx, st, "%s: larger than the 1 MiB a contract may hold", path);
+	if (st != ESCROW_OK)
+		return st;
+	st = escrow_contract_parse(ctx, path, buf, len, out);
+	free(buf);
+	return st;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void escrow_contract_free(escrow_contract *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_d; i++) {
+		struct esc_deliverable *d = &c->d[i];
+
+		free(d->id);
+		free(d->description);
+		free(d->kind);
+		free(d->format);
+		free_strv(d->include, d->n_include);
+		free_strv(d->exclude, d->n_exclude);
+	}
+	free(c->d);
+	free_strv(c->forbid, c->n_forbid);
+	free_strv(c->exclude, c->n_exclude);
+	free(c->source_name);
+	free(c->raw);
+	free(c->id);
+	free(c->agency);
+	free(c->client);
+	free(c);
+}
+
+const char *escrow_contract_id(const escrow_contract *c)
+{
+	return c && c->id ? c->id : "";
+}
+
+int escrow_contract_has_deliverable(const escrow_contract *c, const char *id)
+{
+	size_t i;
+
+	if (c == NULL || id == NULL)
+		return 0;
+	for (i = 0; i < c->n_d; i++)
+		if (strcmp(c->d[i].id, id) == 0)
+			return 1;
+	return 0;
+}

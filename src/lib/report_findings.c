@@ -1,0 +1,134 @@
+/* report_findings.c -- the inventory and the per-file warnings of a report:
+ * what an agency should fix before it deposits (LFS pointers, pickles that
+ * run code, secrets), and what a notary should know about what it holds. */
+#include "escrow_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *file_kind(const struct esc_file *f)
+{
+	if (f->kind != NULL)
+		return f->kind;
+	if (f->insp != NULL && f->insp->kind != NULL)
+		return f->insp->kind;
+	return esc_kind_from_path(f->path);
+}
+
+static void add_inventory(escrow_report *r, const struct esc_files *files)
+{
+	json_t *inv = json_object(), *kinds = json_object(), *formats = json_object();
+	size_t i;
+
+	if (inv == NULL || kinds == NULL || formats == NULL) {
+		json_decref(inv);
+		json_decref(kinds);
+		json_decref(formats);
+		return;
+	}
+	for (i = 0; i < files->n; i++) {
+		const struct esc_file *f = &files->v[i];
+		const char *kind;
+		json_t *k, *fmt;
+
+		if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
+			continue;
+		kind = file_kind(f);
+		if (kind == NULL)
+			kind = "other";
+		k = json_object_get(kinds, kind);
+		if (k == NULL) {
+			k = json_pack("{s:I,s:I}", "files", (json_int_t)0, "bytes", (json_int_t)0);
+			if (k == NULL || json_object_set_new(kinds, kind, k) != 0)
+				continue;
+		}
+		json_object_set_new(k, "files",
+		                    json_integer(json_integer_value(json_object_get(k, "files")) + 1));
+		if (f->type == ESC_FT_FILE)
+			json_object_set_new(k, "bytes", json_integer(json_integer_value(json_object_get(k, "bytes")) +
+			                                             (json_int_t)f->size));
+		if (f->insp == NULL || f->insp->detected == ESC_FMT_NONE)
+			continue;
+		fmt = json_object_get(formats, esc_format_name(f->insp->detected));
+		json_object_set_new(formats, esc_format_name(f->insp->detected),
+		                    json_integer(json_integer_value(fmt) + 1));
+	}
+	json_object_set_new(inv, "kinds", kinds);
+	json_object_set_new(inv, "formats", formats);
+	json_object_set_new(r->root, "inventory", inv);
+}
+
+/* "line 3: AWS access key id" -> 3 and "AWS access key id". */
+static unsigned secret_line(const char *s, const char **what)
+{
+	unsigned long n = 0;
+	const char *p = s;
+
+	*what = s;
+	if (strncmp(p, "line ", 5) != 0)
+		return 0;
+	for (p += 5; *p >= '0' && *p <= '9' && n < 100000000ul; p++)
+		n = n * 10 + (unsigned long)(*p - '0');
+	if (*p != ':')
+		return 0;
+	p++;
+	while (*p == ' ')
+		p++;
+	*what = p;
+	return (unsigned)n;
+}
+
+static void warn_secrets(escrow_report *r, const struct esc_file *f, bool sealed)
+{
+	const struct esc_inspection *in = f->insp;
+	unsigned i, shown = in->n_secrets < 4 ? in->n_secrets : 4;
+
+	for (i = 0; i < shown; i++) {
+		const char *what;
+		unsigned line = secret_line(in->secrets[i], &what);
+		char where[48] = "";
+
+		if (line > 0)
+			snprintf(where, sizeof where, ":%u", line);
+		if (sealed)
+			esc_report_warn(r, f->path, line, "%s%s: possible secret (%s; value not shown): the deposit "
+			                "holds it; rotate it or remove it before packing", f->path, where, what);
+		else
+			esc_report_warn(r, f->path, line, "%s%s: possible secret (%s; value not shown): this deposit "
+			                "is not sealed: anyone holding it can read this secret; rotate it or seal "
+			                "with -r", f->path, where, what);
+	}
+	if (in->n_secrets > shown)
+		esc_report_warn(r, f->path, 0, "%s: %u more possible secrets", f->path, in->n_secrets - shown);
+}
+
+void esc_report_findings(escrow_report *r, const escrow_contract *c, const struct esc_files *files,
+                         bool sealed)
+{
+	size_t i;
+
+	if (r == NULL || files == NULL)
+		return;
+	add_inventory(r, files);
+	for (i = 0; i < files->n; i++) {
+		const struct esc_file *f = &files->v[i];
+		const struct esc_inspection *in = f->insp;
+		bool outside;
+
+		if (in == NULL || f->type == ESC_FT_DIR)
+			continue;
+		outside = esc_contract_owner(c, f->path) == NULL;
+		if (in->lfs_pointer && outside)
+			esc_report_warn(r, f->path, 0, "%s is a Git LFS pointer, not the file: run 'git lfs pull' "
+			                "before packing", f->path);
+		if (in->pickle == ESC_PICKLE_DANGEROUS && outside)
+			esc_report_warn(r, f->path, 0, "%s: pickle imports %s: loading it runs code", f->path,
+			                in->pickle_imports[0] ? in->pickle_imports : "a dangerous callable");
+		if (in->pickle == ESC_PICKLE_UNKNOWN)
+			esc_report_warn(r, f->path, 0, "%s: pickle imports %s, not known to be safe for weights: "
+			                "review it before loading", f->path,
+			                in->pickle_imports[0] ? in->pickle_imports : "modules");
+		if (in->n_secrets > 0)
+			warn_secrets(r, f, sealed);
+	}
+}

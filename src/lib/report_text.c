@@ -1,0 +1,399 @@
+/* report_text.c -- the report as a person reads it, made from the JSON so the
+ * two never disagree. Headers first, then deliverables, findings and
+ * warnings, and the verdict last: it is the line people look for. Control
+ * characters in names are escaped so a file name cannot forge a line. */
+#include "escrow_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sb {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_vadd(struct sb *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int need;
+
+	if (b->oom)
+		return;
+	va_copy(aq, ap);
+	need = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, aq);
+	va_end(aq);
+	if (need < 0) {
+		b->oom = true;
+		return;
+	}
+	if (b->p == NULL || b->n + (size_t)need + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *np;
+
+		while (cap < b->n + (size_t)need + 1)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (np == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+		vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+	}
+	b->n += (size_t)need;
+}
+
+static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vadd(b, fmt, ap);
+	va_end(ap);
+}
+
+/* Appends s with control characters shown as \xNN (and '\' as "\\"). */
+static void sb_name(struct sb *b, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			sb_add(b, "\\x%02x", *p);
+		else if (*p == '\\')
+			sb_add(b, "\\\\");
+		else
+			sb_add(b, "%c", *p);
+	}
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+static uint64_t num(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static void human(uint64_t n, char *out, size_t len)
+{
+	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1024) {
+		snprintf(out, len, "%llu byte%s", (unsigned long long)n, n == 1 ? "" : "s");
+		return;
+	}
+	while (v >= 1024.0 && u < 4) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(out, len, "%.1f %s", v, unit[u]);
+}
+
+/* "3 files, 2.2 MiB" */
+static void count_size(uint64_t files, uint64_t bytes, bool with_bytes, char *out, size_t len)
+{
+	char h[32];
+
+	human(bytes, h, sizeof h);
+	if (with_bytes)
+		snprintf(out, len, "%llu file%s, %s", (unsigned long long)files, files == 1 ? "" : "s", h);
+	else
+		snprintf(out, len, "%llu file%s", (unsigned long long)files, files == 1 ? "" : "s");
+}
+
+static void header(struct sb *b, const json_t *root)
+{
+	const json_t *bundle = json_object_get(root, "bundle"), *c = json_object_get(root, "contract");
+	const json_t *totals = json_object_get(root, "totals");
+	char cs[64];
+
+	if (json_is_object(bundle)) {
+		sb_add(b, "bundle:     ");
+		sb_name(b, str(bundle, "path"));
+		sb_add(b, " (%s)\n", json_is_true(json_object_get(bundle, "sealed")) ? "sealed" : "not sealed");
+		if (*str(bundle, "name"))
+			sb_add(b, "name:       %s, release %s\n", str(bundle, "name"),
+			       *str(bundle, "release") ? str(bundle, "release") : "unreleased");
+		if (*str(bundle, "agency"))
+			sb_add(b, "agency:     %s\n", str(bundle, "agency"));
+		if (*str(bundle, "created"))
+			sb_add(b, "created:    %s\n", str(bundle, "created"));
+	}
+	if (json_is_string(json_object_get(root, "source"))) {
+		sb_add(b, "source:     ");
+		sb_name(b, str(root, "source"));
+		sb_add(b, "\n");
+	}
+	if (json_is_object(c)) {
+		const char *id = *str(c, "id") ? str(c, "id") : str(bundle, "contract_id");
+
+		sb_add(b, "contract:   %s", *id ? id : "(none)");
+		if (json_is_true(json_object_get(c, "checked"))) {
+			sb_add(b, " (");
+			sb_name(b, str(c, "path"));
+			sb_add(b, ", sha256 %.16s", str(c, "sha256"));
+			if (*str(c, "bundle_copy"))
+				sb_add(b, "; copy in the bundle: %s", str(c, "bundle_copy"));
+			sb_add(b, ")\n");
+		} else {
+			sb_add(b, " (not checked: give the contract with -c)\n");
+		}
+	} else if (json_is_object(bundle) && *str(bundle, "contract_id")) {
+		sb_add(b, "contract:   %s (not checked: give the contract with -c)\n", str(bundle, "contract_id"));
+	}
+	if (json_is_object(totals)) {
+		count_size(num(totals, "files"), num(totals, "bytes"), true, cs, sizeof cs);
+		sb_add(b, "payload:    %s\n", cs);
+	}
+}
+
+static void trust(struct sb *b, const json_t *root)
+{
+	const json_t *sig = json_object_get(root, "signature"), *in = json_object_get(root, "integrity");
+	const json_t *bundle = json_object_get(root, "bundle");
+	const char *det = str(bundle, "detached_signature");
+	char cs[64];
+
+	if (json_is_object(sig)) {
+		sb_add(b, "signature:  %s", str(sig, "status"));
+		if (*str(sig, "key_id"))
+			sb_add(b, ", key %s", str(sig, "key_id"));
+		if (*str(sig, "trusted_comment")) {
+			sb_add(b, ", trusted comment \"");
+			sb_name(b, str(sig, "trusted_comment"));
+			sb_add(b, "\"");
+		}
+		if (*str(sig, "reason"))
+			sb_add(b, " -- %s", str(sig, "reason"));
+		sb_add(b, "\n");
+	}
+	if (*det && strcmp(det, "not-applicable") != 0)
+		sb_add(b, "detached:   %s (signature over the whole sealed file)\n", det);
+	if (json_is_object(in)) {
+		count_size(num(in, "files"), num(in, "bytes"), true, cs, sizeof cs);
+		sb_add(b, "integrity:  %s, %s checked", str(in, "status"), cs);
+		if (*str(in, "reason"))
+			sb_add(b, " -- %s", str(in, "reason"));
+		sb_add(b, "\n");
+	}
+}
+
+static void deliverables(struct sb *b, const json_t *root)
+{
+	const json_t *dl = json_object_get(root, "deliverables"), *d;
+	size_t i;
+
+	if (!json_is_array(dl))
+		return;
+	sb_add(b, "\ndeliverables (%zu):\n", json_array_size(dl));
+	json_array_foreach(dl, i, d) {
+		const char *st = str(d, "status");
+		uint64_t n = num(d, "files");
+		const json_t *paths = json_object_get(d, "paths");
+		char cs[64];
+
+		count_size(n, num(d, "bytes"), n > 0, cs, sizeof cs);
+		sb_add(b, "  %-12s %-15s %-17s ", st, str(d, "id"), cs);
+		if (strcmp(st, "ok") == 0 && json_array_size(paths) > 0) {
+			sb_name(b, json_string_value(json_array_get(paths, 0)));
+			if (json_array_size(paths) > 1)
+				sb_add(b, " (+%zu more)", json_array_size(paths) - 1);
+		} else {
+			sb_name(b, str(d, "reason"));
+		}
+		if (json_is_false(json_object_get(d, "required")))
+			sb_add(b, " (optional)");
+		sb_add(b, "\n");
+	}
+}
+
+static void path_list(struct sb *b, const json_t *root, const char *key, const char *title, size_t max)
+{
+	const json_t *a = json_object_get(root, key), *p;
+	size_t i;
+
+	if (json_array_size(a) == 0)
+		return;
+	sb_add(b, "\n%s (%zu):\n", title, json_array_size(a));
+	json_array_foreach(a, i, p) {
+		if (i == max) {
+			sb_add(b, "  ... and %zu more (see --json)\n", json_array_size(a) - max);
+			break;
+		}
+		sb_add(b, "  ");
+		sb_name(b, json_string_value(p));
+		sb_add(b, "\n");
+	}
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* An object's keys, sorted (jansson's order is not a promise). */
+static const char **sorted_keys(const json_t *o, size_t *n)
+{
+	const char **k = malloc((json_object_size(o) + 1) * sizeof *k);
+	const char *key;
+	json_t *v;
+
+	*n = 0;
+	if (k == NULL)
+		return NULL;
+	json_object_foreach((json_t *)(uintptr_t)o, key, v) {
+		(void)v;
+		k[(*n)++] = key;
+	}
+	qsort(k, *n, sizeof *k, cmp_cstr);
+	return k;
+}
+
+static void inventory(struct sb *b, const json_t *root)
+{
+	const json_t *inv = json_object_get(root, "inventory");
+	const json_t *kinds = json_object_get(inv, "kinds"), *fmts = json_object_get(inv, "formats");
+	const char **k;
+	size_t n, i;
+
+	if (!json_is_object(inv))
+		return;
+	sb_add(b, "\ninventory:\n");
+	k = sorted_keys(kinds, &n);
+	for (i = 0; k != NULL && i < n; i++) {
+		const json_t *e = json_object_get(kinds, k[i]);
+		char cs[64];
+
+		count_size(num(e, "files"), num(e, "bytes"), true, cs, sizeof cs);
+		sb_add(b, "  %-12s %s\n", k[i], cs);
+	}
+	free(k);
+	k = sorted_keys(fmts, &n);
+	if (k != NULL && n > 0) {
+		sb_add(b, "  %-12s", "formats");
+		for (i = 0; i < n; i++)
+			sb_add(b, "%s %s %llu", i ? "," : "", k[i],
+			       (unsigned long long)json_integer_value(json_object_get(fmts, k[i])));
+		sb_add(b, "\n");
+	}
+	free(k);
+}
+
+static void files_table(struct sb *b, const json_t *root)
+{
+	const json_t *fs = json_object_get(root, "files"), *f;
+	size_t i;
+
+	if (!json_is_array(fs))
+		return;
+	sb_add(b, "\nfiles (%zu):\n  %10s  %-9s %-15s %s\n", json_array_size(fs), "SIZE", "KIND",
+	       "DELIVERABLE", "PATH");
+	json_array_foreach(fs, i, f) {
+		const char *type = str(f, "type"), *dl = str(f, "deliverable");
+		char size[32] = "-";
+
+		if (strcmp(type, "file") == 0)
+			human(num(f, "size"), size, sizeof size);
+		sb_add(b, "  %10s  %-9s %-15s ", size, strcmp(type, "symlink") == 0 ? "link" : *str(f, "kind")
+		       ? str(f, "kind") : "-", *dl ? dl : "-");
+		sb_name(b, str(f, "path"));
+		if (strcmp(type, "dir") == 0 || strcmp(type, "directory") == 0)
+			sb_add(b, "/");
+		if (*str(f, "target")) {
+			sb_add(b, " -> ");
+			sb_name(b, str(f, "target"));
+		}
+		sb_add(b, "\n");
+	}
+}
+
+static void warnings(struct sb *b, const json_t *root)
+{
+	const json_t *w = json_object_get(root, "warnings"), *e;
+	size_t i;
+
+	if (json_array_size(w) == 0)
+		return;
+	sb_add(b, "\nwarnings (%zu):\n", json_array_size(w));
+	json_array_foreach(w, i, e) {
+		sb_add(b, "  ");
+		sb_name(b, str(e, "message"));
+		sb_add(b, "\n");
+	}
+}
+
+/* The reason for a good verdict, said plainly. */
+static void good_reason(const json_t *root, char *out, size_t len)
+{
+	const json_t *dl = json_object_get(root, "deliverables"), *sig = json_object_get(root, "signature");
+	const json_t *in = json_object_get(root, "integrity");
+	size_t nd = json_array_size(dl), o = 0;
+
+	out[0] = '\0';
+	if (json_is_object(sig) && strcmp(str(sig, "status"), "good") == 0)
+		o += (size_t)snprintf(out + o, len - o, "good signature%s%s, ", *str(sig, "key_id") ? " by " : "",
+		                      str(sig, "key_id"));
+	if (json_is_object(in) && o < len)
+		o += (size_t)snprintf(out + o, len - o, "%llu files intact, ", (unsigned long long)num(in, "files"));
+	if (o >= len)
+		return;
+	if (json_is_array(dl))
+		snprintf(out + o, len - o, "%s%zu deliverable%s present and valid, nothing forbidden",
+		         nd == 1 ? "the " : "all ", nd, nd == 1 ? "" : "s");
+	else
+		snprintf(out + o, len - o, "no contract checked (give one with -c)");
+}
+
+char *escrow_report_text(const escrow_report *r)
+{
+	struct sb b = {0};
+	const char *cmd, *verdict;
+	char reason[512];
+
+	if (r == NULL || r->root == NULL)
+		return NULL;
+	cmd = str(r->root, "command");
+	header(&b, r->root);
+	trust(&b, r->root);
+	deliverables(&b, r->root);
+	path_list(&b, r->root, "forbidden", "forbidden by the contract", 20);
+	path_list(&b, r->root, "unassigned", "unassigned (in no deliverable)", 5);
+	if (strcmp(cmd, "list") == 0)
+		files_table(&b, r->root);
+	inventory(&b, r->root);
+	warnings(&b, r->root);
+	verdict = str(r->root, "verdict");
+	if (*verdict) {
+		const char *why = str(r->root, "reason");
+
+		if (*why == '\0') {
+			good_reason(r->root, reason, sizeof reason);
+			why = reason;
+		}
+		sb_add(&b, "\nverdict: %s", verdict);
+		if (*why) {
+			sb_add(&b, " -- ");
+			sb_name(&b, why);
+		}
+		sb_add(&b, "\n");
+	}
+	if (b.p == NULL && !b.oom)
+		sb_add(&b, "%s", "");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
