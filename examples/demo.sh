@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# demo.sh -- the escrow story, told with real commands and their real output.
+#
+# An agency (Atelier Data SAS) builds "claimscore", a fraud-scoring service with
+# its models and data, for an insurer (the client). Under an escrow agreement it
+# deposits each release with a notary (the escrow agent). The demo walks through
+# the deposit, the notary's checks, two deposits that must be refused, and the
+# release to the client on a triggering event.
+#
+# On a fresh Debian 12 machine: installs what is missing, builds escrow into
+# build/ (ESCROW_DEMO_BUILD overrides), works in examples/work/. Exits 0 only
+# when every step behaved as the story says.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+build=${ESCROW_DEMO_BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+
+. tests/deps.sh
+escrow_install_deps age minisign zstd python3 libcmocka-dev
+
+bold=""
+norm=""
+if [ -t 1 ]; then
+	bold=$(printf '\033[1m')
+	norm=$(printf '\033[0m')
+fi
+n_steps=0
+out=""
+
+section() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$norm"; }
+say() { printf '%s\n' "$*" | fold -s -w 96; }
+die() {
+	printf '\ndemo: FAILED: %s\n' "$*" >&2
+	exit 1
+}
+
+# step CODE 'COMMAND': shows the command, runs it, shows its output (stdout and
+# stderr, as a terminal would), and stops the demo unless it exits with CODE.
+step() {
+	local want=$1 cmd=$2 got
+	n_steps=$((n_steps + 1))
+	printf '%s$ %s%s\n' "$bold" "$cmd" "$norm"
+	out=$(mktemp "$work/.out.XXXXXX")
+	(set -o pipefail; eval "$cmd") >"$out" 2>&1 </dev/null && got=0 || got=$?
+	sed 's/^/  /' "$out"
+	if [ "$got" != "$want" ]; then
+		die "step $n_steps: '$cmd' exited $got, the story expects $want"
+	fi
+	[ "$got" = 0 ] || printf '  %s[exit %s]%s\n' "$bold" "$got" "$norm"
+}
+# expect REGEX: the last step's output says what the story says it should.
+expect() {
+	grep -q -E -- "$1" "$out" || die "step $n_steps: its output does not match /$1/"
+}
+
+section "0. Building escrow"
+say "Configuring and building into ${build#"$top"/}/ (log in ${build#"$top"/}/demo-build.log)."
+mkdir -p "$build"
+if ! { cmake -S . -B "$build" && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)"; } \
+	>"$build/demo-build.log" 2>&1; then
+	tail -30 "$build/demo-build.log" >&2
+	die "the build failed (see $build/demo-build.log)"
+fi
+export PATH=$build:$PATH
+work=$top/examples/work
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+step 0 'escrow --version'
+
+section "1. The parties make their keys"
+say "The agency signs every deposit with a minisign key, protected by a passphrase (here given
+through ESCROW_PASSPHRASE instead of being typed at the prompt). The notary and the client each
+make an age key pair: deposits are sealed for the notary, and released to the client."
+export AGENCY_PASS='claimscore deposits 2026' NOTARY_PASS='escrow agent seal'
+step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow keygen -o agency'
+step 0 'cat agency.pub'
+step 0 'escrow keygen --age -o notary'
+step 0 'escrow keygen --age -o client'
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow keygen -o notary'
+
+section "2. The agency checks its project against the contract"
+say "The project: Python and C sources, real model files (safetensors, ONNX, GGUF), a CSV training
+set, prompts, a pipeline, a model card and a runbook. The contract's annex lists what every deposit
+must hold."
+step 0 'python3 ../make-project.py project'
+step 0 'find project -type f | sort'
+step 0 'cp ../contract.yaml contract.yaml && grep -E "^  - id:|^forbid|^exclude" contract.yaml'
+step 0 'escrow check project -c contract.yaml'
+
+section "3. The agency packs a sealed deposit"
+say "One file: the project as a BagIt bag in a tar, compressed with zstd, signed with the agency's
+key, and encrypted with age for the notary only. Beside it, a detached signature lets anyone check
+who deposited it without being able to read it."
+step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project -c contract.yaml -s agency.key --name claimscore --release 1.3.0 -r "$(cat notary.age.pub)" -o deposit.escrow'
+step 0 'ls -l deposit.escrow*'
+step 0 'head -c 22 deposit.escrow; echo'
+expect '^  age-encryption.org/v1'
+step 0 'minisign -Vm deposit.escrow -p agency.pub'
+
+section "4. The notary verifies the deposit and keeps the report"
+say "The notary checks everything against its own copy of the contract: the agency's signature,
+every byte of every file, every deliverable and its format. It files the JSON report."
+step 0 'escrow verify deposit.escrow -i notary.age -p agency.pub -c contract.yaml'
+expect 'verified'
+step 0 'escrow verify deposit.escrow -i notary.age -p agency.pub -c contract.yaml --json > report-1.3.0.json'
+step 0 'python3 -c "import json; r = json.load(open(\"report-1.3.0.json\")); print(\"verdict:\", r[\"verdict\"]); print(\"deliverables:\", \", \".join(d[\"id\"] + \"=\" + d[\"status\"] for d in r[\"deliverables\"]))"'
+expect 'verdict: verified'
+say "Every layer is a published format: the notary can also open the deposit with stock tools."
+step 0 'age -d -i notary.age deposit.escrow | zstd -dc | tar -tvf - | sed -n "1,3p;/escrow\//p"'
+
+section "5. A deposit with a forgotten deliverable is refused"
+say "For release 1.3.1 the agency forgets the ONNX export. Its own pre-flight check says so
+(exit 2)..."
+step 0 'cp -a project project-1.3.1 && rm project-1.3.1/models/classifier.onnx'
+step 2 'escrow check project-1.3.1 -c contract.yaml'
+expect 'classifier-onnx'
+say "...and if it packs anyway, without the contract, the notary's verification catches it: the
+deposit is intact and authentic, but incomplete (exit 2)."
+step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project-1.3.1 -s agency.key --name claimscore --release 1.3.1 -r "$(cat notary.age.pub)" -o deposit-1.3.1.escrow -q'
+step 2 'escrow verify deposit-1.3.1.escrow -i notary.age -p agency.pub -c contract.yaml'
+expect 'incomplete'
+expect 'classifier-onnx'
+
+section "6. A tampered copy is refused"
+say "One bit of a copy of the deposit is flipped, as a failing disk or an intruder would. The age
+layer's authentication catches it (exit 1)."
+step 0 'cp deposit.escrow tampered.escrow && python3 -c "import os; f = open(\"tampered.escrow\", \"r+b\"); f.seek(os.path.getsize(\"tampered.escrow\") // 2); b = f.read(1); f.seek(-1, 1); f.write(bytes([b[0] ^ 1]))"'
+step 0 'cmp -l deposit.escrow tampered.escrow | wc -l'
+expect '^  1$'
+step 1 'escrow verify tampered.escrow -i notary.age -p agency.pub -c contract.yaml'
+say "A deposit signed with another key than the agency's is refused too (exit 1)."
+step 0 'escrow keygen -W -o mallory -q && escrow pack project -s mallory.key -c contract.yaml --name claimscore --release 1.3.0 -r "$(cat notary.age.pub)" -o forged.escrow -q'
+step 1 'escrow verify forged.escrow -i notary.age -p agency.pub -c contract.yaml'
+
+section "7. The triggering event: the notary releases the deposit to the client"
+say "The agency ceases trading. As the agreement provides, the notary re-encrypts the deposit for
+the client, without decrypting the payload, and signs the release with its own key."
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow rewrap deposit.escrow -i notary.age -r "$(cat client.age.pub)" -o release.escrow -s notary.key'
+step 0 'minisign -Vm release.escrow -p notary.pub'
+say "The notary's own identity no longer opens the release (exit 1)."
+step 1 'escrow verify release.escrow -i notary.age -p agency.pub'
+say "The client verifies and extracts it. The agency's signature inside still holds."
+step 0 'escrow verify release.escrow -i client.age -p agency.pub -c contract.yaml -q'
+step 0 'escrow extract release.escrow -C delivered -p agency.pub -i client.age'
+step 0 'find delivered -maxdepth 2 | sort | head -20'
+step 0 'diff -r --no-dereference project delivered/data && echo "delivered/data is the agency'"'"'s project, byte for byte"'
+
+section "8. Ten years later, without escrow"
+say "Stock tools open and check the release: age, zstd, tar, minisign, sha256sum."
+step 0 'mkdir stock && age -d -i client.age release.escrow | zstd -dc | tar -xf - -C stock && ls stock'
+step 0 'cd stock/claimscore-1.3.0 && minisign -Vm tagmanifest-sha256.txt -p ../../agency.pub && sha256sum -c tagmanifest-sha256.txt && sha256sum -c --quiet manifest-sha256.txt && echo "all $(wc -l < manifest-sha256.txt) payload files check out"'
+
+rm -f "$work"/.out.*
+printf '\n%sdemo: all %d steps behaved as the story says.%s\n' "$bold" "$n_steps" "$norm"
