@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 . tests/deps.sh
 escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 clang \
-	libclang-rt-14-dev nodejs npm
+	libclang-rt-14-dev nodejs npm zlib1g-dev
 
 jobs=$(nproc 2>/dev/null || echo 2)
 

@@ -1,0 +1,538 @@
+/* test_age.c -- age v1 STREAM writer and reader, forgeries and truncations,
+ * header strictness, and rewrap. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "escrow_private.h"
+
+#define CH ESC_AGE_CHUNK
+#define ECH ESC_AGE_ENC_CHUNK
+
+static char tmpdir[64];
+
+/* A sink that keeps everything; fail_at makes it refuse writes past a size. */
+struct mem {
+	uint8_t *p;
+	size_t n, cap;
+	size_t fail_at;
+};
+
+static escrow_status mem_write(void *state, const void *buf, size_t len)
+{
+	struct mem *m = state;
+
+	if (m->fail_at && m->n + len > m->fail_at)
+		return ESCROW_E_IO;
+	if (m->n + len > m->cap) {
+		size_t cap = m->cap ? m->cap : 4096;
+
+		while (cap < m->n + len)
+			cap *= 2;
+		m->p = realloc(m->p, cap);
+		assert_non_null(m->p);
+		m->cap = cap;
+	}
+	if (len > 0)
+		memcpy(m->p + m->n, buf, len);
+	m->n += len;
+	return ESCROW_OK;
+}
+
+static struct esc_sink mem_sink(struct mem *m)
+{
+	struct esc_sink s = {mem_write, m};
+
+	return s;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (escrow_init() != ESCROW_OK)
+		return -1;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/escrow-age-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A fresh identity and the matching recipient, through the string forms. */
+static void new_key(escrow_identities **ids, escrow_recipients **rs)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	uint8_t sk[32];
+	char r[64];
+
+	randombytes_buf(sk, sizeof sk);
+	assert_int_equal(esc_identities_push(ctx, ids, sk), ESCROW_OK);
+	esc_age_recipient_string((*ids)->v[(*ids)->n - 1].pk, r);
+	assert_int_equal(escrow_recipients_add(ctx, r, rs), ESCROW_OK);
+	escrow_ctx_free(ctx);
+}
+
+static uint8_t *pattern(size_t len)
+{
+	uint8_t *p = malloc(len ? len : 1);
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 131 + (i >> 16) * 7 + 3);
+	return p;
+}
+
+static void encrypt(const escrow_recipients *rs, const uint8_t *pt, size_t len, size_t step, struct mem *out)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	esc_age_writer *w = NULL;
+	size_t off = 0;
+
+	memset(out, 0, sizeof *out);
+	assert_int_equal(esc_age_writer_new(ctx, rs, mem_sink(out), &w), ESCROW_OK);
+	while (off < len) {
+		size_t take = len - off < step ? len - off : step;
+
+		assert_int_equal(esc_age_writer_write(w, pt + off, take), ESCROW_OK);
+		off += take;
+	}
+	assert_int_equal(esc_age_writer_finish(w), ESCROW_OK);
+	esc_age_writer_free(w);
+	escrow_ctx_free(ctx);
+}
+
+/* Decrypts ct fed in pieces of `step`; the plaintext released goes to out. */
+static escrow_status decrypt(const escrow_identities *ids, const uint8_t *ct, size_t len, size_t step,
+                             struct mem *out)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	esc_age_reader *r = NULL;
+	escrow_status st = ESCROW_OK;
+	size_t off = 0;
+
+	memset(out, 0, sizeof *out);
+	assert_int_equal(esc_age_reader_new(ctx, ids, mem_sink(out), &r), ESCROW_OK);
+	while (off < len && st == ESCROW_OK) {
+		size_t take = len - off < step ? len - off : step;
+
+		st = esc_age_reader_feed(r, ct + off, take);
+		off += take;
+	}
+	if (st == ESCROW_OK)
+		st = esc_age_reader_finish(r);
+	/* A failed reader stays failed. */
+	if (st != ESCROW_OK)
+		assert_int_equal(esc_age_reader_finish(r), st);
+	esc_age_reader_free(r);
+	escrow_ctx_free(ctx);
+	return st;
+}
+
+static size_t header_len(const uint8_t *ct, size_t len)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	struct esc_age_header h;
+	size_t used = 0;
+
+	esc_age_header_init(&h, "t");
+	assert_int_equal(esc_age_header_push(ctx, &h, ct, len, &used), ESCROW_OK);
+	assert_true(h.done);
+	esc_age_header_clear(&h);
+	escrow_ctx_free(ctx);
+	return used;
+}
+
+static void test_roundtrip_sizes(void **state)
+{
+	static const size_t sizes[] = {0, 1, 65535, 65536, 65537, 3 * 65536, 1000003};
+	static const size_t steps[] = {1, 7, 4099, ECH, ECH + 1, SIZE_MAX};
+	escrow_identities *ids = NULL;
+	escrow_recipients *rs = NULL;
+	size_t i, j;
+
+	(void)state;
+	new_key(&ids, &rs);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		size_t len = sizes[i], chunks = len == 0 ? 1 : (len + CH - 1) / CH, hl;
+		uint8_t *pt = pattern(len);
+		struct mem ct, out;
+
+		encrypt(rs, pt, len, i % 2 ? 1000 : SIZE_MAX, &ct);
+		hl = header_len(ct.p, ct.n);
+		/* A multiple of 64 KiB ends with a full final chunk, never an extra empty one. */
+		assert_int_equal(ct.n, hl + ESC_AGE_NONCE_LEN + len + chunks * ESC_AGE_TAG);
+		assert_true(esc_age_detect(ct.p, ct.n));
+		for (j = 0; j < sizeof steps / sizeof steps[0]; j++) {
+			if (steps[j] == 1 && len > 200000)
+				continue;
+			assert_int_equal(decrypt(ids, ct.p, ct.n, steps[j], &out), ESCROW_OK);
+			assert_int_equal(out.n, len);
+			if (len)
+				assert_memory_equal(out.p, pt, len);
+			free(out.p);
+		}
+		free(ct.p);
+		free(pt);
+	}
+	escrow_identities_free(ids);
+	escrow_recipients_free(rs);
+}
+
+static void test_recipients_and_identities(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	escrow_identities *a = NULL, *b = NULL, *c = NULL, *all = NULL;
+	escrow_recipients *rs = NULL, *rc = NULL;
+	uint8_t *pt = pattern(70000);
+	struct mem ct, out;
+
+	(void)state;
+	new_key(&a, &rs);
+	new_key(&b, &rs);
+	new_key(&c, &rc);
+	encrypt(rs, pt, 70000, SIZE_MAX, &ct);
+	assert_int_equal(decrypt(a, ct.p, ct.n, 4096, &out), ESCROW_OK);
+	assert_int_equal(out.n, 70000);
+	free(out.p);
+	assert_int_equal(decrypt(b, ct.p, ct.n, 4096, &out), ESCROW_OK);
+	free(out.p);
+	/* Wrong identity, no identity: nothing released. */
+	assert_int_equal(decrypt(c, ct.p, ct.n, 4096, &out), ESCROW_NO_IDENTITY);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(decrypt(NULL, ct.p, ct.n, 4096, &out), ESCROW_NO_IDENTITY);
+	assert_int_equal(out.n, 0);
+	/* Several identities, one of them right. */
+	assert_int_equal(esc_identities_push(ctx, &all, c->v[0].sk), ESCROW_OK);
+	assert_int_equal(esc_identities_push(ctx, &all, b->v[0].sk), ESCROW_OK);
+	assert_int_equal(decrypt(all, ct.p, ct.n, 100000, &out), ESCROW_OK);
+	assert_memory_equal(out.p, pt, 70000);
+	free(out.p);
+	free(ct.p);
+	free(pt);
+	escrow_identities_free(a);
+	escrow_identities_free(b);
+	escrow_identities_free(c);
+	escrow_identities_free(all);
+	escrow_recipients_free(rs);
+	escrow_recipients_free(rc);
+	escrow_ctx_free(ctx);
+}
+
+/* Every flipped byte is refused, and only chunks before the damage come out. */
+static void test_flipped_bytes(void **state)
+{
+	escrow_identities *ids = NULL;
+	escrow_recipients *rs = NULL;
+	size_t len = 2 * CH + 100, hl, pos[40], np = 0, i, k;
+	uint8_t *pt = pattern(len);
+	struct mem ct, out;
+
+	(void)state;
+	new_key(&ids, &rs);
+	new_key(&ids, &rs); /* two stanzas */
+	encrypt(rs, pt, len, SIZE_MAX, &ct);
+	hl = header_len(ct.p, ct.n);
+	for (i = 0; i < hl; i += 7) /* intro, stanza lines, bodies, "---", MAC, newlines */
+		if (np < 20)
+			pos[np++] = i;
+	pos[np++] = hl - 2;                                /* last MAC character */
+	pos[np++] = hl - 1;                                /* header's final newline */
+	pos[np++] = hl;                                    /* nonce */
+	pos[np++] = hl + 15;
+	pos[np++] = hl + 16;                               /* chunk 0 */
+	pos[np++] = hl + 16 + ECH - 1;                     /* chunk 0 tag */
+	pos[np++] = hl + 16 + ECH;                         /* chunk 1 */
+	pos[np++] = hl + 16 + 2 * ECH + 5;                 /* last chunk */
+	pos[np++] = ct.n - 1;                              /* last tag byte */
+	for (i = 0; i < np; i++) {
+		size_t bound;
+
+		ct.p[pos[i]] ^= 0x01;
+		assert_int_not_equal(decrypt(ids, ct.p, ct.n, 999, &out), ESCROW_OK);
+		ct.p[pos[i]] ^= 0x01;
+		k = pos[i] < hl + 16 ? 0 : (pos[i] - hl - 16) / ECH; /* damaged chunk */
+		bound = pos[i] < hl + 16 ? 0 : k * CH;
+		assert_int_equal(out.n, bound);
+		if (out.n)
+			assert_memory_equal(out.p, pt, out.n);
+		free(out.p);
+	}
+	assert_int_equal(decrypt(ids, ct.p, ct.n, 999, &out), ESCROW_OK); /* restored */
+	free(out.p);
+	free(ct.p);
+	free(pt);
+	escrow_identities_free(ids);
+	escrow_recipients_free(rs);
+}
+
+static void test_truncation_and_trailing(void **state)
+{
+	static const size_t sizes[] = {0, 1000, 2 * CH};
+	escrow_identities *ids = NULL;
+	escrow_recipients *rs = NULL;
+	size_t s, cut;
+
+	(void)state;
+	new_key(&ids, &rs);
+	for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		size_t len = sizes[s], hl;
+		uint8_t *pt = pattern(len), *big;
+		struct mem ct, out;
+
+		encrypt(rs, pt, len, SIZE_MAX, &ct);
+		hl = header_len(ct.p, ct.n);
+		for (cut = 0; cut < ct.n; cut += (cut < hl + 40 || cut + 40 > ct.n ||
+		                                 (cut + 20) % ECH < 40) ? 1 : 997) {
+			escrow_status st = decrypt(ids, ct.p, cut, 4096, &out);
+
+			assert_int_not_equal(st, ESCROW_OK);
+			assert_true(st == ESCROW_E_INPUT || st == ESCROW_TAMPERED);
+			/* Released only whole authenticated chunks, before the cut. */
+			assert_int_equal(out.n % CH, 0);
+			if (out.n)
+				assert_true((out.n / CH) * ECH <= cut - hl - 16);
+			if (out.n)
+				assert_memory_equal(out.p, pt, out.n);
+			free(out.p);
+		}
+		/* Trailing data, short and long, is refused. */
+		big = malloc(ct.n + ECH + 1);
+		assert_non_null(big);
+		memcpy(big, ct.p, ct.n);
+		randombytes_buf(big + ct.n, ECH + 1);
+		assert_int_equal(decrypt(ids, big, ct.n + 1, 7, &out), ESCROW_TAMPERED);
+		/* A full final chunk is complete before the garbage; a short one is not. */
+		assert_int_equal(out.n, len > 0 && len % CH == 0 ? len : (len / CH) * CH);
+		free(out.p);
+		assert_int_equal(decrypt(ids, big, ct.n + ECH + 1, 65536, &out), ESCROW_TAMPERED);
+		free(out.p);
+		/* Another whole valid stream appended is trailing data too. */
+		memcpy(big + ct.n, ct.p, ct.n < ECH + 1 ? ct.n : ECH + 1);
+		assert_int_equal(decrypt(ids, big, ct.n + (ct.n < ECH + 1 ? ct.n : ECH + 1), 65536, &out),
+		                 ESCROW_TAMPERED);
+		free(out.p);
+		free(big);
+		free(ct.p);
+		free(pt);
+	}
+	escrow_identities_free(ids);
+	escrow_recipients_free(rs);
+}
+
+/* Streams built by hand with a known file key: the chunk rules. */
+static void build_stream(const escrow_recipients *rs, const uint8_t *pt, const size_t *chunk_len,
+                         const int *last, size_t n, struct mem *out)
+{
+	static uint8_t enc[ECH];
+	uint8_t fk[16], nonce[16], key[32], n12[12], *hdr = NULL;
+	unsigned long long clen;
+	size_t i, off = 0, hlen = 0;
+	escrow_ctx *ctx = escrow_ctx_new();
+
+	memset(out, 0, sizeof *out);
+	randombytes_buf(fk, sizeof fk);
+	randombytes_buf(nonce, sizeof nonce);
+	assert_int_equal(esc_age_header_build(ctx, rs, fk, &hdr, &hlen), ESCROW_OK);
+	escrow_ctx_free(ctx);
+	mem_write(out, hdr, hlen);
+	mem_write(out, nonce, sizeof nonce);
+	esc_hkdf_sha256(key, sizeof key, nonce, sizeof nonce, fk, sizeof fk, "payload", 7);
+	for (i = 0; i < n; i++) {
+		memset(n12, 0, sizeof n12);
+		n12[10] = (uint8_t)i;
+		n12[11] = (uint8_t)last[i];
+		crypto_aead_chacha20poly1305_ietf_encrypt(enc, &clen, pt + off, chunk_len[i], NULL, 0, NULL, n12, key);
+		mem_write(out, enc, (size_t)clen);
+		off += chunk_len[i];
+	}
+	free(hdr);
+}
+
+static void test_chunk_rules(void **state)
+{
+	static const struct {
+		size_t n, len[3];
+		int last[3];
+		escrow_status want;
+		size_t released;
+	} cases[] = {
+		{2, {CH, 0}, {0, 1}, ESCROW_TAMPERED, CH},          /* empty final chunk after data */
+		{2, {CH, 10}, {1, 1}, ESCROW_TAMPERED, CH},         /* two final chunks */
+		{2, {100, 10}, {0, 1}, ESCROW_TAMPERED, 0},         /* a short middle chunk */
+		{1, {CH}, {0}, ESCROW_TAMPERED, CH},                /* no final chunk */
+		{1, {CH}, {1}, ESCROW_OK, CH},                      /* full final chunk */
+		{3, {CH, CH, 1}, {0, 0, 1}, ESCROW_OK, 2 * CH + 1},
+		{1, {0}, {1}, ESCROW_OK, 0},                        /* empty plaintext */
+	};
+	escrow_identities *ids = NULL;
+	escrow_recipients *rs = NULL;
+	uint8_t *pt = pattern(3 * CH);
+	size_t i;
+
+	(void)state;
+	new_key(&ids, &rs);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mem ct, out;
+
+		build_stream(rs, pt, cases[i].len, cases[i].last, cases[i].n, &ct);
+		assert_int_equal(decrypt(ids, ct.p, ct.n, 3000, &out), cases[i].want);
+		assert_int_equal(out.n, cases[i].released);
+		free(out.p);
+		free(ct.p);
+	}
+	free(pt);
+	escrow_identities_free(ids);
+	escrow_recipients_free(rs);
+}
+
+static escrow_status parse_text(const char *text)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	struct esc_age_header h;
+	size_t used = 0;
+	escrow_status st;
+
+	esc_age_header_init(&h, "t");
+	st = esc_age_header_push(ctx, &h, (const uint8_t *)text, strlen(text), &used);
+	if (st == ESCROW_OK && !h.done)
+		st = ESCROW_E_INPUT;
+	esc_age_header_clear(&h);
+	escrow_ctx_free(ctx);
+	return st;
+}
+
+static void test_header_strict(void **state)
+{
+	static const char mac[] = "--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+	static const char share[] = "-> X25519 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+	static const char body[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+	static const char *bad[] = {
+		"age-encryption.org/v1\r\n", "age-encryption.org/v2\n", "->",
+		"age-encryption.org/v1\n-> X25519\nAAAA\n",                  /* no share */
+		"age-encryption.org/v1\n->  x\n\n",                          /* empty argument */
+		"age-encryption.org/v1\n-> x \n\n",
+		"age-encryption.org/v1\n-> x\nAA==\n",                       /* padding */
+		"age-encryption.org/v1\n-> x\nAB\n",                         /* non-canonical */
+		"age-encryption.org/v1\n-> x\xc3\xa9\n\n",                   /* not ASCII */
+		"age-encryption.org/v1\n-> x\nAAAA\r\n",
+		"age-encryption.org/v1\nfoo\n",
+		"age-encryption.org/v1\n---AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+		"age-encryption.org/v1\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA \n",
+		"age-encryption.org/v1\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+	};
+	char text[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(parse_text(bad[i]), ESCROW_E_INPUT);
+	snprintf(text, sizeof text, "age-encryption.org/v1\n%s%s%s", share, body, mac);
+	assert_int_equal(parse_text(text), ESCROW_OK);
+	/* An X25519 stanza with an extra argument, or a 48-byte body. */
+	snprintf(text, sizeof text, "age-encryption.org/v1\n-> X25519 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA b\n%s%s",
+	         body, mac);
+	assert_int_equal(parse_text(text), ESCROW_E_INPUT);
+	snprintf(text, sizeof text, "age-encryption.org/v1\n%s%s\n%s", share,
+	         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", mac);
+	assert_int_equal(parse_text(text), ESCROW_E_INPUT);
+	/* A body of exactly 48 bytes needs its empty final line. */
+	snprintf(text, sizeof text, "age-encryption.org/v1\n-> grease\n%s\n\n%s",
+	         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", mac);
+	assert_int_equal(parse_text(text), ESCROW_OK);
+	snprintf(text, sizeof text, "age-encryption.org/v1\n-> grease\n%s\n%s",
+	         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", mac);
+	assert_int_equal(parse_text(text), ESCROW_E_INPUT);
+	/* scrypt must be alone. */
+	snprintf(text, sizeof text, "age-encryption.org/v1\n-> scrypt AAAAAAAAAAAAAAAAAAAAAA 10\n%s%s%s%s", body,
+	         share, body, mac);
+	assert_int_equal(parse_text(text), ESCROW_E_INPUT);
+	/* Not age at all: refused at the first byte, without reading on. */
+	assert_int_equal(parse_text("PK\x03\x04"), ESCROW_E_INPUT);
+	assert_false(esc_age_detect("PK\x03\x04", 4));
+	assert_true(esc_age_detect("age-enc", 7));
+	assert_false(esc_age_detect("", 0));
+}
+
+static void test_huge_header(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	struct esc_age_header h;
+	char line[80];
+	size_t used = 0, total = 0;
+	escrow_status st = ESCROW_OK;
+
+	(void)state;
+	esc_age_header_init(&h, "t");
+	assert_int_equal(esc_age_header_push(ctx, &h, (const uint8_t *)"age-encryption.org/v1\n", 22, &used),
+	                 ESCROW_OK);
+	snprintf(line, sizeof line, "-> grease\n\n");
+	while (st == ESCROW_OK && total < 2 * ESC_AGE_MAX_HEADER) {
+		st = esc_age_header_push(ctx, &h, (const uint8_t *)line, strlen(line), &used);
+		total += strlen(line);
+	}
+	assert_int_equal(st, ESCROW_E_INPUT);
+	esc_age_header_clear(&h);
+	escrow_ctx_free(ctx);
+}
+
+static void test_sink_failure(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	escrow_identities *ids = NULL;
+	escrow_recipients *rs = NULL;
+	uint8_t *pt = pattern(3 * CH);
+	struct mem ct, out;
+	esc_age_writer *w = NULL;
+	esc_age_reader *r = NULL;
+
+	(void)state;
+	new_key(&ids, &rs);
+	encrypt(rs, pt, 3 * CH, SIZE_MAX, &ct);
+	memset(&out, 0, sizeof out);
+	out.fail_at = CH + 1;
+	assert_int_equal(esc_age_reader_new(ctx, ids, mem_sink(&out), &r), ESCROW_OK);
+	assert_int_equal(esc_age_reader_feed(r, ct.p, ct.n), ESCROW_E_IO);
+	assert_int_equal(esc_age_reader_finish(r), ESCROW_E_IO);
+	esc_age_reader_free(r);
+	free(out.p);
+	memset(&out, 0, sizeof out);
+	out.fail_at = 1000;
+	assert_int_equal(esc_age_writer_new(ctx, rs, mem_sink(&out), &w), ESCROW_OK);
+	assert_int_equal(esc_age_writer_write(w, pt, 3 * CH), ESCROW_E_IO);
+	assert_int_equal(esc_age_writer_finish(w), ESCROW_E_IO);
+	esc_age_writer_free(w);
+	free(out.p);
+	free(ct.p);
+	free(pt);
+	escrow_identities_free(ids);
+	escrow_recipients_free(rs);
+	escrow_ctx_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_sizes),  cmocka_unit_test(test_recipients_and_identities),
+		cmocka_unit_test(test_flipped_bytes),    cmocka_unit_test(test_truncation_and_trailing),
+		cmocka_unit_test(test_chunk_rules),      cmocka_unit_test(test_header_strict),
+		cmocka_unit_test(test_huge_header),      cmocka_unit_test(test_sink_failure),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
