@@ -109,6 +109,11 @@ int cmd_keygen(int argc, char **argv)
 			rc = EX_DATAERR_;
 			goto out;
 		}
+		if (*pass == '\0') {
+			cli_error("the passphrase is empty (use -W for a key without one)");
+			rc = EX_DATAERR_;
+			goto out;
+		}
 	}
 	st = escrow_keygen(ctx, prefix, pass, flags);
 	cli_passphrase_wipe();

@@ -52,6 +52,9 @@ if command -v setsid >/dev/null; then
 	expect_true "no key written without a passphrase" test ! -e nopass.key
 fi
 
+expect_exit 65 env ESCROW_PASSPHRASE= "$ESCROW" keygen -o empty && expect_grep 'passphrase is empty' err
+expect_true "no key written with an empty passphrase" test ! -e empty.key
+
 # --age: an age identity and recipient, same overwrite rules.
 expect_exit 0 "$ESCROW" keygen --age -o ag
 expect_grep '^ag\.age\.pub$' out
