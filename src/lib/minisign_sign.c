@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +34,7 @@ struct esc_mverify {
 	crypto_generichash_state hs;
 	escrow_pubkey pk;
 	struct msig m;
-	char *comment;               /* a copy: the caller's text may go away */
+	char *text;                  /* a copy of the signature: the caller's may go away */
 	char *name;
 };
 
@@ -262,14 +263,14 @@ escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const esc
 	if (v == NULL)
 		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 	v->name = strdup(name);
-	v->comment = malloc(sig_len + 1);
-	if (v->name == NULL || v->comment == NULL) {
+	v->text = malloc(sig_len + 1);
+	if (v->name == NULL || v->text == NULL) {
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
 	}
-	memcpy(v->comment, sig, sig_len);
-	v->comment[sig_len] = '\0';
-	st = parse_sig(ctx, name, pk, v->comment, sig_len, &v->m);
+	memcpy(v->text, sig, sig_len);
+	v->text[sig_len] = '\0';
+	st = parse_sig(ctx, name, pk, v->text, sig_len, &v->m);
 	if (st != ESCROW_OK)
 		goto out;
 	if (memcmp(v->m.blob, "Ed", 2) == 0) {
@@ -319,7 +320,7 @@ void esc_mverify_free(esc_mverify *v)
 {
 	if (v == NULL)
 		return;
-	free(v->comment);
+	free(v->text);
 	free(v->name);
 	free(v);
 }
@@ -381,12 +382,15 @@ static escrow_status stream_file(escrow_ctx *ctx, const char *path, void (*updat
 {
 	uint8_t *buf = NULL;
 	escrow_status st = ESCROW_OK;
-	uint64_t done = 0;
+	uint64_t done = 0, total = 0;
+	struct stat sb;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		total = (uint64_t)sb.st_size;
 	buf = malloc(READ_CHUNK);
 	if (buf == NULL) {
 		close(fd);
@@ -405,7 +409,7 @@ static escrow_status stream_file(escrow_ctx *ctx, const char *path, void (*updat
 			break;
 		update(state, buf, (size_t)n);
 		done += (uint64_t)n;
-		esc_progress(ctx, done, 0);
+		esc_progress(ctx, done, total);
 		st = esc_check_interrupt(ctx);
 		if (st != ESCROW_OK)
 			break;
