@@ -23,7 +23,19 @@ struct esc_fmt_ops {
 	/* When set, the checker is costly on large files (reads everything) and
 	 * is run only when the contract asks for this format. */
 	bool full_scan;
+	/* May be NULL. Frees what init acquired (the yaml checker runs libyaml on
+	 * a helper thread). Call it once after final, or instead of final when a
+	 * check is abandoned; it is safe either way. */
+	void (*release)(void *st);
+	/* May be NULL. Called after final (pass or fail): adds what the checker
+	 * found beyond pass/fail (pickle verdict, ONNX external data, the TF
+	 * index magic) to *out, merging with what is already there. */
+	void (*report)(void *st, struct esc_inspection *out);
 };
+
+/* Raises out->pickle to v (the worse verdict wins) and keeps the imports of
+ * the worst verdict seen. */
+void esc_insp_pickle_merge(struct esc_inspection *out, enum esc_pickle_verdict v, const char *imports);
 
 extern const struct esc_fmt_ops esc_fmt_safetensors, esc_fmt_onnx, esc_fmt_gguf, esc_fmt_pytorch,
 	esc_fmt_keras, esc_fmt_hdf5, esc_fmt_npy, esc_fmt_npz, esc_fmt_parquet, esc_fmt_zip, esc_fmt_pdf,
@@ -36,6 +48,13 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len);
 /* Verdict and the imports that caused it ("posix.system, builtins.eval"). */
 enum esc_pickle_verdict esc_pickle_final(esc_pickle *p, char *imports, size_t ilen);
 void esc_pickle_free(esc_pickle *p);
+/* Stop after n pickles (0, the default: scan pickles back to back until the
+ * end, bytes that are not a pickle making the verdict unknown). */
+void esc_pickle_set_max(esc_pickle *p, unsigned n);
+/* 1 once the scanner needs no more bytes (n pickles read, or it gave up). */
+int esc_pickle_done(const esc_pickle *p);
+/* Bytes read up to and including the last STOP. */
+uint64_t esc_pickle_consumed(const esc_pickle *p);
 
 /* Secrets scanner over text: line-based, reports "line N: what" (never the secret). */
 typedef struct esc_secrets esc_secrets;

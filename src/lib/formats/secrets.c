@@ -1,0 +1,528 @@
+/* secrets.c -- finding credentials left in a deposit.
+ * A finding names the line and the kind of secret, never the secret: the
+ * report is read by people who must not learn it.
+ *
+ * What is found (token shapes are matched at a word start: the byte before
+ * is not a letter or digit, and fixed-length tokens must end there too):
+ *   PEM private keys   "-----BEGIN <label>PRIVATE KEY-----" (RSA, EC, DSA,
+ *                      ENCRYPTED, OPENSSH, PGP ... KEY BLOCK) alone at the
+ *                      end of its line with a base64 (or Proc-Type) line
+ *                      after it, or followed by a literal "\n" and base64
+ *                      (a key pasted into JSON). A header inside quotes in
+ *                      code (a parser looking for it) is not a key.
+ *   AWS                AKIA/ASIA + 16 [A-Z0-9]; aws_secret_access_key (any
+ *                      case) then '=' or ':' then 40 [A-Za-z0-9/+]
+ *   GitHub             gh[pousr]_ + 36.. [A-Za-z0-9]; github_pat_ + 22.. [A-Za-z0-9_]
+ *   Slack              xox[abprs]- + 10.. [A-Za-z0-9-]
+ *   Google API key     AIza + 35 [A-Za-z0-9_-]
+ *   Anthropic          sk-ant- + 32.. [A-Za-z0-9_-]
+ *   OpenAI             sk-proj-..., sk-<32.. [A-Za-z0-9_-]> with a digit and a letter
+ *   Hugging Face       hf_ + 34 [A-Za-z]
+ *   Stripe             sk_live_ / rk_live_ + 20.. [A-Za-z0-9]
+ *   .env files         (base name .env or .env.*, except .env.example,
+ *                      .env.sample, .env.template): NAME=value where NAME
+ *                      holds PASSWORD, PASSWD, PASSPHRASE, SECRET, TOKEN,
+ *                      API_KEY, APIKEY, PRIVATE_KEY, ACCESS_KEY, AUTH_KEY or
+ *                      CREDENTIAL and does not end in _URL, _PATH, _FILE,
+ *                      _LENGTH, _TTL, ... (settings about a secret); and a
+ *                      .env file with any real assignment is itself one
+ *                      finding, since it holds deployment settings.
+ * Placeholders are not findings: a token body containing xxxx, example,
+ * your, placeholder, dummy, redacted, replace, changeme, "<" or "...", or
+ * with too few distinct characters to be random; in .env files also empty
+ * values, ${VAR} / $VAR references, <...>, one repeated character, and the
+ * words changeme, example, none, null, true, false, password, secret, ...
+ *
+ * Lines are scanned where they lie in the caller's chunk; a line split over
+ * chunks is gathered in a bounded buffer. A line longer than SEC_WINDOW is
+ * scanned in windows that overlap by SEC_OVERLAP bytes (longer than any
+ * token with its context), and a token touching a window's end is left to
+ * the next window; the same (line, kind) is reported once. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "esc_fmt.h"
+
+#define SEC_WINDOW (64 * 1024)
+#define SEC_OVERLAP 256
+#define SEC_KEEP 16
+#define SEC_RECENT 8
+
+struct esc_secrets {
+	bool env;
+	bool cont;               /* buf continues a line already partly scanned */
+	uint8_t prev;            /* the byte before buf[0] when cont */
+	uint64_t line;
+	size_t blen;
+	unsigned total, kept;
+	char found[SEC_KEEP][128];
+	struct { uint64_t line; const char *label; } recent[SEC_RECENT];
+	unsigned nrecent;
+	const char *pem_label;   /* a header waiting for its base64 line */
+	uint64_t pem_line;
+	uint64_t env_first;      /* first real assignment line in a .env file */
+	bool env_secret;
+	uint8_t buf[SEC_WINDOW];
+};
+
+static const uint8_t TRIG[256] = {
+	['-'] = 1, ['A'] = 1, ['a'] = 1, ['g'] = 1, ['h'] = 1, ['r'] = 1, ['s'] = 1, ['x'] = 1,
+};
+
+static int is_alnum(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+static int is_upnum(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); }
+static int is_alpha(uint8_t c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static int is_tok(uint8_t c) { return is_alnum(c) || c == '_' || c == '-'; }
+static int is_alnum_us(uint8_t c) { return is_alnum(c) || c == '_'; }
+static int is_b64(uint8_t c) { return is_alnum(c) || c == '+' || c == '/'; }
+static int is_slack(uint8_t c) { return is_alnum(c) || c == '-'; }
+
+static size_t run(const uint8_t *p, size_t n, size_t i, int (*cls)(uint8_t))
+{
+	size_t j = i;
+
+	while (j < n && cls(p[j]))
+		j++;
+	return j - i;
+}
+
+static void add(struct esc_secrets *s, uint64_t line, const char *label, const char *detail)
+{
+	for (unsigned k = 0; k < s->nrecent && k < SEC_RECENT; k++)
+		if (s->recent[k].line == line && s->recent[k].label == label)
+			return;
+	s->recent[s->nrecent++ % SEC_RECENT].line = line;
+	s->recent[(s->nrecent - 1) % SEC_RECENT].label = label;
+	if (s->kept < SEC_KEEP) {
+		snprintf(s->found[s->kept], sizeof s->found[0], "line %llu: %s%s",
+		         (unsigned long long)line, label, detail ? detail : "");
+		s->kept++;
+	}
+	s->total++;
+}
+
+static int contains_ci(const uint8_t *p, size_t n, const char *needle)
+{
+	const size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (strncasecmp((const char *)p + i, needle, k) == 0)
+			return 1;
+	return 0;
+}
+
+/* A token body that is a stand-in, not a secret. */
+static int placeholder(const uint8_t *p, size_t n)
+{
+	static const char *const words[] = {"xxxx", "example", "your", "placeholder", "dummy", "redacted",
+	                                    "replace", "changeme", "<", "...", NULL};
+	bool seen[256] = {false};
+	size_t distinct = 0;
+
+	for (const char *const *w = words; *w; w++)
+		if (contains_ci(p, n, *w))
+			return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!seen[p[i]]) {
+			seen[p[i]] = true;
+			distinct++;
+		}
+	return distinct * 2 < (n < 20 ? n : 20);
+}
+
+/* Fixed-length token: exactly len class bytes at i, then a boundary. */
+static int fixed(const uint8_t *p, size_t n, size_t i, size_t len, int (*cls)(uint8_t), int last)
+{
+	size_t r = run(p, n, i, cls);
+
+	if (r != len)
+		return 0;
+	if (i + r == n)
+		return last; /* the next window decides */
+	return !is_alnum(p[i + r]);
+}
+
+/* "-----BEGIN ... PRIVATE KEY-----" at i. */
+static void pem_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, int last)
+{
+	size_t j = i + 11, k;
+	const char *label;
+
+	if (n - i < 11 || memcmp(p + i, "-----BEGIN ", 11) != 0)
+		return;
+	for (k = j; k < n && k - j < 48 && (is_upnum(p[k]) || p[k] == ' '); k++)
+		;
+	if (k + 5 > n || memcmp(p + k, "-----", 5) != 0)
+		return;
+	if (!((k - j >= 11 && memcmp(p + k - 11, "PRIVATE KEY", 11) == 0) ||
+	      (k - j >= 17 && memcmp(p + k - 17, "PRIVATE KEY BLOCK", 17) == 0)))
+		return;
+	label = contains_ci(p + j, k - j, "OPENSSH") ? "OpenSSH private key" :
+	        contains_ci(p + j, k - j, "PGP") ? "PGP private key block" :
+	        contains_ci(p + j, k - j, "ENCRYPTED") ? "encrypted PEM private key" : "PEM private key";
+	for (k += 5; k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\r'); k++)
+		;
+	if (k == n) {
+		if (last) {
+			s->pem_label = label;
+			s->pem_line = s->line;
+		}
+		return;
+	}
+	/* Pasted into JSON or a string with escaped line ends. */
+	if (p[k] == '\\' && k + 1 < n && p[k + 1] == 'n') {
+		k += 2;
+	} else if (n - k >= 4 && memcmp(p + k, "\\r\\n", 4) == 0) {
+		k += 4;
+	} else {
+		return;
+	}
+	if (k < n && is_b64(p[k]))
+		add(s, s->line, label, NULL);
+}
+
+/* aws_secret_access_key, then = or :, then a 40-character secret. */
+static void aws_secret_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, int last)
+{
+	size_t j = i + 21, k, r;
+	int sep = 0;
+
+	if (n - i < 21 || strncasecmp((const char *)p + i, "aws_secret_access_key", 21) != 0)
+		return;
+	for (k = j; k < n && k - j < 8 && strchr(" \t\"':=>", p[k]); k++)
+		if (p[k] == '=' || p[k] == ':')
+			sep = 1;
+	if (!sep)
+		return;
+	r = run(p, n, k, is_b64);
+	if (r != 40 || (k + r == n && !last) || placeholder(p + k, r))
+		return;
+	add(s, s->line, "AWS secret access key", NULL);
+}
+
+/* Variable-length token: at least min class bytes at i. */
+static size_t atleast(const uint8_t *p, size_t n, size_t i, size_t min, int (*cls)(uint8_t))
+{
+	size_t r = run(p, n, i, cls);
+
+	return r >= min && !placeholder(p + i, r) ? r : 0;
+}
+
+static int has_digit_and_letter(const uint8_t *p, size_t n)
+{
+	int d = 0, l = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		d |= p[i] >= '0' && p[i] <= '9';
+		l |= is_alpha(p[i]);
+	}
+	return d && l;
+}
+
+static void match_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, int last)
+{
+	const size_t left = n - i;
+	const uint8_t *q = p + i;
+	size_t r;
+
+	switch (q[0]) {
+	case '-':
+		pem_at(s, p, n, i, last);
+		return;
+	case 'A':
+		if (left >= 4 && (!memcmp(q, "AKIA", 4) || !memcmp(q, "ASIA", 4))) {
+			if (fixed(p, n, i + 4, 16, is_upnum, last) && !placeholder(q + 4, 16))
+				add(s, s->line, "AWS access key id", NULL);
+			return;
+		}
+		if (left >= 4 && !memcmp(q, "AIza", 4)) {
+			if (fixed(p, n, i + 4, 35, is_tok, last) && !placeholder(q + 4, 35))
+				add(s, s->line, "Google API key", NULL);
+			return;
+		}
+		/* fall through */
+	case 'a':
+		aws_secret_at(s, p, n, i, last);
+		return;
+	case 'g':
+		if (left >= 4 && q[1] == 'h' && strchr("pousr", q[2]) && q[2] && q[3] == '_') {
+			r = run(p, n, i + 4, is_alnum);
+			if (r >= 36 && (i + 4 + r < n || last) && !placeholder(q + 4, r))
+				add(s, s->line, "GitHub token", NULL);
+		} else if (left >= 11 && !memcmp(q, "github_pat_", 11) && atleast(p, n, i + 11, 22, is_alnum_us)) {
+			add(s, s->line, "GitHub fine-grained token", NULL);
+		}
+		return;
+	case 'x':
+		if (left >= 5 && !memcmp(q, "xox", 3) && q[3] && strchr("abprs", q[3]) && q[4] == '-' &&
+		    atleast(p, n, i + 5, 10, is_slack))
+			add(s, s->line, "Slack token", NULL);
+		return;
+	case 's':
+		if (left >= 7 && !memcmp(q, "sk-ant-", 7)) {
+			if (atleast(p, n, i + 7, 32, is_tok))
+				add(s, s->line, "Anthropic API key", NULL);
+		} else if (left >= 3 && !memcmp(q, "sk-", 3)) {
+			r = atleast(p, n, i + 3, 32, is_tok);
+			if (r && has_digit_and_letter(q + 3, r))
+				add(s, s->line, "OpenAI API key", NULL);
+		} else if (left >= 8 && !memcmp(q, "sk_live_", 8) && atleast(p, n, i + 8, 20, is_alnum)) {
+			add(s, s->line, "Stripe secret key", NULL);
+		}
+		return;
+	case 'r':
+		if (left >= 8 && !memcmp(q, "rk_live_", 8) && atleast(p, n, i + 8, 20, is_alnum))
+			add(s, s->line, "Stripe restricted key", NULL);
+		return;
+	case 'h':
+		if (left >= 3 && !memcmp(q, "hf_", 3) && fixed(p, n, i + 3, 34, is_alpha, last) &&
+		    !placeholder(q + 3, 34))
+			add(s, s->line, "Hugging Face token", NULL);
+		return;
+	}
+}
+
+/* ---- .env files ---- */
+
+static int env_name(const char *path)
+{
+	static const char *const benign[] = {"example", "sample", "template", NULL};
+	const char *base;
+
+	if (!path)
+		return 0;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strcmp(base, ".env") == 0)
+		return 1;
+	if (strncmp(base, ".env.", 5) != 0)
+		return 0;
+	for (const char *const *b = benign; *b; b++)
+		if (strncasecmp(base + 5, *b, strlen(*b)) == 0)
+			return 0;
+	return 1;
+}
+
+static int ends_with_ci(const char *s, size_t n, const char *suffix)
+{
+	const size_t k = strlen(suffix);
+
+	return n >= k && strncasecmp(s + n - k, suffix, k) == 0;
+}
+
+/* NAME holds a secret word and is not a setting about one (TOKEN_TTL). */
+static int secret_name(const char *name, size_t n)
+{
+	static const char *const words[] = {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN",
+	                                    "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY", "AUTH_KEY",
+	                                    "CREDENTIAL", NULL};
+	static const char *const about[] = {"_URL", "_URI", "_PATH", "_FILE", "_DIR", "_LENGTH", "_LEN",
+	                                    "_TTL", "_EXPIRY", "_EXPIRES", "_TIMEOUT", "_TYPE", "_ENDPOINT",
+	                                    "_HOST", "_PORT", "_NAME", "_USER", "_USERNAME", "_ID",
+	                                    "_REQUIRED", "_ENABLED", "_HEADER", "_ALGORITHM", NULL};
+	int hit = 0;
+
+	for (const char *const *w = words; *w && !hit; w++)
+		hit = contains_ci((const uint8_t *)name, n, *w);
+	if (!hit)
+		return 0;
+	for (const char *const *a = about; *a; a++)
+		if (ends_with_ci(name, n, *a))
+			return 0;
+	return 1;
+}
+
+/* An assignment's value that is not a real setting. */
+static int env_placeholder(const uint8_t *v, size_t n)
+{
+	static const char *const words[] = {"changeme", "change_me", "change-me", "changeit", "placeholder",
+	                                    "example", "dummy", "redacted", "todo", "tbd", "none", "null",
+	                                    "nil", "undefined", "empty", "secret", "password", "true",
+	                                    "false", "yes", "no", "on", "off", "0", "1", NULL};
+	size_t k;
+
+	if (n == 0 || v[0] == '$' || v[0] == '<')
+		return 1;
+	for (k = 1; k < n && v[k] == v[0]; k++)
+		;
+	if (k == n)
+		return 1; /* xxx, ***, ... */
+	if (n >= 4 && (strncasecmp((const char *)v, "your", 4) == 0 || contains_ci(v, n, "xxxx")))
+		return 1;
+	for (const char *const *w = words; *w; w++)
+		if (strlen(*w) == n && strncasecmp((const char *)v, *w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* [export] NAME = value  (value optionally quoted, '#' comments). */
+static void env_line(struct esc_secrets *s, const uint8_t *p, size_t n)
+{
+	size_t i = 0, name0, namen, v0, vn;
+	char name[49];
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (n - i > 7 && memcmp(p + i, "export ", 7) == 0)
+		for (i += 7; i < n && p[i] == ' ';)
+			i++;
+	name0 = i;
+	if (i == n || !(is_alpha(p[i]) || p[i] == '_'))
+		return;
+	while (i < n && (is_alnum_us(p[i]) || p[i] == '.' || p[i] == '-'))
+		i++;
+	namen = i - name0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i == n || p[i] != '=')
+		return;
+	for (i++; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	v0 = i;
+	if (i < n && (p[i] == '"' || p[i] == '\'')) {
+		const uint8_t *close = memchr(p + i + 1, p[i], n - i - 1);
+
+		v0 = i + 1;
+		vn = close ? (size_t)(close - (p + v0)) : n - v0;
+	} else {
+		const uint8_t *hash = NULL;
+
+		for (size_t k = i; k < n; k++)
+			if (p[k] == '#' && (k == i || p[k - 1] == ' ' || p[k - 1] == '\t')) {
+				hash = p + k;
+				break;
+			}
+		vn = (hash ? (size_t)(hash - p) : n) - v0;
+		while (vn && (p[v0 + vn - 1] == ' ' || p[v0 + vn - 1] == '\t' || p[v0 + vn - 1] == '\r'))
+			vn--;
+	}
+	if (env_placeholder(p + v0, vn))
+		return;
+	if (!s->env_first)
+		s->env_first = s->line;
+	if (namen > sizeof name - 1)
+		namen = sizeof name - 1;
+	memcpy(name, p + name0, namen);
+	name[namen] = '\0';
+	if (secret_name(name, namen)) {
+		char detail[64];
+
+		s->env_secret = true;
+		snprintf(detail, sizeof detail, " (%s)", name);
+		add(s, s->line, "secret assignment in a .env file", detail);
+	}
+}
+
+/* Scans one line or one window of a long line. first: it starts the line;
+ * last: it ends the line; prev: the byte before p[0] (0 at a line start). */
+static void scan(struct esc_secrets *s, const uint8_t *p, size_t n, int first, int last, uint8_t prev)
+{
+	if (first && s->pem_label) {
+		size_t k = 0;
+
+		while (k < n && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		if (k < n && is_b64(p[k]))
+			add(s, s->pem_line, s->pem_label, NULL);
+		s->pem_label = NULL;
+	}
+	if (first && s->env)
+		env_line(s, p, n);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t before;
+
+		if (!TRIG[p[i]])
+			continue;
+		before = i ? p[i - 1] : prev;
+		if (p[i] == '-' ? before == '-' : is_alnum(before))
+			continue;
+		match_at(s, p, n, i, last);
+	}
+}
+
+esc_secrets *esc_secrets_new(const char *path)
+{
+	esc_secrets *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->line = 1;
+	s->env = env_name(path);
+	return s;
+}
+
+/* Adds bytes of a line (no LF) to the buffer, scanning full windows. */
+static void append(struct esc_secrets *s, const uint8_t *p, size_t n)
+{
+	while (n) {
+		size_t take = SEC_WINDOW - s->blen;
+
+		if (take > n)
+			take = n;
+		memcpy(s->buf + s->blen, p, take);
+		s->blen += take;
+		p += take;
+		n -= take;
+		if (s->blen == SEC_WINDOW) {
+			scan(s, s->buf, s->blen, !s->cont, 0, s->cont ? s->prev : 0);
+			s->prev = s->buf[SEC_WINDOW - SEC_OVERLAP - 1];
+			memmove(s->buf, s->buf + SEC_WINDOW - SEC_OVERLAP, SEC_OVERLAP);
+			s->blen = SEC_OVERLAP;
+			s->cont = true;
+		}
+	}
+}
+
+void esc_secrets_update(esc_secrets *s, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		const uint8_t *nl = memchr(buf, '\n', len);
+		size_t seg;
+
+		if (!nl) {
+			append(s, buf, len);
+			return;
+		}
+		seg = (size_t)(nl - buf);
+		if (s->blen == 0 && !s->cont && seg < SEC_WINDOW) {
+			scan(s, buf, seg, 1, 1, 0);
+		} else {
+			append(s, buf, seg);
+			scan(s, s->buf, s->blen, !s->cont, 1, s->cont ? s->prev : 0);
+			s->blen = 0;
+			s->cont = false;
+		}
+		s->line++;
+		buf = nl + 1;
+		len -= seg + 1;
+	}
+}
+
+unsigned esc_secrets_final(esc_secrets *s, char (*out)[128], unsigned max)
+{
+	if (s->blen || s->cont)
+		scan(s, s->buf, s->blen, !s->cont, 1, s->cont ? s->prev : 0);
+	s->blen = 0;
+	s->cont = false;
+	s->pem_label = NULL; /* a header on the last line has no body */
+	if (s->env && s->env_first && !s->env_secret) {
+		add(s, s->env_first, "assignment in a .env file", " (deposit a .env.example without values)");
+		s->env_first = 0;
+	}
+	for (unsigned k = 0; k < s->kept && k < max; k++)
+		memcpy(out[k], s->found[k], sizeof out[k]);
+	return s->total;
+}
+
+void esc_secrets_free(esc_secrets *s)
+{
+	if (s)
+		sodium_memzero(s, sizeof *s);
+	free(s);
+}
