@@ -314,10 +314,9 @@ static escrow_status parse_top_key(struct cy *y, escrow_contract *c, int k)
 
 	switch (k) {
 	case 0:
-		m = y->ev.start_mark;
 		st = cy_uint(y, "escrow-contract", &version);
 		if (st == ESCROW_OK && version != 1)
-			st = cy_fail(y, &m, "unsupported escrow-contract version %llu (this escrow reads version 1)",
+			st = cy_fail(y, &y->ev.start_mark, "unsupported escrow-contract version %llu (this escrow reads version 1)",
 			             (unsigned long long)version);
 		return st;
 	case 4:
