@@ -525,6 +525,58 @@ static void test_sink_failure(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* Stock age (Debian package) decrypts what the writer makes, when installed. */
+static void test_stock_age_reads_writer(void **state)
+{
+	static const size_t sizes[] = {0, 5, 2 * CH, 2 * CH + 1};
+	escrow_identities *ids = NULL;
+	escrow_recipients *rs = NULL;
+	char id[80], idpath[128], ctpath[128], ptpath[128], cmd[512];
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	if (system("command -v age >/dev/null 2>&1") != 0) {
+		print_message("stock age not installed: interop covered by tests/cli/age_interop.sh\n");
+		return;
+	}
+	new_key(&ids, &rs);
+	snprintf(idpath, sizeof idpath, "%s/id.txt", tmpdir);
+	snprintf(ctpath, sizeof ctpath, "%s/w.age", tmpdir);
+	snprintf(ptpath, sizeof ptpath, "%s/w.out", tmpdir);
+	esc_age_identity_string(ids->v[0].sk, id);
+	f = fopen(idpath, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", id);
+	fclose(f);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint8_t *pt = pattern(sizes[i]), *back;
+		struct mem ct;
+		size_t n;
+
+		encrypt(rs, pt, sizes[i], 777, &ct);
+		f = fopen(ctpath, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(ct.p, 1, ct.n, f), ct.n);
+		fclose(f);
+		snprintf(cmd, sizeof cmd, "age -d -i '%s' '%s' > '%s'", idpath, ctpath, ptpath);
+		assert_int_equal(system(cmd), 0);
+		back = malloc(sizes[i] + 1);
+		f = fopen(ptpath, "rb");
+		assert_non_null(f);
+		n = fread(back, 1, sizes[i] + 1, f);
+		fclose(f);
+		assert_int_equal(n, sizes[i]);
+		if (n)
+			assert_memory_equal(back, pt, n);
+		free(back);
+		free(ct.p);
+		free(pt);
+	}
+	escrow_identities_free(ids);
+	escrow_recipients_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_flipped_bytes),    cmocka_unit_test(test_truncation_and_trailing),
 		cmocka_unit_test(test_chunk_rules),      cmocka_unit_test(test_header_strict),
 		cmocka_unit_test(test_huge_header),      cmocka_unit_test(test_sink_failure),
+		cmocka_unit_test(test_stock_age_reads_writer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
