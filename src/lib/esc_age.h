@@ -106,7 +106,12 @@ void esc_age_writer_free(esc_age_writer *w);
 /* Decryption, push style: feed ciphertext as it arrives; plaintext goes to
  * `next` one authenticated chunk at a time (never an unauthenticated byte).
  * ESCROW_NO_IDENTITY when no identity opens the header, ESCROW_TAMPERED on a
- * bad MAC, a bad chunk or truncation, ESCROW_E_INPUT on a malformed header. */
+ * bad MAC, a bad chunk, truncation or data after the final chunk,
+ * ESCROW_E_INPUT on a malformed header (or a stream that ends inside the
+ * header or the nonce, as the CCTV vectors classify it). Each chunk is
+ * authentic when passed on, but the stream as a whole is proven only when
+ * finish() returns ESCROW_OK: a caller must not commit anything before. Any
+ * failure is sticky: later feed()/finish() return the same status. */
 typedef struct esc_age_reader esc_age_reader;
 escrow_status esc_age_reader_new(escrow_ctx *ctx, const escrow_identities *ids, struct esc_sink next,
                                  esc_age_reader **out);
