@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# escrow check: a project against its contract, before packing.
+. "$(dirname "$0")/lib.sh"
+
+# A small AI delivery: code, a (tiny but valid) safetensors model, data, docs.
+mkdir -p p/src/app p/models p/data p/docs p/.git
+printf 'print("fraud")\n' >p/src/app/main.py
+printf '[project]\nname = "fraud"\n' >p/pyproject.toml
+printf 'id,amount,label\n1,10.5,0\n2,99.0,1\n' >p/data/train.csv
+printf '# Runbook\nRestart the scorer.\n' >p/docs/runbook.md
+printf 'ref: refs/heads/main\n' >p/.git/HEAD
+python3 - p/models/classifier.safetensors <<'EOF'
+import json, struct, sys
+header = json.dumps({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}).encode()
+header += b" " * (-len(header) % 8)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<Q", len(header)) + header + struct.pack("<4f", 1, 2, 3, 4))
+EOF
+cat >contract.yaml <<'EOF'
+escrow-contract: 1
+contract: FRAUD-2026-07
+agency: Agence Exemple SAS
+deliverables:
+  - id: classifier
+    kind: model
+    include: ["models/classifier.safetensors"]
+    format: safetensors
+  - id: source
+    kind: code
+    include: ["src/**", pyproject.toml]
+  - id: training-data
+    kind: data
+    include: ["data/*.csv"]
+    format: csv
+  - id: runbook
+    kind: docs
+    include: [docs/runbook.md]
+forbid: ["**/*.pyc", .env]
+EOF
+
+# Complete: exit 0, one line per deliverable, the verdict last.
+expect_exit 0 "$ESCROW" check p -c contract.yaml
+expect_grep '^  ok +classifier +1 file, [0-9.]+ bytes? +models/classifier.safetensors$' out
+expect_grep '^  ok +runbook ' out
+expect_true "verdict is the last line" test "$(tail -n 1 out | cut -c1-18)" = "verdict: complete "
+expect_true "the .git folder is not listed" sh -c '! grep -q "HEAD" out'
+
+# --json parses and carries the verdict.
+expect_exit 0 "$ESCROW" check p -c contract.yaml --json
+expect_true "--json is valid JSON" python3 -m json.tool out
+expect_true "--json verdict complete" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["verdict"] == "complete" and r["command"] == "check", r
+assert [d["status"] for d in r["deliverables"]] == ["ok"] * 4
+assert r["totals"]["files"] == 5, r["totals"]' out
+
+# A missing deliverable: exit 2, and the report names it and why.
+mv p/docs/runbook.md p/docs/RUNBOOK.txt
+expect_exit 2 "$ESCROW" check p -c contract.yaml
+expect_grep '^  missing +runbook +0 files +no file matches docs/runbook.md$' out
+expect_grep "^verdict: incomplete -- deliverable 'runbook' is missing" out
+expect_grep 'docs/RUNBOOK.txt' out # unassigned
+mv p/docs/RUNBOOK.txt p/docs/runbook.md
+
+# A forbidden file: exit 2, listed.
+mkdir -p p/src/app/__pycache__
+printf '\x00\x01' >p/src/app/__pycache__/main.cpython-311.pyc
+expect_exit 2 "$ESCROW" check p -c contract.yaml
+expect_grep '^  src/app/__pycache__/main.cpython-311.pyc$' out
+expect_grep 'forbidden' out
+# ... unless excluded with -x, as pack would.
+expect_exit 0 "$ESCROW" check p -c contract.yaml -x '__pycache__/'
+expect_exit 0 "$ESCROW" check -q p -c contract.yaml -x '*.pyc'
+expect_true "-q prints nothing" test ! -s out
+rm -r p/src/app/__pycache__
+
+# A model that is not what it claims: bad-format with the checker's reason.
+cp p/models/classifier.safetensors saved.safetensors
+head -c 40 saved.safetensors >p/models/classifier.safetensors
+expect_exit 2 "$ESCROW" check p -c contract.yaml
+expect_grep '^  bad-format +classifier ' out
+cp saved.safetensors p/models/classifier.safetensors
+
+# A malformed contract: exit 65 with file:line:column.
+sed 's/^    format: csv$/    format: xls/' contract.yaml >bad.yaml
+expect_exit 65 "$ESCROW" check p -c bad.yaml
+expect_grep "bad.yaml:15:13: unknown format 'xls'" err
+printf 'escrow-contract: 1\ncontract: X\ndeliverables:\n  - id: a\n    include: [a]\n    colour: red\n' >bad2.yaml
+expect_exit 65 "$ESCROW" check p -c bad2.yaml
+expect_grep "bad2.yaml:6:5: unknown key 'colour'" err
+
+# Missing SRC or contract: 66. Usage errors: 64.
+expect_exit 66 "$ESCROW" check no-such-dir -c contract.yaml
+expect_grep 'no-such-dir' err
+expect_exit 66 "$ESCROW" check p -c no-such.yaml
+expect_exit 64 "$ESCROW" check p
+expect_exit 64 "$ESCROW" check -c contract.yaml
+expect_exit 64 "$ESCROW" check p q -c contract.yaml
+expect_exit 64 "$ESCROW" check p -c contract.yaml -c contract.yaml
+expect_exit 0 "$ESCROW" check --help && expect_grep '^usage: escrow check' out
+
+# An escaping symlink is refused, naming it (65).
+ln -s ../../contract.yaml p/docs/contract-link.yaml
+expect_exit 65 "$ESCROW" check p -c contract.yaml
+expect_grep 'docs/contract-link.yaml: symlink' err
+rm p/docs/contract-link.yaml
+
+finish
