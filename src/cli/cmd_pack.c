@@ -1,10 +1,319 @@
-/* cmd_pack.c -- escrow pack (being written; see the issue tracker). */
+/* cmd_pack.c -- escrow pack: the agency's deposit. */
 #include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_line[] =
+	"escrow pack SRC -o BUNDLE|- -s KEY [-c CONTRACT] [-r RECIPIENT | -R FILE]... [-x GLOB]...\n"
+	"            [--name NAME] [--release VERSION] [-l LEVEL] [-j THREADS] [--include-vcs]\n"
+	"            [--skip-symlinks] [--force] [-q] [--json]";
+
+static void help(void)
+{
+	printf("usage: %s\n\n"
+	       "Pack the project folder SRC into a bundle: a BagIt bag (every file with its\n"
+	       "SHA-256, signed with the agency's minisign key) in a pax tar, compressed with\n"
+	       "zstd, and, with -r/-R, sealed with age for the notary. The tree is read once,\n"
+	       "in sorted order; the bundle is written to a temporary file renamed at the end\n"
+	       "(or streamed to standard output with -o -). With SOURCE_DATE_EPOCH set, the same\n"
+	       "tree gives the same bytes.\n\n"
+	       "Options:\n"
+	       "  -o, --output FILE      the bundle to write, or - for standard output (required)\n"
+	       "  -s, --seckey FILE      the agency's minisign secret key (required; passphrase\n"
+	       "                         from ESCROW_PASSPHRASE or the terminal)\n"
+	       "  -c, --contract FILE    the deliverables list: packed into the bundle, its\n"
+	       "                         exclude: list applies, and unmet deliverables are warned\n"
+	       "  -r, --recipient AGE1.. seal for this age recipient (repeatable)\n"
+	       "  -R, --recipients-file FILE  seal for every recipient in FILE (repeatable)\n"
+	       "  -x, --exclude GLOB     leave out paths matching GLOB (repeatable); a\n"
+	       "                         .escrowignore file at the root of SRC adds more\n"
+	       "      --name NAME        the deposit's name (default: the contract id, else SRC's name)\n"
+	       "      --release VERSION  the release (default: unreleased)\n"
+	       "  -l, --level LEVEL      zstd level, 1..19 (default 3)\n"
+	       "  -j, --threads N        compression threads (default: all cores)\n"
+	       "      --include-vcs      keep .git, .hg and .svn folders\n"
+	       "      --skip-symlinks    skip links that leave SRC or dangle, instead of failing\n"
+	       "      --force            replace BUNDLE if it exists\n"
+	       "      --json             print the summary as JSON\n"
+	       "  -q, --quiet            print nothing but errors\n"
+	       "  -h, --help             show this help\n\n"
+	       "Exit codes: 0 packed, 64 usage, 65 bad key, passphrase, contract or recipient,\n"
+	       "66 SRC or an input missing, 73 BUNDLE exists or cannot be created, 74 read or\n"
+	       "write error (nothing is left behind).\n",
+	       usage_line);
+}
+
+struct pack_cli {
+	const char *src, *out, *key, *contract, *name, *release;
+	const char **recips, **recip_files, **excludes;
+	size_t n_recips, n_recip_files, n_excludes;
+	int level, threads;
+	unsigned flags;
+	bool json;
+};
+
+static bool parse_int(const char *s, int lo, int hi, int *v)
+{
+	char *end;
+	long x = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || x < lo || x > hi)
+		return false;
+	*v = (int)x;
+	return true;
+}
+
+static int parse_opts(int argc, char **argv, struct pack_cli *o)
+{
+	enum { OPT_NAME = 256, OPT_RELEASE, OPT_VCS, OPT_SKIP, OPT_FORCE, OPT_JSON };
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},      {"seckey", required_argument, NULL, 's'},
+		{"contract", required_argument, NULL, 'c'},    {"recipient", required_argument, NULL, 'r'},
+		{"recipients-file", required_argument, NULL, 'R'}, {"exclude", required_argument, NULL, 'x'},
+		{"name", required_argument, NULL, OPT_NAME},   {"release", required_argument, NULL, OPT_RELEASE},
+		{"level", required_argument, NULL, 'l'},       {"threads", required_argument, NULL, 'j'},
+		{"include-vcs", no_argument, NULL, OPT_VCS},   {"skip-symlinks", no_argument, NULL, OPT_SKIP},
+		{"force", no_argument, NULL, OPT_FORCE},       {"json", no_argument, NULL, OPT_JSON},
+		{"quiet", no_argument, NULL, 'q'},             {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	bool s_o = false, s_s = false, s_c = false, s_n = false, s_r = false, s_l = false, s_j = false,
+	     s_v = false, s_k = false, s_f = false, s_js = false, s_q = false;
+
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		int c = getopt_long(argc, argv, ":o:s:c:r:R:x:l:j:qh", opts, NULL);
+
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'o':
+			if (!cli_once(&s_o, "pack", usage_line, "-o"))
+				return EX_USAGE_;
+			o->out = optarg;
+			break;
+		case 's':
+			if (!cli_once(&s_s, "pack", usage_line, "-s"))
+				return EX_USAGE_;
+			o->key = optarg;
+			break;
+		case 'c':
+			if (!cli_once(&s_c, "pack", usage_line, "-c"))
+				return EX_USAGE_;
+			o->contract = optarg;
+			break;
+		case 'r':
+			o->recips[o->n_recips++] = optarg;
+			break;
+		case 'R':
+			o->recip_files[o->n_recip_files++] = optarg;
+			break;
+		case 'x':
+			o->excludes[o->n_excludes++] = optarg;
+			break;
+		case OPT_NAME:
+			if (!cli_once(&s_n, "pack", usage_line, "--name"))
+				return EX_USAGE_;
+			o->name = optarg;
+			break;
+		case OPT_RELEASE:
+			if (!cli_once(&s_r, "pack", usage_line, "--release"))
+				return EX_USAGE_;
+			o->release = optarg;
+			break;
+		case 'l':
+			if (!cli_once(&s_l, "pack", usage_line, "-l"))
+				return EX_USAGE_;
+			if (!parse_int(optarg, 1, 19, &o->level))
+				return cli_usage("pack", usage_line, "-l %s: a level from 1 to 19", optarg);
+			break;
+		case 'j':
+			if (!cli_once(&s_j, "pack", usage_line, "-j"))
+				return EX_USAGE_;
+			if (!parse_int(optarg, 1, 256, &o->threads))
+				return cli_usage("pack", usage_line, "-j %s: a thread count from 1 to 256", optarg);
+			break;
+		case OPT_VCS:
+			if (!cli_once(&s_v, "pack", usage_line, "--include-vcs"))
+				return EX_USAGE_;
+			o->flags |= ESCROW_INCLUDE_VCS;
+			break;
+		case OPT_SKIP:
+			if (!cli_once(&s_k, "pack", usage_line, "--skip-symlinks"))
+				return EX_USAGE_;
+			o->flags |= ESCROW_SKIP_SYMLINKS;
+			break;
+		case OPT_FORCE:
+			if (!cli_once(&s_f, "pack", usage_line, "--force"))
+				return EX_USAGE_;
+			o->flags |= ESCROW_FORCE;
+			break;
+		case OPT_JSON:
+			if (!cli_once(&s_js, "pack", usage_line, "--json"))
+				return EX_USAGE_;
+			o->json = true;
+			break;
+		case 'q':
+			if (!cli_once(&s_q, "pack", usage_line, "-q"))
+				return EX_USAGE_;
+			cli_quiet = true;
+			break;
+		case 'h':
+			help();
+			return 0;
+		case ':':
+			return cli_usage("pack", usage_line, "option %s needs an argument", argv[optind - 1]);
+		default:
+			return cli_usage("pack", usage_line, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage("pack", usage_line, "missing SRC (the project folder)");
+	if (optind + 1 < argc)
+		return cli_usage("pack", usage_line, "unexpected argument '%s'", argv[optind + 1]);
+	o->src = argv[optind];
+	if (o->out == NULL)
+		return cli_usage("pack", usage_line, "missing -o BUNDLE (a file, or - for standard output)");
+	if (o->key == NULL)
+		return cli_usage("pack", usage_line, "missing -s KEY (the agency's minisign secret key)");
+	if (*o->src == '\0' || *o->out == '\0')
+		return cli_usage("pack", usage_line, "SRC and BUNDLE must not be empty");
+	return -1;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void human(char *out, size_t len, double b)
+{
+	const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int i = 0;
+
+	while (b >= 1024 && i < 4) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(out, len, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void summary(const struct pack_cli *o, const struct escrow_pack_result *r, escrow_report *rep)
+{
+	/* With -o - the bundle owns stdout. */
+	FILE *f = strcmp(o->out, "-") == 0 ? stderr : stdout;
+	double ratio = r->bytes_in ? (double)r->bytes_out / (double)r->bytes_in : 0.0;
+	char in[32], outb[32];
+
+	if (o->json) {
+		char *rj = escrow_report_json(rep);
+
+		fprintf(f, "{\n  \"command\": \"pack\",\n  \"bundle\": ");
+		json_str(f, o->out);
+		fprintf(f, ",\n  \"files\": %llu,\n  \"bytes_in\": %llu,\n  \"bytes_out\": %llu,\n"
+		           "  \"ratio\": %.4f,\n  \"seconds\": %.3f,\n  \"sha256\": \"%s\",\n"
+		           "  \"key_id\": \"%s\",\n  \"sealed\": %s,\n  \"report\": %s\n}\n",
+		        (unsigned long long)r->files, (unsigned long long)r->bytes_in,
+		        (unsigned long long)r->bytes_out, ratio, r->seconds, r->sha256, r->key_id,
+		        r->sealed ? "true" : "false", rj ? rj : "null");
+		free(rj);
+		return;
+	}
+	if (cli_quiet)
+		return;
+	human(in, sizeof in, (double)r->bytes_in);
+	human(outb, sizeof outb, (double)r->bytes_out);
+	fprintf(f, "packed %llu files, %s -> %s (ratio %.3f) in %.2f s%s\nbundle: %s\nsha256: %s\nsigned by: %s\n",
+	        (unsigned long long)r->files, in, outb, ratio, r->seconds, r->sealed ? ", sealed" : "", o->out,
+	        r->sha256, r->key_id);
+}
 
 int cmd_pack(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'pack' is not available in this build yet");
-	return EX_SOFTWARE_;
+	struct pack_cli o;
+	struct escrow_pack_options po;
+	struct escrow_pack_result res;
+	escrow_seckey *key = NULL;
+	escrow_contract *contract = NULL;
+	escrow_recipients *rs = NULL;
+	escrow_report *report = NULL;
+	escrow_ctx *ctx = NULL;
+	escrow_status st = ESCROW_OK;
+	size_t i;
+	int rc;
+
+	memset(&o, 0, sizeof o);
+	o.recips = calloc((size_t)argc + 1, sizeof *o.recips);
+	o.recip_files = calloc((size_t)argc + 1, sizeof *o.recip_files);
+	o.excludes = calloc((size_t)argc + 1, sizeof *o.excludes);
+	if (o.recips == NULL || o.recip_files == NULL || o.excludes == NULL) {
+		cli_error("out of memory");
+		rc = EX_SOFTWARE_;
+		goto out;
+	}
+	rc = parse_opts(argc, argv, &o);
+	if (rc >= 0)
+		goto out;
+	ctx = cli_ctx_new();
+	if (ctx == NULL) {
+		rc = EX_SOFTWARE_;
+		goto out;
+	}
+	if (o.threads > 0)
+		escrow_ctx_set_threads(ctx, o.threads);
+	for (i = 0; i < o.n_recips && st == ESCROW_OK; i++)
+		st = escrow_recipients_add(ctx, o.recips[i], &rs);
+	for (i = 0; i < o.n_recip_files && st == ESCROW_OK; i++)
+		st = escrow_recipients_load(ctx, o.recip_files[i], &rs);
+	if (st == ESCROW_OK && o.contract != NULL)
+		st = escrow_contract_load(ctx, o.contract, &contract);
+	if (st == ESCROW_OK)
+		st = cli_load_seckey(ctx, o.key, &key);
+	if (st != ESCROW_OK) {
+		rc = cli_fail(ctx, st);
+		goto out;
+	}
+	memset(&po, 0, sizeof po);
+	po.src = o.src;
+	po.output = o.out;
+	po.key = key;
+	po.contract = contract;
+	po.recipients = rs;
+	po.excludes = o.excludes;
+	po.n_excludes = o.n_excludes;
+	po.name = o.name;
+	po.release = o.release;
+	po.level = o.level;
+	po.flags = o.flags | (cli_quiet ? ESCROW_QUIET : 0);
+	st = escrow_pack(ctx, &po, &res, &report);
+	cli_progress_done();
+	if (st != ESCROW_OK) {
+		rc = cli_fail(ctx, st);
+		goto out;
+	}
+	summary(&o, &res, report);
+	rc = 0;
+out:
+	escrow_report_free(report);
+	escrow_recipients_free(rs);
+	escrow_contract_free(contract);
+	escrow_seckey_free(key);
+	cli_ctx_free(ctx);
+	free(o.recips);
+	free(o.recip_files);
+	free(o.excludes);
+	return rc;
 }

@@ -1,0 +1,74 @@
+/* esc_pack.h -- the writer side of a bundle (internal). Owner: pack*.c,
+ * zstd_write.c, sink_fd.c. The pipeline is a chain of sinks:
+ *   tar (libarchive) -> zstd (libzstd, workers) -> [age] -> out (fd, SHA-256, minisign)
+ */
+#ifndef ESC_PACK_H
+#define ESC_PACK_H
+
+#include "escrow_private.h"
+
+/* ---- the output end: an fd, with the bundle's SHA-256 and, when asked, a
+ * minisign signature over every byte (sealed bundles' BUNDLE.minisig) ---- */
+struct esc_outsink {
+	escrow_ctx *ctx;
+	int fd;
+	const char *what;       /* name in messages */
+	esc_sha256 *sha;
+	esc_msign *msign;       /* NULL unless a detached signature is wanted */
+	uint64_t bytes;
+};
+escrow_status esc_outsink_init(escrow_ctx *ctx, struct esc_outsink *o, int fd, const char *what,
+                               const escrow_seckey *detached_key);
+escrow_status esc_outsink_write(void *state, const void *buf, size_t len); /* esc_sink */
+void esc_outsink_clear(struct esc_outsink *o);
+
+/* ---- zstd: frames with checksums, workers, per-file level changes ---- */
+typedef struct esc_zw esc_zw;
+/* threads >= 1 always (0 would switch libzstd to its single-threaded mode,
+ * whose output differs). level is the base level (1..19). */
+escrow_status esc_zw_new(escrow_ctx *ctx, int level, int threads, struct esc_sink next, esc_zw **out);
+escrow_status esc_zw_write(void *zw, const void *buf, size_t len); /* esc_sink */
+/* The level for the bytes that follow; when it differs from the current one
+ * the pending data is flushed first, so the change lands on this byte. */
+escrow_status esc_zw_set_level(esc_zw *zw, int level);
+int esc_zw_base_level(const esc_zw *zw);
+/* The cheapest level whose compressed size on this sample stays within a
+ * hair of the base level's. Deterministic: depends only on the bytes. */
+int esc_zw_pick_level(esc_zw *zw, const void *sample, size_t len);
+escrow_status esc_zw_finish(esc_zw *zw);   /* ends the last frame */
+void esc_zw_free(esc_zw *zw);
+
+/* ---- tar: pax through libarchive, entries built by hand ---- */
+typedef struct esc_ptar esc_ptar;
+escrow_status esc_ptar_new(escrow_ctx *ctx, struct esc_sink next, esc_ptar **out);
+/* path is the full tar path ("BAG/data/x"); mode without type bits. */
+escrow_status esc_ptar_dir(esc_ptar *t, const char *path, int64_t mtime);
+escrow_status esc_ptar_symlink(esc_ptar *t, const char *path, const char *target, int64_t mtime);
+escrow_status esc_ptar_file_begin(esc_ptar *t, const char *path, uint32_t mode, uint64_t size,
+                                  int64_t mtime);
+escrow_status esc_ptar_data(esc_ptar *t, const void *buf, size_t len);
+escrow_status esc_ptar_file_end(esc_ptar *t);
+escrow_status esc_ptar_close(esc_ptar *t); /* the end-of-archive blocks */
+void esc_ptar_free(esc_ptar *t);
+
+/* ---- the bag's tag files ---- */
+struct esc_pack_meta {
+	const char *bag;          /* top folder */
+	const char *name, *release;
+	const escrow_contract *contract;
+	int64_t created;          /* seconds since the epoch */
+	int64_t tag_mtime;
+	const escrow_seckey *key;
+	const struct esc_files *files;
+	const uint8_t *formats;   /* per file: enum esc_format passed, ESC_FMT_NONE if none */
+};
+/* "2026-01-01T00:00:00Z"; out holds 21 bytes. */
+void esc_pack_iso8601(int64_t t, char out[32]);
+/* The trusted comment of both signatures (malloc'd). */
+char *esc_pack_trusted_comment(const struct esc_pack_meta *m);
+/* Writes every tag file and the signature, in FORMAT.md's order. */
+escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m);
+/* The bag folder name: NAME-RELEASE with bytes outside [A-Za-z0-9._-] as '-'. */
+char *esc_pack_bag_name(const char *name, const char *release);
+
+#endif

@@ -1,0 +1,421 @@
+/* pack.c -- escrow_pack: the project tree into a signed bag, in a pax tar, in
+ * zstd frames, optionally sealed with age; the tree is read once, in sorted
+ * order, and the bundle streams out (to a temporary file renamed at the end,
+ * or to stdout). */
+#include "esc_pack_stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_BLOCK (1u << 20)
+
+void esc_pack_warn(struct esc_pack_run *r, const char *file, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	esc_report_warn(r->report, file, 0, "%s", msg);
+	if (!r->quiet)
+		esc_warn(r->ctx, "%s", msg);
+}
+
+int esc_pack_cmp_path(const void *a, const void *b)
+{
+	return strcmp(((const struct esc_file *)a)->path, ((const struct esc_file *)b)->path);
+}
+
+int64_t esc_pack_mtime(const struct esc_pack_run *r, int64_t mtime)
+{
+	return (r->have_epoch && mtime > r->epoch) ? r->epoch : mtime;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static escrow_status source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*have = false;
+	if (s == NULL || *s == '\0')
+		return ESCROW_OK;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || *s < '0' || *s > '9')
+		return esc_error(ctx, ESCROW_E_USAGE, "SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
+	*have = true;
+	*epoch = v;
+	return ESCROW_OK;
+}
+
+static int label_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 200)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The default name: the contract id, else the source folder's own name. */
+static char *default_name(const struct escrow_pack_options *o)
+{
+	char real[PATH_MAX], *slash;
+
+	if (o->contract != NULL && escrow_contract_id(o->contract) != NULL)
+		return strdup(escrow_contract_id(o->contract));
+	if (realpath(o->src, real) == NULL)
+		return strdup("deposit");
+	slash = strrchr(real, '/');
+	return strdup(slash && slash[1] ? slash + 1 : "deposit");
+}
+
+static void contract_warnings(struct esc_pack_run *r)
+{
+	escrow_report *tmp = esc_report_new("check");
+	json_t *ds, *d, *fb, *p;
+	size_t i;
+	int met;
+
+	if (tmp == NULL)
+		return;
+	met = esc_contract_evaluate(r->contract, r->files, tmp);
+	ds = json_object_get(tmp->root, "deliverables");
+	json_array_foreach(ds, i, d) {
+		const char *status = json_string_value(json_object_get(d, "status"));
+		const char *reason = json_string_value(json_object_get(d, "reason"));
+
+		if (status != NULL && strcmp(status, "ok") != 0)
+			esc_pack_warn(r, NULL, "deliverable %s: %s%s%s",
+			              json_string_value(json_object_get(d, "id")) ?: "?", status,
+			              reason && *reason ? ": " : "", reason ? reason : "");
+	}
+	fb = json_object_get(tmp->root, "forbidden");
+	json_array_foreach(fb, i, p)
+		esc_pack_warn(r, json_string_value(p), "%s: matches a forbid: pattern of the contract",
+		              json_string_value(p) ?: "?");
+	if (!met)
+		esc_pack_warn(r, NULL, "the deposit does not meet contract %s (run 'escrow check' for the report)",
+		              escrow_contract_id(r->contract) ?: "?");
+	escrow_report_free(tmp);
+}
+
+/* The payload, in walk order, under BAG/data/. */
+static escrow_status payload(struct esc_pack_run *r, const char *bag)
+{
+	size_t i, cap = 0;
+	char *path = NULL;
+	escrow_status st = ESCROW_OK;
+
+	for (i = 0; i < r->files->n && st == ESCROW_OK; i++) {
+		struct esc_file *f = &r->files->v[i];
+		size_t need = strlen(bag) + strlen(f->path) + 8;
+
+		if (need > cap) {
+			char *np = realloc(path, need * 2);
+
+			if (np == NULL) {
+				st = esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+				break;
+			}
+			path = np;
+			cap = need * 2;
+		}
+		snprintf(path, cap, "%s/data/%s", bag, f->path);
+		if (f->type == ESC_FT_DIR) {
+			st = esc_ptar_dir(r->tar, path, esc_pack_mtime(r, f->mtime));
+		} else if (f->type == ESC_FT_SYMLINK) {
+			f->kind = esc_kind_from_path(f->path);
+			st = esc_ptar_symlink(r->tar, path, f->target ? f->target : "", esc_pack_mtime(r, f->mtime));
+		} else {
+			st = esc_pack_stream_file(r, i, path);
+		}
+		if (st == ESCROW_OK)
+			st = esc_check_interrupt(r->ctx);
+	}
+	for (i = 0; i < r->files->n && st == ESCROW_OK; i++)
+		if (r->files->v[i].type == ESC_FT_SYMLINK)
+			st = esc_pack_link_digest(r, &r->files->v[i]);
+	free(path);
+	return st;
+}
+
+static escrow_status write_detached(escrow_ctx *ctx, const char *bundle, const char *sig, size_t len,
+                                    unsigned flags)
+{
+	char *path = malloc(strlen(bundle) + 9), *tmp = NULL;
+	escrow_status st;
+	int fd = -1;
+
+	if (path == NULL)
+		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+	sprintf(path, "%s.minisig", bundle);
+	st = esc_atomic_open(ctx, path, 0644, flags, &fd, &tmp);
+	if (st == ESCROW_OK) {
+		st = esc_write_all(ctx, fd, sig, len, path);
+		if (st == ESCROW_OK)
+			st = esc_atomic_commit(ctx, fd, tmp, path, flags);
+		else
+			esc_atomic_abort(fd, tmp);
+	}
+	free(tmp);
+	free(path);
+	return st;
+}
+
+static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_options *o, int *level)
+{
+	struct stat sb;
+
+	if (o == NULL || o->src == NULL || o->output == NULL || *o->output == '\0')
+		return esc_error(ctx, ESCROW_E_USAGE, "pack: a source folder and an output are required");
+	if (o->key == NULL)
+		return esc_error(ctx, ESCROW_E_USAGE, "pack: a signing key is required");
+	*level = o->level == 0 ? 3 : o->level;
+	if (*level < 1 || *level > 19)
+		return esc_error(ctx, ESCROW_E_USAGE, "pack: level %d is out of range (1..19)", o->level);
+	if ((o->name != NULL && !label_ok(o->name)) || (o->release != NULL && !label_ok(o->release)))
+		return esc_error(ctx, ESCROW_E_USAGE,
+		                 "pack: name and release must be 1 to 200 bytes without control characters");
+	if (stat(o->src, &sb) != 0)
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: not a folder", o->src);
+	if (strcmp(o->output, "-") != 0 && !(o->flags & ESCROW_FORCE)) {
+		char sig[PATH_MAX];
+
+		if (lstat(o->output, &sb) == 0)
+			return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", o->output);
+		snprintf(sig, sizeof sig, "%s.minisig", o->output);
+		if (o->recipients != NULL && lstat(sig, &sb) == 0)
+			return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", sig);
+	}
+	return ESCROW_OK;
+}
+
+escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, struct escrow_pack_result *res,
+                          escrow_report **report)
+{
+	struct esc_pack_run r;
+	struct esc_files files = {0};
+	struct esc_walk_options wo;
+	struct esc_outsink out;
+	struct esc_pack_meta meta;
+	esc_age_writer *age = NULL;
+	char *name = NULL, *bag = NULL, *tmp = NULL, *tc = NULL, *dsig = NULL, *datadir = NULL;
+	const char *release;
+	bool to_stdout, out_ready = false;
+	size_t dsig_len = 0, i;
+	struct stat sb;
+	double t0 = now();
+	escrow_status st;
+	int fd = -1, level = 3;
+
+	memset(&r, 0, sizeof r);
+	memset(&out, 0, sizeof out);
+	r.ctx = ctx;
+	r.srcfd = -1;
+	if (report)
+		*report = NULL;
+	if (res)
+		memset(res, 0, sizeof *res);
+	st = check_options(ctx, o, &level);
+	if (st == ESCROW_OK)
+		st = source_date_epoch(ctx, &r.have_epoch, &r.epoch);
+	if (st != ESCROW_OK)
+		return st;
+	to_stdout = strcmp(o->output, "-") == 0;
+	r.contract = o->contract;
+	r.files = &files;
+	r.quiet = (o->flags & ESCROW_QUIET) != 0;
+	r.report = esc_report_new("pack");
+	name = o->name ? strdup(o->name) : default_name(o);
+	release = o->release ? o->release : "unreleased";
+	bag = name ? esc_pack_bag_name(name, release) : NULL;
+	r.sha = esc_sha256_new();
+	r.buf_len = READ_BLOCK;
+	r.buf = malloc(r.buf_len);
+	if (r.report == NULL || name == NULL || bag == NULL || r.sha == NULL || r.buf == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+
+	/* The walk: an old bundle being replaced, or the file stdout goes to,
+	 * may sit inside SRC; it is never packed into itself. */
+	memset(&wo, 0, sizeof wo);
+	wo.src = o->src;
+	wo.excludes = o->excludes;
+	wo.n_excludes = o->n_excludes;
+	wo.contract = o->contract;
+	wo.flags = o->flags;
+	if (to_stdout ? (fstat(1, &sb) == 0 && S_ISREG(sb.st_mode)) : stat(o->output, &sb) == 0) {
+		wo.skip_file = true;
+		wo.skip_dev = sb.st_dev;
+		wo.skip_ino = sb.st_ino;
+	}
+	st = esc_walk(ctx, &wo, &files);
+	if (st != ESCROW_OK)
+		goto out;
+	r.formats = calloc(files.n + 1, 1);
+	if (r.formats == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < files.n; i++)
+		if (files.v[i].type == ESC_FT_FILE)
+			r.total += files.v[i].size;
+	r.srcfd = open(o->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r.srcfd < 0) {
+		st = esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
+		goto out;
+	}
+
+	if (to_stdout) {
+		fd = 1;
+	} else {
+		st = esc_atomic_open(ctx, o->output, 0644, o->flags, &fd, &tmp);
+		if (st != ESCROW_OK)
+			goto out;
+	}
+	st = esc_outsink_init(ctx, &out, fd, to_stdout ? "stdout" : o->output,
+	                      (o->recipients != NULL && !to_stdout) ? o->key : NULL);
+	out_ready = true;
+	if (st == ESCROW_OK && o->recipients != NULL) {
+		st = esc_age_writer_new(ctx, o->recipients, (struct esc_sink){esc_outsink_write, &out}, &age);
+		if (st == ESCROW_OK && to_stdout)
+			esc_pack_warn(&r, NULL, "sealed bundle to stdout: no detached signature (.minisig) is written");
+	}
+	if (st == ESCROW_OK)
+		st = esc_zw_new(ctx, level, esc_threads(ctx),
+		                age ? (struct esc_sink){esc_age_writer_write, age}
+		                    : (struct esc_sink){esc_outsink_write, &out},
+		                &r.zw);
+	if (st == ESCROW_OK)
+		st = esc_ptar_new(ctx, (struct esc_sink){esc_zw_write, r.zw}, &r.tar);
+	if (st != ESCROW_OK)
+		goto out;
+
+	memset(&meta, 0, sizeof meta);
+	meta.bag = bag;
+	meta.name = name;
+	meta.release = release;
+	meta.contract = o->contract;
+	meta.created = r.have_epoch ? r.epoch : (int64_t)time(NULL);
+	meta.tag_mtime = meta.created;
+	meta.key = o->key;
+	meta.files = &files;
+	meta.formats = r.formats;
+	datadir = malloc(strlen(bag) + 8);
+	if (datadir == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	sprintf(datadir, "%s/data", bag);
+	st = esc_ptar_dir(r.tar, bag, meta.tag_mtime);
+	if (st == ESCROW_OK)
+		st = esc_ptar_dir(r.tar, datadir, meta.tag_mtime);
+	if (st == ESCROW_OK)
+		st = payload(&r, bag);
+	if (st != ESCROW_OK)
+		goto out;
+	if (o->contract != NULL)
+		contract_warnings(&r);
+	st = esc_pack_write_tags(ctx, r.tar, &meta);
+	if (st == ESCROW_OK)
+		st = esc_ptar_close(r.tar);
+	if (st == ESCROW_OK)
+		st = esc_zw_finish(r.zw);
+	if (st == ESCROW_OK && age != NULL)
+		st = esc_age_writer_finish(age);
+	if (st == ESCROW_OK)
+		st = esc_check_interrupt(ctx);
+	if (st != ESCROW_OK)
+		goto out;
+	if (out.msign != NULL) {
+		tc = esc_pack_trusted_comment(&meta);
+		if (tc == NULL) {
+			st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			goto out;
+		}
+		st = esc_msign_final(ctx, out.msign, tc, &dsig, &dsig_len);
+		if (st != ESCROW_OK)
+			goto out;
+	}
+	if (!to_stdout) {
+		st = esc_atomic_commit(ctx, fd, tmp, o->output, o->flags);
+		fd = -1;
+		free(tmp);
+		tmp = NULL;
+		if (st != ESCROW_OK)
+			goto out;
+		if (dsig != NULL) {
+			st = write_detached(ctx, o->output, dsig, dsig_len, o->flags);
+			if (st != ESCROW_OK) {
+				unlink(o->output);
+				goto out;
+			}
+		}
+	}
+	if (res != NULL) {
+		uint8_t h[32];
+
+		for (i = 0; i < files.n; i++)
+			if (files.v[i].type == ESC_FT_FILE) {
+				res->files++;
+				res->bytes_in += files.v[i].size;
+			}
+		res->bytes_out = out.bytes;
+		esc_sha256_final(out.sha, h);
+		esc_hex(h, 32, res->sha256);
+		escrow_seckey_id(o->key, res->key_id);
+		res->sealed = o->recipients != NULL;
+		res->seconds = now() - t0;
+	}
+out:
+	/* Tear down from the top of the chain: each stage may still push bytes. */
+	esc_ptar_free(r.tar);
+	esc_zw_free(r.zw);
+	esc_age_writer_free(age);
+	if (out_ready)
+		esc_outsink_clear(&out);
+	if (!to_stdout && fd >= 0)
+		esc_atomic_abort(fd, tmp);
+	if (r.srcfd >= 0)
+		close(r.srcfd);
+	if (st == ESCROW_OK && report != NULL) {
+		r.report->status = ESCROW_OK;
+		*report = r.report;
+	} else {
+		escrow_report_free(r.report);
+	}
+	esc_files_free(&files);
+	esc_sha256_free(r.sha);
+	free(r.formats);
+	free(r.buf);
+	free(name);
+	free(bag);
+	free(tmp);
+	free(tc);
+	free(dsig);
+	free(datadir);
+	return st;
+}

@@ -1,0 +1,447 @@
+/* pack_bag.c -- the bag's tag files, written after the payload. The two big
+ * ones (manifest-sha256.txt, escrow/manifest.json) grow with the file count,
+ * so they are never held whole: a first pass only counts their bytes (the tar
+ * header needs the size), a second formats them again straight into the tar. */
+#include "esc_pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct em {
+	esc_ptar *t;       /* NULL: counting pass */
+	esc_sha256 *sha;
+	uint64_t count;
+	escrow_status st;
+	size_t n;
+	char buf[65536];
+};
+
+static void em_flush(struct em *e)
+{
+	if (e->t != NULL && e->n > 0 && e->st == ESCROW_OK) {
+		esc_sha256_update(e->sha, e->buf, e->n);
+		e->st = esc_ptar_data(e->t, e->buf, e->n);
+	}
+	e->n = 0;
+}
+
+static void em_put(struct em *e, const char *s, size_t len)
+{
+	e->count += len;
+	if (e->t == NULL)
+		return;
+	while (len > 0) {
+		size_t k = sizeof e->buf - e->n;
+
+		if (k > len)
+			k = len;
+		memcpy(e->buf + e->n, s, k);
+		e->n += k;
+		s += k;
+		len -= k;
+		if (e->n == sizeof e->buf)
+			em_flush(e);
+	}
+}
+
+static void em_str(struct em *e, const char *s)
+{
+	em_put(e, s, strlen(s));
+}
+
+static void __attribute__((format(printf, 2, 3))) em_fmt(struct em *e, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		em_put(e, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* RFC 8493 path: only %, CR and LF are encoded. */
+static void em_bagpath(struct em *e, const char *p)
+{
+	for (; *p; p++) {
+		if (*p == '%')
+			em_put(e, "%25", 3);
+		else if (*p == '\r')
+			em_put(e, "%0D", 3);
+		else if (*p == '\n')
+			em_put(e, "%0A", 3);
+		else
+			em_put(e, p, 1);
+	}
+}
+
+static void em_json_str(struct em *e, const char *s)
+{
+	em_put(e, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			char esc[2] = {'\\', (char)c};
+
+			em_put(e, esc, 2);
+		} else if (c == '\n') {
+			em_put(e, "\\n", 2);
+		} else if (c == '\r') {
+			em_put(e, "\\r", 2);
+		} else if (c == '\t') {
+			em_put(e, "\\t", 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			em_fmt(e, "\\u%04x", c);
+		} else {
+			em_put(e, s, 1);
+		}
+	}
+	em_put(e, "\"", 1);
+}
+
+static int listed(const struct esc_file *f)
+{
+	return f->type == ESC_FT_FILE || (f->type == ESC_FT_SYMLINK && !f->link_to_dir && f->has_sha256);
+}
+
+static void gen_manifest(struct em *e, const struct esc_pack_meta *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->files->n && e->st == ESCROW_OK; i++) {
+		const struct esc_file *f = &m->files->v[i];
+		char hex[65];
+
+		if (!listed(f))
+			continue;
+		esc_hex(f->sha256, 32, hex);
+		em_put(e, hex, 64);
+		em_put(e, "  data/", 7);
+		em_bagpath(e, f->path);
+		em_put(e, "\n", 1);
+	}
+}
+
+static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *created)
+{
+	uint64_t files = 0, bytes = 0;
+	size_t i;
+
+	em_str(e, "{\n  \"contract\": ");
+	if (m->contract != NULL) {
+		char hex[65];
+
+		esc_hex(m->contract->raw_sha256, 32, hex);
+		em_str(e, "{\n    \"id\": ");
+		em_json_str(e, m->contract->id ? m->contract->id : "");
+		em_fmt(e, ",\n    \"sha256\": \"%s\"\n  },\n", hex);
+	} else {
+		em_str(e, "null,\n");
+	}
+	em_fmt(e, "  \"created\": \"%s\",\n  \"files\": [", created);
+	for (i = 0; i < m->files->n && e->st == ESCROW_OK; i++) {
+		const struct esc_file *f = &m->files->v[i];
+		char hex[65];
+
+		em_str(e, i ? ",\n    {\n" : "\n    {\n");
+		if (f->type == ESC_FT_FILE && m->formats[i] != ESC_FMT_NONE)
+			em_fmt(e, "      \"format\": \"%s\",\n", esc_format_name((enum esc_format)m->formats[i]));
+		if (f->type != ESC_FT_DIR && f->kind != NULL)
+			em_fmt(e, "      \"kind\": \"%s\",\n", f->kind);
+		if (f->type != ESC_FT_SYMLINK)
+			em_fmt(e, "      \"mode\": \"%04o\",\n", f->type == ESC_FT_DIR ? 0755u : (unsigned)f->mode);
+		em_fmt(e, "      \"mtime\": %lld,\n      \"path\": ", (long long)f->mtime);
+		em_json_str(e, f->path);
+		if (f->type != ESC_FT_DIR && f->has_sha256) {
+			esc_hex(f->sha256, 32, hex);
+			em_fmt(e, ",\n      \"sha256\": \"%s\"", hex);
+		}
+		if (f->type == ESC_FT_FILE) {
+			em_fmt(e, ",\n      \"size\": %llu", (unsigned long long)f->size);
+			files++;
+			bytes += f->size;
+		}
+		if (f->type == ESC_FT_SYMLINK) {
+			em_str(e, ",\n      \"target\": ");
+			em_json_str(e, f->target ? f->target : "");
+		}
+		em_fmt(e, ",\n      \"type\": \"%s\"\n    }",
+		       f->type == ESC_FT_FILE ? "file" : f->type == ESC_FT_DIR ? "dir" : "symlink");
+	}
+	em_str(e, m->files->n ? "\n  ],\n" : "],\n");
+	em_str(e, "  \"format\": \"" ESCROW_BUNDLE_FORMAT "\",\n  \"name\": ");
+	em_json_str(e, m->name);
+	em_str(e, ",\n  \"release\": ");
+	em_json_str(e, m->release);
+	em_fmt(e, ",\n  \"tool\": \"escrow %s\",\n  \"totals\": {\n    \"bytes\": %llu,\n"
+	          "    \"files\": %llu\n  }\n}\n",
+	       ESCROW_VERSION, (unsigned long long)bytes, (unsigned long long)files);
+}
+
+/* Writes one streamed tag file: count, header, emit; its digest into hash. */
+static escrow_status streamed(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m,
+                              const char *name, int json, const char *created, uint8_t hash[32])
+{
+	struct em *e = calloc(1, sizeof *e);
+	char *path = NULL;
+	escrow_status st;
+	uint64_t size;
+
+	if (e == NULL)
+		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+	if (json)
+		gen_json(e, m, created);
+	else
+		gen_manifest(e, m);
+	size = e->count;
+	path = malloc(strlen(m->bag) + strlen(name) + 2);
+	e->sha = esc_sha256_new();
+	if (path == NULL || e->sha == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	sprintf(path, "%s/%s", m->bag, name);
+	st = esc_ptar_file_begin(t, path, 0644, size, m->tag_mtime);
+	if (st != ESCROW_OK)
+		goto out;
+	e->t = t;
+	e->count = 0;
+	if (json)
+		gen_json(e, m, created);
+	else
+		gen_manifest(e, m);
+	em_flush(e);
+	st = e->st;
+	if (st == ESCROW_OK && e->count != size)
+		st = esc_error(ctx, ESCROW_E_INTERNAL, "%s: size changed between passes", name);
+	if (st == ESCROW_OK)
+		st = esc_ptar_file_end(t);
+	esc_sha256_final(e->sha, hash);
+out:
+	esc_sha256_free(e->sha);
+	free(path);
+	free(e);
+	return st;
+}
+
+static escrow_status small(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m, const char *name,
+                           const char *data, size_t len)
+{
+	char *path = malloc(strlen(m->bag) + strlen(name) + 2);
+	escrow_status st;
+
+	if (path == NULL)
+		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+	sprintf(path, "%s/%s", m->bag, name);
+	st = esc_ptar_file_begin(t, path, 0644, len, m->tag_mtime);
+	if (st == ESCROW_OK)
+		st = esc_ptar_data(t, data, len);
+	if (st == ESCROW_OK)
+		st = esc_ptar_file_end(t);
+	free(path);
+	return st;
+}
+
+void esc_pack_iso8601(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "1970-01-01T00:00:00Z");
+}
+
+static void human(uint64_t n, char out[32])
+{
+	static const char *const unit[] = {"KB", "MB", "GB", "TB", "PB"};
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1000) {
+		snprintf(out, 32, "%llu bytes", (unsigned long long)n);
+		return;
+	}
+	while (v >= 1000.0 && u < 4) {
+		v /= 1000.0;
+		u++;
+	}
+	snprintf(out, 32, "%.1f %s", v, unit[u]);
+}
+
+char *esc_pack_trusted_comment(const struct esc_pack_meta *m)
+{
+	const char *id = m->contract && m->contract->id ? m->contract->id : "none";
+	char created[32], *s, *p;
+	size_t n;
+
+	esc_pack_iso8601(m->created, created);
+	n = strlen(m->name) + strlen(m->release) + strlen(id) + 128;
+	s = malloc(n);
+	if (s == NULL)
+		return NULL;
+	snprintf(s, n, ESCROW_BUNDLE_FORMAT " name=%s release=%s contract=%s created=%s", m->name,
+	         m->release, id, created);
+	/* minisign refuses control characters in a trusted comment. */
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
+char *esc_pack_bag_name(const char *name, const char *release)
+{
+	size_t n = strlen(name) + strlen(release) + 2;
+	char *s = malloc(n), *p;
+
+	if (s == NULL)
+		return NULL;
+	snprintf(s, n, "%s-%s", name, release);
+	for (p = s; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '_' || *p == '-'))
+			*p = '-';
+	/* "." and ".." are not folder names a reader accepts. */
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		s[0] = '-';
+	return s;
+}
+
+static int add_line(char **buf, size_t *len, size_t *cap, const char *line)
+{
+	size_t k = strlen(line);
+
+	if (*len + k + 1 > *cap) {
+		size_t nc = (*cap + k + 1) * 2;
+		char *nb = realloc(*buf, nc);
+
+		if (nb == NULL)
+			return -1;
+		*buf = nb;
+		*cap = nc;
+	}
+	memcpy(*buf + *len, line, k + 1);
+	*len += k;
+	return 0;
+}
+
+static escrow_status bag_info(const struct esc_pack_meta *m, const char *created, char **out, size_t *outlen)
+{
+	char line[1024], hs[32], date[16];
+	uint64_t octets = 0, count = 0;
+	size_t i, len = 0, cap = 0;
+	char *buf = NULL;
+	int bad = 0;
+
+	for (i = 0; i < m->files->n; i++)
+		if (listed(&m->files->v[i])) {
+			octets += m->files->v[i].size;
+			count++;
+		}
+	human(octets, hs);
+	memcpy(date, created, 10);
+	date[10] = '\0';
+	if (m->contract && m->contract->agency) {
+		snprintf(line, sizeof line, "Source-Organization: %s\n", m->contract->agency);
+		bad |= add_line(&buf, &len, &cap, line);
+	}
+	if (m->contract && m->contract->id) {
+		snprintf(line, sizeof line, "External-Identifier: %s\n", m->contract->id);
+		bad |= add_line(&buf, &len, &cap, line);
+	}
+	snprintf(line, sizeof line, "External-Description: Escrow deposit %s %s\nBagging-Date: %s\n"
+	         "Payload-Oxum: %llu.%llu\nBag-Size: %s\nEscrow-Format: " ESCROW_BUNDLE_FORMAT "\n",
+	         m->name, m->release, date, (unsigned long long)octets, (unsigned long long)count, hs);
+	bad |= add_line(&buf, &len, &cap, line);
+	snprintf(line, sizeof line, "Escrow-Name: %s\nEscrow-Release: %s\nEscrow-Created: %s\n", m->name,
+	         m->release, created);
+	bad |= add_line(&buf, &len, &cap, line);
+	if (m->contract) {
+		char hex[65];
+
+		esc_hex(m->contract->raw_sha256, 32, hex);
+		snprintf(line, sizeof line, "Escrow-Contract-SHA256: %s\n", hex);
+		bad |= add_line(&buf, &len, &cap, line);
+	}
+	bad |= add_line(&buf, &len, &cap, "Escrow-Tool: escrow " ESCROW_VERSION "\n");
+	if (bad) {
+		free(buf);
+		return ESCROW_E_NOMEM;
+	}
+	*out = buf;
+	*outlen = len;
+	return ESCROW_OK;
+}
+
+static int tag_line(char **buf, size_t *len, size_t *cap, const uint8_t h[32], const char *name)
+{
+	char line[160], hex[65];
+
+	esc_hex(h, 32, hex);
+	snprintf(line, sizeof line, "%s  %s\n", hex, name);
+	return add_line(buf, len, cap, line);
+}
+
+escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m)
+{
+	uint8_t h_bagit[32], h_info[32], h_man[32], h_json[32];
+	char created[32], *info = NULL, *tags = NULL, *tc = NULL, *sig = NULL, *dir = NULL;
+	size_t info_len = 0, tags_len = 0, tags_cap = 0, sig_len = 0;
+	escrow_status st;
+	int bad = 0;
+
+	esc_pack_iso8601(m->created, created);
+	st = bag_info(m, created, &info, &info_len);
+	if (st != ESCROW_OK) {
+		st = esc_error(ctx, st, "out of memory");
+		goto out;
+	}
+	esc_sha256_buf(ESC_BAGIT_TXT, strlen(ESC_BAGIT_TXT), h_bagit);
+	esc_sha256_buf(info, info_len, h_info);
+	st = small(ctx, t, m, ESC_TAG_BAGIT, ESC_BAGIT_TXT, strlen(ESC_BAGIT_TXT));
+	if (st == ESCROW_OK)
+		st = small(ctx, t, m, ESC_TAG_BAGINFO, info, info_len);
+	if (st == ESCROW_OK)
+		st = streamed(ctx, t, m, ESC_TAG_MANIFEST, 0, created, h_man);
+	if (st != ESCROW_OK)
+		goto out;
+	dir = malloc(strlen(m->bag) + 16);
+	if (dir == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	sprintf(dir, "%s/escrow", m->bag);
+	st = esc_ptar_dir(t, dir, m->tag_mtime);
+	if (st == ESCROW_OK)
+		st = streamed(ctx, t, m, ESC_TAG_JSON, 1, created, h_json);
+	if (st == ESCROW_OK && m->contract)
+		st = small(ctx, t, m, ESC_TAG_CONTRACT, m->contract->raw, m->contract->raw_len);
+	if (st != ESCROW_OK)
+		goto out;
+	bad |= tag_line(&tags, &tags_len, &tags_cap, h_bagit, ESC_TAG_BAGIT);
+	bad |= tag_line(&tags, &tags_len, &tags_cap, h_info, ESC_TAG_BAGINFO);
+	bad |= tag_line(&tags, &tags_len, &tags_cap, h_man, ESC_TAG_MANIFEST);
+	bad |= tag_line(&tags, &tags_len, &tags_cap, h_json, ESC_TAG_JSON);
+	if (m->contract)
+		bad |= tag_line(&tags, &tags_len, &tags_cap, m->contract->raw_sha256, ESC_TAG_CONTRACT);
+	tc = esc_pack_trusted_comment(m);
+	if (bad || tc == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	st = small(ctx, t, m, ESC_TAG_TAGMANIFEST, tags, tags_len);
+	if (st == ESCROW_OK)
+		st = escrow_sign_buffer(ctx, m->key, tags, tags_len, tc, &sig, &sig_len);
+	if (st == ESCROW_OK)
+		st = small(ctx, t, m, ESC_TAG_SIGNATURE, sig, sig_len);
+out:
+	free(info);
+	free(tags);
+	free(tc);
+	free(sig);
+	free(dir);
+	return st;
+}

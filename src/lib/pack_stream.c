@@ -1,0 +1,206 @@
+/* pack_stream.c -- one payload file into the bundle: read once, in big
+ * blocks, each block hashed, inspected and handed to the tar writer from the
+ * same buffer. Never a second read, never the whole file in memory. */
+#include "esc_pack_stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Files at least this big get their own level, chosen from a sample. */
+#define PICK_MIN (1u << 20)
+#define SAMPLE_LEN (64u * 1024u)
+
+/* Fills buf as far as the file allows, so a block's content (and the sample
+ * taken from the first one) never depends on how read() splits it. */
+static ssize_t read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t have = 0;
+
+	while (have < len) {
+		ssize_t n = read(fd, buf + have, len - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	return (ssize_t)have;
+}
+
+static void keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t idx, struct esc_inspection *in)
+{
+	enum esc_format fmt = ESC_FMT_NONE;
+	unsigned i;
+
+	if (in->wanted != ESC_FMT_NONE && in->wanted_ok)
+		fmt = in->wanted;
+	else if (in->detected != ESC_FMT_NONE)
+		fmt = in->detected;
+	r->formats[idx] = (uint8_t)fmt;
+	f->kind = in->kind ? in->kind : esc_kind_from_path(f->path);
+	if (in->lfs_pointer)
+		esc_pack_warn(r, f->path, "%s is a Git LFS pointer, not the content (run 'git lfs pull' before packing)",
+		              f->path);
+	if (in->pickle == ESC_PICKLE_DANGEROUS)
+		esc_pack_warn(r, f->path, "%s: pickle imports %s (loading it runs code)", f->path, in->pickle_imports);
+	for (i = 0; i < in->n_secrets && i < 4; i++)
+		esc_pack_warn(r, f->path, "%s: possible secret at %s", f->path, in->secrets[i]);
+	if (in->wanted != ESC_FMT_NONE && !in->wanted_ok)
+		esc_pack_warn(r, f->path, "%s: not valid %s: %s", f->path, esc_format_name(in->wanted), in->reason);
+	/* A full record is ~1.3 KiB: keep it only where the contract needs it. */
+	if (in->wanted != ESC_FMT_NONE || in->lfs_pointer || in->pickle >= ESC_PICKLE_UNKNOWN || in->n_secrets > 0 ||
+	    in->external_data[0] != '\0') {
+		f->insp = malloc(sizeof *f->insp);
+		if (f->insp != NULL)
+			memcpy(f->insp, in, sizeof *in);
+	}
+}
+
+static enum esc_format wanted_format(const struct esc_pack_run *r, const char *path)
+{
+	const struct esc_deliverable *d;
+
+	if (r->contract == NULL)
+		return ESC_FMT_NONE;
+	d = esc_contract_owner(r->contract, path);
+	if (d == NULL || d->format == NULL)
+		return ESC_FMT_NONE;
+	return esc_format_from_name(d->format);
+}
+
+escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const char *tarpath)
+{
+	struct esc_file *f = &r->files->v[idx];
+	escrow_ctx *ctx = r->ctx;
+	esc_inspector *in = NULL;
+	struct esc_inspection res;
+	uint64_t left = f->size;
+	escrow_status st = ESCROW_OK;
+	struct stat sb;
+	int first = 1, fd;
+
+	fd = openat(r->srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return esc_error(ctx, ESCROW_E_IO, "%s: cannot read: %s", f->path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != f->size) {
+		st = esc_error(ctx, ESCROW_E_IO, "%s: changed while packing (run pack again)", f->path);
+		goto out;
+	}
+	if (f->size >= PICK_MIN)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	in = esc_inspect_new(f->path, f->size, wanted_format(r, f->path));
+	if (in == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	esc_sha256_reset(r->sha);
+	st = esc_ptar_file_begin(r->tar, tarpath, f->mode, f->size, esc_pack_mtime(r, f->mtime));
+	while (st == ESCROW_OK && left > 0) {
+		size_t want = left < r->buf_len ? (size_t)left : r->buf_len;
+		ssize_t n = read_full(fd, r->buf, want);
+
+		if (n < 0) {
+			st = esc_error(ctx, ESCROW_E_IO, "%s: read error: %s", f->path, strerror(errno));
+			break;
+		}
+		if ((size_t)n < want) {
+			st = esc_error(ctx, ESCROW_E_IO, "%s: shrank while packing (run pack again)", f->path);
+			break;
+		}
+		if (first) {
+			int level = esc_zw_base_level(r->zw);
+
+			if (f->size >= PICK_MIN) {
+				size_t off = (size_t)n > SAMPLE_LEN ? ((size_t)n - SAMPLE_LEN) / 2 : 0;
+
+				level = esc_zw_pick_level(r->zw, r->buf + off, (size_t)n - off < SAMPLE_LEN ? (size_t)n - off : SAMPLE_LEN);
+			}
+			st = esc_zw_set_level(r->zw, level);
+			first = 0;
+			if (st != ESCROW_OK)
+				break;
+		}
+		esc_sha256_update(r->sha, r->buf, (size_t)n);
+		esc_inspect_update(in, r->buf, (size_t)n);
+		st = esc_ptar_data(r->tar, r->buf, (size_t)n);
+		left -= (uint64_t)n;
+		r->done += (uint64_t)n;
+		esc_progress(ctx, r->done, r->total);
+		if (st == ESCROW_OK)
+			st = esc_check_interrupt(ctx);
+	}
+	if (st == ESCROW_OK)
+		st = esc_ptar_file_end(r->tar);
+	if (st != ESCROW_OK)
+		goto out;
+	esc_sha256_final(r->sha, f->sha256);
+	f->has_sha256 = true;
+	esc_inspect_final(in, &res);
+	in = NULL;
+	keep_findings(r, f, idx, &res);
+out:
+	esc_inspect_free(in);
+	close(fd);
+	return st;
+}
+
+/* A symlink's digest is its target's: the file packed under that path, or,
+ * when the target itself is not packed (excluded), the file read for it. */
+escrow_status esc_pack_link_digest(struct esc_pack_run *r, struct esc_file *f)
+{
+	struct esc_file key, *hit;
+	uint8_t buf[65536];
+	escrow_status st = ESCROW_OK;
+	struct stat sb;
+	int fd;
+
+	if (f->link_to_dir || f->link_resolved == NULL)
+		return ESCROW_OK;
+	memset(&key, 0, sizeof key);
+	key.path = f->link_resolved;
+	hit = bsearch(&key, r->files->v, r->files->n, sizeof key, esc_pack_cmp_path);
+	if (hit != NULL && hit->type == ESC_FT_FILE && hit->has_sha256) {
+		memcpy(f->sha256, hit->sha256, 32);
+		f->size = hit->size;
+		f->has_sha256 = true;
+		return ESCROW_OK;
+	}
+	fd = openat(r->srcfd, f->link_resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot read the target of the link %s: %s",
+		                 f->link_resolved, f->path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		f->link_to_dir = true; /* not a file: not listed, as for folders */
+		return ESCROW_OK;
+	}
+	esc_sha256_reset(r->sha);
+	f->size = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st = esc_error(r->ctx, ESCROW_E_IO, "%s: read error: %s", f->link_resolved, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		esc_sha256_update(r->sha, buf, (size_t)n);
+		f->size += (uint64_t)n;
+	}
+	close(fd);
+	if (st == ESCROW_OK) {
+		esc_sha256_final(r->sha, f->sha256);
+		f->has_sha256 = true;
+	}
+	return st;
+}
