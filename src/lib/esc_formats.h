@@ -28,6 +28,7 @@ struct esc_inspection {
 	char secrets[4][128];            /* "line 3: AWS access key id" (never the secret itself) */
 	const char *kind;                /* code, model, data, docs, prompts, config, pipeline, other */
 	char external_data[256];         /* ONNX: first external data location, checked by the caller */
+	bool tf_index_ok;                /* a file named variables.index ending with the TF table magic */
 };
 
 /* Streaming inspector. `path` is the payload path (for name-based hints and

@@ -55,6 +55,8 @@ void esc_pickle_set_max(esc_pickle *p, unsigned n);
 int esc_pickle_done(const esc_pickle *p);
 /* Bytes read up to and including the last STOP. */
 uint64_t esc_pickle_consumed(const esc_pickle *p);
+/* Complete pickles read so far. */
+unsigned esc_pickle_count(const esc_pickle *p);
 
 /* Secrets scanner over text: line-based, reports "line N: what" (never the secret). */
 typedef struct esc_secrets esc_secrets;

@@ -1,0 +1,78 @@
+/* esc_zip.h -- a streaming zip walker shared by the zip, pytorch, keras and
+ * npz checkers. It follows the local headers as the bytes stream by (handing
+ * chosen members' data to the caller), then the central directory and the
+ * end records. When a member's size cannot be known in advance (general
+ * purpose bit 3 and a member the caller does not read) it loses the thread
+ * and falls back to the central directory in the last ESC_ZIP_TAIL_MAX
+ * bytes, which it copies as they pass. */
+#ifndef ESC_ZIP_H
+#define ESC_ZIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ESC_ZIP_NAME_MAX 4096
+#define ESC_ZIP_TAIL_MAX (16u << 20)
+
+struct esc_zip_entry {
+	const char *name;          /* NUL-terminated (names holding NUL are rejected) */
+	size_t name_len;
+	uint16_t method, flags;
+	uint64_t csize, usize;     /* local headers with bit 3: size_known is false */
+	bool size_known;
+	uint64_t local_off;        /* offset of the local header */
+};
+
+struct esc_zip_ops {
+	/* A local header: true to be handed the member's data. May be NULL. */
+	bool (*member)(void *u, const struct esc_zip_entry *e);
+	/* Part of the wanted member's data; returns how many bytes it used,
+	 * fewer than len once it wants no more. */
+	size_t (*data)(void *u, const uint8_t *buf, size_t len);
+	/* After the wanted member's data (complete: all of it was handed over). */
+	void (*member_end)(void *u, const struct esc_zip_entry *e, bool complete);
+	/* A central directory entry whose name and extent passed the walker's
+	 * checks; 0 with a reason fails the file. May be NULL. */
+	int (*cd_entry)(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen);
+};
+
+struct esc_zip_walk {
+	const struct esc_zip_ops *ops;
+	void *user;
+	uint64_t size, off;        /* off: file offset of the next byte the machine reads */
+	int st;
+	uint8_t *rec;              /* the record being collected */
+	size_t rec_cap, need, have;
+	uint64_t skip;
+	struct esc_zip_entry cur;
+	bool cur_wanted, cur_zip64;
+	uint64_t cur_left, cur_given;
+	char name[ESC_ZIP_NAME_MAX + 1];
+	uint64_t cd_start, cd_end, n_cd, e64_pos;
+	bool in_cd, cd_only, lost, failed, ended;
+	uint64_t z64_entries, z64_cd_size, z64_cd_off;
+	bool z64_seen;
+	uint64_t tail_start;
+	uint8_t *tail;
+	size_t tail_len;
+	uint64_t n_local;
+	char reason[224];
+};
+
+void esc_zip_init(struct esc_zip_walk *w, uint64_t size, const struct esc_zip_ops *ops, void *user);
+/* Consecutive chunks; returns 1 once the zip has failed (nothing more to learn). */
+int esc_zip_update(struct esc_zip_walk *w, const uint8_t *buf, size_t len, uint64_t off);
+/* 1 when the zip passes, else 0 with a reason. */
+int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen);
+void esc_zip_release(struct esc_zip_walk *w);
+/* Zip sniff: a local header or an empty archive at offset 0. */
+int esc_zip_sniff(const uint8_t *head, size_t len, uint64_t size);
+/* The first member's name if the head holds it whole: 1, else 0. */
+int esc_zip_first_name(const uint8_t *head, size_t len, const char **name, size_t *nlen);
+/* A name ends with suffix. */
+bool esc_zip_name_ends(const char *name, size_t len, const char *suffix);
+/* The name rules for members: 1 ok, else 0 with why. */
+int esc_zip_name_ok(const char *name, size_t len, const char **why);
+
+#endif

@@ -1,0 +1,401 @@
+/* fmt_npy.c -- NumPy .npy: magic, version, a header dict padded to 64
+ * bytes, then exactly shape product x item size bytes. An object dtype means
+ * the data is a pickle, which is scanned. */
+#include "formats/esc_npy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NPY_MAX_DIMS 64
+
+struct lit {
+	const char *p, *end;
+};
+
+static void skip_ws(struct lit *l)
+{
+	while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' || *l->p == '\n' || *l->p == '\r'))
+		l->p++;
+}
+
+static bool eat(struct lit *l, char c)
+{
+	skip_ws(l);
+	if (l->p < l->end && *l->p == c) {
+		l->p++;
+		return true;
+	}
+	return false;
+}
+
+/* A Python string literal without escapes. */
+static bool str_lit(struct lit *l, const char **s, size_t *n)
+{
+	char q;
+	const char *e;
+
+	skip_ws(l);
+	if (l->p >= l->end || (*l->p != '\'' && *l->p != '"'))
+		return false;
+	q = *l->p++;
+	e = memchr(l->p, q, (size_t)(l->end - l->p));
+	if (!e || memchr(l->p, '\\', (size_t)(e - l->p)))
+		return false;
+	*s = l->p;
+	*n = (size_t)(e - l->p);
+	l->p = e + 1;
+	return true;
+}
+
+static bool word(struct lit *l, const char *w)
+{
+	size_t n = strlen(w);
+
+	skip_ws(l);
+	if ((size_t)(l->end - l->p) >= n && memcmp(l->p, w, n) == 0) {
+		l->p += n;
+		return true;
+	}
+	return false;
+}
+
+static bool mul(uint64_t *acc, uint64_t v)
+{
+	if (v != 0 && *acc > UINT64_MAX / v)
+		return false;
+	*acc *= v;
+	return true;
+}
+
+/* (d0, d1, ...): a one-element tuple needs its trailing comma. */
+static bool shape_lit(struct lit *l, uint64_t *prod)
+{
+	unsigned dims = 0;
+
+	*prod = 1;
+	if (!eat(l, '('))
+		return false;
+	if (eat(l, ')'))
+		return true;
+	for (;;) {
+		uint64_t v = 0;
+		unsigned digits = 0;
+
+		skip_ws(l);
+		while (l->p < l->end && *l->p >= '0' && *l->p <= '9' && digits < 19) {
+			v = v * 10 + (uint64_t)(*l->p++ - '0');
+			digits++;
+		}
+		if (digits == 0 || digits == 19 || ++dims > NPY_MAX_DIMS || !mul(prod, v))
+			return false;
+		if (l->p < l->end && *l->p == 'L')
+			l->p++;
+		if (eat(l, ',')) {
+			if (eat(l, ')'))
+				return true;
+			continue;
+		}
+		return dims > 1 && eat(l, ')');
+	}
+}
+
+/* One type string, as "<f4", "|S10", "<U5", "<M8[ns]", "|O". */
+static bool typestr(const char *s, size_t n, uint64_t *item, bool *obj)
+{
+	uint64_t v = 0;
+	size_t i = 2;
+
+	if (n < 2 || !strchr("<>|=", s[0]))
+		return false;
+	if (s[1] == 'O') {
+		*obj = true;
+		*item = 8;
+		return n == 2 || (n == 3 && s[2] == '8');
+	}
+	if (!strchr("biufcmMSUVa?", s[1]))
+		return false;
+	if (n == 2)
+		return s[1] == '?' ? (*item = 1, true) : false;
+	while (i < n && s[i] >= '0' && s[i] <= '9' && i < 12)
+		v = v * 10 + (uint64_t)(s[i++] - '0');
+	if (i == 2 || v == 0)
+		return false;
+	if ((s[1] == 'm' || s[1] == 'M') && i < n && s[i] == '[' && s[n - 1] == ']')
+		i = n;
+	if (i != n)
+		return false;
+	*item = s[1] == 'U' ? v * 4 : v;
+	return true;
+}
+
+/* descr: a type string, or a list of (name, descr[, shape]) fields. */
+static bool descr_lit(struct lit *l, uint64_t *item, bool *obj, unsigned depth)
+{
+	const char *s;
+	size_t n;
+
+	if (depth > 4)
+		return false;
+	if (str_lit(l, &s, &n))
+		return typestr(s, n, item, obj);
+	if (!eat(l, '['))
+		return false;
+	*item = 0;
+	for (;;) {
+		uint64_t fi = 0, shp = 1;
+
+		if (eat(l, ']'))
+			return *item > 0;
+		if (!eat(l, '(') || !str_lit(l, &s, &n) || !eat(l, ',') || !descr_lit(l, &fi, obj, depth + 1))
+			return false;
+		if (eat(l, ',') && !eat(l, ')')) {
+			if (!shape_lit(l, &shp) || !(eat(l, ')') || (eat(l, ',') && eat(l, ')'))))
+				return false;
+		} else if (l->p[-1] != ')' && !eat(l, ')')) {
+			return false;
+		}
+		if (!mul(&fi, shp) || fi > UINT64_MAX - *item)
+			return false;
+		*item += fi;
+		if (!eat(l, ',')) {
+			if (!eat(l, ']'))
+				return false;
+			return *item > 0;
+		}
+	}
+}
+
+static bool parse_dict(struct esc_npy *n, const char *h, size_t len)
+{
+	struct lit l = { h, h + len };
+	bool have_d = false, have_f = false, have_s = false;
+	uint64_t item = 0, prod = 1;
+
+	if (!eat(&l, '{'))
+		return false;
+	for (;;) {
+		const char *k;
+		size_t kl;
+
+		if (eat(&l, '}'))
+			break;
+		if (!str_lit(&l, &k, &kl) || !eat(&l, ':'))
+			return false;
+		if (kl == 5 && memcmp(k, "descr", 5) == 0 && !have_d) {
+			have_d = descr_lit(&l, &item, &n->object, 0);
+			if (!have_d)
+				return false;
+		} else if (kl == 13 && memcmp(k, "fortran_order", 13) == 0 && !have_f) {
+			have_f = word(&l, "True") || word(&l, "False");
+			if (!have_f)
+				return false;
+		} else if (kl == 5 && memcmp(k, "shape", 5) == 0 && !have_s) {
+			have_s = shape_lit(&l, &prod);
+			if (!have_s)
+				return false;
+		} else {
+			return false;
+		}
+		if (!eat(&l, ',')) {
+			if (!eat(&l, '}'))
+				return false;
+			break;
+		}
+	}
+	skip_ws(&l);
+	if (l.p != l.end || !have_d || !have_f || !have_s || !mul(&prod, item))
+		return false;
+	n->data_size = prod;
+	return true;
+}
+
+static void nfail(struct esc_npy *n, const char *what)
+{
+	snprintf(n->reason, sizeof n->reason, "%s", what);
+	n->failed = true;
+}
+
+void esc_npy_init(struct esc_npy *n, uint64_t size)
+{
+	n->size = size;
+	n->pos = 0;
+	n->hdr_total = 0;
+	n->hdr_len = 0;
+	n->parsed = n->object = n->failed = false;
+	n->data_size = 0;
+	n->pk = NULL;
+	n->reason[0] = '\0';
+}
+
+static void header_done(struct esc_npy *n)
+{
+	const uint8_t *h = n->hdr;
+	size_t off = h[6] == 1 ? 10 : 12;
+	uint64_t hl = n->hdr_total - off;
+
+	if (n->hdr_total % 64 != 0) {
+		snprintf(n->reason, sizeof n->reason, "header ends at byte %llu, not padded to a multiple of 64",
+		         (unsigned long long)n->hdr_total);
+		n->failed = true;
+		return;
+	}
+	if (hl == 0 || h[n->hdr_total - 1] != '\n') {
+		nfail(n, "header does not end with a newline");
+		return;
+	}
+	if (!parse_dict(n, (const char *)h + off, (size_t)hl)) {
+		nfail(n, "header is not a dict of exactly descr, fortran_order and shape");
+		return;
+	}
+	n->parsed = true;
+	if (n->object) {
+		n->pk = esc_pickle_new();
+		if (!n->pk)
+			nfail(n, "out of memory");
+		else
+			esc_pickle_set_max(n->pk, 1);
+	}
+}
+
+static size_t hdr_want(const struct esc_npy *n)
+{
+	if (n->hdr_len < 8)
+		return 8;
+	if (n->hdr_total == 0)
+		return n->hdr[6] == 1 ? 10 : 12;
+	return (size_t)n->hdr_total;
+}
+
+/* Magic and version (8 bytes), then the length field: sets hdr_total. */
+static void prefix_done(struct esc_npy *n)
+{
+	const uint8_t *h = n->hdr;
+
+	if (n->hdr_len == 8) {
+		if (memcmp(h, "\x93NUMPY", 6) != 0)
+			nfail(n, "no NumPy magic \\x93NUMPY at offset 0");
+		else if (h[6] < 1 || h[6] > 3 || h[7] != 0)
+			snprintf(n->reason, sizeof n->reason, "unknown .npy version %u.%u", h[6], h[7]),
+			n->failed = true;
+		return;
+	}
+	if (h[6] == 1)
+		n->hdr_total = 10 + (uint64_t)(h[8] | h[9] << 8);
+	else
+		n->hdr_total = 12 + ((uint64_t)h[8] | (uint64_t)h[9] << 8 | (uint64_t)h[10] << 16 |
+		                     (uint64_t)h[11] << 24);
+	if (n->hdr_total - n->hdr_len > ESC_NPY_HDR_MAX) {
+		snprintf(n->reason, sizeof n->reason, "header of %llu bytes too large to check (limit %d)",
+		         (unsigned long long)(n->hdr_total - n->hdr_len), ESC_NPY_HDR_MAX);
+		n->failed = true;
+	} else if (n->hdr_total > n->size) {
+		snprintf(n->reason, sizeof n->reason, "header length %llu exceeds file size %llu",
+		         (unsigned long long)n->hdr_total, (unsigned long long)n->size);
+		n->failed = true;
+	} else if (n->hdr_total == n->hdr_len) {
+		header_done(n);
+	}
+}
+
+int esc_npy_update(struct esc_npy *n, const uint8_t *buf, size_t len)
+{
+	size_t take, want, i = 0;
+
+	if (n->failed || (n->parsed && !n->pk))
+		return 1;
+	while (!n->parsed && !n->failed && i < len) {
+		want = hdr_want(n);
+		take = want - n->hdr_len < len - i ? want - n->hdr_len : len - i;
+		memcpy(n->hdr + n->hdr_len, buf + i, take);
+		n->hdr_len += take;
+		i += take;
+		if (n->hdr_len < want)
+			return 0;
+		if (n->hdr_len <= 12 && (n->hdr_total == 0 || n->hdr_len == 8))
+			prefix_done(n);
+		else
+			header_done(n);
+	}
+	if (n->failed)
+		return 1;
+	if (!n->pk)
+		return n->parsed;
+	esc_pickle_update(n->pk, buf + i, len - i);
+	return esc_pickle_done(n->pk);
+}
+
+int esc_npy_final(struct esc_npy *n, char *reason, size_t rlen)
+{
+	if (!n->failed && !n->parsed)
+		nfail(n, "truncated inside the .npy header");
+	if (!n->failed && !n->object && n->size - n->hdr_total != n->data_size)
+		snprintf(n->reason, sizeof n->reason, "shape and dtype give %llu data bytes, the file has %llu",
+		         (unsigned long long)n->data_size, (unsigned long long)(n->size - n->hdr_total)),
+		n->failed = true;
+	if (n->failed) {
+		snprintf(reason, rlen, "%s", n->reason);
+		return 0;
+	}
+	return 1;
+}
+
+void esc_npy_report(struct esc_npy *n, struct esc_inspection *out)
+{
+	char imports[256];
+	enum esc_pickle_verdict v;
+
+	if (!n->pk)
+		return;
+	v = esc_pickle_final(n->pk, imports, sizeof imports);
+	esc_insp_pickle_merge(out, v, imports);
+}
+
+void esc_npy_release(struct esc_npy *n)
+{
+	esc_pickle_free(n->pk);
+	n->pk = NULL;
+}
+
+/* ---- as a file checker ---- */
+
+static void npy_init(void *st, const char *path, uint64_t size)
+{
+	esc_npy_init(st, size);
+}
+
+static int npy_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
+{
+	return esc_npy_update(st, buf, len);
+}
+
+static int npy_final(void *st, char *reason, size_t rlen)
+{
+	return esc_npy_final(st, reason, rlen);
+}
+
+static int npy_sniff(const uint8_t *head, size_t len, uint64_t size)
+{
+	return len >= 6 && memcmp(head, "\x93NUMPY", 6) == 0;
+}
+
+static void npy_report(void *st, struct esc_inspection *out)
+{
+	esc_npy_report(st, out);
+}
+
+static void npy_release(void *st)
+{
+	esc_npy_release(st);
+}
+
+const struct esc_fmt_ops esc_fmt_npy = {
+	.fmt = ESC_FMT_NPY,
+	.state_size = sizeof(struct esc_npy),
+	.init = npy_init,
+	.update = npy_update,
+	.final = npy_final,
+	.sniff = npy_sniff,
+	.release = npy_release,
+	.report = npy_report,
+};

@@ -1,0 +1,127 @@
+/* fmt_npz.c -- NumPy .npz: a zip whose members are all .npy files. Stored
+ * members (np.savez) get the full .npy check, pickled object arrays
+ * included; deflated ones (np.savez_compressed) are checked by name only. */
+#include "formats/esc_fmt.h"
+#include "formats/esc_npy.h"
+#include "formats/esc_zip.h"
+
+#include <string.h>
+
+struct npz_state {
+	struct esc_zip_walk zw;
+	struct esc_npy npy;
+	bool in_member, failed;
+	struct esc_inspection found;   /* pickle verdicts of object members */
+	char reason[224];
+};
+
+static bool npz_member(void *u, const struct esc_zip_entry *e)
+{
+	struct npz_state *z = u;
+
+	if (z->failed || e->method != 0 || !e->size_known || !esc_zip_name_ends(e->name, e->name_len, ".npy"))
+		return false;
+	esc_npy_init(&z->npy, e->usize);
+	z->in_member = true;
+	return true;
+}
+
+static size_t npz_data(void *u, const uint8_t *buf, size_t len)
+{
+	struct npz_state *z = u;
+
+	return esc_npy_update(&z->npy, buf, len) ? 0 : len;
+}
+
+static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete)
+{
+	struct npz_state *z = u;
+	char why[200];
+
+	if (!esc_npy_final(&z->npy, why, sizeof why) && !z->failed) {
+		snprintf(z->reason, sizeof z->reason, "%.60s: %.150s", e->name, why);
+		z->failed = true;
+	}
+	esc_npy_report(&z->npy, &z->found);
+	esc_npy_release(&z->npy);
+	z->in_member = false;
+}
+
+static int npz_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen)
+{
+	if (!esc_zip_name_ends(e->name, e->name_len, ".npy")) {
+		snprintf(reason, rlen, "%s: not a .npy member", e->name);
+		return 0;
+	}
+	return 1;
+}
+
+static const struct esc_zip_ops npz_ops = {
+	.member = npz_member,
+	.data = npz_data,
+	.member_end = npz_member_end,
+	.cd_entry = npz_entry,
+};
+
+static void npz_init(void *st, const char *path, uint64_t size)
+{
+	struct npz_state *z = st;
+
+	memset(z, 0, sizeof *z);
+	esc_zip_init(&z->zw, size, &npz_ops, z);
+}
+
+static int npz_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
+{
+	struct npz_state *z = st;
+
+	return esc_zip_update(&z->zw, buf, len, off) || z->failed;
+}
+
+static int npz_final(void *st, char *reason, size_t rlen)
+{
+	struct npz_state *z = st;
+
+	if (z->failed) {
+		snprintf(reason, rlen, "%s", z->reason);
+		return 0;
+	}
+	return esc_zip_final(&z->zw, reason, rlen);
+}
+
+static void npz_report(void *st, struct esc_inspection *out)
+{
+	struct npz_state *z = st;
+
+	if (z->found.pickle != ESC_PICKLE_NONE)
+		esc_insp_pickle_merge(out, z->found.pickle, z->found.pickle_imports);
+}
+
+static void npz_release(void *st)
+{
+	struct npz_state *z = st;
+
+	if (z->in_member)
+		esc_npy_release(&z->npy);
+	z->in_member = false;
+	esc_zip_release(&z->zw);
+}
+
+static int npz_sniff(const uint8_t *h, size_t len, uint64_t size)
+{
+	const char *n;
+	size_t nl;
+
+	return esc_zip_first_name(h, len, &n, &nl) && esc_zip_name_ends(n, nl, ".npy");
+}
+
+const struct esc_fmt_ops esc_fmt_npz = {
+	.fmt = ESC_FMT_NPZ,
+	.state_size = sizeof(struct npz_state),
+	.init = npz_init,
+	.update = npz_update,
+	.final = npz_final,
+	.sniff = npz_sniff,
+	.release = npz_release,
+	.report = npz_report,
+};

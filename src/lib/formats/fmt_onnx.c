@@ -1,0 +1,280 @@
+/* fmt_onnx.c -- ONNX ModelProto: a streaming protobuf walk.
+ * Field bodies are skipped by their length, so a multi-GB model costs a few
+ * hundred tags. The walk descends only along graph (7) -> initializer (5) ->
+ * external_data (13) -> key/value, to read external data locations; every
+ * nested length must fit inside its parent and the top level must end
+ * exactly at the end of the file. */
+#include "formats/esc_fmt.h"
+
+#include <string.h>
+
+#define ONNX_STR_MAX 255
+
+enum { L_MODEL, L_GRAPH, L_TENSOR, L_ENTRY };
+enum { S_TAG, S_VARINT, S_LEN, S_SKIP, S_STR };
+
+struct onnx_state {
+	uint64_t size, off;
+	int st;
+	uint64_t v;               /* varint being read */
+	unsigned vbytes;
+	uint32_t field;
+	unsigned wt;
+	uint64_t skip;
+	int depth;
+	int kind[4];
+	uint64_t end[4];
+	/* a key/value entry being read */
+	char key[ONNX_STR_MAX + 1], val[ONNX_STR_MAX + 1];
+	size_t key_len, val_len, str_left;
+	char *str;
+	size_t *str_len;
+	bool key_long, val_long;
+
+	uint64_t ir_version;
+	bool have_ir, have_graph, have_opset, failed;
+	char location[256];
+	char reason[200];
+};
+
+static void ofail(struct onnx_state *o, const char *fmt, unsigned long long a, unsigned long long b)
+{
+	if (!o->failed)
+		snprintf(o->reason, sizeof o->reason, fmt, a, b);
+	o->failed = true;
+}
+
+static void onnx_init(void *s, const char *path, uint64_t size)
+{
+	struct onnx_state *o = s;
+
+	memset(o, 0, sizeof *o);
+	o->size = size;
+	o->kind[0] = L_MODEL;
+	o->end[0] = size;
+}
+
+static bool location_ok(const char *p)
+{
+	size_t i, start = 0, n = strlen(p);
+
+	if (n == 0 || p[0] == '/' || strchr(p, '\\') || (n >= 2 && p[1] == ':'))
+		return false;
+	for (i = 0; i <= n; i++) {
+		if (i < n && p[i] != '/')
+			continue;
+		if (i - start == 2 && p[start] == '.' && p[start + 1] == '.')
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
+/* Leaves levels whose end has been reached. */
+static void pop_levels(struct onnx_state *o)
+{
+	while (o->depth > 0 && o->off == o->end[o->depth]) {
+		if (o->kind[o->depth] == L_ENTRY && o->key_len == 8 && !o->key_long &&
+		    memcmp(o->key, "location", 8) == 0) {
+			o->val[o->val_len] = '\0';
+			if (o->val_long || memchr(o->val, '\0', o->val_len) || !location_ok(o->val)) {
+				snprintf(o->reason, sizeof o->reason,
+				         "external data location '%.100s' is not a relative path inside the deposit", o->val);
+				o->failed = true;
+				return;
+			}
+			if (!o->location[0])
+				snprintf(o->location, sizeof o->location, "%s", o->val);
+		}
+		o->depth--;
+	}
+}
+
+/* A tag and, for length-delimited fields, the length have been read. */
+static void field(struct onnx_state *o)
+{
+	int k = o->kind[o->depth];
+	uint64_t len = o->v;
+
+	if (o->wt != 2) {
+		o->st = S_TAG;
+		return;
+	}
+	if (len > o->end[o->depth] - o->off) {
+		ofail(o, "field %llu of %llu bytes runs past the end of its message", o->field, len);
+		return;
+	}
+	if (k == L_MODEL && o->field == 7)
+		o->have_graph = true;
+	if (k == L_MODEL && o->field == 8)
+		o->have_opset = true;
+	if ((k == L_MODEL && o->field == 7) || (k == L_GRAPH && o->field == 5) ||
+	    (k == L_TENSOR && o->field == 13)) {
+		o->depth++;
+		o->kind[o->depth] = k + 1;
+		o->end[o->depth] = o->off + len;
+		if (k + 1 == L_ENTRY) {
+			o->key_len = o->val_len = 0;
+			o->key_long = o->val_long = false;
+		}
+		o->st = S_TAG;
+		pop_levels(o);
+		return;
+	}
+	if (k == L_ENTRY && (o->field == 1 || o->field == 2)) {
+		bool *lng = o->field == 1 ? &o->key_long : &o->val_long;
+
+		o->str = o->field == 1 ? o->key : o->val;
+		o->str_len = o->field == 1 ? &o->key_len : &o->val_len;
+		*o->str_len = 0;
+		*lng = len > ONNX_STR_MAX;
+		o->str_left = (size_t)(len > ONNX_STR_MAX ? 0 : len);
+		o->skip = len - o->str_left;
+		o->st = o->str_left ? S_STR : (o->skip ? S_SKIP : S_TAG);
+		if (o->st == S_TAG)
+			pop_levels(o);
+		return;
+	}
+	o->skip = len;
+	o->st = len ? S_SKIP : S_TAG;
+	if (!len)
+		pop_levels(o);
+}
+
+static void tag(struct onnx_state *o)
+{
+	o->field = (uint32_t)(o->v >> 3);
+	o->wt = (unsigned)(o->v & 7);
+	if (o->v >> 3 == 0 || o->v >> 32) {
+		ofail(o, "bad protobuf tag %llu at offset %llu", o->v, o->off);
+		return;
+	}
+	if (o->depth == 0 && ((o->field == 1 && o->wt != 0) || ((o->field == 7 || o->field == 8) && o->wt != 2))) {
+		ofail(o, "ModelProto field %llu has wire type %llu", o->field, o->wt);
+		return;
+	}
+	switch (o->wt) {
+	case 0: case 2:
+		o->st = o->wt == 0 ? S_VARINT : S_LEN;
+		break;
+	case 1: case 5:
+		o->skip = o->wt == 1 ? 8 : 4;
+		if (o->skip > o->end[o->depth] - o->off) {
+			ofail(o, "field %llu runs past the end of its message at offset %llu", o->field, o->off);
+			return;
+		}
+		o->st = S_SKIP;
+		break;
+	default:
+		ofail(o, "unsupported protobuf wire type %llu at offset %llu", o->wt, o->off);
+	}
+}
+
+static int onnx_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
+{
+	struct onnx_state *o = s;
+	size_t i = 0, take;
+
+	while (i < len && !o->failed) {
+		switch (o->st) {
+		case S_SKIP:
+			take = len - i < o->skip ? len - i : (size_t)o->skip;
+			o->skip -= take;
+			i += take;
+			o->off += take;
+			if (!o->skip) {
+				o->st = S_TAG;
+				pop_levels(o);
+			}
+			continue;
+		case S_STR:
+			take = len - i < o->str_left ? len - i : o->str_left;
+			memcpy(o->str + *o->str_len, buf + i, take);
+			*o->str_len += take;
+			o->str_left -= take;
+			i += take;
+			o->off += take;
+			if (!o->str_left) {
+				o->st = S_TAG;
+				pop_levels(o);
+			}
+			continue;
+		default:
+			break;
+		}
+		/* a varint byte: tag, value or length */
+		if (o->off >= o->end[o->depth]) {
+			ofail(o, "varint runs past the end of its message at offset %llu", o->off, 0);
+			break;
+		}
+		if (o->vbytes == 10) {
+			ofail(o, "varint longer than 10 bytes at offset %llu", o->off, 0);
+			break;
+		}
+		o->v |= (uint64_t)(buf[i] & 0x7f) << (7 * o->vbytes);
+		o->vbytes++;
+		o->off++;
+		if (buf[i++] & 0x80)
+			continue;
+		if (o->st == S_TAG) {
+			tag(o);
+		} else if (o->st == S_VARINT) {
+			if (o->depth == 0 && o->field == 1) {
+				o->have_ir = true;
+				o->ir_version = o->v;
+			}
+			o->st = S_TAG;
+			pop_levels(o);
+		} else {
+			field(o);
+		}
+		o->v = 0;
+		o->vbytes = 0;
+	}
+	return o->failed;
+}
+
+static int onnx_final(void *s, char *reason, size_t rlen)
+{
+	struct onnx_state *o = s;
+
+	if (!o->failed && (o->st != S_TAG || o->vbytes || o->depth || o->off != o->size))
+		ofail(o, "truncated: the last field is cut at offset %llu (size %llu)", o->off, o->size);
+	if (!o->failed && (!o->have_ir || o->ir_version == 0))
+		ofail(o, o->have_ir ? "ir_version is 0" : "no ir_version (field 1): not an ONNX model", 0, 0);
+	if (!o->failed && !o->have_graph)
+		ofail(o, "no graph (field 7)", 0, 0);
+	if (!o->failed && o->ir_version >= 3 && !o->have_opset)
+		ofail(o, "ir_version %llu without opset_import (field 8)", o->ir_version, 0);
+	if (o->failed) {
+		snprintf(reason, rlen, "%s", o->reason);
+		return 0;
+	}
+	return 1;
+}
+
+static void onnx_report(void *s, struct esc_inspection *out)
+{
+	struct onnx_state *o = s;
+
+	if (o->location[0] && !out->external_data[0])
+		snprintf(out->external_data, sizeof out->external_data, "%s", o->location);
+}
+
+/* ir_version (tag 0x08) with a small value, then another ModelProto tag. */
+static int onnx_sniff(const uint8_t *h, size_t len, uint64_t size)
+{
+	return len >= 3 && h[0] == 0x08 && h[1] >= 1 && h[1] <= 30 &&
+	       (h[2] == 0x12 || h[2] == 0x1a || h[2] == 0x22 || h[2] == 0x28 || h[2] == 0x32 ||
+	        h[2] == 0x3a || h[2] == 0x42 || h[2] == 0x72);
+}
+
+const struct esc_fmt_ops esc_fmt_onnx = {
+	.fmt = ESC_FMT_ONNX,
+	.state_size = sizeof(struct onnx_state),
+	.init = onnx_init,
+	.update = onnx_update,
+	.final = onnx_final,
+	.sniff = onnx_sniff,
+	.report = onnx_report,
+};

@@ -1,0 +1,250 @@
+/* fmt_safetensors.c -- u64 LE header length N, N bytes of JSON, then the
+ * tensor data: contiguous ranges from 0, each exactly elements x dtype size,
+ * the last ending at the last byte of the file.
+ * The format allows headers up to 100,000,000 bytes; we hold at most
+ * ESC_ST_HDR_MAX of it and report a larger one as too large to check
+ * rather than buffer 100 MB per file (real headers are well under 1 MiB). */
+#include "formats/esc_fmt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ESC_ST_SPEC_MAX 100000000u
+#define ESC_ST_HDR_MAX (16u << 20)
+#define ESC_ST_TENSORS_MAX 1000000u
+
+struct st_state {
+	uint64_t size;
+	uint8_t len8[8];
+	uint64_t n;               /* header length */
+	char *hdr;
+	size_t have;
+	bool parsed, failed;
+	char reason[200];
+};
+
+struct range {
+	uint64_t b, e;
+};
+
+static void st_init(void *s, const char *path, uint64_t size)
+{
+	struct st_state *st = s;
+
+	memset(st, 0, sizeof *st);
+	st->size = size;
+}
+
+static void st_release(void *s)
+{
+	struct st_state *st = s;
+
+	free(st->hdr);
+	st->hdr = NULL;
+}
+
+/* Bits per element; 0 for an unknown dtype. */
+static unsigned dtype_bits(const char *d)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} t[] = {
+		{ "BOOL", 8 }, { "U8", 8 }, { "I8", 8 }, { "F8_E5M2", 8 }, { "F8_E4M3", 8 },
+		{ "F8_E8M0", 8 }, { "I16", 16 }, { "U16", 16 }, { "F16", 16 }, { "BF16", 16 },
+		{ "I32", 32 }, { "U32", 32 }, { "F32", 32 }, { "F64", 64 }, { "I64", 64 },
+		{ "U64", 64 }, { "C64", 64 }, { "F4", 4 }, { "F6_E2M3", 6 }, { "F6_E3M2", 6 },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(d, t[i].name) == 0)
+			return t[i].bits;
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	if (x->b != y->b)
+		return x->b < y->b ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+#define FAIL(...) do { snprintf(st->reason, sizeof st->reason, __VA_ARGS__); goto out; } while (0)
+
+/* One tensor entry: fills *r with its byte range. */
+static bool tensor(struct st_state *st, const char *key, json_t *t, struct range *r)
+{
+	json_t *dt = json_object_get(t, "dtype"), *sh = json_object_get(t, "shape");
+	json_t *of = json_object_get(t, "data_offsets"), *v;
+	uint64_t elems = 1, bits;
+	size_t i;
+	unsigned b;
+
+	if (!json_is_object(t) || !json_is_string(dt) || !json_is_array(sh) || !json_is_array(of) ||
+	    json_array_size(of) != 2)
+		FAIL("tensor '%.60s' lacks dtype, shape or data_offsets [begin, end]", key);
+	b = dtype_bits(json_string_value(dt));
+	if (!b)
+		FAIL("tensor '%.60s': unknown dtype '%.20s'", key, json_string_value(dt));
+	json_array_foreach(sh, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			FAIL("tensor '%.60s': shape holds something other than a non-negative integer", key);
+		if (json_integer_value(v) != 0 && elems > UINT64_MAX / 64 / (uint64_t)json_integer_value(v))
+			FAIL("tensor '%.60s': shape too large", key);
+		elems *= (uint64_t)json_integer_value(v);
+	}
+	for (i = 0; i < 2; i++)
+		if (!json_is_integer(json_array_get(of, i)) || json_integer_value(json_array_get(of, i)) < 0)
+			FAIL("tensor '%.60s': data_offsets are not non-negative integers", key);
+	r->b = (uint64_t)json_integer_value(json_array_get(of, 0));
+	r->e = (uint64_t)json_integer_value(json_array_get(of, 1));
+	if (r->e < r->b)
+		FAIL("tensor '%.60s': data_offsets end %llu before begin %llu", key,
+		     (unsigned long long)r->e, (unsigned long long)r->b);
+	bits = elems * b;
+	if (bits % 8 != 0)
+		FAIL("tensor '%.60s': %llu elements of %s do not fill whole bytes", key,
+		     (unsigned long long)elems, json_string_value(dt));
+	if (r->e - r->b != bits / 8)
+		FAIL("tensor '%.60s': %llu bytes for %llu elements of %s (expected %llu)", key,
+		     (unsigned long long)(r->e - r->b), (unsigned long long)elems, json_string_value(dt),
+		     (unsigned long long)(bits / 8));
+	return true;
+out:
+	return false;
+}
+
+static void parse(struct st_state *st)
+{
+	json_t *root = NULL, *v, *m;
+	json_error_t jerr;
+	struct range *rs = NULL;
+	size_t n = 0, i;
+	const char *key, *mk;
+	uint64_t end = 0;
+
+	st->failed = true;
+	if (st->n == 0 || st->hdr[0] != '{')
+		FAIL("header does not start with '{'");
+	root = json_loadb(st->hdr, (size_t)st->n, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(root))
+		FAIL("header is not a JSON object (%.100s, byte %d)", jerr.text, jerr.position);
+	if (json_object_size(root) > ESC_ST_TENSORS_MAX)
+		FAIL("%zu tensors (limit %u)", json_object_size(root), ESC_ST_TENSORS_MAX);
+	rs = calloc(json_object_size(root) + 1, sizeof *rs);
+	if (!rs)
+		FAIL("out of memory");
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "__metadata__") == 0) {
+			if (!json_is_object(v))
+				FAIL("__metadata__ is not an object");
+			json_object_foreach(v, mk, m)
+				if (!json_is_string(m))
+					FAIL("__metadata__ value of '%.60s' is not a string", mk);
+			continue;
+		}
+		if (!tensor(st, key, v, &rs[n]))
+			goto out;
+		n++;
+	}
+	qsort(rs, n, sizeof *rs, cmp_range);
+	for (i = 0; i < n; i++) {
+		if (rs[i].b != end)
+			FAIL(rs[i].b < end ? "tensor data ranges overlap at offset %llu"
+			                   : "gap in tensor data at offset %llu (ranges must be contiguous from 0)",
+			     (unsigned long long)(rs[i].b < end ? rs[i].b : end));
+		end = rs[i].e;
+	}
+	if (8 + st->n + end != st->size)
+		FAIL(8 + st->n + end < st->size ? "%llu bytes after the last tensor (8 + header %llu + data %llu != size %llu)"
+		                                : "file truncated: %llu bytes of tensor data missing (8 + header %llu + data %llu != size %llu)",
+		     (unsigned long long)(8 + st->n + end > st->size ? 8 + st->n + end - st->size : st->size - 8 - st->n - end),
+		     (unsigned long long)st->n, (unsigned long long)end, (unsigned long long)st->size);
+	st->failed = false;
+out:
+	st->parsed = true;
+	free(rs);
+	json_decref(root);
+	free(st->hdr);
+	st->hdr = NULL;
+}
+
+static int st_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
+{
+	struct st_state *st = s;
+	size_t i = 0, take;
+
+	if (st->parsed || st->failed)
+		return 1;
+	for (; off + i < 8 && i < len; i++)
+		st->len8[off + i] = buf[i];
+	if (off + i < 8)
+		return 0;
+	if (!st->hdr) {
+		for (int k = 7; k >= 0; k--)
+			st->n = st->n << 8 | st->len8[k];
+		if (st->n > ESC_ST_SPEC_MAX || 8 + st->n > st->size) {
+			snprintf(st->reason, sizeof st->reason, "header length %llu exceeds %s %llu",
+			         (unsigned long long)st->n, st->n > ESC_ST_SPEC_MAX ? "the format's limit" : "file size",
+			         (unsigned long long)(st->n > ESC_ST_SPEC_MAX ? ESC_ST_SPEC_MAX : st->size));
+			st->failed = true;
+			return 1;
+		}
+		if (st->n > ESC_ST_HDR_MAX) {
+			snprintf(st->reason, sizeof st->reason, "header of %llu bytes too large to check (limit %u)",
+			         (unsigned long long)st->n, ESC_ST_HDR_MAX);
+			st->failed = true;
+			return 1;
+		}
+		st->hdr = malloc(st->n ? (size_t)st->n : 1);
+		if (!st->hdr) {
+			snprintf(st->reason, sizeof st->reason, "out of memory for a %llu-byte header",
+			         (unsigned long long)st->n);
+			st->failed = true;
+			return 1;
+		}
+	}
+	take = len - i < st->n - st->have ? len - i : (size_t)(st->n - st->have);
+	memcpy(st->hdr + st->have, buf + i, take);
+	st->have += take;
+	if (st->have == st->n)
+		parse(st);
+	return st->parsed;
+}
+
+static int st_final(void *s, char *reason, size_t rlen)
+{
+	struct st_state *st = s;
+
+	if (!st->parsed && !st->failed)
+		snprintf(st->reason, sizeof st->reason, "file truncated inside the %s",
+		         st->hdr ? "header" : "header length"), st->failed = true;
+	if (st->failed) {
+		snprintf(reason, rlen, "%s", st->reason);
+		return 0;
+	}
+	return 1;
+}
+
+static int st_sniff(const uint8_t *h, size_t len, uint64_t size)
+{
+	uint64_t n = 0;
+
+	if (len < 9)
+		return 0;
+	for (int k = 7; k >= 0; k--)
+		n = n << 8 | h[k];
+	return n >= 2 && n <= ESC_ST_SPEC_MAX && 8 + n <= size && h[8] == '{';
+}
+
+const struct esc_fmt_ops esc_fmt_safetensors = {
+	.fmt = ESC_FMT_SAFETENSORS,
+	.state_size = sizeof(struct st_state),
+	.init = st_init,
+	.update = st_update,
+	.final = st_final,
+	.sniff = st_sniff,
+	.release = st_release,
+};

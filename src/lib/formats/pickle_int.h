@@ -1,0 +1,81 @@
+/* pickle_int.h -- shared between pickle.c and pickle_class.c. */
+#ifndef ESC_PICKLE_INT_H
+#define ESC_PICKLE_INT_H
+
+#include "formats/esc_fmt.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Longest module or name kept for an import (longer ones are cut). */
+#define ESC_PK_NAME_MAX 200
+
+/* SAFE, UNKNOWN or DANGEROUS for the import module.name. */
+enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name);
+
+#define PK_LINE_MAX 4096           /* line arguments (protocol 0) */
+#define PK_STR_MAX ESC_PK_NAME_MAX /* strings remembered for STACK_GLOBAL */
+#define PK_STACK_MAX 100000
+#define PK_MEMO_MAX (1u << 20)
+#define PK_ARENA_MAX (4u << 20)
+#define PK_IMPORTS_MAX 64
+
+/* Stack and memo values: a string (arena offset + V_STR), a mark, or other. */
+#define V_UNSET 0u
+#define V_OTHER 1u
+#define V_MARK 2u
+#define V_STR 3u
+
+enum esc_pk_state { P_OP, P_FIXED, P_LINE, P_DATA, P_DONE };
+
+struct esc_pk_imp {
+	char *text;                /* "module.name" */
+	enum esc_pickle_verdict v;
+};
+
+struct esc_pickle {
+	enum esc_pk_state st;
+	uint8_t op;
+	uint8_t fix[8];
+	unsigned fix_need, fix_have;
+	char line[2][PK_LINE_MAX + 1];
+	size_t line_len;
+	unsigned lines_need, lines_have;
+	uint64_t data_left;
+	bool data_keep, data_is_str;
+	char str[PK_STR_MAX + 1];
+	size_t str_len;
+
+	uint64_t pos, consumed;
+	unsigned max, count;
+	bool in_pickle;
+
+	uint32_t *stack;
+	size_t sp, stack_cap;
+	uint32_t *memo;
+	size_t memo_cap, memo_len;
+	bool memo_lost;
+	char *arena;
+	size_t arena_len, arena_cap;
+
+	struct esc_pk_imp imports[PK_IMPORTS_MAX];
+	unsigned n_imports;
+	bool imports_lost, failed;
+	char err[160];
+};
+
+
+void esc_pk_fail(esc_pickle *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint32_t esc_pk_str(esc_pickle *p, const char *s, size_t n);  /* a value for a string */
+void esc_pk_push(esc_pickle *p, uint32_t v);
+bool esc_pk_pop(esc_pickle *p, size_t n);       /* false (and failed) on underflow */
+bool esc_pk_pop_mark(esc_pickle *p);
+uint32_t esc_pk_top(esc_pickle *p);
+void esc_pk_memo_put(esc_pickle *p, uint64_t idx, uint32_t v);
+uint32_t esc_pk_memo_get(esc_pickle *p, uint64_t idx);
+void esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen);
+void esc_pk_stack_global(esc_pickle *p);
+bool esc_pk_parse_uint(const char *s, size_t n, uint64_t *out);
+uint64_t esc_pk_le(const uint8_t *b, unsigned n);
+
+#endif

@@ -1,0 +1,269 @@
+/* pickle_model.c -- the pickle walker's model of the unpickler: a stack of
+ * values that are strings, marks or "something else", a bounded memo, and
+ * the imports met. Bounds exceeded make the verdict unknown, never safe. */
+#include "formats/pickle_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void esc_pk_fail(esc_pickle *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void esc_pk_fail(esc_pickle *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!p->failed) {
+		va_start(ap, fmt);
+		vsnprintf(p->err, sizeof p->err, fmt, ap);
+		va_end(ap);
+		p->failed = true;
+	}
+	p->st = P_DONE;
+}
+
+esc_pickle *esc_pickle_new(void)
+{
+	esc_pickle *p = calloc(1, sizeof *p);
+
+	return p;
+}
+
+void esc_pickle_free(esc_pickle *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->n_imports; i++)
+		free(p->imports[i].text);
+	free(p->stack);
+	free(p->memo);
+	free(p->arena);
+	free(p);
+}
+
+void esc_pickle_set_max(esc_pickle *p, unsigned n)
+{
+	p->max = n;
+}
+
+int esc_pickle_done(const esc_pickle *p)
+{
+	return p->st == P_DONE;
+}
+
+uint64_t esc_pickle_consumed(const esc_pickle *p)
+{
+	return p->consumed;
+}
+
+unsigned esc_pickle_count(const esc_pickle *p)
+{
+	return p->count;
+}
+
+/* ---- the model ---- */
+
+uint32_t esc_pk_str(esc_pickle *p, const char *s, size_t n)
+{
+	char *na;
+	size_t cap;
+
+	if (n > PK_STR_MAX || memchr(s, '\0', n))
+		return V_OTHER;
+	if (p->arena_len + n + 1 > p->arena_cap) {
+		if (p->arena_len + n + 1 > PK_ARENA_MAX)
+			return V_OTHER;
+		cap = p->arena_cap ? p->arena_cap * 2 : 4096;
+		if (cap > PK_ARENA_MAX)
+			cap = PK_ARENA_MAX;
+		na = realloc(p->arena, cap);
+		if (!na)
+			return V_OTHER;
+		p->arena = na;
+		p->arena_cap = cap;
+	}
+	memcpy(p->arena + p->arena_len, s, n);
+	p->arena[p->arena_len + n] = '\0';
+	p->arena_len += n + 1;
+	return (uint32_t)(p->arena_len - n - 1) + V_STR;
+}
+
+void esc_pk_push(esc_pickle *p, uint32_t v)
+{
+	uint32_t *ns;
+	size_t cap;
+
+	if (p->sp == p->stack_cap) {
+		if (p->stack_cap >= PK_STACK_MAX) {
+			esc_pk_fail(p, "pickle stack deeper than %d items", PK_STACK_MAX);
+			return;
+		}
+		cap = p->stack_cap ? p->stack_cap * 2 : 64;
+		ns = realloc(p->stack, cap * sizeof *ns);
+		if (!ns) {
+			esc_pk_fail(p, "out of memory after %zu stack items", p->sp);
+			return;
+		}
+		p->stack = ns;
+		p->stack_cap = cap;
+	}
+	p->stack[p->sp++] = v;
+}
+
+/* Pops n values that are not marks (the unpickler cannot reach past a mark). */
+bool esc_pk_pop(esc_pickle *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p->sp == 0 || p->stack[p->sp - 1] == V_MARK) {
+			esc_pk_fail(p, "stack underflow at opcode 0x%02x, byte %llu", p->op, (unsigned long long)p->pos);
+			return false;
+		}
+		p->sp--;
+	}
+	return true;
+}
+
+bool esc_pk_pop_mark(esc_pickle *p)
+{
+	while (p->sp > 0 && p->stack[p->sp - 1] != V_MARK)
+		p->sp--;
+	if (p->sp == 0) {
+		esc_pk_fail(p, "opcode 0x%02x without a MARK at byte %llu", p->op, (unsigned long long)p->pos);
+		return false;
+	}
+	p->sp--;
+	return true;
+}
+
+uint32_t esc_pk_top(esc_pickle *p)
+{
+	if (p->sp == 0 || p->stack[p->sp - 1] == V_MARK) {
+		esc_pk_fail(p, "stack underflow at opcode 0x%02x, byte %llu", p->op, (unsigned long long)p->pos);
+		return V_OTHER;
+	}
+	return p->stack[p->sp - 1];
+}
+
+void esc_pk_memo_put(esc_pickle *p, uint64_t idx, uint32_t v)
+{
+	uint32_t *nm;
+	size_t cap;
+
+	if (idx >= PK_MEMO_MAX) {
+		p->memo_lost = true; /* MEMOIZE indices can no longer be known */
+		return;
+	}
+	if (idx >= p->memo_cap) {
+		cap = p->memo_cap ? p->memo_cap : 256;
+		while (cap <= idx)
+			cap *= 2;
+		nm = realloc(p->memo, cap * sizeof *nm);
+		if (!nm) {
+			p->memo_lost = true;
+			return;
+		}
+		memset(nm + p->memo_cap, 0, (cap - p->memo_cap) * sizeof *nm);
+		p->memo = nm;
+		p->memo_cap = cap;
+	}
+	if (p->memo[idx] == V_UNSET)
+		p->memo_len++;
+	p->memo[idx] = v;
+}
+
+uint32_t esc_pk_memo_get(esc_pickle *p, uint64_t idx)
+{
+	if (idx >= p->memo_cap || p->memo[idx] == V_UNSET)
+		return V_OTHER; /* a bad index fails the load: not an import either way */
+	return p->memo[idx];
+}
+
+void esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen)
+{
+	char m[PK_STR_MAX + 1], n[PK_STR_MAX + 1], full[2 * PK_STR_MAX + 2];
+	enum esc_pickle_verdict v;
+
+	if (mlen > PK_STR_MAX)
+		mlen = PK_STR_MAX;
+	if (nlen > PK_STR_MAX)
+		nlen = PK_STR_MAX;
+	memcpy(m, module, mlen);
+	m[mlen] = '\0';
+	memcpy(n, name, nlen);
+	n[nlen] = '\0';
+	v = esc_pickle_classify(m, n);
+	snprintf(full, sizeof full, "%s.%s", m, n);
+	for (char *c = full; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == ',')
+			*c = '?';
+	for (unsigned i = 0; i < p->n_imports; i++)
+		if (strcmp(p->imports[i].text, full) == 0)
+			return;
+	if (p->n_imports == PK_IMPORTS_MAX) {
+		if (v != ESC_PICKLE_SAFE)
+			p->imports_lost = true; /* keep the verdict honest below */
+		if (v == ESC_PICKLE_DANGEROUS)
+			p->imports[PK_IMPORTS_MAX - 1].v = v;
+		return;
+	}
+	p->imports[p->n_imports].text = strdup(full);
+	if (!p->imports[p->n_imports].text) {
+		p->imports_lost = true;
+		return;
+	}
+	p->imports[p->n_imports++].v = v;
+}
+
+static const char *sval(esc_pickle *p, uint32_t v, size_t *n)
+{
+	if (v < V_STR)
+		return NULL;
+	*n = strlen(p->arena + (v - V_STR));
+	return p->arena + (v - V_STR);
+}
+
+void esc_pk_stack_global(esc_pickle *p)
+{
+	static const char dyn[] = "? (STACK_GLOBAL of values the scan cannot follow)";
+	uint32_t name, module;
+	const char *ms, *ns;
+	size_t ml = 0, nl = 0;
+
+	name = esc_pk_top(p);
+	if (!esc_pk_pop(p, 1))
+		return;
+	module = esc_pk_top(p);
+	if (!esc_pk_pop(p, 1))
+		return;
+	ms = sval(p, module, &ml);
+	ns = sval(p, name, &nl);
+	if (!ms || !ns)
+		esc_pk_import(p, "?", 1, dyn, sizeof dyn - 1);
+	else
+		esc_pk_import(p, ms, ml, ns, nl);
+	esc_pk_push(p, V_OTHER);
+}
+
+bool esc_pk_parse_uint(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 18)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+uint64_t esc_pk_le(const uint8_t *b, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = n; i > 0; i--)
+		v = (v << 8) | b[i - 1];
+	return v;
+}
+

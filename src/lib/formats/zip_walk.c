@@ -1,0 +1,587 @@
+/* zip_walk.c -- the streaming zip walker (see esc_zip.h).
+ * Records are collected into a small buffer; member data is handed over or
+ * skipped by arithmetic, so the cost per byte of a big stored member is nil. */
+#include "formats/esc_zip.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { Z_SIG, Z_LOCAL, Z_LOCALV, Z_LDATA, Z_DESC, Z_DESCV, Z_CDH, Z_CDV, Z_E64, Z_E64V, Z_LOC64,
+       Z_EOCD, Z_END };
+
+#define SIG_LOCAL 0x04034b50u
+#define SIG_CD 0x02014b50u
+#define SIG_DESC 0x08074b50u
+#define SIG_E64 0x06064b50u
+#define SIG_LOC64 0x07064b50u
+#define SIG_EOCD 0x06054b50u
+#define EOCD_REGION 65557u /* 22-byte record + the longest comment */
+
+static uint16_t le16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static uint32_t le32(const uint8_t *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *b)
+{
+	return (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
+}
+
+static void zfail(struct esc_zip_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void zfail(struct esc_zip_walk *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->reason, sizeof w->reason, fmt, ap);
+	va_end(ap);
+	w->failed = true;
+}
+
+int esc_zip_sniff(const uint8_t *head, size_t len, uint64_t size)
+{
+	if (len >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)
+		return 1;
+	return len >= 4 && memcmp(head, "PK\x05\x06", 4) == 0 && size >= 22;
+}
+
+int esc_zip_first_name(const uint8_t *head, size_t len, const char **name, size_t *nlen)
+{
+	if (len < 30 || memcmp(head, "PK\x03\x04", 4) != 0 || 30 + (size_t)le16(head + 26) > len)
+		return 0;
+	*name = (const char *)head + 30;
+	*nlen = le16(head + 26);
+	return 1;
+}
+
+bool esc_zip_name_ends(const char *name, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(name + len - n, suffix, n) == 0;
+}
+
+int esc_zip_name_ok(const char *name, size_t len, const char **why)
+{
+	size_t i, start = 0;
+
+	if (len == 0) {
+		*why = "an empty member name";
+		return 0;
+	}
+	if (name[0] == '/' || (len >= 2 && name[1] == ':')) {
+		*why = "an absolute member name";
+		return 0;
+	}
+	if (memchr(name, '\\', len)) {
+		*why = "a backslash in a member name";
+		return 0;
+	}
+	for (i = 0; i <= len; i++) {
+		if (i < len && name[i] != '/')
+			continue;
+		if (i - start == 2 && name[start] == '.' && name[start + 1] == '.') {
+			*why = "a '..' component in a member name";
+			return 0;
+		}
+		start = i + 1;
+	}
+	return 1;
+}
+
+void esc_zip_init(struct esc_zip_walk *w, uint64_t size, const struct esc_zip_ops *ops, void *user)
+{
+	memset(w, 0, sizeof *w);
+	w->ops = ops;
+	w->user = user;
+	w->size = size;
+	w->st = Z_SIG;
+	w->need = 4;
+}
+
+void esc_zip_release(struct esc_zip_walk *w)
+{
+	free(w->rec);
+	free(w->tail);
+	w->rec = NULL;
+	w->tail = NULL;
+	w->rec_cap = 0;
+}
+
+static void expect(struct esc_zip_walk *w, int st, size_t need)
+{
+	w->st = st;
+	w->need = need;
+	w->have = 0;
+}
+
+static void member_done(struct esc_zip_walk *w)
+{
+	if (w->cur.flags & 8)
+		expect(w, Z_DESC, 4);
+	else
+		expect(w, Z_SIG, 4);
+}
+
+/* Zip64 extended information: the fields that are all ones in the record
+ * follow, in order, in the 0x0001 extra block. */
+static void zip64_extra(struct esc_zip_walk *w, const uint8_t *x, size_t xlen, uint64_t *usize,
+                        uint64_t *csize, uint64_t *loff, bool *found)
+{
+	size_t i = 0;
+
+	while (i + 4 <= xlen) {
+		uint16_t id = le16(x + i), n = le16(x + i + 2);
+		const uint8_t *d = x + i + 4;
+		size_t k = 0;
+
+		if (i + 4 + n > xlen)
+			break;
+		if (id == 1) {
+			*found = true;
+			if (*usize == 0xffffffffu && k + 8 <= n) {
+				*usize = le64(d + k);
+				k += 8;
+			}
+			if (*csize == 0xffffffffu && k + 8 <= n) {
+				*csize = le64(d + k);
+				k += 8;
+			}
+			if (loff && *loff == 0xffffffffu && k + 8 <= n)
+				*loff = le64(d + k);
+		}
+		i += 4 + n;
+	}
+}
+
+static void lose(struct esc_zip_walk *w)
+{
+	uint64_t start = w->off, from_end = w->size > ESC_ZIP_TAIL_MAX ? w->size - ESC_ZIP_TAIL_MAX : 0;
+
+	if (start < from_end)
+		start = from_end;
+	w->lost = true;
+	w->tail_start = start;
+	w->tail_len = 0;
+	w->tail = malloc(w->size - start ? (size_t)(w->size - start) : 1);
+	if (!w->tail)
+		zfail(w, "out of memory for the zip central directory");
+}
+
+static void on_sig(struct esc_zip_walk *w)
+{
+	uint32_t sig = le32(w->rec);
+	uint64_t at = w->off - 4;
+
+	if (sig == SIG_LOCAL && !w->in_cd && !w->cd_only) {
+		expect(w, Z_LOCAL, 26);
+	} else if (sig == SIG_CD && !w->z64_seen) {
+		if (!w->in_cd)
+			w->cd_start = at;
+		w->in_cd = true;
+		expect(w, Z_CDH, 42);
+	} else if (sig == SIG_E64 && !w->z64_seen) {
+		w->cd_end = at;
+		w->e64_pos = at;
+		w->z64_seen = true;
+		expect(w, Z_E64, 8);
+	} else if (sig == SIG_LOC64 && w->z64_seen) {
+		expect(w, Z_LOC64, 16);
+	} else if (sig == SIG_EOCD) {
+		if (!w->z64_seen)
+			w->cd_end = at;
+		expect(w, Z_EOCD, 18);
+	} else {
+		zfail(w, "unexpected bytes %02x %02x %02x %02x at offset %llu where a zip record should start",
+		      w->rec[0], w->rec[1], w->rec[2], w->rec[3], (unsigned long long)at);
+	}
+}
+
+static void on_local(struct esc_zip_walk *w)
+{
+	const uint8_t *r = w->rec;
+	size_t nlen = le16(r + 22), xlen = le16(r + 24);
+	uint64_t usize, csize;
+	bool z64 = false;
+
+	if (w->st == Z_LOCAL) {
+		if (nlen > ESC_ZIP_NAME_MAX) {
+			zfail(w, "member name of %zu bytes at offset %llu (limit %d)", nlen,
+			      (unsigned long long)(w->off - 30), ESC_ZIP_NAME_MAX);
+			return;
+		}
+		w->st = Z_LOCALV;
+		w->need = 26 + nlen + xlen;
+		return;
+	}
+	memcpy(w->name, r + 26, nlen);
+	w->name[nlen] = '\0';
+	memset(&w->cur, 0, sizeof w->cur);
+	w->cur.name = w->name;
+	w->cur.name_len = nlen;
+	w->cur.flags = le16(r + 2);
+	w->cur.method = le16(r + 4);
+	w->cur.local_off = w->off - w->need - 4;
+	csize = le32(r + 14);
+	usize = le32(r + 18);
+	zip64_extra(w, r + 26 + nlen, xlen, &usize, &csize, NULL, &z64);
+	w->cur_zip64 = z64;
+	w->cur.size_known = !(w->cur.flags & 8);
+	w->cur.csize = w->cur.size_known ? csize : 0;
+	w->cur.usize = w->cur.size_known ? usize : 0;
+	w->n_local++;
+	if (w->cur.flags & 1) {
+		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
+		return;
+	}
+	if (memchr(w->name, '\0', nlen)) {
+		zfail(w, "member name with a NUL byte at offset %llu", (unsigned long long)w->cur.local_off);
+		return;
+	}
+	if (w->cur.size_known && w->cur.csize > w->size - w->off) {
+		zfail(w, "%s: member of %llu bytes runs past the end of the file", w->name,
+		      (unsigned long long)w->cur.csize);
+		return;
+	}
+	w->cur_wanted = w->ops->member && w->ops->member(w->user, &w->cur);
+	w->cur_given = 0;
+	w->cur_left = w->cur.csize;
+	if (!w->cur.size_known && !(w->cur_wanted && w->cur.method == 0)) {
+		if (w->cur_wanted)
+			w->ops->member_end(w->user, &w->cur, false);
+		lose(w);
+		return;
+	}
+	if (w->cur.size_known && w->cur.csize == 0) {
+		if (w->cur_wanted)
+			w->ops->member_end(w->user, &w->cur, true);
+		w->cur_wanted = false;
+		member_done(w);
+		return;
+	}
+	expect(w, Z_LDATA, 0);
+}
+
+/* Bit 3: a data descriptor follows. Only one with its signature and the
+ * size just read lets the walk go on; anything else loses the thread. */
+static void on_desc(struct esc_zip_walk *w)
+{
+	size_t szw = w->cur_zip64 ? 8 : 4;
+	uint64_t cs;
+
+	if (w->st == Z_DESC) {
+		if (le32(w->rec) != SIG_DESC) {
+			w->off -= 4; /* these bytes are the tail's too */
+			lose(w);
+			w->off += 4;
+			if (w->tail && w->tail_start == w->off - 4) {
+				memcpy(w->tail, w->rec, 4);
+				w->tail_len = 4;
+			}
+			return;
+		}
+		w->st = Z_DESCV;
+		w->need = 8 + 2 * szw;
+		return;
+	}
+	cs = szw == 8 ? le64(w->rec + 8) : le32(w->rec + 8);
+	if (cs != w->cur_given) {
+		zfail(w, "%s: data descriptor size %llu, but the member holds %llu bytes", w->name,
+		      (unsigned long long)cs, (unsigned long long)w->cur_given);
+		return;
+	}
+	expect(w, Z_SIG, 4);
+}
+
+static void on_cd(struct esc_zip_walk *w)
+{
+	const uint8_t *r = w->rec;
+	size_t nlen = le16(r + 24), xlen = le16(r + 26), clen = le16(r + 28);
+	struct esc_zip_entry e;
+	uint64_t usize, csize, loff;
+	const char *why = NULL;
+	bool z64 = false;
+
+	if (w->st == Z_CDH) {
+		if (nlen > ESC_ZIP_NAME_MAX) {
+			zfail(w, "central directory name of %zu bytes (limit %d)", nlen, ESC_ZIP_NAME_MAX);
+			return;
+		}
+		w->st = Z_CDV;
+		w->need = 42 + nlen + xlen + clen;
+		return;
+	}
+	memcpy(w->name, r + 42, nlen);
+	w->name[nlen] = '\0';
+	memset(&e, 0, sizeof e);
+	e.name = w->name;
+	e.name_len = nlen;
+	e.flags = le16(r + 4);
+	e.method = le16(r + 6);
+	csize = le32(r + 16);
+	usize = le32(r + 20);
+	loff = le32(r + 38);
+	zip64_extra(w, r + 42 + nlen, xlen, &usize, &csize, &loff, &z64);
+	e.csize = csize;
+	e.usize = usize;
+	e.size_known = true;
+	e.local_off = loff;
+	w->n_cd++;
+	if (memchr(w->name, '\0', nlen)) {
+		zfail(w, "central directory name with a NUL byte");
+		return;
+	}
+	if (!esc_zip_name_ok(w->name, nlen, &why)) {
+		zfail(w, "%s: %s", w->name, why);
+		return;
+	}
+	if (e.flags & 1) {
+		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
+		return;
+	}
+	if (loff > w->cd_start || csize > w->cd_start - loff || 30 + nlen > w->cd_start - loff - csize) {
+		zfail(w, "%s: member at offset %llu with %llu bytes lies outside the archive data", w->name,
+		      (unsigned long long)loff, (unsigned long long)csize);
+		return;
+	}
+	if (w->ops->cd_entry && !w->ops->cd_entry(w->user, &e, w->reason, sizeof w->reason)) {
+		w->failed = true;
+		return;
+	}
+	expect(w, Z_SIG, 4);
+}
+
+static void on_end(struct esc_zip_walk *w)
+{
+	const uint8_t *r = w->rec;
+	uint64_t entries, cd_size, cd_off;
+
+	switch (w->st) {
+	case Z_E64:
+		if (le64(r) < 44 || le64(r) > w->size) {
+			zfail(w, "bad zip64 end record size %llu", (unsigned long long)le64(r));
+			return;
+		}
+		w->st = Z_E64V;
+		w->need = 8 + 44;
+		return;
+	case Z_E64V:
+		w->skip = le64(r) - 44;
+		if (le32(r + 12) != 0 || le32(r + 16) != 0) {
+			zfail(w, "split (multi-disk) zip archives are not supported");
+			return;
+		}
+		w->z64_entries = le64(r + 28);
+		w->z64_cd_size = le64(r + 36);
+		w->z64_cd_off = le64(r + 44);
+		expect(w, Z_SIG, 4);
+		return;
+	case Z_LOC64:
+		if (le64(r + 4) != w->e64_pos) {
+			zfail(w, "zip64 locator points to %llu, not to the zip64 end record at %llu",
+			      (unsigned long long)le64(r + 4), (unsigned long long)w->e64_pos);
+			return;
+		}
+		expect(w, Z_SIG, 4);
+		return;
+	default:
+		break;
+	}
+	/* the end of central directory record */
+	if (le16(r) != 0 || le16(r + 2) != 0) {
+		zfail(w, "split (multi-disk) zip archives are not supported");
+		return;
+	}
+	entries = le16(r + 6);
+	cd_size = le32(r + 8);
+	cd_off = le32(r + 12);
+	if (w->z64_seen) {
+		if (entries == 0xffff)
+			entries = w->z64_entries;
+		if (cd_size == 0xffffffffu)
+			cd_size = w->z64_cd_size;
+		if (cd_off == 0xffffffffu)
+			cd_off = w->z64_cd_off;
+	}
+	if (!w->in_cd)
+		w->cd_start = w->cd_end;
+	if (w->off + le16(r + 16) != w->size) {
+		zfail(w, "end record at offset %llu: comment of %u bytes, file has %llu bytes after it",
+		      (unsigned long long)(w->off - 22), le16(r + 16), (unsigned long long)(w->size - w->off));
+		return;
+	}
+	if (entries != w->n_cd || cd_off != w->cd_start || cd_size != w->cd_end - w->cd_start) {
+		zfail(w, "end record says %llu entries at %llu (%llu bytes), the archive has %llu at %llu (%llu bytes)",
+		      (unsigned long long)entries, (unsigned long long)cd_off, (unsigned long long)cd_size,
+		      (unsigned long long)w->n_cd, (unsigned long long)w->cd_start,
+		      (unsigned long long)(w->cd_end - w->cd_start));
+		return;
+	}
+	w->skip = le16(r + 16);
+	w->ended = true;
+	expect(w, Z_END, 1);
+}
+
+static void act(struct esc_zip_walk *w)
+{
+	switch (w->st) {
+	case Z_SIG: on_sig(w); break;
+	case Z_LOCAL: case Z_LOCALV: on_local(w); break;
+	case Z_DESC: case Z_DESCV: on_desc(w); break;
+	case Z_CDH: case Z_CDV: on_cd(w); break;
+	case Z_END: zfail(w, "bytes after the end of the zip archive"); break;
+	default: on_end(w); break;
+	}
+}
+
+static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
+{
+	size_t take = n, used;
+
+	if (w->cur.size_known && take > w->cur_left)
+		take = (size_t)w->cur_left;
+	if (!w->cur_wanted) {
+		w->cur_left -= take;
+		if (w->cur_left == 0)
+			member_done(w);
+		return take;
+	}
+	used = w->ops->data(w->user, b, take);
+	w->cur_given += used;
+	if (w->cur.size_known) {
+		w->cur_left -= used;
+		if (used < take || w->cur_left == 0) {
+			w->ops->member_end(w->user, &w->cur, w->cur_left == 0);
+			w->cur_wanted = false;
+			if (w->cur_left == 0)
+				member_done(w);
+		}
+	} else if (used < take) {
+		w->ops->member_end(w->user, &w->cur, true);
+		w->cur_wanted = false;
+		member_done(w);
+	}
+	return used;
+}
+
+static void run(struct esc_zip_walk *w, const uint8_t *b, size_t n)
+{
+	size_t i = 0, take;
+	uint8_t *nr;
+
+	while (i < n && !w->failed && !w->lost) {
+		if (w->skip) {
+			take = n - i < w->skip ? n - i : (size_t)w->skip;
+			w->skip -= take;
+		} else if (w->st == Z_LDATA) {
+			take = give(w, b + i, n - i);
+		} else {
+			if (w->need > w->rec_cap) {
+				nr = realloc(w->rec, w->need);
+				if (!nr) {
+					zfail(w, "out of memory");
+					return;
+				}
+				w->rec = nr;
+				w->rec_cap = w->need;
+			}
+			take = w->need - w->have < n - i ? w->need - w->have : n - i;
+			memcpy(w->rec + w->have, b + i, take);
+			w->have += take;
+		}
+		i += take;
+		w->off += take;
+		if (!w->skip && w->st != Z_LDATA && w->have == w->need && w->need)
+			act(w);
+	}
+}
+
+static void capture(struct esc_zip_walk *w, const uint8_t *buf, size_t len, uint64_t off)
+{
+	uint64_t from = off > w->tail_start ? off : w->tail_start, end = off + len;
+
+	if (!w->tail || end <= from || from > w->tail_start + w->tail_len || end > w->size)
+		return;
+	memcpy(w->tail + (from - w->tail_start), buf + (from - off), (size_t)(end - from));
+	if (end - w->tail_start > w->tail_len)
+		w->tail_len = (size_t)(end - w->tail_start);
+}
+
+int esc_zip_update(struct esc_zip_walk *w, const uint8_t *buf, size_t len, uint64_t off)
+{
+	if (w->failed)
+		return 1;
+	if (!w->lost)
+		run(w, buf, len);
+	if (w->lost)
+		capture(w, buf, len, off);
+	return w->failed;
+}
+
+/* After losing the thread: find the end record in the captured tail and
+ * walk the central directory from there. */
+static void from_tail(struct esc_zip_walk *w)
+{
+	const uint8_t *t = w->tail;
+	uint64_t n = w->tail_len, pos, lowest, cd_off = 0, e64;
+	bool found = false;
+
+	if (w->tail_start + n != w->size) {
+		zfail(w, "zip truncated");
+		return;
+	}
+	lowest = n > EOCD_REGION ? n - EOCD_REGION : 0;
+	for (pos = n >= 22 ? n - 22 + 1 : 0; pos-- > lowest;) {
+		if (le32(t + pos) == SIG_EOCD && pos + 22 + le16(t + pos + 20) == n) {
+			found = true;
+			break;
+		}
+	}
+	if (!found) {
+		zfail(w, "no zip end record in the last %u bytes", EOCD_REGION);
+		return;
+	}
+	cd_off = le32(t + pos + 16);
+	if (pos >= 20 && le32(t + pos - 20) == SIG_LOC64) {
+		e64 = le64(t + pos - 20 + 8);
+		if (e64 < w->tail_start || e64 - w->tail_start + 56 > n) {
+			zfail(w, "zip64 end record outside the checked tail");
+			return;
+		}
+		cd_off = le64(t + (e64 - w->tail_start) + 48);
+	}
+	if (cd_off < w->tail_start || cd_off > w->size) {
+		zfail(w, "central directory at offset %llu is %llu bytes from the end: too large to check "
+		      "after a member of unknown size (limit %u)", (unsigned long long)cd_off,
+		      (unsigned long long)(w->size - cd_off), ESC_ZIP_TAIL_MAX);
+		return;
+	}
+	w->lost = false;
+	w->cd_only = true;
+	w->skip = 0;
+	w->off = cd_off;
+	expect(w, Z_SIG, 4);
+	run(w, t + (cd_off - w->tail_start), (size_t)(n - (cd_off - w->tail_start)));
+}
+
+int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen)
+{
+	if (!w->failed && w->lost)
+		from_tail(w);
+	if (!w->failed && (!w->ended || w->skip))
+		zfail(w, "zip truncated at offset %llu (no complete end record)", (unsigned long long)w->off);
+	if (w->failed) {
+		snprintf(reason, rlen, "%s", w->reason);
+		return 0;
+	}
+	return 1;
+}
