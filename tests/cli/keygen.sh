@@ -55,6 +55,55 @@ fi
 expect_exit 65 env ESCROW_PASSPHRASE= "$ESCROW" keygen -o empty && expect_grep 'passphrase is empty' err
 expect_true "no key written with an empty passphrase" test ! -e empty.key
 
+# Asked on the terminal (a pty): twice, and the two must match.
+cat >"$T/answer.py" <<'PY'
+import os, pty, signal, sys, termios, time
+# answer.py ANSWER... -- CMD...: runs CMD on a pty, answering each "...:" prompt
+# once the program has turned echo off (it flushes input typed earlier).
+i = sys.argv.index('--')
+answers, cmd = sys.argv[1:i], sys.argv[i + 1:]
+signal.alarm(120)
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ.pop('ESCROW_PASSPHRASE', None)
+    os.execvp(cmd[0], cmd)
+out = new = b''
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    new += chunk
+    if answers and new.rstrip().endswith(b':'):
+        try:
+            while termios.tcgetattr(fd)[3] & termios.ECHO:
+                time.sleep(0.01)
+        except termios.error:
+            break
+        os.write(fd, answers.pop(0).encode() + b'\n')
+        out += b'\n'
+        new = b''
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+expect_exit 65 python3 "$T/answer.py" one two -- "$ESCROW" keygen -o tty && expect_grep 'do not match' out
+expect_true "no key written when the passphrases differ" test ! -e tty.key -a ! -e tty.pub
+expect_exit 0 python3 "$T/answer.py" 'typed secret' 'typed secret' -- "$ESCROW" keygen -o tty
+expect_grep 'Passphrase \(again\):' out
+expect_grep '^tty\.pub' out
+expect_true "tty.key is scrypt-protected" test "$(sed -n 2p tty.key | base64 -d | head -c 4)" = EdSc
+if command -v minisign >/dev/null; then
+	checks=$((checks + 1))
+	if ! printf 'typed secret\n' | minisign -S -s tty.key -m tty.pub -x tty.sig >/dev/null 2>&1; then
+		echo "FAIL: minisign rejects the passphrase typed at escrow keygen" >&2
+		fails=$((fails + 1))
+	fi
+fi
+
 # --age: an age identity and recipient, same overwrite rules.
 expect_exit 0 "$ESCROW" keygen --age -o ag
 expect_grep '^ag\.age\.pub$' out
