@@ -349,10 +349,24 @@ static void good_reason(const json_t *root, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "%llu files intact, ", (unsigned long long)num(in, "files"));
 	if (o >= len)
 		return;
-	if (json_is_array(dl))
-		snprintf(out + o, len - o, "%s%zu deliverable%s present and valid, nothing forbidden",
-		         nd == 1 ? "the " : "all ", nd, nd == 1 ? "" : "s");
-	else
+	if (json_is_array(dl)) {
+		const json_t *d;
+		size_t i, req = 0, opt_bad = 0;
+
+		json_array_foreach(dl, i, d) {
+			if (json_is_false(json_object_get(d, "required")))
+				opt_bad += strcmp(str(d, "status"), "ok") != 0;
+			else
+				req++;
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s%zu required deliverable%s ok", req == 1 ? "the " : "all ",
+		                      req, req == 1 ? "" : "s");
+		if (opt_bad > 0 && o < len)
+			o += (size_t)snprintf(out + o, len - o, " (%zu optional not)", opt_bad);
+		if (o < len)
+			snprintf(out + o, len - o, ", nothing forbidden");
+		(void)nd;
+	} else
 		snprintf(out + o, len - o, "no contract checked (give one with -c)");
 }
 
