@@ -24,7 +24,7 @@
 
 #include "esc_fmt.h"
 
-#define YAML_RING (16 * 1024)
+#define YAML_RING (32 * 1024)
 #define YAML_MAX_DEPTH 256
 #define YAML_MAX_ANCHORS 65536
 
@@ -129,10 +129,14 @@ struct yaml_state {
 static int read_handler(void *data, unsigned char *out, size_t size, size_t *size_read)
 {
 	struct yaml_state *y = data;
+	/* Wait for all that was asked (libyaml asks at most 16 KiB): libyaml's
+	 * errors depend on how far ahead it has read, so the reads must depend
+	 * on the bytes alone, never on how the two threads happened to run. */
+	const size_t want = size < YAML_RING ? size : YAML_RING;
 	size_t n;
 
 	pthread_mutex_lock(&y->mu);
-	while (y->count == 0 && !y->eof)
+	while (y->count < want && !y->eof)
 		pthread_cond_wait(&y->more, &y->mu);
 	n = y->count < size ? y->count : size;
 	for (size_t k = 0; k < n;) {
@@ -169,6 +173,11 @@ static void *parse_thread(void *arg)
 	yaml_parser_set_input(&parser, read_handler, y);
 	while (!end) {
 		if (!yaml_parser_parse(&parser, &ev)) {
+			if (parser.error == YAML_READER_ERROR) {
+				snprintf(reason, sizeof reason, "byte %zu: %s",
+				         parser.problem_offset, parser.problem ? parser.problem : "unreadable input");
+				break;
+			}
 			snprintf(reason, sizeof reason, "line %lu column %lu: %s%s%s",
 			         (unsigned long)parser.problem_mark.line + 1,
 			         (unsigned long)parser.problem_mark.column + 1,
