@@ -1,0 +1,540 @@
+/* bundle_read.c -- one pass over a bundle's tar stream. Every entry's path,
+ * type and mode are judged before anything is done with it; payload files
+ * are hashed and inspected as they stream by (zero-copy from libarchive's
+ * blocks); the tag files, whose sizes are bounded, are kept for the end
+ * checks in bundle_read_check.c. */
+#include "esc_bundle_read.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PATH_BYTES 4096u
+#define MAX_ENTRIES 10000000u
+
+enum { PH_TOP, PH_DATA, PH_PAYLOAD, PH_TAGS, PH_END };
+
+static const struct {
+	const char *name;
+	int tag;            /* enum esc_tag, or -1 for the escrow/ folder */
+	bool optional;
+} tag_order[] = {
+	{ESC_TAG_BAGIT, ESC_T_BAGIT, false},
+	{ESC_TAG_BAGINFO, ESC_T_BAGINFO, false},
+	{ESC_TAG_MANIFEST, ESC_T_MANIFEST, false},
+	{"escrow", -1, false},
+	{ESC_TAG_JSON, ESC_T_JSON, false},
+	{ESC_TAG_CONTRACT, ESC_T_CONTRACT, true},
+	{ESC_TAG_TAGMANIFEST, ESC_T_TAGMANIFEST, false},
+	{ESC_TAG_SIGNATURE, ESC_T_SIGNATURE, false},
+};
+#define N_TAGS (sizeof tag_order / sizeof tag_order[0])
+
+struct run {
+	struct esc_rd *rd;
+	escrow_ctx *ctx;
+	esc_pipe *pipe;
+	struct archive *a;
+	esc_sha256 *h;
+	int phase;
+	size_t next_tag;
+	uint64_t path_bytes;            /* sum of payload path and target lengths */
+	uint64_t done;                  /* payload bytes read, for progress */
+	int64_t sig_end;                /* tar offset just past the signature's data */
+};
+
+static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
+{
+	struct run *r = user;
+	long n = esc_pipe_next(r->pipe, buf);
+
+	if (n < 0) {
+		archive_set_error(a, EIO, "the bundle stream failed");
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* libarchive failed: the producer's failure explains it better if there is one. */
+static escrow_status tar_fail(struct run *r, const char *what)
+{
+	escrow_status st = esc_pipe_status(r->ctx, r->pipe);
+
+	if (st != ESCROW_OK)
+		return st;
+	return esc_error(r->ctx, ESCROW_TAMPERED, "%s: corrupt tar stream %s: %s", r->rd->path, what,
+	                 archive_error_string(r->a) ? archive_error_string(r->a) : "unknown error");
+}
+
+static bool bag_name_ok(const char *s)
+{
+	if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static const char *type_name(unsigned t)
+{
+	switch (t) {
+	case AE_IFCHR: return "character device";
+	case AE_IFBLK: return "block device";
+	case AE_IFIFO: return "fifo";
+	case AE_IFSOCK: return "socket";
+	default: return "unknown entry type";
+	}
+}
+
+/* Everything about an entry that can be judged from its header alone. */
+static escrow_status check_header(struct run *r, struct archive_entry *e, char *path, unsigned *type)
+{
+	const char *name = r->rd->path;
+	size_t n = strlen(path);
+	unsigned perm = archive_entry_perm(e) & 07777u;
+
+	*type = archive_entry_filetype(e);
+	if (n > MAX_PATH_BYTES)
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: entry path longer than %u bytes", name, MAX_PATH_BYTES);
+	if (*type == AE_IFDIR && n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	if (!esc_path_is_safe(path))
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: unsafe path '%s' in the bundle", name, path);
+	if (archive_entry_hardlink(e) != NULL)
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' is a hard link (not allowed in a bundle)", name,
+		                 path);
+	if (*type != AE_IFREG && *type != AE_IFDIR && *type != AE_IFLNK)
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' is a %s (not allowed in a bundle)", name, path,
+		                 type_name(*type));
+	if (perm & 07000u)
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' has setuid, setgid or sticky bits (mode %04o)",
+		                 name, path, perm);
+	if ((*type == AE_IFREG && perm != 0644 && perm != 0755) || (*type == AE_IFDIR && perm != 0755))
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has mode %04o (bundles hold only 0644 and "
+		                 "0755)", name, path, perm);
+	if (archive_entry_sparse_count(e) > 0 || archive_entry_xattr_count(e) > 0 ||
+	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS | ARCHIVE_ENTRY_ACL_TYPE_DEFAULT |
+	                                   ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0 ||
+	    archive_entry_atime_is_set(e) || archive_entry_ctime_is_set(e) || archive_entry_birthtime_is_set(e))
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' carries records a bundle never has (sparse map, "
+		                 "xattrs, ACLs or access times)", name, path);
+	if (*type == AE_IFREG && !archive_entry_size_is_set(e))
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has no size", name, path);
+	if (*type != AE_IFREG && archive_entry_size(e) != 0)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is not a file but has data", name, path);
+	if (archive_entry_size(e) < 0)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has a negative size", name, path);
+	return ESCROW_OK;
+}
+
+/* Streams an entry's data to fn, checking that it is contiguous and exactly
+ * as long as the header said. */
+static escrow_status read_data(struct run *r, const char *path, uint64_t size,
+                               escrow_status (*fn)(struct run *, void *, const void *, size_t), void *arg)
+{
+	uint64_t got = 0;
+
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int ar = archive_read_data_block(r->a, &buf, &len, &off);
+		escrow_status st;
+
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar != ARCHIVE_OK)
+			return tar_fail(r, "in file data");
+		if (off < 0 || (uint64_t)off != got || len > size - got)
+			return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
+			                 path);
+		got += len;
+		st = fn(r, arg, buf, len);
+		if (st != ESCROW_OK)
+			return st;
+		st = esc_check_interrupt(r->ctx);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (got != size)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, path);
+	return ESCROW_OK;
+}
+
+struct payload_arg {
+	struct esc_file *f;
+	esc_inspector *in;
+};
+
+static escrow_status payload_block(struct run *r, void *arg, const void *buf, size_t len)
+{
+	struct payload_arg *pa = arg;
+	const struct esc_rd_hooks *hk = r->rd->hooks;
+
+	esc_sha256_update(r->h, buf, len);
+	esc_inspect_update(pa->in, buf, len);
+	r->done += len;
+	esc_progress(r->ctx, r->done, 0);
+	if (hk != NULL && hk->data != NULL)
+		return hk->data(hk->user, buf, len);
+	return ESCROW_OK;
+}
+
+static enum esc_format wanted_format(const escrow_contract *c, const char *path)
+{
+	const struct esc_deliverable *d = c ? esc_contract_owner(c, path) : NULL;
+
+	/* tf-savedmodel is a folder format, checked over the file list. */
+	if (d == NULL || d->format == NULL || strcmp(d->format, "tf-savedmodel") == 0)
+		return ESC_FMT_NONE;
+	return esc_format_from_name(d->format);
+}
+
+/* Most inspections find nothing but a format: they share one record per
+ * format, so that 50,000 small files do not cost 50,000 full records. */
+static bool is_plain(const struct esc_inspection *in)
+{
+	return in->wanted == ESC_FMT_NONE && !in->lfs_pointer && in->pickle == ESC_PICKLE_NONE &&
+	       in->n_secrets == 0 && in->external_data[0] == '\0' && in->reason[0] == '\0' && !in->tf_index_ok &&
+	       in->detected < ESC_FMT_COUNT;
+}
+
+static escrow_status keep_inspection(struct run *r, struct esc_file *f, const struct esc_inspection *in)
+{
+	f->kind = in->kind;
+	if (!r->rd->keep_all_inspections && is_plain(in)) {
+		f->insp = &r->rd->plain[in->detected];
+		return ESCROW_OK;
+	}
+	f->insp = malloc(sizeof *f->insp);
+	if (f->insp == NULL)
+		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	memcpy(f->insp, in, sizeof *in);
+	return ESCROW_OK;
+}
+
+static escrow_status payload_entry(struct run *r, struct archive_entry *e, const char *rel, unsigned type)
+{
+	struct esc_rd *rd = r->rd;
+	const struct esc_rd_hooks *hk = rd->hooks;
+	struct esc_inspection insp;
+	struct payload_arg pa = {NULL, NULL};
+	const char *slash = strrchr(rel, '/');
+	struct esc_file *f;
+	escrow_status st;
+
+	if (rd->files.n > 0 && strcmp(rd->files.v[rd->files.n - 1].path, rel) >= 0)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: payload entry 'data/%s' %s", rd->path, rel,
+		                 strcmp(rd->files.v[rd->files.n - 1].path, rel) == 0 ? "appears twice" :
+		                 "is out of order (payload entries are sorted by path)");
+	if (rd->files.n >= MAX_ENTRIES)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u payload entries", rd->path, MAX_ENTRIES);
+	if (slash != NULL) {
+		char *parent = strndup(rel, (size_t)(slash - rel));
+		long pi = parent ? esc_rd_find(rd, parent) : -1;
+
+		free(parent);
+		if (pi < 0 || rd->files.v[pi].type != ESC_FT_DIR)
+			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: payload entry 'data/%s' is not inside a folder of "
+			                 "the bundle", rd->path, rel);
+	}
+	f = esc_files_push(&rd->files);
+	if (f == NULL)
+		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	f->path = strdup(rel);
+	if (f->path == NULL)
+		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	f->type = type == AE_IFDIR ? ESC_FT_DIR : type == AE_IFLNK ? ESC_FT_SYMLINK : ESC_FT_FILE;
+	f->size = (uint64_t)archive_entry_size(e);
+	f->mode = archive_entry_perm(e) & 0777u;
+	f->mtime = archive_entry_mtime(e);
+	r->path_bytes += strlen(rel);
+	if (f->type == ESC_FT_SYMLINK) {
+		const char *t = archive_entry_symlink_utf8(e);
+
+		if (t == NULL)
+			t = archive_entry_symlink(e);
+		if (t == NULL || *t == '\0' || strlen(t) > MAX_PATH_BYTES)
+			return esc_error(r->ctx, ESCROW_TAMPERED, "%s: symlink 'data/%s' has no usable target", rd->path,
+			                 rel);
+		if (*t == '/')
+			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' points to an absolute path",
+			                 rd->path, rel);
+		f->target = strdup(t);
+		if (f->target == NULL)
+			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		r->path_bytes += strlen(t);
+	}
+	if (hk != NULL && hk->begin != NULL) {
+		st = hk->begin(hk->user, f);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (f->type == ESC_FT_FILE) {
+		rd->n_files++;
+		rd->n_bytes += f->size;
+		pa.f = f;
+		pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
+		if (pa.in == NULL)
+			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		esc_sha256_reset(r->h);
+		st = read_data(r, rel, f->size, payload_block, &pa);
+		if (st != ESCROW_OK) {
+			esc_inspect_free(pa.in);
+			return st;
+		}
+		esc_sha256_final(r->h, f->sha256);
+		f->has_sha256 = true;
+		memset(&insp, 0, sizeof insp);
+		esc_inspect_final(pa.in, &insp);
+		st = keep_inspection(r, f, &insp);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (hk != NULL && hk->end != NULL)
+		return hk->end(hk->user, f);
+	return ESCROW_OK;
+}
+
+static escrow_status tag_block(struct run *r, void *arg, const void *buf, size_t len)
+{
+	struct esc_tagfile *t = arg;
+
+	memcpy(t->buf + t->len, buf, len);
+	t->len += len;
+	esc_sha256_update(r->h, buf, len);
+	return ESCROW_OK;
+}
+
+/* Bounds for tag files: small ones fixed, the manifests in proportion to the
+ * payload they describe (so a hostile size cannot make us allocate much). */
+static uint64_t tag_max(const struct run *r, int tag)
+{
+	uint64_t n = r->rd->files.n;
+
+	switch (tag) {
+	case ESC_T_BAGIT: return 1024;
+	case ESC_T_BAGINFO: return 1u << 20;
+	case ESC_T_MANIFEST: return (1u << 20) + n * 80 + r->path_bytes * 3;
+	case ESC_T_JSON: return (1u << 20) + n * 2048 + r->path_bytes * 6;
+	case ESC_T_CONTRACT: return 4u << 20;
+	case ESC_T_TAGMANIFEST: return 64u << 10;
+	default: return 8192;
+	}
+}
+
+static escrow_status tag_entry(struct run *r, struct archive_entry *e, const char *rest, unsigned type)
+{
+	struct esc_rd *rd = r->rd;
+	struct esc_tagfile *t;
+	uint64_t size;
+	escrow_status st;
+
+	while (r->next_tag < N_TAGS && tag_order[r->next_tag].optional &&
+	       strcmp(rest, tag_order[r->next_tag].name) != 0)
+		r->next_tag++;
+	if (r->next_tag >= N_TAGS)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: entry '%s/%s' after the signature (the signature must "
+		                 "be last)", rd->path, rd->bag, rest);
+	if (strcmp(rest, tag_order[r->next_tag].name) != 0)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: unexpected entry '%s/%s' (expected '%s/%s' here)",
+		                 rd->path, rd->bag, rest, rd->bag, tag_order[r->next_tag].name);
+	if ((tag_order[r->next_tag].tag < 0) != (type == AE_IFDIR) || type == AE_IFLNK)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s/%s' has the wrong entry type", rd->path, rd->bag,
+		                 rest);
+	if (tag_order[r->next_tag].tag < 0) {
+		r->next_tag++;
+		return ESCROW_OK;
+	}
+	t = &rd->tags[tag_order[r->next_tag].tag];
+	size = (uint64_t)archive_entry_size(e);
+	if (size > tag_max(r, tag_order[r->next_tag].tag))
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tag file '%s' is %llu bytes, far more than its "
+		                 "payload needs", rd->path, rest, (unsigned long long)size);
+	if (tag_order[r->next_tag].tag == ESC_T_SIGNATURE)
+		r->sig_end = archive_filter_bytes(r->a, 0) + (int64_t)((size + 511) & ~(uint64_t)511);
+	r->next_tag++;
+	t->buf = malloc((size_t)size + 1);
+	if (t->buf == NULL)
+		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	t->len = 0;
+	t->mtime = archive_entry_mtime(e);
+	esc_sha256_reset(r->h);
+	st = read_data(r, rest, size, tag_block, t);
+	if (st != ESCROW_OK)
+		return st;
+	t->buf[t->len] = '\0';
+	esc_sha256_final(r->h, t->sha256);
+	t->present = true;
+	return ESCROW_OK;
+}
+
+static escrow_status entry(struct run *r, struct archive_entry *e)
+{
+	struct esc_rd *rd = r->rd;
+	const char *p0 = archive_entry_pathname_utf8(e);
+	char *path = NULL;
+	const char *rest;
+	size_t bl;
+	unsigned type;
+	escrow_status st;
+
+	if (p0 == NULL)
+		p0 = archive_entry_pathname(e);
+	if (p0 == NULL)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar entry has no path", rd->path);
+	path = strdup(p0);
+	if (path == NULL)
+		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	st = check_header(r, e, path, &type);
+	if (st != ESCROW_OK)
+		goto out;
+	if (r->phase == PH_TOP) {
+		if (type != AE_IFDIR || strchr(path, '/') != NULL || !bag_name_ok(path)) {
+			st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: the first entry '%s' is not the bag's top folder",
+			               rd->path, path);
+			goto out;
+		}
+		rd->bag = path;
+		path = NULL;
+		r->phase = PH_DATA;
+		goto out;
+	}
+	bl = strlen(rd->bag);
+	if (strncmp(path, rd->bag, bl) != 0 || path[bl] != '/') {
+		st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: entry '%s' is outside the bag folder '%s/'", rd->path,
+		               path, rd->bag);
+		goto out;
+	}
+	rest = path + bl + 1;
+	if (r->phase == PH_DATA) {
+		if (type != AE_IFDIR || strcmp(rest, "data") != 0)
+			st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: expected '%s/data/' as the second entry, found '%s'",
+			               rd->path, rd->bag, path);
+		r->phase = PH_PAYLOAD;
+		goto out;
+	}
+	if (r->phase == PH_PAYLOAD && strncmp(rest, "data/", 5) == 0) {
+		st = payload_entry(r, e, rest + 5, type);
+		goto out;
+	}
+	r->phase = PH_TAGS;
+	st = tag_entry(r, e, rest, type);
+out:
+	free(path);
+	return st;
+}
+
+static escrow_status run_archive(struct run *r)
+{
+	struct esc_rd *rd = r->rd;
+	struct archive_entry *e;
+	escrow_status st;
+	int64_t consumed;
+
+	for (;;) {
+		int ar = archive_read_next_header(r->a, &e);
+
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar != ARCHIVE_OK)
+			return tar_fail(r, "at an entry header");
+		st = esc_check_interrupt(r->ctx);
+		if (st == ESCROW_OK)
+			st = entry(r, e);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (!rd->tags[ESC_T_SIGNATURE].present) {
+		st = esc_pipe_status(r->ctx, r->pipe);
+		if (st != ESCROW_OK)
+			return st;
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: truncated or incomplete bundle: no signature "
+		                 "('%s/%s' is missing)", rd->path, rd->bag ? rd->bag : "BAG", ESC_TAG_SIGNATURE);
+	}
+	consumed = archive_filter_bytes(r->a, 0);
+	if (consumed < r->sig_end + 1024)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: truncated bundle (the tar end marker is missing)",
+		                 rd->path);
+	st = esc_pipe_drain(r->ctx, r->pipe, (uint64_t)consumed);
+	if (st != ESCROW_OK)
+		return st;
+	rd->structure_ok = true;
+	return ESCROW_OK;
+}
+
+escrow_status esc_rd_run(struct esc_rd *rd)
+{
+	struct esc_pipe_options po = {rd->path, rd->ids, rd->key};
+	struct run *r = calloc(1, sizeof *r);
+	escrow_status st;
+	size_t i;
+
+	if (r == NULL)
+		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	r->rd = rd;
+	r->ctx = rd->ctx;
+	rd->sig_status = "not-checked";
+	if (rd->plain == NULL)
+		rd->plain = calloc(ESC_FMT_COUNT, sizeof *rd->plain);
+	for (i = 0; rd->plain != NULL && i < ESC_FMT_COUNT; i++)
+		rd->plain[i].detected = (enum esc_format)i;
+	r->h = esc_sha256_new();
+	r->a = archive_read_new();
+	if (r->h == NULL || r->a == NULL || rd->plain == NULL) {
+		st = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	st = esc_pipe_open(rd->ctx, &po, &r->pipe);
+	if (st != ESCROW_OK)
+		goto out;
+	archive_read_support_format_tar(r->a);
+	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK) {
+		st = tar_fail(r, "at the start");
+		goto out;
+	}
+	st = run_archive(r);
+	rd->sealed = esc_pipe_sealed(r->pipe);
+	if (st == ESCROW_OK) {
+		rd->detached = esc_pipe_detached(r->pipe, rd->detached_reason, sizeof rd->detached_reason);
+		if (rd->detached == ESC_DETACHED_BAD)
+			st = esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s.minisig: the detached signature does not "
+			               "verify: %s", rd->path, rd->detached_reason);
+	}
+	if (st == ESCROW_OK)
+		st = esc_rd_check(rd);
+out:
+	archive_read_free(r->a);
+	esc_pipe_close(r->pipe);
+	esc_sha256_free(r->h);
+	free(r);
+	return st;
+}
+
+void esc_rd_clear(struct esc_rd *rd)
+{
+	size_t i;
+
+	/* The shared inspection records are not the files' to free. */
+	for (i = 0; rd->plain != NULL && i < rd->files.n; i++)
+		if (rd->files.v[i].insp >= rd->plain && rd->files.v[i].insp < rd->plain + ESC_FMT_COUNT)
+			rd->files.v[i].insp = NULL;
+	free(rd->plain);
+	rd->plain = NULL;
+	free(rd->bag);
+	esc_files_free(&rd->files);
+	for (i = 0; i < ESC_T_COUNT; i++)
+		free(rd->tags[i].buf);
+	free(rd->trusted_comment);
+	free(rd->agency);
+	rd->agency = NULL;
+	json_decref(rd->manifest);
+	memset(&rd->tags, 0, sizeof rd->tags);
+	rd->bag = NULL;
+	rd->trusted_comment = NULL;
+	rd->manifest = NULL;
+}

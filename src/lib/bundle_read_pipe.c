@@ -1,0 +1,445 @@
+/* bundle_read_pipe.c -- the reader's second thread: file -> [age] -> zstd,
+ * handing 1 MiB buffers of tar stream to the main thread through a bounded
+ * queue, so that decompression and hashing run on two cores at once. The
+ * queue bounds memory; the producer has its own ctx (a ctx is not shared
+ * between threads) whose message is copied over when it fails. */
+#include "esc_bundle_read.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NBUF 6
+#define BUFSZ (1u << 20)
+#define RAWSZ (1u << 20)
+#define SIGMAX 8192
+
+struct esc_pipe {
+	char *name;
+	int fd;
+	bool own_fd;
+	const escrow_identities *ids;
+	const escrow_pubkey *key;
+	escrow_ctx *pctx;                /* the producer's */
+	pthread_t th;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *buf[NBUF];
+	size_t len[NBUF];
+	size_t rpos, nfilled;            /* filled buffers start at rpos */
+	bool held;                       /* the consumer holds buf[rpos] */
+	bool done, stop;
+	escrow_status pst;
+	/* producer only */
+	size_t widx, wfill;
+	bool wacquired;
+	uint8_t *raw;
+	esc_zread *z;
+	esc_age_reader *age;
+	esc_mverify *mv;
+	char *sig;
+	size_t sig_len;
+	bool sealed;
+	uint64_t produced, last_nz;      /* tar stream offsets */
+	enum esc_detached detached;
+	char detached_reason[256];
+};
+
+static escrow_status acquire(esc_pipe *p)
+{
+	bool stop;
+
+	if (p->wacquired)
+		return ESCROW_OK;
+	pthread_mutex_lock(&p->mu);
+	while (p->nfilled == NBUF && !p->stop)
+		pthread_cond_wait(&p->cv, &p->mu);
+	stop = p->stop;
+	p->widx = (p->rpos + p->nfilled) % NBUF;
+	pthread_mutex_unlock(&p->mu);
+	if (stop)
+		return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+	p->wacquired = true;
+	p->wfill = 0;
+	return ESCROW_OK;
+}
+
+static void commit(esc_pipe *p)
+{
+	const uint8_t *b = p->buf[p->widx];
+	size_t i = p->wfill;
+
+	if (!p->wacquired || p->wfill == 0)
+		return;
+	/* Where the last non-zero byte is: only zeros may follow the tar's end. */
+	while (i > 0 && b[i - 1] == 0)
+		i--;
+	if (i > 0)
+		p->last_nz = p->produced + i;
+	p->produced += p->wfill;
+	pthread_mutex_lock(&p->mu);
+	p->len[p->widx] = p->wfill;
+	p->nfilled++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	p->wacquired = false;
+}
+
+/* Decompressed bytes go straight into the queue's buffers. */
+static escrow_status push_compressed(void *state, const void *data, size_t len)
+{
+	esc_pipe *p = state;
+	ZSTD_inBuffer in = {data, len, 0};
+	escrow_status st;
+
+	while (in.pos < in.size) {
+		ZSTD_outBuffer out;
+		size_t ipos = in.pos;
+
+		st = acquire(p);
+		if (st != ESCROW_OK)
+			return st;
+		out.dst = p->buf[p->widx];
+		out.size = BUFSZ;
+		out.pos = p->wfill;
+		st = esc_zread_step(p->z, &in, &out);
+		if (st != ESCROW_OK)
+			return st;
+		if (out.pos == p->wfill && in.pos == ipos)
+			return esc_error(p->pctx, ESCROW_E_INTERNAL, "zstd made no progress");
+		p->wfill = out.pos;
+		if (p->wfill == BUFSZ)
+			commit(p);
+	}
+	return ESCROW_OK;
+}
+
+/* Reads some bytes; polls so that a stop request is seen even on a pipe that
+ * stalls. 0 at the end. */
+static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *got)
+{
+	for (;;) {
+		struct pollfd pfd = {p->fd, POLLIN, 0};
+		ssize_t n;
+		bool stop;
+
+		pthread_mutex_lock(&p->mu);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+		if (poll(&pfd, 1, 200) == 0)
+			continue;
+		n = read(p->fd, buf, max);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return esc_error(p->pctx, ESCROW_E_IO, "%s: %s", p->name, strerror(errno));
+		*got = (size_t)n;
+		return ESCROW_OK;
+	}
+}
+
+/* BUNDLE.minisig beside a sealed bundle: checked over the raw bytes as they
+ * are read. A malformed one counts as bad, an absent one is reported. */
+static void open_detached(esc_pipe *p, const char *path)
+{
+	escrow_ctx *tmp = escrow_ctx_new();
+	char *sp = NULL;
+	struct stat sb;
+	escrow_status st;
+
+	p->detached = ESC_DETACHED_ABSENT;
+	if (tmp == NULL || strcmp(path, "-") == 0) {
+		p->detached = ESC_DETACHED_NA;
+		goto out;
+	}
+	sp = malloc(strlen(path) + sizeof ".minisig");
+	if (sp == NULL) {
+		p->detached = ESC_DETACHED_NA;
+		goto out;
+	}
+	strcpy(sp, path);
+	strcat(sp, ".minisig");
+	if (lstat(sp, &sb) != 0 && errno == ENOENT)
+		goto out;
+	st = esc_read_small_file(tmp, sp, SIGMAX, &p->sig, &p->sig_len);
+	if (p->key == NULL) {
+		p->detached = ESC_DETACHED_NA;
+		snprintf(p->detached_reason, sizeof p->detached_reason, "no public key given");
+		goto out;
+	}
+	if (st == ESCROW_OK)
+		st = esc_mverify_new_named(tmp, sp, p->key, p->sig, p->sig_len, &p->mv);
+	if (st != ESCROW_OK) {
+		p->detached = ESC_DETACHED_BAD;
+		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", escrow_ctx_error(tmp));
+	}
+out:
+	free(sp);
+	escrow_ctx_free(tmp);
+}
+
+static escrow_status produce(esc_pipe *p)
+{
+	static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+	size_t have = 0, got = 0;
+	escrow_status st;
+	bool first = true;
+
+	/* Enough bytes to tell age from zstd. */
+	do {
+		st = read_some(p, p->raw + have, RAWSZ - have, &got);
+		if (st != ESCROW_OK)
+			return st;
+		have += got;
+	} while (got > 0 && have < sizeof ESC_AGE_MAGIC - 1);
+	if (have == 0)
+		return esc_error(p->pctx, ESCROW_TAMPERED, "%s: empty file, not an escrow bundle", p->name);
+	if (have >= 4 && memcmp(p->raw, zmagic, 4) == 0) {
+		p->sealed = false;
+	} else if (esc_age_detect(p->raw, have)) {
+		pthread_mutex_lock(&p->mu);
+		p->sealed = true;
+		pthread_mutex_unlock(&p->mu);
+		if (p->ids == NULL || p->ids->n == 0)
+			return esc_error(p->pctx, ESCROW_NO_IDENTITY,
+			                 "%s is sealed (age-encrypted): give the identity that can open it with "
+			                 "-i IDENTITY", p->name);
+	} else {
+		return esc_error(p->pctx, ESCROW_TAMPERED,
+		                 "%s: not an escrow bundle (it starts with neither zstd nor age magic bytes)",
+		                 p->name);
+	}
+	st = esc_zread_new(p->pctx, p->name, &p->z);
+	if (st != ESCROW_OK)
+		return st;
+	if (p->sealed) {
+		struct esc_sink next = {push_compressed, p};
+
+		st = esc_age_reader_new(p->pctx, p->ids, next, &p->age);
+		if (st != ESCROW_OK)
+			return st;
+		esc_age_reader_set_name(p->age, p->name);
+	}
+	for (;;) {
+		if (!first) {
+			st = read_some(p, p->raw, RAWSZ, &have);
+			if (st != ESCROW_OK)
+				return st;
+			if (have == 0)
+				break;
+		}
+		first = false;
+		if (p->mv != NULL)
+			esc_mverify_update(p->mv, p->raw, have);
+		if (p->sealed)
+			st = esc_age_reader_feed(p->age, p->raw, have);
+		else
+			st = push_compressed(p, p->raw, have);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (p->sealed) {
+		st = esc_age_reader_finish(p->age);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	st = esc_zread_end(p->z);
+	if (st != ESCROW_OK)
+		return st;
+	commit(p);
+	if (p->mv != NULL) {
+		st = esc_mverify_final(p->pctx, p->mv, NULL);
+		p->detached = st == ESCROW_OK ? ESC_DETACHED_GOOD : ESC_DETACHED_BAD;
+		if (st != ESCROW_OK)
+			snprintf(p->detached_reason, sizeof p->detached_reason, "%s", escrow_ctx_error(p->pctx));
+		esc_clear_error(p->pctx);
+	}
+	return ESCROW_OK;
+}
+
+static void *thread_main(void *arg)
+{
+	esc_pipe *p = arg;
+	escrow_status st = produce(p);
+
+	/* A malformed age header inside a bundle is a corrupt bundle. */
+	if (st == ESCROW_E_INPUT)
+		st = ESCROW_TAMPERED;
+	pthread_mutex_lock(&p->mu);
+	p->pst = st;
+	p->done = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, esc_pipe **out)
+{
+	esc_pipe *p = calloc(1, sizeof *p);
+	escrow_status st = ESCROW_OK;
+	struct stat sb;
+	size_t i;
+
+	*out = NULL;
+	if (p == NULL)
+		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+	p->fd = -1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->ids = o->ids;
+	p->key = o->key;
+	p->name = strdup(strcmp(o->path, "-") == 0 ? "stdin" : o->path);
+	p->pctx = escrow_ctx_new();
+	p->raw = malloc(RAWSZ);
+	for (i = 0; i < NBUF; i++)
+		p->buf[i] = malloc(BUFSZ);
+	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->buf[NBUF - 1] == NULL ||
+	    p->buf[0] == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < NBUF; i++)
+		if (p->buf[i] == NULL) {
+			st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			goto out;
+		}
+	if (strcmp(o->path, "-") == 0) {
+		p->fd = STDIN_FILENO;
+	} else {
+		p->fd = open(o->path, O_RDONLY | O_CLOEXEC);
+		if (p->fd < 0) {
+			st = esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->path, strerror(errno));
+			goto out;
+		}
+		p->own_fd = true;
+		if (fstat(p->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			st = esc_error(ctx, ESCROW_E_OPEN, "%s: is a folder, not a bundle", o->path);
+			goto out;
+		}
+	}
+	/* Only sealed bundles carry a detached signature; decided once the
+	 * first bytes are known, but the file is read here, before the thread. */
+	open_detached(p, o->path);
+	if (pthread_create(&p->th, NULL, thread_main, p) != 0) {
+		st = esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the reader thread");
+		goto out;
+	}
+	p->started = true;
+out:
+	if (st != ESCROW_OK) {
+		esc_pipe_close(p);
+		return st;
+	}
+	*out = p;
+	return ESCROW_OK;
+}
+
+long esc_pipe_next(esc_pipe *p, const void **buf)
+{
+	long n = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->held) {
+		p->rpos = (p->rpos + 1) % NBUF;
+		p->nfilled--;
+		p->held = false;
+		pthread_cond_broadcast(&p->cv);
+	}
+	while (p->nfilled == 0 && !p->done)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (p->nfilled > 0) {
+		p->held = true;
+		*buf = p->buf[p->rpos];
+		n = (long)p->len[p->rpos];
+	} else {
+		n = p->pst == ESCROW_OK ? 0 : -1;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p)
+{
+	escrow_status st;
+
+	pthread_mutex_lock(&p->mu);
+	st = p->done ? p->pst : ESCROW_OK;
+	pthread_mutex_unlock(&p->mu);
+	if (st != ESCROW_OK)
+		esc_error(ctx, st, "%s", escrow_ctx_error(p->pctx));
+	return st;
+}
+
+escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed)
+{
+	const void *b;
+	long n;
+
+	do {
+		n = esc_pipe_next(p, &b);
+		if (esc_check_interrupt(ctx) != ESCROW_OK)
+			return ESCROW_E_INTERRUPTED;
+	} while (n > 0);
+	if (n < 0)
+		return esc_pipe_status(ctx, p);
+	/* The producer is done: its fields can be read without the lock. */
+	if (p->last_nz > consumed)
+		return esc_error(ctx, ESCROW_TAMPERED, "%s: data after the end of the tar archive (offset %llu)",
+		                 p->name, (unsigned long long)consumed);
+	return ESCROW_OK;
+}
+
+bool esc_pipe_sealed(esc_pipe *p)
+{
+	bool s;
+
+	pthread_mutex_lock(&p->mu);
+	s = p->sealed;
+	pthread_mutex_unlock(&p->mu);
+	return s;
+}
+
+enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen)
+{
+	if (!p->sealed)
+		return ESC_DETACHED_NA;
+	snprintf(reason, rlen, "%s", p->detached_reason);
+	return p->detached;
+}
+
+void esc_pipe_close(esc_pipe *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->th, NULL);
+	}
+	if (p->own_fd && p->fd >= 0)
+		close(p->fd);
+	esc_age_reader_free(p->age);
+	esc_zread_free(p->z);
+	esc_mverify_free(p->mv);
+	free(p->sig);
+	free(p->raw);
+	for (i = 0; i < NBUF; i++)
+		free(p->buf[i]);
+	escrow_ctx_free(p->pctx);
+	free(p->name);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p);
+}

@@ -1,0 +1,125 @@
+/* esc_bundle_read.h -- the bundle reader shared by verify, extract and list
+ * (internal). Owner: bundle_read*.c, zstd_read.c, verify.c, extract.c, list.c.
+ *
+ * The pipeline: a second thread reads the file, opens age (sealed bundles),
+ * decompresses zstd and hands 1 MiB buffers through a small bounded queue to
+ * the main thread, which runs libarchive's tar reader, checks each entry's
+ * path before anything else, hashes and inspects payload files as they stream
+ * by and keeps the (bounded) tag files; at the end it checks the signature,
+ * the tag manifest and the manifests against what it hashed. */
+#ifndef ESC_BUNDLE_READ_H
+#define ESC_BUNDLE_READ_H
+
+#include "escrow_private.h"
+
+#include <zstd.h>
+
+/* ---- zstd frames, strictly (zstd_read.c) ---- */
+/* Every frame must carry a content checksum and no dictionary; skippable
+ * frames and bytes after the last frame are rejected (ESCROW_TAMPERED). */
+typedef struct esc_zread esc_zread;
+escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out);
+/* Decompresses from in into out until in is used up or out is full. */
+escrow_status esc_zread_step(esc_zread *z, ZSTD_inBuffer *in, ZSTD_outBuffer *out);
+/* The input ended: ESCROW_TAMPERED unless it ended on a frame boundary
+ * after at least one frame. */
+escrow_status esc_zread_end(esc_zread *z);
+void esc_zread_free(esc_zread *z);
+
+/* ---- the producer thread and queue (bundle_read_pipe.c) ---- */
+enum esc_detached { ESC_DETACHED_NA = 0, ESC_DETACHED_ABSENT, ESC_DETACHED_GOOD, ESC_DETACHED_BAD };
+
+typedef struct esc_pipe esc_pipe;
+struct esc_pipe_options {
+	const char *path;                    /* "-" for stdin */
+	const escrow_identities *ids;        /* sealed bundles */
+	const escrow_pubkey *key;            /* for BUNDLE.minisig beside a sealed bundle; may be NULL */
+};
+/* Opens the input (ESCROW_E_OPEN) and starts the thread. */
+escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, esc_pipe **out);
+/* The next buffer of the decompressed tar stream (valid until the next
+ * call); 0 at the end. On failure returns -1 and esc_pipe_status() tells. */
+long esc_pipe_next(esc_pipe *p, const void **buf);
+/* Reads to the end of the stream (after the tar's end), checking that only
+ * zero bytes remain after offset `consumed`. */
+escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed);
+/* The producer's outcome; copies its message into ctx when not OK. */
+escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p);
+bool esc_pipe_sealed(esc_pipe *p);
+/* Only meaningful after a successful drain. */
+enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen);
+/* Stops the thread and frees everything. */
+void esc_pipe_close(esc_pipe *p);
+
+/* ---- the reader (bundle_read.c, bundle_read_check.c) ---- */
+enum esc_tag {
+	ESC_T_BAGIT = 0, ESC_T_BAGINFO, ESC_T_MANIFEST, ESC_T_JSON, ESC_T_CONTRACT, ESC_T_TAGMANIFEST,
+	ESC_T_SIGNATURE, ESC_T_COUNT
+};
+struct esc_tagfile {
+	bool present;
+	char *buf;               /* NUL-terminated */
+	size_t len;
+	uint8_t sha256[32];
+	int64_t mtime;
+};
+
+/* What a caller (extract) does with payload entries as they stream by. */
+struct esc_rd_hooks {
+	void *user;
+	/* f: path (relative to data/), type, size, mode, mtime, target. */
+	escrow_status (*begin)(void *user, const struct esc_file *f);
+	escrow_status (*data)(void *user, const void *buf, size_t len);
+	escrow_status (*end)(void *user, const struct esc_file *f);
+};
+
+struct esc_rd {
+	/* inputs */
+	escrow_ctx *ctx;
+	const char *path;                    /* the bundle, "-" for stdin */
+	const escrow_pubkey *key;            /* NULL: signature not checked (list) */
+	const escrow_contract *contract;     /* formats asked by the notary's contract */
+	const escrow_identities *ids;
+	const struct esc_rd_hooks *hooks;    /* may be NULL */
+	bool keep_all_inspections;           /* keep every insp (for the contract evaluation) */
+	/* results */
+	char *bag;                           /* the top folder */
+	struct esc_files files;              /* payload entries in tar order */
+	struct esc_tagfile tags[ESC_T_COUNT];
+	bool sealed;
+	enum esc_detached detached;
+	char detached_reason[256];
+	const char *sig_status;              /* "good", "bad", "missing", "not-checked" */
+	char *trusted_comment;
+	char *agency;                        /* bag-info Source-Organization */
+	json_t *manifest;                    /* the parsed escrow/manifest.json */
+	struct esc_inspection *plain;        /* shared records of inspections that found only a format */
+	uint64_t n_files, n_bytes;           /* regular payload files */
+	bool structure_ok;                   /* the stream was read to its end */
+	bool integrity_ok;                   /* digests and manifests hold */
+};
+
+/* Reads the whole bundle. Returns ESCROW_OK when structure, signature (when
+ * key is set) and every digest hold; a verification status
+ * (ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY)
+ * with the reason in ctx; or an environment error. esc_rd_clear frees. */
+escrow_status esc_rd_run(struct esc_rd *rd);
+void esc_rd_clear(struct esc_rd *rd);
+
+/* End checks over what was read (bundle_read_check.c). */
+escrow_status esc_rd_check(struct esc_rd *rd);
+/* Index of the payload record with this path, or -1 (records are sorted). */
+long esc_rd_find(const struct esc_rd *rd, const char *path);
+/* Resolves payload symlink i lexically; sets *target to the index of the file
+ * or folder it ends on (-1 for the payload root). 0 ok, -1 escapes or dangles. */
+int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target);
+
+/* The report every reading command shares (verify.c). st is esc_rd_run's
+ * verification status; a copy of ctx's message becomes the reason. */
+escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_status st);
+/* esc_rd_run, the report, then (when intact) the contract: ESCROW_OK,
+ * ESCROW_INCOMPLETE or a verification status with *report set, or an
+ * environment error with *report untouched. */
+escrow_status esc_rd_verify(struct esc_rd *rd, const char *command, escrow_report **report);
+
+#endif
