@@ -68,8 +68,16 @@ struct esc_secrets {
 	uint8_t buf[SEC_WINDOW];
 };
 
+/* The hot loop looks at byte pairs: TRIG[c] has one bit per token family
+ * starting with c, SECOND[c] the bits of the families whose second byte
+ * may be c ("--", "AK" "AS" "AI" "AW", "aw", "gh" "gi", "hf", "rk", "sk",
+ * "xo"). Most bytes of code and prose fail this at once. */
 static const uint8_t TRIG[256] = {
-	['-'] = 1, ['A'] = 1, ['a'] = 1, ['g'] = 1, ['h'] = 1, ['r'] = 1, ['s'] = 1, ['x'] = 1,
+	['-'] = 1, ['A'] = 2, ['a'] = 4, ['g'] = 8, ['h'] = 16, ['r'] = 32, ['s'] = 64, ['x'] = 128,
+};
+static const uint8_t SECOND[256] = {
+	['-'] = 1, ['K'] = 2, ['S'] = 2, ['I'] = 2, ['W'] = 2 | 4, ['w'] = 2 | 4, ['h'] = 8, ['i'] = 8,
+	['f'] = 16, ['k'] = 32 | 64, ['o'] = 128,
 };
 
 static int is_alnum(uint8_t c)
@@ -434,10 +442,18 @@ static void scan(struct esc_secrets *s, const uint8_t *p, size_t n, int first, i
 	}
 	if (first && s->env)
 		env_line(s, p, n);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i + 1 < n; i++) {
 		uint8_t before;
 
-		if (!TRIG[p[i]])
+		/* Eight pairs per test without branches: most blocks hold none. */
+		while (i + 9 <= n && !((TRIG[p[i]] & SECOND[p[i + 1]]) | (TRIG[p[i + 1]] & SECOND[p[i + 2]]) |
+		                       (TRIG[p[i + 2]] & SECOND[p[i + 3]]) | (TRIG[p[i + 3]] & SECOND[p[i + 4]]) |
+		                       (TRIG[p[i + 4]] & SECOND[p[i + 5]]) | (TRIG[p[i + 5]] & SECOND[p[i + 6]]) |
+		                       (TRIG[p[i + 6]] & SECOND[p[i + 7]]) | (TRIG[p[i + 7]] & SECOND[p[i + 8]])))
+			i += 8;
+		if (i + 1 >= n)
+			break;
+		if (!(TRIG[p[i]] & SECOND[p[i + 1]]))
 			continue;
 		before = i ? p[i - 1] : prev;
 		if (p[i] == '-' ? before == '-' : is_alnum(before))
