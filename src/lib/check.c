@@ -31,6 +31,19 @@ static enum esc_format wanted_format(const escrow_contract *c, const char *path)
 	return esc_format_from_name(d->format);
 }
 
+/* Nothing a report or an evaluation would use beyond the kind (a SavedModel
+ * index keeps its findings: the folder check reads them). */
+static bool boring(const struct esc_file *f, const struct esc_inspection *in)
+{
+	const char *base = strrchr(f->path, '/');
+
+	if (strcmp(base ? base + 1 : f->path, "variables.index") == 0)
+		return false;
+	return in->detected == ESC_FMT_NONE && in->wanted == ESC_FMT_NONE && !in->lfs_pointer &&
+	       in->pickle == ESC_PICKLE_NONE && in->n_secrets == 0 && in->external_data[0] == '\0' &&
+	       !in->tf_index_ok;
+}
+
 static escrow_status read_one(struct reader *rd, struct esc_file *f)
 {
 	char *full = NULL;
@@ -88,6 +101,10 @@ static escrow_status read_one(struct reader *rd, struct esc_file *f)
 	}
 	if (f->insp->kind != NULL)
 		f->kind = f->insp->kind;
+	if (boring(f, f->insp)) { /* most source files: keep memory to the file record */
+		free(f->insp);
+		f->insp = NULL;
+	}
 out:
 	if (fd >= 0)
 		close(fd);

@@ -203,7 +203,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 		if (!passes(f->insp, want)) {
 			e->status = "bad-format";
 			if (f->insp == NULL)
-				snprintf(e->reason, sizeof e->reason, "%s: was not inspected", f->path);
+				snprintf(e->reason, sizeof e->reason, "%s: not recognised as %s", f->path, d->format);
 			else if (f->insp->wanted == want && f->insp->reason[0])
 				snprintf(e->reason, sizeof e->reason, "%s: %s", f->path, f->insp->reason);
 			else

@@ -82,6 +82,45 @@ expect_exit 2 "$ESCROW" check p -c contract.yaml
 expect_grep '^  bad-format +classifier ' out
 cp saved.safetensors p/models/classifier.safetensors
 
+# A TF SavedModel folder: checked as a whole (index magic, every shard).
+mkdir -p p/export/tf/variables
+printf '\x08\x01' >p/export/tf/saved_model.pb
+printf 'idx\x57\xfb\x80\x8b\x24\x75\x47\xdb' >p/export/tf/variables/variables.index
+printf 'w' >p/export/tf/variables/variables.data-00000-of-00002
+printf 'w' >p/export/tf/variables/variables.data-00001-of-00002
+{ sed '/^forbid:/,$d' contract.yaml; cat; grep '^forbid:' contract.yaml; } >tf.yaml <<'EOF'
+  - id: tf-export
+    kind: model
+    include: ["export/tf/**"]
+    format: tf-savedmodel
+EOF
+expect_exit 0 "$ESCROW" check p -c tf.yaml
+expect_grep '^  ok +tf-export +4 files' out
+rm p/export/tf/variables/variables.data-00001-of-00002
+expect_exit 2 "$ESCROW" check p -c tf.yaml
+expect_grep '^  bad-format +tf-export ' out
+rm -r p/export
+
+# A pickle that runs code when loaded: unsafe, naming the import.
+python3 - p/models/helper.pkl <<'EOF'
+import os, pickle, sys
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("true",))
+open(sys.argv[1], "wb").write(pickle.dumps(Evil(), protocol=2))
+EOF
+{ sed '/^forbid:/,$d' contract.yaml; cat; grep '^forbid:' contract.yaml; } >pkl.yaml <<'EOF'
+  - id: helper
+    kind: model
+    include: [models/helper.pkl]
+EOF
+expect_exit 2 "$ESCROW" check p -c pkl.yaml
+expect_grep '^  unsafe +helper +1 file, .*models/helper.pkl imports (posix|os)\.system' out
+# outside any deliverable it is a warning, not a failure
+expect_exit 0 "$ESCROW" check p -c contract.yaml
+expect_grep 'models/helper.pkl: pickle imports (posix|os)\.system: loading it runs code' out
+rm p/models/helper.pkl
+
 # A malformed contract: exit 65 with file:line:column.
 sed 's/^    format: csv$/    format: xls/' contract.yaml >bad.yaml
 expect_exit 65 "$ESCROW" check p -c bad.yaml
