@@ -100,14 +100,7 @@ static void pt_member_end(void *u, const struct esc_zip_entry *e, bool complete)
 	enum esc_pickle_verdict v;
 
 	v = esc_pickle_final(p->pk, imports, sizeof imports);
-	if (v == ESC_PICKLE_UNKNOWN && imports[0]) {
-		char msg[256];
-
-		snprintf(msg, sizeof msg, "%.60s: %.180s", e->name, imports);
-		esc_insp_pickle_merge(&p->found, v, msg);
-	} else {
-		esc_insp_pickle_merge(&p->found, v, imports);
-	}
+	esc_insp_pickle_merge(&p->found, v, imports);
 	esc_pickle_free(p->pk);
 	p->pk = NULL;
 	p->scans[p->n_scans - 1].done = true;

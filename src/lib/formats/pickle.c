@@ -347,7 +347,7 @@ enum esc_pickle_verdict esc_pickle_final(esc_pickle *p, char *imports, size_t il
 		worst = ESC_PICKLE_UNKNOWN;
 	if (ilen)
 		imports[0] = '\0';
-	for (unsigned i = 0; i < p->n_imports && ilen; i++) {
+	for (unsigned i = 0; i < p->n_imports && ilen && worst != ESC_PICKLE_SAFE; i++) {
 		if (p->imports[i].v != worst)
 			continue;
 		used += (size_t)snprintf(imports + used, used < ilen ? ilen - used : 0, "%s%s",

@@ -1,0 +1,307 @@
+/* test_fmt_models.c -- safetensors, ONNX, GGUF, npy, HDF5, Parquet: a valid
+ * fixture and broken ones, each inspected whole and in 1- and 7-byte chunks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "escrow_private.h"
+#include "fixtures.h"
+
+#define ST_OK "{\"__metadata__\":{\"format\":\"pt\"},\"b\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[16,20]}," \
+              "\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}"
+
+static struct esc_inspection st_case(const char *json, size_t data, enum esc_format want)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	fx_safetensors(&b, json, data);
+	r = fx_inspect("m/model.safetensors", &b, want);
+	fx_free(&b);
+	return r;
+}
+
+static void test_safetensors(void **state)
+{
+	struct esc_inspection r;
+	struct fx b = { 0 };
+
+	(void)state;
+	r = st_case(ST_OK, 20, ESC_FMT_SAFETENSORS);
+	assert_true(r.wanted_ok);
+	assert_int_equal(r.detected, ESC_FMT_SAFETENSORS);
+	assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+
+	r = st_case(ST_OK "    ", 20, ESC_FMT_SAFETENSORS); /* padded with spaces */
+	assert_true(r.wanted_ok);
+
+	r = st_case(ST_OK, 21, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "1 bytes after the last tensor"));
+	assert_int_equal(r.detected, ESC_FMT_NONE);
+
+	r = st_case(ST_OK, 19, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "truncated"));
+
+	r = st_case("{\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+	            "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[12,20]}}", 20, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "overlap"));
+
+	r = st_case("{\"a\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,8]}}", 8, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "8 bytes for 4 elements of F32 (expected 16)"));
+
+	r = st_case("{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "unknown dtype"));
+
+	r = st_case("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "gap"));
+
+	r = st_case("{\"a\":1,\"a\":2}", 0, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+
+	/* header length larger than the file */
+	fx_le(&b, 812, 8);
+	fx_s(&b, "{\"a\":1}");
+	fx_fill(&b, 81, 0);
+	r = fx_inspect("x.safetensors", &b, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "header length 812 exceeds file size 96");
+	fx_free(&b);
+
+	/* cut inside the length field */
+	fx_put(&b, "\x10\x00\x00", 3);
+	r = fx_inspect("x.safetensors", &b, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	fx_free(&b);
+
+	/* empty file */
+	r = fx_inspect("x.safetensors", &b, ESC_FMT_SAFETENSORS);
+	assert_false(r.wanted_ok);
+	assert_int_equal(r.detected, ESC_FMT_NONE);
+}
+
+static void test_onnx(void **state)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	(void)state;
+	fx_onnx(&b, 8, true, true, NULL);
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_true(r.wanted_ok);
+	assert_int_equal(r.detected, ESC_FMT_ONNX);
+	assert_string_equal(r.external_data, "");
+	/* detected by content without the name or the contract */
+	r = fx_inspect("m/model.data", &b, ESC_FMT_NONE);
+	assert_int_equal(r.detected, ESC_FMT_ONNX);
+
+	b.n -= 3; /* cut inside the last field */
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "truncated"));
+	fx_free(&b);
+
+	fx_onnx(&b, 8, false, true, NULL);
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "no graph (field 7)");
+	fx_free(&b);
+
+	fx_onnx(&b, 0, true, true, NULL);
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "ir_version"));
+	fx_free(&b);
+
+	fx_varint(&b, 0x08);
+	fx_varint(&b, 0);
+	fx_onnx(&b, 0, true, true, NULL);
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "ir_version is 0");
+	fx_free(&b);
+
+	fx_onnx(&b, 8, true, false, NULL);
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "opset_import"));
+	fx_free(&b);
+
+	fx_onnx(&b, 8, true, true, "weights/model.onnx.data");
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_true(r.wanted_ok);
+	assert_string_equal(r.external_data, "weights/model.onnx.data");
+	fx_free(&b);
+
+	fx_onnx(&b, 8, true, true, "../../etc/passwd");
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "not a relative path"));
+	fx_free(&b);
+
+	/* a length running past the end */
+	fx_onnx(&b, 8, true, true, NULL);
+	fx_put(&b, "\x3a\x7f", 2);
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "runs past"));
+	fx_free(&b);
+}
+
+static void test_gguf(void **state)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	(void)state;
+	fx_gguf(&b, 3, 1, 32);
+	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
+	assert_true(r.wanted_ok);
+	assert_int_equal(r.detected, ESC_FMT_GGUF);
+	fx_free(&b);
+
+	fx_gguf(&b, 3, 1, 16);
+	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "tensor data"));
+	fx_free(&b);
+
+	fx_gguf(&b, 3, 1000000000000ull, 32);
+	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "cannot fit"));
+	fx_free(&b);
+
+	fx_gguf(&b, 7, 1, 32);
+	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "unsupported GGUF version 7 (2 or 3 expected)");
+	fx_free(&b);
+
+	fx_gguf(&b, 3, 1, 32);
+	b.n = 60; /* inside the key/value section */
+	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "truncated"));
+	fx_free(&b);
+}
+
+static void test_npy(void **state)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	(void)state;
+	fx_npy(&b, "<f4", "(3, 4)", 48, 64);
+	r = fx_inspect("d/x.npy", &b, ESC_FMT_NPY);
+	assert_true(r.wanted_ok);
+	assert_int_equal(r.detected, ESC_FMT_NPY);
+	assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+	fx_free(&b);
+
+	fx_npy(&b, "<f4", "(3,)", 12, 64);
+	assert_true(fx_inspect("d/x.npy", &b, ESC_FMT_NPY).wanted_ok);
+	fx_free(&b);
+
+	fx_npy(&b, "<f4", "(3, 4)", 44, 64);
+	r = fx_inspect("d/x.npy", &b, ESC_FMT_NPY);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "shape and dtype give 48 data bytes, the file has 44");
+	fx_free(&b);
+
+	fx_npy(&b, "<f4", "(3, 4)", 48, 16);
+	r = fx_inspect("d/x.npy", &b, ESC_FMT_NPY);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "multiple of 64"));
+	fx_free(&b);
+
+	fx_npy(&b, "<q9", "(3,)", 12, 64);
+	assert_false(fx_inspect("d/x.npy", &b, ESC_FMT_NPY).wanted_ok);
+	fx_free(&b);
+
+	/* an object array: the data is a pickle that calls os.system */
+	fx_npy(&b, "|O", "(1,)", 0, 64);
+	FX_LIT(&b, "\x80\x03" "cos\nsystem\n" "X\x02\x00\x00\x00" "id" "\x85" "R" ".");
+	r = fx_inspect("d/x.npy", &b, ESC_FMT_NPY);
+	assert_true(r.wanted_ok);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	assert_string_equal(r.pickle_imports, "os.system");
+	fx_free(&b);
+}
+
+static void test_hdf5_parquet(void **state)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	(void)state;
+	/* superblock v0: offsets and lengths of 8 bytes, EOF address = size */
+	FX_LIT(&b, "\x89HDF\r\n\x1a\n" "\x00\x00\x00\x00\x00\x08\x08\x00" "\x04\x00\x10\x00" "\x00\x00\x00\x00");
+	fx_le(&b, 0, 8);
+	fx_le(&b, 0xffffffffffffffffull, 8);
+	fx_le(&b, 800, 8);
+	fx_le(&b, 0xffffffffffffffffull, 8);
+	fx_fill(&b, 800 - b.n, 0);
+	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
+	assert_true(r.wanted_ok);
+	assert_int_equal(r.detected, ESC_FMT_HDF5);
+	b.n = 700;
+	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "truncated"));
+	fx_free(&b);
+
+	/* after a 512-byte user block */
+	fx_fill(&b, 512, 9);
+	FX_LIT(&b, "\x89HDF\r\n\x1a\n" "\x02\x08\x08\x00");
+	fx_le(&b, 0, 8);
+	fx_le(&b, 0xffffffffffffffffull, 8);
+	fx_le(&b, 600, 8);
+	fx_le(&b, 0, 8);
+	fx_fill(&b, 600 - b.n, 0);
+	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
+	assert_true(r.wanted_ok);
+	fx_free(&b);
+
+	fx_s(&b, "PAR1");
+	fx_fill(&b, 40, 2);
+	fx_le(&b, 40, 4);
+	fx_s(&b, "PAR1");
+	r = fx_inspect("d/t.parquet", &b, ESC_FMT_PARQUET);
+	assert_true(r.wanted_ok);
+	assert_int_equal(r.detected, ESC_FMT_PARQUET);
+	b.n -= 10;
+	r = fx_inspect("d/t.parquet", &b, ESC_FMT_PARQUET);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "truncated"));
+	fx_free(&b);
+
+	fx_s(&b, "PAR1");
+	fx_fill(&b, 4, 2);
+	fx_le(&b, 400, 4);
+	fx_s(&b, "PAR1");
+	r = fx_inspect("d/t.parquet", &b, ESC_FMT_PARQUET);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "footer length 400"));
+	fx_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_safetensors),
+		cmocka_unit_test(test_onnx),
+		cmocka_unit_test(test_gguf),
+		cmocka_unit_test(test_npy),
+		cmocka_unit_test(test_hdf5_parquet),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

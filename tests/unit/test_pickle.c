@@ -1,0 +1,226 @@
+/* test_pickle.c -- the pickle opcode walker, and the inspector's own
+ * findings: LFS pointers, the TF index magic, format names, SavedModel. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "escrow_private.h"
+#include "formats/esc_fmt.h"
+#include "fixtures.h"
+
+/* Scans p whole and byte by byte; both must agree. */
+static enum esc_pickle_verdict scan(const void *p, size_t n, char *imports, size_t ilen)
+{
+	esc_pickle *a = esc_pickle_new(), *b = esc_pickle_new();
+	char other[256];
+	enum esc_pickle_verdict va, vb;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	esc_pickle_update(a, p, n);
+	for (size_t i = 0; i < n; i++)
+		esc_pickle_update(b, (const uint8_t *)p + i, 1);
+	va = esc_pickle_final(a, imports, ilen);
+	vb = esc_pickle_final(b, other, sizeof other);
+	assert_int_equal(va, vb);
+	assert_string_equal(imports, other);
+	esc_pickle_free(a);
+	esc_pickle_free(b);
+	return va;
+}
+
+#define SCAN(lit) scan(lit, sizeof lit - 1, imp, sizeof imp)
+
+static void test_pickle_verdicts(void **state)
+{
+	char imp[256];
+	struct fx b = { 0 };
+
+	(void)state;
+	/* protocol 0: GLOBAL, then INST */
+	assert_int_equal(SCAN("cposix\nsystem\n(S'ls'\ntR."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "posix.system");
+	assert_int_equal(SCAN("(S'ls'\nisubprocess\ncheck_output\n."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "subprocess.check_output");
+	assert_int_equal(SCAN("c__builtin__\neval\n(S'1'\ntR."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("cbuiltins\nlen\n(S'1'\ntR."), ESC_PICKLE_UNKNOWN);
+	assert_string_equal(imp, "builtins.len");
+	assert_int_equal(SCAN("cos.path\njoin\n."), ESC_PICKLE_DANGEROUS);
+
+	/* protocol 4: STACK_GLOBAL reads its strings from the memo */
+	assert_int_equal(SCAN("\x80\x04\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93\x8c\x02id\x85R."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "os.system");
+	/* a decoy string pushed and popped before STACK_GLOBAL does not fool it */
+	assert_int_equal(SCAN("\x80\x04\x8c\x03nt1\x8c\x0b" "collections\x8c\x0bOrderedDict\x8c\x01x0\x93)R."),
+	                 ESC_PICKLE_SAFE);
+	assert_int_equal(SCAN("\x80\x04\x8c\x0b" "collections\x8c\x0bOrderedDict0\x8c\x06system\x93."),
+	                 ESC_PICKLE_UNKNOWN);
+	assert_string_equal(imp, "collections.system");
+	/* DUP, then STACK_GLOBAL on a value the walk cannot name */
+	assert_int_equal(SCAN("\x80\x04K\x01\x8c\x01x\x93."), ESC_PICKLE_UNKNOWN);
+
+	/* safe weights pickle */
+	fx_torch_pickle(&b, "torch._utils\n_rebuild_tensor_v2\n");
+	assert_int_equal(scan(b.p, b.n, imp, sizeof imp), ESC_PICKLE_SAFE);
+	assert_string_equal(imp, "");
+	fx_free(&b);
+
+	/* no imports at all */
+	assert_int_equal(SCAN("\x80\x05\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01" "a\x94K\x01s."), ESC_PICKLE_SAFE);
+	/* big BINBYTES8 skipped by length */
+	assert_int_equal(SCAN("\x80\x05\x8e\x03\x00\x00\x00\x00\x00\x00\x00xyz\x94."), ESC_PICKLE_SAFE);
+
+	/* what it cannot follow is unknown, never safe */
+	assert_int_equal(SCAN("\x80\x02\xff."), ESC_PICKLE_UNKNOWN);
+	assert_non_null(strstr(imp, "unknown opcode 0xff"));
+	assert_int_equal(SCAN("\x80\x02]q\x00"), ESC_PICKLE_UNKNOWN);
+	assert_non_null(strstr(imp, "truncated"));
+	assert_int_equal(SCAN("\x80\x09N."), ESC_PICKLE_UNKNOWN);
+	assert_int_equal(SCAN("0."), ESC_PICKLE_UNKNOWN);
+	assert_int_equal(SCAN(""), ESC_PICKLE_UNKNOWN);
+	assert_int_equal(SCAN("\x82\x05."), ESC_PICKLE_UNKNOWN);
+	/* the dangerous import stays reported even when the rest is garbage */
+	assert_int_equal(SCAN("cos\nsystem\n\xfe"), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "os.system");
+	/* a second pickle after the first is scanned too */
+	assert_int_equal(SCAN("N.cos\nsystem\n."), ESC_PICKLE_DANGEROUS);
+}
+
+static void test_pickle_limits(void **state)
+{
+	esc_pickle *p = esc_pickle_new();
+	char imp[256];
+	uint8_t mark = '(';
+
+	(void)state;
+	/* a stack deeper than the walker keeps: unknown */
+	esc_pickle_update(p, (const uint8_t *)"\x80\x02", 2);
+	for (int i = 0; i < 200000; i++)
+		esc_pickle_update(p, &mark, 1);
+	assert_true(esc_pickle_done(p));
+	assert_int_equal(esc_pickle_final(p, imp, sizeof imp), ESC_PICKLE_UNKNOWN);
+	assert_non_null(strstr(imp, "stack deeper"));
+	esc_pickle_free(p);
+
+	/* set_max: stop after one pickle, report what it consumed */
+	p = esc_pickle_new();
+	esc_pickle_set_max(p, 1);
+	esc_pickle_update(p, (const uint8_t *)"\x80\x02K\x05.garbage", 13);
+	assert_true(esc_pickle_done(p));
+	assert_int_equal(esc_pickle_consumed(p), 5);
+	assert_int_equal(esc_pickle_final(p, imp, sizeof imp), ESC_PICKLE_SAFE);
+	esc_pickle_free(p);
+}
+
+static void test_inspector_extras(void **state)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+	char lfs[200];
+
+	(void)state;
+	snprintf(lfs, sizeof lfs, "version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize 12345\n",
+	         "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393");
+	fx_s(&b, lfs);
+	r = fx_inspect("models/big.safetensors", &b, ESC_FMT_SAFETENSORS);
+	assert_true(r.lfs_pointer);
+	assert_false(r.wanted_ok);
+	fx_free(&b);
+
+	/* a standalone .pkl is scanned */
+	FX_LIT(&b, "\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x8c\x06system\x93.");
+	r = fx_inspect("x/model.pkl", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	assert_string_equal(r.pickle_imports, "posix.system");
+	/* and so is a pickle under another name, by its PROTO opcode */
+	r = fx_inspect("x/model.data", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	fx_free(&b);
+
+	/* the TF table magic at the end of variables.index */
+	fx_fill(&b, 100, 1);
+	FX_LIT(&b, "\x57\xfb\x80\x8b\x24\x75\x47\xdb");
+	r = fx_inspect("sm/variables/variables.index", &b, ESC_FMT_NONE);
+	assert_true(r.tf_index_ok);
+	b.p[b.n - 1] ^= 1;
+	r = fx_inspect("sm/variables/variables.index", &b, ESC_FMT_NONE);
+	assert_false(r.tf_index_ok);
+	fx_free(&b);
+
+	/* a tf-savedmodel is a folder format */
+	fx_fill(&b, 10, 1);
+	r = fx_inspect("sm/saved_model.pb", &b, ESC_FMT_TF_SAVEDMODEL);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "folder"));
+	fx_free(&b);
+
+	assert_string_equal(esc_format_name(ESC_FMT_TF_SAVEDMODEL), "tf-savedmodel");
+	assert_int_equal(esc_format_from_name("safetensors"), ESC_FMT_SAFETENSORS);
+	assert_int_equal(esc_format_from_name("text"), ESC_FMT_TEXT);
+	assert_int_equal(esc_format_from_name("exe"), ESC_FMT_NONE);
+	for (int f = 1; f < ESC_FMT_COUNT; f++)
+		assert_int_equal(esc_format_from_name(esc_format_name((enum esc_format)f)), f);
+}
+
+static void add(struct esc_files *fs, const char *path, struct esc_inspection *insp)
+{
+	struct esc_file *f = esc_files_push(fs);
+
+	assert_non_null(f);
+	f->path = strdup(path);
+	f->type = ESC_FT_FILE;
+	if (insp) {
+		f->insp = malloc(sizeof *insp);
+		memcpy(f->insp, insp, sizeof *insp);
+	}
+}
+
+static void test_savedmodel(void **state)
+{
+	struct esc_files fs = { 0 };
+	struct esc_inspection good = { .tf_index_ok = true }, bad = { .tf_index_ok = false };
+	char why[256];
+
+	(void)state;
+	add(&fs, "exp/saved_model.pb", NULL);
+	add(&fs, "exp/variables/variables.data-00000-of-00002", NULL);
+	add(&fs, "exp/variables/variables.index", &good);
+	assert_false(esc_check_savedmodel(&fs, "exp", why, sizeof why));
+	assert_string_equal(why, "variables/variables.data-00001-of-00002 missing (1 of 2 shards present)");
+	add(&fs, "exp/variables/variables.data-00001-of-00002", NULL);
+	esc_files_sort(&fs);
+	assert_true(esc_check_savedmodel(&fs, "exp", why, sizeof why));
+	assert_false(esc_check_savedmodel(&fs, "other", why, sizeof why));
+	assert_string_equal(why, "saved_model.pb missing");
+	esc_files_free(&fs);
+
+	memset(&fs, 0, sizeof fs);
+	add(&fs, "saved_model.pb", NULL);
+	add(&fs, "variables/variables.data-00000-of-00001", NULL);
+	add(&fs, "variables/variables.index", &bad);
+	assert_false(esc_check_savedmodel(&fs, "", why, sizeof why));
+	assert_non_null(strstr(why, "TF table magic"));
+	esc_files_free(&fs);
+
+	memset(&fs, 0, sizeof fs);
+	add(&fs, "saved_model.pb", NULL);
+	add(&fs, "variables/variables.index", &good);
+	assert_false(esc_check_savedmodel(&fs, "", why, sizeof why));
+	assert_non_null(strstr(why, "no variables"));
+	esc_files_free(&fs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pickle_verdicts),
+		cmocka_unit_test(test_pickle_limits),
+		cmocka_unit_test(test_inspector_extras),
+		cmocka_unit_test(test_savedmodel),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
