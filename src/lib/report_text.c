@@ -153,6 +153,17 @@ static void header(struct sb *b, const json_t *root)
 	} else if (json_is_object(bundle) && *str(bundle, "contract_id")) {
 		sb_add(b, "contract:   %s (not checked: give the contract with -c)\n", str(bundle, "contract_id"));
 	}
+	if (json_is_object(json_object_get(root, "extracted"))) {
+		const json_t *x = json_object_get(root, "extracted");
+
+		sb_add(b, "extracted:  ");
+		sb_name(b, str(x, "target"));
+		sb_add(b, " (%s, %llu entries)\n", str(x, "layout"), (unsigned long long)num(x, "entries"));
+	}
+	if (*str(root, "deliverables_from"))
+		sb_add(b, "deliverables from: %s\n", strcmp(str(root, "deliverables_from"), "bundle") == 0
+		       ? "the contract copy inside the bundle" : strcmp(str(root, "deliverables_from"), "contract") == 0
+		       ? "the contract given with -c" : "no contract");
 	if (json_is_object(totals)) {
 		count_size(num(totals, "files"), num(totals, "bytes"), true, cs, sizeof cs);
 		sb_add(b, "payload:    %s\n", cs);
