@@ -178,7 +178,8 @@ static void trust(struct sb *b, const json_t *root)
 	char cs[64];
 
 	if (json_is_object(sig)) {
-		sb_add(b, "signature:  %s", str(sig, "status"));
+		sb_add(b, "signature:  %s", strcmp(str(sig, "status"), "not-checked") == 0 ? "not checked"
+		                                                                            : str(sig, "status"));
 		if (*str(sig, "key_id"))
 			sb_add(b, ", key %s", str(sig, "key_id"));
 		if (*str(sig, "trusted_comment")) {
@@ -360,6 +361,11 @@ static void good_reason(const json_t *root, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "%llu files intact, ", (unsigned long long)num(in, "files"));
 	if (o >= len)
 		return;
+	if (strcmp(str(root, "command"), "list") == 0) {
+		if (o >= 2)
+			out[o - 2] = '\0'; /* list does not judge the contract */
+		return;
+	}
 	if (json_is_array(dl)) {
 		const json_t *d;
 		size_t i, req = 0, opt_bad = 0;
