@@ -23,9 +23,12 @@ struct escrow_contract {
 	char **exclude; size_t n_exclude;
 };
 
-/* Glob over '/'-separated paths: '*' and '?' stay within a segment, '**'
- * crosses folders: "a/" followed by "**" matches everything under a/, and a
- * leading "**" then "/x" matches x at any depth; [abc] classes. Returns 1 on match. */
+/* Glob over '/'-separated payload paths: '*' and '?' stay within a segment,
+ * a '**' segment crosses folders ("a/" then "**" matches a/ and all under it;
+ * "**" then "/x" matches x at any depth); [abc] [a-z] [!a] byte classes; '\'
+ * escapes. A pattern without '/' matches the base name at any depth; a
+ * leading '/' anchors; a pattern matching a folder matches all under it.
+ * path is taken as a file. Returns 1 on match. */
 int esc_glob_match(const char *pattern, const char *path);
 /* The same, telling whether path is a folder (a pattern ending in '/' matches
  * folders only). The rules, as in .gitignore: a pattern without '/' matches

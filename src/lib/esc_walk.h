@@ -18,12 +18,16 @@ struct esc_walk_options {
 
 /* Lists src recursively into *out, sorted bytewise by path (relative to src,
  * no trailing '/'), folders included. Applies -x globs, the root's
- * .escrowignore (one glob a line, '#' comments), the contract's exclude: and,
- * unless ESCROW_INCLUDE_VCS, .git/.hg/.svn folders at any depth. A glob that
- * matches a folder excludes everything under it.
+ * .escrowignore (one glob a line, '#' comments, no '!' negation), the
+ * contract's exclude: and, unless ESCROW_INCLUDE_VCS, .git/.hg/.svn at any
+ * depth (a .git file of a worktree or submodule too). A glob that matches a
+ * folder excludes everything under it. Names must be UTF-8 without control
+ * characters other than CR, LF and TAB (else ESCROW_E_INPUT naming them).
  * Files get size, mode (0755 if any x bit, else 0644), mtime. Symlinks get
  * target, and link_resolved (path relative to src of what they point to);
- * a link that escapes src or dangles is ESCROW_E_INPUT naming it, unless
+ * a link that escapes src (absolute, or climbing out by its text or through
+ * another link), dangles, or points at something excluded or special is
+ * ESCROW_E_INPUT naming it, unless
  * ESCROW_SKIP_SYMLINKS (then a warning and skipped). Fifos, sockets and
  * devices are skipped with a warning. Missing src: ESCROW_E_OPEN; unreadable
  * folder: ESCROW_E_IO naming it. */
