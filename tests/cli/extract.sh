@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# escrow extract: the bag, the payload, deliverables; atomic (nothing left on
+# failure); executable bits and times kept.
+. "$(dirname "$0")/lib.sh"
+MK="python3 $ESCROW_SRC/tests/mkbundle.py"
+from_stdin() {
+	local f=$1
+	shift
+	"$@" <"$f"
+}
+# Nothing but the expected entries in the current folder (no DIR, no .DIR.escrow-*).
+only_here() {
+	local got
+	got=$(ls -A | sort | tr '\n' ' ')
+	[ "$got" = "${*:+$* }" ] || { echo "  folder holds: $got" >&2; return 1; }
+}
+
+minisign -G -W -p k.pub -s k.key >/dev/null 2>&1
+mkdir -p src/app/lib src/models src/docs src/empty
+printf 'print("fraud")\n' >src/app/main.py
+chmod 755 src/app/main.py
+printf 'x = 1\n' >src/app/lib/util.py
+head -c 300000 /dev/urandom >src/models/weights.bin
+printf '# Runbook\n' >src/docs/runbook.md
+printf 'odd name\n' >'src/docs/na%me with space.txt'
+printf 'caf\xc3\xa9\n' >"src/docs/caf$(printf '\xc3\xa9').md"
+ln -s ../docs/runbook.md src/app/RUNBOOK
+ln -s docs src/doclink
+touch -d '2020-02-03 04:05:06' src/app/main.py src/docs/runbook.md src/app/lib
+cat >contract.yaml <<'EOF2'
+escrow-contract: 1
+contract: X-1
+deliverables:
+  - id: source
+    kind: code
+    include: ["app/**"]
+  - id: model
+    kind: model
+    include: ["models/*.bin"]
+  - id: docs
+    kind: docs
+    include: ["docs/**"]
+EOF2
+$MK build src -o good.escrow -s k.key -c contract.yaml
+
+mkdir w && cd w
+# --- the bag ---
+expect_exit 0 "$ESCROW" extract ../good.escrow -C out -p ../k.pub -q
+expect_true "bag validates" python3 "$ESCROW_SRC/tests/bagit_validate.py" out
+expect_true "sha256sum -c inside the bag" sh -c 'cd out && sha256sum -c --quiet tagmanifest-sha256.txt && grep -v "%25" manifest-sha256.txt | sha256sum -c --quiet'
+expect_true "payload identical" diff -r --no-dereference ../src out/data
+expect_true "executable bit kept" test -x out/data/app/main.py
+expect_true "no executable bit added" test ! -x out/data/app/lib/util.py
+expect_true "file mtime kept" test "$(stat -c %Y ../src/app/main.py)" = "$(stat -c %Y out/data/app/main.py)"
+expect_true "folder mtime kept" test "$(stat -c %Y ../src/app/lib)" = "$(stat -c %Y out/data/app/lib)"
+expect_true "symlink kept" test "$(readlink out/data/app/RUNBOOK)" = "../docs/runbook.md"
+expect_true "signature kept" test -s out/tagmanifest-sha256.txt.minisig
+expect_true "no leftovers" only_here out
+# --- the payload only, from stdin ---
+expect_exit 0 from_stdin ../good.escrow "$ESCROW" extract - -C tree -p ../k.pub --payload-only
+expect_true "payload-only tree identical" diff -r --no-dereference ../src tree
+# --- deliverables ---
+expect_exit 0 "$ESCROW" extract ../good.escrow -C part -p ../k.pub -c ../contract.yaml --deliverable source --deliverable model
+expect_true "only the deliverables' files" test "$(cd part && find . ! -type d | sort | tr '\n' ' ')" = "./app/RUNBOOK ./app/lib/util.py ./app/main.py ./models/weights.bin "
+expect_true "deliverable file intact" cmp part/models/weights.bin ../src/models/weights.bin
+expect_exit 64 "$ESCROW" extract ../good.escrow -C part2 -p ../k.pub -c ../contract.yaml --deliverable nope
+expect_grep "unknown deliverable 'nope'" "$T/err"
+expect_exit 64 "$ESCROW" extract ../good.escrow -C part2 -p ../k.pub --deliverable source
+# --- targets ---
+expect_exit 73 "$ESCROW" extract ../good.escrow -C out -p ../k.pub
+mkdir empty
+expect_exit 0 "$ESCROW" extract ../good.escrow -C empty -p ../k.pub -q
+expect_true "empty folder filled" test -f empty/bagit.txt
+touch afile
+expect_exit 73 "$ESCROW" extract ../good.escrow -C afile -p ../k.pub
+expect_exit 73 "$ESCROW" extract ../good.escrow -C missing/sub -p ../k.pub
+expect_true "no leftovers after refusals" only_here afile empty out part tree
+rm -rf afile empty out part tree
+# --- tampered: nothing left ---
+$MK rewrite ../good.escrow -o ../t.escrow --replace models/weights.bin=evil
+expect_exit 1 "$ESCROW" extract ../t.escrow -C out -p ../k.pub && expect_grep 'weights.bin' "$T/err"
+expect_true "nothing left after tampering" only_here
+$MK rewrite ../good.escrow -o ../t.escrow --add zz.txt=evil --fix-manifests
+expect_exit 1 "$ESCROW" extract ../t.escrow -C out -p ../k.pub
+expect_true "nothing left after a bad signature" only_here
+head -c 200000 ../good.escrow >../cut.escrow
+expect_exit 1 "$ESCROW" extract ../cut.escrow -C out -p ../k.pub
+expect_true "nothing left after truncation" only_here
+mkdir keep
+expect_exit 1 "$ESCROW" extract ../cut.escrow -C keep -p ../k.pub
+expect_true "an empty target stays as it was" only_here keep
+rmdir keep
+# --- inputs that cannot be opened ---
+expect_exit 66 "$ESCROW" extract ../missing.escrow -C out -p ../k.pub
+expect_exit 66 "$ESCROW" extract ../good.escrow -C out -p ../missing.pub
+expect_true "nothing left after input errors" only_here
+# A write error (a file size limit stands in for a full disk): 74, nothing left.
+expect_exit 74 bash -c 'trap "" XFSZ; ulimit -f 100; exec "$0" extract ../good.escrow -C out -p ../k.pub' "$ESCROW"
+expect_true "nothing left after a write error" only_here
+# Ctrl-C: the reader is interrupted, the temporary folder removed.
+mkfifo ../slow.fifo
+( head -c 150000 ../good.escrow; sleep 3; tail -c +150001 ../good.escrow ) >../slow.fifo &
+feeder=$!
+"$ESCROW" extract ../slow.fifo -C out -p ../k.pub >/dev/null 2>../int.err &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid" && rc=0 || rc=$?
+wait "$feeder" 2>/dev/null || true
+expect_true "interrupted (exit $rc)" test "$rc" = 130
+expect_true "nothing left after Ctrl-C" only_here
+finish

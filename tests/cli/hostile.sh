@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Hostile bundles from a malicious depositor: validly signed by its own key,
+# manifests consistent. verify and extract refuse each one (exit 1), nothing
+# is written outside the target, and nothing is left beside it.
+. "$(dirname "$0")/lib.sh"
+MK="python3 $ESCROW_SRC/tests/mkbundle.py"
+
+minisign -G -W -p k.pub -s k.key >/dev/null 2>&1
+mkdir -p src/app
+printf 'print(1)\n' >src/app/main.py
+printf 'hello\n' >src/README.md
+
+# Paths a successful attack would create (see mkbundle.py's hostile entries).
+evidence() {
+	find "$T" -name 'escrow-evil*' | grep -q . && return 1
+	[ ! -e /tmp/escrow-evil-absolute ] || return 1
+	return 0
+}
+for kind in dotdot absolute symlink-dir symlink-abs symlink-escape hardlink chardev blockdev setuid fifo \
+	duplicate outside unsorted after-sig dir-through-file; do
+	$MK build src -o "h-$kind.escrow" -s k.key --hostile "$kind"
+	expect_exit 1 "$ESCROW" verify "h-$kind.escrow" -p k.pub || echo "  (hostile: $kind)" >&2
+	mkdir -p "w/$kind/deep"
+	(cd "w/$kind/deep" && expect_exit 1 "$ESCROW" extract "$T/h-$kind.escrow" -C out -p "$T/k.pub") ||
+		echo "  (hostile extract: $kind)" >&2
+	expect_true "$kind: nothing left beside the target" test -z "$(ls -A "w/$kind/deep")"
+	expect_true "$kind: nothing written outside" evidence
+	expect_true "$kind: nothing in the parents" test "$(ls -A "w/$kind")" = deep
+done
+# The reasons name the problem.
+expect_exit 1 "$ESCROW" verify h-dotdot.escrow -p k.pub && expect_grep 'unsafe path' err
+expect_exit 1 "$ESCROW" verify h-hardlink.escrow -p k.pub && expect_grep 'hard link' err
+expect_exit 1 "$ESCROW" verify h-chardev.escrow -p k.pub && expect_grep 'character device' err
+expect_exit 1 "$ESCROW" verify h-setuid.escrow -p k.pub && expect_grep 'setuid' err
+expect_exit 1 "$ESCROW" verify h-fifo.escrow -p k.pub && expect_grep 'fifo' err
+expect_exit 1 "$ESCROW" verify h-duplicate.escrow -p k.pub && expect_grep 'twice' err
+expect_exit 1 "$ESCROW" verify h-outside.escrow -p k.pub && expect_grep 'top folder' err
+expect_exit 1 "$ESCROW" verify h-symlink-escape.escrow -p k.pub && expect_grep 'outside the payload' err
+expect_exit 1 "$ESCROW" verify h-after-sig.escrow -p k.pub && expect_grep 'after the signature' err
+# And a sane bundle from the same depositor still verifies (the checks are not blanket refusals).
+$MK build src -o fine.escrow -s k.key
+expect_exit 0 "$ESCROW" verify fine.escrow -p k.pub
+finish
