@@ -29,7 +29,7 @@ n_steps=0
 out=""
 
 section() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$norm"; }
-say() { printf '%s\n' "$*" | fold -s -w 96; }
+say() { printf '%s\n' "$*" | tr '\n' ' ' | fold -s -w 96 | sed 's/ *$//'; echo; }
 die() {
 	printf '\ndemo: FAILED: %s\n' "$*" >&2
 	exit 1
@@ -96,7 +96,7 @@ who deposited it without being able to read it."
 step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project -c contract.yaml -s agency.key --name claimscore --release 1.3.0 -r "$(cat notary.age.pub)" -o deposit.escrow'
 step 0 'ls -l deposit.escrow*'
 step 0 'head -c 22 deposit.escrow; echo'
-expect '^  age-encryption.org/v1'
+expect '^age-encryption.org/v1'
 step 0 'minisign -Vm deposit.escrow -p agency.pub'
 
 section "4. The notary verifies the deposit and keeps the report"
@@ -114,12 +114,12 @@ section "5. A deposit with a forgotten deliverable is refused"
 say "For release 1.3.1 the agency forgets the ONNX export. Its own pre-flight check says so
 (exit 2)..."
 step 0 'cp -a project project-1.3.1 && rm project-1.3.1/models/classifier.onnx'
-step 2 'escrow check project-1.3.1 -c contract.yaml'
+step 2 'escrow check project-1.3.1 -c contract.yaml | grep -E "missing|verdict"'
 expect 'classifier-onnx'
 say "...and if it packs anyway, without the contract, the notary's verification catches it: the
 deposit is intact and authentic, but incomplete (exit 2)."
 step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project-1.3.1 -s agency.key --name claimscore --release 1.3.1 -r "$(cat notary.age.pub)" -o deposit-1.3.1.escrow -q'
-step 2 'escrow verify deposit-1.3.1.escrow -i notary.age -p agency.pub -c contract.yaml'
+step 2 'escrow verify deposit-1.3.1.escrow -i notary.age -p agency.pub -c contract.yaml | grep -E "^(signature|integrity|contract):|missing|verdict"'
 expect 'incomplete'
 expect 'classifier-onnx'
 
@@ -127,8 +127,7 @@ section "6. A tampered copy is refused"
 say "One bit of a copy of the deposit is flipped, as a failing disk or an intruder would. The age
 layer's authentication catches it (exit 1)."
 step 0 'cp deposit.escrow tampered.escrow && python3 -c "import os; f = open(\"tampered.escrow\", \"r+b\"); f.seek(os.path.getsize(\"tampered.escrow\") // 2); b = f.read(1); f.seek(-1, 1); f.write(bytes([b[0] ^ 1]))"'
-step 0 'cmp -l deposit.escrow tampered.escrow | wc -l'
-expect '^  1$'
+step 1 'cmp deposit.escrow tampered.escrow'
 step 1 'escrow verify tampered.escrow -i notary.age -p agency.pub -c contract.yaml'
 say "A deposit signed with another key than the agency's is refused too (exit 1)."
 step 0 'escrow keygen -W -o mallory -q && escrow pack project -s mallory.key -c contract.yaml --name claimscore --release 1.3.0 -r "$(cat notary.age.pub)" -o forged.escrow -q'

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# cmake --install into a fresh prefix: the binary, both libraries, escrow.h,
+# escrow.pc and the man page land there, and examples/verify-example.c builds
+# against that prefix through pkg-config and verifies a bundle.
+. "$(dirname "$0")/lib.sh"
+SRC=${ESCROW_SRC:?set by ctest}
+BUILD=${ESCROW_BUILD:?set by ctest}
+P=$T/prefix
+
+expect_exit 0 cmake --install "$BUILD" --prefix "$P" || { finish; exit 1; }
+expect_true "P/bin/escrow is installed and runs" test -x "$P/bin/escrow"
+expect_exit 0 "$P/bin/escrow" --version && expect_grep '^escrow [0-9]+\.[0-9]+\.[0-9]+$' out
+expect_true "P/include/escrow.h is installed" cmp -s "$P/include/escrow.h" "$SRC/include/escrow.h"
+pcdir=$(dirname "$(find "$P" -name escrow.pc -path '*/pkgconfig/*' | head -1)")
+expect_true "escrow.pc is installed under lib*/pkgconfig" test -f "$pcdir/escrow.pc"
+libdir=$(dirname "$pcdir")
+expect_true "libescrow.a is installed" test -f "$libdir/libescrow.a"
+expect_true "libescrow.so is installed" test -e "$libdir/libescrow.so"
+expect_true "the man page is installed" test -f "$P/share/man/man1/escrow.1"
+expect_exit 0 env MANWIDTH=80 man -l "$P/share/man/man1/escrow.1" && expect_grep 'EXIT STATUS' out
+
+# pkg-config answers for the prefix, not for wherever the build tree was.
+export PKG_CONFIG_PATH=$pcdir
+expect_exit 0 pkg-config --modversion escrow && expect_grep '^[0-9]+\.[0-9]+\.[0-9]+$' out
+expect_exit 0 pkg-config --cflags --libs escrow && expect_grep "-I$P/include" out
+expect_grep "-L$libdir" out
+
+# The C example, built like a user would: only the prefix, no build tree.
+cp "$SRC/examples/verify-example.c" "$SRC/examples/Makefile" "$T/"
+expect_exit 0 make -C "$T" verify-example CFLAGS="-O2 -Wall -Wextra -Werror"
+export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+expect_exit 64 "$T/verify-example" && expect_grep 'usage:' err
+expect_exit 0 "$P/bin/escrow" keygen -W -o "$T/agency"
+expect_exit 66 "$T/verify-example" "$T/no-such.escrow" "$T/agency.pub"
+
+# A real bundle, packed by the installed binary and verified by the example.
+mkdir -p "$T/proj/src" "$T/proj/models"
+printf 'print("hello")\n' >"$T/proj/src/main.py"
+printf 'weights, not really\n' >"$T/proj/models/notes.txt"
+cat >"$T/contract.yaml" <<'EOF'
+escrow-contract: 1
+contract: INSTALL-TEST-1
+deliverables:
+  - id: source
+    kind: code
+    include: ["src/**"]
+  - id: weights
+    kind: model
+    include: ["models/*.safetensors"]
+EOF
+expect_exit 0 "$P/bin/escrow" pack "$T/proj" -o "$T/b.escrow" -s "$T/agency.key"
+expect_exit 0 "$T/verify-example" "$T/b.escrow" "$T/agency.pub" && expect_grep '^verdict: verified' out
+expect_grep '"verdict": *"verified"' out
+# Against a contract it does not meet: intact but incomplete.
+expect_exit 2 "$T/verify-example" "$T/b.escrow" "$T/agency.pub" "" "$T/contract.yaml" &&
+	expect_grep '^verdict: incomplete' out
+# One byte changed in the middle of the bundle: tampered.
+python3 - "$T/b.escrow" "$T/bad.escrow" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[len(b) // 2] ^= 0x01
+open(sys.argv[2], "wb").write(b)
+EOF
+expect_exit 1 "$T/verify-example" "$T/bad.escrow" "$T/agency.pub"
+finish
