@@ -141,11 +141,12 @@ static escrow_status payload(struct esc_pack_run *r, const char *bag)
 			cap = need * 2;
 		}
 		snprintf(path, cap, "%s/data/%s", bag, f->path);
+		f->mtime = esc_pack_mtime(r, f->mtime); /* manifest.json says what the tar says */
 		if (f->type == ESC_FT_DIR) {
-			st = esc_ptar_dir(r->tar, path, esc_pack_mtime(r, f->mtime));
+			st = esc_ptar_dir(r->tar, path, f->mtime);
 		} else if (f->type == ESC_FT_SYMLINK) {
 			f->kind = esc_kind_from_path(f->path);
-			st = esc_ptar_symlink(r->tar, path, f->target ? f->target : "", esc_pack_mtime(r, f->mtime));
+			st = esc_ptar_symlink(r->tar, path, f->target ? f->target : "", f->mtime);
 		} else {
 			st = esc_pack_stream_file(r, i, path);
 		}

@@ -16,6 +16,10 @@
 #define ZW_OUT_SIZE (256u * 1024u)
 /* A cheaper level is taken when its sample is at most this much larger (per mille). */
 #define ZW_SLACK_PERMILLE 3
+/* libzstd's default job (4 windows: 8 MiB at level 3) keeps ~55 MiB in flight
+ * with two workers (7 pooled output buffers of a job each); 2 MiB jobs keep
+ * the whole pack under 64 MiB for a ratio change within noise (measured). */
+#define ZW_JOB_SIZE (2 << 20)
 
 struct esc_zw {
 	escrow_ctx *ctx;
@@ -67,6 +71,8 @@ escrow_status esc_zw_new(escrow_ctx *ctx, int level, int threads, struct esc_sin
 		st = setp(z, z->cctx, ZSTD_c_compressionLevel, level);
 	if (st == ESCROW_OK)
 		st = setp(z, z->cctx, ZSTD_c_checksumFlag, 1);
+	if (st == ESCROW_OK)
+		st = setp(z, z->cctx, ZSTD_c_jobSize, ZW_JOB_SIZE);
 	/* Negative levels keep Huffman-coded literals: that is all float
 	 * weights compress by, and it costs little next to match finding. */
 	if (st == ESCROW_OK)

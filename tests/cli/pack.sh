@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# escrow pack: the bundle stock tools open, the bag a BagIt validator accepts,
+# determinism, exclusions, symlinks, odd names, and every bad input with its
+# exit code and no partial file left.
+. "$(dirname "$0")/lib.sh"
+VALIDATE="$ESCROW_SRC/tests/bagit_validate.py"
+export SOURCE_DATE_EPOCH=1767225600
+unset ESCROW_PASSPHRASE
+
+minisign -G -W -p k.pub -s k.key -f >/dev/null 2>&1
+# The project: odd names, an executable, empty file and folder, internal links.
+mkdir -p src/sub src/emptydir "src/ünï code" src/.git
+echo hello >src/a.txt
+printf '#!/bin/sh\necho hi\n' >src/run.sh && chmod 755 src/run.sh
+: >src/empty.txt
+echo space >"src/sp ace.txt"
+echo pct >"src/per%cent.txt"
+echo utf >"src/ünï code/çà.txt"
+echo nl >"src/new
+line.txt"
+ln -s ../a.txt src/sub/link
+ln -s sub src/dirlink
+echo "[core]" >src/.git/config
+head -c 300000 /dev/urandom >src/sub/random.bin
+
+# ---- a plain pack and what stock tools say about it
+expect_exit 0 "$ESCROW" pack src -o b.escrow -s k.key --name demo --release 1.0
+expect_grep '^sha256: [0-9a-f]{64}$' out
+expect_grep "^signed by: $(sed -n 's/.*public key //p' k.pub)$" out
+expect_exit 0 bsdtar -tf b.escrow && expect_grep '^demo-1.0/data/a.txt$' out
+expect_exit 0 tar --zstd -tf b.escrow && expect_grep '^demo-1.0/tagmanifest-sha256.txt.minisig$' out
+expect_exit 0 zstd -qt b.escrow
+mkdir x && tar --zstd -xf b.escrow -C x
+B=x/demo-1.0
+expect_exit 0 python3 "$VALIDATE" "$B" && expect_grep '^valid$' out
+expect_exit 0 minisign -Vm "$B/tagmanifest-sha256.txt" -x "$B/tagmanifest-sha256.txt.minisig" -p k.pub
+expect_grep 'escrow-bundle/1 name=demo release=1.0 contract=none created=2026-01-01T00:00:00Z' out
+(cd "$B" && sha256sum -c --quiet tagmanifest-sha256.txt) >/dev/null 2>&1
+expect_true "sha256sum -c tagmanifest-sha256.txt" [ $? -eq 0 ]
+# sha256sum cannot read BagIt's %-encoded names: check the other lines.
+(cd "$B" && grep -v '%' manifest-sha256.txt >plain.txt && sha256sum -c --quiet plain.txt && rm plain.txt)
+expect_true "sha256sum -c manifest-sha256.txt (lines without %)" [ $? -eq 0 ]
+rm -rf src.nogit && cp -a src src.nogit && rm -rf src.nogit/.git
+expect_exit 0 diff -r --no-dereference src.nogit "$B/data"
+expect_true "executable bit kept" test -x "$B/data/run.sh"
+expect_true "a.txt not executable" test ! -x "$B/data/a.txt"
+expect_true "internal symlink kept" [ "$(readlink "$B/data/sub/link")" = ../a.txt ]
+expect_true "empty folder kept" test -d "$B/data/emptydir"
+expect_true ".git excluded by default" test ! -e "$B/data/.git"
+expect_grep '^[0-9a-f]{64}  data/per%25cent.txt$' "$B/manifest-sha256.txt"
+expect_grep '^[0-9a-f]{64}  data/new%0Aline.txt$' "$B/manifest-sha256.txt"
+expect_grep "^$(sha256sum src/a.txt | cut -c1-64)  data/sub/link$" "$B/manifest-sha256.txt"
+expect_grep '^Payload-Oxum: [0-9]+\.9$' "$B/bag-info.txt"
+# manifest.json: every payload entry, files with their SHA-256.
+expect_exit 0 python3 - "$B" src.nogit <<'PY'
+import hashlib, json, os, sys
+bag, src = sys.argv[1], sys.argv[2]
+m = json.load(open(os.path.join(bag, "escrow/manifest.json"), encoding="utf-8"))
+assert m["format"] == "escrow-bundle/1" and m["contract"] is None, m
+by = {f["path"]: f for f in m["files"]}
+n = 0
+for root, dirs, files in os.walk(src):
+    for name in dirs + files:
+        full = os.path.join(root, name)
+        rel = os.path.relpath(full, src)
+        e = by.pop(rel)
+        if os.path.islink(full):
+            assert e["type"] == "symlink" and e["target"] == os.readlink(full), e
+        elif os.path.isdir(full):
+            assert e["type"] == "dir", e
+        else:
+            n += 1
+            assert e["type"] == "file" and e["size"] == os.path.getsize(full), e
+            assert e["sha256"] == hashlib.sha256(open(full, "rb").read()).hexdigest(), e
+            assert e["mode"] == ("0755" if os.access(full, os.X_OK) else "0644"), e
+assert not by, by
+assert m["totals"]["files"] == n, m["totals"]
+PY
+
+# ---- determinism: same tree, same bytes; to a file, to stdout, any -j
+expect_exit 0 "$ESCROW" pack src -o b2.escrow -s k.key --name demo --release 1.0 -j 1 -q
+expect_true "two packs are identical" cmp -s b.escrow b2.escrow
+"$ESCROW" pack src -o - -s k.key --name demo --release 1.0 -j 2 -q >b3.escrow
+expect_true "stdout pack is identical" cmp -s b.escrow b3.escrow
+"$ESCROW" pack src -o - -s k.key --name demo --release 1.0 -j 3 -q >b4.escrow
+expect_true "second stdout pack is identical" cmp -s b3.escrow b4.escrow
+
+# ---- summary as JSON
+expect_exit 0 "$ESCROW" pack src -o j.escrow -s k.key --json && cp out j.json
+expect_exit 0 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["files"]==8 and len(d["sha256"])==64 and d["key_id"], d' j.json
+expect_grep "\"sha256\": \"$(sha256sum j.escrow | cut -c1-64)\"" j.json
+
+# ---- exclusions: -x, .escrowignore, contract exclude:, --include-vcs
+printf '# comment\n*.bin\n' >src/.escrowignore
+cat >c.yaml <<'Y'
+escrow-contract: 1
+contract: DEMO-1
+agency: Agence Test
+deliverables:
+  - id: source
+    include: ["**/*.txt"]
+exclude: ["run.sh"]
+Y
+expect_exit 0 "$ESCROW" pack src -o e.escrow -s k.key -c c.yaml -x 'sub/link' --include-vcs -q
+tar --zstd -tf e.escrow >list.txt
+expect_grep '^DEMO-1-unreleased/data/.git/config$' list.txt
+expect_grep '^DEMO-1-unreleased/escrow/contract.yaml$' list.txt
+expect_true "-x excludes" bash -c '! grep -q "data/sub/link$" list.txt'
+expect_true ".escrowignore excludes" bash -c '! grep -q "random.bin" list.txt'
+expect_true "contract exclude: applies" bash -c '! grep -q "data/run.sh" list.txt'
+mkdir xe && tar --zstd -xf e.escrow -C xe
+expect_exit 0 python3 "$VALIDATE" xe/DEMO-1-unreleased
+expect_grep '^External-Identifier: DEMO-1$' xe/DEMO-1-unreleased/bag-info.txt
+expect_grep '^Source-Organization: Agence Test$' xe/DEMO-1-unreleased/bag-info.txt
+expect_true "contract copied byte for byte" cmp -s c.yaml xe/DEMO-1-unreleased/escrow/contract.yaml
+rm src/.escrowignore
+# An unmet contract warns (run 'escrow check') but packs.
+cat >c2.yaml <<'Y'
+escrow-contract: 1
+contract: DEMO-2
+deliverables:
+  - id: weights
+    include: ["models/**"]
+Y
+expect_exit 0 "$ESCROW" pack src -o u.escrow -s k.key -c c2.yaml
+expect_grep "escrow check" err
+
+# ---- the output inside SRC is never packed into itself
+expect_exit 0 "$ESCROW" pack src -o src/self.escrow -s k.key -q
+expect_exit 0 "$ESCROW" pack src -o src/self.escrow -s k.key -q --force
+tar --zstd -tf src/self.escrow >self.txt
+expect_true "bundle not inside itself" bash -c '! grep -q "self.escrow" self.txt'
+"$ESCROW" pack src -o - -s k.key -q >src/stdout.escrow
+tar --zstd -tf src/stdout.escrow >self2.txt
+expect_true "stdout file not inside itself" bash -c '! grep -q "stdout.escrow" self2.txt'
+rm -f src/self.escrow src/stdout.escrow
+
+# ---- symlinks that leave SRC or dangle; fifos
+mkdir -p s2 && echo in >s2/in.txt && ln -s ../k.pub s2/escape
+expect_exit 65 "$ESCROW" pack s2 -o s2.escrow -s k.key && expect_grep 'escape' err
+expect_true "no bundle after a failed pack" test ! -e s2.escrow
+expect_exit 0 "$ESCROW" pack s2 -o s2.escrow -s k.key --skip-symlinks
+expect_true "skipped link absent" bash -c '! tar --zstd -tf s2.escrow | grep -q escape'
+rm -f s2/escape s2.escrow && ln -s nowhere s2/dangling
+expect_exit 65 "$ESCROW" pack s2 -o s2.escrow -s k.key && expect_grep 'dangling' err
+rm -f s2/dangling && mkfifo s2/fifo
+expect_exit 0 "$ESCROW" pack s2 -o s2.escrow -s k.key && expect_grep 'warning: .*fifo' err
+expect_true "fifo not packed" bash -c '! tar --zstd -tf s2.escrow | grep -q fifo'
+
+# ---- bad input: exit code, message, nothing left behind
+expect_exit 66 "$ESCROW" pack no-such-dir -o m.escrow -s k.key && expect_grep 'no-such-dir' err
+expect_exit 73 "$ESCROW" pack src -o no-such-dir/b.escrow -s k.key
+expect_true "nothing in the missing folder" test ! -e no-such-dir
+cp b.escrow keep.escrow
+expect_exit 73 "$ESCROW" pack src -o keep.escrow -s k.key && expect_grep 'already exists' err
+expect_true "existing bundle untouched" cmp -s b.escrow keep.escrow
+expect_exit 0 "$ESCROW" pack src -o keep.escrow -s k.key --force -q
+echo "not a key" >bad.key
+expect_exit 65 "$ESCROW" pack src -o bad.escrow -s bad.key
+expect_exit 66 "$ESCROW" pack src -o bad.escrow -s missing.key
+ESCROW_PASSPHRASE=right "$ESCROW" keygen -o enc -q >/dev/null 2>&1
+expect_exit 65 env ESCROW_PASSPHRASE=wrong "$ESCROW" pack src -o bad.escrow -s enc.key
+expect_exit 0 env ESCROW_PASSPHRASE=right "$ESCROW" pack src -o enc.escrow -s enc.key -q
+expect_true "no bundle from bad keys" test ! -e bad.escrow
+expect_exit 64 "$ESCROW" pack src -s k.key
+expect_exit 64 "$ESCROW" pack src -o x.escrow -s k.key -l 42
+expect_exit 64 "$ESCROW" pack src -o x.escrow -s k.key -o y.escrow
+# A file that cannot be read: 74, named. Root reads everything, so run as nobody.
+mkdir -p ur && echo ok >ur/ok.txt && echo secret >ur/locked.txt && chmod 000 ur/locked.txt
+chmod 755 . && chmod 644 k.key
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir -p urout && chmod 777 urout
+	expect_exit 74 setpriv --reuid=nobody --regid=nogroup --clear-groups "$ESCROW" pack ur -o urout/u.escrow -s k.key
+else
+	mkdir -p urout
+	expect_exit 74 "$ESCROW" pack ur -o urout/u.escrow -s k.key
+fi
+expect_grep 'locked.txt' err
+expect_true "no partial file after a read error" [ -z "$(ls -A urout)" ]
+# Disk full: on stdout (/dev/full), and on a 1 MiB tmpfs when we may mount one.
+head -c 3000000 /dev/urandom >s2/big.bin
+expect_exit 74 bash -c "'$ESCROW' pack s2 -o - -s k.key -q >/dev/full"
+mkdir -p full
+if mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
+	expect_exit 74 "$ESCROW" pack s2 -o full/b.escrow -s k.key
+	expect_grep 'b.escrow' err
+	expect_true "no partial file on a full disk" [ -z "$(ls -A full)" ]
+	umount full
+else
+	echo "note: cannot mount a tmpfs here; disk-full covered by /dev/full and the unit test"
+fi
+
+# ---- a sparse file over 4 GiB (zeros compress fast)
+mkdir -p big && truncate -s 5G big/sparse.bin && echo tail >big/z.txt
+expect_exit 0 "$ESCROW" pack big -o big.escrow -s k.key -q
+expect_exit 0 bash -c "tar --zstd -tvf big.escrow | grep -E ' 5368709120 .*data/sparse.bin$'"
+zstd -dc big.escrow | tar -xO --wildcards '*/manifest-sha256.txt' >big.man
+# SHA-256 of 5 GiB of zeros (head -c 5368709120 /dev/zero | sha256sum).
+expect_grep '^7f06c62352aebd8125b2a1841e2b9e1ffcbed602f381c3dcb3200200e383d1d5  data/sparse.bin$' big.man
+rm -rf big big.escrow
+finish
