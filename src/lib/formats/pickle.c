@@ -13,49 +13,39 @@
 
 /* ---- opcodes ---- */
 
-enum argkind { A_NONE, A_FIXED, A_LINES, A_COUNTED, A_BAD };
+enum argkind { A_BAD, A_NONE, A_FIXED, A_LINES, A_COUNTED };
 
-/* The argument an opcode takes: fixed bytes, lines, or a length prefix of
- * *n bytes followed by that many bytes. */
+#define ARG(kind, n) ((uint8_t)((kind) | (n) << 3))
+
+/* What argument each opcode takes: nothing, n fixed bytes, n lines, or an
+ * n-byte length followed by that many bytes. Zero: not an opcode. */
+static const uint8_t argtab[256] = {
+	['('] = ARG(A_NONE, 0), ['.'] = ARG(A_NONE, 0), ['0'] = ARG(A_NONE, 0), ['1'] = ARG(A_NONE, 0),
+	['2'] = ARG(A_NONE, 0), ['N'] = ARG(A_NONE, 0), ['Q'] = ARG(A_NONE, 0), ['R'] = ARG(A_NONE, 0),
+	['a'] = ARG(A_NONE, 0), ['b'] = ARG(A_NONE, 0), ['d'] = ARG(A_NONE, 0), ['}'] = ARG(A_NONE, 0),
+	['e'] = ARG(A_NONE, 0), ['l'] = ARG(A_NONE, 0), [']'] = ARG(A_NONE, 0), ['o'] = ARG(A_NONE, 0),
+	['s'] = ARG(A_NONE, 0), ['t'] = ARG(A_NONE, 0), [')'] = ARG(A_NONE, 0), ['u'] = ARG(A_NONE, 0),
+	[0x81] = ARG(A_NONE, 0), [0x85] = ARG(A_NONE, 0), [0x86] = ARG(A_NONE, 0), [0x87] = ARG(A_NONE, 0),
+	[0x88] = ARG(A_NONE, 0), [0x89] = ARG(A_NONE, 0), [0x8f] = ARG(A_NONE, 0), [0x90] = ARG(A_NONE, 0),
+	[0x91] = ARG(A_NONE, 0), [0x92] = ARG(A_NONE, 0), [0x93] = ARG(A_NONE, 0), [0x94] = ARG(A_NONE, 0),
+	[0x97] = ARG(A_NONE, 0), [0x98] = ARG(A_NONE, 0),
+	['K'] = ARG(A_FIXED, 1), ['h'] = ARG(A_FIXED, 1), ['q'] = ARG(A_FIXED, 1), [0x80] = ARG(A_FIXED, 1),
+	[0x82] = ARG(A_FIXED, 1), ['M'] = ARG(A_FIXED, 2), [0x83] = ARG(A_FIXED, 2),
+	['J'] = ARG(A_FIXED, 4), ['j'] = ARG(A_FIXED, 4), ['r'] = ARG(A_FIXED, 4), [0x84] = ARG(A_FIXED, 4),
+	['G'] = ARG(A_FIXED, 8), [0x95] = ARG(A_FIXED, 8),
+	['F'] = ARG(A_LINES, 1), ['I'] = ARG(A_LINES, 1), ['L'] = ARG(A_LINES, 1), ['P'] = ARG(A_LINES, 1),
+	['S'] = ARG(A_LINES, 1), ['V'] = ARG(A_LINES, 1), ['g'] = ARG(A_LINES, 1), ['p'] = ARG(A_LINES, 1),
+	['c'] = ARG(A_LINES, 2), ['i'] = ARG(A_LINES, 2),
+	['U'] = ARG(A_COUNTED, 1), ['C'] = ARG(A_COUNTED, 1), [0x8a] = ARG(A_COUNTED, 1),
+	[0x8c] = ARG(A_COUNTED, 1), ['T'] = ARG(A_COUNTED, 4), ['X'] = ARG(A_COUNTED, 4),
+	['B'] = ARG(A_COUNTED, 4), [0x8b] = ARG(A_COUNTED, 4), [0x8d] = ARG(A_COUNTED, 8),
+	[0x8e] = ARG(A_COUNTED, 8), [0x96] = ARG(A_COUNTED, 8),
+};
+
 static enum argkind op_arg(uint8_t op, unsigned *n)
 {
-	*n = 0;
-	switch (op) {
-	case '(': case '.': case '0': case '1': case '2': case 'N': case 'Q': case 'R': case 'a':
-	case 'b': case 'd': case '}': case 'e': case 'l': case ']': case 'o': case 's': case 't':
-	case ')': case 'u': case 0x81: case 0x85: case 0x86: case 0x87: case 0x88: case 0x89:
-	case 0x8f: case 0x90: case 0x91: case 0x92: case 0x93: case 0x94: case 0x97: case 0x98:
-		return A_NONE;
-	case 'K': case 'h': case 'q': case 0x80: case 0x82:
-		*n = 1;
-		return A_FIXED;
-	case 'M': case 0x83:
-		*n = 2;
-		return A_FIXED;
-	case 'J': case 'j': case 'r': case 0x84:
-		*n = 4;
-		return A_FIXED;
-	case 'G': case 0x95:
-		*n = 8;
-		return A_FIXED;
-	case 'F': case 'I': case 'L': case 'P': case 'S': case 'V': case 'g': case 'p':
-		*n = 1;
-		return A_LINES;
-	case 'c': case 'i':
-		*n = 2;
-		return A_LINES;
-	case 'U': case 'C': case 0x8a: case 0x8c:
-		*n = 1;
-		return A_COUNTED;
-	case 'T': case 'X': case 'B': case 0x8b:
-		*n = 4;
-		return A_COUNTED;
-	case 0x8d: case 0x8e: case 0x96:
-		*n = 8;
-		return A_COUNTED;
-	default:
-		return A_BAD;
-	}
+	*n = argtab[op] >> 3;
+	return (enum argkind)(argtab[op] & 7);
 }
 
 static bool is_str_op(uint8_t op)
@@ -97,7 +87,7 @@ static void exec_op(esc_pickle *p)
 
 	switch (op) {
 	case '(':
-		esc_pk_push(p, V_MARK);
+		esc_pk_push_fast(p, V_MARK);
 		break;
 	case '.':
 		stop(p);
@@ -113,31 +103,31 @@ static void exec_op(esc_pickle *p)
 		break;
 	case '2':
 		v = esc_pk_top(p);
-		esc_pk_push(p, (uint32_t)v);
+		esc_pk_push_fast(p, (uint32_t)v);
 		break;
 	case 'Q': case 'b': case 'a':
 		esc_pk_pop(p, 1);
 		if (op == 'Q')
-			esc_pk_push(p, V_OTHER);
+			esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 'R': case 0x81: case 0x86:
 		if (esc_pk_pop(p, 2))
-			esc_pk_push(p, V_OTHER);
+			esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 0x92: case 0x87:
 		if (esc_pk_pop(p, 3))
-			esc_pk_push(p, V_OTHER);
+			esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 0x85: case 0x98:
 		if (esc_pk_pop(p, 1))
-			esc_pk_push(p, V_OTHER);
+			esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 's':
 		esc_pk_pop(p, 2);
 		break;
 	case 'd': case 'l': case 't': case 'o': case 0x91:
 		if (esc_pk_pop_mark(p))
-			esc_pk_push(p, V_OTHER);
+			esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 'e': case 'u': case 0x90:
 		esc_pk_pop_mark(p);
@@ -158,7 +148,7 @@ static void exec_op(esc_pickle *p)
 	case 0x95:
 		break;
 	case 'h': case 'j':
-		esc_pk_push(p, esc_pk_memo_get(p, esc_pk_le(p->fix, op == 'h' ? 1 : 4)));
+		esc_pk_push_fast(p, esc_pk_memo_get(p, esc_pk_le(p->fix, op == 'h' ? 1 : 4)));
 		break;
 	case 'q': case 'r':
 		v = esc_pk_top(p);
@@ -170,7 +160,7 @@ static void exec_op(esc_pickle *p)
 			break;
 		}
 		if (op == 'g') {
-			esc_pk_push(p, esc_pk_memo_get(p, idx));
+			esc_pk_push_fast(p, esc_pk_memo_get(p, idx));
 		} else {
 			v = esc_pk_top(p);
 			esc_pk_memo_put(p, idx, (uint32_t)v);
@@ -178,32 +168,32 @@ static void exec_op(esc_pickle *p)
 		break;
 	case 'c':
 		esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
-		esc_pk_push(p, V_OTHER);
+		esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 'i':
 		esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
 		if (esc_pk_pop_mark(p))
-			esc_pk_push(p, V_OTHER);
+			esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 0x82: case 0x83: case 0x84: {
 		static const char ext[] = "extension (an import the scan cannot name)";
 
 		esc_pk_import(p, "copyreg", 7, ext, sizeof ext - 1);
-		esc_pk_push(p, V_OTHER);
+		esc_pk_push_fast(p, V_OTHER);
 		break;
 	}
 	case 'S':
-		esc_pk_push(p, quoted(p, p->line[0], strlen(p->line[0])));
+		esc_pk_push_fast(p, quoted(p, p->line[0], strlen(p->line[0])));
 		break;
 	case 'V':
 		if (strchr(p->line[0], '\\'))
-			esc_pk_push(p, V_OTHER);
+			esc_pk_push_fast(p, V_OTHER);
 		else
-			esc_pk_push(p, esc_pk_str(p, p->line[0], strlen(p->line[0])));
+			esc_pk_push_fast(p, esc_pk_str(p, p->line[0], strlen(p->line[0])));
 		break;
 	default:
 		/* the rest push one value the model does not need to know */
-		esc_pk_push(p, V_OTHER);
+		esc_pk_push_fast(p, V_OTHER);
 		break;
 	}
 }
@@ -212,9 +202,9 @@ static void exec_op(esc_pickle *p)
 static void end_data(esc_pickle *p)
 {
 	if (p->data_keep)
-		esc_pk_push(p, esc_pk_str(p, p->str, p->str_len));
+		esc_pk_push_fast(p, esc_pk_str(p, p->str, p->str_len));
 	else
-		esc_pk_push(p, V_OTHER);
+		esc_pk_push_fast(p, V_OTHER);
 	p->st = P_OP;
 }
 
@@ -277,12 +267,27 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 	while (i < len && p->st != P_DONE) {
 		switch (p->st) {
 		case P_OP:
+			if (len - i > 9 && (argtab[buf[i]] & 7) == A_FIXED) {
+				/* fast path: opcode and argument both in this chunk */
+				unsigned n = argtab[buf[i]] >> 3;
+
+				p->op = buf[i];
+				p->in_pickle = true;
+				memcpy(p->fix, buf + i + 1, n);
+				i += 1 + n;
+				p->pos += 1 + n;
+				exec_op(p);
+				break;
+			}
 			p->pos++;
 			begin_op(p, buf[i++]);
 			break;
 		case P_FIXED:
-			p->fix[p->fix_have++] = buf[i++];
-			p->pos++;
+			take = p->fix_need - p->fix_have < len - i ? p->fix_need - p->fix_have : len - i;
+			memcpy(p->fix + p->fix_have, buf + i, take);
+			p->fix_have += (unsigned)take;
+			p->pos += take;
+			i += take;
 			if (p->fix_have == p->fix_need)
 				end_fixed(p);
 			break;

@@ -78,4 +78,13 @@ void esc_pk_stack_global(esc_pickle *p);
 bool esc_pk_parse_uint(const char *s, size_t n, uint64_t *out);
 uint64_t esc_pk_le(const uint8_t *b, unsigned n);
 
+/* The common case of esc_pk_push, inline: the walk pushes once per opcode. */
+static inline void esc_pk_push_fast(esc_pickle *p, uint32_t v)
+{
+	if (p->sp < p->stack_cap)
+		p->stack[p->sp++] = v;
+	else
+		esc_pk_push(p, v);
+}
+
 #endif
