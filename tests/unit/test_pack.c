@@ -1,0 +1,312 @@
+/* test_pack.c -- the writer's layers: zstd (determinism across worker counts,
+ * level changes, checksums), the level picker, the output sink on a full
+ * disk, and escrow_pack's failure paths (nothing is left behind). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "esc_pack.h"
+
+struct membuf {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static escrow_status mem_write(void *state, const void *buf, size_t len)
+{
+	struct membuf *m = state;
+
+	if (m->n + len > m->cap) {
+		m->cap = (m->n + len) * 2;
+		m->p = realloc(m->p, m->cap);
+		assert_non_null(m->p);
+	}
+	memcpy(m->p + m->n, buf, len);
+	m->n += len;
+	return ESCROW_OK;
+}
+
+/* Text that compresses well, then float-like bytes that barely do. */
+static uint8_t *make_data(size_t n)
+{
+	uint8_t *d = malloc(n);
+	uint64_t s = 42;
+	size_t i;
+	static const char *const words[] = {"static", "int", "value", "return", "if", "(", ")", ";\n",
+	                                    "buffer", "len", "=", "0", "ctx", "->", "status", "{\n", "}\n"};
+
+	assert_non_null(d);
+	/* code-like text from a small vocabulary */
+	for (i = 0; i < n / 2;) {
+		const char *w;
+
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		for (w = words[(s >> 33) % 17]; *w && i < n / 2; w++)
+			d[i++] = (uint8_t)*w;
+		if (i < n / 2)
+			d[i++] = ' ';
+	}
+	for (; i < n; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		/* low bytes random, every 4th byte a narrow "exponent" */
+		d[i] = (i % 4 == 3) ? (uint8_t)(0x3c + (s >> 62)) : (uint8_t)(s >> 56);
+	}
+	return d;
+}
+
+static void compress(int threads, const uint8_t *d, size_t n, struct membuf *out)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	esc_zw *z = NULL;
+	size_t off;
+
+	assert_int_equal(esc_zw_new(ctx, 3, threads, (struct esc_sink){mem_write, out}, &z), ESCROW_OK);
+	for (off = 0; off < n; off += 100000) {
+		size_t k = n - off < 100000 ? n - off : 100000;
+
+		if (off == n / 2)
+			assert_int_equal(esc_zw_set_level(z, esc_zw_pick_level(z, d + off, 65536)), ESCROW_OK);
+		assert_int_equal(esc_zw_write(z, d + off, k), ESCROW_OK);
+	}
+	assert_int_equal(esc_zw_finish(z), ESCROW_OK);
+	esc_zw_free(z);
+	escrow_ctx_free(ctx);
+}
+
+static void test_zstd_deterministic(void **state)
+{
+	size_t n = 12u << 20;
+	uint8_t *d = make_data(n), *back = malloc(n);
+	struct membuf a = {0}, b = {0}, c = {0};
+
+	(void)state;
+	compress(1, d, n, &a);
+	compress(2, d, n, &b);
+	compress(4, d, n, &c);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.p, b.p, a.n);
+	assert_int_equal(a.n, c.n);
+	assert_memory_equal(a.p, c.p, a.n);
+	assert_true(a.n < n);
+	/* Frame header descriptor, after the magic: bit 2 is the checksum flag. */
+	assert_memory_equal(a.p, "\x28\xb5\x2f\xfd", 4);
+	assert_true(a.p[4] & 0x04);
+	assert_int_equal(ZSTD_decompress(back, n, a.p, a.n), n);
+	assert_memory_equal(back, d, n);
+	/* A flipped byte is caught (by a block or by the content checksum). */
+	a.p[a.n / 2] ^= 0x20;
+	assert_true(ZSTD_isError(ZSTD_decompress(back, n, a.p, a.n)) || memcmp(back, d, n) != 0);
+	free(a.p);
+	free(b.p);
+	free(c.p);
+	free(back);
+	free(d);
+}
+
+static void test_pick_level(void **state)
+{
+	size_t n = 1u << 20;
+	uint8_t *d = make_data(n);
+	escrow_ctx *ctx = escrow_ctx_new();
+	struct membuf m = {0};
+	esc_zw *z = NULL;
+
+	(void)state;
+	assert_int_equal(esc_zw_new(ctx, 3, 1, (struct esc_sink){mem_write, &m}, &z), ESCROW_OK);
+	assert_int_equal(esc_zw_base_level(z), 3);
+	/* Float-like bytes: a cheaper level loses nothing. Text keeps level 3. */
+	assert_true(esc_zw_pick_level(z, d + n / 2, 65536) < 3);
+	assert_int_equal(esc_zw_pick_level(z, d, 65536), 3);
+	assert_int_equal(esc_zw_pick_level(z, d, 0), 3);
+	esc_zw_free(z);
+	escrow_ctx_free(ctx);
+	free(m.p);
+	free(d);
+}
+
+static void test_outsink_disk_full(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	struct esc_outsink o;
+	int fd = open("/dev/full", O_WRONLY);
+
+	(void)state;
+	if (fd < 0) {
+		escrow_ctx_free(ctx);
+		skip();
+	}
+	assert_int_equal(esc_outsink_init(ctx, &o, fd, "bundle.escrow", NULL), ESCROW_OK);
+	assert_int_equal(esc_outsink_write(&o, "abc", 3), ESCROW_E_IO);
+	assert_non_null(strstr(escrow_ctx_error(ctx), "bundle.escrow"));
+	esc_outsink_clear(&o);
+	close(fd);
+	escrow_ctx_free(ctx);
+}
+
+static void test_names(void **state)
+{
+	char *s = esc_pack_bag_name("fraud scoring/é", "2.4.0");
+	char iso[32];
+
+	(void)state;
+	assert_string_equal(s, "fraud-scoring----2.4.0"); /* é is two bytes */
+	free(s);
+	s = esc_pack_bag_name("a", "");
+	assert_string_equal(s, "a-");
+	free(s);
+	esc_pack_iso8601(1767225600, iso);
+	assert_string_equal(iso, "2026-01-01T00:00:00Z");
+}
+
+/* ---- escrow_pack end to end, failure paths ---- */
+static char dir[256];
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int setup(void **state)
+{
+	const char *base = getenv("ESCROW_TEST_TMP");
+	escrow_ctx *ctx = escrow_ctx_new();
+	char prefix[300];
+
+	(void)state;
+	if (escrow_init() != ESCROW_OK)
+		return -1;
+	if (base == NULL)
+		base = "/tmp";
+	mkdir(base, 0755);
+	snprintf(dir, sizeof dir, "%s/pack.XXXXXX", base);
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	sh("mkdir -p '%s/src/sub' '%s/out' && echo hi >'%s/src/a.txt' && head -c 200000 /dev/urandom >'%s/src/sub/r.bin'",
+	   dir, dir, dir, dir);
+	snprintf(prefix, sizeof prefix, "%s/k", dir);
+	if (escrow_keygen(ctx, prefix, NULL, 0) != ESCROW_OK)
+		return -1;
+	escrow_ctx_free(ctx);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sh("rm -rf '%s'", dir);
+	return 0;
+}
+
+static escrow_status pack_to(escrow_ctx *ctx, const char *src, const char *out, unsigned flags)
+{
+	char kp[300];
+	escrow_seckey *sk = NULL;
+	struct escrow_pack_options o;
+	struct escrow_pack_result r;
+	escrow_report *rep = NULL;
+	escrow_status st;
+
+	snprintf(kp, sizeof kp, "%s/k.key", dir);
+	assert_int_equal(escrow_seckey_load(ctx, kp, NULL, &sk), ESCROW_OK);
+	memset(&o, 0, sizeof o);
+	o.src = src;
+	o.output = out;
+	o.key = sk;
+	o.flags = flags | ESCROW_QUIET;
+	st = escrow_pack(ctx, &o, &r, &rep);
+	if (st == ESCROW_OK) {
+		assert_non_null(rep);
+		assert_int_equal(r.files, 2);
+		assert_int_equal(r.bytes_in, 200003);
+		assert_int_equal(strlen(r.sha256), 64);
+	} else {
+		assert_null(rep);
+	}
+	escrow_report_free(rep);
+	escrow_seckey_free(sk);
+	return st;
+}
+
+static void test_pack_failures(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	char src[300], out[300], missing[300];
+	int saved, full;
+
+	(void)state;
+	assert_true(escrow_init() == ESCROW_OK);
+	snprintf(src, sizeof src, "%s/src", dir);
+	snprintf(out, sizeof out, "%s/out/b.escrow", dir);
+	snprintf(missing, sizeof missing, "%s/nope", dir);
+	assert_int_equal(pack_to(ctx, missing, out, 0), ESCROW_E_OPEN);
+	snprintf(missing, sizeof missing, "%s/out", dir);
+	assert_int_equal(count_entries(missing), 0);
+	/* Interrupted before it starts writing: no file. */
+	escrow_ctx_interrupt(ctx);
+	assert_int_equal(pack_to(ctx, src, out, 0), ESCROW_E_INTERRUPTED);
+	escrow_ctx_free(ctx);
+	ctx = escrow_ctx_new();
+	snprintf(missing, sizeof missing, "%s/out", dir);
+	assert_int_equal(count_entries(missing), 0);
+	/* A good pack, then the same output again without FORCE. */
+	assert_int_equal(pack_to(ctx, src, out, 0), ESCROW_OK);
+	assert_int_equal(pack_to(ctx, src, out, 0), ESCROW_E_EXISTS);
+	assert_int_equal(pack_to(ctx, src, out, ESCROW_FORCE), ESCROW_OK);
+	assert_int_equal(count_entries(missing), 1);
+	/* Disk full on stdout. */
+	full = open("/dev/full", O_WRONLY);
+	if (full >= 0) {
+		fflush(stdout);
+		saved = dup(1);
+		dup2(full, 1);
+		assert_int_equal(pack_to(ctx, src, "-", 0), ESCROW_E_IO);
+		dup2(saved, 1);
+		close(saved);
+		close(full);
+	}
+	escrow_ctx_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zstd_deterministic),
+		cmocka_unit_test(test_pick_level),
+		cmocka_unit_test(test_outsink_disk_full),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_pack_failures, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
