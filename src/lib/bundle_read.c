@@ -533,6 +533,10 @@ void esc_rd_clear(struct esc_rd *rd)
 	free(rd->agency);
 	rd->agency = NULL;
 	json_decref(rd->manifest);
+	free(rd->list_kind);
+	free(rd->list_format);
+	rd->list_kind = NULL;
+	rd->list_format = NULL;
 	memset(&rd->tags, 0, sizeof rd->tags);
 	rd->bag = NULL;
 	rd->trusted_comment = NULL;

@@ -374,102 +374,6 @@ static escrow_status check_baginfo(struct esc_rd *rd, uint64_t octets, uint64_t 
 	return ESCROW_OK;
 }
 
-static bool json_str_is(json_t *o, const char *key, const char *want)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL && strcmp(v, want) == 0;
-}
-
-static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
-{
-	static const char *const tn[] = {"file", "dir", "symlink"};
-	const struct esc_file *f = &rd->files.v[i];
-	const char *why = NULL;
-	json_t *v;
-	char hex[65], mode[8];
-
-	if (!json_is_object(o) || !json_str_is(o, "path", f->path))
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: entry %zu is not 'data/%s' (a file was added, "
-		                 "removed or renamed)", rd->path, ESC_TAG_JSON, i, f->path);
-	if (!json_str_is(o, "type", tn[f->type]))
-		why = "type";
-	if (f->type == ESC_FT_FILE) {
-		v = json_object_get(o, "size");
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) != f->size)
-			why = "size";
-	}
-	v = json_object_get(o, "sha256");
-	if (f->has_sha256) {
-		esc_hex(f->sha256, 32, hex);
-		if (!json_str_is(o, "sha256", hex))
-			why = "SHA-256";
-	} else if (v != NULL) {
-		why = "SHA-256";
-	}
-	if (f->type == ESC_FT_SYMLINK && !json_str_is(o, "target", f->target))
-		why = "target";
-	v = json_object_get(o, "mode");
-	snprintf(mode, sizeof mode, "%04o", (unsigned)f->mode);
-	if (v != NULL && f->type != ESC_FT_SYMLINK && !json_str_is(o, "mode", mode))
-		why = "mode";
-	v = json_object_get(o, "mtime");
-	if (v != NULL && f->type != ESC_FT_SYMLINK && (!json_is_integer(v) || json_integer_value(v) != f->mtime))
-		why = "mtime";
-	if (why != NULL)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s': its %s differs from %s", rd->path, f->path,
-		                 why, ESC_TAG_JSON);
-	return ESCROW_OK;
-}
-
-static escrow_status check_json(struct esc_rd *rd)
-{
-	const struct esc_tagfile *t = &rd->tags[ESC_T_JSON], *c = &rd->tags[ESC_T_CONTRACT];
-	json_error_t err;
-	json_t *files, *tot, *con;
-	size_t i;
-	escrow_status st;
-
-	rd->manifest = json_loadb(t->buf, t->len, JSON_REJECT_DUPLICATES, &err);
-	if (rd->manifest == NULL || !json_is_object(rd->manifest))
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%d:%d: %s", rd->path, ESC_TAG_JSON, err.line,
-		                 err.column, rd->manifest ? "not an object" : err.text);
-	if (!json_str_is(rd->manifest, "format", ESCROW_BUNDLE_FORMAT))
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: format is not %s (a newer escrow may read it)",
-		                 rd->path, ESC_TAG_JSON, ESCROW_BUNDLE_FORMAT);
-	files = json_object_get(rd->manifest, "files");
-	if (!json_is_array(files) || !json_is_string(json_object_get(rd->manifest, "name")) ||
-	    !json_is_string(json_object_get(rd->manifest, "release")))
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lacks files, name or release", rd->path, ESC_TAG_JSON);
-	for (i = 0; i < json_array_size(files) && i < rd->files.n; i++) {
-		st = json_entry(rd, i, json_array_get(files, i));
-		if (st != ESCROW_OK)
-			return st;
-	}
-	if (json_array_size(files) != rd->files.n)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists %zu entries, the bundle holds %zu (a file was "
-		                 "%s)", rd->path, ESC_TAG_JSON, json_array_size(files), rd->files.n,
-		                 json_array_size(files) > rd->files.n ? "removed" : "added");
-	tot = json_object_get(rd->manifest, "totals");
-	if (!json_is_object(tot) || json_integer_value(json_object_get(tot, "files")) != (json_int_t)rd->n_files ||
-	    json_integer_value(json_object_get(tot, "bytes")) != (json_int_t)rd->n_bytes)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: totals do not match the payload", rd->path,
-		                 ESC_TAG_JSON);
-	con = json_object_get(rd->manifest, "contract");
-	if (c->present) {
-		char hex[65];
-
-		esc_hex(c->sha256, 32, hex);
-		if (!json_is_object(con) || !json_str_is(con, "sha256", hex))
-			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: the contract's SHA-256 is not that of %s",
-			                 rd->path, ESC_TAG_JSON, ESC_TAG_CONTRACT);
-	} else if (con != NULL && !json_is_null(con)) {
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s names a contract but %s is missing", rd->path,
-		                 ESC_TAG_JSON, ESC_TAG_CONTRACT);
-	}
-	return ESCROW_OK;
-}
-
 escrow_status esc_rd_check(struct esc_rd *rd)
 {
 	long *tgt = NULL;
@@ -490,7 +394,7 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 	if (st == ESCROW_OK)
 		st = check_baginfo(rd, octets, count);
 	if (st == ESCROW_OK)
-		st = check_json(rd);
+		st = esc_rd_check_json(rd);
 	free(tgt);
 	if (st == ESCROW_OK)
 		rd->integrity_ok = true;

@@ -92,7 +92,10 @@ struct esc_rd {
 	const char *sig_status;              /* "good", "bad", "missing", "not-checked" */
 	char *trusted_comment;
 	char *agency;                        /* bag-info Source-Organization */
-	json_t *manifest;                    /* the parsed escrow/manifest.json */
+	json_t *manifest;                    /* escrow/manifest.json's top level, without "files" */
+	bool want_list;                      /* keep each entry's kind and format (list) */
+	const char **list_kind;              /* per record: the manifest's kind (static string) or NULL */
+	uint8_t *list_format;                /* per record: enum esc_format of the manifest's format */
 	struct esc_inspection *plain;        /* shared records of inspections that found only a format */
 	uint64_t n_files, n_bytes;           /* regular payload files */
 	bool structure_ok;                   /* the stream was read to its end */
@@ -108,6 +111,10 @@ void esc_rd_clear(struct esc_rd *rd);
 
 /* End checks over what was read (bundle_read_check.c). */
 escrow_status esc_rd_check(struct esc_rd *rd);
+/* escrow/manifest.json against the records (bundle_read_json.c): parsed one
+ * file entry at a time, so that 50,000 entries never become one big tree;
+ * rd->manifest keeps the top-level fields without "files". */
+escrow_status esc_rd_check_json(struct esc_rd *rd);
 /* Index of the payload record with this path, or -1 (records are sorted). */
 long esc_rd_find(const struct esc_rd *rd, const char *path);
 /* Resolves payload symlink i lexically; sets *target to the index of the file

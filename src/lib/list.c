@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *file_json(const struct esc_rd *rd, size_t i, json_t *m, const escrow_contract *c)
+static json_t *file_json(const struct esc_rd *rd, size_t i, const escrow_contract *c)
 {
 	const struct esc_file *f = &rd->files.v[i];
 	static const char *const tn[] = {"file", "dir", "symlink"};
 	json_t *o = json_object();
 	const struct esc_deliverable *d = NULL;
-	const char *kind = json_string_value(json_object_get(m, "kind"));
-	json_t *fmt = json_object_get(m, "format");
+	const char *kind = rd->list_kind[i];
+	enum esc_format fmt = (enum esc_format)rd->list_format[i];
 	char hex[65];
 
 	if (o == NULL)
@@ -36,7 +36,7 @@ static json_t *file_json(const struct esc_rd *rd, size_t i, json_t *m, const esc
 	if (c != NULL && f->type != ESC_FT_DIR && !(f->type == ESC_FT_SYMLINK && f->link_to_dir))
 		d = esc_contract_owner(c, f->path);
 	json_object_set_new(o, "deliverable", d ? json_string(d->id) : json_null());
-	json_object_set_new(o, "format", json_is_string(fmt) ? json_copy(fmt) : json_null());
+	json_object_set_new(o, "format", fmt != ESC_FMT_NONE ? json_string(esc_format_name(fmt)) : json_null());
 	return o;
 }
 
@@ -73,7 +73,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 	escrow_contract *own = NULL;
 	const escrow_contract *c;
 	const char *from;
-	json_t *files, *mf;
+	json_t *files;
 	escrow_status st;
 	size_t i;
 
@@ -87,6 +87,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 	rd.key = o->key;
 	rd.contract = o->contract;
 	rd.ids = o->identities;
+	rd.want_list = true;
 	st = esc_rd_run(&rd);
 	if (st >= ESCROW_E_USAGE)
 		goto out;
@@ -103,9 +104,8 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 	c = pick_contract(&rd, r, &own, &from);
 	json_object_set_new(r->root, "deliverables_from", json_string(from));
 	files = json_array();
-	mf = json_object_get(rd.manifest, "files");
 	for (i = 0; files != NULL && i < rd.files.n; i++) {
-		json_t *e = file_json(&rd, i, json_array_get(mf, i), c);
+		json_t *e = file_json(&rd, i, c);
 
 		if (e == NULL || json_array_append_new(files, e) != 0) {
 			json_decref(files);
