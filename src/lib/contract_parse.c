@@ -87,6 +87,16 @@ static int contract_id_ok(const char *s)
 	return 1;
 }
 
+/* Room for element n of an array that holds n: doubles when n is 0 or a
+ * power of two, so a long list costs O(n) copies, not O(n^2). Returns the
+ * (possibly moved) array, or NULL when out of memory (arr still valid). */
+static void *grow(void *arr, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return arr;
+	return realloc(arr, (n ? 2 * n : 1) * size);
+}
+
 static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, char ***arr, size_t *n)
 {
 	yaml_mark_t start;
@@ -113,7 +123,7 @@ static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, c
 			return cy_fail(y, &y->ev.start_mark, "'%s' has more than %d globs", key, MAX_GLOBS);
 		if (!esc_glob_valid(cy_value(y), &why))
 			return cy_fail(y, &y->ev.start_mark, "bad glob in '%s': %s", key, why);
-		v = realloc(*arr, (*n + 1) * sizeof *v);
+		v = grow(*arr, *n, sizeof *v);
 		if (v == NULL)
 			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
 		*arr = v;
@@ -271,10 +281,10 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 			st = cy_fail(y, &y->ev.start_mark, "more than %d deliverables", MAX_DELIVERABLES);
 			goto out;
 		}
-		v = realloc(c->d, (c->n_d + 1) * sizeof *v);
-		pv = v ? realloc(pos, (c->n_d + 1) * sizeof *pv) : NULL;
+		v = grow(c->d, c->n_d, sizeof *v);
 		if (v != NULL)
 			c->d = v;
+		pv = v ? grow(pos, c->n_d, sizeof *pv) : NULL;
 		if (pv == NULL) {
 			st = esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
 			goto out;

@@ -117,7 +117,9 @@ static escrow_status load_ignore(struct walker *w)
 			esc_warn(w->ctx, "%s: '%s': %s; line ignored", IGNORE_FILE, line, why);
 			continue;
 		}
-		v = realloc(w->ignore, (w->n_ignore + 1) * sizeof *v);
+		v = w->ignore;
+		if ((w->n_ignore & (w->n_ignore - 1)) == 0) /* 0 or a power of two: full */
+			v = realloc(w->ignore, (w->n_ignore ? 2 * w->n_ignore : 1) * sizeof *v);
 		if (v == NULL) {
 			free(buf);
 			return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
