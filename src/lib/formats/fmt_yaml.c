@@ -14,6 +14,8 @@
  * alias with no anchor before it in the same document, so we do too: anchor
  * names are kept as 64-bit hashes (at most YAML_MAX_ANCHORS per document;
  * past that aliases are no longer checked rather than using more memory).
+ * A zero-byte file fails (an empty stream is YAML, but never the deliverable
+ * a contract asked for); a file of only comments passes.
  * update() returns 1 as soon as the parser has failed; final() (or release()
  * when abandoning) ends the thread. */
 #include <pthread.h>

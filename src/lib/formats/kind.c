@@ -61,9 +61,9 @@ static int in_list(const char *const *list, const char *ext)
 /* 1 if some folder component of path equals one of names (case-insensitive). */
 static int under(const char *path, const char *const *names)
 {
-	const char *p = path, *slash;
+	const char *p = path;
 
-	while ((slash = strchr(p, '/')) != NULL) {
+	for (const char *slash = strchr(p, '/'); slash; slash = strchr(p, '/')) {
 		const size_t n = (size_t)(slash - p);
 
 		for (const char *const *nm = names; *nm; nm++)
