@@ -44,6 +44,8 @@ expect_grep '^  ok +classifier +1 file, [0-9.]+ bytes? +models/classifier.safete
 expect_grep '^  ok +runbook ' out
 expect_true "verdict is the last line" test "$(tail -n 1 out | cut -c1-18)" = "verdict: complete "
 expect_true "the .git folder is not listed" sh -c '! grep -q "HEAD" out'
+expect_exit 0 "$ESCROW" check p -c contract.yaml --include-vcs
+expect_grep '^  \.git/HEAD$' out # unassigned
 
 # --json parses and carries the verdict.
 expect_exit 0 "$ESCROW" check p -c contract.yaml --json

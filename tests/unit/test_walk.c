@@ -207,6 +207,12 @@ static void test_symlinks(void **state)
 	link_at("missing.txt", "docs/gone.md");
 	assert_int_equal(walk(ctx, NULL, 0, NULL, 0, &fs), ESCROW_E_INPUT);
 	assert_non_null(strstr(escrow_ctx_error(ctx), "docs/gone.md: symlink to 'missing.txt' dangles"));
+	unlink(strcat(strcpy(outside, root), "/docs/gone.md"));
+	link_at("loop-b", "docs/loop-a");
+	link_at("loop-a", "docs/loop-b");
+	assert_int_equal(walk(ctx, NULL, 0, NULL, 0, &fs), ESCROW_E_INPUT);
+	assert_non_null(strstr(escrow_ctx_error(ctx), "docs/loop-a: symlink to 'loop-b' dangles (a loop of links)"));
+	link_at("missing.txt", "docs/gone.md");
 	link_at("/etc/hostname", "abs");
 	escrow_ctx_set_warn(ctx, on_warn, NULL);
 	assert_int_equal(walk(ctx, NULL, 0, NULL, ESCROW_SKIP_SYMLINKS, &fs), ESCROW_OK);
@@ -215,6 +221,7 @@ static void test_symlinks(void **state)
 	joined(&fs, got, sizeof got);
 	assert_null(strstr(got, "abs|"));
 	assert_null(strstr(got, "gone"));
+	assert_null(strstr(got, "loop"));
 	esc_files_free(&fs);
 	{
 		const char *x[] = {"README.md"};
