@@ -16,11 +16,10 @@ enum { G_HDR, G_KEYLEN, G_KEY, G_VTYPE, G_VAL, G_STRLEN, G_ARRHDR, G_TNAMELEN, G
 struct gguf_state {
 	uint64_t size, off;
 	int st;
-	uint8_t b[24];
+	uint8_t b[32];             /* a fixed field, or a key short enough to matter */
 	size_t need, have;
 	uint64_t skip;
 	uint64_t n_tensors, n_kv, i_kv, i_tensor;
-	char key[32];             /* enough to recognise general.alignment */
 	size_t key_len;
 	uint32_t vtype, atype;
 	uint64_t arr_left;
@@ -153,8 +152,8 @@ static void act(struct gguf_state *g)
 			return;
 		}
 		g->key_len = (size_t)v;
-		need(g, G_KEY, v < sizeof g->key ? (size_t)v : 0);
-		g->skip = v < sizeof g->key ? 0 : v;
+		need(g, G_KEY, v < sizeof g->b ? (size_t)v : 0);
+		g->skip = v < sizeof g->b ? 0 : v;
 		return;
 	case G_KEY:
 		g->is_align = g->key_len == 17 && memcmp(b, "general.alignment", 17) == 0;
