@@ -1,6 +1,9 @@
 /* gen.c -- deterministic benchmark data: gaussian float32 weights, CSV rows,
- * C-like source text. Usage: gen weights|csv|code BYTES SEED > FILE */
+ * C-like source text, and a tree of many small source files.
+ * Usage: gen weights|csv|code BYTES SEED > FILE
+ *        gen tree DIR FILES SEED   (FILES files of 0.5-6 KB in folders of 100) */
 #include <math.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,10 +89,36 @@ static void code(uint64_t n)
 	}
 }
 
+static int tree(const char *dir, uint64_t files)
+{
+	char path[4096];
+	uint64_t i;
+
+	mkdir(dir, 0755);
+	for (i = 0; i < files; i++) {
+		if (i % 100 == 0) {
+			snprintf(path, sizeof path, "%s/pkg%05llu", dir, (unsigned long long)(i / 100));
+			mkdir(path, 0755);
+		}
+		snprintf(path, sizeof path, "%s/pkg%05llu/mod%05llu.c", dir, (unsigned long long)(i / 100),
+		         (unsigned long long)i);
+		if (freopen(path, "w", stdout) == NULL)
+			return 73;
+		code(512 + next() % 5632);
+		if (fflush(stdout) != 0)
+			return 74;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t n;
 
+	if (argc == 5 && strcmp(argv[1], "tree") == 0) {
+		s = strtoull(argv[4], NULL, 10);
+		return tree(argv[2], strtoull(argv[3], NULL, 10));
+	}
 	if (argc != 4)
 		return 64;
 	n = strtoull(argv[2], NULL, 10);
