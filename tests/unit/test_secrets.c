@@ -229,6 +229,10 @@ static void test_env(void **state)
 	scan("deploy/.env.production", "# db\nDB_HOST=db.internal\nDB_PORT=5432\n", &r);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.f[0], "line 2: assignment in a .env file (deposit a .env.example without values)");
+	/* A byte order mark and CRLF line ends change nothing. */
+	scan(".env", "\xef\xbb\xbfSECRET_KEY=Zq8rT2vW9xY4\r\nDEBUG=0\r\n", &r);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.f[0], "line 1: secret assignment in a .env file (SECRET_KEY)");
 	/* Placeholder values only: nothing. */
 	expect_none(".env", "PASSWORD=changeme\nSECRET=<secret>\nAPI_KEY=xxxxxxxx\nTOKEN=\"\"\nX=your-value\n");
 	/* A token in a .env file is named as what it is. */

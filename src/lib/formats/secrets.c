@@ -38,6 +38,7 @@
  * scanned in windows that overlap by SEC_OVERLAP bytes (longer than any
  * token with its context), and a token touching a window's end is left to
  * the next window; the same (line, kind) is reported once. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -65,6 +66,7 @@ struct esc_secrets {
 	uint64_t pem_line;
 	uint64_t env_first;      /* first real assignment line in a .env file */
 	bool env_secret;
+	size_t bmax;             /* high-water mark of buf, to wipe only what was used */
 	uint8_t buf[SEC_WINDOW];
 };
 
@@ -375,6 +377,8 @@ static void env_line(struct esc_secrets *s, const uint8_t *p, size_t n)
 	size_t i = 0, name0, namen, v0, vn;
 	char name[49];
 
+	if (s->line == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		i = 3; /* a UTF-8 byte order mark */
 	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	if (n - i > 7 && memcmp(p + i, "export ", 7) == 0)
@@ -483,6 +487,8 @@ static void append(struct esc_secrets *s, const uint8_t *p, size_t n)
 			take = n;
 		memcpy(s->buf + s->blen, p, take);
 		s->blen += take;
+		if (s->blen > s->bmax)
+			s->bmax = s->blen;
 		p += take;
 		n -= take;
 		if (s->blen == SEC_WINDOW) {
@@ -538,7 +544,9 @@ unsigned esc_secrets_final(esc_secrets *s, char (*out)[128], unsigned max)
 
 void esc_secrets_free(esc_secrets *s)
 {
-	if (s)
-		sodium_memzero(s, sizeof *s);
+	if (!s)
+		return;
+	sodium_memzero(s->buf, s->bmax);
+	sodium_memzero(s, offsetof(struct esc_secrets, buf));
 	free(s);
 }
