@@ -139,9 +139,14 @@ const char *esc_kind_guess(const char *path, enum esc_format detected)
 	if (contains_ci(base, "model-card") || contains_ci(base, "model_card") ||
 	    contains_ci(base, "modelcard"))
 		return "docs";
-	for (const char *const *d = DOCS_NAMES; *d; d++)
-		if (has_prefix_ci(base, *d))
+	/* README, README.md, LICENSE-MIT; not readme_utils.py. */
+	for (const char *const *d = DOCS_NAMES; *d; d++) {
+		const char next = base[strlen(*d)];
+
+		if (has_prefix_ci(base, *d) && (next == '\0' || next == '.' || next == '-' || next == '_') &&
+		    (!dot || in_list(DOCS_EXT, ext)))
 			return "docs";
+	}
 	if (!strcmp(base, "Makefile") || !strcmp(base, "GNUmakefile") || !strcmp(base, "CMakeLists.txt") ||
 	    has_prefix_ci(base, "Dockerfile") || !strcmp(base, "Containerfile") ||
 	    !strcmp(base, "meson.build") || !strcmp(base, "BUILD") || !strcmp(base, "BUILD.bazel"))
