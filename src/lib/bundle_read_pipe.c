@@ -177,6 +177,14 @@ static void open_detached(esc_pipe *p, const char *path)
 	}
 	if (st == ESCROW_OK)
 		st = esc_mverify_new_named(tmp, sp, p->key, p->sig, p->sig_len, &p->mv);
+	/* Made by another key: after a release, BUNDLE.minisig is the notary's
+	 * (escrow rewrap -s), not the agency's. It proves nothing either way
+	 * about the agency's deposit, whose own signature inside is checked. */
+	if (st == ESCROW_BAD_SIGNATURE) {
+		p->detached = ESC_DETACHED_NA;
+		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", escrow_ctx_error(tmp));
+		goto out;
+	}
 	if (st != ESCROW_OK) {
 		p->detached = ESC_DETACHED_BAD;
 		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", escrow_ctx_error(tmp));

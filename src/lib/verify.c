@@ -58,6 +58,9 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 	json_object_set_new(b, "detached_signature", json_string(detached_name(rd->sealed ? rd->detached :
 	                                                                       ESC_DETACHED_NA)));
 	json_object_set_new(r->root, "bundle", b);
+	if (rd->sealed && rd->detached == ESC_DETACHED_NA && rd->detached_reason[0])
+		esc_report_warn(r, NULL, 0, "the detached signature beside the bundle was not checked: %s",
+		                rd->detached_reason);
 
 	if (rd->key != NULL && strcmp(rd->sig_status, "not-checked") == 0 && st != ESCROW_OK)
 		rd->sig_status = rd->tags[ESC_T_SIGNATURE].present ? "not-checked" : "missing";

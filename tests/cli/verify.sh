@@ -162,7 +162,12 @@ expect_exit 0 from_stdin sealed.escrow "$ESCROW" verify - -p k.pub -i id.age
 $MK build src -o signed.escrow -s k.key -r "$rcpt" --detached
 expect_exit 0 "$ESCROW" verify signed.escrow -p k.pub -i id.age --json && expect_grep '"detached_signature": "good"' out
 cp signed.escrow.minisig keep.minisig
+# Another key's .minisig (after a release it is the notary's): not applicable, said so.
 minisign -S -s evil.key -m signed.escrow >/dev/null 2>&1
+expect_exit 0 "$ESCROW" verify signed.escrow -p k.pub -i id.age --json && expect_grep '"detached_signature": "not-applicable"' out
+expect_grep 'detached signature beside the bundle was not checked' out
+# A .minisig that is not a signature at all is bad.
+printf 'untrusted comment: x\nnot base64\n' >signed.escrow.minisig
 expect_exit 1 "$ESCROW" verify signed.escrow -p k.pub -i id.age && expect_grep 'minisig' err
 cp keep.minisig signed.escrow.minisig
 python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-20] ^= 1; open(sys.argv[1], "wb").write(b)' signed.escrow
