@@ -136,6 +136,10 @@ static void test_pytorch(void **state)
 	r = fx_inspect("m/old.pth", &b, ESC_FMT_PYTORCH);
 	assert_true(r.wanted_ok);
 	assert_int_equal(r.pickle, ESC_PICKLE_SAFE);
+	/* under a pickle name it is still read as five pickles, not one plus garbage */
+	r = fx_inspect("m/old.pkl", &b, ESC_FMT_NONE);
+	assert_int_equal(r.detected, ESC_FMT_PYTORCH);
+	assert_int_equal(r.pickle, ESC_PICKLE_SAFE);
 	b.n = 40;
 	r = fx_inspect("m/old.pth", &b, ESC_FMT_PYTORCH);
 	assert_false(r.wanted_ok);

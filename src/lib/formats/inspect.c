@@ -13,7 +13,10 @@
 #define SECRETS_MAX (1u << 20)
 
 static const uint8_t tf_magic[8] = { 0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb };
-static const uint8_t torch_legacy[4] = { 0x80, 0x02, 0x8a, 0x0a };
+/* the legacy torch magic number pickle: the pytorch checker sniffs it too */
+static const uint8_t torch_legacy[15] = {
+	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e
+};
 
 /* In order of precedence: a torch zip is "pytorch" before it is "zip". */
 static const struct esc_fmt_ops *const checkers[] = {
@@ -180,7 +183,7 @@ esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format 
 /* Picks and starts the checkers once the head is known. */
 static void start(esc_inspector *in)
 {
-	bool pickle_head;
+	bool pickle_head, legacy;
 
 	in->started = true;
 	for (size_t i = 0; i < N_CHECKERS; i++) {
@@ -198,9 +201,10 @@ static void start(esc_inspector *in)
 		in->n++;
 	}
 	in->active = in->n;
-	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5 &&
-	              !(in->head_len >= 4 && memcmp(in->head, torch_legacy, 4) == 0);
-	if (in_exts(in->base, pickle_exts) || pickle_head)
+	/* a legacy torch file is five pickles and raw bytes: the pytorch checker scans it */
+	legacy = in->head_len >= sizeof torch_legacy && memcmp(in->head, torch_legacy, sizeof torch_legacy) == 0;
+	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5;
+	if (!legacy && (in_exts(in->base, pickle_exts) || pickle_head))
 		in->pk = esc_pickle_new();
 	in->secrets_wanted = secret_named(in->base) ||
 	                     (in->size <= SECRETS_MAX && (in_exts(in->base, text_exts) || texty(in->head, in->head_len)));
