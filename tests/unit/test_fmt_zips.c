@@ -119,6 +119,19 @@ static void test_pytorch(void **state)
 		assert_string_equal(r.pickle_imports, "mylib.layers.rebuild");
 		fx_free(&b);
 	}
+	/* the central directory says data.pkl is deflated: readers would inflate
+	 * the bytes that were scanned as a stored pickle into another pickle */
+	torch_zip(&b, "torch._utils\n_rebuild_tensor_v2\n", false, true);
+	{
+		size_t cd = b.p[b.n - 6] | (size_t)b.p[b.n - 5] << 8;
+
+		b.p[cd + 10] = 8;
+	}
+	r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
+	assert_int_equal(r.pickle, ESC_PICKLE_UNKNOWN);
+	assert_non_null(strstr(r.pickle_imports, "compressed in the central directory"));
+	fx_free(&b);
+
 	torch_zip(&b, "torch._utils\n_rebuild_tensor_v2\n", false, false);
 	r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
 	assert_false(r.wanted_ok);

@@ -136,6 +136,9 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 		unknown(p, "%.200s: not scanned", e->name);
 		return 1;
 	}
+	/* readers take the method from here: what was scanned must be what they read */
+	if (e->method != 0)
+		unknown(p, "%.150s: compressed in the central directory, stored in its local header", e->name);
 	if (strcmp(p->scans[i].name, e->name) != 0 && strlen(e->name) < sizeof p->scans[0].name) {
 		snprintf(reason, rlen, "%s: the local header at %llu names another member", e->name,
 		         (unsigned long long)e->local_off);
