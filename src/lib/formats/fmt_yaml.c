@@ -26,7 +26,7 @@
 
 #include "esc_fmt.h"
 
-#define YAML_RING (32 * 1024)
+#define YAML_RING (256 * 1024)
 #define YAML_MAX_DEPTH 256
 #define YAML_MAX_ANCHORS 65536
 
