@@ -205,7 +205,7 @@ static void aws_secret_at(struct esc_secrets *s, const uint8_t *p, size_t n, siz
 
 	if (n - i < 21 || strncasecmp((const char *)p + i, "aws_secret_access_key", 21) != 0)
 		return;
-	for (k = j; k < n && k - j < 8 && strchr(" \t\"':=>", p[k]); k++)
+	for (k = j; k < n && k - j < 8 && p[k] && strchr(" \t\"':=>", p[k]); k++)
 		if (p[k] == '=' || p[k] == ':')
 			sep = 1;
 	if (!sep)
