@@ -41,12 +41,24 @@ static int run(const char *fmt, ...)
 	vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
 	va_end(ap);
 	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+	if (st != 0) { /* shown so that a failing assertion on st can be understood */
+		char log[320], *text;
+
+		fprintf(stderr, "exit %d: %s\n", st, cmd + n);
+		snprintf(log, sizeof log, "%s/cmd.log", dir);
+		if (access(log, R_OK) == 0) {
+			text = fx_read(log, NULL);
+			fprintf(stderr, "%s\n", text);
+			free(text);
+		}
+	}
+	return st;
 }
 
 static bool have_minisign(void)
 {
-	return system("command -v minisign >/dev/null 2>&1") == 0;
+	return system("command -v minisign >cmd.log 2>&1") == 0;
 }
 
 static void in_dir(char *out, size_t size, const char *name)
@@ -65,7 +77,7 @@ static void test_unencrypted_both_ways(void **state)
 	(void)state;
 	if (!have_minisign())
 		skip();
-	assert_int_equal(run("minisign -G -W -p m.pub -s m.key </dev/null >/dev/null 2>&1"), 0);
+	assert_int_equal(run("minisign -G -W -p m.pub -s m.key </dev/null >cmd.log 2>&1"), 0);
 	in_dir(key, sizeof key, "m.key");
 	in_dir(pub, sizeof pub, "m.pub");
 	in_dir(file, sizeof file, "data.txt");
@@ -81,18 +93,18 @@ static void test_unencrypted_both_ways(void **state)
 
 	/* escrow signs, minisign verifies; a changed byte fails in minisign too. */
 	assert_int_equal(escrow_sign_file(ctx, sk, file, NULL, "signed by escrow", 0), ESCROW_OK);
-	assert_int_equal(run("minisign -Vm data.txt -p m.pub -q </dev/null >/dev/null 2>&1"), 0);
-	assert_int_equal(run("minisign -Vm data.txt -p m.pub -Q </dev/null >tc.out 2>/dev/null"), 0);
+	assert_int_equal(run("minisign -Vm data.txt -p m.pub -q </dev/null >cmd.log 2>&1"), 0);
+	assert_int_equal(run("minisign -Vm data.txt -p m.pub -Q </dev/null >tc.out 2>cmd.log"), 0);
 	in_dir(file, sizeof file, "tc.out");
 	text = fx_read(file, NULL);
 	assert_string_equal(text, "signed by escrow\n");
 	free(text);
 	in_dir(file, sizeof file, "data.txt");
 	fx_write(file, "escrow interoP\n", 15);
-	assert_int_not_equal(run("minisign -Vm data.txt -p m.pub -q </dev/null >/dev/null 2>&1"), 0);
+	assert_int_not_equal(run("minisign -Vm data.txt -p m.pub -q </dev/null >cmd.log 2>&1"), 0);
 
 	/* minisign signs (prehashed), escrow verifies. */
-	assert_int_equal(run("minisign -S -s m.key -m data.txt -x ms.sig -t 'from minisign' </dev/null >/dev/null 2>&1"), 0);
+	assert_int_equal(run("minisign -S -s m.key -m data.txt -x ms.sig -t 'from minisign' </dev/null >cmd.log 2>&1"), 0);
 	in_dir(key, sizeof key, "ms.sig");
 	assert_int_equal(escrow_verify_file(ctx, pk, file, key, &tc), ESCROW_OK);
 	assert_string_equal(tc, "from minisign");
@@ -101,7 +113,7 @@ static void test_unencrypted_both_ways(void **state)
 	assert_int_equal(escrow_verify_file(ctx, pk, file, key, NULL), ESCROW_BAD_SIGNATURE);
 
 	/* minisign -l (legacy "Ed"): the buffer API checks it; streaming says why not. */
-	assert_int_equal(run("minisign -S -l -s m.key -m data.txt -x legacy.sig -t old </dev/null >/dev/null 2>&1"), 0);
+	assert_int_equal(run("minisign -S -l -s m.key -m data.txt -x legacy.sig -t old </dev/null >cmd.log 2>&1"), 0);
 	in_dir(key, sizeof key, "legacy.sig");
 	sig = fx_read(key, &sig_len);
 	text = fx_read(file, &len);
@@ -128,7 +140,7 @@ static void test_encrypted_minisign_key(void **state)
 	(void)state;
 	if (!have_minisign())
 		skip();
-	assert_int_equal(run("printf 'pass phrase\\npass phrase\\n' | minisign -G -p e.pub -s e.key >/dev/null 2>&1"), 0);
+	assert_int_equal(run("printf 'pass phrase\\npass phrase\\n' | minisign -G -p e.pub -s e.key >cmd.log 2>&1"), 0);
 	in_dir(key, sizeof key, "e.key");
 	in_dir(pub, sizeof pub, "e.pub");
 	in_dir(file, sizeof file, "e.txt");
@@ -139,7 +151,7 @@ static void test_encrypted_minisign_key(void **state)
 	assert_int_equal(escrow_seckey_load(ctx, key, "pass phrase", &sk), ESCROW_OK);
 	assert_int_equal(escrow_pubkey_load(ctx, pub, &pk), ESCROW_OK);
 	assert_int_equal(escrow_sign_file(ctx, sk, file, NULL, "escrow with minisign's encrypted key", 0), ESCROW_OK);
-	assert_int_equal(run("minisign -Vm e.txt -p e.pub -q </dev/null >/dev/null 2>&1"), 0);
+	assert_int_equal(run("minisign -Vm e.txt -p e.pub -q </dev/null >cmd.log 2>&1"), 0);
 	assert_int_equal(escrow_verify_file(ctx, pk, file, NULL, NULL), ESCROW_OK);
 	escrow_seckey_free(sk);
 	escrow_pubkey_free(pk);
