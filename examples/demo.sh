@@ -141,8 +141,9 @@ step 0 'minisign -Vm release.escrow -p notary.pub'
 say "The notary's own identity no longer opens the release (exit 1)."
 step 1 'escrow verify release.escrow -i notary.age -p agency.pub'
 say "The client verifies and extracts it. The agency's signature inside still holds."
-step 0 'escrow verify release.escrow -i client.age -p agency.pub -c contract.yaml -q'
-step 0 'escrow extract release.escrow -C delivered -p agency.pub -i client.age'
+step 0 'escrow verify release.escrow -i client.age -p agency.pub -c contract.yaml | grep -E "^(signature|detached|integrity|verdict):"'
+expect '^verdict: +verified'
+step 0 'escrow extract release.escrow -C delivered -p agency.pub -i client.age | grep -E "^(extracted|verdict):"'
 step 0 'find delivered -maxdepth 2 | sort | head -20'
 step 0 'diff -r --no-dereference project delivered/data && echo "delivered/data is the agency'"'"'s project, byte for byte"'
 
