@@ -312,9 +312,12 @@ void esc_inspect_final(esc_inspector *in, struct esc_inspection *out)
 				snprintf(out->reason, sizeof out->reason, "%s", reason[0] ? reason : "does not pass");
 		}
 	}
-	if (in->wanted != ESC_FMT_NONE && !wanted_seen)
-		snprintf(out->reason, sizeof out->reason, in->wanted == ESC_FMT_TF_SAVEDMODEL
-		         ? "tf-savedmodel is a folder format (checked on the folder)" : "could not be checked (out of memory)");
+	/* a folder format says nothing about one file: esc_check_savedmodel
+	 * judges the folder (with tf_index_ok from here) */
+	if (in->wanted == ESC_FMT_TF_SAVEDMODEL)
+		out->wanted_ok = true;
+	else if (in->wanted != ESC_FMT_NONE && !wanted_seen)
+		snprintf(out->reason, sizeof out->reason, "could not be checked (out of memory)");
 	if (in->pk) {
 		enum esc_pickle_verdict v = esc_pickle_final(in->pk, imports, sizeof imports);
 
