@@ -70,8 +70,10 @@ static void stop(esc_pickle *p)
 	p->in_pickle = false;
 	/* each pickle.load() starts with an empty memo */
 	p->sp = 0;
-	if (p->memo)
-		memset(p->memo, 0, p->memo_cap * sizeof *p->memo);
+	/* clear only what was set: clearing the whole capacity at each STOP
+	 * would let a few bytes of input cost megabytes of work */
+	for (size_t i = 0; i < p->memo_len; i++)
+		p->memo[p->dirty[i]] = V_UNSET;
 	p->memo_len = 0;
 	p->memo_lost = false;
 	p->arena_len = 0;

@@ -54,6 +54,8 @@ struct esc_pickle {
 	size_t sp, stack_cap;
 	uint32_t *memo;
 	size_t memo_cap, memo_len;
+	uint32_t *dirty;           /* indices set since the last STOP (memo_len of them) */
+	size_t dirty_cap;
 	bool memo_lost;
 	char *arena;
 	size_t arena_len, arena_cap;

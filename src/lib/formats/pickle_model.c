@@ -36,6 +36,7 @@ void esc_pickle_free(esc_pickle *p)
 		free(p->imports[i].text);
 	free(p->stack);
 	free(p->memo);
+	free(p->dirty);
 	free(p->arena);
 	free(p);
 }
@@ -165,8 +166,21 @@ void esc_pk_memo_put(esc_pickle *p, uint64_t idx, uint32_t v)
 		p->memo = nm;
 		p->memo_cap = cap;
 	}
-	if (p->memo[idx] == V_UNSET)
-		p->memo_len++;
+	if (p->memo[idx] == V_UNSET) {
+		if (p->memo_len == p->dirty_cap) {
+			uint32_t *nd;
+
+			cap = p->dirty_cap ? p->dirty_cap * 2 : 256;
+			nd = realloc(p->dirty, cap * sizeof *nd);
+			if (!nd) {
+				p->memo_lost = true;
+				return;
+			}
+			p->dirty = nd;
+			p->dirty_cap = cap;
+		}
+		p->dirty[p->memo_len++] = (uint32_t)idx;
+	}
 	p->memo[idx] = v;
 }
 
