@@ -141,10 +141,13 @@ const char *esc_kind_guess(const char *path, enum esc_format detected)
 		return "docs";
 	/* README, README.md, LICENSE-MIT; not readme_utils.py. */
 	for (const char *const *d = DOCS_NAMES; *d; d++) {
-		const char next = base[strlen(*d)];
+		char next;
 
-		if (has_prefix_ci(base, *d) && (next == '\0' || next == '.' || next == '-' || next == '_') &&
-		    (!dot || in_list(DOCS_EXT, ext)))
+		/* has_prefix_ci first: only then is base at least as long as *d. */
+		if (!has_prefix_ci(base, *d))
+			continue;
+		next = base[strlen(*d)];
+		if ((next == '\0' || next == '.' || next == '-' || next == '_') && (!dot || in_list(DOCS_EXT, ext)))
 			return "docs";
 	}
 	if (!strcmp(base, "Makefile") || !strcmp(base, "GNUmakefile") || !strcmp(base, "CMakeLists.txt") ||
