@@ -167,6 +167,26 @@ static void test_gguf(void **state)
 	assert_int_equal(r.detected, ESC_FMT_GGUF);
 	fx_free(&b);
 
+	/* no tensors, the last key a string: the file ends with its bytes */
+	fx_s(&b, "GGUF");
+	fx_le(&b, 3, 4);
+	fx_le(&b, 0, 8);
+	fx_le(&b, 2, 8);
+	fx_gguf_str(&b, "general.scores");
+	fx_le(&b, 9, 4);
+	fx_le(&b, 6, 4);
+	fx_le(&b, 3, 8);
+	fx_fill(&b, 12, 0);
+	fx_gguf_str(&b, "general.name");
+	fx_le(&b, 8, 4);
+	fx_gguf_str(&b, "tiny");
+	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
+	assert_true(r.wanted_ok);
+	b.n--;
+	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
+	assert_false(r.wanted_ok);
+	fx_free(&b);
+
 	fx_gguf(&b, 3, 1, 16);
 	r = fx_inspect("m/model.gguf", &b, ESC_FMT_GGUF);
 	assert_false(r.wanted_ok);

@@ -178,6 +178,16 @@ static void act(struct gguf_state *g)
 			gfail(g, "key %llu: array of %llu items cannot fit in the file", g->i_kv, g->arr_left);
 			return;
 		}
+		if (g->atype != 8) {
+			/* fixed-size items: skipped in one step, not item by item */
+			g->skip = g->arr_left * (uint64_t)vsize(g->atype);
+			if (g->skip > g->size - g->off) {
+				gfail(g, "key %llu: array of %llu items cannot fit in the file", g->i_kv, g->arr_left);
+				return;
+			}
+			next_kv(g);
+			return;
+		}
 		g->in_array = true;
 		value_done(g);
 		return;
@@ -279,7 +289,7 @@ static int gguf_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 	struct gguf_state *g = s;
 	size_t i = 0, take;
 
-	while (i < len && !g->failed && g->st != G_DONE) {
+	while (i < len && !g->failed && (g->st != G_DONE || g->skip)) {
 		if (g->skip) {
 			take = len - i < g->skip ? len - i : (size_t)g->skip;
 			g->skip -= take;
@@ -293,7 +303,7 @@ static int gguf_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 		if (!g->skip && g->have == g->need)
 			act(g);
 	}
-	return g->failed || g->st == G_DONE;
+	return g->failed || (g->st == G_DONE && !g->skip);
 }
 
 static int gguf_final(void *s, char *reason, size_t rlen)
@@ -303,7 +313,8 @@ static int gguf_final(void *s, char *reason, size_t rlen)
 
 	if (!g->failed && (g->st != G_DONE || g->skip))
 		gfail(g, "truncated in the metadata at offset %llu", g->off, 0);
-	if (!g->failed) {
+	/* without tensor data (a vocabulary-only file) no padding is needed */
+	if (!g->failed && g->data_end > 0) {
 		start = g->off + (g->align - g->off % g->align) % g->align;
 		if (start > g->size || g->data_end > g->size - start)
 			gfail(g, "tensor data needs %llu bytes, the file holds %llu", start + g->data_end, g->size);
