@@ -22,6 +22,15 @@ escrow_status esc_outsink_init(escrow_ctx *ctx, struct esc_outsink *o, int fd, c
 escrow_status esc_outsink_write(void *state, const void *buf, size_t len); /* esc_sink */
 void esc_outsink_clear(struct esc_outsink *o);
 
+/* ---- a sink served by its own thread (see sink_thread.c). The stages after
+ * it must report to tctx, a context only that thread uses; a failure there
+ * is copied into ctx by the next write or by finish. ---- */
+typedef struct esc_tsink esc_tsink;
+escrow_status esc_tsink_new(escrow_ctx *ctx, escrow_ctx *tctx, struct esc_sink next, esc_tsink **out);
+escrow_status esc_tsink_write(void *s, const void *buf, size_t len); /* esc_sink */
+escrow_status esc_tsink_finish(esc_tsink *s); /* flushes, waits for the thread */
+void esc_tsink_free(esc_tsink *s);
+
 /* ---- zstd: frames with checksums, workers, per-file level changes ---- */
 typedef struct esc_zw esc_zw;
 /* threads >= 1 always (0 would switch libzstd to its single-threaded mode,
@@ -35,6 +44,9 @@ int esc_zw_base_level(const esc_zw *zw);
 /* The cheapest level whose compressed size on this sample stays within a
  * hair of the base level's. Deterministic: depends only on the bytes. */
 int esc_zw_pick_level(esc_zw *zw, const void *sample, size_t len);
+/* Ends the payload's frame; what follows (the tag files) goes into one
+ * single-threaded frame with a long window (see zstd_write.c). */
+escrow_status esc_zw_tail(esc_zw *zw);
 escrow_status esc_zw_finish(esc_zw *zw);   /* ends the last frame */
 void esc_zw_free(esc_zw *zw);
 

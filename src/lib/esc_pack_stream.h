@@ -5,6 +5,10 @@
 
 #include "esc_pack.h"
 
+/* Files up to this size are read ahead by the prefetch thread. */
+#define ESC_PF_MAX (256u * 1024u)
+struct esc_prefetch;
+
 struct esc_pack_run {
 	escrow_ctx *ctx;
 	escrow_report *report;
@@ -21,9 +25,19 @@ struct esc_pack_run {
 	bool have_epoch;
 	int64_t epoch;           /* SOURCE_DATE_EPOCH */
 	bool quiet;
+	struct esc_prefetch *pf;  /* NULL: every file is read by the packing thread */
 };
 
 escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const char *tarpath);
+/* Records what inspecting file idx found (format, kind, warnings). */
+void esc_pack_keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t idx, struct esc_inspection *in);
+enum esc_format esc_pack_wanted_format(const struct esc_pack_run *r, const char *path);
+/* The prefetch thread (pack_prefetch.c). */
+escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **out);
+bool esc_prefetch_takes(const struct esc_file *f);
+/* Writes file idx, read ahead, to the tar; files must come in list order. */
+escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *tarpath);
+void esc_prefetch_free(struct esc_prefetch *p);
 escrow_status esc_pack_link_digest(struct esc_pack_run *r, struct esc_file *f);
 void esc_pack_warn(struct esc_pack_run *r, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -119,6 +119,45 @@ static void contract_warnings(struct esc_pack_run *r)
 	escrow_report_free(tmp);
 }
 
+/* A link must land on an entry of the payload, or the unpacked bag holds a
+ * dangling link (its target excluded by -x, .escrowignore or the contract).
+ * Checked before anything is written; --skip-symlinks drops such links. */
+static escrow_status check_links(struct esc_pack_run *r, unsigned flags)
+{
+	struct esc_files *fs = r->files;
+	size_t i, w = 0;
+
+	for (i = 0; i < fs->n; i++) {
+		struct esc_file *f = &fs->v[i], key, *hit = NULL;
+		bool ok = true;
+
+		if (f->type == ESC_FT_SYMLINK && f->link_resolved != NULL) {
+			memset(&key, 0, sizeof key);
+			key.path = f->link_resolved;
+			if (f->link_to_dir && (f->link_resolved[0] == '\0' || strcmp(f->link_resolved, ".") == 0))
+				ok = true; /* the project folder itself */
+			else {
+				hit = bsearch(&key, fs->v, fs->n, sizeof key, esc_pack_cmp_path);
+				ok = hit != NULL && hit->type == (f->link_to_dir ? ESC_FT_DIR : ESC_FT_FILE);
+			}
+		}
+		if (!ok && !(flags & ESCROW_SKIP_SYMLINKS))
+			return esc_error(r->ctx, ESCROW_E_INPUT,
+			                 "%s: links to %s, which is not packed (excluded); pack it too, or use --skip-symlinks",
+			                 f->path, f->link_resolved);
+		if (!ok) {
+			esc_pack_warn(r, f->path, "%s: skipped: links to %s, which is not packed", f->path, f->link_resolved);
+			esc_file_clear(f);
+			continue;
+		}
+		if (w != i)
+			fs->v[w] = *f;
+		w++;
+	}
+	fs->n = w;
+	return ESCROW_OK;
+}
+
 /* The payload, in walk order, under BAG/data/. */
 static escrow_status payload(struct esc_pack_run *r, const char *bag)
 {
@@ -183,6 +222,14 @@ static escrow_status write_detached(escrow_ctx *ctx, const char *bundle, const c
 	return st;
 }
 
+static escrow_status copy_error(escrow_ctx *ctx, const escrow_ctx *tctx, escrow_status st)
+{
+	char msg[ESC_ERRLEN];
+
+	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(tctx));
+	return esc_error(ctx, st, "%s", msg);
+}
+
 static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_options *o, int *level)
 {
 	struct stat sb;
@@ -222,6 +269,8 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	struct esc_outsink out;
 	struct esc_pack_meta meta;
 	esc_age_writer *age = NULL;
+	esc_tsink *ts = NULL;
+	escrow_ctx *tctx = NULL;
 	char *name = NULL, *bag = NULL, *tmp = NULL, *tc = NULL, *dsig = NULL, *datadir = NULL;
 	const char *release;
 	bool to_stdout, out_ready = false;
@@ -274,6 +323,8 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 		wo.skip_ino = sb.st_ino;
 	}
 	st = esc_walk(ctx, &wo, &files);
+	if (st == ESCROW_OK)
+		st = check_links(&r, o->flags);
 	if (st != ESCROW_OK)
 		goto out;
 	r.formats = calloc(files.n + 1, 1);
@@ -297,19 +348,29 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 		if (st != ESCROW_OK)
 			goto out;
 	}
-	st = esc_outsink_init(ctx, &out, fd, to_stdout ? "stdout" : o->output,
+	/* Everything after zstd runs in the output thread and reports to tctx. */
+	tctx = escrow_ctx_new();
+	if (tctx == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	st = esc_outsink_init(tctx, &out, fd, to_stdout ? "stdout" : o->output,
 	                      (o->recipients != NULL && !to_stdout) ? o->key : NULL);
 	out_ready = true;
 	if (st == ESCROW_OK && o->recipients != NULL) {
-		st = esc_age_writer_new(ctx, o->recipients, (struct esc_sink){esc_outsink_write, &out}, &age);
+		st = esc_age_writer_new(tctx, o->recipients, (struct esc_sink){esc_outsink_write, &out}, &age);
 		if (st == ESCROW_OK && to_stdout)
 			esc_pack_warn(&r, NULL, "sealed bundle to stdout: no detached signature (.minisig) is written");
 	}
+	if (st != ESCROW_OK) {
+		st = copy_error(ctx, tctx, st);
+		goto out;
+	}
+	st = esc_tsink_new(ctx, tctx,
+	                   age ? (struct esc_sink){esc_age_writer_write, age} : (struct esc_sink){esc_outsink_write, &out},
+	                   &ts);
 	if (st == ESCROW_OK)
-		st = esc_zw_new(ctx, level, esc_threads(ctx),
-		                age ? (struct esc_sink){esc_age_writer_write, age}
-		                    : (struct esc_sink){esc_outsink_write, &out},
-		                &r.zw);
+		st = esc_zw_new(ctx, level, esc_threads(ctx), (struct esc_sink){esc_tsink_write, ts}, &r.zw);
 	if (st == ESCROW_OK)
 		st = esc_ptar_new(ctx, (struct esc_sink){esc_zw_write, r.zw}, &r.tar);
 	if (st != ESCROW_OK)
@@ -335,18 +396,29 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	if (st == ESCROW_OK)
 		st = esc_ptar_dir(r.tar, datadir, meta.tag_mtime);
 	if (st == ESCROW_OK)
+		st = esc_prefetch_start(&r, &r.pf);
+	if (st == ESCROW_OK)
 		st = payload(&r, bag);
+	esc_prefetch_free(r.pf);
+	r.pf = NULL;
 	if (st != ESCROW_OK)
 		goto out;
 	if (o->contract != NULL)
 		contract_warnings(&r);
-	st = esc_pack_write_tags(ctx, r.tar, &meta);
+	st = esc_zw_tail(r.zw);
+	if (st == ESCROW_OK)
+		st = esc_pack_write_tags(ctx, r.tar, &meta);
 	if (st == ESCROW_OK)
 		st = esc_ptar_close(r.tar);
 	if (st == ESCROW_OK)
 		st = esc_zw_finish(r.zw);
-	if (st == ESCROW_OK && age != NULL)
+	if (st == ESCROW_OK)
+		st = esc_tsink_finish(ts);
+	if (st == ESCROW_OK && age != NULL) {
 		st = esc_age_writer_finish(age);
+		if (st != ESCROW_OK)
+			st = copy_error(ctx, tctx, st);
+	}
 	if (st == ESCROW_OK)
 		st = esc_check_interrupt(ctx);
 	if (st != ESCROW_OK)
@@ -393,8 +465,10 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	}
 out:
 	/* Tear down from the top of the chain: each stage may still push bytes. */
+	esc_prefetch_free(r.pf);
 	esc_ptar_free(r.tar);
 	esc_zw_free(r.zw);
+	esc_tsink_free(ts);
 	esc_age_writer_free(age);
 	if (out_ready)
 		esc_outsink_clear(&out);
@@ -418,5 +492,6 @@ out:
 	free(tc);
 	free(dsig);
 	free(datadir);
+	escrow_ctx_free(tctx);
 	return st;
 }

@@ -34,7 +34,7 @@ static ssize_t read_full(int fd, uint8_t *buf, size_t len)
 	return (ssize_t)have;
 }
 
-static void keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t idx, struct esc_inspection *in)
+void esc_pack_keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t idx, struct esc_inspection *in)
 {
 	enum esc_format fmt = ESC_FMT_NONE;
 	unsigned i;
@@ -63,7 +63,7 @@ static void keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t idx
 	}
 }
 
-static enum esc_format wanted_format(const struct esc_pack_run *r, const char *path)
+enum esc_format esc_pack_wanted_format(const struct esc_pack_run *r, const char *path)
 {
 	const struct esc_deliverable *d;
 
@@ -86,6 +86,8 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 	struct stat sb;
 	int first = 1, fd;
 
+	if (r->pf != NULL && esc_prefetch_takes(f))
+		return esc_prefetch_file(r->pf, idx, tarpath);
 	fd = openat(r->srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return esc_error(ctx, ESCROW_E_IO, "%s: cannot read: %s", f->path, strerror(errno));
@@ -95,7 +97,7 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 	}
 	if (f->size >= PICK_MIN)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	in = esc_inspect_new(f->path, f->size, wanted_format(r, f->path));
+	in = esc_inspect_new(f->path, f->size, esc_pack_wanted_format(r, f->path));
 	if (in == NULL) {
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
@@ -144,63 +146,29 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 	f->has_sha256 = true;
 	esc_inspect_final(in, &res);
 	in = NULL;
-	keep_findings(r, f, idx, &res);
+	esc_pack_keep_findings(r, f, idx, &res);
 out:
 	esc_inspect_free(in);
 	close(fd);
 	return st;
 }
 
-/* A symlink's digest is its target's: the file packed under that path, or,
- * when the target itself is not packed (excluded), the file read for it. */
+/* A symlink's digest is its target's: the file packed under that path
+ * (check_links made sure there is one). */
 escrow_status esc_pack_link_digest(struct esc_pack_run *r, struct esc_file *f)
 {
 	struct esc_file key, *hit;
-	uint8_t buf[65536];
-	escrow_status st = ESCROW_OK;
-	struct stat sb;
-	int fd;
 
 	if (f->link_to_dir || f->link_resolved == NULL)
 		return ESCROW_OK;
 	memset(&key, 0, sizeof key);
 	key.path = f->link_resolved;
 	hit = bsearch(&key, r->files->v, r->files->n, sizeof key, esc_pack_cmp_path);
-	if (hit != NULL && hit->type == ESC_FT_FILE && hit->has_sha256) {
-		memcpy(f->sha256, hit->sha256, 32);
-		f->size = hit->size;
-		f->has_sha256 = true;
-		return ESCROW_OK;
-	}
-	fd = openat(r->srcfd, f->link_resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot read the target of the link %s: %s",
-		                 f->link_resolved, f->path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		f->link_to_dir = true; /* not a file: not listed, as for folders */
-		return ESCROW_OK;
-	}
-	esc_sha256_reset(r->sha);
-	f->size = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			st = esc_error(r->ctx, ESCROW_E_IO, "%s: read error: %s", f->link_resolved, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		esc_sha256_update(r->sha, buf, (size_t)n);
-		f->size += (uint64_t)n;
-	}
-	close(fd);
-	if (st == ESCROW_OK) {
-		esc_sha256_final(r->sha, f->sha256);
-		f->has_sha256 = true;
-	}
-	return st;
+	if (hit == NULL || hit->type != ESC_FT_FILE || !hit->has_sha256)
+		return esc_error(r->ctx, ESCROW_E_INTERNAL, "%s: the target %s was not packed", f->path,
+		                 f->link_resolved);
+	memcpy(f->sha256, hit->sha256, 32);
+	f->size = hit->size;
+	f->has_sha256 = true;
+	return ESCROW_OK;
 }

@@ -143,7 +143,12 @@ expect_exit 0 "$ESCROW" pack s2 -o s2.escrow -s k.key --skip-symlinks
 expect_true "skipped link absent" bash -c '! tar --zstd -tf s2.escrow | grep -q escape'
 rm -f s2/escape s2.escrow && ln -s nowhere s2/dangling
 expect_exit 65 "$ESCROW" pack s2 -o s2.escrow -s k.key && expect_grep 'dangling' err
-rm -f s2/dangling && mkfifo s2/fifo
+rm -f s2/dangling && ln -s in.txt s2/to-excluded
+expect_exit 65 "$ESCROW" pack s2 -o s2.escrow -s k.key -x in.txt && expect_grep 'to-excluded' err
+expect_true "no bundle after a failed pack" test ! -e s2.escrow
+expect_exit 0 "$ESCROW" pack s2 -o s2.escrow -s k.key -x in.txt --skip-symlinks
+expect_true "link to an excluded file skipped" bash -c '! tar --zstd -tf s2.escrow | grep -q to-excluded'
+rm -f s2/to-excluded s2.escrow && mkfifo s2/fifo
 expect_exit 0 "$ESCROW" pack s2 -o s2.escrow -s k.key && expect_grep 'warning: .*fifo' err
 expect_true "fifo not packed" bash -c '! tar --zstd -tf s2.escrow | grep -q fifo'
 
