@@ -242,6 +242,27 @@ static void test_npy(void **state)
 	assert_non_null(strstr(r.reason, "multiple of 64"));
 	fx_free(&b);
 
+	/* version 2.0: a u32 header length; a structured dtype of 4 + 2*8 bytes */
+	{
+		const char dict[] = "{'descr': [('a', '<i4'), ('b', '>f8', (2,))], 'fortran_order': True, 'shape': (2,), }";
+		size_t hl = 64 - 12;
+
+		while (hl < sizeof dict)
+			hl += 64;
+		FX_LIT(&b, "\x93NUMPY\x02\x00");
+		fx_le(&b, hl, 4);
+		fx_s(&b, dict);
+		while (b.n < 12 + hl - 1)
+			fx_put(&b, " ", 1);
+		fx_put(&b, "\n", 1);
+		fx_fill(&b, 2 * 20, 1);
+		r = fx_inspect("d/s.npy", &b, ESC_FMT_NPY);
+		assert_true(r.wanted_ok);
+		b.n--;
+		assert_false(fx_inspect("d/s.npy", &b, ESC_FMT_NPY).wanted_ok);
+		fx_free(&b);
+	}
+
 	fx_npy(&b, "<q9", "(3,)", 12, 64);
 	assert_false(fx_inspect("d/x.npy", &b, ESC_FMT_NPY).wanted_ok);
 	fx_free(&b);

@@ -11,6 +11,7 @@
 #define HEAD_MAX 64
 #define LFS_MAX 1024
 #define SECRETS_MAX (1u << 20)
+#define SECRETS_NAMED_MAX (16u << 20) /* .env, *.pem, id_rsa...: scanned up to this size */
 
 static const uint8_t tf_magic[8] = { 0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb };
 /* the legacy torch magic number pickle: the pytorch checker sniffs it too */
@@ -206,7 +207,7 @@ static void start(esc_inspector *in)
 	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5;
 	if (!legacy && (in_exts(in->base, pickle_exts) || pickle_head))
 		in->pk = esc_pickle_new();
-	in->secrets_wanted = secret_named(in->base) ||
+	in->secrets_wanted = (secret_named(in->base) && in->size <= SECRETS_NAMED_MAX) ||
 	                     (in->size <= SECRETS_MAX && (in_exts(in->base, text_exts) || texty(in->head, in->head_len)));
 	if (in->secrets_wanted && in->size > 0)
 		in->sec = esc_secrets_new(in->path);
