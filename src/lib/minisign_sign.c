@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -487,9 +488,56 @@ escrow_status escrow_sign_file(escrow_ctx *ctx, const escrow_seckey *sk, const c
 	return st;
 }
 
+/* Legacy "Ed" signs the raw bytes, so Ed25519 must see the whole file at once:
+ * a read-only mapping gives that for a regular file of any size without
+ * holding it in memory. */
+static escrow_status verify_legacy_file(escrow_ctx *ctx, const char *spath, const escrow_pubkey *pk,
+                                        const char *path, const struct msig *m, char **trusted_comment)
+{
+	static const uint8_t empty[1];
+	const uint8_t *map = empty;
+	escrow_status st = ESCROW_OK;
+	struct stat sb;
+	size_t size;
+	int fd, bad;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > SIZE_MAX) {
+		close(fd);
+		return esc_error(ctx, ESCROW_E_INPUT,
+		                 "%s: legacy (non-prehashed \"Ed\") signature, which can only be checked on a regular file",
+		                 spath);
+	}
+	size = (size_t)sb.st_size;
+	if (size > 0) {
+		void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (p == MAP_FAILED) {
+			st = esc_error(ctx, ESCROW_E_IO, "%s: cannot map the file: %s", path, strerror(errno));
+			close(fd);
+			return st;
+		}
+		map = p;
+	}
+	close(fd);
+	bad = crypto_sign_verify_detached(m->blob + 2 + ESC_MKEYID_LEN, map, size, pk->pk);
+	if (size > 0)
+		munmap((void *)map, size);
+	if (bad)
+		return esc_error(ctx, ESCROW_BAD_SIGNATURE,
+		                 "%s: the signature does not match the data (altered data or signature)", spath);
+	st = check_global(ctx, spath, pk, m);
+	if (st == ESCROW_OK)
+		st = copy_comment(ctx, m, trusted_comment);
+	return st;
+}
+
 escrow_status escrow_verify_file(escrow_ctx *ctx, const escrow_pubkey *pk, const char *path, const char *sig_path,
                                  char **trusted_comment)
 {
+	struct msig m;
 	char *spath = NULL, *text = NULL;
 	esc_mverify *v = NULL;
 	size_t len = 0;
@@ -506,11 +554,18 @@ escrow_status escrow_verify_file(escrow_ctx *ctx, const escrow_pubkey *pk, const
 	if (st == ESCROW_E_INPUT)
 		st = esc_error(ctx, st, "%s: larger than %d bytes, not a minisign signature", spath, SIG_TEXT_MAX);
 	if (st == ESCROW_OK)
+		st = parse_sig(ctx, spath, pk, text, len, &m);
+	if (st == ESCROW_OK && memcmp(m.blob, "Ed", 2) == 0) {
+		st = verify_legacy_file(ctx, spath, pk, path, &m, trusted_comment);
+		goto out;
+	}
+	if (st == ESCROW_OK)
 		st = esc_mverify_new_named(ctx, spath, pk, text, len, &v);
 	if (st == ESCROW_OK)
 		st = stream_file(ctx, path, verify_update, v);
 	if (st == ESCROW_OK)
 		st = esc_mverify_final(ctx, v, trusted_comment);
+out:
 	esc_mverify_free(v);
 	free(text);
 	free(spath);

@@ -47,6 +47,18 @@ static void test_base64(void **state)
 	assert_int_equal(esc_b64_decode("Zm9v\nYmFy", 9, out, sizeof out), -1);
 }
 
+/* Key ids print as a little-endian u64, zero-padded to 16 digits (minisign
+ * itself drops the leading zeros: "A7CA0F85C213F52"). */
+static void test_keyid(void **state)
+{
+	static const uint8_t id[8] = {0x52, 0x3F, 0x21, 0x5C, 0xF8, 0xA0, 0x7C, 0x0A};
+	char out[17];
+
+	(void)state;
+	esc_mkeyid_hex(id, out);
+	assert_string_equal(out, "0A7CA0F85C213F52");
+}
+
 static void test_keygen_plain(void **state)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
@@ -387,6 +399,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_keyid),
 		cmocka_unit_test(test_keygen_plain),
 		cmocka_unit_test(test_keygen_encrypted),
 		cmocka_unit_test(test_keygen_real_limits),

@@ -368,6 +368,36 @@ static void test_legacy(void **state)
 	free(sig);
 }
 
+static void test_legacy_file(void **state)
+{
+	struct fx *f = *state;
+	char dir[256], path[320], sigp[340], *tc = NULL;
+	char *sig = legacy_sig(f->sk, data, strlen(data), "legacy file");
+
+	fx_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/d.txt", dir);
+	snprintf(sigp, sizeof sigp, "%s/d.txt.minisig", dir);
+	fx_write(path, data, strlen(data));
+	fx_write(sigp, sig, strlen(sig));
+	assert_int_equal(escrow_verify_file(f->ctx, f->pk, path, NULL, &tc), ESCROW_OK);
+	assert_string_equal(tc, "legacy file");
+	free(tc);
+	fx_write(path, data, strlen(data) - 1);
+	assert_int_equal(escrow_verify_file(f->ctx, f->pk, path, NULL, &tc), ESCROW_BAD_SIGNATURE);
+	assert_null(tc);
+	fx_write(path, "", 0);
+	assert_int_equal(escrow_verify_file(f->ctx, f->pk, path, NULL, NULL), ESCROW_BAD_SIGNATURE);
+	free(sig);
+	sig = legacy_sig(f->sk, "", 0, "empty");
+	fx_write(sigp, sig, strlen(sig));
+	assert_int_equal(escrow_verify_file(f->ctx, f->pk, path, NULL, NULL), ESCROW_OK);
+	/* Not a regular file: the legacy form cannot be checked. */
+	assert_int_equal(escrow_verify_file(f->ctx, f->pk, "/dev/null", sigp, NULL), ESCROW_E_INPUT);
+	assert_non_null(strstr(escrow_ctx_error(f->ctx), "legacy"));
+	free(sig);
+	fx_rmtree(dir);
+}
+
 static void test_files(void **state)
 {
 	struct fx *f = *state;
@@ -435,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_signer_rejects_comments, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_legacy, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_file, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_files, fx_setup, fx_teardown),
 	};
 
