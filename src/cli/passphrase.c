@@ -15,14 +15,17 @@ static bool ask(int fd, const char *prompt, char *buf, size_t len)
 	bool echo_off;
 	size_t n = 0;
 
-	(void)!write(fd, prompt, strlen(prompt));
+	/* Echo goes off before the prompt shows, and without flushing, so that
+	 * a passphrase typed or pasted right after the prompt is neither echoed
+	 * nor lost. */
 	echo_off = tcgetattr(fd, &old) == 0;
 	if (echo_off) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
+		tcsetattr(fd, TCSANOW, &quiet);
 	}
+	(void)!write(fd, prompt, strlen(prompt));
 	for (;;) {
 		char c;
 		ssize_t r = read(fd, &c, 1);
@@ -34,7 +37,7 @@ static bool ask(int fd, const char *prompt, char *buf, size_t len)
 	}
 	buf[n] = '\0';
 	if (echo_off)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	return true;
 }
 
