@@ -26,6 +26,7 @@ struct esc_pipe {
 	const escrow_identities *ids;
 	const escrow_pubkey *key;
 	escrow_ctx *pctx;                /* the producer's */
+	escrow_ctx *uctx;                /* the consumer's: only its interrupt flag is read here */
 	pthread_t th;
 	bool started;
 	pthread_mutex_t mu;
@@ -134,6 +135,10 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 		pthread_mutex_unlock(&p->mu);
 		if (stop)
 			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+		/* The consumer may be waiting for us: a Ctrl-C on a stalled input
+		 * must end the run from here. */
+		if (p->uctx->interrupted)
+			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "interrupted");
 		if (poll(&pfd, 1, 200) == 0)
 			continue;
 		n = read(p->fd, buf, max);
@@ -304,6 +309,7 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	pthread_cond_init(&p->cv, NULL);
 	p->ids = o->ids;
 	p->key = o->key;
+	p->uctx = ctx;
 	p->name = strdup(strcmp(o->path, "-") == 0 ? "stdin" : o->path);
 	p->pctx = escrow_ctx_new();
 	p->raw = malloc(RAWSZ);
