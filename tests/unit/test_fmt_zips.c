@@ -65,6 +65,19 @@ static void test_zip(void **state)
 	assert_non_null(strstr(r.reason, "outside"));
 	fx_free(&b);
 
+	/* a central directory entry pointing into another member's data */
+	fx_zip(&b, ok, 2, false);
+	{
+		size_t cd = b.p[b.n - 6] | (size_t)b.p[b.n - 5] << 8;
+
+		b.p[cd + 46 + 5 + 42] = 32; /* dir/b.bin "starts" inside a.txt */
+		b.p[cd + 46 + 5 + 43] = 0;
+	}
+	r = fx_inspect("x/a.zip", &b, ESC_FMT_ZIP);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "dir/b.bin: central directory points to offset 32, where no member starts");
+	fx_free(&b);
+
 	/* an empty archive is a zip */
 	FX_LIT(&b, "PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0");
 	assert_true(fx_inspect("e.zip", &b, ESC_FMT_ZIP).wanted_ok);

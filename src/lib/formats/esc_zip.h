@@ -14,6 +14,7 @@
 
 #define ESC_ZIP_NAME_MAX 4096
 #define ESC_ZIP_TAIL_MAX (16u << 20)
+#define ESC_ZIP_LOCALS_MAX (1u << 20) /* local headers cross-checked with the central directory */
 
 struct esc_zip_entry {
 	const char *name;          /* NUL-terminated (names holding NUL are rejected) */
@@ -57,6 +58,9 @@ struct esc_zip_walk {
 	uint8_t *tail;
 	size_t tail_len;
 	uint64_t n_local;
+	uint64_t *locals;          /* local header offsets, in order (while in sync) */
+	size_t locals_cap;
+	bool locals_lost;          /* too many, or out of memory: not cross-checked */
 	char reason[224];
 };
 

@@ -112,8 +112,10 @@ void esc_zip_release(struct esc_zip_walk *w)
 {
 	free(w->rec);
 	free(w->tail);
+	free(w->locals);
 	w->rec = NULL;
 	w->tail = NULL;
+	w->locals = NULL;
 	w->rec_cap = 0;
 }
 
@@ -238,6 +240,19 @@ static void on_local(struct esc_zip_walk *w)
 	w->cur.size_known = !(w->cur.flags & 8);
 	w->cur.csize = w->cur.size_known ? csize : 0;
 	w->cur.usize = w->cur.size_known ? usize : 0;
+	if (!w->locals_lost && w->n_local == w->locals_cap) {
+		size_t cap = w->locals_cap ? w->locals_cap * 2 : 64;
+		uint64_t *nl = cap <= ESC_ZIP_LOCALS_MAX ? realloc(w->locals, cap * sizeof *nl) : NULL;
+
+		if (nl) {
+			w->locals = nl;
+			w->locals_cap = cap;
+		} else {
+			w->locals_lost = true;
+		}
+	}
+	if (!w->locals_lost)
+		w->locals[w->n_local] = w->cur.local_off;
 	w->n_local++;
 	if (w->cur.flags & 1) {
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
@@ -302,6 +317,23 @@ static void on_desc(struct esc_zip_walk *w)
 	expect(w, Z_SIG, 4);
 }
 
+static bool local_seen(const struct esc_zip_walk *w, uint64_t off)
+{
+	size_t lo = 0, hi = (size_t)w->n_local;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->locals[mid] == off)
+			return true;
+		if (w->locals[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 static void on_cd(struct esc_zip_walk *w)
 {
 	const uint8_t *r = w->rec;
@@ -351,6 +383,13 @@ static void on_cd(struct esc_zip_walk *w)
 	if (loff > w->cd_start || csize > w->cd_start - loff || 30 + nlen > w->cd_start - loff - csize) {
 		zfail(w, "%s: member at offset %llu with %llu bytes lies outside the archive data", w->name,
 		      (unsigned long long)loff, (unsigned long long)csize);
+		return;
+	}
+	/* in sync, every entry must name a local header the walk met: entries
+	 * pointing into another member's data (overlaps) are rejected */
+	if (!w->cd_only && !w->locals_lost && !local_seen(w, loff)) {
+		zfail(w, "%s: central directory points to offset %llu, where no member starts", w->name,
+		      (unsigned long long)loff);
 		return;
 	}
 	if (w->ops->cd_entry && !w->ops->cd_entry(w->user, &e, w->reason, sizeof w->reason)) {
@@ -424,6 +463,11 @@ static void on_end(struct esc_zip_walk *w)
 		      (unsigned long long)entries, (unsigned long long)cd_off, (unsigned long long)cd_size,
 		      (unsigned long long)w->n_cd, (unsigned long long)w->cd_start,
 		      (unsigned long long)(w->cd_end - w->cd_start));
+		return;
+	}
+	if (!w->cd_only && w->n_local != w->n_cd) {
+		zfail(w, "%llu local headers but %llu central directory entries", (unsigned long long)w->n_local,
+		      (unsigned long long)w->n_cd);
 		return;
 	}
 	w->skip = le16(r + 16);
