@@ -202,5 +202,14 @@ expect_exit 0 bash -c "tar --zstd -tvf big.escrow | grep -E ' 5368709120 .*data/
 zstd -dc big.escrow | tar -xO --wildcards '*/manifest-sha256.txt' >big.man
 # SHA-256 of 5 GiB of zeros (head -c 5368709120 /dev/zero | sha256sum).
 expect_grep '^7f06c62352aebd8125b2a1841e2b9e1ffcbed602f381c3dcb3200200e383d1d5  data/sparse.bin$' big.man
+# Ctrl-C: exit 130 and nothing left (5 GiB cannot be hashed in 1 s).
+mkdir -p intr
+"$ESCROW" pack big -o intr/i.escrow -s k.key -q 2>intr.err &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid" && rc=0 || rc=$?
+expect_true "interrupted pack exits 130 (got $rc)" [ "$rc" = 130 ]
+expect_true "no partial file after Ctrl-C" [ -z "$(ls -A intr)" ]
 rm -rf big big.escrow
 finish
