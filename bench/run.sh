@@ -65,7 +65,7 @@ for tree in big small; do
 		one "$tree" "escrow" "$ESCROW" pack "$W/$tree" -o "$W/out.bin" -s "$W/k.key" -j "$THREADS" -q
 		# -o FILE ends with fsync (an escrow deposit must be on disk before it is
 		# renamed into place); to stdout there is none, like the pipeline.
-		one "$tree" "escrow -o -" sh -c "'$ESCROW' pack '$W/$tree' -o - -s '$W/k.key' -j $THREADS -q >'$W/out.bin'"
+		one "$tree" "escrow-stdout" sh -c "'$ESCROW' pack '$W/$tree' -o - -s '$W/k.key' -j $THREADS -q >'$W/out.bin'"
 		if [ "$tree" = big ]; then
 			one "$tree" "escrow-sealed" "$ESCROW" pack "$W/$tree" -o "$W/out.bin" -s "$W/k.key" -j "$THREADS" \
 				-r "$RECIPIENT" -q
@@ -88,7 +88,7 @@ for tree in ("big", "small"):
     rw = statistics.median(r[0] for r in ref)
     rc = statistics.median(r[1] for r in ref)
     rs = ref[0][3]
-    for tool in ("tar|zstd", "escrow", "escrow -o -", "escrow-sealed"):
+    for tool in ("tar|zstd", "escrow", "escrow-stdout", "escrow-sealed"):
         v = data.get((tree, tool))
         if not v:
             continue
@@ -97,7 +97,7 @@ for tree in ("big", "small"):
         m = max(r[2] for r in v) / 1024
         s = v[0][3]
         print("| %s | %s | %.2f | %.2f | %d | %.1f | %.2fx | %.2fx | %.4fx |" % (
-            "1 GB" if tree == "big" else "50k files", tool, w, c, s, m, w / rw, c / rc, s / rs))
+            "1 GB" if tree == "big" else "50k files", tool.replace("|", "\\|"), w, c, s, m, w / rw, c / rc, s / rs))
 print()
 print("runs per cell: %d; all runs: %s" % (max(len(v) for v in data.values()), sys.argv[1]))
 PY

@@ -89,6 +89,11 @@ static char *default_name(const struct escrow_pack_options *o)
 	return strdup(slash && slash[1] ? slash + 1 : "deposit");
 }
 
+static const char *or_q(const char *s)
+{
+	return s ? s : "?";
+}
+
 static void contract_warnings(struct esc_pack_run *r)
 {
 	escrow_report *tmp = esc_report_new("check");
@@ -106,16 +111,16 @@ static void contract_warnings(struct esc_pack_run *r)
 
 		if (status != NULL && strcmp(status, "ok") != 0)
 			esc_pack_warn(r, NULL, "deliverable %s: %s%s%s",
-			              json_string_value(json_object_get(d, "id")) ?: "?", status,
+			              or_q(json_string_value(json_object_get(d, "id"))), status,
 			              reason && *reason ? ": " : "", reason ? reason : "");
 	}
 	fb = json_object_get(tmp->root, "forbidden");
 	json_array_foreach(fb, i, p)
 		esc_pack_warn(r, json_string_value(p), "%s: matches a forbid: pattern of the contract",
-		              json_string_value(p) ?: "?");
+		              or_q(json_string_value(p)));
 	if (!met)
 		esc_pack_warn(r, NULL, "the deposit does not meet contract %s (run 'escrow check' for the report)",
-		              escrow_contract_id(r->contract) ?: "?");
+		              or_q(escrow_contract_id(r->contract)));
 	escrow_report_free(tmp);
 }
 
