@@ -103,7 +103,12 @@ mkfifo ../slow.fifo
 feeder=$!
 "$ESCROW" extract ../slow.fifo -C out -p ../k.pub >/dev/null 2>../int.err &
 pid=$!
-sleep 1
+# A background job of a non-interactive shell starts with SIGINT ignored
+# until escrow installs its handler: wait for its temporary folder first.
+for _ in $(seq 300); do
+	ls -A | grep -q '^\.out\.escrow' && break
+	sleep 0.1
+done
 kill -INT "$pid"
 wait "$pid" && rc=0 || rc=$?
 wait "$feeder" 2>/dev/null || true

@@ -206,7 +206,12 @@ expect_grep '^7f06c62352aebd8125b2a1841e2b9e1ffcbed602f381c3dcb3200200e383d1d5  
 mkdir -p intr
 "$ESCROW" pack big -o intr/i.escrow -s k.key -q 2>intr.err &
 pid=$!
-sleep 1
+# A background job of a non-interactive shell starts with SIGINT ignored
+# until escrow installs its handler: wait for its temporary file first.
+for _ in $(seq 300); do
+	[ -n "$(ls -A intr)" ] && break
+	sleep 0.1
+done
 kill -INT "$pid"
 wait "$pid" && rc=0 || rc=$?
 expect_true "interrupted pack exits 130 (got $rc)" [ "$rc" = 130 ]
