@@ -43,6 +43,7 @@ struct run {
 	uint64_t path_bytes;            /* sum of payload path and target lengths */
 	uint64_t done;                  /* payload bytes read, for progress */
 	int64_t sig_end;                /* tar offset just past the signature's data */
+	struct esc_tarscan scan;
 };
 
 static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
@@ -52,6 +53,10 @@ static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 
 	if (n < 0) {
 		archive_set_error(a, EIO, "the bundle stream failed");
+		return -1;
+	}
+	if (n > 0 && esc_tarscan_feed(&r->scan, *buf, (size_t)n) != 0) {
+		archive_set_error(a, EINVAL, "%s", r->scan.why);
 		return -1;
 	}
 	return (la_ssize_t)n;
@@ -64,6 +69,8 @@ static escrow_status tar_fail(struct run *r, const char *what)
 
 	if (st != ESCROW_OK)
 		return st;
+	if (r->scan.why[0] != '\0')
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tar stream: %s", r->rd->path, r->scan.why);
 	return esc_error(r->ctx, ESCROW_TAMPERED, "%s: corrupt tar stream %s: %s", r->rd->path, what,
 	                 archive_error_string(r->a) ? archive_error_string(r->a) : "unknown error");
 }

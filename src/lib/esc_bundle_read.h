@@ -51,6 +51,24 @@ enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen
 /* Stops the thread and frees everything. */
 void esc_pipe_close(esc_pipe *p);
 
+/* ---- the raw tar headers, seen before libarchive (bundle_read_tar.c) ---- */
+/* Rejects what libarchive would consume silently: entry types other than
+ * 0-6 and x, pax records other than path, linkpath, size, mtime. Zeroed to
+ * start. */
+struct esc_tarscan {
+	int state;
+	uint8_t hdr[512];
+	size_t hlen;
+	uint8_t pax[16384];
+	size_t pax_len;
+	uint64_t want;
+	uint64_t next_size;
+	bool has_next_size, after_x;
+	char why[128];
+};
+/* 0, or -1 with the reason in t->why. */
+int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len);
+
 /* ---- the reader (bundle_read.c, bundle_read_check.c) ---- */
 enum esc_tag {
 	ESC_T_BAGIT = 0, ESC_T_BAGINFO, ESC_T_MANIFEST, ESC_T_JSON, ESC_T_CONTRACT, ESC_T_TAGMANIFEST,
