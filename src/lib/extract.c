@@ -31,6 +31,7 @@ struct xstate {
 	char **made;                     /* folders we created, relative to payload_fd */
 	size_t n_made, cap_made;
 	uint64_t files_written;
+	mode_t mask;                     /* the group/other bits of the umask */
 };
 
 static escrow_status io_fail(struct xstate *x, const char *what, const char *path)
@@ -39,6 +40,29 @@ static escrow_status io_fail(struct xstate *x, const char *what, const char *pat
 
 	return esc_error(x->ctx, ESCROW_E_IO, "%s/%s: cannot %s: %s%s", x->tmp, path, what, strerror(e),
 	                 e == ENOSPC || e == EDQUOT ? " (nothing was left behind)" : "");
+}
+
+/* The umask, read without changing it (another thread may create files);
+ * only its group and other bits are used, so that the tree stays ours to
+ * complete or remove. */
+static mode_t group_other_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	unsigned m = 022;
+	bool found = false;
+
+	while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+		found = sscanf(line, "Umask: %o", &m) == 1;
+	if (f != NULL)
+		fclose(f);
+	if (!found) {
+		mode_t old = umask(022);
+
+		umask(old);
+		m = (unsigned)old;
+	}
+	return (mode_t)(m & 077);
 }
 
 static escrow_status remember_dir(struct xstate *x, const char *path, size_t len)
@@ -214,7 +238,7 @@ static escrow_status on_end(void *user, const struct esc_file *f)
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)f->mtime;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	/* Only the executable bit survives (never setuid, setgid or sticky). */
-	if (fchmod(fd, (f->mode & 0111) ? 0755 : 0644) != 0 || futimens(fd, ts) != 0) {
+	if (fchmod(fd, ((f->mode & 0111) ? 0755 : 0644) & ~x->mask) != 0 || futimens(fd, ts) != 0) {
 		close(fd);
 		return io_fail(x, "set the mode and time of", f->path);
 	}
@@ -249,7 +273,7 @@ static escrow_status write_tag(struct xstate *x, const char *name, const struct 
 	}
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)t->mtime;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if (fchmod(fd, 0644) != 0 || futimens(fd, ts) != 0 || close(fd) != 0)
+	if (fchmod(fd, 0644 & ~x->mask) != 0 || futimens(fd, ts) != 0 || close(fd) != 0)
 		return io_fail(x, "write", name);
 	return ESCROW_OK;
 }
@@ -309,7 +333,7 @@ static escrow_status finish_tree(struct xstate *x)
 		long ri = esc_rd_find(rd, x->made[i]);
 		struct timespec ts[2];
 
-		if (fchmodat(x->payload_fd, x->made[i], 0755, 0) != 0)
+		if (fchmodat(x->payload_fd, x->made[i], 0755 & ~x->mask, 0) != 0)
 			return io_fail(x, "set the mode of", x->made[i]);
 		if (ri < 0)
 			continue;
@@ -318,9 +342,9 @@ static escrow_status finish_tree(struct xstate *x)
 		if (utimensat(x->payload_fd, x->made[i], ts, AT_SYMLINK_NOFOLLOW) != 0)
 			return io_fail(x, "set the time of", x->made[i]);
 	}
-	if (x->bag_layout && fchmod(x->payload_fd, 0755) != 0)
+	if (x->bag_layout && fchmod(x->payload_fd, 0755 & ~x->mask) != 0)
 		return io_fail(x, "set the mode of", "data");
-	if (fchmod(x->root_fd, 0755) != 0)
+	if (fchmod(x->root_fd, 0755 & ~x->mask) != 0)
 		return io_fail(x, "set the mode of", ".");
 	return ESCROW_OK;
 }
@@ -480,6 +504,7 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 	x.n_ids = o->n_deliverables;
 	x.bag_layout = !(o->flags & ESCROW_PAYLOAD_ONLY) && o->n_deliverables == 0;
 	x.root_fd = x.payload_fd = x.cur_fd = -1;
+	x.mask = group_other_umask();
 	st = check_ids(ctx, o);
 	if (st == ESCROW_OK)
 		st = check_target(ctx, o->target);

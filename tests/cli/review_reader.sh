@@ -89,4 +89,14 @@ printf 'y\n' >"long/caf$(printf '\xc3\xa9').txt"
 ln -s "$(printf 'd%.0s' {1..70})/$(printf 'e%.0s' {1..70})/f.txt" long/link
 $MK build long -o long.escrow -s k.key
 expect_exit 0 "$ESCROW" verify long.escrow -p k.pub
+# --- the client's umask applies, as with tar: with umask 077 nothing
+# extracted is readable by others (owner bits as in the bundle). ---
+(umask 077 && "$ESCROW" extract good.escrow -C private -p k.pub -q) && rc=0 || rc=$?
+expect_true "extract under umask 077 (exit $rc)" test "$rc" = 0
+expect_true "umask 077: no group/other bits anywhere" test -z "$(find private -perm /077 ! -type l)"
+expect_true "umask 077: executable bit kept for the owner" test "$(stat -c %a private/data/app/main.py)" = 700
+expect_true "umask 077: plain file" test "$(stat -c %a private/data/README.md)" = 600
+expect_true "umask 077: folders" test "$(stat -c %a private/data/app)" = 700
+(umask 022 && "$ESCROW" extract good.escrow -C public -p k.pub -q) && rc=0 || rc=$?
+expect_true "umask 022: modes as packed" test "$(stat -c %a public public/data public/data/app public/data/app/main.py public/data/README.md public/bagit.txt | tr '\n' ' ')" = "755 755 755 755 644 644 "
 finish
