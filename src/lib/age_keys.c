@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -241,6 +242,12 @@ escrow_status escrow_recipients_add(escrow_ctx *ctx, const char *recipient, escr
 {
 	uint8_t pk[32];
 
+	/* Never echo a secret key given by mistake: messages end up in logs. */
+	if (recipient != NULL && strncasecmp(recipient, ID_HRP, strlen(ID_HRP)) == 0)
+		return esc_error(ctx, ESCROW_E_INPUT,
+		                 "this is an age secret key (identity), not a recipient: give its public key "
+		                 "(age1..., from 'age-keygen -y' or PREFIX.age.pub), and keep the secret key out of "
+		                 "command lines");
 	if (recipient == NULL || esc_age_parse_recipient(recipient, strlen(recipient), pk) != 0)
 		return esc_error(ctx, ESCROW_E_INPUT,
 		                 "'%.100s': not an age X25519 recipient (expected age1... as printed by "
