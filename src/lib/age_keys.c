@@ -82,9 +82,8 @@ void escrow_identities_free(escrow_identities *ids)
 		sodium_free(ids); /* sodium_free wipes the block */
 }
 
-/* Reads a small secret file straight into sodium memory, so that no copy of
- * the key lingers in the ordinary heap. */
-static escrow_status read_secret_file(escrow_ctx *ctx, const char *path, char **out, size_t *len)
+escrow_status esc_read_secret_file(escrow_ctx *ctx, const char *path, size_t max, const char *what, char **out,
+                                   size_t *len)
 {
 	struct stat sb;
 	char *buf = NULL;
@@ -99,13 +98,13 @@ static escrow_status read_secret_file(escrow_ctx *ctx, const char *path, char **
 		close(fd);
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: not a readable file", path);
 	}
-	buf = sodium_malloc(ID_FILE_MAX + 1);
+	buf = sodium_malloc(max + 1);
 	if (buf == NULL) {
 		close(fd);
 		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf + have, ID_FILE_MAX + 1 - have);
+		ssize_t n = read(fd, buf + have, max + 1 - have);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -119,11 +118,10 @@ static escrow_status read_secret_file(escrow_ctx *ctx, const char *path, char **
 		if (n == 0)
 			break;
 		have += (size_t)n;
-		if (have > ID_FILE_MAX) {
+		if (have > max) {
 			close(fd);
 			sodium_free(buf);
-			return esc_error(ctx, ESCROW_E_INPUT, "%s: larger than %u bytes, not an age identity file",
-			                 path, ID_FILE_MAX);
+			return esc_error(ctx, ESCROW_E_INPUT, "%s: larger than %zu bytes, not %s", path, max, what);
 		}
 	}
 	close(fd);
@@ -194,7 +192,7 @@ escrow_status escrow_identities_load(escrow_ctx *ctx, const char *path, escrow_i
 	int had = *ids != NULL;
 	escrow_status st;
 
-	st = read_secret_file(ctx, path, &text, &len);
+	st = esc_read_secret_file(ctx, path, ID_FILE_MAX, "an age identity file", &text, &len);
 	if (st != ESCROW_OK)
 		return st;
 	st = each_line(ctx, path, text, len, identity_line, ids);

@@ -300,14 +300,12 @@ escrow_status escrow_seckey_load(escrow_ctx *ctx, const char *path, const char *
 	if (out == NULL || path == NULL)
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_seckey_load: path or out is NULL");
 	*out = NULL;
-	st = esc_read_small_file(ctx, path, ESC_MKEY_MAX, &text, &len);
-	if (st == ESCROW_E_INPUT)
-		return esc_error(ctx, st, "%s: larger than %d bytes, not a minisign secret key", path, ESC_MKEY_MAX);
+	/* Sodium memory: the text of an unencrypted key is the key. */
+	st = esc_read_secret_file(ctx, path, ESC_MKEY_MAX, "a minisign secret key", &text, &len);
 	if (st != ESCROW_OK)
 		return st;
 	st = esc_seckey_parse(ctx, path, text, len, passphrase, out);
-	sodium_memzero(text, len);
-	free(text);
+	sodium_free(text);
 	return st;
 }
 
