@@ -32,12 +32,19 @@ static escrow_status read_some(escrow_ctx *ctx, int fd, const char *path, uint8_
 
 static escrow_status sign_output(escrow_ctx *ctx, const escrow_seckey *sk, const char *out, unsigned flags)
 {
-	const char *base = strrchr(out, '/');
+	const char *base = strrchr(out, '/'), *p;
 	char comment[512];
 	escrow_status st;
 
 	base = base ? base + 1 : out;
-	snprintf(comment, sizeof comment, "timestamp:%lld\tfile:%s\tescrow rewrap", (long long)time(NULL), base);
+	/* A trusted comment holds no control character but tab: a name with one
+	 * is left out rather than failing a finished release. */
+	for (p = base; *p != '\0' && ((unsigned char)*p >= 0x20 || *p == '\t') && *p != 0x7f; p++)
+		;
+	if (*p == '\0')
+		snprintf(comment, sizeof comment, "timestamp:%lld\tfile:%s\tescrow rewrap", (long long)time(NULL), base);
+	else
+		snprintf(comment, sizeof comment, "timestamp:%lld\tescrow rewrap", (long long)time(NULL));
 	st = escrow_sign_file(ctx, sk, out, NULL, comment, flags);
 	if (st != ESCROW_OK) {
 		/* A sealed bundle is only handed over with its signature. */

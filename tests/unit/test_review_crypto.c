@@ -131,11 +131,81 @@ static void test_seckey_load_leaves_no_heap_copy(void **state)
 	escrow_ctx_free(ctx);
 }
 
+struct mem {
+	uint8_t *p;
+	size_t n, cap;
+};
+
+static escrow_status mem_write(void *state, const void *buf, size_t len)
+{
+	struct mem *m = state;
+
+	if (m->n + len > m->cap) {
+		m->cap = (m->n + len) * 2;
+		m->p = realloc(m->p, m->cap);
+		assert_non_null(m->p);
+	}
+	memcpy(m->p + m->n, buf, len);
+	m->n += len;
+	return ESCROW_OK;
+}
+
+/* rewrap -s signs OUT with a trusted comment naming it; a name that cannot go
+ * in a trusted comment must not turn a good release into a usage error. */
+static void test_rewrap_signs_any_output_name(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	escrow_identities *ids = NULL;
+	escrow_recipients *rs = NULL;
+	escrow_seckey *sk = NULL;
+	escrow_pubkey *pk = NULL;
+	esc_age_writer *w = NULL;
+	struct mem m = {0};
+	struct esc_sink sink = {mem_write, &m};
+	uint8_t skey[32];
+	char rcpt[64], out[300], sig[320], *tc = NULL;
+	FILE *f;
+
+	(void)state;
+	randombytes_buf(skey, sizeof skey);
+	assert_int_equal(esc_identities_push(ctx, &ids, skey), ESCROW_OK);
+	esc_age_recipient_string(ids->v[0].pk, rcpt);
+	assert_int_equal(escrow_recipients_add(ctx, rcpt, &rs), ESCROW_OK);
+	assert_int_equal(esc_age_writer_new(ctx, rs, sink, &w), ESCROW_OK);
+	assert_int_equal(esc_age_writer_write(w, "release me\n", 11), ESCROW_OK);
+	assert_int_equal(esc_age_writer_finish(w), ESCROW_OK);
+	esc_age_writer_free(w);
+	f = fopen(tpath("in.age"), "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(m.p, 1, m.n, f), m.n);
+	fclose(f);
+	assert_int_equal(escrow_keygen(ctx, tpath("signer"), NULL, 0), ESCROW_OK);
+	assert_int_equal(escrow_seckey_load(ctx, tpath("signer.key"), NULL, &sk), ESCROW_OK);
+	assert_int_equal(escrow_pubkey_load(ctx, tpath("signer.pub"), &pk), ESCROW_OK);
+
+	snprintf(out, sizeof out, "%s", tpath("out\nwith\x01" "controls.age"));
+	assert_int_equal(escrow_rewrap(ctx, tpath("in.age"), ids, rs, out, sk, 0), ESCROW_OK);
+	snprintf(sig, sizeof sig, "%s.minisig", out);
+	assert_int_equal(access(out, F_OK), 0);
+	assert_int_equal(access(sig, F_OK), 0);
+	assert_int_equal(escrow_verify_file(ctx, pk, out, NULL, &tc), ESCROW_OK);
+	assert_non_null(strstr(tc, "escrow rewrap"));
+	free(tc);
+
+	escrow_pubkey_free(pk);
+	escrow_seckey_free(sk);
+	escrow_recipients_free(rs);
+	escrow_identities_free(ids);
+	free(m.p);
+	escrow_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recipient_error_hides_identity),
 		cmocka_unit_test(test_seckey_load_leaves_no_heap_copy),
+		cmocka_unit_test(test_rewrap_signs_any_output_name),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
