@@ -12,7 +12,7 @@ static char pass[1024], again[1024];
 static bool ask(int fd, const char *prompt, char *buf, size_t len)
 {
 	struct termios old, quiet;
-	bool echo_off;
+	bool echo_off, ok = true;
 	size_t n = 0;
 
 	/* Echo goes off before the prompt shows, and without flushing, so that
@@ -30,7 +30,12 @@ static bool ask(int fd, const char *prompt, char *buf, size_t len)
 		char c;
 		ssize_t r = read(fd, &c, 1);
 
-		if (r <= 0 || c == '\n' || c == '\r')
+		/* EINTR is Ctrl-C (the CLI's handler does not restart reads): stop. */
+		if (r < 0) {
+			ok = false;
+			break;
+		}
+		if (r == 0 || c == '\n' || c == '\r')
 			break;
 		if (n + 1 < len)
 			buf[n++] = c;
@@ -38,7 +43,7 @@ static bool ask(int fd, const char *prompt, char *buf, size_t len)
 	buf[n] = '\0';
 	if (echo_off)
 		tcsetattr(fd, TCSANOW, &old);
-	return true;
+	return ok;
 }
 
 char *cli_passphrase(const char *prompt, bool confirm)
@@ -55,9 +60,13 @@ char *cli_passphrase(const char *prompt, bool confirm)
 		cli_error("a passphrase is needed and there is no terminal (set ESCROW_PASSPHRASE)");
 		return NULL;
 	}
-	ask(fd, prompt, pass, sizeof pass);
+	if (!ask(fd, prompt, pass, sizeof pass) || (confirm && !ask(fd, "Passphrase (again): ", again, sizeof again))) {
+		close(fd);
+		cli_passphrase_wipe();
+		cli_error("no passphrase read (interrupted)");
+		return NULL;
+	}
 	if (confirm) {
-		ask(fd, "Passphrase (again): ", again, sizeof again);
 		if (strcmp(pass, again) != 0) {
 			close(fd);
 			cli_passphrase_wipe();
