@@ -515,6 +515,10 @@ escrow_status esc_rd_run(struct esc_rd *rd)
 	if (st == ESCROW_OK)
 		st = esc_rd_check(rd);
 out:
+	/* Also when the stream failed early (no identity, a bad first chunk):
+	 * the report must still say the bundle is sealed. */
+	if (r->pipe != NULL)
+		rd->sealed = esc_pipe_sealed(r->pipe);
 	archive_read_free(r->a);
 	esc_pipe_close(r->pipe);
 	esc_sha256_free(r->h);

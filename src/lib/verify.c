@@ -63,7 +63,9 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		                rd->detached_reason);
 
 	if (rd->key != NULL && strcmp(rd->sig_status, "not-checked") == 0 && st != ESCROW_OK)
-		rd->sig_status = rd->tags[ESC_T_SIGNATURE].present ? "not-checked" : "missing";
+		/* "missing" only when the whole tar was read and had no signature;
+		 * a stream that failed before its end was simply not checked. */
+		rd->sig_status = rd->tags[ESC_T_SIGNATURE].present || !rd->structure_ok ? "not-checked" : "missing";
 	set_str(sig, "status", rd->sig_status);
 	if (rd->key != NULL) {
 		escrow_pubkey_id(rd->key, kid);
