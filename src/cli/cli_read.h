@@ -1,27 +1,63 @@
-/* cli_read.h -- what verify, extract and list share in the CLI. */
+/* cli_read.h -- what verify, extract and list share in the CLI (check
+ * prints its report with cli_read_print too). */
 #ifndef ESCROW_CLI_READ_H
 #define ESCROW_CLI_READ_H
 
 #include "cli.h"
 
-/* The keys and files every reading command may take; NULL fields are not
- * loaded. Returns ESCROW_OK or the failing status (the message is in ctx). */
-struct cli_read_inputs {
-	const char *pubkey, *contract;
+#include <getopt.h>
+
+/* getopt_long value of --json; a command's own long options start above it. */
+enum { CLI_READ_OPT_JSON = 256 };
+/* What a command's own option handler returns for an option not its own. */
+enum { CLI_READ_NOT_MINE = -2 };
+
+/* A reading command. The shared options are -p, -c, -i, --json, -q, -h.
+ * A command with options of its own gives its whole getopt tables (the
+ * shared options included) and take(), which returns -1 when it took option
+ * c, CLI_READ_NOT_MINE when c is not its own, else the exit code. */
+struct cli_read_cmd {
+	const char *name, *usage;
+	void (*help)(void);
+	const char *shortopts;          /* NULL: only the shared options */
+	const struct option *longopts;
+	int (*take)(void *user, int c, const char *arg);
+	void *user;
+};
+
+/* One run of a reading command, from its arguments to its report. The
+ * keys, contract and identities are loaded only when named (NULL fields). */
+struct cli_read {
+	const struct cli_read_cmd *cmd;
+	const char *bundle, *pubkey, *contract;
 	const char **identities;
 	size_t n_identities;
-};
-struct cli_read_loaded {
+	bool json;
+	struct { bool p, c, json, q; } seen;
+	escrow_ctx *ctx;
 	escrow_pubkey *key;
-	escrow_contract *contract;
+	escrow_contract *loaded_contract;
 	escrow_identities *ids;
+	struct escrow_verify_options vo;   /* bundle, key, contract, identities set by cli_read_open */
+	escrow_report *report;
 };
-escrow_status cli_read_load(escrow_ctx *ctx, const struct cli_read_inputs *in, struct cli_read_loaded *out);
-void cli_read_free(struct cli_read_loaded *l);
 
-/* Prints the report (JSON, or text unless quiet) on stdout and, when the
+/* Parses argv: the options, then exactly one non-empty BUNDLE. Returns -1
+ * when the command may go on, else the exit code (0 after --help). The
+ * command's own checks of what is missing come after. */
+int cli_read_parse(struct cli_read *r, const struct cli_read_cmd *cmd, int argc, char **argv);
+/* The context, the keys, contract and identities, and r->vo filled from
+ * them. Returns -1 when the command may go on, else the exit code. */
+int cli_read_open(struct cli_read *r);
+/* Frees all of r (safe after a failed parse or open). */
+void cli_read_end(struct cli_read *r);
+
+/* Prints the report on stdout: JSON, or text unless quiet. Returns -1, or
+ * the exit code when it could not (out of memory, stdout not writable). */
+int cli_read_print(const escrow_report *report, bool json);
+/* Prints r->report (JSON, or text unless quiet) on stdout and, when the
  * verdict is not "verified", its reason on stderr as an error. Returns the
- * exit code for st. */
-int cli_read_finish(escrow_ctx *ctx, escrow_status st, escrow_report *report, bool json);
+ * exit code for st, the status of the command's run. */
+int cli_read_finish(struct cli_read *r, escrow_status st);
 
 #endif

@@ -1,7 +1,7 @@
 /* cmd_check.c -- escrow check: the agency's pre-flight. Reads the project
  * folder the way pack would and says, deliverable by deliverable, whether the
  * deposit would meet the contract. */
-#include "cli.h"
+#include "cli_read.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -113,7 +113,6 @@ int cmd_check(int argc, char **argv)
 	escrow_report *report = NULL;
 	escrow_ctx *ctx = NULL;
 	escrow_status st;
-	char *out = NULL;
 	int rc;
 
 	memset(&o, 0, sizeof o);
@@ -139,27 +138,10 @@ int cmd_check(int argc, char **argv)
 		rc = cli_fail(ctx, st);
 		goto out;
 	}
-	rc = cli_exit_code(st);
-	if (o.json)
-		out = escrow_report_json(report);
-	else if (!cli_quiet)
-		out = escrow_report_text(report);
-	if ((o.json || !cli_quiet) && out == NULL) {
-		cli_error("out of memory");
-		rc = EX_SOFTWARE_;
-		goto out;
-	}
-	if (out != NULL) {
-		fputs(out, stdout);
-		if (o.json)
-			fputc('\n', stdout);
-	}
-	if (fflush(stdout) != 0) {
-		cli_error("cannot write the report to stdout");
-		rc = EX_IOERR_;
-	}
+	rc = cli_read_print(report, o.json);
+	if (rc < 0)
+		rc = cli_exit_code(st);
 out:
-	free(out);
 	escrow_report_free(report);
 	escrow_contract_free(contract);
 	cli_ctx_free(ctx);

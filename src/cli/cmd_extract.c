@@ -40,93 +40,57 @@ static void help(void)
 	       usage_line);
 }
 
+enum { OPT_PAYLOAD = CLI_READ_OPT_JSON + 1, OPT_DELIV };
+
+static const struct option longopts[] = {
+	{"directory", required_argument, NULL, 'C'}, {"pubkey", required_argument, NULL, 'p'},
+	{"contract", required_argument, NULL, 'c'},  {"identity", required_argument, NULL, 'i'},
+	{"payload-only", no_argument, NULL, OPT_PAYLOAD}, {"deliverable", required_argument, NULL, OPT_DELIV},
+	{"json", no_argument, NULL, CLI_READ_OPT_JSON}, {"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+
+/* What extract takes beyond the options every reading command takes. */
 struct extract_opts {
-	const char *bundle, *dir;
-	struct cli_read_inputs in;
+	const char *dir;
 	const char **deliverables;
 	size_t n_deliverables;
 	unsigned flags;
-	bool json;
+	bool seen_C, seen_po;
 };
 
-static int parse_opts(int argc, char **argv, struct extract_opts *o)
+static int take(void *user, int c, const char *arg)
 {
-	enum { OPT_JSON = 256, OPT_PAYLOAD, OPT_DELIV };
-	static const struct option opts[] = {
-		{"directory", required_argument, NULL, 'C'}, {"pubkey", required_argument, NULL, 'p'},
-		{"contract", required_argument, NULL, 'c'},  {"identity", required_argument, NULL, 'i'},
-		{"payload-only", no_argument, NULL, OPT_PAYLOAD}, {"deliverable", required_argument, NULL, OPT_DELIV},
-		{"json", no_argument, NULL, OPT_JSON},       {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
-	bool seen_C = false, seen_p = false, seen_c = false, seen_json = false, seen_q = false, seen_po = false;
+	struct extract_opts *o = user;
 
-	opterr = 0;
-	optind = 1;
-	for (;;) {
-		int c = getopt_long(argc, argv, ":C:p:c:i:qh", opts, NULL);
-
-		if (c == -1)
-			break;
-		switch (c) {
-		case 'C':
-			if (!cli_once(&seen_C, "extract", usage_line, "-C"))
-				return EX_USAGE_;
-			o->dir = optarg;
-			break;
-		case 'p':
-			if (!cli_once(&seen_p, "extract", usage_line, "-p"))
-				return EX_USAGE_;
-			o->in.pubkey = optarg;
-			break;
-		case 'c':
-			if (!cli_once(&seen_c, "extract", usage_line, "-c"))
-				return EX_USAGE_;
-			o->in.contract = optarg;
-			break;
-		case 'i':
-			o->in.identities[o->in.n_identities++] = optarg;
-			break;
-		case OPT_PAYLOAD:
-			if (!cli_once(&seen_po, "extract", usage_line, "--payload-only"))
-				return EX_USAGE_;
-			o->flags |= ESCROW_PAYLOAD_ONLY;
-			break;
-		case OPT_DELIV:
-			if (*optarg == '\0')
-				return cli_usage("extract", usage_line, "--deliverable needs an id");
-			o->deliverables[o->n_deliverables++] = optarg;
-			break;
-		case OPT_JSON:
-			if (!cli_once(&seen_json, "extract", usage_line, "--json"))
-				return EX_USAGE_;
-			o->json = true;
-			break;
-		case 'q':
-			if (!cli_once(&seen_q, "extract", usage_line, "-q"))
-				return EX_USAGE_;
-			cli_quiet = true;
-			break;
-		case 'h':
-			help();
-			return 0;
-		case ':':
-			return cli_usage("extract", usage_line, "option %s needs an argument", argv[optind - 1]);
-		default:
-			return cli_usage("extract", usage_line, "unknown option '%s'", argv[optind - 1]);
-		}
+	switch (c) {
+	case 'C':
+		if (!cli_once(&o->seen_C, "extract", usage_line, "-C"))
+			return EX_USAGE_;
+		o->dir = arg;
+		return -1;
+	case OPT_PAYLOAD:
+		if (!cli_once(&o->seen_po, "extract", usage_line, "--payload-only"))
+			return EX_USAGE_;
+		o->flags |= ESCROW_PAYLOAD_ONLY;
+		return -1;
+	case OPT_DELIV:
+		if (*arg == '\0')
+			return cli_usage("extract", usage_line, "--deliverable needs an id");
+		o->deliverables[o->n_deliverables++] = arg;
+		return -1;
+	default:
+		return CLI_READ_NOT_MINE;
 	}
-	if (optind >= argc)
-		return cli_usage("extract", usage_line, "missing BUNDLE (a file, or - for standard input)");
-	if (optind + 1 < argc)
-		return cli_usage("extract", usage_line, "unexpected argument '%s'", argv[optind + 1]);
-	o->bundle = argv[optind];
-	if (*o->bundle == '\0')
-		return cli_usage("extract", usage_line, "BUNDLE is empty");
+}
+
+/* Returns -1 when nothing required is missing, else the exit code. */
+static int check_required(const struct cli_read *r, const struct extract_opts *o)
+{
 	if (o->dir == NULL || *o->dir == '\0')
 		return cli_usage("extract", usage_line, "missing -C DIR (the folder to create)");
-	if (o->in.pubkey == NULL)
+	if (r->pubkey == NULL)
 		return cli_usage("extract", usage_line, "missing -p PUBKEY (the agency's public key)");
-	if (o->n_deliverables > 0 && o->in.contract == NULL)
+	if (o->n_deliverables > 0 && r->contract == NULL)
 		return cli_usage("extract", usage_line, "--deliverable needs -c CONTRACT");
 	return -1;
 }
@@ -134,55 +98,37 @@ static int parse_opts(int argc, char **argv, struct extract_opts *o)
 int cmd_extract(int argc, char **argv)
 {
 	struct extract_opts o;
-	struct cli_read_loaded l;
-	struct escrow_verify_options vo;
-	escrow_report *report = NULL;
-	escrow_ctx *ctx = NULL;
+	const struct cli_read_cmd cmd = {.name = "extract", .usage = usage_line, .help = help,
+	                                 .shortopts = ":C:p:c:i:qh", .longopts = longopts,
+	                                 .take = take, .user = &o};
+	struct cli_read r;
 	escrow_status st;
 	int rc;
 
 	memset(&o, 0, sizeof o);
-	memset(&l, 0, sizeof l);
-	o.in.identities = calloc((size_t)argc + 1, sizeof *o.in.identities);
 	o.deliverables = calloc((size_t)argc + 1, sizeof *o.deliverables);
-	if (o.in.identities == NULL || o.deliverables == NULL) {
+	if (o.deliverables == NULL) {
 		cli_error("out of memory");
-		rc = EX_SOFTWARE_;
-		goto out;
+		return EX_SOFTWARE_;
 	}
-	rc = parse_opts(argc, argv, &o);
-	if (rc >= 0)
-		goto out;
-	ctx = cli_ctx_new();
-	if (ctx == NULL) {
-		rc = EX_SOFTWARE_;
-		goto out;
+	rc = cli_read_parse(&r, &cmd, argc, argv);
+	if (rc < 0)
+		rc = check_required(&r, &o);
+	if (rc < 0)
+		rc = cli_read_open(&r);
+	if (rc < 0) {
+		r.vo.target = o.dir;
+		r.vo.deliverables = o.deliverables;
+		r.vo.n_deliverables = o.n_deliverables;
+		r.vo.flags = o.flags;
+		st = escrow_extract(r.ctx, &r.vo, &r.report);
+		rc = cli_read_finish(&r, st);
+		if (st == ESCROW_OK || st == ESCROW_INCOMPLETE)
+			cli_info("extracted into %s", o.dir);
+		else if (r.report != NULL)
+			cli_info("nothing was extracted");
 	}
-	st = cli_read_load(ctx, &o.in, &l);
-	if (st != ESCROW_OK) {
-		rc = cli_fail(ctx, st);
-		goto out;
-	}
-	memset(&vo, 0, sizeof vo);
-	vo.bundle = o.bundle;
-	vo.key = l.key;
-	vo.contract = l.contract;
-	vo.identities = l.ids;
-	vo.target = o.dir;
-	vo.deliverables = o.deliverables;
-	vo.n_deliverables = o.n_deliverables;
-	vo.flags = o.flags;
-	st = escrow_extract(ctx, &vo, &report);
-	rc = cli_read_finish(ctx, st, report, o.json);
-	if (st == ESCROW_OK || st == ESCROW_INCOMPLETE)
-		cli_info("extracted into %s", o.dir);
-	else if (report != NULL)
-		cli_info("nothing was extracted");
-out:
-	escrow_report_free(report);
-	cli_read_free(&l);
-	cli_ctx_free(ctx);
-	free(o.in.identities);
+	cli_read_end(&r);
 	free(o.deliverables);
 	return rc;
 }
