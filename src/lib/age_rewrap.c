@@ -54,6 +54,31 @@ static escrow_status sign_output(escrow_ctx *ctx, const escrow_seckey *sk, const
 	return st;
 }
 
+/* OUT.minisig from an earlier run signs the file this run replaced: verify
+ * would report it as a bad detached signature. Never fails the release. */
+static void drop_stale_signature(escrow_ctx *ctx, const char *out, unsigned flags)
+{
+	size_t len = strlen(out) + sizeof ".minisig";
+	char *sig = malloc(len);
+	struct stat sb;
+
+	if (sig == NULL)
+		return;
+	snprintf(sig, len, "%s.minisig", out);
+	if (lstat(sig, &sb) == 0) {
+		if (!(flags & ESCROW_FORCE))
+			esc_warn(ctx, "%s: does not sign the new %s; left as it was (remove it, or give -s KEY "
+			         "and --force)", sig, out);
+		else if (unlink(sig) == 0)
+			esc_warn(ctx, "%s: removed: it signed the earlier %s (give -s KEY to sign the new one)",
+			         sig, out);
+		else
+			esc_warn(ctx, "%s: does not sign the new %s and cannot be removed: %s", sig, out,
+			         strerror(errno));
+	}
+	free(sig);
+}
+
 escrow_status escrow_rewrap(escrow_ctx *ctx, const char *in, const escrow_identities *ids,
                             const escrow_recipients *rs, const char *out, const escrow_seckey *sk,
                             unsigned flags)
@@ -144,6 +169,8 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const char *in, const escrow_identi
 		goto out;
 	if (sk != NULL)
 		st = sign_output(ctx, sk, out, flags);
+	else
+		drop_stale_signature(ctx, out, flags);
 out:
 	if (fdout >= 0)
 		esc_atomic_abort(fdout, tmp);

@@ -75,6 +75,22 @@ if command -v minisign >/dev/null; then
 	expect_grep 'escrow rewrap' out
 fi
 
+# 3b. A rewrap without -s over an earlier signed output removes its stale
+# OUT.minisig under --force (verify would find it not matching), and only
+# warns about one it may not replace.
+expect_exit 0 "$ESCROW" keygen -W -o stale -q
+expect_exit 0 "$ESCROW" rewrap f.sealed -i k.txt -r "$(cat client.age.pub)" -o stale.age -s stale.key -q
+expect_true "a signed rewrap writes OUT.minisig" test -s stale.age.minisig
+expect_exit 0 "$ESCROW" rewrap f.sealed -i k.txt -r "$(cat client.age.pub)" -o stale.age --force
+expect_grep 'warning: .*stale\.age\.minisig: removed' err
+expect_true "stale OUT.minisig removed" test ! -e stale.age.minisig
+expect_exit 0 age_d client.age stale.age stale.out
+expect_true "the new output opens" cmp -s f stale.out
+echo "not a signature" >fresh.age.minisig
+expect_exit 0 "$ESCROW" rewrap f.sealed -i k.txt -r "$(cat client.age.pub)" -o fresh.age
+expect_grep 'warning: .*fresh\.age\.minisig: does not sign the new' err
+expect_true "without --force OUT.minisig is left" test -s fresh.age.minisig
+
 # 4. Failures leave nothing behind and exit with the documented codes.
 expect_exit 1 "$ESCROW" rewrap f.sealed -i client.age -r "$(cat p.age.pub)" -o none.age
 expect_grep 'none of the 1 identities' err
