@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,58 @@ static void test_keygen_files(void **state)
 	escrow_ctx_free(ctx);
 }
 
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* --force never loses a good pair because the .age.pub cannot be put in
+ * place (here it is a folder): the old identity stays, byte for byte; with
+ * no old identity, none is left behind. No temporary file either. */
+static void test_keygen_force_keeps_pair(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	char dir[96], prefix[128], idpath[160], pubpath[160], *before = NULL, *after = NULL;
+	size_t blen = 0, alen = 0;
+	struct stat sb;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/pair", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(prefix, sizeof prefix, "%s/k", dir);
+	snprintf(idpath, sizeof idpath, "%s.age", prefix);
+	snprintf(pubpath, sizeof pubpath, "%s.age.pub", prefix);
+	assert_int_equal(escrow_age_keygen(ctx, prefix, 0), ESCROW_OK);
+	assert_int_equal(esc_read_small_file(ctx, idpath, 4096, &before, &blen), ESCROW_OK);
+	assert_int_equal(unlink(pubpath), 0);
+	assert_int_equal(mkdir(pubpath, 0700), 0);
+	assert_int_equal(escrow_age_keygen(ctx, prefix, ESCROW_FORCE), ESCROW_E_CREATE);
+	assert_non_null(strstr(escrow_ctx_error(ctx), "k.age: kept as it was"));
+	assert_int_equal(esc_read_small_file(ctx, idpath, 4096, &after, &alen), ESCROW_OK);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, before, blen);
+	assert_int_equal(stat(idpath, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(count_entries(dir), 2);
+	/* No old identity: the new one does not stay without its public half. */
+	assert_int_equal(unlink(idpath), 0);
+	assert_int_equal(escrow_age_keygen(ctx, prefix, ESCROW_FORCE), ESCROW_E_CREATE);
+	assert_non_null(strstr(escrow_ctx_error(ctx), "k.age: removed again"));
+	assert_int_equal(lstat(idpath, &sb), -1);
+	assert_int_equal(count_entries(dir), 1);
+	free(before);
+	free(after);
+	escrow_ctx_free(ctx);
+}
+
 static void test_identity_files(void **state)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
@@ -272,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bech32_bip173),   cmocka_unit_test(test_bech32_bytes),
 		cmocka_unit_test(test_hkdf_rfc5869),    cmocka_unit_test(test_keygen_files),
+		cmocka_unit_test(test_keygen_force_keeps_pair),
 		cmocka_unit_test(test_identity_files),  cmocka_unit_test(test_recipients),
 	};
 
