@@ -44,6 +44,9 @@
 #include <strings.h>
 
 #include <sodium.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "esc_fmt.h"
 
@@ -468,10 +471,13 @@ static void scan(struct esc_secrets *s, const uint8_t *p, size_t n, int first, i
 
 esc_secrets *esc_secrets_new(const char *path)
 {
-	esc_secrets *s = calloc(1, sizeof *s);
+	/* Not calloc: zeroing the 64 KiB line buffer for every small file was
+	 * the biggest memset of a pack; only buf[0..blen) is ever read. */
+	esc_secrets *s = malloc(sizeof *s);
 
 	if (!s)
 		return NULL;
+	memset(s, 0, offsetof(struct esc_secrets, buf));
 	s->line = 1;
 	s->env = env_name(path);
 	return s;
@@ -501,11 +507,148 @@ static void append(struct esc_secrets *s, const uint8_t *p, size_t n)
 	}
 }
 
+/* A token family's first two bytes at i, not inside a word: where scan()
+ * would call match_at. i is not the first byte of a line. */
+static int trigger_at(const uint8_t *p, size_t i)
+{
+	if (!(TRIG[p[i]] & SECOND[p[i + 1]]))
+		return 0;
+	return p[i] == '-' ? p[i - 1] != '-' : !is_alnum(p[i - 1]);
+}
+
+#if defined(__SSE2__)
+/* 16 positions at once: the pairs TRIG x SECOND allows, as byte compares. */
+static unsigned pairs16(const uint8_t *p)
+{
+	const __m128i a = _mm_loadu_si128((const __m128i *)p), b = _mm_loadu_si128((const __m128i *)(p + 1));
+#define EQ(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(c)))
+	__m128i bW = _mm_or_si128(EQ(b, 'W'), EQ(b, 'w'));
+	__m128i m = _mm_and_si128(EQ(a, '-'), EQ(b, '-'));
+
+	m = _mm_or_si128(m, _mm_and_si128(EQ(a, 'A'), _mm_or_si128(_mm_or_si128(EQ(b, 'K'), EQ(b, 'S')),
+	                                                            _mm_or_si128(EQ(b, 'I'), bW))));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(a, 'a'), bW));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(a, 'g'), _mm_or_si128(EQ(b, 'h'), EQ(b, 'i'))));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(a, 'h'), EQ(b, 'f')));
+	m = _mm_or_si128(m, _mm_and_si128(_mm_or_si128(EQ(a, 'r'), EQ(a, 's')), EQ(b, 'k')));
+	m = _mm_or_si128(m, _mm_and_si128(EQ(a, 'x'), EQ(b, 'o')));
+#undef EQ
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* The first trigger in p[0..n), n if none; p[0] starts a line. */
+static size_t first_trigger(const uint8_t *p, size_t n)
+{
+	size_t i = 1;
+
+	if (n >= 2 && (TRIG[p[0]] & SECOND[p[1]]))
+		return 0;
+#if defined(__SSE2__)
+	for (; i + 17 <= n; i += 16) {
+		unsigned m = pairs16(p + i);
+
+		while (m) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+
+			if (trigger_at(p, k))
+				return k;
+			m &= m - 1;
+		}
+	}
+#endif
+	for (; i + 1 < n; i++) {
+		while (i + 9 <= n && !((TRIG[p[i]] & SECOND[p[i + 1]]) | (TRIG[p[i + 1]] & SECOND[p[i + 2]]) |
+		                       (TRIG[p[i + 2]] & SECOND[p[i + 3]]) | (TRIG[p[i + 3]] & SECOND[p[i + 4]]) |
+		                       (TRIG[p[i + 4]] & SECOND[p[i + 5]]) | (TRIG[p[i + 5]] & SECOND[p[i + 6]]) |
+		                       (TRIG[p[i + 6]] & SECOND[p[i + 7]]) | (TRIG[p[i + 7]] & SECOND[p[i + 8]])))
+			i += 8;
+		if (i + 1 < n && trigger_at(p, i))
+			return i;
+	}
+	return n;
+}
+
+static uint64_t count_lf(const uint8_t *p, size_t n)
+{
+	uint64_t c = 0;
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	/* per-byte counters (each compare adds 0 or -1), summed every 255 rounds */
+	while (i + 16 <= n) {
+		__m128i acc = _mm_setzero_si128(), sum;
+		unsigned k;
+
+		for (k = 0; k < 255 && i + 16 <= n; k++, i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)),
+			                                       _mm_set1_epi8('\n')));
+		sum = _mm_sad_epu8(acc, _mm_setzero_si128());
+		c += (uint64_t)_mm_cvtsi128_si32(sum) + (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+	}
+#endif
+	for (; i < n; i++)
+		c += p[i] == '\n';
+	return c;
+}
+
+/* The last LF in p[0..n), NULL if none (memrchr is not POSIX). */
+static const uint8_t *last_lf(const uint8_t *p, size_t n)
+{
+	while (n > 0)
+		if (p[--n] == '\n')
+			return p + n;
+	return NULL;
+}
+
+/* The length of the longest run of whole lines at p (p[0] starts a line)
+ * in which scan() would find nothing: no trigger, no line longer than a
+ * block. Their lines are only counted. Most text is skipped here in big
+ * steps instead of line by line (the scan was the largest cost of packing
+ * many small source files after zstd). */
+#define QUIET_BLOCK 4096
+static size_t quiet_lines(esc_secrets *s, const uint8_t *p, size_t n)
+{
+	size_t pos = 0;
+
+	while (pos < n) {
+		size_t end = n - pos > QUIET_BLOCK ? pos + QUIET_BLOCK : n, t;
+		const uint8_t *nl = last_lf(p + pos, end - pos), *lf;
+
+		if (nl == NULL)
+			break; /* a partial or a long line: line by line */
+		end = (size_t)(nl - p) + 1;
+		t = first_trigger(p + pos, end - pos);
+		if (t < end - pos) {
+			/* skip up to the start of the trigger's line */
+			lf = t ? last_lf(p + pos, t) : NULL;
+			if (lf != NULL) {
+				s->line += count_lf(p + pos, (size_t)(lf - (p + pos)) + 1);
+				pos = (size_t)(lf - p) + 1;
+			}
+			break;
+		}
+		s->line += count_lf(p + pos, end - pos);
+		pos = end;
+	}
+	return pos;
+}
+
 void esc_secrets_update(esc_secrets *s, const uint8_t *buf, size_t len)
 {
 	while (len) {
-		const uint8_t *nl = memchr(buf, '\n', len);
+		const uint8_t *nl;
 		size_t seg;
+
+		if (!s->env && s->blen == 0 && !s->cont && s->pem_label == NULL) {
+			size_t k = quiet_lines(s, buf, len);
+
+			buf += k;
+			len -= k;
+			if (len == 0)
+				return;
+		}
+		nl = memchr(buf, '\n', len);
 
 		if (!nl) {
 			append(s, buf, len);
