@@ -18,24 +18,6 @@
 
 enum { H_INTRO, H_LINE, H_BODY };
 
-int esc_age_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax, size_t *outlen)
-{
-	size_t n = 0;
-
-	/* With b64_end NULL, libsodium rejects any stray character, '=' padding
-	 * in this variant, and leftover bits that are not zero. */
-	if (sodium_base642bin(out, outmax, in, inlen, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0)
-		return -1;
-	*outlen = n;
-	return 0;
-}
-
-void esc_age_b64_encode(const uint8_t *bin, size_t len, char *out)
-{
-	sodium_bin2base64(out, sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL_NO_PADDING), bin,
-	                  len, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-}
-
 void esc_age_header_init(struct esc_age_header *h, const char *name)
 {
 	memset(h, 0, sizeof *h);

@@ -58,7 +58,7 @@ escrow_status esc_read_secret_file(escrow_ctx *ctx, const char *path, size_t max
 escrow_status esc_identities_push(escrow_ctx *ctx, escrow_identities **ids, const uint8_t sk[32]);
 
 /* ---- the header ---- */
-/* Unpadded, canonical standard base64, as age writes it. */
+/* Unpadded, canonical standard base64, as age writes it (in base64.c). */
 int esc_age_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax, size_t *outlen);
 void esc_age_b64_encode(const uint8_t *bin, size_t len, char *out); /* NUL-terminates */
 
