@@ -5,6 +5,7 @@
  * nested length must fit inside its parent and the top level must end
  * exactly at the end of the file. */
 #include "formats/esc_fmt.h"
+#include "formats/esc_zip.h"
 
 #include <string.h>
 
@@ -54,20 +55,13 @@ static void onnx_init(void *s, const char *path, uint64_t size)
 	o->end[0] = size;
 }
 
+/* An external data location follows the rules of a zip member name: a
+ * relative path with no '..', backslash or drive letter. */
 static bool location_ok(const char *p)
 {
-	size_t i, start = 0, n = strlen(p);
+	const char *why;
 
-	if (n == 0 || p[0] == '/' || strchr(p, '\\') || (n >= 2 && p[1] == ':'))
-		return false;
-	for (i = 0; i <= n; i++) {
-		if (i < n && p[i] != '/')
-			continue;
-		if (i - start == 2 && p[start] == '.' && p[start + 1] == '.')
-			return false;
-		start = i + 1;
-	}
-	return true;
+	return esc_zip_name_ok(p, strlen(p), &why) != 0;
 }
 
 /* Leaves levels whose end has been reached. */
