@@ -60,6 +60,28 @@ static escrow_status unknown_key(struct cy *y, const char *const *keys, const ch
 	return cy_fail(y, &y->ev.start_mark, "unknown key '%.64s' (expected one of %s)", k, list);
 }
 
+/* The next key of a mapping whose keys are known: *k its index in keys, or
+ * -1 at the mapping's end. A key that is not a scalar (not_word says so),
+ * unknown or given twice is refused. */
+static escrow_status next_key(struct cy *y, const char *const *keys, const char *not_word, unsigned *seen,
+                              int *k)
+{
+	escrow_status st = cy_next(y);
+
+	*k = -1;
+	if (st != ESCROW_OK || y->ev.type == YAML_MAPPING_END_EVENT)
+		return st;
+	if (y->ev.type != YAML_SCALAR_EVENT)
+		return cy_fail(y, &y->ev.start_mark, "%s", not_word);
+	*k = key_index(keys, cy_value(y));
+	if (*k < 0)
+		return unknown_key(y, keys, cy_value(y));
+	if (*seen & (1u << *k))
+		return cy_fail(y, &y->ev.start_mark, "duplicate key '%s'", keys[*k]);
+	*seen |= 1u << *k;
+	return ESCROW_OK;
+}
+
 static int id_ok(const char *s)
 {
 	const char *p;
@@ -201,19 +223,11 @@ static escrow_status parse_deliverable(struct cy *y, struct esc_deliverable *d, 
 	for (;;) {
 		int k;
 
-		st = cy_next(y);
+		st = next_key(y, dlv_keys, "a deliverable's keys must be plain words", &seen, &k);
 		if (st != ESCROW_OK)
 			return st;
-		if (y->ev.type == YAML_MAPPING_END_EVENT)
-			break;
-		if (y->ev.type != YAML_SCALAR_EVENT)
-			return cy_fail(y, &y->ev.start_mark, "a deliverable's keys must be plain words");
-		k = key_index(dlv_keys, cy_value(y));
 		if (k < 0)
-			return unknown_key(y, dlv_keys, cy_value(y));
-		if (seen & (1u << k))
-			return cy_fail(y, &y->ev.start_mark, "duplicate key '%s'", dlv_keys[k]);
-		seen |= 1u << k;
+			break;
 		if (k == 0)
 			*id_mark = y->ev.start_mark;
 		st = parse_dlv_key(y, d, k);
@@ -376,19 +390,11 @@ static escrow_status parse_root(struct cy *y, escrow_contract *c)
 	for (;;) {
 		int k;
 
-		st = cy_next(y);
+		st = next_key(y, top_keys, "keys must be plain words", &seen, &k);
 		if (st != ESCROW_OK)
 			return st;
-		if (y->ev.type == YAML_MAPPING_END_EVENT)
-			break;
-		if (y->ev.type != YAML_SCALAR_EVENT)
-			return cy_fail(y, &y->ev.start_mark, "keys must be plain words");
-		k = key_index(top_keys, cy_value(y));
 		if (k < 0)
-			return unknown_key(y, top_keys, cy_value(y));
-		if (seen & (1u << k))
-			return cy_fail(y, &y->ev.start_mark, "duplicate key '%s'", top_keys[k]);
-		seen |= 1u << k;
+			break;
 		st = parse_top_key(y, c, k);
 		if (st != ESCROW_OK)
 			return st;
