@@ -1,6 +1,7 @@
-/* gen.c -- deterministic benchmark data: gaussian float32 weights, CSV rows,
- * C-like source text, and a tree of many small source files.
- * Usage: gen weights|csv|code BYTES SEED > FILE
+/* gen.c -- deterministic benchmark data: gaussian float32 weights (raw or
+ * as a safetensors file), CSV rows, C-like source text, and a tree of many
+ * small source files.
+ * Usage: gen weights|safetensors|csv|code BYTES SEED > FILE
  *        gen tree DIR FILES SEED   (FILES files of 0.5-6 KB in folders of 100) */
 #include <math.h>
 #include <sys/stat.h>
@@ -45,6 +46,27 @@ static void weights(uint64_t n)
 		fwrite(buf, 1, k, stdout);
 		done += k;
 	}
+}
+
+/* One F32 tensor "w" of n bytes (a multiple of 4), behind the 8-byte header
+ * length and a JSON header padded with spaces to a multiple of 8. */
+static void safetensors(uint64_t n)
+{
+	char h[256];
+	uint64_t len;
+	int k = snprintf(h, sizeof h, "{\"w\":{\"dtype\":\"F32\",\"shape\":[%llu],\"data_offsets\":[0,%llu]}}",
+	                 (unsigned long long)(n / 4), (unsigned long long)(n / 4 * 4));
+	unsigned char le[8];
+	int i;
+
+	while (k % 8 != 0)
+		h[k++] = ' ';
+	len = (uint64_t)k;
+	for (i = 0; i < 8; i++)
+		le[i] = (unsigned char)(len >> (8 * i));
+	fwrite(le, 1, 8, stdout);
+	fwrite(h, 1, (size_t)k, stdout);
+	weights(n / 4 * 4);
 }
 
 static void csv(uint64_t n)
@@ -125,6 +147,8 @@ int main(int argc, char **argv)
 	s = strtoull(argv[3], NULL, 10);
 	if (strcmp(argv[1], "weights") == 0)
 		weights(n);
+	else if (strcmp(argv[1], "safetensors") == 0)
+		safetensors(n);
 	else if (strcmp(argv[1], "csv") == 0)
 		csv(n);
 	else if (strcmp(argv[1], "code") == 0)

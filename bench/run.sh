@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# bench/run.sh -- escrow pack against `tar -cf - DIR | zstd -T2 -3`, side by
-# side in one run, on a ~1 GB tree (float32 weights, CSV, source code) and on
-# a 50,000-file tree. Prints wall time, CPU time, size and peak memory, and
-# the ratios against the stock pipeline. Not a test: numbers depend on the
-# machine and on what else runs on it.
+# bench/run.sh -- escrow against the stock tools, side by side in one run, on a
+# ~1 GB tree (float32 weights as safetensors, CSV, source code) and on a
+# 50,000-file tree: `escrow pack` against `tar -cf - DIR | zstd -T2 -3`,
+# `escrow verify` against `zstd -dc B > /dev/null`, `escrow extract` against
+# `zstd -dc B | tar -x`. Prints wall time, CPU time, size and peak memory, and
+# the ratios. Not a test: numbers depend on the machine and on what else runs.
 #
 # usage: bench/run.sh [WORKDIR]     (WORKDIR keeps the generated trees between runs)
-# env:   ESCROW=path/to/escrow (default: build/escrow), RUNS=3, THREADS=2
+# env:   ESCROW=path/to/escrow (default: build/escrow), RUNS=3, THREADS=2,
+#        PARTS="pack read" (read: verify and extract, 1 GB tree only)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ESCROW=${ESCROW:-$here/../build/escrow}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
+PARTS=${PARTS:-pack read}
 W=${1:-$(mktemp -d "${TMPDIR:-/tmp}/escrow-bench.XXXXXX")}
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
@@ -26,7 +29,6 @@ if [ ! -e "$W/big.done" ]; then
 	echo "bench: generating the 1 GB tree in $W/big" >&2
 	rm -rf "$W/big" && mkdir -p "$W/big/models" "$W/big/data" "$W/big/src"
 	for i in 1 2 3 4 5 6; do
-		"$W/gen" weights 100000000 "$i" >"$W/big/models/layer$i.f32"
 		"$W/gen" csv 50000000 "$((100 + i))" >"$W/big/data/part$i.csv"
 	done
 	for i in $(seq 1 2000); do
@@ -35,6 +37,26 @@ if [ ! -e "$W/big.done" ]; then
 	done
 	touch "$W/big.done"
 fi
+# The weights are safetensors files (a tree made before had raw .f32 ones),
+# so that a contract can ask for their format and verify checks it.
+if [ ! -e "$W/big-models.done" ]; then
+	rm -f "$W"/big/models/*
+	for i in 1 2 3 4 5 6; do
+		"$W/gen" safetensors 100000000 "$i" >"$W/big/models/layer$i.safetensors"
+	done
+	touch "$W/big-models.done"
+fi
+cat >"$W/contract.yaml" <<'EOF'
+escrow-contract: 1
+contract: BENCH-1
+deliverables:
+  - id: models
+    kind: model
+    include: ["models/**"]
+    format: safetensors
+  - id: rest
+    include: ["data/**", "src/**"]
+EOF
 if [ ! -e "$W/small.done" ]; then
 	echo "bench: generating the 50,000-file tree in $W/small" >&2
 	rm -rf "$W/small"
@@ -51,14 +73,16 @@ warm() { tar -cf - -C "$W" "$1" | cat >/dev/null; }
 res="$W/results.tsv"
 : >"$res"
 one() { # tree tool command...
-	local tree=$1 tool=$2 out
+	local tree=$1 tool=$2 out=0
 	shift 2
 	/usr/bin/time -f "%e %U %S %M" -o "$W/time.txt" "$@"
-	out=$(ls -l "$W/out.bin" | awk '{print $5}')
-	printf '%s\t%s\t%s\t%s\n' "$tree" "$tool" "$(cat "$W/time.txt")" "$out" | tr ' ' '\t' >>"$res"
+	[ ! -e "$W/out.bin" ] || out=$(ls -l "$W/out.bin" | awk '{print $5}')
+	printf '%s\t%s\t%s\t%s\n' "$tree" "$tool" "$(tr ' ' '\t' <"$W/time.txt")" "$out" >>"$res"
 	rm -f "$W/out.bin" "$W/out.bin.minisig"
 }
+case " $PARTS " in *" pack "*) ;; *) skip_pack=1 ;; esac
 for tree in big small; do
+	[ -z "${skip_pack:-}" ] || break
 	warm "$tree"
 	for r in $(seq 1 "$RUNS"); do
 		one "$tree" "tar|zstd" sh -c "tar -cf - -C '$W' '$tree' | zstd -T$THREADS -3 -q >'$W/out.bin'"
@@ -73,31 +97,73 @@ for tree in big small; do
 	done
 done
 
+# verify and extract read a bundle packed against the contract (format
+# checks on the weights), from the page cache like the pipeline.
+case " $PARTS " in
+*" read "*)
+	B="$W/read.escrow"
+	rm -f "$B"
+	"$ESCROW" pack "$W/big" -o "$B" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" -q
+	cat "$B" >/dev/null
+	for r in $(seq 1 "$RUNS"); do
+		one read "zstd -dc" sh -c "zstd -dc -q '$B' >/dev/null"
+		one read "verify" "$ESCROW" verify "$B" -p "$W/k.pub" -q
+		one read "verify -c" "$ESCROW" verify "$B" -p "$W/k.pub" -c "$W/contract.yaml" -q
+		rm -rf "$W/x1" && mkdir "$W/x1"
+		one read "zstd -dc|tar -x" sh -c "zstd -dc -q '$B' | tar -x -C '$W/x1'"
+		rm -rf "$W/x1" "$W/x2"
+		one read "extract" "$ESCROW" extract "$B" -C "$W/x2" -p "$W/k.pub" -q
+		rm -rf "$W/x2"
+	done
+	;;
+esac
+
 python3 - "$res" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 data = {}
 for tree, tool, wall, user, sys_, rss, size in rows:
     data.setdefault((tree, tool), []).append((float(wall), float(user) + float(sys_), int(rss), int(size)))
+def med(v, k):
+    return statistics.median(r[k] for r in v)
 print("| tree | tool | wall s (median) | CPU s (median) | size bytes | peak RSS MiB | time vs tar\\|zstd | CPU vs tar\\|zstd | size vs tar\\|zstd |")
 print("|---|---|---|---|---|---|---|---|---|")
 for tree in ("big", "small"):
     ref = data.get((tree, "tar|zstd"))
     if not ref:
         continue
-    rw = statistics.median(r[0] for r in ref)
-    rc = statistics.median(r[1] for r in ref)
-    rs = ref[0][3]
+    rw, rc, rs = med(ref, 0), med(ref, 1), ref[0][3]
     for tool in ("tar|zstd", "escrow", "escrow-stdout", "escrow-sealed"):
         v = data.get((tree, tool))
         if not v:
             continue
-        w = statistics.median(r[0] for r in v)
-        c = statistics.median(r[1] for r in v)
-        m = max(r[2] for r in v) / 1024
-        s = v[0][3]
+        w, c, m, s = med(v, 0), med(v, 1), max(r[2] for r in v) / 1024, v[0][3]
         print("| %s | %s | %.2f | %.2f | %d | %.1f | %.2fx | %.2fx | %.4fx |" % (
             "1 GB" if tree == "big" else "50k files", tool.replace("|", "\\|"), w, c, s, m, w / rw, c / rc, s / rs))
+e, sl = data.get(("big", "escrow")), data.get(("big", "escrow-sealed"))
+if e and sl:
+    print()
+    print("sealing (1 GB): %+.1f%% wall, %+.1f%% CPU over escrow pack" % (
+        100 * (med(sl, 0) / med(e, 0) - 1), 100 * (med(sl, 1) / med(e, 1) - 1)))
+refs = {"zstd -dc": None, "verify": "zstd -dc", "verify -c": "verify", "zstd -dc|tar -x": None,
+        "extract": "zstd -dc|tar -x"}
+if any(("read", t) in data for t in refs):
+    print()
+    print("| 1 GB bundle | wall s (median) | CPU s (median) | peak RSS MiB | against | time ratio | CPU ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for tool, against in refs.items():
+        v = data.get(("read", tool))
+        if not v:
+            continue
+        w, c, m = med(v, 0), med(v, 1), max(r[2] for r in v) / 1024
+        a = data.get(("read", against)) if against else None
+        print("| %s | %.2f | %.2f | %.1f | %s | %s | %s |" % (
+            tool.replace("|", "\\|"), w, c, m, (against or "").replace("|", "\\|"),
+            "%.2fx" % (w / med(a, 0)) if a else "", "%.2fx" % (c / med(a, 1)) if a else ""))
+    v, a = data.get(("read", "verify -c")), data.get(("read", "zstd -dc"))
+    if v and a:
+        print()
+        print("verify -c against zstd -dc: %.2fx wall" % (med(v, 0) / med(a, 0)))
 print()
 print("runs per cell: %d; all runs: %s" % (max(len(v) for v in data.values()), sys.argv[1]))
 PY
