@@ -298,80 +298,9 @@ void escrow_recipients_free(escrow_recipients *rs)
 	free(rs);
 }
 
-/* A hard link to path under a temporary name beside it (*keep, malloc'd),
- * so the file can be put back after it was replaced. */
-static escrow_status keep_old(escrow_ctx *ctx, const char *path, char **keep)
-{
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0, len = strlen(path) + 32;
-	char *k = malloc(len);
-	int i, e = EEXIST;
-
-	*keep = NULL;
-	if (k == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-	for (i = 0; i < 100 && e == EEXIST; i++) {
-		snprintf(k, len, "%.*s.%s.%08x.tmp", (int)dirlen, path, base, randombytes_random());
-		e = link(path, k) == 0 ? 0 : errno;
-	}
-	if (e != 0) {
-		free(k);
-		return esc_error(ctx, ESCROW_E_CREATE, "%s: cannot keep a link to it while it is replaced: %s "
-		                 "(nothing was changed)", path, strerror(e));
-	}
-	*keep = k;
-	return ESCROW_OK;
-}
-
-/* Puts the identity, then its recipient file, in place from their written
- * temporary files (both fds are consumed). Should the second fail (the
- * .age.pub is a folder, or appeared meanwhile), the first is taken back: an
- * identity this call added is removed, one it replaced under --force is put
- * back, so an existing good pair never ends with halves that do not match. */
-static escrow_status commit_pair(escrow_ctx *ctx, const char *idpath, int idfd, const char *idtmp,
-                                 const char *pubpath, int pubfd, const char *pubtmp, unsigned flags)
-{
-	char *keep = NULL;
-	struct stat sb;
-	escrow_status st = ESCROW_OK;
-
-	if ((flags & ESCROW_FORCE) && lstat(idpath, &sb) == 0)
-		st = keep_old(ctx, idpath, &keep);
-	if (st != ESCROW_OK) {
-		esc_atomic_abort(idfd, idtmp);
-		esc_atomic_abort(pubfd, pubtmp);
-		return st;
-	}
-	st = esc_atomic_commit(ctx, idfd, idtmp, idpath, flags);
-	if (st != ESCROW_OK) {
-		esc_atomic_abort(pubfd, pubtmp);
-		goto out;
-	}
-	st = esc_atomic_commit(ctx, pubfd, pubtmp, pubpath, flags);
-	if (st == ESCROW_OK)
-		goto out;
-	if (keep == NULL) {
-		(void)unlink(idpath); /* a secret key without its public half is of no use */
-		esc_error_prefix(ctx, "%s: removed again", idpath);
-	} else if (rename(keep, idpath) == 0) {
-		esc_error_prefix(ctx, "%s: kept as it was", idpath);
-	} else {
-		esc_error_prefix(ctx, "%s: replaced, the old one is still in %s", idpath, keep);
-	}
-	free(keep); /* renamed back, or left for the user */
-	keep = NULL;
-out:
-	if (keep != NULL)
-		(void)unlink(keep);
-	free(keep);
-	return st;
-}
-
 escrow_status escrow_age_keygen(escrow_ctx *ctx, const char *prefix, unsigned flags)
 {
-	char *idpath = NULL, *pubpath = NULL, *text = NULL, *idtmp = NULL, *pubtmp = NULL;
-	int idfd = -1, pubfd = -1;
+	char *idpath = NULL, *pubpath = NULL, *text = NULL;
 	uint8_t *sk = NULL, pk[32];
 	char rcpt[64], when[32], pubtext[80];
 	size_t plen, tlen = 0;
@@ -412,25 +341,8 @@ escrow_status escrow_age_keygen(escrow_ctx *ctx, const char *prefix, unsigned fl
 	tlen += strlen(text + tlen);
 	text[tlen++] = '\n';
 	snprintf(pubtext, sizeof pubtext, "%s\n", rcpt);
-	/* Both written in full before either is put in place. */
-	st = esc_atomic_open(ctx, idpath, 0600, flags, &idfd, &idtmp);
-	if (st == ESCROW_OK)
-		st = esc_atomic_open(ctx, pubpath, 0644, flags, &pubfd, &pubtmp);
-	if (st == ESCROW_OK)
-		st = esc_write_all(ctx, idfd, text, tlen, idpath);
-	if (st == ESCROW_OK)
-		st = esc_write_all(ctx, pubfd, pubtext, strlen(pubtext), pubpath);
-	if (st == ESCROW_OK) {
-		st = commit_pair(ctx, idpath, idfd, idtmp, pubpath, pubfd, pubtmp, flags);
-		idfd = pubfd = -1;
-	}
+	st = esc_write_key_pair(ctx, idpath, text, tlen, pubpath, pubtext, strlen(pubtext), flags);
 out:
-	if (idfd >= 0)
-		esc_atomic_abort(idfd, idtmp);
-	if (pubfd >= 0)
-		esc_atomic_abort(pubfd, pubtmp);
-	free(idtmp);
-	free(pubtmp);
 	sodium_free(sk);
 	sodium_free(text);
 	free(idpath);

@@ -105,6 +105,12 @@ escrow_status esc_atomic_commit(escrow_ctx *ctx, int fd, const char *tmp_path, c
 void esc_atomic_abort(int fd, const char *tmp_path);
 /* Writes all of buf to fd, retrying short writes; ESCROW_E_IO with what. */
 escrow_status esc_write_all(escrow_ctx *ctx, int fd, const void *buf, size_t len, const char *what);
+/* A key pair: the secret file (mode 0600) and the public one (0644, it is
+ * public), both written before either is put in place. If the public one
+ * cannot be, the secret one is taken back (restored when it replaced one
+ * under ESCROW_FORCE): a good pair is never left half replaced. */
+escrow_status esc_write_key_pair(escrow_ctx *ctx, const char *sec_path, const void *sec, size_t sec_len,
+                                 const char *pub_path, const void *pub, size_t pub_len, unsigned flags);
 
 /* A byte sink: the pipelines are chains of sinks (tar -> zstd -> age -> file). */
 struct esc_sink {

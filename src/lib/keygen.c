@@ -81,11 +81,9 @@ escrow_status escrow_keygen(escrow_ctx *ctx, const char *prefix, const char *pas
 {
 	static const char sec_comment[] = "untrusted comment: minisign encrypted secret key\n";
 	static const char sec_plain_comment[] = "untrusted comment: minisign unencrypted secret key\n";
-	char *key_path = NULL, *pub_path = NULL, *key_tmp = NULL, *pub_tmp = NULL;
+	char *key_path = NULL, *pub_path = NULL;
 	char *sec_text = NULL, pub_text[200], idhex[17];
 	uint8_t *blob = NULL, *sk = NULL, id[ESC_MKEYID_LEN], pubblob[ESC_MPUB_BLOB];
-	int key_fd = -1, pub_fd = -1;
-	bool key_done = false;
 	escrow_status st;
 	struct stat sb;
 	size_t n;
@@ -125,32 +123,9 @@ escrow_status escrow_keygen(escrow_ctx *ctx, const char *prefix, const char *pas
 	esc_b64_encode(pubblob, sizeof pubblob, pub_text + n);
 	strcat(pub_text + n, "\n");
 
-	st = esc_atomic_open(ctx, key_path, 0600, flags, &key_fd, &key_tmp);
-	if (st == ESCROW_OK)
-		st = esc_atomic_open(ctx, pub_path, 0644, flags, &pub_fd, &pub_tmp);
-	if (st == ESCROW_OK)
-		st = esc_write_all(ctx, key_fd, sec_text, strlen(sec_text), key_path);
-	if (st == ESCROW_OK)
-		st = esc_write_all(ctx, pub_fd, pub_text, strlen(pub_text), pub_path);
-	if (st == ESCROW_OK) {
-		st = esc_atomic_commit(ctx, key_fd, key_tmp, key_path, flags);
-		key_fd = -1;
-		key_done = st == ESCROW_OK;
-	}
-	if (st == ESCROW_OK) {
-		st = esc_atomic_commit(ctx, pub_fd, pub_tmp, pub_path, flags);
-		pub_fd = -1;
-		/* The .pub appeared meanwhile: take back the .key we just made. */
-		if (st != ESCROW_OK && key_done && !(flags & ESCROW_FORCE))
-			(void)unlink(key_path);
-	}
+	st = esc_write_key_pair(ctx, key_path, sec_text, strlen(sec_text), pub_path, pub_text, strlen(pub_text),
+	                        flags);
 out:
-	if (key_fd >= 0)
-		esc_atomic_abort(key_fd, key_tmp);
-	if (pub_fd >= 0)
-		esc_atomic_abort(pub_fd, pub_tmp);
-	free(key_tmp);
-	free(pub_tmp);
 	free(key_path);
 	free(pub_path);
 	sodium_free(blob);

@@ -110,4 +110,18 @@ expect_grep '^ag\.age\.pub$' out
 expect_true "ag.age is mode 0600" test "$(stat -c %a ag.age)" = 600
 expect_grep '^age1[0-9a-z]+$' ag.age.pub
 expect_exit 73 "$ESCROW" keygen --age -o ag
+
+# --force never loses a good pair because the public half cannot be written
+# (here a folder is in its place): the old secret half is put back.
+for kind in "-W" "--age"; do
+	[ "$kind" = -W ] && sec=pair.key pub=pair.pub || sec=pair.age pub=pair.age.pub
+	rm -rf pair.*
+	expect_exit 0 "$ESCROW" keygen $kind -o pair -q
+	cp "$sec" old.sec
+	rm "$pub" && mkdir "$pub"
+	expect_exit 73 "$ESCROW" keygen $kind -o pair --force
+	expect_grep "$sec: kept as it was" err
+	expect_true "$sec is still the old one ($kind)" cmp -s "$sec" old.sec
+	expect_true "no temporary file left ($kind)" test -z "$(ls -a | grep '\.tmp$')"
+done
 finish
