@@ -109,11 +109,12 @@ case " $PARTS " in
 		one read "zstd -dc" sh -c "zstd -dc -q '$B' >/dev/null"
 		one read "verify" "$ESCROW" verify "$B" -p "$W/k.pub" -q
 		one read "verify -c" "$ESCROW" verify "$B" -p "$W/k.pub" -c "$W/contract.yaml" -q
-		rm -rf "$W/x1" && mkdir "$W/x1"
+		# sync: the last run's gigabyte is written back before the next starts
+		rm -rf "$W/x1" && mkdir "$W/x1" && sync
 		one read "zstd -dc|tar -x" sh -c "zstd -dc -q '$B' | tar -x -C '$W/x1'"
-		rm -rf "$W/x1" "$W/x2"
+		rm -rf "$W/x1" "$W/x2" && sync
 		one read "extract" "$ESCROW" extract "$B" -C "$W/x2" -p "$W/k.pub" -q
-		rm -rf "$W/x2"
+		rm -rf "$W/x2" && sync
 	done
 	;;
 esac

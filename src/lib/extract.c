@@ -5,6 +5,7 @@
  * files with O_EXCL|O_NOFOLLOW, and make symlinks last (after the whole
  * stream verified), so nothing can be written through a link. */
 #include "esc_bundle_read.h"
+#include "esc_extract_queue.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -25,6 +26,7 @@ struct xstate {
 	int root_fd, payload_fd;
 	char *tmp;
 	int cur_fd;                      /* the file being written, -1 if none */
+	esc_xq *q;                       /* its writes, mode, time and close run in this thread */
 	const char *cur_path;
 	char *cache_dir;                 /* the folder of the last file, and its fd */
 	int cache_fd;
@@ -208,44 +210,23 @@ static escrow_status on_begin(void *user, const struct esc_file *f)
 static escrow_status on_data(void *user, const void *buf, size_t len)
 {
 	struct xstate *x = user;
-	const uint8_t *p = buf;
 
-	while (x->cur_fd >= 0 && len > 0) {
-		ssize_t n = write(x->cur_fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = ENOSPC;
-			return io_fail(x, "write", x->cur_path);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return ESCROW_OK;
+	if (x->cur_fd < 0 || len == 0)
+		return ESCROW_OK;
+	return esc_xq_write(x->q, x->cur_fd, buf, len);
 }
 
 static escrow_status on_end(void *user, const struct esc_file *f)
 {
 	struct xstate *x = user;
-	struct timespec ts[2];
 	int fd = x->cur_fd;
 
 	if (fd < 0)
 		return ESCROW_OK;
 	x->cur_fd = -1;
-	ts[0].tv_sec = ts[1].tv_sec = (time_t)f->mtime;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	/* Only the executable bit survives (never setuid, setgid or sticky). */
-	if (fchmod(fd, ((f->mode & 0111) ? 0755 : 0644) & ~x->mask) != 0 || futimens(fd, ts) != 0) {
-		close(fd);
-		return io_fail(x, "set the mode and time of", f->path);
-	}
-	if (close(fd) != 0)
-		return io_fail(x, "write", f->path);
 	x->files_written++;
-	return ESCROW_OK;
+	/* Only the executable bit survives (never setuid, setgid or sticky). */
+	return esc_xq_close(x->q, fd, ((f->mode & 0111) ? 0755 : 0644) & ~x->mask, f->mtime, f->path);
 }
 
 static escrow_status write_tag(struct xstate *x, const char *name, const struct esc_tagfile *t)
@@ -510,6 +491,8 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 		st = check_target(ctx, o->target);
 	if (st == ESCROW_OK)
 		st = make_tmp(&x, o->target);
+	if (st == ESCROW_OK)
+		st = esc_xq_new(ctx, x.tmp, &x.q);
 	if (st != ESCROW_OK)
 		goto out;
 	hooks.user = &x;
@@ -526,7 +509,10 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 	if (st != ESCROW_OK && st != ESCROW_INCOMPLETE)
 		goto out;
 	{
-		escrow_status st2 = finish_tree(&x);
+		escrow_status st2 = esc_xq_drain(x.q);
+
+		if (st2 == ESCROW_OK)
+			st2 = finish_tree(&x);
 
 		if (st2 == ESCROW_OK && x.bag_layout)
 			st2 = write_tags(&x);
@@ -544,6 +530,8 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 	                    x.bag_layout ? "bag" : o->n_deliverables ? "deliverables" : "payload", "entries",
 	                    (json_int_t)x.files_written));
 out:
+	/* Its pending writes may still go to cur_fd. */
+	esc_xq_free(x.q);
 	if (x.cur_fd >= 0)
 		close(x.cur_fd);
 	if (x.cache_dir != NULL)
