@@ -109,13 +109,6 @@ void esc_insp_pickle_merge(struct esc_inspection *out, enum esc_pickle_verdict v
 	}
 }
 
-static bool ends_with_ci(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n >= m && strcasecmp(s + n - m, suf) == 0;
-}
-
 /* Every extension in these lists is one dot and letters: a name ends with
  * one exactly when its part from the last dot is that extension. */
 static bool in_exts(const char *base, const char *const *list)
@@ -168,10 +161,11 @@ static bool texty(const uint8_t *h, size_t n)
 
 static bool secret_named(const char *base)
 {
+	static const char *const exts[] = { ".pem", ".key", ".npmrc", ".netrc", ".pypirc", NULL };
+
 	return strncmp(base, ".env", 4) == 0 || strncmp(base, "id_rsa", 6) == 0 ||
 	       strncmp(base, "id_ed25519", 10) == 0 || strncmp(base, "id_ecdsa", 8) == 0 ||
-	       ends_with_ci(base, ".pem") || ends_with_ci(base, ".key") || strcmp(base, "credentials") == 0 ||
-	       ends_with_ci(base, ".npmrc") || ends_with_ci(base, ".netrc") || ends_with_ci(base, ".pypirc");
+	       strcmp(base, "credentials") == 0 || in_exts(base, exts);
 }
 
 esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format wanted)
