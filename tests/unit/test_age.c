@@ -14,11 +14,10 @@
 #include <unistd.h>
 
 #include "escrow_private.h"
+#include "tmpdir.h"
 
 #define CH ESC_AGE_CHUNK
 #define ECH ESC_AGE_ENC_CHUNK
-
-static char tmpdir[64];
 
 /* A sink that keeps everything; fail_at makes it refuse writes past a size. */
 struct mem {
@@ -58,19 +57,7 @@ static struct esc_sink mem_sink(struct mem *m)
 static int setup(void **state)
 {
 	(void)state;
-	if (escrow_init() != ESCROW_OK)
-		return -1;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/escrow-age-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_setup("age");
 }
 
 /* A fresh identity and the matching recipient, through the string forms. */
@@ -587,5 +574,5 @@ int main(void)
 		cmocka_unit_test(test_stock_age_reads_writer),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

@@ -24,6 +24,7 @@
 #endif
 
 #include "escrow_private.h"
+#include "tmpdir.h"
 
 enum { C_SUCCESS, C_HEADER, C_PAYLOAD, C_NOMATCH, C_HMAC, C_N };
 static const char *class_name[C_N] = {"success", "header failure", "payload failure", "no match",
@@ -40,24 +41,10 @@ struct vec {
 	size_t body_len;
 };
 
-static char tmpdir[64];
-
 static int setup(void **state)
 {
 	(void)state;
-	if (escrow_init() != ESCROW_OK)
-		return -1;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/escrow-cctv-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_setup("cctv");
 }
 
 /* Hashes everything released, so a failing vector can be compared too. */
@@ -300,5 +287,5 @@ int main(void)
 		cmocka_unit_test(test_cctv),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

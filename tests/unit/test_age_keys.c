@@ -15,25 +15,12 @@
 #include <unistd.h>
 
 #include "escrow_private.h"
-
-static char tmpdir[64];
+#include "tmpdir.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	if (escrow_init() != ESCROW_OK)
-		return -1;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/escrow-agekeys-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_setup("agekeys");
 }
 
 static void write_text(const char *path, const char *text)
@@ -329,5 +316,5 @@ int main(void)
 		cmocka_unit_test(test_identity_files),  cmocka_unit_test(test_recipients),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

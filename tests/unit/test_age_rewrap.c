@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "escrow_private.h"
-
-static char tmpdir[64];
+#include "tmpdir.h"
 
 struct mem {
 	uint8_t *p;
@@ -45,29 +44,7 @@ static escrow_status mem_write(void *state, const void *buf, size_t len)
 static int setup(void **state)
 {
 	(void)state;
-	if (escrow_init() != ESCROW_OK)
-		return -1;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/escrow-rewrap-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *tpath(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-	return buf[i];
+	return tmpdir_setup("rewrap");
 }
 
 static void put_file(const char *path, const uint8_t *p, size_t n)
@@ -326,5 +303,5 @@ int main(void)
 		cmocka_unit_test(test_rewrap_signed),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

@@ -16,35 +16,12 @@
 #include <unistd.h>
 
 #include "escrow_private.h"
-
-static char tmpdir[64];
+#include "tmpdir.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	if (escrow_init() != ESCROW_OK)
-		return -1;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/escrow-review-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *tpath(const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
-	return buf[i];
+	return tmpdir_setup("review");
 }
 
 /* With read(2), not stdio: a FILE buffer would leave its own heap copy. */
@@ -208,5 +185,5 @@ int main(void)
 		cmocka_unit_test(test_rewrap_signs_any_output_name),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }
