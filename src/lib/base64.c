@@ -8,12 +8,34 @@
 #include <limits.h>
 #include <sodium.h>
 
+/* Constant-time with respect to the alphabet: key material goes through
+ * here. -1 for a byte outside it. */
+static int b64_value(unsigned char c)
+{
+	int v = -1;
+
+	v += (((64 - c) & (c - 91)) >> 8 & 1) * (c - 64);       /* A-Z: 0..25 */
+	v += (((96 - c) & (c - 123)) >> 8 & 1) * (c - 70);      /* a-z: 26..51 */
+	v += (((47 - c) & (c - 58)) >> 8 & 1) * (c + 5);        /* 0-9: 52..61 */
+	v += (((42 - c) & (c - 44)) >> 8 & 1) * 63;             /* '+': 62 */
+	v += (((46 - c) & (c - 48)) >> 8 & 1) * 64;             /* '/': 63 */
+	return v;
+}
+
 static int decode(int variant, const char *in, size_t inlen, uint8_t *out, size_t outmax, size_t *outlen)
 {
+	int bad = 0;
+	size_t i;
+
+	/* libsodium 1.0.18 reads the input as plain char: on a signed-char
+	 * machine some bytes above 0x7f pass as digits. Check the alphabet
+	 * first, without a branch on the key's characters. */
+	for (i = 0; i < inlen; i++)
+		bad |= (b64_value((unsigned char)in[i]) < 0) & (in[i] != '=');
 	/* With b64_end NULL, libsodium rejects any stray character, missing,
 	 * misplaced or (unpadded) any '=' padding, and leftover bits that are
 	 * not zero. */
-	if (sodium_base642bin(out, outmax, in, inlen, NULL, outlen, NULL, variant) != 0) {
+	if (bad || sodium_base642bin(out, outmax, in, inlen, NULL, outlen, NULL, variant) != 0) {
 		sodium_memzero(out, outmax);
 		return -1;
 	}

@@ -22,7 +22,7 @@ static void test_base64(void **state)
 	                               {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, {"\xff\xfe\x3e", "//4+"}};
 	uint8_t out[16];
 	char enc[16];
-	size_t i;
+	size_t i, an = 0;
 
 	(void)state;
 	for (i = 0; i < sizeof vec / sizeof vec[0]; i++) {
@@ -45,6 +45,12 @@ static void test_base64(void **state)
 	assert_int_equal(esc_b64_decode("Zg==Zg==", 8, out, sizeof out), -1); /* padding before the end */
 	assert_int_equal(esc_b64_decode("Zm9vYmFy", 8, out, 5), -1);          /* does not fit */
 	assert_int_equal(esc_b64_decode("Zm9v\nYmFy", 9, out, sizeof out), -1);
+	assert_int_equal(esc_b64_decode("Zm9vYm\x9a\x9a", 8, out, sizeof out), -1); /* bytes above 0x7f */
+	assert_int_equal(esc_b64_decode("Zm9v\xc1mFy", 8, out, sizeof out), -1);
+	assert_int_equal(esc_age_b64_decode("Zm9vYm\x9a\x9a", 8, out, sizeof out, &an), -1); /* age's, unpadded */
+	assert_int_equal(esc_age_b64_decode("Zm9vYmE", 7, out, sizeof out, &an), 0);
+	assert_int_equal(an, 5);
+	assert_int_equal(esc_age_b64_decode("Zm9vYmE=", 8, out, sizeof out, &an), -1);
 }
 
 /* Key ids print as a little-endian u64, zero-padded to 16 digits (minisign
