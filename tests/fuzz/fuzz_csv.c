@@ -5,42 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escrow_private.h"
-#include "formats/esc_fmt.h"
-
-static int run(const struct esc_fmt_ops *ops, const char *path, const uint8_t *d, size_t n, size_t chunk,
-               char *reason)
-{
-	void *st = malloc(ops->state_size);
-	size_t off = 0;
-	int ok;
-
-	if (!st)
-		abort();
-	ops->init(st, path, n);
-	while (off < n) {
-		size_t k = chunk < n - off ? chunk : n - off;
-
-		if (ops->update(st, d + off, k, off))
-			break;
-		off += k;
-	}
-	reason[0] = '\0';
-	ok = ops->final(st, reason, 256);
-	if (ops->release)
-		ops->release(st);
-	free(st);
-	return ok;
-}
+#include "fuzz_fmt.h"
 
 static void same(const struct esc_fmt_ops *ops, const char *path, const uint8_t *d, size_t n, size_t chunk)
 {
-	char r1[256], r2[256];
-	int a = run(ops, path, d, n, n ? n : 1, r1), b = run(ops, path, d, n, chunk, r2);
+	char reason[256];
 
-	if (a != b || strcmp(r1, r2) != 0)
-		abort();
-	if (!a && r1[0] == '\0')
+	if (!fuzz_same(ops, path, d, n, chunk, reason) && reason[0] == '\0')
 		abort(); /* a failure always says why */
 }
 

@@ -1,5 +1,6 @@
 /* fuzz_fmt.h -- shared by the per-format fuzz targets: runs one checker
- * over the input twice, whole and in small chunks. */
+ * over the input twice, whole and in small chunks (fuzz_both), or checks
+ * that its verdict and reason do not depend on the chunking (fuzz_same). */
 #ifndef FUZZ_FMT_H
 #define FUZZ_FMT_H
 
@@ -38,6 +39,46 @@ static inline void fuzz_both(const struct esc_fmt_ops *o, const char *path, cons
 {
 	fuzz_checker(o, path, d, n, n ? n : 1);
 	fuzz_checker(o, path, d, n, 1 + n % 13);
+}
+
+/* One run over d in chunks of chunk bytes: the verdict, the reason in
+ * reason[256]. */
+static inline int fuzz_run(const struct esc_fmt_ops *o, const char *path, const uint8_t *d, size_t n,
+                           size_t chunk, char *reason)
+{
+	void *st = malloc(o->state_size);
+	size_t off = 0;
+	int ok;
+
+	if (!st)
+		abort();
+	o->init(st, path, n);
+	while (off < n) {
+		size_t k = chunk < n - off ? chunk : n - off;
+
+		if (o->update(st, d + off, k, off))
+			break;
+		off += k;
+	}
+	reason[0] = '\0';
+	ok = o->final(st, reason, 256);
+	if (o->release)
+		o->release(st);
+	free(st);
+	return ok;
+}
+
+/* The verdict and reason (in reason[256]) of a single-chunk run, which a run
+ * in chunks of chunk bytes must match, else abort(). */
+static inline int fuzz_same(const struct esc_fmt_ops *o, const char *path, const uint8_t *d, size_t n,
+                            size_t chunk, char *reason)
+{
+	char r2[256];
+	int a = fuzz_run(o, path, d, n, n ? n : 1, reason), b = fuzz_run(o, path, d, n, chunk, r2);
+
+	if (a != b || strcmp(reason, r2) != 0)
+		abort();
+	return a;
 }
 
 #endif

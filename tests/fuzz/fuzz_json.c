@@ -7,41 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escrow_private.h"
-#include "formats/esc_fmt.h"
-
-static int run(const struct esc_fmt_ops *ops, const uint8_t *d, size_t n, size_t chunk, char *reason)
-{
-	void *st = malloc(ops->state_size);
-	size_t off = 0;
-	int ok;
-
-	if (!st)
-		abort();
-	ops->init(st, "fuzz", n);
-	while (off < n) {
-		size_t k = chunk < n - off ? chunk : n - off;
-
-		if (ops->update(st, d + off, k, off))
-			break;
-		off += k;
-	}
-	reason[0] = '\0';
-	ok = ops->final(st, reason, 256);
-	if (ops->release)
-		ops->release(st);
-	free(st);
-	return ok;
-}
+#include "fuzz_fmt.h"
 
 static int same(const struct esc_fmt_ops *ops, const uint8_t *d, size_t n, size_t chunk)
 {
-	char r1[256], r2[256];
-	int a = run(ops, d, n, n ? n : 1, r1), b = run(ops, d, n, chunk, r2);
+	char reason[256];
 
-	if (a != b || strcmp(r1, r2) != 0)
-		abort();
-	return a;
+	return fuzz_same(ops, "fuzz", d, n, chunk, reason);
 }
 
 static size_t max_depth(const uint8_t *d, size_t n)

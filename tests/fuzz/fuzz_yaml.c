@@ -5,42 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escrow_private.h"
-#include "formats/esc_fmt.h"
-
-static int run(const uint8_t *d, size_t n, size_t chunk, char *reason)
-{
-	const struct esc_fmt_ops *ops = &esc_fmt_yaml;
-	void *st = malloc(ops->state_size);
-	size_t off = 0;
-	int ok;
-
-	if (!st)
-		abort();
-	ops->init(st, "f.yaml", n);
-	while (off < n) {
-		size_t k = chunk < n - off ? chunk : n - off;
-
-		if (ops->update(st, d + off, k, off))
-			break;
-		off += k;
-	}
-	reason[0] = '\0';
-	ok = ops->final(st, reason, 256);
-	ops->release(st);
-	free(st);
-	return ok;
-}
+#include "fuzz_fmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char r1[256], r2[256];
+	char reason[256];
 	size_t chunk;
 
 	if (size < 1)
 		return 0;
 	chunk = (size_t)data[0] * 64 + 1;
-	if (run(data + 1, size - 1, size, r1) != run(data + 1, size - 1, chunk, r2) || strcmp(r1, r2))
-		abort();
+	(void)fuzz_same(&esc_fmt_yaml, "f.yaml", data + 1, size - 1, chunk, reason);
 	return 0;
 }
