@@ -51,6 +51,7 @@ void esc_sha256_free(esc_sha256 *h);
 void esc_sha256_buf(const void *buf, size_t len, uint8_t out[32]);
 void esc_hex(const uint8_t *bin, size_t len, char *out);          /* out: 2*len+1 */
 int esc_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen); /* 0 ok, -1 bad */
+int esc_hex_digit(int c);                                 /* 0..15, or -1 */
 
 /* ---- the file record shared by pack, verify, check and the contract ---- */
 enum esc_ftype { ESC_FT_FILE = 0, ESC_FT_DIR = 1, ESC_FT_SYMLINK = 2 };

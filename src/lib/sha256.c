@@ -68,7 +68,7 @@ void esc_hex(const uint8_t *bin, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hexval(char c)
+int esc_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -86,7 +86,7 @@ int esc_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen)
 	if (hexlen != 2 * outlen)
 		return -1;
 	for (i = 0; i < outlen; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = esc_hex_digit((unsigned char)hex[2 * i]), lo = esc_hex_digit((unsigned char)hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;

@@ -89,16 +89,6 @@ static int is_object(const struct json_state *j)
 	return (j->stack[d >> 3] >> (d & 7)) & 1;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* The first byte of a value. Returns 1 on error. */
 static int start_value(struct json_state *j, uint8_t c, uint64_t off)
 {
@@ -318,7 +308,7 @@ static int json_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 			}
 			break;
 		case J_HEX:
-			r = hexval(c);
+			r = esc_hex_digit(c);
 			if (r < 0)
 				return fail_char(j, off + i, c, "a hex digit in \\u");
 			j->cp = j->cp << 4 | (uint32_t)r;
