@@ -25,9 +25,12 @@ fi
 build() { # dir, cmake options...
 	local dir=$1
 	shift
-	cmake -S . -B "$dir" -DESCROW_WERROR=ON "$@" >/dev/null
-	cmake --build "$dir" -j "$jobs" 2>&1 | grep -E "warning|error|Error" || true
-	cmake --build "$dir" -j "$jobs" >/dev/null
+	cmake -S . -B "$dir" -DESCROW_WERROR=ON -DESCROW_CCTV_DIR="$vectors/node_modules/cctv-age" "$@" >/dev/null
+	if ! cmake --build "$dir" -j "$jobs" >"$dir/build.log" 2>&1; then
+		grep -E "warning:|error:|Error " "$dir/build.log" >&2 || tail -20 "$dir/build.log" >&2
+		echo "escrow: the build in $dir failed (log: $dir/build.log)" >&2
+		exit 1
+	fi
 }
 
 echo "escrow: building build/asan (ASan+UBSan)" >&2
@@ -36,8 +39,7 @@ echo "escrow: building build/fuzz (libFuzzer)" >&2
 build build/fuzz -DCMAKE_BUILD_TYPE=Debug -DESCROW_FUZZ=ON -DCMAKE_C_COMPILER=clang
 echo "escrow: building build" >&2
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	-DESCROW_ASAN_DIR="$top/build/asan" -DESCROW_FUZZ_DIR="$top/build/fuzz/tests/fuzz" \
-	-DESCROW_CCTV_DIR="$vectors/node_modules/cctv-age"
+	-DESCROW_ASAN_DIR="$top/build/asan" -DESCROW_FUZZ_DIR="$top/build/fuzz/tests/fuzz"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
