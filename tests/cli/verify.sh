@@ -119,10 +119,19 @@ for n in 0 1 3 4 5 17 100 1000 $((size / 3)) $((size / 2)) $((size - 100)) $((si
 done
 head -c 20000 /dev/urandom >random.escrow
 expect_exit 1 "$ESCROW" verify random.escrow -p k.pub && expect_grep 'not an escrow bundle' err
+zstd -qdc good.escrow >b0.tar
 for i in $(seq 0 49); do
 	off=$(((size - 1) * i / 49))
 	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[2])] ^= 0x10; open(sys.argv[3], "wb").write(b)' good.escrow "$off" flip.escrow
-	expect_exit 1 "$ESCROW" verify flip.escrow -p k.pub || echo "  (flipped byte at offset $off)" >&2
+	# A few bits of a zstd frame are ignored by decoders (an unused header
+	# flag, some entropy-table padding): when the decompressed stream is the
+	# same, the signed content is intact and verify rightly says so.
+	if zstd -qdc flip.escrow 2>/dev/null | cmp -s - b0.tar; then
+		want=0
+	else
+		want=1
+	fi
+	expect_exit "$want" "$ESCROW" verify flip.escrow -p k.pub || echo "  (flipped byte at offset $off)" >&2
 done
 cat good.escrow good.escrow >twice.escrow
 expect_exit 1 "$ESCROW" verify twice.escrow -p k.pub
