@@ -37,8 +37,10 @@ escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out)
 		free(z);
 		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 	}
-	/* zstd's own default limit (128 MiB windows); pack never asks for more. */
-	ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, 27);
+	/* Memory stays under 64 MiB whatever the input: a frame asking for a
+	 * window above 32 MiB is refused (pack writes at most 16 MiB, the tag
+	 * frame; stock `zstd` up to -19 uses at most 8 MiB). */
+	ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, 25);
 	z->at_start = true;
 	*out = z;
 	return ESCROW_OK;

@@ -99,4 +99,8 @@ expect_true "umask 077: plain file" test "$(stat -c %a private/data/README.md)" 
 expect_true "umask 077: folders" test "$(stat -c %a private/data/app)" = 700
 (umask 022 && "$ESCROW" extract good.escrow -C public -p k.pub -q) && rc=0 || rc=$?
 expect_true "umask 022: modes as packed" test "$(stat -c %a public public/data public/data/app public/data/app/main.py public/data/README.md public/bagit.txt | tr '\n' ' ')" = "755 755 755 755 644 644 "
+# A zstd frame that asks for a 128 MiB window is refused before any memory
+# is reserved for it (readers stay under 64 MiB whatever the input).
+python3 -c 'import sys; sys.stdout.buffer.write(bytes([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x88, 0x09, 0, 0]) + b"x" + bytes(4))' >window.escrow
+expect_exit 1 "$ESCROW" verify window.escrow -p k.pub && expect_grep 'too much memory' err
 finish
