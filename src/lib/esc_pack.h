@@ -16,6 +16,7 @@ struct esc_outsink {
 	esc_sha256 *sha;
 	esc_msign *msign;       /* NULL unless a detached signature is wanted */
 	uint64_t bytes;
+	uint64_t synced;        /* bytes whose write-back was started */
 };
 escrow_status esc_outsink_init(escrow_ctx *ctx, struct esc_outsink *o, int fd, const char *what,
                                const escrow_seckey *detached_key);
