@@ -9,13 +9,7 @@ printf '[project]\nname = "fraud"\n' >p/pyproject.toml
 printf 'id,amount,label\n1,10.5,0\n2,99.0,1\n' >p/data/train.csv
 printf '# Runbook\nRestart the scorer.\n' >p/docs/runbook.md
 printf 'ref: refs/heads/main\n' >p/.git/HEAD
-python3 - p/models/classifier.safetensors <<'EOF'
-import json, struct, sys
-header = json.dumps({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}).encode()
-header += b" " * (-len(header) % 8)
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<Q", len(header)) + header + struct.pack("<4f", 1, 2, 3, 4))
-EOF
+make_safetensors p/models/classifier.safetensors
 cat >contract.yaml <<'EOF'
 escrow-contract: 1
 contract: FRAUD-2026-07

@@ -41,6 +41,16 @@ expect_true() { # description, command...
 		fails=$((fails + 1))
 	fi
 }
+# make_safetensors PATH: a small valid safetensors file (one 2x2 F32 tensor).
+make_safetensors() {
+	python3 - "$1" <<'PY'
+import json, struct, sys
+header = json.dumps({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}).encode()
+header += b" " * (-len(header) % 8)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<Q", len(header)) + header + struct.pack("<4f", 1, 2, 3, 4))
+PY
+}
 finish() {
 	echo "$checks checks, $fails failed"
 	[ "$fails" -eq 0 ]

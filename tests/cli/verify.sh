@@ -21,13 +21,7 @@ printf '[project]\nname = "fraud"\n' >src/pyproject.toml
 printf 'id,amount,label\n1,10.5,0\n2,99.0,1\n' >src/data/train.csv
 printf '# Runbook\n' >src/docs/runbook.md
 ln -s ../docs/runbook.md src/app/RUNBOOK
-python3 - src/models/classifier.safetensors <<'EOF'
-import json, struct, sys
-header = json.dumps({"w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}).encode()
-header += b" " * (-len(header) % 8)
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<Q", len(header)) + header + struct.pack("<4f", 1, 2, 3, 4))
-EOF
+make_safetensors src/models/classifier.safetensors
 cat >contract.yaml <<'EOF'
 escrow-contract: 1
 contract: FRAUD-2026-07
