@@ -30,6 +30,7 @@ struct esc_age_writer {
 	escrow_ctx *ctx;
 	struct esc_sink next;
 	uint8_t *key;          /* payload key, sodium memory */
+	esc_aead *aead;        /* keyed with it (bulk_crypto.c) */
 	uint8_t *plain;        /* one chunk of plaintext */
 	uint8_t *enc;
 	size_t have;
@@ -41,16 +42,17 @@ struct esc_age_writer {
 static escrow_status emit(esc_age_writer *w, int last)
 {
 	uint8_t nonce[12];
-	unsigned long long clen = 0;
+	size_t clen = w->have + ESC_AGE_TAG;
 	escrow_status st;
 
 	if (w->counter == UINT64_MAX)
 		return w->err = esc_error(w->ctx, ESCROW_E_INPUT, "age: stream longer than 2^64 chunks");
 	chunk_nonce(nonce, w->counter, last);
-	crypto_aead_chacha20poly1305_ietf_encrypt(w->enc, &clen, w->plain, w->have, NULL, 0, NULL, nonce, w->key);
+	if (esc_aead_seal(w->aead, w->enc, w->plain, w->have, nonce) != 0)
+		return w->err = esc_error(w->ctx, ESCROW_E_INTERNAL, "age: ChaCha20-Poly1305 failed");
 	w->counter++;
 	w->have = 0;
-	st = w->next.write(w->next.state, w->enc, (size_t)clen);
+	st = w->next.write(w->next.state, w->enc, clen);
 	if (st != ESCROW_OK)
 		w->err = st;
 	return st;
@@ -87,6 +89,11 @@ escrow_status esc_age_writer_new(escrow_ctx *ctx, const escrow_recipients *rs, s
 	randombytes_buf(nonce, sizeof nonce);
 	esc_hkdf_sha256(w->key, 32, nonce, sizeof nonce, file_key, ESC_AGE_FILE_KEY_LEN, PAYLOAD_INFO,
 	                strlen(PAYLOAD_INFO));
+	w->aead = esc_aead_new(w->key, 1);
+	if (w->aead == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
 	st = next.write(next.state, hdr, hlen);
 	if (st == ESCROW_OK)
 		st = next.write(next.state, nonce, sizeof nonce);
@@ -148,6 +155,7 @@ void esc_age_writer_free(esc_age_writer *w)
 	if (w == NULL)
 		return;
 	sodium_free(w->key);
+	esc_aead_free(w->aead);
 	if (w->plain != NULL)
 		sodium_memzero(w->plain, ESC_AGE_CHUNK);
 	free(w->plain);
@@ -168,6 +176,7 @@ struct esc_age_reader {
 	uint8_t nonce[ESC_AGE_NONCE_LEN];
 	size_t nonce_have;
 	uint8_t *key;          /* payload key, sodium memory */
+	esc_aead *aead;        /* keyed with it once the nonce is in */
 	uint8_t *enc;          /* the chunk being gathered */
 	size_t have;
 	uint8_t *plain;
@@ -231,7 +240,7 @@ static escrow_status header_done(esc_age_reader *r)
 static escrow_status open_chunk(esc_age_reader *r, int may_be_middle)
 {
 	uint8_t nonce[12];
-	unsigned long long plen = 0;
+	size_t plen;
 	int ok = 0, last = 0;
 	escrow_status st = ESCROW_OK;
 
@@ -241,15 +250,14 @@ static escrow_status open_chunk(esc_age_reader *r, int may_be_middle)
 	if (r->have == ESC_AGE_TAG && r->counter > 0)
 		return fail(r, esc_error(r->ctx, ESCROW_TAMPERED, "%s: corrupt age payload: an empty final chunk "
 		                         "after data", r->h.name));
+	plen = r->have - ESC_AGE_TAG;
 	if (may_be_middle) {
 		chunk_nonce(nonce, r->counter, 0);
-		ok = crypto_aead_chacha20poly1305_ietf_decrypt(r->plain, &plen, NULL, r->enc, r->have, NULL, 0,
-		                                               nonce, r->key) == 0;
+		ok = esc_aead_open(r->aead, r->plain, r->enc, r->have, nonce) == 0;
 	}
 	if (!ok) {
 		chunk_nonce(nonce, r->counter, 1);
-		ok = crypto_aead_chacha20poly1305_ietf_decrypt(r->plain, &plen, NULL, r->enc, r->have, NULL, 0,
-		                                               nonce, r->key) == 0;
+		ok = esc_aead_open(r->aead, r->plain, r->enc, r->have, nonce) == 0;
 		last = ok;
 	}
 	if (!ok)
@@ -261,8 +269,8 @@ static escrow_status open_chunk(esc_age_reader *r, int may_be_middle)
 	if (last)
 		r->stage = R_DONE;
 	if (plen > 0)
-		st = r->next.write(r->next.state, r->plain, (size_t)plen);
-	sodium_memzero(r->plain, (size_t)plen);
+		st = r->next.write(r->next.state, r->plain, plen);
+	sodium_memzero(r->plain, plen);
 	return st == ESCROW_OK ? ESCROW_OK : fail(r, st);
 }
 
@@ -304,6 +312,9 @@ escrow_status esc_age_reader_feed(esc_age_reader *r, const void *buf, size_t len
 				esc_hkdf_sha256(r->key, 32, r->nonce, sizeof r->nonce, fk, sizeof fk, PAYLOAD_INFO,
 				                strlen(PAYLOAD_INFO));
 				sodium_memzero(fk, sizeof fk);
+				r->aead = esc_aead_new(r->key, 0);
+				if (r->aead == NULL)
+					return fail(r, esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory"));
 				r->stage = R_PAYLOAD;
 			}
 			break;
@@ -359,6 +370,7 @@ void esc_age_reader_free(esc_age_reader *r)
 		return;
 	esc_age_header_clear(&r->h);
 	sodium_free(r->key);
+	esc_aead_free(r->aead);
 	if (r->plain != NULL)
 		sodium_memzero(r->plain, ESC_AGE_CHUNK);
 	free(r->plain);

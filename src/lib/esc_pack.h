@@ -17,10 +17,25 @@ struct esc_outsink {
 	esc_msign *msign;       /* NULL unless a detached signature is wanted */
 	uint64_t bytes;
 	uint64_t synced;        /* bytes whose write-back was started */
+	/* When set, esc_outsink_write signs (BLAKE2b) and hands the bytes on,
+	 * to a thread of their own, where esc_outsink_put hashes (SHA-256) and
+	 * writes them: ctx is then that thread's. Sealed bundles: encryption,
+	 * BLAKE2b and SHA-256 together were more than one thread could do. */
+	struct esc_sink after;
+	uint8_t *dbuf;          /* direct I/O: whole blocks gathered here (sink_fd.c) */
+	size_t dlen;
+	bool direct_off;        /* the file system refused a direct write */
 };
+#define ESC_DIO_ALIGN 4096u
 escrow_status esc_outsink_init(escrow_ctx *ctx, struct esc_outsink *o, int fd, const char *what,
                                const escrow_seckey *detached_key);
 escrow_status esc_outsink_write(void *state, const void *buf, size_t len); /* esc_sink */
+escrow_status esc_outsink_put(void *state, const void *buf, size_t len);   /* esc_sink: write only */
+/* For a regular file of our own, empty so far: write around the page cache
+ * where the file system allows (falls back by itself). Then
+ * esc_outsink_flush must follow the last write, before fsync. */
+void esc_outsink_try_direct(struct esc_outsink *o);
+escrow_status esc_outsink_flush(struct esc_outsink *o);
 void esc_outsink_clear(struct esc_outsink *o);
 
 /* ---- a sink served by its own thread (see sink_thread.c). The stages after

@@ -49,6 +49,22 @@ void esc_sha256_update(esc_sha256 *h, const void *buf, size_t len);
 void esc_sha256_final(esc_sha256 *h, uint8_t out[32]); /* then reset() to reuse */
 void esc_sha256_free(esc_sha256 *h);
 void esc_sha256_buf(const void *buf, size_t len, uint8_t out[32]);
+
+/* ---- bulk crypto over whole bundles (bulk_crypto.c, OpenSSL EVP) ---- */
+typedef struct esc_blake2b esc_blake2b;            /* unkeyed BLAKE2b-512 */
+esc_blake2b *esc_blake2b_new(void);                /* NULL on ENOMEM */
+void esc_blake2b_update(esc_blake2b *h, const void *buf, size_t len);
+void esc_blake2b_final(esc_blake2b *h, uint8_t out[64]);
+void esc_blake2b_free(esc_blake2b *h);
+typedef struct esc_aead esc_aead;                  /* ChaCha20-Poly1305 IETF, one key */
+esc_aead *esc_aead_new(const uint8_t key[32], int encrypt); /* NULL on failure */
+/* out gets len + 16 bytes (ciphertext, tag). 0 ok, -1 failure. */
+int esc_aead_seal(esc_aead *a, uint8_t *out, const uint8_t *in, size_t len, const uint8_t nonce[12]);
+/* in is ciphertext and tag (len >= 16); out gets len - 16 bytes, wiped when
+ * the tag does not match. 0 ok, -1 does not authenticate. */
+int esc_aead_open(esc_aead *a, uint8_t *out, const uint8_t *in, size_t len, const uint8_t nonce[12]);
+void esc_aead_free(esc_aead *a);
+
 void esc_hex(const uint8_t *bin, size_t len, char *out);          /* out: 2*len+1 */
 int esc_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t outlen); /* 0 ok, -1 bad */
 int esc_hex_digit(int c);                                 /* 0..15, or -1 */

@@ -27,27 +27,18 @@ struct msig {
 };
 
 struct esc_msign {
-	crypto_generichash_state hs; /* first: the state wants 64-byte alignment */
+	esc_blake2b *hs;             /* the prehash: BLAKE2b-512 (bulk_crypto.c) */
 	const escrow_seckey *sk;
 };
 
 struct esc_mverify {
-	crypto_generichash_state hs;
+	esc_blake2b *hs;
 	escrow_pubkey pk;
 	struct msig m;
 	char *text;                  /* a copy of the signature: the caller's may go away */
 	char *name;
 };
 
-/* libsodium's hash state is declared 64-byte aligned; malloc only promises 16. */
-static void *alloc64(size_t size)
-{
-	void *p = aligned_alloc(64, (size + 63) / 64 * 64);
-
-	if (p != NULL)
-		memset(p, 0, size);
-	return p;
-}
 
 /* minisign's verifier rejects these in a trusted comment; so does the signer. */
 static const char *comment_problem(const char *s, size_t len)
@@ -74,10 +65,11 @@ escrow_status esc_msign_new(escrow_ctx *ctx, const escrow_seckey *sk, esc_msign 
 	*out = NULL;
 	if (sk == NULL)
 		return esc_error(ctx, ESCROW_E_USAGE, "signing: no secret key given");
-	s = alloc64(sizeof *s);
-	if (s == NULL)
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->hs = esc_blake2b_new()) == NULL) {
+		free(s);
 		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-	crypto_generichash_init(&s->hs, NULL, 0, crypto_generichash_BYTES_MAX);
+	}
 	s->sk = sk;
 	*out = s;
 	return ESCROW_OK;
@@ -85,7 +77,7 @@ escrow_status esc_msign_new(escrow_ctx *ctx, const escrow_seckey *sk, esc_msign 
 
 void esc_msign_update(esc_msign *s, const void *buf, size_t len)
 {
-	crypto_generichash_update(&s->hs, buf, len);
+	esc_blake2b_update(s->hs, buf, len);
 }
 
 escrow_status esc_msign_final(escrow_ctx *ctx, esc_msign *s, const char *trusted_comment, char **sig,
@@ -111,7 +103,7 @@ escrow_status esc_msign_final(escrow_ctx *ctx, esc_msign *s, const char *trusted
 	if (clen > TRUSTED_MAX)
 		return esc_error(ctx, ESCROW_E_USAGE, "the trusted comment is %zu bytes, at most %d fit", clen,
 		                 TRUSTED_MAX);
-	crypto_generichash_final(&s->hs, hash, sizeof hash);
+	esc_blake2b_final(s->hs, hash);
 	memcpy(blob, "ED", 2);
 	memcpy(blob + 2, s->sk->id, ESC_MKEYID_LEN);
 	crypto_sign_detached(blob + 2 + ESC_MKEYID_LEN, NULL, hash, sizeof hash, s->sk->sk);
@@ -145,7 +137,7 @@ void esc_msign_free(esc_msign *s)
 {
 	if (s == NULL)
 		return;
-	sodium_memzero(s, sizeof *s);
+	esc_blake2b_free(s->hs);
 	free(s);
 }
 
@@ -260,12 +252,13 @@ escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const esc
 	*out = NULL;
 	if (pk == NULL || sig == NULL)
 		return esc_error(ctx, ESCROW_E_USAGE, "%s: no public key or signature given", name);
-	v = alloc64(sizeof *v);
+	v = calloc(1, sizeof *v);
 	if (v == NULL)
 		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 	v->name = strdup(name);
 	v->text = malloc(sig_len + 1);
-	if (v->name == NULL || v->text == NULL) {
+	v->hs = esc_blake2b_new();
+	if (v->name == NULL || v->text == NULL || v->hs == NULL) {
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -281,7 +274,6 @@ escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const esc
 		goto out;
 	}
 	v->pk = *pk;
-	crypto_generichash_init(&v->hs, NULL, 0, crypto_generichash_BYTES_MAX);
 	*out = v;
 	v = NULL;
 out:
@@ -297,7 +289,7 @@ escrow_status esc_mverify_new(escrow_ctx *ctx, const escrow_pubkey *pk, const ch
 
 void esc_mverify_update(esc_mverify *v, const void *buf, size_t len)
 {
-	crypto_generichash_update(&v->hs, buf, len);
+	esc_blake2b_update(v->hs, buf, len);
 }
 
 escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_comment)
@@ -307,7 +299,7 @@ escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_
 
 	if (trusted_comment)
 		*trusted_comment = NULL;
-	crypto_generichash_final(&v->hs, hash, sizeof hash);
+	esc_blake2b_final(v->hs, hash);
 	if (crypto_sign_verify_detached(v->m.blob + 2 + ESC_MKEYID_LEN, hash, sizeof hash, v->pk.pk) != 0)
 		return esc_error(ctx, ESCROW_BAD_SIGNATURE, "%s: the signature does not match the data (altered data or signature)",
 		                 v->name);
@@ -321,6 +313,7 @@ void esc_mverify_free(esc_mverify *v)
 {
 	if (v == NULL)
 		return;
+	esc_blake2b_free(v->hs);
 	free(v->text);
 	free(v->name);
 	free(v);

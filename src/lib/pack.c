@@ -274,8 +274,8 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	struct esc_outsink out;
 	struct esc_pack_meta meta;
 	esc_age_writer *age = NULL;
-	esc_tsink *ts = NULL;
-	escrow_ctx *tctx = NULL;
+	esc_tsink *ts = NULL, *ts2 = NULL;
+	escrow_ctx *tctx = NULL, *tctx2 = NULL;
 	char *name = NULL, *bag = NULL, *tmp = NULL, *tc = NULL, *dsig = NULL, *datadir = NULL;
 	const char *release;
 	bool to_stdout, out_ready = false;
@@ -353,15 +353,24 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 		if (st != ESCROW_OK)
 			goto out;
 	}
-	/* Everything after zstd runs in the output thread and reports to tctx. */
+	/* Everything after zstd runs in the output thread and reports to tctx.
+	 * Sealed, the write-out gets a second thread (tctx2): see esc_pack.h. */
 	tctx = escrow_ctx_new();
-	if (tctx == NULL) {
+	tctx2 = o->recipients != NULL ? escrow_ctx_new() : NULL;
+	if (tctx == NULL || (o->recipients != NULL && tctx2 == NULL)) {
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
 	}
-	st = esc_outsink_init(tctx, &out, fd, to_stdout ? "stdout" : o->output,
+	st = esc_outsink_init(tctx2 ? tctx2 : tctx, &out, fd, to_stdout ? "stdout" : o->output,
 	                      (o->recipients != NULL && !to_stdout) ? o->key : NULL);
 	out_ready = true;
+	if (st == ESCROW_OK && !to_stdout)
+		esc_outsink_try_direct(&out);
+	if (st == ESCROW_OK && tctx2 != NULL) {
+		st = esc_tsink_new(tctx, tctx2, (struct esc_sink){esc_outsink_put, &out}, &ts2);
+		if (st == ESCROW_OK)
+			out.after = (struct esc_sink){esc_tsink_write, ts2};
+	}
 	if (st == ESCROW_OK && o->recipients != NULL) {
 		st = esc_age_writer_new(tctx, o->recipients, (struct esc_sink){esc_outsink_write, &out}, &age);
 		if (st == ESCROW_OK && to_stdout)
@@ -421,8 +430,15 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 		st = esc_tsink_finish(ts);
 	if (st == ESCROW_OK && age != NULL) {
 		st = esc_age_writer_finish(age);
+		if (st == ESCROW_OK)
+			st = esc_tsink_finish(ts2);
 		if (st != ESCROW_OK)
 			st = copy_error(ctx, tctx, st);
+	}
+	if (st == ESCROW_OK) {
+		st = esc_outsink_flush(&out);
+		if (st != ESCROW_OK)
+			st = copy_error(ctx, out.ctx, st);
 	}
 	if (st == ESCROW_OK)
 		st = esc_check_interrupt(ctx);
@@ -475,6 +491,7 @@ out:
 	esc_zw_free(r.zw);
 	esc_tsink_free(ts);
 	esc_age_writer_free(age);
+	esc_tsink_free(ts2);
 	if (out_ready)
 		esc_outsink_clear(&out);
 	if (!to_stdout && fd >= 0)
@@ -498,5 +515,6 @@ out:
 	free(dsig);
 	free(datadir);
 	escrow_ctx_free(tctx);
+	escrow_ctx_free(tctx2);
 	return st;
 }

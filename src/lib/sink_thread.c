@@ -73,7 +73,8 @@ escrow_status esc_tsink_new(escrow_ctx *ctx, escrow_ctx *tctx, struct esc_sink n
 	pthread_cond_init(&s->can_put, NULL);
 	pthread_cond_init(&s->can_take, NULL);
 	for (i = 0; i < TS_SLOTS; i++) {
-		s->buf[i] = malloc(TS_CHUNK);
+		/* aligned: the file sink writes them around the page cache */
+		s->buf[i] = aligned_alloc(ESC_DIO_ALIGN, TS_CHUNK);
 		if (s->buf[i] == NULL) {
 			esc_tsink_free(s);
 			return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
