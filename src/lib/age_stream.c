@@ -39,23 +39,29 @@ struct esc_age_writer {
 	escrow_status err;     /* sticky: a failed sink stays failed */
 };
 
-static escrow_status emit(esc_age_writer *w, int last)
+static escrow_status emit_from(esc_age_writer *w, const uint8_t *plain, size_t len, int last)
 {
 	uint8_t nonce[12];
-	size_t clen = w->have + ESC_AGE_TAG;
 	escrow_status st;
 
 	if (w->counter == UINT64_MAX)
 		return w->err = esc_error(w->ctx, ESCROW_E_INPUT, "age: stream longer than 2^64 chunks");
 	chunk_nonce(nonce, w->counter, last);
-	if (esc_aead_seal(w->aead, w->enc, w->plain, w->have, nonce) != 0)
+	if (esc_aead_seal(w->aead, w->enc, plain, len, nonce) != 0)
 		return w->err = esc_error(w->ctx, ESCROW_E_INTERNAL, "age: ChaCha20-Poly1305 failed");
 	w->counter++;
-	w->have = 0;
-	st = w->next.write(w->next.state, w->enc, clen);
+	st = w->next.write(w->next.state, w->enc, len + ESC_AGE_TAG);
 	if (st != ESCROW_OK)
 		w->err = st;
 	return st;
+}
+
+static escrow_status emit(esc_age_writer *w, int last)
+{
+	size_t len = w->have;
+
+	w->have = 0;
+	return emit_from(w, w->plain, len, last);
 }
 
 escrow_status esc_age_writer_new(escrow_ctx *ctx, const escrow_recipients *rs, struct esc_sink next,
@@ -126,6 +132,16 @@ escrow_status esc_age_writer_write(void *state, const void *buf, size_t len)
 
 			if (st != ESCROW_OK)
 				return st;
+		}
+		/* Whole chunks with more data behind them: sealed from the
+		 * caller's buffer, without the copy. */
+		while (w->have == 0 && len > ESC_AGE_CHUNK) {
+			escrow_status st = emit_from(w, p, ESC_AGE_CHUNK, 0);
+
+			if (st != ESCROW_OK)
+				return st;
+			p += ESC_AGE_CHUNK;
+			len -= ESC_AGE_CHUNK;
 		}
 		take = ESC_AGE_CHUNK - w->have < len ? ESC_AGE_CHUNK - w->have : len;
 		memcpy(w->plain + w->have, p, take);
