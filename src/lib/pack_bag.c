@@ -183,56 +183,58 @@ static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *cr
 		em_str(e, "null,\n");
 	}
 	em_fmt(e, "  \"created\": \"%s\",\n  \"files\": [", created);
+	/* One line per entry, keys sorted: 50,000 files make 9 MB instead of 12,
+	 * which is less to compress, and a line per file to grep or diff. */
 	for (i = 0; i < m->files->n && e->st == ESCROW_OK; i++) {
 		const struct esc_file *f = &m->files->v[i];
 		char hex[65];
 
 		if (i)
-			EM_LIT(e, ",\n    {\n");
+			EM_LIT(e, ",\n    {");
 		else
-			EM_LIT(e, "\n    {\n");
+			EM_LIT(e, "\n    {");
 		if (f->type == ESC_FT_FILE && m->formats[i] != ESC_FMT_NONE) {
-			EM_LIT(e, "      \"format\": \"");
+			EM_LIT(e, "\"format\":\"");
 			em_str(e, esc_format_name((enum esc_format)m->formats[i]));
-			EM_LIT(e, "\",\n");
+			EM_LIT(e, "\",");
 		}
 		if (f->type != ESC_FT_DIR && f->kind != NULL) {
-			EM_LIT(e, "      \"kind\": \"");
+			EM_LIT(e, "\"kind\":\"");
 			em_str(e, f->kind);
-			EM_LIT(e, "\",\n");
+			EM_LIT(e, "\",");
 		}
 		if (f->type != ESC_FT_SYMLINK) {
 			unsigned mode = f->type == ESC_FT_DIR ? 0755u : (unsigned)f->mode & 07777u;
 			char oct[4] = {(char)('0' + (mode >> 9)), (char)('0' + ((mode >> 6) & 7)),
 			               (char)('0' + ((mode >> 3) & 7)), (char)('0' + (mode & 7))};
 
-			EM_LIT(e, "      \"mode\": \"");
+			EM_LIT(e, "\"mode\":\"");
 			em_put(e, oct, 4);
-			EM_LIT(e, "\",\n");
+			EM_LIT(e, "\",");
 		}
-		EM_LIT(e, "      \"mtime\": ");
+		EM_LIT(e, "\"mtime\":");
 		em_i64(e, f->mtime);
-		EM_LIT(e, ",\n      \"path\": ");
+		EM_LIT(e, ",\"path\":");
 		em_json_str(e, f->path);
 		if (f->type != ESC_FT_DIR && f->has_sha256) {
 			esc_hex(f->sha256, 32, hex);
-			EM_LIT(e, ",\n      \"sha256\": \"");
+			EM_LIT(e, ",\"sha256\":\"");
 			em_put(e, hex, 64);
 			EM_LIT(e, "\"");
 		}
 		if (f->type == ESC_FT_FILE) {
-			EM_LIT(e, ",\n      \"size\": ");
+			EM_LIT(e, ",\"size\":");
 			em_u64(e, f->size);
 			files++;
 			bytes += f->size;
 		}
 		if (f->type == ESC_FT_SYMLINK) {
-			em_str(e, ",\n      \"target\": ");
+			EM_LIT(e, ",\"target\":");
 			em_json_str(e, f->target ? f->target : "");
 		}
-		EM_LIT(e, ",\n      \"type\": \"");
+		EM_LIT(e, ",\"type\":\"");
 		em_str(e, f->type == ESC_FT_FILE ? "file" : f->type == ESC_FT_DIR ? "dir" : "symlink");
-		EM_LIT(e, "\"\n    }");
+		EM_LIT(e, "\"}");
 	}
 	em_str(e, m->files->n ? "\n  ],\n" : "],\n");
 	em_str(e, "  \"format\": \"" ESCROW_BUNDLE_FORMAT "\",\n  \"name\": ");

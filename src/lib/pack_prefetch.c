@@ -1,9 +1,11 @@
-/* pack_prefetch.c -- small files are read, hashed and inspected ahead, in a
- * thread of their own, while the packing thread puts the previous ones into
+/* pack_prefetch.c -- small files are read, hashed and inspected ahead, by
+ * two reader threads, while the packing thread puts the previous ones into
  * the tar. On a tree of many small files the per-file work (open, read,
- * SHA-256, inspection) was the slowest stage, and it ran on one core.
- * Files are still read once, in order; only files up to PF_MAX bytes are
- * taken, and at most PF_SLOTS of them wait in memory. */
+ * SHA-256, inspection) was the slowest stage: one reader kept its core busy
+ * while the zstd workers waited. Files are still read once each; the readers
+ * claim them in order and the packing thread takes them in order. Only files
+ * up to ESC_PF_MAX bytes are taken, and at most PF_SLOTS of them wait in
+ * memory. */
 #include "esc_pack_stream.h"
 
 #include <errno.h>
@@ -12,16 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PF_SLOTS 32
+#define PF_READERS 2
 /* Wake the other side only every PF_BATCH files: a wake-up per small file
  * cost more than reading it. */
 #define PF_BATCH 8
 
 struct pf_slot {
 	size_t idx;
+	bool ready;
 	uint8_t *buf;            /* kept between files, grown as needed */
 	size_t cap;
 	uint8_t sha[32];
@@ -30,16 +33,29 @@ struct pf_slot {
 	char err[512];
 };
 
+struct esc_prefetch;
+struct pf_reader {
+	struct esc_prefetch *p;
+	int k;
+};
+
 struct esc_prefetch {
 	struct esc_pack_run *r;
-	pthread_t th;
-	bool started;
+	pthread_t th[PF_READERS];
+	int started;
 	pthread_mutex_t mu;
 	pthread_cond_t can_put, can_take;
-	struct pf_slot slot[PF_SLOTS];
-	unsigned tail, count;
-	bool done, stop;
-	esc_sha256 *sha;
+	size_t *order;           /* the files the readers take, in payload order */
+	size_t n_order;
+	size_t claimed;          /* order[claimed] is the next file to read */
+	size_t consumed;         /* order[consumed] is the next file to pack */
+	size_t want;             /* the packing thread waits until this one is in */
+	bool taker_waits;
+	int putters_wait;
+	bool stop;
+	struct pf_slot slot[PF_SLOTS]; /* order[k] goes to slot[k % PF_SLOTS] */
+	esc_sha256 *sha[PF_READERS];
+	struct pf_reader rd[PF_READERS];
 };
 
 bool esc_prefetch_takes(const struct esc_file *f)
@@ -47,7 +63,7 @@ bool esc_prefetch_takes(const struct esc_file *f)
 	return f->type == ESC_FT_FILE && f->size <= ESC_PF_MAX;
 }
 
-static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_file *f)
+static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_file *f, esc_sha256 *sha)
 {
 	esc_inspector *in = NULL;
 	struct stat sb;
@@ -93,9 +109,9 @@ static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_fil
 		}
 		have += (size_t)n;
 	}
-	esc_sha256_reset(p->sha);
-	esc_sha256_update(p->sha, s->buf, have);
-	esc_sha256_final(p->sha, s->sha);
+	esc_sha256_reset(sha);
+	esc_sha256_update(sha, s->buf, have);
+	esc_sha256_final(sha, s->sha);
 	esc_inspect_update(in, s->buf, have);
 	esc_inspect_final(in, &s->insp);
 	in = NULL;
@@ -104,45 +120,54 @@ out:
 	close(fd);
 }
 
+/* Whether every file from consumed to want is in (called locked). */
+static bool batch_ready(const struct esc_prefetch *p)
+{
+	size_t k;
+
+	for (k = p->consumed; k <= p->want; k++)
+		if (!p->slot[k % PF_SLOTS].ready)
+			return false;
+	return true;
+}
+
 static void *run(void *arg)
 {
-	struct esc_prefetch *p = arg;
-	size_t i;
+	struct pf_reader *rd = arg;
+	struct esc_prefetch *p = rd->p;
 
-	for (i = 0; i < p->r->files->n; i++) {
-		const struct esc_file *f = &p->r->files->v[i];
-		struct pf_slot *s;
-		bool stop;
-
-		if (!esc_prefetch_takes(f))
-			continue;
-		pthread_mutex_lock(&p->mu);
-
-		while (p->count == PF_SLOTS && !p->stop)
-			pthread_cond_wait(&p->can_put, &p->mu);
-		s = &p->slot[(p->tail + p->count) % PF_SLOTS];
-		stop = p->stop;
-		pthread_mutex_unlock(&p->mu);
-		if (stop)
-			break;
-		s->idx = i;
-		fill(p, s, f);
-		pthread_mutex_lock(&p->mu);
-		p->count++;
-		if (p->count >= PF_BATCH)
-			pthread_cond_signal(&p->can_take);
-		pthread_mutex_unlock(&p->mu);
-	}
 	pthread_mutex_lock(&p->mu);
-	p->done = true;
-	pthread_cond_signal(&p->can_take);
+	for (;;) {
+		struct pf_slot *s;
+		size_t seq;
+
+		while (!p->stop && p->claimed < p->n_order && p->claimed - p->consumed >= PF_SLOTS) {
+			p->putters_wait++;
+			pthread_cond_wait(&p->can_put, &p->mu);
+			p->putters_wait--;
+		}
+		if (p->stop || p->claimed >= p->n_order)
+			break;
+		seq = p->claimed++;
+		s = &p->slot[seq % PF_SLOTS];
+		pthread_mutex_unlock(&p->mu);
+		s->idx = p->order[seq];
+		fill(p, s, &p->r->files->v[s->idx], p->sha[rd->k]);
+		pthread_mutex_lock(&p->mu);
+		s->ready = true;
+		if (p->taker_waits && batch_ready(p))
+			pthread_cond_signal(&p->can_take);
+	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
+
 escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **out)
 {
 	struct esc_prefetch *p = calloc(1, sizeof *p);
+	size_t i;
+	int k, n = esc_threads(r->ctx) >= 2 ? PF_READERS : 1;
 
 	*out = NULL;
 	if (p == NULL)
@@ -151,16 +176,29 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **o
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->can_put, NULL);
 	pthread_cond_init(&p->can_take, NULL);
-	p->sha = esc_sha256_new();
-	if (p->sha == NULL) {
+	p->order = malloc((r->files->n + 1) * sizeof *p->order);
+	if (p->order == NULL) {
 		esc_prefetch_free(p);
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
 	}
-	if (pthread_create(&p->th, NULL, run, p) != 0) {
-		esc_prefetch_free(p);
-		return esc_error(r->ctx, ESCROW_E_INTERNAL, "cannot start the reading thread");
+	for (i = 0; i < r->files->n; i++)
+		if (esc_prefetch_takes(&r->files->v[i]))
+			p->order[p->n_order++] = i;
+	for (k = 0; k < n; k++) {
+		p->sha[k] = esc_sha256_new();
+		p->rd[k] = (struct pf_reader){p, k};
+		if (p->sha[k] == NULL) {
+			esc_prefetch_free(p);
+			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		}
 	}
-	p->started = true;
+	for (k = 0; k < n; k++) {
+		if (pthread_create(&p->th[k], NULL, run, &p->rd[k]) != 0) {
+			esc_prefetch_free(p);
+			return esc_error(r->ctx, ESCROW_E_INTERNAL, "cannot start the reading threads");
+		}
+		p->started++;
+	}
 	*out = p;
 	return ESCROW_OK;
 }
@@ -173,22 +211,22 @@ escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *
 	escrow_status st;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->count == 0 && !p->done) {
-		/* The reader may be on a big file it skips: never wait for a batch
-		 * that cannot come. */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 2000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&p->can_take, &p->mu, &ts);
+	if (p->consumed >= p->n_order) {
+		pthread_mutex_unlock(&p->mu);
+		return esc_error(r->ctx, ESCROW_E_INTERNAL, "%s: read ahead out of step", f->path);
 	}
-	s = p->count ? &p->slot[p->tail] : NULL;
+	s = &p->slot[p->consumed % PF_SLOTS];
+	if (!s->ready) {
+		/* Wait for a batch, or for what is left when less is. */
+		p->want = p->consumed + PF_BATCH - 1 < p->n_order ? p->consumed + PF_BATCH - 1 : p->n_order - 1;
+		while (!batch_ready(p)) {
+			p->taker_waits = true;
+			pthread_cond_wait(&p->can_take, &p->mu);
+			p->taker_waits = false;
+		}
+	}
 	pthread_mutex_unlock(&p->mu);
-	if (s == NULL || s->idx != idx)
+	if (s->idx != idx)
 		return esc_error(r->ctx, ESCROW_E_INTERNAL, "%s: read ahead out of step", f->path);
 	st = s->st;
 	if (st != ESCROW_OK) {
@@ -212,10 +250,10 @@ escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *
 		esc_progress(r->ctx, r->done, r->total);
 	}
 	pthread_mutex_lock(&p->mu);
-	p->tail = (p->tail + 1) % PF_SLOTS;
-	p->count--;
-	if (p->count <= PF_SLOTS - PF_BATCH)
-		pthread_cond_signal(&p->can_put);
+	s->ready = false;
+	p->consumed++;
+	if (p->putters_wait > 0 && p->claimed - p->consumed <= PF_SLOTS - PF_BATCH)
+		pthread_cond_broadcast(&p->can_put);
 	pthread_mutex_unlock(&p->mu);
 	return st;
 }
@@ -223,19 +261,21 @@ escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *
 void esc_prefetch_free(struct esc_prefetch *p)
 {
 	unsigned i;
+	int k;
 
 	if (p == NULL)
 		return;
-	if (p->started) {
-		pthread_mutex_lock(&p->mu);
-		p->stop = true;
-		pthread_cond_signal(&p->can_put);
-		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->th, NULL);
-	}
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->can_put);
+	pthread_mutex_unlock(&p->mu);
+	for (k = 0; k < p->started; k++)
+		pthread_join(p->th[k], NULL);
 	for (i = 0; i < PF_SLOTS; i++)
 		free(p->slot[i].buf);
-	esc_sha256_free(p->sha);
+	for (k = 0; k < PF_READERS; k++)
+		esc_sha256_free(p->sha[k]);
+	free(p->order);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->can_put);
 	pthread_cond_destroy(&p->can_take);

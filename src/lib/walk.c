@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +214,9 @@ out:
 
 static escrow_status walk_dir(struct walker *w, const char *rel, const char *full);
 
-static escrow_status add_entry(struct walker *w, const char *rel, const char *full)
+/* dfd/base name the entry in its folder: fstatat there spares the kernel a
+ * walk of the whole path for each of 50,000 files. */
+static escrow_status add_entry(struct walker *w, const char *rel, const char *full, int dfd, const char *base)
 {
 	const char *name = strrchr(rel, '/');
 	struct esc_file *f;
@@ -225,7 +228,7 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	name = name ? name + 1 : rel;
 	if (is_vcs(name) && !(w->o->flags & ESCROW_INCLUDE_VCS))
 		return ESCROW_OK;
-	if (lstat(full, &st) != 0)
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: %s", shown(full, esc, sizeof esc), strerror(errno));
 	is_dir = S_ISDIR(st.st_mode);
 	if (excluded(w, rel, is_dir))
@@ -349,7 +352,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 		}
 		join_path(crel, rel, names[i]);
 		join_path(cfull, full, names[i]);
-		st = add_entry(w, crel, cfull);
+		st = add_entry(w, crel, cfull, dirfd(d), names[i]);
 		free(crel);
 		free(cfull);
 		crel = cfull = NULL;
