@@ -29,7 +29,7 @@ static void chunk_nonce(uint8_t n[12], uint64_t counter, int last)
 struct esc_age_writer {
 	escrow_ctx *ctx;
 	struct esc_sink next;
-	uint8_t *key;          /* payload key, sodium memory */
+	uint8_t *key;          /* payload key, sodium memory, until aead has it */
 	esc_aead *aead;        /* keyed with it (bulk_crypto.c) */
 	uint8_t *plain;        /* one chunk of plaintext */
 	uint8_t *enc;
@@ -96,6 +96,8 @@ escrow_status esc_age_writer_new(escrow_ctx *ctx, const escrow_recipients *rs, s
 	esc_hkdf_sha256(w->key, 32, nonce, sizeof nonce, file_key, ESC_AGE_FILE_KEY_LEN, PAYLOAD_INFO,
 	                strlen(PAYLOAD_INFO));
 	w->aead = esc_aead_new(w->key, 1);
+	sodium_free(w->key); /* the cipher context has what it needs */
+	w->key = NULL;
 	if (w->aead == NULL) {
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
@@ -191,7 +193,7 @@ struct esc_age_reader {
 	int stage;
 	uint8_t nonce[ESC_AGE_NONCE_LEN];
 	size_t nonce_have;
-	uint8_t *key;          /* payload key, sodium memory */
+	uint8_t *key;          /* file key, then payload key (sodium memory), until aead has it */
 	esc_aead *aead;        /* keyed with it once the nonce is in */
 	uint8_t *enc;          /* the chunk being gathered */
 	size_t have;
@@ -329,6 +331,8 @@ escrow_status esc_age_reader_feed(esc_age_reader *r, const void *buf, size_t len
 				                strlen(PAYLOAD_INFO));
 				sodium_memzero(fk, sizeof fk);
 				r->aead = esc_aead_new(r->key, 0);
+				sodium_free(r->key);
+				r->key = NULL;
 				if (r->aead == NULL)
 					return fail(r, esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory"));
 				r->stage = R_PAYLOAD;

@@ -51,10 +51,13 @@ void esc_sha256_free(esc_sha256 *h);
 void esc_sha256_buf(const void *buf, size_t len, uint8_t out[32]);
 
 /* ---- bulk crypto over whole bundles (bulk_crypto.c, OpenSSL EVP) ---- */
+/* libcrypto's code, or libsodium's where libcrypto refuses (FIPS mode);
+ * esc_bulk_force_sodium (tests) takes libsodium's always. */
+extern bool esc_bulk_force_sodium;
 typedef struct esc_blake2b esc_blake2b;            /* unkeyed BLAKE2b-512 */
 esc_blake2b *esc_blake2b_new(void);                /* NULL on ENOMEM */
 void esc_blake2b_update(esc_blake2b *h, const void *buf, size_t len);
-void esc_blake2b_final(esc_blake2b *h, uint8_t out[64]);
+int esc_blake2b_final(esc_blake2b *h, uint8_t out[64]); /* 0 ok, -1 failed (out zeroed) */
 void esc_blake2b_free(esc_blake2b *h);
 typedef struct esc_aead esc_aead;                  /* ChaCha20-Poly1305 IETF, one key */
 esc_aead *esc_aead_new(const uint8_t key[32], int encrypt); /* NULL on failure */

@@ -103,7 +103,8 @@ escrow_status esc_msign_final(escrow_ctx *ctx, esc_msign *s, const char *trusted
 	if (clen > TRUSTED_MAX)
 		return esc_error(ctx, ESCROW_E_USAGE, "the trusted comment is %zu bytes, at most %d fit", clen,
 		                 TRUSTED_MAX);
-	esc_blake2b_final(s->hs, hash);
+	if (esc_blake2b_final(s->hs, hash) != 0)
+		return esc_error(ctx, ESCROW_E_INTERNAL, "signing: BLAKE2b-512 failed");
 	memcpy(blob, "ED", 2);
 	memcpy(blob + 2, s->sk->id, ESC_MKEYID_LEN);
 	crypto_sign_detached(blob + 2 + ESC_MKEYID_LEN, NULL, hash, sizeof hash, s->sk->sk);
@@ -299,7 +300,8 @@ escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_
 
 	if (trusted_comment)
 		*trusted_comment = NULL;
-	esc_blake2b_final(v->hs, hash);
+	if (esc_blake2b_final(v->hs, hash) != 0)
+		return esc_error(ctx, ESCROW_E_INTERNAL, "%s: BLAKE2b-512 failed", v->name);
 	if (crypto_sign_verify_detached(v->m.blob + 2 + ESC_MKEYID_LEN, hash, sizeof hash, v->pk.pk) != 0)
 		return esc_error(ctx, ESCROW_BAD_SIGNATURE, "%s: the signature does not match the data (altered data or signature)",
 		                 v->name);

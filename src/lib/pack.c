@@ -361,15 +361,17 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
 	}
-	st = esc_outsink_init(tctx2 ? tctx2 : tctx, &out, fd, to_stdout ? "stdout" : o->output,
+	st = esc_outsink_init(tctx, &out, fd, to_stdout ? "stdout" : o->output,
 	                      (o->recipients != NULL && !to_stdout) ? o->key : NULL);
 	out_ready = true;
 	if (st == ESCROW_OK && !to_stdout)
 		esc_outsink_try_direct(&out);
 	if (st == ESCROW_OK && tctx2 != NULL) {
 		st = esc_tsink_new(tctx, tctx2, (struct esc_sink){esc_outsink_put, &out}, &ts2);
-		if (st == ESCROW_OK)
+		if (st == ESCROW_OK) {
 			out.after = (struct esc_sink){esc_tsink_write, ts2};
+			out.ctx = tctx2; /* esc_outsink_put runs in that thread */
+		}
 	}
 	if (st == ESCROW_OK && o->recipients != NULL) {
 		st = esc_age_writer_new(tctx, o->recipients, (struct esc_sink){esc_outsink_write, &out}, &age);

@@ -21,8 +21,7 @@
 
 /* Start the disk write-back every 16 MiB, without waiting for it, so that the
  * fsync before the final rename finds little left to write instead of the
- * whole bundle (on a 680 MB bundle it was 0.6 s of the pack's wall time).
- * Buffered writes only. */
+ * whole bundle (on a 680 MB bundle it was 0.6 s of the pack's wall time). */
 #define WRITE_BEHIND (16u << 20)
 #define DIO_BUF (1u << 20)
 
@@ -72,8 +71,9 @@ static void buffered(struct esc_outsink *o)
 	o->direct_off = true;
 }
 
-/* One aligned run of whole blocks; on refusal or a short write the rest goes
- * through the page cache, where a real error (disk full) gets its message. */
+/* One aligned run of whole blocks. A file system that refuses direct I/O
+ * (EINVAL), or a short write, sends the rest through the page cache, where a
+ * real problem (disk full) gets its message; other errors are reported. */
 static escrow_status write_direct(struct esc_outsink *o, const uint8_t *p, size_t len)
 {
 	ssize_t n;
@@ -84,6 +84,8 @@ static escrow_status write_direct(struct esc_outsink *o, const uint8_t *p, size_
 		while (n < 0 && errno == EINTR);
 		if (n == (ssize_t)len)
 			return ESCROW_OK;
+		if (n < 0 && errno != EINVAL)
+			return esc_error(o->ctx, ESCROW_E_IO, "%s: write error: %s", o->what, strerror(errno));
 		buffered(o);
 		if (n > 0) {
 			p += n;
@@ -108,11 +110,52 @@ static escrow_status flush_direct(struct esc_outsink *o)
 	return st;
 }
 
+/* Gathers into whole aligned blocks; aligned runs go straight from the
+ * caller (the output thread's slots are aligned). */
+static escrow_status put_direct(struct esc_outsink *o, const uint8_t *p, size_t len)
+{
+	escrow_status st;
+
+	if (o->dlen == 0 && ((uintptr_t)p % ESC_DIO_ALIGN) == 0 && len >= ESC_DIO_ALIGN) {
+		size_t whole = len / ESC_DIO_ALIGN * ESC_DIO_ALIGN;
+
+		st = write_direct(o, p, whole);
+		if (st != ESCROW_OK)
+			return st;
+		p += whole;
+		len -= whole;
+	}
+	while (len > 0 && !o->direct_off) {
+		size_t k = DIO_BUF - o->dlen < len ? DIO_BUF - o->dlen : len;
+
+		memcpy(o->dbuf + o->dlen, p, k);
+		o->dlen += k;
+		p += k;
+		len -= k;
+		if (o->dlen == DIO_BUF) {
+			st = write_direct(o, o->dbuf, DIO_BUF);
+			o->dlen = 0;
+			if (st != ESCROW_OK)
+				return st;
+		}
+	}
+	if (o->direct_off) {
+		/* Refused: what was gathered, then the page cache for good. */
+		st = o->dlen > 0 ? esc_write_all(o->ctx, o->fd, o->dbuf, o->dlen, o->what) : ESCROW_OK;
+		free(o->dbuf);
+		o->dbuf = NULL;
+		o->dlen = 0;
+		if (st == ESCROW_OK && len > 0)
+			st = esc_write_all(o->ctx, o->fd, p, len, o->what);
+		return st;
+	}
+	return ESCROW_OK;
+}
+
 /* The bytes' write-out: fd, count, write-back. */
 escrow_status esc_outsink_put(void *state, const void *buf, size_t len)
 {
 	struct esc_outsink *o = state;
-	const uint8_t *p = buf;
 	escrow_status st;
 
 	if (len == 0)
@@ -120,37 +163,11 @@ escrow_status esc_outsink_put(void *state, const void *buf, size_t len)
 	if (o->after.write != NULL) /* split: the SHA-256 is this thread's */
 		esc_sha256_update(o->sha, buf, len);
 	o->bytes += len;
-	if (o->dbuf != NULL) {
-		/* Aligned whole blocks straight from the caller (the output
-		 * thread's slots are aligned), the rest gathered. */
-		if (o->dlen == 0 && ((uintptr_t)p % ESC_DIO_ALIGN) == 0 && len >= ESC_DIO_ALIGN) {
-			size_t whole = len / ESC_DIO_ALIGN * ESC_DIO_ALIGN;
-
-			st = write_direct(o, p, whole);
-			if (st != ESCROW_OK)
-				return st;
-			p += whole;
-			len -= whole;
-		}
-		while (len > 0) {
-			size_t k = DIO_BUF - o->dlen < len ? DIO_BUF - o->dlen : len;
-
-			memcpy(o->dbuf + o->dlen, p, k);
-			o->dlen += k;
-			p += k;
-			len -= k;
-			if (o->dlen == DIO_BUF) {
-				st = write_direct(o, o->dbuf, DIO_BUF);
-				o->dlen = 0;
-				if (st != ESCROW_OK)
-					return st;
-			}
-		}
-		return ESCROW_OK;
-	}
-	st = esc_write_all(o->ctx, o->fd, p, len, o->what);
+	st = o->dbuf != NULL ? put_direct(o, buf, len) : esc_write_all(o->ctx, o->fd, buf, len, o->what);
 	if (st != ESCROW_OK)
 		return st;
+	/* Also with direct I/O: some file systems (tmpfs, ext4 data=journal)
+	 * accept it and still go through the page cache. A no-op otherwise. */
 	if (o->bytes - o->synced >= WRITE_BEHIND) {
 		/* Fails harmlessly (ESPIPE) when the output is a pipe. */
 		(void)sync_file_range(o->fd, (off64_t)o->synced, (off64_t)(o->bytes - o->synced),
