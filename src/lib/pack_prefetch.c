@@ -36,7 +36,7 @@ struct pf_slot {
 struct esc_prefetch;
 struct pf_reader {
 	struct esc_prefetch *p;
-	int k;
+	esc_sha256 *sha;         /* the reader's own */
 };
 
 struct esc_prefetch {
@@ -54,7 +54,6 @@ struct esc_prefetch {
 	int putters_wait;
 	bool stop;
 	struct pf_slot slot[PF_SLOTS]; /* order[k] goes to slot[k % PF_SLOTS] */
-	esc_sha256 *sha[PF_READERS];
 	struct pf_reader rd[PF_READERS];
 };
 
@@ -152,7 +151,7 @@ static void *run(void *arg)
 		s = &p->slot[seq % PF_SLOTS];
 		pthread_mutex_unlock(&p->mu);
 		s->idx = p->order[seq];
-		fill(p, s, &p->r->files->v[s->idx], p->sha[rd->k]);
+		fill(p, s, &p->r->files->v[s->idx], rd->sha);
 		pthread_mutex_lock(&p->mu);
 		s->ready = true;
 		if (p->taker_waits && batch_ready(p))
@@ -185,9 +184,8 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **o
 		if (esc_prefetch_takes(&r->files->v[i]))
 			p->order[p->n_order++] = i;
 	for (k = 0; k < n; k++) {
-		p->sha[k] = esc_sha256_new();
-		p->rd[k] = (struct pf_reader){p, k};
-		if (p->sha[k] == NULL) {
+		p->rd[k] = (struct pf_reader){p, esc_sha256_new()};
+		if (p->rd[k].sha == NULL) {
 			esc_prefetch_free(p);
 			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
 		}
@@ -274,7 +272,7 @@ void esc_prefetch_free(struct esc_prefetch *p)
 	for (i = 0; i < PF_SLOTS; i++)
 		free(p->slot[i].buf);
 	for (k = 0; k < PF_READERS; k++)
-		esc_sha256_free(p->sha[k]);
+		esc_sha256_free(p->rd[k].sha);
 	free(p->order);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->can_put);

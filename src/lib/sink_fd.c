@@ -78,19 +78,17 @@ static escrow_status write_direct(struct esc_outsink *o, const uint8_t *p, size_
 {
 	ssize_t n;
 
-	if (!o->direct_off) {
-		do
-			n = write(o->fd, p, len);
-		while (n < 0 && errno == EINTR);
-		if (n == (ssize_t)len)
-			return ESCROW_OK;
-		if (n < 0 && errno != EINVAL)
-			return esc_error(o->ctx, ESCROW_E_IO, "%s: write error: %s", o->what, strerror(errno));
-		buffered(o);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		}
+	do
+		n = write(o->fd, p, len);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return ESCROW_OK;
+	if (n < 0 && errno != EINVAL)
+		return esc_error(o->ctx, ESCROW_E_IO, "%s: write error: %s", o->what, strerror(errno));
+	buffered(o);
+	if (n > 0) {
+		p += n;
+		len -= (size_t)n;
 	}
 	return esc_write_all(o->ctx, o->fd, p, len, o->what);
 }

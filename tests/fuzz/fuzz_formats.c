@@ -1,11 +1,7 @@
 /* fuzz_formats.c -- every format checker, the pickle walker and the
  * inspector. data[0] picks the target, data[1] the chunk size (and, for the
  * inspector, the file name and wanted format); the rest is the file. */
-#include "escrow_private.h"
-#include "formats/esc_fmt.h"
-
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz_fmt.h"
 
 static const struct esc_fmt_ops *const ops[] = {
 	&esc_fmt_safetensors, &esc_fmt_onnx, &esc_fmt_gguf, &esc_fmt_pytorch, &esc_fmt_keras,
@@ -20,29 +16,6 @@ static const char *const names[] = {
 	"x/model.pkl", "sm/variables/variables.index", ".env", "noext",
 };
 
-static void run_checker(const struct esc_fmt_ops *o, const uint8_t *d, size_t n, size_t chunk)
-{
-	struct esc_inspection out;
-	char reason[256];
-	void *st = calloc(1, o->state_size);
-
-	if (!st)
-		return;
-	memset(&out, 0, sizeof out);
-	o->init(st, "fuzz/input", n);
-	if (o->sniff)
-		o->sniff(d, n < 64 ? n : 64, n);
-	for (size_t off = 0; off < n; off += chunk)
-		if (o->update(st, d + off, n - off < chunk ? n - off : chunk, off))
-			break;
-	o->final(st, reason, sizeof reason);
-	if (o->report)
-		o->report(st, &out);
-	if (o->release)
-		o->release(st);
-	free(st);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned which;
@@ -53,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	which = data[0] % (N_OPS + 2);
 	chunk = data[1] % 16 == 0 ? 65536 : (size_t)(data[1] % 16);
 	if (which < N_OPS) {
-		run_checker(ops[which], data + 2, size - 2, chunk);
+		fuzz_checker(ops[which], "fuzz/input", data + 2, size - 2, chunk);
 	} else if (which == N_OPS) {
 		esc_pickle *p = esc_pickle_new();
 		char imports[256];

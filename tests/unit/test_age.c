@@ -14,45 +14,11 @@
 #include <unistd.h>
 
 #include "escrow_private.h"
+#include "memsink.h"
 #include "tmpdir.h"
 
 #define CH ESC_AGE_CHUNK
 #define ECH ESC_AGE_ENC_CHUNK
-
-/* A sink that keeps everything; fail_at makes it refuse writes past a size. */
-struct mem {
-	uint8_t *p;
-	size_t n, cap;
-	size_t fail_at;
-};
-
-static escrow_status mem_write(void *state, const void *buf, size_t len)
-{
-	struct mem *m = state;
-
-	if (m->fail_at && m->n + len > m->fail_at)
-		return ESCROW_E_IO;
-	if (m->n + len > m->cap) {
-		size_t cap = m->cap ? m->cap : 4096;
-
-		while (cap < m->n + len)
-			cap *= 2;
-		m->p = realloc(m->p, cap);
-		assert_non_null(m->p);
-		m->cap = cap;
-	}
-	if (len > 0)
-		memcpy(m->p + m->n, buf, len);
-	m->n += len;
-	return ESCROW_OK;
-}
-
-static struct esc_sink mem_sink(struct mem *m)
-{
-	struct esc_sink s = {mem_write, m};
-
-	return s;
-}
 
 static int setup(void **state)
 {

@@ -15,31 +15,8 @@
 #include <unistd.h>
 
 #include "escrow_private.h"
+#include "memsink.h"
 #include "tmpdir.h"
-
-struct mem {
-	uint8_t *p;
-	size_t n, cap;
-};
-
-static escrow_status mem_write(void *state, const void *buf, size_t len)
-{
-	struct mem *m = state;
-
-	if (m->n + len > m->cap) {
-		size_t cap = m->cap ? m->cap : 4096;
-
-		while (cap < m->n + len)
-			cap *= 2;
-		m->p = realloc(m->p, cap);
-		assert_non_null(m->p);
-		m->cap = cap;
-	}
-	if (len)
-		memcpy(m->p + m->n, buf, len);
-	m->n += len;
-	return ESCROW_OK;
-}
 
 static int setup(void **state)
 {
@@ -58,7 +35,7 @@ static void put_file(const char *path, const uint8_t *p, size_t n)
 
 static struct mem get_file(const char *path)
 {
-	struct mem m = {NULL, 0, 0};
+	struct mem m = {0};
 	uint8_t buf[65536];
 	FILE *f = fopen(path, "rb");
 	size_t n;

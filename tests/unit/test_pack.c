@@ -17,25 +17,7 @@
 #include <zstd.h>
 
 #include "esc_pack.h"
-
-struct membuf {
-	uint8_t *p;
-	size_t n, cap;
-};
-
-static escrow_status mem_write(void *state, const void *buf, size_t len)
-{
-	struct membuf *m = state;
-
-	if (m->n + len > m->cap) {
-		m->cap = (m->n + len) * 2;
-		m->p = realloc(m->p, m->cap);
-		assert_non_null(m->p);
-	}
-	memcpy(m->p + m->n, buf, len);
-	m->n += len;
-	return ESCROW_OK;
-}
+#include "memsink.h"
 
 /* Text that compresses well, then float-like bytes that barely do. */
 static uint8_t *make_data(size_t n)
@@ -65,7 +47,7 @@ static uint8_t *make_data(size_t n)
 	return d;
 }
 
-static void compress(int threads, const uint8_t *d, size_t n, struct membuf *out)
+static void compress(int threads, const uint8_t *d, size_t n, struct mem *out)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
 	esc_zw *z = NULL;
@@ -88,7 +70,7 @@ static void test_zstd_deterministic(void **state)
 {
 	size_t n = 12u << 20;
 	uint8_t *d = make_data(n), *back = malloc(n);
-	struct membuf a = {0}, b = {0}, c = {0};
+	struct mem a = {0}, b = {0}, c = {0};
 
 	(void)state;
 	compress(1, d, n, &a);
@@ -119,7 +101,7 @@ static void test_pick_level(void **state)
 	size_t n = 1u << 20;
 	uint8_t *d = make_data(n);
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct membuf m = {0};
+	struct mem m = {0};
 	esc_zw *z = NULL;
 
 	(void)state;

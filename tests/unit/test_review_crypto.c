@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "escrow_private.h"
+#include "memsink.h"
 #include "tmpdir.h"
 
 static int setup(void **state)
@@ -106,25 +107,6 @@ static void test_seckey_load_leaves_no_heap_copy(void **state)
 		free(filler[round]);
 	assert_int_equal(hits, 0);
 	escrow_ctx_free(ctx);
-}
-
-struct mem {
-	uint8_t *p;
-	size_t n, cap;
-};
-
-static escrow_status mem_write(void *state, const void *buf, size_t len)
-{
-	struct mem *m = state;
-
-	if (m->n + len > m->cap) {
-		m->cap = (m->n + len) * 2;
-		m->p = realloc(m->p, m->cap);
-		assert_non_null(m->p);
-	}
-	memcpy(m->p + m->n, buf, len);
-	m->n += len;
-	return ESCROW_OK;
 }
 
 /* rewrap -s signs OUT with a trusted comment naming it; a name that cannot go
