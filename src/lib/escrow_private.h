@@ -123,6 +123,14 @@ escrow_status esc_atomic_open(escrow_ctx *ctx, const char *path, int mode, unsig
 escrow_status esc_atomic_commit(escrow_ctx *ctx, int fd, const char *tmp_path, const char *path,
                                 unsigned flags);
 void esc_atomic_abort(int fd, const char *tmp_path);
+/* Temporary outputs (util_tmp.c): DIR/.BASE.escrow-tmp.HOST.PID.RANDOM beside
+ * path, a file (O_EXCL, mode) or a folder, locked with flock() on the
+ * returned fd for as long as it stays open. Removes first the temporaries of
+ * the same path whose process is gone, and warns about each one it removes or
+ * keeps. *tmp_path is malloc'd. */
+escrow_status esc_tmp_create(escrow_ctx *ctx, const char *path, bool folder, int mode, int *fd,
+                             char **tmp_path);
+void esc_tmp_sweep(escrow_ctx *ctx, const char *path);
 /* Writes all of buf to fd, retrying short writes; ESCROW_E_IO with what. */
 escrow_status esc_write_all(escrow_ctx *ctx, int fd, const void *buf, size_t len, const char *what);
 /* A key pair: the secret file (mode 0600) and the public one (0644, it is

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -391,39 +390,21 @@ static escrow_status check_target(escrow_ctx *ctx, const char *target)
 
 static escrow_status make_tmp(struct xstate *x, const char *target)
 {
-	char *t1 = strdup(target), *t2 = strdup(target), *dir, *base;
+	char *t1 = strdup(target);
 	size_t n;
 	escrow_status st = ESCROW_OK;
 
-	if (t1 == NULL || t2 == NULL) {
-		st = esc_error(x->ctx, ESCROW_E_NOMEM, "out of memory");
-		goto out;
-	}
+	if (t1 == NULL)
+		return esc_error(x->ctx, ESCROW_E_NOMEM, "out of memory");
 	n = strlen(t1);
-	while (n > 1 && t1[n - 1] == '/') {
-		n--;
-		t1[n] = t2[n] = '\0';
-	}
-	dir = dirname(t1);
-	base = basename(t2);
-	x->tmp = malloc(strlen(dir) + strlen(base) + 32);
-	if (x->tmp == NULL) {
-		st = esc_error(x->ctx, ESCROW_E_NOMEM, "out of memory");
-		goto out;
-	}
-	sprintf(x->tmp, "%s/.%s.escrow-XXXXXX", dir, base);
-	if (mkdtemp(x->tmp) == NULL) {
-		st = esc_error(x->ctx, ESCROW_E_CREATE, "%s: cannot create a folder beside the target: %s", dir,
-		               strerror(errno));
-		free(x->tmp);
-		x->tmp = NULL;
-		goto out;
-	}
-	x->root_fd = open(x->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (x->root_fd < 0) {
-		st = esc_error(x->ctx, ESCROW_E_CREATE, "%s: %s", x->tmp, strerror(errno));
-		goto out;
-	}
+	while (n > 1 && t1[n - 1] == '/')
+		t1[--n] = '\0';
+	/* Named and locked so that a later extract here removes it if this one
+	 * is killed (util_tmp.c); root_fd holds the lock until the rename. */
+	st = esc_tmp_create(x->ctx, t1, true, 0700, &x->root_fd, &x->tmp);
+	free(t1);
+	if (st != ESCROW_OK)
+		return st;
 	x->payload_fd = x->root_fd;
 	if (x->bag_layout) {
 		if (mkdirat(x->root_fd, "data", 0700) != 0)
@@ -433,9 +414,6 @@ static escrow_status make_tmp(struct xstate *x, const char *target)
 		if (st == ESCROW_OK && x->payload_fd < 0)
 			st = io_fail(x, "open", "data");
 	}
-out:
-	free(t1);
-	free(t2);
 	return st;
 }
 

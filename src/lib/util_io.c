@@ -96,79 +96,47 @@ escrow_status esc_write_all(escrow_ctx *ctx, int fd, const void *buf, size_t len
 escrow_status esc_atomic_open(escrow_ctx *ctx, const char *path, int mode, unsigned flags, int *fd,
                               char **tmp_path)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	struct stat st;
-	char *tmp;
-	int i;
 
 	*fd = -1;
 	*tmp_path = NULL;
-	if (*base == '\0')
-		return esc_error(ctx, ESCROW_E_CREATE, "%s: not a file name", path);
 	if (!(flags & ESCROW_FORCE) && lstat(path, &st) == 0)
 		return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", path);
-	tmp = malloc(dirlen + strlen(base) + 32);
-	if (tmp == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-	for (i = 0; i < 100; i++) {
-		uint32_t r;
-		int f;
-
-		r = randombytes_random();
-		snprintf(tmp, dirlen + strlen(base) + 32, "%.*s.%s.%08x.tmp", (int)dirlen, path, base, r);
-		f = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-		if (f >= 0) {
-			(void)fchmod(f, (mode_t)mode);
-			*fd = f;
-			*tmp_path = tmp;
-			return ESCROW_OK;
-		}
-		if (errno != EEXIST) {
-			escrow_status st2 = esc_error(ctx, ESCROW_E_CREATE, "%s: cannot create: %s", path, strerror(errno));
-
-			free(tmp);
-			return st2;
-		}
-	}
-	free(tmp);
-	return esc_error(ctx, ESCROW_E_CREATE, "%s: cannot create a temporary file beside it", path);
+	return esc_tmp_create(ctx, path, false, mode, fd, tmp_path);
 }
 
+/* The fd stays open (its lock held, see util_tmp.c) until the file is in
+ * place, so that no other run takes the temporary for a stale one. */
 escrow_status esc_atomic_commit(escrow_ctx *ctx, int fd, const char *tmp_path, const char *path, unsigned flags)
 {
+	int e;
+
 	if (fsync(fd) != 0 && errno != EINVAL) {
-		int e = errno;
-
+		e = errno;
 		esc_atomic_abort(fd, tmp_path);
-		return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(e));
-	}
-	if (close(fd) != 0) {
-		int e = errno;
-
-		unlink(tmp_path);
 		return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(e));
 	}
 	if (flags & ESCROW_FORCE) {
 		if (rename(tmp_path, path) != 0) {
-			int e = errno;
-
-			unlink(tmp_path);
+			e = errno;
+			esc_atomic_abort(fd, tmp_path);
 			return esc_error(ctx, ESCROW_E_CREATE, "%s: %s", path, strerror(e));
 		}
-		return ESCROW_OK;
-	}
-	/* link() fails with EEXIST instead of replacing a file created meanwhile. */
-	if (link(tmp_path, path) != 0) {
-		int e = errno;
-
-		unlink(tmp_path);
+	} else if (link(tmp_path, path) != 0) {
+		/* link() fails with EEXIST instead of replacing a file created meanwhile. */
+		e = errno;
+		esc_atomic_abort(fd, tmp_path);
 		if (e == EEXIST)
 			return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", path);
 		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s", path, strerror(e));
+	} else {
+		unlink(tmp_path);
 	}
-	unlink(tmp_path);
+	if (close(fd) != 0) {
+		e = errno;
+		unlink(path);
+		return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(e));
+	}
 	return ESCROW_OK;
 }
 

@@ -114,7 +114,7 @@ expect_exit 73 "$ESCROW" rewrap f.sealed -i k.txt -r "$(cat p.age.pub)" -o f.rew
 expect_grep 'already exists' err
 expect_exit 0 "$ESCROW" rewrap f.sealed -i k.txt -r "$(cat p.age.pub)" -o f.rewrapped --force -q
 expect_exit 0 age -d -i p.age -o /dev/null f.rewrapped
-expect_true "no temporary files left" test -z "$(ls -a | grep '\.tmp$')"
+expect_true "no temporary files left" test -z "$(ls -a | grep 'escrow-tmp')"
 expect_true "no output on failure" test ! -e none.age
 
 # 5. Usage.

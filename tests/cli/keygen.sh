@@ -122,6 +122,6 @@ for kind in "-W" "--age"; do
 	expect_exit 73 "$ESCROW" keygen $kind -o pair --force
 	expect_grep "$sec: kept as it was" err
 	expect_true "$sec is still the old one ($kind)" cmp -s "$sec" old.sec
-	expect_true "no temporary file left ($kind)" test -z "$(ls -a | grep '\.tmp$')"
+	expect_true "no temporary file left ($kind)" test -z "$(ls -a | grep 'escrow-tmp')"
 done
 finish

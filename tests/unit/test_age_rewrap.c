@@ -66,7 +66,7 @@ static int temp_files_left(void)
 
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL)
-		n += strstr(e->d_name, ".tmp") != NULL;
+		n += strstr(e->d_name, ".escrow-tmp.") != NULL;
 	closedir(d);
 	return n;
 }
