@@ -168,13 +168,7 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_recipients_load(escrow_ctx *ctx
                                                                  escrow_recipients **rs);
 ESCROW_API void escrow_recipients_free(escrow_recipients *rs);
 
-/* The release: re-encrypts the file key of sealed bundle `in` for new
- * recipients and writes `out` (atomically) with the same nonce and payload
- * bytes. When sk is not NULL, also writes out.minisig. */
-ESCROW_API ESCROW_NODISCARD escrow_status escrow_rewrap(escrow_ctx *ctx, const char *in,
-                                                        const escrow_identities *ids,
-                                                        const escrow_recipients *rs, const char *out,
-                                                        const escrow_seckey *sk, unsigned flags);
+/* The release (escrow_rewrap) is declared after verify, below. */
 
 /* ---- contract (deliverables list) ------------------------------------- */
 
@@ -274,6 +268,41 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_check(escrow_ctx *ctx, const ch
                                                        const escrow_contract *contract,
                                                        const char *const *excludes, size_t n_excludes,
                                                        unsigned flags, escrow_report **report);
+
+/* ---- the release (rewrap) ----------------------------------------------- */
+
+struct escrow_rewrap_options {
+	const char *bundle;                  /* the sealed deposit (a file, not "-") */
+	const char *output;                  /* the release, written atomically (not "-") */
+	const escrow_identities *identities; /* open the deposit (the notary's) */
+	const escrow_recipients *recipients; /* open the release (the client's) */
+	const escrow_pubkey *key;            /* the agency's key: required */
+	const escrow_contract *contract;     /* optional: the deposit must also meet it */
+	const escrow_seckey *sign_key;       /* optional: the notary's key; writes output.minisig */
+	unsigned flags;                      /* ESCROW_FORCE */
+};
+
+struct escrow_rewrap_result {
+	char source_sha256[65];              /* of the sealed deposit file, as read */
+	char output_sha256[65];              /* of the release file */
+	uint64_t bytes;                      /* size of the release file */
+	int signed_;                         /* 1 when output.minisig was written */
+};
+
+/* Verifies the deposit completely (structure, every digest, the agency's
+ * signature, the contract when given) while it re-encrypts its file key for
+ * new recipients, in one pass: the nonce and payload bytes are copied as
+ * read, into a temporary file renamed to o->output only when the verdict is
+ * "verified". With sign_key, output.minisig's trusted comment names the
+ * source deposit's SHA-256, its name and release (from the verified bag) and
+ * the time (SOURCE_DATE_EPOCH when set). Returns ESCROW_OK; a verification
+ * status (ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE,
+ * ESCROW_NO_IDENTITY, ESCROW_INCOMPLETE) with *report set and nothing
+ * written; ESCROW_E_INPUT when the deposit is not sealed; or an environment
+ * error (*report may then be NULL). res may be NULL. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options *o,
+                                                        struct escrow_rewrap_result *res,
+                                                        escrow_report **report);
 
 #ifdef __cplusplus
 }

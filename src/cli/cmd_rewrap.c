@@ -1,192 +1,191 @@
-/* cmd_rewrap.c -- escrow rewrap: the release of a sealed bundle to new
- * recipients (the client), without decrypting the payload. */
-#include "cli.h"
+/* cmd_rewrap.c -- escrow rewrap: the release of a sealed deposit to new
+ * recipients (the client), after verifying it in full against the agency's
+ * key: the notary re-encrypts and signs only what it has checked. */
+#include "cli_read.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage_line[] =
-	"escrow rewrap BUNDLE -i IDENTITY... (-r RECIPIENT | -R FILE)... -o OUT [-s KEY] [--force] [-q]";
+	"escrow rewrap BUNDLE -p AGENCY.pub -i IDENTITY... (-r RECIPIENT | -R FILE)... -o OUT [-c CONTRACT] "
+	"[-s KEY] [--force] [--json] [-q]";
 
 static void help(void)
 {
 	printf("usage: %s\n\n"
-	       "Re-encrypt a sealed (age-encrypted) bundle for new recipients: the release.\n"
-	       "The file key is opened with IDENTITY and sealed again for each RECIPIENT; the\n"
-	       "payload bytes are copied unchanged, so the result is the same deposit that\n"
-	       "now opens with the recipients' identities (and no longer with IDENTITY).\n"
-	       "Stock 'age -d -i CLIENT_IDENTITY OUT' decrypts it.\n\n"
+	       "Release a sealed (age-encrypted) deposit to new recipients. The deposit is\n"
+	       "verified in full while it is copied (the agency's signature, every digest, the\n"
+	       "structure, and the contract when -c is given); the file key is opened with\n"
+	       "IDENTITY and sealed again for each RECIPIENT, and the payload bytes are copied\n"
+	       "unchanged into a temporary file that becomes OUT only when the verdict is\n"
+	       "'verified'. Otherwise nothing is written and the report says why.\n"
+	       "Stock 'age -d -i CLIENT_IDENTITY OUT' decrypts the release.\n\n"
 	       "Options:\n"
+	       "  -p, --pubkey FILE      the agency's public key (minisign format) (required)\n"
 	       "  -i, --identity FILE    age identity file that opens BUNDLE (repeatable;\n"
 	       "                         from 'escrow keygen --age' or 'age-keygen')\n"
 	       "  -r, --recipient AGE1   a new recipient, age1... (repeatable)\n"
 	       "  -R, --recipients-file FILE\n"
 	       "                         new recipients, one age1... per line (repeatable)\n"
-	       "  -o, --output OUT       the rewrapped bundle, written atomically (required)\n"
-	       "  -s, --sign KEY         also write OUT.minisig, signed with this minisign key\n"
+	       "  -o, --output OUT       the release, written atomically (required)\n"
+	       "  -c, --contract FILE    the notary's copy of the contract: the deposit must\n"
+	       "                         also meet it\n"
+	       "  -s, --sign KEY         also write OUT.minisig, signed with this minisign key;\n"
+	       "                         its trusted comment names the source deposit's SHA-256,\n"
+	       "                         its name and release, and the time\n"
 	       "                         (passphrase from ESCROW_PASSPHRASE or the terminal)\n"
-	       "  -f, --force            replace OUT if it exists\n"
+	       "  -f, --force            replace OUT (and OUT.minisig) if they exist\n"
+	       "      --json             print the report as JSON instead of text\n"
 	       "  -q, --quiet            print nothing but errors\n"
 	       "  -h, --help             show this help\n\n"
-	       "The header MAC of BUNDLE is checked; the payload is not decrypted here (run\n"
-	       "'escrow verify OUT -i CLIENT_IDENTITY -p PUBKEY' to check it end to end).\n"
-	       "Exit codes: 0 done, 1 no identity opens BUNDLE or its header was altered,\n"
-	       "64 usage, 65 malformed bundle, identity or recipient, 66 cannot open input,\n"
-	       "73 cannot create output, 74 I/O error.\n",
+	       "Exit codes: 0 verified and released, 1 not verified (tampered, bad signature,\n"
+	       "unsafe, or no identity opens BUNDLE; nothing written), 2 the contract is not\n"
+	       "met (nothing written), 64 usage, 65 not sealed, malformed key, identity or\n"
+	       "recipient, 66 cannot open an input, 73 cannot create OUT, 74 I/O error.\n",
 	       usage_line);
 }
 
-struct rewrap_args {
-	const char *bundle, *out, *key;
-	const char **idfiles;
-	size_t n_idfiles;
+static const struct option longopts[] = {
+	{"pubkey", required_argument, NULL, 'p'},    {"contract", required_argument, NULL, 'c'},
+	{"identity", required_argument, NULL, 'i'},  {"recipient", required_argument, NULL, 'r'},
+	{"recipients-file", required_argument, NULL, 'R'}, {"output", required_argument, NULL, 'o'},
+	{"sign", required_argument, NULL, 's'},      {"force", no_argument, NULL, 'f'},
+	{"json", no_argument, NULL, CLI_READ_OPT_JSON}, {"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
+
+/* What rewrap takes beyond the options every reading command takes. The
+ * recipients are loaded once the context exists, in the order given. */
+struct rewrap_opts {
+	const char *out, *key;
+	const char **rcpt;                   /* "r:age1..." or "R:FILE" */
+	size_t n_rcpt;
 	unsigned flags;
-	escrow_recipients *rs;
+	bool seen_o, seen_s, seen_f;
 };
 
-static bool push_idfile(struct rewrap_args *a, const char *path)
+static int take(void *user, int c, const char *arg)
 {
-	const char **v = realloc(a->idfiles, (a->n_idfiles + 1) * sizeof *v);
+	struct rewrap_opts *o = user;
+	char *v;
 
-	if (v == NULL)
-		return false;
-	v[a->n_idfiles++] = path;
-	a->idfiles = v;
-	return true;
+	switch (c) {
+	case 'r':
+	case 'R':
+		v = malloc(strlen(arg) + 3);
+		if (v == NULL) {
+			cli_error("out of memory");
+			return EX_SOFTWARE_;
+		}
+		v[0] = (char)c;
+		v[1] = ':';
+		strcpy(v + 2, arg);
+		o->rcpt[o->n_rcpt++] = v;
+		return -1;
+	case 'o':
+		if (!cli_once(&o->seen_o, "rewrap", usage_line, "-o"))
+			return EX_USAGE_;
+		o->out = arg;
+		return -1;
+	case 's':
+		if (!cli_once(&o->seen_s, "rewrap", usage_line, "-s"))
+			return EX_USAGE_;
+		o->key = arg;
+		return -1;
+	case 'f':
+		if (!cli_once(&o->seen_f, "rewrap", usage_line, "--force"))
+			return EX_USAGE_;
+		o->flags |= ESCROW_FORCE;
+		return -1;
+	default:
+		return CLI_READ_NOT_MINE;
+	}
 }
 
-static int run(escrow_ctx *ctx, struct rewrap_args *a)
+/* Returns -1 when nothing required is missing, else the exit code. */
+static int check_required(const struct cli_read *r, const struct rewrap_opts *o)
 {
-	escrow_identities *ids = NULL;
+	if (r->pubkey == NULL)
+		return cli_usage("rewrap", usage_line, "missing -p AGENCY.pub (the agency's public key: the deposit is "
+		                 "verified before it is released)");
+	if (r->n_identities == 0)
+		return cli_usage("rewrap", usage_line, "missing -i IDENTITY (the identity that opens BUNDLE)");
+	if (o->n_rcpt == 0)
+		return cli_usage("rewrap", usage_line, "missing -r RECIPIENT or -R FILE (who the bundle is for now)");
+	if (o->out == NULL || *o->out == '\0')
+		return cli_usage("rewrap", usage_line, "missing -o OUT");
+	if (strcmp(r->bundle, "-") == 0 || strcmp(o->out, "-") == 0)
+		return cli_usage("rewrap", usage_line, "rewrap reads and writes files, not '-'");
+	return -1;
+}
+
+static int run(struct cli_read *r, struct rewrap_opts *o)
+{
+	struct escrow_rewrap_options ro;
+	struct escrow_rewrap_result res;
+	escrow_recipients *rs = NULL;
 	escrow_seckey *sk = NULL;
 	escrow_status st = ESCROW_OK;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	for (i = 0; i < a->n_idfiles && st == ESCROW_OK; i++)
-		st = escrow_identities_load(ctx, a->idfiles[i], &ids);
-	if (st == ESCROW_OK && a->key != NULL)
-		st = cli_load_seckey(ctx, a->key, &sk);
-	if (st == ESCROW_OK)
-		st = escrow_rewrap(ctx, a->bundle, ids, a->rs, a->out, sk, a->flags);
-	cli_progress_done();
+	for (i = 0; i < o->n_rcpt && st == ESCROW_OK; i++)
+		st = o->rcpt[i][0] == 'r' ? escrow_recipients_add(r->ctx, o->rcpt[i] + 2, &rs)
+		                          : escrow_recipients_load(r->ctx, o->rcpt[i] + 2, &rs);
+	if (st == ESCROW_OK && o->key != NULL)
+		st = cli_load_seckey(r->ctx, o->key, &sk);
 	if (st != ESCROW_OK) {
-		rc = cli_fail(ctx, st);
-	} else {
-		if (!cli_quiet)
-			printf("%s\n", a->out);
-		cli_info("%s: sealed for the new recipients%s", a->out, sk ? ", signed in .minisig" : "");
+		rc = cli_fail(r->ctx, st);
+		goto out;
 	}
+	memset(&ro, 0, sizeof ro);
+	ro.bundle = r->bundle;
+	ro.output = o->out;
+	ro.identities = r->ids;
+	ro.recipients = rs;
+	ro.key = r->key;
+	ro.contract = r->loaded_contract;
+	ro.sign_key = sk;
+	ro.flags = o->flags;
+	st = escrow_rewrap(r->ctx, &ro, &res, &r->report);
+	rc = cli_read_finish(r, st);
+	if (st == ESCROW_OK)
+		cli_info("%s: released for the new recipients (sha256 %s)%s", o->out, res.output_sha256,
+		         res.signed_ ? ", signed in .minisig" : "");
+	else if (r->report != NULL)
+		cli_info("nothing was released");
+out:
 	escrow_seckey_free(sk);
-	escrow_identities_free(ids);
+	escrow_recipients_free(rs);
 	return rc;
 }
 
 int cmd_rewrap(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"identity", required_argument, NULL, 'i'}, {"recipient", required_argument, NULL, 'r'},
-		{"recipients-file", required_argument, NULL, 'R'}, {"output", required_argument, NULL, 'o'},
-		{"sign", required_argument, NULL, 's'},       {"force", no_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
-	struct rewrap_args a;
-	bool seen_o = false, seen_s = false, seen_f = false, seen_q = false;
-	escrow_ctx *ctx = NULL;
-	escrow_status st;
-	int c, rc = 0;
+	struct rewrap_opts o;
+	const struct cli_read_cmd cmd = {.name = "rewrap", .usage = usage_line, .help = help,
+	                                 .shortopts = ":p:c:i:r:R:o:s:fqh", .longopts = longopts,
+	                                 .take = take, .user = &o};
+	struct cli_read r;
+	size_t i;
+	int rc;
 
-	memset(&a, 0, sizeof a);
-	opterr = 0;
-	optind = 1;
-	ctx = cli_ctx_new();
-	if (ctx == NULL)
+	memset(&o, 0, sizeof o);
+	o.rcpt = calloc((size_t)argc + 1, sizeof *o.rcpt);
+	if (o.rcpt == NULL) {
+		cli_error("out of memory");
 		return EX_SOFTWARE_;
-	while ((c = getopt_long(argc, argv, ":i:r:R:o:s:fqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (!push_idfile(&a, optarg)) {
-				cli_error("out of memory");
-				rc = EX_SOFTWARE_;
-				goto out;
-			}
-			break;
-		case 'r':
-			st = escrow_recipients_add(ctx, optarg, &a.rs);
-			if (st != ESCROW_OK) {
-				rc = cli_fail(ctx, st);
-				goto out;
-			}
-			break;
-		case 'R':
-			st = escrow_recipients_load(ctx, optarg, &a.rs);
-			if (st != ESCROW_OK) {
-				rc = cli_fail(ctx, st);
-				goto out;
-			}
-			break;
-		case 'o':
-			if (!cli_once(&seen_o, "rewrap", usage_line, "-o")) {
-				rc = EX_USAGE_;
-				goto out;
-			}
-			a.out = optarg;
-			break;
-		case 's':
-			if (!cli_once(&seen_s, "rewrap", usage_line, "-s")) {
-				rc = EX_USAGE_;
-				goto out;
-			}
-			a.key = optarg;
-			break;
-		case 'f':
-			if (!cli_once(&seen_f, "rewrap", usage_line, "--force")) {
-				rc = EX_USAGE_;
-				goto out;
-			}
-			a.flags |= ESCROW_FORCE;
-			break;
-		case 'q':
-			if (!cli_once(&seen_q, "rewrap", usage_line, "-q")) {
-				rc = EX_USAGE_;
-				goto out;
-			}
-			cli_quiet = true;
-			break;
-		case 'h':
-			help();
-			goto out;
-		case ':':
-			rc = cli_usage("rewrap", usage_line, "option %s needs an argument", argv[optind - 1]);
-			goto out;
-		default:
-			rc = cli_usage("rewrap", usage_line, "unknown option '%s'", argv[optind - 1]);
-			goto out;
-		}
 	}
-	if (optind >= argc) {
-		rc = cli_usage("rewrap", usage_line, "missing BUNDLE");
-		goto out;
-	}
-	if (optind + 1 < argc) {
-		rc = cli_usage("rewrap", usage_line, "unexpected argument '%s'", argv[optind + 1]);
-		goto out;
-	}
-	a.bundle = argv[optind];
-	if (a.n_idfiles == 0)
-		rc = cli_usage("rewrap", usage_line, "missing -i IDENTITY (the identity that opens BUNDLE)");
-	else if (a.rs == NULL)
-		rc = cli_usage("rewrap", usage_line, "missing -r RECIPIENT or -R FILE (who the bundle is for now)");
-	else if (a.out == NULL)
-		rc = cli_usage("rewrap", usage_line, "missing -o OUT");
-	else if (strcmp(a.bundle, "-") == 0 || strcmp(a.out, "-") == 0)
-		rc = cli_usage("rewrap", usage_line, "rewrap reads and writes files, not '-'");
-	else
-		rc = run(ctx, &a);
-out:
-	escrow_recipients_free(a.rs);
-	free(a.idfiles);
-	cli_ctx_free(ctx);
+	rc = cli_read_parse(&r, &cmd, argc, argv);
+	if (rc < 0)
+		rc = check_required(&r, &o);
+	if (rc < 0)
+		rc = cli_read_open(&r);
+	if (rc < 0)
+		rc = run(&r, &o);
+	cli_read_end(&r);
+	for (i = 0; i < o.n_rcpt; i++)
+		free((char *)o.rcpt[i]);
+	free(o.rcpt);
 	return rc;
 }

@@ -1,185 +1,374 @@
-/* age_rewrap.c -- the release: a sealed bundle re-encrypted for new
- * recipients. Only the header changes: the file key is unwrapped with the
- * notary's identity and wrapped again for the client, and the nonce and
- * payload bytes are copied as they are (no payload decryption, so the cost is
- * one file copy and the payload stays byte-identical). */
-#include "escrow_private.h"
+/* age_rewrap.c -- the release: a sealed deposit, verified in full, re-encrypted
+ * for new recipients and signed by the notary.
+ *
+ * One pass. The reader (bundle_read*.c) decrypts, decompresses and checks the
+ * deposit as for verify; a tap on its input thread sees every byte it read
+ * and accepted, in order. The tap parses the age header again, opens the file
+ * key, writes a header for the new recipients into a temporary file, then
+ * copies the nonce and payload bytes unchanged (so the release is the same
+ * deposit, byte for byte after the header), hashing the input (the source
+ * deposit's SHA-256) and the output (and its minisign prehash) on the way.
+ * The temporary becomes the output only when the verdict is "verified": the
+ * notary never signs bytes it has not checked. */
+#include "esc_bundle_read.h"
+#include "esc_minisign.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define COPY_BUF (256u * 1024u)
+#define TC_FIELD_MAX 240
 
-static escrow_status read_some(escrow_ctx *ctx, int fd, const char *path, uint8_t *buf, size_t cap, size_t *n)
+struct tap {
+	escrow_ctx *tctx;                    /* messages from the reader's thread */
+	const escrow_identities *ids;
+	const escrow_recipients *rs;
+	const char *in, *out;
+	int fd;
+	struct esc_age_header h;
+	bool header_done;
+	uint8_t *file_key;
+	esc_sha256 *src, *dst;
+	esc_msign *ms;                       /* NULL unless signing */
+	uint64_t out_bytes;
+	escrow_status st;
+};
+
+static escrow_status tap_out(struct tap *t, const uint8_t *b, size_t len)
 {
-	for (;;) {
-		ssize_t r = read(fd, buf, cap);
+	escrow_status st = esc_write_all(t->tctx, t->fd, b, len, t->out);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return esc_error(ctx, ESCROW_E_IO, "%s: read error: %s", path, strerror(errno));
-		*n = (size_t)r;
-		return ESCROW_OK;
-	}
+	if (st != ESCROW_OK)
+		return st;
+	esc_sha256_update(t->dst, b, len);
+	if (t->ms != NULL)
+		esc_msign_update(t->ms, b, len);
+	t->out_bytes += len;
+	return ESCROW_OK;
 }
 
-static escrow_status sign_output(escrow_ctx *ctx, const escrow_seckey *sk, const char *out, unsigned flags)
+static escrow_status tap_header(struct tap *t, const uint8_t *b, size_t len, size_t *used)
 {
-	const char *base = strrchr(out, '/'), *p;
-	char comment[512];
+	static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+	uint8_t *hdr = NULL;
+	size_t hlen = 0;
 	escrow_status st;
 
-	base = base ? base + 1 : out;
-	/* A trusted comment holds no control character but tab: a name with one
-	 * is left out rather than failing a finished release. */
-	for (p = base; *p != '\0' && ((unsigned char)*p >= 0x20 || *p == '\t') && *p != 0x7f; p++)
-		;
-	if (*p == '\0')
-		snprintf(comment, sizeof comment, "timestamp:%lld\tfile:%s\tescrow rewrap", (long long)time(NULL), base);
-	else
-		snprintf(comment, sizeof comment, "timestamp:%lld\tescrow rewrap", (long long)time(NULL));
-	st = escrow_sign_file(ctx, sk, out, NULL, comment, flags);
-	if (st != ESCROW_OK) {
-		/* A sealed bundle is only handed over with its signature. */
-		esc_error_prefix(ctx, "%s: rewrapped but not signed, removed", out);
-		unlink(out);
-	}
+	if (t->h.len == 0 && len >= 4 && memcmp(b, zmagic, 4) == 0)
+		return esc_error(t->tctx, ESCROW_E_INPUT, "%s is not sealed: rewrap releases a sealed (age-encrypted) "
+		                 "deposit; an unsealed bundle opens without any identity", t->in);
+	st = esc_age_header_push(t->tctx, &t->h, b, len, used);
+	if (st != ESCROW_OK || !t->h.done)
+		return st;
+	/* The reader's own age stream accepted this header already (MAC
+	 * included): opening it again only gives the tap the file key. */
+	st = esc_age_header_open(t->tctx, &t->h, t->ids, t->file_key);
+	if (st == ESCROW_OK)
+		st = esc_age_header_build(t->tctx, t->rs, t->file_key, &hdr, &hlen);
+	sodium_memzero(t->file_key, ESC_AGE_FILE_KEY_LEN);
+	if (st == ESCROW_OK)
+		st = tap_out(t, hdr, hlen);
+	free(hdr);
+	t->header_done = st == ESCROW_OK;
 	return st;
+}
+
+/* Runs on the reader's thread. */
+static escrow_status tap_write(void *state, const void *buf, size_t len)
+{
+	struct tap *t = state;
+	const uint8_t *b = buf;
+	size_t used = 0;
+
+	if (t->st != ESCROW_OK)
+		return t->st;
+	esc_sha256_update(t->src, b, len);
+	if (!t->header_done) {
+		t->st = tap_header(t, b, len, &used);
+		if (t->st != ESCROW_OK || !t->header_done)
+			return t->st;
+		b += used;
+		len -= used;
+	}
+	if (len > 0)
+		t->st = tap_out(t, b, len);
+	return t->st;
+}
+
+/* A value of the trusted comment: printable ASCII but space and '%' as they
+ * are, every other byte %XX (minisign refuses control characters, a space
+ * would end the field), cut at TC_FIELD_MAX. */
+static void tc_value(const char *v, char out[TC_FIELD_MAX + 4])
+{
+	size_t n = 0;
+
+	for (; v != NULL && *v != '\0'; v++) {
+		unsigned char c = (unsigned char)*v;
+
+		if (n + 3 > TC_FIELD_MAX) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (c > 0x20 && c < 0x7f && c != '%')
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, 4, "%%%02X", c);
+	}
+	if (n == 0)
+		out[n++] = '-';
+	out[n] = '\0';
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static escrow_status release_time(escrow_ctx *ctx, int64_t *t)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*t = (int64_t)time(NULL);
+	if (s == NULL || *s == '\0')
+		return ESCROW_OK;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *s < '0' || *s > '9')
+		return esc_error(ctx, ESCROW_E_USAGE, "SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
+	*t = v;
+	return ESCROW_OK;
+}
+
+/* "escrow-release/1 name=N release=R source=FILE source-sha256=HEX
+ * released=ISO8601 file=OUT", malloc'd. */
+static char *trusted_comment(const struct esc_rd *rd, const char *in, const char *src_hex, int64_t when,
+                             const char *out)
+{
+	char name[TC_FIELD_MAX + 4], rel[TC_FIELD_MAX + 4], src[TC_FIELD_MAX + 4], file[TC_FIELD_MAX + 4];
+	char iso[32] = "1970-01-01T00:00:00Z";
+	time_t tt = (time_t)when;
+	struct tm tm;
+	size_t cap = 6 * (TC_FIELD_MAX + 4) + 128;
+	char *s = malloc(cap);
+
+	if (s == NULL)
+		return NULL;
+	if (gmtime_r(&tt, &tm) != NULL)
+		strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	tc_value(json_string_value(json_object_get(rd->manifest, "name")), name);
+	tc_value(json_string_value(json_object_get(rd->manifest, "release")), rel);
+	tc_value(base_name(in), src);
+	tc_value(base_name(out), file);
+	snprintf(s, cap, "escrow-release/1 name=%s release=%s source=%s source-sha256=%s released=%s file=%s", name,
+	         rel, src, src_hex, iso, file);
+	return s;
 }
 
 /* OUT.minisig from an earlier run signs the file this run replaced: verify
  * would report it as a bad detached signature. Never fails the release. */
-static void drop_stale_signature(escrow_ctx *ctx, const char *out, unsigned flags)
+static void drop_stale_signature(escrow_ctx *ctx, const char *sig, const char *out, unsigned flags)
 {
-	size_t len = strlen(out) + sizeof ".minisig";
-	char *sig = malloc(len);
 	struct stat sb;
 
-	if (sig == NULL)
+	if (lstat(sig, &sb) != 0)
 		return;
-	snprintf(sig, len, "%s.minisig", out);
-	if (lstat(sig, &sb) == 0) {
-		if (!(flags & ESCROW_FORCE))
-			esc_warn(ctx, "%s: does not sign the new %s; left as it was (remove it, or give -s KEY "
-			         "and --force)", sig, out);
-		else if (unlink(sig) == 0)
-			esc_warn(ctx, "%s: removed: it signed the earlier %s (give -s KEY to sign the new one)",
-			         sig, out);
-		else
-			esc_warn(ctx, "%s: does not sign the new %s and cannot be removed: %s", sig, out,
-			         strerror(errno));
-	}
-	free(sig);
+	if (!(flags & ESCROW_FORCE))
+		esc_warn(ctx, "%s: does not sign the new %s; left as it was (remove it, or give -s KEY and --force)",
+		         sig, out);
+	else if (unlink(sig) == 0)
+		esc_warn(ctx, "%s: removed: it signed the earlier %s (give -s KEY to sign the new one)", sig, out);
+	else
+		esc_warn(ctx, "%s: does not sign the new %s and cannot be removed: %s", sig, out, strerror(errno));
 }
 
-escrow_status escrow_rewrap(escrow_ctx *ctx, const char *in, const escrow_identities *ids,
-                            const escrow_recipients *rs, const char *out, const escrow_seckey *sk,
-                            unsigned flags)
+static escrow_status write_signature(escrow_ctx *ctx, const char *path, const char *sig, size_t len,
+                                     unsigned flags)
 {
-	struct esc_age_header h;
-	uint8_t *buf = NULL, *file_key = NULL, *hdr = NULL;
-	size_t n = 0, used = 0, hlen = 0;
-	uint64_t payload = 0, done = 0, total = 0;
 	char *tmp = NULL;
-	int fdin = -1, fdout = -1;
+	int fd = -1;
+	escrow_status st = esc_atomic_open(ctx, path, 0644, flags, &fd, &tmp);
+
+	if (st == ESCROW_OK) {
+		st = esc_write_all(ctx, fd, sig, len, path);
+		if (st == ESCROW_OK)
+			st = esc_atomic_commit(ctx, fd, tmp, path, flags);
+		else
+			esc_atomic_abort(fd, tmp);
+	}
+	free(tmp);
+	return st;
+}
+
+static void report_release(escrow_report *r, const struct escrow_rewrap_result *res, const char *out,
+                           const char *sig_path, const char *tc)
+{
+	json_t *o = json_pack("{s:s,s:s,s:s,s:I}", "output", out, "source_sha256", res->source_sha256,
+	                      "output_sha256", res->output_sha256, "bytes", (json_int_t)res->bytes);
+
+	if (o == NULL)
+		return;
+	json_object_set_new(o, "signature", sig_path ? json_string(sig_path) : json_null());
+	json_object_set_new(o, "trusted_comment", tc ? json_string(tc) : json_null());
+	json_object_set_new(r->root, "release", o);
+}
+
+static escrow_status check_options(escrow_ctx *ctx, const struct escrow_rewrap_options *o)
+{
+	if (o == NULL || o->bundle == NULL || o->output == NULL || o->key == NULL || o->recipients == NULL ||
+	    o->recipients->n == 0)
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_rewrap: a sealed bundle, an output, the agency's public "
+		                 "key and at least one recipient are required");
+	if (strcmp(o->bundle, "-") == 0 || strcmp(o->output, "-") == 0)
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_rewrap: the bundle and the output are files, not '-'");
+	return ESCROW_OK;
+}
+
+escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options *o,
+                            struct escrow_rewrap_result *res, escrow_report **report)
+{
+	struct escrow_rewrap_result rr;
+	struct esc_sink sink;
+	struct esc_rd rd;
+	struct tap t;
+	escrow_report *r = NULL;
+	char *tmp = NULL, *sig_path = NULL, *tc = NULL, *sig = NULL;
+	uint8_t h[32];
+	size_t sig_len = 0;
+	int64_t when = 0;
 	struct stat sb;
 	escrow_status st;
 
-	if (in == NULL || out == NULL || rs == NULL || rs->n == 0)
-		return esc_error(ctx, ESCROW_E_USAGE, "rewrap: an input, an output and at least one recipient "
-		                 "are needed");
-	esc_age_header_init(&h, in);
-	fdin = open(in, O_RDONLY | O_CLOEXEC);
-	if (fdin < 0)
-		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", in, strerror(errno));
-	if (fstat(fdin, &sb) == 0 && S_ISREG(sb.st_mode))
-		total = (uint64_t)sb.st_size;
-	buf = malloc(COPY_BUF);
-	file_key = sodium_malloc(ESC_AGE_FILE_KEY_LEN);
-	if (buf == NULL || file_key == NULL) {
+	if (report != NULL)
+		*report = NULL;
+	if (res != NULL)
+		memset(res, 0, sizeof *res);
+	if (ctx == NULL || report == NULL)
+		return ESCROW_E_USAGE;
+	st = check_options(ctx, o);
+	if (st != ESCROW_OK)
+		return st;
+	memset(&t, 0, sizeof t);
+	memset(&rd, 0, sizeof rd);
+	memset(&rr, 0, sizeof rr);
+	t.fd = -1;
+	esc_age_header_init(&t.h, o->bundle);
+	st = release_time(ctx, &when);
+	if (st != ESCROW_OK)
+		goto out;
+	sig_path = malloc(strlen(o->output) + sizeof ".minisig");
+	t.tctx = escrow_ctx_new();
+	t.file_key = sodium_malloc(ESC_AGE_FILE_KEY_LEN);
+	t.src = esc_sha256_new();
+	t.dst = esc_sha256_new();
+	if (sig_path == NULL || t.tctx == NULL || t.file_key == NULL || t.src == NULL || t.dst == NULL) {
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/* The header, read in small steps so the rest of buf is the payload start. */
-	while (!h.done) {
-		st = read_some(ctx, fdin, in, buf, COPY_BUF, &n);
+	sprintf(sig_path, "%s.minisig", o->output);
+	/* Refused before the work rather than after it. */
+	if (o->sign_key != NULL && !(o->flags & ESCROW_FORCE) && lstat(sig_path, &sb) == 0) {
+		st = esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", sig_path);
+		goto out;
+	}
+	if (o->sign_key != NULL) {
+		st = esc_msign_new(ctx, o->sign_key, &t.ms);
 		if (st != ESCROW_OK)
 			goto out;
-		if (n == 0) {
-			st = esc_error(ctx, ESCROW_E_INPUT, h.len == 0 ? "%s: empty, not a sealed bundle" :
-			               "%s: ends inside the age header (truncated)", in);
+	}
+	st = esc_atomic_open(ctx, o->output, 0644, o->flags, &t.fd, &tmp);
+	if (st != ESCROW_OK)
+		goto out;
+	t.ids = o->identities;
+	t.rs = o->recipients;
+	t.in = o->bundle;
+	t.out = o->output;
+	sink.write = tap_write;
+	sink.state = &t;
+	rd.ctx = ctx;
+	rd.path = o->bundle;
+	rd.key = o->key;
+	rd.contract = o->contract;
+	rd.ids = o->identities;
+	rd.raw_tap = &sink;
+	st = esc_rd_verify(&rd, "rewrap", &r);
+	if (t.st != ESCROW_OK) {
+		/* The copy failed (not sealed, disk full): its message, not the
+		 * reader's "stopped". */
+		st = esc_error(ctx, t.st, "%s", escrow_ctx_error(t.tctx));
+		escrow_report_free(r);
+		r = NULL;
+		goto out;
+	}
+	if (st != ESCROW_OK)
+		goto out; /* the verdict, in the report; nothing written */
+	if (!rd.sealed || !t.header_done) {
+		st = esc_error(ctx, ESCROW_E_INPUT, "%s is not sealed: rewrap releases a sealed (age-encrypted) "
+		               "deposit", o->bundle);
+		goto out;
+	}
+	esc_sha256_final(t.src, h);
+	esc_hex(h, 32, rr.source_sha256);
+	esc_sha256_final(t.dst, h);
+	esc_hex(h, 32, rr.output_sha256);
+	rr.bytes = t.out_bytes;
+	if (t.ms != NULL) {
+		tc = trusted_comment(&rd, o->bundle, rr.source_sha256, when, o->output);
+		if (tc == NULL) {
+			st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 			goto out;
 		}
-		st = esc_age_header_push(ctx, &h, buf, n, &used);
+		st = esc_msign_final(ctx, t.ms, tc, &sig, &sig_len);
 		if (st != ESCROW_OK)
 			goto out;
 	}
-	st = esc_age_header_open(ctx, &h, ids, file_key);
+	st = esc_atomic_commit(ctx, t.fd, tmp, o->output, o->flags);
+	t.fd = -1;
 	if (st != ESCROW_OK)
 		goto out;
-	st = esc_age_header_build(ctx, rs, file_key, &hdr, &hlen);
-	sodium_memzero(file_key, ESC_AGE_FILE_KEY_LEN);
-	if (st != ESCROW_OK)
-		goto out;
-	st = esc_atomic_open(ctx, out, 0644, flags, &fdout, &tmp);
-	if (st != ESCROW_OK)
-		goto out;
-	st = esc_write_all(ctx, fdout, hdr, hlen, out);
-	if (st != ESCROW_OK)
-		goto out;
-	n -= used;
-	memmove(buf, buf + used, n);
-	done = h.len;
-	for (;;) {
-		if (n > 0) {
-			st = esc_write_all(ctx, fdout, buf, n, out);
-			if (st != ESCROW_OK)
-				goto out;
-			payload += n;
-			done += n;
-			esc_progress(ctx, done, total);
+	if (sig != NULL) {
+		st = write_signature(ctx, sig_path, sig, sig_len, o->flags);
+		if (st != ESCROW_OK) {
+			/* A release is only handed over with its signature. */
+			esc_error_prefix(ctx, "%s: released but not signed, removed", o->output);
+			unlink(o->output);
+			goto out;
 		}
-		st = esc_check_interrupt(ctx);
-		if (st != ESCROW_OK)
-			goto out;
-		st = read_some(ctx, fdin, in, buf, COPY_BUF, &n);
-		if (st != ESCROW_OK)
-			goto out;
-		if (n == 0)
-			break;
+		rr.signed_ = 1;
+	} else {
+		drop_stale_signature(ctx, sig_path, o->output, o->flags);
 	}
-	/* The payload is not decrypted, but a file without even a nonce and one
-	 * chunk tag is certainly cut short: say so now rather than at release. */
-	if (payload < ESC_AGE_NONCE_LEN + ESC_AGE_TAG) {
-		st = esc_error(ctx, payload < ESC_AGE_NONCE_LEN ? ESCROW_E_INPUT : ESCROW_TAMPERED,
-		               "%s: the age payload is truncated (%llu bytes after the header)", in,
-		               (unsigned long long)payload);
-		goto out;
-	}
-	st = esc_atomic_commit(ctx, fdout, tmp, out, flags);
-	fdout = -1;
-	if (st != ESCROW_OK)
-		goto out;
-	if (sk != NULL)
-		st = sign_output(ctx, sk, out, flags);
-	else
-		drop_stale_signature(ctx, out, flags);
+	report_release(r, &rr, o->output, rr.signed_ ? sig_path : NULL, tc);
+	if (res != NULL)
+		*res = rr;
 out:
-	if (fdout >= 0)
-		esc_atomic_abort(fdout, tmp);
-	if (fdin >= 0)
-		close(fdin);
-	esc_age_header_clear(&h);
-	sodium_free(file_key);
-	free(hdr);
-	free(buf);
+	if (t.fd >= 0)
+		esc_atomic_abort(t.fd, tmp);
+	if (r != NULL && st != ESCROW_OK && st >= ESCROW_E_USAGE && r->status == ESCROW_OK) {
+		/* Verified, but the release could not be written: the error says why. */
+		escrow_report_free(r);
+		r = NULL;
+	}
+	*report = r;
+	esc_rd_clear(&rd);
+	esc_age_header_clear(&t.h);
+	esc_msign_free(t.ms);
+	esc_sha256_free(t.src);
+	esc_sha256_free(t.dst);
+	sodium_free(t.file_key);
+	escrow_ctx_free(t.tctx);
 	free(tmp);
+	free(sig_path);
+	free(sig);
+	free(tc);
 	return st;
 }

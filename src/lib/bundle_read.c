@@ -476,7 +476,7 @@ static escrow_status run_archive(struct run *r)
 
 escrow_status esc_rd_run(struct esc_rd *rd)
 {
-	struct esc_pipe_options po = {rd->path, rd->ids, rd->key};
+	struct esc_pipe_options po = {rd->path, rd->ids, rd->key, rd->raw_tap};
 	struct run *r = calloc(1, sizeof *r);
 	escrow_status st;
 	size_t i;

@@ -25,6 +25,7 @@ struct esc_pipe {
 	bool own_fd;
 	const escrow_identities *ids;
 	const escrow_pubkey *key;
+	const struct esc_sink *tap;
 	escrow_ctx *pctx;                /* the producer's */
 	escrow_ctx *uctx;                /* the consumer's: only its interrupt flag is read here */
 	pthread_t th;
@@ -258,6 +259,12 @@ static escrow_status produce(esc_pipe *p)
 			st = push_compressed(p, p->raw, have);
 		if (st != ESCROW_OK)
 			return st;
+		/* Bytes the stream accepted; the tap keeps its own message. */
+		if (p->tap != NULL) {
+			st = p->tap->write(p->tap->state, p->raw, have);
+			if (st != ESCROW_OK)
+				return esc_error(p->pctx, st, "%s: stopped by the copy", p->name);
+		}
 	}
 	if (p->sealed) {
 		st = esc_age_reader_finish(p->age);
@@ -309,6 +316,7 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	pthread_cond_init(&p->cv, NULL);
 	p->ids = o->ids;
 	p->key = o->key;
+	p->tap = o->tap;
 	p->uctx = ctx;
 	p->name = strdup(strcmp(o->path, "-") == 0 ? "stdin" : o->path);
 	p->pctx = escrow_ctx_new();

@@ -34,6 +34,7 @@ struct esc_pipe_options {
 	const char *path;                    /* "-" for stdin */
 	const escrow_identities *ids;        /* sealed bundles */
 	const escrow_pubkey *key;            /* for BUNDLE.minisig beside a sealed bundle; may be NULL */
+	const struct esc_sink *tap;          /* gets every byte read, in order (rewrap); may be NULL */
 };
 /* Opens the input (ESCROW_E_OPEN) and starts the thread. */
 escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, esc_pipe **out);
@@ -99,6 +100,7 @@ struct esc_rd {
 	const escrow_contract *contract;     /* formats asked by the notary's contract */
 	const escrow_identities *ids;
 	const struct esc_rd_hooks *hooks;    /* may be NULL */
+	const struct esc_sink *raw_tap;      /* the bundle's bytes as read (rewrap); may be NULL */
 	bool keep_all_inspections;           /* keep every insp (for the contract evaluation) */
 	/* results */
 	char *bag;                           /* the top folder */
