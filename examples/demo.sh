@@ -135,9 +135,19 @@ step 1 'escrow verify forged.escrow -i notary.age -p agency.pub -c contract.yaml
 
 section "7. The triggering event: the notary releases the deposit to the client"
 say "The agency ceases trading. As the agreement provides, the notary re-encrypts the deposit for
-the client, without decrypting the payload, and signs the release with its own key."
-step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow rewrap deposit.escrow -i notary.age -r "$(cat client.age.pub)" -o release.escrow -s notary.key'
+the client and signs the release with its own key. It first verifies the deposit in full against
+the agency's key and its own copy of the contract, in the same pass: the notary signs only what it
+has checked. The payload bytes are copied unchanged; only the age header is new."
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow rewrap deposit.escrow -p agency.pub -c contract.yaml -i notary.age -r "$(cat client.age.pub)" -o release.escrow -s notary.key | grep -E "^(signature|integrity|contract|verdict):"'
+expect '^verdict: +verified'
+say "The release signature checks with stock minisign; its trusted comment names the source
+deposit by its SHA-256, with its name, release and the time."
 step 0 'minisign -Vm release.escrow -p notary.pub'
+expect "source-sha256=$(sha256sum deposit.escrow | cut -d' ' -f1)"
+say "Junk sealed to the notary's public recipient is refused, and nothing is written (exit 1)."
+step 0 'head -c 1000 /dev/urandom | age -r "$(cat notary.age.pub)" >junk.age'
+step 1 'escrow rewrap junk.age -p agency.pub -i notary.age -r "$(cat client.age.pub)" -o junk-release.escrow -q'
+step 1 'test -e junk-release.escrow'
 say "The notary's own identity no longer opens the release (exit 1)."
 step 1 'escrow verify release.escrow -i notary.age -p agency.pub'
 say "The client verifies and extracts it. The agency's signature inside still holds."

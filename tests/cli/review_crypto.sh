@@ -56,8 +56,8 @@ if command -v python3 >/dev/null; then
 	echo data >f
 	if command -v age >/dev/null; then
 		age -r "$(cat id.age.pub)" -o f.age f
-		python3 "$T/ctrlc.py" 'secre' -- "$ESCROW" rewrap f.age -i id.age -r "$(cat id.age.pub)" \
-			-o out.age -s enc.key >"$T/out" 2>&1 && rc=0 || rc=$?
+		python3 "$T/ctrlc.py" 'secre' -- "$ESCROW" rewrap f.age -p enc.pub -i id.age \
+			-r "$(cat id.age.pub)" -o out.age -s enc.key >"$T/out" 2>&1 && rc=0 || rc=$?
 		expect_true "rewrap stops at Ctrl-C (exit $rc)" test "$rc" != 0
 		expect_true "no wrong-passphrase attempt after Ctrl-C" test "$(grep -c 'wrong passphrase' "$T/out")" = 0
 		expect_true "no output after Ctrl-C" test ! -e out.age
@@ -68,7 +68,8 @@ fi
 "$ESCROW" keygen --age -o me -q
 secret=$(grep '^AGE-SECRET-KEY-' me.age)
 echo data >g
-expect_exit 65 "$ESCROW" rewrap g -i me.age -r "$secret" -o g.age
+"$ESCROW" keygen -W -o agency -q
+expect_exit 65 "$ESCROW" rewrap g -p agency.pub -i me.age -r "$secret" -o g.age
 expect_grep 'secret key' err
 expect_true "the identity is not echoed" test "$(grep -c "${secret#AGE-SECRET-KEY-1}" err)" = 0
 finish
