@@ -105,7 +105,7 @@ expect_exit 0 minisign -Vm release.escrow -p notary.pub
 src_sha=$(sha256sum dep.escrow | cut -d' ' -f1)
 expect_grep "^Trusted comment: escrow-release/1 name=claimscore release=1.3.0 source=dep.escrow source-sha256=$src_sha released=2026-01-01T00:00:00Z file=release.escrow$" out
 expect_true "the JSON names the same source" grep -q "$src_sha" <("$ESCROW" rewrap dep.escrow -p agency.pub \
-	-i vault.age -r "$CLIENT_R" -o release2.escrow --json)
+	-i vault.age -r "$CLIENT_R" -o release2.escrow --json 2>/dev/null)
 expect_exit 0 "$ESCROW" rewrap dep.escrow -p agency.pub -i vault.age -r "$CLIENT_R" -o release.escrow -s notary.key \
 	--force --json
 expect_grep "\"output_sha256\": \"[0-9a-f]{64}\"" out
