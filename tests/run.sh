@@ -28,7 +28,8 @@ if [ ! -f "$vectors/node_modules/cctv-age/index.js" ]; then
 		echo "npm is not installed (Debian package npm)" >"$vectors/npm.log"
 	elif ! (cd "$vectors" && npm install --no-audit --no-fund --prefix . cctv-age) >"$vectors/npm.log" 2>&1; then
 		echo "escrow: warning: npm could not install the age test vectors (package cctv-age):" >&2
-		{ grep -E 'ERR|error' "$vectors/npm.log" || tail -5 "$vectors/npm.log"; } | head -5 | sed 's/^/  /' >&2 || true
+		{ grep -E 'ERR|error' "$vectors/npm.log" | grep -v -E '^npm (ERR!|error) +at |complete log|/_logs/' ||
+			tail -5 "$vectors/npm.log"; } | head -4 | sed 's/^/  /' >&2 || true
 		echo "  (npm's log: $vectors/npm.log; unit_age_cctv will be skipped)" >&2
 	fi
 fi

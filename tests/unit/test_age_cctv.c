@@ -317,8 +317,8 @@ static int vectors_present(void)
 	while (shown < 4 && fgets(line, sizeof line, log) != NULL) {
 		if (strstr(line, "ERR") == NULL && strstr(line, "rror") == NULL && strstr(line, "not installed") == NULL)
 			continue;
-		if (strstr(line, "complete log") != NULL || strstr(line, "/_logs/") != NULL)
-			continue; /* npm's pointer to its debug log: ours comes below */
+		if (strstr(line, "complete log") != NULL || strstr(line, "/_logs/") != NULL || strstr(line, "    at ") != NULL)
+			continue; /* npm's stack trace and pointer to its debug log: ours comes below */
 		line[strcspn(line, "\n")] = '\0';
 		fprintf(stderr, "SKIPPED: npm: %s\n", line);
 		shown++;
