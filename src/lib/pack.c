@@ -231,7 +231,7 @@ static escrow_status copy_error(escrow_ctx *ctx, const escrow_ctx *tctx, escrow_
 {
 	char msg[ESC_ERRLEN];
 
-	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(tctx));
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(tctx));
 	return esc_error(ctx, st, "%s", msg);
 }
 
