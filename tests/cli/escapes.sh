@@ -126,7 +126,8 @@ def load(p):
     return [(m, tf.extractfile(m).read() if m.isfile() else None) for m in tf.getmembers()]
 def save(members, p):
     buf = io.BytesIO()
-    tf = tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape")
+    fmt = tarfile.USTAR_FORMAT if USTAR else tarfile.PAX_FORMAT  # ustar: raw bytes in the header itself
+    tf = tarfile.open(fileobj=buf, mode="w", format=fmt, encoding="utf-8", errors="surrogateescape")
     for m, d in members:
         m.pax_headers = {}  # tarfile would write the old path/linkpath records again
         if d is not None:
@@ -147,6 +148,8 @@ def resign(members, seckey, tc):
     sig = tag(members, "tagmanifest-sha256.txt.minisig")
     members[members.index(sig)] = (sig[0], open("tm.minisig", "rb").read())
 cmd, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
+USTAR = cmd.endswith("-ustar")
+cmd = cmd.replace("-ustar", "")
 arg = [a.encode("utf-8", "surrogateescape") for a in sys.argv[4:]]
 ms = load(src)
 if cmd == "rename":  # the bag folder, no key needed
@@ -193,6 +196,13 @@ for cmd in verify list; do
 	run 1 $ESCROW $cmd f-target.escrow -p k.pub --json
 done
 run 1 $ESCROW extract f-target.escrow -C out4 -p k.pub
+py target-ustar b.escrow f-target2.escrow "x${RAW}${BAD}${CLR}"
+for cmd in verify list; do
+	run 1 $ESCROW $cmd f-target2.escrow -p k.pub
+	expect_grep "'x\\\\x9b\\\\xff\\\\xc0\\\\xaf\\\\x1b\\[2J\\\\x1b\\[H' leads outside" "$T/err"
+	run 1 $ESCROW $cmd f-target2.escrow -p k.pub --json
+done
+run 1 $ESCROW extract f-target2.escrow -C out4 -p k.pub
 
 # bag-info changed without the key: tampered, and the agency line stays clean
 py baginfo b.escrow f-agency.escrow "Evil${OSC}${CLR}${FORGE}${C1}${RAW}${RLO}${BAD}"

@@ -3,7 +3,9 @@
  * C2 80-C2 9F) and no bidi control, is valid UTF-8, and decodes back to the
  * input (so it is unambiguous); a cut output is a prefix of the whole one; the
  * JSON escape decodes (jansson) to the input, or to its U+FFFD form when the
- * input is not UTF-8, and a dumped document made safe keeps its value. */
+ * input is not UTF-8, and a dumped document made safe keeps its value. The
+ * library's printed texts (text and JSON reports, errors, warnings) made with
+ * the input's pieces are safe too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +195,75 @@ static void json_mode(const uint8_t *data, size_t size)
 	free(fixed);
 }
 
+static void on_warn(void *user, const char *msg)
+{
+	(void)user;
+	assert_safe(msg, strlen(msg), 0);
+}
+
+/* Everything the library prints: the text and JSON reports, errors and
+ * warnings, with fields cut from the input at NUL bytes. */
+static void library_mode(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1), *f[10], *text, *js;
+	escrow_report *r = esc_report_new(data[0] & 1 ? "list" : "verify");
+	escrow_ctx *ctx = escrow_ctx_new();
+	json_t *b, *sig, *in, *d, *fl, *j;
+	size_t i, k = 0;
+
+	if (buf == NULL || r == NULL || ctx == NULL)
+		abort();
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	f[k++] = buf;
+	for (i = 0; i < size && k < 10; i++)
+		if (buf[i] == '\0')
+			f[k++] = buf + i + 1;
+	while (k < 10)
+		f[k++] = buf + size;
+	b = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "path", esc_json_string(f[0]), "agency", esc_json_string(f[1]),
+	              "name", esc_json_string(f[2]), "release", esc_json_string(f[3]), "created",
+	              esc_json_string(f[4]), "contract_id", esc_json_string(f[5]));
+	sig = json_pack("{s:s,s:s,s:o,s:o}", "status", "good", "key_id", "0123456789ABCDEF", "trusted_comment",
+	                esc_json_string(f[6]), "reason", esc_json_string(f[7]));
+	in = json_pack("{s:s,s:o}", "status", "failed", "reason", esc_json_string(f[8]));
+	d = json_pack("[{s:o,s:s,s:o,s:[o]}]", "id", esc_json_string(f[9]), "status", data[0] & 2 ? "ok" : "missing",
+	              "reason", esc_json_string(f[1]), "paths", esc_json_string(f[2]));
+	fl = json_pack("[{s:o,s:s,s:o,s:o}]", "path", esc_json_string(f[3]), "type", "symlink", "target",
+	               esc_json_string(f[4]), "deliverable", esc_json_string(f[9]));
+	if (b == NULL || sig == NULL || in == NULL || d == NULL || fl == NULL)
+		abort();
+	json_object_set_new(r->root, "bundle", b);
+	json_object_set_new(r->root, "signature", sig);
+	json_object_set_new(r->root, "integrity", in);
+	json_object_set_new(r->root, "deliverables", d);
+	json_object_set_new(r->root, "files", fl);
+	json_object_set_new(r->root, "unassigned", json_pack("[o]", esc_json_string(f[5])));
+	json_object_set_new(r->root, "verdict", json_string("tampered"));
+	json_object_set_new(r->root, "reason", esc_json_string(f[6]));
+	esc_report_warn(r, f[7], 1, "%s: %s", f[8], f[0]);
+	text = escrow_report_text(r);
+	js = escrow_report_json(r);
+	if (text == NULL || js == NULL)
+		abort();
+	assert_safe(text, strlen(text), 1);
+	assert_safe(js, strlen(js), 1);
+	j = json_loads(js, 0, NULL);
+	if (j == NULL)
+		abort();
+	json_decref(j);
+	escrow_ctx_set_warn(ctx, on_warn, NULL);
+	esc_error(ctx, ESCROW_UNSAFE, "%s: %s", f[0], f[1]);
+	esc_error_prefix(ctx, "%s", f[2]);
+	assert_safe(escrow_ctx_error(ctx), strlen(escrow_ctx_error(ctx)), 0);
+	esc_warn(ctx, "%s", f[3]);
+	free(text);
+	free(js);
+	escrow_report_free(r);
+	escrow_ctx_free(ctx);
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t cut;
@@ -202,5 +273,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cut = data[0];
 	text_mode(data + 1, size - 1, cut);
 	json_mode(data + 1, size - 1);
+	library_mode(data, size);
 	return 0;
 }
