@@ -28,7 +28,11 @@ enum esc_escape_mode {
  * was cut before the first piece that did not fit (never inside an escape or
  * a character). out may be NULL when size is 0. */
 size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_escape_mode mode);
-/* The same, malloc'd; NULL on ENOMEM. */
+/* true when s is valid UTF-8 without any control the escape would show
+ * (C0, DEL, C1, bidi): text the library may write where stock tools print it
+ * raw (the trusted comment minisign -V shows). */
+bool esc_text_is_plain(const char *s, size_t len);
+/* esc_escape, malloc'd; NULL on ENOMEM. */
 char *esc_escape_dup(const char *s, size_t len, enum esc_escape_mode mode);
 /* json_string(s) when s is valid UTF-8 (the exact text), else the string with
  * each invalid byte replaced by U+FFFD (jansson refuses invalid UTF-8).

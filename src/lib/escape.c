@@ -132,6 +132,22 @@ size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_es
 	return o.n;
 }
 
+bool esc_text_is_plain(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		uint32_t cp = 0;
+		size_t n = utf8_next(p + i, len - i, &cp);
+
+		if (n == 0 || is_control(cp))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 size_t escrow_escape(char *out, size_t size, const char *s, unsigned flags)
 {
 	if (s == NULL)

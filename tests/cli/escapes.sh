@@ -259,6 +259,18 @@ run 0 $ESCROW pack src -o "$EVILPATH.out2" -s k.key --json
 jcheck 'j["bundle"].startswith("in\x1b]52;c;aGVsbG8=\x07\x1b[2J\x1b[H\u009b\ufffd\u202e")'
 run 0 $ESCROW extract b.escrow -C "$EVILPATH.dir" -p k.pub
 run 0 $ESCROW keygen -W -o "$EVILPATH.k"
+run 0 $ESCROW keygen --age -o "$EVILPATH.a"
+run 0 $ESCROW keygen --age -o n
+run 0 $ESCROW pack src -o sealed.escrow -s k.key -r "$(cat n.age.pub)"
+run 0 $ESCROW rewrap sealed.escrow -i n.age -r "$(cat n.age.pub)" -o "$EVILPATH.rw"
+run 0 $ESCROW verify "$EVILPATH.rw" -p k.pub -i n.age
+run 0 $ESCROW list "$EVILPATH.rw" -i n.age --json
+jcheck 'j["bundle"]["path"].endswith(".rw") and j["bundle"]["sealed"]'
+# --name and --release end up in the trusted comment, which minisign -V prints raw
+for evil in "$C1" "$RLO" "$RAW" "$BAD" "$CLR"; do
+	run 64 $ESCROW pack src -o n.escrow -s k.key --name "a${evil}"
+	run 64 $ESCROW pack src -o n.escrow -s k.key --release "1${evil}"
+done
 # contracts the parser refuses, with escapes in keys and values (the contract
 # id names the bundle: C1 and bidi are refused there, and echoed escaped)
 sed 's/^contract: EVIL-1$/contract: "EVIL-\\u009b2J\\u202e"/' c.yaml >bad0.yaml

@@ -140,6 +140,21 @@ static void test_valid_text_kept(void **state)
 	check_json("caf\xc3\xa9", "caf\xc3\xa9");
 }
 
+static void test_plain(void **state)
+{
+	(void)state;
+	assert_true(esc_text_is_plain("fraud-scoring 2.4.0 caf\xc3\xa9 a\\b", 23));
+	assert_true(esc_text_is_plain("", 0));
+	assert_false(esc_text_is_plain("a\x1b", 2));
+	assert_false(esc_text_is_plain("a\x7f", 2));
+	assert_false(esc_text_is_plain("a\xc2\x9b", 3));
+	assert_false(esc_text_is_plain("a\x9b", 2));
+	assert_false(esc_text_is_plain("a\xe2\x80\xae", 4));
+	assert_false(esc_text_is_plain("a\xe2\x81\xa6", 4));
+	assert_false(esc_text_is_plain("a\xff", 2));
+	assert_false(esc_text_is_plain("a\xe2\x82", 3));
+}
+
 static void test_cut_and_sizes(void **state)
 {
 	char out[8];
@@ -263,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_bidi),             cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_valid_text_kept),  cmocka_unit_test(test_cut_and_sizes),
 		cmocka_unit_test(test_json_modes),       cmocka_unit_test(test_library_texts),
+		cmocka_unit_test(test_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
