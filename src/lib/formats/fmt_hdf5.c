@@ -1,12 +1,18 @@
 /* fmt_hdf5.c -- HDF5: the signature at offset 0, 512, 1024, 2048, ... (a
- * user block may come first), then a superblock whose end-of-file address
- * must lie within the file. Only 64 bytes at each candidate offset are
- * looked at: about 40 candidates for any file size. */
+ * user block may come first), then a superblock checked as the HDF5 library
+ * does when it opens a file (H5Fsuper.c): versions, sizes, the checksum of
+ * version 2 and 3 superblocks, and every address it holds.
+ * Addresses are relative to the base address, which the library moves to
+ * where the superblock was found; the stored end-of-file address is
+ * absolute, so the file must hold stored EOF - stored base + superblock
+ * offset bytes (h5py writes base 512 and EOF = file size for a 512-byte
+ * user block). Only 128 bytes at each candidate offset are looked at:
+ * about 40 candidates for any file size. */
 #include "formats/esc_fmt.h"
 
 #include <string.h>
 
-#define H5_SB 64
+#define H5_SB 128
 
 struct h5_state {
 	uint64_t size, cand;
@@ -35,38 +41,142 @@ static uint64_t leN(const uint8_t *b, unsigned n)
 	return v;
 }
 
+#define ROT(x, k) ((x) << (k) | (x) >> (32 - (k)))
+
+/* Bob Jenkins' lookup3 hashlittle(), byte by byte, initval 0: the checksum
+ * of HDF5 metadata (H5checksum.c). */
+static uint32_t lookup3(const uint8_t *k, size_t n)
+{
+	uint32_t a, b, c, w[3];
+
+	a = b = c = 0xdeadbeef + (uint32_t)n;
+	while (n > 12) {
+		for (int i = 0; i < 3; i++)
+			w[i] = (uint32_t)k[4 * i] | (uint32_t)k[4 * i + 1] << 8 | (uint32_t)k[4 * i + 2] << 16 |
+			       (uint32_t)k[4 * i + 3] << 24;
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		a -= c; a ^= ROT(c, 4); c += b;
+		b -= a; b ^= ROT(a, 6); a += c;
+		c -= b; c ^= ROT(b, 8); b += a;
+		a -= c; a ^= ROT(c, 16); c += b;
+		b -= a; b ^= ROT(a, 19); a += c;
+		c -= b; c ^= ROT(b, 4); b += a;
+		k += 12;
+		n -= 12;
+	}
+	if (n == 0)
+		return c;
+	w[0] = w[1] = w[2] = 0;
+	for (size_t i = 0; i < n; i++)
+		w[i / 4] |= (uint32_t)k[i] << (8 * (i % 4));
+	a += w[0];
+	b += w[1];
+	c += w[2];
+	c ^= b; c -= ROT(b, 14);
+	a ^= c; a -= ROT(c, 11);
+	b ^= a; b -= ROT(a, 25);
+	c ^= b; c -= ROT(b, 16);
+	a ^= c; a -= ROT(c, 4);
+	b ^= a; b -= ROT(a, 14);
+	c ^= b; c -= ROT(b, 24);
+	return c;
+}
+
+static void h5_fail(struct h5_state *h, const char *what, unsigned long long v)
+{
+	snprintf(h->reason, sizeof h->reason, what, v);
+	h->failed = true;
+}
+
+/* A defined address (not all ones) must point past the superblock and
+ * before the end of the file: zeroed addresses make the library read the
+ * superblock again as another object and fail. */
+static bool addr_ok(struct h5_state *h, const uint8_t *p, unsigned so, uint64_t sb_len, uint64_t rel_eof,
+                    bool may_be_undef, const char *what)
+{
+	uint64_t a = leN(p, so), undef = so == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * so)) - 1;
+
+	if (a == undef) {
+		if (may_be_undef)
+			return true;
+		snprintf(h->reason, sizeof h->reason, "superblock %s address is undefined", what);
+	} else if (a < sb_len || a >= rel_eof) {
+		snprintf(h->reason, sizeof h->reason, "superblock %s address %llu is outside the file's data "
+		         "(%llu to %llu)", what, (unsigned long long)a, (unsigned long long)sb_len,
+		         (unsigned long long)rel_eof);
+	} else {
+		return true;
+	}
+	h->failed = true;
+	return false;
+}
+
 static void superblock(struct h5_state *h, size_t n)
 {
 	const uint8_t *b = h->sb;
-	unsigned ver = b[8], so, at;
-	uint64_t base, eof;
+	unsigned ver = b[8], so, sl, at;
+	uint64_t base, eof, rel_eof, sb_len;
 
 	h->found = true;
 	if (ver > 3) {
-		snprintf(h->reason, sizeof h->reason, "unknown superblock version %u", ver);
-		h->failed = true;
+		h5_fail(h, "unknown superblock version %llu", ver);
 		return;
 	}
 	so = ver < 2 ? b[13] : b[9];
+	sl = ver < 2 ? b[14] : b[10];
 	at = ver == 0 ? 24 : ver == 1 ? 28 : 12;
 	if (so != 2 && so != 4 && so != 8) {
-		snprintf(h->reason, sizeof h->reason, "superblock size of offsets %u", so);
-		h->failed = true;
+		h5_fail(h, "superblock size of offsets %llu", so);
 		return;
 	}
-	if (at + 3 * so > n) {
-		snprintf(h->reason, sizeof h->reason, "truncated superblock at offset %llu",
-		         (unsigned long long)h->cand);
-		h->failed = true;
+	if (sl != 2 && sl != 4 && sl != 8) {
+		h5_fail(h, "superblock size of lengths %llu", sl);
 		return;
+	}
+	/* v0/v1: four addresses and the root group's symbol table entry (link
+	 * name offset, object header address, cache type, reserved, scratch);
+	 * v2/v3: four addresses and a checksum */
+	sb_len = ver < 2 ? at + 6u * so + 24 : at + 4u * so + 4;
+	if (sb_len > n) {
+		h5_fail(h, "truncated superblock at offset %llu", h->cand);
+		return;
+	}
+	if (ver < 2 && (b[9] != 0 || b[10] != 0 || b[12] != 0)) {
+		h5_fail(h, "unknown free-space, root group or shared header version in a version %llu superblock", ver);
+		return;
+	}
+	if (ver < 2 && (leN(b + 16, 2) == 0 || leN(b + 18, 2) == 0 || (ver == 1 && leN(b + 24, 2) == 0))) {
+		h5_fail(h, "a B-tree rank of 0 in a version %llu superblock", ver);
+		return;
+	}
+	if (ver >= 2) {
+		uint32_t sum = (uint32_t)leN(b + sb_len - 4, 4);
+
+		if (lookup3(b, (size_t)sb_len - 4) != sum) {
+			h5_fail(h, "superblock checksum mismatch at offset %llu", h->cand);
+			return;
+		}
 	}
 	base = leN(b + at, so);
 	eof = leN(b + at + 2 * so, so);
-	if (base > h->size || eof > h->size - base) {
-		snprintf(h->reason, sizeof h->reason, "superblock says the file ends at byte %llu, it has %llu (truncated?)",
-		         (unsigned long long)(base + eof), (unsigned long long)h->size);
-		h->failed = true;
+	if (eof < base || eof - base <= sb_len) {
+		h5_fail(h, "superblock end-of-file address %llu is before its own end", eof);
+		return;
 	}
+	rel_eof = eof - base;
+	if (rel_eof > h->size - h->cand) {
+		snprintf(h->reason, sizeof h->reason, "superblock says the file ends at byte %llu, it has %llu (truncated?)",
+		         (unsigned long long)(h->cand + rel_eof), (unsigned long long)h->size);
+		h->failed = true;
+		return;
+	}
+	if (!addr_ok(h, b + at + so, so, sb_len, rel_eof, true, ver < 2 ? "free-space" : "extension") ||
+	    !addr_ok(h, b + at + 3 * so, so, sb_len, rel_eof, ver < 2, ver < 2 ? "driver information" : "root group"))
+		return;
+	if (ver < 2)
+		addr_ok(h, b + at + 5 * so, so, sb_len, rel_eof, false, "root group");
 }
 
 static int h5_update(void *s, const uint8_t *buf, size_t len, uint64_t off)

@@ -1,6 +1,6 @@
-/* fmt_npy.c -- NumPy .npy: magic, version, a header dict padded to 64
- * bytes, then exactly shape product x item size bytes. An object dtype means
- * the data is a pickle, which is scanned. */
+/* fmt_npy.c -- NumPy .npy: magic, version, a header dict (padded to 64
+ * bytes since numpy 1.14, to 16 before), then exactly shape product x item
+ * size bytes. An object dtype means the data is a pickle, which is scanned. */
 #include "formats/esc_npy.h"
 
 #include <stdio.h>
@@ -234,14 +234,10 @@ static void header_done(struct esc_npy *n)
 	size_t off = h[6] == 1 ? 10 : 12;
 	uint64_t hl = n->hdr_total - off;
 
-	if (n->hdr_total % 64 != 0) {
-		snprintf(n->reason, sizeof n->reason, "header ends at byte %llu, not padded to a multiple of 64",
-		         (unsigned long long)n->hdr_total);
-		n->failed = true;
-		return;
-	}
-	if (hl == 0 || h[n->hdr_total - 1] != '\n') {
-		nfail(n, "header does not end with a newline");
+	/* numpy checks neither padding nor the final newline: writers before
+	 * numpy 1.14 padded to 16 bytes, later ones to 64, and both still load. */
+	if (hl == 0) {
+		nfail(n, "empty .npy header");
 		return;
 	}
 	if (!parse_dict(n, (const char *)h + off, (size_t)hl)) {
