@@ -313,6 +313,9 @@ static void test_hdf5_parquet(void **state)
 	fx_le(&b, 0xffffffffffffffffull, 8);
 	fx_le(&b, 0, 8);
 	fx_le(&b, 96, 8);
+	fx_le(&b, 0, 4); /* cache type: nothing cached */
+	fx_fill(&b, 96 - b.n, 0);
+	FX_LIT(&b, "\x01\x00\x01\x00"); /* a version 1 object header */
 	fx_fill(&b, 800 - b.n, 0);
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_true(r.wanted_ok);
@@ -322,6 +325,10 @@ static void test_hdf5_parquet(void **state)
 	assert_false(r.wanted_ok);
 	assert_non_null(strstr(r.reason, "truncated"));
 	b.n = 800;
+	b.p[96] = 2; /* not a version 1 object header: h5py refuses */
+	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "no root group object header at offset 96");
 	memset(b.p + 64, 0, 8); /* the root group's address zeroed: h5py refuses */
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_false(r.wanted_ok);
@@ -335,6 +342,7 @@ static void test_hdf5_parquet(void **state)
 	FX_LIT(&b, "\x89HDF\r\n\x1a\n\x03\x08\x08\x00\x00\x02\x00\x00\x00\x00\x00\x00"
 	           "\xff\xff\xff\xff\xff\xff\xff\xff\xc3\x02\x00\x00\x00\x00\x00\x00"
 	           "\x30\x00\x00\x00\x00\x00\x00\x00\xe9\xb5\x24\x9d");
+	FX_LIT(&b, "OHDR\x02");
 	fx_fill(&b, 707 - b.n, 0);
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_true(r.wanted_ok);

@@ -1,7 +1,8 @@
 /* fmt_hdf5.c -- HDF5: the signature at offset 0, 512, 1024, 2048, ... (a
  * user block may come first), then a superblock checked as the HDF5 library
  * does when it opens a file (H5Fsuper.c): versions, sizes, the checksum of
- * version 2 and 3 superblocks, and every address it holds.
+ * version 2 and 3 superblocks, every address it holds, and the first bytes
+ * of what the root group's addresses point to (read as they stream by).
  * Addresses are relative to the base address, which the library moves to
  * where the superblock was found; the stored end-of-file address is
  * absolute, so the file must hold stored EOF - stored base + superblock
@@ -13,12 +14,25 @@
 #include <string.h>
 
 #define H5_SB 128
+#define H5_PROBE 5
+
+/* What must be at the root group's address: an object header, version 1
+ * (its first byte; the library ignores the reserved one after it) or
+ * "OHDR" version 2. */
+
+struct h5_probe {
+	uint64_t at; /* absolute file offset */
+	uint8_t got[H5_PROBE];
+	uint8_t mask; /* bytes of got filled */
+};
 
 struct h5_state {
 	uint64_t size, cand;
 	uint8_t sb[H5_SB];
 	size_t have;
 	bool found, failed;
+	struct h5_probe probe[1];
+	unsigned n_probe;
 	char reason[160];
 };
 
@@ -113,6 +127,50 @@ static bool addr_ok(struct h5_state *h, const uint8_t *p, unsigned so, uint64_t 
 	return false;
 }
 
+static void add_probe(struct h5_state *h, uint64_t rel)
+{
+	struct h5_probe *p = &h->probe[h->n_probe++];
+
+	p->at = h->cand + rel;
+	p->mask = 0;
+}
+
+/* Copies the bytes of buf (at file offset off) that the probes want. */
+static void probe_feed(struct h5_state *h, const uint8_t *buf, size_t len, uint64_t off)
+{
+	for (unsigned i = 0; i < h->n_probe; i++) {
+		struct h5_probe *p = &h->probe[i];
+
+		for (unsigned j = 0; j < H5_PROBE; j++)
+			if (p->at + j >= off && p->at + j - off < len) {
+				p->got[j] = buf[p->at + j - off];
+				p->mask |= (uint8_t)(1u << j);
+			}
+	}
+}
+
+static bool probes_done(const struct h5_state *h)
+{
+	for (unsigned i = 0; i < h->n_probe; i++)
+		if (h->probe[i].mask != (1u << H5_PROBE) - 1)
+			return false;
+	return true;
+}
+
+static void probes_judge(struct h5_state *h)
+{
+	for (unsigned i = 0; i < h->n_probe && !h->failed; i++) {
+		const struct h5_probe *p = &h->probe[i];
+
+		if (p->mask == (1u << H5_PROBE) - 1 &&
+		    (p->got[0] == 1 || (memcmp(p->got, "OHDR", 4) == 0 && p->got[4] == 2)))
+			continue;
+		snprintf(h->reason, sizeof h->reason, "no root group object header at offset %llu",
+		         (unsigned long long)p->at);
+		h->failed = true;
+	}
+}
+
 static void superblock(struct h5_state *h, size_t n)
 {
 	const uint8_t *b = h->sb;
@@ -175,8 +233,22 @@ static void superblock(struct h5_state *h, size_t n)
 	if (!addr_ok(h, b + at + so, so, sb_len, rel_eof, true, ver < 2 ? "free-space" : "extension") ||
 	    !addr_ok(h, b + at + 3 * so, so, sb_len, rel_eof, ver < 2, ver < 2 ? "driver information" : "root group"))
 		return;
-	if (ver < 2)
-		addr_ok(h, b + at + 5 * so, so, sb_len, rel_eof, false, "root group");
+	if (ver < 2 && !addr_ok(h, b + at + 5 * so, so, sb_len, rel_eof, false, "root group"))
+		return;
+	add_probe(h, leN(b + at + (ver < 2 ? 5 : 3) * so, so));
+	if (ver < 2) {
+		/* the root symbol table entry: cache type, then a 16-byte scratch pad */
+		uint32_t cache = (uint32_t)leN(b + at + 6 * so, 4);
+
+		/* the scratch pad's cached B-tree and heap addresses are not used
+		 * by the library to open the root group: h5py reads files whose
+		 * scratch pad is damaged, so it is not checked */
+		if (cache > 2) {
+			h5_fail(h, "unknown root group cache type %llu", cache);
+			return;
+		}
+	}
+	probe_feed(h, h->sb, h->have, h->cand);
 }
 
 static int h5_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
@@ -204,7 +276,10 @@ static int h5_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 		h->cand = h->cand ? h->cand * 2 : 512;
 		h->have = 0;
 	}
-	return 1;
+	if (!h->found || h->failed)
+		return 1;
+	probe_feed(h, buf, len, off);
+	return probes_done(h);
 }
 
 static int h5_final(void *s, char *reason, size_t rlen)
@@ -215,6 +290,8 @@ static int h5_final(void *s, char *reason, size_t rlen)
 		snprintf(reason, rlen, "no HDF5 signature at offset 0, 512, 1024, 2048, ...");
 		return 0;
 	}
+	if (!h->failed)
+		probes_judge(h);
 	if (h->failed) {
 		snprintf(reason, rlen, "%s", h->reason);
 		return 0;
