@@ -328,7 +328,7 @@ static void test_hdf5_parquet(void **state)
 	b.p[96] = 2; /* not a version 1 object header: h5py refuses */
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_false(r.wanted_ok);
-	assert_string_equal(r.reason, "no root group object header at offset 96");
+	assert_string_equal(r.reason, "no valid root group object header at offset 96");
 	memset(b.p + 64, 0, 8); /* the root group's address zeroed: h5py refuses */
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_false(r.wanted_ok);
@@ -342,10 +342,21 @@ static void test_hdf5_parquet(void **state)
 	FX_LIT(&b, "\x89HDF\r\n\x1a\n\x03\x08\x08\x00\x00\x02\x00\x00\x00\x00\x00\x00"
 	           "\xff\xff\xff\xff\xff\xff\xff\xff\xc3\x02\x00\x00\x00\x00\x00\x00"
 	           "\x30\x00\x00\x00\x00\x00\x00\x00\xe9\xb5\x24\x9d");
-	FX_LIT(&b, "OHDR\x02");
-	fx_fill(&b, 707 - b.n, 0);
+	/* the root group's version 2 object header: times, 120 bytes of
+	 * messages (a link info message, then a null message), checksum */
+	FX_LIT(&b, "OHDR\x02\x20\xad\x16\x15\x6b\xad\x16\x15\x6b\xad\x16\x15\x6b\xad\x16\x15\x6b\x78"
+	           "\x02\x12\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+	           "\x0a\x02\x00\x01\x00\x00\x00\x58");
+	while (b.n < 703)
+		fx_put(&b, "", 1);
+	FX_LIT(&b, "\xcb\x84\x81\x6b");
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_true(r.wanted_ok);
+	b.p[600] ^= 1; /* inside the root group's header: its checksum fails, as in h5py */
+	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "checksum mismatch in the root group object header at offset 560");
+	b.p[600] ^= 1;
 	b.n = 706;
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_false(r.wanted_ok);

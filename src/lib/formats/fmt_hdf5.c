@@ -1,8 +1,10 @@
 /* fmt_hdf5.c -- HDF5: the signature at offset 0, 512, 1024, 2048, ... (a
  * user block may come first), then a superblock checked as the HDF5 library
  * does when it opens a file (H5Fsuper.c): versions, sizes, the checksum of
- * version 2 and 3 superblocks, every address it holds, and the first bytes
- * of what the root group's addresses point to (read as they stream by).
+ * version 2 and 3 superblocks, every address it holds, and the root group's
+ * object header it points to (version 1, or version 2 with its checksum),
+ * read as it streams by. Past that (B-trees, heaps, data) nothing is read:
+ * damage there is seen by the library only when it reads that object.
  * Addresses are relative to the base address, which the library moves to
  * where the superblock was found; the stored end-of-file address is
  * absolute, so the file must hold stored EOF - stored base + superblock
@@ -14,16 +16,31 @@
 #include <string.h>
 
 #define H5_SB 128
-#define H5_PROBE 5
+#define H5_OHDR_PRE 34 /* "OHDR", version, flags, times, phase change, chunk size */
 
-/* What must be at the root group's address: an object header, version 1
- * (its first byte; the library ignores the reserved one after it) or
- * "OHDR" version 2. */
+/* Bob Jenkins' lookup3 hashlittle() (initval 0), the checksum of HDF5
+ * metadata (H5checksum.c), fed byte by byte: the length must be known
+ * first, since the last block is mixed differently. */
+struct l3 {
+	uint32_t a, b, c;
+	uint8_t blk[12];
+	unsigned fill;
+	uint64_t left;
+};
 
-struct h5_probe {
-	uint64_t at; /* absolute file offset */
-	uint8_t got[H5_PROBE];
-	uint8_t mask; /* bytes of got filled */
+/* The root group's object header, read as it streams by: version 1 (no
+ * checksum), or "OHDR" version 2 whose first chunk ends in a lookup3
+ * checksum of everything before it. */
+struct h5_root {
+	uint64_t at;              /* absolute offset of the header */
+	uint64_t pos;             /* absolute offset of the next byte wanted */
+	uint8_t pre[H5_OHDR_PRE];
+	unsigned npre, plen;      /* prefix bytes read; its length once known */
+	uint64_t total;           /* bytes the checksum covers, once known */
+	uint8_t sum[4];
+	unsigned nsum;
+	struct l3 h;
+	bool active, done, bad;
 };
 
 struct h5_state {
@@ -31,8 +48,7 @@ struct h5_state {
 	uint8_t sb[H5_SB];
 	size_t have;
 	bool found, failed;
-	struct h5_probe probe[1];
-	unsigned n_probe;
+	struct h5_root root;
 	char reason[160];
 };
 
@@ -57,37 +73,53 @@ static uint64_t leN(const uint8_t *b, unsigned n)
 
 #define ROT(x, k) ((x) << (k) | (x) >> (32 - (k)))
 
-/* Bob Jenkins' lookup3 hashlittle(), byte by byte, initval 0: the checksum
- * of HDF5 metadata (H5checksum.c). */
-static uint32_t lookup3(const uint8_t *k, size_t n)
+static void l3_init(struct l3 *h, uint64_t n)
 {
-	uint32_t a, b, c, w[3];
+	h->a = h->b = h->c = 0xdeadbeef + (uint32_t)n;
+	h->fill = 0;
+	h->left = n;
+}
 
-	a = b = c = 0xdeadbeef + (uint32_t)n;
-	while (n > 12) {
-		for (int i = 0; i < 3; i++)
-			w[i] = (uint32_t)k[4 * i] | (uint32_t)k[4 * i + 1] << 8 | (uint32_t)k[4 * i + 2] << 16 |
-			       (uint32_t)k[4 * i + 3] << 24;
-		a += w[0];
-		b += w[1];
-		c += w[2];
-		a -= c; a ^= ROT(c, 4); c += b;
-		b -= a; b ^= ROT(a, 6); a += c;
-		c -= b; c ^= ROT(b, 8); b += a;
-		a -= c; a ^= ROT(c, 16); c += b;
-		b -= a; b ^= ROT(a, 19); a += c;
-		c -= b; c ^= ROT(b, 4); b += a;
-		k += 12;
-		n -= 12;
-	}
-	if (n == 0)
-		return c;
-	w[0] = w[1] = w[2] = 0;
-	for (size_t i = 0; i < n; i++)
-		w[i / 4] |= (uint32_t)k[i] << (8 * (i % 4));
-	a += w[0];
-	b += w[1];
-	c += w[2];
+static void l3_words(struct l3 *h)
+{
+	uint32_t w[3] = { 0, 0, 0 };
+
+	for (unsigned i = 0; i < h->fill; i++)
+		w[i / 4] |= (uint32_t)h->blk[i] << (8 * (i % 4));
+	h->a += w[0];
+	h->b += w[1];
+	h->c += w[2];
+}
+
+static void l3_byte(struct l3 *h, uint8_t x)
+{
+	uint32_t a, b, c;
+
+	h->blk[h->fill++] = x;
+	h->left--;
+	if (h->fill < 12 || h->left == 0)
+		return;
+	l3_words(h);
+	a = h->a, b = h->b, c = h->c;
+	a -= c; a ^= ROT(c, 4); c += b;
+	b -= a; b ^= ROT(a, 6); a += c;
+	c -= b; c ^= ROT(b, 8); b += a;
+	a -= c; a ^= ROT(c, 16); c += b;
+	b -= a; b ^= ROT(a, 19); a += c;
+	c -= b; c ^= ROT(b, 4); b += a;
+	h->a = a, h->b = b, h->c = c;
+	h->fill = 0;
+}
+
+/* After the last byte. */
+static uint32_t l3_end(struct l3 *h)
+{
+	uint32_t a, b, c;
+
+	if (h->fill == 0)
+		return h->c;
+	l3_words(h);
+	a = h->a, b = h->b, c = h->c;
 	c ^= b; c -= ROT(b, 14);
 	a ^= c; a -= ROT(c, 11);
 	b ^= a; b -= ROT(a, 25);
@@ -96,6 +128,16 @@ static uint32_t lookup3(const uint8_t *k, size_t n)
 	b ^= a; b -= ROT(a, 14);
 	c ^= b; c -= ROT(b, 24);
 	return c;
+}
+
+static uint32_t lookup3(const uint8_t *k, size_t n)
+{
+	struct l3 h;
+
+	l3_init(&h, n);
+	for (size_t i = 0; i < n; i++)
+		l3_byte(&h, k[i]);
+	return l3_end(&h);
 }
 
 static void h5_fail(struct h5_state *h, const char *what, unsigned long long v)
@@ -127,47 +169,57 @@ static bool addr_ok(struct h5_state *h, const uint8_t *p, unsigned so, uint64_t 
 	return false;
 }
 
-static void add_probe(struct h5_state *h, uint64_t rel)
+/* One byte of the root group's object header. */
+static void root_byte(struct h5_state *h, uint8_t x)
 {
-	struct h5_probe *p = &h->probe[h->n_probe++];
+	struct h5_root *r = &h->root;
 
-	p->at = h->cand + rel;
-	p->mask = 0;
-}
+	if (r->total && r->h.left) {
+		l3_byte(&r->h, x);
+		return;
+	}
+	if (r->total) {
+		r->sum[r->nsum++] = x;
+		if (r->nsum == 4) {
+			r->bad = l3_end(&r->h) != (uint32_t)leN(r->sum, 4);
+			r->done = true;
+		}
+		return;
+	}
+	r->pre[r->npre++] = x;
+	if (r->npre == 1 && x == 1) { /* version 1: no signature, no checksum */
+		r->done = true;
+		return;
+	}
+	if (r->npre == 6) {
+		uint8_t f = r->pre[5];
 
-/* Copies the bytes of buf (at file offset off) that the probes want. */
-static void probe_feed(struct h5_state *h, const uint8_t *buf, size_t len, uint64_t off)
-{
-	for (unsigned i = 0; i < h->n_probe; i++) {
-		struct h5_probe *p = &h->probe[i];
-
-		for (unsigned j = 0; j < H5_PROBE; j++)
-			if (p->at + j >= off && p->at + j - off < len) {
-				p->got[j] = buf[p->at + j - off];
-				p->mask |= (uint8_t)(1u << j);
-			}
+		if (memcmp(r->pre, "OHDR\x02", 5) != 0) {
+			r->bad = r->done = true;
+			return;
+		}
+		r->plen = 6 + (f & 0x20 ? 16 : 0) + (f & 0x10 ? 4 : 0) + (1u << (f & 3));
+	}
+	if (r->plen && r->npre == r->plen) {
+		r->total = r->plen + leN(r->pre + r->plen - (1u << (r->pre[5] & 3)), 1u << (r->pre[5] & 3));
+		if (r->total > h->size - r->at || h->size - r->at - r->total < 4) {
+			r->bad = r->done = true;
+			return;
+		}
+		l3_init(&r->h, r->total);
+		for (unsigned i = 0; i < r->plen; i++)
+			l3_byte(&r->h, r->pre[i]);
 	}
 }
 
-static bool probes_done(const struct h5_state *h)
+/* The bytes of buf (at file offset off) the root header reader wants next. */
+static void root_feed(struct h5_state *h, const uint8_t *buf, size_t len, uint64_t off)
 {
-	for (unsigned i = 0; i < h->n_probe; i++)
-		if (h->probe[i].mask != (1u << H5_PROBE) - 1)
-			return false;
-	return true;
-}
+	struct h5_root *r = &h->root;
 
-static void probes_judge(struct h5_state *h)
-{
-	for (unsigned i = 0; i < h->n_probe && !h->failed; i++) {
-		const struct h5_probe *p = &h->probe[i];
-
-		if (p->mask == (1u << H5_PROBE) - 1 &&
-		    (p->got[0] == 1 || (memcmp(p->got, "OHDR", 4) == 0 && p->got[4] == 2)))
-			continue;
-		snprintf(h->reason, sizeof h->reason, "no root group object header at offset %llu",
-		         (unsigned long long)p->at);
-		h->failed = true;
+	while (r->active && !r->done && r->pos >= off && r->pos - off < len) {
+		root_byte(h, buf[r->pos - off]);
+		r->pos++;
 	}
 }
 
@@ -235,7 +287,8 @@ static void superblock(struct h5_state *h, size_t n)
 		return;
 	if (ver < 2 && !addr_ok(h, b + at + 5 * so, so, sb_len, rel_eof, false, "root group"))
 		return;
-	add_probe(h, leN(b + at + (ver < 2 ? 5 : 3) * so, so));
+	h->root.active = true;
+	h->root.at = h->root.pos = h->cand + leN(b + at + (ver < 2 ? 5 : 3) * so, so);
 	if (ver < 2) {
 		/* the root symbol table entry: cache type, then a 16-byte scratch pad */
 		uint32_t cache = (uint32_t)leN(b + at + 6 * so, 4);
@@ -248,7 +301,7 @@ static void superblock(struct h5_state *h, size_t n)
 			return;
 		}
 	}
-	probe_feed(h, h->sb, h->have, h->cand);
+	root_feed(h, h->sb, h->have, h->cand);
 }
 
 static int h5_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
@@ -278,8 +331,8 @@ static int h5_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 	}
 	if (!h->found || h->failed)
 		return 1;
-	probe_feed(h, buf, len, off);
-	return probes_done(h);
+	root_feed(h, buf, len, off);
+	return h->root.done;
 }
 
 static int h5_final(void *s, char *reason, size_t rlen)
@@ -290,8 +343,11 @@ static int h5_final(void *s, char *reason, size_t rlen)
 		snprintf(reason, rlen, "no HDF5 signature at offset 0, 512, 1024, 2048, ...");
 		return 0;
 	}
-	if (!h->failed)
-		probes_judge(h);
+	if (!h->failed && (!h->root.done || h->root.bad)) {
+		snprintf(h->reason, sizeof h->reason, "%s root group object header at offset %llu",
+		         h->root.nsum == 4 ? "checksum mismatch in the" : "no valid", (unsigned long long)h->root.at);
+		h->failed = true;
+	}
 	if (h->failed) {
 		snprintf(reason, rlen, "%s", h->reason);
 		return 0;
