@@ -257,6 +257,10 @@ static void superblock(struct h5_state *h, size_t n)
 		h5_fail(h, "unknown free-space, root group or shared header version in a version %llu superblock", ver);
 		return;
 	}
+	if (ver < 2 && (b[20] & ~0x07)) { /* write access, file ok, SWMR: the library refuses other bits */
+		h5_fail(h, "unknown file consistency flags 0x%02llx in the superblock", b[20]);
+		return;
+	}
 	if (ver < 2 && (leN(b + 16, 2) == 0 || leN(b + 18, 2) == 0 || (ver == 1 && leN(b + 24, 2) == 0))) {
 		h5_fail(h, "a B-tree rank of 0 in a version %llu superblock", ver);
 		return;
