@@ -329,7 +329,20 @@ static void test_hdf5_parquet(void **state)
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_false(r.wanted_ok);
 	assert_string_equal(r.reason, "no valid root group object header at offset 96");
-	memset(b.p + 64, 0, 8); /* the root group's address zeroed: h5py refuses */
+	b.p[96] = 1;
+	/* zeroed addresses point into the superblock itself: h5py refuses each */
+	memset(b.p + 32, 0, 8);
+	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "free-space address 0"));
+	memset(b.p + 32, 0xff, 8);
+	memset(b.p + 40, 0, 8);
+	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
+	assert_false(r.wanted_ok);
+	assert_non_null(strstr(r.reason, "end-of-file address 0"));
+	b.p[40] = 800 & 0xff;
+	b.p[41] = 800 >> 8;
+	memset(b.p + 64, 0, 8);
 	r = fx_inspect("w/model.h5", &b, ESC_FMT_HDF5);
 	assert_false(r.wanted_ok);
 	assert_non_null(strstr(r.reason, "root group address 0"));
