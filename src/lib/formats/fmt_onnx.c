@@ -285,6 +285,33 @@ static int onnx_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 		default:
 			break;
 		}
+		if (o->st == S_TAG && o->kind[o->depth] == M_PACKED) {
+			/* a packed run of varints (int64_data, dims...): only the
+			 * boundaries matter, at most 10 bytes each, none cut at the end */
+			uint64_t left = o->end[o->depth] - o->off;
+
+			take = len - i < left ? len - i : (size_t)left;
+			for (size_t j = 0; j < take; j++) {
+				if (!(buf[i + j] & 0x80))
+					o->vbytes = 0;
+				else if (++o->vbytes == 10)
+					break;
+			}
+			if (o->vbytes == 10) {
+				ofail(o, "varint longer than 10 bytes in a packed field before offset %llu", o->off + take, 0);
+				break;
+			}
+			i += take;
+			o->off += take;
+			if (o->off == o->end[o->depth]) {
+				if (o->vbytes) {
+					ofail(o, "varint runs past the end of its message at offset %llu", o->off, 0);
+					break;
+				}
+				pop_levels(o);
+			}
+			continue;
+		}
 		/* a varint byte: tag, value or length */
 		if (o->off >= o->end[o->depth]) {
 			ofail(o, "varint runs past the end of its message at offset %llu", o->off, 0);
@@ -299,9 +326,7 @@ static int onnx_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 		o->off++;
 		if (buf[i++] & 0x80)
 			continue;
-		if (o->st == S_TAG && o->kind[o->depth] == M_PACKED) {
-			pop_levels(o); /* one whole number of a packed run */
-		} else if (o->st == S_TAG) {
+		if (o->st == S_TAG) {
 			tag(o);
 		} else if (o->st == S_VARINT) {
 			if (o->depth == 0 && o->field == 1) {
