@@ -201,11 +201,13 @@ static void root_byte(struct h5_state *h, uint8_t x)
 		r->plen = 6 + (f & 0x20 ? 16 : 0) + (f & 0x10 ? 4 : 0) + (1u << (f & 3));
 	}
 	if (r->plen && r->npre == r->plen) {
-		r->total = r->plen + leN(r->pre + r->plen - (1u << (r->pre[5] & 3)), 1u << (r->pre[5] & 3));
-		if (r->total > h->size - r->at || h->size - r->at - r->total < 4) {
+		uint64_t chunk = leN(r->pre + r->plen - (1u << (r->pre[5] & 3)), 1u << (r->pre[5] & 3));
+
+		if (chunk > h->size - r->at || r->plen + chunk + 4 > h->size - r->at) {
 			r->bad = r->done = true;
 			return;
 		}
+		r->total = r->plen + chunk;
 		l3_init(&r->h, r->total);
 		for (unsigned i = 0; i < r->plen; i++)
 			l3_byte(&r->h, r->pre[i]);
