@@ -11,6 +11,7 @@
  * The temporary becomes the output only when the verdict is "verified": the
  * notary never signs bytes it has not checked. */
 #include "esc_bundle_read.h"
+#include "esc_escape.h"
 #include "esc_minisign.h"
 
 #include <errno.h>
@@ -212,13 +213,15 @@ static escrow_status write_signature(escrow_ctx *ctx, const char *path, const ch
 static void report_release(escrow_report *r, const struct escrow_rewrap_result *res, const char *out,
                            const char *sig_path, const char *tc)
 {
-	json_t *o = json_pack("{s:s,s:s,s:s,s:I}", "output", out, "source_sha256", res->source_sha256,
-	                      "output_sha256", res->output_sha256, "bytes", (json_int_t)res->bytes);
+	json_t *o = json_pack("{s:s,s:s,s:I}", "source_sha256", res->source_sha256, "output_sha256",
+	                      res->output_sha256, "bytes", (json_int_t)res->bytes);
 
 	if (o == NULL)
 		return;
-	json_object_set_new(o, "signature", sig_path ? json_string(sig_path) : json_null());
-	json_object_set_new(o, "trusted_comment", tc ? json_string(tc) : json_null());
+	/* Paths are the caller's bytes: jansson refuses invalid UTF-8. */
+	json_object_set_new(o, "output", esc_json_string(out));
+	json_object_set_new(o, "signature", sig_path ? esc_json_string(sig_path) : json_null());
+	json_object_set_new(o, "trusted_comment", tc ? esc_json_string(tc) : json_null());
 	json_object_set_new(r->root, "release", o);
 }
 
@@ -304,7 +307,7 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	if (t.st != ESCROW_OK) {
 		/* The copy failed (not sealed, disk full): its message, not the
 		 * reader's "stopped". */
-		st = esc_error(ctx, t.st, "%s", escrow_ctx_error(t.tctx));
+		st = esc_error(ctx, t.st, "%s", esc_ctx_message(t.tctx));
 		escrow_report_free(r);
 		r = NULL;
 		goto out;

@@ -180,7 +180,7 @@ static escrow_status check_signature(struct esc_rd *rd)
 		char why[ESC_ERRLEN];
 		const char *w = why;
 
-		snprintf(why, sizeof why, "%s", escrow_ctx_error(rd->ctx));
+		snprintf(why, sizeof why, "%s", esc_ctx_message(rd->ctx));
 		if (strncmp(w, "signature: ", 11) == 0)
 			w += 11;
 		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s: %s/%s: %s", rd->path, rd->bag, ESC_TAG_SIGNATURE,

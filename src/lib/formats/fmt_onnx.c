@@ -1,17 +1,101 @@
-/* fmt_onnx.c -- ONNX ModelProto: a streaming protobuf walk.
- * Field bodies are skipped by their length, so a multi-GB model costs a few
- * hundred tags. The walk descends only along graph (7) -> initializer (5) ->
- * external_data (13) -> key/value, to read external data locations; every
- * nested length must fit inside its parent and the top level must end
- * exactly at the end of the file. */
+/* fmt_onnx.c -- ONNX ModelProto: a streaming protobuf walk that reads the
+ * whole message tree as protobuf's own parser does when onnx.load() runs.
+ * Every field of every ONNX message is walked to the exact end of its
+ * parent: submessages (graph, nodes, attributes and their subgraphs,
+ * tensors, types, shapes, functions, training info) are descended into,
+ * packed repeated numbers must hold whole values, strings and raw tensor
+ * bytes are skipped by their length, so a multi-GB model still costs only
+ * its tags. A known field with another wire type, or an unknown field, is
+ * skipped as protobuf does (it keeps it as an unknown field); groups, which
+ * ONNX never writes, are refused. External data locations (a tensor's
+ * external_data key/value "location") are read and must stay inside the
+ * deposit. */
 #include "formats/esc_fmt.h"
 #include "formats/esc_zip.h"
 
 #include <string.h>
 
 #define ONNX_STR_MAX 255
+#define ONNX_MAX_DEPTH 100 /* protobuf's default recursion limit */
 
-enum { L_MODEL, L_GRAPH, L_TENSOR, L_ENTRY };
+/* The messages of onnx.proto (IR version 8, ONNX 1.12 to 1.16) and a
+ * packed run of varints. */
+enum msg {
+	M_MODEL, M_GRAPH, M_NODE, M_ATTR, M_TENSOR, M_SEGMENT, M_SPARSE, M_VALUEINFO, M_TYPE, M_TYPE_TENSOR,
+	M_TYPE_ELEM, M_TYPE_MAP, M_TYPE_OPAQUE, M_SHAPE, M_DIM, M_ENTRY, M_OPSET, M_TRAINING, M_FUNCTION,
+	M_ANNOT, M_PACKED,
+};
+/* How a field is read when it comes with its declared wire type. */
+enum kind { K_VARINT, K_I32, K_I64, K_BYTES, K_MSG, K_RVARINT, K_RI32, K_RI64 };
+
+struct fdef {
+	uint8_t msg, field, kind, sub;
+};
+
+static const struct fdef schema[] = {
+	{ M_MODEL, 1, K_VARINT, 0 }, { M_MODEL, 2, K_BYTES, 0 }, { M_MODEL, 3, K_BYTES, 0 },
+	{ M_MODEL, 4, K_BYTES, 0 }, { M_MODEL, 5, K_VARINT, 0 }, { M_MODEL, 6, K_BYTES, 0 },
+	{ M_MODEL, 7, K_MSG, M_GRAPH }, { M_MODEL, 8, K_MSG, M_OPSET }, { M_MODEL, 14, K_MSG, M_ENTRY },
+	{ M_MODEL, 20, K_MSG, M_TRAINING }, { M_MODEL, 25, K_MSG, M_FUNCTION },
+
+	{ M_GRAPH, 1, K_MSG, M_NODE }, { M_GRAPH, 2, K_BYTES, 0 }, { M_GRAPH, 5, K_MSG, M_TENSOR },
+	{ M_GRAPH, 15, K_MSG, M_SPARSE }, { M_GRAPH, 10, K_BYTES, 0 }, { M_GRAPH, 11, K_MSG, M_VALUEINFO },
+	{ M_GRAPH, 12, K_MSG, M_VALUEINFO }, { M_GRAPH, 13, K_MSG, M_VALUEINFO }, { M_GRAPH, 14, K_MSG, M_ANNOT },
+
+	{ M_NODE, 1, K_BYTES, 0 }, { M_NODE, 2, K_BYTES, 0 }, { M_NODE, 3, K_BYTES, 0 }, { M_NODE, 4, K_BYTES, 0 },
+	{ M_NODE, 7, K_BYTES, 0 }, { M_NODE, 5, K_MSG, M_ATTR }, { M_NODE, 6, K_BYTES, 0 },
+
+	{ M_ATTR, 1, K_BYTES, 0 }, { M_ATTR, 21, K_BYTES, 0 }, { M_ATTR, 13, K_BYTES, 0 },
+	{ M_ATTR, 20, K_VARINT, 0 }, { M_ATTR, 2, K_I32, 0 }, { M_ATTR, 3, K_VARINT, 0 }, { M_ATTR, 4, K_BYTES, 0 },
+	{ M_ATTR, 5, K_MSG, M_TENSOR }, { M_ATTR, 6, K_MSG, M_GRAPH }, { M_ATTR, 22, K_MSG, M_SPARSE },
+	{ M_ATTR, 14, K_MSG, M_TYPE }, { M_ATTR, 7, K_RI32, 0 }, { M_ATTR, 8, K_RVARINT, 0 },
+	{ M_ATTR, 9, K_BYTES, 0 }, { M_ATTR, 10, K_MSG, M_TENSOR }, { M_ATTR, 11, K_MSG, M_GRAPH },
+	{ M_ATTR, 23, K_MSG, M_SPARSE }, { M_ATTR, 15, K_MSG, M_TYPE },
+
+	{ M_TENSOR, 1, K_RVARINT, 0 }, { M_TENSOR, 2, K_VARINT, 0 }, { M_TENSOR, 3, K_MSG, M_SEGMENT },
+	{ M_TENSOR, 4, K_RI32, 0 }, { M_TENSOR, 5, K_RVARINT, 0 }, { M_TENSOR, 6, K_BYTES, 0 },
+	{ M_TENSOR, 7, K_RVARINT, 0 }, { M_TENSOR, 8, K_BYTES, 0 }, { M_TENSOR, 12, K_BYTES, 0 },
+	{ M_TENSOR, 9, K_BYTES, 0 }, { M_TENSOR, 13, K_MSG, M_ENTRY }, { M_TENSOR, 14, K_VARINT, 0 },
+	{ M_TENSOR, 10, K_RI64, 0 }, { M_TENSOR, 11, K_RVARINT, 0 },
+	{ M_SEGMENT, 1, K_VARINT, 0 }, { M_SEGMENT, 2, K_VARINT, 0 },
+
+	{ M_SPARSE, 1, K_MSG, M_TENSOR }, { M_SPARSE, 2, K_MSG, M_TENSOR }, { M_SPARSE, 3, K_RVARINT, 0 },
+
+	{ M_VALUEINFO, 1, K_BYTES, 0 }, { M_VALUEINFO, 2, K_MSG, M_TYPE }, { M_VALUEINFO, 3, K_BYTES, 0 },
+
+	/* TypeProto: tensor and sparse tensor types share one layout, and so do
+	 * sequence and optional (one element type) */
+	{ M_TYPE, 1, K_MSG, M_TYPE_TENSOR }, { M_TYPE, 4, K_MSG, M_TYPE_ELEM }, { M_TYPE, 5, K_MSG, M_TYPE_MAP },
+	{ M_TYPE, 9, K_MSG, M_TYPE_ELEM }, { M_TYPE, 8, K_MSG, M_TYPE_TENSOR }, { M_TYPE, 7, K_MSG, M_TYPE_OPAQUE },
+	{ M_TYPE, 6, K_BYTES, 0 },
+	{ M_TYPE_TENSOR, 1, K_VARINT, 0 }, { M_TYPE_TENSOR, 2, K_MSG, M_SHAPE },
+	{ M_TYPE_ELEM, 1, K_MSG, M_TYPE },
+	{ M_TYPE_MAP, 1, K_VARINT, 0 }, { M_TYPE_MAP, 2, K_MSG, M_TYPE },
+	{ M_TYPE_OPAQUE, 1, K_BYTES, 0 }, { M_TYPE_OPAQUE, 2, K_BYTES, 0 },
+	{ M_SHAPE, 1, K_MSG, M_DIM },
+	{ M_DIM, 1, K_VARINT, 0 }, { M_DIM, 2, K_BYTES, 0 }, { M_DIM, 3, K_BYTES, 0 },
+
+	{ M_ENTRY, 1, K_BYTES, 0 }, { M_ENTRY, 2, K_BYTES, 0 },
+	{ M_OPSET, 1, K_BYTES, 0 }, { M_OPSET, 2, K_VARINT, 0 },
+
+	{ M_TRAINING, 1, K_MSG, M_GRAPH }, { M_TRAINING, 2, K_MSG, M_GRAPH }, { M_TRAINING, 3, K_MSG, M_ENTRY },
+	{ M_TRAINING, 4, K_MSG, M_ENTRY },
+
+	{ M_FUNCTION, 1, K_BYTES, 0 }, { M_FUNCTION, 4, K_BYTES, 0 }, { M_FUNCTION, 5, K_BYTES, 0 },
+	{ M_FUNCTION, 6, K_BYTES, 0 }, { M_FUNCTION, 11, K_MSG, M_ATTR }, { M_FUNCTION, 7, K_MSG, M_NODE },
+	{ M_FUNCTION, 8, K_BYTES, 0 }, { M_FUNCTION, 9, K_MSG, M_OPSET }, { M_FUNCTION, 10, K_BYTES, 0 },
+
+	{ M_ANNOT, 1, K_BYTES, 0 }, { M_ANNOT, 2, K_MSG, M_ENTRY },
+};
+
+static const struct fdef *lookup(unsigned msg, uint32_t field)
+{
+	for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++)
+		if (schema[i].msg == msg && schema[i].field == field)
+			return &schema[i];
+	return NULL;
+}
+
 enum { S_TAG, S_VARINT, S_LEN, S_SKIP, S_STR };
 
 struct onnx_state {
@@ -23,8 +107,8 @@ struct onnx_state {
 	unsigned wt;
 	uint64_t skip;
 	int depth;
-	int kind[4];
-	uint64_t end[4];
+	uint8_t kind[ONNX_MAX_DEPTH + 1];
+	uint64_t end[ONNX_MAX_DEPTH + 1];
 	/* a key/value entry being read */
 	char key[ONNX_STR_MAX + 1], val[ONNX_STR_MAX + 1];
 	size_t key_len, val_len, str_left;
@@ -51,7 +135,7 @@ static void onnx_init(void *s, const char *path, uint64_t size)
 
 	memset(o, 0, sizeof *o);
 	o->size = size;
-	o->kind[0] = L_MODEL;
+	o->kind[0] = M_MODEL;
 	o->end[0] = size;
 }
 
@@ -68,7 +152,7 @@ static bool location_ok(const char *p)
 static void pop_levels(struct onnx_state *o)
 {
 	while (o->depth > 0 && o->off == o->end[o->depth]) {
-		if (o->kind[o->depth] == L_ENTRY && o->key_len == 8 && !o->key_long &&
+		if (o->kind[o->depth] == M_ENTRY && o->kind[o->depth - 1] == M_TENSOR && o->key_len == 8 && !o->key_long &&
 		    memcmp(o->key, "location", 8) == 0) {
 			o->val[o->val_len] = '\0';
 			if (o->val_long || memchr(o->val, '\0', o->val_len) || !location_ok(o->val)) {
@@ -84,30 +168,35 @@ static void pop_levels(struct onnx_state *o)
 	}
 }
 
-/* A tag and, for length-delimited fields, the length have been read. */
+/* A length-delimited field's tag and length have been read. */
 static void field(struct onnx_state *o)
 {
-	int k = o->kind[o->depth];
+	unsigned k = o->kind[o->depth];
 	uint64_t len = o->v;
+	const struct fdef *f = lookup(k, o->field);
+	unsigned fk = f ? f->kind : K_BYTES;
 
-	if (o->wt != 2) {
-		o->st = S_TAG;
-		return;
-	}
 	if (len > o->end[o->depth] - o->off) {
 		ofail(o, "field %llu of %llu bytes runs past the end of its message", o->field, len);
 		return;
 	}
-	if (k == L_MODEL && o->field == 7)
+	if (k == M_MODEL && o->field == 7)
 		o->have_graph = true;
-	if (k == L_MODEL && o->field == 8)
+	if (k == M_MODEL && o->field == 8)
 		o->have_opset = true;
-	if ((k == L_MODEL && o->field == 7) || (k == L_GRAPH && o->field == 5) ||
-	    (k == L_TENSOR && o->field == 13)) {
+	if ((fk == K_RI32 && len % 4) || (fk == K_RI64 && len % 8)) {
+		ofail(o, "packed field %llu of %llu bytes does not hold whole numbers", o->field, len);
+		return;
+	}
+	if (fk == K_MSG || fk == K_RVARINT) {
+		if (o->depth == ONNX_MAX_DEPTH) {
+			ofail(o, "messages nested deeper than %llu levels at offset %llu", ONNX_MAX_DEPTH, o->off);
+			return;
+		}
 		o->depth++;
-		o->kind[o->depth] = k + 1;
+		o->kind[o->depth] = fk == K_MSG ? f->sub : M_PACKED;
 		o->end[o->depth] = o->off + len;
-		if (k + 1 == L_ENTRY) {
+		if (o->kind[o->depth] == M_ENTRY) {
 			o->key_len = o->val_len = 0;
 			o->key_long = o->val_long = false;
 		}
@@ -115,7 +204,7 @@ static void field(struct onnx_state *o)
 		pop_levels(o);
 		return;
 	}
-	if (k == L_ENTRY && (o->field == 1 || o->field == 2)) {
+	if (k == M_ENTRY && o->kind[o->depth - 1] == M_TENSOR && (o->field == 1 || o->field == 2)) {
 		bool *lng = o->field == 1 ? &o->key_long : &o->val_long;
 
 		o->str = o->field == 1 ? o->key : o->val;
@@ -159,7 +248,7 @@ static void tag(struct onnx_state *o)
 		}
 		o->st = S_SKIP;
 		break;
-	default:
+	default: /* 3 and 4 are groups, which onnx.proto never uses; 6 and 7 do not exist */
 		ofail(o, "unsupported protobuf wire type %llu at offset %llu", o->wt, o->off);
 	}
 }
@@ -195,6 +284,33 @@ static int onnx_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 			continue;
 		default:
 			break;
+		}
+		if (o->st == S_TAG && o->kind[o->depth] == M_PACKED) {
+			/* a packed run of varints (int64_data, dims...): only the
+			 * boundaries matter, at most 10 bytes each, none cut at the end */
+			uint64_t left = o->end[o->depth] - o->off;
+
+			take = len - i < left ? len - i : (size_t)left;
+			for (size_t j = 0; j < take; j++) {
+				if (!(buf[i + j] & 0x80))
+					o->vbytes = 0;
+				else if (++o->vbytes == 10)
+					break;
+			}
+			if (o->vbytes == 10) {
+				ofail(o, "varint longer than 10 bytes in a packed field before offset %llu", o->off + take, 0);
+				break;
+			}
+			i += take;
+			o->off += take;
+			if (o->off == o->end[o->depth]) {
+				if (o->vbytes) {
+					ofail(o, "varint runs past the end of its message at offset %llu", o->off, 0);
+					break;
+				}
+				pop_levels(o);
+			}
+			continue;
 		}
 		/* a varint byte: tag, value or length */
 		if (o->off >= o->end[o->depth]) {
