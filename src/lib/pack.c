@@ -254,8 +254,10 @@ static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_opt
 	if (strcmp(o->output, "-") != 0 && !(o->flags & ESCROW_FORCE)) {
 		char sig[PATH_MAX];
 
-		if (lstat(o->output, &sb) == 0)
+		if (lstat(o->output, &sb) == 0) {
+			esc_tmp_sweep(ctx, o->output); /* a killed run's temporary goes even so */
 			return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", o->output);
+		}
 		snprintf(sig, sizeof sig, "%s.minisig", o->output);
 		if (o->recipients != NULL && lstat(sig, &sb) == 0)
 			return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", sig);

@@ -97,12 +97,18 @@ escrow_status esc_atomic_open(escrow_ctx *ctx, const char *path, int mode, unsig
                               char **tmp_path)
 {
 	struct stat st;
+	escrow_status r;
 
+	/* The temporary first: its sweep of stale ones from killed runs also
+	 * happens when this run stops here because the output exists. */
+	r = esc_tmp_create(ctx, path, false, mode, fd, tmp_path);
+	if (r != ESCROW_OK || (flags & ESCROW_FORCE) || lstat(path, &st) != 0)
+		return r;
+	esc_atomic_abort(*fd, *tmp_path);
+	free(*tmp_path);
 	*fd = -1;
 	*tmp_path = NULL;
-	if (!(flags & ESCROW_FORCE) && lstat(path, &st) == 0)
-		return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", path);
-	return esc_tmp_create(ctx, path, false, mode, fd, tmp_path);
+	return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", path);
 }
 
 /* The fd stays open (its lock held, see util_tmp.c) until the file is in

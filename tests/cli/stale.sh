@@ -52,11 +52,17 @@ expect_grep "$(basename "$tmp"): kept: process $P is still writing it" err
 expect_true "a live temporary is kept" test -f "$tmp"
 expect_exit 0 "$ESCROW" verify out.escrow -p k.pub -q
 
-# Killed: the next pack to the same output removes it and completes.
+# Killed: the next pack to the same output removes it (even one that stops
+# because the output exists), and completes.
 kill -KILL "$P"
 kill -CONT "$P" 2>/dev/null
 wait "$P" 2>/dev/null
 expect_true "SIGKILL leaves the temporary behind" test -f "$tmp"
+cp "$tmp" "$tmp.copy"
+expect_exit 73 "$ESCROW" pack small -o out.escrow -s k.key
+expect_grep "$(basename "$tmp"): removed: a temporary output left by process $P, which is gone" err
+expect_true "swept by a run that stops on an existing output" test ! -e "$tmp"
+mv "$tmp.copy" "$tmp"
 echo 'x = 2' >small/x.py
 expect_exit 0 "$ESCROW" pack small -o out.escrow -s k.key --force
 expect_grep "$(basename "$tmp"): removed: a temporary output left by process $P, which is gone" err
