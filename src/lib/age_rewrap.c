@@ -8,11 +8,14 @@
  * copies the nonce and payload bytes unchanged (so the release is the same
  * deposit, byte for byte after the header), hashing the input (the source
  * deposit's SHA-256) and the output (and its minisign prehash) on the way.
- * The temporary becomes the output only when the verdict is "verified": the
- * notary never signs bytes it has not checked. */
+ * The tap's work (hashing, writing) runs on a thread of its own behind a
+ * small queue (sink_thread.c), so that the reader's thread only decrypts and
+ * decompresses. The temporary becomes the output only when the verdict is
+ * "verified": the notary never signs bytes it has not checked. */
 #include "esc_bundle_read.h"
 #include "esc_escape.h"
 #include "esc_minisign.h"
+#include "esc_pack.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -26,7 +29,7 @@
 #define TC_FIELD_MAX 240
 
 struct tap {
-	escrow_ctx *tctx;                    /* messages from the reader's thread */
+	escrow_ctx *tctx;                    /* messages from the tap's thread */
 	const escrow_identities *ids;
 	const escrow_recipients *rs;
 	const char *in, *out;
@@ -79,7 +82,7 @@ static escrow_status tap_header(struct tap *t, const uint8_t *b, size_t len, siz
 	return st;
 }
 
-/* Runs on the reader's thread. */
+/* Runs on the tap's thread. */
 static escrow_status tap_write(void *state, const void *buf, size_t len)
 {
 	struct tap *t = state;
@@ -242,6 +245,8 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	struct escrow_rewrap_result rr;
 	struct esc_sink sink;
 	struct esc_rd rd;
+	escrow_ctx *fctx = NULL;             /* the queue's front: the reader's thread, then ours */
+	esc_tsink *ts = NULL;
 	struct tap t;
 	escrow_report *r = NULL;
 	char *tmp = NULL, *sig_path = NULL, *tc = NULL, *sig = NULL;
@@ -270,10 +275,11 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 		goto out;
 	sig_path = malloc(strlen(o->output) + sizeof ".minisig");
 	t.tctx = escrow_ctx_new();
+	fctx = escrow_ctx_new();
 	t.file_key = sodium_malloc(ESC_AGE_FILE_KEY_LEN);
 	t.src = esc_sha256_new();
 	t.dst = esc_sha256_new();
-	if (sig_path == NULL || t.tctx == NULL || t.file_key == NULL || t.src == NULL || t.dst == NULL) {
+	if (sig_path == NULL || t.tctx == NULL || fctx == NULL || t.file_key == NULL || t.src == NULL || t.dst == NULL) {
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -297,6 +303,13 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	t.out = o->output;
 	sink.write = tap_write;
 	sink.state = &t;
+	st = esc_tsink_new(fctx, t.tctx, sink, &ts);
+	if (st != ESCROW_OK) {
+		st = esc_error(ctx, st, "%s", esc_ctx_message(fctx));
+		goto out;
+	}
+	sink.write = esc_tsink_write;
+	sink.state = ts;
 	rd.ctx = ctx;
 	rd.path = o->bundle;
 	rd.key = o->key;
@@ -304,6 +317,15 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	rd.ids = o->identities;
 	rd.raw_tap = &sink;
 	st = esc_rd_verify(&rd, "rewrap", &r);
+	/* The reader's thread has ended: the rest of the queue, from here. */
+	if (st == ESCROW_OK) {
+		escrow_status fst = esc_tsink_finish(ts);
+
+		if (fst != ESCROW_OK && t.st == ESCROW_OK)
+			st = esc_error(ctx, fst, "%s", esc_ctx_message(fctx));
+	}
+	esc_tsink_free(ts);
+	ts = NULL;
 	if (t.st != ESCROW_OK) {
 		/* The copy failed (not sealed, disk full): its message, not the
 		 * reader's "stopped". */
@@ -354,6 +376,7 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	if (res != NULL)
 		*res = rr;
 out:
+	esc_tsink_free(ts); /* before what its thread uses */
 	if (t.fd >= 0)
 		esc_atomic_abort(t.fd, tmp);
 	if (r != NULL && st != ESCROW_OK && st >= ESCROW_E_USAGE && r->status == ESCROW_OK) {
@@ -369,6 +392,7 @@ out:
 	esc_sha256_free(t.dst);
 	sodium_free(t.file_key);
 	escrow_ctx_free(t.tctx);
+	escrow_ctx_free(fctx);
 	free(tmp);
 	free(sig_path);
 	free(sig);
