@@ -106,6 +106,29 @@ expect_true "the stale folder is gone" test ! -e "$xtmp"
 expect_true "no temporary folder is left" test -z "$(temps '.dest.escrow-tmp.*')"
 expect_true "the new extraction is complete" cmp -s proj/weights.bin dest/data/weights.bin
 
+# ---- rewrap: killed mid-release ----------------------------------------------
+# The sealed deposit comes through a FIFO whose writer stays open: rewrap
+# blocks mid-stream with its temporary release beside the output.
+"$ESCROW" keygen --age -o vault -q
+"$ESCROW" keygen --age -o client -q
+expect_exit 0 "$ESCROW" pack proj -o sealed.escrow -s k.key -r "$(cat vault.age.pub)" -q
+mkfifo feed2
+"$ESCROW" rewrap feed2 -p k.pub -i vault.age -r "$(cat client.age.pub)" -o rel.escrow -q &
+W=$!
+exec 4>feed2
+head -c 1500000 sealed.escrow >&4
+has_rel() { [ -s "$(temps '.rel.escrow.escrow-tmp.*' | head -1)" ]; }
+expect_true "rewrap writes its release into .rel.escrow.escrow-tmp.*" wait_for has_rel
+wtmp=$(temps '.rel.escrow.escrow-tmp.*')
+kill -KILL "$W"
+wait "$W" 2>/dev/null
+exec 4>&-
+expect_true "SIGKILL leaves the temporary release" test -f "$wtmp"
+expect_exit 0 "$ESCROW" rewrap sealed.escrow -p k.pub -i vault.age -r "$(cat client.age.pub)" -o rel.escrow
+expect_grep "$(basename "$wtmp"): removed: a temporary output left by process $W, which is gone" err
+expect_true "no temporary release is left" test -z "$(temps '.rel.escrow.escrow-tmp.*')"
+expect_exit 0 "$ESCROW" verify rel.escrow -p k.pub -i client.age -q
+
 # ---- what is never removed, and other outputs ---------------------------------
 dp=$(dead_pid)
 # Made on another host: cannot be judged from here, kept and named.
