@@ -33,7 +33,22 @@ extern "C" {
 #endif
 #define ESCROW_NODISCARD __attribute__((warn_unused_result))
 
-#define ESCROW_VERSION "0.1.0"
+/* The version, written here and nowhere else: CMakeLists.txt reads these three
+ * lines for project(VERSION), the library's soname and escrow.pc. */
+#define ESCROW_VERSION_MAJOR 0
+#define ESCROW_VERSION_MINOR 1
+#define ESCROW_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, like ZSTD_VERSION_NUMBER: 0.1.0 is 100. */
+#define ESCROW_VERSION_NUMBER \
+	(ESCROW_VERSION_MAJOR * 10000 + ESCROW_VERSION_MINOR * 100 + ESCROW_VERSION_PATCH)
+#define ESCROW_QUOTE_(x) #x
+#define ESCROW_EXPAND_AND_QUOTE_(x) ESCROW_QUOTE_(x)
+/* "0.1.0" */
+#define ESCROW_VERSION ESCROW_EXPAND_AND_QUOTE_(ESCROW_VERSION_MAJOR.ESCROW_VERSION_MINOR.ESCROW_VERSION_PATCH)
+/* The version of the library linked at run time, which may differ from the
+ * header a program was built with: compare with ESCROW_VERSION_NUMBER. */
+ESCROW_API unsigned escrow_version_number(void);
+ESCROW_API const char *escrow_version_string(void);
 #define ESCROW_BUNDLE_FORMAT "escrow-bundle/1"
 
 /* Stable status codes. Values never change; new ones are appended. */
