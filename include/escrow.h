@@ -15,6 +15,23 @@
  *    released with the matching *_free() function; every *_free() accepts NULL.
  *  - Strings are UTF-8, NUL-terminated. "-" as a path means stdin or stdout
  *    where the documentation says so.
+ *
+ * Threads:
+ *  - An escrow_ctx is used by one thread at a time (it holds the last error);
+ *    give each thread its own. escrow_ctx_interrupt() is the exception: any
+ *    thread or a signal handler may call it on a ctx in use elsewhere.
+ *  - Keys (escrow_pubkey, escrow_seckey), contracts, recipients and identities
+ *    are read-only once loaded: several threads, each with its own ctx, may
+ *    use the same ones at once. Free them after the last user returns.
+ *    Reports and everything else a function hands back belong to one thread
+ *    at a time.
+ *  - escrow_init() may be called from any thread, any number of times.
+ *  - The library starts worker threads of its own inside a call (compression,
+ *    reading ahead, decryption, writing) and joins them before it returns;
+ *    the warning and progress callbacks run in the thread that made the call.
+ *  - The library never changes the program's locale (no setlocale): where
+ *    libarchive needs a UTF-8 LC_CTYPE, the thread that calls it switches
+ *    itself with uselocale() and switches back before returning.
  */
 #ifndef ESCROW_H
 #define ESCROW_H
@@ -84,8 +101,8 @@ typedef enum escrow_status escrow_status;
 
 /* ---- library and context ---------------------------------------------- */
 
-/* Initialise libsodium and the locale libarchive needs for UTF-8 names.
- * Call once before anything else; safe to call again. */
+/* Initialises libsodium. Call before anything else; safe to call again.
+ * The program's locale is left as it is. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_init(void);
 
 /* Generic text for a status ("bad signature"). Never NULL. */
