@@ -7,8 +7,8 @@
 
 /* libarchive converts names between the archive's charset and the locale's:
  * in the C locale a non-ASCII pax path fails or crashes (libarchive#2233).
- * The library must not call setlocale (that changes the host program's locale
- * in every thread), so each thread that drives libarchive switches itself to
+ * The library must not change the process's locale (the host program's, in
+ * every thread), so each thread that drives libarchive switches itself to
  * a C.UTF-8 LC_CTYPE with uselocale() and gives the previous one back:
  *
  *     locale_t prev = esc_utf8_locale_enter();
