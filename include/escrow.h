@@ -21,6 +21,24 @@
  *    fields, contract fields, key comments, trusted comments, paths given by
  *    the caller) is escaped as escrow_escape() does. escrow_report_json()
  *    keeps the exact strings, with JSON escapes for every control character.
+
+ *
+ * Threads:
+ *  - An escrow_ctx is used by one thread at a time (it holds the last error);
+ *    give each thread its own. escrow_ctx_interrupt() is the exception: any
+ *    thread or a signal handler may call it on a ctx in use elsewhere.
+ *  - Keys (escrow_pubkey, escrow_seckey), contracts, recipients and identities
+ *    are read-only once loaded: several threads, each with its own ctx, may
+ *    use the same ones at once. Free them after the last user returns.
+ *    Reports and everything else a function hands back belong to one thread
+ *    at a time.
+ *  - escrow_init() may be called from any thread, any number of times.
+ *  - The library starts worker threads of its own inside a call (compression,
+ *    reading ahead, decryption, writing) and joins them before it returns;
+ *    the warning and progress callbacks run in the thread that made the call.
+ *  - The library never changes the program's locale (no setlocale): where
+ *    libarchive needs a UTF-8 LC_CTYPE, the thread that calls it switches
+ *    itself with uselocale() and switches back before returning.
  */
 #ifndef ESCROW_H
 #define ESCROW_H
@@ -39,7 +57,22 @@ extern "C" {
 #endif
 #define ESCROW_NODISCARD __attribute__((warn_unused_result))
 
-#define ESCROW_VERSION "0.1.0"
+/* The version, written here and nowhere else: CMakeLists.txt reads these three
+ * lines for project(VERSION), the library's soname and escrow.pc. */
+#define ESCROW_VERSION_MAJOR 0
+#define ESCROW_VERSION_MINOR 1
+#define ESCROW_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, like ZSTD_VERSION_NUMBER: 0.1.0 is 100. */
+#define ESCROW_VERSION_NUMBER \
+	(ESCROW_VERSION_MAJOR * 10000 + ESCROW_VERSION_MINOR * 100 + ESCROW_VERSION_PATCH)
+#define ESCROW_QUOTE_(x) #x
+#define ESCROW_EXPAND_AND_QUOTE_(x) ESCROW_QUOTE_(x)
+/* "0.1.0" */
+#define ESCROW_VERSION ESCROW_EXPAND_AND_QUOTE_(ESCROW_VERSION_MAJOR.ESCROW_VERSION_MINOR.ESCROW_VERSION_PATCH)
+/* The version of the library linked at run time, which may differ from the
+ * header a program was built with: compare with ESCROW_VERSION_NUMBER. */
+ESCROW_API unsigned escrow_version_number(void);
+ESCROW_API const char *escrow_version_string(void);
 #define ESCROW_BUNDLE_FORMAT "escrow-bundle/1"
 
 /* Stable status codes. Values never change; new ones are appended. */
@@ -75,8 +108,8 @@ typedef enum escrow_status escrow_status;
 
 /* ---- library and context ---------------------------------------------- */
 
-/* Initialise libsodium and the locale libarchive needs for UTF-8 names.
- * Call once before anything else; safe to call again. */
+/* Initialises libsodium. Call before anything else; safe to call again.
+ * The program's locale is left as it is. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_init(void);
 
 /* Generic text for a status ("bad signature"). Never NULL. */

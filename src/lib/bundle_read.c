@@ -4,6 +4,7 @@
  * blocks); the tag files, whose sizes are bounded, are kept for the end
  * checks in bundle_read_check.c. */
 #include "esc_bundle_read.h"
+#include "esc_locale.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -474,7 +475,7 @@ static escrow_status run_archive(struct run *r)
 	return ESCROW_OK;
 }
 
-escrow_status esc_rd_run(struct esc_rd *rd)
+static escrow_status rd_run(struct esc_rd *rd)
 {
 	struct esc_pipe_options po = {rd->path, rd->ids, rd->key};
 	struct run *r = calloc(1, sizeof *r);
@@ -523,6 +524,17 @@ out:
 	esc_pipe_close(r->pipe);
 	esc_sha256_free(r->h);
 	free(r);
+	return st;
+}
+
+/* libarchive runs in this thread only: under a UTF-8 LC_CTYPE of its own,
+ * never the host program's (esc_locale.h). */
+escrow_status esc_rd_run(struct esc_rd *rd)
+{
+	locale_t prev = esc_utf8_locale_enter();
+	escrow_status st = rd_run(rd);
+
+	esc_utf8_locale_leave(prev);
 	return st;
 }
 
