@@ -44,6 +44,9 @@ struct run {
 	uint64_t done;                  /* payload bytes read, for progress */
 	int64_t sig_end;                /* tar offset just past the signature's data */
 	struct esc_tarscan scan;
+	uint8_t head[512];              /* the first bytes of the tar stream, and its first path: */
+	size_t head_len;                /* what a stream that holds no bag holds instead */
+	char first[128];
 };
 
 static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
@@ -54,6 +57,12 @@ static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 	if (n < 0) {
 		archive_set_error(a, EIO, "the bundle stream failed");
 		return -1;
+	}
+	if (n > 0 && r->head_len < sizeof r->head) {
+		size_t k = sizeof r->head - r->head_len < (size_t)n ? sizeof r->head - r->head_len : (size_t)n;
+
+		memcpy(r->head + r->head_len, *buf, k);
+		r->head_len += k;
 	}
 	if (n > 0 && esc_tarscan_feed(&r->scan, *buf, (size_t)n) != 0) {
 		archive_set_error(a, EINVAL, "%s", r->scan.why);
@@ -394,6 +403,8 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		p0 = archive_entry_pathname(e);
 	if (p0 == NULL)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar entry has no path", rd->path);
+	if (r->first[0] == '\0')
+		snprintf(r->first, sizeof r->first, "%s", p0);
 	path = strdup(p0);
 	if (path == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -474,6 +485,55 @@ static escrow_status run_archive(struct run *r)
 	return ESCROW_OK;
 }
 
+/* A bag folder's own files, seen anywhere in the stream: "NAME/bagit.txt". */
+static bool is_bag_file(const char *path)
+{
+	static const char *const names[] = {ESC_TAG_BAGIT, ESC_TAG_MANIFEST, ESC_TAG_TAGMANIFEST, ESC_TAG_SIGNATURE};
+	const char *slash = path ? strchr(path, '/') : NULL;
+	size_t i;
+
+	for (i = 0; slash != NULL && slash != path && i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(slash + 1, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The stream failed before any payload or tag entry was taken. If it
+ * decompresses cleanly to the end and no bag file appears anywhere in it,
+ * the file is not a bundle at all (a zstd'd text file, a plain project
+ * tar); otherwise the first failure stands: a damaged bundle. */
+static escrow_status not_a_bag(struct run *r, escrow_status st)
+{
+	struct esc_rd *rd = r->rd;
+	struct archive_entry *e;
+	char msg[ESC_ERRLEN], what[96];
+	bool bag = false, sealed;
+	escrow_status pst;
+
+	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(r->ctx));
+	while (!bag && archive_read_next_header(r->a, &e) == ARCHIVE_OK)
+		bag = is_bag_file(archive_entry_pathname(e));
+	pst = esc_pipe_drain(r->ctx, r->pipe, UINT64_MAX);
+	if (pst != ESCROW_OK)
+		return pst;
+	if (bag)
+		return esc_error(r->ctx, st, "%s", msg);
+	sealed = esc_pipe_sealed(r->pipe);
+	esc_sniff(r->head, r->head_len, what, sizeof what);
+	if (r->head_len == 0)
+		snprintf(rd->looks_like, sizeof rd->looks_like, "%s of nothing (an empty stream)",
+		         sealed ? "an age-encrypted zstd stream" : "a zstd stream");
+	else if (r->first[0] != '\0' || strcmp(what, "a tar archive") == 0 || strcmp(what, "zero bytes only") == 0)
+		snprintf(rd->looks_like, sizeof rd->looks_like, "%s tar archive with no BagIt bag in it%s%.60s%s",
+		         sealed ? "an age-encrypted, zstd-compressed" : "a zstd-compressed",
+		         r->first[0] ? " (first entry '" : "", r->first, r->first[0] ? "')" : "");
+	else
+		snprintf(rd->looks_like, sizeof rd->looks_like, "%s holding %s, not a tar archive",
+		         sealed ? "an age-encrypted zstd stream" : "a zstd stream", what);
+	return esc_error(r->ctx, ESCROW_NOT_A_BUNDLE, "%s is not an escrow bundle: it is %s", rd->path,
+	                 rd->looks_like);
+}
+
 escrow_status esc_rd_run(struct esc_rd *rd)
 {
 	struct esc_pipe_options po = {rd->path, rd->ids, rd->key};
@@ -500,20 +560,23 @@ escrow_status esc_rd_run(struct esc_rd *rd)
 	if (st != ESCROW_OK)
 		goto out;
 	archive_read_support_format_tar(r->a);
-	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK) {
+	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK)
 		st = tar_fail(r, "at the start");
-		goto out;
-	}
-	st = run_archive(r);
+	else
+		st = run_archive(r);
+	if (st == ESCROW_TAMPERED && rd->files.n == 0 && r->next_tag == 0)
+		st = not_a_bag(r, st);
 	rd->sealed = esc_pipe_sealed(r->pipe);
+	if (st == ESCROW_NOT_A_BUNDLE && rd->looks_like[0] == '\0')
+		snprintf(rd->looks_like, sizeof rd->looks_like, "%s", esc_pipe_looks_like(r->pipe));
 	if (st == ESCROW_OK) {
 		rd->detached = esc_pipe_detached(r->pipe, rd->detached_reason, sizeof rd->detached_reason);
-		if (rd->detached == ESC_DETACHED_BAD)
+		st = esc_rd_check(rd);
+		/* The deposit inside holds: a bad detached signature is what fails. */
+		if (st == ESCROW_OK && rd->detached == ESC_DETACHED_BAD)
 			st = esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s.minisig: the detached signature does not "
 			               "verify: %s", rd->path, rd->detached_reason);
 	}
-	if (st == ESCROW_OK)
-		st = esc_rd_check(rd);
 out:
 	/* Also when the stream failed early (no identity, a bad first chunk):
 	 * the report must still say the bundle is sealed. */
