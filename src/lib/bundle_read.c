@@ -47,7 +47,18 @@ struct run {
 	uint8_t head[512];              /* the first bytes of the tar stream, and its first path: */
 	size_t head_len;                /* what a stream that holds no bag holds instead */
 	char first[128];
+	bool bag_mark;                  /* a bag's file name was seen in the stream */
 };
+
+/* Before any payload or tag entry is taken, buffers are searched for a bag's
+ * file name: a stream that fails there is told apart from one that holds no
+ * bag at all (see not_a_bag). */
+static void look_for_bag(struct run *r, const void *buf, size_t n)
+{
+	if (!r->bag_mark && r->rd->files.n == 0 && r->next_tag == 0 &&
+	    esc_sniff_bag_mark(buf, n))
+		r->bag_mark = true;
+}
 
 static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 {
@@ -64,6 +75,8 @@ static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 		memcpy(r->head + r->head_len, *buf, k);
 		r->head_len += k;
 	}
+	if (n > 0)
+		look_for_bag(r, *buf, (size_t)n);
 	if (n > 0 && esc_tarscan_feed(&r->scan, *buf, (size_t)n) != 0) {
 		archive_set_error(a, EINVAL, "%s", r->scan.why);
 		return -1;
@@ -485,38 +498,30 @@ static escrow_status run_archive(struct run *r)
 	return ESCROW_OK;
 }
 
-/* A bag folder's own files, seen anywhere in the stream: "NAME/bagit.txt". */
-static bool is_bag_file(const char *path)
-{
-	static const char *const names[] = {ESC_TAG_BAGIT, ESC_TAG_MANIFEST, ESC_TAG_TAGMANIFEST, ESC_TAG_SIGNATURE};
-	const char *slash = path ? strchr(path, '/') : NULL;
-	size_t i;
-
-	for (i = 0; slash != NULL && slash != path && i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(slash + 1, names[i]) == 0)
-			return true;
-	return false;
-}
-
 /* The stream failed before any payload or tag entry was taken. If it
- * decompresses cleanly to the end and no bag file appears anywhere in it,
- * the file is not a bundle at all (a zstd'd text file, a plain project
- * tar); otherwise the first failure stands: a damaged bundle. */
+ * decompresses cleanly to the end and no bag file name appears anywhere in
+ * it, the file is not a bundle at all (a zstd'd text file, a plain project
+ * tar); otherwise the first failure stands: a damaged bundle. The search is
+ * over raw bytes, as the tar may be too odd for libarchive to go on. */
 static escrow_status not_a_bag(struct run *r, escrow_status st)
 {
 	struct esc_rd *rd = r->rd;
-	struct archive_entry *e;
 	char msg[ESC_ERRLEN], what[96];
-	bool bag = false, sealed;
-	escrow_status pst;
+	const void *b;
+	bool sealed;
+	long n;
 
 	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(r->ctx));
-	while (!bag && archive_read_next_header(r->a, &e) == ARCHIVE_OK)
-		bag = is_bag_file(archive_entry_pathname(e));
-	pst = esc_pipe_drain(r->ctx, r->pipe, UINT64_MAX);
-	if (pst != ESCROW_OK)
-		return pst;
-	if (bag)
+	do {
+		n = esc_pipe_next(r->pipe, &b);
+		if (n > 0)
+			look_for_bag(r, b, (size_t)n);
+		if (esc_check_interrupt(r->ctx) != ESCROW_OK)
+			return ESCROW_E_INTERRUPTED;
+	} while (n > 0);
+	if (n < 0)
+		return esc_pipe_status(r->ctx, r->pipe);
+	if (r->bag_mark)
 		return esc_error(r->ctx, st, "%s", msg);
 	sealed = esc_pipe_sealed(r->pipe);
 	esc_sniff(r->head, r->head_len, what, sizeof what);

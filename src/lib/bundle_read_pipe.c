@@ -157,6 +157,25 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 	}
 }
 
+/* "made by key X, not by key Y given with -p", from the signature's text. */
+static void other_key(esc_pipe *p, const char *fallback)
+{
+	struct esc_mline l;
+	uint8_t blob[ESC_MSIG_BLOB];
+	char made[17] = "", want[17];
+	size_t pos = 0;
+
+	if (esc_mline_next(p->sig, p->sig_len, &pos, &l) && esc_mline_next(p->sig, p->sig_len, &pos, &l) &&
+	    esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
+		esc_mkeyid_hex(blob + 2, made);
+	escrow_pubkey_id(p->key, want);
+	if (made[0] != '\0')
+		snprintf(p->detached_reason, sizeof p->detached_reason, "made by key %s, not by key %s given with "
+		         "-p", made, want);
+	else
+		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", fallback);
+}
+
 /* BUNDLE.minisig beside a sealed bundle: checked over the raw bytes as they
  * are read. A malformed one counts as bad, an absent one is reported. */
 static void open_detached(esc_pipe *p, const char *path)
@@ -193,7 +212,7 @@ static void open_detached(esc_pipe *p, const char *path)
 	 * about the agency's deposit, whose own signature inside is checked. */
 	if (st == ESCROW_BAD_SIGNATURE) {
 		p->detached = ESC_DETACHED_OTHER;
-		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", escrow_ctx_error(tmp));
+		other_key(p, escrow_ctx_error(tmp));
 		goto out;
 	}
 	if (st != ESCROW_OK) {

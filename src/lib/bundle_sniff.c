@@ -2,6 +2,7 @@
  * its first bytes, so that "not-a-bundle" can say what was given instead (a
  * YAML contract, a plain tar, a key file, ...). A guess for the message
  * only: nothing is decided from it but the wording. */
+#define _GNU_SOURCE /* memmem */
 #include "esc_bundle_read.h"
 
 #include <string.h>
@@ -115,4 +116,12 @@ bool esc_sniff_damaged_magic(const uint8_t *b, size_t n)
 	static const char zmagic[4] = {0x28, (char)0xB5, 0x2F, (char)0xFD};
 
 	return n > 0 && (near(b, n, zmagic, sizeof zmagic) || near(b, n, ESC_AGE_MAGIC, sizeof ESC_AGE_MAGIC - 1));
+}
+
+bool esc_sniff_bag_mark(const void *buf, size_t n)
+{
+	/* In the tar headers of the tag manifest and of the signature. */
+	static const char mark[] = ESC_TAG_TAGMANIFEST;
+
+	return memmem(buf, n, mark, sizeof mark - 1) != NULL;
 }

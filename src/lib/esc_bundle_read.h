@@ -142,6 +142,9 @@ void esc_sniff(const uint8_t *b, size_t n, char *out, size_t len);
 /* True when the first bytes are a zstd or age magic number cut short or with
  * one byte changed: a damaged bundle rather than some other file. */
 bool esc_sniff_damaged_magic(const uint8_t *b, size_t n);
+/* True when buf holds a bag's file name ("tagmanifest-sha256.txt"): a
+ * stream with one is a (damaged) bundle, not some other file. */
+bool esc_sniff_bag_mark(const void *buf, size_t n);
 
 /* Reads the whole bundle. Returns ESCROW_OK when structure, signature (when
  * key is set) and every digest hold; a verification status

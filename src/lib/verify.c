@@ -42,7 +42,7 @@ static const char *not_checked_why(escrow_status st, const struct esc_rd *rd)
 	switch (st) {
 	case ESCROW_NO_IDENTITY: return "the sealed bundle could not be opened";
 	case ESCROW_NOT_A_BUNDLE: return "the file is not an escrow bundle";
-	case ESCROW_UNSAFE: return "reading stopped at the unsafe entry";
+	case ESCROW_UNSAFE: return "the checks stopped at the unsafe entry";
 	case ESCROW_OK:
 	case ESCROW_BAD_SIGNATURE: return rd->key == NULL ? "no public key given (-p)" : "";
 	default: return "the bundle could not be read to its signature";
@@ -93,9 +93,8 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 	json_object_set_new(r->root, "bundle", b);
 	if (rd->sealed && rd->detached == ESC_DETACHED_OTHER)
 		esc_report_warn(r, NULL, 0, "the detached signature beside the bundle was checked and is not the "
-		                "agency's: %s; after a release it is the notary's, which says nothing about the "
-		                "agency's deposit (its own signature inside the bundle is what counts)",
-		                rd->detached_reason);
+		                "agency's: it was %s. After a release it is the notary's; it says nothing about the "
+		                "deposit, whose own signature inside the bundle is what counts", rd->detached_reason);
 	else if (rd->sealed && rd->detached == ESC_DETACHED_NA && rd->detached_reason[0])
 		esc_report_warn(r, NULL, 0, "the detached signature beside the bundle was not checked: %s",
 		                rd->detached_reason);
