@@ -539,6 +539,68 @@ static escrow_status not_a_bag(struct run *r, escrow_status st)
 	                 rd->looks_like);
 }
 
+/* A tag file's data, read when nothing else is (after an unsafe entry). */
+static escrow_status keep_tag(struct run *r, struct archive_entry *e, int tag)
+{
+	struct esc_tagfile *t = &r->rd->tags[tag];
+	int64_t size = archive_entry_size(e);
+
+	if (t->present || size < 0 || (uint64_t)size > tag_max(r, tag))
+		return ESCROW_OK;
+	t->buf = malloc((size_t)size + 1);
+	if (t->buf == NULL)
+		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	t->len = 0;
+	if (read_data(r, "", (uint64_t)size, tag_block, t) != ESCROW_OK) {
+		free(t->buf);
+		t->buf = NULL;
+		return ESCROW_OK;
+	}
+	t->buf[t->len] = '\0';
+	t->present = true;
+	return ESCROW_OK;
+}
+
+/* An unsafe entry stops everything a bundle's content is used for, but the
+ * verdict must still say whether the agency signed it: the rest of the
+ * stream is read for the tag manifest and its signature only, nothing else
+ * is taken from it. Signed by the expected key: "unsafe" stands, with a
+ * good signature. Not: "bad-signature". Never reached: "unsafe", with the
+ * signature not checked. */
+static escrow_status unsafe_signed(struct run *r, escrow_status st)
+{
+	struct esc_rd *rd = r->rd;
+	struct archive_entry *e;
+	char msg[ESC_ERRLEN];
+	size_t bl = rd->bag ? strlen(rd->bag) : 0;
+	escrow_status sst = ESCROW_OK;
+
+	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(r->ctx));
+	snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at the unsafe entry");
+	while (rd->key != NULL && bl > 0 && sst == ESCROW_OK && archive_read_next_header(r->a, &e) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+
+		if (p == NULL || strncmp(p, rd->bag, bl) != 0 || p[bl] != '/' ||
+		    archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (strcmp(p + bl + 1, ESC_TAG_TAGMANIFEST) == 0)
+			sst = keep_tag(r, e, ESC_T_TAGMANIFEST);
+		else if (strcmp(p + bl + 1, ESC_TAG_SIGNATURE) == 0)
+			sst = keep_tag(r, e, ESC_T_SIGNATURE);
+	}
+	if (sst != ESCROW_OK)
+		return sst;
+	if (rd->key == NULL || !rd->tags[ESC_T_TAGMANIFEST].present || !rd->tags[ESC_T_SIGNATURE].present)
+		return esc_error(r->ctx, st, "%s", msg);
+	sst = esc_rd_check_signature(rd);
+	if (sst == ESCROW_OK)
+		return esc_error(r->ctx, st, "%s", msg);
+	if (sst == ESCROW_BAD_SIGNATURE)
+		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at an unsafe entry: "
+		         "%.400s", msg);
+	return sst;
+}
+
 escrow_status esc_rd_run(struct esc_rd *rd)
 {
 	struct esc_pipe_options po = {rd->path, rd->ids, rd->key};
@@ -571,6 +633,8 @@ escrow_status esc_rd_run(struct esc_rd *rd)
 		st = run_archive(r);
 	if (st == ESCROW_TAMPERED && rd->files.n == 0 && r->next_tag == 0)
 		st = not_a_bag(r, st);
+	else if (st == ESCROW_UNSAFE)
+		st = unsafe_signed(r, st);
 	rd->sealed = esc_pipe_sealed(r->pipe);
 	if (st == ESCROW_NOT_A_BUNDLE && rd->looks_like[0] == '\0')
 		snprintf(rd->looks_like, sizeof rd->looks_like, "%s", esc_pipe_looks_like(r->pipe));

@@ -174,7 +174,7 @@ static void signer_of(const struct esc_tagfile *sg, char out[17])
 		esc_mkeyid_hex(blob + 2, out);
 }
 
-static escrow_status check_signature(struct esc_rd *rd)
+escrow_status esc_rd_check_signature(struct esc_rd *rd)
 {
 	const struct esc_tagfile *tm = &rd->tags[ESC_T_TAGMANIFEST], *sg = &rd->tags[ESC_T_SIGNATURE];
 	char why[ESC_ERRLEN], want[17];
@@ -408,7 +408,7 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 
 	/* A bad signature does not stop the checks: the report then says
 	 * whether every digest still matches the (unsigned) manifests. */
-	sig = check_signature(rd);
+	sig = esc_rd_check_signature(rd);
 	if (sig != ESCROW_OK && sig != ESCROW_BAD_SIGNATURE)
 		return sig;
 	snprintf(sigwhy, sizeof sigwhy, "%s", sig != ESCROW_OK ? escrow_ctx_error(rd->ctx) : "");

@@ -157,6 +157,10 @@ void esc_rd_clear(struct esc_rd *rd);
 
 /* End checks over what was read (bundle_read_check.c). */
 escrow_status esc_rd_check(struct esc_rd *rd);
+/* The signature over the tag manifest alone: ESCROW_OK (or no key),
+ * ESCROW_BAD_SIGNATURE naming both key ids, or an environment error. Sets
+ * rd->sig_status and rd->signer_id. */
+escrow_status esc_rd_check_signature(struct esc_rd *rd);
 /* escrow/manifest.json against the records (bundle_read_json.c): parsed one
  * file entry at a time, so that 50,000 entries never become one big tree;
  * rd->manifest keeps the top-level fields without "files". */

@@ -131,7 +131,8 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		set_str(integ, "reason", rd->integrity_failed ? rd->integrity_reason : reason);
 	} else {
 		set_str(integ, "status", "not-checked");
-		set_str(integ, "reason", not_checked_why(st, rd)[0] ? not_checked_why(st, rd) : "not reached");
+		set_str(integ, "reason", rd->integrity_reason[0] ? rd->integrity_reason : not_checked_why(st, rd)[0] ?
+		        not_checked_why(st, rd) : "not reached");
 	}
 	json_object_set_new(r->root, "integrity", integ);
 	/* The payload's size is known only when the whole stream was read. */

@@ -50,7 +50,7 @@ if not il[0].startswith("integrity:  " + int_word):
 implied = {
     "verified": ({"good"}, {"ok"}), "incomplete": ({"good"}, {"ok"}),
     "tampered": ({"good", "not-checked", "missing"}, {"failed"}),
-    "bad-signature": ({"bad", "good"}, {"ok", "failed"}),
+    "bad-signature": ({"bad", "good"}, {"ok", "failed", "not-checked"}),
     "unsafe": ({"good", "not-checked"}, {"not-checked"}),
     "not-opened": ({"not-checked"}, {"not-checked"}),
     "not-a-bundle": ({"not-checked"}, {"not-checked"}),
@@ -189,9 +189,13 @@ expect_grep "^integrity:  failed.*was changed" "text.$case_n"
 $MK build src -o escape.escrow -s agency.key --hostile symlink-escape
 check_case 1 unsafe good not-checked "leads outside the payload" -- "$ESCROW" verify escape.escrow -p agency.pub
 $MK build src -o dotdot.escrow -s agency.key --hostile dotdot
-check_case 1 unsafe not-checked not-checked "unsafe path" -- "$ESCROW" verify dotdot.escrow -p agency.pub
+check_case 1 unsafe good not-checked "unsafe path" -- "$ESCROW" verify dotdot.escrow -p agency.pub
+# Hostile and not signed by the expected key: the signature is the first link that breaks.
+check_case 1 bad-signature bad not-checked "made by key $agency_id, not by key $other_id" -- \
+	"$ESCROW" verify dotdot.escrow -p other.pub
+expect_grep "^integrity:  not checked -- the checks stopped at an unsafe entry: .*unsafe path" "text.$case_n"
 $MK build src -o device.escrow -s agency.key --hostile chardev
-check_case 1 unsafe not-checked not-checked "character device" -- "$ESCROW" extract device.escrow -p agency.pub -C x3
+check_case 1 unsafe good not-checked "character device" -- "$ESCROW" extract device.escrow -p agency.pub -C x3
 expect_true "unsafe: nothing extracted" test ! -e x3
 
 # --- not-opened (1): sealed for two recipients, no identity or a stranger's ---
