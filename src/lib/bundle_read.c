@@ -52,7 +52,7 @@ struct run {
 
 /* Before any payload or tag entry is taken, buffers are searched for a bag's
  * file name: a stream that fails there is told apart from one that holds no
- * bag at all (see not_a_bag). */
+ * bag at all (see esc_rd_not_a_bag). */
 static void look_for_bag(struct run *r, const void *buf, size_t n)
 {
 	if (!r->bag_mark && r->rd->files.n == 0 && r->next_tag == 0 &&
@@ -416,8 +416,6 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		p0 = archive_entry_pathname(e);
 	if (p0 == NULL)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar entry has no path", rd->path);
-	if (r->first[0] == '\0')
-		snprintf(r->first, sizeof r->first, "%s", p0);
 	path = strdup(p0);
 	if (path == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -474,6 +472,8 @@ static escrow_status run_archive(struct run *r)
 			break;
 		if (ar != ARCHIVE_OK)
 			return tar_fail(r, "at an entry header");
+		if (r->first[0] == '\0' && archive_entry_pathname(e) != NULL)
+			snprintf(r->first, sizeof r->first, "%s", archive_entry_pathname(e));
 		st = esc_check_interrupt(r->ctx);
 		if (st == ESCROW_OK)
 			st = entry(r, e);
@@ -496,109 +496,6 @@ static escrow_status run_archive(struct run *r)
 		return st;
 	rd->structure_ok = true;
 	return ESCROW_OK;
-}
-
-/* The stream failed before any payload or tag entry was taken. If it
- * decompresses cleanly to the end and no bag file name appears anywhere in
- * it, the file is not a bundle at all (a zstd'd text file, a plain project
- * tar); otherwise the first failure stands: a damaged bundle. The search is
- * over raw bytes, as the tar may be too odd for libarchive to go on. */
-static escrow_status not_a_bag(struct run *r, escrow_status st)
-{
-	struct esc_rd *rd = r->rd;
-	char msg[ESC_ERRLEN], what[96];
-	const void *b;
-	bool sealed;
-	long n;
-
-	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(r->ctx));
-	do {
-		n = esc_pipe_next(r->pipe, &b);
-		if (n > 0)
-			look_for_bag(r, b, (size_t)n);
-		if (esc_check_interrupt(r->ctx) != ESCROW_OK)
-			return ESCROW_E_INTERRUPTED;
-	} while (n > 0);
-	if (n < 0)
-		return esc_pipe_status(r->ctx, r->pipe);
-	if (r->bag_mark)
-		return esc_error(r->ctx, st, "%s", msg);
-	sealed = esc_pipe_sealed(r->pipe);
-	esc_sniff(r->head, r->head_len, what, sizeof what);
-	if (r->head_len == 0)
-		snprintf(rd->looks_like, sizeof rd->looks_like, "%s of nothing (an empty stream)",
-		         sealed ? "an age-encrypted zstd stream" : "a zstd stream");
-	else if (r->first[0] != '\0' || strcmp(what, "a tar archive") == 0 || strcmp(what, "zero bytes only") == 0)
-		snprintf(rd->looks_like, sizeof rd->looks_like, "%s tar archive with no BagIt bag in it%s%.60s%s",
-		         sealed ? "an age-encrypted, zstd-compressed" : "a zstd-compressed",
-		         r->first[0] ? " (first entry '" : "", r->first, r->first[0] ? "')" : "");
-	else
-		snprintf(rd->looks_like, sizeof rd->looks_like, "%s holding %s, not a tar archive",
-		         sealed ? "an age-encrypted zstd stream" : "a zstd stream", what);
-	return esc_error(r->ctx, ESCROW_NOT_A_BUNDLE, "%s is not an escrow bundle: it is %s", rd->path,
-	                 rd->looks_like);
-}
-
-/* A tag file's data, read when nothing else is (after an unsafe entry). */
-static escrow_status keep_tag(struct run *r, struct archive_entry *e, int tag)
-{
-	struct esc_tagfile *t = &r->rd->tags[tag];
-	int64_t size = archive_entry_size(e);
-
-	if (t->present || size < 0 || (uint64_t)size > tag_max(r, tag))
-		return ESCROW_OK;
-	t->buf = malloc((size_t)size + 1);
-	if (t->buf == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
-	t->len = 0;
-	if (read_data(r, "", (uint64_t)size, tag_block, t) != ESCROW_OK) {
-		free(t->buf);
-		t->buf = NULL;
-		return ESCROW_OK;
-	}
-	t->buf[t->len] = '\0';
-	t->present = true;
-	return ESCROW_OK;
-}
-
-/* An unsafe entry stops everything a bundle's content is used for, but the
- * verdict must still say whether the agency signed it: the rest of the
- * stream is read for the tag manifest and its signature only, nothing else
- * is taken from it. Signed by the expected key: "unsafe" stands, with a
- * good signature. Not: "bad-signature". Never reached: "unsafe", with the
- * signature not checked. */
-static escrow_status unsafe_signed(struct run *r, escrow_status st)
-{
-	struct esc_rd *rd = r->rd;
-	struct archive_entry *e;
-	char msg[ESC_ERRLEN];
-	size_t bl = rd->bag ? strlen(rd->bag) : 0;
-	escrow_status sst = ESCROW_OK;
-
-	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(r->ctx));
-	snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at the unsafe entry");
-	while (rd->key != NULL && bl > 0 && sst == ESCROW_OK && archive_read_next_header(r->a, &e) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
-
-		if (p == NULL || strncmp(p, rd->bag, bl) != 0 || p[bl] != '/' ||
-		    archive_entry_filetype(e) != AE_IFREG)
-			continue;
-		if (strcmp(p + bl + 1, ESC_TAG_TAGMANIFEST) == 0)
-			sst = keep_tag(r, e, ESC_T_TAGMANIFEST);
-		else if (strcmp(p + bl + 1, ESC_TAG_SIGNATURE) == 0)
-			sst = keep_tag(r, e, ESC_T_SIGNATURE);
-	}
-	if (sst != ESCROW_OK)
-		return sst;
-	if (rd->key == NULL || !rd->tags[ESC_T_TAGMANIFEST].present || !rd->tags[ESC_T_SIGNATURE].present)
-		return esc_error(r->ctx, st, "%s", msg);
-	sst = esc_rd_check_signature(rd);
-	if (sst == ESCROW_OK)
-		return esc_error(r->ctx, st, "%s", msg);
-	if (sst == ESCROW_BAD_SIGNATURE)
-		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at an unsafe entry: "
-		         "%.400s", msg);
-	return sst;
 }
 
 escrow_status esc_rd_run(struct esc_rd *rd)
@@ -631,10 +528,13 @@ escrow_status esc_rd_run(struct esc_rd *rd)
 		st = tar_fail(r, "at the start");
 	else
 		st = run_archive(r);
-	if (st == ESCROW_TAMPERED && rd->files.n == 0 && r->next_tag == 0)
-		st = not_a_bag(r, st);
-	else if (st == ESCROW_UNSAFE)
-		st = unsafe_signed(r, st);
+	if (st == ESCROW_TAMPERED && rd->files.n == 0 && r->next_tag == 0) {
+		const struct esc_rd_head h = {r->head, r->head_len, r->first, r->bag_mark};
+
+		st = esc_rd_not_a_bag(rd, r->pipe, &h, st);
+	} else if (st == ESCROW_UNSAFE) {
+		st = esc_rd_unsafe_signed(rd, r->a, st);
+	}
 	rd->sealed = esc_pipe_sealed(r->pipe);
 	if (st == ESCROW_NOT_A_BUNDLE && rd->looks_like[0] == '\0')
 		snprintf(rd->looks_like, sizeof rd->looks_like, "%s", esc_pipe_looks_like(r->pipe));

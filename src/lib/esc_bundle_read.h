@@ -171,6 +171,24 @@ long esc_rd_find(const struct esc_rd *rd, const char *path);
  * or folder it ends on (-1 for the payload root). 0 ok, -1 escapes or dangles. */
 int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target);
 
+/* When the reader stops early (bundle_read_stop.c). */
+struct esc_rd_head {
+	const uint8_t *head;                 /* the first bytes of the tar stream */
+	size_t len;
+	const char *first;                   /* the first entry's path, "" if none */
+	bool bag_mark;                       /* a bag file name was seen in what was read */
+};
+/* st (ESCROW_TAMPERED) came before any payload or tag entry: drains the
+ * pipe and returns ESCROW_NOT_A_BUNDLE (rd->looks_like set) when the stream
+ * ends cleanly with no bag file name in it, the pipe's failure if it has
+ * one, else st with its message. */
+escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_rd_head *h, escrow_status st);
+struct archive;
+/* st (ESCROW_UNSAFE) came from an entry: reads on for the tag manifest and
+ * its signature only; st when they verify or cannot be had,
+ * ESCROW_BAD_SIGNATURE when they do not. */
+escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st);
+
 /* The report every reading command shares (verify.c). st is esc_rd_run's
  * verification status; a copy of ctx's message becomes the reason. */
 escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_status st);
