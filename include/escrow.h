@@ -274,11 +274,15 @@ struct escrow_verify_options {
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_verify(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                         escrow_report **report);
 /* Verifies while writing into a temporary folder beside o->target, renamed to
- * o->target only when everything holds. On any failure nothing is left. */
+ * o->target only when everything holds. On any failure nothing is left.
+ * Returns the statuses of escrow_verify, with *report set likewise. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                          escrow_report **report);
 /* The files of a bundle (path, size, kind, deliverable) from its manifest,
- * after checking every digest (and the signature when o->key is set). */
+ * after checking every digest (and the signature when o->key is set). The
+ * statuses of escrow_verify but ESCROW_INCOMPLETE; the report's verdict is
+ * "intact" instead of "verified" when o->key is NULL. Nothing is listed
+ * unless the status is ESCROW_OK. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                       escrow_report **report);
 /* The completeness report of a source folder against a contract, before
