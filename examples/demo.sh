@@ -18,6 +18,7 @@ case $build in /*) ;; *) build=$top/$build ;; esac
 
 . tests/deps.sh
 escrow_install_deps age minisign zstd python3 libcmocka-dev
+escrow_utf8_locale
 
 bold=""
 norm=""

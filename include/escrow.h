@@ -15,6 +15,12 @@
  *    released with the matching *_free() function; every *_free() accepts NULL.
  *  - Strings are UTF-8, NUL-terminated. "-" as a path means stdin or stdout
  *    where the documentation says so.
+ *  - Text meant for people -- escrow_ctx_error(), the warning callback's
+ *    message, escrow_report_text() -- is safe to print on a terminal: every
+ *    string from outside in it (file names, tar paths, link targets, bag-info
+ *    fields, contract fields, key comments, trusted comments, paths given by
+ *    the caller) is escaped as escrow_escape() does. escrow_report_json()
+ *    keeps the exact strings, with JSON escapes for every control character.
  */
 #ifndef ESCROW_H
 #define ESCROW_H
@@ -81,6 +87,20 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_init(void);
 
 /* Generic text for a status ("bad signature"). Never NULL. */
 ESCROW_API const char *escrow_strerror(escrow_status st);
+
+/* Makes text from outside safe to show, for a caller's own messages (the
+ * library's are escaped already). Default: C0 controls and DEL as \xNN, C1
+ * controls (U+0080-U+009F) and bidi controls (U+061C, U+200E, U+200F,
+ * U+2028-U+202E, U+2066-U+2069) as \uNNNN, each byte that is not part of
+ * valid UTF-8 as \xNN, and '\' as "\\", so the rendering is unambiguous;
+ * any other text is kept as it is. With ESCROW_ESCAPE_JSON: the body of a JSON
+ * string instead ('"', '\' and the same controls as JSON escapes, each byte
+ * that is not UTF-8 as \ufffd). Writes at most size bytes, NUL included, and
+ * returns the length of the whole result like snprintf (the output was cut,
+ * never inside an escape or a character, when it is >= size). s NULL is "";
+ * out may be NULL when size is 0. */
+#define ESCROW_ESCAPE_JSON 0x01u
+ESCROW_API size_t escrow_escape(char *out, size_t size, const char *s, unsigned flags);
 
 typedef struct escrow_ctx escrow_ctx;
 typedef void (*escrow_warn_fn)(void *user, const char *message);

@@ -15,13 +15,22 @@ enum {
 
 extern bool cli_quiet;
 
-/* Messages: "escrow: error: ..." and "escrow: warning: ..." on stderr. */
+/* Messages: "escrow: error: ..." and "escrow: warning: ..." on stderr. The
+ * formatted message is escaped (escrow_escape): arguments from the command
+ * line or from files cannot drive the terminal. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Informational line on stderr, silenced by -q. */
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* escrow_warn_fn that prints through cli_warn unless quiet. */
+/* escrow_warn_fn that prints the (already escaped) message unless quiet. */
 void cli_warn_cb(void *user, const char *message);
+/* "escrow: error: WHAT: TEXT" where TEXT is the library's escaped text
+ * (escrow_ctx_error) and WHAT (may be NULL) is our own or outside text,
+ * escaped here. */
+void cli_error_lib(const char *what, const char *text);
+/* s escaped (escrow_escape) for a printf argument on stdout; the result stays
+ * valid until the fourth call after this one. */
+const char *cli_esc(const char *s);
 
 int cli_exit_code(escrow_status st);
 /* Prints the context's detail (or the generic text) and returns the exit code. */

@@ -163,7 +163,7 @@ int cli_read_finish(struct cli_read *r, escrow_status st)
 		/* The library leaves the report's reason in ctx too. */
 		const char *why = escrow_ctx_error(r->ctx);
 
-		cli_error("%s: %s", escrow_report_verdict(r->report), *why ? why : escrow_strerror(st));
+		cli_error_lib(escrow_report_verdict(r->report), *why ? why : escrow_strerror(st));
 	}
 	return cli_exit_code(st);
 }

@@ -99,7 +99,7 @@ int cmd_keygen(int argc, char **argv)
 			goto out;
 		}
 		if (!cli_quiet)
-			printf("%s.age.pub\n", prefix);
+			printf("%s.age.pub\n", cli_esc(prefix));
 		cli_info("identity written to %s.age (keep it secret)", prefix);
 		goto out;
 	}
@@ -135,7 +135,7 @@ int cmd_keygen(int argc, char **argv)
 	}
 	escrow_pubkey_id(pk, id);
 	if (!cli_quiet)
-		printf("%s\nkey id %s\n", pub, id);
+		printf("%s\nkey id %s\n", cli_esc(pub), id);
 	cli_info("secret key written to %s.key (%s)", prefix,
 	         seen_w ? "unencrypted: keep it secret" : "protected by the passphrase");
 out:

@@ -183,20 +183,16 @@ static int parse_opts(int argc, char **argv, struct pack_cli *o)
 	return -1;
 }
 
+/* A JSON string: the exact text, controls as JSON escapes (escrow_escape). */
 static void json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t need = escrow_escape(NULL, 0, s, ESCROW_ESCAPE_JSON);
+	char *body = malloc(need + 1);
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	if (body != NULL)
+		escrow_escape(body, need + 1, s, ESCROW_ESCAPE_JSON);
+	fprintf(f, "\"%s\"", body ? body : "");
+	free(body);
 }
 
 static void human(char *out, size_t len, double b)
@@ -237,7 +233,7 @@ static void summary(const struct pack_cli *o, const struct escrow_pack_result *r
 	human(in, sizeof in, (double)r->bytes_in);
 	human(outb, sizeof outb, (double)r->bytes_out);
 	fprintf(f, "packed %llu files, %s -> %s (ratio %.3f) in %.2f s%s\nbundle: %s\nsha256: %s\nsigned by: %s\n",
-	        (unsigned long long)r->files, in, outb, ratio, r->seconds, r->sealed ? ", sealed" : "", o->out,
+	        (unsigned long long)r->files, in, outb, ratio, r->seconds, r->sealed ? ", sealed" : "", cli_esc(o->out),
 	        r->sha256, r->key_id);
 }
 

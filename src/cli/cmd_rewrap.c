@@ -75,7 +75,7 @@ static int run(escrow_ctx *ctx, struct rewrap_args *a)
 		rc = cli_fail(ctx, st);
 	} else {
 		if (!cli_quiet)
-			printf("%s\n", a->out);
+			printf("%s\n", cli_esc(a->out));
 		cli_info("%s: sealed for the new recipients%s", a->out, sk ? ", signed in .minisig" : "");
 	}
 	escrow_seckey_free(sk);

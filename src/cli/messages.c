@@ -1,4 +1,8 @@
-/* messages.c -- every line escrow prints on stderr goes through here. */
+/* messages.c -- every line escrow prints on stderr goes through here. Text
+ * from outside is escaped: cli_error/cli_warn/cli_info/cli_usage escape the
+ * whole formatted message (our own texts hold no control characters or
+ * backslashes), and the library's messages, escaped already, are printed as
+ * they are (cli_error_lib, the warning callback). */
 #include "cli.h"
 
 #include <signal.h>
@@ -8,14 +12,67 @@
 
 bool cli_quiet;
 
-static void vline(const char *tag, const char *fmt, va_list ap)
+/* Escaped text (escrow_escape) of a formatted message: what the command line
+ * and the files name is shown, never acted on by the terminal. malloc'd; NULL
+ * on ENOMEM. */
+static char *vformat_escaped(const char *fmt, va_list ap)
+{
+	char small[512], *raw = small, *out;
+	va_list aq;
+	int n;
+	size_t need;
+
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof small, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return NULL;
+	if ((size_t)n >= sizeof small) {
+		raw = malloc((size_t)n + 1);
+		if (raw == NULL)
+			return NULL;
+		vsnprintf(raw, (size_t)n + 1, fmt, ap);
+	}
+	need = escrow_escape(NULL, 0, raw, 0);
+	out = malloc(need + 1);
+	if (out != NULL)
+		escrow_escape(out, need + 1, raw, 0);
+	if (raw != small)
+		free(raw);
+	return out;
+}
+
+static void text_line(const char *tag, const char *text)
 {
 	cli_progress_done();
 	fputs("escrow: ", stderr);
 	if (tag)
 		fputs(tag, stderr);
-	vfprintf(stderr, fmt, ap);
+	fputs(text, stderr);
 	fputc('\n', stderr);
+}
+
+static void vline(const char *tag, const char *fmt, va_list ap)
+{
+	char *text = vformat_escaped(fmt, ap);
+
+	text_line(tag, text ? text : "(out of memory)");
+	free(text);
+}
+
+const char *cli_esc(const char *s)
+{
+	static char *ring[4];
+	static unsigned next;
+	char **slot = &ring[next++ % 4];
+	size_t need = escrow_escape(NULL, 0, s, 0);
+
+	free(*slot);
+	*slot = malloc(need + 1);
+	if (*slot == NULL)
+		return "?";
+	escrow_escape(*slot, need + 1, s, 0);
+	return *slot;
 }
 
 void cli_error(const char *fmt, ...)
@@ -52,7 +109,20 @@ void cli_info(const char *fmt, ...)
 void cli_warn_cb(void *user, const char *message)
 {
 	(void)user;
-	cli_warn("%s", message);
+	if (!cli_quiet)
+		text_line("warning: ", message); /* the library escaped it */
+}
+
+void cli_error_lib(const char *what, const char *text)
+{
+	cli_progress_done();
+	fputs("escrow: error: ", stderr);
+	if (what != NULL) {
+		fputs(cli_esc(what), stderr);
+		fputs(": ", stderr);
+	}
+	fputs(text, stderr);
+	fputc('\n', stderr);
 }
 
 int cli_exit_code(escrow_status st)
@@ -84,19 +154,22 @@ int cli_fail(escrow_ctx *ctx, escrow_status st)
 {
 	const char *detail = ctx ? escrow_ctx_error(ctx) : "";
 
-	cli_error("%s", *detail ? detail : escrow_strerror(st));
+	cli_error_lib(NULL, *detail ? detail : escrow_strerror(st));
 	return cli_exit_code(st);
 }
 
 int cli_usage(const char *cmd, const char *usage, const char *fmt, ...)
 {
 	va_list ap;
+	char *text;
 
 	cli_progress_done();
 	fprintf(stderr, "escrow %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text = vformat_escaped(fmt, ap); /* the arguments come from the command line */
 	va_end(ap);
+	fputs(text ? text : "(out of memory)", stderr);
+	free(text);
 	fprintf(stderr, "\nusage: %s\ntry 'escrow %s --help'\n", usage, cmd);
 	return EX_USAGE_;
 }

@@ -200,7 +200,7 @@ escrow_status esc_rd_check_signature(struct esc_rd *rd)
 		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s: %s/%s was made by key %s, not by key %s given "
 		                 "with -p (another agency's key, or the wrong public key)", rd->path, rd->bag,
 		                 ESC_TAG_SIGNATURE, rd->signer_id, want);
-	snprintf(why, sizeof why, "%s", escrow_ctx_error(rd->ctx));
+	snprintf(why, sizeof why, "%s", esc_ctx_message(rd->ctx));
 	if (strncmp(w, "signature: ", 11) == 0)
 		w += 11;
 	if (rd->signer_id[0] == '\0')
@@ -411,7 +411,7 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 	sig = esc_rd_check_signature(rd);
 	if (sig != ESCROW_OK && sig != ESCROW_BAD_SIGNATURE)
 		return sig;
-	snprintf(sigwhy, sizeof sigwhy, "%s", sig != ESCROW_OK ? escrow_ctx_error(rd->ctx) : "");
+	snprintf(sigwhy, sizeof sigwhy, "%s", sig != ESCROW_OK ? esc_ctx_message(rd->ctx) : "");
 	st = check_tagmanifest(rd);
 	if (st == ESCROW_OK) {
 		tgt = malloc((rd->files.n + 1) * sizeof *tgt);
@@ -430,7 +430,7 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 		rd->integrity_ok = true;
 	if (st == ESCROW_TAMPERED) {
 		rd->integrity_failed = true;
-		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", escrow_ctx_error(rd->ctx));
+		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
 	}
 	if (sig == ESCROW_BAD_SIGNATURE && esc_is_outcome(st))
 		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s", sigwhy);

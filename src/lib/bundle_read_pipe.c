@@ -212,12 +212,12 @@ static void open_detached(esc_pipe *p, const char *path)
 	 * about the agency's deposit, whose own signature inside is checked. */
 	if (st == ESCROW_BAD_SIGNATURE) {
 		p->detached = ESC_DETACHED_OTHER;
-		other_key(p, escrow_ctx_error(tmp));
+		other_key(p, esc_ctx_message(tmp));
 		goto out;
 	}
 	if (st != ESCROW_OK) {
 		p->detached = ESC_DETACHED_BAD;
-		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", escrow_ctx_error(tmp));
+		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(tmp));
 	}
 out:
 	free(sp);
@@ -341,7 +341,7 @@ static escrow_status produce(esc_pipe *p)
 		st = esc_mverify_final(p->pctx, p->mv, NULL);
 		p->detached = st == ESCROW_OK ? ESC_DETACHED_GOOD : ESC_DETACHED_BAD;
 		if (st != ESCROW_OK)
-			snprintf(p->detached_reason, sizeof p->detached_reason, "%s", escrow_ctx_error(p->pctx));
+			snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(p->pctx));
 		esc_clear_error(p->pctx);
 	}
 	return ESCROW_OK;
@@ -457,7 +457,7 @@ escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p)
 	st = p->done ? p->pst : ESCROW_OK;
 	pthread_mutex_unlock(&p->mu);
 	if (st != ESCROW_OK)
-		esc_error(ctx, st, "%s", escrow_ctx_error(p->pctx));
+		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
 	return st;
 }
 

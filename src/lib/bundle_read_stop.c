@@ -24,7 +24,7 @@ escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_
 	const void *b;
 	long n;
 
-	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(rd->ctx));
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(rd->ctx));
 	do {
 		n = esc_pipe_next(p, &b);
 		if (n > 0 && !bag)
@@ -97,7 +97,7 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_
 	size_t bl = rd->bag ? strlen(rd->bag) : 0;
 	escrow_status sst = ESCROW_OK;
 
-	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(rd->ctx));
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(rd->ctx));
 	snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at the unsafe entry");
 	while (rd->key != NULL && bl > 0 && sst == ESCROW_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		const char *p = archive_entry_pathname(e);

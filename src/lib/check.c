@@ -149,12 +149,14 @@ static escrow_status fill_links(escrow_ctx *ctx, struct esc_files *fs)
 static void add_header(escrow_report *r, const char *src, const escrow_contract *c)
 {
 	char hex[65];
+	json_t *co;
 
 	esc_hex(c->raw_sha256, 32, hex);
-	json_object_set_new(r->root, "source", json_string(src));
-	json_object_set_new(r->root, "contract",
-	                    json_pack("{s:b,s:s,s:s,s:s}", "checked", 1, "id", c->id ? c->id : "", "path",
-	                              c->source_name ? c->source_name : "", "sha256", hex));
+	co = json_pack("{s:b,s:s,s:s}", "checked", 1, "id", c->id ? c->id : "", "sha256", hex);
+	json_object_set_new(r->root, "source", esc_json_string(src));
+	/* Paths from the command line need not be UTF-8: esc_json_string. */
+	json_object_set_new(co, "path", esc_json_string(c->source_name ? c->source_name : ""));
+	json_object_set_new(r->root, "contract", co);
 }
 
 static void add_totals(escrow_report *r, const struct esc_files *fs)
@@ -227,7 +229,7 @@ escrow_status escrow_check(escrow_ctx *ctx, const char *src, const escrow_contra
 	json_object_set_new(r->root, "verdict", json_string(met ? "complete" : "incomplete"));
 	if (!met) {
 		esc_report_contract_reason(r, reason, sizeof reason);
-		json_object_set_new(r->root, "reason", json_string(reason));
+		json_object_set_new(r->root, "reason", esc_json_string(reason));
 	}
 	r->status = met ? ESCROW_OK : ESCROW_INCOMPLETE;
 	st = r->status;

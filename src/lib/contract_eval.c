@@ -306,7 +306,7 @@ static json_t *deliverable_json(const struct esc_deliverable *d, const struct es
 	json_object_set_new(o, "status", json_string(e->status));
 	json_object_set_new(o, "files", json_integer((json_int_t)e->n));
 	json_object_set_new(o, "bytes", json_integer((json_int_t)e->bytes));
-	json_object_set_new(o, "reason", json_string(e->reason));
+	json_object_set_new(o, "reason", esc_json_string(e->reason));
 	json_object_set_new(o, "paths", paths);
 	return o;
 }

@@ -54,7 +54,19 @@ void escrow_ctx_free(escrow_ctx *ctx)
 
 const char *escrow_ctx_error(const escrow_ctx *ctx)
 {
+	return ctx ? ctx->err_shown : "";
+}
+
+const char *esc_ctx_message(const escrow_ctx *ctx)
+{
 	return ctx ? ctx->err : "";
+}
+
+/* The detail holds file names, tar paths and key comments from outside: what
+ * callers show is escaped once, here, whatever the message. */
+static void shown_update(escrow_ctx *ctx)
+{
+	esc_escape(ctx->err_shown, sizeof ctx->err_shown, ctx->err, strlen(ctx->err), ESC_ESCAPE_TEXT);
 }
 
 escrow_status escrow_ctx_status(const escrow_ctx *ctx)
@@ -94,6 +106,7 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
 	va_end(ap);
+	shown_update(ctx);
 	return st;
 }
 
@@ -114,6 +127,7 @@ void esc_error_prefix(escrow_ctx *ctx, const char *fmt, ...)
 		memcpy(ctx->err + n + 2, old, sizeof ctx->err - (size_t)n - 2);
 		ctx->err[sizeof ctx->err - 1] = '\0';
 	}
+	shown_update(ctx);
 }
 
 void esc_clear_error(escrow_ctx *ctx)
@@ -122,11 +136,12 @@ void esc_clear_error(escrow_ctx *ctx)
 		return;
 	ctx->status = ESCROW_OK;
 	ctx->err[0] = '\0';
+	ctx->err_shown[0] = '\0';
 }
 
 void esc_warn(escrow_ctx *ctx, const char *fmt, ...)
 {
-	char msg[ESC_ERRLEN];
+	char msg[ESC_ERRLEN], shown[4 * ESC_ERRLEN];
 	va_list ap;
 
 	if (ctx == NULL || ctx->warn == NULL)
@@ -134,7 +149,8 @@ void esc_warn(escrow_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	ctx->warn(ctx->warn_user, msg);
+	esc_escape(shown, sizeof shown, msg, strlen(msg), ESC_ESCAPE_TEXT);
+	ctx->warn(ctx->warn_user, shown);
 }
 
 void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total)

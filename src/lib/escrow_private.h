@@ -17,7 +17,8 @@
 
 struct escrow_ctx {
 	escrow_status status;
-	char err[ESC_ERRLEN];
+	char err[ESC_ERRLEN];             /* the detail as formatted: outside text raw */
+	char err_shown[4 * ESC_ERRLEN];   /* the same escaped (escape.c), for escrow_ctx_error() */
 	escrow_warn_fn warn;
 	void *warn_user;
 	escrow_progress_fn progress;
@@ -33,7 +34,11 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 /* Prepends "prefix: " to the current detail (for adding a file name). */
 void esc_error_prefix(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void esc_clear_error(escrow_ctx *ctx);
-/* Delivers a warning through the callback, if any. */
+/* The detail as formatted, outside text not escaped: for the library's own
+ * use (report JSON, a message nested in another). escrow_ctx_error() gives
+ * the escaped form people see. */
+const char *esc_ctx_message(const escrow_ctx *ctx);
+/* Delivers a warning through the callback, if any, escaped (escape.c). */
 void esc_warn(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total);
 /* ESCROW_E_INTERRUPTED if escrow_ctx_interrupt() was called, else ESCROW_OK. */
@@ -138,6 +143,7 @@ struct esc_sink {
 	void *state;
 };
 
+#include "esc_escape.h"
 #include "esc_minisign.h"
 #include "esc_age.h"
 #include "esc_contract.h"

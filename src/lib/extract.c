@@ -526,7 +526,7 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 	}
 	free(x.tmp);
 	x.tmp = NULL;
-	json_object_set_new(r->root, "extracted", json_pack("{s:s,s:s,s:I}", "target", o->target, "layout",
+	json_object_set_new(r->root, "extracted", json_pack("{s:o,s:s,s:I}", "target", esc_json_string(o->target), "layout",
 	                    x.bag_layout ? "bag" : o->n_deliverables ? "deliverables" : "payload", "entries",
 	                    (json_int_t)x.files_written));
 out:

@@ -28,7 +28,7 @@ static json_t *file_json(const struct esc_rd *rd, size_t i, const escrow_contrac
 		json_object_set_new(o, "sha256", json_string(hex));
 	}
 	if (f->type == ESC_FT_SYMLINK)
-		json_object_set_new(o, "target", json_string(f->target));
+		json_object_set_new(o, "target", esc_json_string(f->target));
 	if (kind == NULL && f->type != ESC_FT_DIR)
 		kind = f->kind;
 	if (kind != NULL)
@@ -61,7 +61,7 @@ static const escrow_contract *pick_contract(struct esc_rd *rd, escrow_report *r,
 		*from = "bundle";
 	else
 		esc_report_warn(r, ESC_TAG_CONTRACT, 0, "the bundle's contract copy cannot be read (%s): no "
-		                "deliverables shown", escrow_ctx_error(tmp));
+		                "deliverables shown", esc_ctx_message(tmp));
 	escrow_ctx_free(tmp);
 	return *own;
 }

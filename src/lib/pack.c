@@ -68,12 +68,9 @@ static int label_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 200)
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	/* They go into the trusted comment, which minisign -V prints as it is:
+	 * no C0, DEL, C1 or bidi control, and valid UTF-8. */
+	return n > 0 && n <= 200 && esc_text_is_plain(s, n);
 }
 
 /* The default name: the contract id, else the source folder's own name. */
@@ -231,7 +228,7 @@ static escrow_status copy_error(escrow_ctx *ctx, const escrow_ctx *tctx, escrow_
 {
 	char msg[ESC_ERRLEN];
 
-	snprintf(msg, sizeof msg, "%s", escrow_ctx_error(tctx));
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(tctx));
 	return esc_error(ctx, st, "%s", msg);
 }
 
@@ -248,7 +245,8 @@ static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_opt
 		return esc_error(ctx, ESCROW_E_USAGE, "pack: level %d is out of range (1..19)", o->level);
 	if ((o->name != NULL && !label_ok(o->name)) || (o->release != NULL && !label_ok(o->release)))
 		return esc_error(ctx, ESCROW_E_USAGE,
-		                 "pack: name and release must be 1 to 200 bytes without control characters");
+		                 "pack: name and release must be 1 to 200 bytes of UTF-8 without control "
+		                 "characters (C0, DEL, C1 or bidi controls)");
 	if (stat(o->src, &sb) != 0)
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))

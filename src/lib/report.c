@@ -37,11 +37,12 @@ void esc_report_warn(escrow_report *r, const char *file, unsigned line, const ch
 		arr = json_array();
 		json_object_set_new(r->root, "warnings", arr);
 	}
-	w = json_pack("{s:s}", "message", msg);
+	w = json_object();
 	if (w == NULL)
 		return;
+	json_object_set_new(w, "message", esc_json_string(msg));
 	if (file != NULL)
-		json_object_set_new(w, "file", json_string(file));
+		json_object_set_new(w, "file", esc_json_string(file));
 	if (line > 0)
 		json_object_set_new(w, "line", json_integer(line));
 	json_array_append_new(arr, w);
@@ -74,5 +75,7 @@ char *escrow_report_json(const escrow_report *r)
 {
 	if (r == NULL)
 		return NULL;
-	return json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	/* jansson writes DEL, C1 and bidi controls raw: escaped for terminals,
+	 * the decoded strings stay exact. */
+	return esc_json_safe(json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS));
 }

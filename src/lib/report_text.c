@@ -1,7 +1,8 @@
 /* report_text.c -- the report as a person reads it, made from the JSON so the
  * two never disagree. Headers first, then deliverables, findings and
- * warnings, and the verdict last: it is the line people look for. Control
- * characters in names are escaped so a file name cannot forge a line. */
+ * warnings, and the verdict last: it is the line people look for. Every
+ * string from outside goes through esc(), so nothing in a bundle, a contract
+ * or a file name can forge a line or drive the terminal. */
 #include "escrow_private.h"
 
 #include <stdlib.h>
@@ -11,7 +12,24 @@ struct sb {
 	char *p;
 	size_t n, cap;
 	bool oom;
+	char *ring[4]; /* esc()'s results, alive for the next few sb_add calls */
+	unsigned ri;
 };
+
+/* s escaped (escape.c), for an sb_add argument: the result lives until the
+ * fourth esc() after it, so one sb_add may take up to four. */
+static const char *esc(struct sb *b, const char *s)
+{
+	char **slot = &b->ring[b->ri++ % 4];
+
+	free(*slot);
+	*slot = esc_escape_dup(s ? s : "", s ? strlen(s) : 0, ESC_ESCAPE_TEXT);
+	if (*slot == NULL) {
+		b->oom = true;
+		return "";
+	}
+	return *slot;
+}
 
 static void sb_vadd(struct sb *b, const char *fmt, va_list ap)
 {
@@ -55,19 +73,12 @@ static void sb_add(struct sb *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Appends s with control characters shown as \xNN (and '\' as "\\"). */
+/* Appends s escaped (escape.c): text from outside never reaches a terminal raw. */
 static void sb_name(struct sb *b, const char *s)
 {
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			sb_add(b, "\\x%02x", *p);
-		else if (*p == '\\')
-			sb_add(b, "\\\\");
-		else
-			sb_add(b, "%c", *p);
-	}
+	if (s == NULL)
+		return;
+	sb_add(b, "%s", esc(b, s));
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -124,12 +135,12 @@ static void header(struct sb *b, const json_t *root)
 		sb_name(b, str(bundle, "path"));
 		sb_add(b, " (%s)\n", json_is_true(json_object_get(bundle, "sealed")) ? "sealed" : "not sealed");
 		if (*str(bundle, "name"))
-			sb_add(b, "name:       %s, release %s\n", str(bundle, "name"),
-			       *str(bundle, "release") ? str(bundle, "release") : "unreleased");
+			sb_add(b, "name:       %s, release %s\n", esc(b, str(bundle, "name")),
+			       *str(bundle, "release") ? esc(b, str(bundle, "release")) : "unreleased");
 		if (*str(bundle, "agency"))
-			sb_add(b, "agency:     %s\n", str(bundle, "agency"));
+			sb_add(b, "agency:     %s\n", esc(b, str(bundle, "agency")));
 		if (*str(bundle, "created"))
-			sb_add(b, "created:    %s\n", str(bundle, "created"));
+			sb_add(b, "created:    %s\n", esc(b, str(bundle, "created")));
 	}
 	if (json_is_string(json_object_get(root, "source"))) {
 		sb_add(b, "source:     ");
@@ -139,19 +150,19 @@ static void header(struct sb *b, const json_t *root)
 	if (json_is_object(c)) {
 		const char *id = *str(c, "id") ? str(c, "id") : str(bundle, "contract_id");
 
-		sb_add(b, "contract:   %s", *id ? id : "(none)");
+		sb_add(b, "contract:   %s", *id ? esc(b, id) : "(none)");
 		if (json_is_true(json_object_get(c, "checked"))) {
 			sb_add(b, " (");
 			sb_name(b, str(c, "path"));
 			sb_add(b, ", sha256 %.16s", str(c, "sha256"));
 			if (*str(c, "bundle_copy"))
-				sb_add(b, "; copy in the bundle: %s", str(c, "bundle_copy"));
+				sb_add(b, "; copy in the bundle: %s", esc(b, str(c, "bundle_copy")));
 			sb_add(b, ")\n");
 		} else {
 			sb_add(b, " (not checked: give the contract with -c)\n");
 		}
 	} else if (json_is_object(bundle) && *str(bundle, "contract_id")) {
-		sb_add(b, "contract:   %s (not checked: give the contract with -c)\n", str(bundle, "contract_id"));
+		sb_add(b, "contract:   %s (not checked: give the contract with -c)\n", esc(b, str(bundle, "contract_id")));
 	}
 	if (json_is_object(json_object_get(root, "extracted"))) {
 		const json_t *x = json_object_get(root, "extracted");
@@ -188,18 +199,18 @@ static void trust(struct sb *b, const json_t *root)
 			sb_add(b, "\"");
 		}
 		if (*str(sig, "reason"))
-			sb_add(b, " -- %s", str(sig, "reason"));
+			sb_add(b, " -- %s", esc(b, str(sig, "reason")));
 		sb_add(b, "\n");
 	}
 	if (*det && strcmp(det, "not-applicable") != 0)
 		sb_add(b, "detached:   %s (signature over the whole sealed file)\n", det);
 	if (json_is_object(in) && strcmp(str(in, "status"), "not-checked") == 0) {
-		sb_add(b, "integrity:  not checked -- %s\n", str(in, "reason"));
+		sb_add(b, "integrity:  not checked -- %s\n", esc(b, str(in, "reason")));
 	} else if (json_is_object(in)) {
 		count_size(num(in, "files"), num(in, "bytes"), true, cs, sizeof cs);
 		sb_add(b, "integrity:  %s, %s checked", str(in, "status"), cs);
 		if (*str(in, "reason"))
-			sb_add(b, " -- %s", str(in, "reason"));
+			sb_add(b, " -- %s", esc(b, str(in, "reason")));
 		sb_add(b, "\n");
 	}
 }
@@ -219,7 +230,7 @@ static void deliverables(struct sb *b, const json_t *root)
 		char cs[64];
 
 		count_size(n, num(d, "bytes"), n > 0, cs, sizeof cs);
-		sb_add(b, "  %-12s %-15s %-17s ", st, str(d, "id"), cs);
+		sb_add(b, "  %-12s %-15s %-17s ", st, esc(b, str(d, "id")), cs);
 		if (strcmp(st, "ok") == 0 && json_array_size(paths) > 0) {
 			sb_name(b, json_string_value(json_array_get(paths, 0)));
 			if (json_array_size(paths) > 1)
@@ -321,7 +332,7 @@ static void files_table(struct sb *b, const json_t *root)
 		if (strcmp(type, "file") == 0)
 			human(num(f, "size"), size, sizeof size);
 		sb_add(b, "  %10s  %-9s %-15s ", size, strcmp(type, "symlink") == 0 ? "link" : *str(f, "kind")
-		       ? str(f, "kind") : "-", *dl ? dl : "-");
+		       ? str(f, "kind") : "-", *dl ? esc(b, dl) : "-");
 		sb_name(b, str(f, "path"));
 		if (strcmp(type, "dir") == 0 || strcmp(type, "directory") == 0)
 			sb_add(b, "/");
@@ -424,6 +435,8 @@ char *escrow_report_text(const escrow_report *r)
 	}
 	if (b.p == NULL && !b.oom)
 		sb_add(&b, "%s", "");
+	for (size_t i = 0; i < sizeof b.ring / sizeof b.ring[0]; i++)
+		free(b.ring[i]);
 	if (b.oom) {
 		free(b.p);
 		return NULL;

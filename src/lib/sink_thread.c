@@ -94,7 +94,7 @@ static escrow_status failed(esc_tsink *s)
 {
 	char msg[ESC_ERRLEN];
 
-	memcpy(msg, escrow_ctx_error(s->tctx), sizeof msg);
+	memcpy(msg, esc_ctx_message(s->tctx), sizeof msg);
 	msg[sizeof msg - 1] = '\0';
 	return esc_error(s->ctx, s->st, "%s", msg);
 }

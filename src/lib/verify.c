@@ -52,14 +52,14 @@ static const char *not_checked_why(escrow_status st, const struct esc_rd *rd)
 static void set_str(json_t *o, const char *key, const char *v)
 {
 	if (v != NULL)
-		json_object_set_new(o, key, json_string(v));
+		json_object_set_new(o, key, esc_json_string(v)); /* outside text need not be UTF-8 */
 }
 
 escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_status st)
 {
 	escrow_report *r = esc_report_new(command);
 	json_t *b, *sig, *integ, *m = rd->manifest, *con;
-	const char *reason = escrow_ctx_error(rd->ctx);
+	const char *reason = esc_ctx_message(rd->ctx);
 	char kid[17];
 
 	if (r == NULL)

@@ -28,22 +28,6 @@ struct walker {
 	size_t root_len;
 };
 
-/* Path for messages: control characters (newlines in names) escaped. */
-static const char *shown(const char *path, char *buf, size_t len)
-{
-	size_t o = 0;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)path; *p && o + 5 < len; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
-		else
-			buf[o++] = (char)*p;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static int is_vcs(const char *name)
 {
 	return strcmp(name, ".git") == 0 || strcmp(name, ".hg") == 0 || strcmp(name, ".svn") == 0;
@@ -221,7 +205,7 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	const char *name = strrchr(rel, '/');
 	struct esc_file *f;
 	struct stat st;
-	char esc[512], why[256];
+	char why[256];
 	int is_dir;
 	escrow_status s;
 
@@ -229,12 +213,12 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	if (is_vcs(name) && !(w->o->flags & ESCROW_INCLUDE_VCS))
 		return ESCROW_OK;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: %s", shown(full, esc, sizeof esc), strerror(errno));
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: %s", full, strerror(errno));
 	is_dir = S_ISDIR(st.st_mode);
 	if (excluded(w, rel, is_dir))
 		return ESCROW_OK;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		esc_warn(w->ctx, "%s: skipped: %s", shown(rel, esc, sizeof esc),
+		esc_warn(w->ctx, "%s: skipped: %s", rel,
 		         S_ISFIFO(st.st_mode) ? "a named pipe (fifo)" : S_ISSOCK(st.st_mode) ? "a socket"
 		                                                                            : "a device node");
 		return ESCROW_OK;
@@ -244,7 +228,7 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		return ESCROW_OK;
 	if (!esc_path_is_safe(rel))
 		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: the name is not valid UTF-8 or holds control "
-		                 "characters (rename it, or exclude it with -x)", shown(rel, esc, sizeof esc));
+		                 "characters (rename it, or exclude it with -x)", rel);
 	f = esc_files_push(w->out);
 	if (f == NULL)
 		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -270,9 +254,9 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		return s;
 	if (!(w->o->flags & ESCROW_SKIP_SYMLINKS))
 		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: symlink to '%s' %s (replace it with what it "
-		                 "points to, remove it, or skip such links)", shown(rel, esc, sizeof esc),
+		                 "points to, remove it, or skip such links)", rel,
 		                 f->target, why);
-	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", shown(rel, esc, sizeof esc), f->target, why);
+	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", rel, f->target, why);
 	esc_file_clear(f);
 	w->out->n--;
 	return ESCROW_OK;
@@ -296,7 +280,7 @@ static int cmp_str(const void *a, const void *b)
 
 static escrow_status walk_dir(struct walker *w, const char *rel, const char *full)
 {
-	char **names = NULL, esc[512], *crel = NULL, *cfull = NULL;
+	char **names = NULL, *crel = NULL, *cfull = NULL;
 	size_t n = 0, cap = 0, i;
 	escrow_status st = esc_check_interrupt(w->ctx);
 	struct dirent *de;
@@ -307,7 +291,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 	d = opendir(full);
 	if (d == NULL)
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
-		                 shown(full, esc, sizeof esc), strerror(errno));
+		                 full, strerror(errno));
 	for (;;) {
 		errno = 0;
 		de = readdir(d);
@@ -331,7 +315,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 	if (de != NULL || errno != 0) {
 		st = de != NULL ? esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory")
 		                : esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
-		                            shown(full, esc, sizeof esc), strerror(errno));
+		                            full, strerror(errno));
 		goto out;
 	}
 	if (n > 1)
@@ -341,7 +325,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 
 		if (rl > MAX_REL) {
 			st = esc_error(w->ctx, ESCROW_E_INPUT, "%s/%s: path longer than %d bytes",
-			               shown(rel, esc, sizeof esc), names[i], MAX_REL);
+			               rel, names[i], MAX_REL);
 			break;
 		}
 		crel = malloc(rl);

@@ -6,9 +6,12 @@
 SRC=${ESCROW_SRC:?set by ctest}
 MAN=$SRC/docs/escrow.1
 
-expect_exit 0 env MANWIDTH=80 man -l "$MAN" && expect_true "man -l prints no warning" test ! -s err
-expect_grep '^ESCROW\(1\)' out
-expect_exit 0 groff -t -man -ww -z "$MAN" && expect_true "groff -ww prints no warning" test ! -s err
+if need_tool man man-db && expect_exit 0 env MANWIDTH=80 man -l "$MAN"; then
+	expect_true "man -l prints no warning" test ! -s err
+	expect_grep '^ESCROW\(1\)' out
+fi
+need_tool groff groff-base && expect_exit 0 groff -t -man -ww -z "$MAN" &&
+	expect_true "groff -ww prints no warning" test ! -s err
 
 # Options documented for one command: the .TP tags of its ".SS escrow CMD" section.
 man_options() { # cmd

@@ -264,7 +264,7 @@ static void test_special_and_names(void **state)
 	/* a name that is not UTF-8 is refused, named with its bytes escaped */
 	put("bad\xff\x01name", "x");
 	assert_int_equal(esc_walk(ctx, &o, &fs), ESCROW_E_INPUT);
-	assert_non_null(strstr(escrow_ctx_error(ctx), "bad\xff\\x01name: the name is not valid UTF-8"));
+	assert_non_null(strstr(escrow_ctx_error(ctx), "bad\\xff\\x01name: the name is not valid UTF-8"));
 	escrow_ctx_free(ctx);
 }
 
