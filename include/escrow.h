@@ -79,11 +79,14 @@ ESCROW_API const char *escrow_version_string(void);
 enum escrow_status {
 	ESCROW_OK = 0,
 	/* Verification outcomes (exit 1 unless noted). */
-	ESCROW_TAMPERED = 1,      /* digest mismatch, missing or extra file, corrupt stream */
-	ESCROW_INCOMPLETE = 2,    /* intact and authentic, but the contract is not met (exit 2) */
-	ESCROW_BAD_SIGNATURE = 3, /* signature does not verify, or made by another key */
-	ESCROW_UNSAFE = 4,        /* unsafe path or entry type in a bundle */
-	ESCROW_NO_IDENTITY = 5,   /* sealed bundle and no identity given or none matches */
+	ESCROW_TAMPERED = 1,      /* "tampered": bytes or structure differ from what was signed
+	                           * (digest mismatch, missing or extra file, corrupt stream) */
+	ESCROW_INCOMPLETE = 2,    /* "incomplete": intact and authentic, but the contract is not met
+	                           * (exit 2) */
+	ESCROW_BAD_SIGNATURE = 3, /* "bad-signature": the signature does not verify, or another key
+	                           * made it */
+	ESCROW_UNSAFE = 4,        /* "unsafe": hostile structure (path escape, device, hard link, ...) */
+	ESCROW_NO_IDENTITY = 5,   /* "not-opened": sealed, and no identity given or none matches */
 	/* Environment and caller errors. */
 	ESCROW_E_USAGE = 10,          /* invalid argument from the caller (exit 64) */
 	ESCROW_E_INPUT = 11,          /* malformed contract, key, identity or recipient (exit 65) */
@@ -95,7 +98,10 @@ enum escrow_status {
 	ESCROW_E_IO = 17,             /* read or write error, disk full (exit 74) */
 	ESCROW_E_NOMEM = 18,          /* out of memory (exit 70) */
 	ESCROW_E_INTERRUPTED = 19,    /* escrow_ctx_interrupt() was called (exit 130) */
-	ESCROW_E_INTERNAL = 20        /* a bug (exit 70) */
+	ESCROW_E_INTERNAL = 20,       /* a bug (exit 70) */
+	/* A verification outcome, appended after the others. */
+	ESCROW_NOT_A_BUNDLE = 21      /* the input is no escrow bundle at all: empty, text, a plain tar,
+	                               * a zstd stream or an age file that holds no bag (exit 65) */
 };
 typedef enum escrow_status escrow_status;
 
@@ -254,7 +260,13 @@ ESCROW_API int escrow_contract_has_deliverable(const escrow_contract *c, const c
 typedef struct escrow_report escrow_report;
 
 ESCROW_API void escrow_report_free(escrow_report *r);
-/* "verified", "tampered" or "incomplete"; for check "complete"/"incomplete". */
+/* One verdict per outcome (docs/FORMAT.md): "verified" (ESCROW_OK),
+ * "incomplete" (ESCROW_INCOMPLETE), "tampered" (ESCROW_TAMPERED),
+ * "bad-signature" (ESCROW_BAD_SIGNATURE), "unsafe" (ESCROW_UNSAFE),
+ * "not-opened" (ESCROW_NO_IDENTITY), "not-a-bundle" (ESCROW_NOT_A_BUNDLE);
+ * list without a public key: "intact" instead of "verified" (the digests
+ * hold, the signature was not checked); check: "complete"/"incomplete".
+ * "" when r is NULL. */
 ESCROW_API const char *escrow_report_verdict(const escrow_report *r);
 /* The status the operation returned (ESCROW_OK, ESCROW_TAMPERED, ...). */
 ESCROW_API escrow_status escrow_report_status(const escrow_report *r);
@@ -309,16 +321,21 @@ struct escrow_verify_options {
 
 /* One streaming pass: structure, every digest, the signature, the manifests,
  * then the contract. Returns ESCROW_OK, ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE,
- * ESCROW_UNSAFE, ESCROW_NO_IDENTITY or ESCROW_INCOMPLETE with *report set, or
- * an environment error (report may then be NULL). */
+ * ESCROW_UNSAFE, ESCROW_NO_IDENTITY, ESCROW_NOT_A_BUNDLE or ESCROW_INCOMPLETE
+ * with *report set (its verdict names the outcome), or an environment error
+ * (report may then be NULL). */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_verify(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                         escrow_report **report);
 /* Verifies while writing into a temporary folder beside o->target, renamed to
- * o->target only when everything holds. On any failure nothing is left. */
+ * o->target only when everything holds. On any failure nothing is left.
+ * Returns the statuses of escrow_verify, with *report set likewise. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                          escrow_report **report);
 /* The files of a bundle (path, size, kind, deliverable) from its manifest,
- * after checking every digest (and the signature when o->key is set). */
+ * after checking every digest (and the signature when o->key is set). The
+ * statuses of escrow_verify but ESCROW_INCOMPLETE; the report's verdict is
+ * "intact" instead of "verified" when o->key is NULL. Nothing is listed
+ * unless the status is ESCROW_OK. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                       escrow_report **report);
 /* The completeness report of a source folder against a contract, before

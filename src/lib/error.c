@@ -45,6 +45,7 @@ const char *escrow_strerror(escrow_status st)
 	case ESCROW_E_NOMEM: return "out of memory";
 	case ESCROW_E_INTERRUPTED: return "interrupted";
 	case ESCROW_E_INTERNAL: return "internal error";
+	case ESCROW_NOT_A_BUNDLE: return "not an escrow bundle";
 	}
 	return "unknown status";
 }
