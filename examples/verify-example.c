@@ -7,7 +7,8 @@
  *   ./verify-example BUNDLE PUBKEY [IDENTITY [CONTRACT]]
  *
  * Prints the verdict and the JSON report; exits 0 verified, 1 tampered,
- * 2 incomplete, and like escrow(1) on other errors (66: cannot open, ...). */
+ * bad-signature, unsafe or not-opened, 2 incomplete, 65 not-a-bundle, and
+ * like escrow(1) on other errors (66: cannot open, ...). */
 #include <escrow.h>
 
 #include <stdio.h>
@@ -30,6 +31,7 @@ static int exit_code(escrow_status st)
 	case ESCROW_E_INPUT:
 	case ESCROW_E_PASSPHRASE:
 	case ESCROW_E_NEED_PASSPHRASE:
+	case ESCROW_NOT_A_BUNDLE:
 		return 65;
 	case ESCROW_E_OPEN:
 		return 66;

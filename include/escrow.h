@@ -21,6 +21,24 @@
  *    fields, contract fields, key comments, trusted comments, paths given by
  *    the caller) is escaped as escrow_escape() does. escrow_report_json()
  *    keeps the exact strings, with JSON escapes for every control character.
+
+ *
+ * Threads:
+ *  - An escrow_ctx is used by one thread at a time (it holds the last error);
+ *    give each thread its own. escrow_ctx_interrupt() is the exception: any
+ *    thread or a signal handler may call it on a ctx in use elsewhere.
+ *  - Keys (escrow_pubkey, escrow_seckey), contracts, recipients and identities
+ *    are read-only once loaded: several threads, each with its own ctx, may
+ *    use the same ones at once. Free them after the last user returns.
+ *    Reports and everything else a function hands back belong to one thread
+ *    at a time.
+ *  - escrow_init() may be called from any thread, any number of times.
+ *  - The library starts worker threads of its own inside a call (compression,
+ *    reading ahead, decryption, writing) and joins them before it returns;
+ *    the warning and progress callbacks run in the thread that made the call.
+ *  - The library never changes the program's locale (no setlocale): where
+ *    libarchive needs a UTF-8 LC_CTYPE, the thread that calls it switches
+ *    itself with uselocale() and switches back before returning.
  */
 #ifndef ESCROW_H
 #define ESCROW_H
@@ -39,18 +57,36 @@ extern "C" {
 #endif
 #define ESCROW_NODISCARD __attribute__((warn_unused_result))
 
-#define ESCROW_VERSION "0.1.0"
+/* The version, written here and nowhere else: CMakeLists.txt reads these three
+ * lines for project(VERSION), the library's soname and escrow.pc. */
+#define ESCROW_VERSION_MAJOR 0
+#define ESCROW_VERSION_MINOR 1
+#define ESCROW_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, like ZSTD_VERSION_NUMBER: 0.1.0 is 100. */
+#define ESCROW_VERSION_NUMBER \
+	(ESCROW_VERSION_MAJOR * 10000 + ESCROW_VERSION_MINOR * 100 + ESCROW_VERSION_PATCH)
+#define ESCROW_QUOTE_(x) #x
+#define ESCROW_EXPAND_AND_QUOTE_(x) ESCROW_QUOTE_(x)
+/* "0.1.0" */
+#define ESCROW_VERSION ESCROW_EXPAND_AND_QUOTE_(ESCROW_VERSION_MAJOR.ESCROW_VERSION_MINOR.ESCROW_VERSION_PATCH)
+/* The version of the library linked at run time, which may differ from the
+ * header a program was built with: compare with ESCROW_VERSION_NUMBER. */
+ESCROW_API unsigned escrow_version_number(void);
+ESCROW_API const char *escrow_version_string(void);
 #define ESCROW_BUNDLE_FORMAT "escrow-bundle/1"
 
 /* Stable status codes. Values never change; new ones are appended. */
 enum escrow_status {
 	ESCROW_OK = 0,
 	/* Verification outcomes (exit 1 unless noted). */
-	ESCROW_TAMPERED = 1,      /* digest mismatch, missing or extra file, corrupt stream */
-	ESCROW_INCOMPLETE = 2,    /* intact and authentic, but the contract is not met (exit 2) */
-	ESCROW_BAD_SIGNATURE = 3, /* signature does not verify, or made by another key */
-	ESCROW_UNSAFE = 4,        /* unsafe path or entry type in a bundle */
-	ESCROW_NO_IDENTITY = 5,   /* sealed bundle and no identity given or none matches */
+	ESCROW_TAMPERED = 1,      /* "tampered": bytes or structure differ from what was signed
+	                           * (digest mismatch, missing or extra file, corrupt stream) */
+	ESCROW_INCOMPLETE = 2,    /* "incomplete": intact and authentic, but the contract is not met
+	                           * (exit 2) */
+	ESCROW_BAD_SIGNATURE = 3, /* "bad-signature": the signature does not verify, or another key
+	                           * made it */
+	ESCROW_UNSAFE = 4,        /* "unsafe": hostile structure (path escape, device, hard link, ...) */
+	ESCROW_NO_IDENTITY = 5,   /* "not-opened": sealed, and no identity given or none matches */
 	/* Environment and caller errors. */
 	ESCROW_E_USAGE = 10,          /* invalid argument from the caller (exit 64) */
 	ESCROW_E_INPUT = 11,          /* malformed contract, key, identity or recipient (exit 65) */
@@ -62,7 +98,10 @@ enum escrow_status {
 	ESCROW_E_IO = 17,             /* read or write error, disk full (exit 74) */
 	ESCROW_E_NOMEM = 18,          /* out of memory (exit 70) */
 	ESCROW_E_INTERRUPTED = 19,    /* escrow_ctx_interrupt() was called (exit 130) */
-	ESCROW_E_INTERNAL = 20        /* a bug (exit 70) */
+	ESCROW_E_INTERNAL = 20,       /* a bug (exit 70) */
+	/* A verification outcome, appended after the others. */
+	ESCROW_NOT_A_BUNDLE = 21      /* the input is no escrow bundle at all: empty, text, a plain tar,
+	                               * a zstd stream or an age file that holds no bag (exit 65) */
 };
 typedef enum escrow_status escrow_status;
 
@@ -75,8 +114,8 @@ typedef enum escrow_status escrow_status;
 
 /* ---- library and context ---------------------------------------------- */
 
-/* Initialise libsodium and the locale libarchive needs for UTF-8 names.
- * Call once before anything else; safe to call again. */
+/* Initialises libsodium. Call before anything else; safe to call again.
+ * The program's locale is left as it is. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_init(void);
 
 /* Generic text for a status ("bad signature"). Never NULL. */
@@ -215,7 +254,13 @@ ESCROW_API int escrow_contract_has_deliverable(const escrow_contract *c, const c
 typedef struct escrow_report escrow_report;
 
 ESCROW_API void escrow_report_free(escrow_report *r);
-/* "verified", "tampered" or "incomplete"; for check "complete"/"incomplete". */
+/* One verdict per outcome (docs/FORMAT.md): "verified" (ESCROW_OK),
+ * "incomplete" (ESCROW_INCOMPLETE), "tampered" (ESCROW_TAMPERED),
+ * "bad-signature" (ESCROW_BAD_SIGNATURE), "unsafe" (ESCROW_UNSAFE),
+ * "not-opened" (ESCROW_NO_IDENTITY), "not-a-bundle" (ESCROW_NOT_A_BUNDLE);
+ * list without a public key: "intact" instead of "verified" (the digests
+ * hold, the signature was not checked); check: "complete"/"incomplete".
+ * "" when r is NULL. */
 ESCROW_API const char *escrow_report_verdict(const escrow_report *r);
 /* The status the operation returned (ESCROW_OK, ESCROW_TAMPERED, ...). */
 ESCROW_API escrow_status escrow_report_status(const escrow_report *r);
@@ -270,16 +315,21 @@ struct escrow_verify_options {
 
 /* One streaming pass: structure, every digest, the signature, the manifests,
  * then the contract. Returns ESCROW_OK, ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE,
- * ESCROW_UNSAFE, ESCROW_NO_IDENTITY or ESCROW_INCOMPLETE with *report set, or
- * an environment error (report may then be NULL). */
+ * ESCROW_UNSAFE, ESCROW_NO_IDENTITY, ESCROW_NOT_A_BUNDLE or ESCROW_INCOMPLETE
+ * with *report set (its verdict names the outcome), or an environment error
+ * (report may then be NULL). */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_verify(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                         escrow_report **report);
 /* Verifies while writing into a temporary folder beside o->target, renamed to
- * o->target only when everything holds. On any failure nothing is left. */
+ * o->target only when everything holds. On any failure nothing is left.
+ * Returns the statuses of escrow_verify, with *report set likewise. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                          escrow_report **report);
 /* The files of a bundle (path, size, kind, deliverable) from its manifest,
- * after checking every digest (and the signature when o->key is set). */
+ * after checking every digest (and the signature when o->key is set). The
+ * statuses of escrow_verify but ESCROW_INCOMPLETE; the report's verdict is
+ * "intact" instead of "verified" when o->key is NULL. Nothing is listed
+ * unless the status is ESCROW_OK. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o,
                                                       escrow_report **report);
 /* The completeness report of a source folder against a contract, before

@@ -159,7 +159,7 @@ int cli_read_finish(struct cli_read *r, escrow_status st)
 	rc = cli_read_print(r->report, r->json);
 	if (rc >= 0)
 		return rc;
-	if (strcmp(escrow_report_verdict(r->report), "verified") != 0) {
+	if (st != ESCROW_OK) {
 		/* The library leaves the report's reason in ctx too. */
 		const char *why = escrow_ctx_error(r->ctx);
 

@@ -33,8 +33,9 @@ static void help(void)
 	       "  -h, --help           show this help\n\n"
 	       "By default DIR is the bag: DIR/bagit.txt, DIR/data/... (BagIt validators and\n"
 	       "'sha256sum -c manifest-sha256.txt' inside DIR check it again).\n"
-	       "Exit codes: 0 verified and extracted, 1 tampered (nothing extracted), 2\n"
-	       "extracted but the contract is not met, 64 usage (or unknown deliverable), 65\n"
+	       "Exit codes: 0 verified and extracted, 1 tampered, bad-signature, unsafe or\n"
+	       "not-opened (nothing extracted), 2 extracted but the contract is not met, 64\n"
+	       "usage (or unknown deliverable), 65 not-a-bundle (nothing extracted), or a\n"
 	       "malformed key, contract or identity, 66 an input cannot be opened, 73 DIR\n"
 	       "exists and is not empty or cannot be created, 74 write error (disk full).\n",
 	       usage_line);

@@ -20,8 +20,10 @@ static void help(void)
 	       "      --json           print the report as JSON instead of text\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
-	       "Exit codes: 0 listed, 1 tampered (nothing listed), 64 usage, 65 malformed\n"
-	       "key, contract or identity, 66 an input cannot be opened, 74 read error.\n",
+	       "Exit codes: 0 listed (verdict verified with -p, intact without), 1 tampered,\n"
+	       "bad-signature, unsafe or not-opened (nothing listed), 64 usage, 65\n"
+	       "not-a-bundle, or a malformed key, contract or identity, 66 an input cannot be\n"
+	       "opened, 74 read error.\n",
 	       usage_line);
 }
 

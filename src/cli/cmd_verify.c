@@ -22,10 +22,12 @@ static void help(void)
 	       "  -q, --quiet          print nothing but errors (the exit code tells)\n"
 	       "  -h, --help           show this help\n\n"
 	       "Without -c only integrity and authenticity are checked.\n"
-	       "Exit codes: 0 verified, 1 tampered (bad signature, changed, added or removed\n"
-	       "file, unsafe entry, corrupt stream, no matching identity), 2 intact but the\n"
-	       "contract is not met, 64 usage, 65 malformed key, contract or identity, 66 an\n"
-	       "input cannot be opened, 74 read error.\n",
+	       "Verdicts and exit codes: 0 verified; 2 incomplete (intact and authentic, but\n"
+	       "the contract is not met); 1 tampered (a changed, added or removed file, a\n"
+	       "corrupt stream), bad-signature (does not verify, or another key made it),\n"
+	       "unsafe (hostile paths or entry types) or not-opened (sealed, no identity\n"
+	       "opens it); 65 not-a-bundle (the file is something else), or a malformed key,\n"
+	       "contract or identity; 64 usage, 66 an input cannot be opened, 74 read error.\n",
 	       usage_line);
 }
 

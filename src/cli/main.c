@@ -49,7 +49,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("escrow %s\n", ESCROW_VERSION);
+		/* The library's version too when the one linked is not the one
+		 * this program was built with (a shared libescrow updated alone). */
+		if (escrow_version_number() == ESCROW_VERSION_NUMBER)
+			printf("escrow %s\n", ESCROW_VERSION);
+		else
+			printf("escrow %s (libescrow %s)\n", ESCROW_VERSION, escrow_version_string());
 		return 0;
 	}
 	if (escrow_init() != ESCROW_OK) {

@@ -137,7 +137,8 @@ int cli_exit_code(escrow_status st)
 	case ESCROW_E_USAGE: return EX_USAGE_;
 	case ESCROW_E_INPUT:
 	case ESCROW_E_PASSPHRASE:
-	case ESCROW_E_NEED_PASSPHRASE: return EX_DATAERR_;
+	case ESCROW_E_NEED_PASSPHRASE:
+	case ESCROW_NOT_A_BUNDLE: return EX_DATAERR_;
 	case ESCROW_E_OPEN: return EX_NOINPUT_;
 	case ESCROW_E_CREATE:
 	case ESCROW_E_EXISTS: return EX_CANTCREAT_;

@@ -252,8 +252,8 @@ escrow_status esc_age_header_open(escrow_ctx *ctx, const struct esc_age_header *
 		return esc_error(ctx, ESCROW_NO_IDENTITY, "%s: encrypted with a passphrase (age -p); escrow only "
 		                 "opens files sealed for X25519 recipients (age1...)", h->name);
 	if (ids == NULL || ids->n == 0)
-		return esc_error(ctx, ESCROW_NO_IDENTITY, "%s: sealed with age; give the identity that opens it "
-		                 "(-i FILE)", h->name);
+		return esc_error(ctx, ESCROW_NO_IDENTITY, "%s: sealed with age for %zu X25519 recipient%s; give "
+		                 "the identity that opens it with -i IDENTITY", h->name, nx, nx == 1 ? "" : "s");
 	for (i = 0; i < ids->n && !found; i++) {
 		for (j = 0; j < h->nst && !found; j++) {
 			int r;

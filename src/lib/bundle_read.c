@@ -4,6 +4,7 @@
  * blocks); the tag files, whose sizes are bounded, are kept for the end
  * checks in bundle_read_check.c. */
 #include "esc_bundle_read.h"
+#include "esc_locale.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -44,7 +45,21 @@ struct run {
 	uint64_t done;                  /* payload bytes read, for progress */
 	int64_t sig_end;                /* tar offset just past the signature's data */
 	struct esc_tarscan scan;
+	uint8_t head[512];              /* the first bytes of the tar stream, and its first path: */
+	size_t head_len;                /* what a stream that holds no bag holds instead */
+	char first[128];
+	bool bag_mark;                  /* a bag's file name was seen in the stream */
 };
+
+/* Before any payload or tag entry is taken, buffers are searched for a bag's
+ * file name: a stream that fails there is told apart from one that holds no
+ * bag at all (see esc_rd_not_a_bag). */
+static void look_for_bag(struct run *r, const void *buf, size_t n)
+{
+	if (!r->bag_mark && r->rd->files.n == 0 && r->next_tag == 0 &&
+	    esc_sniff_bag_mark(buf, n))
+		r->bag_mark = true;
+}
 
 static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 {
@@ -55,6 +70,14 @@ static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 		archive_set_error(a, EIO, "the bundle stream failed");
 		return -1;
 	}
+	if (n > 0 && r->head_len < sizeof r->head) {
+		size_t k = sizeof r->head - r->head_len < (size_t)n ? sizeof r->head - r->head_len : (size_t)n;
+
+		memcpy(r->head + r->head_len, *buf, k);
+		r->head_len += k;
+	}
+	if (n > 0)
+		look_for_bag(r, *buf, (size_t)n);
 	if (n > 0 && esc_tarscan_feed(&r->scan, *buf, (size_t)n) != 0) {
 		archive_set_error(a, EINVAL, "%s", r->scan.why);
 		return -1;
@@ -450,6 +473,8 @@ static escrow_status run_archive(struct run *r)
 			break;
 		if (ar != ARCHIVE_OK)
 			return tar_fail(r, "at an entry header");
+		if (r->first[0] == '\0' && archive_entry_pathname(e) != NULL)
+			snprintf(r->first, sizeof r->first, "%s", archive_entry_pathname(e));
 		st = esc_check_interrupt(r->ctx);
 		if (st == ESCROW_OK)
 			st = entry(r, e);
@@ -474,7 +499,7 @@ static escrow_status run_archive(struct run *r)
 	return ESCROW_OK;
 }
 
-escrow_status esc_rd_run(struct esc_rd *rd)
+static escrow_status rd_run(struct esc_rd *rd)
 {
 	struct esc_pipe_options po = {rd->path, rd->ids, rd->key, rd->raw_tap};
 	struct run *r = calloc(1, sizeof *r);
@@ -500,20 +525,28 @@ escrow_status esc_rd_run(struct esc_rd *rd)
 	if (st != ESCROW_OK)
 		goto out;
 	archive_read_support_format_tar(r->a);
-	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK) {
+	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK)
 		st = tar_fail(r, "at the start");
-		goto out;
+	else
+		st = run_archive(r);
+	if (st == ESCROW_TAMPERED && rd->files.n == 0 && r->next_tag == 0) {
+		const struct esc_rd_head h = {r->head, r->head_len, r->first, r->bag_mark};
+
+		st = esc_rd_not_a_bag(rd, r->pipe, &h, st);
+	} else if (st == ESCROW_UNSAFE) {
+		st = esc_rd_unsafe_signed(rd, r->a, st);
 	}
-	st = run_archive(r);
 	rd->sealed = esc_pipe_sealed(r->pipe);
+	if (st == ESCROW_NOT_A_BUNDLE && rd->looks_like[0] == '\0')
+		snprintf(rd->looks_like, sizeof rd->looks_like, "%s", esc_pipe_looks_like(r->pipe));
 	if (st == ESCROW_OK) {
 		rd->detached = esc_pipe_detached(r->pipe, rd->detached_reason, sizeof rd->detached_reason);
-		if (rd->detached == ESC_DETACHED_BAD)
+		st = esc_rd_check(rd);
+		/* The deposit inside holds: a bad detached signature is what fails. */
+		if (st == ESCROW_OK && rd->detached == ESC_DETACHED_BAD)
 			st = esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s.minisig: the detached signature does not "
 			               "verify: %s", rd->path, rd->detached_reason);
 	}
-	if (st == ESCROW_OK)
-		st = esc_rd_check(rd);
 out:
 	/* Also when the stream failed early (no identity, a bad first chunk):
 	 * the report must still say the bundle is sealed. */
@@ -523,6 +556,17 @@ out:
 	esc_pipe_close(r->pipe);
 	esc_sha256_free(r->h);
 	free(r);
+	return st;
+}
+
+/* libarchive runs in this thread only: under a UTF-8 LC_CTYPE of its own,
+ * never the host program's (esc_locale.h). */
+escrow_status esc_rd_run(struct esc_rd *rd)
+{
+	locale_t prev = esc_utf8_locale_enter();
+	escrow_status st = rd_run(rd);
+
+	esc_utf8_locale_leave(prev);
 	return st;
 }
 

@@ -159,11 +159,29 @@ static escrow_status next_line(struct esc_rd *rd, const char *file, const struct
 	return ESCROW_OK;
 }
 
-static escrow_status check_signature(struct esc_rd *rd)
+/* The key id a minisign signature names (line 2: "ED" or "Ed", key id,
+ * signature), "" when the text is not one. */
+static void signer_of(const struct esc_tagfile *sg, char out[17])
+{
+	struct esc_mline l;
+	uint8_t blob[ESC_MSIG_BLOB];
+	size_t pos = 0;
+
+	out[0] = '\0';
+	if (!esc_mline_next(sg->buf, sg->len, &pos, &l) || !esc_mline_next(sg->buf, sg->len, &pos, &l))
+		return;
+	if (esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
+		esc_mkeyid_hex(blob + 2, out);
+}
+
+escrow_status esc_rd_check_signature(struct esc_rd *rd)
 {
 	const struct esc_tagfile *tm = &rd->tags[ESC_T_TAGMANIFEST], *sg = &rd->tags[ESC_T_SIGNATURE];
+	char why[ESC_ERRLEN], want[17];
+	const char *w = why;
 	escrow_status st;
 
+	signer_of(sg, rd->signer_id);
 	if (rd->key == NULL) {
 		rd->sig_status = "not-checked";
 		return ESCROW_OK;
@@ -176,16 +194,21 @@ static escrow_status check_signature(struct esc_rd *rd)
 	if (st != ESCROW_BAD_SIGNATURE && st != ESCROW_E_INPUT)
 		return st;
 	rd->sig_status = "bad";
-	{
-		char why[ESC_ERRLEN];
-		const char *w = why;
-
-		snprintf(why, sizeof why, "%s", esc_ctx_message(rd->ctx));
-		if (strncmp(w, "signature: ", 11) == 0)
-			w += 11;
-		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s: %s/%s: %s", rd->path, rd->bag, ESC_TAG_SIGNATURE,
-		                 w[0] ? w : "the signature does not verify (the bundle was altered)");
-	}
+	escrow_pubkey_id(rd->key, want);
+	/* Both key ids, whatever went wrong: the one -p gave, the one signed. */
+	if (rd->signer_id[0] != '\0' && strcmp(rd->signer_id, want) != 0)
+		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s: %s/%s was made by key %s, not by key %s given "
+		                 "with -p (another agency's key, or the wrong public key)", rd->path, rd->bag,
+		                 ESC_TAG_SIGNATURE, rd->signer_id, want);
+	snprintf(why, sizeof why, "%s", esc_ctx_message(rd->ctx));
+	if (strncmp(w, "signature: ", 11) == 0)
+		w += 11;
+	if (rd->signer_id[0] == '\0')
+		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s: %s/%s names no key (expected key %s given with "
+		                 "-p): %s", rd->path, rd->bag, ESC_TAG_SIGNATURE, want, w[0] ? w : "malformed");
+	return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s: %s/%s names key %s, the key given with -p, but does "
+	                 "not verify: %s", rd->path, rd->bag, ESC_TAG_SIGNATURE, want,
+	                 w[0] ? w : "the signed tag manifest was altered");
 }
 
 static escrow_status check_tagmanifest(struct esc_rd *rd)
@@ -380,15 +403,22 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 	uint64_t octets = 0, count = 0;
 	escrow_status st;
 
-	st = check_signature(rd);
-	if (st == ESCROW_OK)
-		st = check_tagmanifest(rd);
-	if (st != ESCROW_OK)
-		return st;
-	tgt = malloc((rd->files.n + 1) * sizeof *tgt);
-	if (tgt == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
-	st = resolve_links(rd, tgt);
+	char sigwhy[ESC_ERRLEN];
+	escrow_status sig;
+
+	/* A bad signature does not stop the checks: the report then says
+	 * whether every digest still matches the (unsigned) manifests. */
+	sig = esc_rd_check_signature(rd);
+	if (sig != ESCROW_OK && sig != ESCROW_BAD_SIGNATURE)
+		return sig;
+	snprintf(sigwhy, sizeof sigwhy, "%s", sig != ESCROW_OK ? esc_ctx_message(rd->ctx) : "");
+	st = check_tagmanifest(rd);
+	if (st == ESCROW_OK) {
+		tgt = malloc((rd->files.n + 1) * sizeof *tgt);
+		if (tgt == NULL)
+			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		st = resolve_links(rd, tgt);
+	}
 	if (st == ESCROW_OK)
 		st = check_manifest(rd, tgt, &octets, &count);
 	if (st == ESCROW_OK)
@@ -398,5 +428,11 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 	free(tgt);
 	if (st == ESCROW_OK)
 		rd->integrity_ok = true;
+	if (st == ESCROW_TAMPERED) {
+		rd->integrity_failed = true;
+		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
+	}
+	if (sig == ESCROW_BAD_SIGNATURE && esc_is_outcome(st))
+		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s", sigwhy);
 	return st;
 }

@@ -51,7 +51,13 @@ struct esc_pipe {
 	uint64_t produced, last_nz;      /* tar stream offsets */
 	enum esc_detached detached;
 	char detached_reason[256];
+	uint8_t phead[4];                /* sealed: the first plaintext bytes, checked for zstd's magic */
+	size_t nphead;
+	bool pchecked;
+	char looks_like[256];            /* ESCROW_NOT_A_BUNDLE: what the file is instead */
 };
+
+static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
 
 static escrow_status acquire(esc_pipe *p)
 {
@@ -152,6 +158,25 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 	}
 }
 
+/* "made by key X, not by key Y given with -p", from the signature's text. */
+static void other_key(esc_pipe *p, const char *fallback)
+{
+	struct esc_mline l;
+	uint8_t blob[ESC_MSIG_BLOB];
+	char made[17] = "", want[17];
+	size_t pos = 0;
+
+	if (esc_mline_next(p->sig, p->sig_len, &pos, &l) && esc_mline_next(p->sig, p->sig_len, &pos, &l) &&
+	    esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
+		esc_mkeyid_hex(blob + 2, made);
+	escrow_pubkey_id(p->key, want);
+	if (made[0] != '\0')
+		snprintf(p->detached_reason, sizeof p->detached_reason, "made by key %s, not by key %s given with "
+		         "-p", made, want);
+	else
+		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", fallback);
+}
+
 /* BUNDLE.minisig beside a sealed bundle: checked over the raw bytes as they
  * are read. A malformed one counts as bad, an absent one is reported. */
 static void open_detached(esc_pipe *p, const char *path)
@@ -187,8 +212,8 @@ static void open_detached(esc_pipe *p, const char *path)
 	 * (escrow rewrap -s), not the agency's. It proves nothing either way
 	 * about the agency's deposit, whose own signature inside is checked. */
 	if (st == ESCROW_BAD_SIGNATURE) {
-		p->detached = ESC_DETACHED_NA;
-		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(tmp));
+		p->detached = ESC_DETACHED_OTHER;
+		other_key(p, esc_ctx_message(tmp));
 		goto out;
 	}
 	if (st != ESCROW_OK) {
@@ -200,9 +225,53 @@ out:
 	escrow_ctx_free(tmp);
 }
 
+/* The file is no bundle: say what it is instead. */
+static escrow_status not_a_bundle(esc_pipe *p, const uint8_t *b, size_t n, bool inside_age)
+{
+	char what[96];
+
+	esc_sniff(b, n, what, sizeof what);
+	if (n == 0 && !inside_age)
+		snprintf(p->looks_like, sizeof p->looks_like, "an empty file (0 bytes)");
+	else if (strcmp(what, "a tar archive") == 0 && !inside_age)
+		snprintf(p->looks_like, sizeof p->looks_like, "a plain tar archive, not zstd-compressed");
+	else if (inside_age)
+		snprintf(p->looks_like, sizeof p->looks_like, "an age-encrypted file holding %s", what);
+	else
+		snprintf(p->looks_like, sizeof p->looks_like, "%s", what);
+	return esc_error(p->pctx, ESCROW_NOT_A_BUNDLE, "%s is not an escrow bundle: it is %s; a bundle is a zstd "
+	                 "stream, age-encrypted when sealed", p->name, p->looks_like);
+}
+
+/* Sealed: what age decrypts must be a zstd stream, else the file is an age
+ * file that holds something else. Each chunk is authenticated before it
+ * gets here, so the first bytes are what the sender encrypted. */
+static escrow_status push_plain(void *state, const void *data, size_t len)
+{
+	esc_pipe *p = state;
+	const uint8_t *d = data;
+	size_t k, before = p->nphead;
+	escrow_status st;
+
+	if (p->pchecked)
+		return push_compressed(p, data, len);
+	k = sizeof p->phead - p->nphead < len ? sizeof p->phead - p->nphead : len;
+	memcpy(p->phead + p->nphead, d, k);
+	p->nphead += k;
+	if (p->nphead < sizeof p->phead)
+		return ESCROW_OK;
+	p->pchecked = true;
+	if (memcmp(p->phead, zmagic, sizeof zmagic) != 0)
+		return before == 0 ? not_a_bundle(p, d, len < 512 ? len : 512, true)
+		                   : not_a_bundle(p, p->phead, p->nphead, true);
+	st = push_compressed(p, p->phead, p->nphead);
+	if (st == ESCROW_OK && len > k)
+		st = push_compressed(p, d + k, len - k);
+	return st;
+}
+
 static escrow_status produce(esc_pipe *p)
 {
-	static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
 	size_t have = 0, got = 0;
 	escrow_status st;
 	bool first = true;
@@ -214,28 +283,26 @@ static escrow_status produce(esc_pipe *p)
 			return st;
 		have += got;
 	} while (got > 0 && have < sizeof ESC_AGE_MAGIC - 1);
-	if (have == 0)
-		return esc_error(p->pctx, ESCROW_TAMPERED, "%s: empty file, not an escrow bundle", p->name);
 	if (have >= 4 && memcmp(p->raw, zmagic, 4) == 0) {
 		p->sealed = false;
 	} else if (esc_age_detect(p->raw, have)) {
+		/* Without an identity the age header is still read: the message
+		 * says for how many recipients the file is sealed. */
 		pthread_mutex_lock(&p->mu);
 		p->sealed = true;
 		pthread_mutex_unlock(&p->mu);
-		if (p->ids == NULL || p->ids->n == 0)
-			return esc_error(p->pctx, ESCROW_NO_IDENTITY,
-			                 "%s is sealed (age-encrypted): give the identity that can open it with "
-			                 "-i IDENTITY", p->name);
+	} else if (esc_sniff_damaged_magic(p->raw, have)) {
+		return esc_error(p->pctx, ESCROW_TAMPERED, "%s: damaged bundle: it starts like a zstd or age stream, "
+		                 "but its magic number is cut short or altered (%zu byte%s read)", p->name, have,
+		                 have == 1 ? "" : "s");
 	} else {
-		return esc_error(p->pctx, ESCROW_TAMPERED,
-		                 "%s: not an escrow bundle (it starts with neither zstd nor age magic bytes)",
-		                 p->name);
+		return not_a_bundle(p, p->raw, have < 512 ? have : 512, false);
 	}
 	st = esc_zread_new(p->pctx, p->name, &p->z);
 	if (st != ESCROW_OK)
 		return st;
 	if (p->sealed) {
-		struct esc_sink next = {push_compressed, p};
+		struct esc_sink next = {push_plain, p};
 
 		st = esc_age_reader_new(p->pctx, p->ids, next, &p->age);
 		if (st != ESCROW_OK)
@@ -270,6 +337,8 @@ static escrow_status produce(esc_pipe *p)
 		st = esc_age_reader_finish(p->age);
 		if (st != ESCROW_OK)
 			return st;
+		if (!p->pchecked)
+			return not_a_bundle(p, p->phead, p->nphead, true);
 	}
 	st = esc_zread_end(p->z);
 	if (st != ESCROW_OK)
@@ -435,6 +504,16 @@ enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen
 		return ESC_DETACHED_NA;
 	snprintf(reason, rlen, "%s", p->detached_reason);
 	return p->detached;
+}
+
+const char *esc_pipe_looks_like(esc_pipe *p)
+{
+	const char *s;
+
+	pthread_mutex_lock(&p->mu);
+	s = p->done ? p->looks_like : "";
+	pthread_mutex_unlock(&p->mu);
+	return s;
 }
 
 void esc_pipe_close(esc_pipe *p)

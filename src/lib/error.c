@@ -1,20 +1,28 @@
 /* error.c -- status texts and the context's error detail. */
 #include "escrow_private.h"
 
-#include <locale.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* The host program's locale is never touched: the calls into libarchive run
+ * under a thread-local UTF-8 locale instead (locale_utf8.c). */
 escrow_status escrow_init(void)
 {
-	/* libarchive needs a UTF-8 LC_CTYPE for non-ASCII pax paths (libarchive#2233). */
-	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
-		(void)setlocale(LC_CTYPE, "");
 	if (sodium_init() < 0)
 		return ESCROW_E_INTERNAL;
 	return ESCROW_OK;
+}
+
+unsigned escrow_version_number(void)
+{
+	return ESCROW_VERSION_NUMBER;
+}
+
+const char *escrow_version_string(void)
+{
+	return ESCROW_VERSION;
 }
 
 const char *escrow_strerror(escrow_status st)
@@ -37,6 +45,7 @@ const char *escrow_strerror(escrow_status st)
 	case ESCROW_E_NOMEM: return "out of memory";
 	case ESCROW_E_INTERRUPTED: return "interrupted";
 	case ESCROW_E_INTERNAL: return "internal error";
+	case ESCROW_NOT_A_BUNDLE: return "not an escrow bundle";
 	}
 	return "unknown status";
 }

@@ -27,7 +27,8 @@ escrow_status esc_zread_end(esc_zread *z);
 void esc_zread_free(esc_zread *z);
 
 /* ---- the producer thread and queue (bundle_read_pipe.c) ---- */
-enum esc_detached { ESC_DETACHED_NA = 0, ESC_DETACHED_ABSENT, ESC_DETACHED_GOOD, ESC_DETACHED_BAD };
+enum esc_detached { ESC_DETACHED_NA = 0, ESC_DETACHED_ABSENT, ESC_DETACHED_GOOD, ESC_DETACHED_BAD,
+                    ESC_DETACHED_OTHER /* made by another key (after a release: the notary's) */ };
 
 typedef struct esc_pipe esc_pipe;
 struct esc_pipe_options {
@@ -49,6 +50,8 @@ escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p);
 bool esc_pipe_sealed(esc_pipe *p);
 /* Only meaningful after a successful drain. */
 enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen);
+/* After ESCROW_NOT_A_BUNDLE from the producer: what the file looks like. */
+const char *esc_pipe_looks_like(esc_pipe *p);
 /* Stops the thread and frees everything. */
 void esc_pipe_close(esc_pipe *p);
 
@@ -120,17 +123,46 @@ struct esc_rd {
 	uint64_t n_files, n_bytes;           /* regular payload files */
 	bool structure_ok;                   /* the stream was read to its end */
 	bool integrity_ok;                   /* digests and manifests hold */
+	/* what the verdict reports besides the status (verify.c) */
+	bool integrity_failed;               /* bytes or structure differ: integrity_reason says how */
+	char integrity_reason[512];
+	char signer_id[17];                  /* the key id the signature names, "" when unknown */
+	char looks_like[256];                /* ESCROW_NOT_A_BUNDLE: what the file is instead */
 };
+
+/* The statuses that are verdicts about the bundle (a report is made), as
+ * opposed to environment errors. */
+static inline bool esc_is_outcome(escrow_status st)
+{
+	return st < ESCROW_E_USAGE || st == ESCROW_NOT_A_BUNDLE;
+}
+
+/* ---- what a file that is no bundle looks like (bundle_sniff.c) ---- */
+/* A short noun phrase ("a YAML file (text)", "a tar archive", "nothing (0
+ * bytes)", ...) for the first n bytes of a file or stream. */
+void esc_sniff(const uint8_t *b, size_t n, char *out, size_t len);
+/* True when the first bytes are a zstd or age magic number cut short or with
+ * one byte changed: a damaged bundle rather than some other file. */
+bool esc_sniff_damaged_magic(const uint8_t *b, size_t n);
+/* True when buf holds a bag's file name ("tagmanifest-sha256.txt"): a
+ * stream with one is a (damaged) bundle, not some other file. */
+bool esc_sniff_bag_mark(const void *buf, size_t n);
 
 /* Reads the whole bundle. Returns ESCROW_OK when structure, signature (when
  * key is set) and every digest hold; a verification status
- * (ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY)
- * with the reason in ctx; or an environment error. esc_rd_clear frees. */
+ * (ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY,
+ * ESCROW_NOT_A_BUNDLE) with the reason in ctx; or an environment error.
+ * After a bad signature the digests are still checked, so that integrity is
+ * reported for what it is. esc_rd_clear frees. */
 escrow_status esc_rd_run(struct esc_rd *rd);
 void esc_rd_clear(struct esc_rd *rd);
 
 /* End checks over what was read (bundle_read_check.c). */
 escrow_status esc_rd_check(struct esc_rd *rd);
+/* The signature over the tag manifest alone: ESCROW_OK (or no key),
+ * ESCROW_BAD_SIGNATURE naming both key ids, or an environment error. Sets
+ * rd->sig_status and rd->signer_id. */
+escrow_status esc_rd_check_signature(struct esc_rd *rd);
 /* escrow/manifest.json against the records (bundle_read_json.c): parsed one
  * file entry at a time, so that 50,000 entries never become one big tree;
  * rd->manifest keeps the top-level fields without "files". */
@@ -140,6 +172,24 @@ long esc_rd_find(const struct esc_rd *rd, const char *path);
 /* Resolves payload symlink i lexically; sets *target to the index of the file
  * or folder it ends on (-1 for the payload root). 0 ok, -1 escapes or dangles. */
 int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target);
+
+/* When the reader stops early (bundle_read_stop.c). */
+struct esc_rd_head {
+	const uint8_t *head;                 /* the first bytes of the tar stream */
+	size_t len;
+	const char *first;                   /* the first entry's path, "" if none */
+	bool bag_mark;                       /* a bag file name was seen in what was read */
+};
+/* st (ESCROW_TAMPERED) came before any payload or tag entry: drains the
+ * pipe and returns ESCROW_NOT_A_BUNDLE (rd->looks_like set) when the stream
+ * ends cleanly with no bag file name in it, the pipe's failure if it has
+ * one, else st with its message. */
+escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_rd_head *h, escrow_status st);
+struct archive;
+/* st (ESCROW_UNSAFE) came from an entry: reads on for the tag manifest and
+ * its signature only; st when they verify or cannot be had,
+ * ESCROW_BAD_SIGNATURE when they do not. */
+escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st);
 
 /* The report every reading command shares (verify.c). st is esc_rd_run's
  * verification status; a copy of ctx's message becomes the reason. */

@@ -89,7 +89,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 	rd.ids = o->identities;
 	rd.want_list = true;
 	st = esc_rd_run(&rd);
-	if (st >= ESCROW_E_USAGE)
+	if (!esc_is_outcome(st))
 		goto out;
 	r = esc_rd_report(&rd, "list", st);
 	if (r == NULL) {
@@ -120,7 +120,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 out:
 	escrow_contract_free(own);
 	esc_rd_clear(&rd);
-	if (st >= ESCROW_E_USAGE) {
+	if (!esc_is_outcome(st)) {
 		escrow_report_free(r);
 		r = NULL;
 	}

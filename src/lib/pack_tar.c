@@ -10,6 +10,7 @@
  * path or target, size >= 8 GiB, mtime outside 0..8^11) is made by libarchive
  * into a scratch buffer, so its pax rules stay libarchive's. Data and the
  * padding to 512 bytes are written here. */
+#include "esc_locale.h"
 #include "esc_pack.h"
 
 #include <archive.h>
@@ -189,6 +190,7 @@ static escrow_status put(esc_ptar *t, const char *path, unsigned type, uint32_t 
 	size_t plen = strlen(path);
 	bool dir = type == AE_IFDIR;
 	escrow_status st = pad(t);
+	locale_t prev;
 
 	if (st != ESCROW_OK)
 		return st;
@@ -198,7 +200,9 @@ static escrow_status put(esc_ptar *t, const char *path, unsigned type, uint32_t 
 		      target);
 		return t->next.write(t->next.state, h, BLOCK);
 	}
+	prev = esc_utf8_locale_enter();
 	st = by_libarchive(t, path, type, perm, size, mtime, target);
+	esc_utf8_locale_leave(prev);
 	return st == ESCROW_OK ? t->next.write(t->next.state, t->cap, t->cap_len) : st;
 }
 

@@ -204,7 +204,9 @@ static void trust(struct sb *b, const json_t *root)
 	}
 	if (*det && strcmp(det, "not-applicable") != 0)
 		sb_add(b, "detached:   %s (signature over the whole sealed file)\n", det);
-	if (json_is_object(in)) {
+	if (json_is_object(in) && strcmp(str(in, "status"), "not-checked") == 0) {
+		sb_add(b, "integrity:  not checked -- %s\n", esc(b, str(in, "reason")));
+	} else if (json_is_object(in)) {
 		count_size(num(in, "files"), num(in, "bytes"), true, cs, sizeof cs);
 		sb_add(b, "integrity:  %s, %s checked", str(in, "status"), cs);
 		if (*str(in, "reason"))

@@ -1,7 +1,8 @@
 /* verify.c -- escrow_verify, and the report every reading command shares.
- * The verdict follows the chain of trust: a broken link anywhere is
- * "tampered"; only an intact, authentic bundle is judged against the
- * notary's own contract ("incomplete" or "verified"). */
+ * One verdict per outcome (docs/FORMAT.md), and every line of the report
+ * agrees with it: what was not checked says "not-checked" and why, what was
+ * checked says what it found. Only an intact, authentic bundle is judged
+ * against the notary's own contract ("incomplete" or "verified"). */
 #include "esc_bundle_read.h"
 
 #include <sodium.h>
@@ -14,7 +15,37 @@ static const char *detached_name(enum esc_detached d)
 	case ESC_DETACHED_GOOD: return "good";
 	case ESC_DETACHED_BAD: return "bad";
 	case ESC_DETACHED_ABSENT: return "absent";
+	case ESC_DETACHED_OTHER: return "other-key";
 	default: return "not-applicable";
+	}
+}
+
+/* The verdict of a reading command's status; list without a key cannot
+ * say "verified" (nothing says who made the bundle). */
+static const char *verdict_name(escrow_status st, const struct esc_rd *rd)
+{
+	switch (st) {
+	case ESCROW_OK: return rd->key != NULL ? "verified" : "intact";
+	case ESCROW_INCOMPLETE: return "incomplete";
+	case ESCROW_BAD_SIGNATURE: return "bad-signature";
+	case ESCROW_UNSAFE: return "unsafe";
+	case ESCROW_NO_IDENTITY: return "not-opened";
+	case ESCROW_NOT_A_BUNDLE: return "not-a-bundle";
+	default: return "tampered";
+	}
+}
+
+/* Why the signature or the digests were not checked, in the words of the
+ * outcome that stopped the reading. */
+static const char *not_checked_why(escrow_status st, const struct esc_rd *rd)
+{
+	switch (st) {
+	case ESCROW_NO_IDENTITY: return "the sealed bundle could not be opened";
+	case ESCROW_NOT_A_BUNDLE: return "the file is not an escrow bundle";
+	case ESCROW_UNSAFE: return "the checks stopped at the unsafe entry";
+	case ESCROW_OK:
+	case ESCROW_BAD_SIGNATURE: return rd->key == NULL ? "no public key given (-p)" : "";
+	default: return "the bundle could not be read to its signature";
 	}
 }
 
@@ -55,10 +86,16 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 	}
 	set_str(b, "agency", rd->agency);
 	set_str(b, "bag", rd->bag);
+	if (st == ESCROW_NOT_A_BUNDLE)
+		set_str(b, "looks_like", rd->looks_like);
 	json_object_set_new(b, "detached_signature", json_string(detached_name(rd->sealed ? rd->detached :
 	                                                                       ESC_DETACHED_NA)));
 	json_object_set_new(r->root, "bundle", b);
-	if (rd->sealed && rd->detached == ESC_DETACHED_NA && rd->detached_reason[0])
+	if (rd->sealed && rd->detached == ESC_DETACHED_OTHER)
+		esc_report_warn(r, NULL, 0, "the detached signature beside the bundle was checked and is not the "
+		                "agency's: it was %s. After a release it is the notary's; it says nothing about the "
+		                "deposit, whose own signature inside the bundle is what counts", rd->detached_reason);
+	else if (rd->sealed && rd->detached == ESC_DETACHED_NA && rd->detached_reason[0])
 		esc_report_warn(r, NULL, 0, "the detached signature beside the bundle was not checked: %s",
 		                rd->detached_reason);
 
@@ -71,25 +108,40 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		escrow_pubkey_id(rd->key, kid);
 		set_str(sig, "key_id", kid);
 	}
+	if (rd->signer_id[0] != '\0')
+		set_str(sig, "signed_by", rd->signer_id);
 	set_str(sig, "trusted_comment", rd->trusted_comment);
-	if (st == ESCROW_BAD_SIGNATURE)
+	if (strcmp(rd->sig_status, "bad") == 0)
 		set_str(sig, "reason", reason);
+	else if (strcmp(rd->sig_status, "not-checked") == 0 && not_checked_why(st, rd)[0] != '\0')
+		set_str(sig, "reason", not_checked_why(st, rd));
 	json_object_set_new(r->root, "signature", sig);
 
-	set_str(integ, "status", rd->integrity_ok ? "ok" : "failed");
-	json_object_set_new(integ, "files", json_integer((json_int_t)rd->n_files));
-	json_object_set_new(integ, "bytes", json_integer((json_int_t)rd->n_bytes));
-	if (!rd->integrity_ok)
-		set_str(integ, "reason", st == ESCROW_OK ? "not checked" : reason);
-	json_object_set_new(r->root, "integrity", integ);
-	json_object_set_new(r->root, "totals", json_pack("{s:I,s:I}", "files", (json_int_t)rd->n_files, "bytes",
-	                                                 (json_int_t)rd->n_bytes));
-	if (st != ESCROW_OK) {
-		set_str(r->root, "verdict", "tampered");
-		set_str(r->root, "reason", reason[0] ? reason : escrow_strerror(st));
-	} else {
-		set_str(r->root, "verdict", "verified");
+	/* Integrity is what the digests said: "ok" even under a bad signature
+	 * when every one of them held, "failed" when bytes or structure
+	 * differ, "not-checked" when the reading never got that far. */
+	if (rd->integrity_ok || rd->integrity_failed || st == ESCROW_TAMPERED) {
+		json_object_set_new(integ, "files", json_integer((json_int_t)rd->n_files));
+		json_object_set_new(integ, "bytes", json_integer((json_int_t)rd->n_bytes));
 	}
+	if (rd->integrity_ok) {
+		set_str(integ, "status", "ok");
+	} else if (rd->integrity_failed || st == ESCROW_TAMPERED) {
+		set_str(integ, "status", "failed");
+		set_str(integ, "reason", rd->integrity_failed ? rd->integrity_reason : reason);
+	} else {
+		set_str(integ, "status", "not-checked");
+		set_str(integ, "reason", rd->integrity_reason[0] ? rd->integrity_reason : not_checked_why(st, rd)[0] ?
+		        not_checked_why(st, rd) : "not reached");
+	}
+	json_object_set_new(r->root, "integrity", integ);
+	/* The payload's size is known only when the whole stream was read. */
+	if (rd->structure_ok)
+		json_object_set_new(r->root, "totals", json_pack("{s:I,s:I}", "files", (json_int_t)rd->n_files,
+		                                                 "bytes", (json_int_t)rd->n_bytes));
+	set_str(r->root, "verdict", verdict_name(st, rd));
+	if (st != ESCROW_OK)
+		set_str(r->root, "reason", reason[0] ? reason : escrow_strerror(st));
 	return r;
 }
 
@@ -145,7 +197,7 @@ escrow_status esc_rd_verify(struct esc_rd *rd, const char *command, escrow_repor
 	escrow_report *r;
 
 	st = esc_rd_run(rd);
-	if (st >= ESCROW_E_USAGE)
+	if (!esc_is_outcome(st))
 		return st;
 	r = esc_rd_report(rd, command, st);
 	if (r == NULL)

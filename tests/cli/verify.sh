@@ -96,9 +96,9 @@ for op in "--replace data/train.csv=evil" "--remove data/train.csv" "--add data/
 	expect_exit 1 "$ESCROW" verify t.escrow -p k.pub && expect_grep 'signature' err
 	# ... and re-signed with the attacker's own key.
 	$MK rewrite good.escrow -o t.escrow $op --fix-manifests -s evil.key
-	expect_exit 1 "$ESCROW" verify t.escrow -p k.pub && expect_grep 'signature was made by key' err
+	expect_exit 1 "$ESCROW" verify t.escrow -p k.pub && expect_grep 'bad-signature: .*was made by key' err
 done
-expect_exit 1 "$ESCROW" verify good.escrow -p evil.pub && expect_grep 'tampered' out
+expect_exit 1 "$ESCROW" verify good.escrow -p evil.pub && expect_grep '^verdict: bad-signature' out
 # With stock tar and zstd: unpack, change a file, pack again.
 mkdir u && zstd -qdc good.escrow | tar -x -C u
 printf 'evil\n' >u/fraud-2.4.0/data/data/train.csv
@@ -107,12 +107,15 @@ expect_exit 1 "$ESCROW" verify stock.escrow -p k.pub
 
 # --- corrupt streams: truncation, random bytes, flipped bytes, odd frames ---
 size=$(stat -c %s good.escrow)
-for n in 0 1 3 4 5 17 100 1000 $((size / 3)) $((size / 2)) $((size - 100)) $((size - 9)) $((size - 1)); do
+# Cut to nothing, the file is no bundle at all (65); cut anywhere else, a damaged one (1).
+head -c 0 good.escrow >cut.escrow
+expect_exit 65 "$ESCROW" verify cut.escrow -p k.pub && expect_grep 'not-a-bundle: .*empty' err
+for n in 1 3 4 5 17 100 1000 $((size / 3)) $((size / 2)) $((size - 100)) $((size - 9)) $((size - 1)); do
 	head -c "$n" good.escrow >cut.escrow
-	expect_exit 1 "$ESCROW" verify cut.escrow -p k.pub
+	expect_exit 1 "$ESCROW" verify cut.escrow -p k.pub && expect_grep '^verdict: tampered' out
 done
 head -c 20000 /dev/urandom >random.escrow
-expect_exit 1 "$ESCROW" verify random.escrow -p k.pub && expect_grep 'not an escrow bundle' err
+expect_exit 65 "$ESCROW" verify random.escrow -p k.pub && expect_grep 'not an escrow bundle' err
 zstd -qdc good.escrow >b0.tar
 for i in $(seq 0 49); do
 	off=$(((size - 1) * i / 49))
@@ -165,10 +168,11 @@ expect_exit 0 from_stdin sealed.escrow "$ESCROW" verify - -p k.pub -i id.age
 $MK build src -o signed.escrow -s k.key -r "$rcpt" --detached
 expect_exit 0 "$ESCROW" verify signed.escrow -p k.pub -i id.age --json && expect_grep '"detached_signature": "good"' out
 cp signed.escrow.minisig keep.minisig
-# Another key's .minisig (after a release it is the notary's): not applicable, said so.
+# Another key's .minisig (after a release it is the notary's): checked, and said to be another key's.
 minisign -S -s evil.key -m signed.escrow >/dev/null 2>&1
-expect_exit 0 "$ESCROW" verify signed.escrow -p k.pub -i id.age --json && expect_grep '"detached_signature": "not-applicable"' out
-expect_grep 'detached signature beside the bundle was not checked' out
+expect_exit 0 "$ESCROW" verify signed.escrow -p k.pub -i id.age --json && expect_grep '"detached_signature": "other-key"' out
+expect_grep 'detached signature beside the bundle was checked and is not the agency' out
+expect_true "no 'not checked' about a checked detached signature" sh -c '! grep -q "not checked" out'
 # A .minisig that is not a signature at all is bad.
 printf 'untrusted comment: x\nnot base64\n' >signed.escrow.minisig
 expect_exit 1 "$ESCROW" verify signed.escrow -p k.pub -i id.age && expect_grep 'minisig' err

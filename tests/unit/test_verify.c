@@ -175,12 +175,100 @@ static void test_entry_points(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* What a file that is no bundle is said to be. */
+static void test_sniff(void **state)
+{
+	uint8_t tar[512];
+	unsigned long sum = 0;
+	char out[128];
+	size_t i;
+
+	(void)state;
+	esc_sniff((const uint8_t *)"", 0, out, sizeof out);
+	assert_string_equal(out, "nothing (0 bytes)");
+	esc_sniff((const uint8_t *)"# the annex\nescrow-contract: 1\n", 31, out, sizeof out);
+	assert_string_equal(out, "a YAML file (text)");
+	esc_sniff((const uint8_t *)"Dear notary,\nhere it is.\n", 25, out, sizeof out);
+	assert_string_equal(out, "a text file");
+	esc_sniff((const uint8_t *)"\x1f\x8b\x08\x00", 4, out, sizeof out);
+	assert_string_equal(out, "gzip-compressed data");
+	esc_sniff((const uint8_t *)"\x01\x02\x03\xff", 4, out, sizeof out);
+	assert_string_equal(out, "unknown binary data");
+	/* A ustar header whose checksum holds; with a wrong one, just bytes. */
+	memset(tar, 0, sizeof tar);
+	memcpy(tar, "src/", 4);
+	memcpy(tar + 257, "ustar\0" "00", 8);
+	for (i = 0; i < sizeof tar; i++)
+		sum += (i >= 148 && i < 156) ? ' ' : tar[i];
+	snprintf((char *)tar + 148, 8, "%06lo", sum);
+	esc_sniff(tar, sizeof tar, out, sizeof out);
+	assert_string_equal(out, "a tar archive");
+	tar[0] = 'S';
+	esc_sniff(tar, sizeof tar, out, sizeof out);
+	assert_string_equal(out, "unknown binary data");
+	/* A magic number cut short or with one byte changed: a damaged bundle. */
+	assert_true(esc_sniff_damaged_magic((const uint8_t *)"\x28\xb5", 2));
+	assert_true(esc_sniff_damaged_magic((const uint8_t *)"\x38\xb5\x2f\xfd\x00", 5));
+	assert_true(esc_sniff_damaged_magic((const uint8_t *)"age-encryptiOn.org/v1\n->", 24));
+	assert_false(esc_sniff_damaged_magic((const uint8_t *)"\x38\xb4\x2f\xfd\x00", 5));
+	assert_false(esc_sniff_damaged_magic((const uint8_t *)"escrow-contract: 1\n", 19));
+	assert_false(esc_sniff_damaged_magic((const uint8_t *)"", 0));
+	assert_true(esc_sniff_bag_mark("x/tagmanifest-sha256.txt\0", 25));
+	assert_false(esc_sniff_bag_mark("x/manifest-sha256.txt\0", 22));
+}
+
+/* A file that is no bundle: ESCROW_NOT_A_BUNDLE, a report that says so. */
+static void test_not_a_bundle(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	struct escrow_verify_options o;
+	escrow_report *r = NULL;
+	escrow_pubkey *pk = NULL;
+	const char *key = "RWSpwsakBkNg6IcNY7c6oHBQ01SSo5jJuIGS3g3Xq1R3kUz5OUTtyfer";
+	const char *yaml = "escrow-contract: 1\ncontract: X\n";
+	char path[] = "/tmp/escrow-test-verdict-XXXXXX", *json;
+	int fd;
+
+	(void)state;
+	assert_int_equal(escrow_init(), ESCROW_OK);
+	assert_int_equal(escrow_pubkey_parse(ctx, key, strlen(key), &pk), ESCROW_OK);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	memset(&o, 0, sizeof o);
+	o.bundle = path;
+	o.key = pk;
+	assert_int_equal(escrow_verify(ctx, &o, &r), ESCROW_NOT_A_BUNDLE);
+	assert_non_null(r);
+	assert_int_equal(escrow_report_status(r), ESCROW_NOT_A_BUNDLE);
+	assert_string_equal(escrow_report_verdict(r), "not-a-bundle");
+	assert_non_null(strstr(escrow_ctx_error(ctx), "a YAML file"));
+	json = escrow_report_json(r);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"looks_like\": \"a YAML file (text)\""));
+	assert_non_null(strstr(json, "\"status\": \"not-checked\""));
+	assert_null(strstr(json, "\"totals\""));
+	free(json);
+	escrow_report_free(r);
+	r = NULL;
+	assert_int_equal(escrow_list(ctx, &o, &r), ESCROW_NOT_A_BUNDLE);
+	assert_string_equal(escrow_report_verdict(r), "not-a-bundle");
+	escrow_report_free(r);
+	assert_string_equal(escrow_strerror(ESCROW_NOT_A_BUNDLE), "not an escrow bundle");
+	unlink(path);
+	escrow_pubkey_free(pk);
+	escrow_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zstd_frames),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_entry_points),
+		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_not_a_bundle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
