@@ -145,9 +145,10 @@ say "The release signature checks with stock minisign; its trusted comment names
 deposit by its SHA-256, with its name, release and the time."
 step 0 'minisign -Vm release.escrow -p notary.pub'
 expect "source-sha256=$(sha256sum deposit.escrow | cut -d' ' -f1)"
-say "Junk sealed to the notary's public recipient is refused, and nothing is written (exit 1)."
+say "Junk sealed to the notary's public recipient opens, but it is no deposit: refused, nothing
+written (not-a-bundle, exit 65)."
 step 0 'head -c 1000 /dev/urandom | age -r "$(cat notary.age.pub)" >junk.age'
-step 1 'escrow rewrap junk.age -p agency.pub -i notary.age -r "$(cat client.age.pub)" -o junk-release.escrow -q'
+step 65 'escrow rewrap junk.age -p agency.pub -i notary.age -r "$(cat client.age.pub)" -o junk-release.escrow -q'
 step 1 'test -e junk-release.escrow'
 say "The notary's own identity no longer opens the release (exit 1)."
 step 1 'escrow verify release.escrow -i notary.age -p agency.pub'

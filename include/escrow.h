@@ -367,8 +367,9 @@ struct escrow_rewrap_result {
  * source deposit's SHA-256, its name and release (from the verified bag) and
  * the time (SOURCE_DATE_EPOCH when set). Returns ESCROW_OK; a verification
  * status, as escrow_verify() returns them (ESCROW_TAMPERED,
- * ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY, ESCROW_INCOMPLETE,
- * ...), with *report set and nothing written; ESCROW_E_INPUT when the deposit
+ * ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY,
+ * ESCROW_NOT_A_BUNDLE, ESCROW_INCOMPLETE), with *report set and nothing
+ * written; ESCROW_E_INPUT when the deposit
  * is not sealed; or an environment error (*report may then be NULL). res may
  * be NULL. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options *o,

@@ -39,9 +39,9 @@ static void help(void)
 	       "      --json             print the report as JSON instead of text\n"
 	       "  -q, --quiet            print nothing but errors\n"
 	       "  -h, --help             show this help\n\n"
-	       "Exit codes: 0 verified and released, 1 not verified (tampered, bad signature,\n"
-	       "unsafe, or no identity opens BUNDLE; nothing written), 2 the contract is not\n"
-	       "met (nothing written), 64 usage, 65 not sealed, malformed key, identity or\n"
+	       "Exit codes: 0 verified and released, 1 not verified (tampered, bad-signature,\n"
+	       "unsafe, not-opened; nothing written), 2 the contract is not met (nothing\n"
+	       "written), 64 usage, 65 not-a-bundle, not sealed, malformed key, identity or\n"
 	       "recipient, 66 cannot open an input, 73 cannot create OUT, 74 I/O error.\n",
 	       usage_line);
 }

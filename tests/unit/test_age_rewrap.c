@@ -19,11 +19,6 @@
 
 #include "escrow_private.h"
 #include "memsink.h"
-
-/* What is no bundle at all (junk inside age) is "tampered" here and
- * "not-a-bundle" (ESCROW_NOT_A_BUNDLE = 21) where that verdict exists. */
-#define NOT_A_BUNDLE 21
-#define REFUSED_JUNK(st) ((st) == ESCROW_TAMPERED || (st) == NOT_A_BUNDLE)
 #include "tmpdir.h"
 
 static int setup(void **state)
@@ -201,7 +196,7 @@ static escrow_status rewrap(escrow_ctx *ctx, const struct fixture *f, const char
 	o.flags = flags;
 	st = escrow_rewrap(ctx, &o, res, &rep);
 	if (st == ESCROW_OK || st == ESCROW_INCOMPLETE || st == ESCROW_TAMPERED || st == ESCROW_BAD_SIGNATURE ||
-	    st == NOT_A_BUNDLE) {
+	    st == ESCROW_NOT_A_BUNDLE) {
 		assert_non_null(rep);
 		if (st == ESCROW_OK || st == ESCROW_INCOMPLETE)
 			assert_string_equal(escrow_report_verdict(rep), st == ESCROW_OK ? "verified" : "incomplete");
@@ -309,8 +304,8 @@ static void test_rewrap_refuses(void **state)
 	esc_age_writer_free(w);
 	put_mem(tpath("junk.age"), &junk);
 	free(junk.p);
-	assert_true(REFUSED_JUNK(rewrap(ctx, &f, tpath("junk.age"), f.ida, f.rb, tpath("x.age"), NULL, NULL, 0,
-	                                NULL)));
+	assert_int_equal(rewrap(ctx, &f, tpath("junk.age"), f.ida, f.rb, tpath("x.age"), NULL, NULL, 0, NULL),
+	                 ESCROW_NOT_A_BUNDLE);
 	assert_false(exists(tpath("x.age")));
 	/* A real deposit, sealed for the notary, but signed by another key. */
 	pack_sealed(tpath("other.key"), f.ra, tpath("other.age"));
@@ -366,8 +361,8 @@ static void test_rewrap_refuses(void **state)
 		                        NULL), ESCROW_E_INPUT);
 		assert_non_null(strstr(escrow_ctx_error(ctx), "not sealed"));
 		put_file(tpath("bad.age"), (const uint8_t *)"PK\x03\x04 not age", 12);
-		assert_true(REFUSED_JUNK(rewrap(ctx, &f, tpath("bad.age"), f.ida, f.rb, tpath("x.age"), NULL, NULL, 0,
-		                                NULL)));
+		assert_int_equal(rewrap(ctx, &f, tpath("bad.age"), f.ida, f.rb, tpath("x.age"), NULL, NULL, 0, NULL),
+		                 ESCROW_NOT_A_BUNDLE);
 		assert_int_equal(rewrap(ctx, &f, tpath("nope.age"), f.ida, f.rb, tpath("x.age"), NULL, NULL, 0, NULL),
 		                 ESCROW_E_OPEN);
 		assert_non_null(strstr(escrow_ctx_error(ctx), "nope.age"));
