@@ -121,13 +121,15 @@ void esc_report_findings(escrow_report *r, const escrow_contract *c, const struc
 		if (in->lfs_pointer && outside)
 			esc_report_warn(r, f->path, 0, "%s is a Git LFS pointer, not the file: run 'git lfs pull' "
 			                "before packing", f->path);
+		/* inside a deliverable, an unsafe pickle is the deliverable's verdict */
 		if (in->pickle == ESC_PICKLE_DANGEROUS && outside)
-			esc_report_warn(r, f->path, 0, "%s: pickle imports %s: loading it runs code", f->path,
-			                in->pickle_imports[0] ? in->pickle_imports : "a dangerous callable");
+			esc_report_warn(r, f->path, 0, "%s: unsafe pickle: %s (loading it may run code; allowlist: "
+			                "docs/PICKLE.md)", f->path,
+			                in->pickle_imports[0] ? in->pickle_imports : "an import off the allowlist");
+		/* TorchScript: pickles allowlisted, code not judged (said once per file) */
 		if (in->pickle == ESC_PICKLE_UNKNOWN)
-			esc_report_warn(r, f->path, 0, "%s: pickle imports %s, not known to be safe for weights: "
-			                "review it before loading", f->path,
-			                in->pickle_imports[0] ? in->pickle_imports : "modules");
+			esc_report_warn(r, f->path, 0, "%s: %s: review it before loading", f->path,
+			                in->pickle_imports[0] ? in->pickle_imports : "code that cannot be judged");
 		if (in->n_secrets > 0)
 			warn_secrets(r, f, sealed);
 	}
