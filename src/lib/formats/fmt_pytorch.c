@@ -29,6 +29,7 @@ static const uint8_t legacy_magic[15] = {
 struct pt_scan {
 	uint64_t local_off;
 	uint64_t name_hash;
+	uint16_t method;
 };
 
 struct pt_state {
@@ -115,6 +116,7 @@ static bool pt_member(void *u, const struct esc_zip_entry *e)
 	p->pk_given = 0;
 	p->scans[p->n_scans].local_off = e->local_off;
 	p->scans[p->n_scans].name_hash = name_hash(e->name, e->name_len);
+	p->scans[p->n_scans].method = e->method;
 	p->n_scans++;
 	return true;
 }
@@ -219,6 +221,10 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 		unsafe(p, "%.150s: a pickle the scan did not reach", e->name);
 		return 1;
 	}
+	/* readers take the method from here: what was scanned must be what they read */
+	if (s->method != e->method)
+		unsafe(p, "%.100s: compressed in the central directory and not in its local header (or "
+		       "the reverse): what loaders read is not what was scanned", e->name);
 	if (s->name_hash != name_hash(e->name, e->name_len)) {
 		snprintf(reason, rlen, "%s: the local header at %llu names another member", e->name,
 		         (unsigned long long)e->local_off);
