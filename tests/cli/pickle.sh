@@ -22,6 +22,7 @@ format_of() {
 	case $1 in
 	*.pt | *.pth) echo pytorch ;;
 	*.npy) echo npy ;;
+	*.npz) echo npz ;;
 	*) echo "" ;;
 	esac
 }
@@ -64,6 +65,7 @@ want_for() {
 	bad_runstring* | bad_model.joblib) echo 'numpy\.testing\._private\.utils\.runstring' ;;
 	bad_eval_legacy.pt) echo '__builtin__\.eval' ;;
 	bad_object.npy) echo 'timeit\.timeit' ;;
+	bad_object.npz) echo 'numpy\.testing\._private\.utils\.runstring' ;;
 	bad_object_truncated.npy) echo 'cannot be fully scanned: pickle truncated' ;;
 	esac
 }
