@@ -61,7 +61,7 @@ done
 # bad_NAME -> what its report must name
 want_for() {
 	case $1 in
-	bad_timeit*) echo 'timeit\.timeit' ;;
+	bad_timeit* | bad_torch_zip.pkl) echo 'timeit\.timeit' ;;
 	bad_runstring* | bad_model.joblib) echo 'numpy\.testing\._private\.utils\.runstring' ;;
 	bad_eval_legacy.pt) echo '__builtin__\.eval' ;;
 	bad_object.npy) echo 'timeit\.timeit' ;;
