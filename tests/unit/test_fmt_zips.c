@@ -356,6 +356,23 @@ static void test_pytorch_layouts(void **state)
 		fx_free(&b);
 	}
 
+	/* torch's reader finds DATA.PKL as data.pkl; a zip under any name and
+	 * with any first record is loaded by torch.load: both are scanned */
+	{
+		struct zm m[3] = {
+			{ "readme", "hi", 2, 0, false, false },
+			{ "arch/version", "3\n", 2, 0, false, false },
+			{ "arch/DATA.PKL", bad.p, bad.n, 8, true, false },
+		};
+
+		zip_build(&b, m, 3);
+		r = fx_inspect("m/weights", &b, ESC_FMT_NONE);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		assert_string_equal(r.pickle_imports, "timeit.timeit");
+		assert_int_equal(r.detected, ESC_FMT_ZIP);
+		fx_free(&b);
+	}
+
 	/* a deflated pickle whose stream is corrupt: unsafe */
 	{
 		struct zm m[2] = { { "arch/data.pkl", good.p, good.n, 8, false, false }, { "arch/version", "3\n", 2, 0, false, false } };

@@ -4,7 +4,7 @@
  * it streams by, wherever it lies, stored or deflated, with or without a
  * data descriptor; the central directory must then point every pickle it
  * names at a local header that was scanned, else the file is unsafe (it
- * holds a pickle nobody looked at). An archive with constants.pkl or code/
+ * holds a pickle nobody looked at). An archive with constants.pkl
  * is TorchScript (torch.jit.save): its pickles are scanned against the
  * TorchScript allowlist, and its code, which cannot be judged, is reported
  * once (docs/PICKLE.md).
@@ -63,9 +63,12 @@ static uint64_t name_hash(const char *s, size_t n)
 	return h;
 }
 
+/* torch's zip reader (miniz) finds records ignoring case: DATA.PKL is
+ * data.pkl to it, so any case is a pickle here. */
 static bool is_pickle_name(const char *name, size_t len)
 {
-	return esc_zip_name_ends(name, len, ".pkl") || esc_zip_name_ends(name, len, ".debug_pkl");
+	return (len >= 4 && strncasecmp(name + len - 4, ".pkl", 4) == 0) ||
+	       (len >= 10 && strncasecmp(name + len - 10, ".debug_pkl", 10) == 0);
 }
 
 /* A verdict about the archive itself, the same whether TorchScript or not. */
@@ -211,8 +214,10 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 		p->has_pkl = true;
 	if (strcmp(rest, "version") == 0 || strcmp(rest, ".data/version") == 0)
 		p->has_version = true;
-	/* torch.load hands an archive with constants.pkl to torch.jit.load */
-	if (strcmp(rest, "constants.pkl") == 0 || strncmp(rest, "code/", 5) == 0)
+	/* torch.load hands an archive with a record named exactly constants.pkl
+	 * to torch.jit.load; without one, __torch__ names reach Python's
+	 * unpickler, so they get no TorchScript allowance */
+	if (strcmp(rest, "constants.pkl") == 0)
 		p->torchscript = true;
 	if (!is_pickle_name(e->name, e->name_len))
 		return 1;
@@ -380,14 +385,12 @@ static void pt_release(void *st)
 
 static int pt_sniff(const uint8_t *h, size_t len, uint64_t size)
 {
-	const char *n;
-	size_t nl;
-
 	if (len >= sizeof legacy_magic && memcmp(h, legacy_magic, sizeof legacy_magic) == 0)
 		return 1;
-	/* torch.save puts data.pkl first, torch.jit.save data/0 or data.pkl */
-	return esc_zip_first_name(h, len, &n, &nl) && memchr(n, '/', nl) &&
-	       (esc_zip_name_ends(n, nl, "/data.pkl") || esc_zip_name_ends(n, nl, "/data/0"));
+	/* torch.load opens any zip, whatever its first record: every zip is
+	 * walked for pickles (an archive that is no checkpoint just fails the
+	 * pytorch check, and another checker names its format) */
+	return len >= 4 && memcmp(h, "PK\x03\x04", 4) == 0;
 }
 
 const struct esc_fmt_ops esc_fmt_pytorch = {
