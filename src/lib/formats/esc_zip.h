@@ -79,16 +79,18 @@ int esc_zip_update(struct esc_zip_walk *w, const uint8_t *buf, size_t len, uint6
 int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen);
 void esc_zip_release(struct esc_zip_walk *w);
 /* Raw deflate (method 8) of one member, inflated as it streams by and
- * handed to a sink; the inflated total is bounded. */
-#define ESC_INFLATE_MAX (1ull << 32)
+ * handed to a sink. Inflating costs up to ~1000x the input, so what one file
+ * may inflate, over all its members, is bounded: ESC_INFLATE_FILE_MAX. */
+#define ESC_INFLATE_FILE_MAX (256ull << 20)
 struct esc_inflate {
 	void *zs;                  /* z_stream */
-	uint64_t out_total;
+	uint64_t out_total, out_max;
 	bool ended, failed;
 	char err[96];
 };
-/* Returns false (out of memory) with err set. */
-bool esc_inflate_init(struct esc_inflate *f);
+/* out_max: the most this member may inflate to. Returns false (out of
+ * memory) with err set. */
+bool esc_inflate_init(struct esc_inflate *f, uint64_t out_max);
 /* Inflates buf, handing the output to sink (which returns 1 once it wants no
  * more). Returns how many bytes of buf were used: fewer than len once the
  * stream ended, the sink is done, or the data is corrupt (failed, err). */

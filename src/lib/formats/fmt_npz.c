@@ -14,6 +14,7 @@ struct npz_state {
 	struct esc_zip_walk zw;
 	struct esc_npy npy;
 	struct esc_inflate inf;
+	uint64_t inflated;             /* over all members (ESC_INFLATE_FILE_MAX) */
 	bool in_member, deflated, failed;
 	struct esc_inspection found;   /* pickle verdicts of object members */
 	char reason[224];
@@ -32,7 +33,7 @@ static bool npz_member(void *u, const struct esc_zip_entry *e)
 		return false;
 	}
 	z->deflated = e->method == 8;
-	if (z->deflated && !esc_inflate_init(&z->inf)) {
+	if (z->deflated && !esc_inflate_init(&z->inf, ESC_INFLATE_FILE_MAX - z->inflated)) {
 		snprintf(z->reason, sizeof z->reason, "%.60s: %s", e->name, z->inf.err);
 		z->failed = true;
 		return false;
@@ -73,8 +74,11 @@ static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete
 	}
 	esc_npy_report(&z->npy, &z->found);
 	esc_npy_release(&z->npy);
-	if (z->deflated)
+	if (z->deflated) {
+		z->inflated += z->inf.out_total < ESC_INFLATE_FILE_MAX - z->inflated ? z->inf.out_total
+		                                                                      : ESC_INFLATE_FILE_MAX - z->inflated;
 		esc_inflate_end(&z->inf);
+	}
 	z->deflated = false;
 	z->in_member = false;
 }

@@ -43,6 +43,7 @@ struct pt_state {
 	uint64_t pk_given;
 	bool deflated;
 	struct esc_inflate inf;
+	uint64_t inflated;        /* over all members (ESC_INFLATE_FILE_MAX) */
 	struct pt_scan *scans;
 	size_t n_scans, scans_cap;
 	bool pkl_seen;            /* a pickle member's local header went by */
@@ -109,7 +110,7 @@ static bool pt_member(void *u, const struct esc_zip_entry *e)
 		return false;
 	}
 	p->deflated = e->method == 8;
-	if (p->deflated && !esc_inflate_init(&p->inf)) {
+	if (p->deflated && !esc_inflate_init(&p->inf, ESC_INFLATE_FILE_MAX - p->inflated)) {
 		esc_pickle_free(p->pk);
 		p->pk = NULL;
 		unsafe(p, "%.200s: out of memory", e->name);
@@ -171,8 +172,11 @@ static void pt_member_end(void *u, const struct esc_zip_entry *e, bool complete)
 	esc_insp_pickle_merge(&p->ts, v, imports);
 	esc_pickle_free(p->pk);
 	p->pk = NULL;
-	if (p->deflated)
+	if (p->deflated) {
+		p->inflated += p->inf.out_total < ESC_INFLATE_FILE_MAX - p->inflated ? p->inf.out_total
+		                                                                      : ESC_INFLATE_FILE_MAX - p->inflated;
 		esc_inflate_end(&p->inf);
+	}
 	p->deflated = false;
 }
 

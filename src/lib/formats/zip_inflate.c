@@ -9,13 +9,14 @@
 #include <string.h>
 #include <zlib.h>
 
-#define OUT_CHUNK 16384
+#define OUT_CHUNK 65536
 
-bool esc_inflate_init(struct esc_inflate *f)
+bool esc_inflate_init(struct esc_inflate *f, uint64_t out_max)
 {
 	z_stream *zs = calloc(1, sizeof *zs);
 
 	memset(f, 0, sizeof *f);
+	f->out_max = out_max;
 	if (zs == NULL || inflateInit2(zs, -MAX_WBITS) != Z_OK) {
 		free(zs);
 		snprintf(f->err, sizeof f->err, "out of memory for inflate");
@@ -53,8 +54,9 @@ size_t esc_inflate_feed(struct esc_inflate *f, const uint8_t *buf, size_t len,
 			return used;
 		}
 		f->out_total += got;
-		if (f->out_total > ESC_INFLATE_MAX) {
-			snprintf(f->err, sizeof f->err, "inflates to more than %llu bytes", ESC_INFLATE_MAX);
+		if (f->out_total > f->out_max) {
+			snprintf(f->err, sizeof f->err, "inflates to more than the %llu bytes left to check in this file",
+			         (unsigned long long)f->out_max);
 			f->failed = true;
 			return used;
 		}
