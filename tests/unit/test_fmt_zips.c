@@ -198,6 +198,25 @@ static void test_pytorch(void **state)
 	assert_false(r.wanted_ok);
 	assert_int_equal(r.detected, ESC_FMT_NONE);
 	fx_free(&b);
+
+	/* torch.load runs the first pickle of any other file before it looks
+	 * for the magic number: a protocol 0 pickle named .pt is judged */
+	FX_LIT(&b, "ctimeit\ntimeit\n(S''\nS'import os'\ntR.");
+	r = fx_inspect("m/model.pt", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	assert_string_equal(r.pickle_imports, "timeit.timeit");
+	fx_free(&b);
+	/* ... and a text file the unpickler refuses before calling anything
+	 * (Python's .pth path files) is no pickle */
+	FX_LIT(&b, "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var) == 'local'\n");
+	r = fx_inspect("site/distutils-precedence.pth", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+	fx_free(&b);
+	/* a PROTO-led stream cut short is judged strictly */
+	FX_LIT(&b, "\x80\x02]q\x00(K\x01");
+	r = fx_inspect("m/model.pt", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	fx_free(&b);
 }
 
 /* A zip written member by member the ways real writers do: stored or

@@ -86,6 +86,10 @@ void esc_pickle_set_max(esc_pickle *p, unsigned n);
 int esc_pickle_done(const esc_pickle *p);
 /* Bytes read up to and including the last STOP. */
 uint64_t esc_pickle_consumed(const esc_pickle *p);
+/* The scan failed where the unpickler fails too (a truncated stream, an
+ * unknown opcode, a stack underflow), before any import and before the
+ * first STOP: the loader stops having called nothing. Call after final. */
+bool esc_pickle_inert(const esc_pickle *p);
 /* b is a pickle opcode (a file whose first byte is not one is no pickle:
  * the unpickler stops before doing anything). */
 bool esc_pickle_is_opcode(uint8_t b);

@@ -349,7 +349,11 @@ static int pt_final(void *st, char *reason, size_t rlen)
 		return esc_pt_legacy_final(&p->legacy, &p->plain, reason, rlen);
 	if (p->mode == 3 && p->pk) {
 		v = esc_pickle_final(p->pk, imports, sizeof imports);
-		esc_insp_pickle_merge(&p->plain, v, imports);
+		/* a text file named .pt or .pth (Python's path files, a Portuguese
+		 * text) that torch.load would refuse having run nothing: no pickle.
+		 * A file starting with PROTO is a pickle, judged strictly. */
+		if (p->head[0] == 0x80 || !esc_pickle_inert(p->pk))
+			esc_insp_pickle_merge(&p->plain, v, imports);
 	}
 	if (p->mode != 1) {
 		snprintf(reason, rlen, "neither a PyTorch zip archive nor a legacy PyTorch pickle");

@@ -50,6 +50,11 @@ static enum argkind op_arg(uint8_t op, unsigned *n)
 	return (enum argkind)(argtab[op] & 7);
 }
 
+bool esc_pickle_inert(const esc_pickle *p)
+{
+	return p->failed && !p->limit_hit && p->n_imports == 0 && !p->imports_lost && p->count == 0;
+}
+
 bool esc_pickle_is_opcode(uint8_t b)
 {
 	return argtab[b] != 0;
@@ -355,6 +360,7 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 			nl = memchr(buf + i, '\n', len - i);
 			take = nl ? (size_t)(nl - (buf + i)) : len - i;
 			if (p->line_len + take > PK_LINE_MAX) {
+				p->limit_hit = true;
 				esc_pk_fail(p, "line argument longer than %d bytes", PK_LINE_MAX);
 				break;
 			}

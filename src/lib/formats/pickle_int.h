@@ -68,6 +68,7 @@ struct esc_pickle {
 	struct esc_pk_imp imports[PK_IMPORTS_MAX];
 	unsigned n_imports;
 	bool imports_lost, failed;
+	bool limit_hit;            /* failed on the scanner's own bounds: the loader reads on */
 	char err[160];
 	const struct esc_pickle_watch *watch;
 };

@@ -101,12 +101,14 @@ void esc_pk_push(esc_pickle *p, uint32_t v)
 
 	if (p->sp == p->stack_cap) {
 		if (p->stack_cap >= PK_STACK_MAX) {
+			p->limit_hit = true;
 			esc_pk_fail(p, "pickle stack deeper than %d items", PK_STACK_MAX);
 			return;
 		}
 		cap = p->stack_cap ? p->stack_cap * 2 : 64;
 		ns = realloc(p->stack, cap * sizeof *ns);
 		if (!ns) {
+			p->limit_hit = true;
 			esc_pk_fail(p, "out of memory after %zu stack items", p->sp);
 			return;
 		}
