@@ -54,7 +54,9 @@ static const char *const dtypes[] = {
 	"float16", "float32", "float64", "bfloat16", "half", "float", "double", "complex32",
 	"complex64", "complex128", "cfloat", "cdouble", "chalf", "uint8", "int8", "int16", "int32",
 	"int64", "short", "int", "long", "bool", "qint8", "quint8", "qint32", "quint4x2", "quint2x4",
-	NULL
+	/* quantization schemes (_rebuild_qtensor's arguments), pickled the same way */
+	"per_tensor_affine", "per_channel_affine", "per_tensor_symmetric", "per_channel_symmetric",
+	"per_channel_affine_float_qparams", NULL
 };
 
 /* The TorchScript unpickler (torch.jit.load) resolves no Python module: it
