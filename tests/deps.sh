@@ -1,7 +1,7 @@
 # tests/deps.sh -- sourced by tests/run.sh and examples/demo.sh: installs the
 # Debian packages escrow needs to build, test and demonstrate, when missing.
 escrow_install_deps() {
-	local want="cmake make gcc pkg-config libarchive-dev libsodium-dev libzstd-dev libssl-dev
+	local want="cmake make gcc pkg-config libarchive-dev libsodium-dev libzstd-dev libssl-dev zlib1g-dev
 		libyaml-dev libjansson-dev $*"
 	local missing="" p
 	for p in $want; do
