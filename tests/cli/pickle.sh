@@ -47,7 +47,7 @@ for f in "$FX"/ok_*; do
 	ok_torchscript.pt)
 		expect_true "$name: one warning, about TorchScript code" \
 			test "$(report warnings | grep -c .)" = 1
-		report warnings | grep -q 'TorchScript archive: its pickles are on the allowlist' ||
+		report warnings | grep -q "m/$name: TorchScript archive: its pickles are on the allowlist" ||
 			expect_true "$name: the TorchScript warning" false ;;
 	*)
 		expect_true "$name: no warning in check ($(report warnings))" test -z "$(report warnings)" ;;

@@ -314,6 +314,8 @@ static void test_findings(void **state)
 	in = add(&fs, "tools/other.pkl", 200, ESC_FMT_NONE);
 	in->pickle = ESC_PICKLE_UNKNOWN; /* a TorchScript archive: code not judged */
 	snprintf(in->pickle_imports, sizeof in->pickle_imports, "TorchScript archive: code not judged");
+	in = add(&fs, "tools/scripted.pt", 200, ESC_FMT_NONE);
+	in->pickle = ESC_PICKLE_UNKNOWN;
 	esc_files_sort(&fs);
 	for (i = 0; i < fs.n; i++)
 		if (strcmp(fs.v[i].path, "models/classifier.safetensors") == 0)
@@ -326,7 +328,17 @@ static void test_findings(void **state)
 	assert_true(has_warning(r, "config/settings.py: 2 more possible secrets", NULL));
 	assert_true(has_warning(r, "weights/old.safetensors is a Git LFS pointer", "git lfs pull"));
 	assert_true(has_warning(r, "tools/model.pkl: unsafe pickle: os.system", NULL));
-	assert_true(has_warning(r, "tools/other.pkl: TorchScript archive: code not judged", NULL));
+	/* one finding for every TorchScript archive, not one each */
+	assert_true(has_warning(r, "tools/other.pkl, tools/scripted.pt: TorchScript archives: their pickles are on "
+	                        "the allowlist", "not judged"));
+	{
+		const json_t *tw;
+		size_t k, n = 0;
+
+		json_array_foreach(json_object_get(r->root, "warnings"), k, tw)
+			n += strstr(json_string_value(json_object_get(tw, "message")), "TorchScript") != NULL;
+		assert_int_equal(n, 1);
+	}
 	/* a secret warning carries file and line, never the value */
 	json_array_foreach(json_object_get(r->root, "warnings"), i, w) {
 		if (json_integer_value(json_object_get(w, "line")) == 3) {
