@@ -98,6 +98,11 @@ size_t esc_inflate_feed(struct esc_inflate *f, const uint8_t *buf, size_t len,
                         int (*sink)(void *u, const uint8_t *b, size_t n), void *u);
 void esc_inflate_end(struct esc_inflate *f);
 
+/* Internal to the walker (zip_desc.c): a bit 3 member's data, handed over
+ * (when wanted) up to its data descriptor. Returns how many bytes of b it
+ * took; *found_end once the descriptor ended within them. */
+size_t esc_zip_hunt(struct esc_zip_walk *w, const uint8_t *b, size_t n, bool *found_end);
+
 /* Zip sniff: a local header or an empty archive at offset 0. */
 int esc_zip_sniff(const uint8_t *head, size_t len, uint64_t size);
 /* The first member's name if the head holds it whole: 1, else 0. */

@@ -14,7 +14,6 @@ enum { Z_SIG, Z_LOCAL, Z_LOCALV, Z_LDATA, Z_CDH, Z_CDV, Z_E64, Z_E64V, Z_LOC64,
 
 #define SIG_LOCAL 0x04034b50u
 #define SIG_CD 0x02014b50u
-#define SIG_DESC 0x08074b50u
 #define SIG_E64 0x06064b50u
 #define SIG_LOC64 0x07064b50u
 #define SIG_EOCD 0x06054b50u
@@ -239,99 +238,6 @@ static void on_local(struct esc_zip_walk *w)
 	expect(w, Z_LDATA, 0);
 }
 
-/* A data descriptor of the member being hunted at data offset d: its
- * signature, and a compressed size (and, stored, an uncompressed size) equal
- * to d. Random member bytes match with odds of 2^-64; a planted match only
- * puts the walk out of step, which the record checks that follow refuse. */
-static bool desc_at(const struct esc_zip_walk *w, const uint8_t *p, uint64_t d)
-{
-	uint64_t cs, us;
-
-	if (le32(p) != SIG_DESC)
-		return false;
-	cs = w->cur_zip64 ? le64(p + 8) : le32(p + 8);
-	us = w->cur_zip64 ? le64(p + 16) : le32(p + 12);
-	return cs == d && (w->cur.method != 0 || us == d);
-}
-
-/* Keeps the last bytes of a hunted member (fewer than a descriptor). */
-static void dwin_push(struct esc_zip_walk *w, const uint8_t *b, size_t n, size_t keep)
-{
-	if (n >= keep) {
-		memcpy(w->dwin, b + n - keep, keep);
-		w->dwin_len = keep;
-		return;
-	}
-	if (w->dwin_len + n > keep) {
-		size_t drop = w->dwin_len + n - keep;
-
-		memmove(w->dwin, w->dwin + drop, w->dwin_len - drop);
-		w->dwin_len -= drop;
-	}
-	memcpy(w->dwin + w->dwin_len, b, n);
-	w->dwin_len += n;
-}
-
-/* Member data of unknown size: hands it over (when wanted) up to its data
- * descriptor, then resumes the walk after the descriptor. */
-static size_t hunt(struct esc_zip_walk *w, const uint8_t *b, size_t n)
-{
-	const size_t dl = w->cur_zip64 ? 24 : 16, c = w->dwin_len;
-	size_t data_end = n, end = 0, s = 0;
-	bool found = false;
-
-	if (c > 0) {
-		uint8_t tmp[2 * sizeof w->dwin];
-		size_t m = n < dl - 1 ? n : dl - 1;
-
-		memcpy(tmp, w->dwin, c);
-		memcpy(tmp + c, b, m);
-		for (size_t k = 0; k < c && !found; k++) {
-			if (k + dl <= c + m && desc_at(w, tmp + k, w->cur_seen - c + k)) {
-				found = true;
-				data_end = 0;
-				end = k + dl - c;
-			}
-		}
-	}
-	while (!found && s + dl <= n) {
-		const uint8_t *q = memchr(b + s, 'P', n - s);
-
-		if (q == NULL)
-			break;
-		s = (size_t)(q - b);
-		if (s + dl > n)
-			break;
-		if (q[1] == 'K' && q[2] == 7 && q[3] == 8 && desc_at(w, q, w->cur_seen + s)) {
-			found = true;
-			data_end = s;
-			end = s + dl;
-		}
-		s++;
-	}
-	if (w->cur_wanted && data_end > 0) {
-		size_t used = w->ops->data(w->user, b, data_end);
-
-		w->cur_given += used;
-		if (used < data_end) {
-			w->ops->member_end(w->user, &w->cur, true);
-			w->cur_wanted = false;
-		}
-	}
-	if (!found) {
-		dwin_push(w, b, n, dl - 1);
-		w->cur_seen += n;
-		return n;
-	}
-	if (w->cur_wanted) {
-		w->ops->member_end(w->user, &w->cur, true);
-		w->cur_wanted = false;
-	}
-	w->hunting = false;
-	member_done(w);
-	return end;
-}
-
 static bool local_seen(const struct esc_zip_walk *w, uint64_t off)
 {
 	size_t lo = 0, hi = (size_t)w->n_local;
@@ -505,8 +411,14 @@ static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
 {
 	size_t take = n, used;
 
-	if (w->hunting)
-		return hunt(w, b, n);
+	if (w->hunting) {
+		bool found = false;
+		size_t k = esc_zip_hunt(w, b, n, &found);
+
+		if (found)
+			member_done(w);
+		return k;
+	}
 	if (w->cur.size_known && take > w->cur_left)
 		take = (size_t)w->cur_left;
 	if (!w->cur_wanted) {
