@@ -392,6 +392,28 @@ static void test_pytorch_layouts(void **state)
 		fx_free(&b);
 	}
 
+	/* junk between records: torch's reader follows the central directory
+	 * past it, the walk cannot: a pytorch_model.bin is then unsafe */
+	{
+		struct zm m[2] = { { "arch/version", "3\n", 2, 0, false, false },
+		                   { "arch/data.pkl", bad.p, bad.n, 0, false, false } };
+		struct fx h = { 0 };
+		size_t first = 30 + strlen("arch/version") + 2;
+
+		zip_build(&b, m, 2);
+		fx_put(&h, b.p, first);
+		fx_s(&h, "junk");
+		fx_put(&h, b.p + first, b.n - first);
+		r = fx_inspect("hf/pytorch_model.bin", &h, ESC_FMT_NONE);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		assert_non_null(strstr(r.pickle_imports, "not every pickle could be scanned"));
+		/* any other broken zip is just not a valid zip */
+		r = fx_inspect("data/archive.zip", &h, ESC_FMT_NONE);
+		assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+		fx_free(&h);
+		fx_free(&b);
+	}
+
 	/* a deflated pickle whose stream is corrupt: unsafe */
 	{
 		struct zm m[2] = { { "arch/data.pkl", good.p, good.n, 8, false, false }, { "arch/version", "3\n", 2, 0, false, false } };

@@ -38,6 +38,7 @@ struct pt_state {
 	size_t head_len;
 	int mode;                 /* 0 undecided, 1 zip, 2 legacy, 3 neither */
 	bool named_torch;         /* .pt, .pth, .ckpt: torch.load is what opens it */
+	bool named_ckpt;          /* those, .bin (pytorch_model.bin) or a pickle name */
 	struct esc_zip_walk zw;
 	esc_pickle *pk;
 	uint64_t pk_given;
@@ -263,6 +264,8 @@ static void pt_init(void *st, const char *path, uint64_t size)
 	memset(p, 0, sizeof *p);
 	p->size = size;
 	p->named_torch = path && (ext_is(path, ".pt") || ext_is(path, ".pth") || ext_is(path, ".ckpt"));
+	p->named_ckpt = p->named_torch || (path && (ext_is(path, ".bin") || ext_is(path, ".pkl") ||
+	                                            ext_is(path, ".pickle") || ext_is(path, ".joblib")));
 	esc_zip_init(&p->zw, size, &pt_ops, p);
 }
 
@@ -323,7 +326,7 @@ static int zip_final(struct pt_state *p, char *reason, size_t rlen)
 	if (!esc_zip_final(&p->zw, reason, rlen)) {
 		/* torch's zip reader is laxer than this one: what it would load
 		 * was not all scanned */
-		if (p->named_torch || p->pkl_seen)
+		if (p->named_ckpt || p->pkl_seen)
 			unsafe(p, "not every pickle could be scanned: %.180s", reason);
 		return 0;
 	}
