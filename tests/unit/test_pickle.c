@@ -239,6 +239,14 @@ static void test_inspector_extras(void **state)
 	r = fx_inspect("x/model.data", &b, ESC_FMT_NONE);
 	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
 	fx_free(&b);
+	/* binary data that only starts like a pickle, refused by the unpickler
+	 * before any import, is no pickle; under a pickle name it is unsafe */
+	FX_LIT(&b, "\x80\x03\xff\x00\x12\x34");
+	r = fx_inspect("x/samples.raw", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+	r = fx_inspect("x/samples.pkl", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	fx_free(&b);
 
 	/* the TF table magic at the end of variables.index */
 	fx_fill(&b, 100, 1);

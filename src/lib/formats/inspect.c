@@ -72,7 +72,7 @@ struct esc_inspector {
 	enum esc_format wanted;
 	uint8_t head[HEAD_MAX];
 	size_t head_len;
-	bool started, tf_index, secrets_wanted;
+	bool started, tf_index, secrets_wanted, pickle_named;
 	uint32_t hints;            /* 1 << format, for each extension hint the name has */
 	uint8_t *small;            /* the whole file when it is under LFS_MAX bytes */
 	uint8_t last8[8];
@@ -225,7 +225,8 @@ static void start(esc_inspector *in)
 	legacy = in->head_len >= sizeof torch_legacy && memcmp(in->head, torch_legacy, sizeof torch_legacy) == 0;
 	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5;
 	zip_head = in->head_len >= 4 && memcmp(in->head, "PK\x03\x04", 4) == 0;
-	if (!legacy && !zip_head && (in_exts(in->base, pickle_exts) || pickle_head))
+	in->pickle_named = in_exts(in->base, pickle_exts);
+	if (!legacy && !zip_head && (in->pickle_named || pickle_head))
 		in->pk = esc_pickle_new();
 	in->secrets_wanted = (secret_named(in->base) && in->size <= SECRETS_NAMED_MAX) ||
 	                     (in->size <= SECRETS_MAX && (in_exts(in->base, text_exts) || texty(in->head, in->head_len)));
@@ -342,7 +343,10 @@ void esc_inspect_final(esc_inspector *in, struct esc_inspection *out)
 	if (in->pk) {
 		enum esc_pickle_verdict v = esc_pickle_final(in->pk, imports, sizeof imports);
 
-		esc_insp_pickle_merge(out, v, imports);
+		/* found by its first two bytes only, and refused by the unpickler
+		 * before any import: binary data that starts like a pickle */
+		if (in->pickle_named || !esc_pickle_inert(in->pk))
+			esc_insp_pickle_merge(out, v, imports);
 	}
 	if (in->small && in->off == in->size)
 		out->lfs_pointer = esc_is_lfs_pointer(in->small, (size_t)in->size);
