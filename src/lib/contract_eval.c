@@ -257,8 +257,8 @@ static void evaluate_one(const struct esc_deliverable *d, const struct esc_files
 
 		if (f->insp && f->insp->pickle == ESC_PICKLE_DANGEROUS) {
 			e->status = "unsafe";
-			snprintf(e->reason, sizeof e->reason, "%s imports %s (loading it runs code)", f->path,
-			         f->insp->pickle_imports[0] ? f->insp->pickle_imports : "a dangerous callable");
+			snprintf(e->reason, sizeof e->reason, "%s: unsafe pickle: %s (loading it may run code)", f->path,
+			         f->insp->pickle_imports[0] ? f->insp->pickle_imports : "an import off the allowlist");
 			return;
 		}
 	}

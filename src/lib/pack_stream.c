@@ -49,7 +49,7 @@ void esc_pack_keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t i
 		esc_pack_warn(r, f->path, "%s is a Git LFS pointer, not the content (run 'git lfs pull' before packing)",
 		              f->path);
 	if (in->pickle == ESC_PICKLE_DANGEROUS)
-		esc_pack_warn(r, f->path, "%s: pickle imports %s (loading it runs code)", f->path, in->pickle_imports);
+		esc_pack_warn(r, f->path, "%s: unsafe pickle: %s (loading it may run code)", f->path, in->pickle_imports);
 	for (i = 0; i < in->n_secrets && i < 4; i++)
 		esc_pack_warn(r, f->path, "%s: possible secret at %s", f->path, in->secrets[i]);
 	if (in->wanted != ESC_FMT_NONE && !in->wanted_ok)

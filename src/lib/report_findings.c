@@ -105,7 +105,9 @@ static void warn_secrets(escrow_report *r, const struct esc_file *f, bool sealed
 void esc_report_findings(escrow_report *r, const escrow_contract *c, const struct esc_files *files,
                          bool sealed)
 {
-	size_t i;
+	size_t i, n_ts = 0, used = 0;
+	const char *first_ts = NULL;
+	char ts_list[400] = "";
 
 	if (r == NULL || files == NULL)
 		return;
@@ -121,14 +123,26 @@ void esc_report_findings(escrow_report *r, const escrow_contract *c, const struc
 		if (in->lfs_pointer && outside)
 			esc_report_warn(r, f->path, 0, "%s is a Git LFS pointer, not the file: run 'git lfs pull' "
 			                "before packing", f->path);
+		/* inside a deliverable, an unsafe pickle is the deliverable's verdict */
 		if (in->pickle == ESC_PICKLE_DANGEROUS && outside)
-			esc_report_warn(r, f->path, 0, "%s: pickle imports %s: loading it runs code", f->path,
-			                in->pickle_imports[0] ? in->pickle_imports : "a dangerous callable");
-		if (in->pickle == ESC_PICKLE_UNKNOWN)
-			esc_report_warn(r, f->path, 0, "%s: pickle imports %s, not known to be safe for weights: "
-			                "review it before loading", f->path,
-			                in->pickle_imports[0] ? in->pickle_imports : "modules");
+			esc_report_warn(r, f->path, 0, "%s: unsafe pickle: %s (loading it may run code; allowlist: "
+			                "docs/PICKLE.md)", f->path,
+			                in->pickle_imports[0] ? in->pickle_imports : "an import off the allowlist");
+		/* TorchScript: pickles allowlisted, code not judged: said once below */
+		if (in->pickle == ESC_PICKLE_UNKNOWN && n_ts++ == 0)
+			first_ts = f->path;
+		if (in->pickle == ESC_PICKLE_UNKNOWN && n_ts > 1 && used < sizeof ts_list)
+			used += (size_t)snprintf(ts_list + used, sizeof ts_list - used, ", %s", f->path);
 		if (in->n_secrets > 0)
 			warn_secrets(r, f, sealed);
+	}
+	if (n_ts > 0) {
+		if (used >= sizeof ts_list)
+			memcpy(ts_list + sizeof ts_list - 5, ", ...", 5);
+		esc_report_warn(r, n_ts == 1 ? first_ts : NULL, 0,
+		                "%s%s: TorchScript archive%s: %s pickles are on the allowlist; %s TorchScript code "
+		                "(code/) runs at torch.jit.load and is not judged (docs/PICKLE.md): review it before "
+		                "loading", first_ts, ts_list, n_ts == 1 ? "" : "s", n_ts == 1 ? "its" : "their",
+		                n_ts == 1 ? "its" : "their");
 	}
 }

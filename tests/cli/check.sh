@@ -111,10 +111,10 @@ EOF
     include: [models/helper.pkl]
 EOF
 expect_exit 2 "$ESCROW" check p -c pkl.yaml
-expect_grep '^  unsafe +helper +1 file, .*models/helper.pkl imports (posix|os)\.system' out
+expect_grep '^  unsafe +helper +1 file, .*models/helper.pkl: unsafe pickle: (posix|os)\.system' out
 # outside any deliverable it is a warning, not a failure
 expect_exit 0 "$ESCROW" check p -c contract.yaml
-expect_grep 'models/helper.pkl: pickle imports (posix|os)\.system: loading it runs code' out
+expect_grep 'models/helper.pkl: unsafe pickle: (posix|os)\.system \(loading it may run code' out
 rm p/models/helper.pkl
 
 # A malformed contract: exit 65 with file:line:column.

@@ -194,7 +194,7 @@ static void test_statuses(void **state)
 	snprintf(in->pickle_imports, sizeof in->pickle_imports, "posix.system");
 	assert_int_equal(run(c, &fs, &r), 0);
 	assert_string_equal(status_of(r, "classifier"), "unsafe");
-	assert_non_null(strstr(reason_of(r, "classifier"), "models/classifier.safetensors imports posix.system"));
+	assert_non_null(strstr(reason_of(r, "classifier"), "models/classifier.safetensors: unsafe pickle: posix.system"));
 	escrow_report_free(r);
 
 	/* lfs-pointer beats unsafe */
@@ -312,8 +312,10 @@ static void test_findings(void **state)
 	in->pickle = ESC_PICKLE_DANGEROUS;
 	snprintf(in->pickle_imports, sizeof in->pickle_imports, "os.system");
 	in = add(&fs, "tools/other.pkl", 200, ESC_FMT_NONE);
+	in->pickle = ESC_PICKLE_UNKNOWN; /* a TorchScript archive: code not judged */
+	snprintf(in->pickle_imports, sizeof in->pickle_imports, "TorchScript archive: code not judged");
+	in = add(&fs, "tools/scripted.pt", 200, ESC_FMT_NONE);
 	in->pickle = ESC_PICKLE_UNKNOWN;
-	snprintf(in->pickle_imports, sizeof in->pickle_imports, "sklearn.tree.DecisionTree");
 	esc_files_sort(&fs);
 	for (i = 0; i < fs.n; i++)
 		if (strcmp(fs.v[i].path, "models/classifier.safetensors") == 0)
@@ -325,8 +327,18 @@ static void test_findings(void **state)
 	                        "or seal with -r"));
 	assert_true(has_warning(r, "config/settings.py: 2 more possible secrets", NULL));
 	assert_true(has_warning(r, "weights/old.safetensors is a Git LFS pointer", "git lfs pull"));
-	assert_true(has_warning(r, "tools/model.pkl: pickle imports os.system", NULL));
-	assert_true(has_warning(r, "tools/other.pkl: pickle imports sklearn.tree.DecisionTree", NULL));
+	assert_true(has_warning(r, "tools/model.pkl: unsafe pickle: os.system", NULL));
+	/* one finding for every TorchScript archive, not one each */
+	assert_true(has_warning(r, "tools/other.pkl, tools/scripted.pt: TorchScript archives: their pickles are on "
+	                        "the allowlist", "not judged"));
+	{
+		const json_t *tw;
+		size_t k, n = 0;
+
+		json_array_foreach(json_object_get(r->root, "warnings"), k, tw)
+			n += strstr(json_string_value(json_object_get(tw, "message")), "TorchScript") != NULL;
+		assert_int_equal(n, 1);
+	}
 	/* a secret warning carries file and line, never the value */
 	json_array_foreach(json_object_get(r->root, "warnings"), i, w) {
 		if (json_integer_value(json_object_get(w, "line")) == 3) {

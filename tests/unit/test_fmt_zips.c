@@ -6,8 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <zlib.h>
+
 #include "escrow_private.h"
 #include "fixtures.h"
+#include "formats/esc_fmt.h"
 
 static struct esc_inspection zip_case(const char *path, const struct fx_member *m, size_t n, bool bit3,
                                       enum esc_format want)
@@ -126,9 +129,10 @@ static void test_pytorch(void **state)
 		assert_string_equal(r.pickle_imports, "posix.system");
 		fx_free(&b);
 
+		/* off the allowlist: unsafe, whatever it is */
 		torch_zip(&b, "mylib.layers\nrebuild\n", bit3, true);
 		r = fx_inspect("m/model.bin", &b, ESC_FMT_NONE);
-		assert_int_equal(r.pickle, ESC_PICKLE_UNKNOWN);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
 		assert_string_equal(r.pickle_imports, "mylib.layers.rebuild");
 		fx_free(&b);
 	}
@@ -141,7 +145,7 @@ static void test_pytorch(void **state)
 		b.p[cd + 10] = 8;
 	}
 	r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
-	assert_int_equal(r.pickle, ESC_PICKLE_UNKNOWN);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
 	assert_non_null(strstr(r.pickle_imports, "compressed in the central directory"));
 	fx_free(&b);
 
@@ -166,10 +170,26 @@ static void test_pytorch(void **state)
 	r = fx_inspect("m/old.pkl", &b, ESC_FMT_NONE);
 	assert_int_equal(r.detected, ESC_FMT_PYTORCH);
 	assert_int_equal(r.pickle, ESC_PICKLE_SAFE);
+	/* storages: 8-byte element count, count x 4 bytes (FloatStorage) */
+	b.n -= 1;
+	r = fx_inspect("m/old.pth", &b, ESC_FMT_PYTORCH);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "legacy PyTorch file: storage 1 of 1: 4 elements run past the end of the file "
+	                              "(truncated?)");
+	assert_int_equal(r.pickle, ESC_PICKLE_SAFE);
+	b.n -= 16;
+	r = fx_inspect("m/old.pth", &b, ESC_FMT_PYTORCH);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "legacy PyTorch file: truncated: 0 of 1 storages complete");
+	b.n += 18;
+	r = fx_inspect("m/old.pth", &b, ESC_FMT_PYTORCH);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "legacy PyTorch file: 1 bytes after the last of its 1 storages");
+	/* cut inside the pickles: unsafe too (the loader runs what it read) */
 	b.n = 40;
 	r = fx_inspect("m/old.pth", &b, ESC_FMT_PYTORCH);
 	assert_false(r.wanted_ok);
-	assert_int_equal(r.pickle, ESC_PICKLE_UNKNOWN);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
 	fx_free(&b);
 
 	/* a .pt that is neither */
@@ -178,6 +198,311 @@ static void test_pytorch(void **state)
 	assert_false(r.wanted_ok);
 	assert_int_equal(r.detected, ESC_FMT_NONE);
 	fx_free(&b);
+
+	/* torch.load runs the first pickle of any other file before it looks
+	 * for the magic number: a protocol 0 pickle named .pt is judged */
+	FX_LIT(&b, "ctimeit\ntimeit\n(S''\nS'import os'\ntR.");
+	r = fx_inspect("m/model.pt", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	assert_string_equal(r.pickle_imports, "timeit.timeit");
+	fx_free(&b);
+	/* ... and a text file the unpickler refuses before calling anything
+	 * (Python's .pth path files) is no pickle */
+	FX_LIT(&b, "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var) == 'local'\n");
+	r = fx_inspect("site/distutils-precedence.pth", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+	fx_free(&b);
+	/* a PROTO-led stream cut short is judged strictly */
+	FX_LIT(&b, "\x80\x02]q\x00(K\x01");
+	r = fx_inspect("m/model.pt", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	fx_free(&b);
+}
+
+/* A zip written member by member the ways real writers do: stored or
+ * deflated, sizes in the local header or in a data descriptor (with or
+ * without its optional signature), in any order. */
+struct zm {
+	const char *name;
+	const void *data;
+	size_t len;
+	int method;          /* 0 stored, 8 deflated */
+	bool bit3, no_sig;
+};
+
+static size_t raw_deflate(const void *in, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream zs = { 0 };
+
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = zs.total_out;
+	deflateEnd(&zs);
+	return n;
+}
+
+static void zip_build(struct fx *b, const struct zm *m, size_t n)
+{
+	struct fx cd = { 0 };
+	uint8_t *z = malloc(65536);
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t crc = fx_crc32(m[i].data, m[i].len);
+		size_t off = b->n, cl = m[i].len;
+		const void *d = m[i].data;
+
+		if (m[i].method == 8) {
+			cl = raw_deflate(m[i].data, m[i].len, z, 65536);
+			d = z;
+		}
+		fx_le(b, 0x04034b50, 4);
+		fx_le(b, 20, 2);
+		fx_le(b, m[i].bit3 ? 8 : 0, 2);
+		fx_le(b, (uint64_t)m[i].method, 2);
+		fx_le(b, 0, 4);
+		fx_le(b, m[i].bit3 ? 0 : crc, 4);
+		fx_le(b, m[i].bit3 ? 0 : cl, 4);
+		fx_le(b, m[i].bit3 ? 0 : m[i].len, 4);
+		fx_le(b, strlen(m[i].name), 2);
+		fx_le(b, 0, 2);
+		fx_s(b, m[i].name);
+		fx_put(b, d, cl);
+		if (m[i].bit3) {
+			if (!m[i].no_sig)
+				fx_le(b, 0x08074b50, 4);
+			fx_le(b, crc, 4);
+			fx_le(b, cl, 4);
+			fx_le(b, m[i].len, 4);
+		}
+		fx_le(&cd, 0x02014b50, 4);
+		fx_le(&cd, 20, 2);
+		fx_le(&cd, 20, 2);
+		fx_le(&cd, m[i].bit3 ? 8 : 0, 2);
+		fx_le(&cd, (uint64_t)m[i].method, 2);
+		fx_le(&cd, 0, 4);
+		fx_le(&cd, crc, 4);
+		fx_le(&cd, cl, 4);
+		fx_le(&cd, m[i].len, 4);
+		fx_le(&cd, strlen(m[i].name), 2);
+		fx_le(&cd, 0, 6);
+		fx_le(&cd, 0, 6);
+		fx_le(&cd, off, 4);
+		fx_s(&cd, m[i].name);
+	}
+	{
+		size_t cd_off = b->n;
+
+		fx_put(b, cd.p, cd.n);
+		fx_le(b, 0x06054b50, 4);
+		fx_le(b, 0, 4);
+		fx_le(b, n, 2);
+		fx_le(b, n, 2);
+		fx_le(b, cd.n, 4);
+		fx_le(b, cd_off, 4);
+		fx_le(b, 0, 2);
+	}
+	fx_free(&cd);
+	free(z);
+}
+
+/* torch.load reads data.pkl wherever it lies, deflated or not, with or
+ * without descriptors: so does the scan, and a hostile one is unsafe in
+ * every layout. */
+static void test_pytorch_layouts(void **state)
+{
+	struct fx good = { 0 }, bad = { 0 }, b = { 0 };
+	struct esc_inspection r;
+	static const uint8_t tensor[16] = { 0, 0, 0x80, 0x3f, 'P', 'K', 7, 8, 16, 0, 0, 0, 0, 0, 0x40, 0x40 };
+
+	(void)state;
+	fx_torch_pickle(&good, "torch._utils\n_rebuild_tensor_v2\n");
+	fx_torch_pickle(&bad, "timeit\ntimeit\n");
+	for (int layout = 0; layout < 16; layout++) {
+		int method = layout & 1 ? 8 : 0;
+		bool bit3 = layout & 2, last = layout & 4, other_deflated = layout & 8;
+
+		for (int hostile = 0; hostile < 2; hostile++) {
+			const struct fx *pk = hostile ? &bad : &good;
+			struct zm pkl = { "arch/data.pkl", pk->p, pk->n, method, bit3, false };
+			struct zm m[3] = {
+				{ "arch/data/0", tensor, sizeof tensor, other_deflated ? 8 : 0, bit3, false },
+				{ "arch/version", "3\n", 2, other_deflated ? 8 : 0, bit3, false },
+			};
+
+			if (last) {
+				m[2] = pkl;
+			} else {
+				m[2] = m[1];
+				m[1] = m[0];
+				m[0] = pkl;
+			}
+			zip_build(&b, m, 3);
+			r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
+			if (!r.wanted_ok)
+				fprintf(stderr, "layout %d: %s\n", layout, r.reason);
+			assert_true(r.wanted_ok);
+			assert_int_equal(r.pickle, hostile ? ESC_PICKLE_DANGEROUS : ESC_PICKLE_SAFE);
+			assert_string_equal(r.pickle_imports, hostile ? "timeit.timeit" : "");
+			fx_free(&b);
+		}
+	}
+
+	/* a descriptor without its signature: the walk cannot stay in step, and
+	 * a pickle after that member is not reached: unsafe, never ok */
+	{
+		struct zm m[3] = {
+			{ "arch/data/0", tensor, sizeof tensor, 0, true, true },
+			{ "arch/version", "3\n", 2, 0, false, false },
+			{ "arch/data.pkl", good.p, good.n, 0, false, false },
+		};
+
+		zip_build(&b, m, 3);
+		r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		assert_non_null(strstr(r.pickle_imports, "arch/data.pkl: a pickle the scan did not reach"));
+		fx_free(&b);
+		/* the same with data.pkl first: scanned before the walk lost step */
+		m[2] = m[0];
+		m[0] = (struct zm){ "arch/data.pkl", good.p, good.n, 0, false, false };
+		zip_build(&b, m, 3);
+		r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
+		assert_true(r.wanted_ok);
+		assert_int_equal(r.pickle, ESC_PICKLE_SAFE);
+		fx_free(&b);
+	}
+
+	/* torch's reader finds DATA.PKL as data.pkl; a zip under any name and
+	 * with any first record is loaded by torch.load: both are scanned */
+	{
+		struct zm m[3] = {
+			{ "readme", "hi", 2, 0, false, false },
+			{ "arch/version", "3\n", 2, 0, false, false },
+			{ "arch/DATA.PKL", bad.p, bad.n, 8, true, false },
+		};
+
+		zip_build(&b, m, 3);
+		r = fx_inspect("m/weights", &b, ESC_FMT_NONE);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		assert_string_equal(r.pickle_imports, "timeit.timeit");
+		assert_int_equal(r.detected, ESC_FMT_ZIP);
+		fx_free(&b);
+	}
+
+	/* junk between records: torch's reader follows the central directory
+	 * past it, the walk cannot: a pytorch_model.bin is then unsafe */
+	{
+		struct zm m[2] = { { "arch/version", "3\n", 2, 0, false, false },
+		                   { "arch/data.pkl", bad.p, bad.n, 0, false, false } };
+		struct fx h = { 0 };
+		size_t first = 30 + strlen("arch/version") + 2;
+
+		zip_build(&b, m, 2);
+		fx_put(&h, b.p, first);
+		fx_s(&h, "junk");
+		fx_put(&h, b.p + first, b.n - first);
+		r = fx_inspect("hf/pytorch_model.bin", &h, ESC_FMT_NONE);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		assert_non_null(strstr(r.pickle_imports, "not every pickle could be scanned"));
+		/* any other broken zip is just not a valid zip */
+		r = fx_inspect("data/archive.zip", &h, ESC_FMT_NONE);
+		assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+		fx_free(&h);
+		fx_free(&b);
+	}
+
+	/* a deflated pickle whose stream is corrupt: unsafe */
+	{
+		struct zm m[2] = { { "arch/data.pkl", good.p, good.n, 8, false, false }, { "arch/version", "3\n", 2, 0, false, false } };
+		size_t at;
+
+		zip_build(&b, m, 2);
+		at = 30 + strlen("arch/data.pkl");
+		b.p[at] = 0xff; /* an invalid block type */
+		b.p[at + 1] = 0xff;
+		r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		fx_free(&b);
+	}
+
+	/* TorchScript (constants.pkl, code/): __torch__ classes are its own; the
+	 * code is reported once; a hostile pickle inside stays unsafe */
+	{
+		static const char ts_pkl[] = "\x80\x02" "c__torch__\nTiny\n)\x81}b.";
+		static const char evil[] = "\x80\x02" "ctimeit\ntimeit\n)R.";
+		struct zm m[4] = {
+			{ "ts/data.pkl", ts_pkl, sizeof ts_pkl - 1, 0, true, false },
+			{ "ts/code/__torch__.py", "def forward(self):\n  pass\n", 26, 8, true, false },
+			{ "ts/constants.pkl", "\x80\x02).", 4, 0, true, false },
+			{ "ts/version", "3\n", 2, 0, true, false },
+		};
+
+		zip_build(&b, m, 4);
+		r = fx_inspect("m/ts.pt", &b, ESC_FMT_PYTORCH);
+		assert_true(r.wanted_ok);
+		assert_int_equal(r.pickle, ESC_PICKLE_UNKNOWN);
+		assert_non_null(strstr(r.pickle_imports, "TorchScript archive"));
+		fx_free(&b);
+		m[2] = (struct zm){ "ts/constants.pkl", evil, sizeof evil - 1, 8, true, false };
+		zip_build(&b, m, 4);
+		r = fx_inspect("m/ts.pt", &b, ESC_FMT_PYTORCH);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		assert_string_equal(r.pickle_imports, "timeit.timeit");
+		fx_free(&b);
+		/* without constants.pkl and code/ it is no TorchScript: __torch__ is off the list */
+		zip_build(&b, (struct zm[]){ m[0], m[3] }, 2);
+		r = fx_inspect("m/ts.pt", &b, ESC_FMT_PYTORCH);
+		assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+		assert_string_equal(r.pickle_imports, "__torch__.Tiny");
+		fx_free(&b);
+	}
+	fx_free(&good);
+	fx_free(&bad);
+}
+
+/* The zip64 locator's offset comes from the file: near 2^64 the bounds
+ * check wrapped and the reader read before its buffer. */
+static void test_zip64_locator_wrap(void **state)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	(void)state;
+	/* a bit 3 member without a descriptor: the walk falls back to the tail */
+	fx_le(&b, 0x04034b50, 4);
+	fx_le(&b, 20, 2);
+	fx_le(&b, 8, 2);
+	fx_le(&b, 0, 2);
+	fx_le(&b, 0, 8);
+	fx_le(&b, 0, 8);
+	fx_le(&b, 1, 2);
+	fx_le(&b, 0, 2);
+	fx_s(&b, "a");
+	fx_fill(&b, 40, 3);
+	/* zip64 locator: disk 0, end record "at" 2^64 - 8, 1 disk */
+	fx_le(&b, 0x07064b50, 4);
+	fx_le(&b, 0, 4);
+	fx_le(&b, UINT64_MAX - 7, 8);
+	fx_le(&b, 1, 4);
+	fx_le(&b, 0x06054b50, 4);
+	fx_le(&b, 0, 4);
+	fx_le(&b, 0xffff, 2);
+	fx_le(&b, 0xffff, 2);
+	fx_le(&b, 0xffffffff, 4);
+	fx_le(&b, 0xffffffff, 4);
+	fx_le(&b, 0, 2);
+	r = fx_inspect("x/a.zip", &b, ESC_FMT_ZIP);
+	assert_false(r.wanted_ok);
+	assert_string_equal(r.reason, "zip64 end record outside the checked tail");
+	r = fx_inspect("x/a.pt", &b, ESC_FMT_PYTORCH);
+	assert_false(r.wanted_ok);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS); /* a .pt whose pickles could not all be seen */
+	fx_free(&b);
+	assert_true(esc_fits(UINT64_MAX - 56, 56, UINT64_MAX));
+	assert_false(esc_fits(UINT64_MAX - 7, 56, 100));
 }
 
 static void test_keras_npz(void **state)
@@ -231,6 +556,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zip),
 		cmocka_unit_test(test_pytorch),
+		cmocka_unit_test(test_pytorch_layouts),
+		cmocka_unit_test(test_zip64_locator_wrap),
 		cmocka_unit_test(test_keras_npz),
 	};
 

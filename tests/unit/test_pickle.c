@@ -45,7 +45,8 @@ static void test_pickle_verdicts(void **state)
 	assert_int_equal(SCAN("(S'ls'\nisubprocess\ncheck_output\n."), ESC_PICKLE_DANGEROUS);
 	assert_string_equal(imp, "subprocess.check_output");
 	assert_int_equal(SCAN("c__builtin__\neval\n(S'1'\ntR."), ESC_PICKLE_DANGEROUS);
-	assert_int_equal(SCAN("cbuiltins\nlen\n(S'1'\ntR."), ESC_PICKLE_UNKNOWN);
+	/* an allowlist: what is not on it is unsafe, however harmless it looks */
+	assert_int_equal(SCAN("cbuiltins\nlen\n(S'1'\ntR."), ESC_PICKLE_DANGEROUS);
 	assert_string_equal(imp, "builtins.len");
 	assert_int_equal(SCAN("cos.path\njoin\n."), ESC_PICKLE_DANGEROUS);
 
@@ -57,10 +58,11 @@ static void test_pickle_verdicts(void **state)
 	assert_int_equal(SCAN("\x80\x04\x8c\x03nt1\x8c\x0b" "collections\x8c\x0bOrderedDict\x8c\x01x0\x93)R."),
 	                 ESC_PICKLE_SAFE);
 	assert_int_equal(SCAN("\x80\x04\x8c\x0b" "collections\x8c\x0bOrderedDict0\x8c\x06system\x93."),
-	                 ESC_PICKLE_UNKNOWN);
+	                 ESC_PICKLE_DANGEROUS);
 	assert_string_equal(imp, "collections.system");
-	/* DUP, then STACK_GLOBAL on a value the walk cannot name */
-	assert_int_equal(SCAN("\x80\x04K\x01\x8c\x01x\x93."), ESC_PICKLE_UNKNOWN);
+	/* STACK_GLOBAL on a value the walk cannot name */
+	assert_int_equal(SCAN("\x80\x04K\x01\x8c\x01x\x93."), ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "STACK_GLOBAL of values the scan cannot follow"));
 
 	/* safe weights pickle */
 	fx_torch_pickle(&b, "torch._utils\n_rebuild_tensor_v2\n");
@@ -73,20 +75,109 @@ static void test_pickle_verdicts(void **state)
 	/* big BINBYTES8 skipped by length */
 	assert_int_equal(SCAN("\x80\x05\x8e\x03\x00\x00\x00\x00\x00\x00\x00xyz\x94."), ESC_PICKLE_SAFE);
 
-	/* what it cannot follow is unknown, never safe */
-	assert_int_equal(SCAN("\x80\x02\xff."), ESC_PICKLE_UNKNOWN);
-	assert_non_null(strstr(imp, "unknown opcode 0xff"));
-	assert_int_equal(SCAN("\x80\x02]q\x00"), ESC_PICKLE_UNKNOWN);
+	/* what it cannot follow is unsafe, never safe */
+	assert_int_equal(SCAN("\x80\x02\xff."), ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "cannot be fully scanned: unknown opcode 0xff"));
+	assert_int_equal(SCAN("\x80\x02]q\x00"), ESC_PICKLE_DANGEROUS);
 	assert_non_null(strstr(imp, "truncated"));
-	assert_int_equal(SCAN("\x80\x09N."), ESC_PICKLE_UNKNOWN);
-	assert_int_equal(SCAN("0."), ESC_PICKLE_UNKNOWN);
-	assert_int_equal(SCAN(""), ESC_PICKLE_UNKNOWN);
-	assert_int_equal(SCAN("\x82\x05."), ESC_PICKLE_UNKNOWN);
+	assert_int_equal(SCAN("\x80\x09N."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("0."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN(""), ESC_PICKLE_DANGEROUS);
+	/* EXT1/2/4: copyreg's extension registry, a callable nobody can name */
+	assert_int_equal(SCAN("\x82\x05."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "copyreg._extension_registry[5]");
+	assert_int_equal(SCAN("\x80\x02\x83\x01\x02)R."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "copyreg._extension_registry[513]");
+	assert_int_equal(SCAN("\x80\x02\x84\x01\x00\x00\x80)R."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "copyreg._extension_registry[2147483649]");
 	/* the dangerous import stays reported even when the rest is garbage */
 	assert_int_equal(SCAN("cos\nsystem\n\xfe"), ESC_PICKLE_DANGEROUS);
-	assert_string_equal(imp, "os.system");
+	assert_string_equal(imp, "os.system, cannot be fully scanned: unknown opcode 0xfe at byte 11");
 	/* a second pickle after the first is scanned too */
 	assert_int_equal(SCAN("N.cos\nsystem\n."), ESC_PICKLE_DANGEROUS);
+}
+
+/* What runs code at torch.load although no denylist names it, and every way
+ * a pickle can spell an import. */
+static void test_pickle_allowlist(void **state)
+{
+	char imp[256];
+
+	(void)state;
+	/* timeit.timeit exec's its setup string; numpy.testing's runstring exec's */
+	assert_int_equal(SCAN("\x80\x02" "ctimeit\ntimeit\nX\x00\x00\x00\x00X\x09\x00\x00\x00import os\x86R."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "timeit.timeit");
+	assert_int_equal(SCAN("\x80\x04\x8d\x1c\x00\x00\x00\x00\x00\x00\x00numpy.testing._private.utils"
+	                      "\x8d\x09\x00\x00\x00\x00\x00\x00\x00runstring\x93N}\x86R."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "numpy.testing._private.utils.runstring");
+	assert_int_equal(SCAN("cpydoc\nlocate\n."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("ctorch.hub\nload\n."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("cfunctools\npartial\n."), ESC_PICKLE_DANGEROUS);
+	/* strings for STACK_GLOBAL from every string opcode, and from the memo
+	 * through BINPUT/LONG_BINPUT and BINGET/LONG_BINGET and MEMOIZE */
+	assert_int_equal(SCAN("\x80\x04U\x06timeitU\x06timeit\x93."), ESC_PICKLE_DANGEROUS);  /* SHORT_BINSTRING */
+	assert_string_equal(imp, "timeit.timeit");
+	assert_int_equal(SCAN("\x80\x04T\x06\x00\x00\x00timeitT\x06\x00\x00\x00timeit\x93."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "timeit.timeit");
+	assert_int_equal(SCAN("S'timeit'\nS\"timeit\"\n\x93."), ESC_PICKLE_DANGEROUS); /* STRING */
+	assert_string_equal(imp, "timeit.timeit");
+	assert_int_equal(SCAN("Vtimeit\nVtimeit\n\x93."), ESC_PICKLE_DANGEROUS); /* UNICODE */
+	assert_string_equal(imp, "timeit.timeit");
+	assert_int_equal(SCAN("\x80\x04X\x06\x00\x00\x00timeitr\x07\x01\x00\x00j\x07\x01\x00\x00\x93."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "timeit.timeit");
+	assert_int_equal(SCAN("\x80\x04\x8c\x06timeit\x94\x8c\x01x\x94h\x00h\x00\x93."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "timeit.timeit");
+	assert_int_equal(SCAN("\x80\x02\x8c\x06timeitp3\n0g3\ng3\n\x93."), ESC_PICKLE_DANGEROUS); /* PUT/GET */
+	assert_string_equal(imp, "timeit.timeit");
+	/* escapes the scan does not decode: the import cannot be named, so unsafe */
+	assert_int_equal(SCAN("S'time\\x69t'\nS'timeit'\n\x93."), ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "cannot follow"));
+	assert_int_equal(SCAN("Vtime\\u0069t\nVtimeit\n\x93."), ESC_PICKLE_DANGEROUS);
+	/* INST, OBJ, NEWOBJ, NEWOBJ_EX: the class is an import like any other */
+	assert_int_equal(SCAN("(itimeit\nTimer\n."), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "timeit.Timer");
+	assert_int_equal(SCAN("(ctimeit\nTimer\no."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("\x80\x02" "ccollections\nOrderedDict\n)\x81}b."), ESC_PICKLE_SAFE);
+	assert_int_equal(SCAN("\x80\x04" "ccollections\nOrderedDict\n)}\x92."), ESC_PICKLE_SAFE);
+	assert_int_equal(SCAN("\x80\x04" "ccollections\nCounter\n)}\x92."), ESC_PICKLE_DANGEROUS);
+	/* BUILD on an allowed object, PERSID/BINPERSID (torch's storages) */
+	assert_int_equal(SCAN("\x80\x02" "ccollections\nOrderedDict\n)R}b."), ESC_PICKLE_SAFE);
+	assert_int_equal(SCAN("P0\n0\x80\x02K\x01Q."), ESC_PICKLE_SAFE);
+	/* matching is on the exact pair: no prefix, no other split, no suffix */
+	assert_int_equal(SCAN("ctorch\n_utils._rebuild_tensor_v2\n."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("ctorch._utils._rebuild_tensor_v2\nx\n."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("ccollections\nOrderedDict.fromkeys\n."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("ccollections\r\nOrderedDict\n."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("ctorch\nFloatStorage\nctorch\nfloat32\nctorch.cuda\nHalfStorage\n."), ESC_PICKLE_SAFE);
+	assert_int_equal(SCAN("ctorch\nEvilStorage\n."), ESC_PICKLE_DANGEROUS);
+	assert_int_equal(SCAN("cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\ncnumpy\ndtype\n."),
+	                 ESC_PICKLE_SAFE);
+	assert_int_equal(SCAN("c_codecs\nencode\nc__builtin__\nset\n."), ESC_PICKLE_SAFE);
+	assert_int_equal(SCAN("ctorch.storage\n_load_from_bytes\n."), ESC_PICKLE_DANGEROUS);
+}
+
+/* TorchScript's own unpickler resolves __torch__ classes: allowed there only. */
+static void test_pickle_torchscript(void **state)
+{
+	static const char ts[] = "c__torch__\nTiny\nc__torch__.torch.nn.modules.linear\nLinear\n"
+	                         "ctorch.jit._pickle\nbuild_intlist\n.";
+	esc_pickle *p = esc_pickle_new();
+	char imp[256];
+
+	(void)state;
+	esc_pickle_update(p, (const uint8_t *)ts, sizeof ts - 1);
+	assert_int_equal(esc_pickle_final(p, imp, sizeof imp), ESC_PICKLE_DANGEROUS);
+	assert_string_equal(imp, "__torch__.Tiny, __torch__.torch.nn.modules.linear.Linear, "
+	                         "torch.jit._pickle.build_intlist");
+	assert_int_equal(esc_pickle_final_ts(p, imp, sizeof imp), ESC_PICKLE_SAFE);
+	esc_pickle_free(p);
+	p = esc_pickle_new();
+	esc_pickle_update(p, (const uint8_t *)"c__torch__\nTiny\ntimeit\ntimeit\n.", 31);
+	assert_int_equal(esc_pickle_final_ts(p, imp, sizeof imp), ESC_PICKLE_DANGEROUS);
+	esc_pickle_free(p);
 }
 
 static void test_pickle_limits(void **state)
@@ -101,7 +192,7 @@ static void test_pickle_limits(void **state)
 	for (int i = 0; i < 200000; i++)
 		esc_pickle_update(p, &mark, 1);
 	assert_true(esc_pickle_done(p));
-	assert_int_equal(esc_pickle_final(p, imp, sizeof imp), ESC_PICKLE_UNKNOWN);
+	assert_int_equal(esc_pickle_final(p, imp, sizeof imp), ESC_PICKLE_DANGEROUS);
 	assert_non_null(strstr(imp, "stack deeper"));
 	esc_pickle_free(p);
 
@@ -146,6 +237,14 @@ static void test_inspector_extras(void **state)
 	assert_string_equal(r.pickle_imports, "posix.system");
 	/* and so is a pickle under another name, by its PROTO opcode */
 	r = fx_inspect("x/model.data", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+	fx_free(&b);
+	/* binary data that only starts like a pickle, refused by the unpickler
+	 * before any import, is no pickle; under a pickle name it is unsafe */
+	FX_LIT(&b, "\x80\x03\xff\x00\x12\x34");
+	r = fx_inspect("x/samples.raw", &b, ESC_FMT_NONE);
+	assert_int_equal(r.pickle, ESC_PICKLE_NONE);
+	r = fx_inspect("x/samples.pkl", &b, ESC_FMT_NONE);
 	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
 	fx_free(&b);
 
@@ -226,6 +325,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pickle_verdicts),
+		cmocka_unit_test(test_pickle_allowlist),
+		cmocka_unit_test(test_pickle_torchscript),
 		cmocka_unit_test(test_pickle_limits),
 		cmocka_unit_test(test_inspector_extras),
 		cmocka_unit_test(test_savedmodel),

@@ -6,6 +6,31 @@
 
 #include "escrow_private.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Offset and size arithmetic on values read from a file: true and *r = a + b
+ * (a * b) when it fits in 64 bits, false when it would wrap. Every parser
+ * here adds lengths it read to offsets it keeps; a wrapped sum passes any
+ * "fits in the file" test, so each such sum goes through these. */
+static inline bool esc_add64(uint64_t a, uint64_t b, uint64_t *r)
+{
+	return !__builtin_add_overflow(a, b, r);
+}
+
+static inline bool esc_mul64(uint64_t a, uint64_t b, uint64_t *r)
+{
+	return !__builtin_mul_overflow(a, b, r);
+}
+
+/* a + b <= limit, without wrapping. */
+static inline bool esc_fits(uint64_t a, uint64_t b, uint64_t limit)
+{
+	uint64_t s;
+
+	return esc_add64(a, b, &s) && s <= limit;
+}
+
 struct esc_fmt_ops {
 	enum esc_format fmt;
 	size_t state_size;
@@ -45,8 +70,14 @@ extern const struct esc_fmt_ops esc_fmt_safetensors, esc_fmt_onnx, esc_fmt_gguf,
 typedef struct esc_pickle esc_pickle;
 esc_pickle *esc_pickle_new(void);
 void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len);
-/* Verdict and the imports that caused it ("posix.system, builtins.eval"). */
+/* Verdict: SAFE when every import is on the allowlist (docs/PICKLE.md) and
+ * the scan read every pickle to its STOP; DANGEROUS otherwise, with the
+ * imports off the allowlist ("timeit.timeit, posix.system") or why the scan
+ * could not finish. May be called more than once. */
 enum esc_pickle_verdict esc_pickle_final(esc_pickle *p, char *imports, size_t ilen);
+/* The same for a TorchScript archive's pickles (the __torch__ classes and
+ * torch.jit._pickle helpers its own unpickler resolves are allowed). */
+enum esc_pickle_verdict esc_pickle_final_ts(esc_pickle *p, char *imports, size_t ilen);
 void esc_pickle_free(esc_pickle *p);
 /* Stop after n pickles (0, the default: scan pickles back to back until the
  * end, bytes that are not a pickle making the verdict unknown). */
@@ -55,8 +86,25 @@ void esc_pickle_set_max(esc_pickle *p, unsigned n);
 int esc_pickle_done(const esc_pickle *p);
 /* Bytes read up to and including the last STOP. */
 uint64_t esc_pickle_consumed(const esc_pickle *p);
+/* The scan failed where the unpickler fails too (a truncated stream, an
+ * unknown opcode, a stack underflow), before any import and before the
+ * first STOP: the loader stops having called nothing. Call after final. */
+bool esc_pickle_inert(const esc_pickle *p);
+/* b is a pickle opcode (a file whose first byte is not one is no pickle:
+ * the unpickler stops before doing anything). */
+bool esc_pickle_is_opcode(uint8_t b);
 /* Complete pickles read so far. */
 unsigned esc_pickle_count(const esc_pickle *p);
+/* What the legacy torch.save size check needs from the pickles it scans. */
+struct esc_pickle_watch {
+	void *u;
+	/* a tuple ('storage', <import>, 'key', ...): a storage's persistent id */
+	void (*storage)(void *u, const char *type, const char *key);
+	/* a string pushed while reading pickle number `index` (from 0) */
+	void (*string)(void *u, unsigned index, const char *s);
+};
+/* w must outlive p; NULL removes it. */
+void esc_pickle_watch(esc_pickle *p, const struct esc_pickle_watch *w);
 
 /* Secrets scanner over text: line-based, reports "line N: what" (never the secret). */
 typedef struct esc_secrets esc_secrets;

@@ -1,9 +1,12 @@
 /* esc_zip.h -- a streaming zip walker shared by the zip, pytorch, keras and
  * npz checkers. It follows the local headers as the bytes stream by (handing
  * chosen members' data to the caller), then the central directory and the
- * end records. When a member's size cannot be known in advance (general
- * purpose bit 3 and a member the caller does not read) it loses the thread
- * and falls back to the central directory in the last ESC_ZIP_TAIL_MAX
+ * end records. A member whose size is not in its local header (general
+ * purpose bit 3: torch.save and torch.jit.save write every member so) ends
+ * at its data descriptor: the walker looks for the descriptor whose size
+ * field equals the bytes since the data began, and stays in step. Should no
+ * such descriptor come (a writer that leaves out the optional signature),
+ * it falls back to the central directory in the last ESC_ZIP_TAIL_MAX
  * bytes, which it copies as they pass. */
 #ifndef ESC_ZIP_H
 #define ESC_ZIP_H
@@ -31,7 +34,8 @@ struct esc_zip_ops {
 	/* Part of the wanted member's data; returns how many bytes it used,
 	 * fewer than len once it wants no more. */
 	size_t (*data)(void *u, const uint8_t *buf, size_t len);
-	/* After the wanted member's data (complete: all of it was handed over). */
+	/* After the wanted member's data (complete: all of it was handed over,
+	 * or the caller wanted no more; false: the file ended first). */
 	void (*member_end)(void *u, const struct esc_zip_entry *e, bool complete);
 	/* A central directory entry whose name and extent passed the walker's
 	 * checks; 0 with a reason fails the file. May be NULL. */
@@ -49,6 +53,10 @@ struct esc_zip_walk {
 	struct esc_zip_entry cur;
 	bool cur_wanted, cur_zip64;
 	uint64_t cur_left, cur_given;
+	bool hunting;              /* in a bit 3 member: looking for its descriptor */
+	uint64_t cur_seen;         /* its data bytes met so far */
+	uint8_t dwin[24];          /* its last bytes (a descriptor split across chunks) */
+	size_t dwin_len;
 	char name[ESC_ZIP_NAME_MAX + 1];
 	uint64_t cd_start, cd_end, n_cd, e64_pos;
 	bool in_cd, cd_only, lost, failed, ended;
@@ -70,6 +78,31 @@ int esc_zip_update(struct esc_zip_walk *w, const uint8_t *buf, size_t len, uint6
 /* 1 when the zip passes, else 0 with a reason. */
 int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen);
 void esc_zip_release(struct esc_zip_walk *w);
+/* Raw deflate (method 8) of one member, inflated as it streams by and
+ * handed to a sink. Inflating costs up to ~1000x the input, so what one file
+ * may inflate, over all its members, is bounded: ESC_INFLATE_FILE_MAX. */
+#define ESC_INFLATE_FILE_MAX (256ull << 20)
+struct esc_inflate {
+	void *zs;                  /* z_stream */
+	uint64_t out_total, out_max;
+	bool ended, failed;
+	char err[96];
+};
+/* out_max: the most this member may inflate to. Returns false (out of
+ * memory) with err set. */
+bool esc_inflate_init(struct esc_inflate *f, uint64_t out_max);
+/* Inflates buf, handing the output to sink (which returns 1 once it wants no
+ * more). Returns how many bytes of buf were used: fewer than len once the
+ * stream ended, the sink is done, or the data is corrupt (failed, err). */
+size_t esc_inflate_feed(struct esc_inflate *f, const uint8_t *buf, size_t len,
+                        int (*sink)(void *u, const uint8_t *b, size_t n), void *u);
+void esc_inflate_end(struct esc_inflate *f);
+
+/* Internal to the walker (zip_desc.c): a bit 3 member's data, handed over
+ * (when wanted) up to its data descriptor. Returns how many bytes of b it
+ * took; *found_end once the descriptor ended within them. */
+size_t esc_zip_hunt(struct esc_zip_walk *w, const uint8_t *b, size_t n, bool *found_end);
+
 /* Zip sniff: a local header or an empty archive at offset 0. */
 int esc_zip_sniff(const uint8_t *head, size_t len, uint64_t size);
 /* The first member's name if the head holds it whole: 1, else 0. */

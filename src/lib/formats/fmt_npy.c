@@ -378,6 +378,9 @@ int esc_npy_final(struct esc_npy *n, char *reason, size_t rlen)
 {
 	if (!n->failed && !n->parsed)
 		nfail(n, "truncated inside the .npy header");
+	/* np.load(allow_pickle=True) runs the pickle up to where it breaks */
+	if (!n->failed && n->pk && esc_pickle_count(n->pk) == 0)
+		nfail(n, "object array whose pickle is truncated or unreadable");
 	if (!n->failed && !n->object && n->size - n->hdr_total != n->data_size)
 		snprintf(n->reason, sizeof n->reason, "shape and dtype give %llu data bytes, the file has %llu",
 		         (unsigned long long)n->data_size, (unsigned long long)(n->size - n->hdr_total)),

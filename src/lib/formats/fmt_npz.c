@@ -1,6 +1,9 @@
-/* fmt_npz.c -- NumPy .npz: a zip whose members are all .npy files. Stored
- * members (np.savez) get the full .npy check, pickled object arrays
- * included; deflated ones (np.savez_compressed) are checked by name only. */
+/* fmt_npz.c -- NumPy .npz: a zip whose members are all .npy files. Every
+ * member gets the full .npy check, pickled object arrays included, whether
+ * stored (np.savez) or deflated (np.savez_compressed): a deflated member is
+ * inflated only as far as the check needs (the header, or the pickle). A
+ * member whose size only its data descriptor gives (written to a stream)
+ * has its header and pickle checked, not its length. */
 #include "formats/esc_fmt.h"
 #include "formats/esc_npy.h"
 #include "formats/esc_zip.h"
@@ -10,7 +13,9 @@
 struct npz_state {
 	struct esc_zip_walk zw;
 	struct esc_npy npy;
-	bool in_member, failed;
+	struct esc_inflate inf;
+	uint64_t inflated;             /* over all members (ESC_INFLATE_FILE_MAX) */
+	bool in_member, deflated, failed;
 	struct esc_inspection found;   /* pickle verdicts of object members */
 	char reason[224];
 };
@@ -19,18 +24,39 @@ static bool npz_member(void *u, const struct esc_zip_entry *e)
 {
 	struct npz_state *z = u;
 
-	if (z->failed || e->method != 0 || !e->size_known || !esc_zip_name_ends(e->name, e->name_len, ".npy"))
+	if (z->failed || !esc_zip_name_ends(e->name, e->name_len, ".npy"))
 		return false;
-	esc_npy_init(&z->npy, e->usize);
+	if (e->method != 0 && e->method != 8) {
+		snprintf(z->reason, sizeof z->reason, "%.60s: compressed with method %u (numpy writes 0 or 8)",
+		         e->name, e->method);
+		z->failed = true;
+		return false;
+	}
+	z->deflated = e->method == 8;
+	if (z->deflated && !esc_inflate_init(&z->inf, ESC_INFLATE_FILE_MAX - z->inflated)) {
+		snprintf(z->reason, sizeof z->reason, "%.60s: %s", e->name, z->inf.err);
+		z->failed = true;
+		return false;
+	}
+	esc_npy_init(&z->npy, e->size_known ? e->usize : UINT64_MAX);
 	z->in_member = true;
 	return true;
+}
+
+static int to_npy(void *u, const uint8_t *b, size_t n)
+{
+	return esc_npy_update(u, b, n);
 }
 
 static size_t npz_data(void *u, const uint8_t *buf, size_t len)
 {
 	struct npz_state *z = u;
+	size_t used;
 
-	return esc_npy_update(&z->npy, buf, len) ? 0 : len;
+	if (!z->deflated)
+		return esc_npy_update(&z->npy, buf, len) ? 0 : len;
+	used = esc_inflate_feed(&z->inf, buf, len, to_npy, &z->npy);
+	return z->inf.ended || z->inf.failed ? (used < len ? used : 0) : used;
 }
 
 static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete)
@@ -38,12 +64,22 @@ static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete
 	struct npz_state *z = u;
 	char why[200];
 
-	if (!esc_npy_final(&z->npy, why, sizeof why) && !z->failed) {
+	if (z->deflated && z->inf.failed && !z->failed) {
+		snprintf(z->reason, sizeof z->reason, "%.60s: %s", e->name, z->inf.err);
+		z->failed = true;
+	}
+	if (e->size_known && !esc_npy_final(&z->npy, why, sizeof why) && !z->failed) {
 		snprintf(z->reason, sizeof z->reason, "%.60s: %.150s", e->name, why);
 		z->failed = true;
 	}
 	esc_npy_report(&z->npy, &z->found);
 	esc_npy_release(&z->npy);
+	if (z->deflated) {
+		z->inflated += z->inf.out_total < ESC_INFLATE_FILE_MAX - z->inflated ? z->inf.out_total
+		                                                                      : ESC_INFLATE_FILE_MAX - z->inflated;
+		esc_inflate_end(&z->inf);
+	}
+	z->deflated = false;
 	z->in_member = false;
 }
 
@@ -103,6 +139,9 @@ static void npz_release(void *st)
 
 	if (z->in_member)
 		esc_npy_release(&z->npy);
+	if (z->deflated)
+		esc_inflate_end(&z->inf);
+	z->deflated = false;
 	z->in_member = false;
 	esc_zip_release(&z->zw);
 }

@@ -1,19 +1,26 @@
 /* fmt_pytorch.c -- PyTorch checkpoints.
  * The zip format (torch >= 1.6): one top folder holding data.pkl and version
- * (or .data/version). torch stores members uncompressed, data.pkl first, so
- * its pickle is scanned as it streams by; the central directory must then
- * point every *.pkl member at a local header that was scanned (else the
- * verdict is unknown). A compressed .pkl is reported as not scanned rather
- * than guessed at.
- * The legacy format is five pickles back to back (magic number, protocol,
- * system info, the object, storage keys) before raw storage bytes. */
+ * (or .data/version). Every pickle member (*.pkl, *.debug_pkl) is scanned as
+ * it streams by, wherever it lies, stored or deflated, with or without a
+ * data descriptor; the central directory must then point every pickle it
+ * names at a local header that was scanned, else the file is unsafe (it
+ * holds a pickle nobody looked at). An archive with constants.pkl
+ * is TorchScript (torch.jit.save): its pickles are scanned against the
+ * TorchScript allowlist, and its code, which cannot be judged, is reported
+ * once (docs/PICKLE.md).
+ * The legacy format (torch.save(..., _use_new_zipfile_serialization=False))
+ * is five pickles back to back (magic number, protocol, system info, the
+ * object, the storage keys), then each storage as an 8-byte element count
+ * and its bytes: fmt_pytorch_legacy.c checks those against the file. */
 #include "formats/esc_fmt.h"
+#include "formats/esc_pt.h"
 #include "formats/esc_zip.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#define PT_SCANS_MAX 64
+#define PT_SCANS_MAX 65536
 
 static const uint8_t legacy_magic[15] = {
 	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e
@@ -21,8 +28,8 @@ static const uint8_t legacy_magic[15] = {
 
 struct pt_scan {
 	uint64_t local_off;
-	char name[128];
-	bool done;
+	uint64_t name_hash;
+	uint16_t method;
 };
 
 struct pt_state {
@@ -30,51 +37,101 @@ struct pt_state {
 	uint8_t head[15];
 	size_t head_len;
 	int mode;                 /* 0 undecided, 1 zip, 2 legacy, 3 neither */
+	bool named_torch;         /* .pt, .pth, .ckpt: torch.load is what opens it */
+	bool named_ckpt;          /* those, .bin (pytorch_model.bin) or a pickle name */
 	struct esc_zip_walk zw;
 	esc_pickle *pk;
 	uint64_t pk_given;
-	struct pt_scan scans[PT_SCANS_MAX];
-	unsigned n_scans;
-	struct esc_inspection found;
+	bool deflated;
+	struct esc_inflate inf;
+	uint64_t inflated;        /* over all members (ESC_INFLATE_FILE_MAX) */
+	struct pt_scan *scans;
+	size_t n_scans, scans_cap;
+	bool pkl_seen;            /* a pickle member's local header went by */
+	struct esc_inspection plain, ts; /* verdicts as a plain / a TorchScript archive */
 	char top[256];
 	size_t top_len;
-	bool have_top, many_tops, has_pkl, has_version, failed;
+	bool have_top, many_tops, has_pkl, has_version, torchscript;
+	struct esc_pt_legacy legacy;
 	char reason[224];
 };
 
-static void unknown(struct pt_state *p, const char *fmt, const char *name)
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* torch's zip reader (miniz) finds records ignoring case: DATA.PKL is
+ * data.pkl to it, so any case is a pickle here. */
+static bool is_pickle_name(const char *name, size_t len)
+{
+	return (len >= 4 && strncasecmp(name + len - 4, ".pkl", 4) == 0) ||
+	       (len >= 10 && strncasecmp(name + len - 10, ".debug_pkl", 10) == 0);
+}
+
+/* A verdict about the archive itself, the same whether TorchScript or not. */
+static void unsafe(struct pt_state *p, const char *fmt, const char *name)
 {
 	char msg[256];
 
 	snprintf(msg, sizeof msg, fmt, name);
-	esc_insp_pickle_merge(&p->found, ESC_PICKLE_UNKNOWN, msg);
+	esc_insp_pickle_merge(&p->plain, ESC_PICKLE_DANGEROUS, msg);
+	esc_insp_pickle_merge(&p->ts, ESC_PICKLE_DANGEROUS, msg);
 }
 
 static bool pt_member(void *u, const struct esc_zip_entry *e)
 {
 	struct pt_state *p = u;
 
-	if (!esc_zip_name_ends(e->name, e->name_len, ".pkl"))
+	if (!is_pickle_name(e->name, e->name_len))
 		return false;
-	if (e->method != 0) {
-		unknown(p, "%.200s is compressed: not scanned", e->name);
+	p->pkl_seen = true;
+	if (e->method != 0 && e->method != 8) {
+		unsafe(p, "%.200s: compressed with a method the scan cannot read", e->name);
 		return false;
 	}
-	if (p->n_scans == PT_SCANS_MAX) {
-		unknown(p, "%.200s: too many pickles to scan", e->name);
-		return false;
+	if (p->n_scans == p->scans_cap) {
+		size_t cap = p->scans_cap ? p->scans_cap * 2 : 16;
+		struct pt_scan *ns = cap <= PT_SCANS_MAX ? realloc(p->scans, cap * sizeof *ns) : NULL;
+
+		if (ns == NULL) {
+			unsafe(p, "%.200s: too many pickles to scan", e->name);
+			return false;
+		}
+		p->scans = ns;
+		p->scans_cap = cap;
 	}
 	p->pk = esc_pickle_new();
 	if (!p->pk) {
-		unknown(p, "%.200s: out of memory", e->name);
+		unsafe(p, "%.200s: out of memory", e->name);
+		return false;
+	}
+	p->deflated = e->method == 8;
+	if (p->deflated && !esc_inflate_init(&p->inf, ESC_INFLATE_FILE_MAX - p->inflated)) {
+		esc_pickle_free(p->pk);
+		p->pk = NULL;
+		unsafe(p, "%.200s: out of memory", e->name);
 		return false;
 	}
 	esc_pickle_set_max(p->pk, 1);
 	p->pk_given = 0;
 	p->scans[p->n_scans].local_off = e->local_off;
-	snprintf(p->scans[p->n_scans].name, sizeof p->scans[0].name, "%s", e->name);
+	p->scans[p->n_scans].name_hash = name_hash(e->name, e->name_len);
+	p->scans[p->n_scans].method = e->method;
 	p->n_scans++;
 	return true;
+}
+
+static int to_pickle(void *u, const uint8_t *b, size_t n)
+{
+	esc_pickle *pk = u;
+
+	esc_pickle_update(pk, b, n);
+	return esc_pickle_done(pk);
 }
 
 static size_t pt_data(void *u, const uint8_t *buf, size_t len)
@@ -82,6 +139,12 @@ static size_t pt_data(void *u, const uint8_t *buf, size_t len)
 	struct pt_state *p = u;
 	uint64_t c;
 
+	if (p->deflated) {
+		size_t used = esc_inflate_feed(&p->inf, buf, len, to_pickle, p->pk);
+
+		/* the pickle has its STOP, or the stream ended or is corrupt */
+		return p->inf.ended || p->inf.failed ? (used < len ? used : 0) : used;
+	}
 	esc_pickle_update(p->pk, buf, len);
 	if (!esc_pickle_done(p->pk)) {
 		p->pk_given += len;
@@ -96,14 +159,43 @@ static size_t pt_data(void *u, const uint8_t *buf, size_t len)
 static void pt_member_end(void *u, const struct esc_zip_entry *e, bool complete)
 {
 	struct pt_state *p = u;
-	char imports[256];
+	char imports[256], msg[256];
 	enum esc_pickle_verdict v;
 
+	if (p->deflated && p->inf.failed) {
+		snprintf(msg, sizeof msg, "%.100s: %s", e->name, p->inf.err);
+		esc_insp_pickle_merge(&p->plain, ESC_PICKLE_DANGEROUS, msg);
+		esc_insp_pickle_merge(&p->ts, ESC_PICKLE_DANGEROUS, msg);
+	}
 	v = esc_pickle_final(p->pk, imports, sizeof imports);
-	esc_insp_pickle_merge(&p->found, v, imports);
+	esc_insp_pickle_merge(&p->plain, v, imports);
+	v = esc_pickle_final_ts(p->pk, imports, sizeof imports);
+	esc_insp_pickle_merge(&p->ts, v, imports);
 	esc_pickle_free(p->pk);
 	p->pk = NULL;
-	p->scans[p->n_scans - 1].done = true;
+	if (p->deflated) {
+		p->inflated += p->inf.out_total < ESC_INFLATE_FILE_MAX - p->inflated ? p->inf.out_total
+		                                                                      : ESC_INFLATE_FILE_MAX - p->inflated;
+		esc_inflate_end(&p->inf);
+	}
+	p->deflated = false;
+}
+
+static const struct pt_scan *scan_at(const struct pt_state *p, uint64_t off)
+{
+	size_t lo = 0, hi = p->n_scans;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->scans[mid].local_off == off)
+			return &p->scans[mid];
+		if (p->scans[mid].local_off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen)
@@ -112,7 +204,7 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	const char *slash = memchr(e->name, '/', e->name_len);
 	size_t tl = slash ? (size_t)(slash - e->name) : e->name_len;
 	const char *rest = slash ? slash + 1 : "";
-	unsigned i;
+	const struct pt_scan *s;
 
 	if (!slash || tl >= sizeof p->top) {
 		p->many_tops = true;
@@ -127,19 +219,23 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 		p->has_pkl = true;
 	if (strcmp(rest, "version") == 0 || strcmp(rest, ".data/version") == 0)
 		p->has_version = true;
-	if (!esc_zip_name_ends(e->name, e->name_len, ".pkl"))
+	/* torch.load hands an archive with a record named exactly constants.pkl
+	 * to torch.jit.load; without one, __torch__ names reach Python's
+	 * unpickler, so they get no TorchScript allowance */
+	if (strcmp(rest, "constants.pkl") == 0)
+		p->torchscript = true;
+	if (!is_pickle_name(e->name, e->name_len))
 		return 1;
-	for (i = 0; i < p->n_scans; i++)
-		if (p->scans[i].local_off == e->local_off)
-			break;
-	if (i == p->n_scans) {
-		unknown(p, "%.200s: not scanned", e->name);
+	s = scan_at(p, e->local_off);
+	if (s == NULL) {
+		unsafe(p, "%.150s: a pickle the scan did not reach", e->name);
 		return 1;
 	}
 	/* readers take the method from here: what was scanned must be what they read */
-	if (e->method != 0)
-		unknown(p, "%.150s: compressed in the central directory, stored in its local header", e->name);
-	if (strcmp(p->scans[i].name, e->name) != 0 && strlen(e->name) < sizeof p->scans[0].name) {
+	if (s->method != e->method)
+		unsafe(p, "%.100s: compressed in the central directory and not in its local header (or "
+		       "the reverse): what loaders read is not what was scanned", e->name);
+	if (s->name_hash != name_hash(e->name, e->name_len)) {
 		snprintf(reason, rlen, "%s: the local header at %llu names another member", e->name,
 		         (unsigned long long)e->local_off);
 		return 0;
@@ -154,12 +250,22 @@ static const struct esc_zip_ops pt_ops = {
 	.cd_entry = pt_entry,
 };
 
+static bool ext_is(const char *path, const char *ext)
+{
+	size_t n = strlen(path), k = strlen(ext);
+
+	return n > k && strcasecmp(path + n - k, ext) == 0;
+}
+
 static void pt_init(void *st, const char *path, uint64_t size)
 {
 	struct pt_state *p = st;
 
 	memset(p, 0, sizeof *p);
 	p->size = size;
+	p->named_torch = path && (ext_is(path, ".pt") || ext_is(path, ".pth") || ext_is(path, ".ckpt"));
+	p->named_ckpt = p->named_torch || (path && (ext_is(path, ".bin") || ext_is(path, ".pkl") ||
+	                                            ext_is(path, ".pickle") || ext_is(path, ".joblib")));
 	esc_zip_init(&p->zw, size, &pt_ops, p);
 }
 
@@ -167,7 +273,9 @@ static int feed(struct pt_state *p, const uint8_t *buf, size_t len, uint64_t off
 {
 	if (p->mode == 1)
 		return esc_zip_update(&p->zw, buf, len, off);
-	if (p->mode == 2) {
+	if (p->mode == 2)
+		return esc_pt_legacy_update(&p->legacy, buf, len, off);
+	if (p->mode == 3 && p->pk) {
 		esc_pickle_update(p->pk, buf, len);
 		return esc_pickle_done(p->pk);
 	}
@@ -191,20 +299,21 @@ static int pt_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 	} else if (memcmp(p->head, legacy_magic, p->head_len) == 0) {
 		if (p->head_len < sizeof p->head && p->head_len < p->size)
 			return 0;
-		if (p->head_len < sizeof p->head) {
+		if (p->head_len < sizeof p->head || !esc_pt_legacy_init(&p->legacy, p->size)) {
 			p->mode = 3;
 			return 1;
 		}
-		p->pk = esc_pickle_new();
-		if (!p->pk) {
-			p->mode = 3;
-			return 1;
-		}
-		esc_pickle_set_max(p->pk, 5);
 		p->mode = 2;
 	} else {
+		/* torch.load reads any other file as a legacy one: its first pickle
+		 * is loaded before the magic number is compared */
 		p->mode = 3;
-		return 1;
+		if (!p->named_torch || !esc_pickle_is_opcode(p->head[0]))
+			return 1;
+		p->pk = esc_pickle_new();
+		if (!p->pk)
+			return 1;
+		esc_pickle_set_max(p->pk, 1);
 	}
 	/* replay what was held back, then the rest of this chunk */
 	if (feed(p, p->head, p->head_len - take, 0))
@@ -212,33 +321,15 @@ static int pt_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 	return feed(p, buf, len, off);
 }
 
-static int pt_final(void *st, char *reason, size_t rlen)
+static int zip_final(struct pt_state *p, char *reason, size_t rlen)
 {
-	struct pt_state *p = st;
-	char imports[256];
-	enum esc_pickle_verdict v;
-
-	if (p->mode == 2) {
-		unsigned n = esc_pickle_count(p->pk);
-
-		v = esc_pickle_final(p->pk, imports, sizeof imports);
-		esc_insp_pickle_merge(&p->found, v, imports);
-		esc_pickle_free(p->pk);
-		p->pk = NULL;
-		if (n < 5) {
-			snprintf(reason, rlen, "legacy PyTorch file: %u of its 5 pickles readable (%.150s)", n, imports);
-			return 0;
-		}
-		return 1;
-	}
-	if (p->mode != 1) {
-		snprintf(reason, rlen, "neither a PyTorch zip archive nor a legacy PyTorch pickle");
+	if (!esc_zip_final(&p->zw, reason, rlen)) {
+		/* torch's zip reader is laxer than this one: what it would load
+		 * was not all scanned */
+		if (p->named_ckpt || p->pkl_seen)
+			unsafe(p, "not every pickle could be scanned: %.180s", reason);
 		return 0;
 	}
-	if (p->pk) /* a .pkl cut short by the end of the file */
-		pt_member_end(p, &(struct esc_zip_entry){ .name = p->scans[p->n_scans - 1].name }, false);
-	if (!esc_zip_final(&p->zw, reason, rlen))
-		return 0;
 	if (p->many_tops || !p->have_top) {
 		snprintf(reason, rlen, "not a PyTorch archive: members are not all in one top folder");
 		return 0;
@@ -251,12 +342,41 @@ static int pt_final(void *st, char *reason, size_t rlen)
 	return 1;
 }
 
+static int pt_final(void *st, char *reason, size_t rlen)
+{
+	struct pt_state *p = st;
+	char imports[256];
+	enum esc_pickle_verdict v;
+
+	if (p->mode == 2)
+		return esc_pt_legacy_final(&p->legacy, &p->plain, reason, rlen);
+	if (p->mode == 3 && p->pk) {
+		v = esc_pickle_final(p->pk, imports, sizeof imports);
+		/* a text file named .pt or .pth (Python's path files, a Portuguese
+		 * text) that torch.load would refuse having run nothing: no pickle.
+		 * A file starting with PROTO is a pickle, judged strictly. */
+		if (p->head[0] == 0x80 || !esc_pickle_inert(p->pk))
+			esc_insp_pickle_merge(&p->plain, v, imports);
+	}
+	if (p->mode != 1) {
+		snprintf(reason, rlen, "neither a PyTorch zip archive nor a legacy PyTorch pickle");
+		return 0;
+	}
+	return zip_final(p, reason, rlen);
+}
+
 static void pt_report(void *st, struct esc_inspection *out)
 {
 	struct pt_state *p = st;
+	const struct esc_inspection *f = p->torchscript ? &p->ts : &p->plain;
 
-	if (p->found.pickle != ESC_PICKLE_NONE)
-		esc_insp_pickle_merge(out, p->found.pickle, p->found.pickle_imports);
+	if (f->pickle != ESC_PICKLE_NONE)
+		esc_insp_pickle_merge(out, f->pickle, f->pickle_imports);
+	/* the code cannot be judged: said once, and only when nothing worse was found */
+	if (p->torchscript && f->pickle == ESC_PICKLE_SAFE)
+		esc_insp_pickle_merge(out, ESC_PICKLE_UNKNOWN,
+		                      "TorchScript archive: its pickles are on the allowlist, its TorchScript "
+		                      "code (code/) runs at torch.jit.load and is not judged");
 }
 
 static void pt_release(void *st)
@@ -265,17 +385,23 @@ static void pt_release(void *st)
 
 	esc_pickle_free(p->pk);
 	p->pk = NULL;
+	if (p->deflated)
+		esc_inflate_end(&p->inf);
+	p->deflated = false;
+	free(p->scans);
+	p->scans = NULL;
+	esc_pt_legacy_release(&p->legacy);
 	esc_zip_release(&p->zw);
 }
 
 static int pt_sniff(const uint8_t *h, size_t len, uint64_t size)
 {
-	const char *n;
-	size_t nl;
-
 	if (len >= sizeof legacy_magic && memcmp(h, legacy_magic, sizeof legacy_magic) == 0)
 		return 1;
-	return esc_zip_first_name(h, len, &n, &nl) && esc_zip_name_ends(n, nl, "/data.pkl");
+	/* torch.load opens any zip, whatever its first record: every zip is
+	 * walked for pickles (an archive that is no checkpoint just fails the
+	 * pytorch check, and another checker names its format) */
+	return len >= 4 && memcmp(h, "PK\x03\x04", 4) == 0;
 }
 
 const struct esc_fmt_ops esc_fmt_pytorch = {

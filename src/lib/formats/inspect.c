@@ -47,6 +47,9 @@ static const struct {
 	{ ".bin", ESC_FMT_PYTORCH }, { ".keras", ESC_FMT_KERAS }, { ".h5", ESC_FMT_HDF5 },
 	{ ".hdf5", ESC_FMT_HDF5 }, { ".npy", ESC_FMT_NPY }, { ".npz", ESC_FMT_NPZ },
 	{ ".parquet", ESC_FMT_PARQUET }, { ".zip", ESC_FMT_ZIP }, { ".pdf", ESC_FMT_PDF },
+	/* torch.save writes a zip under any name (fastai's export.pkl): its
+	 * pickles are scanned by the pytorch checker, wherever they lie */
+	{ ".pkl", ESC_FMT_PYTORCH }, { ".pickle", ESC_FMT_PYTORCH }, { ".joblib", ESC_FMT_PYTORCH },
 };
 
 static const char *const pickle_exts[] = { ".pkl", ".pickle", ".joblib", ".dill", NULL };
@@ -69,7 +72,7 @@ struct esc_inspector {
 	enum esc_format wanted;
 	uint8_t head[HEAD_MAX];
 	size_t head_len;
-	bool started, tf_index, secrets_wanted;
+	bool started, tf_index, secrets_wanted, pickle_named;
 	uint32_t hints;            /* 1 << format, for each extension hint the name has */
 	uint8_t *small;            /* the whole file when it is under LFS_MAX bytes */
 	uint8_t last8[8];
@@ -200,7 +203,7 @@ esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format 
 /* Picks and starts the checkers once the head is known. */
 static void start(esc_inspector *in)
 {
-	bool pickle_head, legacy;
+	bool pickle_head, legacy, zip_head;
 
 	in->started = true;
 	for (size_t i = 0; i < N_CHECKERS; i++) {
@@ -221,7 +224,9 @@ static void start(esc_inspector *in)
 	/* a legacy torch file is five pickles and raw bytes: the pytorch checker scans it */
 	legacy = in->head_len >= sizeof torch_legacy && memcmp(in->head, torch_legacy, sizeof torch_legacy) == 0;
 	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5;
-	if (!legacy && (in_exts(in->base, pickle_exts) || pickle_head))
+	zip_head = in->head_len >= 4 && memcmp(in->head, "PK\x03\x04", 4) == 0;
+	in->pickle_named = in_exts(in->base, pickle_exts);
+	if (!legacy && !zip_head && (in->pickle_named || pickle_head))
 		in->pk = esc_pickle_new();
 	in->secrets_wanted = (secret_named(in->base) && in->size <= SECRETS_NAMED_MAX) ||
 	                     (in->size <= SECRETS_MAX && (in_exts(in->base, text_exts) || texty(in->head, in->head_len)));
@@ -338,7 +343,10 @@ void esc_inspect_final(esc_inspector *in, struct esc_inspection *out)
 	if (in->pk) {
 		enum esc_pickle_verdict v = esc_pickle_final(in->pk, imports, sizeof imports);
 
-		esc_insp_pickle_merge(out, v, imports);
+		/* found by its first two bytes only, and refused by the unpickler
+		 * before any import: binary data that starts like a pickle */
+		if (in->pickle_named || !esc_pickle_inert(in->pk))
+			esc_insp_pickle_merge(out, v, imports);
 	}
 	if (in->small && in->off == in->size)
 		out->lfs_pointer = esc_is_lfs_pointer(in->small, (size_t)in->size);

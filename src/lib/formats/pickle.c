@@ -2,9 +2,11 @@
  * It never unpickles: it models the stack only as far as needed to know
  * which strings STACK_GLOBAL consumes (strings, marks, "something else"),
  * keeps a bounded memo for BINGET and friends, skips big arguments by their
- * length, and records every import. Anything it cannot follow (an unknown
- * opcode, an overflow of its bounds, a truncated stream) makes the verdict
- * unknown, never safe. */
+ * length, and records every import: GLOBAL, INST, STACK_GLOBAL (whatever
+ * string opcodes or memo reads fed it), and EXT1/2/4. An import off the
+ * allowlist makes the verdict unsafe, and so does anything it cannot follow
+ * (an unknown opcode, an overflow of its bounds, a truncated stream): the
+ * unpickler runs the REDUCEs it met before it fails. */
 #include "formats/pickle_int.h"
 
 #include <stdarg.h>
@@ -48,6 +50,16 @@ static enum argkind op_arg(uint8_t op, unsigned *n)
 	return (enum argkind)(argtab[op] & 7);
 }
 
+bool esc_pickle_inert(const esc_pickle *p)
+{
+	return p->failed && !p->limit_hit && p->n_imports == 0 && !p->imports_lost && p->count == 0;
+}
+
+bool esc_pickle_is_opcode(uint8_t b)
+{
+	return argtab[b] != 0;
+}
+
 static bool is_str_op(uint8_t op)
 {
 	return op == 'U' || op == 'T' || op == 'X' || op == 0x8c || op == 0x8d;
@@ -59,6 +71,33 @@ static uint32_t quoted(esc_pickle *p, const char *s, size_t n)
 	if (n >= 2 && (s[0] == '\'' || s[0] == '"') && s[n - 1] == s[0] && !memchr(s, '\\', n))
 		return esc_pk_str(p, s + 1, n - 2);
 	return V_OTHER;
+}
+
+/* A string value was pushed (the legacy torch size check reads them). */
+static void pushed_str(esc_pickle *p, uint32_t v)
+{
+	const char *s = esc_pk_sval(p, v);
+
+	if (s && p->watch && p->watch->string)
+		p->watch->string(p->watch->u, p->count, s);
+}
+
+/* TUPLE: ('storage', <import>, 'key', ...) is a torch storage's persistent id. */
+static void tuple_seen(esc_pickle *p)
+{
+	size_t m = p->sp;
+	const char *tag, *key;
+
+	if (!p->watch || !p->watch->storage)
+		return;
+	while (m > 0 && p->stack[m - 1] != V_MARK)
+		m--;
+	if (m == 0 || p->sp - m < 3 || p->stack[m + 1] < V_IMP || p->stack[m + 1] - V_IMP >= p->n_imports)
+		return;
+	tag = esc_pk_sval(p, p->stack[m]);
+	key = esc_pk_sval(p, p->stack[m + 2]);
+	if (tag && key && strcmp(tag, "storage") == 0)
+		p->watch->storage(p->watch->u, p->imports[p->stack[m + 1] - V_IMP].text, key);
 }
 
 static void stop(esc_pickle *p)
@@ -128,6 +167,8 @@ static void exec_op(esc_pickle *p)
 		esc_pk_pop(p, 2);
 		break;
 	case 'd': case 'l': case 't': case 'o': case 0x91:
+		if (op == 't')
+			tuple_seen(p);
 		if (esc_pk_pop_mark(p))
 			esc_pk_push_fast(p, V_OTHER);
 		break;
@@ -169,8 +210,8 @@ static void exec_op(esc_pickle *p)
 		}
 		break;
 	case 'c':
-		esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
-		esc_pk_push_fast(p, V_OTHER);
+		v = esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
+		esc_pk_push_fast(p, (uint32_t)v);
 		break;
 	case 'i':
 		esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
@@ -178,20 +219,26 @@ static void exec_op(esc_pickle *p)
 			esc_pk_push_fast(p, V_OTHER);
 		break;
 	case 0x82: case 0x83: case 0x84: {
-		static const char ext[] = "extension (an import the scan cannot name)";
+		/* copyreg's extension registry maps a number to any callable the
+		 * loading process registered: the scan cannot name it */
+		char ext[48];
+		int n = snprintf(ext, sizeof ext, "_extension_registry[%llu]",
+		                 (unsigned long long)esc_pk_le(p->fix, op == 0x82 ? 1 : op == 0x83 ? 2 : 4));
 
-		esc_pk_import(p, "copyreg", 7, ext, sizeof ext - 1);
+		esc_pk_import(p, "copyreg", 7, ext, (size_t)n);
 		esc_pk_push_fast(p, V_OTHER);
 		break;
 	}
 	case 'S':
-		esc_pk_push_fast(p, quoted(p, p->line[0], strlen(p->line[0])));
+		v = quoted(p, p->line[0], strlen(p->line[0]));
+		esc_pk_push_fast(p, (uint32_t)v);
+		pushed_str(p, (uint32_t)v);
 		break;
 	case 'V':
-		if (strchr(p->line[0], '\\'))
-			esc_pk_push_fast(p, V_OTHER);
-		else
-			esc_pk_push_fast(p, esc_pk_str(p, p->line[0], strlen(p->line[0])));
+		/* raw-unicode-escape: a backslash may hide any character */
+		v = strchr(p->line[0], '\\') ? V_OTHER : esc_pk_str(p, p->line[0], strlen(p->line[0]));
+		esc_pk_push_fast(p, (uint32_t)v);
+		pushed_str(p, (uint32_t)v);
 		break;
 	default:
 		/* the rest push one value the model does not need to know */
@@ -203,9 +250,12 @@ static void exec_op(esc_pickle *p)
 /* Called when a counted argument's payload has been read or skipped. */
 static void end_data(esc_pickle *p)
 {
-	if (p->data_keep)
-		esc_pk_push_fast(p, esc_pk_str(p, p->str, p->str_len));
-	else
+	if (p->data_keep) {
+		uint32_t v = esc_pk_str(p, p->str, p->str_len);
+
+		esc_pk_push_fast(p, v);
+		pushed_str(p, v);
+	} else
 		esc_pk_push_fast(p, V_OTHER);
 	p->st = P_OP;
 }
@@ -310,6 +360,7 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 			nl = memchr(buf + i, '\n', len - i);
 			take = nl ? (size_t)(nl - (buf + i)) : len - i;
 			if (p->line_len + take > PK_LINE_MAX) {
+				p->limit_hit = true;
 				esc_pk_fail(p, "line argument longer than %d bytes", PK_LINE_MAX);
 				break;
 			}
@@ -338,7 +389,7 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 	}
 }
 
-enum esc_pickle_verdict esc_pickle_final(esc_pickle *p, char *imports, size_t ilen)
+static enum esc_pickle_verdict pk_final(esc_pickle *p, bool ts, char *imports, size_t ilen)
 {
 	enum esc_pickle_verdict worst = ESC_PICKLE_SAFE;
 	size_t used = 0;
@@ -347,24 +398,42 @@ enum esc_pickle_verdict esc_pickle_final(esc_pickle *p, char *imports, size_t il
 		esc_pk_fail(p, "pickle truncated at byte %llu (no STOP)", (unsigned long long)p->pos);
 	if (!p->failed && p->count == 0)
 		esc_pk_fail(p, "no pickle in the file");
-	for (unsigned i = 0; i < p->n_imports; i++)
-		if (p->imports[i].v > worst)
-			worst = p->imports[i].v;
-	if ((p->failed || p->imports_lost) && worst < ESC_PICKLE_UNKNOWN)
-		worst = ESC_PICKLE_UNKNOWN;
+	for (unsigned i = 0; i < p->n_imports; i++) {
+		enum esc_pickle_verdict v = ts ? p->imports[i].v_ts : p->imports[i].v;
+
+		if (v > worst)
+			worst = v;
+	}
+	/* what the scan could not read or name may hold any import */
+	if (p->failed || p->imports_lost)
+		worst = ESC_PICKLE_DANGEROUS;
 	if (ilen)
 		imports[0] = '\0';
 	for (unsigned i = 0; i < p->n_imports && ilen && worst != ESC_PICKLE_SAFE; i++) {
-		if (p->imports[i].v != worst)
+		if ((ts ? p->imports[i].v_ts : p->imports[i].v) != worst)
 			continue;
 		used += (size_t)snprintf(imports + used, used < ilen ? ilen - used : 0, "%s%s",
 		                         used ? ", " : "", p->imports[i].text);
 		if (used >= ilen)
 			break;
 	}
-	if (p->failed && worst == ESC_PICKLE_UNKNOWN && used < ilen)
-		used += (size_t)snprintf(imports + used, ilen - used, "%s%s", used ? ", " : "", p->err);
+	if (p->imports_lost && used < ilen)
+		used += (size_t)snprintf(imports + used, ilen - used, "%smore than %d imports", used ? ", " : "",
+		                         PK_IMPORTS_MAX);
+	if (p->failed && used < ilen)
+		used += (size_t)snprintf(imports + used, ilen - used, "%scannot be fully scanned: %s",
+		                         used ? ", " : "", p->err);
 	if (ilen && used >= ilen && ilen > 4)
 		memcpy(imports + ilen - 4, "...", 4);
 	return worst;
+}
+
+enum esc_pickle_verdict esc_pickle_final(esc_pickle *p, char *imports, size_t ilen)
+{
+	return pk_final(p, false, imports, ilen);
+}
+
+enum esc_pickle_verdict esc_pickle_final_ts(esc_pickle *p, char *imports, size_t ilen)
+{
+	return pk_final(p, true, imports, ilen);
 }

@@ -10,8 +10,10 @@
 /* Longest module or name kept for an import (longer ones are cut). */
 #define ESC_PK_NAME_MAX 200
 
-/* SAFE, UNKNOWN or DANGEROUS for the import module.name. */
-enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name);
+/* SAFE when module.name is on the allowlist (docs/PICKLE.md), else
+ * DANGEROUS. torchscript: the allowlist of a TorchScript archive's pickles,
+ * which the TorchScript unpickler reads (it adds the __torch__ classes). */
+enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name, bool torchscript);
 
 #define PK_LINE_MAX 4096           /* line arguments (protocol 0) */
 #define PK_STR_MAX ESC_PK_NAME_MAX /* strings remembered for STACK_GLOBAL */
@@ -20,17 +22,20 @@ enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name
 #define PK_ARENA_MAX (4u << 20)
 #define PK_IMPORTS_MAX 64
 
-/* Stack and memo values: a string (arena offset + V_STR), a mark, or other. */
+/* Stack and memo values: a string (arena offset + V_STR), an import (its
+ * index + V_IMP), a mark, or other. */
 #define V_UNSET 0u
 #define V_OTHER 1u
 #define V_MARK 2u
 #define V_STR 3u
+#define V_IMP 0x80000000u
+_Static_assert(PK_ARENA_MAX + V_STR < V_IMP, "string and import values overlap");
 
 enum esc_pk_state { P_OP, P_FIXED, P_LINE, P_DATA, P_DONE };
 
 struct esc_pk_imp {
 	char *text;                /* "module.name" */
-	enum esc_pickle_verdict v;
+	enum esc_pickle_verdict v, v_ts; /* plain, TorchScript */
 };
 
 struct esc_pickle {
@@ -63,7 +68,9 @@ struct esc_pickle {
 	struct esc_pk_imp imports[PK_IMPORTS_MAX];
 	unsigned n_imports;
 	bool imports_lost, failed;
+	bool limit_hit;            /* failed on the scanner's own bounds: the loader reads on */
 	char err[160];
+	const struct esc_pickle_watch *watch;
 };
 
 
@@ -75,7 +82,10 @@ bool esc_pk_pop_mark(esc_pickle *p);
 uint32_t esc_pk_top(esc_pickle *p);
 void esc_pk_memo_put(esc_pickle *p, uint64_t idx, uint32_t v);
 uint32_t esc_pk_memo_get(esc_pickle *p, uint64_t idx);
-void esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen);
+/* Records an import; returns its value (V_IMP + index, or V_OTHER). */
+uint32_t esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen);
+/* The string a value holds, or NULL. */
+const char *esc_pk_sval(const esc_pickle *p, uint32_t v);
 void esc_pk_stack_global(esc_pickle *p);
 bool esc_pk_parse_uint(const char *s, size_t n, uint64_t *out);
 uint64_t esc_pk_le(const uint8_t *b, unsigned n);

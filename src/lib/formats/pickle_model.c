@@ -1,6 +1,7 @@
 /* pickle_model.c -- the pickle walker's model of the unpickler: a stack of
- * values that are strings, marks or "something else", a bounded memo, and
- * the imports met. Bounds exceeded make the verdict unknown, never safe. */
+ * values that are strings, imports, marks or "something else", a bounded
+ * memo, and the imports met. Bounds exceeded make the verdict unsafe, never
+ * safe. */
 #include "formats/pickle_int.h"
 
 #include <stdarg.h>
@@ -39,6 +40,11 @@ void esc_pickle_free(esc_pickle *p)
 	free(p->dirty);
 	free(p->arena);
 	free(p);
+}
+
+void esc_pickle_watch(esc_pickle *p, const struct esc_pickle_watch *w)
+{
+	p->watch = w;
 }
 
 void esc_pickle_set_max(esc_pickle *p, unsigned n)
@@ -95,12 +101,14 @@ void esc_pk_push(esc_pickle *p, uint32_t v)
 
 	if (p->sp == p->stack_cap) {
 		if (p->stack_cap >= PK_STACK_MAX) {
+			p->limit_hit = true;
 			esc_pk_fail(p, "pickle stack deeper than %d items", PK_STACK_MAX);
 			return;
 		}
 		cap = p->stack_cap ? p->stack_cap * 2 : 64;
 		ns = realloc(p->stack, cap * sizeof *ns);
 		if (!ns) {
+			p->limit_hit = true;
 			esc_pk_fail(p, "out of memory after %zu stack items", p->sp);
 			return;
 		}
@@ -191,10 +199,11 @@ uint32_t esc_pk_memo_get(esc_pickle *p, uint64_t idx)
 	return p->memo[idx];
 }
 
-void esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen)
+uint32_t esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen)
 {
 	char m[PK_STR_MAX + 1], n[PK_STR_MAX + 1], full[2 * PK_STR_MAX + 2];
-	enum esc_pickle_verdict v;
+	enum esc_pickle_verdict v, v_ts;
+	bool cut = mlen > PK_STR_MAX || nlen > PK_STR_MAX;
 
 	if (mlen > PK_STR_MAX)
 		mlen = PK_STR_MAX;
@@ -204,43 +213,45 @@ void esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *n
 	m[mlen] = '\0';
 	memcpy(n, name, nlen);
 	n[nlen] = '\0';
-	v = esc_pickle_classify(m, n);
+	/* a name cut short is not the name the loader imports: never allowed */
+	v = cut ? ESC_PICKLE_DANGEROUS : esc_pickle_classify(m, n, false);
+	v_ts = cut ? ESC_PICKLE_DANGEROUS : esc_pickle_classify(m, n, true);
 	snprintf(full, sizeof full, "%s.%s", m, n);
+	/* the text reaches reports: printable ASCII only, no list separator */
 	for (char *c = full; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == ',')
 			*c = '?';
 	for (unsigned i = 0; i < p->n_imports; i++)
-		if (strcmp(p->imports[i].text, full) == 0)
-			return;
+		if (strcmp(p->imports[i].text, full) == 0 && p->imports[i].v == v && p->imports[i].v_ts == v_ts)
+			return V_IMP + i;
 	if (p->n_imports == PK_IMPORTS_MAX) {
-		if (v != ESC_PICKLE_SAFE)
-			p->imports_lost = true; /* keep the verdict honest below */
-		if (v == ESC_PICKLE_DANGEROUS)
-			p->imports[PK_IMPORTS_MAX - 1].v = v;
-		return;
+		/* no room to name it: the verdict cannot be safe */
+		if (v != ESC_PICKLE_SAFE || v_ts != ESC_PICKLE_SAFE)
+			p->imports_lost = true;
+		return V_OTHER;
 	}
 	p->imports[p->n_imports].text = strdup(full);
 	if (!p->imports[p->n_imports].text) {
 		p->imports_lost = true;
-		return;
+		return V_OTHER;
 	}
-	p->imports[p->n_imports++].v = v;
+	p->imports[p->n_imports].v = v;
+	p->imports[p->n_imports].v_ts = v_ts;
+	return V_IMP + p->n_imports++;
 }
 
-static const char *sval(esc_pickle *p, uint32_t v, size_t *n)
+const char *esc_pk_sval(const esc_pickle *p, uint32_t v)
 {
-	if (v < V_STR)
+	if (v < V_STR || v >= V_IMP || v - V_STR >= p->arena_len)
 		return NULL;
-	*n = strlen(p->arena + (v - V_STR));
 	return p->arena + (v - V_STR);
 }
 
 void esc_pk_stack_global(esc_pickle *p)
 {
 	static const char dyn[] = "? (STACK_GLOBAL of values the scan cannot follow)";
-	uint32_t name, module;
+	uint32_t name, module, imp;
 	const char *ms, *ns;
-	size_t ml = 0, nl = 0;
 
 	name = esc_pk_top(p);
 	if (!esc_pk_pop(p, 1))
@@ -248,13 +259,13 @@ void esc_pk_stack_global(esc_pickle *p)
 	module = esc_pk_top(p);
 	if (!esc_pk_pop(p, 1))
 		return;
-	ms = sval(p, module, &ml);
-	ns = sval(p, name, &nl);
+	ms = esc_pk_sval(p, module);
+	ns = esc_pk_sval(p, name);
 	if (!ms || !ns)
-		esc_pk_import(p, "?", 1, dyn, sizeof dyn - 1);
+		imp = esc_pk_import(p, "?", 1, dyn, sizeof dyn - 1);
 	else
-		esc_pk_import(p, ms, ml, ns, nl);
-	esc_pk_push(p, V_OTHER);
+		imp = esc_pk_import(p, ms, strlen(ms), ns, strlen(ns));
+	esc_pk_push(p, imp);
 }
 
 bool esc_pk_parse_uint(const char *s, size_t n, uint64_t *out)

@@ -2,18 +2,18 @@
  * Records are collected into a small buffer; member data is handed over or
  * skipped by arithmetic, so the cost per byte of a big stored member is nil. */
 #include "formats/esc_zip.h"
+#include "formats/esc_fmt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { Z_SIG, Z_LOCAL, Z_LOCALV, Z_LDATA, Z_DESC, Z_DESCV, Z_CDH, Z_CDV, Z_E64, Z_E64V, Z_LOC64,
+enum { Z_SIG, Z_LOCAL, Z_LOCALV, Z_LDATA, Z_CDH, Z_CDV, Z_E64, Z_E64V, Z_LOC64,
        Z_EOCD, Z_END };
 
 #define SIG_LOCAL 0x04034b50u
 #define SIG_CD 0x02014b50u
-#define SIG_DESC 0x08074b50u
 #define SIG_E64 0x06064b50u
 #define SIG_LOC64 0x07064b50u
 #define SIG_EOCD 0x06054b50u
@@ -77,10 +77,7 @@ static void expect(struct esc_zip_walk *w, int st, size_t need)
 
 static void member_done(struct esc_zip_walk *w)
 {
-	if (w->cur.flags & 8)
-		expect(w, Z_DESC, 4);
-	else
-		expect(w, Z_SIG, 4);
+	expect(w, Z_SIG, 4);
 }
 
 /* Zip64 extended information: the fields that are all ones in the record
@@ -114,13 +111,17 @@ static void zip64_extra(struct esc_zip_walk *w, const uint8_t *x, size_t xlen, u
 	}
 }
 
-static void lose(struct esc_zip_walk *w)
+/* Starts copying the file's last bytes (from here at most ESC_ZIP_TAIL_MAX),
+ * in case the walk cannot stay in step and must read the central directory
+ * from them. */
+static void tail_open(struct esc_zip_walk *w)
 {
 	uint64_t start = w->off, from_end = w->size > ESC_ZIP_TAIL_MAX ? w->size - ESC_ZIP_TAIL_MAX : 0;
 
+	if (w->tail)
+		return;
 	if (start < from_end)
 		start = from_end;
-	w->lost = true;
 	w->tail_start = start;
 	w->tail_len = 0;
 	w->tail = malloc(w->size - start ? (size_t)(w->size - start) : 1);
@@ -211,7 +212,7 @@ static void on_local(struct esc_zip_walk *w)
 		zfail(w, "member name with a NUL byte at offset %llu", (unsigned long long)w->cur.local_off);
 		return;
 	}
-	if (w->cur.size_known && w->cur.csize > w->size - w->off) {
+	if (w->cur.size_known && !esc_fits(w->off, w->cur.csize, w->size)) {
 		zfail(w, "%s: member of %llu bytes runs past the end of the file", w->name,
 		      (unsigned long long)w->cur.csize);
 		return;
@@ -219,10 +220,12 @@ static void on_local(struct esc_zip_walk *w)
 	w->cur_wanted = w->ops->member && w->ops->member(w->user, &w->cur);
 	w->cur_given = 0;
 	w->cur_left = w->cur.csize;
-	if (!w->cur.size_known && !(w->cur_wanted && w->cur.method == 0)) {
-		if (w->cur_wanted)
-			w->ops->member_end(w->user, &w->cur, false);
-		lose(w);
+	if (!w->cur.size_known) {
+		w->hunting = true;
+		w->cur_seen = 0;
+		w->dwin_len = 0;
+		tail_open(w);
+		expect(w, Z_LDATA, 0);
 		return;
 	}
 	if (w->cur.size_known && w->cur.csize == 0) {
@@ -233,37 +236,6 @@ static void on_local(struct esc_zip_walk *w)
 		return;
 	}
 	expect(w, Z_LDATA, 0);
-}
-
-/* Bit 3: a data descriptor follows. Only one with its signature and the
- * size just read lets the walk go on; anything else loses the thread. */
-static void on_desc(struct esc_zip_walk *w)
-{
-	size_t szw = w->cur_zip64 ? 8 : 4;
-	uint64_t cs;
-
-	if (w->st == Z_DESC) {
-		if (le32(w->rec) != SIG_DESC) {
-			w->off -= 4; /* these bytes are the tail's too */
-			lose(w);
-			w->off += 4;
-			if (w->tail && w->tail_start == w->off - 4) {
-				memcpy(w->tail, w->rec, 4);
-				w->tail_len = 4;
-			}
-			return;
-		}
-		w->st = Z_DESCV;
-		w->need = 8 + 2 * szw;
-		return;
-	}
-	cs = szw == 8 ? le64(w->rec + 8) : le32(w->rec + 8);
-	if (cs != w->cur_given) {
-		zfail(w, "%s: data descriptor size %llu, but the member holds %llu bytes", w->name,
-		      (unsigned long long)cs, (unsigned long long)w->cur_given);
-		return;
-	}
-	expect(w, Z_SIG, 4);
 }
 
 static bool local_seen(const struct esc_zip_walk *w, uint64_t off)
@@ -429,7 +401,6 @@ static void act(struct esc_zip_walk *w)
 	switch (w->st) {
 	case Z_SIG: on_sig(w); break;
 	case Z_LOCAL: case Z_LOCALV: on_local(w); break;
-	case Z_DESC: case Z_DESCV: on_desc(w); break;
 	case Z_CDH: case Z_CDV: on_cd(w); break;
 	case Z_END: zfail(w, "bytes after the end of the zip archive"); break;
 	default: on_end(w); break;
@@ -440,6 +411,14 @@ static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
 {
 	size_t take = n, used;
 
+	if (w->hunting) {
+		bool found = false;
+		size_t k = esc_zip_hunt(w, b, n, &found);
+
+		if (found)
+			member_done(w);
+		return k;
+	}
 	if (w->cur.size_known && take > w->cur_left)
 		take = (size_t)w->cur_left;
 	if (!w->cur_wanted) {
@@ -515,7 +494,7 @@ int esc_zip_update(struct esc_zip_walk *w, const uint8_t *buf, size_t len, uint6
 		return 1;
 	if (!w->lost)
 		run(w, buf, len);
-	if (w->lost)
+	if (w->tail)
 		capture(w, buf, len, off);
 	return w->failed;
 }
@@ -546,7 +525,8 @@ static void from_tail(struct esc_zip_walk *w)
 	cd_off = le32(t + pos + 16);
 	if (pos >= 20 && le32(t + pos - 20) == SIG_LOC64) {
 		e64 = le64(t + pos - 20 + 8);
-		if (e64 < w->tail_start || e64 - w->tail_start + 56 > n) {
+		/* e64 comes from the file: near 2^64, e64 - tail_start + 56 wraps */
+		if (e64 < w->tail_start || !esc_fits(e64 - w->tail_start, 56, n)) {
 			zfail(w, "zip64 end record outside the checked tail");
 			return;
 		}
@@ -568,8 +548,15 @@ static void from_tail(struct esc_zip_walk *w)
 
 int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen)
 {
-	if (!w->failed && w->lost)
+	if (w->cur_wanted) {
+		w->ops->member_end(w->user, &w->cur, false); /* the file ended inside it */
+		w->cur_wanted = false;
+	}
+	if (!w->failed && (w->lost || w->hunting)) {
+		w->lost = true;
+		w->hunting = false;
 		from_tail(w);
+	}
 	if (!w->failed && (!w->ended || w->skip))
 		zfail(w, "zip truncated at offset %llu (no complete end record)", (unsigned long long)w->off);
 	if (w->failed) {

@@ -1,0 +1,36 @@
+/* esc_pt.h -- the legacy (non-zip) torch.save reader, used by fmt_pytorch.c. */
+#ifndef ESC_PT_H
+#define ESC_PT_H
+
+#include "formats/esc_fmt.h"
+
+struct pt_key;
+
+struct esc_pt_legacy {
+	uint64_t size, pos;        /* pos: file offset of the next storage byte to read */
+	esc_pickle *pk;
+	struct esc_pickle_watch watch;
+	struct pt_key *keys;       /* storage key -> element size, from the object pickle */
+	size_t n_keys, keys_cap;
+	bool keys_sorted;
+	uint8_t *order;            /* element size of each storage, in the keys list's order */
+	size_t n_order, order_cap;
+	bool pickles_done, failed, bad_key;
+	size_t rec;                /* storages read */
+	uint8_t cnt[8];
+	unsigned cnt_have;
+	uint64_t skip;             /* storage bytes left to skip */
+	char reason[200];
+};
+
+bool esc_pt_legacy_init(struct esc_pt_legacy *l, uint64_t size);
+/* Returns 1 once decided. */
+int esc_pt_legacy_update(struct esc_pt_legacy *l, const uint8_t *buf, size_t len, uint64_t off);
+/* 1 when the file is whole; merges the pickle verdict into *found. */
+int esc_pt_legacy_final(struct esc_pt_legacy *l, struct esc_inspection *found, char *reason, size_t rlen);
+void esc_pt_legacy_release(struct esc_pt_legacy *l);
+
+/* Bytes per element of a torch storage class ("torch.FloatStorage"), 0 if unknown. */
+unsigned esc_pt_elem_size(const char *type);
+
+#endif

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Safe means safe: files written by the real torch.save, torch.jit.save,
+# np.save and pickle (tests/fixtures/pickle, made by make.py there). Every
+# hostile one is `unsafe` in check and, once packed, in verify, naming the
+# callable; every benign one passes both with no warning (a TorchScript
+# archive gets exactly one, about its code).
+. "$(dirname "$0")/lib.sh"
+SRC=${ESCROW_SRC:?set by ctest}
+FX=$SRC/tests/fixtures/pickle
+
+"$ESCROW" keygen -W -o k -q >/dev/null
+
+# contract NAME [FORMAT]: one deliverable, the file m/NAME
+contract() {
+	{
+		printf 'escrow-contract: 1\ncontract: PICKLE-1\nagency: Test Agency\ndeliverables:\n'
+		printf '  - id: model\n    kind: model\n    include: ["m/%s"]\n' "$1"
+		[ -n "${2:-}" ] && printf '    format: %s\n' "$2"
+	} >c.yaml
+}
+format_of() {
+	case $1 in
+	*.pt | *.pth) echo pytorch ;;
+	*.npy) echo npy ;;
+	*.npz) echo npz ;;
+	*) echo "" ;;
+	esac
+}
+# report FIELD: the deliverable's status, its reason, or the warnings, from out
+report() {
+	python3 -c 'import json, sys
+r = json.load(open("out"))
+d = r["deliverables"][0]
+if sys.argv[1] == "warnings":
+    print("\n".join(w["message"] for w in r.get("warnings", [])))
+else:
+    print(d.get(sys.argv[1], ""))' "$1"
+}
+
+for f in "$FX"/ok_*; do
+	name=$(basename "$f")
+	rm -rf p && mkdir -p p/m && cp "$f" p/m/
+	contract "$name" "$(format_of "$name")"
+	expect_exit 0 "$ESCROW" check p -c c.yaml --json || continue
+	expect_true "$name: ok in check" test "$(report status)" = ok
+	case $name in
+	ok_torchscript.pt)
+		expect_true "$name: one warning, about TorchScript code" \
+			test "$(report warnings | grep -c .)" = 1
+		report warnings | grep -q "m/$name: TorchScript archive: its pickles are on the allowlist" ||
+			expect_true "$name: the TorchScript warning" false ;;
+	*)
+		expect_true "$name: no warning in check ($(report warnings))" test -z "$(report warnings)" ;;
+	esac
+	rm -f b.escrow
+	expect_exit 0 "$ESCROW" pack p -o b.escrow -s k.key -c c.yaml -q
+	expect_exit 0 "$ESCROW" verify b.escrow -p k.pub -c c.yaml --json
+	expect_true "$name: ok in verify" test "$(report status)" = ok
+done
+
+# bad_NAME -> what its report must name
+want_for() {
+	case $1 in
+	bad_timeit* | bad_torch_zip.pkl) echo 'timeit\.timeit' ;;
+	bad_runstring* | bad_model.joblib) echo 'numpy\.testing\._private\.utils\.runstring' ;;
+	bad_eval_legacy.pt) echo '__builtin__\.eval' ;;
+	bad_object.npy) echo 'timeit\.timeit' ;;
+	bad_object.npz) echo 'numpy\.testing\._private\.utils\.runstring' ;;
+	bad_object_truncated.npy) echo 'cannot be fully scanned: pickle truncated' ;;
+	esac
+}
+for f in "$FX"/bad_*; do
+	name=$(basename "$f")
+	rm -rf p && mkdir -p p/m && cp "$f" p/m/
+	if [ "$name" = bad_legacy_truncated.pt ]; then
+		# its pickles are whole and allowlisted; its storages are cut short
+		contract "$name" pytorch
+		expect_exit 2 "$ESCROW" check p -c c.yaml --json
+		expect_true "$name: bad-format" test "$(report status)" = bad-format
+		report reason | grep -q 'storage 3 of 3: 3 elements run past the end' ||
+			expect_true "$name: the reason names the storage ($(report reason))" false
+		continue
+	fi
+	want=$(want_for "$name")
+	for fmt in "" "$(format_of "$name")"; do
+		contract "$name" "$fmt"
+		expect_exit 2 "$ESCROW" check p -c c.yaml --json
+		expect_true "$name: unsafe in check [$fmt]" test "$(report status)" = unsafe
+		report reason | grep -Eq "m/$name: unsafe pickle: .*$want" ||
+			expect_true "$name: the reason names $want ($(report reason))" false
+	done
+	rm -f b.escrow
+	expect_exit 0 "$ESCROW" pack p -o b.escrow -s k.key -c c.yaml -q
+	expect_exit 2 "$ESCROW" verify b.escrow -p k.pub -c c.yaml --json
+	expect_true "$name: unsafe in verify" test "$(report status)" = unsafe
+	report reason | grep -Eq "$want" || expect_true "$name: verify names $want" false
+	# outside any deliverable: a warning naming it, in check and verify
+	printf 'escrow-contract: 1\ncontract: PICKLE-2\nagency: Test Agency\ndeliverables:\n  - id: x\n    include: ["m/**"]\n    exclude: ["m/%s"]\n    required: false\n' "$name" >o.yaml
+	expect_exit 0 "$ESCROW" check p -c o.yaml
+	expect_grep "m/$name: unsafe pickle: .*$want" out
+done
+finish
