@@ -200,7 +200,36 @@ def write_tar(out, bag, entries, tags, sig, extra_end=(), prefix_extra=()):
     tf.close()
 
 
+def canonical(tar_bytes):
+    """Rewrites every header's numeric and owner fields in the one form escrow's writer
+    (libarchive's pax writer) uses, which is the only form a reader accepts: "%06o \\0" for
+    mode, uid, gid and device numbers (all zero), "%011o " for size and mtime, empty user
+    and group names, "%06o\\0 " for the checksum. Python's tarfile writes "%07o\\0"."""
+    b = bytearray(tar_bytes)
+    off = 0
+    while off + 512 <= len(b):
+        h = b[off:off + 512]
+        if h == bytes(512):
+            off += 512
+            continue
+        size = int(h[124:136].rstrip(b"\0 ") or b"0", 8)
+        mode = int(h[100:108].rstrip(b"\0 ") or b"0", 8)
+        mtime = int(h[136:148].rstrip(b"\0 ") or b"0", 8)
+        h[100:108] = b"%06o \0" % (mode & 0o7777)
+        h[108:116] = h[116:124] = h[329:337] = h[337:345] = b"000000 \0"
+        h[124:136] = b"%011o " % size
+        h[136:148] = b"%011o " % mtime
+        h[265:329] = bytes(64)
+        h[148:156] = b" " * 8
+        h[148:156] = b"%06o\0 " % sum(h)
+        b[off:off + 512] = h
+        typ = bytes(h[156:157])
+        off += 512 + (0 if typ in (b"1", b"2", b"3", b"4", b"5", b"6") else (size + 511) // 512 * 512)
+    return bytes(b)
+
+
 def compress(tar_bytes, out_path, recipient=None, detached_key=None):
+    tar_bytes = canonical(tar_bytes)
     z = subprocess.run(["zstd", "-q", "-3", "--check", "-c"], input=tar_bytes, stdout=subprocess.PIPE, check=True).stdout
     if recipient:
         z = subprocess.run(["age", "-r", recipient], input=z, stdout=subprocess.PIPE, check=True).stdout

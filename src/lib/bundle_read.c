@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PATH_BYTES 4096u
+#define MAX_PATH_BYTES ESC_TAR_MAX_PATH
 #define MAX_ENTRIES 10000000u
 
 enum { PH_TOP, PH_DATA, PH_PAYLOAD, PH_TAGS, PH_END };
@@ -44,6 +44,7 @@ struct run {
 	uint64_t done;                  /* payload bytes read, for progress */
 	int64_t sig_end;                /* tar offset just past the signature's data */
 	struct esc_tarscan scan;
+	struct esc_tarent cur;          /* the current entry, as its raw header says */
 };
 
 static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
@@ -120,9 +121,10 @@ static escrow_status check_header(struct run *r, struct archive_entry *e, char *
 	if (perm & 07000u)
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' has setuid, setgid or sticky bits (mode %04o)",
 		                 name, path, perm);
-	if ((*type == AE_IFREG && perm != 0644 && perm != 0755) || (*type == AE_IFDIR && perm != 0755))
+	if ((*type == AE_IFREG && perm != 0644 && perm != 0755) || (*type == AE_IFDIR && perm != 0755) ||
+	    (*type == AE_IFLNK && perm != 0777))
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has mode %04o (bundles hold only 0644 and "
-		                 "0755)", name, path, perm);
+		                 "0755, and 0777 for symlinks)", name, path, perm);
 	if (archive_entry_sparse_count(e) > 0 || archive_entry_xattr_count(e) > 0 ||
 	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS | ARCHIVE_ENTRY_ACL_TYPE_DEFAULT |
 	                                   ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0 ||
@@ -135,6 +137,11 @@ static escrow_status check_header(struct run *r, struct archive_entry *e, char *
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is not a file but has data", name, path);
 	if (archive_entry_size(e) < 0)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has a negative size", name, path);
+	/* The raw header and libarchive must read the same entry. */
+	if (*type != (r->cur.type == '5' ? AE_IFDIR : r->cur.type == '2' ? AE_IFLNK : AE_IFREG) ||
+	    (uint64_t)archive_entry_size(e) != r->cur.size || archive_entry_mtime(e) != r->cur.mtime ||
+	    archive_entry_mtime_nsec(e) != 0 || perm != r->cur.perm)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': its tar header reads two ways", name, path);
 	return ESCROW_OK;
 }
 
@@ -256,25 +263,22 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	if (f->path == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
 	f->type = type == AE_IFDIR ? ESC_FT_DIR : type == AE_IFLNK ? ESC_FT_SYMLINK : ESC_FT_FILE;
-	f->size = (uint64_t)archive_entry_size(e);
-	f->mode = archive_entry_perm(e) & 0777u;
-	f->mtime = archive_entry_mtime(e);
+	f->size = r->cur.size;
+	f->mode = r->cur.perm & 0777u;
+	f->mtime = r->cur.mtime;
 	r->path_bytes += strlen(rel);
 	if (f->type == ESC_FT_SYMLINK) {
-		const char *t = archive_entry_symlink_utf8(e);
+		const char *t = r->cur.link;
 
-		if (t == NULL)
-			t = archive_entry_symlink(e);
 		if (t == NULL || *t == '\0' || strlen(t) > MAX_PATH_BYTES)
 			return esc_error(r->ctx, ESCROW_TAMPERED, "%s: symlink 'data/%s' has no usable target", rd->path,
 			                 rel);
 		if (*t == '/')
 			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' points to an absolute path",
 			                 rd->path, rel);
-		f->target = strdup(t);
-		if (f->target == NULL)
-			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
-		r->path_bytes += strlen(t);
+		f->target = r->cur.link;
+		r->cur.link = NULL;
+		r->path_bytes += strlen(f->target);
 	}
 	if (hk != NULL && hk->begin != NULL) {
 		st = hk->begin(hk->user, f);
@@ -369,7 +373,7 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	if (t->buf == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
 	t->len = 0;
-	t->mtime = archive_entry_mtime(e);
+	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
 	st = read_data(r, rest, size, tag_block, t);
 	if (st != ESCROW_OK)
@@ -383,20 +387,22 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 static escrow_status entry(struct run *r, struct archive_entry *e)
 {
 	struct esc_rd *rd = r->rd;
-	const char *p0 = archive_entry_pathname_utf8(e);
 	char *path = NULL;
 	const char *rest;
 	size_t bl;
 	unsigned type;
 	escrow_status st;
 
-	if (p0 == NULL)
-		p0 = archive_entry_pathname(e);
-	if (p0 == NULL)
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar entry has no path", rd->path);
-	path = strdup(p0);
-	if (path == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	/* Names come from the raw header bytes: libarchive would hand them over
+	 * converted to NFC, and names are bytes (FORMAT.md). */
+	free(r->cur.path);
+	free(r->cur.link);
+	if (!esc_tarscan_pop(&r->scan, &r->cur)) {
+		memset(&r->cur, 0, sizeof r->cur);
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar header reads two ways", rd->path);
+	}
+	path = r->cur.path;
+	r->cur.path = NULL;
 	st = check_header(r, e, path, &type);
 	if (st != ESCROW_OK)
 		goto out;
@@ -520,6 +526,9 @@ out:
 	if (r->pipe != NULL)
 		rd->sealed = esc_pipe_sealed(r->pipe);
 	archive_read_free(r->a);
+	esc_tarscan_free(&r->scan);
+	free(r->cur.path);
+	free(r->cur.link);
 	esc_pipe_close(r->pipe);
 	esc_sha256_free(r->h);
 	free(r);

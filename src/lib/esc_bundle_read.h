@@ -51,10 +51,22 @@ enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen
 /* Stops the thread and frees everything. */
 void esc_pipe_close(esc_pipe *p);
 
-/* ---- the raw tar headers, seen before libarchive (bundle_read_tar.c) ---- */
-/* Rejects what libarchive would consume silently: entry types other than
- * 0-6 and x, pax records other than path, linkpath, size, mtime. Zeroed to
- * start. */
+/* ---- the raw tar headers, read ahead of libarchive (bundle_read_tar.c) ---- */
+#define ESC_TAR_MAX_PATH 4096u
+/* One entry as its raw header bytes say: the reader takes names from here
+ * (libarchive normalises them) and checks that libarchive agrees on the rest. */
+struct esc_tarent {
+	char type;          /* the typeflag: '0', '2', '5' (or '1', '3', '4', '6', refused later) */
+	uint32_t perm;      /* the mode field (judged by the reader) */
+	uint64_t size;
+	int64_t mtime;
+	char *path;         /* raw bytes, NUL-terminated, a folder's trailing '/' removed */
+	char *link;         /* symlinks and hard links: the target; else NULL */
+};
+/* Accepts only headers in the canonical form of FORMAT.md (the writer's):
+ * types 0, 5, 2 and x (1, 3, 4, 6 pass to be named by the reader), numeric
+ * fields exactly as written, uid/gid 0, no names, pax records path,
+ * linkpath, size and mtime once each, zero padding. Zeroed to start. */
 struct esc_tarscan {
 	int state;
 	uint8_t hdr[512];
@@ -62,12 +74,21 @@ struct esc_tarscan {
 	uint8_t pax[16384];
 	size_t pax_len;
 	uint64_t want;
-	uint64_t next_size;
-	bool has_next_size, after_x;
-	char why[128];
+	size_t zpad;
+	bool after_x, has_size, has_mtime;
+	char *xpath, *xlink;
+	uint64_t xsize;
+	int64_t xmtime;
+	struct esc_tarent *q;            /* entries parsed, not yet taken */
+	size_t qhead, qn, qcap;
+	char why[160];
 };
 /* 0, or -1 with the reason in t->why. */
 int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len);
+/* The oldest entry not yet taken (the caller frees path and link); false
+ * when there is none. */
+bool esc_tarscan_pop(struct esc_tarscan *t, struct esc_tarent *out);
+void esc_tarscan_free(struct esc_tarscan *t);
 
 /* ---- the reader (bundle_read.c, bundle_read_check.c) ---- */
 enum esc_tag {

@@ -149,7 +149,12 @@ static escrow_status by_libarchive(esc_ptar *t, const char *path, unsigned type,
 		st = esc_error(t->ctx, ESCROW_E_INTERNAL, "%s: tar: %s", path, archive_error_string(a));
 		goto out;
 	}
-	archive_entry_set_pathname_utf8(e, path);
+	/* The locale's setters, not the _utf8 ones: libarchive converts a UTF-8
+	 * name to the locale's charset "from UTF-8" and normalises it to NFC on
+	 * the way (archive_string.c, SCONV_NORMALIZATION_C), so a macOS NFD name
+	 * would reach the tar in another form than the manifests'. The locale is
+	 * C.UTF-8 (esc_ctx_new), so the bytes go through as they are. */
+	archive_entry_set_pathname(e, path);
 	archive_entry_set_filetype(e, type);
 	archive_entry_set_perm(e, (mode_t)perm);
 	archive_entry_set_size(e, (la_int64_t)size);
@@ -159,7 +164,7 @@ static escrow_status by_libarchive(esc_ptar *t, const char *path, unsigned type,
 	archive_entry_set_uname_utf8(e, "");
 	archive_entry_set_gname_utf8(e, "");
 	if (target != NULL)
-		archive_entry_set_symlink_utf8(e, target);
+		archive_entry_set_symlink(e, target);
 	if (archive_write_header(a, e) != ARCHIVE_OK)
 		st = t->cap_failed ? esc_error(t->ctx, ESCROW_E_NOMEM, "out of memory")
 		                   : esc_error(t->ctx, ESCROW_E_INTERNAL, "%s: tar: %s", path,
