@@ -358,6 +358,7 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s/%s' has the wrong entry type", rd->path, rd->bag,
 		                 rest);
 	if (tag_order[r->next_tag].tag < 0) {
+		rd->dir_mtime[2] = r->cur.mtime;
 		r->next_tag++;
 		return ESCROW_OK;
 	}
@@ -413,6 +414,7 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 			goto out;
 		}
 		rd->bag = path;
+		rd->dir_mtime[0] = r->cur.mtime;
 		path = NULL;
 		r->phase = PH_DATA;
 		goto out;
@@ -428,6 +430,7 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		if (type != AE_IFDIR || strcmp(rest, "data") != 0)
 			st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: expected '%s/data/' as the second entry, found '%s'",
 			               rd->path, rd->bag, path);
+		rd->dir_mtime[1] = r->cur.mtime;
 		r->phase = PH_PAYLOAD;
 		goto out;
 	}

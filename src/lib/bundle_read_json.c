@@ -4,9 +4,11 @@
  * top-level value or one file entry at a time. jansson validates every value;
  * the scanner validates what lies between them (braces, commas, colons). */
 #include "esc_bundle_read.h"
+#include "esc_pack.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_DEPTH 64
 
@@ -140,8 +142,10 @@ static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
 	snprintf(mode, sizeof mode, "%04o", (unsigned)f->mode);
 	if (v != NULL && f->type != ESC_FT_SYMLINK && !json_str_is(o, "mode", mode))
 		why = "mode";
+	/* extract applies files' and folders' times: only signed ones. */
 	v = json_object_get(o, "mtime");
-	if (v != NULL && f->type != ESC_FT_SYMLINK && (!json_is_integer(v) || json_integer_value(v) != f->mtime))
+	if ((v == NULL && f->type != ESC_FT_SYMLINK) ||
+	    (v != NULL && (!json_is_integer(v) || json_integer_value(v) != f->mtime)))
 		why = "mtime";
 	if (why != NULL)
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s': its %s differs from %s", rd->path, f->path,
@@ -272,6 +276,62 @@ bad:
 	                 s.pos);
 }
 
+/* "YYYY-MM-DDTHH:MM:SSZ" to seconds since the epoch; -1 if malformed. */
+static int parse_created(const char *s, int64_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, se, n = 0;
+
+	if (s == NULL || strlen(s) != 20 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 20)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* What no signature covers must agree with what one does: the bag folder is
+ * NAME-RELEASE of manifest.json (so a renamed folder is never reported),
+ * and the tag files and the bag's own folders carry its created time (so
+ * extract applies no unsigned time). */
+static escrow_status check_unsigned(struct esc_rd *rd)
+{
+	static const char *const tn[ESC_T_COUNT] = {ESC_TAG_BAGIT, ESC_TAG_BAGINFO, ESC_TAG_MANIFEST, ESC_TAG_JSON,
+	                                            ESC_TAG_CONTRACT, ESC_TAG_TAGMANIFEST, ESC_TAG_SIGNATURE};
+	char *want = esc_pack_bag_name(json_string_value(json_object_get(rd->manifest, "name")),
+	                               json_string_value(json_object_get(rd->manifest, "release")));
+	int64_t created;
+	size_t i;
+	int same;
+
+	if (want == NULL)
+		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	same = strcmp(want, rd->bag);
+	free(want);
+	if (same != 0)
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: the bag folder '%s' is not the one %s names (it was "
+		                 "renamed)", rd->path, rd->bag, ESC_TAG_JSON);
+	if (parse_created(json_string_value(json_object_get(rd->manifest, "created")), &created) != 0)
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: created is not YYYY-MM-DDTHH:MM:SSZ", rd->path,
+		                 ESC_TAG_JSON);
+	for (i = 0; i < ESC_T_COUNT; i++)
+		if (rd->tags[i].present && rd->tags[i].mtime != created)
+			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s's time in the tar is not the deposit's created "
+			                 "time (%s)", rd->path, tn[i], ESC_TAG_JSON);
+	for (i = 0; i < 3; i++)
+		if (rd->dir_mtime[i] != created)
+			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: the time of folder '%s/%s' in the tar is not the "
+			                 "deposit's created time (%s)", rd->path, rd->bag,
+			                 i == 0 ? "" : i == 1 ? "data/" : "escrow/", ESC_TAG_JSON);
+	return ESCROW_OK;
+}
+
 escrow_status esc_rd_check_json(struct esc_rd *rd)
 {
 	const struct esc_tagfile *c = &rd->tags[ESC_T_CONTRACT];
@@ -299,6 +359,9 @@ escrow_status esc_rd_check_json(struct esc_rd *rd)
 	if (!saw_files || !json_is_string(json_object_get(rd->manifest, "name")) ||
 	    !json_is_string(json_object_get(rd->manifest, "release")))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lacks files, name or release", rd->path, ESC_TAG_JSON);
+	st = check_unsigned(rd);
+	if (st != ESCROW_OK)
+		return st;
 	tot = json_object_get(rd->manifest, "totals");
 	if (!json_is_object(tot) || json_integer_value(json_object_get(tot, "files")) != (json_int_t)rd->n_files ||
 	    json_integer_value(json_object_get(tot, "bytes")) != (json_int_t)rd->n_bytes)

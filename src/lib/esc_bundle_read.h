@@ -41,7 +41,9 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
  * call); 0 at the end. On failure returns -1 and esc_pipe_status() tells. */
 long esc_pipe_next(esc_pipe *p, const void **buf);
 /* Reads to the end of the stream (after the tar's end), checking that only
- * zero bytes remain after offset `consumed`. */
+ * zero bytes, at most ESC_TAR_MAX_TRAILER of them, remain after offset
+ * `consumed` (the end of the two zero blocks). */
+#define ESC_TAR_MAX_TRAILER 10240u
 escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed);
 /* The producer's outcome; copies its message into ctx when not OK. */
 escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p);
@@ -122,7 +124,8 @@ struct esc_rd {
 	const struct esc_rd_hooks *hooks;    /* may be NULL */
 	bool keep_all_inspections;           /* keep every insp (for the contract evaluation) */
 	/* results */
-	char *bag;                           /* the top folder */
+	char *bag;                           /* the top folder (checked against manifest.json) */
+	int64_t dir_mtime[3];                /* BAG/, BAG/data/, BAG/escrow/ (checked likewise) */
 	struct esc_files files;              /* payload entries in tar order */
 	struct esc_tagfile tags[ESC_T_COUNT];
 	bool sealed;
