@@ -357,6 +357,9 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	if ((tag_order[r->next_tag].tag < 0) != (type == AE_IFDIR) || type == AE_IFLNK)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s/%s' has the wrong entry type", rd->path, rd->bag,
 		                 rest);
+	if (type == AE_IFREG && r->cur.perm != 0644)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tag file '%s/%s' has mode %04o (the writer makes "
+		                 "them 0644)", rd->path, rd->bag, rest, (unsigned)r->cur.perm);
 	if (tag_order[r->next_tag].tag < 0) {
 		rd->dir_mtime[2] = r->cur.mtime;
 		r->next_tag++;

@@ -10,7 +10,9 @@
  * Header types that libarchive does show (hard links, devices, fifos) pass
  * here in canonical form and are refused by the reader, which names them. */
 #include "esc_bundle_read.h"
+#include "esc_pack.h"
 
+#include <archive_entry.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +230,7 @@ static int xheader(struct esc_tarscan *t, uint64_t size)
 	if (size == 0)
 		return fail(t, "an empty pax header%s", "");
 	t->after_x = true;
+	memcpy(t->xhdr, t->hdr, 512);
 	t->pax_len = 0;
 	t->want = size;
 	t->state = TS_PAX;
@@ -250,6 +253,31 @@ static char *ustar_path(const uint8_t *h)
 	else
 		sprintf(s, "%.*s", (int)n, (const char *)h + F_NAME);
 	return s;
+}
+
+/* The last word: the header bytes must be exactly what the writer makes
+ * of the fields read from them, so that even the fields every pax reader
+ * ignores (a ustar name under a pax path, the x header's own name, how a
+ * path is split between prefix and name) carry nothing unsigned. */
+static bool same_as_writer(struct esc_tarscan *t, const struct esc_tarent *e)
+{
+	unsigned at = e->type == '5' ? AE_IFDIR : e->type == '2' ? AE_IFLNK : AE_IFREG;
+	size_t n, off = 0;
+
+	if (esc_ptar_header(e->path, at, e->perm, e->size, e->mtime, e->link, t->gen, sizeof t->gen, &n) !=
+	    ESCROW_OK)
+		return false;
+	if (t->after_x) {
+		size_t pl = (t->pax_len + 511) & ~(size_t)511;
+
+		if (n != 512 + pl + 512 || memcmp(t->gen, t->xhdr, 512) != 0 ||
+		    memcmp(t->gen + 512, t->pax, t->pax_len) != 0 || !zero_bytes(t->gen + 512 + t->pax_len, pl - t->pax_len))
+			return false;
+		off = 512 + pl;
+	} else if (n != 512) {
+		return false;
+	}
+	return memcmp(t->gen + off, t->hdr, 512) == 0;
 }
 
 static int header(struct esc_tarscan *t)
@@ -322,6 +350,11 @@ static int header(struct esc_tarscan *t)
 	}
 	if (type == '5')
 		e.path[pl - 1] = '\0';
+	if ((type == '0' || type == '5' || type == '2') && !same_as_writer(t, &e)) {
+		free(e.path);
+		free(e.link);
+		return fail(t, "a header whose bytes are not the writer's form of its fields%s", "");
+	}
 	clear_pending(t);
 	t->after_x = false;
 	if (push(t, &e) != 0) {

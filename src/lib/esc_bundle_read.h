@@ -73,8 +73,10 @@ struct esc_tarscan {
 	int state;
 	uint8_t hdr[512];
 	size_t hlen;
+	uint8_t xhdr[512];               /* the pending 'x' header */
 	uint8_t pax[16384];
 	size_t pax_len;
+	uint8_t gen[512 + 16384 + 512];  /* what the writer makes of an entry */
 	uint64_t want;
 	size_t zpad;
 	bool after_x, has_size, has_mtime;
