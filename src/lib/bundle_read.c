@@ -8,6 +8,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,6 +322,21 @@ static escrow_status tag_block(struct run *r, void *arg, const void *buf, size_t
 	return ESCROW_OK;
 }
 
+/* manifest-sha256.txt is checked as it streams by, never kept (extract
+ * keeps a copy in an unlinked temporary file to write it out at the end). */
+static escrow_status manifest_block(struct run *r, void *arg, const void *buf, size_t len)
+{
+	struct esc_tagfile *t = arg;
+
+	esc_sha256_update(r->h, buf, len);
+	esc_rd_manifest_feed(r->rd, buf, len);
+	t->len += len;
+	if (t->spill != NULL && fwrite(buf, 1, len, t->spill) != len)
+		return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", r->rd->path,
+		                 ESC_TAG_MANIFEST);
+	return ESCROW_OK;
+}
+
 /* Bounds for tag files: small ones fixed, the manifests in proportion to the
  * payload they describe (so a hostile size cannot make us allocate much). */
 static uint64_t tag_max(const struct run *r, int tag)
@@ -373,16 +389,28 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	if (tag_order[r->next_tag].tag == ESC_T_SIGNATURE)
 		r->sig_end = archive_filter_bytes(r->a, 0) + (int64_t)((size + 511) & ~(uint64_t)511);
 	r->next_tag++;
-	t->buf = malloc((size_t)size + 1);
-	if (t->buf == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
 	t->len = 0;
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
-	st = read_data(r, rest, size, tag_block, t);
-	if (st != ESCROW_OK)
-		return st;
-	t->buf[t->len] = '\0';
+	if (t == &rd->tags[ESC_T_MANIFEST]) {
+		if (rd->spill_tags && (t->spill = tmpfile()) == NULL)
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot create a temporary file for %s", rd->path, rest);
+		st = read_data(r, rest, size, manifest_block, t);
+		if (st != ESCROW_OK)
+			return st;
+		esc_rd_manifest_end(rd);
+		if (t->spill != NULL && (fflush(t->spill) != 0 || ferror(t->spill)))
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", rd->path,
+			                 rest);
+	} else {
+		t->buf = malloc((size_t)size + 1);
+		if (t->buf == NULL)
+			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		st = read_data(r, rest, size, tag_block, t);
+		if (st != ESCROW_OK)
+			return st;
+		t->buf[t->len] = '\0';
+	}
 	esc_sha256_final(r->h, t->sha256);
 	t->present = true;
 	return ESCROW_OK;
@@ -441,7 +469,12 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		st = payload_entry(r, e, rest + 5, type);
 		goto out;
 	}
-	r->phase = PH_TAGS;
+	if (r->phase != PH_TAGS) {
+		r->phase = PH_TAGS;
+		st = esc_rd_payload_done(rd);
+		if (st != ESCROW_OK)
+			goto out;
+	}
 	st = tag_entry(r, e, rest, type);
 out:
 	free(path);
@@ -553,8 +586,16 @@ void esc_rd_clear(struct esc_rd *rd)
 	rd->plain = NULL;
 	free(rd->bag);
 	esc_files_free(&rd->files);
-	for (i = 0; i < ESC_T_COUNT; i++)
+	for (i = 0; i < ESC_T_COUNT; i++) {
 		free(rd->tags[i].buf);
+		if (rd->tags[i].spill != NULL)
+			fclose(rd->tags[i].spill);
+	}
+	free(rd->link_tgt);
+	free(rd->mf.line);
+	rd->link_tgt = NULL;
+	memset(&rd->mf, 0, sizeof rd->mf);
+	memset(&rd->links, 0, sizeof rd->links);
 	free(rd->trusted_comment);
 	free(rd->agency);
 	rd->agency = NULL;

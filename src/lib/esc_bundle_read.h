@@ -12,6 +12,7 @@
 
 #include "escrow_private.h"
 
+#include <stdio.h>
 #include <zstd.h>
 
 /* ---- zstd frames, strictly (zstd_read.c) ---- */
@@ -105,6 +106,26 @@ struct esc_tagfile {
 	size_t len;
 	uint8_t sha256[32];
 	int64_t mtime;
+	FILE *spill;             /* streamed tag files (buf NULL): a copy, when spill_tags */
+};
+
+/* A check made while the stream goes by whose failure must wait until the
+ * signature has been checked (a bad signature is the verdict then). */
+struct esc_deferred {
+	escrow_status st;
+	char msg[ESC_ERRLEN];
+};
+/* manifest-sha256.txt, checked line by line as it streams by: it is never
+ * kept whole (a million lines are some 100 MB). */
+#define ESC_MANIFEST_LINE_MAX 16384u
+struct esc_mfeed {
+	char *line;                          /* ESC_MANIFEST_LINE_MAX bytes */
+	size_t len;                          /* of the partial line */
+	size_t next;                         /* the next record a line must name */
+	unsigned lineno;
+	uint64_t octets, count;              /* for Payload-Oxum */
+	bool stopped;                        /* a failure was deferred: only hashing goes on */
+	struct esc_deferred d;
 };
 
 /* What a caller (extract) does with payload entries as they stream by. */
@@ -125,6 +146,7 @@ struct esc_rd {
 	const escrow_identities *ids;
 	const struct esc_rd_hooks *hooks;    /* may be NULL */
 	bool keep_all_inspections;           /* keep every insp (for the contract evaluation) */
+	bool spill_tags;                     /* keep copies of the streamed tag files (extract) */
 	/* results */
 	char *bag;                           /* the top folder (checked against manifest.json) */
 	int64_t dir_mtime[3];                /* BAG/, BAG/data/, BAG/escrow/ (checked likewise) */
@@ -142,6 +164,10 @@ struct esc_rd {
 	uint8_t *list_format;                /* per record: enum esc_format of the manifest's format */
 	struct esc_inspection *plain;        /* shared records of inspections that found only a format */
 	uint64_t n_files, n_bytes;           /* regular payload files */
+	/* streamed checks (bundle_read_check.c) */
+	long *link_tgt;                      /* per record: what a symlink resolves to (-1 root, -2 none) */
+	struct esc_deferred links;           /* a symlink leads outside or to nothing */
+	struct esc_mfeed mf;
 	bool structure_ok;                   /* the stream was read to its end */
 	bool integrity_ok;                   /* digests and manifests hold */
 };
@@ -155,6 +181,12 @@ void esc_rd_clear(struct esc_rd *rd);
 
 /* End checks over what was read (bundle_read_check.c). */
 escrow_status esc_rd_check(struct esc_rd *rd);
+/* When the payload has been read: resolves the symlinks (a failure is
+ * deferred into rd->links); ESCROW_E_NOMEM only. */
+escrow_status esc_rd_payload_done(struct esc_rd *rd);
+/* manifest-sha256.txt's bytes as they stream by, then its end. */
+void esc_rd_manifest_feed(struct esc_rd *rd, const void *buf, size_t len);
+void esc_rd_manifest_end(struct esc_rd *rd);
 /* escrow/manifest.json against the records (bundle_read_json.c): parsed one
  * file entry at a time, so that 50,000 entries never become one big tree;
  * rd->manifest keeps the top-level fields without "files". */
