@@ -337,6 +337,54 @@ static escrow_status manifest_block(struct run *r, void *arg, const void *buf, s
 	return ESCROW_OK;
 }
 
+/* manifest.json's blocks, pulled by its streaming check: hashed, copied to
+ * the spill file when one is kept, checked to be contiguous. */
+struct jpull {
+	struct run *r;
+	struct esc_tagfile *t;
+	const char *name;
+	uint64_t size;
+	escrow_status st;
+	bool end;
+};
+
+static int json_pull(void *arg, const void **buf, size_t *len)
+{
+	struct jpull *jp = arg;
+	struct run *r = jp->r;
+	la_int64_t off;
+	int ar;
+
+	*len = 0;
+	if (jp->st != ESCROW_OK)
+		return -1;
+	if (jp->end)
+		return 0;
+	ar = archive_read_data_block(r->a, buf, len, &off);
+	if (ar == ARCHIVE_EOF) {
+		jp->end = true;
+		*len = 0;
+		if (jp->t->len != jp->size)
+			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
+		return jp->st == ESCROW_OK ? 0 : -1;
+	}
+	if (ar != ARCHIVE_OK)
+		jp->st = tar_fail(r, "in file data");
+	else if (off < 0 || (uint64_t)off != jp->t->len || *len > jp->size - jp->t->len)
+		jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
+		                   jp->name);
+	else if (jp->t->spill != NULL && fwrite(*buf, 1, *len, jp->t->spill) != *len)
+		jp->st = esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", r->rd->path,
+		                   ESC_TAG_JSON);
+	else if ((jp->st = esc_check_interrupt(r->ctx)) == ESCROW_OK) {
+		esc_sha256_update(r->h, *buf, *len);
+		jp->t->len += *len;
+		return 0;
+	}
+	*len = 0;
+	return -1;
+}
+
 /* Bounds for tag files: small ones fixed, the manifests in proportion to the
  * payload they describe (so a hostile size cannot make us allocate much). */
 static uint64_t tag_max(const struct run *r, int tag)
@@ -392,7 +440,25 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	t->len = 0;
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
-	if (t == &rd->tags[ESC_T_MANIFEST]) {
+	if (t == &rd->tags[ESC_T_JSON]) {
+		struct jpull jp = {r, t, rest, size, ESCROW_OK, false};
+		const void *b;
+		size_t n;
+
+		if (rd->spill_tags && (t->spill = tmpfile()) == NULL)
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot create a temporary file for %s", rd->path, rest);
+		st = esc_rd_json_stream(rd, json_pull, &jp);
+		if (st != ESCROW_OK)
+			return st;
+		/* The rest, when the check stopped early: still hashed. */
+		while (json_pull(&jp, &b, &n) == 0 && n > 0)
+			;
+		if (jp.st != ESCROW_OK)
+			return jp.st;
+		if (t->spill != NULL && (fflush(t->spill) != 0 || ferror(t->spill)))
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", rd->path,
+			                 rest);
+	} else if (t == &rd->tags[ESC_T_MANIFEST]) {
 		if (rd->spill_tags && (t->spill = tmpfile()) == NULL)
 			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot create a temporary file for %s", rd->path, rest);
 		st = read_data(r, rest, size, manifest_block, t);
@@ -596,6 +662,8 @@ void esc_rd_clear(struct esc_rd *rd)
 	rd->link_tgt = NULL;
 	memset(&rd->mf, 0, sizeof rd->mf);
 	memset(&rd->links, 0, sizeof rd->links);
+	memset(&rd->json_d, 0, sizeof rd->json_d);
+	rd->json_files = false;
 	free(rd->trusted_comment);
 	free(rd->agency);
 	rd->agency = NULL;

@@ -6,90 +6,160 @@
 #include "esc_bundle_read.h"
 #include "esc_pack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define MAX_DEPTH 64
+#define WINDOW_MAX (8u << 20) /* one value (a files entry, a top-level value) plus a block */
 
+/* A window over the streamed manifest.json: bytes before `keep` (the start
+ * of the value being read) may be dropped, so memory stays at one value. */
 struct scan {
-	const char *b;
-	size_t pos, len;
+	struct esc_rd *rd;
+	char *b;
+	size_t pos, len, cap;
+	uint64_t base;                  /* stream offset of b[0] */
+	uint64_t keep;
+	int (*pull)(void *, const void **, size_t *);
+	void *arg;
+	bool eof, nul, big;
 };
+
+static bool refill(struct scan *s)
+{
+	const void *p;
+	size_t n, drop = (size_t)(s->keep - s->base);
+
+	if (s->eof)
+		return false;
+	if (drop > s->pos)
+		drop = s->pos;
+	if (drop > 0) {
+		memmove(s->b, s->b + drop, s->len - drop);
+		s->len -= drop;
+		s->pos -= drop;
+		s->base += drop;
+	}
+	if (s->pull(s->arg, &p, &n) != 0 || n == 0) {
+		s->eof = true;
+		return false;
+	}
+	if (memchr(p, '\0', n) != NULL) {
+		s->nul = s->eof = true;
+		return false;
+	}
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 65536;
+		char *nb;
+
+		while (cap < s->len + n)
+			cap *= 2;
+		nb = cap <= WINDOW_MAX ? realloc(s->b, cap) : NULL;
+		if (nb == NULL) {
+			s->big = s->eof = true;
+			return false;
+		}
+		s->b = nb;
+		s->cap = cap;
+	}
+	memcpy(s->b + s->len, p, n);
+	s->len += n;
+	return true;
+}
+
+/* The byte at pos, or -1 at the end of the stream. */
+static int peek(struct scan *s)
+{
+	while (s->pos >= s->len)
+		if (!refill(s))
+			return -1;
+	return (unsigned char)s->b[s->pos];
+}
+
+static uint64_t here(const struct scan *s)
+{
+	return s->base + s->pos;
+}
 
 static void ws(struct scan *s)
 {
-	while (s->pos < s->len && (s->b[s->pos] == ' ' || s->b[s->pos] == '\t' || s->b[s->pos] == '\n' ||
-	                           s->b[s->pos] == '\r'))
+	int c;
+
+	while ((c = peek(s)) == ' ' || c == '\t' || c == '\n' || c == '\r')
 		s->pos++;
 }
 
 /* Skips one value; 0 ok, -1 malformed. Content is validated by jansson later. */
 static int skip_value(struct scan *s, int depth)
 {
-	char c;
+	int c;
 
 	ws(s);
-	if (s->pos >= s->len || depth > MAX_DEPTH)
+	c = peek(s);
+	if (c < 0 || depth > MAX_DEPTH)
 		return -1;
-	c = s->b[s->pos];
 	if (c == '"') {
-		for (s->pos++; s->pos < s->len; s->pos++) {
-			if (s->b[s->pos] == '\\')
+		for (s->pos++;; s->pos++) {
+			c = peek(s);
+			if (c < 0)
+				return -1;
+			if (c == '\\') {
 				s->pos++;
-			else if (s->b[s->pos] == '"')
+				if (peek(s) < 0)
+					return -1;
+			} else if (c == '"') {
 				break;
+			}
 		}
-		if (s->pos >= s->len)
-			return -1;
 		s->pos++;
 		return 0;
 	}
 	if (c == '{' || c == '[') {
-		char close = c == '{' ? '}' : ']';
+		int open = c, close = c == '{' ? '}' : ']';
 
 		s->pos++;
 		ws(s);
-		if (s->pos < s->len && s->b[s->pos] == close) {
+		if (peek(s) == close) {
 			s->pos++;
 			return 0;
 		}
 		for (;;) {
-			if (c == '{') {
+			if (open == '{') {
 				if (skip_value(s, depth + 1) != 0)
 					return -1;
 				ws(s);
-				if (s->pos >= s->len || s->b[s->pos] != ':')
+				if (peek(s) != ':')
 					return -1;
 				s->pos++;
 			}
 			if (skip_value(s, depth + 1) != 0)
 				return -1;
 			ws(s);
-			if (s->pos >= s->len)
-				return -1;
-			if (s->b[s->pos] == close) {
+			c = peek(s);
+			if (c == close) {
 				s->pos++;
 				return 0;
 			}
-			if (s->b[s->pos] != ',')
+			if (c != ',')
 				return -1;
 			s->pos++;
 		}
 	}
 	if (!((c >= '0' && c <= '9') || c == '-' || c == 't' || c == 'f' || c == 'n'))
 		return -1;
-	while (s->pos < s->len && ((s->b[s->pos] >= '0' && s->b[s->pos] <= '9') || strchr("+-.eEtrufalsn",
-	                                                                                   s->b[s->pos]) != NULL))
+	while ((c = peek(s)) >= 0 && ((c >= '0' && c <= '9') || strchr("+-.eEtrufalsn", c) != NULL))
 		s->pos++;
 	return 0;
 }
 
-static json_t *load_span(const char *b, size_t from, size_t to, size_t flags)
+static json_t *load_span(const struct scan *s, uint64_t from, size_t flags)
 {
 	json_error_t err;
 
-	return json_loadb(b + from, to - from, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
+	return json_loadb(s->b + (from - s->base), (size_t)(here(s) - from),
+	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
 }
 
 static bool json_str_is(json_t *o, const char *key, const char *want)
@@ -159,6 +229,17 @@ static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
 	return ESCROW_OK;
 }
 
+static escrow_status malformed(struct scan *s)
+{
+	if (s->big)
+		return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s: a value longer than %u bytes near byte %llu",
+		                 s->rd->path, ESC_TAG_JSON, WINDOW_MAX / 2, (unsigned long long)here(s));
+	if (s->nul)
+		return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s holds a NUL byte", s->rd->path, ESC_TAG_JSON);
+	return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %llu", s->rd->path,
+	                 ESC_TAG_JSON, (unsigned long long)here(s));
+}
+
 /* The "files" array: each element parsed and compared on its own. */
 static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 {
@@ -166,26 +247,27 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 	escrow_status st;
 
 	ws(s);
-	if (s->pos >= s->len || s->b[s->pos] != '[')
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: files is not an array", rd->path, ESC_TAG_JSON);
+	if (peek(s) != '[')
+		return s->eof ? malformed(s) : esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: files is not an array",
+		                                         rd->path, ESC_TAG_JSON);
 	s->pos++;
 	ws(s);
-	if (s->pos < s->len && s->b[s->pos] == ']') {
+	if (peek(s) == ']') {
 		s->pos++;
 	} else {
 		for (;;) {
-			size_t from;
+			uint64_t from;
 			json_t *o;
+			int c;
 
 			ws(s);
-			from = s->pos;
+			from = s->keep = here(s);
 			if (skip_value(s, 1) != 0)
-				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %zu", rd->path,
-				                 ESC_TAG_JSON, s->pos);
+				return malformed(s);
 			if (n >= rd->files.n)
 				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists more entries than the bundle holds "
 				                 "(a file was removed)", rd->path, ESC_TAG_JSON);
-			o = load_span(s->b, from, s->pos, 0);
+			o = load_span(s, from, 0);
 			st = o ? json_entry(rd, n, o) : esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu",
 			                                          rd->path, ESC_TAG_JSON, n);
 			json_decref(o);
@@ -193,13 +275,13 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 				return st;
 			n++;
 			ws(s);
-			if (s->pos < s->len && s->b[s->pos] == ']') {
+			c = peek(s);
+			if (c == ']') {
 				s->pos++;
 				break;
 			}
-			if (s->pos >= s->len || s->b[s->pos] != ',')
-				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %zu", rd->path,
-				                 ESC_TAG_JSON, s->pos);
+			if (c != ',')
+				return malformed(s);
 			s->pos++;
 		}
 	}
@@ -210,70 +292,97 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 }
 
 /* The top-level object; "files" is checked as it is met. */
-static escrow_status scan_top(struct esc_rd *rd, bool *saw_files)
+static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 {
-	const struct esc_tagfile *t = &rd->tags[ESC_T_JSON];
-	struct scan s = {t->buf, 0, t->len};
 	escrow_status st;
 
-	ws(&s);
-	if (s.pos >= s.len || s.b[s.pos] != '{')
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s is not a JSON object", rd->path, ESC_TAG_JSON);
-	s.pos++;
-	ws(&s);
-	if (s.pos < s.len && s.b[s.pos] == '}')
-		s.pos++;
+	ws(s);
+	if (peek(s) != '{')
+		return s->eof && (s->nul || s->big) ? malformed(s) :
+		       esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s is not a JSON object", rd->path, ESC_TAG_JSON);
+	s->pos++;
+	ws(s);
+	if (peek(s) == '}')
+		s->pos++;
 	else
 		for (;;) {
-			size_t from;
+			uint64_t from;
 			json_t *key, *val;
 			const char *k;
+			int c;
 
-			ws(&s);
-			from = s.pos;
-			if (s.pos >= s.len || s.b[s.pos] != '"' || skip_value(&s, 1) != 0)
-				goto bad;
-			key = load_span(s.b, from, s.pos, 0);
+			ws(s);
+			from = s->keep = here(s);
+			if (peek(s) != '"' || skip_value(s, 1) != 0)
+				return malformed(s);
+			key = load_span(s, from, 0);
 			k = json_string_value(key);
-			ws(&s);
-			if (k == NULL || s.pos >= s.len || s.b[s.pos] != ':' || json_object_get(rd->manifest, k) != NULL ||
-			    (strcmp(k, "files") == 0 && *saw_files)) {
+			ws(s);
+			if (k == NULL || peek(s) != ':' || json_object_get(rd->manifest, k) != NULL ||
+			    (strcmp(k, "files") == 0 && rd->json_files)) {
 				json_decref(key);
-				goto bad;
+				return malformed(s);
 			}
-			s.pos++;
+			s->pos++;
 			if (strcmp(k, "files") == 0) {
-				*saw_files = true;
+				rd->json_files = true;
 				json_decref(key);
-				st = check_files(rd, &s);
+				st = check_files(rd, s);
 				if (st != ESCROW_OK)
 					return st;
 			} else {
-				ws(&s);
-				from = s.pos;
-				val = skip_value(&s, 1) == 0 ? load_span(s.b, from, s.pos, 0) : NULL;
+				ws(s);
+				from = s->keep = here(s);
+				val = skip_value(s, 1) == 0 ? load_span(s, from, 0) : NULL;
 				if (val == NULL || json_object_set_new(rd->manifest, k, val) != 0) {
 					json_decref(key);
-					goto bad;
+					return malformed(s);
 				}
 				json_decref(key);
 			}
-			ws(&s);
-			if (s.pos < s.len && s.b[s.pos] == '}') {
-				s.pos++;
+			ws(s);
+			c = peek(s);
+			if (c == '}') {
+				s->pos++;
 				break;
 			}
-			if (s.pos >= s.len || s.b[s.pos] != ',')
-				goto bad;
-			s.pos++;
+			if (c != ',')
+				return malformed(s);
+			s->pos++;
 		}
-	ws(&s);
-	if (s.pos != s.len)
-		goto bad;
+	ws(s);
+	if (peek(s) >= 0 || s->nul || s->big)
+		return malformed(s);
 	return ESCROW_OK;
-bad:
-	return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %zu", rd->path, ESC_TAG_JSON,
-	                 s.pos);
+}
+
+escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg)
+{
+	struct scan s;
+	escrow_status st;
+
+	memset(&s, 0, sizeof s);
+	s.rd = rd;
+	s.pull = pull;
+	s.arg = arg;
+	rd->manifest = json_object();
+	if (rd->manifest == NULL)
+		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	if (rd->want_list) {
+		rd->list_kind = calloc(rd->files.n + 1, sizeof *rd->list_kind);
+		rd->list_format = calloc(rd->files.n + 1, 1);
+		if (rd->list_kind == NULL || rd->list_format == NULL)
+			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	}
+	st = scan_top(rd, &s);
+	free(s.b);
+	if (st == ESCROW_E_NOMEM)
+		return st;
+	if (st != ESCROW_OK) {
+		rd->json_d.st = st;
+		snprintf(rd->json_d.msg, sizeof rd->json_d.msg, "%s", escrow_ctx_error(rd->ctx));
+	}
+	return ESCROW_OK;
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" to seconds since the epoch; -1 if malformed. */
@@ -336,27 +445,16 @@ escrow_status esc_rd_check_json(struct esc_rd *rd)
 {
 	const struct esc_tagfile *c = &rd->tags[ESC_T_CONTRACT];
 	json_t *tot, *con;
-	bool saw_files = false;
 	escrow_status st;
 
-	if (memchr(rd->tags[ESC_T_JSON].buf, '\0', rd->tags[ESC_T_JSON].len) != NULL)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s holds a NUL byte", rd->path, ESC_TAG_JSON);
-	rd->manifest = json_object();
+	if (rd->json_d.st != ESCROW_OK)
+		return esc_error(rd->ctx, rd->json_d.st, "%s", rd->json_d.msg);
 	if (rd->manifest == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
-	if (rd->want_list) {
-		rd->list_kind = calloc(rd->files.n + 1, sizeof *rd->list_kind);
-		rd->list_format = calloc(rd->files.n + 1, 1);
-		if (rd->list_kind == NULL || rd->list_format == NULL)
-			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
-	}
-	st = scan_top(rd, &saw_files);
-	if (st != ESCROW_OK)
-		return st;
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s was not read", rd->path, ESC_TAG_JSON);
 	if (!json_str_is(rd->manifest, "format", ESCROW_BUNDLE_FORMAT))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: format is not %s (a newer escrow may read it)",
 		                 rd->path, ESC_TAG_JSON, ESCROW_BUNDLE_FORMAT);
-	if (!saw_files || !json_is_string(json_object_get(rd->manifest, "name")) ||
+	if (!rd->json_files || !json_is_string(json_object_get(rd->manifest, "name")) ||
 	    !json_is_string(json_object_get(rd->manifest, "release")))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lacks files, name or release", rd->path, ESC_TAG_JSON);
 	st = check_unsigned(rd);

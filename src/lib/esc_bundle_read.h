@@ -168,6 +168,8 @@ struct esc_rd {
 	long *link_tgt;                      /* per record: what a symlink resolves to (-1 root, -2 none) */
 	struct esc_deferred links;           /* a symlink leads outside or to nothing */
 	struct esc_mfeed mf;
+	struct esc_deferred json_d;          /* manifest.json, checked as it streams by */
+	bool json_files;                     /* its "files" was met */
 	bool structure_ok;                   /* the stream was read to its end */
 	bool integrity_ok;                   /* digests and manifests hold */
 };
@@ -187,9 +189,14 @@ escrow_status esc_rd_payload_done(struct esc_rd *rd);
 /* manifest-sha256.txt's bytes as they stream by, then its end. */
 void esc_rd_manifest_feed(struct esc_rd *rd, const void *buf, size_t len);
 void esc_rd_manifest_end(struct esc_rd *rd);
-/* escrow/manifest.json against the records (bundle_read_json.c): parsed one
- * file entry at a time, so that 50,000 entries never become one big tree;
- * rd->manifest keeps the top-level fields without "files". */
+/* escrow/manifest.json against the records (bundle_read_json.c), as it
+ * streams by: pull hands its blocks (0 and an empty block at its end, -1 on
+ * a failure the caller keeps); one file entry at a time is parsed, so that a
+ * million entries never become one big tree or one big buffer; rd->manifest
+ * keeps the top-level fields without "files". A mismatch is deferred into
+ * rd->json_d; returns ESCROW_E_NOMEM only. */
+escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg);
+/* The end checks of manifest.json (and the deferred result). */
 escrow_status esc_rd_check_json(struct esc_rd *rd);
 /* Index of the payload record with this path, or -1 (records are sorted). */
 long esc_rd_find(const struct esc_rd *rd, const char *path);
