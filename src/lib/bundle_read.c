@@ -13,7 +13,13 @@
 #include <string.h>
 
 #define MAX_PATH_BYTES ESC_TAR_MAX_PATH
-#define MAX_ENTRIES 10000000u
+/* What is kept of the payload until the signature is checked at the end is
+ * bounded (FORMAT.md, "What a reader may refuse"): about 104 bytes per entry
+ * plus its path and link target, so a hostile bundle stays under 256 MiB. */
+#define MAX_ENTRIES 1250000u
+#define MAX_NAME_BYTES (48u << 20)       /* payload paths and link targets, in total */
+#define MAX_INSP ESC_RD_MAX_INSP
+#define ARENA_CHUNK (1u << 20)
 
 enum { PH_TOP, PH_DATA, PH_PAYLOAD, PH_TAGS, PH_END };
 
@@ -218,6 +224,39 @@ static bool is_plain(const struct esc_inspection *in)
 	       in->detected < ESC_FMT_COUNT;
 }
 
+/* A copy of s in the payload arena (s need not be NUL-terminated). */
+static char *arena_dup(struct run *r, const char *s, size_t n)
+{
+	struct esc_rd *rd = r->rd;
+	char *p;
+
+	if (r->path_bytes + n + 1 > MAX_NAME_BYTES) {
+		esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u MiB of payload paths and link targets", rd->path,
+		          MAX_NAME_BYTES >> 20);
+		return NULL;
+	}
+	if (rd->arena_left < n + 1) {
+		char **na = realloc(rd->arena, (rd->n_arena + 1) * sizeof *na);
+
+		if (na == NULL || (na[rd->n_arena] = malloc(ARENA_CHUNK)) == NULL) {
+			if (na != NULL)
+				rd->arena = na;
+			esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+			return NULL;
+		}
+		rd->arena = na;
+		rd->arena_cur = na[rd->n_arena++];
+		rd->arena_left = ARENA_CHUNK;
+	}
+	p = rd->arena_cur;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	rd->arena_cur += n + 1;
+	rd->arena_left -= n + 1;
+	r->path_bytes += n + 1;
+	return p;
+}
+
 static escrow_status keep_inspection(struct run *r, struct esc_file *f, const struct esc_inspection *in)
 {
 	f->kind = in->kind;
@@ -225,6 +264,9 @@ static escrow_status keep_inspection(struct run *r, struct esc_file *f, const st
 		f->insp = &r->rd->plain[in->detected];
 		return ESCROW_OK;
 	}
+	if (++r->rd->n_insp > MAX_INSP)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u payload files with findings or formats to "
+		                 "keep", r->rd->path, MAX_INSP);
 	f->insp = malloc(sizeof *f->insp);
 	if (f->insp == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -260,14 +302,13 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	f = esc_files_push(&rd->files);
 	if (f == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
-	f->path = strdup(rel);
+	f->path = arena_dup(r, rel, strlen(rel));
 	if (f->path == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		return escrow_ctx_status(r->ctx);
 	f->type = type == AE_IFDIR ? ESC_FT_DIR : type == AE_IFLNK ? ESC_FT_SYMLINK : ESC_FT_FILE;
 	f->size = r->cur.size;
 	f->mode = r->cur.perm & 0777u;
 	f->mtime = r->cur.mtime;
-	r->path_bytes += strlen(rel);
 	if (f->type == ESC_FT_SYMLINK) {
 		const char *t = r->cur.link;
 
@@ -277,9 +318,9 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 		if (*t == '/')
 			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' points to an absolute path",
 			                 rd->path, rel);
-		f->target = r->cur.link;
-		r->cur.link = NULL;
-		r->path_bytes += strlen(f->target);
+		f->target = arena_dup(r, t, strlen(t));
+		if (f->target == NULL)
+			return escrow_ctx_status(r->ctx);
 	}
 	if (hk != NULL && hk->begin != NULL) {
 		st = hk->begin(hk->user, f);
@@ -644,10 +685,21 @@ void esc_rd_clear(struct esc_rd *rd)
 {
 	size_t i;
 
-	/* The shared inspection records are not the files' to free. */
-	for (i = 0; rd->plain != NULL && i < rd->files.n; i++)
-		if (rd->files.v[i].insp >= rd->plain && rd->files.v[i].insp < rd->plain + ESC_FMT_COUNT)
-			rd->files.v[i].insp = NULL;
+	/* The shared inspection records are not the files' to free, nor the
+	 * arena's strings. */
+	for (i = 0; i < rd->files.n; i++) {
+		struct esc_file *f = &rd->files.v[i];
+
+		if (rd->plain != NULL && f->insp >= rd->plain && f->insp < rd->plain + ESC_FMT_COUNT)
+			f->insp = NULL;
+		f->path = f->target = f->link_resolved = NULL;
+	}
+	for (i = 0; i < rd->n_arena; i++)
+		free(rd->arena[i]);
+	free(rd->arena);
+	rd->arena = NULL;
+	rd->n_arena = rd->arena_left = rd->n_insp = 0;
+	rd->arena_cur = NULL;
 	free(rd->plain);
 	rd->plain = NULL;
 	free(rd->bag);

@@ -270,14 +270,15 @@ static escrow_status resolve_links(struct esc_rd *rd, long *tgt)
 		}
 		memcpy(f->sha256, t->sha256, 32);
 		f->has_sha256 = true;
-		f->link_resolved = strdup(t->path);
-		if (f->link_resolved == NULL)
-			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		f->link_resolved = t->path; /* the arena's string, shared */
 		if (f->kind == NULL)
 			f->kind = t->kind;
 		if (t->insp != NULL && rd->plain != NULL && t->insp >= rd->plain && t->insp < rd->plain + ESC_FMT_COUNT) {
 			f->insp = t->insp;
 		} else if (t->insp != NULL) {
+			if (++rd->n_insp > ESC_RD_MAX_INSP)
+				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: too many symlinks to files with findings",
+				                 rd->path);
 			f->insp = malloc(sizeof *f->insp);
 			if (f->insp == NULL)
 				return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -309,6 +310,8 @@ escrow_status esc_rd_payload_done(struct esc_rd *rd)
 	if (st == ESCROW_E_NOMEM)
 		return st;
 	defer(rd, &rd->links, st);
+	if (st != ESCROW_OK)
+		rd->mf.stopped = true; /* the links' digests are not all known */
 	return ESCROW_OK;
 }
 

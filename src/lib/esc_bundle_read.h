@@ -56,6 +56,9 @@ void esc_pipe_close(esc_pipe *p);
 
 /* ---- the raw tar headers, read ahead of libarchive (bundle_read_tar.c) ---- */
 #define ESC_TAR_MAX_PATH 4096u
+/* Inspection records kept whole (about 1.4 KB each: files with findings or a
+ * format the contract asks for, and symlinks to them), before authentication. */
+#define ESC_RD_MAX_INSP 32768u
 /* One entry as its raw header bytes say: the reader takes names from here
  * (libarchive normalises them) and checks that libarchive agrees on the rest. */
 struct esc_tarent {
@@ -164,6 +167,13 @@ struct esc_rd {
 	uint8_t *list_format;                /* per record: enum esc_format of the manifest's format */
 	struct esc_inspection *plain;        /* shared records of inspections that found only a format */
 	uint64_t n_files, n_bytes;           /* regular payload files */
+	/* the payload records' paths and link targets live in one arena of
+	 * 1 MiB chunks (no allocation per string); bounded in total */
+	char **arena;
+	size_t n_arena;
+	char *arena_cur;
+	size_t arena_left;
+	size_t n_insp;                       /* inspection records kept whole */
 	/* streamed checks (bundle_read_check.c) */
 	long *link_tgt;                      /* per record: what a symlink resolves to (-1 root, -2 none) */
 	struct esc_deferred links;           /* a symlink leads outside or to nothing */
