@@ -237,4 +237,48 @@ expect_true "the NFC name is still NFC" test -f "names-out/data/$nfc.txt"
 expect_true "link target kept as bytes" test "$(readlink "names-out/data/link-$nfc")" = "$nfd.txt"
 expect_exit 0 "$ESCROW" extract names.escrow -C names-po -p k.pub -q --payload-only
 expect_true "payload-only extract, byte for byte" diff -r names names-po
+
+# A flood before authentication: 120,000 entries with 4,000-byte names and no
+# signature at the end (the 1000x bundle of the issue: every name used to be
+# kept until the signature). The kernel holds the reader to 360 MiB of address
+# space (about 100 MiB of it are libraries and thread stacks); the reader must
+# refuse the bundle by its bounds, not run out of memory.
+cat >flood.py <<'EOF'
+import ctypes, locale, subprocess, sys
+locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
+la = ctypes.CDLL("libarchive.so.13")
+la.archive_write_new.restype = la.archive_entry_new.restype = ctypes.c_void_p
+for f, a in (("archive_write_set_format_pax_restricted", []), ("archive_write_open_fd", [ctypes.c_int]),
+             ("archive_write_header", [ctypes.c_void_p]), ("archive_write_free", []),
+             ("archive_entry_clear", []), ("archive_entry_set_pathname", [ctypes.c_char_p]),
+             ("archive_entry_set_filetype", [ctypes.c_uint]), ("archive_entry_set_perm", [ctypes.c_uint]),
+             ("archive_entry_set_uname", [ctypes.c_char_p]), ("archive_entry_set_gname", [ctypes.c_char_p]),
+             ("archive_entry_set_mtime", [ctypes.c_int64, ctypes.c_long])):
+    getattr(la, f).argtypes = [ctypes.c_void_p] + a
+z = subprocess.Popen(["zstd", "-q", "-1", "--check", "-c"], stdin=subprocess.PIPE, stdout=open(sys.argv[1], "wb"))
+a = la.archive_write_new()
+la.archive_write_set_format_pax_restricted(a)
+la.archive_write_open_fd(a, z.stdin.fileno())
+e = la.archive_entry_new()
+names = [b"t-1", b"t-1/data"] + [b"t-1/data/" + b"n" * 3990 + b"%07d" % i for i in range(int(sys.argv[2]))]
+for n in names:
+    la.archive_entry_clear(e)
+    la.archive_entry_set_pathname(e, n)
+    la.archive_entry_set_filetype(e, 0o040000)
+    la.archive_entry_set_perm(e, 0o755)
+    la.archive_entry_set_mtime(e, 1767225600, 0)
+    la.archive_entry_set_uname(e, b"")
+    la.archive_entry_set_gname(e, b"")
+    if la.archive_write_header(a, e) != 0:
+        raise SystemExit("libarchive")
+la.archive_write_free(a)
+z.stdin.close()
+z.wait()
+EOF
+python3 flood.py flood.escrow 120000
+expect_true "the flood is small on disk" test "$(stat -c %s flood.escrow)" -lt 8000000
+expect_exit 1 bash -c 'ulimit -v 368640; exec "$0" verify flood.escrow -p k.pub' "$ESCROW" &&
+	expect_grep 'MiB of payload paths' err
+expect_exit 1 bash -c 'ulimit -v 368640; exec "$0" list flood.escrow' "$ESCROW" &&
+	expect_grep 'MiB of payload paths' err
 finish
