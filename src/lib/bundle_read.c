@@ -709,9 +709,8 @@ void esc_rd_clear(struct esc_rd *rd)
 		if (rd->tags[i].spill != NULL)
 			fclose(rd->tags[i].spill);
 	}
-	free(rd->link_tgt);
 	free(rd->mf.line);
-	rd->link_tgt = NULL;
+	rd->links_done = false;
 	memset(&rd->mf, 0, sizeof rd->mf);
 	memset(&rd->links, 0, sizeof rd->links);
 	memset(&rd->json_d, 0, sizeof rd->json_d);

@@ -247,7 +247,7 @@ static escrow_status check_tagmanifest(struct esc_rd *rd)
 
 /* Symlinks take the digest (and findings) of the file they resolve to, as
  * BagIt validators that follow links see them; folder links are not listed. */
-static escrow_status resolve_links(struct esc_rd *rd, long *tgt)
+static escrow_status resolve_links(struct esc_rd *rd)
 {
 	size_t i;
 
@@ -256,13 +256,11 @@ static escrow_status resolve_links(struct esc_rd *rd, long *tgt)
 		const struct esc_file *t;
 		long ti;
 
-		tgt[i] = -2;
 		if (f->type != ESC_FT_SYMLINK)
 			continue;
 		if (esc_rd_resolve(rd, i, &ti) != 0)
 			return esc_error(rd->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' -> '%s' leads outside the payload "
 			                 "or to nothing", rd->path, f->path, f->target);
-		tgt[i] = ti;
 		t = ti >= 0 ? &rd->files.v[ti] : NULL;
 		if (t == NULL || t->type == ESC_FT_DIR) {
 			f->link_to_dir = true;
@@ -300,13 +298,13 @@ escrow_status esc_rd_payload_done(struct esc_rd *rd)
 {
 	escrow_status st;
 
-	if (rd->link_tgt != NULL)
+	if (rd->links_done)
 		return ESCROW_OK;
-	rd->link_tgt = malloc((rd->files.n + 1) * sizeof *rd->link_tgt);
+	rd->links_done = true;
 	rd->mf.line = malloc(ESC_MANIFEST_LINE_MAX);
-	if (rd->link_tgt == NULL || rd->mf.line == NULL)
+	if (rd->mf.line == NULL)
 		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
-	st = resolve_links(rd, rd->link_tgt);
+	st = resolve_links(rd);
 	if (st == ESCROW_E_NOMEM)
 		return st;
 	defer(rd, &rd->links, st);
@@ -351,7 +349,17 @@ static escrow_status manifest_line(struct esc_rd *rd, const char *b, size_t n)
 	free(path);
 	if (st != ESCROW_OK)
 		return st;
-	m->octets += f->type == ESC_FT_FILE ? f->size : rd->files.v[rd->link_tgt[i]].size;
+	/* A symlink listed here resolves to a file (resolve_links): its size. */
+	if (f->type == ESC_FT_FILE) {
+		m->octets += f->size;
+	} else {
+		long ti = f->link_resolved ? esc_rd_find(rd, f->link_resolved) : -1;
+
+		if (ti < 0)
+			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: symlink 'data/%s' resolves to nothing", rd->path,
+			                 f->path);
+		m->octets += rd->files.v[ti].size;
+	}
 	m->count++;
 	m->next = i + 1;
 	return ESCROW_OK;

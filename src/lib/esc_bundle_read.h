@@ -175,7 +175,7 @@ struct esc_rd {
 	size_t arena_left;
 	size_t n_insp;                       /* inspection records kept whole */
 	/* streamed checks (bundle_read_check.c) */
-	long *link_tgt;                      /* per record: what a symlink resolves to (-1 root, -2 none) */
+	bool links_done;                     /* symlinks resolved (esc_rd_payload_done) */
 	struct esc_deferred links;           /* a symlink leads outside or to nothing */
 	struct esc_mfeed mf;
 	struct esc_deferred json_d;          /* manifest.json, checked as it streams by */
