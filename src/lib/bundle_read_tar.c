@@ -189,6 +189,19 @@ static int push(struct esc_tarscan *t, const struct esc_tarent *e)
 	return 0;
 }
 
+/* Size and mtime: eleven octal digits and a space. Under a pax record for
+ * the same field the writer puts what ustar cannot hold in base-256: no
+ * reader uses it (the record wins), and the comparison with the writer's
+ * bytes (same_as_writer) pins it. */
+static int num11(const uint8_t *f, bool overridden, uint64_t *v)
+{
+	if (overridden && (f[0] & 0x80)) {
+		*v = 0;
+		return 0;
+	}
+	return octal(f, 11, " ", 1, v);
+}
+
 /* The common fields of every header, 'x' ones included. */
 static int common(struct esc_tarscan *t, const uint8_t *h, uint64_t *mode, uint64_t *size, uint64_t *mtime)
 {
@@ -204,8 +217,8 @@ static int common(struct esc_tarscan *t, const uint8_t *h, uint64_t *mode, uint6
 	if (memcmp(h + F_MAGIC, "ustar\0" "00", 8) != 0)
 		return fail(t, "a header that is not POSIX ustar (magic and version)%s", "");
 	if (octal(h + F_MODE, 6, " \0", 2, mode) != 0 || *mode > 07777 || octal(h + F_UID, 6, " \0", 2, &uid) != 0 ||
-	    octal(h + F_GID, 6, " \0", 2, &gid) != 0 || octal(h + F_SIZE, 11, " ", 1, size) != 0 ||
-	    octal(h + F_MTIME, 11, " ", 1, mtime) != 0 || octal(h + F_DEVMAJ, 6, " \0", 2, &dmaj) != 0 ||
+	    octal(h + F_GID, 6, " \0", 2, &gid) != 0 || num11(h + F_SIZE, t->has_size, size) != 0 ||
+	    num11(h + F_MTIME, t->has_mtime, mtime) != 0 || octal(h + F_DEVMAJ, 6, " \0", 2, &dmaj) != 0 ||
 	    octal(h + F_DEVMIN, 6, " \0", 2, &dmin) != 0)
 		return fail(t, "a numeric header field not in the writer's form (octal digits and "
 		            "terminators exactly as escrow writes them)%s", "");
