@@ -200,7 +200,114 @@ def write_tar(out, bag, entries, tags, sig, extra_end=(), prefix_extra=()):
     tf.close()
 
 
+def _libarchive_header(path, typ, perm, size, mtime, link):
+    """The header bytes libarchive's restricted pax writer (escrow's writer) makes of these
+    fields: a reader accepts no other form, down to the fields pax readers ignore."""
+    import ctypes
+    import locale
+    locale.setlocale(locale.LC_CTYPE, "C.UTF-8")  # names pass as bytes, never normalised
+    la = ctypes.CDLL("libarchive.so.13")
+    la.archive_write_new.restype = ctypes.c_void_p
+    la.archive_entry_new.restype = ctypes.c_void_p
+    for f in ("archive_write_set_format_pax_restricted", "archive_write_set_bytes_per_block",
+              "archive_write_open_memory", "archive_write_header", "archive_write_free"):
+        getattr(la, f).argtypes = [ctypes.c_void_p] + ([ctypes.c_int] if f.endswith("block") else
+                                                      [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+                                                      if f.endswith("memory") else
+                                                      [ctypes.c_void_p] if f.endswith("header") else [])
+    for f, t in (("pathname", ctypes.c_char_p), ("symlink", ctypes.c_char_p), ("uname", ctypes.c_char_p),
+                 ("gname", ctypes.c_char_p), ("filetype", ctypes.c_uint), ("perm", ctypes.c_uint),
+                 ("size", ctypes.c_int64), ("uid", ctypes.c_int64), ("gid", ctypes.c_int64)):
+        getattr(la, "archive_entry_set_" + f).argtypes = [ctypes.c_void_p, t]
+    la.archive_entry_set_mtime.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_long]
+    la.archive_entry_free.argtypes = [ctypes.c_void_p]
+    buf = ctypes.create_string_buffer(65536)
+    used = ctypes.c_size_t(0)
+    a = la.archive_write_new()
+    la.archive_write_set_format_pax_restricted(a)
+    la.archive_write_set_bytes_per_block(a, 0)
+    la.archive_write_open_memory(a, buf, len(buf), ctypes.byref(used))
+    e = la.archive_entry_new()
+    la.archive_entry_set_pathname(e, path)
+    la.archive_entry_set_filetype(e, {b"0": 0o100000, b"5": 0o040000, b"2": 0o120000}[typ])
+    la.archive_entry_set_perm(e, perm)
+    la.archive_entry_set_size(e, size)
+    la.archive_entry_set_mtime(e, mtime, 0)
+    la.archive_entry_set_uid(e, 0)
+    la.archive_entry_set_gid(e, 0)
+    la.archive_entry_set_uname(e, b"")
+    la.archive_entry_set_gname(e, b"")
+    if typ == b"2":
+        la.archive_entry_set_symlink(e, link)
+    if la.archive_write_header(a, e) != 0:
+        raise SystemExit("libarchive cannot write %r" % path)
+    out = buf.raw[:used.value]
+    la.archive_entry_free(e)
+    la.archive_write_free(a)
+    return out
+
+
+def canonical(tar_bytes):
+    """Rewrites every header in the one form escrow's writer (libarchive's restricted pax
+    writer) uses, which is the only form a reader accepts: files, folders and symlinks are
+    re-made by libarchive from their fields; other entries (hostile ones) get "%06o \\0"
+    for mode, uid, gid and device numbers (all zero), "%011o " for size and mtime, empty
+    user and group names, "%06o\\0 " for the checksum. Python's tarfile writes "%07o\\0"."""
+    b = bytes(tar_bytes)
+    out = bytearray()
+    off = 0
+    pax = {}
+    while off + 512 <= len(b):
+        h = bytearray(b[off:off + 512])
+        if h == bytes(512):
+            out += b[off:]
+            break
+        size = int(h[124:136].rstrip(b"\0 ") or b"0", 8)
+        mode = int(h[100:108].rstrip(b"\0 ") or b"0", 8)
+        mtime = int(h[136:148].rstrip(b"\0 ") or b"0", 8)
+        typ = bytes(h[156:157])
+        body = (size + 511) // 512 * 512 if typ not in (b"1", b"2", b"3", b"4", b"5", b"6") else 0
+        if typ == b"x":
+            data = b[off + 512:off + 512 + size]
+            pax, p = {}, 0
+            while p < len(data):
+                n = int(data[p:data.index(b" ", p)])
+                k, v = data[data.index(b" ", p) + 1:p + n - 1].split(b"=", 1)
+                pax[k] = v
+                p += n
+            if set(pax) <= {b"path", b"linkpath", b"size", b"mtime"}:
+                off += 512 + body
+                continue
+            pax = {k: v for k, v in pax.items() if k in (b"path", b"linkpath", b"size", b"mtime")}
+        elif typ in (b"0", b"5", b"2"):
+            name = bytes(h[0:100]).split(b"\0")[0]
+            prefix = bytes(h[345:500]).split(b"\0")[0]
+            path = pax.get(b"path", prefix + b"/" + name if prefix else name)
+            link = pax.get(b"linkpath", bytes(h[157:257]).split(b"\0")[0])
+            size = int(pax.get(b"size", size))
+            mtime = int(pax.get(b"mtime", mtime))
+            out += _libarchive_header(path.rstrip(b"/") if typ == b"5" else path, typ, mode & 0o7777,
+                                      size, mtime, link)
+            out += b[off + 512:off + 512 + body]
+            pax = {}
+            off += 512 + body
+            continue
+        if typ != b"x":
+            pax = {}
+        h[100:108] = b"%06o \0" % (mode & 0o7777)
+        h[108:116] = h[116:124] = h[329:337] = h[337:345] = b"000000 \0"
+        h[124:136] = b"%011o " % size
+        h[136:148] = b"%011o " % mtime
+        h[265:329] = bytes(64)
+        h[148:156] = b" " * 8
+        h[148:156] = b"%06o\0 " % sum(h)
+        out += h + b[off + 512:off + 512 + body]
+        off += 512 + body
+    return bytes(out)
+
+
 def compress(tar_bytes, out_path, recipient=None, detached_key=None):
+    tar_bytes = canonical(tar_bytes)
     z = subprocess.run(["zstd", "-q", "-3", "--check", "-c"], input=tar_bytes, stdout=subprocess.PIPE, check=True).stdout
     if recipient:
         z = subprocess.run(["age", "-r", recipient], input=z, stdout=subprocess.PIPE, check=True).stdout

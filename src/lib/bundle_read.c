@@ -9,11 +9,18 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PATH_BYTES 4096u
-#define MAX_ENTRIES 10000000u
+#define MAX_PATH_BYTES ESC_TAR_MAX_PATH
+/* What is kept of the payload until the signature is checked at the end is
+ * bounded (FORMAT.md, "What a reader may refuse"): about 104 bytes per entry
+ * plus its path and link target, so a hostile bundle stays under 256 MiB. */
+#define MAX_ENTRIES 1250000u
+#define MAX_NAME_BYTES (48u << 20)       /* payload paths and link targets, in total */
+#define MAX_INSP ESC_RD_MAX_INSP
+#define ARENA_CHUNK (1u << 20)
 
 enum { PH_TOP, PH_DATA, PH_PAYLOAD, PH_TAGS, PH_END };
 
@@ -49,6 +56,7 @@ struct run {
 	size_t head_len;                /* what a stream that holds no bag holds instead */
 	char first[128];
 	bool bag_mark;                  /* a bag's file name was seen in the stream */
+	struct esc_tarent cur;          /* the current entry, as its raw header says */
 };
 
 /* Before any payload or tag entry is taken, buffers are searched for a bag's
@@ -143,9 +151,10 @@ static escrow_status check_header(struct run *r, struct archive_entry *e, char *
 	if (perm & 07000u)
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' has setuid, setgid or sticky bits (mode %04o)",
 		                 name, path, perm);
-	if ((*type == AE_IFREG && perm != 0644 && perm != 0755) || (*type == AE_IFDIR && perm != 0755))
+	if ((*type == AE_IFREG && perm != 0644 && perm != 0755) || (*type == AE_IFDIR && perm != 0755) ||
+	    (*type == AE_IFLNK && perm != 0777))
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has mode %04o (bundles hold only 0644 and "
-		                 "0755)", name, path, perm);
+		                 "0755, and 0777 for symlinks)", name, path, perm);
 	if (archive_entry_sparse_count(e) > 0 || archive_entry_xattr_count(e) > 0 ||
 	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS | ARCHIVE_ENTRY_ACL_TYPE_DEFAULT |
 	                                   ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0 ||
@@ -158,6 +167,11 @@ static escrow_status check_header(struct run *r, struct archive_entry *e, char *
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is not a file but has data", name, path);
 	if (archive_entry_size(e) < 0)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has a negative size", name, path);
+	/* The raw header and libarchive must read the same entry. */
+	if (*type != (r->cur.type == '5' ? AE_IFDIR : r->cur.type == '2' ? AE_IFLNK : AE_IFREG) ||
+	    (uint64_t)archive_entry_size(e) != r->cur.size || archive_entry_mtime(e) != r->cur.mtime ||
+	    archive_entry_mtime_nsec(e) != 0 || perm != r->cur.perm)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': its tar header reads two ways", name, path);
 	return ESCROW_OK;
 }
 
@@ -233,6 +247,39 @@ static bool is_plain(const struct esc_inspection *in)
 	       in->detected < ESC_FMT_COUNT;
 }
 
+/* A copy of s in the payload arena (s need not be NUL-terminated). */
+static char *arena_dup(struct run *r, const char *s, size_t n)
+{
+	struct esc_rd *rd = r->rd;
+	char *p;
+
+	if (r->path_bytes + n + 1 > MAX_NAME_BYTES) {
+		esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u MiB of payload paths and link targets", rd->path,
+		          MAX_NAME_BYTES >> 20);
+		return NULL;
+	}
+	if (rd->arena_left < n + 1) {
+		char **na = realloc(rd->arena, (rd->n_arena + 1) * sizeof *na);
+
+		if (na == NULL || (na[rd->n_arena] = malloc(ARENA_CHUNK)) == NULL) {
+			if (na != NULL)
+				rd->arena = na;
+			esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+			return NULL;
+		}
+		rd->arena = na;
+		rd->arena_cur = na[rd->n_arena++];
+		rd->arena_left = ARENA_CHUNK;
+	}
+	p = rd->arena_cur;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	rd->arena_cur += n + 1;
+	rd->arena_left -= n + 1;
+	r->path_bytes += n + 1;
+	return p;
+}
+
 static escrow_status keep_inspection(struct run *r, struct esc_file *f, const struct esc_inspection *in)
 {
 	f->kind = in->kind;
@@ -240,6 +287,9 @@ static escrow_status keep_inspection(struct run *r, struct esc_file *f, const st
 		f->insp = &r->rd->plain[in->detected];
 		return ESCROW_OK;
 	}
+	if (++r->rd->n_insp > MAX_INSP)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u payload files with findings or formats to "
+		                 "keep", r->rd->path, MAX_INSP);
 	f->insp = malloc(sizeof *f->insp);
 	if (f->insp == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -275,29 +325,25 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	f = esc_files_push(&rd->files);
 	if (f == NULL)
 		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
-	f->path = strdup(rel);
+	f->path = arena_dup(r, rel, strlen(rel));
 	if (f->path == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		return escrow_ctx_status(r->ctx);
 	f->type = type == AE_IFDIR ? ESC_FT_DIR : type == AE_IFLNK ? ESC_FT_SYMLINK : ESC_FT_FILE;
-	f->size = (uint64_t)archive_entry_size(e);
-	f->mode = archive_entry_perm(e) & 0777u;
-	f->mtime = archive_entry_mtime(e);
-	r->path_bytes += strlen(rel);
+	f->size = r->cur.size;
+	f->mode = r->cur.perm & 0777u;
+	f->mtime = r->cur.mtime;
 	if (f->type == ESC_FT_SYMLINK) {
-		const char *t = archive_entry_symlink_utf8(e);
+		const char *t = r->cur.link;
 
-		if (t == NULL)
-			t = archive_entry_symlink(e);
 		if (t == NULL || *t == '\0' || strlen(t) > MAX_PATH_BYTES)
 			return esc_error(r->ctx, ESCROW_TAMPERED, "%s: symlink 'data/%s' has no usable target", rd->path,
 			                 rel);
 		if (*t == '/')
 			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' points to an absolute path",
 			                 rd->path, rel);
-		f->target = strdup(t);
+		f->target = arena_dup(r, t, strlen(t));
 		if (f->target == NULL)
-			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
-		r->path_bytes += strlen(t);
+			return escrow_ctx_status(r->ctx);
 	}
 	if (hk != NULL && hk->begin != NULL) {
 		st = hk->begin(hk->user, f);
@@ -340,6 +386,69 @@ static escrow_status tag_block(struct run *r, void *arg, const void *buf, size_t
 	return ESCROW_OK;
 }
 
+/* manifest-sha256.txt is checked as it streams by, never kept (extract
+ * keeps a copy in an unlinked temporary file to write it out at the end). */
+static escrow_status manifest_block(struct run *r, void *arg, const void *buf, size_t len)
+{
+	struct esc_tagfile *t = arg;
+
+	esc_sha256_update(r->h, buf, len);
+	esc_rd_manifest_feed(r->rd, buf, len);
+	t->len += len;
+	if (t->spill != NULL && fwrite(buf, 1, len, t->spill) != len)
+		return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", r->rd->path,
+		                 ESC_TAG_MANIFEST);
+	return ESCROW_OK;
+}
+
+/* manifest.json's blocks, pulled by its streaming check: hashed, copied to
+ * the spill file when one is kept, checked to be contiguous. */
+struct jpull {
+	struct run *r;
+	struct esc_tagfile *t;
+	const char *name;
+	uint64_t size;
+	escrow_status st;
+	bool end;
+};
+
+static int json_pull(void *arg, const void **buf, size_t *len)
+{
+	struct jpull *jp = arg;
+	struct run *r = jp->r;
+	la_int64_t off;
+	int ar;
+
+	*len = 0;
+	if (jp->st != ESCROW_OK)
+		return -1;
+	if (jp->end)
+		return 0;
+	ar = archive_read_data_block(r->a, buf, len, &off);
+	if (ar == ARCHIVE_EOF) {
+		jp->end = true;
+		*len = 0;
+		if (jp->t->len != jp->size)
+			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
+		return jp->st == ESCROW_OK ? 0 : -1;
+	}
+	if (ar != ARCHIVE_OK)
+		jp->st = tar_fail(r, "in file data");
+	else if (off < 0 || (uint64_t)off != jp->t->len || *len > jp->size - jp->t->len)
+		jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
+		                   jp->name);
+	else if (jp->t->spill != NULL && fwrite(*buf, 1, *len, jp->t->spill) != *len)
+		jp->st = esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", r->rd->path,
+		                   ESC_TAG_JSON);
+	else if ((jp->st = esc_check_interrupt(r->ctx)) == ESCROW_OK) {
+		esc_sha256_update(r->h, *buf, *len);
+		jp->t->len += *len;
+		return 0;
+	}
+	*len = 0;
+	return -1;
+}
+
 /* Bounds for tag files: small ones fixed, the manifests in proportion to the
  * payload they describe (so a hostile size cannot make us allocate much). */
 static uint64_t tag_max(const struct run *r, int tag)
@@ -376,7 +485,11 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	if ((tag_order[r->next_tag].tag < 0) != (type == AE_IFDIR) || type == AE_IFLNK)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s/%s' has the wrong entry type", rd->path, rd->bag,
 		                 rest);
+	if (type == AE_IFREG && r->cur.perm != 0644)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tag file '%s/%s' has mode %04o (the writer makes "
+		                 "them 0644)", rd->path, rd->bag, rest, (unsigned)r->cur.perm);
 	if (tag_order[r->next_tag].tag < 0) {
+		rd->dir_mtime[2] = r->cur.mtime;
 		r->next_tag++;
 		return ESCROW_OK;
 	}
@@ -388,16 +501,46 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	if (tag_order[r->next_tag].tag == ESC_T_SIGNATURE)
 		r->sig_end = archive_filter_bytes(r->a, 0) + (int64_t)((size + 511) & ~(uint64_t)511);
 	r->next_tag++;
-	t->buf = malloc((size_t)size + 1);
-	if (t->buf == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
 	t->len = 0;
-	t->mtime = archive_entry_mtime(e);
+	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
-	st = read_data(r, rest, size, tag_block, t);
-	if (st != ESCROW_OK)
-		return st;
-	t->buf[t->len] = '\0';
+	if (t == &rd->tags[ESC_T_JSON]) {
+		struct jpull jp = {r, t, rest, size, ESCROW_OK, false};
+		const void *b;
+		size_t n;
+
+		if (rd->spill_tags && (t->spill = tmpfile()) == NULL)
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot create a temporary file for %s", rd->path, rest);
+		st = esc_rd_json_stream(rd, json_pull, &jp);
+		if (st != ESCROW_OK)
+			return st;
+		/* The rest, when the check stopped early: still hashed. */
+		while (json_pull(&jp, &b, &n) == 0 && n > 0)
+			;
+		if (jp.st != ESCROW_OK)
+			return jp.st;
+		if (t->spill != NULL && (fflush(t->spill) != 0 || ferror(t->spill)))
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", rd->path,
+			                 rest);
+	} else if (t == &rd->tags[ESC_T_MANIFEST]) {
+		if (rd->spill_tags && (t->spill = tmpfile()) == NULL)
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot create a temporary file for %s", rd->path, rest);
+		st = read_data(r, rest, size, manifest_block, t);
+		if (st != ESCROW_OK)
+			return st;
+		esc_rd_manifest_end(rd);
+		if (t->spill != NULL && (fflush(t->spill) != 0 || ferror(t->spill)))
+			return esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", rd->path,
+			                 rest);
+	} else {
+		t->buf = malloc((size_t)size + 1);
+		if (t->buf == NULL)
+			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		st = read_data(r, rest, size, tag_block, t);
+		if (st != ESCROW_OK)
+			return st;
+		t->buf[t->len] = '\0';
+	}
 	esc_sha256_final(r->h, t->sha256);
 	t->present = true;
 	return ESCROW_OK;
@@ -406,20 +549,22 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 static escrow_status entry(struct run *r, struct archive_entry *e)
 {
 	struct esc_rd *rd = r->rd;
-	const char *p0 = archive_entry_pathname_utf8(e);
 	char *path = NULL;
 	const char *rest;
 	size_t bl;
 	unsigned type;
 	escrow_status st;
 
-	if (p0 == NULL)
-		p0 = archive_entry_pathname(e);
-	if (p0 == NULL)
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar entry has no path", rd->path);
-	path = strdup(p0);
-	if (path == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+	/* Names come from the raw header bytes: libarchive would hand them over
+	 * converted to NFC, and names are bytes (FORMAT.md). */
+	free(r->cur.path);
+	free(r->cur.link);
+	if (!esc_tarscan_pop(&r->scan, &r->cur)) {
+		memset(&r->cur, 0, sizeof r->cur);
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar header reads two ways", rd->path);
+	}
+	path = r->cur.path;
+	r->cur.path = NULL;
 	st = check_header(r, e, path, &type);
 	if (st != ESCROW_OK)
 		goto out;
@@ -430,6 +575,7 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 			goto out;
 		}
 		rd->bag = path;
+		rd->dir_mtime[0] = r->cur.mtime;
 		path = NULL;
 		r->phase = PH_DATA;
 		goto out;
@@ -445,6 +591,7 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		if (type != AE_IFDIR || strcmp(rest, "data") != 0)
 			st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: expected '%s/data/' as the second entry, found '%s'",
 			               rd->path, rd->bag, path);
+		rd->dir_mtime[1] = r->cur.mtime;
 		r->phase = PH_PAYLOAD;
 		goto out;
 	}
@@ -452,7 +599,12 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		st = payload_entry(r, e, rest + 5, type);
 		goto out;
 	}
-	r->phase = PH_TAGS;
+	if (r->phase != PH_TAGS) {
+		r->phase = PH_TAGS;
+		st = esc_rd_payload_done(rd);
+		if (st != ESCROW_OK)
+			goto out;
+	}
 	st = tag_entry(r, e, rest, type);
 out:
 	free(path);
@@ -553,6 +705,9 @@ out:
 	if (r->pipe != NULL)
 		rd->sealed = esc_pipe_sealed(r->pipe);
 	archive_read_free(r->a);
+	esc_tarscan_free(&r->scan);
+	free(r->cur.path);
+	free(r->cur.link);
 	esc_pipe_close(r->pipe);
 	esc_sha256_free(r->h);
 	free(r);
@@ -574,16 +729,36 @@ void esc_rd_clear(struct esc_rd *rd)
 {
 	size_t i;
 
-	/* The shared inspection records are not the files' to free. */
-	for (i = 0; rd->plain != NULL && i < rd->files.n; i++)
-		if (rd->files.v[i].insp >= rd->plain && rd->files.v[i].insp < rd->plain + ESC_FMT_COUNT)
-			rd->files.v[i].insp = NULL;
+	/* The shared inspection records are not the files' to free, nor the
+	 * arena's strings. */
+	for (i = 0; i < rd->files.n; i++) {
+		struct esc_file *f = &rd->files.v[i];
+
+		if (rd->plain != NULL && f->insp >= rd->plain && f->insp < rd->plain + ESC_FMT_COUNT)
+			f->insp = NULL;
+		f->path = f->target = f->link_resolved = NULL;
+	}
+	for (i = 0; i < rd->n_arena; i++)
+		free(rd->arena[i]);
+	free(rd->arena);
+	rd->arena = NULL;
+	rd->n_arena = rd->arena_left = rd->n_insp = 0;
+	rd->arena_cur = NULL;
 	free(rd->plain);
 	rd->plain = NULL;
 	free(rd->bag);
 	esc_files_free(&rd->files);
-	for (i = 0; i < ESC_T_COUNT; i++)
+	for (i = 0; i < ESC_T_COUNT; i++) {
 		free(rd->tags[i].buf);
+		if (rd->tags[i].spill != NULL)
+			fclose(rd->tags[i].spill);
+	}
+	free(rd->mf.line);
+	rd->links_done = false;
+	memset(&rd->mf, 0, sizeof rd->mf);
+	memset(&rd->links, 0, sizeof rd->links);
+	memset(&rd->json_d, 0, sizeof rd->json_d);
+	rd->json_files = false;
 	free(rd->trusted_comment);
 	free(rd->agency);
 	rd->agency = NULL;

@@ -5,6 +5,7 @@
 #include "esc_bundle_read.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,26 +128,21 @@ int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target)
 	return rc;
 }
 
-/* One manifest line: 64 lowercase hex, two spaces, the encoded path, LF. */
-static escrow_status next_line(struct esc_rd *rd, const char *file, const struct esc_tagfile *t, size_t *pos,
-                               unsigned *lineno, uint8_t dig[32], char **path)
+/* One manifest line (b, n bytes without its LF): 64 lowercase hex, two
+ * spaces, the encoded path. */
+static escrow_status parse_line(struct esc_rd *rd, const char *file, const char *b, size_t n, unsigned lineno,
+                                uint8_t dig[32], char **path)
 {
-	const char *b = t->buf + *pos, *nl = memchr(b, '\n', t->len - *pos);
-	size_t i, n;
+	size_t i;
 	char *enc;
 
 	*path = NULL;
-	++*lineno;
-	if (nl == NULL)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: line does not end with a newline", rd->path,
-		                 file, *lineno);
-	n = (size_t)(nl - b);
 	for (i = 0; i < 64 && i < n; i++)
 		if (!((b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f')))
 			break;
 	if (i != 64 || n < 68 || b[64] != ' ' || b[65] != ' ' || b[66] == ' ' || esc_unhex(b, 64, dig, 32) != 0)
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: malformed line (expected 64 lowercase hex "
-		                 "digits, two spaces, a path)", rd->path, file, *lineno);
+		                 "digits, two spaces, a path)", rd->path, file, lineno);
 	enc = strndup(b + 66, n - 66);
 	if (enc == NULL)
 		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -154,8 +150,7 @@ static escrow_status next_line(struct esc_rd *rd, const char *file, const struct
 		*path = esc_bag_path_decode(enc);
 	free(enc);
 	if (*path == NULL)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: malformed path", rd->path, file, *lineno);
-	*pos += n + 1;
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: malformed path", rd->path, file, lineno);
 	return ESCROW_OK;
 }
 
@@ -172,6 +167,23 @@ static void signer_of(const struct esc_tagfile *sg, char out[17])
 		return;
 	if (esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
 		esc_mkeyid_hex(blob + 2, out);
+}
+
+static escrow_status next_line(struct esc_rd *rd, const char *file, const struct esc_tagfile *t, size_t *pos,
+                               unsigned *lineno, uint8_t dig[32], char **path)
+{
+	const char *b = t->buf + *pos, *nl = memchr(b, '\n', t->len - *pos);
+	escrow_status st;
+
+	*path = NULL;
+	++*lineno;
+	if (nl == NULL)
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: line does not end with a newline", rd->path,
+		                 file, *lineno);
+	st = parse_line(rd, file, b, (size_t)(nl - b), *lineno, dig, path);
+	if (st == ESCROW_OK)
+		*pos += (size_t)(nl - b) + 1;
+	return st;
 }
 
 escrow_status esc_rd_check_signature(struct esc_rd *rd)
@@ -258,7 +270,7 @@ static escrow_status check_tagmanifest(struct esc_rd *rd)
 
 /* Symlinks take the digest (and findings) of the file they resolve to, as
  * BagIt validators that follow links see them; folder links are not listed. */
-static escrow_status resolve_links(struct esc_rd *rd, long *tgt)
+static escrow_status resolve_links(struct esc_rd *rd)
 {
 	size_t i;
 
@@ -267,13 +279,11 @@ static escrow_status resolve_links(struct esc_rd *rd, long *tgt)
 		const struct esc_file *t;
 		long ti;
 
-		tgt[i] = -2;
 		if (f->type != ESC_FT_SYMLINK)
 			continue;
 		if (esc_rd_resolve(rd, i, &ti) != 0)
 			return esc_error(rd->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' -> '%s' leads outside the payload "
 			                 "or to nothing", rd->path, f->path, f->target);
-		tgt[i] = ti;
 		t = ti >= 0 ? &rd->files.v[ti] : NULL;
 		if (t == NULL || t->type == ESC_FT_DIR) {
 			f->link_to_dir = true;
@@ -281,14 +291,15 @@ static escrow_status resolve_links(struct esc_rd *rd, long *tgt)
 		}
 		memcpy(f->sha256, t->sha256, 32);
 		f->has_sha256 = true;
-		f->link_resolved = strdup(t->path);
-		if (f->link_resolved == NULL)
-			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		f->link_resolved = t->path; /* the arena's string, shared */
 		if (f->kind == NULL)
 			f->kind = t->kind;
 		if (t->insp != NULL && rd->plain != NULL && t->insp >= rd->plain && t->insp < rd->plain + ESC_FMT_COUNT) {
 			f->insp = t->insp;
 		} else if (t->insp != NULL) {
+			if (++rd->n_insp > ESC_RD_MAX_INSP)
+				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: too many symlinks to files with findings",
+				                 rd->path);
 			f->insp = malloc(sizeof *f->insp);
 			if (f->insp == NULL)
 				return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -298,58 +309,140 @@ static escrow_status resolve_links(struct esc_rd *rd, long *tgt)
 	return ESCROW_OK;
 }
 
-static escrow_status check_manifest(struct esc_rd *rd, const long *tgt, uint64_t *octets, uint64_t *count)
+static void defer(struct esc_rd *rd, struct esc_deferred *d, escrow_status st)
 {
-	const struct esc_tagfile *m = &rd->tags[ESC_T_MANIFEST];
-	size_t pos = 0, i;
-	unsigned line = 0;
+	if (d->st != ESCROW_OK || st == ESCROW_OK)
+		return;
+	d->st = st;
+	snprintf(d->msg, sizeof d->msg, "%s", escrow_ctx_error(rd->ctx));
+}
+
+escrow_status esc_rd_payload_done(struct esc_rd *rd)
+{
 	escrow_status st;
 
-	*octets = *count = 0;
-	for (i = 0; i < rd->files.n; i++) {
-		const struct esc_file *f = &rd->files.v[i];
-		uint8_t dig[32];
-		char *path = NULL;
-		int c;
-
-		if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
-			continue;
-		if (pos >= m->len)
-			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' is in the bundle but not in %s (a file "
-			                 "was added)", rd->path, f->path, ESC_TAG_MANIFEST);
-		st = next_line(rd, ESC_TAG_MANIFEST, m, &pos, &line, dig, &path);
-		if (st != ESCROW_OK)
-			return st;
-		c = strncmp(path, "data/", 5) == 0 ? strcmp(path + 5, f->path) : -1;
-		if (c != 0) {
-			if (c < 0)
-				st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u lists '%s', which is not a file of the "
-				               "bundle (a file was removed)", rd->path, ESC_TAG_MANIFEST, line, path);
-			else
-				st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' is in the bundle but not in %s (a "
-				               "file was added)", rd->path, f->path, ESC_TAG_MANIFEST);
-			free(path);
-			return st;
-		}
-		free(path);
-		if (sodium_memcmp(dig, f->sha256, 32) != 0)
-			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' was changed (its SHA-256 differs from "
-			                 "%s)", rd->path, f->path, ESC_TAG_MANIFEST);
-		*octets += f->type == ESC_FT_FILE ? f->size : rd->files.v[tgt[i]].size;
-		++*count;
-	}
-	if (pos != m->len) {
-		uint8_t dig[32];
-		char *path = NULL;
-
-		st = next_line(rd, ESC_TAG_MANIFEST, m, &pos, &line, dig, &path);
-		if (st == ESCROW_OK)
-			st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u lists '%s', which is not a file of the bundle "
-			               "(a file was removed)", rd->path, ESC_TAG_MANIFEST, line, path);
-		free(path);
+	if (rd->links_done)
+		return ESCROW_OK;
+	rd->links_done = true;
+	rd->mf.line = malloc(ESC_MANIFEST_LINE_MAX);
+	if (rd->mf.line == NULL)
+		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	st = resolve_links(rd);
+	if (st == ESCROW_E_NOMEM)
 		return st;
-	}
+	defer(rd, &rd->links, st);
+	if (st != ESCROW_OK)
+		rd->mf.stopped = true; /* the links' digests are not all known */
 	return ESCROW_OK;
+}
+
+/* The next record manifest-sha256.txt lists: files and symlinks to files. */
+static size_t next_listed(const struct esc_rd *rd, size_t i)
+{
+	while (i < rd->files.n && (rd->files.v[i].type == ESC_FT_DIR ||
+	                           (rd->files.v[i].type == ESC_FT_SYMLINK && rd->files.v[i].link_to_dir)))
+		i++;
+	return i;
+}
+
+static escrow_status manifest_line(struct esc_rd *rd, const char *b, size_t n)
+{
+	struct esc_mfeed *m = &rd->mf;
+	size_t i = next_listed(rd, m->next);
+	const struct esc_file *f;
+	uint8_t dig[32];
+	char *path = NULL;
+	escrow_status st;
+	int c;
+
+	st = parse_line(rd, ESC_TAG_MANIFEST, b, n, ++m->lineno, dig, &path);
+	if (st != ESCROW_OK)
+		return st;
+	f = i < rd->files.n ? &rd->files.v[i] : NULL;
+	c = f == NULL ? -1 : strncmp(path, "data/", 5) == 0 ? strcmp(path + 5, f->path) : -1;
+	if (c < 0)
+		st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u lists '%s', which is not a file of the bundle (a "
+		               "file was removed)", rd->path, ESC_TAG_MANIFEST, m->lineno, path);
+	else if (c > 0)
+		st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' is in the bundle but not in %s (a file was "
+		               "added)", rd->path, f->path, ESC_TAG_MANIFEST);
+	else if (sodium_memcmp(dig, f->sha256, 32) != 0)
+		st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' was changed (its SHA-256 differs from %s)",
+		               rd->path, f->path, ESC_TAG_MANIFEST);
+	free(path);
+	if (st != ESCROW_OK)
+		return st;
+	/* A symlink listed here resolves to a file (resolve_links): its size. */
+	if (f->type == ESC_FT_FILE) {
+		m->octets += f->size;
+	} else {
+		long ti = f->link_resolved ? esc_rd_find(rd, f->link_resolved) : -1;
+
+		if (ti < 0)
+			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: symlink 'data/%s' resolves to nothing", rd->path,
+			                 f->path);
+		m->octets += rd->files.v[ti].size;
+	}
+	m->count++;
+	m->next = i + 1;
+	return ESCROW_OK;
+}
+
+void esc_rd_manifest_feed(struct esc_rd *rd, const void *buf, size_t len)
+{
+	struct esc_mfeed *m = &rd->mf;
+	const char *p = buf;
+
+	while (len > 0 && !m->stopped) {
+		const char *nl = memchr(p, '\n', len);
+		size_t n = nl ? (size_t)(nl - p) : len;
+		escrow_status st;
+
+		if (m->len + n >= ESC_MANIFEST_LINE_MAX) {
+			defer(rd, &m->d, esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: line longer than %u bytes",
+			                           rd->path, ESC_TAG_MANIFEST, m->lineno + 1, ESC_MANIFEST_LINE_MAX));
+			m->stopped = true;
+			return;
+		}
+		if (nl == NULL) {
+			memcpy(m->line + m->len, p, n);
+			m->len += n;
+			return;
+		}
+		if (m->len == 0) {
+			st = manifest_line(rd, p, n);
+		} else {
+			memcpy(m->line + m->len, p, n);
+			st = manifest_line(rd, m->line, m->len + n);
+		}
+		m->len = 0;
+		if (st != ESCROW_OK) {
+			defer(rd, &m->d, st);
+			m->stopped = true;
+			return;
+		}
+		p += n + 1;
+		len -= n + 1;
+	}
+}
+
+void esc_rd_manifest_end(struct esc_rd *rd)
+{
+	struct esc_mfeed *m = &rd->mf;
+	size_t i;
+
+	if (m->stopped)
+		return;
+	m->stopped = true;
+	if (m->len > 0) {
+		defer(rd, &m->d, esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: line does not end with a newline",
+		                           rd->path, ESC_TAG_MANIFEST, m->lineno + 1));
+		return;
+	}
+	i = next_listed(rd, m->next);
+	if (i < rd->files.n)
+		defer(rd, &m->d, esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' is in the bundle but not in %s "
+		                           "(a file was added)", rd->path, rd->files.v[i].path, ESC_TAG_MANIFEST));
 }
 
 /* bag-info.txt: "Label: value" lines (continuations start with a blank). */
@@ -399,8 +492,6 @@ static escrow_status check_baginfo(struct esc_rd *rd, uint64_t octets, uint64_t 
 
 escrow_status esc_rd_check(struct esc_rd *rd)
 {
-	long *tgt = NULL;
-	uint64_t octets = 0, count = 0;
 	escrow_status st;
 
 	char sigwhy[ESC_ERRLEN];
@@ -413,19 +504,22 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 		return sig;
 	snprintf(sigwhy, sizeof sigwhy, "%s", sig != ESCROW_OK ? esc_ctx_message(rd->ctx) : "");
 	st = check_tagmanifest(rd);
+	if (st == ESCROW_OK)
+		st = esc_rd_payload_done(rd);
+	/* What was checked as the stream went by, now that it is authentic
+	 * (or, after a bad signature, to report integrity for what it is). */
+	if (st == ESCROW_OK && rd->links.st != ESCROW_OK)
+		st = esc_error(rd->ctx, rd->links.st, "%s", rd->links.msg);
 	if (st == ESCROW_OK) {
-		tgt = malloc((rd->files.n + 1) * sizeof *tgt);
-		if (tgt == NULL)
-			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
-		st = resolve_links(rd, tgt);
+		if (!rd->mf.stopped)
+			esc_rd_manifest_end(rd);
+		if (rd->mf.d.st != ESCROW_OK)
+			st = esc_error(rd->ctx, rd->mf.d.st, "%s", rd->mf.d.msg);
 	}
 	if (st == ESCROW_OK)
-		st = check_manifest(rd, tgt, &octets, &count);
-	if (st == ESCROW_OK)
-		st = check_baginfo(rd, octets, count);
+		st = check_baginfo(rd, rd->mf.octets, rd->mf.count);
 	if (st == ESCROW_OK)
 		st = esc_rd_check_json(rd);
-	free(tgt);
 	if (st == ESCROW_OK)
 		rd->integrity_ok = true;
 	if (st == ESCROW_TAMPERED) {

@@ -4,90 +4,162 @@
  * top-level value or one file entry at a time. jansson validates every value;
  * the scanner validates what lies between them (braces, commas, colons). */
 #include "esc_bundle_read.h"
+#include "esc_pack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_DEPTH 64
+#define WINDOW_MAX (8u << 20) /* one value (a files entry, a top-level value) plus a block */
 
+/* A window over the streamed manifest.json: bytes before `keep` (the start
+ * of the value being read) may be dropped, so memory stays at one value. */
 struct scan {
-	const char *b;
-	size_t pos, len;
+	struct esc_rd *rd;
+	char *b;
+	size_t pos, len, cap;
+	uint64_t base;                  /* stream offset of b[0] */
+	uint64_t keep;
+	int (*pull)(void *, const void **, size_t *);
+	void *arg;
+	bool eof, nul, big;
 };
+
+static bool refill(struct scan *s)
+{
+	const void *p;
+	size_t n, drop = (size_t)(s->keep - s->base);
+
+	if (s->eof)
+		return false;
+	if (drop > s->pos)
+		drop = s->pos;
+	if (drop > 0) {
+		memmove(s->b, s->b + drop, s->len - drop);
+		s->len -= drop;
+		s->pos -= drop;
+		s->base += drop;
+	}
+	if (s->pull(s->arg, &p, &n) != 0 || n == 0) {
+		s->eof = true;
+		return false;
+	}
+	if (memchr(p, '\0', n) != NULL) {
+		s->nul = s->eof = true;
+		return false;
+	}
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 65536;
+		char *nb;
+
+		while (cap < s->len + n)
+			cap *= 2;
+		nb = cap <= WINDOW_MAX ? realloc(s->b, cap) : NULL;
+		if (nb == NULL) {
+			s->big = s->eof = true;
+			return false;
+		}
+		s->b = nb;
+		s->cap = cap;
+	}
+	memcpy(s->b + s->len, p, n);
+	s->len += n;
+	return true;
+}
+
+/* The byte at pos, or -1 at the end of the stream. */
+static int peek(struct scan *s)
+{
+	while (s->pos >= s->len)
+		if (!refill(s))
+			return -1;
+	return (unsigned char)s->b[s->pos];
+}
+
+static uint64_t here(const struct scan *s)
+{
+	return s->base + s->pos;
+}
 
 static void ws(struct scan *s)
 {
-	while (s->pos < s->len && (s->b[s->pos] == ' ' || s->b[s->pos] == '\t' || s->b[s->pos] == '\n' ||
-	                           s->b[s->pos] == '\r'))
+	int c;
+
+	while ((c = peek(s)) == ' ' || c == '\t' || c == '\n' || c == '\r')
 		s->pos++;
 }
 
 /* Skips one value; 0 ok, -1 malformed. Content is validated by jansson later. */
 static int skip_value(struct scan *s, int depth)
 {
-	char c;
+	int c;
 
 	ws(s);
-	if (s->pos >= s->len || depth > MAX_DEPTH)
+	c = peek(s);
+	if (c < 0 || depth > MAX_DEPTH)
 		return -1;
-	c = s->b[s->pos];
 	if (c == '"') {
-		for (s->pos++; s->pos < s->len; s->pos++) {
-			if (s->b[s->pos] == '\\')
+		for (s->pos++;; s->pos++) {
+			c = peek(s);
+			if (c < 0)
+				return -1;
+			if (c == '\\') {
 				s->pos++;
-			else if (s->b[s->pos] == '"')
+				if (peek(s) < 0)
+					return -1;
+			} else if (c == '"') {
 				break;
+			}
 		}
-		if (s->pos >= s->len)
-			return -1;
 		s->pos++;
 		return 0;
 	}
 	if (c == '{' || c == '[') {
-		char close = c == '{' ? '}' : ']';
+		int open = c, close = c == '{' ? '}' : ']';
 
 		s->pos++;
 		ws(s);
-		if (s->pos < s->len && s->b[s->pos] == close) {
+		if (peek(s) == close) {
 			s->pos++;
 			return 0;
 		}
 		for (;;) {
-			if (c == '{') {
+			if (open == '{') {
 				if (skip_value(s, depth + 1) != 0)
 					return -1;
 				ws(s);
-				if (s->pos >= s->len || s->b[s->pos] != ':')
+				if (peek(s) != ':')
 					return -1;
 				s->pos++;
 			}
 			if (skip_value(s, depth + 1) != 0)
 				return -1;
 			ws(s);
-			if (s->pos >= s->len)
-				return -1;
-			if (s->b[s->pos] == close) {
+			c = peek(s);
+			if (c == close) {
 				s->pos++;
 				return 0;
 			}
-			if (s->b[s->pos] != ',')
+			if (c != ',')
 				return -1;
 			s->pos++;
 		}
 	}
 	if (!((c >= '0' && c <= '9') || c == '-' || c == 't' || c == 'f' || c == 'n'))
 		return -1;
-	while (s->pos < s->len && ((s->b[s->pos] >= '0' && s->b[s->pos] <= '9') || strchr("+-.eEtrufalsn",
-	                                                                                   s->b[s->pos]) != NULL))
+	while ((c = peek(s)) >= 0 && ((c >= '0' && c <= '9') || strchr("+-.eEtrufalsn", c) != NULL))
 		s->pos++;
 	return 0;
 }
 
-static json_t *load_span(const char *b, size_t from, size_t to, size_t flags)
+static json_t *load_span(const struct scan *s, uint64_t from, size_t flags)
 {
 	json_error_t err;
 
-	return json_loadb(b + from, to - from, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
+	return json_loadb(s->b + (from - s->base), (size_t)(here(s) - from),
+	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
 }
 
 static bool json_str_is(json_t *o, const char *key, const char *want)
@@ -140,8 +212,10 @@ static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
 	snprintf(mode, sizeof mode, "%04o", (unsigned)f->mode);
 	if (v != NULL && f->type != ESC_FT_SYMLINK && !json_str_is(o, "mode", mode))
 		why = "mode";
+	/* extract applies files' and folders' times: only signed ones. */
 	v = json_object_get(o, "mtime");
-	if (v != NULL && f->type != ESC_FT_SYMLINK && (!json_is_integer(v) || json_integer_value(v) != f->mtime))
+	if ((v == NULL && f->type != ESC_FT_SYMLINK) ||
+	    (v != NULL && (!json_is_integer(v) || json_integer_value(v) != f->mtime)))
 		why = "mtime";
 	if (why != NULL)
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s': its %s differs from %s", rd->path, f->path,
@@ -155,6 +229,17 @@ static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
 	return ESCROW_OK;
 }
 
+static escrow_status malformed(struct scan *s)
+{
+	if (s->big)
+		return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s: a value longer than %u bytes near byte %llu",
+		                 s->rd->path, ESC_TAG_JSON, WINDOW_MAX / 2, (unsigned long long)here(s));
+	if (s->nul)
+		return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s holds a NUL byte", s->rd->path, ESC_TAG_JSON);
+	return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %llu", s->rd->path,
+	                 ESC_TAG_JSON, (unsigned long long)here(s));
+}
+
 /* The "files" array: each element parsed and compared on its own. */
 static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 {
@@ -162,26 +247,27 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 	escrow_status st;
 
 	ws(s);
-	if (s->pos >= s->len || s->b[s->pos] != '[')
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: files is not an array", rd->path, ESC_TAG_JSON);
+	if (peek(s) != '[')
+		return s->eof ? malformed(s) : esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: files is not an array",
+		                                         rd->path, ESC_TAG_JSON);
 	s->pos++;
 	ws(s);
-	if (s->pos < s->len && s->b[s->pos] == ']') {
+	if (peek(s) == ']') {
 		s->pos++;
 	} else {
 		for (;;) {
-			size_t from;
+			uint64_t from;
 			json_t *o;
+			int c;
 
 			ws(s);
-			from = s->pos;
+			from = s->keep = here(s);
 			if (skip_value(s, 1) != 0)
-				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %zu", rd->path,
-				                 ESC_TAG_JSON, s->pos);
+				return malformed(s);
 			if (n >= rd->files.n)
 				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists more entries than the bundle holds "
 				                 "(a file was removed)", rd->path, ESC_TAG_JSON);
-			o = load_span(s->b, from, s->pos, 0);
+			o = load_span(s, from, 0);
 			st = o ? json_entry(rd, n, o) : esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu",
 			                                          rd->path, ESC_TAG_JSON, n);
 			json_decref(o);
@@ -189,13 +275,13 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 				return st;
 			n++;
 			ws(s);
-			if (s->pos < s->len && s->b[s->pos] == ']') {
+			c = peek(s);
+			if (c == ']') {
 				s->pos++;
 				break;
 			}
-			if (s->pos >= s->len || s->b[s->pos] != ',')
-				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %zu", rd->path,
-				                 ESC_TAG_JSON, s->pos);
+			if (c != ',')
+				return malformed(s);
 			s->pos++;
 		}
 	}
@@ -206,81 +292,79 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 }
 
 /* The top-level object; "files" is checked as it is met. */
-static escrow_status scan_top(struct esc_rd *rd, bool *saw_files)
+static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 {
-	const struct esc_tagfile *t = &rd->tags[ESC_T_JSON];
-	struct scan s = {t->buf, 0, t->len};
 	escrow_status st;
 
-	ws(&s);
-	if (s.pos >= s.len || s.b[s.pos] != '{')
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s is not a JSON object", rd->path, ESC_TAG_JSON);
-	s.pos++;
-	ws(&s);
-	if (s.pos < s.len && s.b[s.pos] == '}')
-		s.pos++;
+	ws(s);
+	if (peek(s) != '{')
+		return s->eof && (s->nul || s->big) ? malformed(s) :
+		       esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s is not a JSON object", rd->path, ESC_TAG_JSON);
+	s->pos++;
+	ws(s);
+	if (peek(s) == '}')
+		s->pos++;
 	else
 		for (;;) {
-			size_t from;
+			uint64_t from;
 			json_t *key, *val;
 			const char *k;
+			int c;
 
-			ws(&s);
-			from = s.pos;
-			if (s.pos >= s.len || s.b[s.pos] != '"' || skip_value(&s, 1) != 0)
-				goto bad;
-			key = load_span(s.b, from, s.pos, 0);
+			ws(s);
+			from = s->keep = here(s);
+			if (peek(s) != '"' || skip_value(s, 1) != 0)
+				return malformed(s);
+			key = load_span(s, from, 0);
 			k = json_string_value(key);
-			ws(&s);
-			if (k == NULL || s.pos >= s.len || s.b[s.pos] != ':' || json_object_get(rd->manifest, k) != NULL ||
-			    (strcmp(k, "files") == 0 && *saw_files)) {
+			ws(s);
+			if (k == NULL || peek(s) != ':' || json_object_get(rd->manifest, k) != NULL ||
+			    (strcmp(k, "files") == 0 && rd->json_files)) {
 				json_decref(key);
-				goto bad;
+				return malformed(s);
 			}
-			s.pos++;
+			s->pos++;
 			if (strcmp(k, "files") == 0) {
-				*saw_files = true;
+				rd->json_files = true;
 				json_decref(key);
-				st = check_files(rd, &s);
+				st = check_files(rd, s);
 				if (st != ESCROW_OK)
 					return st;
 			} else {
-				ws(&s);
-				from = s.pos;
-				val = skip_value(&s, 1) == 0 ? load_span(s.b, from, s.pos, 0) : NULL;
+				ws(s);
+				from = s->keep = here(s);
+				val = skip_value(s, 1) == 0 ? load_span(s, from, 0) : NULL;
 				if (val == NULL || json_object_set_new(rd->manifest, k, val) != 0) {
 					json_decref(key);
-					goto bad;
+					return malformed(s);
 				}
 				json_decref(key);
 			}
-			ws(&s);
-			if (s.pos < s.len && s.b[s.pos] == '}') {
-				s.pos++;
+			ws(s);
+			c = peek(s);
+			if (c == '}') {
+				s->pos++;
 				break;
 			}
-			if (s.pos >= s.len || s.b[s.pos] != ',')
-				goto bad;
-			s.pos++;
+			if (c != ',')
+				return malformed(s);
+			s->pos++;
 		}
-	ws(&s);
-	if (s.pos != s.len)
-		goto bad;
+	ws(s);
+	if (peek(s) >= 0 || s->nul || s->big)
+		return malformed(s);
 	return ESCROW_OK;
-bad:
-	return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed JSON near byte %zu", rd->path, ESC_TAG_JSON,
-	                 s.pos);
 }
 
-escrow_status esc_rd_check_json(struct esc_rd *rd)
+escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg)
 {
-	const struct esc_tagfile *c = &rd->tags[ESC_T_CONTRACT];
-	json_t *tot, *con;
-	bool saw_files = false;
+	struct scan s;
 	escrow_status st;
 
-	if (memchr(rd->tags[ESC_T_JSON].buf, '\0', rd->tags[ESC_T_JSON].len) != NULL)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s holds a NUL byte", rd->path, ESC_TAG_JSON);
+	memset(&s, 0, sizeof s);
+	s.rd = rd;
+	s.pull = pull;
+	s.arg = arg;
 	rd->manifest = json_object();
 	if (rd->manifest == NULL)
 		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
@@ -290,15 +374,92 @@ escrow_status esc_rd_check_json(struct esc_rd *rd)
 		if (rd->list_kind == NULL || rd->list_format == NULL)
 			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
 	}
-	st = scan_top(rd, &saw_files);
-	if (st != ESCROW_OK)
+	st = scan_top(rd, &s);
+	free(s.b);
+	if (st == ESCROW_E_NOMEM)
 		return st;
+	if (st != ESCROW_OK) {
+		rd->json_d.st = st;
+		snprintf(rd->json_d.msg, sizeof rd->json_d.msg, "%s", escrow_ctx_error(rd->ctx));
+	}
+	return ESCROW_OK;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" to seconds since the epoch; -1 if malformed. */
+static int parse_created(const char *s, int64_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, se, n = 0;
+
+	if (s == NULL || strlen(s) != 20 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 20)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+/* What no signature covers must agree with what one does: the bag folder is
+ * NAME-RELEASE of manifest.json (so a renamed folder is never reported),
+ * and the tag files and the bag's own folders carry its created time (so
+ * extract applies no unsigned time). */
+static escrow_status check_unsigned(struct esc_rd *rd)
+{
+	static const char *const tn[ESC_T_COUNT] = {ESC_TAG_BAGIT, ESC_TAG_BAGINFO, ESC_TAG_MANIFEST, ESC_TAG_JSON,
+	                                            ESC_TAG_CONTRACT, ESC_TAG_TAGMANIFEST, ESC_TAG_SIGNATURE};
+	char *want = esc_pack_bag_name(json_string_value(json_object_get(rd->manifest, "name")),
+	                               json_string_value(json_object_get(rd->manifest, "release")));
+	int64_t created;
+	size_t i;
+	int same;
+
+	if (want == NULL)
+		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	same = strcmp(want, rd->bag);
+	free(want);
+	if (same != 0)
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: the bag folder '%s' is not the one %s names (it was "
+		                 "renamed)", rd->path, rd->bag, ESC_TAG_JSON);
+	if (parse_created(json_string_value(json_object_get(rd->manifest, "created")), &created) != 0)
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: created is not YYYY-MM-DDTHH:MM:SSZ", rd->path,
+		                 ESC_TAG_JSON);
+	for (i = 0; i < ESC_T_COUNT; i++)
+		if (rd->tags[i].present && rd->tags[i].mtime != created)
+			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s's time in the tar is not the deposit's created "
+			                 "time (%s)", rd->path, tn[i], ESC_TAG_JSON);
+	for (i = 0; i < 3; i++)
+		if (rd->dir_mtime[i] != created)
+			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: the time of folder '%s/%s' in the tar is not the "
+			                 "deposit's created time (%s)", rd->path, rd->bag,
+			                 i == 0 ? "" : i == 1 ? "data/" : "escrow/", ESC_TAG_JSON);
+	return ESCROW_OK;
+}
+
+escrow_status esc_rd_check_json(struct esc_rd *rd)
+{
+	const struct esc_tagfile *c = &rd->tags[ESC_T_CONTRACT];
+	json_t *tot, *con;
+	escrow_status st;
+
+	if (rd->json_d.st != ESCROW_OK)
+		return esc_error(rd->ctx, rd->json_d.st, "%s", rd->json_d.msg);
+	if (rd->manifest == NULL)
+		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s was not read", rd->path, ESC_TAG_JSON);
 	if (!json_str_is(rd->manifest, "format", ESCROW_BUNDLE_FORMAT))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: format is not %s (a newer escrow may read it)",
 		                 rd->path, ESC_TAG_JSON, ESCROW_BUNDLE_FORMAT);
-	if (!saw_files || !json_is_string(json_object_get(rd->manifest, "name")) ||
+	if (!rd->json_files || !json_is_string(json_object_get(rd->manifest, "name")) ||
 	    !json_is_string(json_object_get(rd->manifest, "release")))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lacks files, name or release", rd->path, ESC_TAG_JSON);
+	st = check_unsigned(rd);
+	if (st != ESCROW_OK)
+		return st;
 	tot = json_object_get(rd->manifest, "totals");
 	if (!json_is_object(tot) || json_integer_value(json_object_get(tot, "files")) != (json_int_t)rd->n_files ||
 	    json_integer_value(json_object_get(tot, "bytes")) != (json_int_t)rd->n_bytes)

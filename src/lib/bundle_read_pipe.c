@@ -49,6 +49,7 @@ struct esc_pipe {
 	size_t sig_len;
 	bool sealed;
 	uint64_t produced, last_nz;      /* tar stream offsets */
+	uint64_t handed;                 /* bytes given to the consumer (its side only) */
 	enum esc_detached detached;
 	char detached_reason[256];
 	uint8_t phead[4];                /* sealed: the first plaintext bytes, checked for zstd's magic */
@@ -450,6 +451,7 @@ long esc_pipe_next(esc_pipe *p, const void **buf)
 		p->held = true;
 		*buf = p->buf[p->rpos];
 		n = (long)p->len[p->rpos];
+		p->handed += (uint64_t)n;
 	} else {
 		n = p->pst == ESCROW_OK ? 0 : -1;
 	}
@@ -474,10 +476,17 @@ escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed)
 	const void *b;
 	long n;
 
+	/* Zeros after the end cost nothing to compress: bound them to what a
+	 * writer produces (at most one 10240-byte tar record of blocking), so
+	 * that a small bundle cannot make the reader decompress gigabytes. */
 	do {
 		n = esc_pipe_next(p, &b);
 		if (esc_check_interrupt(ctx) != ESCROW_OK)
 			return ESCROW_E_INTERRUPTED;
+		if (p->handed > consumed + ESC_TAR_MAX_TRAILER)
+			return esc_error(ctx, ESCROW_TAMPERED, "%s: more than %u bytes after the end of the tar archive "
+			                 "(a writer adds at most %u bytes of zeros)", p->name, ESC_TAR_MAX_TRAILER,
+			                 ESC_TAR_MAX_TRAILER);
 	} while (n > 0);
 	if (n < 0)
 		return esc_pipe_status(ctx, p);

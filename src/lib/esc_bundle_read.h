@@ -12,6 +12,7 @@
 
 #include "escrow_private.h"
 
+#include <stdio.h>
 #include <zstd.h>
 
 /* ---- zstd frames, strictly (zstd_read.c) ---- */
@@ -43,7 +44,9 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
  * call); 0 at the end. On failure returns -1 and esc_pipe_status() tells. */
 long esc_pipe_next(esc_pipe *p, const void **buf);
 /* Reads to the end of the stream (after the tar's end), checking that only
- * zero bytes remain after offset `consumed`. */
+ * zero bytes, at most ESC_TAR_MAX_TRAILER of them, remain after offset
+ * `consumed` (the end of the two zero blocks). */
+#define ESC_TAR_MAX_TRAILER 10240u
 escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed);
 /* The producer's outcome; copies its message into ctx when not OK. */
 escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p);
@@ -55,23 +58,49 @@ const char *esc_pipe_looks_like(esc_pipe *p);
 /* Stops the thread and frees everything. */
 void esc_pipe_close(esc_pipe *p);
 
-/* ---- the raw tar headers, seen before libarchive (bundle_read_tar.c) ---- */
-/* Rejects what libarchive would consume silently: entry types other than
- * 0-6 and x, pax records other than path, linkpath, size, mtime. Zeroed to
- * start. */
+/* ---- the raw tar headers, read ahead of libarchive (bundle_read_tar.c) ---- */
+#define ESC_TAR_MAX_PATH 4096u
+/* Inspection records kept whole (about 1.4 KB each: files with findings or a
+ * format the contract asks for, and symlinks to them), before authentication. */
+#define ESC_RD_MAX_INSP 32768u
+/* One entry as its raw header bytes say: the reader takes names from here
+ * (libarchive normalises them) and checks that libarchive agrees on the rest. */
+struct esc_tarent {
+	char type;          /* the typeflag: '0', '2', '5' (or '1', '3', '4', '6', refused later) */
+	uint32_t perm;      /* the mode field (judged by the reader) */
+	uint64_t size;
+	int64_t mtime;
+	char *path;         /* raw bytes, NUL-terminated, a folder's trailing '/' removed */
+	char *link;         /* symlinks and hard links: the target; else NULL */
+};
+/* Accepts only headers in the canonical form of FORMAT.md (the writer's):
+ * types 0, 5, 2 and x (1, 3, 4, 6 pass to be named by the reader), numeric
+ * fields exactly as written, uid/gid 0, no names, pax records path,
+ * linkpath, size and mtime once each, zero padding. Zeroed to start. */
 struct esc_tarscan {
 	int state;
 	uint8_t hdr[512];
 	size_t hlen;
+	uint8_t xhdr[512];               /* the pending 'x' header */
 	uint8_t pax[16384];
 	size_t pax_len;
+	uint8_t gen[512 + 16384 + 512];  /* what the writer makes of an entry */
 	uint64_t want;
-	uint64_t next_size;
-	bool has_next_size, after_x;
-	char why[128];
+	size_t zpad;
+	bool after_x, has_size, has_mtime;
+	char *xpath, *xlink;
+	uint64_t xsize;
+	int64_t xmtime;
+	struct esc_tarent *q;            /* entries parsed, not yet taken */
+	size_t qhead, qn, qcap;
+	char why[160];
 };
 /* 0, or -1 with the reason in t->why. */
 int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len);
+/* The oldest entry not yet taken (the caller frees path and link); false
+ * when there is none. */
+bool esc_tarscan_pop(struct esc_tarscan *t, struct esc_tarent *out);
+void esc_tarscan_free(struct esc_tarscan *t);
 
 /* ---- the reader (bundle_read.c, bundle_read_check.c) ---- */
 enum esc_tag {
@@ -84,6 +113,26 @@ struct esc_tagfile {
 	size_t len;
 	uint8_t sha256[32];
 	int64_t mtime;
+	FILE *spill;             /* streamed tag files (buf NULL): a copy, when spill_tags */
+};
+
+/* A check made while the stream goes by whose failure must wait until the
+ * signature has been checked (a bad signature is the verdict then). */
+struct esc_deferred {
+	escrow_status st;
+	char msg[ESC_ERRLEN];
+};
+/* manifest-sha256.txt, checked line by line as it streams by: it is never
+ * kept whole (a million lines are some 100 MB). */
+#define ESC_MANIFEST_LINE_MAX 16384u
+struct esc_mfeed {
+	char *line;                          /* ESC_MANIFEST_LINE_MAX bytes */
+	size_t len;                          /* of the partial line */
+	size_t next;                         /* the next record a line must name */
+	unsigned lineno;
+	uint64_t octets, count;              /* for Payload-Oxum */
+	bool stopped;                        /* a failure was deferred: only hashing goes on */
+	struct esc_deferred d;
 };
 
 /* What a caller (extract) does with payload entries as they stream by. */
@@ -105,8 +154,10 @@ struct esc_rd {
 	const struct esc_rd_hooks *hooks;    /* may be NULL */
 	const struct esc_sink *raw_tap;      /* the bundle's bytes as read (rewrap); may be NULL */
 	bool keep_all_inspections;           /* keep every insp (for the contract evaluation) */
+	bool spill_tags;                     /* keep copies of the streamed tag files (extract) */
 	/* results */
-	char *bag;                           /* the top folder */
+	char *bag;                           /* the top folder (checked against manifest.json) */
+	int64_t dir_mtime[3];                /* BAG/, BAG/data/, BAG/escrow/ (checked likewise) */
 	struct esc_files files;              /* payload entries in tar order */
 	struct esc_tagfile tags[ESC_T_COUNT];
 	bool sealed;
@@ -121,6 +172,19 @@ struct esc_rd {
 	uint8_t *list_format;                /* per record: enum esc_format of the manifest's format */
 	struct esc_inspection *plain;        /* shared records of inspections that found only a format */
 	uint64_t n_files, n_bytes;           /* regular payload files */
+	/* the payload records' paths and link targets live in one arena of
+	 * 1 MiB chunks (no allocation per string); bounded in total */
+	char **arena;
+	size_t n_arena;
+	char *arena_cur;
+	size_t arena_left;
+	size_t n_insp;                       /* inspection records kept whole */
+	/* streamed checks (bundle_read_check.c) */
+	bool links_done;                     /* symlinks resolved (esc_rd_payload_done) */
+	struct esc_deferred links;           /* a symlink leads outside or to nothing */
+	struct esc_mfeed mf;
+	struct esc_deferred json_d;          /* manifest.json, checked as it streams by */
+	bool json_files;                     /* its "files" was met */
 	bool structure_ok;                   /* the stream was read to its end */
 	bool integrity_ok;                   /* digests and manifests hold */
 	/* what the verdict reports besides the status (verify.c) */
@@ -163,9 +227,20 @@ escrow_status esc_rd_check(struct esc_rd *rd);
  * ESCROW_BAD_SIGNATURE naming both key ids, or an environment error. Sets
  * rd->sig_status and rd->signer_id. */
 escrow_status esc_rd_check_signature(struct esc_rd *rd);
-/* escrow/manifest.json against the records (bundle_read_json.c): parsed one
- * file entry at a time, so that 50,000 entries never become one big tree;
- * rd->manifest keeps the top-level fields without "files". */
+/* When the payload has been read: resolves the symlinks (a failure is
+ * deferred into rd->links); ESCROW_E_NOMEM only. */
+escrow_status esc_rd_payload_done(struct esc_rd *rd);
+/* manifest-sha256.txt's bytes as they stream by, then its end. */
+void esc_rd_manifest_feed(struct esc_rd *rd, const void *buf, size_t len);
+void esc_rd_manifest_end(struct esc_rd *rd);
+/* escrow/manifest.json against the records (bundle_read_json.c), as it
+ * streams by: pull hands its blocks (0 and an empty block at its end, -1 on
+ * a failure the caller keeps); one file entry at a time is parsed, so that a
+ * million entries never become one big tree or one big buffer; rd->manifest
+ * keeps the top-level fields without "files". A mismatch is deferred into
+ * rd->json_d; returns ESCROW_E_NOMEM only. */
+escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg);
+/* The end checks of manifest.json (and the deferred result). */
 escrow_status esc_rd_check_json(struct esc_rd *rd);
 /* Index of the payload record with this path, or -1 (records are sorted). */
 long esc_rd_find(const struct esc_rd *rd, const char *path);

@@ -78,6 +78,13 @@ escrow_status esc_ptar_data(esc_ptar *t, const void *buf, size_t len);
 escrow_status esc_ptar_file_end(esc_ptar *t);
 escrow_status esc_ptar_close(esc_ptar *t); /* the end-of-archive blocks */
 void esc_ptar_free(esc_ptar *t);
+/* The exact header bytes the writer emits for an entry (type AE_IFREG,
+ * AE_IFDIR or AE_IFLNK; a folder's path without its '/'): a pax 'x' header
+ * with its records when one is needed, then the ustar block. At most cap
+ * bytes (ESCROW_E_INPUT if more); no context: statuses only. The reader
+ * accepts no other form (bundle_read_tar.c). */
+escrow_status esc_ptar_header(const char *path, unsigned type, uint32_t perm, uint64_t size, int64_t mtime,
+                              const char *target, uint8_t *out, size_t cap, size_t *len);
 
 /* ---- the bag's tag files ---- */
 struct esc_pack_meta {

@@ -80,19 +80,19 @@ int esc_hex_digit(int c);                                 /* 0..15, or -1 */
 /* ---- the file record shared by pack, verify, check and the contract ---- */
 enum esc_ftype { ESC_FT_FILE = 0, ESC_FT_DIR = 1, ESC_FT_SYMLINK = 2 };
 
-struct esc_file {
+struct esc_file {        /* fields ordered for size: a million of these are kept */
 	char *path;            /* relative to data/, '/'-separated, no trailing '/' */
-	enum esc_ftype type;
 	uint64_t size;         /* regular files */
-	uint32_t mode;         /* 0644/0755 files, 0755 dirs */
 	int64_t mtime;
-	uint8_t sha256[32];    /* files: content; symlinks: the file they resolve to */
-	bool has_sha256;
 	char *target;          /* symlinks: the link text */
 	char *link_resolved;   /* symlinks (walk): what it points to, relative to the root */
-	bool link_to_dir;      /* symlinks: the target is a folder (not in manifest-sha256.txt) */
 	const char *kind;      /* static string: code, model, data, docs, prompts, config, pipeline, other */
 	struct esc_inspection *insp; /* format/safety findings, NULL if not inspected */
+	uint8_t sha256[32];    /* files: content; symlinks: the file they resolve to */
+	enum esc_ftype type;
+	uint32_t mode;         /* 0644/0755 files, 0755 dirs */
+	bool has_sha256;
+	bool link_to_dir;      /* symlinks: the target is a folder (not in manifest-sha256.txt) */
 };
 void esc_file_clear(struct esc_file *f);
 

@@ -234,9 +234,28 @@ static escrow_status write_tag(struct xstate *x, const char *name, const struct 
 	const char *p = t->buf;
 	size_t left = t->len;
 	int fd = openat(x->root_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	char buf[65536];
 
 	if (fd < 0)
 		return io_fail(x, "create", name);
+	/* A streamed tag file (the reader kept no copy in memory) comes back from
+	 * its temporary file, in chunks. */
+	if (t->buf == NULL && (t->spill == NULL || fseek(t->spill, 0, SEEK_SET) != 0)) {
+		close(fd);
+		return io_fail(x, "read back", name);
+	}
+	while (left > 0 && t->buf == NULL) {
+		size_t n = fread(buf, 1, left < sizeof buf ? left : sizeof buf, t->spill);
+		ssize_t w = n > 0 ? write(fd, buf, n) : -1;
+
+		if (w != (ssize_t)n) {
+			if (w >= 0 || n == 0)
+				errno = n == 0 ? EIO : ENOSPC;
+			close(fd);
+			return io_fail(x, "write", name);
+		}
+		left -= n;
+	}
 	while (left > 0) {
 		ssize_t n = write(fd, p, left);
 
@@ -483,6 +502,7 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 	rd.contract = o->contract;
 	rd.ids = o->identities;
 	rd.hooks = &hooks;
+	rd.spill_tags = true;
 	st = esc_rd_verify(&rd, "extract", &r);
 	if (st != ESCROW_OK && st != ESCROW_INCOMPLETE)
 		goto out;

@@ -150,7 +150,12 @@ static escrow_status by_libarchive(esc_ptar *t, const char *path, unsigned type,
 		st = esc_error(t->ctx, ESCROW_E_INTERNAL, "%s: tar: %s", path, archive_error_string(a));
 		goto out;
 	}
-	archive_entry_set_pathname_utf8(e, path);
+	/* The locale's setters, not the _utf8 ones: libarchive converts a UTF-8
+	 * name to the locale's charset "from UTF-8" and normalises it to NFC on
+	 * the way (archive_string.c, SCONV_NORMALIZATION_C), so a macOS NFD name
+	 * would reach the tar in another form than the manifests'. The locale is
+	 * C.UTF-8 (esc_ctx_new), so the bytes go through as they are. */
+	archive_entry_set_pathname(e, path);
 	archive_entry_set_filetype(e, type);
 	archive_entry_set_perm(e, (mode_t)perm);
 	archive_entry_set_size(e, (la_int64_t)size);
@@ -160,7 +165,7 @@ static escrow_status by_libarchive(esc_ptar *t, const char *path, unsigned type,
 	archive_entry_set_uname_utf8(e, "");
 	archive_entry_set_gname_utf8(e, "");
 	if (target != NULL)
-		archive_entry_set_symlink_utf8(e, target);
+		archive_entry_set_symlink(e, target);
 	if (archive_write_header(a, e) != ARCHIVE_OK)
 		st = t->cap_failed ? esc_error(t->ctx, ESCROW_E_NOMEM, "out of memory")
 		                   : esc_error(t->ctx, ESCROW_E_INTERNAL, "%s: tar: %s", path,
@@ -183,27 +188,64 @@ static escrow_status pad(esc_ptar *t)
 	return n ? t->next.write(t->next.state, zeros, n) : ESCROW_OK;
 }
 
-static escrow_status put(esc_ptar *t, const char *path, unsigned type, uint32_t perm, uint64_t size,
-                         int64_t mtime, const char *target)
+/* An entry's header bytes: h itself, or libarchive's in t->cap. */
+static escrow_status header_bytes(esc_ptar *t, uint8_t h[BLOCK], const char *path, unsigned type, uint32_t perm,
+                                  uint64_t size, int64_t mtime, const char *target, const uint8_t **out,
+                                  size_t *len)
 {
-	uint8_t h[BLOCK];
 	size_t plen = strlen(path);
 	bool dir = type == AE_IFDIR;
-	escrow_status st = pad(t);
+	escrow_status st;
 	locale_t prev;
 
-	if (st != ESCROW_OK)
-		return st;
 	if (plain(path, plen, dir ? 98 : 99) && (target == NULL || plain(target, strlen(target), 99)) &&
 	    size < OCT11 && mtime >= 0 && (uint64_t)mtime < OCT11) {
 		ustar(h, path, plen, dir ? "/" : NULL, dir ? '5' : type == AE_IFLNK ? '2' : '0', perm, size, mtime,
 		      target);
-		return t->next.write(t->next.state, h, BLOCK);
+		*out = h;
+		*len = BLOCK;
+		return ESCROW_OK;
 	}
 	prev = esc_utf8_locale_enter();
 	st = by_libarchive(t, path, type, perm, size, mtime, target);
 	esc_utf8_locale_leave(prev);
-	return st == ESCROW_OK ? t->next.write(t->next.state, t->cap, t->cap_len) : st;
+	*out = t->cap;
+	*len = t->cap_len;
+	return st;
+}
+
+static escrow_status put(esc_ptar *t, const char *path, unsigned type, uint32_t perm, uint64_t size,
+                         int64_t mtime, const char *target)
+{
+	uint8_t h[BLOCK];
+	const uint8_t *b;
+	size_t n;
+	escrow_status st = pad(t);
+
+	if (st == ESCROW_OK)
+		st = header_bytes(t, h, path, type, perm, size, mtime, target, &b, &n);
+	return st == ESCROW_OK ? t->next.write(t->next.state, b, n) : st;
+}
+
+escrow_status esc_ptar_header(const char *path, unsigned type, uint32_t perm, uint64_t size, int64_t mtime,
+                              const char *target, uint8_t *out, size_t cap, size_t *len)
+{
+	esc_ptar t;
+	uint8_t h[BLOCK];
+	const uint8_t *b;
+	size_t n;
+	escrow_status st;
+
+	memset(&t, 0, sizeof t);
+	st = header_bytes(&t, h, path, type, perm, size, mtime, target, &b, &n);
+	if (st == ESCROW_OK && n > cap)
+		st = ESCROW_E_INPUT;
+	if (st == ESCROW_OK) {
+		memcpy(out, b, n);
+		*len = n;
+	}
+	free(t.cap);
+	return st;
 }
 
 escrow_status esc_ptar_dir(esc_ptar *t, const char *path, int64_t mtime)

@@ -119,7 +119,9 @@ expect_grep 'symlink to' "$T/err"
 
 # ---- forged bundles: bag folder renamed, link target, bag-info, trusted comment
 cat >"$T/forge.py" <<'PY'
-import hashlib, io, subprocess, sys, tarfile
+import hashlib, io, os, subprocess, sys, tarfile
+sys.path.insert(0, os.path.join(os.environ["ESCROW_SRC"], "tests"))
+from mkbundle import canonical  # the one header form a reader accepts
 def load(p):
     raw = subprocess.run(["zstd", "-q", "-dc", p], stdout=subprocess.PIPE, check=True).stdout
     tf = tarfile.open(fileobj=io.BytesIO(raw), mode="r", encoding="utf-8", errors="surrogateescape")
@@ -134,7 +136,11 @@ def save(members, p):
             m.size = len(d)
         tf.addfile(m, io.BytesIO(d) if d is not None else None)
     tf.close()
-    z = subprocess.run(["zstd", "-q", "-3", "--check", "-c"], input=buf.getvalue(), stdout=subprocess.PIPE, check=True).stdout
+    try:  # a name libarchive cannot write (not UTF-8) stays in tarfile's form, which a reader refuses
+        tar = canonical(buf.getvalue())
+    except (Exception, SystemExit):
+        tar = buf.getvalue()
+    z = subprocess.run(["zstd", "-q", "-3", "--check", "-c"], input=tar, stdout=subprocess.PIPE, check=True).stdout
     open(p, "wb").write(z)
 def s(b):  # bytes from the shell -> tarfile's str
     return b.decode("utf-8", "surrogateescape")
@@ -209,7 +215,8 @@ run 1 $ESCROW extract f-target.escrow -C out4 -p k.pub
 py target-ustar b.escrow f-target2.escrow "x${RAW}${BAD}${CLR}"
 for cmd in verify list; do
 	run 1 $ESCROW $cmd f-target2.escrow -p k.pub
-	expect_grep "'x\\\\x9b\\\\xff\\\\xc0\\\\xaf\\\\x1b\\[2J\\\\x1b\\[H' leads outside" "$T/err"
+	# refused at its header (tarfile's form) or at the link, its target escaped
+	expect_true "$cmd refuses f-target2 naming nothing raw" grep -q -e "'x\\\\x9b\\\\xff\\\\xc0\\\\xaf\\\\x1b\\[2J\\\\x1b\\[H' leads outside" -e "not in the writer's form" "$T/err"
 	run 1 $ESCROW $cmd f-target2.escrow -p k.pub --json
 done
 run 1 $ESCROW extract f-target2.escrow -C out4 -p k.pub
