@@ -1,0 +1,324 @@
+/* glob_set.c -- many globs matched against one path at once.
+ * A contract may name 10,000 deliverables and a deposit hold 20,000 files:
+ * trying every pattern on every path is 200 million glob matches. Instead
+ * each pattern is filed under a literal part that any path it matches must
+ * show, and a path looks up only the keys it can show:
+ *  - a pattern whose leading segments are literal ("models/v2/x*.bin"): the
+ *    path (or a folder above it) starts with those segments ("models/v2"),
+ *    looked up for each prefix of the path that ends a segment;
+ *  - otherwise its last segment, unless it is "**": every match ends a path
+ *    segment with it, so it is filed under that segment whole when literal
+ *    (".env", or a deeper "README.md"), else under its literal head ("test_*") or
+ *    tail ("*.pyc"), looked up for every segment, its heads and its tails;
+ *  - the rest ("**", "*", "?*x?") is tried on every path.
+ * A key found is only a candidate: esc_glob_match_dir decides, so the set
+ * matches exactly what the patterns match one by one, at a cost that grows
+ * with the path's length and the candidates, not with the number of
+ * patterns. */
+#include "escrow_private.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_PREFIX, K_SEG, K_HEAD, K_TAIL, K_COUNT };
+
+struct gs_entry {
+	uint64_t hash;
+	const char *key;     /* into the pattern; for K_TAIL the tail's first byte */
+	uint32_t len, next;  /* next: chain, UINT32_MAX at the end */
+	uint32_t pat;
+	uint8_t kind;
+};
+
+struct esc_globset {
+	char *const *pat;
+	size_t n;
+	struct gs_entry *e;
+	size_t n_e;
+	uint32_t *bucket, mask;
+	uint32_t *wild;      /* patterns tried on every path, ascending */
+	size_t n_wild;
+	bool has[K_COUNT];
+};
+
+#define FNV_OFF 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+static uint64_t mix(uint64_t h, unsigned kind)
+{
+	h ^= (uint64_t)kind * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	return h * 0xbf58476d1ce4e5b9ULL;
+}
+
+static int special(char c)
+{
+	return c == '*' || c == '?' || c == '[' || c == '\\';
+}
+
+/* The key of pattern p (see the top of the file); 0 when it has none. */
+static int pattern_key(const char *p, unsigned *kind, const char **key, size_t *len)
+{
+	const char *pe, *s, *last, *q;
+	int anchored = 0;
+	size_t n;
+
+	while (*p == '/') {
+		anchored = 1;
+		p++;
+	}
+	pe = p + strlen(p);
+	while (pe > p && pe[-1] == '/')
+		pe--;
+	if (pe == p)
+		return -1; /* matches nothing */
+	if (anchored || memchr(p, '/', (size_t)(pe - p)) != NULL) {
+		/* literal leading segments */
+		for (s = p, q = p; q < pe && !special(*q); q++)
+			if (*q == '/')
+				s = q;
+		if (q == pe) {
+			*kind = K_PREFIX, *key = p, *len = (size_t)(pe - p);
+			return 1;
+		}
+		if (s > p) {
+			*kind = K_PREFIX, *key = p, *len = (size_t)(s - p);
+			return 1;
+		}
+	}
+	last = pe;
+	while (last > p && last[-1] != '/')
+		last--;
+	n = (size_t)(pe - last);
+	if (n == 2 && last[0] == '*' && last[1] == '*')
+		return 0;
+	for (q = last; q < pe && !special(*q); q++)
+		;
+	if (q == pe) {
+		*kind = K_SEG, *key = last, *len = n;
+		return 1;
+	}
+	{
+		size_t head = (size_t)(q - last), tail = 0;
+
+		while (tail < n && !special(pe[-1 - (ptrdiff_t)tail]) && pe[-1 - (ptrdiff_t)tail] != ']')
+			tail++; /* a ']' may close a class */
+		/* a '\' escapes the byte after it: the tail starts after that byte */
+		if (tail > 0 && tail < n && pe[-1 - (ptrdiff_t)tail] == '\\')
+			tail--;
+		if (head == 0 && tail == 0)
+			return 0;
+		if (head >= tail)
+			*kind = K_HEAD, *key = last, *len = head;
+		else
+			*kind = K_TAIL, *key = pe - tail, *len = tail;
+	}
+	return 1;
+}
+
+static uint64_t hash_fwd(const char *s, size_t n)
+{
+	uint64_t h = FNV_OFF;
+
+	while (n--)
+		h = (h ^ (uint8_t)*s++) * FNV_PRIME;
+	return h;
+}
+
+/* Tails hash from their last byte backwards, so a segment's tails hash in one pass. */
+static uint64_t hash_bwd(const char *s, size_t n)
+{
+	uint64_t h = FNV_OFF;
+
+	while (n--)
+		h = (h ^ (uint8_t)s[n]) * FNV_PRIME;
+	return h;
+}
+
+esc_globset *esc_globset_new(char *const *patterns, size_t n)
+{
+	esc_globset *g = calloc(1, sizeof *g);
+	size_t i, nb = 16;
+
+	if (g == NULL || n > UINT32_MAX / 4)
+		goto fail;
+	g->pat = patterns;
+	g->n = n;
+	while (nb < 2 * n)
+		nb *= 2;
+	g->mask = (uint32_t)(nb - 1);
+	g->e = malloc((n ? n : 1) * sizeof *g->e);
+	g->bucket = malloc(nb * sizeof *g->bucket);
+	g->wild = malloc((n ? n : 1) * sizeof *g->wild);
+	if (g->e == NULL || g->bucket == NULL || g->wild == NULL)
+		goto fail;
+	memset(g->bucket, 0xff, nb * sizeof *g->bucket);
+	for (i = 0; i < n; i++) {
+		struct gs_entry *e = &g->e[g->n_e];
+		const char *key;
+		unsigned kind;
+		size_t len;
+		int k = pattern_key(patterns[i], &kind, &key, &len);
+
+		if (k < 0)
+			continue;
+		if (k == 0) {
+			g->wild[g->n_wild++] = (uint32_t)i;
+			continue;
+		}
+		e->kind = (uint8_t)kind;
+		e->key = key;
+		e->len = (uint32_t)len;
+		e->pat = (uint32_t)i;
+		e->hash = mix(kind == K_TAIL ? hash_bwd(key, len) : hash_fwd(key, len), kind);
+		e->next = g->bucket[e->hash & g->mask];
+		g->bucket[e->hash & g->mask] = (uint32_t)g->n_e++;
+		g->has[kind] = true;
+	}
+	return g;
+fail:
+	esc_globset_free(g);
+	return NULL;
+}
+
+void esc_globset_free(esc_globset *g)
+{
+	if (g == NULL)
+		return;
+	free(g->e);
+	free(g->bucket);
+	free(g->wild);
+	free(g);
+}
+
+/* The candidates of one path: pattern numbers, gathered then sorted. */
+struct cands {
+	uint32_t *v, stack[128];
+	size_t n, cap;
+	bool nomem;
+};
+
+static void cand_add(struct cands *c, uint32_t pat)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap * 2;
+		uint32_t *v = c->v == c->stack ? malloc(cap * sizeof *v) : realloc(c->v, cap * sizeof *v);
+
+		if (v == NULL) {
+			c->nomem = true;
+			return;
+		}
+		if (c->v == c->stack)
+			memcpy(v, c->stack, sizeof c->stack);
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = pat;
+}
+
+static void lookup(const esc_globset *g, struct cands *c, unsigned kind, uint64_t raw, const char *s,
+                   size_t len)
+{
+	uint64_t h = mix(raw, kind);
+	uint32_t i;
+
+	for (i = g->bucket[h & g->mask]; i != UINT32_MAX; i = g->e[i].next) {
+		const struct gs_entry *e = &g->e[i];
+
+		if (e->hash == h && e->kind == kind && e->len == len && memcmp(e->key, s, len) == 0)
+			cand_add(c, e->pat);
+	}
+}
+
+static void gather(const esc_globset *g, const char *path, struct cands *c)
+{
+	const char *seg = path, *q;
+	uint64_t hp = FNV_OFF;
+
+	for (q = path;; q++) {
+		if (*q == '/' || *q == '\0') {
+			size_t n = (size_t)(q - seg), i;
+
+			if (g->has[K_PREFIX])
+				lookup(g, c, K_PREFIX, hp, path, (size_t)(q - path));
+			if (g->has[K_SEG])
+				lookup(g, c, K_SEG, hash_fwd(seg, n), seg, n);
+			if (g->has[K_HEAD]) {
+				uint64_t h = FNV_OFF;
+
+				for (i = 1; i <= n; i++) { /* "abc*" matches "abc" too */
+					h = (h ^ (uint8_t)seg[i - 1]) * FNV_PRIME;
+					lookup(g, c, K_HEAD, h, seg, i);
+				}
+			}
+			if (g->has[K_TAIL]) {
+				uint64_t h = FNV_OFF;
+
+				for (i = 1; i <= n; i++) {
+					h = (h ^ (uint8_t)seg[n - i]) * FNV_PRIME;
+					lookup(g, c, K_TAIL, h, q - i, i);
+				}
+			}
+			if (*q == '\0')
+				break;
+			seg = q + 1;
+		}
+		hp = (hp ^ (uint8_t)*q) * FNV_PRIME;
+	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int esc_globset_each(const esc_globset *g, const char *path, int is_dir, int (*fn)(size_t, void *),
+                     void *user)
+{
+	struct cands c;
+	size_t i;
+	int r = 0;
+
+	if (g == NULL || path == NULL || *path == '\0')
+		return 0;
+	c.v = c.stack;
+	c.n = 0;
+	c.cap = sizeof c.stack / sizeof c.stack[0];
+	c.nomem = false;
+	gather(g, path, &c);
+	for (i = 0; i < g->n_wild && !c.nomem; i++)
+		cand_add(&c, g->wild[i]);
+	if (c.nomem) {
+		/* no room to sort candidates: every pattern, in order (same result) */
+		for (i = 0; i < g->n && r == 0; i++)
+			if (esc_glob_match_dir(g->pat[i], path, is_dir))
+				r = fn(i, user);
+		goto out;
+	}
+	qsort(c.v, c.n, sizeof *c.v, cmp_u32);
+	for (i = 0; i < c.n && r == 0; i++) {
+		if (i > 0 && c.v[i] == c.v[i - 1])
+			continue;
+		if (esc_glob_match_dir(g->pat[c.v[i]], path, is_dir))
+			r = fn(c.v[i], user);
+	}
+out:
+	if (c.v != c.stack)
+		free(c.v);
+	return r;
+}
+
+static int stop(size_t i, void *user)
+{
+	(void)i;
+	(void)user;
+	return 1;
+}
+
+int esc_globset_any(const esc_globset *g, const char *path, int is_dir)
+{
+	return esc_globset_each(g, path, is_dir, stop, NULL);
+}
