@@ -3,14 +3,15 @@
  * trying every pattern on every path is 200 million glob matches. Instead
  * each pattern is filed under a literal part that any path it matches must
  * show, and a path looks up only the keys it can show:
- *  - a pattern whose leading segments are literal ("models/v2/x*.bin"): the
- *    path (or a folder above it) starts with those segments ("models/v2"),
- *    looked up for each prefix of the path that ends a segment;
- *  - otherwise its last segment, unless it is "**": every match ends a path
- *    segment with it, so it is filed under that segment whole when literal
- *    (".env", or a deeper "README.md"), else under its literal head ("test_*") or
- *    tail ("*.pyc"), looked up for every segment, its heads and its tails;
- *  - the rest ("**", "*", "?*x?") is tried on every path.
+ *  - the literal leading segments of a pattern ("models/v2/x*.bin"): the
+ *    path (or a folder above it) starts with them ("models/v2"), looked up
+ *    for each prefix of the path that ends a segment;
+ *  - any segment but "**": each is matched against one segment of the path,
+ *    so the path has a segment equal to it when it is literal (".env"), else
+ *    one that starts with its literal head ("test_*") or ends with its tail
+ *    ("*.pyc"): looked up for every segment, its heads and its tails;
+ *  - a pattern with none of these ("**", "*", "?*x?") is tried on every path.
+ * Of its keys, a pattern is filed under the one fewest patterns share.
  * A key found is only a candidate: esc_glob_match_dir decides, so the set
  * matches exactly what the patterns match one by one, at a cost that grows
  * with the path's length and the candidates, not with the number of
@@ -57,12 +58,48 @@ static int special(char c)
 	return c == '*' || c == '?' || c == '[' || c == '\\';
 }
 
-/* The key of pattern p (see the top of the file); 0 when it has none. */
-static int pattern_key(const char *p, unsigned *kind, const char **key, size_t *len)
+struct gs_key {
+	unsigned kind;
+	const char *key;
+	size_t len;
+};
+
+/* One segment [s, e) of a pattern: its key candidates. */
+static size_t segment_keys(const char *s, const char *e, struct gs_key *out)
 {
-	const char *pe, *s, *last, *q;
+	size_t n = (size_t)(e - s), head, tail = 0, k = 0;
+	const char *q;
+
+	if (n == 0 || (n == 2 && s[0] == '*' && s[1] == '*'))
+		return 0;
+	for (q = s; q < e && !special(*q); q++)
+		;
+	if (q == e) {
+		out[k++] = (struct gs_key){K_SEG, s, n};
+		return k;
+	}
+	head = (size_t)(q - s);
+	while (tail < n && !special(e[-1 - (ptrdiff_t)tail]) && e[-1 - (ptrdiff_t)tail] != ']')
+		tail++; /* a ']' may close a class */
+	/* a '\' escapes the byte after it: the tail starts after that byte */
+	if (tail > 0 && tail < n && e[-1 - (ptrdiff_t)tail] == '\\')
+		tail--;
+	if (head > 0)
+		out[k++] = (struct gs_key){K_HEAD, s, head};
+	if (tail > 0)
+		out[k++] = (struct gs_key){K_TAIL, e - tail, tail};
+	return k;
+}
+
+/* Every key under which pattern p could be filed (see the top of the file):
+ * its literal leading segments, and each segment but "**" whole, by head or
+ * by tail (each one is matched against one segment of the path). Returns
+ * the count; -1 when p matches nothing. out holds 2 + 2 x its segments. */
+static ptrdiff_t pattern_keys(const char *p, struct gs_key *out)
+{
+	const char *pe, *s, *q;
 	int anchored = 0;
-	size_t n;
+	size_t k = 0;
 
 	while (*p == '/') {
 		anchored = 1;
@@ -72,49 +109,23 @@ static int pattern_key(const char *p, unsigned *kind, const char **key, size_t *
 	while (pe > p && pe[-1] == '/')
 		pe--;
 	if (pe == p)
-		return -1; /* matches nothing */
+		return -1;
 	if (anchored || memchr(p, '/', (size_t)(pe - p)) != NULL) {
-		/* literal leading segments */
 		for (s = p, q = p; q < pe && !special(*q); q++)
 			if (*q == '/')
 				s = q;
-		if (q == pe) {
-			*kind = K_PREFIX, *key = p, *len = (size_t)(pe - p);
-			return 1;
-		}
-		if (s > p) {
-			*kind = K_PREFIX, *key = p, *len = (size_t)(s - p);
-			return 1;
-		}
+		if (q == pe)
+			out[k++] = (struct gs_key){K_PREFIX, p, (size_t)(pe - p)};
+		else if (s > p)
+			out[k++] = (struct gs_key){K_PREFIX, p, (size_t)(s - p)};
 	}
-	last = pe;
-	while (last > p && last[-1] != '/')
-		last--;
-	n = (size_t)(pe - last);
-	if (n == 2 && last[0] == '*' && last[1] == '*')
-		return 0;
-	for (q = last; q < pe && !special(*q); q++)
-		;
-	if (q == pe) {
-		*kind = K_SEG, *key = last, *len = n;
-		return 1;
+	for (s = p; s <= pe; s = q + 1) {
+		q = memchr(s, '/', (size_t)(pe - s));
+		if (q == NULL)
+			q = pe;
+		k += segment_keys(s, q, out + k);
 	}
-	{
-		size_t head = (size_t)(q - last), tail = 0;
-
-		while (tail < n && !special(pe[-1 - (ptrdiff_t)tail]) && pe[-1 - (ptrdiff_t)tail] != ']')
-			tail++; /* a ']' may close a class */
-		/* a '\' escapes the byte after it: the tail starts after that byte */
-		if (tail > 0 && tail < n && pe[-1 - (ptrdiff_t)tail] == '\\')
-			tail--;
-		if (head == 0 && tail == 0)
-			return 0;
-		if (head >= tail)
-			*kind = K_HEAD, *key = last, *len = head;
-		else
-			*kind = K_TAIL, *key = pe - tail, *len = tail;
-	}
-	return 1;
+	return (ptrdiff_t)k;
 }
 
 static uint64_t hash_fwd(const char *s, size_t n)
@@ -136,15 +147,74 @@ static uint64_t hash_bwd(const char *s, size_t n)
 	return h;
 }
 
+static uint64_t key_hash(const struct gs_key *k)
+{
+	return mix(k->kind == K_TAIL ? hash_bwd(k->key, k->len) : hash_fwd(k->key, k->len), k->kind);
+}
+
+static uint32_t *find(struct gs_entry *e, uint32_t *bucket, uint32_t mask, const struct gs_key *k, uint64_t h)
+{
+	uint32_t *at = &bucket[h & mask];
+
+	while (*at != UINT32_MAX) {
+		const struct gs_entry *x = &e[*at];
+
+		if (x->hash == h && x->kind == k->kind && x->len == k->len && memcmp(x->key, k->key, k->len) == 0)
+			return at;
+		at = &e[*at].next;
+	}
+	return at;
+}
+
+/* Each pattern is filed under its candidate key that the fewest other
+ * patterns share (then the longest): "**" "/d00042/a.txt" under "d00042",
+ * not under the "a.txt" of 2,500 others. Counts come from a first pass. */
 esc_globset *esc_globset_new(char *const *patterns, size_t n)
 {
 	esc_globset *g = calloc(1, sizeof *g);
-	size_t i, nb = 16;
+	struct gs_entry *cnt = NULL;  /* distinct keys; pat holds the count */
+	uint32_t *cbucket = NULL, cmask;
+	struct gs_key *keys = NULL;
+	size_t i, j, nb = 16, total = 0, maxk = 0, n_cnt = 0;
 
 	if (g == NULL || n > UINT32_MAX / 4)
 		goto fail;
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(patterns[i]);
+
+		total += 2 * l + 2;
+		if (2 * l + 2 > maxk)
+			maxk = 2 * l + 2;
+	}
+	if (total > UINT32_MAX / 2)
+		goto fail;
+	while (nb < 2 * total)
+		nb *= 2;
+	cmask = (uint32_t)(nb - 1);
+	keys = malloc((maxk ? maxk : 1) * sizeof *keys);
+	cnt = malloc((total ? total : 1) * sizeof *cnt);
+	cbucket = malloc(nb * sizeof *cbucket);
+	if (keys == NULL || cnt == NULL || cbucket == NULL)
+		goto fail;
+	memset(cbucket, 0xff, nb * sizeof *cbucket);
+	for (i = 0; i < n; i++) {
+		ptrdiff_t nk = pattern_keys(patterns[i], keys);
+
+		for (j = 0; nk > 0 && j < (size_t)nk; j++) {
+			uint64_t h = key_hash(&keys[j]);
+			uint32_t *at = find(cnt, cbucket, cmask, &keys[j], h);
+
+			if (*at == UINT32_MAX) {
+				cnt[n_cnt] = (struct gs_entry){h, keys[j].key, (uint32_t)keys[j].len, UINT32_MAX, 0,
+				                               (uint8_t)keys[j].kind};
+				*at = (uint32_t)n_cnt++;
+			}
+			cnt[*at].pat++;
+		}
+	}
 	g->pat = patterns;
 	g->n = n;
+	nb = 16;
 	while (nb < 2 * n)
 		nb *= 2;
 	g->mask = (uint32_t)(nb - 1);
@@ -155,29 +225,43 @@ esc_globset *esc_globset_new(char *const *patterns, size_t n)
 		goto fail;
 	memset(g->bucket, 0xff, nb * sizeof *g->bucket);
 	for (i = 0; i < n; i++) {
+		ptrdiff_t nk = pattern_keys(patterns[i], keys);
 		struct gs_entry *e = &g->e[g->n_e];
-		const char *key;
-		unsigned kind;
-		size_t len;
-		int k = pattern_key(patterns[i], &kind, &key, &len);
+		uint32_t best = UINT32_MAX, best_len = 0;
+		const struct gs_key *bk = NULL;
 
-		if (k < 0)
-			continue;
-		if (k == 0) {
+		if (nk < 0)
+			continue; /* matches nothing */
+		for (j = 0; j < (size_t)nk; j++) {
+			uint32_t c = cnt[*find(cnt, cbucket, cmask, &keys[j], key_hash(&keys[j]))].pat;
+
+			if (c < best || (c == best && keys[j].len > best_len)) {
+				best = c;
+				best_len = (uint32_t)keys[j].len;
+				bk = &keys[j];
+			}
+		}
+		if (bk == NULL) {
 			g->wild[g->n_wild++] = (uint32_t)i;
 			continue;
 		}
-		e->kind = (uint8_t)kind;
-		e->key = key;
-		e->len = (uint32_t)len;
+		e->kind = (uint8_t)bk->kind;
+		e->key = bk->key;
+		e->len = (uint32_t)bk->len;
 		e->pat = (uint32_t)i;
-		e->hash = mix(kind == K_TAIL ? hash_bwd(key, len) : hash_fwd(key, len), kind);
+		e->hash = key_hash(bk);
 		e->next = g->bucket[e->hash & g->mask];
 		g->bucket[e->hash & g->mask] = (uint32_t)g->n_e++;
-		g->has[kind] = true;
+		g->has[bk->kind] = true;
 	}
+	free(keys);
+	free(cnt);
+	free(cbucket);
 	return g;
 fail:
+	free(keys);
+	free(cnt);
+	free(cbucket);
 	esc_globset_free(g);
 	return NULL;
 }
