@@ -54,6 +54,24 @@
 #define SEC_OVERLAP 256
 #define SEC_KEEP 16
 #define SEC_RECENT 8
+#define SEC_DISTINCT 10 /* placeholder() needs to count distinct bytes up to this */
+
+/* Token classes whose runs a token body is measured on. */
+enum { RC_TOK, RC_SLACK, RC_ALNUM_US, RC_ALNUM, RC_COUNT };
+
+/* One maximal run of a class in the buffer being scanned, and what
+ * placeholder() and the OpenAI check ask of any of its suffixes: a
+ * line of "sk-sk-sk-..." holds a trigger every 3 bytes, all in one run of
+ * token bytes, and measuring that run again for each of them was quadratic
+ * (a 64 KiB line cost 30 s). Each run is measured once. */
+struct run_memo {
+	bool valid;
+	size_t start, end;           /* [start, end) */
+	size_t word;                 /* last start of a placeholder word, SIZE_MAX if none */
+	size_t digit, alpha;         /* last digit, last letter, SIZE_MAX if none */
+	size_t seen[SEC_DISTINCT];   /* last positions of its last distinct bytes, descending */
+	unsigned n_seen;
+};
 
 struct esc_secrets {
 	bool env;
@@ -70,6 +88,7 @@ struct esc_secrets {
 	uint64_t env_first;      /* first real assignment line in a .env file */
 	bool env_secret;
 	size_t bmax;             /* high-water mark of buf, to wipe only what was used */
+	struct run_memo memo[RC_COUNT]; /* valid within one scan() */
 	uint8_t buf[SEC_WINDOW];
 };
 
@@ -96,11 +115,12 @@ static int is_alnum_us(uint8_t c) { return is_alnum(c) || c == '_'; }
 static int is_b64(uint8_t c) { return is_alnum(c) || c == '+' || c == '/'; }
 static int is_slack(uint8_t c) { return is_alnum(c) || c == '-'; }
 
-static size_t run(const uint8_t *p, size_t n, size_t i, int (*cls)(uint8_t))
+/* The run of class bytes at i, counted up to max. */
+static size_t run(const uint8_t *p, size_t n, size_t i, int (*cls)(uint8_t), size_t max)
 {
 	size_t j = i;
 
-	while (j < n && cls(p[j]))
+	while (j < n && j - i < max && cls(p[j]))
 		j++;
 	return j - i;
 }
@@ -130,11 +150,14 @@ static int contains_ci(const uint8_t *p, size_t n, const char *needle)
 	return 0;
 }
 
-/* A token body that is a stand-in, not a secret. */
+static const char *const PLACEHOLDER_WORDS[] = {"xxxx", "example", "your", "placeholder", "dummy",
+                                                "redacted", "replace", "changeme", "<", "...", NULL};
+
+/* A token body that is a stand-in, not a secret: a placeholder word, or
+ * too few distinct bytes to be random. */
 static int placeholder(const uint8_t *p, size_t n)
 {
-	static const char *const words[] = {"xxxx", "example", "your", "placeholder", "dummy", "redacted",
-	                                    "replace", "changeme", "<", "...", NULL};
+	const char *const *words = PLACEHOLDER_WORDS;
 	bool seen[256] = {false};
 	size_t distinct = 0;
 
@@ -152,7 +175,7 @@ static int placeholder(const uint8_t *p, size_t n)
 /* Fixed-length token: exactly len class bytes at i, then a boundary. */
 static int fixed(const uint8_t *p, size_t n, size_t i, size_t len, int (*cls)(uint8_t), int last)
 {
-	size_t r = run(p, n, i, cls);
+	size_t r = run(p, n, i, cls, len + 1);
 
 	if (r != len)
 		return 0;
@@ -213,29 +236,83 @@ static void aws_secret_at(struct esc_secrets *s, const uint8_t *p, size_t n, siz
 			sep = 1;
 	if (!sep)
 		return;
-	r = run(p, n, k, is_b64);
+	r = run(p, n, k, is_b64, 41);
 	if (r != 40 || (k + r == n && !last) || placeholder(p + k, r))
 		return;
 	add(s, s->line, "AWS secret access key", NULL);
 }
 
-/* Variable-length token: at least min class bytes at i. */
-static size_t atleast(const uint8_t *p, size_t n, size_t i, size_t min, int (*cls)(uint8_t))
-{
-	size_t r = run(p, n, i, cls);
+static int (*const RC_CLASS[RC_COUNT])(uint8_t) = {is_tok, is_slack, is_alnum_us, is_alnum};
 
-	return r >= min && !placeholder(p + i, r) ? r : 0;
+/* The memo of the class run through i (p[i] is of the class), measured once:
+ * its bounds, then one walk back from its end for what suffixes need. */
+static const struct run_memo *run_memo(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, unsigned rc)
+{
+	struct run_memo *m = &s->memo[rc];
+	int (*cls)(uint8_t) = RC_CLASS[rc];
+	bool seen[256] = {false};
+	size_t k;
+
+	if (m->valid && i >= m->start && i < m->end)
+		return m;
+	m->valid = true;
+	m->start = i;
+	while (m->start > 0 && cls(p[m->start - 1]))
+		m->start--;
+	m->end = i + run(p, n, i, cls, SIZE_MAX);
+	m->word = m->digit = m->alpha = SIZE_MAX;
+	m->n_seen = 0;
+	for (k = m->end; k-- > m->start;) {
+		if (m->word == SIZE_MAX && strchr("xXeEyYpPdDrRcC<.", p[k]) != NULL && p[k] != '\0')
+			for (const char *const *w = PLACEHOLDER_WORDS; *w; w++) {
+				size_t wl = strlen(*w);
+
+				if (m->end - k >= wl && strncasecmp((const char *)p + k, *w, wl) == 0) {
+					m->word = k;
+					break;
+				}
+			}
+		if (m->digit == SIZE_MAX && p[k] >= '0' && p[k] <= '9')
+			m->digit = k;
+		if (m->alpha == SIZE_MAX && is_alpha(p[k]))
+			m->alpha = k;
+		if (m->n_seen < SEC_DISTINCT && !seen[p[k]]) {
+			seen[p[k]] = true;
+			m->seen[m->n_seen++] = k;
+		}
+		if (m->word != SIZE_MAX && m->digit != SIZE_MAX && m->alpha != SIZE_MAX && m->n_seen == SEC_DISTINCT)
+			break;
+	}
+	return m;
 }
 
-static int has_digit_and_letter(const uint8_t *p, size_t n)
+/* placeholder() of the suffix [i, end) of a measured run. */
+static int memo_placeholder(const struct run_memo *m, size_t i)
 {
-	int d = 0, l = 0;
+	size_t n = m->end - i, distinct = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		d |= p[i] >= '0' && p[i] <= '9';
-		l |= is_alpha(p[i]);
-	}
-	return d && l;
+	if (m->word != SIZE_MAX && m->word >= i)
+		return 1;
+	while (distinct < m->n_seen && m->seen[distinct] >= i)
+		distinct++;
+	return distinct * 2 < (n < 20 ? n : 20);
+}
+
+/* Variable-length token: at least min class bytes at i, not a placeholder.
+ * Returns the length, 0 if not; *m is the run's memo (NULL if empty). */
+static size_t atleast(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, size_t min, unsigned rc,
+                      const struct run_memo **mo)
+{
+	const struct run_memo *m;
+
+	if (mo != NULL)
+		*mo = NULL;
+	if (i >= n || !RC_CLASS[rc](p[i]))
+		return 0;
+	m = run_memo(s, p, n, i, rc);
+	if (mo != NULL)
+		*mo = m;
+	return m->end - i >= min && !memo_placeholder(m, i) ? m->end - i : 0;
 }
 
 static void match_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, int last)
@@ -265,32 +342,35 @@ static void match_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i
 		return;
 	case 'g':
 		if (left >= 4 && q[1] == 'h' && strchr("pousr", q[2]) && q[2] && q[3] == '_') {
-			r = run(p, n, i + 4, is_alnum);
-			if (r >= 36 && (i + 4 + r < n || last) && !placeholder(q + 4, r))
+			r = atleast(s, p, n, i + 4, 36, RC_ALNUM, NULL);
+			if (r && (i + 4 + r < n || last))
 				add(s, s->line, "GitHub token", NULL);
-		} else if (left >= 11 && !memcmp(q, "github_pat_", 11) && atleast(p, n, i + 11, 22, is_alnum_us)) {
+		} else if (left >= 11 && !memcmp(q, "github_pat_", 11) && atleast(s, p, n, i + 11, 22, RC_ALNUM_US, NULL)) {
 			add(s, s->line, "GitHub fine-grained token", NULL);
 		}
 		return;
 	case 'x':
 		if (left >= 5 && !memcmp(q, "xox", 3) && q[3] && strchr("abprs", q[3]) && q[4] == '-' &&
-		    atleast(p, n, i + 5, 10, is_slack))
+		    atleast(s, p, n, i + 5, 10, RC_SLACK, NULL))
 			add(s, s->line, "Slack token", NULL);
 		return;
 	case 's':
 		if (left >= 7 && !memcmp(q, "sk-ant-", 7)) {
-			if (atleast(p, n, i + 7, 32, is_tok))
+			if (atleast(s, p, n, i + 7, 32, RC_TOK, NULL))
 				add(s, s->line, "Anthropic API key", NULL);
 		} else if (left >= 3 && !memcmp(q, "sk-", 3)) {
-			r = atleast(p, n, i + 3, 32, is_tok);
-			if (r && has_digit_and_letter(q + 3, r))
+			const struct run_memo *m;
+
+			r = atleast(s, p, n, i + 3, 32, RC_TOK, &m);
+			/* a digit and a letter in the body */
+			if (r && m->digit != SIZE_MAX && m->digit >= i + 3 && m->alpha != SIZE_MAX && m->alpha >= i + 3)
 				add(s, s->line, "OpenAI API key", NULL);
-		} else if (left >= 8 && !memcmp(q, "sk_live_", 8) && atleast(p, n, i + 8, 20, is_alnum)) {
+		} else if (left >= 8 && !memcmp(q, "sk_live_", 8) && atleast(s, p, n, i + 8, 20, RC_ALNUM, NULL)) {
 			add(s, s->line, "Stripe secret key", NULL);
 		}
 		return;
 	case 'r':
-		if (left >= 8 && !memcmp(q, "rk_live_", 8) && atleast(p, n, i + 8, 20, is_alnum))
+		if (left >= 8 && !memcmp(q, "rk_live_", 8) && atleast(s, p, n, i + 8, 20, RC_ALNUM, NULL))
 			add(s, s->line, "Stripe restricted key", NULL);
 		return;
 	case 'h':
@@ -438,6 +518,8 @@ static void env_line(struct esc_secrets *s, const uint8_t *p, size_t n)
  * last: it ends the line; prev: the byte before p[0] (0 at a line start). */
 static void scan(struct esc_secrets *s, const uint8_t *p, size_t n, int first, int last, uint8_t prev)
 {
+	for (unsigned k = 0; k < RC_COUNT; k++)
+		s->memo[k].valid = false;
 	if (first && s->pem_label) {
 		size_t k = 0;
 
