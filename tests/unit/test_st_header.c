@@ -93,6 +93,13 @@ static void test_json_rules(void **state)
 	expect_bad("{" T("w") "}", "expected ',' or '}'");
 	expect_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,8]}}",
 	           "integer too large");
+	/* numbers nobody reads: jansson's limits (a double, 64-bit integers) */
+	expect_ok("{" T("w") ",\"n\":[1.7976931348623157e308,-9223372036854775808,99999999999999999999.5,"
+	          "1e-400,0.0000e999,-0]}}", 1);
+	expect_bad("{" T("w") ",\"n\":1e400}}", "too large for a double");
+	expect_bad("{" T("w") ",\"n\":1.8e308}}", "too large for a double");
+	expect_bad("{" T("w") ",\"n\":-0.00018e312}}", "too large for a double");
+	expect_bad("{" T("w") ",\"n\":9223372036854775808}}", "integer too large");
 	expect_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[2.0],\"data_offsets\":[0,8]}}", "shape holds");
 	expect_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[01],\"data_offsets\":[0,8]}}", "leading zero");
 	expect_bad("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,9]}}", "lacks dtype");

@@ -81,7 +81,8 @@ static void parse(struct st_state *st)
 	st->failed = true;
 	if (!esc_st_header(st->hdr, (size_t)st->n, &rs, &n, st->reason, sizeof st->reason))
 		goto out;
-	qsort(rs, n, sizeof *rs, cmp_range);
+	if (n > 1)
+		qsort(rs, n, sizeof *rs, cmp_range);
 	for (i = 0; i < n; i++) {
 		if (rs[i].b != end)
 			FAIL(rs[i].b < end ? "tensor data ranges overlap at offset %llu"

@@ -16,6 +16,7 @@
 #include "formats/esc_fmt.h"
 #include "formats/esc_st.h"
 
+#include <float.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,50 +204,109 @@ static int str(struct sp *p, const char **s, size_t *len)
 	}
 }
 
-/* A number. *v: its value when it is a non-negative integer (*kind 1), else
- * *kind is 0 (a real) or -1 (a negative integer). */
+static int is_digit(const struct sp *p)
+{
+	return p->i < p->n && p->h[p->i] >= '0' && p->h[p->i] <= '9';
+}
+
+/* A real's magnitude must fit a double (jansson refuses an overflow, as the
+ * loaders do): its first significant digit and the exponent tell, strtod
+ * decides the last decade before DBL_MAX. */
+static int real_fits(struct sp *p, size_t int0, size_t int1, size_t frac0, size_t frac1, long long exp10)
+{
+	const char *h = p->h;
+	char buf[64];
+	size_t k, o = 0;
+	long long e;
+
+	for (k = int0; k < int1 && h[k] == '0'; k++)
+		;
+	if (k < int1) {
+		e = (long long)(int1 - k) - 1 + exp10;
+	} else {
+		for (k = frac0; k < frac1 && h[k] == '0'; k++)
+			;
+		if (k >= frac1)
+			return 0; /* zero */
+		e = -(long long)(k - frac0) - 1 + exp10;
+	}
+	if (e < 308)
+		return 0;
+	if (e > 308)
+		return syntax(p, "number too large for a double");
+	for (; o < 40 && k < frac1; k++) { /* d.ddd...e308 from the significant digits */
+		if (k == int1 || (k > int1 && k < frac0))
+			continue;
+		buf[o++] = h[k];
+		if (o == 1)
+			buf[o++] = '.';
+	}
+	snprintf(buf + o, sizeof buf - o, "e308");
+	return strtod(buf, NULL) > DBL_MAX ? syntax(p, "number too large for a double") : 0;
+}
+
+/* A number (RFC 8259). *kind: 1 a non-negative integer (its value in *v),
+ * -1 a negative integer, 0 a real. Integers must fit 64 bits, reals a
+ * double, as jansson requires. */
 static int num(struct sp *p, int *kind, uint64_t *v)
 {
 	const char *h = p->h;
-	int neg = 0, real = 0;
+	size_t int0, int1, frac0 = 0, frac1 = 0;
+	int neg = 0, real = 0, big = 0, eneg = 0;
+	long long exp10 = 0;
+	uint64_t limit;
 
 	*v = 0;
 	if (h[p->i] == '-') {
 		neg = 1;
 		p->i++;
 	}
-	if (p->i >= p->n || h[p->i] < '0' || h[p->i] > '9')
+	limit = neg ? UINT64_C(1) << 63 : (UINT64_C(1) << 63) - 1;
+	if (!is_digit(p))
 		return syntax(p, "a digit must follow '-'");
+	int0 = p->i;
 	if (h[p->i] == '0') {
 		p->i++;
-		if (p->i < p->n && h[p->i] >= '0' && h[p->i] <= '9')
+		if (is_digit(p))
 			return syntax(p, "leading zero in a number");
 	} else {
-		while (p->i < p->n && h[p->i] >= '0' && h[p->i] <= '9') {
-			unsigned d = (unsigned)(h[p->i++] - '0');
+		for (; is_digit(p); p->i++) {
+			unsigned d = (unsigned)(h[p->i] - '0');
 
-			if (*v > (UINT64_C(0x7FFFFFFFFFFFFFFF) - d) / 10)
-				return syntax(p, "integer too large");
-			*v = *v * 10 + d;
+			if (*v > (limit - d) / 10)
+				big = 1;
+			else
+				*v = *v * 10 + d;
 		}
 	}
+	int1 = frac0 = frac1 = p->i;
 	if (p->i < p->n && h[p->i] == '.') {
 		real = 1;
-		if (++p->i >= p->n || h[p->i] < '0' || h[p->i] > '9')
+		p->i++;
+		if (!is_digit(p))
 			return syntax(p, "a digit must follow '.'");
-		while (p->i < p->n && h[p->i] >= '0' && h[p->i] <= '9')
+		frac0 = p->i;
+		while (is_digit(p))
 			p->i++;
+		frac1 = p->i;
 	}
 	if (p->i < p->n && (h[p->i] == 'e' || h[p->i] == 'E')) {
 		real = 1;
 		if (++p->i < p->n && (h[p->i] == '+' || h[p->i] == '-'))
-			p->i++;
-		if (p->i >= p->n || h[p->i] < '0' || h[p->i] > '9')
+			eneg = h[p->i++] == '-';
+		if (!is_digit(p))
 			return syntax(p, "a digit must be in the exponent");
-		while (p->i < p->n && h[p->i] >= '0' && h[p->i] <= '9')
-			p->i++;
+		for (; is_digit(p); p->i++)
+			if (exp10 < 1000000000)
+				exp10 = exp10 * 10 + (h[p->i] - '0');
 	}
-	*kind = real ? 0 : neg && *v != 0 ? -1 : 1;
+	if (real) {
+		*kind = 0;
+		return real_fits(p, int0, int1, frac0, frac1, eneg ? -exp10 : exp10);
+	}
+	if (big)
+		return syntax(p, "integer too large");
+	*kind = neg && *v != 0 ? -1 : 1;
 	return 0;
 }
 
@@ -357,6 +417,10 @@ static int key_dups(struct sp *p, struct keys *k, size_t from, const char *where
 {
 	size_t i;
 
+	if (k->n - from < 2) { /* nothing to compare (and no vector yet for {}) */
+		k->n = from;
+		return 0;
+	}
 	qsort(k->v + from, k->n - from, sizeof *k->v, cmp_kv);
 	for (i = from + 1; i < k->n; i++)
 		if (cmp_kv(&k->v[i - 1], &k->v[i]) == 0)
