@@ -323,8 +323,15 @@ struct holding {
 	size_t (*pair)[2];
 	size_t n_pair, cap;
 	const size_t *inc_off;   /* per deliverable: its includes' first slot in hit */
-	bool *hit, *owned, nomem;
+	bool *hit, *owned, nomem, too_many;
+	size_t max_pair;
 };
+
+/* A contract copied from a bundle may make every file belong to every one
+ * of 10,000 deliverables: the report would list 200 million paths. Real
+ * deposits hold a file in one or two deliverables. */
+#define PAIRS_PER_FILE 8
+#define PAIRS_EXTRA 1000000
 
 static int on_hold(size_t d, size_t k, void *user)
 {
@@ -335,6 +342,10 @@ static int on_hold(size_t d, size_t k, void *user)
 		return 0;
 	h->last_d = d;
 	h->owned[h->file] = true;
+	if (h->n_pair == h->max_pair) {
+		h->too_many = true;
+		return 1;
+	}
 	if (h->n_pair == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 256;
 		size_t (*v)[2] = realloc(h->pair, cap * sizeof *v);
@@ -374,10 +385,17 @@ int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *file
 	h.owned = calloc(files->n + 1, sizeof *h.owned);
 	if (h.hit == NULL || h.owned == NULL)
 		goto fail;
-	for (i = 0; i < files->n && !h.nomem; i++) {
+	h.max_pair = PAIRS_PER_FILE * files->n + PAIRS_EXTRA;
+	for (i = 0; i < files->n && !h.nomem && !h.too_many; i++) {
 		h.file = i;
 		h.last_d = SIZE_MAX;
 		esc_contract_each_hold(c, &files->v[i], on_hold, &h);
+	}
+	if (h.too_many) {
+		esc_report_warn(r, NULL, 0, "the contract puts files in deliverables more than %zu times (%d a file "
+		                "and %d more): not evaluated", h.max_pair, PAIRS_PER_FILE, PAIRS_EXTRA);
+		met = 0;
+		goto out;
 	}
 	idx = malloc((h.n_pair + 1) * sizeof *idx);
 	if (h.nomem || idx == NULL)
@@ -426,14 +444,13 @@ int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *file
 	json_object_set_new(r->root, "deliverables", dl);
 	json_object_set_new(r->root, "forbidden", forb);
 	json_object_set_new(r->root, "unassigned", unas);
-	free(h.pair);
-	free(h.hit);
-	free(h.owned);
-	free(idx);
-	free(start);
-	free(inc_off);
-	return met;
+	dl = forb = unas = NULL;
+	goto out;
 fail:
+	if (r != NULL)
+		esc_report_warn(r, NULL, 0, "the contract could not be evaluated (out of memory)");
+	met = 0;
+out:
 	json_decref(dl);
 	json_decref(forb);
 	json_decref(unas);
@@ -443,9 +460,7 @@ fail:
 	free(idx);
 	free(start);
 	free(inc_off);
-	if (r != NULL)
-		esc_report_warn(r, NULL, 0, "the contract could not be evaluated (out of memory)");
-	return 0;
+	return met;
 }
 
 void esc_report_contract_reason(const escrow_report *r, char *out, size_t len)

@@ -182,19 +182,25 @@ esc_globset *esc_globset_new(char *const *patterns, size_t n)
 	for (i = 0; i < n; i++) {
 		size_t l = strlen(patterns[i]);
 
-		total += 2 * l + 2;
 		if (2 * l + 2 > maxk)
 			maxk = 2 * l + 2;
 	}
-	if (total > UINT32_MAX / 2)
+	keys = malloc((maxk ? maxk : 1) * sizeof *keys);
+	if (keys == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) { /* how many keys in all, to size the count table */
+		ptrdiff_t nk = pattern_keys(patterns[i], keys);
+
+		total += nk > 0 ? (size_t)nk : 0;
+	}
+	if (total > UINT32_MAX / 4)
 		goto fail;
 	while (nb < 2 * total)
 		nb *= 2;
 	cmask = (uint32_t)(nb - 1);
-	keys = malloc((maxk ? maxk : 1) * sizeof *keys);
 	cnt = malloc((total ? total : 1) * sizeof *cnt);
 	cbucket = malloc(nb * sizeof *cbucket);
-	if (keys == NULL || cnt == NULL || cbucket == NULL)
+	if (cnt == NULL || cbucket == NULL)
 		goto fail;
 	memset(cbucket, 0xff, nb * sizeof *cbucket);
 	for (i = 0; i < n; i++) {
@@ -363,7 +369,7 @@ int esc_globset_each(const esc_globset *g, const char *path, int is_dir, int (*f
                      void *user)
 {
 	struct cands c;
-	size_t i;
+	size_t i, w;
 	int r = 0;
 
 	if (g == NULL || path == NULL || *path == '\0')
@@ -373,8 +379,6 @@ int esc_globset_each(const esc_globset *g, const char *path, int is_dir, int (*f
 	c.cap = sizeof c.stack / sizeof c.stack[0];
 	c.nomem = false;
 	gather(g, path, &c);
-	for (i = 0; i < g->n_wild && !c.nomem; i++)
-		cand_add(&c, g->wild[i]);
 	if (c.nomem) {
 		/* no room to sort candidates: every pattern, in order (same result) */
 		for (i = 0; i < g->n && r == 0; i++)
@@ -383,11 +387,20 @@ int esc_globset_each(const esc_globset *g, const char *path, int is_dir, int (*f
 		goto out;
 	}
 	qsort(c.v, c.n, sizeof *c.v, cmp_u32);
-	for (i = 0; i < c.n && r == 0; i++) {
-		if (i > 0 && c.v[i] == c.v[i - 1])
-			continue;
-		if (esc_glob_match_dir(g->pat[c.v[i]], path, is_dir))
-			r = fn(c.v[i], user);
+	/* merged with the patterns tried everywhere (already in order), so that
+	 * a caller who wants the first match stops there */
+	for (i = 0, w = 0; (i < c.n || w < g->n_wild) && r == 0;) {
+		uint32_t pat;
+
+		if (w >= g->n_wild || (i < c.n && c.v[i] < g->wild[w])) {
+			pat = c.v[i++];
+			if (i > 1 && c.v[i - 2] == pat)
+				continue;
+		} else {
+			pat = g->wild[w++];
+		}
+		if (esc_glob_match_dir(g->pat[pat], path, is_dir))
+			r = fn(pat, user);
 	}
 out:
 	if (c.v != c.stack)

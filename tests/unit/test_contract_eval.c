@@ -477,6 +477,38 @@ static void test_owner(void **state)
 	escrow_contract_free(c);
 }
 
+/* A hostile contract (a bundle's copy, read by list): every file in each of
+ * 10,000 deliverables. The owner is found at once; the evaluation refuses
+ * to list 2 million pairs rather than build them. */
+static void test_every_file_everywhere(void **state)
+{
+	size_t cap = 64 + 10000 * 40, o, i;
+	char *text = malloc(cap), path[32];
+	struct esc_files fs = {0};
+	escrow_contract *c;
+	escrow_report *r;
+
+	(void)state;
+	assert_non_null(text);
+	o = (size_t)snprintf(text, cap, "escrow-contract: 1\ncontract: C\ndeliverables:\n");
+	for (i = 0; i < 10000; i++)
+		o += (size_t)snprintf(text + o, cap - o, "  - id: d%zu\n    include: [\"**\"]\n", i);
+	c = load(text);
+	free(text);
+	for (i = 0; i < 200; i++) {
+		snprintf(path, sizeof path, "f%03zu", i);
+		add(&fs, path, 1, ESC_FMT_TEXT);
+	}
+	esc_files_sort(&fs);
+	assert_string_equal(esc_contract_owner(c, "f007")->id, "d0");
+	assert_int_equal(run(c, &fs, &r), 0);
+	assert_null(json_object_get(r->root, "deliverables"));
+	assert_true(has_warning(r, "more than 1001600 times", "not evaluated"));
+	escrow_report_free(r);
+	esc_files_free(&fs);
+	escrow_contract_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_text_escapes_and_list),
 		cmocka_unit_test(test_literal_includes),
 		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_every_file_everywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
