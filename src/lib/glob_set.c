@@ -9,8 +9,9 @@
  *  - any segment but "**": each is matched against one segment of the path,
  *    so the path has a segment equal to it when it is literal (".env"), else
  *    one that starts with its literal head ("test_*") or ends with its tail
- *    ("*.pyc"): looked up for every segment, its heads and its tails;
- *  - a pattern with none of these ("**", "*", "?*x?") is tried on every path.
+ *    ("*.pyc"), or holds its literal runs ("?*model?": any 3 bytes of
+ *    "model"): looked up for every segment, its heads, tails and 3 bytes;
+ *  - a pattern with none of these ("**", "*", "?*xy?") is tried on every path.
  * Of its keys, a pattern is filed under the one fewest patterns share.
  * A key found is only a candidate: esc_glob_match_dir decides, so the set
  * matches exactly what the patterns match one by one, at a cost that grows
@@ -22,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_PREFIX, K_SEG, K_HEAD, K_TAIL, K_COUNT };
+enum { K_PREFIX, K_SEG, K_HEAD, K_TAIL, K_GRAM, K_COUNT };
+
+#define GRAM 3 /* bytes of a K_GRAM key: a literal run inside a segment */
 
 struct gs_entry {
 	uint64_t hash;
@@ -88,13 +91,39 @@ static size_t segment_keys(const char *s, const char *e, struct gs_key *out)
 		out[k++] = (struct gs_key){K_HEAD, s, head};
 	if (tail > 0)
 		out[k++] = (struct gs_key){K_TAIL, e - tail, tail};
+	/* every GRAM bytes of a literal run ("?*model*?": "mod", "ode", "del"):
+	 * a '[' class and a '\' escape break runs */
+	for (q = s; q < e;) {
+		const char *r = q;
+
+		while (r < e && !special(*r) && *r != ']')
+			r++;
+		for (; r - q >= GRAM; q++)
+			out[k++] = (struct gs_key){K_GRAM, q, GRAM};
+		q = r;
+		if (q < e && *q == '[') { /* skip the class: [!]x] [^a-z] */
+			q++;
+			if (q < e && (*q == '!' || *q == '^'))
+				q++;
+			if (q < e && *q == ']')
+				q++;
+			while (q < e && *q != ']')
+				q += *q == '\\' && q + 1 < e ? 2 : 1;
+			if (q >= e)
+				break; /* not closed: no literal after it */
+		} else if (q < e && *q == '\\') {
+			q++; /* the escaped byte is literal, but not a run's byte here */
+		}
+		if (q < e)
+			q++;
+	}
 	return k;
 }
 
 /* Every key under which pattern p could be filed (see the top of the file):
  * its literal leading segments, and each segment but "**" whole, by head or
  * by tail (each one is matched against one segment of the path). Returns
- * the count; -1 when p matches nothing. out holds 2 + 2 x its segments. */
+ * the count; -1 when p matches nothing. out holds 3 x its length + 4. */
 static ptrdiff_t pattern_keys(const char *p, struct gs_key *out)
 {
 	const char *pe, *s, *q;
@@ -182,8 +211,8 @@ esc_globset *esc_globset_new(char *const *patterns, size_t n)
 	for (i = 0; i < n; i++) {
 		size_t l = strlen(patterns[i]);
 
-		if (2 * l + 2 > maxk)
-			maxk = 2 * l + 2;
+		if (3 * l + 4 > maxk) /* 1 + per segment: 2 + its length */
+			maxk = 3 * l + 4;
 	}
 	keys = malloc((maxk ? maxk : 1) * sizeof *keys);
 	if (keys == NULL)
@@ -342,6 +371,9 @@ static void gather(const esc_globset *g, const char *path, struct cands *c)
 					lookup(g, c, K_HEAD, h, seg, i);
 				}
 			}
+			if (g->has[K_GRAM])
+				for (i = 0; i + GRAM <= n; i++)
+					lookup(g, c, K_GRAM, hash_fwd(seg + i, GRAM), seg + i, GRAM);
 			if (g->has[K_TAIL]) {
 				uint64_t h = FNV_OFF;
 
