@@ -7,39 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int any_match(char *const *globs, size_t n, const char *path, int is_dir)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (esc_glob_match_dir(globs[i], path, is_dir))
-			return 1;
-	return 0;
-}
-
-static int holds(const struct esc_deliverable *d, const struct esc_file *f)
-{
-	if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
-		return 0;
-	return any_match(d->include, d->n_include, f->path, 0) &&
-	       !any_match(d->exclude, d->n_exclude, f->path, 0);
-}
-
-const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const char *path)
-{
-	struct esc_file f;
-	size_t i;
-
-	if (c == NULL || path == NULL)
-		return NULL;
-	memset(&f, 0, sizeof f);
-	f.path = (char *)(uintptr_t)path;
-	for (i = 0; i < c->n_d; i++)
-		if (holds(&c->d[i], &f))
-			return &c->d[i];
-	return NULL;
-}
-
 static int cmp_key(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct esc_file *)elem)->path);
@@ -219,8 +186,26 @@ out:
 	free(ext);
 }
 
+/* The includes of one deliverable that matched no file it holds. */
+struct unmatched {
+	const bool *hit;     /* per include of the deliverable */
+	size_t n_lit, n_glob;
+};
+
+/* "a, b" of the includes that are (literal) and matched nothing. */
+static void list_unmatched(const struct esc_deliverable *d, const struct unmatched *u, int literal, char *out,
+                           size_t len)
+{
+	size_t k, o = 0, n = 0;
+
+	out[0] = '\0';
+	for (k = 0; k < d->n_include && o < len; k++)
+		if (!u->hit[k] && esc_glob_is_literal(d->include[k]) == literal)
+			o += (size_t)snprintf(out + o, len - o, "%s%s", n++ ? ", " : "", d->include[k]);
+}
+
 static void evaluate_one(const struct esc_deliverable *d, const struct esc_files *files,
-                         const size_t *idx, size_t n, struct dlv_eval *e)
+                         const size_t *idx, size_t n, const struct unmatched *u, struct dlv_eval *e)
 {
 	char globs[384], hex[65];
 	bool sha_found = false;
@@ -240,6 +225,13 @@ static void evaluate_one(const struct esc_deliverable *d, const struct esc_files
 		else
 			snprintf(e->reason, sizeof e->reason, "%zu file%s match%s %s, at least %llu required", n,
 			         n == 1 ? "" : "s", n == 1 ? "es" : "", globs, (unsigned long long)d->min_files);
+		return;
+	}
+	if (u->n_lit > 0) { /* a file the annex names is not there, whatever else is */
+		e->status = "missing";
+		list_unmatched(d, u, 1, globs, sizeof globs);
+		snprintf(e->reason, sizeof e->reason, "%s %s not in the deposit (%zu other file%s matched)", globs,
+		         u->n_lit == 1 ? "is" : "are", n, n == 1 ? "" : "s");
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -282,22 +274,33 @@ static void evaluate_one(const struct esc_deliverable *d, const struct esc_files
 		e->status = "too-small";
 		snprintf(e->reason, sizeof e->reason, "%llu bytes in %zu file%s, at least %llu required",
 		         (unsigned long long)e->bytes, n, n == 1 ? "" : "s", (unsigned long long)d->min_bytes);
+		return;
+	}
+	if (u->n_glob > 0) {
+		list_unmatched(d, u, 0, globs, sizeof globs);
+		snprintf(e->reason, sizeof e->reason, "no file matches %s", globs);
 	}
 }
 
 static json_t *deliverable_json(const struct esc_deliverable *d, const struct esc_files *files,
-                                const size_t *idx, const struct dlv_eval *e)
+                                const size_t *idx, const struct unmatched *u, const struct dlv_eval *e)
 {
-	json_t *o = json_object(), *paths = json_array();
+	json_t *o = json_object(), *paths = json_array(), *miss = json_array(), *unm = json_array();
 	size_t i;
 
-	if (o == NULL || paths == NULL) {
+	if (o == NULL || paths == NULL || miss == NULL || unm == NULL) {
 		json_decref(o);
 		json_decref(paths);
+		json_decref(miss);
+		json_decref(unm);
 		return NULL;
 	}
 	for (i = 0; i < e->n; i++)
 		json_array_append_new(paths, json_string(files->v[idx[i]].path));
+	for (i = 0; i < d->n_include; i++)
+		if (!u->hit[i])
+			json_array_append_new(esc_glob_is_literal(d->include[i]) ? miss : unm,
+			                      json_string(d->include[i]));
 	json_object_set_new(o, "id", json_string(d->id));
 	json_object_set_new(o, "description", json_string(d->description ? d->description : ""));
 	json_object_set_new(o, "kind", json_string(d->kind ? d->kind : "other"));
@@ -308,34 +311,116 @@ static json_t *deliverable_json(const struct esc_deliverable *d, const struct es
 	json_object_set_new(o, "bytes", json_integer((json_int_t)e->bytes));
 	json_object_set_new(o, "reason", esc_json_string(e->reason));
 	json_object_set_new(o, "paths", paths);
+	json_object_set_new(o, "missing", miss);
+	json_object_set_new(o, "unmatched", unm);
 	return o;
+}
+
+/* Who holds what: (deliverable, file) pairs in file order, and which
+ * includes matched a held file. */
+struct holding {
+	size_t file, last_d;
+	size_t (*pair)[2];
+	size_t n_pair, cap;
+	const size_t *inc_off;   /* per deliverable: its includes' first slot in hit */
+	bool *hit, *owned, nomem, too_many;
+	size_t max_pair;
+};
+
+/* A contract copied from a bundle may make every file belong to every one
+ * of 10,000 deliverables: the report would list 200 million paths. Real
+ * deposits hold a file in one or two deliverables. */
+#define PAIRS_PER_FILE 8
+#define PAIRS_EXTRA 1000000
+
+static int on_hold(size_t d, size_t k, void *user)
+{
+	struct holding *h = user;
+
+	h->hit[h->inc_off[d] + k] = true;
+	if (h->last_d == d)
+		return 0;
+	h->last_d = d;
+	h->owned[h->file] = true;
+	if (h->n_pair == h->max_pair) {
+		h->too_many = true;
+		return 1;
+	}
+	if (h->n_pair == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 256;
+		size_t (*v)[2] = realloc(h->pair, cap * sizeof *v);
+
+		if (v == NULL) {
+			h->nomem = true;
+			return 1;
+		}
+		h->pair = v;
+		h->cap = cap;
+	}
+	h->pair[h->n_pair][0] = d;
+	h->pair[h->n_pair++][1] = h->file;
+	return 0;
 }
 
 int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *files, escrow_report *r)
 {
 	json_t *dl = json_array(), *forb = json_array(), *unas = json_array();
-	bool *owned = NULL;
-	size_t *idx = NULL, i, k;
+	struct holding h;
+	size_t *idx = NULL, *start = NULL, *inc_off = NULL, i, k, n_inc = 0;
 	int met = 1;
 
+	memset(&h, 0, sizeof h);
 	if (c == NULL || files == NULL || r == NULL || dl == NULL || forb == NULL || unas == NULL)
 		goto fail;
-	owned = calloc(files->n ? files->n : 1, sizeof *owned);
-	idx = malloc((files->n ? files->n : 1) * sizeof *idx);
-	if (owned == NULL || idx == NULL)
+	inc_off = malloc((c->n_d + 1) * sizeof *inc_off);
+	start = calloc(c->n_d + 1, sizeof *start);
+	if (inc_off == NULL || start == NULL)
 		goto fail;
 	for (k = 0; k < c->n_d; k++) {
+		inc_off[k] = n_inc;
+		n_inc += c->d[k].n_include;
+	}
+	h.inc_off = inc_off;
+	h.hit = calloc(n_inc + 1, sizeof *h.hit);
+	h.owned = calloc(files->n + 1, sizeof *h.owned);
+	if (h.hit == NULL || h.owned == NULL)
+		goto fail;
+	h.max_pair = PAIRS_PER_FILE * files->n + PAIRS_EXTRA;
+	for (i = 0; i < files->n && !h.nomem && !h.too_many; i++) {
+		h.file = i;
+		h.last_d = SIZE_MAX;
+		esc_contract_each_hold(c, &files->v[i], on_hold, &h);
+	}
+	if (h.too_many) {
+		esc_report_warn(r, NULL, 0, "the contract puts files in deliverables more than %zu times (%d a file "
+		                "and %d more): not evaluated", h.max_pair, PAIRS_PER_FILE, PAIRS_EXTRA);
+		met = 0;
+		goto out;
+	}
+	idx = malloc((h.n_pair + 1) * sizeof *idx);
+	if (h.nomem || idx == NULL)
+		goto fail;
+	/* by deliverable, each in file order (a counting sort) */
+	for (i = 0; i < h.n_pair; i++)
+		start[h.pair[i][0] + 1]++;
+	for (k = 0; k < c->n_d; k++)
+		start[k + 1] += start[k];
+	for (i = 0; i < h.n_pair; i++)
+		idx[start[h.pair[i][0]]++] = h.pair[i][1];
+	for (k = c->n_d; k > 0; k--) /* start[k] is now the end of k: shift back */
+		start[k] = start[k - 1];
+	start[0] = 0;
+	for (k = 0; k < c->n_d; k++) {
 		const struct esc_deliverable *d = &c->d[k];
+		const size_t *di = idx + start[k], n = start[k + 1] - start[k];
+		struct unmatched u = {h.hit + inc_off[k], 0, 0};
 		struct dlv_eval e;
-		size_t n = 0;
 
-		for (i = 0; i < files->n; i++)
-			if (holds(d, &files->v[i])) {
-				idx[n++] = i;
-				owned[i] = true;
-			}
-		evaluate_one(d, files, idx, n, &e);
-		json_array_append_new(dl, deliverable_json(d, files, idx, &e));
+		for (i = 0; i < d->n_include; i++)
+			if (!u.hit[i])
+				*(esc_glob_is_literal(d->include[i]) ? &u.n_lit : &u.n_glob) += 1;
+		evaluate_one(d, files, di, n, &u, &e);
+		json_array_append_new(dl, deliverable_json(d, files, di, &u, &e));
 		if (strcmp(e.status, "ok") == 0)
 			continue;
 		if (d->required)
@@ -349,28 +434,33 @@ int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *file
 
 		if (f->type == ESC_FT_DIR)
 			continue;
-		if (any_match(c->forbid, c->n_forbid, f->path, 0)) {
+		if (esc_contract_forbids(c, f->path)) {
 			json_array_append_new(forb, json_string(f->path));
 			met = 0;
 		}
-		if (!owned[i])
+		if (!h.owned[i])
 			json_array_append_new(unas, json_string(f->path));
 	}
 	json_object_set_new(r->root, "deliverables", dl);
 	json_object_set_new(r->root, "forbidden", forb);
 	json_object_set_new(r->root, "unassigned", unas);
-	free(owned);
-	free(idx);
-	return met;
+	dl = forb = unas = NULL;
+	goto out;
 fail:
+	if (r != NULL)
+		esc_report_warn(r, NULL, 0, "the contract could not be evaluated (out of memory)");
+	met = 0;
+out:
 	json_decref(dl);
 	json_decref(forb);
 	json_decref(unas);
-	free(owned);
+	free(h.pair);
+	free(h.hit);
+	free(h.owned);
 	free(idx);
-	if (r != NULL)
-		esc_report_warn(r, NULL, 0, "the contract could not be evaluated (out of memory)");
-	return 0;
+	free(start);
+	free(inc_off);
+	return met;
 }
 
 void esc_report_contract_reason(const escrow_report *r, char *out, size_t len)

@@ -446,6 +446,8 @@ escrow_status escrow_contract_parse(escrow_ctx *ctx, const char *name, const voi
 	if (st == ESCROW_OK)
 		st = parse_root(&y, c);
 	cy_close(&y);
+	if (st == ESCROW_OK && esc_contract_index(c) != 0)
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
 	if (st != ESCROW_OK) {
 		escrow_contract_free(c);
 		return st;
@@ -488,6 +490,7 @@ void escrow_contract_free(escrow_contract *c)
 
 	if (c == NULL)
 		return;
+	esc_contract_index_free(c);
 	for (i = 0; i < c->n_d; i++) {
 		struct esc_deliverable *d = &c->d[i];
 

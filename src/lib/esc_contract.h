@@ -21,6 +21,7 @@ struct escrow_contract {
 	struct esc_deliverable *d; size_t n_d;
 	char **forbid; size_t n_forbid;
 	char **exclude; size_t n_exclude;
+	struct esc_contract_ix *ix;              /* the globs indexed (contract_match.c); NULL: none */
 };
 
 /* Glob over '/'-separated payload paths: '*' and '?' stay within a segment,
@@ -38,6 +39,36 @@ int esc_glob_match_dir(const char *pattern, const char *path, int is_dir);
 /* 1 if pattern is a well-formed glob, else 0 with *why set (static text). */
 int esc_glob_valid(const char *pattern, const char **why);
 
+/* Many globs against one path (glob_set.c): the same answers as
+ * esc_glob_match_dir on each pattern, at a cost that does not grow with the
+ * number of patterns. The set keeps the pattern pointers (they must outlive
+ * it). NULL when out of memory. */
+typedef struct esc_globset esc_globset;
+esc_globset *esc_globset_new(char *const *patterns, size_t n);
+void esc_globset_free(esc_globset *g);
+/* Calls fn(i, user) for each pattern i matching path, in ascending i, until
+ * fn returns nonzero; returns that value, else 0. */
+int esc_globset_each(const esc_globset *g, const char *path, int is_dir, int (*fn)(size_t i, void *user),
+                     void *user);
+/* 1 if any pattern matches path. */
+int esc_globset_any(const esc_globset *g, const char *path, int is_dir);
+
+/* Indexes the contract's includes and forbids (called by the parser); 0 on
+ * success, -1 out of memory. Freed with the contract. */
+int esc_contract_index(escrow_contract *c);
+void esc_contract_index_free(escrow_contract *c);
+/* For each deliverable d that holds f (not a folder, an include matches, no
+ * exclude does), in ascending d: fn(d, k, user) for each include k of d
+ * that matches f->path, ascending; stops when fn returns nonzero and returns
+ * that value. */
+int esc_contract_each_hold(const escrow_contract *c, const struct esc_file *f,
+                           int (*fn)(size_t d, size_t k, void *user), void *user);
+/* 1 if a forbid: pattern matches path. */
+int esc_contract_forbids(const escrow_contract *c, const char *path);
+/* 1 if include pattern has no glob character (* ? [ ] { }): a file the
+ * annex names, which must be there. */
+int esc_glob_is_literal(const char *pattern);
+
 /* The format names of DESIGN.md; NULL-terminated. */
 extern const char *const esc_contract_formats[];
 
@@ -51,8 +82,8 @@ int esc_contract_evaluate(const escrow_contract *c, const struct esc_files *file
  * deliverable that is not ok, and the forbidden files. "" when met. */
 void esc_report_contract_reason(const escrow_report *r, char *out, size_t len);
 
-/* The deliverable ids a path belongs to (for list and --deliverable). Returns
- * the first matching deliverable or NULL. */
+/* The first deliverable that holds path (for list, the inspectors and the
+ * findings), or NULL. */
 const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const char *path);
 
 /* Adds "inventory" (files/bytes per kind, count per detected format) and the

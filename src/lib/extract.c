@@ -156,29 +156,24 @@ fail:
 	}
 }
 
+static int selected_holder(size_t d, size_t k, void *user)
+{
+	const struct xstate *x = user;
+	size_t i;
+
+	(void)k;
+	for (i = 0; i < x->n_ids; i++)
+		if (strcmp(x->contract->d[d].id, x->ids[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The same holding rule as the report's (contract_match.c). */
 static bool selected(const struct xstate *x, const struct esc_file *f)
 {
-	size_t i, j, k;
-
 	if (x->n_ids == 0)
 		return true;
-	if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
-		return false;
-	for (i = 0; i < x->n_ids; i++)
-		for (j = 0; j < x->contract->n_d; j++) {
-			const struct esc_deliverable *d = &x->contract->d[j];
-			bool in = false;
-
-			if (strcmp(d->id, x->ids[i]) != 0)
-				continue;
-			for (k = 0; k < d->n_include && !in; k++)
-				in = esc_glob_match_dir(d->include[k], f->path, 0);
-			for (k = 0; k < d->n_exclude && in; k++)
-				in = !esc_glob_match_dir(d->exclude[k], f->path, 0);
-			if (in)
-				return true;
-		}
-	return false;
+	return esc_contract_each_hold(x->contract, f, selected_holder, (void *)(uintptr_t)x) != 0;
 }
 
 static escrow_status on_begin(void *user, const struct esc_file *f)

@@ -1,7 +1,8 @@
 /* list.c -- escrow_list: the files of a bundle as its signed manifest.json
  * names them, shown only once every digest (and, with a key, the signature)
  * held. Deliverables come from the caller's contract, else from the copy
- * packed in the bundle; the report says which. */
+ * packed in the bundle; the report says which, and gives each deliverable's
+ * status by the rules verify uses. */
 #include "esc_bundle_read.h"
 
 #include <stdlib.h>
@@ -103,6 +104,8 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 		                "says who made this bundle");
 	c = pick_contract(&rd, r, &own, &from);
 	json_object_set_new(r->root, "deliverables_from", json_string(from));
+	if (c != NULL) /* each deliverable's status, as verify judges it; list's verdict stays the bundle's */
+		(void)esc_contract_evaluate(c, &rd.files, r);
 	files = json_array();
 	for (i = 0; files != NULL && i < rd.files.n; i++) {
 		json_t *e = file_json(&rd, i, c);

@@ -106,7 +106,7 @@ static void contract_warnings(struct esc_pack_run *r)
 		const char *status = json_string_value(json_object_get(d, "status"));
 		const char *reason = json_string_value(json_object_get(d, "reason"));
 
-		if (status != NULL && strcmp(status, "ok") != 0)
+		if (status != NULL && (strcmp(status, "ok") != 0 || (reason && *reason)))
 			esc_pack_warn(r, NULL, "deliverable %s: %s%s%s",
 			              or_q(json_string_value(json_object_get(d, "id"))), status,
 			              reason && *reason ? ": " : "", reason ? reason : "");

@@ -235,6 +235,10 @@ static void deliverables(struct sb *b, const json_t *root)
 			sb_name(b, json_string_value(json_array_get(paths, 0)));
 			if (json_array_size(paths) > 1)
 				sb_add(b, " (+%zu more)", json_array_size(paths) - 1);
+			if (*str(d, "reason")) { /* an include glob that matched nothing */
+				sb_add(b, "; ");
+				sb_name(b, str(d, "reason"));
+			}
 		} else {
 			sb_name(b, str(d, "reason"));
 		}

@@ -390,6 +390,137 @@ static void test_text_escapes_and_list(void **state)
 	escrow_report_free(r);
 }
 
+static const char *arr_str(const json_t *d, const char *key, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(d, key), i));
+}
+
+/* Complete means complete: every file the annex names must be there. */
+static void test_literal_includes(void **state)
+{
+	escrow_contract *c = load("escrow-contract: 1\ncontract: C\ndeliverables:\n"
+	                          "  - id: docs\n"
+	                          "    include: [docs/MODEL_CARD.md, docs/runbook.md, docs/ARCHITECTURE.md]\n"
+	                          "  - id: extras\n"
+	                          "    include: [\"docs/*.md\", \"reports/*.pdf\", \"notes/{a,b}.txt\"]\n"
+	                          "  - id: folder\n"
+	                          "    include: [docs]\n"
+	                          "  - id: gone\n"
+	                          "    include: [src/main.py]\n"
+	                          "    exclude: [\"**/*.py\"]\n");
+	struct esc_files fs = {0};
+	const json_t *d;
+	escrow_report *r;
+	char reason[512], *text;
+
+	(void)state;
+	add(&fs, "docs/MODEL_CARD.md", 10, ESC_FMT_TEXT);
+	add(&fs, "docs/runbook.md", 10, ESC_FMT_TEXT);
+	add(&fs, "src/main.py", 10, ESC_FMT_TEXT);
+	esc_files_sort(&fs);
+	assert_int_equal(run(c, &fs, &r), 0);
+	/* two of three named files: missing, naming the third */
+	d = dlv(r, "docs");
+	assert_string_equal(status_of(r, "docs"), "missing");
+	assert_string_equal(reason_of(r, "docs"), "docs/ARCHITECTURE.md is not in the deposit (2 other files matched)");
+	assert_int_equal(json_array_size(json_object_get(d, "missing")), 1);
+	assert_string_equal(arr_str(d, "missing", 0), "docs/ARCHITECTURE.md");
+	assert_int_equal(json_array_size(json_object_get(d, "unmatched")), 0);
+	assert_int_equal(json_integer_value(json_object_get(d, "files")), 2);
+	/* globs that match nothing: still ok, but said ({} is no brace expansion, yet not literal) */
+	d = dlv(r, "extras");
+	assert_string_equal(status_of(r, "extras"), "ok");
+	assert_string_equal(reason_of(r, "extras"), "no file matches reports/*.pdf, notes/{a,b}.txt");
+	assert_int_equal(json_array_size(json_object_get(d, "missing")), 0);
+	assert_int_equal(json_array_size(json_object_get(d, "unmatched")), 2);
+	assert_string_equal(arr_str(d, "unmatched", 0), "reports/*.pdf");
+	/* a literal naming a folder is met by what is under it */
+	assert_string_equal(status_of(r, "folder"), "ok");
+	assert_int_equal(json_array_size(json_object_get(dlv(r, "folder"), "missing")), 0);
+	/* a named file the deliverable's own exclude removes is not there either */
+	assert_string_equal(status_of(r, "gone"), "missing");
+	assert_string_equal(arr_str(dlv(r, "gone"), "missing", 0), "src/main.py");
+	esc_report_contract_reason(r, reason, sizeof reason);
+	assert_non_null(strstr(reason, "2 required deliverables are not met (first: 'docs' is missing)"));
+	text = escrow_report_text(r);
+	assert_non_null(strstr(text, "  missing      docs            2 files, 20 bytes docs/ARCHITECTURE.md is not in "
+	                             "the deposit (2 other files matched)\n"));
+	assert_non_null(strstr(text, "docs/MODEL_CARD.md (+1 more); no file matches reports/*.pdf, notes/{a,b}.txt\n"));
+	free(text);
+	escrow_report_free(r);
+	esc_files_free(&fs);
+
+	/* the missing file arrives: ok */
+	add(&fs, "docs/MODEL_CARD.md", 10, ESC_FMT_TEXT);
+	add(&fs, "docs/runbook.md", 10, ESC_FMT_TEXT);
+	add(&fs, "docs/ARCHITECTURE.md", 10, ESC_FMT_TEXT);
+	esc_files_sort(&fs);
+	assert_int_equal(run(c, &fs, &r), 0);
+	assert_string_equal(status_of(r, "docs"), "ok");
+	assert_string_equal(reason_of(r, "docs"), "");
+	escrow_report_free(r);
+	esc_files_free(&fs);
+	escrow_contract_free(c);
+
+	assert_true(esc_glob_is_literal("docs/x.md"));
+	assert_false(esc_glob_is_literal("docs/*.md"));
+	assert_false(esc_glob_is_literal("a{b}"));
+	assert_false(esc_glob_is_literal("a]"));
+	assert_false(esc_glob_is_literal("a?"));
+}
+
+/* The owner of a path: the first deliverable holding it, excludes applied. */
+static void test_owner(void **state)
+{
+	escrow_contract *c = load("escrow-contract: 1\ncontract: C\ndeliverables:\n"
+	                          "  - id: a\n    include: [\"src/**\"]\n    exclude: [\"*.pyc\"]\n"
+	                          "  - id: b\n    include: [\"**/*.pyc\", \"src/x.py\"]\n"
+	                          "  - id: c\n    include: [\"*\"]\n"
+	                          "forbid: [\".env\", \"**/secret-*\"]\n");
+
+	(void)state;
+	assert_string_equal(esc_contract_owner(c, "src/x.py")->id, "a");
+	assert_string_equal(esc_contract_owner(c, "src/x.pyc")->id, "b");
+	assert_string_equal(esc_contract_owner(c, "README")->id, "c");
+	assert_null(esc_contract_owner(c, ""));
+	assert_true(esc_contract_forbids(c, "app/.env"));
+	assert_true(esc_contract_forbids(c, "a/b/secret-key"));
+	assert_false(esc_contract_forbids(c, "a/b/secret"));
+	escrow_contract_free(c);
+}
+
+/* A hostile contract (a bundle's copy, read by list): every file in each of
+ * 10,000 deliverables. The owner is found at once; the evaluation refuses
+ * to list 2 million pairs rather than build them. */
+static void test_every_file_everywhere(void **state)
+{
+	size_t cap = 64 + 10000 * 40, o, i;
+	char *text = malloc(cap), path[32];
+	struct esc_files fs = {0};
+	escrow_contract *c;
+	escrow_report *r;
+
+	(void)state;
+	assert_non_null(text);
+	o = (size_t)snprintf(text, cap, "escrow-contract: 1\ncontract: C\ndeliverables:\n");
+	for (i = 0; i < 10000; i++)
+		o += (size_t)snprintf(text + o, cap - o, "  - id: d%zu\n    include: [\"**\"]\n", i);
+	c = load(text);
+	free(text);
+	for (i = 0; i < 200; i++) {
+		snprintf(path, sizeof path, "f%03zu", i);
+		add(&fs, path, 1, ESC_FMT_TEXT);
+	}
+	esc_files_sort(&fs);
+	assert_string_equal(esc_contract_owner(c, "f007")->id, "d0");
+	assert_int_equal(run(c, &fs, &r), 0);
+	assert_null(json_object_get(r->root, "deliverables"));
+	assert_true(has_warning(r, "more than 1001600 times", "not evaluated"));
+	escrow_report_free(r);
+	esc_files_free(&fs);
+	escrow_contract_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +531,9 @@ int main(void)
 		cmocka_unit_test(test_savedmodel_needs_pb),
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_text_escapes_and_list),
+		cmocka_unit_test(test_literal_includes),
+		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_every_file_everywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

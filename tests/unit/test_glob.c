@@ -151,12 +151,111 @@ static void test_valid(void **state)
 	assert_false(esc_glob_valid("tab\there", &why));
 }
 
+struct seen {
+	unsigned char *hit;
+};
+
+static int record(size_t i, void *user)
+{
+	((struct seen *)user)->hit[i]++;
+	return 0;
+}
+
+/* A glob set answers exactly what its patterns answer one by one: each
+ * matching pattern once, none other, in ascending order. */
+static void check_set(char *const *pats, size_t np, const char *const *paths, size_t npaths)
+{
+	esc_globset *g = esc_globset_new(pats, np);
+	unsigned char hit[512];
+	struct seen s = {hit};
+	size_t i, k;
+	int dir;
+
+	assert_non_null(g);
+	assert_true(np <= sizeof hit);
+	for (i = 0; i < npaths; i++)
+		for (dir = 0; dir < 2; dir++) {
+			int any = 0;
+
+			memset(hit, 0, sizeof hit);
+			esc_globset_each(g, paths[i], dir, record, &s);
+			for (k = 0; k < np; k++) {
+				int want = esc_glob_match_dir(pats[k], paths[i], dir);
+
+				if (hit[k] != want)
+					fail_msg("pattern '%s' on '%s' (dir %d): set %d, alone %d", pats[k], paths[i], dir,
+					         hit[k], want);
+				any |= want;
+			}
+			assert_int_equal(esc_globset_any(g, paths[i], dir), any);
+		}
+	esc_globset_free(g);
+}
+
+static void test_set_table(void **state)
+{
+	char *pats[sizeof rows / sizeof rows[0]];
+	const char *paths[sizeof rows / sizeof rows[0]];
+	size_t i, n = sizeof rows / sizeof rows[0];
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		pats[i] = (char *)(uintptr_t)rows[i].pattern;
+		paths[i] = rows[i].path;
+	}
+	check_set(pats, n, paths, n);
+}
+
+/* Random patterns and paths over a small alphabet, so that keys collide,
+ * heads and tails overlap and every glob form meets every path form. */
+static void test_set_random(void **state)
+{
+	static const char *const pparts[] = {"a", "b", "ab", "/", "*", "?", "**", "[ab]", "[!a]", "\\*",
+	                                     "]", ".x", "/", "/**/", "a/b", "\\a"};
+	static const char *const nparts[] = {"a", "b", "ab", "ba", "/", ".x", "*", "]", "aa"};
+	char store[200][40], *pats[200], pstore[300][40];
+	const char *paths[300];
+	unsigned seed = 12345, round, i, k, len;
+
+	(void)state;
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < 200; i++) {
+			store[i][0] = '\0';
+			len = 1 + (seed = seed * 1103515245u + 12345u) % 5;
+			for (k = 0; k < len; k++)
+				strcat(store[i], pparts[((seed = seed * 1103515245u + 12345u) >> 16) % 16]);
+			pats[i] = store[i];
+		}
+		for (i = 0; i < 300; i++) {
+			char *p = pstore[i];
+
+			p[0] = '\0';
+			len = 1 + (seed = seed * 1103515245u + 12345u) % 6;
+			for (k = 0; k < len; k++)
+				strcat(p, nparts[((seed = seed * 1103515245u + 12345u) >> 16) % 9]);
+			/* a payload path: no empty segment, none at either end */
+			while (*p == '/')
+				memmove(p, p + 1, strlen(p));
+			while (*p && p[strlen(p) - 1] == '/')
+				p[strlen(p) - 1] = '\0';
+			for (char *q; (q = strstr(p, "//")) != NULL;)
+				memmove(q, q + 1, strlen(q));
+			if (*p == '\0')
+				strcpy(p, "a");
+			paths[i] = p;
+		}
+		check_set(pats, 200, paths, 300);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_no_blowup),
 		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_set_table),
+		cmocka_unit_test(test_set_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

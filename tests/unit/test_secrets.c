@@ -307,6 +307,75 @@ static void test_many_findings(void **state)
 	expect_none("empty.txt", "");
 }
 
+/* A line of one repeated token head: a trigger every few bytes, all in one
+ * run of token bytes. Each run is measured once (it was once per trigger:
+ * a 64 KiB line cost 30 s, a 1 MiB one hours); here at 1 MiB, with the
+ * answers a scan of each trigger alone gives. */
+static void test_repeated_heads(void **state)
+{
+	const size_t big = 1u << 20;
+	char *doc = malloc(big + 64), body[40];
+	struct result r;
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(doc);
+	/* sk-sk-sk-...: 3 distinct bytes, no digit: no key */
+	for (i = 0; i < big; i++)
+		doc[i] = "sk-"[i % 3];
+	doc[big] = '\0';
+	scan("a.txt", doc, &r);
+	assert_int_equal(r.n, 0);
+	/* xoxb-<10 random>-xoxb-...: a Slack token (once for the line), then a second line */
+	for (i = 0; i + 16 <= big; i += 16) {
+		memcpy(doc + i, "xoxb-", 5);
+		memcpy(doc + i + 5, rnd(body, 10, ALNUM), 10);
+		doc[i + 15] = '-';
+	}
+	memcpy(doc + i, "\nsk-", 4);
+	for (k = i + 4; k < big; k++)
+		doc[k] = "sk-"[(k - i - 4) % 3];
+	doc[big] = '\0';
+	scan("a.txt", doc, &r);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.f[0], "line 1: Slack token");
+	/* github_pat_github_pat_...: a 22+ body of [A-Za-z0-9_] but few distinct bytes: none */
+	for (i = 0; i < big; i++)
+		doc[i] = "github_pat_"[i % 11];
+	doc[big] = '\0';
+	scan("a.txt", doc, &r);
+	assert_int_equal(r.n, 0);
+	free(doc);
+}
+
+/* A placeholder word or a digit counts only in the body after each trigger:
+ * the run is measured once, but every trigger sees its own suffix. */
+static void test_run_suffixes(void **state)
+{
+	char doc[512], body[64], tail[64];
+	struct result r;
+
+	(void)state;
+	rnd(body, 40, ALPHA);
+	rnd(tail, 39, ALPHA);
+	tail[39] = '7';
+	tail[40] = '\0';
+	/* the word is in the first body only: the second "sk-" is a key */
+	snprintf(doc, sizeof doc, "k = sk-example-%s-sk-%s\n", body, tail);
+	scan("a.txt", doc, &r);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.f[0], "line 1: OpenAI API key");
+	/* the word after both: no key */
+	snprintf(doc, sizeof doc, "k = sk-%s-sk-%s-example\n", body, tail);
+	expect_none("a.txt", doc);
+	/* the only digit is before the second head, and the first body is a placeholder */
+	snprintf(doc, sizeof doc, "k = sk-dummy9-sk-%s\n", body);
+	expect_none("a.txt", doc);
+	snprintf(doc, sizeof doc, "k = sk-dummy-sk-9%s\n", body);
+	scan("a.txt", doc, &r);
+	assert_int_equal(r.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +386,8 @@ int main(void)
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_split_and_long_lines),
 		cmocka_unit_test(test_many_findings),
+		cmocka_unit_test(test_repeated_heads),
+		cmocka_unit_test(test_run_suffixes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

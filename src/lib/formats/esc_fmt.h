@@ -113,6 +113,11 @@ void esc_secrets_update(esc_secrets *s, const uint8_t *buf, size_t len);
 /* Copies up to max findings into out; returns the total number found. */
 unsigned esc_secrets_final(esc_secrets *s, char (*out)[128], unsigned max);
 void esc_secrets_free(esc_secrets *s);
+/* secrets_env.c: 1 if path is a .env file (not .env.example, .sample,
+ * .template); what a line of one assigns: 0 nothing real, 1 a setting, 2 a
+ * secret (name receives NAME, cut to 48 bytes). */
+int esc_secrets_env_file(const char *path);
+int esc_secrets_env_assign(const uint8_t *p, size_t n, bool first_line, char name[49]);
 
 /* Git LFS pointer: the whole file (< 1024 bytes). */
 int esc_is_lfs_pointer(const uint8_t *buf, size_t len);

@@ -3,15 +3,17 @@
  * the last ending at the last byte of the file.
  * The format allows headers up to 100,000,000 bytes; we hold at most
  * ESC_ST_HDR_MAX of it and report a larger one as too large to check
- * rather than buffer 100 MB per file (real headers are well under 1 MiB). */
+ * rather than buffer 100 MB per file (real headers are well under 1 MiB).
+ * The header is read without a document tree (st_header.c): memory stays
+ * within a few times the header, whatever it holds. */
 #include "formats/esc_fmt.h"
+#include "formats/esc_st.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define ESC_ST_SPEC_MAX 100000000u
 #define ESC_ST_HDR_MAX (16u << 20)
-#define ESC_ST_TENSORS_MAX 1000000u
 
 struct st_state {
 	uint64_t size;
@@ -21,10 +23,6 @@ struct st_state {
 	size_t have;
 	bool parsed, failed;
 	char reason[200];
-};
-
-struct range {
-	uint64_t b, e;
 };
 
 static void st_init(void *s, const char *path, uint64_t size)
@@ -43,8 +41,7 @@ static void st_release(void *s)
 	st->hdr = NULL;
 }
 
-/* Bits per element; 0 for an unknown dtype. */
-static unsigned dtype_bits(const char *d)
+unsigned esc_st_dtype_bits(const char *d)
 {
 	static const struct {
 		const char *name;
@@ -64,7 +61,7 @@ static unsigned dtype_bits(const char *d)
 
 static int cmp_range(const void *a, const void *b)
 {
-	const struct range *x = a, *y = b;
+	const struct esc_st_range *x = a, *y = b;
 
 	if (x->b != y->b)
 		return x->b < y->b ? -1 : 1;
@@ -73,83 +70,19 @@ static int cmp_range(const void *a, const void *b)
 
 #define FAIL(...) do { snprintf(st->reason, sizeof st->reason, __VA_ARGS__); goto out; } while (0)
 
-/* One tensor entry: fills *r with its byte range. */
-static bool tensor(struct st_state *st, const char *key, json_t *t, struct range *r)
-{
-	json_t *dt = json_object_get(t, "dtype"), *sh = json_object_get(t, "shape");
-	json_t *of = json_object_get(t, "data_offsets"), *v;
-	uint64_t elems = 1, bits;
-	size_t i;
-	unsigned b;
-
-	if (!json_is_object(t) || !json_is_string(dt) || !json_is_array(sh) || !json_is_array(of) ||
-	    json_array_size(of) != 2)
-		FAIL("tensor '%.60s' lacks dtype, shape or data_offsets [begin, end]", key);
-	b = dtype_bits(json_string_value(dt));
-	if (!b)
-		FAIL("tensor '%.60s': unknown dtype '%.20s'", key, json_string_value(dt));
-	json_array_foreach(sh, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			FAIL("tensor '%.60s': shape holds something other than a non-negative integer", key);
-		if (json_integer_value(v) != 0 && elems > UINT64_MAX / 64 / (uint64_t)json_integer_value(v))
-			FAIL("tensor '%.60s': shape too large", key);
-		elems *= (uint64_t)json_integer_value(v);
-	}
-	for (i = 0; i < 2; i++)
-		if (!json_is_integer(json_array_get(of, i)) || json_integer_value(json_array_get(of, i)) < 0)
-			FAIL("tensor '%.60s': data_offsets are not non-negative integers", key);
-	r->b = (uint64_t)json_integer_value(json_array_get(of, 0));
-	r->e = (uint64_t)json_integer_value(json_array_get(of, 1));
-	if (r->e < r->b)
-		FAIL("tensor '%.60s': data_offsets end %llu before begin %llu", key,
-		     (unsigned long long)r->e, (unsigned long long)r->b);
-	bits = elems * b;
-	if (bits % 8 != 0)
-		FAIL("tensor '%.60s': %llu elements of %s do not fill whole bytes", key,
-		     (unsigned long long)elems, json_string_value(dt));
-	if (r->e - r->b != bits / 8)
-		FAIL("tensor '%.60s': %llu bytes for %llu elements of %s (expected %llu)", key,
-		     (unsigned long long)(r->e - r->b), (unsigned long long)elems, json_string_value(dt),
-		     (unsigned long long)(bits / 8));
-	return true;
-out:
-	return false;
-}
-
+/* The header read (st_header.c), then the ranges: contiguous from 0, the
+ * last ending at the end of the file. */
 static void parse(struct st_state *st)
 {
-	json_t *root = NULL, *v, *m;
-	json_error_t jerr;
-	struct range *rs = NULL;
+	struct esc_st_range *rs = NULL;
 	size_t n = 0, i;
-	const char *key, *mk;
 	uint64_t end = 0;
 
 	st->failed = true;
-	if (st->n == 0 || st->hdr[0] != '{')
-		FAIL("header does not start with '{'");
-	root = json_loadb(st->hdr, (size_t)st->n, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(root))
-		FAIL("header is not a JSON object (%.100s, byte %d)", jerr.text, jerr.position);
-	if (json_object_size(root) > ESC_ST_TENSORS_MAX)
-		FAIL("%zu tensors (limit %u)", json_object_size(root), ESC_ST_TENSORS_MAX);
-	rs = calloc(json_object_size(root) + 1, sizeof *rs);
-	if (!rs)
-		FAIL("out of memory");
-	json_object_foreach(root, key, v) {
-		if (strcmp(key, "__metadata__") == 0) {
-			if (!json_is_object(v))
-				FAIL("__metadata__ is not an object");
-			json_object_foreach(v, mk, m)
-				if (!json_is_string(m))
-					FAIL("__metadata__ value of '%.60s' is not a string", mk);
-			continue;
-		}
-		if (!tensor(st, key, v, &rs[n]))
-			goto out;
-		n++;
-	}
-	qsort(rs, n, sizeof *rs, cmp_range);
+	if (!esc_st_header(st->hdr, (size_t)st->n, &rs, &n, st->reason, sizeof st->reason))
+		goto out;
+	if (n > 1)
+		qsort(rs, n, sizeof *rs, cmp_range);
 	for (i = 0; i < n; i++) {
 		if (rs[i].b != end)
 			FAIL(rs[i].b < end ? "tensor data ranges overlap at offset %llu"
@@ -166,7 +99,6 @@ static void parse(struct st_state *st)
 out:
 	st->parsed = true;
 	free(rs);
-	json_decref(root);
 	free(st->hdr);
 	st->hdr = NULL;
 }

@@ -54,6 +54,24 @@
 #define SEC_OVERLAP 256
 #define SEC_KEEP 16
 #define SEC_RECENT 8
+#define SEC_DISTINCT 10 /* placeholder() needs to count distinct bytes up to this */
+
+/* Token classes whose runs a token body is measured on. */
+enum { RC_TOK, RC_SLACK, RC_ALNUM_US, RC_ALNUM, RC_COUNT };
+
+/* One maximal run of a class in the buffer being scanned, and what
+ * placeholder() and the OpenAI check ask of any of its suffixes: a
+ * line of "sk-sk-sk-..." holds a trigger every 3 bytes, all in one run of
+ * token bytes, and measuring that run again for each of them was quadratic
+ * (a 64 KiB line cost 30 s). Each run is measured once. */
+struct run_memo {
+	bool valid;
+	size_t start, end;           /* [start, end) */
+	size_t word;                 /* last start of a placeholder word, SIZE_MAX if none */
+	size_t digit, alpha;         /* last digit, last letter, SIZE_MAX if none */
+	size_t seen[SEC_DISTINCT];   /* last positions of its last distinct bytes, descending */
+	unsigned n_seen;
+};
 
 struct esc_secrets {
 	bool env;
@@ -70,6 +88,7 @@ struct esc_secrets {
 	uint64_t env_first;      /* first real assignment line in a .env file */
 	bool env_secret;
 	size_t bmax;             /* high-water mark of buf, to wipe only what was used */
+	struct run_memo memo[RC_COUNT]; /* valid within one scan() */
 	uint8_t buf[SEC_WINDOW];
 };
 
@@ -96,11 +115,12 @@ static int is_alnum_us(uint8_t c) { return is_alnum(c) || c == '_'; }
 static int is_b64(uint8_t c) { return is_alnum(c) || c == '+' || c == '/'; }
 static int is_slack(uint8_t c) { return is_alnum(c) || c == '-'; }
 
-static size_t run(const uint8_t *p, size_t n, size_t i, int (*cls)(uint8_t))
+/* The run of class bytes at i, counted up to max. */
+static size_t run(const uint8_t *p, size_t n, size_t i, int (*cls)(uint8_t), size_t max)
 {
 	size_t j = i;
 
-	while (j < n && cls(p[j]))
+	while (j < n && j - i < max && cls(p[j]))
 		j++;
 	return j - i;
 }
@@ -130,11 +150,14 @@ static int contains_ci(const uint8_t *p, size_t n, const char *needle)
 	return 0;
 }
 
-/* A token body that is a stand-in, not a secret. */
+static const char *const PLACEHOLDER_WORDS[] = {"xxxx", "example", "your", "placeholder", "dummy",
+                                                "redacted", "replace", "changeme", "<", "...", NULL};
+
+/* A token body that is a stand-in, not a secret: a placeholder word, or
+ * too few distinct bytes to be random. */
 static int placeholder(const uint8_t *p, size_t n)
 {
-	static const char *const words[] = {"xxxx", "example", "your", "placeholder", "dummy", "redacted",
-	                                    "replace", "changeme", "<", "...", NULL};
+	const char *const *words = PLACEHOLDER_WORDS;
 	bool seen[256] = {false};
 	size_t distinct = 0;
 
@@ -152,7 +175,7 @@ static int placeholder(const uint8_t *p, size_t n)
 /* Fixed-length token: exactly len class bytes at i, then a boundary. */
 static int fixed(const uint8_t *p, size_t n, size_t i, size_t len, int (*cls)(uint8_t), int last)
 {
-	size_t r = run(p, n, i, cls);
+	size_t r = run(p, n, i, cls, len + 1);
 
 	if (r != len)
 		return 0;
@@ -213,29 +236,83 @@ static void aws_secret_at(struct esc_secrets *s, const uint8_t *p, size_t n, siz
 			sep = 1;
 	if (!sep)
 		return;
-	r = run(p, n, k, is_b64);
+	r = run(p, n, k, is_b64, 41);
 	if (r != 40 || (k + r == n && !last) || placeholder(p + k, r))
 		return;
 	add(s, s->line, "AWS secret access key", NULL);
 }
 
-/* Variable-length token: at least min class bytes at i. */
-static size_t atleast(const uint8_t *p, size_t n, size_t i, size_t min, int (*cls)(uint8_t))
-{
-	size_t r = run(p, n, i, cls);
+static int (*const RC_CLASS[RC_COUNT])(uint8_t) = {is_tok, is_slack, is_alnum_us, is_alnum};
 
-	return r >= min && !placeholder(p + i, r) ? r : 0;
+/* The memo of the class run through i (p[i] is of the class), measured once:
+ * its bounds, then one walk back from its end for what suffixes need. */
+static const struct run_memo *run_memo(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, unsigned rc)
+{
+	struct run_memo *m = &s->memo[rc];
+	int (*cls)(uint8_t) = RC_CLASS[rc];
+	bool seen[256] = {false};
+	size_t k;
+
+	if (m->valid && i >= m->start && i < m->end)
+		return m;
+	m->valid = true;
+	m->start = i;
+	while (m->start > 0 && cls(p[m->start - 1]))
+		m->start--;
+	m->end = i + run(p, n, i, cls, SIZE_MAX);
+	m->word = m->digit = m->alpha = SIZE_MAX;
+	m->n_seen = 0;
+	for (k = m->end; k-- > m->start;) {
+		if (m->word == SIZE_MAX && strchr("xXeEyYpPdDrRcC<.", p[k]) != NULL && p[k] != '\0')
+			for (const char *const *w = PLACEHOLDER_WORDS; *w; w++) {
+				size_t wl = strlen(*w);
+
+				if (m->end - k >= wl && strncasecmp((const char *)p + k, *w, wl) == 0) {
+					m->word = k;
+					break;
+				}
+			}
+		if (m->digit == SIZE_MAX && p[k] >= '0' && p[k] <= '9')
+			m->digit = k;
+		if (m->alpha == SIZE_MAX && is_alpha(p[k]))
+			m->alpha = k;
+		if (m->n_seen < SEC_DISTINCT && !seen[p[k]]) {
+			seen[p[k]] = true;
+			m->seen[m->n_seen++] = k;
+		}
+		if (m->word != SIZE_MAX && m->digit != SIZE_MAX && m->alpha != SIZE_MAX && m->n_seen == SEC_DISTINCT)
+			break;
+	}
+	return m;
 }
 
-static int has_digit_and_letter(const uint8_t *p, size_t n)
+/* placeholder() of the suffix [i, end) of a measured run. */
+static int memo_placeholder(const struct run_memo *m, size_t i)
 {
-	int d = 0, l = 0;
+	size_t n = m->end - i, distinct = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		d |= p[i] >= '0' && p[i] <= '9';
-		l |= is_alpha(p[i]);
-	}
-	return d && l;
+	if (m->word != SIZE_MAX && m->word >= i)
+		return 1;
+	while (distinct < m->n_seen && m->seen[distinct] >= i)
+		distinct++;
+	return distinct * 2 < (n < 20 ? n : 20);
+}
+
+/* Variable-length token: at least min class bytes at i, not a placeholder.
+ * Returns the length, 0 if not; *m is the run's memo (NULL if empty). */
+static size_t atleast(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, size_t min, unsigned rc,
+                      const struct run_memo **mo)
+{
+	const struct run_memo *m;
+
+	if (mo != NULL)
+		*mo = NULL;
+	if (i >= n || !RC_CLASS[rc](p[i]))
+		return 0;
+	m = run_memo(s, p, n, i, rc);
+	if (mo != NULL)
+		*mo = m;
+	return m->end - i >= min && !memo_placeholder(m, i) ? m->end - i : 0;
 }
 
 static void match_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i, int last)
@@ -265,32 +342,35 @@ static void match_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i
 		return;
 	case 'g':
 		if (left >= 4 && q[1] == 'h' && strchr("pousr", q[2]) && q[2] && q[3] == '_') {
-			r = run(p, n, i + 4, is_alnum);
-			if (r >= 36 && (i + 4 + r < n || last) && !placeholder(q + 4, r))
+			r = atleast(s, p, n, i + 4, 36, RC_ALNUM, NULL);
+			if (r && (i + 4 + r < n || last))
 				add(s, s->line, "GitHub token", NULL);
-		} else if (left >= 11 && !memcmp(q, "github_pat_", 11) && atleast(p, n, i + 11, 22, is_alnum_us)) {
+		} else if (left >= 11 && !memcmp(q, "github_pat_", 11) && atleast(s, p, n, i + 11, 22, RC_ALNUM_US, NULL)) {
 			add(s, s->line, "GitHub fine-grained token", NULL);
 		}
 		return;
 	case 'x':
 		if (left >= 5 && !memcmp(q, "xox", 3) && q[3] && strchr("abprs", q[3]) && q[4] == '-' &&
-		    atleast(p, n, i + 5, 10, is_slack))
+		    atleast(s, p, n, i + 5, 10, RC_SLACK, NULL))
 			add(s, s->line, "Slack token", NULL);
 		return;
 	case 's':
 		if (left >= 7 && !memcmp(q, "sk-ant-", 7)) {
-			if (atleast(p, n, i + 7, 32, is_tok))
+			if (atleast(s, p, n, i + 7, 32, RC_TOK, NULL))
 				add(s, s->line, "Anthropic API key", NULL);
 		} else if (left >= 3 && !memcmp(q, "sk-", 3)) {
-			r = atleast(p, n, i + 3, 32, is_tok);
-			if (r && has_digit_and_letter(q + 3, r))
+			const struct run_memo *m;
+
+			r = atleast(s, p, n, i + 3, 32, RC_TOK, &m);
+			/* a digit and a letter in the body */
+			if (r && m->digit != SIZE_MAX && m->digit >= i + 3 && m->alpha != SIZE_MAX && m->alpha >= i + 3)
 				add(s, s->line, "OpenAI API key", NULL);
-		} else if (left >= 8 && !memcmp(q, "sk_live_", 8) && atleast(p, n, i + 8, 20, is_alnum)) {
+		} else if (left >= 8 && !memcmp(q, "sk_live_", 8) && atleast(s, p, n, i + 8, 20, RC_ALNUM, NULL)) {
 			add(s, s->line, "Stripe secret key", NULL);
 		}
 		return;
 	case 'r':
-		if (left >= 8 && !memcmp(q, "rk_live_", 8) && atleast(p, n, i + 8, 20, is_alnum))
+		if (left >= 8 && !memcmp(q, "rk_live_", 8) && atleast(s, p, n, i + 8, 20, RC_ALNUM, NULL))
 			add(s, s->line, "Stripe restricted key", NULL);
 		return;
 	case 'h':
@@ -301,133 +381,17 @@ static void match_at(struct esc_secrets *s, const uint8_t *p, size_t n, size_t i
 	}
 }
 
-/* ---- .env files ---- */
-
-static int env_name(const char *path)
-{
-	static const char *const benign[] = {"example", "sample", "template", NULL};
-	const char *base;
-
-	if (!path)
-		return 0;
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	if (strcmp(base, ".env") == 0)
-		return 1;
-	if (strncmp(base, ".env.", 5) != 0)
-		return 0;
-	for (const char *const *b = benign; *b; b++)
-		if (strncasecmp(base + 5, *b, strlen(*b)) == 0)
-			return 0;
-	return 1;
-}
-
-static int ends_with_ci(const char *s, size_t n, const char *suffix)
-{
-	const size_t k = strlen(suffix);
-
-	return n >= k && strncasecmp(s + n - k, suffix, k) == 0;
-}
-
-/* NAME holds a secret word and is not a setting about one (TOKEN_TTL). */
-static int secret_name(const char *name, size_t n)
-{
-	static const char *const words[] = {"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN",
-	                                    "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY", "AUTH_KEY",
-	                                    "CREDENTIAL", NULL};
-	static const char *const about[] = {"_URL", "_URI", "_PATH", "_FILE", "_DIR", "_LENGTH", "_LEN",
-	                                    "_TTL", "_EXPIRY", "_EXPIRES", "_TIMEOUT", "_TYPE", "_ENDPOINT",
-	                                    "_HOST", "_PORT", "_NAME", "_USER", "_USERNAME", "_ID",
-	                                    "_REQUIRED", "_ENABLED", "_HEADER", "_ALGORITHM", NULL};
-	int hit = 0;
-
-	for (const char *const *w = words; *w && !hit; w++)
-		hit = contains_ci((const uint8_t *)name, n, *w);
-	if (!hit)
-		return 0;
-	for (const char *const *a = about; *a; a++)
-		if (ends_with_ci(name, n, *a))
-			return 0;
-	return 1;
-}
-
-/* An assignment's value that is not a real setting. */
-static int env_placeholder(const uint8_t *v, size_t n)
-{
-	static const char *const words[] = {"changeme", "change_me", "change-me", "changeit", "placeholder",
-	                                    "example", "dummy", "redacted", "todo", "tbd", "none", "null",
-	                                    "nil", "undefined", "empty", "secret", "password", "true",
-	                                    "false", "yes", "no", "on", "off", "0", "1", NULL};
-	size_t k;
-
-	if (n == 0 || v[0] == '$' || v[0] == '<')
-		return 1;
-	for (k = 1; k < n && v[k] == v[0]; k++)
-		;
-	if (k == n)
-		return 1; /* xxx, ***, ... */
-	if (n >= 4 && (strncasecmp((const char *)v, "your", 4) == 0 || contains_ci(v, n, "xxxx")))
-		return 1;
-	for (const char *const *w = words; *w; w++)
-		if (strlen(*w) == n && strncasecmp((const char *)v, *w, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* [export] NAME = value  (value optionally quoted, '#' comments). */
+/* A .env line (secrets_env.c): a real assignment marks the file, a secret one is a finding. */
 static void env_line(struct esc_secrets *s, const uint8_t *p, size_t n)
 {
-	size_t i = 0, name0, namen, v0, vn;
-	char name[49];
+	char name[49], detail[64];
+	int a = esc_secrets_env_assign(p, n, s->line == 1, name);
 
-	if (s->line == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		i = 3; /* a UTF-8 byte order mark */
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (n - i > 7 && memcmp(p + i, "export ", 7) == 0)
-		for (i += 7; i < n && p[i] == ' ';)
-			i++;
-	name0 = i;
-	if (i == n || !(is_alpha(p[i]) || p[i] == '_'))
-		return;
-	while (i < n && (is_alnum_us(p[i]) || p[i] == '.' || p[i] == '-'))
-		i++;
-	namen = i - name0;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (i == n || p[i] != '=')
-		return;
-	for (i++; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	v0 = i;
-	if (i < n && (p[i] == '"' || p[i] == '\'')) {
-		const uint8_t *close = memchr(p + i + 1, p[i], n - i - 1);
-
-		v0 = i + 1;
-		vn = close ? (size_t)(close - (p + v0)) : n - v0;
-	} else {
-		const uint8_t *hash = NULL;
-
-		for (size_t k = i; k < n; k++)
-			if (p[k] == '#' && (k == i || p[k - 1] == ' ' || p[k - 1] == '\t')) {
-				hash = p + k;
-				break;
-			}
-		vn = (hash ? (size_t)(hash - p) : n) - v0;
-		while (vn && (p[v0 + vn - 1] == ' ' || p[v0 + vn - 1] == '\t' || p[v0 + vn - 1] == '\r'))
-			vn--;
-	}
-	if (env_placeholder(p + v0, vn))
+	if (a == 0)
 		return;
 	if (!s->env_first)
 		s->env_first = s->line;
-	if (namen > sizeof name - 1)
-		namen = sizeof name - 1;
-	memcpy(name, p + name0, namen);
-	name[namen] = '\0';
-	if (secret_name(name, namen)) {
-		char detail[64];
-
+	if (a == 2) {
 		s->env_secret = true;
 		snprintf(detail, sizeof detail, " (%s)", name);
 		add(s, s->line, "secret assignment in a .env file", detail);
@@ -438,6 +402,8 @@ static void env_line(struct esc_secrets *s, const uint8_t *p, size_t n)
  * last: it ends the line; prev: the byte before p[0] (0 at a line start). */
 static void scan(struct esc_secrets *s, const uint8_t *p, size_t n, int first, int last, uint8_t prev)
 {
+	for (unsigned k = 0; k < RC_COUNT; k++)
+		s->memo[k].valid = false;
 	if (first && s->pem_label) {
 		size_t k = 0;
 
@@ -479,7 +445,7 @@ esc_secrets *esc_secrets_new(const char *path)
 		return NULL;
 	memset(s, 0, offsetof(struct esc_secrets, buf));
 	s->line = 1;
-	s->env = env_name(path);
+	s->env = esc_secrets_env_file(path);
 	return s;
 }
 
