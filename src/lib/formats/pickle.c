@@ -230,13 +230,13 @@ static void exec_op(esc_pickle *p)
 		break;
 	}
 	case 'S':
-		v = quoted(p, p->line[0], strlen(p->line[0]));
+		v = p->line_nul ? V_OTHER : quoted(p, p->line[0], strlen(p->line[0]));
 		esc_pk_push_fast(p, (uint32_t)v);
 		pushed_str(p, (uint32_t)v);
 		break;
 	case 'V':
 		/* raw-unicode-escape: a backslash may hide any character */
-		v = strchr(p->line[0], '\\') ? V_OTHER : esc_pk_str(p, p->line[0], strlen(p->line[0]));
+		v = p->line_nul || strchr(p->line[0], '\\') ? V_OTHER : esc_pk_str(p, p->line[0], strlen(p->line[0]));
 		esc_pk_push_fast(p, (uint32_t)v);
 		pushed_str(p, (uint32_t)v);
 		break;
@@ -373,7 +373,10 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 			i++;
 			p->pos++;
 			p->line[p->lines_have][p->line_len] = '\0';
-			if (memchr(p->line[p->lines_have], '\0', p->line_len)) {
+			/* A NUL ends a number for the unpickler and sits in a string;
+			 * a name with one imports nothing (the unpickler fails there). */
+			p->line_nul = memchr(p->line[p->lines_have], '\0', p->line_len) != NULL;
+			if (p->line_nul && (p->op == 'c' || p->op == 'i')) {
 				esc_pk_fail(p, "NUL in a line argument at byte %llu", (unsigned long long)p->pos);
 				break;
 			}

@@ -45,6 +45,7 @@ struct esc_pickle {
 	unsigned fix_need, fix_have;
 	char line[2][PK_LINE_MAX + 1];
 	size_t line_len;
+	bool line_nul;                     /* the last line read holds a NUL */
 	unsigned lines_need, lines_have;
 	uint64_t data_left;
 	bool data_keep, data_is_str;
