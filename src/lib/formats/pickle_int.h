@@ -29,6 +29,7 @@ enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name
 #define V_MARK 2u
 #define V_STR 3u
 #define V_IMP 0x80000000u
+#define V_ASIS (V_IMP - 1u) /* what numpy's scalar() returns: its argument, maybe a class */
 _Static_assert(PK_ARENA_MAX + V_STR < V_IMP, "string and import values overlap");
 
 enum esc_pk_state { P_OP, P_FIXED, P_LINE, P_DATA, P_DONE };
