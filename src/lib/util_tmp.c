@@ -100,8 +100,9 @@ static double proc_start(long pid)
 }
 
 /* Removes what is inside the folder open at fd (which it closes), never
- * following a symlink: the content is unverified data from a bundle. */
-static void empty_dir(int fd, int depth)
+ * following a symlink nor leaving device dev (a file system mounted inside is
+ * not ours): the content is unverified data from a bundle. */
+static void empty_dir(int fd, dev_t dev, int depth)
 {
 	DIR *d = fdopendir(fd);
 	struct dirent *de;
@@ -118,9 +119,15 @@ static void empty_dir(int fd, int depth)
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
 			continue;
 		if (depth < RM_DEPTH) {
+			struct stat sb;
+
 			sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0 && (fstat(sub, &sb) != 0 || sb.st_dev != dev)) {
+				close(sub);
+				continue;
+			}
 			if (sub >= 0)
-				empty_dir(sub, depth + 1);
+				empty_dir(sub, dev, depth + 1);
 		}
 		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
 	}
@@ -134,7 +141,7 @@ static void judge(escrow_ctx *ctx, int dfd, const char *shown, const char *name,
 {
 	const char *dot1 = strchr(rest, '.'), *dot2;
 	char *end;
-	struct stat sb, fb;
+	struct stat sb, fb, db;
 	long pid;
 	int fd;
 	size_t i;
@@ -167,8 +174,9 @@ static void judge(escrow_ctx *ctx, int dfd, const char *shown, const char *name,
 	            (S_ISDIR(sb.st_mode) ? O_DIRECTORY : 0));
 	if (fd < 0)
 		return;
-	if (fstat(fd, &fb) != 0 || fb.st_ino != sb.st_ino || fb.st_dev != sb.st_dev)
-		goto keep_quiet;
+	if (fstat(fd, &fb) != 0 || fb.st_ino != sb.st_ino || fb.st_dev != sb.st_dev || fstat(dfd, &db) != 0 ||
+	    fb.st_dev != db.st_dev)
+		goto keep_quiet; /* swapped meanwhile, or a mount point */
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK)
 			esc_warn(ctx, "%s: kept: process %ld is still writing it", shown, pid);
@@ -192,7 +200,7 @@ static void judge(escrow_ctx *ctx, int dfd, const char *shown, const char *name,
 		int sub = dup(fd);
 
 		if (sub >= 0)
-			empty_dir(sub, 0);
+			empty_dir(sub, fb.st_dev, 0);
 		if (unlinkat(dfd, name, AT_REMOVEDIR) != 0) {
 			esc_warn(ctx, "%s: stale (process %ld is gone) but cannot be removed: %s", shown, pid,
 			         strerror(errno));

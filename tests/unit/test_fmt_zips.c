@@ -212,6 +212,27 @@ static void test_pytorch(void **state)
 	r = fx_inspect("site/distutils-precedence.pth", &b, ESC_FMT_NONE);
 	assert_int_equal(r.pickle, ESC_PICKLE_NONE);
 	fx_free(&b);
+	/* ... but only where the unpickler refuses it too: what it reads in a
+	 * line (a NUL in a string or a number, a memo index as Python's int()
+	 * reads it) must not stop the scan before the import that follows */
+#define TRICK(lit) { lit, sizeof lit - 1 }
+	{
+		static const struct { const char *s; size_t n; } tricks[] = {
+			TRICK("S'\0'\n0"), TRICK("V\0\n0"), TRICK("I1\0x\n0"), TRICK("Np0_0\n0"), TRICK("Np 1\n0"),
+			TRICK("Np+1\n0"), TRICK("Np0000000000000000000001\n0"), TRICK("Np1\0z\n0"),
+			TRICK("Np0\n0g-0\n0"), TRICK("Np1 \n0g 1\t\n0"),
+		};
+
+		for (size_t i = 0; i < sizeof tricks / sizeof tricks[0]; i++) {
+			fx_put(&b, tricks[i].s, tricks[i].n);
+			FX_LIT(&b, "ctimeit\ntimeit\n(S''\nS'import os'\ntR.");
+			r = fx_inspect("m/model.pt", &b, ESC_FMT_NONE);
+			assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
+			assert_string_equal(r.pickle_imports, "timeit.timeit");
+			fx_free(&b);
+		}
+	}
+#undef TRICK
 	/* a PROTO-led stream cut short is judged strictly */
 	FX_LIT(&b, "\x80\x02]q\x00(K\x01");
 	r = fx_inspect("m/model.pt", &b, ESC_FMT_NONE);

@@ -115,6 +115,22 @@ static void test_pickle_allowlist(void **state)
 	assert_int_equal(SCAN("cpydoc\nlocate\n."), ESC_PICKLE_DANGEROUS);
 	assert_int_equal(SCAN("ctorch.hub\nload\n."), ESC_PICKLE_DANGEROUS);
 	assert_int_equal(SCAN("cfunctools\npartial\n."), ESC_PICKLE_DANGEROUS);
+	/* BUILD on an imported class (or on what numpy's scalar() hands back
+	 * as is) sets attributes of that class for the whole process: two
+	 * allowed imports that replace torch's TypedStorage.size on load */
+	assert_int_equal(SCAN("\x80\x02" "ctorch.storage\nTypedStorage\nN}X\x04\x00\x00\x00size"
+	                      "ccollections\nOrderedDict\ns\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "BUILD on torch.storage.TypedStorage"));
+	assert_int_equal(SCAN("\x80\x02" "ctorch.storage\nTypedStorage\nq\x00" "0h\x00N}\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS); /* through the memo */
+	assert_int_equal(SCAN("\x80\x02" "cnumpy.core.multiarray\nscalar\ncnumpy\ndtype\nX\x02\x00\x00\x00O8\x85R"
+	                      "ctorch.storage\nTypedStorage\n\x86R" "N}\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "BUILD on what numpy"));
+	/* BUILD on an object made by an allowed call stays allowed (how
+	 * OrderedDict, ndarray and dtype state is restored) */
+	assert_int_equal(SCAN("\x80\x02" "ccollections\nOrderedDict\n)R}b."), ESC_PICKLE_SAFE);
 	/* strings for STACK_GLOBAL from every string opcode, and from the memo
 	 * through BINPUT/LONG_BINPUT and BINGET/LONG_BINGET and MEMOIZE */
 	assert_int_equal(SCAN("\x80\x04U\x06timeitU\x06timeit\x93."), ESC_PICKLE_DANGEROUS);  /* SHORT_BINSTRING */

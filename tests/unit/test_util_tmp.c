@@ -3,6 +3,7 @@
  * sweep of the same output removes; one whose writer still runs is kept and
  * named; folders are removed without following links; nothing else in the
  * folder is touched. Processes are synchronised with pipes, never timed. */
+#define _GNU_SOURCE /* unshare */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +11,11 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -185,6 +188,74 @@ static void test_folder_removed_without_following_links(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* In a mount namespace of its own (as root, or as root of a new user
+ * namespace): 0 when it could be made. */
+static int own_mount_ns(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int fd;
+
+	if (uid == 0 && unshare(CLONE_NEWNS) == 0)
+		return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+		return -1;
+	fd = open("/proc/self/setgroups", O_WRONLY);
+	if (fd >= 0) {
+		(void)!write(fd, "deny", 4);
+		close(fd);
+	}
+	snprintf(map, sizeof map, "0 %ld 1", (long)uid);
+	fd = open("/proc/self/uid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) < 0)
+		return -1;
+	close(fd);
+	snprintf(map, sizeof map, "0 %ld 1", (long)gid);
+	fd = open("/proc/self/gid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* A file system mounted inside a stale folder is not the folder's content:
+ * the sweep stays on the folder's device. */
+static void test_folder_removal_stays_on_its_device(void **state)
+{
+	char name[512], sub[600], victim[700];
+	pid_t pid, w;
+	int status;
+
+	(void)state;
+	pid = child_temp(tpath("mnt"), true, NULL, name);
+	reap(pid);
+	snprintf(sub, sizeof sub, "%s/data", name);
+	snprintf(victim, sizeof victim, "%s/victim.txt", sub);
+	w = fork();
+	assert_true(w >= 0);
+	if (w == 0) {
+		escrow_ctx *ctx;
+		FILE *f;
+
+		if (own_mount_ns() != 0 || mount("none", sub, "tmpfs", 0, NULL) != 0)
+			_exit(77);
+		f = fopen(victim, "w");
+		if (f == NULL)
+			_exit(3);
+		fputs("not the temporary's\n", f);
+		fclose(f);
+		ctx = new_ctx();
+		esc_tmp_sweep(ctx, tpath("mnt"));
+		_exit(exists(victim) ? 0 : 1);
+	}
+	assert_int_equal(waitpid(w, &status, 0), w);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_own_and_foreign_names_kept(void **state)
 {
 	escrow_ctx *ctx = new_ctx();
@@ -233,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_live_writer_kept),
 		cmocka_unit_test(test_folder_removed_without_following_links),
 		cmocka_unit_test(test_own_and_foreign_names_kept),
+		cmocka_unit_test(test_folder_removal_stays_on_its_device),
 	};
 
 	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);

@@ -100,6 +100,42 @@ static void tuple_seen(esc_pickle *p)
 		p->watch->storage(p->watch->u, p->imports[p->stack[m + 1] - V_IMP].text, key);
 }
 
+/* numpy's scalar() hands an object-dtype argument back as it is: a class
+ * passed in comes out of the call. */
+static bool returns_arg(const esc_pickle *p, uint32_t callable)
+{
+	const char *t;
+
+	if (callable < V_IMP || callable - V_IMP >= p->n_imports)
+		return false;
+	t = p->imports[callable - V_IMP].text;
+	return strcmp(t, "numpy.core.multiarray.scalar") == 0 || strcmp(t, "numpy._core.multiarray.scalar") == 0;
+}
+
+/* BUILD's target, under the state just popped. An imported class (or what
+ * scalar() handed back) is not an object made by the pickle: BUILD sets its
+ * attributes, for the whole process (torch's TypedStorage.size replaced by
+ * two allowed imports). Writers BUILD only objects a call made. */
+static void build_seen(esc_pickle *p)
+{
+	char what[PK_STR_MAX + 1];
+	uint32_t t;
+	int n;
+
+	if (p->failed || p->sp == 0)
+		return;
+	t = p->stack[p->sp - 1];
+	if (t == V_ASIS)
+		n = snprintf(what, sizeof what, "BUILD on what numpy's scalar() returned as is (may be a class)");
+	else if (t >= V_IMP && t - V_IMP < p->n_imports)
+		n = snprintf(what, sizeof what, "BUILD on %s (sets attributes of an imported class)",
+		             p->imports[t - V_IMP].text);
+	else
+		return;
+	if (n > 0)
+		esc_pk_import(p, "?", 1, what, (size_t)n < sizeof what ? (size_t)n : sizeof what - 1);
+}
+
 static void stop(esc_pickle *p)
 {
 	if (!esc_pk_pop(p, 1))
@@ -150,8 +186,15 @@ static void exec_op(esc_pickle *p)
 		esc_pk_pop(p, 1);
 		if (op == 'Q')
 			esc_pk_push_fast(p, V_OTHER);
+		else if (op == 'b')
+			build_seen(p);
 		break;
-	case 'R': case 0x81: case 0x86:
+	case 'R':
+		v = p->sp >= 2 ? p->stack[p->sp - 2] : V_OTHER;
+		if (esc_pk_pop(p, 2))
+			esc_pk_push_fast(p, returns_arg(p, (uint32_t)v) ? V_ASIS : V_OTHER);
+		break;
+	case 0x81: case 0x86:
 		if (esc_pk_pop(p, 2))
 			esc_pk_push_fast(p, V_OTHER);
 		break;
@@ -230,13 +273,13 @@ static void exec_op(esc_pickle *p)
 		break;
 	}
 	case 'S':
-		v = quoted(p, p->line[0], strlen(p->line[0]));
+		v = p->line_nul ? V_OTHER : quoted(p, p->line[0], strlen(p->line[0]));
 		esc_pk_push_fast(p, (uint32_t)v);
 		pushed_str(p, (uint32_t)v);
 		break;
 	case 'V':
 		/* raw-unicode-escape: a backslash may hide any character */
-		v = strchr(p->line[0], '\\') ? V_OTHER : esc_pk_str(p, p->line[0], strlen(p->line[0]));
+		v = p->line_nul || strchr(p->line[0], '\\') ? V_OTHER : esc_pk_str(p, p->line[0], strlen(p->line[0]));
 		esc_pk_push_fast(p, (uint32_t)v);
 		pushed_str(p, (uint32_t)v);
 		break;
@@ -373,7 +416,10 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 			i++;
 			p->pos++;
 			p->line[p->lines_have][p->line_len] = '\0';
-			if (memchr(p->line[p->lines_have], '\0', p->line_len)) {
+			/* A NUL ends a number for the unpickler and sits in a string;
+			 * a name with one imports nothing (the unpickler fails there). */
+			p->line_nul = memchr(p->line[p->lines_have], '\0', p->line_len) != NULL;
+			if (p->line_nul && (p->op == 'c' || p->op == 'i')) {
 				esc_pk_fail(p, "NUL in a line argument at byte %llu", (unsigned long long)p->pos);
 				break;
 			}

@@ -29,6 +29,7 @@ enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name
 #define V_MARK 2u
 #define V_STR 3u
 #define V_IMP 0x80000000u
+#define V_ASIS (V_IMP - 1u) /* what numpy's scalar() returns: its argument, maybe a class */
 _Static_assert(PK_ARENA_MAX + V_STR < V_IMP, "string and import values overlap");
 
 enum esc_pk_state { P_OP, P_FIXED, P_LINE, P_DATA, P_DONE };
@@ -45,6 +46,7 @@ struct esc_pickle {
 	unsigned fix_need, fix_have;
 	char line[2][PK_LINE_MAX + 1];
 	size_t line_len;
+	bool line_nul;                     /* the last line read holds a NUL */
 	unsigned lines_need, lines_have;
 	uint64_t data_left;
 	bool data_keep, data_is_str;

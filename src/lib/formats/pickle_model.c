@@ -268,17 +268,35 @@ void esc_pk_stack_global(esc_pickle *p)
 	esc_pk_push(p, imp);
 }
 
+/* A memo index line read as the unpickler reads it (PyLong_FromString, base
+ * 10): the line ends at a NUL; blanks around, a sign, single '_' between
+ * digits; -0 is 0. false only where the unpickler fails too; a value too big
+ * saturates (beyond the memo, as Python's overflow error). */
 bool esc_pk_parse_uint(const char *s, size_t n, uint64_t *out)
 {
+	const char *end = memchr(s, '\0', n);
+	bool neg = false, digit = false;
 	uint64_t v = 0;
 
-	if (n == 0 || n > 18)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (end != NULL)
+		n = (size_t)(end - s);
+	end = s + n;
+	while (s < end && (*s == ' ' || (*s >= '\t' && *s <= '\r')))
+		s++;
+	if (s < end && (*s == '+' || *s == '-'))
+		neg = *s++ == '-';
+	for (; s < end; s++) {
+		if (*s == '_' && digit && s + 1 < end && s[1] >= '0' && s[1] <= '9')
+			continue;
+		if (*s < '0' || *s > '9')
+			break;
+		digit = true;
+		v = v > (UINT64_MAX - 9) / 10 ? UINT64_MAX : v * 10 + (uint64_t)(*s - '0');
 	}
+	while (s < end && (*s == ' ' || (*s >= '\t' && *s <= '\r')))
+		s++;
+	if (!digit || s != end || (neg && v != 0))
+		return false;
 	*out = v;
 	return true;
 }
