@@ -269,8 +269,8 @@ escrow_status esc_age_header_open(escrow_ctx *ctx, const struct esc_age_header *
 	}
 	if (!found)
 		return esc_error(ctx, ESCROW_NO_IDENTITY, "%s: none of the %zu identities given opens this file "
-		                 "(it is sealed for %zu other X25519 recipient%s)", h->name, ids->n, nx,
-		                 nx == 1 ? "" : "s");
+		                 "(it is sealed for %zu other X25519 recipient%s; a recipient stanza altered in "
+		                 "transit reads the same)", h->name, ids->n, nx, nx == 1 ? "" : "s");
 	header_mac(h, h->raw, h->mac_end, file_key, mac);
 	if (sodium_memcmp(mac, h->mac, sizeof mac) != 0) {
 		sodium_memzero(file_key, ESC_AGE_FILE_KEY_LEN);
