@@ -611,6 +611,7 @@ out:
 	/* Whether the signer listed it decides "unsafe" or "tampered". */
 	if (st == ESCROW_UNSAFE && r->bad.path == NULL && path != NULL) {
 		r->bad.type = r->cur.type;
+		r->bad.perm = r->cur.perm;
 		r->bad.link = r->cur.link ? strdup(r->cur.link) : NULL;
 		if (r->cur.link != NULL && r->bad.link == NULL)
 			st = esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");

@@ -388,7 +388,7 @@ escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const vo
 /* The first element of "files" whose "path" is `path`: its "type" and
  * "target" (malloc'd, NULL when absent). Memory stays at one value, as in
  * esc_rd_json_stream; malformed JSON finds nothing. */
-static int find_in_files(struct scan *s, const char *path, char **type, char **target)
+static int find_in_files(struct scan *s, const char *path, char **type, char **target, char **mode)
 {
 	ws(s);
 	if (peek(s) != '[')
@@ -410,11 +410,13 @@ static int find_in_files(struct scan *s, const char *path, char **type, char **t
 		if (json_is_object(o) && json_str_is(o, "path", path)) {
 			const char *t = json_string_value(json_object_get(o, "type"));
 			const char *l = json_string_value(json_object_get(o, "target"));
+			const char *m = json_string_value(json_object_get(o, "mode"));
 
 			*type = t ? strdup(t) : NULL;
 			*target = l ? strdup(l) : NULL;
+			*mode = m ? strdup(m) : NULL;
 			json_decref(o);
-			return (t && *type == NULL) || (l && *target == NULL) ? -1 : 1;
+			return (t && *type == NULL) || (l && *target == NULL) || (m && *mode == NULL) ? -1 : 1;
 		}
 		json_decref(o);
 		ws(s);
@@ -426,12 +428,12 @@ static int find_in_files(struct scan *s, const char *path, char **type, char **t
 }
 
 int esc_rd_json_find(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg, const char *path,
-                     char **type, char **target)
+                     char **type, char **target, char **mode)
 {
 	struct scan s;
 	int found = 0;
 
-	*type = *target = NULL;
+	*type = *target = *mode = NULL;
 	memset(&s, 0, sizeof s);
 	s.rd = rd;
 	s.pull = pull;
@@ -456,7 +458,7 @@ int esc_rd_json_find(struct esc_rd *rd, int (*pull)(void *, const void **, size_
 				break;
 			s.pos++;
 			if (files) {
-				found = find_in_files(&s, path, type, target);
+				found = find_in_files(&s, path, type, target, mode);
 				break;
 			}
 			ws(&s);

@@ -94,7 +94,7 @@ struct seek {
 	const char *mf_key, *json_key;       /* the entry's name in each manifest */
 	bool mf_read, mf_found, json_read;
 	int json_found;
-	char *json_type, *json_target;
+	char *json_type, *json_target, *json_mode;
 	uint8_t mf_sha[32], json_sha[32];
 	char *line;                          /* a manifest line, bounded */
 	size_t len;
@@ -182,7 +182,8 @@ static escrow_status read_json(struct seek *k)
 
 	esc_sha256_reset(k->h);
 	k->failed = false;
-	k->json_found = esc_rd_json_find(k->rd, json_pull, k, k->json_key, &k->json_type, &k->json_target);
+	k->json_found = esc_rd_json_find(k->rd, json_pull, k, k->json_key, &k->json_type, &k->json_target,
+	                                 &k->json_mode);
 	if (k->json_found < 0)
 		return esc_error(k->rd->ctx, ESCROW_E_NOMEM, "out of memory");
 	while (json_pull(k, &b, &n) == 0 && n > 0)
@@ -249,18 +250,22 @@ static const char *type_words(char t)
 	}
 }
 
-/* Signed means listed: in manifest-sha256.txt (a file), or in manifest.json
- * with the same type (and target, for links), each manifest vouched for by
- * the signed tag manifest. */
+/* Signed means listed: in manifest-sha256.txt (a plain file: that list
+ * says nothing of modes), or in manifest.json with the same type (and
+ * target, for links; mode, for setuid, setgid and sticky bits), each
+ * manifest vouched for by the signed tag manifest. */
 static bool covered(const struct seek *k, const struct esc_tarent *bad)
 {
-	bool links = bad->type == '1' || bad->type == '2';
+	bool links = bad->type == '1' || bad->type == '2', special = (bad->perm & 07000u) != 0;
+	char mode[8];
 
-	if (k->mf_read && k->mf_found && bad->type == '0' && vouched(k->rd, ESC_TAG_MANIFEST, k->mf_sha))
+	if (k->mf_read && k->mf_found && bad->type == '0' && !special && vouched(k->rd, ESC_TAG_MANIFEST, k->mf_sha))
 		return true;
+	snprintf(mode, sizeof mode, "%04o", (unsigned)(bad->perm & 07777u));
 	return k->json_read && k->json_found == 1 && k->json_type != NULL &&
 	       strcmp(k->json_type, json_name(bad->type)) == 0 &&
 	       (!links || (bad->link != NULL && k->json_target != NULL && strcmp(bad->link, k->json_target) == 0)) &&
+	       (!special || (k->json_mode != NULL && strcmp(k->json_mode, mode) == 0)) &&
 	       vouched(k->rd, ESC_TAG_JSON, k->json_sha);
 }
 
@@ -337,6 +342,7 @@ out:
 	free(k.line);
 	free(k.json_type);
 	free(k.json_target);
+	free(k.json_mode);
 	if (sst == ESCROW_OK)
 		return esc_error(rd->ctx, st, "%s", msg);
 	return sst;

@@ -241,11 +241,11 @@ void esc_rd_manifest_end(struct esc_rd *rd);
  * rd->json_d; returns ESCROW_E_NOMEM only. */
 escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg);
 /* Looks in a streamed escrow/manifest.json for the "files" entry whose path
- * is `path` (relative to data/): 1 found (*type and *target malloc'd, NULL
- * when absent), 0 not (or malformed), -1 out of memory. Stops at the entry:
- * the caller drains the rest. */
+ * is `path` (relative to data/): 1 found (*type, *target and *mode
+ * malloc'd, NULL when absent), 0 not (or malformed), -1 out of memory.
+ * Stops at the entry: the caller drains the rest. */
 int esc_rd_json_find(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg, const char *path,
-                     char **type, char **target);
+                     char **type, char **target, char **mode);
 /* The end checks of manifest.json (and the deferred result). */
 escrow_status esc_rd_check_json(struct esc_rd *rd);
 /* Index of the payload record with this path, or -1 (records are sorted). */
@@ -267,7 +267,7 @@ struct esc_rd_head {
  * one, else st with its message. */
 escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_rd_head *h, escrow_status st);
 struct archive;
-/* st (ESCROW_UNSAFE) came from entry `bad` (its full tar path, typeflag and
+/* st (ESCROW_UNSAFE) came from entry `bad` (its full tar path, typeflag, mode and
  * link target): reads on for the tag manifest, its signature and the two
  * manifests, looking in these for bad's path only. st when the signature is
  * good and a manifest whose digest the tag manifest vouches for lists bad
