@@ -67,6 +67,16 @@ expect_exit 1 "$ESCROW" verify h-duplicate.escrow -p k.pub && expect_grep 'twice
 expect_exit 1 "$ESCROW" verify h-outside.escrow -p k.pub && expect_grep 'top folder' err
 expect_exit 1 "$ESCROW" verify h-symlink-escape.escrow -p k.pub && expect_grep 'outside the payload' err
 expect_exit 1 "$ESCROW" verify h-after-sig.escrow -p k.pub && expect_grep 'after the signature' err
+# Listed under the same name is not enough: a device where the signer listed a
+# file, or setuid bits on a file the signer listed as 0644, were not signed.
+mkdir -p src2
+printf 'print(1)\n' >src2/zdev
+printf 'print(1)\n' >src2/zsuid
+for kind in chardev setuid; do
+	$MK build src2 -o "s-$kind.escrow" -s k.key --hostile "$kind" --transit
+	expect_exit 1 "$ESCROW" verify "s-$kind.escrow" -p k.pub || echo "  (same name: $kind)" >&2
+	expect_grep '^verdict: tampered -- .*no signed manifest lists' out && expect_grep '^signature:  good' out
+done
 # And a sane bundle from the same depositor still verifies (the checks are not blanket refusals).
 $MK build src -o fine.escrow -s k.key
 expect_exit 0 "$ESCROW" verify fine.escrow -p k.pub
