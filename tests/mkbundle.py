@@ -2,10 +2,13 @@
 """mkbundle.py -- builds escrow bundles for the tests with stock tools only
 (Python's tarfile, the zstd CLI, minisign, age), independently of escrow pack:
 valid ones, and hostile ones a malicious depositor could make (validly signed,
-manifests consistent).
+manifests consistent: every hostile entry is listed in the manifests, as an
+agency signing with its own key would list it), or, with --transit, what
+someone without the key could make of an honest bundle in transit (the
+hostile entries are added after signing and listed nowhere).
 
   mkbundle.py build SRC -o OUT -s SECKEY [--name N] [--release R] [-c CONTRACT]
-                    [--hostile KIND]... [-r AGE_RECIPIENT] [--detached]
+                    [--hostile KIND]... [--transit] [-r AGE_RECIPIENT] [--detached]
   mkbundle.py rewrite IN -o OUT [--replace PATH=TEXT] [--remove PATH] [--add PATH=TEXT]
                     [--fix-manifests] [-s SECKEY] [-r AGE_RECIPIENT]
 
@@ -53,8 +56,9 @@ def kind(p):
 class Entry:
     """One payload entry: path relative to data/."""
 
-    def __init__(self, path, typ, data=b"", mode=0o644, mtime=EPOCH, target=None):
+    def __init__(self, path, typ, data=b"", mode=0o644, mtime=EPOCH, target=None, mpath=None):
         self.path, self.type, self.data, self.mode, self.mtime, self.target = path, typ, data, mode, mtime, target
+        self.mpath = mpath if mpath is not None else "data/" + path  # its name in manifest-sha256.txt
 
 
 def walk(src):
@@ -107,7 +111,7 @@ def manifests(entries, name, release, contract):
         o = {"path": e.path, "type": e.type}
         if e.type == "file":
             o.update(size=len(e.data), sha256=sha(e.data), mode="%04o" % e.mode, mtime=e.mtime, kind=kind(e.path))
-            mlines.append("%s  data/%s\n" % (sha(e.data), enc(e.path)))
+            mlines.append("%s  %s\n" % (sha(e.data), enc(e.mpath)))
             octets += len(e.data)
             count += 1
             nfiles += 1
@@ -122,6 +126,8 @@ def manifests(entries, name, release, contract):
                 mlines.append("%s  data/%s\n" % (sha(t.data), enc(e.path)))
                 octets += len(t.data)
                 count += 1
+        elif e.target is not None:  # a hostile hard link, as its signer lists it
+            o.update(target=e.target)
         files.append(o)
     created = "2026-01-01T00:00:00Z"
     cid = None
@@ -371,6 +377,7 @@ def build(a):
     bag = (name + "-" + release)
     bag = "".join(c if c.isalnum() and c.isascii() or c in "._-" else "-" for c in bag)
     entries = walk(a.src)
+    honest = list(entries)
     contract = open(a.contract, "rb").read() if a.contract else None
     raws, ends, pres = [], [], []
     for k in a.hostile or []:
@@ -379,10 +386,19 @@ def build(a):
         ends += e
         pres += p
     files_for_manifest = [e for e in entries]
-    # Hostile raw entries that carry data are listed too: the attacker makes the manifests consistent.
+    # Hostile raw entries are listed too: the signing attacker makes the manifests consistent. Names
+    # in manifest-sha256.txt are relative to the bag, in manifest.json to data/; a name outside the bag
+    # stands as it is in both.
+    types = {tarfile.REGTYPE: "file", tarfile.LNKTYPE: "hardlink", tarfile.CHRTYPE: "chardev",
+             tarfile.BLKTYPE: "blockdev", tarfile.FIFOTYPE: "fifo"}
     for t, data in raws:
-        if t.type == tarfile.REGTYPE and t.name.startswith(bag + "/data/"):
-            files_for_manifest.append(Entry(t.name[len(bag) + 6:], "file", data))
+        if t.type not in types:
+            continue
+        m = t.name[len(bag) + 1:] if t.name.startswith(bag + "/") else t.name
+        j = m[5:] if m.startswith("data/") else m
+        files_for_manifest.append(Entry(j, types[t.type], data or b"", target=t.linkname or None, mpath=m))
+    if a.transit:  # added after signing: the manifests are the honest tree's
+        files_for_manifest = honest
     tags, tc = manifests(files_for_manifest, name, release, contract)
     sig = sign(tags[-1][1], a.seckey, tc)
     payload = entries + raws
@@ -443,6 +459,7 @@ def main():
     b.add_argument("--name", default="demo")
     b.add_argument("--release", default="1.0")
     b.add_argument("--hostile", action="append", choices=HOSTILE)
+    b.add_argument("--transit", action="store_true")
     b.add_argument("-r", "--recipient")
     b.add_argument("--detached", action="store_true")
     r = sub.add_parser("rewrite")

@@ -57,6 +57,7 @@ struct run {
 	char first[128];
 	bool bag_mark;                  /* a bag's file name was seen in the stream */
 	struct esc_tarent cur;          /* the current entry, as its raw header says */
+	struct esc_tarent bad;          /* the first unsafe entry (path, type, link) */
 };
 
 /* Before any payload or tag entry is taken, buffers are searched for a bag's
@@ -607,6 +608,16 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 	}
 	st = tag_entry(r, e, rest, type);
 out:
+	/* Whether the signer listed it decides "unsafe" or "tampered". */
+	if (st == ESCROW_UNSAFE && r->bad.path == NULL && path != NULL) {
+		r->bad.type = r->cur.type;
+		r->bad.perm = r->cur.perm;
+		r->bad.link = r->cur.link ? strdup(r->cur.link) : NULL;
+		if (r->cur.link != NULL && r->bad.link == NULL)
+			st = esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		r->bad.path = path;
+		path = NULL;
+	}
 	free(path);
 	return st;
 }
@@ -686,7 +697,7 @@ static escrow_status rd_run(struct esc_rd *rd)
 
 		st = esc_rd_not_a_bag(rd, r->pipe, &h, st);
 	} else if (st == ESCROW_UNSAFE) {
-		st = esc_rd_unsafe_signed(rd, r->a, st);
+		st = esc_rd_unsafe_signed(rd, r->a, st, &r->bad);
 	}
 	rd->sealed = esc_pipe_sealed(r->pipe);
 	if (st == ESCROW_NOT_A_BUNDLE && rd->looks_like[0] == '\0')
@@ -708,6 +719,8 @@ out:
 	esc_tarscan_free(&r->scan);
 	free(r->cur.path);
 	free(r->cur.link);
+	free(r->bad.path);
+	free(r->bad.link);
 	esc_pipe_close(r->pipe);
 	esc_sha256_free(r->h);
 	free(r);

@@ -272,6 +272,8 @@ static escrow_status check_tagmanifest(struct esc_rd *rd)
  * BagIt validators that follow links see them; folder links are not listed. */
 static escrow_status resolve_links(struct esc_rd *rd)
 {
+	escrow_status bad = ESCROW_OK;
+	char msg[ESC_ERRLEN] = "";
 	size_t i;
 
 	for (i = 0; i < rd->files.n; i++) {
@@ -281,9 +283,16 @@ static escrow_status resolve_links(struct esc_rd *rd)
 
 		if (f->type != ESC_FT_SYMLINK)
 			continue;
-		if (esc_rd_resolve(rd, i, &ti) != 0)
-			return esc_error(rd->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' -> '%s' leads outside the payload "
-			                 "or to nothing", rd->path, f->path, f->target);
+		/* The first one that leads nowhere is the verdict; the others are
+		 * still resolved, so that the manifests can be checked. */
+		if (esc_rd_resolve(rd, i, &ti) != 0) {
+			if (bad == ESCROW_OK) {
+				bad = esc_error(rd->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' -> '%s' leads outside the "
+				                "payload or to nothing", rd->path, f->path, f->target);
+				snprintf(msg, sizeof msg, "%s", esc_ctx_message(rd->ctx));
+			}
+			continue;
+		}
 		t = ti >= 0 ? &rd->files.v[ti] : NULL;
 		if (t == NULL || t->type == ESC_FT_DIR) {
 			f->link_to_dir = true;
@@ -306,6 +315,8 @@ static escrow_status resolve_links(struct esc_rd *rd)
 			memcpy(f->insp, t->insp, sizeof *f->insp);
 		}
 	}
+	if (bad != ESCROW_OK)
+		return esc_error(rd->ctx, bad, "%s", msg);
 	return ESCROW_OK;
 }
 
@@ -331,16 +342,17 @@ escrow_status esc_rd_payload_done(struct esc_rd *rd)
 	if (st == ESCROW_E_NOMEM)
 		return st;
 	defer(rd, &rd->links, st);
-	if (st != ESCROW_OK)
+	if (st != ESCROW_OK && st != ESCROW_UNSAFE)
 		rd->mf.stopped = true; /* the links' digests are not all known */
 	return ESCROW_OK;
 }
 
-/* The next record manifest-sha256.txt lists: files and symlinks to files. */
+/* The next record manifest-sha256.txt lists: files and symlinks to files
+ * (not those to folders, nor one that leads nowhere: rd->links says so). */
 static size_t next_listed(const struct esc_rd *rd, size_t i)
 {
 	while (i < rd->files.n && (rd->files.v[i].type == ESC_FT_DIR ||
-	                           (rd->files.v[i].type == ESC_FT_SYMLINK && rd->files.v[i].link_to_dir)))
+	                           (rd->files.v[i].type == ESC_FT_SYMLINK && !rd->files.v[i].has_sha256)))
 		i++;
 	return i;
 }
@@ -507,8 +519,10 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 	if (st == ESCROW_OK)
 		st = esc_rd_payload_done(rd);
 	/* What was checked as the stream went by, now that it is authentic
-	 * (or, after a bad signature, to report integrity for what it is). */
-	if (st == ESCROW_OK && rd->links.st != ESCROW_OK)
+	 * (or, after a bad signature, to report integrity for what it is). A
+	 * link that leads outside is the signer's only when the manifests
+	 * match: one added after signing is "tampered", not "unsafe". */
+	if (st == ESCROW_OK && rd->links.st != ESCROW_OK && rd->links.st != ESCROW_UNSAFE)
 		st = esc_error(rd->ctx, rd->links.st, "%s", rd->links.msg);
 	if (st == ESCROW_OK) {
 		if (!rd->mf.stopped)
@@ -520,6 +534,8 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 		st = check_baginfo(rd, rd->mf.octets, rd->mf.count);
 	if (st == ESCROW_OK)
 		st = esc_rd_check_json(rd);
+	if (st == ESCROW_OK && rd->links.st != ESCROW_OK)
+		st = esc_error(rd->ctx, rd->links.st, "%s", rd->links.msg);
 	if (st == ESCROW_OK)
 		rd->integrity_ok = true;
 	if (st == ESCROW_TAMPERED) {

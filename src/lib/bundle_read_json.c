@@ -385,6 +385,96 @@ escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const vo
 	return ESCROW_OK;
 }
 
+/* The first element of "files" whose "path" is `path`: its "type" and
+ * "target" (malloc'd, NULL when absent). Memory stays at one value, as in
+ * esc_rd_json_stream; malformed JSON finds nothing. */
+static int find_in_files(struct scan *s, const char *path, char **type, char **target, char **mode)
+{
+	ws(s);
+	if (peek(s) != '[')
+		return 0;
+	s->pos++;
+	ws(s);
+	if (peek(s) == ']')
+		return 0;
+	for (;;) {
+		uint64_t from;
+		json_t *o;
+		int c;
+
+		ws(s);
+		from = s->keep = here(s);
+		if (skip_value(s, 1) != 0)
+			return 0;
+		o = load_span(s, from, 0);
+		if (json_is_object(o) && json_str_is(o, "path", path)) {
+			const char *t = json_string_value(json_object_get(o, "type"));
+			const char *l = json_string_value(json_object_get(o, "target"));
+			const char *m = json_string_value(json_object_get(o, "mode"));
+
+			*type = t ? strdup(t) : NULL;
+			*target = l ? strdup(l) : NULL;
+			*mode = m ? strdup(m) : NULL;
+			json_decref(o);
+			return (t && *type == NULL) || (l && *target == NULL) || (m && *mode == NULL) ? -1 : 1;
+		}
+		json_decref(o);
+		ws(s);
+		c = peek(s);
+		if (c != ',')
+			return 0;
+		s->pos++;
+	}
+}
+
+int esc_rd_json_find(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg, const char *path,
+                     char **type, char **target, char **mode)
+{
+	struct scan s;
+	int found = 0;
+
+	*type = *target = *mode = NULL;
+	memset(&s, 0, sizeof s);
+	s.rd = rd;
+	s.pull = pull;
+	s.arg = arg;
+	ws(&s);
+	if (peek(&s) == '{') {
+		s.pos++;
+		for (;;) {
+			uint64_t from;
+			json_t *key;
+			bool files;
+
+			ws(&s);
+			from = s.keep = here(&s);
+			if (peek(&s) != '"' || skip_value(&s, 1) != 0)
+				break;
+			key = load_span(&s, from, 0);
+			files = json_string_value(key) != NULL && strcmp(json_string_value(key), "files") == 0;
+			json_decref(key);
+			ws(&s);
+			if (peek(&s) != ':')
+				break;
+			s.pos++;
+			if (files) {
+				found = find_in_files(&s, path, type, target, mode);
+				break;
+			}
+			ws(&s);
+			s.keep = here(&s);
+			if (skip_value(&s, 1) != 0)
+				break;
+			ws(&s);
+			if (peek(&s) != ',')
+				break;
+			s.pos++;
+		}
+	}
+	free(s.b);
+	return found;
+}
+
 /* "YYYY-MM-DDTHH:MM:SSZ" to seconds since the epoch; -1 if malformed. */
 static int parse_created(const char *s, int64_t *out)
 {

@@ -6,6 +6,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,21 +85,225 @@ static escrow_status keep_tag(struct esc_rd *rd, struct archive *a, struct archi
 	return ESCROW_OK;
 }
 
+/* What the stream after an unsafe entry says about it: the two manifests
+ * stream by once, are hashed, and are searched for the one path. */
+struct seek {
+	struct esc_rd *rd;
+	struct archive *a;
+	esc_sha256 *h;
+	const char *mf_key, *json_key;       /* the entry's name in each manifest */
+	bool mf_read, mf_found, json_read;
+	int json_found;
+	char *json_type, *json_target, *json_mode;
+	uint8_t mf_sha[32], json_sha[32];
+	char *line;                          /* a manifest line, bounded */
+	size_t len;
+	bool overflow, failed;
+};
+
+static void mf_line(struct seek *k)
+{
+	char *p, *dec;
+
+	k->line[k->len] = '\0';
+	if (k->len < 67)
+		return;
+	p = k->line + 64;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	dec = esc_bag_path_decode(p);
+	if (dec != NULL && strcmp(dec, k->mf_key) == 0)
+		k->mf_found = true;
+	free(dec);
+}
+
+static escrow_status read_manifest(struct seek *k)
+{
+	const void *b;
+	size_t n;
+	la_int64_t off;
+	int ar;
+
+	esc_sha256_reset(k->h);
+	k->len = 0;
+	k->overflow = false;
+	while ((ar = archive_read_data_block(k->a, &b, &n, &off)) == ARCHIVE_OK) {
+		const char *c = b;
+		size_t i;
+
+		esc_sha256_update(k->h, b, n);
+		for (i = 0; i < n; i++) {
+			if (c[i] == '\n') {
+				if (!k->overflow)
+					mf_line(k);
+				k->len = 0;
+				k->overflow = false;
+			} else if (k->len + 1 < ESC_MANIFEST_LINE_MAX) {
+				k->line[k->len++] = c[i];
+			} else {
+				k->overflow = true;
+			}
+		}
+		if (esc_check_interrupt(k->rd->ctx) != ESCROW_OK)
+			return ESCROW_E_INTERRUPTED;
+	}
+	esc_sha256_final(k->h, k->mf_sha);
+	k->mf_read = ar == ARCHIVE_EOF;
+	return ESCROW_OK;
+}
+
+static int json_pull(void *arg, const void **buf, size_t *len)
+{
+	struct seek *k = arg;
+	la_int64_t off;
+	int ar;
+
+	*len = 0;
+	if (k->failed)
+		return -1;
+	ar = archive_read_data_block(k->a, buf, len, &off);
+	if (ar == ARCHIVE_EOF) {
+		*len = 0;
+		return 0;
+	}
+	if (ar != ARCHIVE_OK || esc_check_interrupt(k->rd->ctx) != ESCROW_OK) {
+		k->failed = true;
+		*len = 0;
+		return -1;
+	}
+	esc_sha256_update(k->h, *buf, *len);
+	return 0;
+}
+
+static escrow_status read_json(struct seek *k)
+{
+	const void *b;
+	size_t n;
+
+	esc_sha256_reset(k->h);
+	k->failed = false;
+	k->json_found = esc_rd_json_find(k->rd, json_pull, k, k->json_key, &k->json_type, &k->json_target,
+	                                 &k->json_mode);
+	if (k->json_found < 0)
+		return esc_error(k->rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	while (json_pull(k, &b, &n) == 0 && n > 0)
+		;
+	esc_sha256_final(k->h, k->json_sha);
+	k->json_read = !k->failed;
+	if (esc_check_interrupt(k->rd->ctx) != ESCROW_OK)
+		return ESCROW_E_INTERRUPTED;
+	return ESCROW_OK;
+}
+
+/* Whether the tag manifest (whose signature is good) gives `name` the
+ * digest `dig`. */
+static bool vouched(const struct esc_rd *rd, const char *name, const uint8_t dig[32])
+{
+	const struct esc_tagfile *tm = &rd->tags[ESC_T_TAGMANIFEST];
+	const char *p = tm->buf, *end = tm->buf + tm->len;
+	size_t nl = strlen(name);
+
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p + 64;
+		uint8_t d[32];
+
+		if (e == NULL)
+			e = end;
+		if (e - p > 66 && esc_unhex(p, 64, d, 32) == 0) {
+			while (q < e && (*q == ' ' || *q == '\t'))
+				q++;
+			if ((size_t)(e - q) == nl && memcmp(q, name, nl) == 0 && sodium_memcmp(d, dig, 32) == 0)
+				return true;
+		}
+		p = e + 1;
+	}
+	return false;
+}
+
+/* The entry's type as manifest.json would name it, and in words. */
+static const char *json_name(char t)
+{
+	switch (t) {
+	case '0': return "file";
+	case '1': return "hardlink";
+	case '2': return "symlink";
+	case '3': return "chardev";
+	case '4': return "blockdev";
+	case '5': return "dir";
+	case '6': return "fifo";
+	default: return "?";
+	}
+}
+
+static const char *type_words(char t)
+{
+	switch (t) {
+	case '0': return "file";
+	case '1': return "hard link";
+	case '2': return "symlink";
+	case '3': return "character device";
+	case '4': return "block device";
+	case '5': return "folder";
+	case '6': return "fifo";
+	default: return "entry of an unknown type";
+	}
+}
+
+/* Signed means listed: in manifest-sha256.txt (a plain file: that list
+ * says nothing of modes), or in manifest.json with the same type (and
+ * target, for links; mode, for setuid, setgid and sticky bits), each
+ * manifest vouched for by the signed tag manifest. */
+static bool covered(const struct seek *k, const struct esc_tarent *bad)
+{
+	bool links = bad->type == '1' || bad->type == '2', special = (bad->perm & 07000u) != 0;
+	char mode[8];
+
+	if (k->mf_read && k->mf_found && bad->type == '0' && !special && vouched(k->rd, ESC_TAG_MANIFEST, k->mf_sha))
+		return true;
+	snprintf(mode, sizeof mode, "%04o", (unsigned)(bad->perm & 07777u));
+	return k->json_read && k->json_found == 1 && k->json_type != NULL &&
+	       strcmp(k->json_type, json_name(bad->type)) == 0 &&
+	       (!links || (bad->link != NULL && k->json_target != NULL && strcmp(bad->link, k->json_target) == 0)) &&
+	       (!special || (k->json_mode != NULL && strcmp(k->json_mode, mode) == 0)) &&
+	       vouched(k->rd, ESC_TAG_JSON, k->json_sha);
+}
+
 /* An unsafe entry stops everything a bundle's content is used for, but the
  * verdict must still say whether the agency signed it: the rest of the
- * stream is read for the tag manifest and its signature only, nothing else
- * is taken from it. Signed by the expected key: "unsafe" stands, with a
- * good signature. Not: "bad-signature". Never reached: "unsafe", with the
- * signature not checked. */
-escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st)
+ * stream is read for the tag manifest, its signature and the two manifests
+ * (hashed, and searched for the unsafe entry's name only); nothing else is
+ * taken from it. Signed by the expected key and listed in a vouched-for
+ * manifest: "unsafe" stands, with a good signature. Signed but listed
+ * nowhere: inserted after signing, "tampered". Not signed by the key:
+ * "bad-signature". Never reached: "unsafe", with the signature not checked. */
+escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st,
+                                   const struct esc_tarent *bad)
 {
 	struct archive_entry *e;
 	char msg[ESC_ERRLEN];
+	const char *why = msg;
 	size_t bl = rd->bag ? strlen(rd->bag) : 0;
 	escrow_status sst = ESCROW_OK;
+	struct seek k;
 
 	snprintf(msg, sizeof msg, "%s", esc_ctx_message(rd->ctx));
 	snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at the unsafe entry");
+	memset(&k, 0, sizeof k);
+	k.rd = rd;
+	k.a = a;
+	if (bad != NULL && bad->path != NULL && rd->key != NULL && bl > 0) {
+		/* Manifest names are relative to the bag (manifest.json's to
+		 * data/); a name outside the bag is looked for as it stands. */
+		k.mf_key = bad->path;
+		if (strncmp(k.mf_key, rd->bag, bl) == 0 && k.mf_key[bl] == '/')
+			k.mf_key += bl + 1;
+		k.json_key = strncmp(k.mf_key, "data/", 5) == 0 ? k.mf_key + 5 : k.mf_key;
+		k.h = esc_sha256_new();
+		k.line = malloc(ESC_MANIFEST_LINE_MAX);
+		if (k.h == NULL || k.line == NULL)
+			sst = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+	}
 	while (rd->key != NULL && bl > 0 && sst == ESCROW_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		const char *p = archive_entry_pathname(e);
 
@@ -108,16 +313,37 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_
 			sst = keep_tag(rd, a, e, ESC_T_TAGMANIFEST, TAGMANIFEST_MAX);
 		else if (strcmp(p + bl + 1, ESC_TAG_SIGNATURE) == 0)
 			sst = keep_tag(rd, a, e, ESC_T_SIGNATURE, SIGNATURE_MAX);
+		else if (k.h != NULL && !k.mf_read && strcmp(p + bl + 1, ESC_TAG_MANIFEST) == 0)
+			sst = read_manifest(&k);
+		else if (k.h != NULL && !k.json_read && k.json_found == 0 && strcmp(p + bl + 1, ESC_TAG_JSON) == 0)
+			sst = read_json(&k);
 	}
-	if (sst != ESCROW_OK)
-		return sst;
-	if (rd->key == NULL || !rd->tags[ESC_T_TAGMANIFEST].present || !rd->tags[ESC_T_SIGNATURE].present)
-		return esc_error(rd->ctx, st, "%s", msg);
+	if (sst != ESCROW_OK || rd->key == NULL || !rd->tags[ESC_T_TAGMANIFEST].present ||
+	    !rd->tags[ESC_T_SIGNATURE].present)
+		goto out;
 	sst = esc_rd_check_signature(rd);
-	if (sst == ESCROW_OK)
-		return esc_error(rd->ctx, st, "%s", msg);
 	if (sst == ESCROW_BAD_SIGNATURE)
 		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at an unsafe entry: "
 		         "%.400s", msg);
+	if (sst != ESCROW_OK || k.h == NULL)
+		goto out;
+	if (!covered(&k, bad)) {
+		/* Not the signer's: someone added it after signing. */
+		if (strncmp(why, rd->path, strlen(rd->path)) == 0 && strncmp(why + strlen(rd->path), ": ", 2) == 0)
+			why += strlen(rd->path) + 2;
+		sst = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: an entry that no signed manifest lists: %s (a %s); "
+		                "it was added after signing, and it is unsafe: %.300s", rd->path, bad->path,
+		                type_words(bad->type), why);
+		rd->integrity_failed = true;
+		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
+	}
+out:
+	esc_sha256_free(k.h);
+	free(k.line);
+	free(k.json_type);
+	free(k.json_target);
+	free(k.json_mode);
+	if (sst == ESCROW_OK)
+		return esc_error(rd->ctx, st, "%s", msg);
 	return sst;
 }

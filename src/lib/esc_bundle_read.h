@@ -240,6 +240,12 @@ void esc_rd_manifest_end(struct esc_rd *rd);
  * keeps the top-level fields without "files". A mismatch is deferred into
  * rd->json_d; returns ESCROW_E_NOMEM only. */
 escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg);
+/* Looks in a streamed escrow/manifest.json for the "files" entry whose path
+ * is `path` (relative to data/): 1 found (*type, *target and *mode
+ * malloc'd, NULL when absent), 0 not (or malformed), -1 out of memory.
+ * Stops at the entry: the caller drains the rest. */
+int esc_rd_json_find(struct esc_rd *rd, int (*pull)(void *, const void **, size_t *), void *arg, const char *path,
+                     char **type, char **target, char **mode);
 /* The end checks of manifest.json (and the deferred result). */
 escrow_status esc_rd_check_json(struct esc_rd *rd);
 /* Index of the payload record with this path, or -1 (records are sorted). */
@@ -261,10 +267,15 @@ struct esc_rd_head {
  * one, else st with its message. */
 escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_rd_head *h, escrow_status st);
 struct archive;
-/* st (ESCROW_UNSAFE) came from an entry: reads on for the tag manifest and
- * its signature only; st when they verify or cannot be had,
- * ESCROW_BAD_SIGNATURE when they do not. */
-escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st);
+/* st (ESCROW_UNSAFE) came from entry `bad` (its full tar path, typeflag, mode and
+ * link target): reads on for the tag manifest, its signature and the two
+ * manifests, looking in these for bad's path only. st when the signature is
+ * good and a manifest whose digest the tag manifest vouches for lists bad
+ * (or the signature cannot be had, or no key); ESCROW_TAMPERED when it is
+ * good and nothing signed lists bad (inserted after signing);
+ * ESCROW_BAD_SIGNATURE when it does not verify. */
+escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st,
+                                   const struct esc_tarent *bad);
 
 /* The report every reading command shares (verify.c). st is esc_rd_run's
  * verification status; a copy of ctx's message becomes the reason. */

@@ -186,7 +186,8 @@ check_case 1 bad-signature bad ok "not by key $agency_id" -- "$ESCROW" verify fo
 check_case 1 bad-signature bad failed "made by key $agency_id" -- "$ESCROW" verify flipped.escrow -p other.pub
 expect_grep "^integrity:  failed.*was changed" "text.$case_n"
 
-# --- unsafe (1): validly signed by the agency's own key, hostile structure ---
+# --- unsafe (1): validly signed by the agency's own key, hostile structure
+# (listed in the manifests it signed) ---
 $MK build src -o escape.escrow -s agency.key --hostile symlink-escape
 check_case 1 unsafe good not-checked "leads outside the payload" -- "$ESCROW" verify escape.escrow -p agency.pub
 $MK build src -o dotdot.escrow -s agency.key --hostile dotdot
@@ -198,6 +199,35 @@ expect_grep "^integrity:  not checked -- the checks stopped at an unsafe entry: 
 $MK build src -o device.escrow -s agency.key --hostile chardev
 check_case 1 unsafe good not-checked "character device" -- "$ESCROW" extract device.escrow -p agency.pub -C x3
 expect_true "unsafe: nothing extracted" test ! -e x3
+
+# --- tampered (1), not unsafe: the agency's honest bundle, and someone without
+# its key added a hostile entry in transit, listed in no signed manifest. The
+# signature is good, but it does not cover the entry: "unsafe" would read as
+# if the agency had signed it. ---
+$MK build src -o t-device.escrow -s agency.key --hostile chardev --transit
+check_case 1 tampered good failed "no signed manifest lists: demo-1.0/data/zdev \\(a character device\\)" -- \
+	"$ESCROW" verify t-device.escrow -p agency.pub
+expect_grep '"reason": ".*no signed manifest lists: demo-1.0/data/zdev' "json.$case_n"
+check_case 1 tampered good failed "no signed manifest lists: demo-1.0/data/zdev" -- \
+	"$ESCROW" extract t-device.escrow -p agency.pub -C x6
+expect_true "tampered in transit: nothing extracted" test ! -e x6
+$MK build src -o t-hard.escrow -s agency.key --hostile hardlink --transit
+check_case 1 tampered good failed "no signed manifest lists: demo-1.0/data/zhard \\(a hard link\\)" -- \
+	"$ESCROW" verify t-hard.escrow -p agency.pub
+$MK build src -o t-abs.escrow -s agency.key --hostile absolute --transit
+check_case 1 tampered good failed "no signed manifest lists: /tmp/escrow-evil-absolute \\(a file\\)" -- \
+	"$ESCROW" verify t-abs.escrow -p agency.pub
+# A symlink that leads outside is judged when the payload has been read: the
+# signed manifest.json does not list it.
+$MK build src -o t-escape.escrow -s agency.key --hostile symlink-escape --transit
+check_case 1 tampered good failed "manifest.json lists .* entries, the bundle holds" -- \
+	"$ESCROW" verify t-escape.escrow -p agency.pub
+# The same entries, listed in the manifests the agency signed: unsafe.
+$MK build src -o a-hard.escrow -s agency.key --hostile hardlink
+check_case 1 unsafe good not-checked "is a hard link" -- "$ESCROW" verify a-hard.escrow -p agency.pub
+$MK build src -o a-abs.escrow -s agency.key --hostile absolute
+check_case 1 unsafe good not-checked "unsafe path '/tmp/escrow-evil-absolute'" -- \
+	"$ESCROW" verify a-abs.escrow -p agency.pub
 
 # --- not-opened (1): sealed for two recipients, no identity or a stranger's ---
 check_case 1 not-opened not-checked not-checked "for 2 X25519 recipients" -- \
