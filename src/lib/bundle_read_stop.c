@@ -276,7 +276,7 @@ static bool covered(const struct seek *k, const struct esc_tarent *bad)
  * taken from it. Signed by the expected key and listed in a vouched-for
  * manifest: "unsafe" stands, with a good signature. Signed but listed
  * nowhere: inserted after signing, "tampered". Not signed by the key:
- * "bad-signature". Never reached: "unsafe", with the signature not checked. */
+ * "bad-signature". No signature after it: "tampered" (nobody vouched for it). */
 escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st,
                                    const struct esc_tarent *bad)
 {
@@ -318,9 +318,18 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_
 		else if (k.h != NULL && !k.json_read && k.json_found == 0 && strcmp(p + bl + 1, ESC_TAG_JSON) == 0)
 			sst = read_json(&k);
 	}
-	if (sst != ESCROW_OK || rd->key == NULL || !rd->tags[ESC_T_TAGMANIFEST].present ||
-	    !rd->tags[ESC_T_SIGNATURE].present)
+	if (sst != ESCROW_OK || rd->key == NULL)
 		goto out;
+	if (!rd->tags[ESC_T_TAGMANIFEST].present || !rd->tags[ESC_T_SIGNATURE].present) {
+		/* Nobody vouched for it: "unsafe" is for what the key signed. */
+		if (strncmp(why, rd->path, strlen(rd->path)) == 0 && strncmp(why + strlen(rd->path), ": ", 2) == 0)
+			why += strlen(rd->path) + 2;
+		sst = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: no signed tag manifest follows an unsafe entry: %.300s",
+		                rd->path, why);
+		rd->integrity_failed = true;
+		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
+		goto out;
+	}
 	sst = esc_rd_check_signature(rd);
 	if (sst == ESCROW_BAD_SIGNATURE)
 		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at an unsafe entry: "

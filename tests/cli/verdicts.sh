@@ -201,6 +201,21 @@ check_case 1 unsafe good not-checked "character device" -- "$ESCROW" extract dev
 expect_true "unsafe: nothing extracted" test ! -e x3
 
 # --- tampered (1), not unsafe: the agency's honest bundle, and someone without
+# A signed hostile bundle cut right after its hostile entry: no signature
+# vouches for the entry any more, so it is no longer "unsafe" but "tampered".
+zstd -q -dc device.escrow | python3 -c '
+import sys
+b = sys.stdin.buffer.read()
+off = 0
+while off + 512 <= len(b) and b[off:off + 512] != bytes(512):
+    h = b[off:off + 512]
+    size = int(h[124:136].rstrip(b"\0 ") or b"0", 8)
+    off += 512 + ((size + 511) // 512 * 512 if h[156:157] in (b"0", b"x") else 0)
+    if h[156:157] == b"3":  # the character device
+        break
+sys.stdout.buffer.write(b[:off] + bytes(1024))' | zstd -q --check -c >dev-cut.escrow
+check_case 1 tampered not-checked failed "no signed tag manifest follows an unsafe entry" -- \
+	"$ESCROW" verify dev-cut.escrow -p agency.pub
 # its key added a hostile entry in transit, listed in no signed manifest. The
 # signature is good, but it does not cover the entry: "unsafe" would read as
 # if the agency had signed it. ---
