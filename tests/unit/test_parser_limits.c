@@ -1,0 +1,231 @@
+/* test_parser_limits.c -- every parser of outside input at the limits it
+ * accepts, fed the input that is worst for it (deep nesting, many tiny
+ * elements, counts in headers far beyond the file, one huge token, long
+ * lines), generated here: the verdict is the expected one, and the child
+ * that ran it stayed within 256 MiB of memory (RLIMIT_AS, and the peak RSS
+ * wait4() reports) and 60 s of CPU (limits.h). Streaming checkers see 64 MiB
+ * and more: a thousand times the fuzz inputs and far past any window they
+ * keep, so memory that grows with the input shows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "escrow_private.h"
+#include "esc_formats.h"
+#include "fixtures.h"
+#include "limits.h"
+
+#define MiB (1ull << 20)
+
+static char why[256];
+
+/* 0 when the checker's verdict is `want` (else prints the reason). */
+static int verdict(const struct esc_fmt_ops *o, const char *path, const struct lim_input *in, int want)
+{
+	int ok = lim_fmt(o, path, in, why);
+
+	printf("      %s: %s%s%s\n", path, ok ? "pass" : "fail", why[0] ? ": " : "", why);
+	if (ok != want)
+		printf("      %s: expected %s\n", path, want ? "pass" : "fail");
+	return ok != want;
+}
+
+/* ---- json: nesting at and past the limit, 64 MiB of tiny elements ---- */
+static int json_deep(void)
+{
+	struct lim_input ok = { 0 }, bad = { 0 };
+
+	lim_adds(&ok, "[", 512);
+	lim_adds(&ok, "]", 512);
+	lim_adds(&bad, "[", 64 * MiB);
+	return verdict(&esc_fmt_json, "d.json", &ok, 1) | verdict(&esc_fmt_json, "d.json", &bad, 0);
+}
+
+static int json_wide(void)
+{
+	struct lim_input a = { 0 }, o = { 0 };
+
+	lim_adds(&a, "[", 1);
+	lim_adds(&a, "0,", 32 * MiB);
+	lim_adds(&a, "0]", 1);
+	lim_adds(&o, "{", 1);
+	lim_adds(&o, "\"k\":{},", 8 * MiB);
+	lim_adds(&o, "\"k\":1}", 1);
+	return verdict(&esc_fmt_json, "a.json", &a, 1) | verdict(&esc_fmt_json, "o.json", &o, 1);
+}
+
+static int json_long_str(void)
+{
+	struct lim_input s = { 0 };
+
+	lim_adds(&s, "\"", 1);
+	lim_adds(&s, "\xe2\x82\xac\\u00e9", 8 * MiB);
+	lim_adds(&s, "\"", 1);
+	return verdict(&esc_fmt_json, "s.json", &s, 1);
+}
+
+/* ---- yaml (libyaml on a thread): nesting, many nodes, anchors, one huge
+ * scalar ---- */
+static int yaml_deep(void)
+{
+	struct lim_input ok = { 0 }, bad = { 0 }, blk = { 0 };
+
+	lim_adds(&ok, "[", 255);
+	lim_adds(&ok, "]", 255);
+	lim_adds(&bad, "[", 64 * MiB);
+	lim_adds(&blk, "- ", 64 * MiB);
+	return verdict(&esc_fmt_yaml, "d.yaml", &ok, 1) | verdict(&esc_fmt_yaml, "d.yaml", &bad, 0) |
+	       verdict(&esc_fmt_yaml, "b.yaml", &blk, 0);
+}
+
+static int yaml_wide(void)
+{
+	struct lim_input seq = { 0 }, map = { 0 };
+
+	lim_adds(&seq, "- 0\n", 4 * MiB);
+	lim_adds(&map, "? [a, b]\n: {c: d}\n", 1 * MiB);
+	return verdict(&esc_fmt_yaml, "s.yaml", &seq, 1) | verdict(&esc_fmt_yaml, "m.yaml", &map, 1);
+}
+
+static int yaml_anchors(void)
+{
+	static char doc[100000 * 16];
+	struct lim_input in = { 0 };
+	size_t n = 0;
+
+	for (unsigned i = 0; i < 100000; i++)
+		n += (size_t)snprintf(doc + n, sizeof doc - n, "- &a%u 0\n", i);
+	lim_add(&in, doc, n, 1);
+	lim_adds(&in, "- *a99999\n", 1 * MiB);
+	return verdict(&esc_fmt_yaml, "a.yaml", &in, 1);
+}
+
+static int yaml_scalar(void)
+{
+	struct lim_input plain = { 0 }, quoted = { 0 }, block = { 0 };
+
+	lim_adds(&plain, "k: ", 1);
+	lim_adds(&plain, "x", 512 * MiB);
+	lim_adds(&quoted, "k: \"", 1);
+	lim_adds(&quoted, "x\\n", 256 * MiB);
+	lim_adds(&quoted, "\"\n", 1);
+	lim_adds(&block, "k: |\n", 1);
+	lim_adds(&block, "  x\n", 128 * MiB);
+	return verdict(&esc_fmt_yaml, "p.yaml", &plain, 0) | verdict(&esc_fmt_yaml, "q.yaml", &quoted, 0) |
+	       verdict(&esc_fmt_yaml, "b.yaml", &block, 0);
+}
+
+/* ---- csv: one huge record, many records, a huge quoted field ---- */
+static int csv_cases(void)
+{
+	struct lim_input cols = { 0 }, rows = { 0 }, quoted = { 0 }, ragged = { 0 };
+
+	lim_adds(&cols, "a,", 32 * MiB);
+	lim_adds(&cols, "a\n", 1);
+	lim_adds(&rows, "0,1\n", 16 * MiB);
+	lim_adds(&quoted, "a,\"", 1);
+	lim_adds(&quoted, "\"\"\n", 16 * MiB);
+	lim_adds(&quoted, "\"\n", 1);
+	lim_adds(&ragged, "a,", 8 * MiB);
+	lim_adds(&ragged, "a\nb\n", 1);
+	return verdict(&esc_fmt_csv, "c.csv", &cols, 1) | verdict(&esc_fmt_csv, "r.csv", &rows, 1) |
+	       verdict(&esc_fmt_csv, "q.csv", &quoted, 1) | verdict(&esc_fmt_csv, "g.csv", &ragged, 0);
+}
+
+/* ---- text, pdf, parquet: 256 MiB streamed ---- */
+static int text_cases(void)
+{
+	struct lim_input ok = { 0 }, cut = { 0 };
+
+	lim_adds(&ok, "\xf0\x9f\x98\x80" "abc\xc3\xa9", 32 * MiB);
+	lim_adds(&cut, "x", 64 * MiB);
+	lim_adds(&cut, "\xf0\x9f\x98", 1);
+	return verdict(&esc_fmt_text, "t.txt", &ok, 1) | verdict(&esc_fmt_text, "t.txt", &cut, 0);
+}
+
+static int pdf_parquet(void)
+{
+	static char tail[64];
+	struct lim_input pdf = { 0 }, pq = { 0 };
+	uint64_t body = 256 * MiB;
+
+	snprintf(tail, sizeof tail, "startxref\n%llu\n%%%%EOF\n", (unsigned long long)body - 100);
+	lim_adds(&pdf, "%PDF-1.7\n", 1);
+	lim_adds(&pdf, "startxref\n%%EOF\n", body / 16);
+	lim_adds(&pdf, tail, 1);
+	lim_adds(&pq, "PAR1", 1);
+	lim_adds(&pq, "PAR1", body / 4);
+	lim_add(&pq, "\x10\x00\x00\x00" "PAR1", 8, 1);
+	return verdict(&esc_fmt_pdf, "d.pdf", &pdf, 1) | verdict(&esc_fmt_parquet, "t.parquet", &pq, 1);
+}
+
+/* ---- npy: the largest header, the most dimensions, a shape whose size
+ * wraps, a header length far past the file ---- */
+static int npy_cases(void)
+{
+	struct fx big = { 0 }, wrap = { 0 }, dims = { 0 };
+	char shape[1024];
+	size_t n = 0;
+	struct lim_input a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	int r;
+
+	n += (size_t)snprintf(shape + n, sizeof shape - n, "(");
+	for (int i = 0; i < 64; i++)
+		n += (size_t)snprintf(shape + n, sizeof shape - n, "1,");
+	snprintf(shape + n, sizeof shape - n, ")");
+	fx_npy(&dims, "<f4", shape, 4, 64);
+	fx_npy(&wrap, "<f8", "(4294967296, 4294967296, 16)", 0, 64);
+	/* version 2: a 4-byte header length; 16380 bytes of padding */
+	FX_LIT(&big, "\x93NUMPY\x02\x00");
+	fx_le(&big, 16384 - 12, 4);
+	fx_s(&big, "{'descr': '<u1', 'fortran_order': False, 'shape': (64,), }");
+	while (big.n < 16383)
+		fx_put(&big, " ", 1);
+	fx_put(&big, "\n", 1);
+	fx_fill(&big, 64, 3);
+	lim_add(&a, big.p, big.n, 1);
+	lim_add(&b, dims.p, dims.n, 1);
+	lim_add(&c, wrap.p, wrap.n, 1);
+	lim_add(&c, "", 0, 1);
+	lim_add(&d, "\x93NUMPY\x03\x00\xff\xff\xff\xff", 12, 1);
+	lim_adds(&d, " ", 64 * MiB);
+	r = verdict(&esc_fmt_npy, "a.npy", &a, 1) | verdict(&esc_fmt_npy, "b.npy", &b, 1) |
+	    verdict(&esc_fmt_npy, "c.npy", &c, 0) | verdict(&esc_fmt_npy, "d.npy", &d, 0);
+	fx_free(&big);
+	fx_free(&wrap);
+	fx_free(&dims);
+	return r;
+}
+
+
+#define LIM_TEST(fn)                                                                                          \
+	static void t_##fn(void **state)                                                                      \
+	{                                                                                                     \
+		(void)state;                                                                                  \
+		assert_true(lim_run(#fn, fn));                                                                \
+	}
+LIM_TEST(json_deep)
+LIM_TEST(json_wide)
+LIM_TEST(json_long_str)
+LIM_TEST(yaml_deep)
+LIM_TEST(yaml_wide)
+LIM_TEST(yaml_anchors)
+LIM_TEST(yaml_scalar)
+LIM_TEST(csv_cases)
+LIM_TEST(text_cases)
+LIM_TEST(pdf_parquet)
+LIM_TEST(npy_cases)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_json_deep),   cmocka_unit_test(t_json_wide),  cmocka_unit_test(t_json_long_str),
+		cmocka_unit_test(t_yaml_deep),   cmocka_unit_test(t_yaml_wide),  cmocka_unit_test(t_yaml_anchors),
+		cmocka_unit_test(t_yaml_scalar), cmocka_unit_test(t_csv_cases),  cmocka_unit_test(t_text_cases),
+		cmocka_unit_test(t_pdf_parquet), cmocka_unit_test(t_npy_cases),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
