@@ -112,6 +112,33 @@ static inline int lim_fmt_chunk(void *u, const uint8_t *b, size_t n, uint64_t of
 	return r->o->update(r->st, b, n, off);
 }
 
+/* The same over bytes a generator writes: gen fills at most cap bytes of
+ * buf and returns how many, 0 at the end. */
+static inline int lim_fmt_gen(const struct esc_fmt_ops *o, const char *path, uint64_t size,
+                              size_t (*gen)(void *g, uint8_t *buf, size_t cap), void *g, char *reason)
+{
+	static uint8_t buf[1 << 16];
+	void *st = calloc(1, o->state_size);
+	uint64_t off = 0;
+	size_t n;
+	int ok;
+
+	if (!st)
+		abort();
+	o->init(st, path, size);
+	while ((n = gen(g, buf, sizeof buf)) > 0) {
+		if (o->update(st, buf, n, off))
+			break;
+		off += n;
+	}
+	reason[0] = '\0';
+	ok = o->final(st, reason, 256);
+	if (o->release)
+		o->release(st);
+	free(st);
+	return ok;
+}
+
 /* One checker over the generated input: its verdict, the reason in
  * reason[256]. */
 static inline int lim_fmt(const struct esc_fmt_ops *o, const char *path, const struct lim_input *in, char *reason)

@@ -200,6 +200,112 @@ static int npy_cases(void)
 }
 
 
+/* ---- zip family: the most members the walk cross-checks, generated
+ * record by record (zip64 end records, since there are more than 65535) ---- */
+struct zipgen {
+	uint32_t n, i, phase; /* phase 0 locals, 1 central directory, 2 end records, 3 done */
+	uint64_t off, cd_start;
+	const char *prefix, *suffix; /* member names: prefix, "%07u", suffix */
+};
+
+static void le(uint8_t **p, uint64_t v, unsigned bytes)
+{
+	for (unsigned k = 0; k < bytes; k++)
+		*(*p)++ = (uint8_t)(v >> (8 * k));
+}
+
+static size_t zipgen_fill(void *u, uint8_t *buf, size_t cap)
+{
+	struct zipgen *g = u;
+	uint8_t *p = buf;
+	char name[32];
+
+	while (g->phase < 3 && (size_t)(p - buf) + 200 <= cap) {
+		uint8_t *start = p;
+		size_t nl;
+
+		if (g->phase < 2 && g->i == g->n) {
+			g->phase++;
+			g->i = 0;
+			if (g->phase == 1)
+				g->cd_start = g->off;
+			continue;
+		}
+		nl = (size_t)snprintf(name, sizeof name, "%s%07u%s", g->prefix, g->i, g->suffix);
+		if (g->phase == 0) {
+			le(&p, 0x04034b50, 4);
+			le(&p, 20, 2);
+			le(&p, 0, 2 + 2 + 2 + 2 + 4 + 4 + 4);
+			le(&p, nl, 2);
+			le(&p, 0, 2);
+		} else if (g->phase == 1) {
+			le(&p, 0x02014b50, 4);
+			le(&p, 20, 2);
+			le(&p, 20, 2);
+			le(&p, 0, 2 + 2 + 2 + 2 + 4 + 4 + 4);
+			le(&p, nl, 2);
+			le(&p, 0, 2 + 2 + 2 + 2 + 4);
+			le(&p, (uint64_t)g->i * (30 + nl), 4);
+		} else {
+			uint64_t cd_size = g->off - g->cd_start, e64 = g->off;
+
+			le(&p, 0x06064b50, 4);
+			le(&p, 44, 8);
+			le(&p, 45, 2);
+			le(&p, 45, 2);
+			le(&p, 0, 8);
+			le(&p, g->n, 8);
+			le(&p, g->n, 8);
+			le(&p, cd_size, 8);
+			le(&p, g->cd_start, 8);
+			le(&p, 0x07064b50, 4);
+			le(&p, 0, 4);
+			le(&p, e64, 8);
+			le(&p, 1, 4);
+			le(&p, 0x06054b50, 4);
+			le(&p, 0, 4);
+			le(&p, 0xffff, 2);
+			le(&p, 0xffff, 2);
+			le(&p, 0xffffffffu, 4);
+			le(&p, 0xffffffffu, 4);
+			le(&p, 0, 2);
+			g->phase = 3;
+			g->off += (uint64_t)(p - start);
+			break;
+		}
+		memcpy(p, name, nl);
+		p += nl;
+		g->off += (uint64_t)(p - start);
+		g->i++;
+	}
+	return (size_t)(p - buf);
+}
+
+static int zip_verdict(const struct esc_fmt_ops *o, const char *path, uint32_t n, const char *prefix,
+                       const char *suffix, int want)
+{
+	struct zipgen g = { n, 0, 0, 0, 0, prefix, suffix };
+	uint64_t size = (uint64_t)n * (30 + 46 + 2 * (7 + strlen(prefix) + strlen(suffix))) + 56 + 20 + 22;
+	int ok = lim_fmt_gen(o, path, size, zipgen_fill, &g, why);
+
+	printf("      %s (%u members, %llu bytes): %s%s%s\n", path, n, (unsigned long long)size,
+	       ok ? "pass" : "fail", why[0] ? ": " : "", why);
+	return ok != want;
+}
+
+static int zip_many(void)
+{
+	return zip_verdict(&esc_fmt_zip, "a.zip", 1u << 20, "", "", 1) |
+	       zip_verdict(&esc_fmt_zip, "b.zip", 2u << 20, "", "", 1); /* past the cap: the central directory alone */
+}
+
+static int zip_models(void)
+{
+	return zip_verdict(&esc_fmt_keras, "m.keras", 1u << 20, "", "", 0) |
+	       zip_verdict(&esc_fmt_npz, "a.npz", 1u << 20, "", ".npy", 0) |
+	       zip_verdict(&esc_fmt_pytorch, "m.pt", 1u << 20, "archive/data/", "", 0);
+}
+
 #define LIM_TEST(fn)                                                                                          \
 	static void t_##fn(void **state)                                                                      \
 	{                                                                                                     \
@@ -217,6 +323,8 @@ LIM_TEST(csv_cases)
 LIM_TEST(text_cases)
 LIM_TEST(pdf_parquet)
 LIM_TEST(npy_cases)
+LIM_TEST(zip_many)
+LIM_TEST(zip_models)
 
 int main(void)
 {
@@ -225,6 +333,7 @@ int main(void)
 		cmocka_unit_test(t_yaml_deep),   cmocka_unit_test(t_yaml_wide),  cmocka_unit_test(t_yaml_anchors),
 		cmocka_unit_test(t_yaml_scalar), cmocka_unit_test(t_csv_cases),  cmocka_unit_test(t_text_cases),
 		cmocka_unit_test(t_pdf_parquet), cmocka_unit_test(t_npy_cases),
+		cmocka_unit_test(t_zip_many),     cmocka_unit_test(t_zip_models),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
