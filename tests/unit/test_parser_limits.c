@@ -306,6 +306,128 @@ static int zip_models(void)
 	       zip_verdict(&esc_fmt_pytorch, "m.pt", 1u << 20, "archive/data/", "", 0);
 }
 
+/* ---- gguf: the most key/values and array items a file can hold, and
+ * counts in the header far beyond the file ---- */
+static int gguf_cases(void)
+{
+	static uint8_t hdr[24], kv[14], arr[8 + 1 + 4 + 4 + 8], bad[24 + 24 + 8 + 1 + 4 + 4 + 8];
+	const uint64_t n_kv = 4u << 20, n_str = 8u << 20;
+	struct lim_input kvs = { 0 }, strs = { 0 }, huge = { 0 }, huge_arr = { 0 };
+	uint8_t *p;
+	int r;
+
+	p = hdr;
+	memcpy(p, "GGUF", 4), p += 4;
+	le(&p, 3, 4);
+	le(&p, 0, 8);
+	le(&p, n_kv, 8);
+	p = kv;
+	le(&p, 1, 8);
+	*p++ = 'k';
+	le(&p, 0, 4); /* uint8 */
+	*p = 7;
+	lim_add(&kvs, hdr, sizeof hdr, 1);
+	lim_add(&kvs, kv, sizeof kv, n_kv);
+	/* one key/value: an array of 8 Mi empty strings */
+	static uint8_t hdr1[24];
+	p = hdr1;
+	memcpy(p, "GGUF", 4), p += 4;
+	le(&p, 3, 4);
+	le(&p, 0, 8);
+	le(&p, 1, 8);
+	p = arr;
+	le(&p, 1, 8);
+	*p++ = 'a';
+	le(&p, 9, 4);
+	le(&p, 8, 4);
+	le(&p, n_str, 8);
+	lim_add(&strs, hdr1, sizeof hdr1, 1);
+	lim_add(&strs, arr, sizeof arr, 1);
+	lim_add(&strs, "\0\0\0\0\0\0\0\0", 8, n_str);
+	/* 2^62 key/values, then an array of 2^60 uint64 in a 49-byte file */
+	p = bad;
+	memcpy(p, "GGUF", 4), p += 4;
+	le(&p, 3, 4);
+	le(&p, 0, 8);
+	le(&p, 1ull << 62, 8);
+	lim_add(&huge, bad, 24, 1);
+	lim_add(&huge, "\0", 1, 64 * MiB);
+	memcpy(bad + 24, bad, 16);
+	p = bad + 40;
+	le(&p, 1, 8);
+	le(&p, 1, 8);
+	*p++ = 'a';
+	le(&p, 9, 4);
+	le(&p, 10, 4);
+	le(&p, 1ull << 60, 8);
+	lim_add(&huge_arr, bad + 24, sizeof bad - 24, 1);
+	r = verdict(&esc_fmt_gguf, "k.gguf", &kvs, 1) | verdict(&esc_fmt_gguf, "s.gguf", &strs, 1) |
+	    verdict(&esc_fmt_gguf, "h.gguf", &huge, 0) | verdict(&esc_fmt_gguf, "a.gguf", &huge_arr, 0);
+	return r;
+}
+
+/* ---- onnx: nesting past protobuf's limit, 64 MiB of tiny fields ---- */
+static int onnx_cases(void)
+{
+	struct fx base = { 0 }, in = { 0 }, out = { 0 };
+	struct lim_input deep = { 0 }, wide = { 0 };
+	int r;
+
+	/* graph { node { attribute { g { node { ... } } } } }, 40 times over */
+	fx_pb_bytes(&in, 1, "\x0a\x01x", 3);
+	for (int i = 0; i < 40; i++) {
+		static const unsigned fields[] = { 6, 5, 1 };
+
+		for (int k = 0; k < 3; k++) {
+			out.n = 0;
+			fx_pb_bytes(&out, fields[k], in.p, in.n);
+			in.n = 0;
+			fx_put(&in, out.p, out.n);
+		}
+	}
+	out.n = 0;
+	fx_varint(&out, 0x08);
+	fx_varint(&out, 9);
+	fx_pb_bytes(&out, 7, in.p, in.n);
+	lim_add(&deep, out.p, out.n, 1);
+	fx_onnx(&base, 9, true, true, NULL);
+	lim_add(&wide, base.p, base.n, 1);
+	lim_add(&wide, "\xa0\x06\x01", 3, 16 * MiB); /* field 100, varint 1: kept as unknown */
+	r = verdict(&esc_fmt_onnx, "d.onnx", &deep, 0) | verdict(&esc_fmt_onnx, "w.onnx", &wide, 1);
+	fx_free(&base);
+	fx_free(&in);
+	fx_free(&out);
+	return r;
+}
+
+/* ---- hdf5: a signature at every candidate offset of a 256 MiB file ---- */
+static int hdf5_cases(void)
+{
+	static uint8_t blk[512];
+	struct lim_input in = { 0 };
+
+	memset(blk, 0xff, sizeof blk);
+	memcpy(blk, "\x89HDF\r\n\x1a\n\x02\x08\x08", 11);
+	lim_add(&in, blk, sizeof blk, 512 * 1024);
+	return verdict(&esc_fmt_hdf5, "w.h5", &in, 0);
+}
+
+/* ---- lfs pointers: the largest file looked at, all keys ---- */
+static int lfs_cases(void)
+{
+	char buf[1024];
+	size_t n = (size_t)snprintf(buf, sizeof buf, "version https://git-lfs.github.com/spec/v1\n"
+	                                              "oid sha256:%064d\nsize 12345\n", 0);
+	int r = 0;
+
+	while (n + 8 < sizeof buf - 1)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "x-%04zu 1\n", n);
+	r |= esc_is_lfs_pointer((const uint8_t *)buf, n) != 0; /* keys out of order */
+	memset(buf, 'a', sizeof buf);
+	r |= esc_is_lfs_pointer((const uint8_t *)buf, sizeof buf) != 0;
+	return r;
+}
+
 #define LIM_TEST(fn)                                                                                          \
 	static void t_##fn(void **state)                                                                      \
 	{                                                                                                     \
@@ -325,6 +447,10 @@ LIM_TEST(pdf_parquet)
 LIM_TEST(npy_cases)
 LIM_TEST(zip_many)
 LIM_TEST(zip_models)
+LIM_TEST(gguf_cases)
+LIM_TEST(onnx_cases)
+LIM_TEST(hdf5_cases)
+LIM_TEST(lfs_cases)
 
 int main(void)
 {
@@ -334,6 +460,7 @@ int main(void)
 		cmocka_unit_test(t_yaml_scalar), cmocka_unit_test(t_csv_cases),  cmocka_unit_test(t_text_cases),
 		cmocka_unit_test(t_pdf_parquet), cmocka_unit_test(t_npy_cases),
 		cmocka_unit_test(t_zip_many),     cmocka_unit_test(t_zip_models),
+		cmocka_unit_test(t_gguf_cases), cmocka_unit_test(t_onnx_cases), cmocka_unit_test(t_hdf5_cases), cmocka_unit_test(t_lfs_cases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
