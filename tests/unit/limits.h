@@ -175,6 +175,7 @@ static inline int lim_run(const char *name, int (*fn)(void))
 	if (pid == 0) {
 		struct rlimit cpu_l = { LIM_CPU_SECS, LIM_CPU_SECS }, as = { LIM_MEM_MAX, LIM_MEM_MAX };
 
+		setvbuf(stdout, NULL, _IOLBF, 0); /* what was seen before a kill */
 		if (setrlimit(RLIMIT_CPU, &cpu_l) != 0 || (!LIM_SANITIZED && setrlimit(RLIMIT_AS, &as) != 0))
 			_exit(99);
 		int r = fn();
