@@ -18,6 +18,10 @@
 #include "fixtures.h"
 #include "limits.h"
 
+#ifdef ESCROW_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
 #define MiB (1ull << 20)
 
 static char why[256];
@@ -629,6 +633,131 @@ LIM_TEST(contract_cases)
 LIM_TEST(keys_cases)
 LIM_TEST(age_cases)
 
+#ifdef ESCROW_HAVE_ZLIB
+/* ---- zip bombs: one deflated member that inflates to 512 MiB (2 MB in the
+ * file), for the checkers that inflate members (npz, pytorch) ---- */
+struct deflater {
+	z_stream zs;
+	struct fx out;
+	uLong crc;
+};
+
+static int deflate_chunk(void *u, const uint8_t *b, size_t n, uint64_t off)
+{
+	struct deflater *d = u;
+	uint8_t tmp[1 << 15];
+
+	(void)off;
+	d->crc = crc32(d->crc, b, (uInt)n);
+	d->zs.next_in = (Bytef *)(uintptr_t)b;
+	d->zs.avail_in = (uInt)n;
+	do {
+		d->zs.next_out = tmp;
+		d->zs.avail_out = sizeof tmp;
+		if (deflate(&d->zs, Z_NO_FLUSH) == Z_STREAM_ERROR)
+			abort();
+		fx_put(&d->out, tmp, sizeof tmp - d->zs.avail_out);
+	} while (d->zs.avail_out == 0);
+	return 0;
+}
+
+/* A zip of one deflated member `name` holding the generated content. */
+static void bomb(struct fx *zip, const char *name, const struct lim_input *content)
+{
+	struct deflater d;
+	uint8_t tmp[1 << 15], hdr[64], *p;
+	uint64_t usize = lim_size(content), cd;
+	size_t nl = strlen(name);
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	if (deflateInit2(&d.zs, 1, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		abort();
+	d.crc = crc32(0, NULL, 0);
+	lim_stream(content, deflate_chunk, &d);
+	do {
+		d.zs.next_out = tmp;
+		d.zs.avail_out = sizeof tmp;
+		rc = deflate(&d.zs, Z_FINISH);
+		fx_put(&d.out, tmp, sizeof tmp - d.zs.avail_out);
+	} while (rc == Z_OK);
+	deflateEnd(&d.zs);
+	for (int central = 0; central < 2; central++) {
+		p = hdr;
+		if (central) {
+			cd = zip->n;
+			le(&p, 0x02014b50, 4);
+			le(&p, 20, 2);
+		} else {
+			le(&p, 0x04034b50, 4);
+		}
+		le(&p, 20, 2);
+		le(&p, 0, 2);
+		le(&p, 8, 2);
+		le(&p, 0, 4);
+		le(&p, d.crc, 4);
+		le(&p, d.out.n, 4);
+		le(&p, usize, 4);
+		le(&p, nl, 2);
+		le(&p, 0, 2);
+		if (central) {
+			le(&p, 0, 2 + 2 + 2 + 4);
+			le(&p, 0, 4);
+		}
+		fx_put(zip, hdr, (size_t)(p - hdr));
+		fx_s(zip, name);
+		if (!central)
+			fx_put(zip, d.out.p, d.out.n);
+	}
+	p = hdr;
+	le(&p, 0x06054b50, 4);
+	le(&p, 0, 4);
+	le(&p, 1, 2);
+	le(&p, 1, 2);
+	le(&p, zip->n - cd, 4);
+	le(&p, cd, 4);
+	le(&p, 0, 2);
+	fx_put(zip, hdr, (size_t)(p - hdr));
+	fx_free(&d.out);
+}
+
+static int bomb_cases(void)
+{
+	struct fx npz = { 0 }, pt = { 0 };
+	struct lim_input npy = { 0 }, pkl = { 0 }, a = { 0 }, b = { 0 };
+	static char hdr[128];
+	const uint64_t big = 512ull << 20;
+	int r, n;
+
+	/* a 512 MiB uint8 array (valid: the check inflates at most
+	 * ESC_INFLATE_FILE_MAX of it), and a pickle of one 512 MiB string: the size
+	 * fields hold only its low 32 bits (0), the stream is what counts */
+	memcpy(hdr, "\x93NUMPY\x01\x00\x76\x00", 10); /* 118 header bytes */
+	n = 10 + snprintf(hdr + 10, sizeof hdr - 10, "{'descr': '|u1', 'fortran_order': False, 'shape': (%llu,), }",
+	                  (unsigned long long)big);
+	while (n < 127)
+		hdr[n++] = ' ';
+	hdr[127] = '\n';
+	lim_add(&npy, hdr, 128, 1);
+	lim_add(&npy, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, big / 16);
+	bomb(&npz, "arr_0.npy", &npy);
+	lim_add(&pkl, "\x80\x04\x8d\x00\x00\x00\x20\x00\x00\x00\x00", 11, 1);
+	lim_add(&pkl, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, big / 16);
+	lim_add(&pkl, ".", 1, 1);
+	bomb(&pt, "archive/data.pkl", &pkl);
+	printf("      bombs: npz %zu bytes, pt %zu bytes, each inflating to 512 MiB\n", npz.n, pt.n);
+	lim_add(&a, npz.p, npz.n, 1);
+	lim_add(&b, pt.p, pt.n, 1);
+	r = verdict(&esc_fmt_npz, "b.npz", &a, 1) | verdict(&esc_fmt_pytorch, "b.pt", &b, 0) |
+	    verdict(&esc_fmt_zip, "b.zip", &a, 1);
+	fx_free(&npz);
+	fx_free(&pt);
+	return r;
+}
+LIM_TEST(bomb_cases)
+#endif
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +768,9 @@ int main(void)
 		cmocka_unit_test(t_zip_many),     cmocka_unit_test(t_zip_models),
 		cmocka_unit_test(t_gguf_cases), cmocka_unit_test(t_onnx_cases), cmocka_unit_test(t_hdf5_cases), cmocka_unit_test(t_lfs_cases),
 		cmocka_unit_test(t_inspect_cases), cmocka_unit_test(t_inspect_secrets), cmocka_unit_test(t_contract_cases), cmocka_unit_test(t_keys_cases), cmocka_unit_test(t_age_cases),
+#ifdef ESCROW_HAVE_ZLIB
+		cmocka_unit_test(t_bomb_cases),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
