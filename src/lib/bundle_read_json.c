@@ -2,13 +2,20 @@
  * jansson turns 12 MB of JSON for 50,000 files into some 60 MB of tree; we
  * find the value boundaries with a small scanner instead and hand jansson one
  * top-level value or one file entry at a time. jansson validates every value;
- * the scanner validates what lies between them (braces, commas, colons). */
+ * the scanner validates what lies between them (braces, commas, colons).
+ * jansson spends some 50 bytes per input byte on a run of empty arrays, and
+ * manifest.json may be as large as its files allow (tens of MB) and is read
+ * even when the signature is bad: so one file entry is at most SPAN_MAX
+ * bytes, and the values outside "files" (which stay in memory) at most
+ * TOP_MAX together; ours are a few hundred bytes and about 1 KB. */
 #include "esc_bundle_read.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
+#define SPAN_MAX (64u << 10)
+#define TOP_MAX (256u << 10)
 
 struct scan {
 	const char *b;
@@ -181,6 +188,9 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 			if (n >= rd->files.n)
 				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists more entries than the bundle holds "
 				                 "(a file was removed)", rd->path, ESC_TAG_JSON);
+			if (s->pos - from > SPAN_MAX)
+				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: entry %zu is %zu bytes long (at most %u)",
+				                 rd->path, ESC_TAG_JSON, n, s->pos - from, SPAN_MAX);
 			o = load_span(s->b, from, s->pos, 0);
 			st = o ? json_entry(rd, n, o) : esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu",
 			                                          rd->path, ESC_TAG_JSON, n);
@@ -210,6 +220,7 @@ static escrow_status scan_top(struct esc_rd *rd, bool *saw_files)
 {
 	const struct esc_tagfile *t = &rd->tags[ESC_T_JSON];
 	struct scan s = {t->buf, 0, t->len};
+	size_t top = 0;
 	escrow_status st;
 
 	ws(&s);
@@ -247,7 +258,17 @@ static escrow_status scan_top(struct esc_rd *rd, bool *saw_files)
 			} else {
 				ws(&s);
 				from = s.pos;
-				val = skip_value(&s, 1) == 0 ? load_span(s.b, from, s.pos, 0) : NULL;
+				if (skip_value(&s, 1) != 0) {
+					json_decref(key);
+					goto bad;
+				}
+				top += s.pos - from;
+				if (top > TOP_MAX) {
+					json_decref(key);
+					return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: more than %u bytes of values "
+					                 "outside 'files'", rd->path, ESC_TAG_JSON, TOP_MAX);
+				}
+				val = load_span(s.b, from, s.pos, 0);
 				if (val == NULL || json_object_set_new(rd->manifest, k, val) != 0) {
 					json_decref(key);
 					goto bad;
