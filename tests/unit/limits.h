@@ -195,4 +195,42 @@ static inline int lim_run(const char *name, int (*fn)(void))
 	       (LIM_SANITIZED || (uint64_t)ru.ru_maxrss * 1024 <= LIM_MEM_MAX);
 }
 
+#define MiB (1ull << 20)
+
+/* The reason the last lim_verdict() checker gave. */
+static inline char *lim_why(void)
+{
+	static char why[256];
+
+	return why;
+}
+
+/* 0 when the checker's verdict on the generated input is `want`; prints
+ * the verdict and reason. */
+static inline int lim_verdict(const struct esc_fmt_ops *o, const char *path, const struct lim_input *in, int want)
+{
+	char *why = lim_why();
+	int ok = lim_fmt(o, path, in, why);
+
+	printf("      %s: %s%s%s\n", path, ok ? "pass" : "fail", why[0] ? ": " : "", why);
+	if (ok != want)
+		printf("      %s: expected %s\n", path, want ? "pass" : "fail");
+	return ok != want;
+}
+
+/* Appends v as `bytes` little-endian bytes at *p. */
+static inline void lim_le(uint8_t **p, uint64_t v, unsigned bytes)
+{
+	for (unsigned k = 0; k < bytes; k++)
+		*(*p)++ = (uint8_t)(v >> (8 * k));
+}
+
+/* A cmocka test t_fn that runs fn() under the limits. */
+#define LIM_TEST(fn)                                                                                          \
+	static void t_##fn(void **state)                                                                      \
+	{                                                                                                     \
+		(void)state;                                                                                  \
+		assert_true(lim_run(#fn, fn));                                                                \
+	}
+
 #endif
