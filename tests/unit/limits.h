@@ -218,11 +218,12 @@ static inline int lim_verdict(const struct esc_fmt_ops *o, const char *path, con
 	return ok != want;
 }
 
-/* Appends v as `bytes` little-endian bytes at *p. */
+/* Appends v as `bytes` little-endian bytes at *p (zeros past the eighth:
+ * lim_le(&p, 0, 20) writes 20 zero bytes). */
 static inline void lim_le(uint8_t **p, uint64_t v, unsigned bytes)
 {
 	for (unsigned k = 0; k < bytes; k++)
-		*(*p)++ = (uint8_t)(v >> (8 * k));
+		*(*p)++ = k < 8 ? (uint8_t)(v >> (8 * k)) : 0;
 }
 
 /* A cmocka test t_fn that runs fn() under the limits. */
