@@ -2,7 +2,12 @@
  * jansson turns 12 MB of JSON for 50,000 files into some 60 MB of tree; we
  * find the value boundaries with a small scanner instead and hand jansson one
  * top-level value or one file entry at a time. jansson validates every value;
- * the scanner validates what lies between them (braces, commas, colons). */
+ * the scanner validates what lies between them (braces, commas, colons).
+ * jansson spends some 50 bytes per input byte on a run of empty arrays, and
+ * manifest.json may be as large as its files allow (tens of MB) and is read
+ * even when the signature is bad: so one file entry is at most SPAN_MAX
+ * bytes, and the values outside "files" (which stay in memory) at most
+ * TOP_MAX together; ours are a few hundred bytes and about 1 KB. */
 #include "esc_bundle_read.h"
 #include "esc_pack.h"
 
@@ -13,6 +18,8 @@
 
 #define MAX_DEPTH 64
 #define WINDOW_MAX (8u << 20) /* one value (a files entry, a top-level value) plus a block */
+#define SPAN_MAX (64u << 10)
+#define TOP_MAX (256u << 10)
 
 /* A window over the streamed manifest.json: bytes before `keep` (the start
  * of the value being read) may be dropped, so memory stays at one value. */
@@ -267,6 +274,9 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 			if (n >= rd->files.n)
 				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists more entries than the bundle holds "
 				                 "(a file was removed)", rd->path, ESC_TAG_JSON);
+			if (here(s) - from > SPAN_MAX)
+				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: entry %zu is %llu bytes long (at most %u)",
+				                 rd->path, ESC_TAG_JSON, n, (unsigned long long)(here(s) - from), SPAN_MAX);
 			o = load_span(s, from, 0);
 			st = o ? json_entry(rd, n, o) : esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu",
 			                                          rd->path, ESC_TAG_JSON, n);
@@ -294,6 +304,7 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 /* The top-level object; "files" is checked as it is met. */
 static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 {
+	uint64_t top = 0;
 	escrow_status st;
 
 	ws(s);
@@ -333,7 +344,17 @@ static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 			} else {
 				ws(s);
 				from = s->keep = here(s);
-				val = skip_value(s, 1) == 0 ? load_span(s, from, 0) : NULL;
+				if (skip_value(s, 1) != 0) {
+					json_decref(key);
+					return malformed(s);
+				}
+				top += here(s) - from;
+				if (top > TOP_MAX) {
+					json_decref(key);
+					return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: more than %u bytes of values "
+					                 "outside 'files'", rd->path, ESC_TAG_JSON, TOP_MAX);
+				}
+				val = load_span(s, from, 0);
 				if (val == NULL || json_object_set_new(rd->manifest, k, val) != 0) {
 					json_decref(key);
 					return malformed(s);

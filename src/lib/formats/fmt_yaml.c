@@ -17,6 +17,10 @@
  * A zero-byte file passes, as a file of only comments does: it is a valid
  * YAML stream with no document, which loaders read as null (min-bytes in the
  * contract is what turns an empty deliverable away).
+ * libyaml holds a whole scalar in memory (growing it by doubling) before it
+ * returns its event, so a file of one huge scalar would cost several times
+ * its size: more than YAML_TOKEN_MAX bytes read between two events are
+ * refused (no data file needs a 32 MiB scalar; PyYAML would take minutes).
  * update() returns 1 as soon as the parser has failed; final() (or release()
  * when abandoning) ends the thread. */
 #include <pthread.h>
@@ -30,6 +34,7 @@
 #define YAML_RING (256 * 1024)
 #define YAML_MAX_DEPTH 256
 #define YAML_MAX_ANCHORS 65536
+#define YAML_TOKEN_MAX (32u << 20)
 
 /* Open-addressed set of anchor-name hashes; 0 marks an empty slot. */
 struct anchors {
@@ -125,6 +130,10 @@ struct yaml_state {
 	bool ok;
 	size_t head, count;      /* ring: next byte to read, bytes held */
 	char reason[200];
+	/* Only the parser thread (the read handler runs on it) uses these: */
+	uint64_t fed;            /* bytes handed to libyaml */
+	uint64_t fed_at_event;   /* ... when it returned its last event */
+	bool too_long;
 	uint8_t ring[YAML_RING];
 };
 
@@ -137,6 +146,10 @@ static int read_handler(void *data, unsigned char *out, size_t size, size_t *siz
 	const size_t want = size < YAML_RING ? size : YAML_RING;
 	size_t n;
 
+	if (y->fed - y->fed_at_event > YAML_TOKEN_MAX) {
+		y->too_long = true;
+		return 0; /* libyaml: a reader error */
+	}
 	pthread_mutex_lock(&y->mu);
 	while (y->count < want && !y->eof)
 		pthread_cond_wait(&y->more, &y->mu);
@@ -153,6 +166,7 @@ static int read_handler(void *data, unsigned char *out, size_t size, size_t *siz
 	y->count -= n;
 	pthread_cond_signal(&y->room);
 	pthread_mutex_unlock(&y->mu);
+	y->fed += n;
 	*size_read = n; /* 0: end of input */
 	return 1;
 }
@@ -165,6 +179,7 @@ static void *parse_thread(void *arg)
 	struct anchors anchors = {NULL, 0, 0, false};
 	const unsigned char *anchor;
 	unsigned depth = 0;
+	unsigned long last_line = 1;
 	bool ok = false, end = false;
 	char reason[200] = "";
 
@@ -175,6 +190,11 @@ static void *parse_thread(void *arg)
 	yaml_parser_set_input(&parser, read_handler, y);
 	while (!end) {
 		if (!yaml_parser_parse(&parser, &ev)) {
+			if (y->too_long) {
+				snprintf(reason, sizeof reason, "line %lu: a scalar or token over %u MiB after it "
+				         "(too large to check)", last_line, YAML_TOKEN_MAX >> 20);
+				break;
+			}
 			if (parser.error == YAML_READER_ERROR) {
 				snprintf(reason, sizeof reason, "byte %zu: %s",
 				         parser.problem_offset, parser.problem ? parser.problem : "unreadable input");
@@ -187,6 +207,8 @@ static void *parse_thread(void *arg)
 			         parser.context ? " " : "", parser.context ? parser.context : "");
 			break;
 		}
+		y->fed_at_event = y->fed;
+		last_line = (unsigned long)ev.end_mark.line + 1;
 		anchor = event_anchor(&ev);
 		if (anchor)
 			anchors_put(&anchors, name_hash(anchor));
