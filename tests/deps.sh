@@ -16,8 +16,18 @@ escrow_install_deps() {
 	echo "escrow: installing missing Debian packages:$missing" >&2
 	local sudo=""
 	[ "$(id -u)" -ne 0 ] && sudo="sudo"
-	$sudo apt-get update -qq >&2 || true
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >&2
+	# apt's and dpkg's chatter goes to a log, shown only when the install fails
+	local log
+	log=$(mktemp "${TMPDIR:-/tmp}/escrow-apt.XXXXXX")
+	$sudo apt-get update -qq >"$log" 2>&1 || true
+	if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing \
+		>>"$log" 2>&1; then
+		tail -20 "$log" >&2
+		echo "escrow: apt-get could not install:$missing (whole log: $log)" >&2
+		return 1
+	fi
+	rm -f "$log"
+	echo "escrow: installed:$missing" >&2
 }
 
 # A UTF-8 locale for the stock tools (bsdtar cannot print or convert UTF-8
