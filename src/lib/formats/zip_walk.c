@@ -62,6 +62,9 @@ void esc_zip_release(struct esc_zip_walk *w)
 	free(w->rec);
 	free(w->tail);
 	free(w->locals);
+	if (w->crc_inflating)
+		esc_inflate_end(&w->crc_inf);
+	w->crc_inflating = false;
 	w->rec = NULL;
 	w->tail = NULL;
 	w->locals = NULL;
@@ -192,7 +195,7 @@ static void on_local(struct esc_zip_walk *w)
 	w->cur.usize = w->cur.size_known ? usize : 0;
 	if (!w->locals_lost && w->n_local == w->locals_cap) {
 		size_t cap = w->locals_cap ? w->locals_cap * 2 : 64;
-		uint64_t *nl = cap <= ESC_ZIP_LOCALS_MAX ? realloc(w->locals, cap * sizeof *nl) : NULL;
+		struct esc_zip_local *nl = cap <= ESC_ZIP_LOCALS_MAX ? realloc(w->locals, cap * sizeof *nl) : NULL;
 
 		if (nl) {
 			w->locals = nl;
@@ -201,8 +204,15 @@ static void on_local(struct esc_zip_walk *w)
 			w->locals_lost = true;
 		}
 	}
-	if (!w->locals_lost)
-		w->locals[w->n_local] = w->cur.local_off;
+	if (!w->locals_lost) {
+		struct esc_zip_local *l = &w->locals[w->n_local];
+
+		memset(l, 0, sizeof *l);
+		l->off = w->cur.local_off;
+		l->name_hash = esc_zip_name_hash(w->name, nlen);
+		l->method = w->cur.method;
+		l->size_known = w->cur.size_known;
+	}
 	w->n_local++;
 	if (w->cur.flags & 1) {
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
@@ -217,6 +227,7 @@ static void on_local(struct esc_zip_walk *w)
 		      (unsigned long long)w->cur.csize);
 		return;
 	}
+	esc_zip_crc_begin(w);
 	w->cur_wanted = w->ops->member && w->ops->member(w->user, &w->cur);
 	w->cur_given = 0;
 	w->cur_left = w->cur.csize;
@@ -232,27 +243,11 @@ static void on_local(struct esc_zip_walk *w)
 		if (w->cur_wanted)
 			w->ops->member_end(w->user, &w->cur, true);
 		w->cur_wanted = false;
+		esc_zip_crc_end(w, 0);
 		member_done(w);
 		return;
 	}
 	expect(w, Z_LDATA, 0);
-}
-
-static bool local_seen(const struct esc_zip_walk *w, uint64_t off)
-{
-	size_t lo = 0, hi = (size_t)w->n_local;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (w->locals[mid] == off)
-			return true;
-		if (w->locals[mid] < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
 }
 
 static void on_cd(struct esc_zip_walk *w)
@@ -308,11 +303,8 @@ static void on_cd(struct esc_zip_walk *w)
 	}
 	/* in sync, every entry must name a local header the walk met: entries
 	 * pointing into another member's data (overlaps) are rejected */
-	if (!w->cd_only && !w->locals_lost && !local_seen(w, loff)) {
-		zfail(w, "%s: central directory points to offset %llu, where no member starts", w->name,
-		      (unsigned long long)loff);
+	if (!w->cd_only && !w->locals_lost && !esc_zip_cd_match(w, &e, le32(r + 12)))
 		return;
-	}
 	if (w->ops->cd_entry && !w->ops->cd_entry(w->user, &e, w->reason, sizeof w->reason)) {
 		w->failed = true;
 		return;
@@ -422,20 +414,26 @@ static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
 	if (w->cur.size_known && take > w->cur_left)
 		take = (size_t)w->cur_left;
 	if (!w->cur_wanted) {
+		esc_zip_crc_feed(w, b, take);
 		w->cur_left -= take;
-		if (w->cur_left == 0)
+		if (w->cur_left == 0) {
+			esc_zip_crc_end(w, w->cur.csize);
 			member_done(w);
+		}
 		return take;
 	}
 	used = w->ops->data(w->user, b, take);
 	w->cur_given += used;
 	if (w->cur.size_known) {
+		esc_zip_crc_feed(w, b, used);
 		w->cur_left -= used;
 		if (used < take || w->cur_left == 0) {
 			w->ops->member_end(w->user, &w->cur, w->cur_left == 0);
 			w->cur_wanted = false;
-			if (w->cur_left == 0)
+			if (w->cur_left == 0) {
+				esc_zip_crc_end(w, w->cur.csize);
 				member_done(w);
+			}
 		}
 	} else if (used < take) {
 		w->ops->member_end(w->user, &w->cur, true);
