@@ -292,8 +292,19 @@ static void on_cd(struct esc_zip_walk *w)
 		zfail(w, "%s: %s", w->name, why);
 		return;
 	}
-	if (e.flags & 1) {
+	/* encrypted, strongly encrypted, or with its local header masked */
+	if (e.flags & 0x2041) {
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
+		return;
+	}
+	if (le16(r + 30) != 0 && le16(r + 30) != 0xffff) {
+		zfail(w, "split (multi-disk) zip archives are not supported");
+		return;
+	}
+	/* Python's zipfile reads up to version 6.3 */
+	if (r[2] > 63) {
+		zfail(w, "%s: needs zip version %u.%u to extract (readers know up to 6.3)", w->name, r[2] / 10,
+		      r[2] % 10);
 		return;
 	}
 	if (loff > w->cd_start || csize > w->cd_start - loff || 30 + nlen > w->cd_start - loff - csize) {
@@ -351,6 +362,10 @@ static void on_end(struct esc_zip_walk *w)
 	/* the end of central directory record */
 	if (le16(r) != 0 || le16(r + 2) != 0) {
 		zfail(w, "split (multi-disk) zip archives are not supported");
+		return;
+	}
+	if (le16(r + 4) != le16(r + 6)) {
+		zfail(w, "end record: %u entries on this disk, %u in all (damaged)", le16(r + 4), le16(r + 6));
 		return;
 	}
 	entries = le16(r + 6);
