@@ -40,10 +40,11 @@ struct esc_zip_ops {
 	/* A central directory entry whose name and extent passed the walker's
 	 * checks; 0 with a reason fails the file. May be NULL. */
 	int (*cd_entry)(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen);
-	/* The loader reads members without checking their CRC-32 or the local
-	 * header's name (torch builds miniz with MINIZ_DISABLE_ZIP_READER_CRC32_CHECKS):
-	 * neither is checked, so that what loads is not refused. */
-	bool loader_skips_crc;
+	/* The loader is torch's miniz: it reads members without checking their
+	 * CRC-32 or the local header's name (torch builds it with
+	 * MINIZ_DISABLE_ZIP_READER_CRC32_CHECKS), so neither is checked, but
+	 * refuses a disk number other than 0, which Python's zipfile ignores. */
+	bool torch_miniz;
 };
 
 /* What the walk measured of one member, for the central directory check:

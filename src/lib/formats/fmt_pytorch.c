@@ -244,7 +244,7 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 }
 
 static const struct esc_zip_ops pt_ops = {
-	.loader_skips_crc = true,
+	.torch_miniz = true,
 	.member = pt_member,
 	.data = pt_data,
 	.member_end = pt_member_end,

@@ -297,7 +297,7 @@ static void on_cd(struct esc_zip_walk *w)
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
 		return;
 	}
-	if (le16(r + 30) != 0 && le16(r + 30) != 0xffff) {
+	if (w->ops->torch_miniz && le16(r + 30) != 0 && le16(r + 30) != 0xffff) {
 		zfail(w, "split (multi-disk) zip archives are not supported");
 		return;
 	}
