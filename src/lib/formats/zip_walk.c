@@ -343,6 +343,11 @@ static void on_end(struct esc_zip_walk *w)
 			zfail(w, "split (multi-disk) zip archives are not supported");
 			return;
 		}
+		if (le64(r + 20) != le64(r + 28)) {
+			zfail(w, "zip64 end record: %llu entries on this disk, %llu in all (damaged)",
+			      (unsigned long long)le64(r + 20), (unsigned long long)le64(r + 28));
+			return;
+		}
 		w->z64_entries = le64(r + 28);
 		w->z64_cd_size = le64(r + 36);
 		w->z64_cd_off = le64(r + 44);
