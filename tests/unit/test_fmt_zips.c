@@ -146,7 +146,7 @@ static void test_pytorch(void **state)
 	}
 	r = fx_inspect("m/model.pt", &b, ESC_FMT_PYTORCH);
 	assert_int_equal(r.pickle, ESC_PICKLE_DANGEROUS);
-	assert_non_null(strstr(r.pickle_imports, "compressed in the central directory"));
+	assert_non_null(strstr(r.pickle_imports, "compression method 0 in the local header, 8 in the central"));
 	fx_free(&b);
 
 	torch_zip(&b, "torch._utils\n_rebuild_tensor_v2\n", false, false);
@@ -572,6 +572,52 @@ static void test_keras_npz(void **state)
 	fx_free(&b);
 }
 
+/* Python's zipfile (np.load) and miniz (torch.load) check each member's
+ * CRC-32 and the local header's name against the central directory: so does
+ * the walk, stored or deflated, sizes in the header or in a descriptor. */
+static void test_zip_crc(void **state)
+{
+	static const char text[] = "weights weights weights, and more weights\n";
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	(void)state;
+	for (int method = 0; method <= 8; method += 8) {
+		for (int bit3 = 0; bit3 < 2; bit3++) {
+			struct zm m[] = { { "a.bin", text, sizeof text - 1, method, bit3, false },
+			                  { "b.bin", text, sizeof text - 1, method, bit3, false } };
+			const size_t data = 30 + 5;
+
+			zip_build(&b, m, 2);
+			r = fx_inspect("x/a.zip", &b, ESC_FMT_ZIP);
+			assert_true(r.wanted_ok);
+			/* a flipped data byte: the CRC-32 (or, deflated, the stream) */
+			b.p[data + 3] ^= 0x01;
+			r = fx_inspect("x/a.zip", &b, ESC_FMT_ZIP);
+			assert_false(r.wanted_ok);
+			if (method == 0)
+				assert_non_null(strstr(r.reason, "a.bin: CRC-32"));
+			b.p[data + 3] ^= 0x01;
+			/* the central directory's CRC-32 */
+			{
+				size_t cd = b.p[b.n - 6] | (size_t)b.p[b.n - 5] << 8;
+
+				b.p[cd + 16] ^= 0x40;
+				r = fx_inspect("x/a.zip", &b, ESC_FMT_ZIP);
+				assert_false(r.wanted_ok);
+				assert_non_null(strstr(r.reason, "a.bin: CRC-32"));
+				b.p[cd + 16] ^= 0x40;
+			}
+			/* the local header names another file */
+			b.p[30] = 'c';
+			r = fx_inspect("x/a.zip", &b, ESC_FMT_ZIP);
+			assert_false(r.wanted_ok);
+			assert_non_null(strstr(r.reason, "a.bin: the local header at offset 0 names another file"));
+			fx_free(&b);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_pytorch_layouts),
 		cmocka_unit_test(test_zip64_locator_wrap),
 		cmocka_unit_test(test_keras_npz),
+		cmocka_unit_test(test_zip_crc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

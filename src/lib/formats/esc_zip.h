@@ -40,6 +40,34 @@ struct esc_zip_ops {
 	/* A central directory entry whose name and extent passed the walker's
 	 * checks; 0 with a reason fails the file. May be NULL. */
 	int (*cd_entry)(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen);
+	/* The loader is torch's miniz: it reads members without checking their
+	 * CRC-32 or the local header's name (torch builds it with
+	 * MINIZ_DISABLE_ZIP_READER_CRC32_CHECKS), so neither is checked, but
+	 * refuses a disk number other than 0, which Python's zipfile ignores. */
+	bool torch_miniz;
+};
+
+/* What the walk measured of one member, for the central directory check:
+ * Python's zipfile (np.load) and miniz (torch.load) read each member as the
+ * central directory describes it and refuse a CRC-32 that differs, or a
+ * local header that names another file. */
+struct esc_zip_local {
+	uint64_t off;              /* of the local header */
+	uint64_t name_hash;
+	uint64_t csize;            /* data bytes the walk found */
+	uint64_t usize;            /* bytes they inflate to (crc_known) */
+	uint32_t crc;              /* CRC-32 of those (crc_known) */
+	uint16_t method;
+	bool size_known;           /* sizes from the local header (not bit 3) */
+	bool done;                 /* the walk met the end of its data */
+	bool crc_known;            /* stored, or inflated within the budget */
+};
+
+struct esc_inflate {
+	void *zs;                  /* z_stream */
+	uint64_t out_total, out_max;
+	bool ended, failed;
+	char err[96];
 };
 
 struct esc_zip_walk {
@@ -66,9 +94,14 @@ struct esc_zip_walk {
 	uint8_t *tail;
 	size_t tail_len;
 	uint64_t n_local;
-	uint64_t *locals;          /* local header offsets, in order (while in sync) */
+	struct esc_zip_local *locals; /* in order (while in sync) */
 	size_t locals_cap;
 	bool locals_lost;          /* too many, or out of memory: not cross-checked */
+	uint32_t crc;              /* of the current member's data so far */
+	uint64_t crc_out;          /* its bytes (inflated, when deflated) */
+	bool crc_on, crc_inflating;
+	struct esc_inflate crc_inf;
+	uint64_t crc_inflated;     /* over all members (ESC_INFLATE_FILE_MAX) */
 	char reason[224];
 };
 
@@ -82,12 +115,6 @@ void esc_zip_release(struct esc_zip_walk *w);
  * handed to a sink. Inflating costs up to ~1000x the input, so what one file
  * may inflate, over all its members, is bounded: ESC_INFLATE_FILE_MAX. */
 #define ESC_INFLATE_FILE_MAX (256ull << 20)
-struct esc_inflate {
-	void *zs;                  /* z_stream */
-	uint64_t out_total, out_max;
-	bool ended, failed;
-	char err[96];
-};
 /* out_max: the most this member may inflate to. Returns false (out of
  * memory) with err set. */
 bool esc_inflate_init(struct esc_inflate *f, uint64_t out_max);
@@ -102,6 +129,18 @@ void esc_inflate_end(struct esc_inflate *f);
  * (when wanted) up to its data descriptor. Returns how many bytes of b it
  * took; *found_end once the descriptor ended within them. */
 size_t esc_zip_hunt(struct esc_zip_walk *w, const uint8_t *b, size_t n, bool *found_end);
+
+/* Internal to the walker (zip_crc.c): the CRC-32 of the current member's
+ * data, inflated when deflated (within ESC_INFLATE_FILE_MAX over the file,
+ * past which it is not known); end records it into the member's
+ * esc_zip_local, csize being the data bytes the walk found. */
+void esc_zip_crc_begin(struct esc_zip_walk *w);
+void esc_zip_crc_feed(struct esc_zip_walk *w, const uint8_t *b, size_t n);
+void esc_zip_crc_end(struct esc_zip_walk *w, uint64_t csize);
+/* The central directory entry e against the local header it points to
+ * (the walk in step): 1 when they agree, else 0 with the walk failed. */
+int esc_zip_cd_match(struct esc_zip_walk *w, const struct esc_zip_entry *e, uint32_t crc);
+uint64_t esc_zip_name_hash(const char *s, size_t n);
 
 /* Zip sniff: a local header or an empty archive at offset 0. */
 int esc_zip_sniff(const uint8_t *head, size_t len, uint64_t size);

@@ -244,6 +244,7 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 }
 
 static const struct esc_zip_ops pt_ops = {
+	.torch_miniz = true,
 	.member = pt_member,
 	.data = pt_data,
 	.member_end = pt_member_end,

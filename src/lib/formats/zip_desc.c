@@ -51,6 +51,15 @@ static void dwin_push(struct esc_zip_walk *w, const uint8_t *b, size_t n, size_t
 	w->dwin_len += n;
 }
 
+/* The CRC-32 covers the data met so far but the last bytes kept in dwin
+ * (they may yet turn out to start the descriptor): feeds it the first of
+ * dwin (k of them) and of b (m of them). */
+static void crc_upto(struct esc_zip_walk *w, size_t k, const uint8_t *b, size_t m)
+{
+	esc_zip_crc_feed(w, w->dwin, k);
+	esc_zip_crc_feed(w, b, m);
+}
+
 size_t esc_zip_hunt(struct esc_zip_walk *w, const uint8_t *b, size_t n, bool *found_end)
 {
 	const size_t dl = w->cur_zip64 ? 24 : 16, c = w->dwin_len;
@@ -96,6 +105,9 @@ size_t esc_zip_hunt(struct esc_zip_walk *w, const uint8_t *b, size_t n, bool *fo
 		}
 	}
 	if (!found) {
+		size_t feed = c + n > dl - 1 ? c + n - (dl - 1) : 0, fk = feed < c ? feed : c;
+
+		crc_upto(w, fk, b, feed - fk);
 		dwin_push(w, b, n, dl - 1);
 		w->cur_seen += n;
 		return n;
@@ -103,6 +115,13 @@ size_t esc_zip_hunt(struct esc_zip_walk *w, const uint8_t *b, size_t n, bool *fo
 	if (w->cur_wanted) {
 		w->ops->member_end(w->user, &w->cur, true);
 		w->cur_wanted = false;
+	}
+	if (data_end == 0 && end < dl) { /* the descriptor began in dwin, at c + end - dl */
+		crc_upto(w, c + end - dl, b, 0);
+		esc_zip_crc_end(w, w->cur_seen - c + (c + end - dl));
+	} else {
+		crc_upto(w, c, b, data_end);
+		esc_zip_crc_end(w, w->cur_seen + data_end);
 	}
 	w->hunting = false;
 	*found_end = true;

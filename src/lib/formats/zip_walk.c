@@ -62,6 +62,9 @@ void esc_zip_release(struct esc_zip_walk *w)
 	free(w->rec);
 	free(w->tail);
 	free(w->locals);
+	if (w->crc_inflating)
+		esc_inflate_end(&w->crc_inf);
+	w->crc_inflating = false;
 	w->rec = NULL;
 	w->tail = NULL;
 	w->locals = NULL;
@@ -192,7 +195,7 @@ static void on_local(struct esc_zip_walk *w)
 	w->cur.usize = w->cur.size_known ? usize : 0;
 	if (!w->locals_lost && w->n_local == w->locals_cap) {
 		size_t cap = w->locals_cap ? w->locals_cap * 2 : 64;
-		uint64_t *nl = cap <= ESC_ZIP_LOCALS_MAX ? realloc(w->locals, cap * sizeof *nl) : NULL;
+		struct esc_zip_local *nl = cap <= ESC_ZIP_LOCALS_MAX ? realloc(w->locals, cap * sizeof *nl) : NULL;
 
 		if (nl) {
 			w->locals = nl;
@@ -201,8 +204,15 @@ static void on_local(struct esc_zip_walk *w)
 			w->locals_lost = true;
 		}
 	}
-	if (!w->locals_lost)
-		w->locals[w->n_local] = w->cur.local_off;
+	if (!w->locals_lost) {
+		struct esc_zip_local *l = &w->locals[w->n_local];
+
+		memset(l, 0, sizeof *l);
+		l->off = w->cur.local_off;
+		l->name_hash = esc_zip_name_hash(w->name, nlen);
+		l->method = w->cur.method;
+		l->size_known = w->cur.size_known;
+	}
 	w->n_local++;
 	if (w->cur.flags & 1) {
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
@@ -217,6 +227,7 @@ static void on_local(struct esc_zip_walk *w)
 		      (unsigned long long)w->cur.csize);
 		return;
 	}
+	esc_zip_crc_begin(w);
 	w->cur_wanted = w->ops->member && w->ops->member(w->user, &w->cur);
 	w->cur_given = 0;
 	w->cur_left = w->cur.csize;
@@ -232,27 +243,11 @@ static void on_local(struct esc_zip_walk *w)
 		if (w->cur_wanted)
 			w->ops->member_end(w->user, &w->cur, true);
 		w->cur_wanted = false;
+		esc_zip_crc_end(w, 0);
 		member_done(w);
 		return;
 	}
 	expect(w, Z_LDATA, 0);
-}
-
-static bool local_seen(const struct esc_zip_walk *w, uint64_t off)
-{
-	size_t lo = 0, hi = (size_t)w->n_local;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (w->locals[mid] == off)
-			return true;
-		if (w->locals[mid] < off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
 }
 
 static void on_cd(struct esc_zip_walk *w)
@@ -297,8 +292,19 @@ static void on_cd(struct esc_zip_walk *w)
 		zfail(w, "%s: %s", w->name, why);
 		return;
 	}
-	if (e.flags & 1) {
+	/* encrypted, strongly encrypted, or with its local header masked */
+	if (e.flags & 0x2041) {
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
+		return;
+	}
+	if (w->ops->torch_miniz && le16(r + 30) != 0 && le16(r + 30) != 0xffff) {
+		zfail(w, "split (multi-disk) zip archives are not supported");
+		return;
+	}
+	/* Python's zipfile reads up to version 6.3 */
+	if (r[2] > 63) {
+		zfail(w, "%s: needs zip version %u.%u to extract (readers know up to 6.3)", w->name, r[2] / 10,
+		      r[2] % 10);
 		return;
 	}
 	if (loff > w->cd_start || csize > w->cd_start - loff || 30 + nlen > w->cd_start - loff - csize) {
@@ -308,11 +314,8 @@ static void on_cd(struct esc_zip_walk *w)
 	}
 	/* in sync, every entry must name a local header the walk met: entries
 	 * pointing into another member's data (overlaps) are rejected */
-	if (!w->cd_only && !w->locals_lost && !local_seen(w, loff)) {
-		zfail(w, "%s: central directory points to offset %llu, where no member starts", w->name,
-		      (unsigned long long)loff);
+	if (!w->cd_only && !w->locals_lost && !esc_zip_cd_match(w, &e, le32(r + 12)))
 		return;
-	}
 	if (w->ops->cd_entry && !w->ops->cd_entry(w->user, &e, w->reason, sizeof w->reason)) {
 		w->failed = true;
 		return;
@@ -340,6 +343,11 @@ static void on_end(struct esc_zip_walk *w)
 			zfail(w, "split (multi-disk) zip archives are not supported");
 			return;
 		}
+		if (le64(r + 20) != le64(r + 28)) {
+			zfail(w, "zip64 end record: %llu entries on this disk, %llu in all (damaged)",
+			      (unsigned long long)le64(r + 20), (unsigned long long)le64(r + 28));
+			return;
+		}
 		w->z64_entries = le64(r + 28);
 		w->z64_cd_size = le64(r + 36);
 		w->z64_cd_off = le64(r + 44);
@@ -359,6 +367,10 @@ static void on_end(struct esc_zip_walk *w)
 	/* the end of central directory record */
 	if (le16(r) != 0 || le16(r + 2) != 0) {
 		zfail(w, "split (multi-disk) zip archives are not supported");
+		return;
+	}
+	if (le16(r + 4) != le16(r + 6)) {
+		zfail(w, "end record: %u entries on this disk, %u in all (damaged)", le16(r + 4), le16(r + 6));
 		return;
 	}
 	entries = le16(r + 6);
@@ -422,20 +434,26 @@ static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
 	if (w->cur.size_known && take > w->cur_left)
 		take = (size_t)w->cur_left;
 	if (!w->cur_wanted) {
+		esc_zip_crc_feed(w, b, take);
 		w->cur_left -= take;
-		if (w->cur_left == 0)
+		if (w->cur_left == 0) {
+			esc_zip_crc_end(w, w->cur.csize);
 			member_done(w);
+		}
 		return take;
 	}
 	used = w->ops->data(w->user, b, take);
 	w->cur_given += used;
 	if (w->cur.size_known) {
+		esc_zip_crc_feed(w, b, used);
 		w->cur_left -= used;
 		if (used < take || w->cur_left == 0) {
 			w->ops->member_end(w->user, &w->cur, w->cur_left == 0);
 			w->cur_wanted = false;
-			if (w->cur_left == 0)
+			if (w->cur_left == 0) {
+				esc_zip_crc_end(w, w->cur.csize);
 				member_done(w);
+			}
 		}
 	} else if (used < take) {
 		w->ops->member_end(w->user, &w->cur, true);
