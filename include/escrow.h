@@ -267,6 +267,16 @@ ESCROW_API escrow_status escrow_report_status(const escrow_report *r);
 /* Renderings, malloc'd, NUL-terminated; free with free(). NULL on ENOMEM. */
 ESCROW_API char *escrow_report_json(const escrow_report *r);
 ESCROW_API char *escrow_report_text(const escrow_report *r);
+/* The same renderings written piece by piece through write (each call gets
+ * the next bytes; it returns 0, or -1 to stop), for reports too large to hold
+ * as one string (the list of a million files). flags: ESCROW_REPORT_JSON for
+ * the bytes of escrow_report_json(), else those of escrow_report_text().
+ * ESCROW_OK, ESCROW_E_IO when write returned -1, ESCROW_E_NOMEM, or
+ * ESCROW_E_USAGE when r or write is NULL. */
+#define ESCROW_REPORT_JSON 0x01u
+typedef int (*escrow_write_fn)(void *user, const void *buf, size_t len);
+ESCROW_API escrow_status escrow_report_write(const escrow_report *r, unsigned flags, escrow_write_fn write,
+                                             void *user);
 
 /* ---- pack --------------------------------------------------------------- */
 

@@ -124,25 +124,26 @@ void cli_read_end(struct cli_read *r)
 	memset(r, 0, sizeof *r);
 }
 
+static int put_stdout(void *user, const void *buf, size_t len)
+{
+	(void)user;
+	return fwrite(buf, 1, len, stdout) == len ? 0 : -1;
+}
+
 int cli_read_print(const escrow_report *report, bool json)
 {
-	char *out = NULL;
+	escrow_status st = ESCROW_OK;
 
-	if (json)
-		out = escrow_report_json(report);
-	else if (!cli_quiet)
-		out = escrow_report_text(report);
-	if ((json || !cli_quiet) && out == NULL) {
+	/* written as it is made: the list of a million files is hundreds of MB */
+	if (json || !cli_quiet)
+		st = escrow_report_write(report, json ? ESCROW_REPORT_JSON : 0, put_stdout, NULL);
+	if (st == ESCROW_E_NOMEM || st == ESCROW_E_USAGE) {
 		cli_error("out of memory");
 		return EX_SOFTWARE_;
 	}
-	if (out != NULL) {
-		fputs(out, stdout);
-		if (json)
-			fputc('\n', stdout);
-		free(out);
-	}
-	if (fflush(stdout) != 0) {
+	if (st == ESCROW_OK && json)
+		fputc('\n', stdout);
+	if (fflush(stdout) != 0 || st != ESCROW_OK) {
 		cli_error("cannot write the report to stdout");
 		return EX_IOERR_;
 	}

@@ -20,7 +20,12 @@ enum esc_escape_mode {
 	 * become \u escapes; the layout's newlines stay. */
 	ESC_ESCAPE_JSON_DOC = 2,
 	/* Only makes text valid UTF-8: each invalid byte becomes U+FFFD. */
-	ESC_ESCAPE_LOSSY = 3
+	ESC_ESCAPE_LOSSY = 3,
+	/* The body of a JSON string exactly as esc_json_safe(json_dumps()) of
+	 * esc_json_string(s) writes it: '"' '\' as \" \\, C0 as \b \f \n \r \t
+	 * or \u00XX, DEL, C1 and bidi controls as \uxxxx, each byte that is not
+	 * UTF-8 as U+FFFD; other text kept. */
+	ESC_ESCAPE_JSON_DUMP = 4
 };
 
 /* Escapes len bytes of s into out (size bytes with the NUL), like snprintf:

@@ -93,6 +93,22 @@ static void put_esc(struct out *o, const char *fmt, unsigned v)
 	put(o, b, (size_t)k);
 }
 
+/* A C0 control as json_dumps writes it in a string. */
+static void put_dump_control(struct out *o, uint32_t cp)
+{
+	char b[3] = {'\\', 0, 0};
+
+	switch (cp) {
+	case '\b': b[1] = 'b'; break;
+	case '\f': b[1] = 'f'; break;
+	case '\n': b[1] = 'n'; break;
+	case '\r': b[1] = 'r'; break;
+	case '\t': b[1] = 't'; break;
+	default: put_esc(o, "\\u%04X", cp); return;
+	}
+	put(o, b, 2);
+}
+
 size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_escape_mode mode)
 {
 	struct out o = {out, size, 0, 0, false};
@@ -112,7 +128,7 @@ size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_es
 			continue;
 		}
 		if (mode == ESC_ESCAPE_LOSSY || !is_control(cp)) {
-			if (mode == ESC_ESCAPE_JSON && (cp == '"' || cp == '\\'))
+			if ((mode == ESC_ESCAPE_JSON || mode == ESC_ESCAPE_JSON_DUMP) && (cp == '"' || cp == '\\'))
 				put(&o, cp == '"' ? "\\\"" : "\\\\", 2);
 			else if (mode == ESC_ESCAPE_TEXT && cp == '\\')
 				put(&o, "\\\\", 2);
@@ -120,6 +136,8 @@ size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_es
 				put(&o, s + i, n);
 		} else if (mode == ESC_ESCAPE_TEXT && cp < 0x80) {
 			put_esc(&o, "\\x%02x", cp);
+		} else if (mode == ESC_ESCAPE_JSON_DUMP && cp < 0x20) {
+			put_dump_control(&o, cp);
 		} else if (mode == ESC_ESCAPE_JSON_DOC && cp < 0x20) {
 			put(&o, s + i, n); /* JSON's own whitespace: the encoder escaped those in strings */
 		} else {

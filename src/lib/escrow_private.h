@@ -106,10 +106,45 @@ void esc_files_free(struct esc_files *fs);
 void esc_files_sort(struct esc_files *fs);             /* bytewise by path */
 
 /* ---- reports ---- */
+/* list's files, kept as the reader's records (list.c takes them) rather than
+ * a JSON object each, and written straight into the renderings
+ * (report_files.c): a million objects took over a gigabyte. */
+struct esc_listing {
+	struct esc_file *v;    /* the records; their strings live in arena */
+	size_t n;
+	char **arena;
+	size_t n_arena;
+	const char **kind;     /* per record: the kind shown (static string) or NULL */
+	uint8_t *format;       /* per record: enum esc_format (ESC_FMT_NONE: null) */
+	uint32_t *deliv;       /* per record: index in ids, UINT32_MAX for none; NULL: all none */
+	char **ids;            /* the deliverables' ids */
+	size_t n_ids;
+};
+void esc_listing_free(struct esc_listing *l);
+
 struct escrow_report {
 	escrow_status status;
 	json_t *root;          /* the JSON document; text rendering is made from it */
+	struct esc_listing *list; /* list: "files", an empty array in root stands for it */
 };
+
+/* A rendering on its way out (report_files.c): bytes handed to fn in pieces
+ * of about 64 KiB, or all kept in p (NUL-terminated) when fn is NULL. */
+struct esc_out {
+	escrow_write_fn fn;
+	void *user;
+	char *p;
+	size_t n, cap;
+	escrow_status st;      /* ESCROW_E_NOMEM or ESCROW_E_IO once something failed */
+};
+void esc_out_put(struct esc_out *o, const void *s, size_t len);
+void esc_out_flush(struct esc_out *o);
+/* The JSON rendering (report.c) and the text one (report_text.c) into o. */
+void esc_report_json_out(const escrow_report *r, struct esc_out *o);
+void esc_report_text_out(const escrow_report *r, struct esc_out *o);
+/* list's "files" array as json_dumps(JSON_INDENT(2) | JSON_SORT_KEYS) of the
+ * report writes it at the top level, then esc_json_safe(): from '[' to ']'. */
+void esc_listing_json(const struct esc_listing *l, struct esc_out *o);
 escrow_report *esc_report_new(const char *command);   /* NULL on ENOMEM */
 /* Appends a warning {"file","line","message"} (file/line may be NULL/0). */
 void esc_report_warn(escrow_report *r, const char *file, unsigned line, const char *fmt, ...)

@@ -8,37 +8,61 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *file_json(const struct esc_rd *rd, size_t i, const escrow_contract *c)
+/* The reader's records become the report's listing (esc_listing): moved, not
+ * copied, so that a million files cost what verify holds and no JSON object
+ * each. The deliverable shown is the file's owner in c, by verify's rules. */
+static escrow_status take_files(struct esc_rd *rd, const escrow_contract *c, escrow_report *r)
 {
-	const struct esc_file *f = &rd->files.v[i];
-	static const char *const tn[] = {"file", "dir", "symlink"};
-	json_t *o = json_object();
-	const struct esc_deliverable *d = NULL;
-	const char *kind = rd->list_kind[i];
-	enum esc_format fmt = (enum esc_format)rd->list_format[i];
-	char hex[65];
+	struct esc_listing *l = calloc(1, sizeof *l);
+	size_t i, n = rd->files.n;
 
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "path", json_string(f->path));
-	json_object_set_new(o, "type", json_string(tn[f->type]));
-	if (f->type == ESC_FT_FILE)
-		json_object_set_new(o, "size", json_integer((json_int_t)f->size));
-	if (f->has_sha256) {
-		esc_hex(f->sha256, 32, hex);
-		json_object_set_new(o, "sha256", json_string(hex));
+	if (l == NULL)
+		return ESCROW_E_NOMEM;
+	l->kind = rd->list_kind ? rd->list_kind : calloc(n + 1, sizeof *l->kind);
+	l->format = rd->list_format ? rd->list_format : calloc(n + 1, 1);
+	rd->list_kind = NULL;
+	rd->list_format = NULL;
+	if (c != NULL) {
+		l->deliv = malloc((n + 1) * sizeof *l->deliv);
+		l->ids = calloc(c->n_d + 1, sizeof *l->ids);
+		for (i = 0; l->ids != NULL && i < c->n_d; i++, l->n_ids++)
+			if ((l->ids[i] = strdup(c->d[i].id)) == NULL)
+				break;
 	}
-	if (f->type == ESC_FT_SYMLINK)
-		json_object_set_new(o, "target", esc_json_string(f->target));
-	if (kind == NULL && f->type != ESC_FT_DIR)
-		kind = f->kind;
-	if (kind != NULL)
-		json_object_set_new(o, "kind", json_string(kind));
-	if (c != NULL && f->type != ESC_FT_DIR && !(f->type == ESC_FT_SYMLINK && f->link_to_dir))
-		d = esc_contract_owner(c, f->path);
-	json_object_set_new(o, "deliverable", d ? json_string(d->id) : json_null());
-	json_object_set_new(o, "format", fmt != ESC_FMT_NONE ? json_string(esc_format_name(fmt)) : json_null());
-	return o;
+	if (l->kind == NULL || l->format == NULL || (c != NULL && (l->deliv == NULL || l->ids == NULL ||
+	                                                            l->n_ids < c->n_d))) {
+		esc_listing_free(l);
+		return ESCROW_E_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct esc_file *f = &rd->files.v[i];
+
+		if (l->kind[i] == NULL && f->type != ESC_FT_DIR)
+			l->kind[i] = f->kind;
+		if (l->deliv != NULL) {
+			const struct esc_deliverable *d = NULL;
+
+			if (f->type != ESC_FT_DIR && !(f->type == ESC_FT_SYMLINK && f->link_to_dir))
+				d = esc_contract_owner(c, f->path);
+			l->deliv[i] = d != NULL ? (uint32_t)(d - c->d) : UINT32_MAX;
+		}
+		/* inspections are not shown: the shared ones are the reader's, the
+		 * others go now */
+		if (rd->plain == NULL || f->insp < rd->plain || f->insp >= rd->plain + ESC_FMT_COUNT)
+			free(f->insp);
+		f->insp = NULL;
+	}
+	/* the strings stay in the arena, which moves with the records */
+	l->v = rd->files.v;
+	l->n = n;
+	memset(&rd->files, 0, sizeof rd->files);
+	l->arena = rd->arena;
+	l->n_arena = rd->n_arena;
+	rd->arena = NULL;
+	rd->n_arena = rd->arena_left = 0;
+	rd->arena_cur = NULL;
+	r->list = l;
+	return json_object_set_new(r->root, "files", json_array()) == 0 ? ESCROW_OK : ESCROW_E_NOMEM;
 }
 
 /* The contract whose deliverables are shown, and where it came from. */
@@ -74,9 +98,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 	escrow_contract *own = NULL;
 	const escrow_contract *c;
 	const char *from;
-	json_t *files;
 	escrow_status st;
-	size_t i;
 
 	if (report != NULL)
 		*report = NULL;
@@ -106,20 +128,8 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 	json_object_set_new(r->root, "deliverables_from", json_string(from));
 	if (c != NULL) /* each deliverable's status, as verify judges it; list's verdict stays the bundle's */
 		(void)esc_contract_evaluate(c, &rd.files, r);
-	files = json_array();
-	for (i = 0; files != NULL && i < rd.files.n; i++) {
-		json_t *e = file_json(&rd, i, c);
-
-		if (e == NULL || json_array_append_new(files, e) != 0) {
-			json_decref(files);
-			files = NULL;
-		}
-	}
-	if (files == NULL) {
+	if (take_files(&rd, c, r) != ESCROW_OK)
 		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-		goto out;
-	}
-	json_object_set_new(r->root, "files", files);
 out:
 	escrow_contract_free(own);
 	esc_rd_clear(&rd);

@@ -53,6 +53,7 @@ void escrow_report_free(escrow_report *r)
 	if (r == NULL)
 		return;
 	json_decref(r->root);
+	esc_listing_free(r->list);
 	free(r);
 }
 
@@ -71,11 +72,45 @@ escrow_status escrow_report_status(const escrow_report *r)
 	return r ? r->status : ESCROW_E_USAGE;
 }
 
-char *escrow_report_json(const escrow_report *r)
+/* The top-level "files" as json_dumps writes an empty array: the listing's
+ * place in the document (no string holds a raw newline, and deeper keys are
+ * indented further, so this is found once). */
+static const char files_mark[] = "\n  \"files\": []";
+
+void esc_report_json_out(const escrow_report *r, struct esc_out *o)
 {
-	if (r == NULL)
-		return NULL;
 	/* jansson writes DEL, C1 and bidi controls raw: escaped for terminals,
 	 * the decoded strings stay exact. */
-	return esc_json_safe(json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS));
+	char *doc = esc_json_safe(json_dumps(r->root, JSON_INDENT(2) | JSON_SORT_KEYS));
+	const char *at;
+
+	if (doc == NULL) {
+		o->st = ESCROW_E_NOMEM;
+		return;
+	}
+	at = r->list != NULL ? strstr(doc, files_mark) : NULL;
+	if (at == NULL) {
+		esc_out_put(o, doc, strlen(doc));
+	} else {
+		size_t head = (size_t)(at - doc) + sizeof files_mark - 3; /* up to the '[' */
+
+		esc_out_put(o, doc, head);
+		esc_listing_json(r->list, o);
+		esc_out_put(o, at + sizeof files_mark - 1, strlen(at + sizeof files_mark - 1));
+	}
+	free(doc);
+}
+
+char *escrow_report_json(const escrow_report *r)
+{
+	struct esc_out o = {NULL, NULL, NULL, 0, 0, ESCROW_OK};
+
+	if (r == NULL)
+		return NULL;
+	esc_report_json_out(r, &o);
+	if (o.st != ESCROW_OK) {
+		free(o.p);
+		return NULL;
+	}
+	return o.p;
 }

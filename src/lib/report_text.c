@@ -14,7 +14,18 @@ struct sb {
 	bool oom;
 	char *ring[4]; /* esc()'s results, alive for the next few sb_add calls */
 	unsigned ri;
+	struct esc_out *out; /* gets the text in pieces as it grows */
 };
+
+static void sb_flush(struct sb *b)
+{
+	if (b->oom || b->n == 0)
+		return;
+	esc_out_put(b->out, b->p, b->n);
+	b->n = 0;
+	if (b->out->st != ESCROW_OK)
+		b->oom = true;
+}
 
 /* s escaped (escape.c), for an sb_add argument: the result lives until the
  * fourth esc() after it, so one sb_add may take up to four. */
@@ -61,6 +72,8 @@ static void sb_vadd(struct sb *b, const char *fmt, va_list ap)
 		vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
 	}
 	b->n += (size_t)need;
+	if (b->n >= 65536)
+		sb_flush(b);
 }
 
 static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -320,29 +333,45 @@ static void inventory(struct sb *b, const json_t *root)
 	free(k);
 }
 
-static void files_table(struct sb *b, const json_t *root)
+/* A lossy copy of a string that is not valid UTF-8, as the report's JSON
+ * strings hold it (esc_json_string), so that the table shows what --json says. */
+static const char *as_json(struct sb *b, const char *s)
 {
-	const json_t *fs = json_object_get(root, "files"), *f;
+	char **slot;
+
+	if (esc_escape(NULL, 0, s, strlen(s), ESC_ESCAPE_LOSSY) == strlen(s))
+		return s;
+	slot = &b->ring[b->ri++ % 4];
+	free(*slot);
+	*slot = esc_escape_dup(s, strlen(s), ESC_ESCAPE_LOSSY);
+	if (*slot == NULL)
+		b->oom = true;
+	return *slot ? *slot : "";
+}
+
+static void files_table(struct sb *b, const struct esc_listing *l)
+{
 	size_t i;
 
-	if (!json_is_array(fs))
+	if (l == NULL)
 		return;
-	sb_add(b, "\nfiles (%zu):\n  %10s  %-9s %-15s %s\n", json_array_size(fs), "SIZE", "KIND",
-	       "DELIVERABLE", "PATH");
-	json_array_foreach(fs, i, f) {
-		const char *type = str(f, "type"), *dl = str(f, "deliverable");
+	sb_add(b, "\nfiles (%zu):\n  %10s  %-9s %-15s %s\n", l->n, "SIZE", "KIND", "DELIVERABLE", "PATH");
+	for (i = 0; i < l->n && !b->oom; i++) {
+		const struct esc_file *f = &l->v[i];
+		uint32_t d = l->deliv != NULL ? l->deliv[i] : UINT32_MAX;
+		const char *dl = d != UINT32_MAX && d < l->n_ids ? l->ids[d] : "";
 		char size[32] = "-";
 
-		if (strcmp(type, "file") == 0)
-			human(num(f, "size"), size, sizeof size);
-		sb_add(b, "  %10s  %-9s %-15s ", size, strcmp(type, "symlink") == 0 ? "link" : *str(f, "kind")
-		       ? str(f, "kind") : "-", *dl ? esc(b, dl) : "-");
-		sb_name(b, str(f, "path"));
-		if (strcmp(type, "dir") == 0 || strcmp(type, "directory") == 0)
+		if (f->type == ESC_FT_FILE)
+			human(f->size, size, sizeof size);
+		sb_add(b, "  %10s  %-9s %-15s ", size, f->type == ESC_FT_SYMLINK ? "link" : l->kind[i] != NULL
+		       ? l->kind[i] : "-", *dl ? esc(b, dl) : "-");
+		sb_name(b, as_json(b, f->path));
+		if (f->type == ESC_FT_DIR)
 			sb_add(b, "/");
-		if (*str(f, "target")) {
+		if (f->type == ESC_FT_SYMLINK && f->target != NULL && *f->target) {
 			sb_add(b, " -> ");
-			sb_name(b, str(f, "target"));
+			sb_name(b, as_json(b, f->target));
 		}
 		sb_add(b, "\n");
 	}
@@ -404,14 +433,17 @@ static void good_reason(const json_t *root, char *out, size_t len)
 		snprintf(out + o, len - o, "no contract checked (give one with -c)");
 }
 
-char *escrow_report_text(const escrow_report *r)
+void esc_report_text_out(const escrow_report *r, struct esc_out *o)
 {
 	struct sb b = {0};
 	const char *cmd, *verdict;
 	char reason[512];
 
-	if (r == NULL || r->root == NULL)
-		return NULL;
+	if (r->root == NULL) {
+		o->st = ESCROW_E_USAGE;
+		return;
+	}
+	b.out = o;
 	cmd = str(r->root, "command");
 	header(&b, r->root);
 	trust(&b, r->root);
@@ -419,7 +451,7 @@ char *escrow_report_text(const escrow_report *r)
 	path_list(&b, r->root, "forbidden", "forbidden by the contract", 20);
 	path_list(&b, r->root, "unassigned", "unassigned (in no deliverable)", 5);
 	if (strcmp(cmd, "list") == 0)
-		files_table(&b, r->root);
+		files_table(&b, r->list);
 	inventory(&b, r->root);
 	warnings(&b, r->root);
 	verdict = str(r->root, "verdict");
@@ -437,13 +469,26 @@ char *escrow_report_text(const escrow_report *r)
 		}
 		sb_add(&b, "\n");
 	}
-	if (b.p == NULL && !b.oom)
-		sb_add(&b, "%s", "");
+	sb_flush(&b);
 	for (size_t i = 0; i < sizeof b.ring / sizeof b.ring[0]; i++)
 		free(b.ring[i]);
-	if (b.oom) {
-		free(b.p);
+	free(b.p);
+	if (b.oom && o->st == ESCROW_OK)
+		o->st = ESCROW_E_NOMEM;
+}
+
+char *escrow_report_text(const escrow_report *r)
+{
+	struct esc_out o = {NULL, NULL, NULL, 0, 0, ESCROW_OK};
+
+	if (r == NULL)
+		return NULL;
+	esc_report_text_out(r, &o);
+	if (o.st == ESCROW_OK && o.p == NULL)
+		esc_out_put(&o, "", 0);
+	if (o.st != ESCROW_OK) {
+		free(o.p);
 		return NULL;
 	}
-	return b.p;
+	return o.p;
 }

@@ -365,31 +365,6 @@ static void test_findings(void **state)
 	esc_files_free(&fs);
 }
 
-static void test_text_escapes_and_list(void **state)
-{
-	escrow_report *r = esc_report_new("list");
-	json_t *files = json_array();
-	char *text;
-
-	(void)state;
-	json_array_append_new(files, json_pack("{s:s,s:s,s:I,s:s,s:s}", "path", "evil\nverdict: verified",
-	                                       "type", "file", "size", (json_int_t)3, "kind", "code",
-	                                       "deliverable", "source"));
-	json_array_append_new(files, json_pack("{s:s,s:s,s:s}", "path", "docs/README.md", "type", "symlink",
-	                                       "target", "../README.md"));
-	json_object_set_new(r->root, "files", files);
-	json_object_set_new(r->root, "verdict", json_string("tampered"));
-	json_object_set_new(r->root, "reason", json_string("data/x: digest mismatch"));
-	text = escrow_report_text(r);
-	assert_non_null(strstr(text, "evil\\x0averdict: verified"));
-	assert_null(strstr(text, "\nverdict: verified"));
-	assert_non_null(strstr(text, "   3 bytes  code      source          evil"));
-	assert_non_null(strstr(text, "docs/README.md -> ../README.md"));
-	assert_non_null(strstr(text, "\nverdict: tampered -- data/x: digest mismatch\n"));
-	free(text);
-	escrow_report_free(r);
-}
-
 static const char *arr_str(const json_t *d, const char *key, size_t i)
 {
 	return json_string_value(json_array_get(json_object_get(d, key), i));
@@ -530,7 +505,6 @@ int main(void)
 		cmocka_unit_test(test_onnx_external),
 		cmocka_unit_test(test_savedmodel_needs_pb),
 		cmocka_unit_test(test_findings),
-		cmocka_unit_test(test_text_escapes_and_list),
 		cmocka_unit_test(test_literal_includes),
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_every_file_everywhere),

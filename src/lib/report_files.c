@@ -1,0 +1,181 @@
+/* report_files.c -- list's "files" written straight from the reader's
+ * records into the rendering, in the very bytes json_dumps() would give for
+ * one JSON object per file, without ever building those objects; and the
+ * buffered output the renderings go through. */
+#include "escrow_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OUT_CHUNK 65536u
+
+void esc_listing_free(struct esc_listing *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n_arena; i++)
+		free(l->arena[i]);
+	free(l->arena);
+	free(l->v);
+	free(l->kind);
+	free(l->format);
+	free(l->deliv);
+	for (i = 0; i < l->n_ids; i++)
+		free(l->ids[i]);
+	free(l->ids);
+	free(l);
+}
+
+static bool out_reserve(struct esc_out *o, size_t len)
+{
+	size_t cap;
+	char *np;
+
+	if (o->n + len + 1 <= o->cap)
+		return true;
+	cap = o->cap ? o->cap : OUT_CHUNK;
+	while (cap < o->n + len + 1) {
+		if (cap > SIZE_MAX / 2) {
+			o->st = ESCROW_E_NOMEM;
+			return false;
+		}
+		cap *= 2;
+	}
+	np = realloc(o->p, cap);
+	if (np == NULL) {
+		o->st = ESCROW_E_NOMEM;
+		return false;
+	}
+	o->p = np;
+	o->cap = cap;
+	return true;
+}
+
+void esc_out_flush(struct esc_out *o)
+{
+	if (o->st != ESCROW_OK || o->fn == NULL || o->n == 0)
+		return;
+	if (o->fn(o->user, o->p, o->n) != 0)
+		o->st = ESCROW_E_IO;
+	o->n = 0;
+}
+
+void esc_out_put(struct esc_out *o, const void *s, size_t len)
+{
+	if (o->st != ESCROW_OK || !out_reserve(o, len))
+		return;
+	memcpy(o->p + o->n, s, len);
+	o->n += len;
+	o->p[o->n] = '\0';
+	if (o->fn != NULL && o->n >= OUT_CHUNK)
+		esc_out_flush(o);
+}
+
+static void put_str(struct esc_out *o, const char *s)
+{
+	esc_out_put(o, s, strlen(s));
+}
+
+/* "s" as a JSON string, escaped as the whole report is (escape.c). */
+static void put_json_string(struct esc_out *o, const char *s)
+{
+	size_t len = strlen(s), need = esc_escape(NULL, 0, s, len, ESC_ESCAPE_JSON_DUMP);
+
+	if (o->st != ESCROW_OK || !out_reserve(o, need + 2))
+		return;
+	o->p[o->n++] = '"';
+	esc_escape(o->p + o->n, need + 1, s, len, ESC_ESCAPE_JSON_DUMP);
+	o->n += need;
+	o->p[o->n++] = '"';
+	o->p[o->n] = '\0';
+	if (o->fn != NULL && o->n >= OUT_CHUNK)
+		esc_out_flush(o);
+}
+
+/* One member: the keys of a file entry come in sorted order, each but the
+ * last followed by ','. */
+static void key(struct esc_out *o, const char *k)
+{
+	put_str(o, ",\n      \"");
+	put_str(o, k);
+	put_str(o, "\": ");
+}
+
+static void file_entry(const struct esc_listing *l, size_t i, struct esc_out *o)
+{
+	static const char *const tn[] = {"file", "dir", "symlink"};
+	const struct esc_file *f = &l->v[i];
+	enum esc_format fmt = (enum esc_format)l->format[i];
+	uint32_t d = l->deliv != NULL ? l->deliv[i] : UINT32_MAX;
+	char num[32];
+
+	put_str(o, "    {\n      \"deliverable\": ");
+	if (d != UINT32_MAX && d < l->n_ids)
+		put_json_string(o, l->ids[d]);
+	else
+		put_str(o, "null");
+	key(o, "format");
+	if (fmt != ESC_FMT_NONE)
+		put_json_string(o, esc_format_name(fmt));
+	else
+		put_str(o, "null");
+	if (l->kind[i] != NULL) {
+		key(o, "kind");
+		put_json_string(o, l->kind[i]);
+	}
+	key(o, "path");
+	put_json_string(o, f->path);
+	if (f->has_sha256) {
+		char hex[65];
+
+		esc_hex(f->sha256, 32, hex);
+		key(o, "sha256");
+		put_json_string(o, hex);
+	}
+	if (f->type == ESC_FT_FILE) {
+		key(o, "size");
+		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)f->size);
+		put_str(o, num);
+	}
+	if (f->type == ESC_FT_SYMLINK && f->target != NULL) {
+		key(o, "target");
+		put_json_string(o, f->target);
+	}
+	key(o, "type");
+	put_json_string(o, tn[f->type]);
+	put_str(o, "\n    }");
+}
+
+void esc_listing_json(const struct esc_listing *l, struct esc_out *o)
+{
+	size_t i;
+
+	if (l->n == 0) {
+		put_str(o, "[]");
+		return;
+	}
+	put_str(o, "[\n");
+	for (i = 0; i < l->n && o->st == ESCROW_OK; i++) {
+		if (i > 0)
+			put_str(o, ",\n");
+		file_entry(l, i, o);
+	}
+	put_str(o, "\n  ]");
+}
+
+escrow_status escrow_report_write(const escrow_report *r, unsigned flags, escrow_write_fn write, void *user)
+{
+	struct esc_out o = {write, user, NULL, 0, 0, ESCROW_OK};
+
+	if (r == NULL || write == NULL)
+		return ESCROW_E_USAGE;
+	if (flags & ESCROW_REPORT_JSON)
+		esc_report_json_out(r, &o);
+	else
+		esc_report_text_out(r, &o);
+	esc_out_flush(&o);
+	free(o.p);
+	return o.st;
+}
