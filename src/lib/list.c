@@ -29,9 +29,9 @@ static json_t *file_json(const struct esc_rd *rd, size_t i, const escrow_contrac
 		json_object_set_new(o, "sha256", json_string(hex));
 	}
 	if (f->type == ESC_FT_SYMLINK)
-		json_object_set_new(o, "target", esc_json_string(f->target));
+		json_object_set_new(o, "target", esc_json_string(esc_file_target(f)));
 	if (kind == NULL && f->type != ESC_FT_DIR)
-		kind = f->kind;
+		kind = esc_kind_name(f->kind);
 	if (kind != NULL)
 		json_object_set_new(o, "kind", json_string(kind));
 	if (c != NULL && f->type != ESC_FT_DIR && !(f->type == ESC_FT_SYMLINK && f->link_to_dir))
