@@ -248,18 +248,21 @@ static bool is_plain(const struct esc_inspection *in)
 	       in->detected < ESC_FMT_COUNT;
 }
 
-/* A copy of s in the payload arena (s need not be NUL-terminated). */
-static char *arena_dup(struct run *r, const char *s, size_t n)
+/* n bytes of the payload arena, aligned to align (a power of two); count of
+ * them go against the bound on paths and link targets (the strings, not the
+ * link records, so that the bound stays what FORMAT.md says). */
+static void *arena_alloc(struct run *r, size_t n, size_t align, size_t count)
 {
 	struct esc_rd *rd = r->rd;
+	size_t skip = (size_t)(-(uintptr_t)rd->arena_cur & (align - 1));
 	char *p;
 
-	if (r->path_bytes + n + 1 > MAX_NAME_BYTES) {
+	if (r->path_bytes + count > MAX_NAME_BYTES) {
 		esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u MiB of payload paths and link targets", rd->path,
 		          MAX_NAME_BYTES >> 20);
 		return NULL;
 	}
-	if (rd->arena_left < n + 1) {
+	if (rd->arena_left < n + skip) {
 		char **na = realloc(rd->arena, (rd->n_arena + 1) * sizeof *na);
 
 		if (na == NULL || (na[rd->n_arena] = malloc(ARENA_CHUNK)) == NULL) {
@@ -271,19 +274,30 @@ static char *arena_dup(struct run *r, const char *s, size_t n)
 		rd->arena = na;
 		rd->arena_cur = na[rd->n_arena++];
 		rd->arena_left = ARENA_CHUNK;
+		skip = 0; /* malloc's chunks are aligned */
 	}
-	p = rd->arena_cur;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	rd->arena_cur += n + 1;
-	rd->arena_left -= n + 1;
-	r->path_bytes += n + 1;
+	p = rd->arena_cur + skip;
+	rd->arena_cur += skip + n;
+	rd->arena_left -= skip + n;
+	r->path_bytes += count;
+	return p;
+}
+
+/* A copy of s in the payload arena (s need not be NUL-terminated). */
+static char *arena_dup(struct run *r, const char *s, size_t n)
+{
+	char *p = arena_alloc(r, n + 1, 1, n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
 	return p;
 }
 
 static escrow_status keep_inspection(struct run *r, struct esc_file *f, const struct esc_inspection *in)
 {
-	f->kind = in->kind;
+	f->kind = esc_kind_of(in->kind);
 	if (!r->rd->keep_all_inspections && is_plain(in)) {
 		f->insp = &r->rd->plain[in->detected];
 		return ESCROW_OK;
@@ -342,9 +356,15 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 		if (*t == '/')
 			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' points to an absolute path",
 			                 rd->path, rel);
-		f->target = arena_dup(r, t, strlen(t));
-		if (f->target == NULL)
+		f->link = arena_alloc(r, sizeof *f->link, _Alignof(struct esc_link), 0);
+		if (f->link == NULL)
 			return escrow_ctx_status(r->ctx);
+		f->link->resolved = NULL;
+		f->link->target = arena_dup(r, t, strlen(t));
+		if (f->link->target == NULL) {
+			f->link = NULL;
+			return escrow_ctx_status(r->ctx);
+		}
 	}
 	if (hk != NULL && hk->begin != NULL) {
 		st = hk->begin(hk->user, f);
@@ -749,7 +769,8 @@ void esc_rd_clear(struct esc_rd *rd)
 
 		if (rd->plain != NULL && f->insp >= rd->plain && f->insp < rd->plain + ESC_FMT_COUNT)
 			f->insp = NULL;
-		f->path = f->target = f->link_resolved = NULL;
+		f->path = NULL;
+		f->link = NULL; /* in the arena, like its strings */
 	}
 	for (i = 0; i < rd->n_arena; i++)
 		free(rd->arena[i]);

@@ -84,7 +84,7 @@ static int resolve_from(const struct esc_rd *rd, const char *dir, const char *re
 					*s = '\0';
 				else
 					parent[0] = '\0';
-				r2 = resolve_from(rd, parent, f->target, hops, &t);
+				r2 = f->link != NULL ? resolve_from(rd, parent, f->link->target, hops, &t) : -1;
 				free(parent);
 				if (r2 != 0)
 					goto out;
@@ -119,11 +119,11 @@ int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target)
 	char *dir = strndup(f->path, s ? (size_t)(s - f->path) : 0);
 	int hops = 0, rc;
 
-	if (dir == NULL || f->target == NULL || f->target[0] == '/') {
+	if (dir == NULL || esc_file_target(f) == NULL || f->link->target[0] == '/') {
 		free(dir);
 		return -1;
 	}
-	rc = resolve_from(rd, dir, f->target, &hops, target);
+	rc = resolve_from(rd, dir, f->link->target, &hops, target);
 	free(dir);
 	return rc;
 }
@@ -288,7 +288,7 @@ static escrow_status resolve_links(struct esc_rd *rd)
 		if (esc_rd_resolve(rd, i, &ti) != 0) {
 			if (bad == ESCROW_OK) {
 				bad = esc_error(rd->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' -> '%s' leads outside the "
-				                "payload or to nothing", rd->path, f->path, f->target);
+				                "payload or to nothing", rd->path, f->path, esc_file_target(f));
 				snprintf(msg, sizeof msg, "%s", esc_ctx_message(rd->ctx));
 			}
 			continue;
@@ -300,8 +300,8 @@ static escrow_status resolve_links(struct esc_rd *rd)
 		}
 		memcpy(f->sha256, t->sha256, 32);
 		f->has_sha256 = true;
-		f->link_resolved = t->path; /* the arena's string, shared */
-		if (f->kind == NULL)
+		f->link->resolved = t->path; /* the arena's string, shared */
+		if (f->kind == ESC_KIND_NONE)
 			f->kind = t->kind;
 		if (t->insp != NULL && rd->plain != NULL && t->insp >= rd->plain && t->insp < rd->plain + ESC_FMT_COUNT) {
 			f->insp = t->insp;
@@ -388,7 +388,7 @@ static escrow_status manifest_line(struct esc_rd *rd, const char *b, size_t n)
 	if (f->type == ESC_FT_FILE) {
 		m->octets += f->size;
 	} else {
-		long ti = f->link_resolved ? esc_rd_find(rd, f->link_resolved) : -1;
+		long ti = esc_file_resolved(f) ? esc_rd_find(rd, f->link->resolved) : -1;
 
 		if (ti < 0)
 			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: symlink 'data/%s' resolves to nothing", rd->path,

@@ -213,7 +213,7 @@ static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
 	} else if (v != NULL) {
 		why = "SHA-256";
 	}
-	if (f->type == ESC_FT_SYMLINK && !json_str_is(o, "target", f->target))
+	if (f->type == ESC_FT_SYMLINK && !json_str_is(o, "target", esc_file_target(f)))
 		why = "target";
 	v = json_object_get(o, "mode");
 	snprintf(mode, sizeof mode, "%04o", (unsigned)f->mode);

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NBUF 6
+#define NBUF 4
 #define BUFSZ (1u << 20)
 #define RAWSZ (1u << 20)
 #define SIGMAX 8192

@@ -100,7 +100,7 @@ static escrow_status read_one(struct reader *rd, struct esc_file *f)
 		f->size = got;
 	}
 	if (f->insp->kind != NULL)
-		f->kind = f->insp->kind;
+		f->kind = esc_kind_of(f->insp->kind);
 	if (boring(f, f->insp)) { /* most source files: keep memory to the file record */
 		free(f->insp);
 		f->insp = NULL;
@@ -127,12 +127,12 @@ static escrow_status fill_links(escrow_ctx *ctx, struct esc_files *fs)
 		struct esc_file *f = &fs->v[i];
 		const struct esc_file *t;
 
-		if (f->type != ESC_FT_SYMLINK || f->link_to_dir || f->link_resolved == NULL)
+		if (f->type != ESC_FT_SYMLINK || f->link_to_dir || esc_file_resolved(f) == NULL)
 			continue;
-		t = bsearch(f->link_resolved, fs->v, fs->n, sizeof fs->v[0], cmp_key);
+		t = bsearch(f->link->resolved, fs->v, fs->n, sizeof fs->v[0], cmp_key);
 		if (t == NULL || t->type != ESC_FT_FILE || !t->has_sha256)
 			return esc_error(ctx, ESCROW_E_INTERNAL, "%s: link target %s was not read", f->path,
-			                 f->link_resolved);
+			                 f->link->resolved);
 		memcpy(f->sha256, t->sha256, 32);
 		f->has_sha256 = true;
 		f->kind = t->kind;

@@ -31,9 +31,9 @@ static uint64_t file_bytes(const struct esc_files *files, const struct esc_file 
 
 	if (f->type == ESC_FT_FILE)
 		return f->size;
-	if (f->link_resolved == NULL)
+	if (esc_file_resolved(f) == NULL)
 		return 0;
-	t = find_file(files, f->link_resolved);
+	t = find_file(files, f->link->resolved);
 	return t && t->type == ESC_FT_FILE ? t->size : 0;
 }
 

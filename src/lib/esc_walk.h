@@ -24,7 +24,7 @@ struct esc_walk_options {
  * folder excludes everything under it. Names must be UTF-8 without control
  * characters other than CR, LF and TAB (else ESCROW_E_INPUT naming them).
  * Files get size, mode (0755 if any x bit, else 0644), mtime. Symlinks get
- * target, and link_resolved (path relative to src of what they point to);
+ * link: target, and resolved (path relative to src of what they point to);
  * a link that escapes src (absolute, or climbing out by its text or through
  * another link), dangles, or points at something excluded or special is
  * ESCROW_E_INPUT naming it, unless

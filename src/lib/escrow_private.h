@@ -80,20 +80,41 @@ int esc_hex_digit(int c);                                 /* 0..15, or -1 */
 /* ---- the file record shared by pack, verify, check and the contract ---- */
 enum esc_ftype { ESC_FT_FILE = 0, ESC_FT_DIR = 1, ESC_FT_SYMLINK = 2 };
 
-struct esc_file {        /* fields ordered for size: a million of these are kept */
+/* What only symlinks have: one record each, so that the million plain files
+ * do not carry two pointers they never use. */
+struct esc_link {
+	char *target;          /* the link text */
+	char *resolved;        /* what it points to, relative to the root (walk; verify once resolved) */
+};
+
+struct esc_file {        /* 80 bytes, fields ordered for size: a million of these are kept */
 	char *path;            /* relative to data/, '/'-separated, no trailing '/' */
 	uint64_t size;         /* regular files */
 	int64_t mtime;
-	char *target;          /* symlinks: the link text */
-	char *link_resolved;   /* symlinks (walk): what it points to, relative to the root */
-	const char *kind;      /* static string: code, model, data, docs, prompts, config, pipeline, other */
+	struct esc_link *link; /* symlinks (may be NULL while a symlink is being read); else NULL */
 	struct esc_inspection *insp; /* format/safety findings, NULL if not inspected */
 	uint8_t sha256[32];    /* files: content; symlinks: the file they resolve to */
-	enum esc_ftype type;
-	uint32_t mode;         /* 0644/0755 files, 0755 dirs */
+	uint16_t mode;         /* 0644/0755 files, 0755 dirs */
+	uint8_t type;          /* enum esc_ftype */
+	uint8_t kind;          /* enum esc_kind: esc_kind_name() gives the string */
 	bool has_sha256;
 	bool link_to_dir;      /* symlinks: the target is a folder (not in manifest-sha256.txt) */
 };
+/* The kinds of files (formats/kind.c's strings) as a byte: ESC_KIND_NONE is
+ * "not set" (NULL). esc_kind_of(NULL) is ESC_KIND_NONE. */
+enum esc_kind { ESC_KIND_NONE = 0, ESC_KIND_CODE, ESC_KIND_MODEL, ESC_KIND_DATA, ESC_KIND_DOCS, ESC_KIND_PROMPTS,
+                ESC_KIND_CONFIG, ESC_KIND_PIPELINE, ESC_KIND_OTHER };
+uint8_t esc_kind_of(const char *kind);
+const char *esc_kind_name(uint8_t kind);            /* NULL for ESC_KIND_NONE */
+/* The link's text and resolved path, or NULL (not a symlink, or not known). */
+static inline const char *esc_file_target(const struct esc_file *f)
+{
+	return f->link != NULL ? f->link->target : NULL;
+}
+static inline const char *esc_file_resolved(const struct esc_file *f)
+{
+	return f->link != NULL ? f->link->resolved : NULL;
+}
 void esc_file_clear(struct esc_file *f);
 
 /* A growable array of file records. */

@@ -319,7 +319,7 @@ static escrow_status finish_tree(struct xstate *x)
 		st = open_parent(x, f->path, &pfd, &leaf);
 		if (st != ESCROW_OK)
 			return st;
-		if (symlinkat(f->target, pfd, leaf) != 0)
+		if (symlinkat(esc_file_target(f), pfd, leaf) != 0)
 			return io_fail(x, "create symlink", f->path);
 		x->files_written++;
 	}

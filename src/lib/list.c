@@ -38,7 +38,7 @@ static escrow_status take_files(struct esc_rd *rd, const escrow_contract *c, esc
 		struct esc_file *f = &rd->files.v[i];
 
 		if (l->kind[i] == NULL && f->type != ESC_FT_DIR)
-			l->kind[i] = f->kind;
+			l->kind[i] = esc_kind_name(f->kind);
 		if (l->deliv != NULL) {
 			const struct esc_deliverable *d = NULL;
 

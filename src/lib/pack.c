@@ -133,10 +133,10 @@ static escrow_status check_links(struct esc_pack_run *r, unsigned flags)
 		struct esc_file *f = &fs->v[i], key, *hit = NULL;
 		bool ok = true;
 
-		if (f->type == ESC_FT_SYMLINK && f->link_resolved != NULL) {
+		if (f->type == ESC_FT_SYMLINK && esc_file_resolved(f) != NULL) {
 			memset(&key, 0, sizeof key);
-			key.path = f->link_resolved;
-			if (f->link_to_dir && (f->link_resolved[0] == '\0' || strcmp(f->link_resolved, ".") == 0))
+			key.path = f->link->resolved;
+			if (f->link_to_dir && (f->link->resolved[0] == '\0' || strcmp(f->link->resolved, ".") == 0))
 				ok = true; /* the project folder itself */
 			else {
 				hit = bsearch(&key, fs->v, fs->n, sizeof key, esc_pack_cmp_path);
@@ -146,9 +146,9 @@ static escrow_status check_links(struct esc_pack_run *r, unsigned flags)
 		if (!ok && !(flags & ESCROW_SKIP_SYMLINKS))
 			return esc_error(r->ctx, ESCROW_E_INPUT,
 			                 "%s: links to %s, which is not packed (excluded); pack it too, or use --skip-symlinks",
-			                 f->path, f->link_resolved);
+			                 f->path, f->link->resolved);
 		if (!ok) {
-			esc_pack_warn(r, f->path, "%s: skipped: links to %s, which is not packed", f->path, f->link_resolved);
+			esc_pack_warn(r, f->path, "%s: skipped: links to %s, which is not packed", f->path, f->link->resolved);
 			esc_file_clear(f);
 			continue;
 		}
@@ -186,8 +186,8 @@ static escrow_status payload(struct esc_pack_run *r, const char *bag)
 		if (f->type == ESC_FT_DIR) {
 			st = esc_ptar_dir(r->tar, path, f->mtime);
 		} else if (f->type == ESC_FT_SYMLINK) {
-			f->kind = esc_kind_from_path(f->path);
-			st = esc_ptar_symlink(r->tar, path, f->target ? f->target : "", f->mtime);
+			f->kind = esc_kind_of(esc_kind_from_path(f->path));
+			st = esc_ptar_symlink(r->tar, path, esc_file_target(f) ? esc_file_target(f) : "", f->mtime);
 		} else {
 			st = esc_pack_stream_file(r, i, path);
 		}

@@ -198,9 +198,9 @@ static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *cr
 			em_str(e, esc_format_name((enum esc_format)m->formats[i]));
 			EM_LIT(e, "\",");
 		}
-		if (f->type != ESC_FT_DIR && f->kind != NULL) {
+		if (f->type != ESC_FT_DIR && f->kind != ESC_KIND_NONE) {
 			EM_LIT(e, "\"kind\":\"");
-			em_str(e, f->kind);
+			em_str(e, esc_kind_name(f->kind));
 			EM_LIT(e, "\",");
 		}
 		if (f->type != ESC_FT_SYMLINK) {
@@ -230,7 +230,7 @@ static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *cr
 		}
 		if (f->type == ESC_FT_SYMLINK) {
 			EM_LIT(e, ",\"target\":");
-			em_json_str(e, f->target ? f->target : "");
+			em_json_str(e, esc_file_target(f) ? esc_file_target(f) : "");
 		}
 		EM_LIT(e, ",\"type\":\"");
 		em_str(e, f->type == ESC_FT_FILE ? "file" : f->type == ESC_FT_DIR ? "dir" : "symlink");

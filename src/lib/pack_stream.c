@@ -44,7 +44,7 @@ void esc_pack_keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t i
 	else if (in->detected != ESC_FMT_NONE)
 		fmt = in->detected;
 	r->formats[idx] = (uint8_t)fmt;
-	f->kind = in->kind ? in->kind : esc_kind_from_path(f->path);
+	f->kind = esc_kind_of(in->kind ? in->kind : esc_kind_from_path(f->path));
 	if (in->lfs_pointer)
 		esc_pack_warn(r, f->path, "%s is a Git LFS pointer, not the content (run 'git lfs pull' before packing)",
 		              f->path);
@@ -159,14 +159,14 @@ escrow_status esc_pack_link_digest(struct esc_pack_run *r, struct esc_file *f)
 {
 	struct esc_file key, *hit;
 
-	if (f->link_to_dir || f->link_resolved == NULL)
+	if (f->link_to_dir || esc_file_resolved(f) == NULL)
 		return ESCROW_OK;
 	memset(&key, 0, sizeof key);
-	key.path = f->link_resolved;
+	key.path = f->link->resolved;
 	hit = bsearch(&key, r->files->v, r->files->n, sizeof key, esc_pack_cmp_path);
 	if (hit == NULL || hit->type != ESC_FT_FILE || !hit->has_sha256)
 		return esc_error(r->ctx, ESCROW_E_INTERNAL, "%s: the target %s was not packed", f->path,
-		                 f->link_resolved);
+		                 f->link->resolved);
 	memcpy(f->sha256, hit->sha256, 32);
 	f->size = hit->size;
 	f->has_sha256 = true;

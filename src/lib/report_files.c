@@ -139,9 +139,9 @@ static void file_entry(const struct esc_listing *l, size_t i, struct esc_out *o)
 		snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)f->size);
 		put_str(o, num);
 	}
-	if (f->type == ESC_FT_SYMLINK && f->target != NULL) {
+	if (f->type == ESC_FT_SYMLINK && esc_file_target(f) != NULL) {
 		key(o, "target");
-		put_json_string(o, f->target);
+		put_json_string(o, esc_file_target(f));
 	}
 	key(o, "type");
 	put_json_string(o, tn[f->type]);

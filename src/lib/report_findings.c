@@ -8,8 +8,8 @@
 
 static const char *file_kind(const struct esc_file *f)
 {
-	if (f->kind != NULL)
-		return f->kind;
+	if (f->kind != ESC_KIND_NONE)
+		return esc_kind_name(f->kind);
 	if (f->insp != NULL && f->insp->kind != NULL)
 		return f->insp->kind;
 	return esc_kind_from_path(f->path);

@@ -369,9 +369,9 @@ static void files_table(struct sb *b, const struct esc_listing *l)
 		sb_name(b, as_json(b, f->path));
 		if (f->type == ESC_FT_DIR)
 			sb_add(b, "/");
-		if (f->type == ESC_FT_SYMLINK && f->target != NULL && *f->target) {
+		if (f->type == ESC_FT_SYMLINK && esc_file_target(f) != NULL && *esc_file_target(f)) {
 			sb_add(b, " -> ");
-			sb_name(b, as_json(b, f->target));
+			sb_name(b, as_json(b, esc_file_target(f)));
 		}
 		sb_add(b, "\n");
 	}

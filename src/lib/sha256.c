@@ -23,9 +23,13 @@ esc_sha256 *esc_sha256_new(void)
 	return h;
 }
 
+/* With no type, EVP keeps the digest it fetched in esc_sha256_new: passing
+ * EVP_sha256() again fetches it anew each time (half the cost of hashing a
+ * small file, a million times per million-file bundle). */
 void esc_sha256_reset(esc_sha256 *h)
 {
-	(void)EVP_DigestInit_ex(h->md, EVP_sha256(), NULL);
+	if (EVP_DigestInit_ex(h->md, NULL, NULL) != 1)
+		(void)EVP_DigestInit_ex(h->md, EVP_sha256(), NULL);
 }
 
 void esc_sha256_update(esc_sha256 *h, const void *buf, size_t len)

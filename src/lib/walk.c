@@ -145,7 +145,7 @@ static int lexical_inside(const char *rel, const char *target)
 	}
 }
 
-/* Fills target, link_resolved and link_to_dir; a message in why when the
+/* Fills link (target, resolved) and link_to_dir; a message in why when the
  * link escapes, dangles, or points at something that will not be packed. */
 static escrow_status resolve_link(struct walker *w, const char *full, struct esc_file *f, char *why,
                                   size_t wlen)
@@ -158,8 +158,8 @@ static escrow_status resolve_link(struct walker *w, const char *full, struct esc
 	if (n < 0)
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the link: %s", full, strerror(errno));
 	buf[n] = '\0';
-	f->target = strdup(buf);
-	if (f->target == NULL)
+	f->link = calloc(1, sizeof *f->link);
+	if (f->link == NULL || (f->link->target = strdup(buf)) == NULL)
 		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
 	if (buf[0] == '/' || !lexical_inside(f->path, buf)) {
 		snprintf(why, wlen, "points outside the project folder (%s%s)", buf[0] == '/' ? "absolute " : "",
@@ -181,14 +181,14 @@ static escrow_status resolve_link(struct walker *w, const char *full, struct esc
 		goto out;
 	}
 	f->link_to_dir = S_ISDIR(st.st_mode);
-	f->link_resolved = strdup(real[w->root_len] ? real + w->root_len + 1 : "");
-	if (f->link_resolved == NULL) {
+	f->link->resolved = strdup(real[w->root_len] ? real + w->root_len + 1 : "");
+	if (f->link->resolved == NULL) {
 		free(real);
 		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
 	}
-	if (*f->link_resolved && ((!(w->o->flags & ESCROW_INCLUDE_VCS) && under_vcs(f->link_resolved)) ||
-	                          excluded(w, f->link_resolved, f->link_to_dir)))
-		snprintf(why, wlen, "points to '%s', which is excluded from the deposit", f->link_resolved);
+	if (*f->link->resolved && ((!(w->o->flags & ESCROW_INCLUDE_VCS) && under_vcs(f->link->resolved)) ||
+	                           excluded(w, f->link->resolved, f->link_to_dir)))
+		snprintf(why, wlen, "points to '%s', which is excluded from the deposit", f->link->resolved);
 	if (w->o->skip_file && st.st_dev == w->o->skip_dev && st.st_ino == w->o->skip_ino)
 		snprintf(why, wlen, "points to the output file");
 out:
@@ -255,8 +255,8 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	if (!(w->o->flags & ESCROW_SKIP_SYMLINKS))
 		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: symlink to '%s' %s (replace it with what it "
 		                 "points to, remove it, or skip such links)", rel,
-		                 f->target, why);
-	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", rel, f->target, why);
+		                 f->link->target, why);
+	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", rel, f->link->target, why);
 	esc_file_clear(f);
 	w->out->n--;
 	return ESCROW_OK;

@@ -38,7 +38,7 @@ static escrow_report *listing_report(const struct rec *recs, size_t n)
 	assert_non_null(l);
 	l->n = n;
 	l->v = calloc(n + 1, sizeof *l->v);
-	l->arena = calloc(2 * n + 1, sizeof *l->arena);
+	l->arena = calloc(3 * n + 1, sizeof *l->arena);
 	l->kind = calloc(n + 1, sizeof *l->kind);
 	l->format = calloc(n + 1, 1);
 	l->deliv = calloc(n + 1, sizeof *l->deliv);
@@ -52,8 +52,14 @@ static escrow_report *listing_report(const struct rec *recs, size_t n)
 		f->path = l->arena[l->n_arena++] = strdup(recs[i].path);
 		f->type = recs[i].type;
 		f->size = recs[i].size;
-		if (recs[i].target != NULL)
-			f->target = l->arena[l->n_arena++] = strdup(recs[i].target);
+		if (recs[i].target != NULL) {
+			struct esc_link *lk = calloc(1, sizeof *lk);
+
+			assert_non_null(lk);
+			l->arena[l->n_arena++] = (char *)lk;
+			lk->target = l->arena[l->n_arena++] = strdup(recs[i].target);
+			f->link = lk;
+		}
 		f->has_sha256 = recs[i].sha;
 		memset(f->sha256, (int)(0x10 + i), sizeof f->sha256);
 		l->kind[i] = recs[i].kind;
@@ -90,7 +96,7 @@ static char *jansson_doc(const escrow_report *r)
 			json_object_set_new(o, "sha256", json_string(hex));
 		}
 		if (f->type == ESC_FT_SYMLINK)
-			json_object_set_new(o, "target", esc_json_string(f->target));
+			json_object_set_new(o, "target", esc_json_string(esc_file_target(f)));
 		if (l->kind[i] != NULL)
 			json_object_set_new(o, "kind", json_string(l->kind[i]));
 		json_object_set_new(o, "deliverable", l->deliv[i] != UINT32_MAX ? json_string(l->ids[l->deliv[i]])

@@ -98,7 +98,11 @@ static void add(struct esc_rd *rd, const char *path, enum esc_ftype t, const cha
 	assert_non_null(f);
 	f->path = strdup(path);
 	f->type = t;
-	f->target = target ? strdup(target) : NULL;
+	if (target != NULL) {
+		f->link = calloc(1, sizeof *f->link);
+		assert_non_null(f->link);
+		f->link->target = strdup(target);
+	}
 }
 
 static void test_resolve(void **state)

@@ -196,12 +196,12 @@ static void test_symlinks(void **state)
 	assert_string_equal(got, "README.md|docs/|docs/README.md|docs/guide.md|models/|"
 	                         "models/latest.safetensors|models/v3.safetensors|weights|");
 	assert_int_equal(fs.v[2].type, ESC_FT_SYMLINK);
-	assert_string_equal(fs.v[2].target, "../README.md");
-	assert_string_equal(fs.v[2].link_resolved, "README.md");
+	assert_string_equal(fs.v[2].link->target, "../README.md");
+	assert_string_equal(fs.v[2].link->resolved, "README.md");
 	assert_false(fs.v[2].link_to_dir);
-	assert_string_equal(fs.v[5].link_resolved, "models/v3.safetensors");
+	assert_string_equal(fs.v[5].link->resolved, "models/v3.safetensors");
 	assert_true(fs.v[7].link_to_dir);
-	assert_string_equal(fs.v[7].link_resolved, "models");
+	assert_string_equal(fs.v[7].link->resolved, "models");
 	esc_files_free(&fs);
 	/* dangling, absolute, and through an excluded file */
 	link_at("missing.txt", "docs/gone.md");
