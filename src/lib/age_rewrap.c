@@ -266,7 +266,7 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	if (st != ESCROW_OK)
 		return st;
 	memset(&t, 0, sizeof t);
-	memset(&rd, 0, sizeof rd);
+	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
 	memset(&rr, 0, sizeof rr);
 	t.fd = -1;
 	esc_age_header_init(&t.h, o->bundle);
@@ -310,11 +310,6 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	}
 	sink.write = esc_tsink_write;
 	sink.state = ts;
-	rd.ctx = ctx;
-	rd.path = o->bundle;
-	rd.key = o->key;
-	rd.contract = o->contract;
-	rd.ids = o->identities;
 	rd.raw_tap = &sink;
 	st = esc_rd_verify(&rd, "rewrap", &r);
 	/* The reader's thread has ended: the rest of the queue, from here. */

@@ -758,6 +758,17 @@ escrow_status esc_rd_run(struct esc_rd *rd)
 	return st;
 }
 
+void esc_rd_init(struct esc_rd *rd, escrow_ctx *ctx, const char *path, const escrow_pubkey *key,
+                 const escrow_contract *contract, const escrow_identities *ids)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->ctx = ctx;
+	rd->path = path;
+	rd->key = key;
+	rd->contract = contract;
+	rd->ids = ids;
+}
+
 void esc_rd_clear(struct esc_rd *rd)
 {
 	size_t i;

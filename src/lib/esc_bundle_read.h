@@ -218,6 +218,10 @@ bool esc_sniff_bag_mark(const void *buf, size_t n);
  * ESCROW_NOT_A_BUNDLE) with the reason in ctx; or an environment error.
  * After a bad signature the digests are still checked, so that integrity is
  * reported for what it is. esc_rd_clear frees. */
+/* Zeroes rd and sets what every reading command gives it: the bundle, the
+ * agency's key, the notary's contract and the identities (each may be NULL). */
+void esc_rd_init(struct esc_rd *rd, escrow_ctx *ctx, const char *path, const escrow_pubkey *key,
+                 const escrow_contract *contract, const escrow_identities *ids);
 escrow_status esc_rd_run(struct esc_rd *rd);
 void esc_rd_clear(struct esc_rd *rd);
 

@@ -469,7 +469,7 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_extract: a bundle, a public key, a target and a report "
 		                 "pointer are required");
 	memset(&x, 0, sizeof x);
-	memset(&rd, 0, sizeof rd);
+	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
 	x.ctx = ctx;
 	x.rd = &rd;
 	x.contract = o->contract;
@@ -491,11 +491,6 @@ escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options
 	hooks.begin = on_begin;
 	hooks.data = on_data;
 	hooks.end = on_end;
-	rd.ctx = ctx;
-	rd.path = o->bundle;
-	rd.key = o->key;
-	rd.contract = o->contract;
-	rd.ids = o->identities;
 	rd.hooks = &hooks;
 	rd.spill_tags = true;
 	st = esc_rd_verify(&rd, "extract", &r);

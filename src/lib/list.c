@@ -104,12 +104,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 		*report = NULL;
 	if (ctx == NULL || o == NULL || o->bundle == NULL || report == NULL)
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_list: a bundle and a report pointer are required");
-	memset(&rd, 0, sizeof rd);
-	rd.ctx = ctx;
-	rd.path = o->bundle;
-	rd.key = o->key;
-	rd.contract = o->contract;
-	rd.ids = o->identities;
+	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
 	rd.want_list = true;
 	st = esc_rd_run(&rd);
 	if (!esc_is_outcome(st))

@@ -220,12 +220,7 @@ escrow_status escrow_verify(escrow_ctx *ctx, const struct escrow_verify_options 
 	if (ctx == NULL || o == NULL || o->bundle == NULL || o->key == NULL || report == NULL)
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_verify: a bundle, a public key and a report pointer "
 		                 "are required");
-	memset(&rd, 0, sizeof rd);
-	rd.ctx = ctx;
-	rd.path = o->bundle;
-	rd.key = o->key;
-	rd.contract = o->contract;
-	rd.ids = o->identities;
+	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
 	st = esc_rd_verify(&rd, "verify", report);
 	esc_rd_clear(&rd);
 	return st;
