@@ -82,55 +82,6 @@ void escrow_identities_free(escrow_identities *ids)
 		sodium_free(ids); /* sodium_free wipes the block */
 }
 
-escrow_status esc_read_secret_file(escrow_ctx *ctx, const char *path, size_t max, const char *what, char **out,
-                                   size_t *len)
-{
-	struct stat sb;
-	char *buf = NULL;
-	size_t have = 0;
-	int fd;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
-		close(fd);
-		return esc_error(ctx, ESCROW_E_OPEN, "%s: not a readable file", path);
-	}
-	buf = sodium_malloc(max + 1);
-	if (buf == NULL) {
-		close(fd);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + have, max + 1 - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			sodium_free(buf);
-			return esc_error(ctx, ESCROW_E_IO, "%s: read error: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
-		if (have > max) {
-			close(fd);
-			sodium_free(buf);
-			return esc_error(ctx, ESCROW_E_INPUT, "%s: larger than %zu bytes, not %s", path, max, what);
-		}
-	}
-	close(fd);
-	buf[have] = '\0';
-	*out = buf;
-	*len = have;
-	return ESCROW_OK;
-}
-
 /* Calls fn on each line that is not blank or a '#' comment, with a trailing
  * '\r' removed (files edited on Windows). */
 typedef escrow_status (*line_fn)(escrow_ctx *ctx, const char *path, unsigned lineno, const char *s,

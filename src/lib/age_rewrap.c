@@ -9,7 +9,7 @@
  * deposit, byte for byte after the header), hashing the input (the source
  * deposit's SHA-256) and the output (and its minisign prehash) on the way.
  * The tap's work (hashing, writing) runs on a thread of its own behind a
- * small queue (sink_thread.c), so that the reader's thread only decrypts and
+ * small queue (io_sink_thread.c), so that the reader's thread only decrypts and
  * decompresses. The temporary becomes the output only when the verdict is
  * "verified": the notary never signs bytes it has not checked. */
 #include "esc_bundle_read.h"

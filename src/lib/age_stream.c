@@ -30,7 +30,7 @@ struct esc_age_writer {
 	escrow_ctx *ctx;
 	struct esc_sink next;
 	uint8_t *key;          /* payload key, sodium memory, until aead has it */
-	esc_aead *aead;        /* keyed with it (bulk_crypto.c) */
+	esc_aead *aead;        /* keyed with it (crypto_bulk.c) */
 	uint8_t *plain;        /* one chunk of plaintext */
 	uint8_t *enc;
 	size_t have;

@@ -49,16 +49,11 @@ void esc_age_recipient_string(const uint8_t pk[32], char out[64]);
 void esc_age_identity_string(const uint8_t sk[32], char out[80]);
 /* 0 and pk set if s is an age1 recipient; -1 otherwise. */
 int esc_age_parse_recipient(const char *s, size_t len, uint8_t pk[32]);
-/* Reads a small secret file (at most max bytes) straight into sodium memory
- * (free with sodium_free), so no copy of a key lingers in the ordinary heap;
- * also used for minisign secret keys. what names the file kind in messages. */
-escrow_status esc_read_secret_file(escrow_ctx *ctx, const char *path, size_t max, const char *what, char **out,
-                                   size_t *len);
 /* Appends a secret key (pk derived); ESCROW_E_NOMEM on failure. */
 escrow_status esc_identities_push(escrow_ctx *ctx, escrow_identities **ids, const uint8_t sk[32]);
 
 /* ---- the header ---- */
-/* Unpadded, canonical standard base64, as age writes it (in base64.c). */
+/* Unpadded, canonical standard base64, as age writes it (in codec_base64.c). */
 int esc_age_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outmax, size_t *outlen);
 void esc_age_b64_encode(const uint8_t *bin, size_t len, char *out); /* NUL-terminates */
 

@@ -1,5 +1,5 @@
 /* esc_bundle_read.h -- the bundle reader shared by verify, extract and list
- * (internal). Owner: bundle_read*.c, zstd_read.c, verify.c, extract.c, list.c.
+ * (internal). Owner: bundle_read*.c, zstd_read.c, bundle_verify.c, bundle_extract.c, bundle_list.c.
  *
  * The pipeline: a second thread reads the file, opens age (sealed bundles),
  * decompresses zstd and hands 1 MiB buffers through a small bounded queue to
@@ -187,7 +187,7 @@ struct esc_rd {
 	bool json_files;                     /* its "files" was met */
 	bool structure_ok;                   /* the stream was read to its end */
 	bool integrity_ok;                   /* digests and manifests hold */
-	/* what the verdict reports besides the status (verify.c) */
+	/* what the verdict reports besides the status (bundle_verify.c) */
 	bool integrity_failed;               /* bytes or structure differ: integrity_reason says how */
 	char integrity_reason[512];
 	char signer_id[17];                  /* the key id the signature names, "" when unknown */
@@ -281,7 +281,7 @@ struct archive;
 escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st,
                                    const struct esc_tarent *bad);
 
-/* The report every reading command shares (verify.c). st is esc_rd_run's
+/* The report every reading command shares (bundle_verify.c). st is esc_rd_run's
  * verification status; a copy of ctx's message becomes the reason. */
 escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_status st);
 /* esc_rd_run, the report, then (when intact) the contract: ESCROW_OK,

@@ -1,5 +1,5 @@
 /* esc_contract.h -- the deliverables list and its evaluation (internal).
- * Owner: contract_*.c, glob.c */
+ * Owner: contract_*.c, tree_glob.c */
 #ifndef ESC_CONTRACT_H
 #define ESC_CONTRACT_H
 
@@ -39,7 +39,7 @@ int esc_glob_match_dir(const char *pattern, const char *path, int is_dir);
 /* 1 if pattern is a well-formed glob, else 0 with *why set (static text). */
 int esc_glob_valid(const char *pattern, const char **why);
 
-/* Many globs against one path (glob_set.c): the same answers as
+/* Many globs against one path (tree_globset.c): the same answers as
  * esc_glob_match_dir on each pattern, at a cost that does not grow with the
  * number of patterns. The set keeps the pattern pointers (they must outlive
  * it). NULL when out of memory. */

@@ -1,4 +1,4 @@
-/* esc_escape.h -- showing text from outside safely (escape.c). Every string
+/* esc_escape.h -- showing text from outside safely (core_escape.c). Every string
  * that comes from a bundle, a contract, a key or identity file, a file name,
  * a trusted comment or a command line goes through here before it reaches
  * text output, an error message or a warning. */

@@ -1,5 +1,5 @@
 /* esc_pack.h -- the writer side of a bundle (internal). Owner: pack*.c,
- * zstd_write.c, sink_fd.c. The pipeline is a chain of sinks:
+ * zstd_write.c, io_sink_fd.c. The pipeline is a chain of sinks:
  *   tar (libarchive) -> zstd (libzstd, workers) -> [age] -> out (fd, SHA-256, minisign)
  */
 #ifndef ESC_PACK_H
@@ -22,7 +22,7 @@ struct esc_outsink {
 	 * writes them: ctx is then that thread's. Sealed bundles: encryption,
 	 * BLAKE2b and SHA-256 together were more than one thread could do. */
 	struct esc_sink after;
-	uint8_t *dbuf;          /* direct I/O: whole blocks gathered here (sink_fd.c) */
+	uint8_t *dbuf;          /* direct I/O: whole blocks gathered here (io_sink_fd.c) */
 	size_t dlen;
 	bool direct_off;        /* the file system refused a direct write */
 };
@@ -38,7 +38,7 @@ void esc_outsink_try_direct(struct esc_outsink *o);
 escrow_status esc_outsink_flush(struct esc_outsink *o);
 void esc_outsink_clear(struct esc_outsink *o);
 
-/* ---- a sink served by its own thread (see sink_thread.c). The stages after
+/* ---- a sink served by its own thread (see io_sink_thread.c). The stages after
  * it must report to tctx, a context only that thread uses; a failure there
  * is copied into ctx by the next write or by finish. ---- */
 typedef struct esc_tsink esc_tsink;

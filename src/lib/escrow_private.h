@@ -18,7 +18,7 @@
 struct escrow_ctx {
 	escrow_status status;
 	char err[ESC_ERRLEN];             /* the detail as formatted: outside text raw */
-	char err_shown[4 * ESC_ERRLEN];   /* the same escaped (escape.c), for escrow_ctx_error() */
+	char err_shown[4 * ESC_ERRLEN];   /* the same escaped (core_escape.c), for escrow_ctx_error() */
 	escrow_warn_fn warn;
 	void *warn_user;
 	escrow_progress_fn progress;
@@ -38,7 +38,7 @@ void esc_clear_error(escrow_ctx *ctx);
  * use (report JSON, a message nested in another). escrow_ctx_error() gives
  * the escaped form people see. */
 const char *esc_ctx_message(const escrow_ctx *ctx);
-/* Delivers a warning through the callback, if any, escaped (escape.c). */
+/* Delivers a warning through the callback, if any, escaped (core_escape.c). */
 void esc_warn(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total);
 /* ESCROW_E_INTERRUPTED if escrow_ctx_interrupt() was called, else ESCROW_OK. */
@@ -55,7 +55,7 @@ void esc_sha256_final(esc_sha256 *h, uint8_t out[32]); /* then reset() to reuse 
 void esc_sha256_free(esc_sha256 *h);
 void esc_sha256_buf(const void *buf, size_t len, uint8_t out[32]);
 
-/* ---- bulk crypto over whole bundles (bulk_crypto.c, OpenSSL EVP) ---- */
+/* ---- bulk crypto over whole bundles (crypto_bulk.c, OpenSSL EVP) ---- */
 /* libcrypto's code, or libsodium's where libcrypto refuses (FIPS mode);
  * esc_bulk_force_sodium (tests) takes libsodium's always. */
 extern bool esc_bulk_force_sodium;
@@ -100,7 +100,7 @@ struct esc_file {        /* 80 bytes, fields ordered for size: a million of thes
 	bool has_sha256;
 	bool link_to_dir;      /* symlinks: the target is a folder (not in manifest-sha256.txt) */
 };
-/* The kinds of files (formats/kind.c's strings) as a byte: ESC_KIND_NONE is
+/* The kinds of files (formats/fmt_kind.c's strings) as a byte: ESC_KIND_NONE is
  * "not set" (NULL). esc_kind_of(NULL) is ESC_KIND_NONE. */
 enum esc_kind { ESC_KIND_NONE = 0, ESC_KIND_CODE, ESC_KIND_MODEL, ESC_KIND_DATA, ESC_KIND_DOCS, ESC_KIND_PROMPTS,
                 ESC_KIND_CONFIG, ESC_KIND_PIPELINE, ESC_KIND_OTHER };
@@ -127,7 +127,7 @@ void esc_files_free(struct esc_files *fs);
 void esc_files_sort(struct esc_files *fs);             /* bytewise by path */
 
 /* ---- reports ---- */
-/* list's files, kept as the reader's records (list.c takes them) rather than
+/* list's files, kept as the reader's records (bundle_list.c takes them) rather than
  * a JSON object each, and written straight into the renderings
  * (report_files.c): a million objects took over a gigabyte. */
 struct esc_listing {
@@ -175,6 +175,11 @@ void esc_report_warn(escrow_report *r, const char *file, unsigned line, const ch
 /* Reads a whole small file (at most max bytes) into a malloc'd NUL-terminated
  * buffer. ESCROW_E_OPEN if it cannot be opened, ESCROW_E_INPUT if larger. */
 escrow_status esc_read_small_file(escrow_ctx *ctx, const char *path, size_t max, char **out, size_t *len);
+/* Reads a small secret file (at most max bytes) straight into sodium memory
+ * (free with sodium_free), so no copy of a key lingers in the ordinary heap;
+ * also used for minisign secret keys. what names the file kind in messages. */
+escrow_status esc_read_secret_file(escrow_ctx *ctx, const char *path, size_t max, const char *what, char **out,
+                                   size_t *len);
 /* Atomic output: creates a temporary file beside path (O_EXCL, mode),
  * fills *tmp_path (malloc'd) and returns the fd; esc_atomic_commit renames
  * it into place (refusing to replace an existing file unless force);
@@ -184,7 +189,7 @@ escrow_status esc_atomic_open(escrow_ctx *ctx, const char *path, int mode, unsig
 escrow_status esc_atomic_commit(escrow_ctx *ctx, int fd, const char *tmp_path, const char *path,
                                 unsigned flags);
 void esc_atomic_abort(int fd, const char *tmp_path);
-/* Temporary outputs (util_tmp.c): DIR/.BASE.escrow-tmp.HOST.PID.RANDOM beside
+/* Temporary outputs (io_tmp.c): DIR/.BASE.escrow-tmp.HOST.PID.RANDOM beside
  * path, a file (O_EXCL, mode) or a folder, locked with flock() on the
  * returned fd for as long as it stays open. Removes first the temporaries of
  * the same path whose process is gone, and warns about each one it removes or

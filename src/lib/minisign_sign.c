@@ -27,7 +27,7 @@ struct msig {
 };
 
 struct esc_msign {
-	esc_blake2b *hs;             /* the prehash: BLAKE2b-512 (bulk_crypto.c) */
+	esc_blake2b *hs;             /* the prehash: BLAKE2b-512 (crypto_bulk.c) */
 	const escrow_seckey *sk;
 };
 

@@ -78,7 +78,7 @@ static void put_str(struct esc_out *o, const char *s)
 	esc_out_put(o, s, strlen(s));
 }
 
-/* "s" as a JSON string, escaped as the whole report is (escape.c). */
+/* "s" as a JSON string, escaped as the whole report is (core_escape.c). */
 static void put_json_string(struct esc_out *o, const char *s)
 {
 	size_t len = strlen(s), need = esc_escape(NULL, 0, s, len, ESC_ESCAPE_JSON_DUMP);

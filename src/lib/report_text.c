@@ -27,7 +27,7 @@ static void sb_flush(struct sb *b)
 		b->oom = true;
 }
 
-/* s escaped (escape.c), for an sb_add argument: the result lives until the
+/* s escaped (core_escape.c), for an sb_add argument: the result lives until the
  * fourth esc() after it, so one sb_add may take up to four. */
 static const char *esc(struct sb *b, const char *s)
 {
@@ -86,7 +86,7 @@ static void sb_add(struct sb *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Appends s escaped (escape.c): text from outside never reaches a terminal raw. */
+/* Appends s escaped (core_escape.c): text from outside never reaches a terminal raw. */
 static void sb_name(struct sb *b, const char *s)
 {
 	if (s == NULL)

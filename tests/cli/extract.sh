@@ -15,7 +15,7 @@ only_here() {
 	[ "$got" = "${*:+$* }" ] || { echo "  folder holds: $got" >&2; return 1; }
 }
 
-minisign -G -W -p k.pub -s k.key >/dev/null 2>&1
+expect_exit 0 "$ESCROW" keygen -W -q -o k
 mkdir -p src/app/lib src/models src/docs src/empty
 printf 'print("fraud")\n' >src/app/main.py
 chmod 755 src/app/main.py

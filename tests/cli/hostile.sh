@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 MK="python3 $ESCROW_SRC/tests/mkbundle.py"
 
-minisign -G -W -p k.pub -s k.key >/dev/null 2>&1
+expect_exit 0 "$ESCROW" keygen -W -q -o k
 mkdir -p src/app
 printf 'print(1)\n' >src/app/main.py
 printf 'hello\n' >src/README.md

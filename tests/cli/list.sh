@@ -3,8 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 MK="python3 $ESCROW_SRC/tests/mkbundle.py"
 
-minisign -G -W -p k.pub -s k.key >/dev/null 2>&1
-minisign -G -W -p evil.pub -s evil.key >/dev/null 2>&1
+expect_exit 0 "$ESCROW" keygen -W -q -o k
+expect_exit 0 "$ESCROW" keygen -W -q -o evil
 mkdir -p src/app src/data
 printf 'print(1)\n' >src/app/main.py
 printf 'a,b\n1,2\n' >src/data/t.csv

@@ -7,7 +7,7 @@ VALIDATE="$ESCROW_SRC/tests/bagit_validate.py"
 export SOURCE_DATE_EPOCH=1767225600
 unset ESCROW_PASSPHRASE
 
-minisign -G -W -p k.pub -s k.key -f >/dev/null 2>&1
+expect_exit 0 "$ESCROW" keygen -W -q -o k
 # The project: odd names, an executable, empty file and folder, internal links.
 mkdir -p src/sub src/emptydir "src/ünï code" src/.git
 echo hello >src/a.txt

@@ -11,8 +11,8 @@ from_stdin() {
 	"$@" <"$f"
 }
 
-minisign -G -W -p k.pub -s k.key >/dev/null 2>&1
-minisign -G -W -p evil.pub -s evil.key >/dev/null 2>&1
+expect_exit 0 "$ESCROW" keygen -W -q -o k
+expect_exit 0 "$ESCROW" keygen -W -q -o evil
 
 mkdir -p src/app src/models src/data src/docs
 printf 'print("fraud")\n' >src/app/main.py

@@ -1,4 +1,4 @@
-/* fuzz_escape.c -- everything printed goes through escape.c. For any input:
+/* fuzz_escape.c -- everything printed goes through core_escape.c. For any input:
  * the text escape holds no byte below 0x20, no DEL, no C1 control (as UTF-8
  * C2 80-C2 9F) and no bidi control, is valid UTF-8, and decodes back to the
  * input (so it is unambiguous); a cut output is a prefix of the whole one; the
@@ -12,7 +12,7 @@
 
 #include "escrow_private.h"
 
-/* Strict UTF-8 (independent of escape.c's decoder): the code point and the
+/* Strict UTF-8 (independent of core_escape.c's decoder): the code point and the
  * length at s, or 0. */
 static size_t dec(const uint8_t *s, size_t n, uint32_t *cp)
 {
@@ -116,7 +116,7 @@ static size_t unescape(const char *s, size_t n, uint8_t *out)
 			out[o++] = (uint8_t)(0x80 | (cp & 0x3F));
 			i += 6;
 		} else {
-			abort(); /* an escape escape.c does not write */
+			abort(); /* an escape core_escape.c does not write */
 		}
 	}
 	return o;

@@ -111,7 +111,7 @@ static size_t header_len(const uint8_t *ct, size_t len)
 	return used;
 }
 
-/* bulk_crypto.c: libcrypto's ChaCha20-Poly1305 and BLAKE2b-512 and
+/* crypto_bulk.c: libcrypto's ChaCha20-Poly1305 and BLAKE2b-512 and
  * libsodium's (taken when libcrypto refuses them, as in FIPS mode) are the
  * same functions: same bytes, each opens what the other sealed, both refuse
  * an altered chunk and wipe its plaintext; and whole age streams written on

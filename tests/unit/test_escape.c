@@ -1,4 +1,4 @@
-/* test_escape.c -- the one escaping function (escape.c): every control a
+/* test_escape.c -- the one escaping function (core_escape.c): every control a
  * terminal acts on is shown, bytes that are not UTF-8 are shown one by one,
  * valid text is kept, and the library's messages, warnings, text report and
  * JSON report go through it. */

@@ -27,7 +27,7 @@ struct rec {
 
 static const char *const ids[] = {"source", "model-a"};
 
-/* A report with a listing of these records, as list.c makes it. */
+/* A report with a listing of these records, as bundle_list.c makes it. */
 static escrow_report *listing_report(const struct rec *recs, size_t n)
 {
 	escrow_report *r = esc_report_new("list");

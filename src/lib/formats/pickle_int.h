@@ -1,4 +1,4 @@
-/* pickle_int.h -- shared between pickle.c and pickle_class.c. */
+/* pickle_int.h -- shared between pickle_vm.c and pickle_class.c. */
 #ifndef ESC_PICKLE_INT_H
 #define ESC_PICKLE_INT_H
 

@@ -1,4 +1,4 @@
-/* secrets_env.c -- .env files for the secrets scanner (secrets.c): which
+/* secrets_env.c -- .env files for the secrets scanner (secrets_scan.c): which
  * files are .env files, and what one line assigns.
  *   A .env file: base name .env or .env.*, except .env.example, .env.sample,
  *   .env.template. A line NAME=value is a real assignment unless the value

@@ -1,0 +1,244 @@
+/* contract_check.c -- escrow_check: the completeness report of a source folder,
+ * before packing. Each file is read once, in 1 MiB chunks that feed both its
+ * SHA-256 and the format inspector; a symlink takes the digest and findings
+ * of the file it resolves to. */
+#include "escrow_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK (1u << 20)
+
+struct reader {
+	escrow_ctx *ctx;
+	const char *src;
+	const escrow_contract *c;
+	esc_sha256 *sha;
+	uint8_t *buf;
+	uint64_t done, total;
+};
+
+static enum esc_format wanted_format(const escrow_contract *c, const char *path)
+{
+	const struct esc_deliverable *d = esc_contract_owner(c, path);
+
+	/* tf-savedmodel is a folder format: checked over the file list instead. */
+	if (d == NULL || d->format == NULL || strcmp(d->format, "tf-savedmodel") == 0)
+		return ESC_FMT_NONE;
+	return esc_format_from_name(d->format);
+}
+
+/* Nothing a report or an evaluation would use beyond the kind (a SavedModel
+ * index keeps its findings: the folder check reads them). */
+static bool boring(const struct esc_file *f, const struct esc_inspection *in)
+{
+	const char *base = strrchr(f->path, '/');
+
+	if (strcmp(base ? base + 1 : f->path, "variables.index") == 0)
+		return false;
+	return in->detected == ESC_FMT_NONE && in->wanted == ESC_FMT_NONE && !in->lfs_pointer &&
+	       in->pickle == ESC_PICKLE_NONE && in->n_secrets == 0 && in->external_data[0] == '\0' &&
+	       !in->tf_index_ok;
+}
+
+static escrow_status read_one(struct reader *rd, struct esc_file *f)
+{
+	char *full = NULL;
+	esc_inspector *in = NULL;
+	escrow_status st = ESCROW_OK;
+	uint64_t got = 0;
+	int fd = -1;
+
+	full = malloc(strlen(rd->src) + strlen(f->path) + 2);
+	f->insp = calloc(1, sizeof *f->insp);
+	if (full == NULL || f->insp == NULL) {
+		st = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	sprintf(full, "%s/%s", rd->src, f->path);
+	in = esc_inspect_new(f->path, f->size, wanted_format(rd->c, f->path));
+	if (in == NULL) {
+		st = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		st = esc_error(rd->ctx, ESCROW_E_IO, "%s: cannot read: %s", full, strerror(errno));
+		goto out;
+	}
+	esc_sha256_reset(rd->sha);
+	for (;;) {
+		ssize_t n = read(fd, rd->buf, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st = esc_error(rd->ctx, ESCROW_E_IO, "%s: read error: %s", full, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		esc_sha256_update(rd->sha, rd->buf, (size_t)n);
+		esc_inspect_update(in, rd->buf, (size_t)n);
+		got += (uint64_t)n;
+		rd->done += (uint64_t)n;
+		esc_progress(rd->ctx, rd->done, rd->total);
+		st = esc_check_interrupt(rd->ctx);
+		if (st != ESCROW_OK)
+			goto out;
+	}
+	esc_sha256_final(rd->sha, f->sha256);
+	f->has_sha256 = true;
+	esc_inspect_final(in, f->insp);
+	in = NULL;
+	if (got != f->size) {
+		esc_warn(rd->ctx, "%s: changed while it was read (%llu bytes, then %llu)", f->path,
+		         (unsigned long long)f->size, (unsigned long long)got);
+		f->size = got;
+	}
+	if (f->insp->kind != NULL)
+		f->kind = esc_kind_of(f->insp->kind);
+	if (boring(f, f->insp)) { /* most source files: keep memory to the file record */
+		free(f->insp);
+		f->insp = NULL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	esc_inspect_free(in);
+	free(full);
+	return st;
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct esc_file *)elem)->path);
+}
+
+/* After every file was read: links copy what their target gave. */
+static escrow_status fill_links(escrow_ctx *ctx, struct esc_files *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		struct esc_file *f = &fs->v[i];
+		const struct esc_file *t;
+
+		if (f->type != ESC_FT_SYMLINK || f->link_to_dir || esc_file_resolved(f) == NULL)
+			continue;
+		t = bsearch(f->link->resolved, fs->v, fs->n, sizeof fs->v[0], cmp_key);
+		if (t == NULL || t->type != ESC_FT_FILE || !t->has_sha256)
+			return esc_error(ctx, ESCROW_E_INTERNAL, "%s: link target %s was not read", f->path,
+			                 f->link->resolved);
+		memcpy(f->sha256, t->sha256, 32);
+		f->has_sha256 = true;
+		f->kind = t->kind;
+		if (t->insp != NULL) {
+			f->insp = malloc(sizeof *f->insp);
+			if (f->insp == NULL)
+				return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			memcpy(f->insp, t->insp, sizeof *f->insp);
+		}
+	}
+	return ESCROW_OK;
+}
+
+static void add_header(escrow_report *r, const char *src, const escrow_contract *c)
+{
+	char hex[65];
+	json_t *co;
+
+	esc_hex(c->raw_sha256, 32, hex);
+	co = json_pack("{s:b,s:s,s:s}", "checked", 1, "id", c->id ? c->id : "", "sha256", hex);
+	json_object_set_new(r->root, "source", esc_json_string(src));
+	/* Paths from the command line need not be UTF-8: esc_json_string. */
+	json_object_set_new(co, "path", esc_json_string(c->source_name ? c->source_name : ""));
+	json_object_set_new(r->root, "contract", co);
+}
+
+static void add_totals(escrow_report *r, const struct esc_files *fs)
+{
+	uint64_t files = 0, bytes = 0;
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		if (fs->v[i].type == ESC_FT_DIR)
+			continue;
+		files++;
+		if (fs->v[i].type == ESC_FT_FILE)
+			bytes += fs->v[i].size;
+	}
+	json_object_set_new(r->root, "totals", json_pack("{s:I,s:I}", "files", (json_int_t)files, "bytes",
+	                                                 (json_int_t)bytes));
+}
+
+escrow_status escrow_check(escrow_ctx *ctx, const char *src, const escrow_contract *contract,
+                           const char *const *excludes, size_t n_excludes, unsigned flags,
+                           escrow_report **report)
+{
+	struct esc_walk_options wo;
+	struct esc_files fs = {0};
+	struct reader rd;
+	escrow_report *r = NULL;
+	escrow_status st;
+	char reason[768];
+	size_t i;
+	int met;
+
+	if (report != NULL)
+		*report = NULL;
+	if (src == NULL || contract == NULL || report == NULL || (n_excludes > 0 && excludes == NULL))
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_check: source, contract and report are required");
+	memset(&rd, 0, sizeof rd);
+	memset(&wo, 0, sizeof wo);
+	wo.src = src;
+	wo.excludes = excludes;
+	wo.n_excludes = n_excludes;
+	wo.contract = contract;
+	wo.flags = flags & (ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS);
+	st = esc_walk(ctx, &wo, &fs);
+	if (st != ESCROW_OK)
+		return st;
+	rd.ctx = ctx;
+	rd.src = src;
+	rd.c = contract;
+	rd.sha = esc_sha256_new();
+	rd.buf = malloc(CHUNK);
+	r = esc_report_new("check");
+	if (rd.sha == NULL || rd.buf == NULL || r == NULL) {
+		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < fs.n; i++)
+		if (fs.v[i].type == ESC_FT_FILE)
+			rd.total += fs.v[i].size;
+	for (i = 0; i < fs.n && st == ESCROW_OK; i++)
+		if (fs.v[i].type == ESC_FT_FILE)
+			st = read_one(&rd, &fs.v[i]);
+	if (st == ESCROW_OK)
+		st = fill_links(ctx, &fs);
+	if (st != ESCROW_OK)
+		goto out;
+	add_header(r, src, contract);
+	met = esc_contract_evaluate(contract, &fs, r);
+	esc_report_findings(r, contract, &fs, true);
+	add_totals(r, &fs);
+	json_object_set_new(r->root, "verdict", json_string(met ? "complete" : "incomplete"));
+	if (!met) {
+		esc_report_contract_reason(r, reason, sizeof reason);
+		json_object_set_new(r->root, "reason", esc_json_string(reason));
+	}
+	r->status = met ? ESCROW_OK : ESCROW_INCOMPLETE;
+	st = r->status;
+	*report = r;
+	r = NULL;
+out:
+	escrow_report_free(r);
+	esc_sha256_free(rd.sha);
+	free(rd.buf);
+	esc_files_free(&fs);
+	return st;
+}

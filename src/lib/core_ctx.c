@@ -1,0 +1,189 @@
+/* core_ctx.c -- status texts and the context's error detail. */
+#include "escrow_private.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The host program's locale is never touched: the calls into libarchive run
+ * under a thread-local UTF-8 locale instead (core_locale.c). */
+escrow_status escrow_init(void)
+{
+	if (sodium_init() < 0)
+		return ESCROW_E_INTERNAL;
+	return ESCROW_OK;
+}
+
+unsigned escrow_version_number(void)
+{
+	return ESCROW_VERSION_NUMBER;
+}
+
+const char *escrow_version_string(void)
+{
+	return ESCROW_VERSION;
+}
+
+const char *escrow_strerror(escrow_status st)
+{
+	switch (st) {
+	case ESCROW_OK: return "success";
+	case ESCROW_TAMPERED: return "verification failed: the bundle was altered or is corrupt";
+	case ESCROW_INCOMPLETE: return "the deposit does not meet the contract";
+	case ESCROW_BAD_SIGNATURE: return "bad signature";
+	case ESCROW_UNSAFE: return "unsafe entry in bundle";
+	case ESCROW_NO_IDENTITY: return "no identity matches this sealed bundle";
+	case ESCROW_E_USAGE: return "invalid argument";
+	case ESCROW_E_INPUT: return "malformed input";
+	case ESCROW_E_PASSPHRASE: return "wrong passphrase";
+	case ESCROW_E_NEED_PASSPHRASE: return "passphrase required";
+	case ESCROW_E_OPEN: return "cannot open input";
+	case ESCROW_E_CREATE: return "cannot create output";
+	case ESCROW_E_EXISTS: return "output exists";
+	case ESCROW_E_IO: return "input/output error";
+	case ESCROW_E_NOMEM: return "out of memory";
+	case ESCROW_E_INTERRUPTED: return "interrupted";
+	case ESCROW_E_INTERNAL: return "internal error";
+	case ESCROW_NOT_A_BUNDLE: return "not an escrow bundle";
+	}
+	return "unknown status";
+}
+
+escrow_ctx *escrow_ctx_new(void)
+{
+	return calloc(1, sizeof(escrow_ctx));
+}
+
+void escrow_ctx_free(escrow_ctx *ctx)
+{
+	free(ctx);
+}
+
+const char *escrow_ctx_error(const escrow_ctx *ctx)
+{
+	return ctx ? ctx->err_shown : "";
+}
+
+const char *esc_ctx_message(const escrow_ctx *ctx)
+{
+	return ctx ? ctx->err : "";
+}
+
+/* The detail holds file names, tar paths and key comments from outside: what
+ * callers show is escaped once, here, whatever the message. */
+static void shown_update(escrow_ctx *ctx)
+{
+	esc_escape(ctx->err_shown, sizeof ctx->err_shown, ctx->err, strlen(ctx->err), ESC_ESCAPE_TEXT);
+}
+
+escrow_status escrow_ctx_status(const escrow_ctx *ctx)
+{
+	return ctx ? ctx->status : ESCROW_E_USAGE;
+}
+
+void escrow_ctx_set_warn(escrow_ctx *ctx, escrow_warn_fn fn, void *user)
+{
+	ctx->warn = fn;
+	ctx->warn_user = user;
+}
+
+void escrow_ctx_set_progress(escrow_ctx *ctx, escrow_progress_fn fn, void *user)
+{
+	ctx->progress = fn;
+	ctx->progress_user = user;
+}
+
+void escrow_ctx_set_threads(escrow_ctx *ctx, int threads)
+{
+	ctx->threads = threads < 0 ? 0 : threads;
+}
+
+void escrow_ctx_interrupt(escrow_ctx *ctx)
+{
+	ctx->interrupted = 1;
+}
+
+escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx == NULL)
+		return st;
+	ctx->status = st;
+	va_start(ap, fmt);
+	vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+	va_end(ap);
+	shown_update(ctx);
+	return st;
+}
+
+void esc_error_prefix(escrow_ctx *ctx, const char *fmt, ...)
+{
+	char old[ESC_ERRLEN];
+	va_list ap;
+	int n;
+
+	if (ctx == NULL)
+		return;
+	memcpy(old, ctx->err, sizeof old);
+	va_start(ap, fmt);
+	n = vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n + 2 < sizeof ctx->err) {
+		memcpy(ctx->err + n, ": ", 2);
+		memcpy(ctx->err + n + 2, old, sizeof ctx->err - (size_t)n - 2);
+		ctx->err[sizeof ctx->err - 1] = '\0';
+	}
+	shown_update(ctx);
+}
+
+void esc_clear_error(escrow_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	ctx->status = ESCROW_OK;
+	ctx->err[0] = '\0';
+	ctx->err_shown[0] = '\0';
+}
+
+void esc_warn(escrow_ctx *ctx, const char *fmt, ...)
+{
+	char msg[ESC_ERRLEN], shown[4 * ESC_ERRLEN];
+	va_list ap;
+
+	if (ctx == NULL || ctx->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	esc_escape(shown, sizeof shown, msg, strlen(msg), ESC_ESCAPE_TEXT);
+	ctx->warn(ctx->warn_user, shown);
+}
+
+void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total)
+{
+	if (ctx != NULL && ctx->progress != NULL)
+		ctx->progress(ctx->progress_user, done, total);
+}
+
+escrow_status esc_check_interrupt(escrow_ctx *ctx)
+{
+	if (ctx != NULL && ctx->interrupted)
+		return esc_error(ctx, ESCROW_E_INTERRUPTED, "interrupted");
+	return ESCROW_OK;
+}
+
+int esc_threads(const escrow_ctx *ctx)
+{
+	long n;
+
+	if (ctx != NULL && ctx->threads > 0)
+		return ctx->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > 64)
+		n = 64;
+	return (int)n;
+}

@@ -1,0 +1,389 @@
+/* tree_walk.c -- lists a project folder for pack and check (see esc_walk.h).
+ * lstat-based: symlinks are recorded, never followed into. Each folder is
+ * read whole and closed before descending, so open descriptors do not grow
+ * with depth, and memory holds the entries and one folder's names per level.
+ * The result is sorted once at the end: sorting siblings is not enough for a
+ * bytewise order of whole paths ("a-b" < "a/b"). */
+#include "escrow_private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_REL 4096
+#define IGNORE_FILE ".escrowignore"
+
+struct walker {
+	escrow_ctx *ctx;
+	const struct esc_walk_options *o;
+	struct esc_files *out;
+	char **ignore;
+	size_t n_ignore;
+	char *root_real;
+	size_t root_len;
+};
+
+static int is_vcs(const char *name)
+{
+	return strcmp(name, ".git") == 0 || strcmp(name, ".hg") == 0 || strcmp(name, ".svn") == 0;
+}
+
+static int excluded(const struct walker *w, const char *rel, int is_dir)
+{
+	const escrow_contract *c = w->o->contract;
+	size_t i;
+
+	for (i = 0; i < w->o->n_excludes; i++)
+		if (esc_glob_match_dir(w->o->excludes[i], rel, is_dir))
+			return 1;
+	for (i = 0; i < w->n_ignore; i++)
+		if (esc_glob_match_dir(w->ignore[i], rel, is_dir))
+			return 1;
+	for (i = 0; c != NULL && i < c->n_exclude; i++)
+		if (esc_glob_match_dir(c->exclude[i], rel, is_dir))
+			return 1;
+	return 0;
+}
+
+/* Any VCS folder on the way (for symlink targets). */
+static int under_vcs(const char *rel)
+{
+	const char *seg = rel;
+
+	while (*seg) {
+		const char *end = strchr(seg, '/');
+		size_t len = end ? (size_t)(end - seg) : strlen(seg);
+		char name[8];
+
+		if (len < sizeof name) {
+			memcpy(name, seg, len);
+			name[len] = '\0';
+			if (is_vcs(name))
+				return 1;
+		}
+		if (end == NULL)
+			break;
+		seg = end + 1;
+	}
+	return 0;
+}
+
+static escrow_status load_ignore(struct walker *w)
+{
+	char path[PATH_MAX], *buf = NULL, *line, *save = NULL;
+	escrow_status st;
+
+	snprintf(path, sizeof path, "%s/%s", w->o->src, IGNORE_FILE);
+	if (access(path, F_OK) != 0)
+		return ESCROW_OK;
+	st = esc_read_small_file(w->ctx, path, 1u << 20, &buf, NULL);
+	if (st != ESCROW_OK)
+		return st;
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+		const char *why = NULL;
+		char **v;
+
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (line[0] == '!') {
+			esc_warn(w->ctx, "%s: '%s': negated patterns are not supported; line ignored", IGNORE_FILE,
+			         line);
+			continue;
+		}
+		if (!esc_glob_valid(line, &why)) {
+			esc_warn(w->ctx, "%s: '%s': %s; line ignored", IGNORE_FILE, line, why);
+			continue;
+		}
+		v = w->ignore;
+		if ((w->n_ignore & (w->n_ignore - 1)) == 0) /* 0 or a power of two: full */
+			v = realloc(w->ignore, (w->n_ignore ? 2 * w->n_ignore : 1) * sizeof *v);
+		if (v == NULL) {
+			free(buf);
+			return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+		}
+		w->ignore = v;
+		v[w->n_ignore] = strdup(line);
+		if (v[w->n_ignore] == NULL) {
+			free(buf);
+			return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+		}
+		w->n_ignore++;
+	}
+	free(buf);
+	return ESCROW_OK;
+}
+
+/* Resolves "dir/target" lexically; 0 if it climbs above the root. */
+static int lexical_inside(const char *rel, const char *target)
+{
+	int depth = 0;
+	const char *p, *seg;
+
+	for (p = rel; *p; p++) /* folders above the link */
+		depth += *p == '/';
+	for (seg = target;;) {
+		const char *end = strchr(seg, '/');
+		size_t len = end ? (size_t)(end - seg) : strlen(seg);
+
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (--depth < 0)
+				return 0;
+		} else if (len > 0 && !(len == 1 && seg[0] == '.')) {
+			depth++;
+		}
+		if (end == NULL)
+			return 1;
+		seg = end + 1;
+	}
+}
+
+/* Fills link (target, resolved) and link_to_dir; a message in why when the
+ * link escapes, dangles, or points at something that will not be packed. */
+static escrow_status resolve_link(struct walker *w, const char *full, struct esc_file *f, char *why,
+                                  size_t wlen)
+{
+	char buf[PATH_MAX], *real = NULL;
+	struct stat st;
+	ssize_t n = readlink(full, buf, sizeof buf - 1);
+
+	why[0] = '\0';
+	if (n < 0)
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the link: %s", full, strerror(errno));
+	buf[n] = '\0';
+	f->link = calloc(1, sizeof *f->link);
+	if (f->link == NULL || (f->link->target = strdup(buf)) == NULL)
+		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+	if (buf[0] == '/' || !lexical_inside(f->path, buf)) {
+		snprintf(why, wlen, "points outside the project folder (%s%s)", buf[0] == '/' ? "absolute " : "",
+		         "target");
+		return ESCROW_OK;
+	}
+	real = realpath(full, NULL);
+	if (real == NULL) {
+		snprintf(why, wlen, "dangles (%s)", errno == ELOOP ? "a loop of links" : strerror(errno));
+		return ESCROW_OK;
+	}
+	if (strncmp(real, w->root_real, w->root_len) != 0 ||
+	    (real[w->root_len] != '/' && real[w->root_len] != '\0')) {
+		snprintf(why, wlen, "points outside the project folder (through another link)");
+		goto out;
+	}
+	if (stat(real, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		snprintf(why, wlen, "points to something that is neither a file nor a folder");
+		goto out;
+	}
+	f->link_to_dir = S_ISDIR(st.st_mode);
+	f->link->resolved = strdup(real[w->root_len] ? real + w->root_len + 1 : "");
+	if (f->link->resolved == NULL) {
+		free(real);
+		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+	}
+	if (*f->link->resolved && ((!(w->o->flags & ESCROW_INCLUDE_VCS) && under_vcs(f->link->resolved)) ||
+	                           excluded(w, f->link->resolved, f->link_to_dir)))
+		snprintf(why, wlen, "points to '%s', which is excluded from the deposit", f->link->resolved);
+	if (w->o->skip_file && st.st_dev == w->o->skip_dev && st.st_ino == w->o->skip_ino)
+		snprintf(why, wlen, "points to the output file");
+out:
+	free(real);
+	return ESCROW_OK;
+}
+
+static escrow_status walk_dir(struct walker *w, const char *rel, const char *full);
+
+/* dfd/base name the entry in its folder: fstatat there spares the kernel a
+ * walk of the whole path for each of 50,000 files. */
+static escrow_status add_entry(struct walker *w, const char *rel, const char *full, int dfd, const char *base)
+{
+	const char *name = strrchr(rel, '/');
+	struct esc_file *f;
+	struct stat st;
+	char why[256];
+	int is_dir;
+	escrow_status s;
+
+	name = name ? name + 1 : rel;
+	if (is_vcs(name) && !(w->o->flags & ESCROW_INCLUDE_VCS))
+		return ESCROW_OK;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: %s", full, strerror(errno));
+	is_dir = S_ISDIR(st.st_mode);
+	if (excluded(w, rel, is_dir))
+		return ESCROW_OK;
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		esc_warn(w->ctx, "%s: skipped: %s", rel,
+		         S_ISFIFO(st.st_mode) ? "a named pipe (fifo)" : S_ISSOCK(st.st_mode) ? "a socket"
+		                                                                            : "a device node");
+		return ESCROW_OK;
+	}
+	if (S_ISREG(st.st_mode) && w->o->skip_file && st.st_dev == w->o->skip_dev &&
+	    st.st_ino == w->o->skip_ino)
+		return ESCROW_OK;
+	if (!esc_path_is_safe(rel))
+		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: the name is not valid UTF-8 or holds control "
+		                 "characters (rename it, or exclude it with -x)", rel);
+	f = esc_files_push(w->out);
+	if (f == NULL)
+		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+	f->path = strdup(rel);
+	if (f->path == NULL)
+		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+	f->mtime = (int64_t)st.st_mtime;
+	if (S_ISDIR(st.st_mode)) {
+		f->type = ESC_FT_DIR;
+		f->mode = 0755;
+		return walk_dir(w, rel, full);
+	}
+	if (S_ISREG(st.st_mode)) {
+		f->type = ESC_FT_FILE;
+		f->size = (uint64_t)st.st_size;
+		f->mode = (st.st_mode & 0111) ? 0755 : 0644;
+		return ESCROW_OK;
+	}
+	f->type = ESC_FT_SYMLINK;
+	f->mode = 0777;
+	s = resolve_link(w, full, f, why, sizeof why);
+	if (s != ESCROW_OK || why[0] == '\0')
+		return s;
+	if (!(w->o->flags & ESCROW_SKIP_SYMLINKS))
+		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: symlink to '%s' %s (replace it with what it "
+		                 "points to, remove it, or skip such links)", rel,
+		                 f->link->target, why);
+	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", rel, f->link->target, why);
+	esc_file_clear(f);
+	w->out->n--;
+	return ESCROW_OK;
+}
+
+/* out = dir + "/" + name, or name when dir is "" (out sized by the caller). */
+static void join_path(char *out, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+
+	memcpy(out, dir, dl);
+	if (dl > 0)
+		out[dl++] = '/';
+	memcpy(out + dl, name, nl + 1);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static escrow_status walk_dir(struct walker *w, const char *rel, const char *full)
+{
+	char **names = NULL, *crel = NULL, *cfull = NULL;
+	size_t n = 0, cap = 0, i;
+	escrow_status st = esc_check_interrupt(w->ctx);
+	struct dirent *de;
+	DIR *d;
+
+	if (st != ESCROW_OK)
+		return st;
+	d = opendir(full);
+	if (d == NULL)
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
+		                 full, strerror(errno));
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL)
+			break;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			char **v = realloc(names, (cap ? cap * 2 : 32) * sizeof *v);
+
+			if (v == NULL)
+				break;
+			names = v;
+			cap = cap ? cap * 2 : 32;
+		}
+		names[n] = strdup(de->d_name);
+		if (names[n] == NULL)
+			break;
+		n++;
+	}
+	if (de != NULL || errno != 0) {
+		st = de != NULL ? esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory")
+		                : esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
+		                            full, strerror(errno));
+		goto out;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
+	for (i = 0; i < n && st == ESCROW_OK; i++) {
+		size_t rl = strlen(rel) + strlen(names[i]) + 2;
+
+		if (rl > MAX_REL) {
+			st = esc_error(w->ctx, ESCROW_E_INPUT, "%s/%s: path longer than %d bytes",
+			               rel, names[i], MAX_REL);
+			break;
+		}
+		crel = malloc(rl);
+		cfull = malloc(strlen(full) + strlen(names[i]) + 2);
+		if (crel == NULL || cfull == NULL) {
+			st = esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+			break;
+		}
+		join_path(crel, rel, names[i]);
+		join_path(cfull, full, names[i]);
+		st = add_entry(w, crel, cfull, dirfd(d), names[i]);
+		free(crel);
+		free(cfull);
+		crel = cfull = NULL;
+	}
+out:
+	closedir(d);
+	free(crel);
+	free(cfull);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return st;
+}
+
+escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct esc_files *out)
+{
+	struct walker w;
+	struct stat st;
+	escrow_status s;
+	size_t i;
+
+	if (o == NULL || o->src == NULL || out == NULL)
+		return esc_error(ctx, ESCROW_E_USAGE, "esc_walk: NULL argument");
+	memset(&w, 0, sizeof w);
+	w.ctx = ctx;
+	w.o = o;
+	w.out = out;
+	if (stat(o->src, &st) != 0)
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: not a folder (give the project folder)", o->src);
+	w.root_real = realpath(o->src, NULL);
+	if (w.root_real == NULL)
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
+	w.root_len = strlen(w.root_real);
+	if (w.root_len == 1) /* the root is "/": every absolute path is under it */
+		w.root_len = 0;
+	s = load_ignore(&w);
+	if (s == ESCROW_OK)
+		s = walk_dir(&w, "", o->src);
+	if (s == ESCROW_OK)
+		esc_files_sort(out);
+	else
+		esc_files_free(out);
+	for (i = 0; i < w.n_ignore; i++)
+		free(w.ignore[i]);
+	free(w.ignore);
+	free(w.root_real);
+	return s;
+}

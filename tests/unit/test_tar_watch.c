@@ -1,0 +1,258 @@
+/* test_tar_watch.c -- the raw tar header watch (bundle_read_tar.c) over
+ * hand-made tar streams, fed whole and in every awkward chunking: headers,
+ * pax data and file data split across buffers must give the same verdict.
+ * Whole bundles are tested in tests/cli/reader_guards.sh. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esc_bundle_read.h"
+#include "esc_pack.h"
+
+#include <archive_entry.h>
+
+struct tarbuf {
+	uint8_t b[16384];
+	size_t n;
+};
+
+/* A header in the writer's field forms (for the types the writer never
+ * makes, and 'x' headers made by hand). */
+static void hdr(struct tarbuf *t, const char *name, char type, unsigned long size)
+{
+	uint8_t *h = t->b + t->n;
+	char num[24];
+	unsigned sum = 0;
+	size_t i;
+
+	memset(h, 0, 512);
+	snprintf((char *)h, 100, "%s", name);
+	memcpy(h + 100, "000644 ", 8);
+	memcpy(h + 108, "000000 ", 8);
+	memcpy(h + 116, "000000 ", 8);
+	snprintf(num, sizeof num, "%011lo ", size);
+	memcpy(h + 124, num, 12);
+	memcpy(h + 136, "15130610000 ", 12);
+	h[156] = (uint8_t)type;
+	if (type == '1')
+		h[157] = 'x'; /* a hard link names its target */
+	memcpy(h + 257, "ustar\0" "00", 8);
+	memcpy(h + 329, "000000 ", 8);
+	memcpy(h + 337, "000000 ", 8);
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf(num, sizeof num, "%06o", sum);
+	memcpy(h + 148, num, 7);
+	h[155] = ' ';
+	t->n += 512;
+}
+
+/* An entry exactly as the writer makes it (an 'x' header first if needed). */
+static void entry(struct tarbuf *t, const char *path, unsigned type, uint64_t size, const char *target)
+{
+	size_t n;
+
+	assert_int_equal(esc_ptar_header(path, type, type == AE_IFDIR ? 0755 : type == AE_IFLNK ? 0777 : 0644, size,
+	                                 1767225600, target, t->b + t->n, sizeof t->b - t->n, &n), ESCROW_OK);
+	t->n += n;
+}
+
+static void data(struct tarbuf *t, const void *d, size_t len)
+{
+	memset(t->b + t->n, 0, (len + 511) & ~(size_t)511);
+	memcpy(t->b + t->n, d, len);
+	t->n += (len + 511) & ~(size_t)511;
+}
+
+static void end(struct tarbuf *t)
+{
+	memset(t->b + t->n, 0, 1024);
+	t->n += 1024;
+}
+
+/* The verdict for every chunk size from 1 byte to the whole stream. */
+static int verdict(const struct tarbuf *t)
+{
+	static const size_t chunks[] = {1, 7, 100, 511, 512, 513, 1000, 1024, 4096, 0};
+	int first = -2;
+	size_t c;
+
+	for (c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+		struct esc_tarscan *s = calloc(1, sizeof *s);
+		size_t step = chunks[c] ? chunks[c] : t->n, off;
+		int v = 0;
+
+		assert_non_null(s);
+		for (off = 0; off < t->n && v == 0; off += step)
+			v = esc_tarscan_feed(s, t->b + off, t->n - off < step ? t->n - off : step);
+		if (first == -2)
+			first = v;
+		assert_int_equal(v, first);
+		esc_tarscan_free(s);
+		free(s);
+	}
+	return first;
+}
+
+static void good_stream(struct tarbuf *t)
+{
+	char longname[160];
+
+	snprintf(longname, sizeof longname, "BAG/data/%0120d", 0);
+	t->n = 0;
+	entry(t, "BAG", AE_IFDIR, 0, NULL);
+	entry(t, "BAG/data", AE_IFDIR, 0, NULL);
+	entry(t, longname, AE_IFREG, 700, NULL);
+	{
+		uint8_t d[700];
+
+		memset(d, 'A', sizeof d);
+		data(t, d, sizeof d);
+	}
+	entry(t, "BAG/data/l", AE_IFLNK, 0, "a");
+}
+
+static void test_good(void **state)
+{
+	struct tarbuf *t = calloc(1, sizeof *t);
+
+	(void)state;
+	good_stream(t);
+	end(t);
+	assert_int_equal(verdict(t), 0);
+	/* Hard links, devices and fifos pass here: the reader names them. */
+	good_stream(t);
+	hdr(t, "BAG/data/h", '1', 0);
+	hdr(t, "BAG/data/c", '3', 0);
+	hdr(t, "BAG/data/f", '6', 0);
+	end(t);
+	assert_int_equal(verdict(t), 0);
+	free(t);
+}
+
+static void test_hidden_headers(void **state)
+{
+	static const char types[] = {'g', 'L', 'K', 'V', '7', 'S', 'M', 'N', 'A', 'E', 'X', 'D', '\0'};
+	struct tarbuf *t = calloc(1, sizeof *t);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof types; i++) {
+		good_stream(t);
+		hdr(t, "odd", types[i], 0);
+		end(t);
+		assert_int_equal(verdict(t), -1);
+	}
+	free(t);
+}
+
+static void test_pax_records(void **state)
+{
+	static const char *const bad[] = {"15 comment=hey\n", "25 SCHILY.xattr.user.a=b\n", "13 atime=1.5\n",
+	                                  "9 path=x", "4 a=\n", "x path=a\n", "99 path=short\n"};
+	struct tarbuf *t = calloc(1, sizeof *t);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		good_stream(t);
+		hdr(t, "PaxHeader", 'x', strlen(bad[i]));
+		data(t, bad[i], strlen(bad[i]));
+		hdr(t, "BAG/data/m", '0', 0);
+		end(t);
+		assert_int_equal(verdict(t), -1);
+	}
+	/* Two pax headers in a row, and one larger than any bundle needs. */
+	good_stream(t);
+	hdr(t, "PaxHeader", 'x', 0);
+	hdr(t, "PaxHeader", 'x', 0);
+	hdr(t, "BAG/data/m", '0', 0);
+	end(t);
+	assert_int_equal(verdict(t), -1);
+	good_stream(t);
+	hdr(t, "PaxHeader", 'x', 1u << 20);
+	assert_int_equal(verdict(t), -1);
+	free(t);
+}
+
+/* A pax size record decides where the next header is: data that looks like
+ * headers is skipped, and the header after it is still judged. */
+static void test_pax_size(void **state)
+{
+	static const char pax[] = "13 size=1000\n";
+	struct tarbuf *t = calloc(1, sizeof *t);
+	struct tarbuf fake;
+
+	(void)state;
+	good_stream(t);
+	hdr(t, "PaxHeader", 'x', sizeof pax - 1);
+	data(t, pax, sizeof pax - 1);
+	hdr(t, "BAG/data/big", '0', 0);
+	fake.n = 0;
+	hdr(&fake, "BAG/data/inner", '0', 0);
+	memset(fake.b + 512, 0, 512);
+	memcpy(t->b + t->n, fake.b, 1024);
+	t->n += 1024;
+	hdr(t, "odd", 'g', 0);
+	end(t);
+	assert_int_equal(verdict(t), -1);
+	free(t);
+}
+
+/* Names come out as their raw bytes: an NFD name stays NFD (libarchive
+ * would hand it over as NFC). Odd numeric forms are refused. */
+static void test_names_and_forms(void **state)
+{
+	static const char nfd[] = "BAG/data/cafe\xcc\x81.txt";
+	struct tarbuf *t = calloc(1, sizeof *t);
+	struct esc_tarscan *s = calloc(1, sizeof *s);
+	struct esc_tarent e;
+	size_t at;
+
+	(void)state;
+	entry(t, "BAG", AE_IFDIR, 0, NULL);
+	entry(t, nfd, AE_IFREG, 0, NULL);
+	end(t);
+	assert_int_equal(verdict(t), 0);
+	assert_int_equal(esc_tarscan_feed(s, t->b, t->n), 0);
+	assert_true(esc_tarscan_pop(s, &e));
+	assert_string_equal(e.path, "BAG");
+	free(e.path);
+	assert_true(esc_tarscan_pop(s, &e));
+	assert_string_equal(e.path, nfd);
+	free(e.path);
+	assert_false(esc_tarscan_pop(s, &e));
+	esc_tarscan_free(s);
+	free(s);
+	/* A leading tab in the size field: libarchive reads the same number. */
+	t->n = 0;
+	entry(t, "BAG", AE_IFDIR, 0, NULL);
+	at = t->n;
+	entry(t, "BAG/f", AE_IFREG, 0, NULL);
+	end(t);
+	t->b[at + 124] = '\t';
+	assert_int_equal(verdict(t), -1);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_hidden_headers),
+		cmocka_unit_test(test_pax_records),
+		cmocka_unit_test(test_pax_size),
+		cmocka_unit_test(test_names_and_forms),
+	};
+
+	if (escrow_init() != ESCROW_OK) /* a UTF-8 locale for libarchive */
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
