@@ -127,7 +127,8 @@ int cmd_keygen(int argc, char **argv)
 		rc = EX_SOFTWARE_;
 		goto out;
 	}
-	sprintf(pub, "%s.pub", prefix);
+	memcpy(pub, prefix, strlen(prefix));
+	memcpy(pub + strlen(prefix), ".pub", sizeof ".pub");
 	st = escrow_pubkey_load(ctx, pub, &pk);
 	if (st != ESCROW_OK) {
 		rc = cli_fail(ctx, st);

@@ -93,7 +93,7 @@ static escrow_status stanza_line(escrow_ctx *ctx, struct esc_age_header *h, cons
 		struct esc_age_stanza *v = realloc(h->st, cap * sizeof *v);
 
 		if (v == NULL)
-			return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(ctx);
 		h->st = v;
 		h->capst = cap;
 	}
@@ -180,7 +180,7 @@ escrow_status esc_age_header_push(escrow_ctx *ctx, struct esc_age_header *h, con
 				cap *= 2;
 			nb = realloc(h->raw, cap);
 			if (nb == NULL)
-				return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+				return esc_nomem(ctx);
 			h->raw = nb;
 			h->cap = cap;
 		}
@@ -298,7 +298,7 @@ escrow_status esc_age_header_build(escrow_ctx *ctx, const escrow_recipients *rs,
 	txt = malloc(cap);
 	e = sodium_malloc(32);
 	if (txt == NULL || e == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	len = (size_t)snprintf(txt, cap, "%s\n", INTRO);

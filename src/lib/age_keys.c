@@ -119,7 +119,7 @@ static escrow_status identity_line(escrow_ctx *ctx, const char *path, unsigned l
 	escrow_status st;
 
 	if (sk == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	if (parse_identity(s, len, sk) != 0) {
 		sodium_free(sk);
 		if (len >= 3 && memcmp(s, "age", 3) == 0)
@@ -171,7 +171,7 @@ static escrow_status recipients_push(escrow_ctx *ctx, escrow_recipients **rs, co
 	if (r == NULL) {
 		r = calloc(1, sizeof *r);
 		if (r == NULL)
-			return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(ctx);
 		*rs = r;
 	}
 	if (r->n == r->cap) {
@@ -179,7 +179,7 @@ static escrow_status recipients_push(escrow_ctx *ctx, escrow_recipients **rs, co
 		uint8_t(*v)[32] = realloc(r->pk, cap * sizeof *v);
 
 		if (v == NULL)
-			return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(ctx);
 		r->pk = v;
 		r->cap = cap;
 	}
@@ -268,7 +268,7 @@ escrow_status escrow_age_keygen(escrow_ctx *ctx, const char *prefix, unsigned fl
 	sk = sodium_malloc(32);
 	text = sodium_malloc(512);
 	if (idpath == NULL || pubpath == NULL || sk == NULL || text == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	snprintf(idpath, plen + 5, "%s.age", prefix);

@@ -273,17 +273,16 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	st = release_time(ctx, &when);
 	if (st != ESCROW_OK)
 		goto out;
-	sig_path = malloc(strlen(o->output) + sizeof ".minisig");
+	sig_path = esc_strf("%s.minisig", o->output);
 	t.tctx = escrow_ctx_new();
 	fctx = escrow_ctx_new();
 	t.file_key = sodium_malloc(ESC_AGE_FILE_KEY_LEN);
 	t.src = esc_sha256_new();
 	t.dst = esc_sha256_new();
 	if (sig_path == NULL || t.tctx == NULL || fctx == NULL || t.file_key == NULL || t.src == NULL || t.dst == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
-	sprintf(sig_path, "%s.minisig", o->output);
 	/* Refused before the work rather than after it. */
 	if (o->sign_key != NULL && !(o->flags & ESCROW_FORCE) && lstat(sig_path, &sb) == 0) {
 		st = esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", sig_path);
@@ -344,7 +343,7 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	if (t.ms != NULL) {
 		tc = trusted_comment(&rd, o->bundle, rr.source_sha256, when, o->output);
 		if (tc == NULL) {
-			st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			st = esc_nomem(ctx);
 			goto out;
 		}
 		st = esc_msign_final(ctx, t.ms, tc, &sig, &sig_len);

@@ -76,7 +76,7 @@ escrow_status esc_age_writer_new(escrow_ctx *ctx, const escrow_recipients *rs, s
 	w = calloc(1, sizeof *w);
 	file_key = sodium_malloc(ESC_AGE_FILE_KEY_LEN);
 	if (w == NULL || file_key == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	w->ctx = ctx;
@@ -85,7 +85,7 @@ escrow_status esc_age_writer_new(escrow_ctx *ctx, const escrow_recipients *rs, s
 	w->plain = malloc(ESC_AGE_CHUNK);
 	w->enc = malloc(ESC_AGE_ENC_CHUNK);
 	if (w->key == NULL || w->plain == NULL || w->enc == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	randombytes_buf(file_key, ESC_AGE_FILE_KEY_LEN);
@@ -99,7 +99,7 @@ escrow_status esc_age_writer_new(escrow_ctx *ctx, const escrow_recipients *rs, s
 	sodium_free(w->key); /* the cipher context has what it needs */
 	w->key = NULL;
 	if (w->aead == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	st = next.write(next.state, hdr, hlen);
@@ -215,7 +215,7 @@ escrow_status esc_age_reader_new(escrow_ctx *ctx, const escrow_identities *ids, 
 
 	*out = NULL;
 	if (r == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	r->ctx = ctx;
 	r->ids = ids;
 	r->next = next;
@@ -225,7 +225,7 @@ escrow_status esc_age_reader_new(escrow_ctx *ctx, const escrow_identities *ids, 
 	r->plain = malloc(ESC_AGE_CHUNK);
 	if (r->key == NULL || r->enc == NULL || r->plain == NULL) {
 		esc_age_reader_free(r);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	*out = r;
 	return ESCROW_OK;
@@ -243,7 +243,7 @@ static escrow_status header_done(esc_age_reader *r)
 	escrow_status st;
 
 	if (file_key == NULL)
-		return fail(r, esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory"));
+		return fail(r, esc_nomem(r->ctx));
 	st = esc_age_header_open(r->ctx, &r->h, r->ids, file_key);
 	if (st == ESCROW_OK) {
 		/* The file key is kept only as long as the nonce takes to arrive. */
@@ -334,7 +334,7 @@ escrow_status esc_age_reader_feed(esc_age_reader *r, const void *buf, size_t len
 				sodium_free(r->key);
 				r->key = NULL;
 				if (r->aead == NULL)
-					return fail(r, esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory"));
+					return fail(r, esc_nomem(r->ctx));
 				r->stage = R_PAYLOAD;
 			}
 			break;

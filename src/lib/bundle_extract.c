@@ -73,13 +73,13 @@ static escrow_status remember_dir(struct xstate *x, const char *path, size_t len
 		char **v = realloc(x->made, cap * sizeof *v);
 
 		if (v == NULL)
-			return esc_error(x->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(x->ctx);
 		x->made = v;
 		x->cap_made = cap;
 	}
 	x->made[x->n_made] = strndup(path, len);
 	if (x->made[x->n_made] == NULL)
-		return esc_error(x->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(x->ctx);
 	x->n_made++;
 	return ESCROW_OK;
 }
@@ -142,7 +142,7 @@ static escrow_status open_parent(struct xstate *x, const char *rel, int *fd, con
 	x->cache_fd = cur;
 	if (x->cache_dir == NULL) {
 		close(cur);
-		return esc_error(x->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(x->ctx);
 	}
 	*fd = cur;
 	return ESCROW_OK;
@@ -409,7 +409,7 @@ static escrow_status make_tmp(struct xstate *x, const char *target)
 	escrow_status st = ESCROW_OK;
 
 	if (t1 == NULL)
-		return esc_error(x->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(x->ctx);
 	n = strlen(t1);
 	while (n > 1 && t1[n - 1] == '/')
 		t1[--n] = '\0';

@@ -148,7 +148,7 @@ escrow_status esc_xq_new(escrow_ctx *ctx, const char *prefix, esc_xq **out)
 
 	*out = NULL;
 	if (q == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	q->ctx = ctx;
 	q->prefix = strdup(prefix);
 	pthread_mutex_init(&q->mu, NULL);
@@ -160,7 +160,7 @@ escrow_status esc_xq_new(escrow_ctx *ctx, const char *prefix, esc_xq **out)
 			break;
 	if (q->prefix == NULL || i < NSLOT) {
 		esc_xq_free(q);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	if (pthread_create(&q->th, NULL, writer, q) != 0) {
 		esc_xq_free(q);

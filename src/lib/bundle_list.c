@@ -111,7 +111,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 		goto out;
 	r = esc_rd_report(&rd, "list", st);
 	if (r == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	if (st != ESCROW_OK)
@@ -124,7 +124,7 @@ escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o
 	if (c != NULL) /* each deliverable's status, as verify judges it; list's verdict stays the bundle's */
 		(void)esc_contract_evaluate(c, &rd.files, r);
 	if (take_files(&rd, c, r) != ESCROW_OK)
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 out:
 	escrow_contract_free(own);
 	esc_rd_clear(&rd);

@@ -268,7 +268,7 @@ static void *arena_alloc(struct run *r, size_t n, size_t align, size_t count)
 		if (na == NULL || (na[rd->n_arena] = malloc(ARENA_CHUNK)) == NULL) {
 			if (na != NULL)
 				rd->arena = na;
-			esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+			esc_nomem(r->ctx);
 			return NULL;
 		}
 		rd->arena = na;
@@ -307,7 +307,7 @@ static escrow_status keep_inspection(struct run *r, struct esc_file *f, const st
 		                 "keep", r->rd->path, MAX_INSP);
 	f->insp = malloc(sizeof *f->insp);
 	if (f->insp == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(r->ctx);
 	memcpy(f->insp, in, sizeof *in);
 	return ESCROW_OK;
 }
@@ -339,7 +339,7 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	}
 	f = esc_files_push(&rd->files);
 	if (f == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(r->ctx);
 	f->path = arena_dup(r, rel, strlen(rel));
 	if (f->path == NULL)
 		return escrow_ctx_status(r->ctx);
@@ -377,7 +377,7 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 		pa.f = f;
 		pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
 		if (pa.in == NULL)
-			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(r->ctx);
 		esc_sha256_reset(r->h);
 		st = read_data(r, rel, f->size, payload_block, &pa);
 		if (st != ESCROW_OK) {
@@ -556,7 +556,7 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	} else {
 		t->buf = malloc((size_t)size + 1);
 		if (t->buf == NULL)
-			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(r->ctx);
 		st = read_data(r, rest, size, tag_block, t);
 		if (st != ESCROW_OK)
 			return st;
@@ -634,7 +634,7 @@ out:
 		r->bad.perm = r->cur.perm;
 		r->bad.link = r->cur.link ? strdup(r->cur.link) : NULL;
 		if (r->cur.link != NULL && r->bad.link == NULL)
-			st = esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+			st = esc_nomem(r->ctx);
 		r->bad.path = path;
 		path = NULL;
 	}
@@ -690,7 +690,7 @@ static escrow_status rd_run(struct esc_rd *rd)
 	size_t i;
 
 	if (r == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(rd->ctx);
 	r->rd = rd;
 	r->ctx = rd->ctx;
 	rd->sig_status = "not-checked";
@@ -701,7 +701,7 @@ static escrow_status rd_run(struct esc_rd *rd)
 	r->h = esc_sha256_new();
 	r->a = archive_read_new();
 	if (r->h == NULL || r->a == NULL || rd->plain == NULL) {
-		st = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(rd->ctx);
 		goto out;
 	}
 	st = esc_pipe_open(rd->ctx, &po, &r->pipe);

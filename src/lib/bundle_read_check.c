@@ -145,7 +145,7 @@ static escrow_status parse_line(struct esc_rd *rd, const char *file, const char 
 		                 "digits, two spaces, a path)", rd->path, file, lineno);
 	enc = strndup(b + 66, n - 66);
 	if (enc == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(rd->ctx);
 	if (memchr(b + 66, '\0', n - 66) == NULL && memchr(b + 66, '\r', n - 66) == NULL)
 		*path = esc_bag_path_decode(enc);
 	free(enc);
@@ -311,7 +311,7 @@ static escrow_status resolve_links(struct esc_rd *rd)
 				                 rd->path);
 			f->insp = malloc(sizeof *f->insp);
 			if (f->insp == NULL)
-				return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+				return esc_nomem(rd->ctx);
 			memcpy(f->insp, t->insp, sizeof *f->insp);
 		}
 	}
@@ -337,7 +337,7 @@ escrow_status esc_rd_payload_done(struct esc_rd *rd)
 	rd->links_done = true;
 	rd->mf.line = malloc(ESC_MANIFEST_LINE_MAX);
 	if (rd->mf.line == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(rd->ctx);
 	st = resolve_links(rd);
 	if (st == ESCROW_E_NOMEM)
 		return st;

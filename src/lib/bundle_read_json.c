@@ -388,12 +388,12 @@ escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const vo
 	s.arg = arg;
 	rd->manifest = json_object();
 	if (rd->manifest == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(rd->ctx);
 	if (rd->want_list) {
 		rd->list_kind = calloc(rd->files.n + 1, sizeof *rd->list_kind);
 		rd->list_format = calloc(rd->files.n + 1, 1);
 		if (rd->list_kind == NULL || rd->list_format == NULL)
-			return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(rd->ctx);
 	}
 	st = scan_top(rd, &s);
 	free(s.b);
@@ -531,7 +531,7 @@ static escrow_status check_unsigned(struct esc_rd *rd)
 	int same;
 
 	if (want == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(rd->ctx);
 	same = strcmp(want, rd->bag);
 	free(want);
 	if (same != 0)

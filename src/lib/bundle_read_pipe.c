@@ -380,7 +380,7 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 
 	*out = NULL;
 	if (p == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	p->fd = -1;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -395,12 +395,12 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 		p->buf[i] = malloc(BUFSZ);
 	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->buf[NBUF - 1] == NULL ||
 	    p->buf[0] == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < NBUF; i++)
 		if (p->buf[i] == NULL) {
-			st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			st = esc_nomem(ctx);
 			goto out;
 		}
 	if (strcmp(o->path, "-") == 0) {

@@ -66,7 +66,7 @@ static escrow_status keep_tag(struct esc_rd *rd, struct archive *a, struct archi
 		return ESCROW_OK;
 	t->buf = malloc((size_t)size + 1);
 	if (t->buf == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(rd->ctx);
 	t->len = 0;
 	while (t->len < (size_t)size) {
 		got = archive_read_data(a, t->buf + t->len, (size_t)size - t->len);
@@ -185,7 +185,7 @@ static escrow_status read_json(struct seek *k)
 	k->json_found = esc_rd_json_find(k->rd, json_pull, k, k->json_key, &k->json_type, &k->json_target,
 	                                 &k->json_mode);
 	if (k->json_found < 0)
-		return esc_error(k->rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(k->rd->ctx);
 	while (json_pull(k, &b, &n) == 0 && n > 0)
 		;
 	esc_sha256_final(k->h, k->json_sha);
@@ -302,7 +302,7 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_
 		k.h = esc_sha256_new();
 		k.line = malloc(ESC_MANIFEST_LINE_MAX);
 		if (k.h == NULL || k.line == NULL)
-			sst = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+			sst = esc_nomem(rd->ctx);
 	}
 	while (rd->key != NULL && bl > 0 && sst == ESCROW_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		const char *p = archive_entry_pathname(e);

@@ -258,13 +258,10 @@ static char *ustar_path(const uint8_t *h)
 
 	if (n <= 0 || p < 0)
 		return NULL;
-	s = malloc((size_t)(n + p + 2));
-	if (s == NULL)
-		return NULL;
 	if (p > 0)
-		sprintf(s, "%.*s/%.*s", (int)p, (const char *)h + F_PREFIX, (int)n, (const char *)h + F_NAME);
+		s = esc_strf("%.*s/%.*s", (int)p, (const char *)h + F_PREFIX, (int)n, (const char *)h + F_NAME);
 	else
-		sprintf(s, "%.*s", (int)n, (const char *)h + F_NAME);
+		s = esc_strf("%.*s", (int)n, (const char *)h + F_NAME);
 	return s;
 }
 

@@ -201,7 +201,7 @@ escrow_status esc_rd_verify(struct esc_rd *rd, const char *command, escrow_repor
 		return st;
 	r = esc_rd_report(rd, command, st);
 	if (r == NULL)
-		return esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(rd->ctx);
 	if (st == ESCROW_OK) {
 		st = judge_contract(rd, r);
 		r->status = st;

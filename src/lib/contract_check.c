@@ -52,16 +52,15 @@ static escrow_status read_one(struct reader *rd, struct esc_file *f)
 	uint64_t got = 0;
 	int fd = -1;
 
-	full = malloc(strlen(rd->src) + strlen(f->path) + 2);
+	full = esc_path_join(rd->src, f->path);
 	f->insp = calloc(1, sizeof *f->insp);
 	if (full == NULL || f->insp == NULL) {
-		st = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(rd->ctx);
 		goto out;
 	}
-	sprintf(full, "%s/%s", rd->src, f->path);
 	in = esc_inspect_new(f->path, f->size, wanted_format(rd->c, f->path));
 	if (in == NULL) {
-		st = esc_error(rd->ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(rd->ctx);
 		goto out;
 	}
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -139,7 +138,7 @@ static escrow_status fill_links(escrow_ctx *ctx, struct esc_files *fs)
 		if (t->insp != NULL) {
 			f->insp = malloc(sizeof *f->insp);
 			if (f->insp == NULL)
-				return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+				return esc_nomem(ctx);
 			memcpy(f->insp, t->insp, sizeof *f->insp);
 		}
 	}
@@ -209,7 +208,7 @@ escrow_status escrow_check(escrow_ctx *ctx, const char *src, const escrow_contra
 	rd.buf = malloc(CHUNK);
 	r = esc_report_new("check");
 	if (rd.sha == NULL || rd.buf == NULL || r == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < fs.n; i++)

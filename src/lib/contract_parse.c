@@ -147,11 +147,11 @@ static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, c
 			return cy_fail(y, &y->ev.start_mark, "bad glob in '%s': %s", key, why);
 		v = grow(*arr, *n, sizeof *v);
 		if (v == NULL)
-			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(y->ctx);
 		*arr = v;
 		v[*n] = strdup(cy_value(y));
 		if (v[*n] == NULL)
-			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(y->ctx);
 		(*n)++;
 	}
 	if (nonempty && *n == 0)
@@ -207,7 +207,7 @@ static escrow_status parse_dlv_key(struct cy *y, struct esc_deliverable *d, int 
 
 		*dst = strdup(v);
 		if (*dst == NULL)
-			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(y->ctx);
 	}
 	return st;
 }
@@ -244,7 +244,7 @@ static escrow_status parse_deliverable(struct cy *y, struct esc_deliverable *d, 
 	if (d->kind == NULL) {
 		d->kind = strdup("other");
 		if (d->kind == NULL)
-			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(y->ctx);
 	}
 	return ESCROW_OK;
 }
@@ -300,7 +300,7 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 			c->d = v;
 		pv = v ? grow(pos, c->n_d, sizeof *pv) : NULL;
 		if (pv == NULL) {
-			st = esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			st = esc_nomem(y->ctx);
 			goto out;
 		}
 		pos = pv;
@@ -363,7 +363,7 @@ static escrow_status parse_top_key(struct cy *y, escrow_contract *c, int k)
 
 		*dst = strdup(v);
 		if (*dst == NULL)
-			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(y->ctx);
 	}
 	return ESCROW_OK;
 }
@@ -430,12 +430,12 @@ escrow_status escrow_contract_parse(escrow_ctx *ctx, const char *name, const voi
 		                 name, len);
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	c->source_name = strdup(name);
 	c->raw = malloc(len + 1);
 	if (c->source_name == NULL || c->raw == NULL) {
 		escrow_contract_free(c);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	if (len > 0)
 		memcpy(c->raw, text, len);
@@ -447,7 +447,7 @@ escrow_status escrow_contract_parse(escrow_ctx *ctx, const char *name, const voi
 		st = parse_root(&y, c);
 	cy_close(&y);
 	if (st == ESCROW_OK && esc_contract_index(c) != 0)
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 	if (st != ESCROW_OK) {
 		escrow_contract_free(c);
 		return st;

@@ -10,7 +10,7 @@ escrow_status cy_open(struct cy *y, escrow_ctx *ctx, const char *name, const cha
 	y->ctx = ctx;
 	y->name = name;
 	if (!yaml_parser_initialize(&y->parser))
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	y->have_parser = true;
 	yaml_parser_set_input_string(&y->parser, (const unsigned char *)text, len);
 	return ESCROW_OK;
@@ -67,7 +67,7 @@ escrow_status cy_next(struct cy *y)
 		const char *problem = y->parser.problem ? y->parser.problem : "malformed YAML";
 
 		if (y->parser.error == YAML_MEMORY_ERROR)
-			return esc_error(y->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(y->ctx);
 		if (y->parser.context != NULL)
 			return cy_fail(y, &y->parser.problem_mark, "YAML syntax: %s %s (line %zu)", problem,
 			               y->parser.context, (size_t)y->parser.context_mark.line + 1);

@@ -118,6 +118,33 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 	return st;
 }
 
+escrow_status esc_nomem(escrow_ctx *ctx)
+{
+	return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+}
+
+char *esc_strf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+char *esc_path_join(const char *dir, const char *name)
+{
+	return *dir == '\0' ? strdup(name) : esc_strf("%s/%s", dir, name);
+}
+
 void esc_error_prefix(escrow_ctx *ctx, const char *fmt, ...)
 {
 	char old[ESC_ERRLEN];

@@ -31,6 +31,14 @@ struct escrow_ctx {
  * write `return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(errno));` */
 escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* ESCROW_E_NOMEM with the one message for it: `return esc_nomem(ctx);`. */
+escrow_status esc_nomem(escrow_ctx *ctx);
+/* printf into a malloc'd string (free with free()); NULL when out of memory.
+ * The one way the library formats into memory: no sprintf into buffers sized
+ * by hand. */
+char *esc_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "dir/name" malloc'd (dir "" gives name); NULL when out of memory. */
+char *esc_path_join(const char *dir, const char *name);
 /* Prepends "prefix: " to the current detail (for adding a file name). */
 void esc_error_prefix(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void esc_clear_error(escrow_ctx *ctx);

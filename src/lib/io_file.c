@@ -30,7 +30,7 @@ escrow_status esc_read_small_file(escrow_ctx *ctx, const char *path, size_t max,
 	buf = malloc(cap);
 	if (buf == NULL) {
 		close(fd);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	for (;;) {
 		ssize_t n;
@@ -47,7 +47,7 @@ escrow_status esc_read_small_file(escrow_ctx *ctx, const char *path, size_t max,
 			if (nb == NULL) {
 				free(buf);
 				close(fd);
-				return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+				return esc_nomem(ctx);
 			}
 			buf = nb;
 			cap *= 2;
@@ -175,7 +175,7 @@ escrow_status esc_read_secret_file(escrow_ctx *ctx, const char *path, size_t max
 	buf = sodium_malloc(max + 1);
 	if (buf == NULL) {
 		close(fd);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	for (;;) {
 		ssize_t n = read(fd, buf + have, max + 1 - have);

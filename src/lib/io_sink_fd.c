@@ -36,7 +36,7 @@ escrow_status esc_outsink_init(escrow_ctx *ctx, struct esc_outsink *o, int fd, c
 	o->what = what;
 	o->sha = esc_sha256_new();
 	if (o->sha == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	if (detached_key != NULL) {
 		st = esc_msign_new(ctx, detached_key, &o->msign);
 		if (st != ESCROW_OK)

@@ -65,7 +65,7 @@ escrow_status esc_tsink_new(escrow_ctx *ctx, escrow_ctx *tctx, struct esc_sink n
 
 	*out = NULL;
 	if (s == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	s->ctx = ctx;
 	s->tctx = tctx;
 	s->next = next;
@@ -77,7 +77,7 @@ escrow_status esc_tsink_new(escrow_ctx *ctx, escrow_ctx *tctx, struct esc_sink n
 		s->buf[i] = aligned_alloc(ESC_DIO_ALIGN, TS_CHUNK);
 		if (s->buf[i] == NULL) {
 			esc_tsink_free(s);
-			return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(ctx);
 		}
 	}
 	if (pthread_create(&s->th, NULL, run, s) != 0) {

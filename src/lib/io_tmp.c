@@ -276,7 +276,7 @@ escrow_status esc_tmp_create(escrow_ctx *ctx, const char *path, bool folder, int
 	cap = dirlen + strlen(base) + sizeof TMP_TAG + HOST_MAX + 40;
 	tmp = malloc(cap);
 	if (tmp == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	for (i = 0; i < 100; i++) {
 		int f;
 

@@ -130,7 +130,7 @@ escrow_status esc_pubkey_parse_named(escrow_ctx *ctx, const char *name, const ch
 		return st;
 	pk = malloc(sizeof *pk);
 	if (pk == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	memcpy(pk->id, blob + 2, ESC_MKEYID_LEN);
 	memcpy(pk->pk, blob + 2 + ESC_MKEYID_LEN, 32);
 	*out = pk;
@@ -206,7 +206,7 @@ static escrow_status open_blob(escrow_ctx *ctx, const char *name, uint8_t *blob,
 	stream = sodium_malloc(SK_KEYNUM_LEN);
 	chk = sodium_malloc(32);
 	if (stream == NULL || chk == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	if (encrypted) {
@@ -271,7 +271,7 @@ escrow_status esc_seckey_parse(escrow_ctx *ctx, const char *name, const char *te
 		return st;
 	blob = sodium_malloc(ESC_MSEC_BLOB);
 	if (blob == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	st = decode_key_line(ctx, name, &key, blob, ESC_MSEC_BLOB, "secret key");
 	if (st != ESCROW_OK)
 		goto out;
@@ -280,7 +280,7 @@ escrow_status esc_seckey_parse(escrow_ctx *ctx, const char *name, const char *te
 		goto out;
 	sk = sodium_malloc(sizeof *sk);
 	if (sk == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	memcpy(sk->id, blob + SK_KEYNUM, ESC_MKEYID_LEN);

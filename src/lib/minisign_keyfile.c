@@ -22,7 +22,7 @@ static escrow_status keep_old(escrow_ctx *ctx, const char *path, char **keep)
 
 	*keep = NULL;
 	if (k == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	for (i = 0; i < 100 && e == EEXIST; i++) {
 		snprintf(k, len, "%.*s.%s.%08x.tmp", (int)dirlen, path, base, randombytes_random());
 		e = link(path, k) == 0 ? 0 : errno;

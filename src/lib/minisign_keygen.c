@@ -52,7 +52,7 @@ static escrow_status seal_blob(escrow_ctx *ctx, uint8_t *blob, const uint8_t *id
 	put_le64(blob + 46, kdf_mem);
 	stream = sodium_malloc(ESC_MKEYID_LEN + 64 + 32);
 	if (stream == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	if (crypto_pwhash_scryptsalsa208sha256(stream, ESC_MKEYID_LEN + 64 + 32, passphrase, strlen(passphrase),
 	                                       blob + 6, kdf_ops, (size_t)kdf_mem) != 0) {
 		sodium_free(stream);
@@ -63,18 +63,6 @@ static escrow_status seal_blob(escrow_ctx *ctx, uint8_t *blob, const uint8_t *id
 		keynum[i] ^= stream[i];
 	sodium_free(stream);
 	return ESCROW_OK;
-}
-
-static char *concat(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *s = malloc(la + lb + 1);
-
-	if (s != NULL) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb + 1);
-	}
-	return s;
 }
 
 escrow_status escrow_keygen(escrow_ctx *ctx, const char *prefix, const char *passphrase, unsigned flags)
@@ -90,13 +78,13 @@ escrow_status escrow_keygen(escrow_ctx *ctx, const char *prefix, const char *pas
 
 	if (prefix == NULL || *prefix == '\0')
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_keygen: empty output prefix");
-	key_path = concat(prefix, ".key");
-	pub_path = concat(prefix, ".pub");
+	key_path = esc_strf("%s.key", prefix);
+	pub_path = esc_strf("%s.pub", prefix);
 	blob = sodium_malloc(ESC_MSEC_BLOB);
 	sk = sodium_malloc(64);
 	sec_text = sodium_malloc(sizeof sec_plain_comment + esc_b64_encoded_len(ESC_MSEC_BLOB) + 2);
 	if (key_path == NULL || pub_path == NULL || blob == NULL || sk == NULL || sec_text == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	/* Refuse before writing either file, so a refusal never leaves half a pair. */
@@ -115,7 +103,8 @@ escrow_status escrow_keygen(escrow_ctx *ctx, const char *prefix, const char *pas
 	st = seal_blob(ctx, blob, id, sk, passphrase);
 	if (st != ESCROW_OK)
 		goto out;
-	n = (size_t)sprintf(sec_text, "%s", passphrase ? sec_comment : sec_plain_comment);
+	n = strlen(passphrase ? sec_comment : sec_plain_comment);
+	memcpy(sec_text, passphrase ? sec_comment : sec_plain_comment, n); /* fits: the longer of the two */
 	esc_b64_encode(blob, ESC_MSEC_BLOB, sec_text + n);
 	strcat(sec_text + n, "\n");
 	esc_mkeyid_hex(id, idhex);

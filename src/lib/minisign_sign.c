@@ -68,7 +68,7 @@ escrow_status esc_msign_new(escrow_ctx *ctx, const escrow_seckey *sk, esc_msign 
 	s = calloc(1, sizeof *s);
 	if (s == NULL || (s->hs = esc_blake2b_new()) == NULL) {
 		free(s);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	s->sk = sk;
 	*out = s;
@@ -110,7 +110,7 @@ escrow_status esc_msign_final(escrow_ctx *ctx, esc_msign *s, const char *trusted
 	crypto_sign_detached(blob + 2 + ESC_MKEYID_LEN, NULL, hash, sizeof hash, s->sk->sk);
 	msg = malloc(64 + clen);
 	if (msg == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	memcpy(msg, blob + 2 + ESC_MKEYID_LEN, 64);
 	memcpy(msg + 64, trusted_comment, clen);
 	crypto_sign_detached(global, NULL, msg, 64 + clen, s->sk->sk);
@@ -119,11 +119,12 @@ escrow_status esc_msign_final(escrow_ctx *ctx, esc_msign *s, const char *trusted
 	        1 + esc_b64_encoded_len(sizeof global) + 1;
 	text = malloc(total + 1);
 	if (text == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-	p = text + sprintf(text, "%s", UNTRUSTED_LINE);
+		return esc_nomem(ctx);
+	memcpy(text, UNTRUSTED_LINE, sizeof UNTRUSTED_LINE - 1);
+	p = text + sizeof UNTRUSTED_LINE - 1;
 	esc_b64_encode(blob, sizeof blob, p);
 	p += strlen(p);
-	p += sprintf(p, "\n%s%s\n", TRUSTED_PREFIX, trusted_comment);
+	p += snprintf(p, total + 1 - (size_t)(p - text), "\n%s%s\n", TRUSTED_PREFIX, trusted_comment);
 	esc_b64_encode(global, sizeof global, p);
 	p += strlen(p);
 	*p++ = '\n';
@@ -218,7 +219,7 @@ static escrow_status check_global(escrow_ctx *ctx, const char *name, const escro
 	int bad;
 
 	if (msg == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	memcpy(msg, m->blob + 2 + ESC_MKEYID_LEN, 64);
 	memcpy(msg + 64, m->comment, m->comment_len);
 	bad = crypto_sign_verify_detached(m->global, msg, 64 + m->comment_len, pk->pk);
@@ -237,7 +238,7 @@ static escrow_status copy_comment(escrow_ctx *ctx, const struct msig *m, char **
 		return ESCROW_OK;
 	c = malloc(m->comment_len + 1);
 	if (c == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	memcpy(c, m->comment, m->comment_len);
 	c[m->comment_len] = '\0';
 	*out = c;
@@ -255,12 +256,12 @@ escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const esc
 		return esc_error(ctx, ESCROW_E_USAGE, "%s: no public key or signature given", name);
 	v = calloc(1, sizeof *v);
 	if (v == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	v->name = strdup(name);
 	v->text = malloc(sig_len + 1);
 	v->hs = esc_blake2b_new();
 	if (v->name == NULL || v->text == NULL || v->hs == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	memcpy(v->text, sig, sig_len);
@@ -390,7 +391,7 @@ static escrow_status stream_file(escrow_ctx *ctx, const char *path, void (*updat
 	buf = malloc(READ_CHUNK);
 	if (buf == NULL) {
 		close(fd);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	for (;;) {
 		ssize_t n = read(fd, buf, READ_CHUNK);
@@ -431,9 +432,7 @@ static char *default_sig_path(const char *path, const char *sig_path)
 
 	if (sig_path != NULL)
 		return strdup(sig_path);
-	p = malloc(strlen(path) + sizeof ".minisig");
-	if (p != NULL)
-		sprintf(p, "%s.minisig", path);
+	p = esc_strf("%s.minisig", path);
 	return p;
 }
 
@@ -450,7 +449,7 @@ escrow_status escrow_sign_file(escrow_ctx *ctx, const escrow_seckey *sk, const c
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_sign_file: path is NULL");
 	out_path = default_sig_path(path, sig_path);
 	if (out_path == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	if (trusted_comment == NULL) {
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
@@ -544,7 +543,7 @@ escrow_status escrow_verify_file(escrow_ctx *ctx, const escrow_pubkey *pk, const
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_verify_file: NULL argument");
 	spath = default_sig_path(path, sig_path);
 	if (spath == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	st = esc_read_small_file(ctx, spath, SIG_TEXT_MAX, &text, &len);
 	if (st == ESCROW_E_INPUT)
 		st = esc_error(ctx, st, "%s: larger than %d bytes, not a minisign signature", spath, SIG_TEXT_MAX);

@@ -175,7 +175,7 @@ static escrow_status payload(struct esc_pack_run *r, const char *bag)
 			char *np = realloc(path, need * 2);
 
 			if (np == NULL) {
-				st = esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+				st = esc_nomem(r->ctx);
 				break;
 			}
 			path = np;
@@ -204,13 +204,12 @@ static escrow_status payload(struct esc_pack_run *r, const char *bag)
 static escrow_status write_detached(escrow_ctx *ctx, const char *bundle, const char *sig, size_t len,
                                     unsigned flags)
 {
-	char *path = malloc(strlen(bundle) + 9), *tmp = NULL;
+	char *path = esc_strf("%s.minisig", bundle), *tmp = NULL;
 	escrow_status st;
 	int fd = -1;
 
 	if (path == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-	sprintf(path, "%s.minisig", bundle);
+		return esc_nomem(ctx);
 	st = esc_atomic_open(ctx, path, 0644, flags, &fd, &tmp);
 	if (st == ESCROW_OK) {
 		st = esc_write_all(ctx, fd, sig, len, path);
@@ -310,7 +309,7 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	r.buf_len = READ_BLOCK;
 	r.buf = malloc(r.buf_len);
 	if (r.report == NULL || name == NULL || bag == NULL || r.sha == NULL || r.buf == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 
@@ -334,7 +333,7 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 		goto out;
 	r.formats = calloc(files.n + 1, 1);
 	if (r.formats == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	for (i = 0; i < files.n; i++)
@@ -358,7 +357,7 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	tctx = escrow_ctx_new();
 	tctx2 = o->recipients != NULL ? escrow_ctx_new() : NULL;
 	if (tctx == NULL || (o->recipients != NULL && tctx2 == NULL)) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	st = esc_outsink_init(tctx, &out, fd, to_stdout ? "stdout" : o->output,
@@ -402,12 +401,11 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	meta.key = o->key;
 	meta.files = &files;
 	meta.formats = r.formats;
-	datadir = malloc(strlen(bag) + 8);
+	datadir = esc_path_join(bag, "data");
 	if (datadir == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
-	sprintf(datadir, "%s/data", bag);
 	st = esc_ptar_dir(r.tar, bag, meta.tag_mtime);
 	if (st == ESCROW_OK)
 		st = esc_ptar_dir(r.tar, datadir, meta.tag_mtime);
@@ -449,7 +447,7 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	if (out.msign != NULL) {
 		tc = esc_pack_trusted_comment(&meta);
 		if (tc == NULL) {
-			st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+			st = esc_nomem(ctx);
 			goto out;
 		}
 		st = esc_msign_final(ctx, out.msign, tc, &dsig, &dsig_len);

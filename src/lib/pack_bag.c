@@ -256,19 +256,18 @@ static escrow_status streamed(escrow_ctx *ctx, esc_ptar *t, const struct esc_pac
 	uint64_t size;
 
 	if (e == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	if (json)
 		gen_json(e, m, created);
 	else
 		gen_manifest(e, m);
 	size = e->count;
-	path = malloc(strlen(m->bag) + strlen(name) + 2);
+	path = esc_path_join(m->bag, name);
 	e->sha = esc_sha256_new();
 	if (path == NULL || e->sha == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
-	sprintf(path, "%s/%s", m->bag, name);
 	st = esc_ptar_file_begin(t, path, 0644, size, m->tag_mtime);
 	if (st != ESCROW_OK)
 		goto out;
@@ -295,12 +294,11 @@ out:
 static escrow_status small(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m, const char *name,
                            const char *data, size_t len)
 {
-	char *path = malloc(strlen(m->bag) + strlen(name) + 2);
+	char *path = esc_path_join(m->bag, name);
 	escrow_status st;
 
 	if (path == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
-	sprintf(path, "%s/%s", m->bag, name);
+		return esc_nomem(ctx);
 	st = esc_ptar_file_begin(t, path, 0644, len, m->tag_mtime);
 	if (st == ESCROW_OK)
 		st = esc_ptar_data(t, data, len);
@@ -472,12 +470,11 @@ escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc
 		st = streamed(ctx, t, m, ESC_TAG_MANIFEST, 0, created, h_man);
 	if (st != ESCROW_OK)
 		goto out;
-	dir = malloc(strlen(m->bag) + 16);
+	dir = esc_path_join(m->bag, "escrow");
 	if (dir == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
-	sprintf(dir, "%s/escrow", m->bag);
 	st = esc_ptar_dir(t, dir, m->tag_mtime);
 	if (st == ESCROW_OK)
 		st = streamed(ctx, t, m, ESC_TAG_JSON, 1, created, h_json);
@@ -493,7 +490,7 @@ escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc
 		bad |= tag_line(&tags, &tags_len, &tags_cap, m->contract->raw_sha256, ESC_TAG_CONTRACT);
 	tc = esc_pack_trusted_comment(m);
 	if (bad || tc == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	st = small(ctx, t, m, ESC_TAG_TAGMANIFEST, tags, tags_len);

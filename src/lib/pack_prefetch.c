@@ -170,7 +170,7 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **o
 
 	*out = NULL;
 	if (p == NULL)
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(r->ctx);
 	p->r = r;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->can_put, NULL);
@@ -178,7 +178,7 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **o
 	p->order = malloc((r->files->n + 1) * sizeof *p->order);
 	if (p->order == NULL) {
 		esc_prefetch_free(p);
-		return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(r->ctx);
 	}
 	for (i = 0; i < r->files->n; i++)
 		if (esc_prefetch_takes(&r->files->v[i]))
@@ -187,7 +187,7 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **o
 		p->rd[k] = (struct pf_reader){p, esc_sha256_new()};
 		if (p->rd[k].sha == NULL) {
 			esc_prefetch_free(p);
-			return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(r->ctx);
 		}
 	}
 	for (k = 0; k < n; k++) {

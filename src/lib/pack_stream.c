@@ -99,7 +99,7 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	in = esc_inspect_new(f->path, f->size, esc_pack_wanted_format(r, f->path));
 	if (in == NULL) {
-		st = esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(ctx);
 		goto out;
 	}
 	esc_sha256_reset(r->sha);

@@ -42,7 +42,7 @@ escrow_status esc_ptar_new(escrow_ctx *ctx, struct esc_sink next, esc_ptar **out
 
 	*out = NULL;
 	if (t == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	t->ctx = ctx;
 	t->next = next;
 	*out = t;
@@ -140,7 +140,7 @@ static escrow_status by_libarchive(esc_ptar *t, const char *path, unsigned type,
 	t->cap_failed = false;
 	t->cap_on = true;
 	if (a == NULL || e == NULL) {
-		st = esc_error(t->ctx, ESCROW_E_NOMEM, "out of memory");
+		st = esc_nomem(t->ctx);
 		goto out;
 	}
 	/* No blocking: the header comes out of archive_write_header whole. */
@@ -167,7 +167,7 @@ static escrow_status by_libarchive(esc_ptar *t, const char *path, unsigned type,
 	if (target != NULL)
 		archive_entry_set_symlink(e, target);
 	if (archive_write_header(a, e) != ARCHIVE_OK)
-		st = t->cap_failed ? esc_error(t->ctx, ESCROW_E_NOMEM, "out of memory")
+		st = t->cap_failed ? esc_nomem(t->ctx)
 		                   : esc_error(t->ctx, ESCROW_E_INTERNAL, "%s: tar: %s", path,
 		                               archive_error_string(a) ? archive_error_string(a) : "unknown error");
 	else if (t->cap_len == 0 || t->cap_len % BLOCK != 0)

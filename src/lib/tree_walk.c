@@ -107,13 +107,13 @@ static escrow_status load_ignore(struct walker *w)
 			v = realloc(w->ignore, (w->n_ignore ? 2 * w->n_ignore : 1) * sizeof *v);
 		if (v == NULL) {
 			free(buf);
-			return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(w->ctx);
 		}
 		w->ignore = v;
 		v[w->n_ignore] = strdup(line);
 		if (v[w->n_ignore] == NULL) {
 			free(buf);
-			return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+			return esc_nomem(w->ctx);
 		}
 		w->n_ignore++;
 	}
@@ -160,7 +160,7 @@ static escrow_status resolve_link(struct walker *w, const char *full, struct esc
 	buf[n] = '\0';
 	f->link = calloc(1, sizeof *f->link);
 	if (f->link == NULL || (f->link->target = strdup(buf)) == NULL)
-		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(w->ctx);
 	if (buf[0] == '/' || !lexical_inside(f->path, buf)) {
 		snprintf(why, wlen, "points outside the project folder (%s%s)", buf[0] == '/' ? "absolute " : "",
 		         "target");
@@ -184,7 +184,7 @@ static escrow_status resolve_link(struct walker *w, const char *full, struct esc
 	f->link->resolved = strdup(real[w->root_len] ? real + w->root_len + 1 : "");
 	if (f->link->resolved == NULL) {
 		free(real);
-		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(w->ctx);
 	}
 	if (*f->link->resolved && ((!(w->o->flags & ESCROW_INCLUDE_VCS) && under_vcs(f->link->resolved)) ||
 	                           excluded(w, f->link->resolved, f->link_to_dir)))
@@ -231,10 +231,10 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		                 "characters (rename it, or exclude it with -x)", rel);
 	f = esc_files_push(w->out);
 	if (f == NULL)
-		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(w->ctx);
 	f->path = strdup(rel);
 	if (f->path == NULL)
-		return esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(w->ctx);
 	f->mtime = (int64_t)st.st_mtime;
 	if (S_ISDIR(st.st_mode)) {
 		f->type = ESC_FT_DIR;
@@ -313,7 +313,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 		n++;
 	}
 	if (de != NULL || errno != 0) {
-		st = de != NULL ? esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory")
+		st = de != NULL ? esc_nomem(w->ctx)
 		                : esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
 		                            full, strerror(errno));
 		goto out;
@@ -331,7 +331,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 		crel = malloc(rl);
 		cfull = malloc(strlen(full) + strlen(names[i]) + 2);
 		if (crel == NULL || cfull == NULL) {
-			st = esc_error(w->ctx, ESCROW_E_NOMEM, "out of memory");
+			st = esc_nomem(w->ctx);
 			break;
 		}
 		join_path(crel, rel, names[i]);

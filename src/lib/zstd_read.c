@@ -29,13 +29,13 @@ escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out)
 
 	*out = NULL;
 	if (z == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	z->ctx = ctx;
 	z->name = name;
 	z->dctx = ZSTD_createDCtx();
 	if (z->dctx == NULL) {
 		free(z);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	/* Memory stays under 64 MiB whatever the input: a frame asking for a
 	 * window above 32 MiB is refused (pack writes at most 16 MiB, the tag

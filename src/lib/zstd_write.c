@@ -74,7 +74,7 @@ escrow_status esc_zw_new(escrow_ctx *ctx, int level, int threads, struct esc_sin
 
 	*out = NULL;
 	if (z == NULL)
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	z->ctx = ctx;
 	z->next = next;
 	z->base = z->cur = level;
@@ -84,7 +84,7 @@ escrow_status esc_zw_new(escrow_ctx *ctx, int level, int threads, struct esc_sin
 	z->stage = malloc(ZW_STAGE_SIZE);
 	if (z->cctx == NULL || z->probe == NULL || z->out == NULL || z->stage == NULL) {
 		esc_zw_free(z);
-		return esc_error(ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(ctx);
 	}
 	if (threads < 1)
 		threads = 1;
@@ -239,7 +239,7 @@ escrow_status esc_zw_tail(esc_zw *z)
 		return st;
 	c = ZSTD_createCCtx();
 	if (c == NULL)
-		return esc_error(z->ctx, ESCROW_E_NOMEM, "out of memory");
+		return esc_nomem(z->ctx);
 	/* The workers' buffers go with the old context. */
 	ZSTD_freeCCtx(z->cctx);
 	z->cctx = c;
