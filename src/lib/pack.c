@@ -15,29 +15,6 @@
 
 #define READ_BLOCK (1u << 20)
 
-void esc_pack_warn(struct esc_pack_run *r, const char *file, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	esc_report_warn(r->report, file, 0, "%s", msg);
-	if (!r->quiet)
-		esc_warn(r->ctx, "%s", msg);
-}
-
-int esc_pack_cmp_path(const void *a, const void *b)
-{
-	return strcmp(((const struct esc_file *)a)->path, ((const struct esc_file *)b)->path);
-}
-
-int64_t esc_pack_mtime(const struct esc_pack_run *r, int64_t mtime)
-{
-	return (r->have_epoch && mtime > r->epoch) ? r->epoch : mtime;
-}
-
 static double now(void)
 {
 	struct timespec ts;
