@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool cli_quiet;
-
 /* Escaped text (escrow_escape) of a formatted message: what the command line
  * and the files name is shown, never acted on by the terminal. malloc'd; NULL
  * on ENOMEM. */

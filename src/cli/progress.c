@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+bool cli_quiet; /* -q: set by the commands, read by messages.c too */
 static int drawn;
 static double start, last;
 static int tty = -1;

@@ -239,21 +239,180 @@ static escrow_status check_options(escrow_ctx *ctx, const struct escrow_rewrap_o
 	return ESCROW_OK;
 }
 
+/* One release, layer by layer: what it holds before any byte is read
+ * (rewrap_prepare/rewrap_release), the output file (rewrap_to_output), the
+ * verifying copy (rewrap_copy), the digests and signature (rewrap_seal),
+ * the rename (rewrap_commit). */
+struct rewrap {
+	escrow_ctx *ctx;
+	const struct escrow_rewrap_options *o;
+	struct esc_rd rd;
+	struct tap t;
+	escrow_ctx *fctx;                    /* the queue's front: the reader's thread, then ours */
+	escrow_report *r;
+	char *tmp, *sig_path, *tc, *sig;
+	size_t sig_len;
+	int64_t when;
+	struct escrow_rewrap_result rr;
+};
+
+static escrow_status rewrap_prepare(struct rewrap *w, escrow_ctx *ctx, const struct escrow_rewrap_options *o)
+{
+	struct tap *t = &w->t;
+	struct stat sb;
+	escrow_status st;
+
+	memset(w, 0, sizeof *w);
+	w->ctx = ctx;
+	w->o = o;
+	esc_rd_init(&w->rd, ctx, o->bundle, o->key, o->contract, o->identities);
+	t->fd = -1;
+	t->ids = o->identities;
+	t->rs = o->recipients;
+	t->in = o->bundle;
+	t->out = o->output;
+	esc_age_header_init(&t->h, o->bundle);
+	st = release_time(ctx, &w->when);
+	if (st != ESCROW_OK)
+		return st;
+	w->sig_path = esc_strf("%s.minisig", o->output);
+	t->tctx = escrow_ctx_new();
+	w->fctx = escrow_ctx_new();
+	t->file_key = sodium_malloc(ESC_AGE_FILE_KEY_LEN);
+	t->src = esc_sha256_new();
+	t->dst = esc_sha256_new();
+	if (w->sig_path == NULL || t->tctx == NULL || w->fctx == NULL || t->file_key == NULL || t->src == NULL ||
+	    t->dst == NULL)
+		return esc_nomem(ctx);
+	/* Refused before the work rather than after it. */
+	if (o->sign_key != NULL && !(o->flags & ESCROW_FORCE) && lstat(w->sig_path, &sb) == 0)
+		return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", w->sig_path);
+	if (o->sign_key != NULL)
+		return esc_msign_new(ctx, o->sign_key, &t->ms);
+	return ESCROW_OK;
+}
+
+static void rewrap_release(struct rewrap *w)
+{
+	esc_rd_clear(&w->rd);
+	esc_age_header_clear(&w->t.h);
+	esc_msign_free(w->t.ms);
+	esc_sha256_free(w->t.src);
+	esc_sha256_free(w->t.dst);
+	sodium_free(w->t.file_key);
+	escrow_ctx_free(w->t.tctx);
+	escrow_ctx_free(w->fctx);
+	free(w->sig_path);
+	free(w->sig);
+	free(w->tc);
+}
+
+/* Whose failure a copy ends on: the tap's first (not sealed, disk full: its
+ * message, not the reader's "stopped"), then the queue's, then the reader's
+ * verdict (in the report; nothing written). */
+static escrow_status copy_outcome(struct rewrap *w, escrow_status st, escrow_status fst)
+{
+	if (w->t.st != ESCROW_OK) {
+		escrow_report_free(w->r);
+		w->r = NULL;
+		return esc_error(w->ctx, w->t.st, "%s", esc_ctx_message(w->t.tctx));
+	}
+	if (fst != ESCROW_OK)
+		return esc_error(w->ctx, fst, "%s", esc_ctx_message(w->fctx));
+	if (st != ESCROW_OK)
+		return st;
+	if (!w->rd.sealed || !w->t.header_done)
+		return esc_error(w->ctx, ESCROW_E_INPUT, "%s is not sealed: rewrap releases a sealed (age-encrypted) "
+		                 "deposit", w->o->bundle);
+	return ESCROW_OK;
+}
+
+/* The verify pass, with the tap on the reader's input behind its queue. */
+static escrow_status rewrap_copy(struct rewrap *w)
+{
+	struct esc_sink sink = {tap_write, &w->t};
+	esc_tsink *ts = NULL;
+	escrow_status st, fst = ESCROW_OK;
+
+	st = esc_tsink_new(w->fctx, w->t.tctx, sink, &ts);
+	if (st != ESCROW_OK)
+		return esc_error(w->ctx, st, "%s", esc_ctx_message(w->fctx));
+	sink.write = esc_tsink_write;
+	sink.state = ts;
+	w->rd.raw_tap = &sink;
+	st = esc_rd_verify(&w->rd, "rewrap", &w->r);
+	/* The reader's thread has ended: the rest of the queue, from here. */
+	if (st == ESCROW_OK)
+		fst = esc_tsink_finish(ts);
+	esc_tsink_free(ts);
+	w->rd.raw_tap = NULL;
+	return copy_outcome(w, st, fst);
+}
+
+static escrow_status rewrap_seal(struct rewrap *w)
+{
+	uint8_t h[32];
+
+	esc_sha256_final(w->t.src, h);
+	esc_hex(h, 32, w->rr.source_sha256);
+	esc_sha256_final(w->t.dst, h);
+	esc_hex(h, 32, w->rr.output_sha256);
+	w->rr.bytes = w->t.out_bytes;
+	if (w->t.ms == NULL)
+		return ESCROW_OK;
+	w->tc = trusted_comment(&w->rd, w->o->bundle, w->rr.source_sha256, w->when, w->o->output);
+	if (w->tc == NULL)
+		return esc_nomem(w->ctx);
+	return esc_msign_final(w->ctx, w->t.ms, w->tc, &w->sig, &w->sig_len);
+}
+
+static escrow_status rewrap_commit(struct rewrap *w)
+{
+	const struct escrow_rewrap_options *o = w->o;
+	escrow_status st = esc_atomic_commit(w->ctx, w->t.fd, w->tmp, o->output, o->flags);
+
+	w->t.fd = -1;
+	if (st != ESCROW_OK)
+		return st;
+	if (w->sig != NULL) {
+		st = write_signature(w->ctx, w->sig_path, w->sig, w->sig_len, o->flags);
+		if (st != ESCROW_OK) {
+			/* A release is only handed over with its signature. */
+			esc_error_prefix(w->ctx, "%s: released but not signed, removed", o->output);
+			unlink(o->output);
+			return st;
+		}
+		w->rr.signed_ = 1;
+	} else {
+		drop_stale_signature(w->ctx, w->sig_path, o->output, o->flags);
+	}
+	report_release(w->r, &w->rr, o->output, w->rr.signed_ ? w->sig_path : NULL, w->tc);
+	return ESCROW_OK;
+}
+
+/* A temporary file beside the output, renamed into place only when verified. */
+static escrow_status rewrap_to_output(struct rewrap *w)
+{
+	escrow_status st = esc_atomic_open(w->ctx, w->o->output, 0644, w->o->flags, &w->t.fd, &w->tmp);
+
+	if (st != ESCROW_OK)
+		return st;
+	st = rewrap_copy(w);
+	if (st == ESCROW_OK)
+		st = rewrap_seal(w);
+	if (st == ESCROW_OK)
+		st = rewrap_commit(w);
+	if (w->t.fd >= 0)
+		esc_atomic_abort(w->t.fd, w->tmp);
+	free(w->tmp);
+	w->tmp = NULL;
+	return st;
+}
+
 escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options *o,
                             struct escrow_rewrap_result *res, escrow_report **report)
 {
-	struct escrow_rewrap_result rr;
-	struct esc_sink sink;
-	struct esc_rd rd;
-	escrow_ctx *fctx = NULL;             /* the queue's front: the reader's thread, then ours */
-	esc_tsink *ts = NULL;
-	struct tap t;
-	escrow_report *r = NULL;
-	char *tmp = NULL, *sig_path = NULL, *tc = NULL, *sig = NULL;
-	uint8_t h[32];
-	size_t sig_len = 0;
-	int64_t when = 0;
-	struct stat sb;
+	struct rewrap w;
 	escrow_status st;
 
 	if (report != NULL)
@@ -265,131 +424,17 @@ escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options 
 	st = check_options(ctx, o);
 	if (st != ESCROW_OK)
 		return st;
-	memset(&t, 0, sizeof t);
-	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
-	memset(&rr, 0, sizeof rr);
-	t.fd = -1;
-	esc_age_header_init(&t.h, o->bundle);
-	st = release_time(ctx, &when);
-	if (st != ESCROW_OK)
-		goto out;
-	sig_path = esc_strf("%s.minisig", o->output);
-	t.tctx = escrow_ctx_new();
-	fctx = escrow_ctx_new();
-	t.file_key = sodium_malloc(ESC_AGE_FILE_KEY_LEN);
-	t.src = esc_sha256_new();
-	t.dst = esc_sha256_new();
-	if (sig_path == NULL || t.tctx == NULL || fctx == NULL || t.file_key == NULL || t.src == NULL || t.dst == NULL) {
-		st = esc_nomem(ctx);
-		goto out;
-	}
-	/* Refused before the work rather than after it. */
-	if (o->sign_key != NULL && !(o->flags & ESCROW_FORCE) && lstat(sig_path, &sb) == 0) {
-		st = esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", sig_path);
-		goto out;
-	}
-	if (o->sign_key != NULL) {
-		st = esc_msign_new(ctx, o->sign_key, &t.ms);
-		if (st != ESCROW_OK)
-			goto out;
-	}
-	st = esc_atomic_open(ctx, o->output, 0644, o->flags, &t.fd, &tmp);
-	if (st != ESCROW_OK)
-		goto out;
-	t.ids = o->identities;
-	t.rs = o->recipients;
-	t.in = o->bundle;
-	t.out = o->output;
-	sink.write = tap_write;
-	sink.state = &t;
-	st = esc_tsink_new(fctx, t.tctx, sink, &ts);
-	if (st != ESCROW_OK) {
-		st = esc_error(ctx, st, "%s", esc_ctx_message(fctx));
-		goto out;
-	}
-	sink.write = esc_tsink_write;
-	sink.state = ts;
-	rd.raw_tap = &sink;
-	st = esc_rd_verify(&rd, "rewrap", &r);
-	/* The reader's thread has ended: the rest of the queue, from here. */
-	if (st == ESCROW_OK) {
-		escrow_status fst = esc_tsink_finish(ts);
-
-		if (fst != ESCROW_OK && t.st == ESCROW_OK)
-			st = esc_error(ctx, fst, "%s", esc_ctx_message(fctx));
-	}
-	esc_tsink_free(ts);
-	ts = NULL;
-	if (t.st != ESCROW_OK) {
-		/* The copy failed (not sealed, disk full): its message, not the
-		 * reader's "stopped". */
-		st = esc_error(ctx, t.st, "%s", esc_ctx_message(t.tctx));
-		escrow_report_free(r);
-		r = NULL;
-		goto out;
-	}
-	if (st != ESCROW_OK)
-		goto out; /* the verdict, in the report; nothing written */
-	if (!rd.sealed || !t.header_done) {
-		st = esc_error(ctx, ESCROW_E_INPUT, "%s is not sealed: rewrap releases a sealed (age-encrypted) "
-		               "deposit", o->bundle);
-		goto out;
-	}
-	esc_sha256_final(t.src, h);
-	esc_hex(h, 32, rr.source_sha256);
-	esc_sha256_final(t.dst, h);
-	esc_hex(h, 32, rr.output_sha256);
-	rr.bytes = t.out_bytes;
-	if (t.ms != NULL) {
-		tc = trusted_comment(&rd, o->bundle, rr.source_sha256, when, o->output);
-		if (tc == NULL) {
-			st = esc_nomem(ctx);
-			goto out;
-		}
-		st = esc_msign_final(ctx, t.ms, tc, &sig, &sig_len);
-		if (st != ESCROW_OK)
-			goto out;
-	}
-	st = esc_atomic_commit(ctx, t.fd, tmp, o->output, o->flags);
-	t.fd = -1;
-	if (st != ESCROW_OK)
-		goto out;
-	if (sig != NULL) {
-		st = write_signature(ctx, sig_path, sig, sig_len, o->flags);
-		if (st != ESCROW_OK) {
-			/* A release is only handed over with its signature. */
-			esc_error_prefix(ctx, "%s: released but not signed, removed", o->output);
-			unlink(o->output);
-			goto out;
-		}
-		rr.signed_ = 1;
-	} else {
-		drop_stale_signature(ctx, sig_path, o->output, o->flags);
-	}
-	report_release(r, &rr, o->output, rr.signed_ ? sig_path : NULL, tc);
-	if (res != NULL)
-		*res = rr;
-out:
-	esc_tsink_free(ts); /* before what its thread uses */
-	if (t.fd >= 0)
-		esc_atomic_abort(t.fd, tmp);
-	if (r != NULL && st != ESCROW_OK && st >= ESCROW_E_USAGE && r->status == ESCROW_OK) {
+	st = rewrap_prepare(&w, ctx, o);
+	if (st == ESCROW_OK)
+		st = rewrap_to_output(&w);
+	if (st == ESCROW_OK && res != NULL)
+		*res = w.rr;
+	if (w.r != NULL && st != ESCROW_OK && st >= ESCROW_E_USAGE && w.r->status == ESCROW_OK) {
 		/* Verified, but the release could not be written: the error says why. */
-		escrow_report_free(r);
-		r = NULL;
+		escrow_report_free(w.r);
+		w.r = NULL;
 	}
-	*report = r;
-	esc_rd_clear(&rd);
-	esc_age_header_clear(&t.h);
-	esc_msign_free(t.ms);
-	esc_sha256_free(t.src);
-	esc_sha256_free(t.dst);
-	sodium_free(t.file_key);
-	escrow_ctx_free(t.tctx);
-	escrow_ctx_free(fctx);
-	free(tmp);
-	free(sig_path);
-	free(sig);
-	free(tc);
+	*report = w.r;
+	rewrap_release(&w);
 	return st;
 }

@@ -157,8 +157,8 @@ struct escrow_report {
 	struct esc_listing *list; /* list: "files", an empty array in root stands for it */
 };
 
-/* A rendering on its way out (report_files.c): bytes handed to fn in pieces
- * of about 64 KiB, or all kept in p (NUL-terminated) when fn is NULL. */
+/* A rendering on its way out (report_out.c): bytes handed to fn in pieces
+ * of about ESC_OUT_CHUNK, or all kept in p (NUL-terminated) when fn is NULL. */
 struct esc_out {
 	escrow_write_fn fn;
 	void *user;
@@ -166,7 +166,10 @@ struct esc_out {
 	size_t n, cap;
 	escrow_status st;      /* ESCROW_E_NOMEM or ESCROW_E_IO once something failed */
 };
+#define ESC_OUT_CHUNK 65536u
 void esc_out_put(struct esc_out *o, const void *s, size_t len);
+/* Room for len more bytes and the NUL; false (o->st set) when out of memory. */
+bool esc_out_reserve(struct esc_out *o, size_t len);
 void esc_out_flush(struct esc_out *o);
 /* The JSON rendering (report.c) and the text one (report_text.c) into o. */
 void esc_report_json_out(const escrow_report *r, struct esc_out *o);

@@ -14,6 +14,29 @@
 #define PICK_MIN (1u << 20)
 #define SAMPLE_LEN (64u * 1024u)
 
+void esc_pack_warn(struct esc_pack_run *r, const char *file, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	esc_report_warn(r->report, file, 0, "%s", msg);
+	if (!r->quiet)
+		esc_warn(r->ctx, "%s", msg);
+}
+
+int esc_pack_cmp_path(const void *a, const void *b)
+{
+	return strcmp(((const struct esc_file *)a)->path, ((const struct esc_file *)b)->path);
+}
+
+int64_t esc_pack_mtime(const struct esc_pack_run *r, int64_t mtime)
+{
+	return (r->have_epoch && mtime > r->epoch) ? r->epoch : mtime;
+}
+
 /* Fills buf as far as the file allows, so a block's content (and the sample
  * taken from the first one) never depends on how read() splits it. */
 static ssize_t read_full(int fd, uint8_t *buf, size_t len)

@@ -114,3 +114,18 @@ char *escrow_report_json(const escrow_report *r)
 	}
 	return o.p;
 }
+
+escrow_status escrow_report_write(const escrow_report *r, unsigned flags, escrow_write_fn write, void *user)
+{
+	struct esc_out o = {write, user, NULL, 0, 0, ESCROW_OK};
+
+	if (r == NULL || write == NULL)
+		return ESCROW_E_USAGE;
+	if (flags & ESCROW_REPORT_JSON)
+		esc_report_json_out(r, &o);
+	else
+		esc_report_text_out(r, &o);
+	esc_out_flush(&o);
+	free(o.p);
+	return o.st;
+}

@@ -1,13 +1,10 @@
 /* report_files.c -- list's "files" written straight from the reader's
  * records into the rendering, in the very bytes json_dumps() would give for
- * one JSON object per file, without ever building those objects; and the
- * buffered output the renderings go through. */
+ * one JSON object per file, without ever building those objects. */
 #include "escrow_private.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define OUT_CHUNK 65536u
 
 void esc_listing_free(struct esc_listing *l)
 {
@@ -28,51 +25,6 @@ void esc_listing_free(struct esc_listing *l)
 	free(l);
 }
 
-static bool out_reserve(struct esc_out *o, size_t len)
-{
-	size_t cap;
-	char *np;
-
-	if (o->n + len + 1 <= o->cap)
-		return true;
-	cap = o->cap ? o->cap : OUT_CHUNK;
-	while (cap < o->n + len + 1) {
-		if (cap > SIZE_MAX / 2) {
-			o->st = ESCROW_E_NOMEM;
-			return false;
-		}
-		cap *= 2;
-	}
-	np = realloc(o->p, cap);
-	if (np == NULL) {
-		o->st = ESCROW_E_NOMEM;
-		return false;
-	}
-	o->p = np;
-	o->cap = cap;
-	return true;
-}
-
-void esc_out_flush(struct esc_out *o)
-{
-	if (o->st != ESCROW_OK || o->fn == NULL || o->n == 0)
-		return;
-	if (o->fn(o->user, o->p, o->n) != 0)
-		o->st = ESCROW_E_IO;
-	o->n = 0;
-}
-
-void esc_out_put(struct esc_out *o, const void *s, size_t len)
-{
-	if (o->st != ESCROW_OK || !out_reserve(o, len))
-		return;
-	memcpy(o->p + o->n, s, len);
-	o->n += len;
-	o->p[o->n] = '\0';
-	if (o->fn != NULL && o->n >= OUT_CHUNK)
-		esc_out_flush(o);
-}
-
 static void put_str(struct esc_out *o, const char *s)
 {
 	esc_out_put(o, s, strlen(s));
@@ -83,14 +35,14 @@ static void put_json_string(struct esc_out *o, const char *s)
 {
 	size_t len = strlen(s), need = esc_escape(NULL, 0, s, len, ESC_ESCAPE_JSON_DUMP);
 
-	if (o->st != ESCROW_OK || !out_reserve(o, need + 2))
+	if (o->st != ESCROW_OK || !esc_out_reserve(o, need + 2))
 		return;
 	o->p[o->n++] = '"';
 	esc_escape(o->p + o->n, need + 1, s, len, ESC_ESCAPE_JSON_DUMP);
 	o->n += need;
 	o->p[o->n++] = '"';
 	o->p[o->n] = '\0';
-	if (o->fn != NULL && o->n >= OUT_CHUNK)
+	if (o->fn != NULL && o->n >= ESC_OUT_CHUNK)
 		esc_out_flush(o);
 }
 
@@ -163,19 +115,4 @@ void esc_listing_json(const struct esc_listing *l, struct esc_out *o)
 		file_entry(l, i, o);
 	}
 	put_str(o, "\n  ]");
-}
-
-escrow_status escrow_report_write(const escrow_report *r, unsigned flags, escrow_write_fn write, void *user)
-{
-	struct esc_out o = {write, user, NULL, 0, 0, ESCROW_OK};
-
-	if (r == NULL || write == NULL)
-		return ESCROW_E_USAGE;
-	if (flags & ESCROW_REPORT_JSON)
-		esc_report_json_out(r, &o);
-	else
-		esc_report_text_out(r, &o);
-	esc_out_flush(&o);
-	free(o.p);
-	return o.st;
 }

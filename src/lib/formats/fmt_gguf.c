@@ -121,167 +121,209 @@ static void start_value(struct gguf_state *g, uint32_t t)
 		need(g, G_VAL, (size_t)vsize(t));
 }
 
-static void act(struct gguf_state *g)
+static void on_hdr(struct gguf_state *g, const uint8_t *b)
 {
-	const uint8_t *b = g->b;
-	uint64_t v;
+	if (memcmp(b, "GGUF", 4) != 0) {
+		gfail(g, "no GGUF magic at offset 0", 0, 0);
+		return;
+	}
+	if (le(b + 4, 4) != 2 && le(b + 4, 4) != 3) {
+		gfail(g, "unsupported GGUF version %llu (2 or 3 expected)", le(b + 4, 4), 0);
+		return;
+	}
+	g->n_tensors = le(b + 8, 8);
+	g->n_kv = le(b + 16, 8);
+	/* a tensor info takes at least 8+1+4+8+4+8 bytes, a key/value 8+1+4+1 */
+	if (g->n_tensors > g->size / 33 || g->n_kv > g->size / 14) {
+		gfail(g, "tensor count %llu or key/value count %llu cannot fit in the file", g->n_tensors, g->n_kv);
+		return;
+	}
+	next_kv(g);
+}
 
-	switch (g->st) {
-	case G_HDR:
-		if (memcmp(b, "GGUF", 4) != 0) {
-			gfail(g, "no GGUF magic at offset 0", 0, 0);
-			return;
-		}
-		if (le(b + 4, 4) != 2 && le(b + 4, 4) != 3) {
-			gfail(g, "unsupported GGUF version %llu (2 or 3 expected)", le(b + 4, 4), 0);
-			return;
-		}
-		g->n_tensors = le(b + 8, 8);
-		g->n_kv = le(b + 16, 8);
-		/* a tensor info takes at least 8+1+4+8+4+8 bytes, a key/value 8+1+4+1 */
-		if (g->n_tensors > g->size / 33 || g->n_kv > g->size / 14) {
-			gfail(g, "tensor count %llu or key/value count %llu cannot fit in the file", g->n_tensors, g->n_kv);
-			return;
-		}
-		next_kv(g);
+static void on_keylen(struct gguf_state *g, const uint8_t *b)
+{
+	uint64_t v = le(b, 8);
+
+	if (v == 0 || v > GG_KEY_MAX) {
+		gfail(g, "key %llu has length %llu (1..65535)", g->i_kv, v);
 		return;
-	case G_KEYLEN:
-		v = le(b, 8);
-		if (v == 0 || v > GG_KEY_MAX) {
-			gfail(g, "key %llu has length %llu (1..65535)", g->i_kv, v);
-			return;
-		}
-		g->key_len = (size_t)v;
-		need(g, G_KEY, v < sizeof g->b ? (size_t)v : 0);
-		g->skip = v < sizeof g->b ? 0 : v;
+	}
+	g->key_len = (size_t)v;
+	need(g, G_KEY, v < sizeof g->b ? (size_t)v : 0);
+	g->skip = v < sizeof g->b ? 0 : v;
+}
+
+static void on_key(struct gguf_state *g, const uint8_t *b)
+{
+	g->is_align = g->key_len == 17 && memcmp(b, "general.alignment", 17) == 0;
+	need(g, G_VTYPE, 4);
+}
+
+static void on_vtype(struct gguf_state *g, const uint8_t *b)
+{
+	g->vtype = (uint32_t)le(b, 4);
+	if (g->vtype > 12) {
+		gfail(g, "key %llu has unknown value type %llu", g->i_kv, g->vtype);
 		return;
-	case G_KEY:
-		g->is_align = g->key_len == 17 && memcmp(b, "general.alignment", 17) == 0;
-		need(g, G_VTYPE, 4);
+	}
+	start_value(g, g->vtype);
+}
+
+static void on_arrhdr(struct gguf_state *g, const uint8_t *b)
+{
+	g->atype = (uint32_t)le(b, 4);
+	g->arr_left = le(b + 4, 8);
+	if (g->atype > 12 || g->atype == 9) {
+		gfail(g, "key %llu: array of unsupported type %llu", g->i_kv, g->atype);
 		return;
-	case G_VTYPE:
-		g->vtype = (uint32_t)le(b, 4);
-		if (g->vtype > 12) {
-			gfail(g, "key %llu has unknown value type %llu", g->i_kv, g->vtype);
-			return;
-		}
-		start_value(g, g->vtype);
+	}
+	if (g->arr_left > g->size - g->off) {
+		gfail(g, "key %llu: array of %llu items cannot fit in the file", g->i_kv, g->arr_left);
 		return;
-	case G_ARRHDR:
-		g->atype = (uint32_t)le(b, 4);
-		g->arr_left = le(b + 4, 8);
-		if (g->atype > 12 || g->atype == 9) {
-			gfail(g, "key %llu: array of unsupported type %llu", g->i_kv, g->atype);
-			return;
-		}
-		if (g->arr_left > g->size - g->off) {
+	}
+	if (g->atype != 8) {
+		/* fixed-size items: skipped in one step, not item by item */
+		g->skip = g->arr_left * (uint64_t)vsize(g->atype);
+		if (g->skip > g->size - g->off) {
 			gfail(g, "key %llu: array of %llu items cannot fit in the file", g->i_kv, g->arr_left);
 			return;
 		}
-		if (g->atype != 8) {
-			/* fixed-size items: skipped in one step, not item by item */
-			g->skip = g->arr_left * (uint64_t)vsize(g->atype);
-			if (g->skip > g->size - g->off) {
-				gfail(g, "key %llu: array of %llu items cannot fit in the file", g->i_kv, g->arr_left);
-				return;
-			}
-			next_kv(g);
-			return;
-		}
-		g->in_array = true;
-		value_done(g);
-		return;
-	case G_STRLEN:
-		v = le(b, 8);
-		if (v > g->size - g->off) {
-			gfail(g, "string of %llu bytes at offset %llu runs past the end of the file", v, g->off);
-			return;
-		}
-		g->skip = v;
-		value_done(g);
-		return;
-	case G_VAL:
-		if (!g->in_array && g->is_align) {
-			v = le(b, (unsigned)g->need);
-			if (g->vtype != 4 || v == 0 || (v & (v - 1))) {
-				gfail(g, "general.alignment %llu is not a power of two (u32)", v, 0);
-				return;
-			}
-			g->align = v;
-		}
-		if (g->vtype == 7 && !g->in_array && b[0] > 1) {
-			gfail(g, "bool value %llu in key %llu", b[0], g->i_kv);
-			return;
-		}
-		value_done(g);
-		return;
-	case G_TNAMELEN:
-		v = le(b, 8);
-		if (v == 0 || v > GG_NAME_MAX) {
-			gfail(g, "tensor %llu has a name of %llu bytes (1..64)", g->i_tensor, v);
-			return;
-		}
-		g->skip = v;
-		need(g, G_NDIMS, 4);
-		return;
-	case G_NDIMS:
-		g->ndims = (uint32_t)le(b, 4);
-		if (g->ndims == 0 || g->ndims > GG_DIMS_MAX) {
-			gfail(g, "tensor %llu has %llu dimensions (1..4)", g->i_tensor, g->ndims);
-			return;
-		}
-		g->idim = 0;
-		g->elems = 1;
-		need(g, G_DIM, 8);
-		return;
-	case G_DIM:
-		v = le(b, 8);
-		if (g->idim == 0)
-			g->ne0 = v;
-		if (v != 0 && g->elems > (UINT64_MAX / 512) / v) {
-			gfail(g, "tensor %llu: shape too large", g->i_tensor, 0);
-			return;
-		}
-		g->elems *= v;
-		if (++g->idim < g->ndims)
-			need(g, G_DIM, 8);
-		else
-			need(g, G_TTYPE, 4);
-		return;
-	case G_TTYPE:
-		g->ttype = (uint32_t)le(b, 4);
-		if (g->ttype >= sizeof ggml_types / sizeof ggml_types[0] || !ggml_types[g->ttype].blck) {
-			gfail(g, "tensor %llu has unknown type %llu", g->i_tensor, g->ttype);
-			return;
-		}
-		if (g->ne0 % ggml_types[g->ttype].blck) {
-			gfail(g, "tensor %llu: first dimension %llu is not a multiple of its block size", g->i_tensor, g->ne0);
-			return;
-		}
-		need(g, G_TOFF, 8);
-		return;
-	case G_TOFF:
-		v = le(b, 8);
-		if (v % g->align) {
-			gfail(g, "tensor %llu: data offset %llu is not aligned", g->i_tensor, v);
-			return;
-		}
-		{
-			uint64_t bytes = g->elems / ggml_types[g->ttype].blck * ggml_types[g->ttype].bytes;
-
-			if (v > g->size || bytes > g->size - v) {
-				gfail(g, "tensor %llu: data at %llu runs past the end of the file", g->i_tensor, v);
-				return;
-			}
-			if (v + bytes > g->data_end)
-				g->data_end = v + bytes;
-		}
-		g->i_tensor++;
 		next_kv(g);
 		return;
-	default:
+	}
+	g->in_array = true;
+	value_done(g);
+}
+
+static void on_strlen(struct gguf_state *g, const uint8_t *b)
+{
+	uint64_t v = le(b, 8);
+
+	if (v > g->size - g->off) {
+		gfail(g, "string of %llu bytes at offset %llu runs past the end of the file", v, g->off);
 		return;
 	}
+	g->skip = v;
+	value_done(g);
+}
+
+static void on_val(struct gguf_state *g, const uint8_t *b)
+{
+	uint64_t v;
+
+	if (!g->in_array && g->is_align) {
+		v = le(b, (unsigned)g->need);
+		if (g->vtype != 4 || v == 0 || (v & (v - 1))) {
+			gfail(g, "general.alignment %llu is not a power of two (u32)", v, 0);
+			return;
+		}
+		g->align = v;
+	}
+	if (g->vtype == 7 && !g->in_array && b[0] > 1) {
+		gfail(g, "bool value %llu in key %llu", b[0], g->i_kv);
+		return;
+	}
+	value_done(g);
+}
+
+static void on_tnamelen(struct gguf_state *g, const uint8_t *b)
+{
+	uint64_t v = le(b, 8);
+
+	if (v == 0 || v > GG_NAME_MAX) {
+		gfail(g, "tensor %llu has a name of %llu bytes (1..64)", g->i_tensor, v);
+		return;
+	}
+	g->skip = v;
+	need(g, G_NDIMS, 4);
+}
+
+static void on_ndims(struct gguf_state *g, const uint8_t *b)
+{
+	g->ndims = (uint32_t)le(b, 4);
+	if (g->ndims == 0 || g->ndims > GG_DIMS_MAX) {
+		gfail(g, "tensor %llu has %llu dimensions (1..4)", g->i_tensor, g->ndims);
+		return;
+	}
+	g->idim = 0;
+	g->elems = 1;
+	need(g, G_DIM, 8);
+}
+
+static void on_dim(struct gguf_state *g, const uint8_t *b)
+{
+	uint64_t v = le(b, 8);
+
+	if (g->idim == 0)
+		g->ne0 = v;
+	if (v != 0 && g->elems > (UINT64_MAX / 512) / v) {
+		gfail(g, "tensor %llu: shape too large", g->i_tensor, 0);
+		return;
+	}
+	g->elems *= v;
+	if (++g->idim < g->ndims)
+		need(g, G_DIM, 8);
+	else
+		need(g, G_TTYPE, 4);
+}
+
+static void on_ttype(struct gguf_state *g, const uint8_t *b)
+{
+	g->ttype = (uint32_t)le(b, 4);
+	if (g->ttype >= sizeof ggml_types / sizeof ggml_types[0] || !ggml_types[g->ttype].blck) {
+		gfail(g, "tensor %llu has unknown type %llu", g->i_tensor, g->ttype);
+		return;
+	}
+	if (g->ne0 % ggml_types[g->ttype].blck) {
+		gfail(g, "tensor %llu: first dimension %llu is not a multiple of its block size", g->i_tensor, g->ne0);
+		return;
+	}
+	need(g, G_TOFF, 8);
+}
+
+static void on_toff(struct gguf_state *g, const uint8_t *b)
+{
+	uint64_t v = le(b, 8);
+
+	if (v % g->align) {
+		gfail(g, "tensor %llu: data offset %llu is not aligned", g->i_tensor, v);
+		return;
+	}
+	{
+		uint64_t bytes = g->elems / ggml_types[g->ttype].blck * ggml_types[g->ttype].bytes;
+
+		if (v > g->size || bytes > g->size - v) {
+			gfail(g, "tensor %llu: data at %llu runs past the end of the file", g->i_tensor, v);
+			return;
+		}
+		if (v + bytes > g->data_end)
+			g->data_end = v + bytes;
+	}
+	g->i_tensor++;
+	next_kv(g);
+}
+
+/* One handler per field: g->b holds its g->need bytes. */
+static void (*const on_field[G_DONE])(struct gguf_state *g, const uint8_t *b) = {
+	[G_HDR] = on_hdr,
+	[G_KEYLEN] = on_keylen,
+	[G_KEY] = on_key,
+	[G_VTYPE] = on_vtype,
+	[G_ARRHDR] = on_arrhdr,
+	[G_STRLEN] = on_strlen,
+	[G_VAL] = on_val,
+	[G_TNAMELEN] = on_tnamelen,
+	[G_NDIMS] = on_ndims,
+	[G_DIM] = on_dim,
+	[G_TTYPE] = on_ttype,
+	[G_TOFF] = on_toff,
+};
+
+static void act(struct gguf_state *g)
+{
+	if (g->st >= 0 && g->st < G_DONE && on_field[g->st] != NULL)
+		on_field[g->st](g, g->b);
 }
 
 static int gguf_update(void *s, const uint8_t *buf, size_t len, uint64_t off)

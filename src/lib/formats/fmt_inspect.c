@@ -95,23 +95,6 @@ enum esc_format esc_format_from_name(const char *name)
 	return ESC_FMT_NONE;
 }
 
-void esc_insp_pickle_merge(struct esc_inspection *out, enum esc_pickle_verdict v, const char *imports)
-{
-	size_t used;
-
-	if (!imports)
-		imports = "";
-	if (v > out->pickle) {
-		out->pickle = v;
-		snprintf(out->pickle_imports, sizeof out->pickle_imports, "%s", imports);
-	} else if (v == out->pickle && imports[0] && !strstr(out->pickle_imports, imports)) {
-		used = strlen(out->pickle_imports);
-		if (used + 2 + strlen(imports) < sizeof out->pickle_imports)
-			snprintf(out->pickle_imports + used, sizeof out->pickle_imports - used, "%s%s",
-			         used ? ", " : "", imports);
-	}
-}
-
 /* Every extension in these lists is one dot and letters: a name ends with
  * one exactly when its part from the last dot is that extension. */
 static bool in_exts(const char *base, const char *const *list)

@@ -261,6 +261,112 @@ static int number_byte(struct json_state *j, uint8_t c, uint64_t off)
 	return 2;
 }
 
+/* After a backslash in a string: the escape, its \u hex digits, and the
+ * low half a high surrogate needs. */
+static int escape_byte(struct json_state *j, uint8_t c, uint64_t off)
+{
+	int r;
+
+	switch (j->state) {
+	case J_ESC:
+		if (c == 'u') {
+			j->state = J_HEX;
+			j->hexn = 0;
+			j->cp = 0;
+		} else if (strchr("\"\\/bfnrt", c) && c) {
+			j->state = J_STR;
+		} else {
+			return fail_char(j, off, c, "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
+		}
+		break;
+	case J_HEX:
+		r = esc_hex_digit(c);
+		if (r < 0)
+			return fail_char(j, off, c, "a hex digit in \\u");
+		j->cp = j->cp << 4 | (uint32_t)r;
+		if (++j->hexn < 4)
+			break;
+		if (j->want_low) {
+			if (j->cp < 0xDC00 || j->cp > 0xDFFF)
+				return fail(j, off, "high surrogate \\u escape without a low one");
+			j->want_low = 0;
+			j->state = J_STR;
+		} else if (j->cp >= 0xD800 && j->cp <= 0xDBFF) {
+			j->want_low = 1;
+			j->state = J_LOW_BS;
+		} else if (j->cp >= 0xDC00 && j->cp <= 0xDFFF) {
+			return fail(j, off, "lone low surrogate \\u escape");
+		} else {
+			j->state = J_STR;
+		}
+		break;
+	case J_LOW_BS:
+		if (c != '\\')
+			return fail(j, off, "high surrogate \\u escape without a low one");
+		j->state = J_LOW_U;
+		break;
+	case J_LOW_U:
+		if (c != 'u')
+			return fail(j, off, "high surrogate \\u escape without a low one");
+		j->state = J_HEX;
+		j->hexn = 0;
+		j->cp = 0;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Between tokens, whitespace skipped: what may come next. */
+static int structural_byte(struct json_state *j, uint8_t c, uint64_t off)
+{
+	switch (j->state) {
+	case J_VALUE_OR_END:
+		if (c == ']') {
+			if (close_container(j, c, off))
+				return 1;
+			break;
+		}
+		/* fall through */
+	case J_VALUE:
+		if (start_value(j, c, off))
+			return 1;
+		break;
+	case J_KEY_OR_END:
+		if (c == '}') {
+			if (close_container(j, c, off))
+				return 1;
+			break;
+		}
+		/* fall through */
+	case J_KEY:
+		if (c != '"')
+			return fail_char(j, off, c, "a string key");
+		j->str_is_key = 1;
+		j->state = J_STR;
+		break;
+	case J_COLON:
+		if (c != ':')
+			return fail_char(j, off, c, "':' after a key");
+		j->state = J_VALUE;
+		break;
+	case J_AFTER:
+		if (c == ',') {
+			j->state = is_object(j) ? J_KEY : J_VALUE;
+		} else if (c == '}' || c == ']') {
+			if (close_container(j, c, off))
+				return 1;
+		} else {
+			return fail_char(j, off, c, is_object(j) ? "',' or '}'" : "',' or ']'");
+		}
+		break;
+	case J_DONE:
+		return fail_char(j, off, c, "the end of the file (one value only)");
+	}
+	return 0;
+}
+
 static int json_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 {
 	struct json_state *j = st;
@@ -296,49 +402,9 @@ static int json_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 			if (string_byte(j, c, off + i))
 				return 1;
 			break;
-		case J_ESC:
-			if (c == 'u') {
-				j->state = J_HEX;
-				j->hexn = 0;
-				j->cp = 0;
-			} else if (strchr("\"\\/bfnrt", c) && c) {
-				j->state = J_STR;
-			} else {
-				return fail_char(j, off + i, c, "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
-			}
-			break;
-		case J_HEX:
-			r = esc_hex_digit(c);
-			if (r < 0)
-				return fail_char(j, off + i, c, "a hex digit in \\u");
-			j->cp = j->cp << 4 | (uint32_t)r;
-			if (++j->hexn < 4)
-				break;
-			if (j->want_low) {
-				if (j->cp < 0xDC00 || j->cp > 0xDFFF)
-					return fail(j, off + i, "high surrogate \\u escape without a low one");
-				j->want_low = 0;
-				j->state = J_STR;
-			} else if (j->cp >= 0xD800 && j->cp <= 0xDBFF) {
-				j->want_low = 1;
-				j->state = J_LOW_BS;
-			} else if (j->cp >= 0xDC00 && j->cp <= 0xDFFF) {
-				return fail(j, off + i, "lone low surrogate \\u escape");
-			} else {
-				j->state = J_STR;
-			}
-			break;
-		case J_LOW_BS:
-			if (c != '\\')
-				return fail(j, off + i, "high surrogate \\u escape without a low one");
-			j->state = J_LOW_U;
-			break;
-		case J_LOW_U:
-			if (c != 'u')
-				return fail(j, off + i, "high surrogate \\u escape without a low one");
-			j->state = J_HEX;
-			j->hexn = 0;
-			j->cp = 0;
+		case J_ESC: case J_HEX: case J_LOW_BS: case J_LOW_U:
+			if (escape_byte(j, c, off + i))
+				return 1;
 			break;
 		case J_NUM_MINUS: case J_NUM_ZERO: case J_NUM_INT: case J_NUM_DOT:
 		case J_NUM_FRAC: case J_NUM_E: case J_NUM_ESIGN: case J_NUM_EXP:
@@ -372,49 +438,8 @@ static int json_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 				} while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'));
 				continue;
 			}
-			switch (j->state) {
-			case J_VALUE_OR_END:
-				if (c == ']') {
-					if (close_container(j, c, off + i))
-						return 1;
-					break;
-				}
-				/* fall through */
-			case J_VALUE:
-				if (start_value(j, c, off + i))
-					return 1;
-				break;
-			case J_KEY_OR_END:
-				if (c == '}') {
-					if (close_container(j, c, off + i))
-						return 1;
-					break;
-				}
-				/* fall through */
-			case J_KEY:
-				if (c != '"')
-					return fail_char(j, off + i, c, "a string key");
-				j->str_is_key = 1;
-				j->state = J_STR;
-				break;
-			case J_COLON:
-				if (c != ':')
-					return fail_char(j, off + i, c, "':' after a key");
-				j->state = J_VALUE;
-				break;
-			case J_AFTER:
-				if (c == ',') {
-					j->state = is_object(j) ? J_KEY : J_VALUE;
-				} else if (c == '}' || c == ']') {
-					if (close_container(j, c, off + i))
-						return 1;
-				} else {
-					return fail_char(j, off + i, c, is_object(j) ? "',' or '}'" : "',' or ']'");
-				}
-				break;
-			case J_DONE:
-				return fail_char(j, off + i, c, "the end of the file (one value only)");
-			}
+			if (structural_byte(j, c, off + i))
+				return 1;
 			break;
 		}
 		i++;

@@ -67,6 +67,23 @@ unsigned esc_pickle_count(const esc_pickle *p)
 	return p->count;
 }
 
+void esc_insp_pickle_merge(struct esc_inspection *out, enum esc_pickle_verdict v, const char *imports)
+{
+	size_t used;
+
+	if (!imports)
+		imports = "";
+	if (v > out->pickle) {
+		out->pickle = v;
+		snprintf(out->pickle_imports, sizeof out->pickle_imports, "%s", imports);
+	} else if (v == out->pickle && imports[0] && !strstr(out->pickle_imports, imports)) {
+		used = strlen(out->pickle_imports);
+		if (used + 2 + strlen(imports) < sizeof out->pickle_imports)
+			snprintf(out->pickle_imports + used, sizeof out->pickle_imports - used, "%s%s",
+			         used ? ", " : "", imports);
+	}
+}
+
 /* ---- the model ---- */
 
 uint32_t esc_pk_str(esc_pickle *p, const char *s, size_t n)

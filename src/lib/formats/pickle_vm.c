@@ -156,11 +156,100 @@ static void stop(esc_pickle *p)
 		p->st = P_DONE;
 }
 
+/* PUT, BINPUT, LONG_BINPUT, MEMOIZE, GET, BINGET, LONG_BINGET. */
+static void memo_op(esc_pickle *p, uint8_t op)
+{
+	uint64_t idx = 0, v;
+
+	switch (op) {
+	case 0x94:
+		if (p->memo_lost)
+			break;
+		v = esc_pk_top(p);
+		esc_pk_memo_put(p, p->memo_len, (uint32_t)v);
+		break;
+	case 'h': case 'j':
+		esc_pk_push_fast(p, esc_pk_memo_get(p, esc_pk_le(p->fix, op == 'h' ? 1 : 4)));
+		break;
+	case 'q': case 'r':
+		v = esc_pk_top(p);
+		esc_pk_memo_put(p, esc_pk_le(p->fix, op == 'q' ? 1 : 4), (uint32_t)v);
+		break;
+	case 'g': case 'p':
+		if (!esc_pk_parse_uint(p->line[0], strlen(p->line[0]), &idx)) {
+			esc_pk_fail(p, "bad memo index at byte %llu", (unsigned long long)p->pos);
+			break;
+		}
+		if (op == 'g') {
+			esc_pk_push_fast(p, esc_pk_memo_get(p, idx));
+		} else {
+			v = esc_pk_top(p);
+			esc_pk_memo_put(p, idx, (uint32_t)v);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* GLOBAL, INST and the copyreg extension codes: what a load would import. */
+static void import_op(esc_pickle *p, uint8_t op)
+{
+	uint64_t v;
+
+	switch (op) {
+	case 'c':
+		v = esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
+		esc_pk_push_fast(p, (uint32_t)v);
+		break;
+	case 'i':
+		esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
+		if (esc_pk_pop_mark(p))
+			esc_pk_push_fast(p, V_OTHER);
+		break;
+	case 0x82: case 0x83: case 0x84: {
+		/* copyreg's extension registry maps a number to any callable the
+		 * loading process registered: the scan cannot name it */
+		char ext[48];
+		int n = snprintf(ext, sizeof ext, "_extension_registry[%llu]",
+		                 (unsigned long long)esc_pk_le(p->fix, op == 0x82 ? 1 : op == 0x83 ? 2 : 4));
+
+		esc_pk_import(p, "copyreg", 7, ext, (size_t)n);
+		esc_pk_push_fast(p, V_OTHER);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* STRING and UNICODE of protocol 0: strings STACK_GLOBAL may name. */
+static void text_op(esc_pickle *p, uint8_t op)
+{
+	uint64_t v;
+
+	switch (op) {
+	case 'S':
+		v = p->line_nul ? V_OTHER : quoted(p, p->line[0], strlen(p->line[0]));
+		esc_pk_push_fast(p, (uint32_t)v);
+		pushed_str(p, (uint32_t)v);
+		break;
+	case 'V':
+		/* raw-unicode-escape: a backslash may hide any character */
+		v = p->line_nul || strchr(p->line[0], '\\') ? V_OTHER : esc_pk_str(p, p->line[0], strlen(p->line[0]));
+		esc_pk_push_fast(p, (uint32_t)v);
+		pushed_str(p, (uint32_t)v);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Runs the opcode now that its argument is complete. */
 static void exec_op(esc_pickle *p)
 {
 	const uint8_t op = p->op;
-	uint64_t idx = 0, v;
+	uint64_t v;
 
 	switch (op) {
 	case '(':
@@ -221,67 +310,20 @@ static void exec_op(esc_pickle *p)
 	case 0x93:
 		esc_pk_stack_global(p);
 		break;
-	case 0x94:
-		if (p->memo_lost)
-			break;
-		v = esc_pk_top(p);
-		esc_pk_memo_put(p, p->memo_len, (uint32_t)v);
-		break;
 	case 0x80:
 		if (p->fix[0] > 5)
 			esc_pk_fail(p, "unsupported pickle protocol %u", p->fix[0]);
 		break;
 	case 0x95:
 		break;
-	case 'h': case 'j':
-		esc_pk_push_fast(p, esc_pk_memo_get(p, esc_pk_le(p->fix, op == 'h' ? 1 : 4)));
+	case 0x94: case 'h': case 'j': case 'q': case 'r': case 'g': case 'p':
+		memo_op(p, op);
 		break;
-	case 'q': case 'r':
-		v = esc_pk_top(p);
-		esc_pk_memo_put(p, esc_pk_le(p->fix, op == 'q' ? 1 : 4), (uint32_t)v);
+	case 'c': case 'i': case 0x82: case 0x83: case 0x84:
+		import_op(p, op);
 		break;
-	case 'g': case 'p':
-		if (!esc_pk_parse_uint(p->line[0], strlen(p->line[0]), &idx)) {
-			esc_pk_fail(p, "bad memo index at byte %llu", (unsigned long long)p->pos);
-			break;
-		}
-		if (op == 'g') {
-			esc_pk_push_fast(p, esc_pk_memo_get(p, idx));
-		} else {
-			v = esc_pk_top(p);
-			esc_pk_memo_put(p, idx, (uint32_t)v);
-		}
-		break;
-	case 'c':
-		v = esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
-		esc_pk_push_fast(p, (uint32_t)v);
-		break;
-	case 'i':
-		esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
-		if (esc_pk_pop_mark(p))
-			esc_pk_push_fast(p, V_OTHER);
-		break;
-	case 0x82: case 0x83: case 0x84: {
-		/* copyreg's extension registry maps a number to any callable the
-		 * loading process registered: the scan cannot name it */
-		char ext[48];
-		int n = snprintf(ext, sizeof ext, "_extension_registry[%llu]",
-		                 (unsigned long long)esc_pk_le(p->fix, op == 0x82 ? 1 : op == 0x83 ? 2 : 4));
-
-		esc_pk_import(p, "copyreg", 7, ext, (size_t)n);
-		esc_pk_push_fast(p, V_OTHER);
-		break;
-	}
-	case 'S':
-		v = p->line_nul ? V_OTHER : quoted(p, p->line[0], strlen(p->line[0]));
-		esc_pk_push_fast(p, (uint32_t)v);
-		pushed_str(p, (uint32_t)v);
-		break;
-	case 'V':
-		/* raw-unicode-escape: a backslash may hide any character */
-		v = p->line_nul || strchr(p->line[0], '\\') ? V_OTHER : esc_pk_str(p, p->line[0], strlen(p->line[0]));
-		esc_pk_push_fast(p, (uint32_t)v);
-		pushed_str(p, (uint32_t)v);
+	case 'S': case 'V':
+		text_op(p, op);
 		break;
 	default:
 		/* the rest push one value the model does not need to know */

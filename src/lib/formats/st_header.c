@@ -19,6 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+unsigned esc_st_dtype_bits(const char *d)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} t[] = {
+		{ "BOOL", 8 }, { "U8", 8 }, { "I8", 8 }, { "F8_E5M2", 8 }, { "F8_E4M3", 8 },
+		{ "F8_E8M0", 8 }, { "I16", 16 }, { "U16", 16 }, { "F16", 16 }, { "BF16", 16 },
+		{ "I32", 32 }, { "U32", 32 }, { "F32", 32 }, { "F64", 64 }, { "I64", 64 },
+		{ "U64", 64 }, { "C64", 64 }, { "F4", 4 }, { "F6_E2M3", 6 }, { "F6_E3M2", 6 },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(d, t[i].name) == 0)
+			return t[i].bits;
+	return 0;
+}
+
 /* Members of an object, one callback each: fn reads the value at p->i. */
 static int members(struct sp *p, const char *where, int (*fn)(struct sp *, const char *, size_t, void *),
                    void *arg)

@@ -1,0 +1,27 @@
+/* esc_pack_job.h -- one escrow_pack run as pack.c drives it, layer by layer
+ * (internal). pack_prepare.c fills it before anything is written and frees
+ * what it took; pack.c adds the output and the pipeline on top. */
+#ifndef ESC_PACK_JOB_H
+#define ESC_PACK_JOB_H
+
+#include "esc_pack_stream.h"
+
+struct esc_pack_job {
+	escrow_ctx *ctx;
+	const struct escrow_pack_options *o;
+	struct esc_pack_run r;     /* report, sha, buf, formats, srcfd: the prepare layer's */
+	struct esc_files files;    /* walked, sorted, links checked */
+	char *name, *bag;
+	const char *release;
+	int level;
+	bool to_stdout;
+};
+
+/* Checks the options, fills in the defaults, walks the tree and opens it.
+ * On any return j can be given to esc_pack_release. */
+escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct escrow_pack_options *o, struct esc_pack_job *j);
+void esc_pack_release(struct esc_pack_job *j);
+/* Warnings for what the packed tree lacks against the contract. */
+void esc_pack_contract_warnings(struct esc_pack_run *r);
+
+#endif
