@@ -106,16 +106,23 @@ int cli_read_open(struct cli_read *r)
 		st = escrow_identities_load(r->ctx, r->identities[i], &r->ids);
 	if (st != ESCROW_OK)
 		return cli_fail(r->ctx, st);
-	r->vo.bundle = r->bundle;
-	r->vo.key = r->key;
-	r->vo.contract = r->loaded_contract;
-	r->vo.identities = r->ids;
-	return -1;
+	r->opts = escrow_options_new();
+	if (r->opts == NULL)
+		return cli_opts_fail(NULL, ESCROW_E_NOMEM);
+	st = escrow_options_set_string(r->opts, ESCROW_OPT_BUNDLE, r->bundle);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_pubkey(r->opts, ESCROW_OPT_PUBLIC_KEY, r->key);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_contract(r->opts, ESCROW_OPT_CONTRACT, r->loaded_contract);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_identities(r->opts, ESCROW_OPT_IDENTITIES, r->ids);
+	return st == ESCROW_OK ? -1 : cli_opts_fail(r->opts, st);
 }
 
 void cli_read_end(struct cli_read *r)
 {
 	escrow_report_free(r->report);
+	escrow_options_free(r->opts);
 	escrow_pubkey_free(r->key);
 	escrow_contract_free(r->loaded_contract);
 	escrow_identities_free(r->ids);

@@ -38,7 +38,7 @@ struct cli_read {
 	escrow_pubkey *key;
 	escrow_contract *loaded_contract;
 	escrow_identities *ids;
-	struct escrow_verify_options vo;   /* bundle, key, contract, identities set by cli_read_open */
+	escrow_options *opts;              /* bundle, key, contract, identities set by cli_read_open */
 	escrow_report *report;
 };
 
@@ -46,7 +46,7 @@ struct cli_read {
  * when the command may go on, else the exit code (0 after --help). The
  * command's own checks of what is missing come after. */
 int cli_read_parse(struct cli_read *r, const struct cli_read_cmd *cmd, int argc, char **argv);
-/* The context, the keys, contract and identities, and r->vo filled from
+/* The context, the keys, contract and identities, and r->opts filled from
  * them. Returns -1 when the command may go on, else the exit code. */
 int cli_read_open(struct cli_read *r);
 /* Frees all of r (safe after a failed parse or open). */

@@ -111,8 +111,10 @@ int cmd_check(int argc, char **argv)
 	struct check_opts o;
 	escrow_contract *contract = NULL;
 	escrow_report *report = NULL;
+	escrow_options *opts = NULL;
 	escrow_ctx *ctx = NULL;
 	escrow_status st;
+	size_t i;
 	int rc;
 
 	memset(&o, 0, sizeof o);
@@ -130,9 +132,28 @@ int cmd_check(int argc, char **argv)
 		rc = EX_SOFTWARE_;
 		goto out;
 	}
+	opts = escrow_options_new();
+	if (opts == NULL) {
+		rc = cli_opts_fail(NULL, ESCROW_E_NOMEM);
+		goto out;
+	}
 	st = escrow_contract_load(ctx, o.contract, &contract);
+	if (st != ESCROW_OK) {
+		rc = cli_fail(ctx, st);
+		goto out;
+	}
+	st = escrow_options_set_string(opts, ESCROW_OPT_SOURCE, o.src);
 	if (st == ESCROW_OK)
-		st = escrow_check(ctx, o.src, contract, o.excludes, o.n_excludes, o.flags, &report);
+		st = escrow_options_set_contract(opts, ESCROW_OPT_CONTRACT, contract);
+	for (i = 0; st == ESCROW_OK && i < o.n_excludes; i++)
+		st = escrow_options_set_string(opts, ESCROW_OPT_EXCLUDE, o.excludes[i]);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(opts, ESCROW_OPT_FLAGS, o.flags);
+	if (st != ESCROW_OK) {
+		rc = cli_opts_fail(opts, st);
+		goto out;
+	}
+	st = escrow_check(ctx, opts, &report);
 	cli_progress_done();
 	if (st != ESCROW_OK && st != ESCROW_INCOMPLETE) {
 		rc = cli_fail(ctx, st);
@@ -143,6 +164,7 @@ int cmd_check(int argc, char **argv)
 		rc = cli_exit_code(st);
 out:
 	escrow_report_free(report);
+	escrow_options_free(opts);
 	escrow_contract_free(contract);
 	cli_ctx_free(ctx);
 	free(o.excludes);

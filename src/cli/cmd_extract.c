@@ -96,6 +96,19 @@ static int check_required(const struct cli_read *r, const struct extract_opts *o
 	return -1;
 }
 
+/* extract's own options into r->opts: -1, or the exit code. */
+static int set_options(struct cli_read *r, const struct extract_opts *o)
+{
+	escrow_status st = escrow_options_set_string(r->opts, ESCROW_OPT_TARGET, o->dir);
+	size_t i;
+
+	for (i = 0; st == ESCROW_OK && i < o->n_deliverables; i++)
+		st = escrow_options_set_string(r->opts, ESCROW_OPT_DELIVERABLE, o->deliverables[i]);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(r->opts, ESCROW_OPT_FLAGS, o->flags);
+	return st == ESCROW_OK ? -1 : cli_opts_fail(r->opts, st);
+}
+
 int cmd_extract(int argc, char **argv)
 {
 	struct extract_opts o;
@@ -117,12 +130,10 @@ int cmd_extract(int argc, char **argv)
 		rc = check_required(&r, &o);
 	if (rc < 0)
 		rc = cli_read_open(&r);
+	if (rc < 0)
+		rc = set_options(&r, &o);
 	if (rc < 0) {
-		r.vo.target = o.dir;
-		r.vo.deliverables = o.deliverables;
-		r.vo.n_deliverables = o.n_deliverables;
-		r.vo.flags = o.flags;
-		st = escrow_extract(r.ctx, &r.vo, &r.report);
+		st = escrow_extract(r.ctx, r.opts, &r.report);
 		rc = cli_read_finish(&r, st);
 		if (st == ESCROW_OK || st == ESCROW_INCOMPLETE)
 			cli_info("extracted into %s", o.dir);

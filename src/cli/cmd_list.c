@@ -36,7 +36,7 @@ int cmd_list(int argc, char **argv)
 	if (rc < 0)
 		rc = cli_read_open(&r);
 	if (rc < 0)
-		rc = cli_read_finish(&r, escrow_list(r.ctx, &r.vo, &r.report));
+		rc = cli_read_finish(&r, escrow_list(r.ctx, r.opts, &r.report));
 	cli_read_end(&r);
 	return rc;
 }

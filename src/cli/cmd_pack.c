@@ -207,11 +207,18 @@ static void human(char *out, size_t len, double b)
 	snprintf(out, len, i ? "%.1f %s" : "%.0f %s", b, u[i]);
 }
 
-static void summary(const struct pack_cli *o, const struct escrow_pack_result *r, escrow_report *rep)
+static void summary(const struct pack_cli *o, const escrow_result *res, escrow_report *rep)
 {
 	/* With -o - the bundle owns stdout. */
 	FILE *f = strcmp(o->out, "-") == 0 ? stderr : stdout;
-	double ratio = r->bytes_in ? (double)r->bytes_out / (double)r->bytes_in : 0.0;
+	const uint64_t files = escrow_result_u64(res, ESCROW_RESULT_FILES);
+	const uint64_t bytes_in = escrow_result_u64(res, ESCROW_RESULT_BYTES_IN);
+	const uint64_t bytes_out = escrow_result_u64(res, ESCROW_RESULT_BYTES_OUT);
+	const double seconds = (double)escrow_result_u64(res, ESCROW_RESULT_MICROSECONDS) / 1e6;
+	const char *sha256 = escrow_result_string(res, ESCROW_RESULT_SHA256);
+	const char *key_id = escrow_result_string(res, ESCROW_RESULT_KEY_ID);
+	const bool sealed = escrow_result_u64(res, ESCROW_RESULT_SEALED) != 0;
+	double ratio = bytes_in ? (double)bytes_out / (double)bytes_in : 0.0;
 	char in[32], outb[32];
 
 	if (o->json) {
@@ -222,26 +229,65 @@ static void summary(const struct pack_cli *o, const struct escrow_pack_result *r
 		fprintf(f, ",\n  \"files\": %llu,\n  \"bytes_in\": %llu,\n  \"bytes_out\": %llu,\n"
 		           "  \"ratio\": %.4f,\n  \"seconds\": %.3f,\n  \"sha256\": \"%s\",\n"
 		           "  \"key_id\": \"%s\",\n  \"sealed\": %s,\n  \"report\": %s\n}\n",
-		        (unsigned long long)r->files, (unsigned long long)r->bytes_in,
-		        (unsigned long long)r->bytes_out, ratio, r->seconds, r->sha256, r->key_id,
-		        r->sealed ? "true" : "false", rj ? rj : "null");
+		        (unsigned long long)files, (unsigned long long)bytes_in, (unsigned long long)bytes_out, ratio,
+		        seconds, sha256, key_id, sealed ? "true" : "false", rj ? rj : "null");
 		free(rj);
 		return;
 	}
 	if (cli_quiet)
 		return;
-	human(in, sizeof in, (double)r->bytes_in);
-	human(outb, sizeof outb, (double)r->bytes_out);
+	human(in, sizeof in, (double)bytes_in);
+	human(outb, sizeof outb, (double)bytes_out);
 	fprintf(f, "packed %llu files, %s -> %s (ratio %.3f) in %.2f s%s\nbundle: %s\nsha256: %s\nsigned by: %s\n",
-	        (unsigned long long)r->files, in, outb, ratio, r->seconds, r->sealed ? ", sealed" : "", cli_esc(o->out),
-	        r->sha256, r->key_id);
+	        (unsigned long long)files, in, outb, ratio, seconds, sealed ? ", sealed" : "", cli_esc(o->out), sha256,
+	        key_id);
+}
+
+/* The command line and the loaded inputs into a new escrow_options: NULL
+ * after printing why. */
+static escrow_options *pack_options(const struct pack_cli *o, const escrow_seckey *key,
+                                    const escrow_contract *contract, const escrow_recipients *rs)
+{
+	escrow_options *po = escrow_options_new();
+	escrow_status st;
+	size_t i;
+
+	if (po == NULL) {
+		cli_opts_fail(NULL, ESCROW_E_NOMEM);
+		return NULL;
+	}
+	st = escrow_options_set_string(po, ESCROW_OPT_SOURCE, o->src);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_string(po, ESCROW_OPT_OUTPUT, o->out);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_seckey(po, ESCROW_OPT_SIGNING_KEY, key);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_contract(po, ESCROW_OPT_CONTRACT, contract);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_recipients(po, ESCROW_OPT_RECIPIENTS, rs);
+	for (i = 0; st == ESCROW_OK && i < o->n_excludes; i++)
+		st = escrow_options_set_string(po, ESCROW_OPT_EXCLUDE, o->excludes[i]);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_string(po, ESCROW_OPT_NAME, o->name);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_string(po, ESCROW_OPT_RELEASE, o->release);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(po, ESCROW_OPT_LEVEL, o->level);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(po, ESCROW_OPT_FLAGS, o->flags | (cli_quiet ? ESCROW_QUIET : 0));
+	if (st != ESCROW_OK) {
+		cli_opts_fail(po, st);
+		escrow_options_free(po);
+		return NULL;
+	}
+	return po;
 }
 
 int cmd_pack(int argc, char **argv)
 {
 	struct pack_cli o;
-	struct escrow_pack_options po;
-	struct escrow_pack_result res;
+	escrow_options *po = NULL;
+	escrow_result *res = NULL;
 	escrow_seckey *key = NULL;
 	escrow_contract *contract = NULL;
 	escrow_recipients *rs = NULL;
@@ -282,27 +328,22 @@ int cmd_pack(int argc, char **argv)
 		rc = cli_fail(ctx, st);
 		goto out;
 	}
-	memset(&po, 0, sizeof po);
-	po.src = o.src;
-	po.output = o.out;
-	po.key = key;
-	po.contract = contract;
-	po.recipients = rs;
-	po.excludes = o.excludes;
-	po.n_excludes = o.n_excludes;
-	po.name = o.name;
-	po.release = o.release;
-	po.level = o.level;
-	po.flags = o.flags | (cli_quiet ? ESCROW_QUIET : 0);
-	st = escrow_pack(ctx, &po, &res, &report);
+	po = pack_options(&o, key, contract, rs);
+	if (po == NULL) {
+		rc = EX_SOFTWARE_;
+		goto out;
+	}
+	st = escrow_pack(ctx, po, &res, &report);
 	cli_progress_done();
 	if (st != ESCROW_OK) {
 		rc = cli_fail(ctx, st);
 		goto out;
 	}
-	summary(&o, &res, report);
+	summary(&o, res, report);
 	rc = 0;
 out:
+	escrow_result_free(res);
+	escrow_options_free(po);
 	escrow_report_free(report);
 	escrow_recipients_free(rs);
 	escrow_contract_free(contract);

@@ -121,8 +121,7 @@ static int check_required(const struct cli_read *r, const struct rewrap_opts *o)
 
 static int run(struct cli_read *r, struct rewrap_opts *o)
 {
-	struct escrow_rewrap_options ro;
-	struct escrow_rewrap_result res;
+	escrow_result *res = NULL;
 	escrow_recipients *rs = NULL;
 	escrow_seckey *sk = NULL;
 	escrow_status st = ESCROW_OK;
@@ -138,23 +137,29 @@ static int run(struct cli_read *r, struct rewrap_opts *o)
 		rc = cli_fail(r->ctx, st);
 		goto out;
 	}
-	memset(&ro, 0, sizeof ro);
-	ro.bundle = r->bundle;
-	ro.output = o->out;
-	ro.identities = r->ids;
-	ro.recipients = rs;
-	ro.key = r->key;
-	ro.contract = r->loaded_contract;
-	ro.sign_key = sk;
-	ro.flags = o->flags;
-	st = escrow_rewrap(r->ctx, &ro, &res, &r->report);
+	/* r->opts holds the bundle, the agency's key, the contract and the
+	 * identities (cli_read_open). */
+	st = escrow_options_set_string(r->opts, ESCROW_OPT_OUTPUT, o->out);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_recipients(r->opts, ESCROW_OPT_RECIPIENTS, rs);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_seckey(r->opts, ESCROW_OPT_SIGNING_KEY, sk);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(r->opts, ESCROW_OPT_FLAGS, o->flags);
+	if (st != ESCROW_OK) {
+		rc = cli_opts_fail(r->opts, st);
+		goto out;
+	}
+	st = escrow_rewrap(r->ctx, r->opts, &res, &r->report);
 	rc = cli_read_finish(r, st);
 	if (st == ESCROW_OK)
-		cli_info("%s: released for the new recipients (sha256 %s)%s", o->out, res.output_sha256,
-		         res.signed_ ? ", signed in .minisig" : "");
+		cli_info("%s: released for the new recipients (sha256 %s)%s", o->out,
+		         escrow_result_string(res, ESCROW_RESULT_SHA256),
+		         escrow_result_u64(res, ESCROW_RESULT_SIGNED) ? ", signed in .minisig" : "");
 	else if (r->report != NULL)
 		cli_info("nothing was released");
 out:
+	escrow_result_free(res);
 	escrow_seckey_free(sk);
 	escrow_recipients_free(rs);
 	return rc;

@@ -42,7 +42,7 @@ int cmd_verify(int argc, char **argv)
 	if (rc < 0)
 		rc = cli_read_open(&r);
 	if (rc < 0)
-		rc = cli_read_finish(&r, escrow_verify(r.ctx, &r.vo, &r.report));
+		rc = cli_read_finish(&r, escrow_verify(r.ctx, r.opts, &r.report));
 	cli_read_end(&r);
 	return rc;
 }

@@ -174,6 +174,16 @@ int cli_usage(const char *cmd, const char *usage, const char *fmt, ...)
 	return EX_USAGE_;
 }
 
+int cli_opts_fail(const escrow_options *o, escrow_status st)
+{
+	if (o == NULL || st == ESCROW_E_NOMEM) {
+		cli_error("out of memory");
+		return EX_SOFTWARE_;
+	}
+	cli_error_lib(NULL, escrow_options_error(o));
+	return cli_exit_code(st);
+}
+
 bool cli_once(bool *seen, const char *cmd, const char *usage, const char *name)
 {
 	if (*seen) {

@@ -12,6 +12,7 @@
  * small queue (io_sink_thread.c), so that the reader's thread only decrypts and
  * decompresses. The temporary becomes the output only when the verdict is
  * "verified": the notary never signs bytes it has not checked. */
+#include "esc_api.h"
 #include "esc_bundle_read.h"
 #include "esc_escape.h"
 #include "esc_minisign.h"
@@ -213,7 +214,7 @@ static escrow_status write_signature(escrow_ctx *ctx, const char *path, const ch
 	return st;
 }
 
-static void report_release(escrow_report *r, const struct escrow_rewrap_result *res, const char *out,
+static void report_release(escrow_report *r, const struct esc_rewrap_res *res, const char *out,
                            const char *sig_path, const char *tc)
 {
 	json_t *o = json_pack("{s:s,s:s,s:I}", "source_sha256", res->source_sha256, "output_sha256",
@@ -228,7 +229,7 @@ static void report_release(escrow_report *r, const struct escrow_rewrap_result *
 	json_object_set_new(r->root, "release", o);
 }
 
-static escrow_status check_options(escrow_ctx *ctx, const struct escrow_rewrap_options *o)
+static escrow_status check_options(escrow_ctx *ctx, const struct esc_rewrap_opts *o)
 {
 	if (o == NULL || o->bundle == NULL || o->output == NULL || o->key == NULL || o->recipients == NULL ||
 	    o->recipients->n == 0)
@@ -239,10 +240,10 @@ static escrow_status check_options(escrow_ctx *ctx, const struct escrow_rewrap_o
 	return ESCROW_OK;
 }
 
-escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options *o,
-                            struct escrow_rewrap_result *res, escrow_report **report)
+escrow_status esc_rewrap(escrow_ctx *ctx, const struct esc_rewrap_opts *o,
+                         struct esc_rewrap_res *res, escrow_report **report)
 {
-	struct escrow_rewrap_result rr;
+	struct esc_rewrap_res rr;
 	struct esc_sink sink;
 	struct esc_rd rd;
 	escrow_ctx *fctx = NULL;             /* the queue's front: the reader's thread, then ours */

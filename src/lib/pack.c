@@ -3,6 +3,7 @@
  * order, and the bundle streams out (to a temporary file renamed at the end,
  * or to stdout). */
 #include "esc_pack_stream.h"
+#include "esc_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +75,7 @@ static int label_ok(const char *s)
 }
 
 /* The default name: the contract id, else the source folder's own name. */
-static char *default_name(const struct escrow_pack_options *o)
+static char *default_name(const struct esc_pack_opts *o)
 {
 	char real[PATH_MAX], *slash;
 
@@ -231,7 +232,7 @@ static escrow_status copy_error(escrow_ctx *ctx, const escrow_ctx *tctx, escrow_
 	return esc_error(ctx, st, "%s", msg);
 }
 
-static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_options *o, int *level)
+static escrow_status check_options(escrow_ctx *ctx, const struct esc_pack_opts *o, int *level)
 {
 	struct stat sb;
 
@@ -264,8 +265,8 @@ static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_opt
 	return ESCROW_OK;
 }
 
-escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, struct escrow_pack_result *res,
-                          escrow_report **report)
+escrow_status esc_pack(escrow_ctx *ctx, const struct esc_pack_opts *o, struct esc_pack_res *res,
+                       escrow_report **report)
 {
 	struct esc_pack_run r;
 	struct esc_files files = {0};
