@@ -40,8 +40,6 @@ int cli_usage(const char *cmd, const char *usage, const char *fmt, ...) __attrib
 /* An escrow_options setter refused (st), or the object could not be made (o
  * NULL): prints why and returns the exit code. */
 int cli_opts_fail(const escrow_options *o, escrow_status st);
-/* Marks option `name` seen; a repeat is a usage error (returns false). */
-bool cli_once(bool *seen, const char *cmd, const char *usage, const char *name);
 
 /* A new context with warnings and progress wired to the terminal, and
  * SIGINT/SIGTERM asking it to stop. NULL on ENOMEM (message printed). */

@@ -29,7 +29,8 @@ static void help(void)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct cli_read_cmd cmd = {.name = "list", .usage = usage_line, .help = help};
+	static const struct cli_read_cmd cmd = {.name = "list", .usage = usage_line, .help = help,
+	                                        .mask = CLI_LIST};
 	struct cli_read r;
 	int rc = cli_read_parse(&r, &cmd, argc, argv);
 

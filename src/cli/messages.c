@@ -184,16 +184,6 @@ int cli_opts_fail(const escrow_options *o, escrow_status st)
 	return cli_exit_code(st);
 }
 
-bool cli_once(bool *seen, const char *cmd, const char *usage, const char *name)
-{
-	if (*seen) {
-		cli_usage(cmd, usage, "option %s given twice", name);
-		return false;
-	}
-	*seen = true;
-	return true;
-}
-
 static escrow_ctx *signal_ctx;
 
 static void on_signal(int sig)
