@@ -6,6 +6,10 @@
  *   cc verify-example.c $(pkg-config --cflags --libs escrow) -o verify-example
  *   ./verify-example BUNDLE PUBKEY [IDENTITY [CONTRACT]]
  *
+ * The inputs go into an escrow_options object, one setter per option, so
+ * that a program built against this header keeps running against a later
+ * library that has more options (nothing it was built with changes size).
+ *
  * Prints the verdict and the JSON report; exits 0 verified, 1 tampered,
  * bad-signature, unsafe or not-opened, 2 incomplete, 65 not-a-bundle, and
  * like escrow(1) on other errors (66: cannot open, ...). */
@@ -47,7 +51,7 @@ static int exit_code(escrow_status st)
 
 int main(int argc, char **argv)
 {
-	struct escrow_verify_options o = {0};
+	escrow_options *o = NULL;
 	escrow_ctx *ctx = NULL;
 	escrow_pubkey *key = NULL;
 	escrow_identities *ids = NULL;
@@ -66,8 +70,12 @@ int main(int argc, char **argv)
 		return 70;
 	}
 	ctx = escrow_ctx_new();
-	if (ctx == NULL)
+	o = escrow_options_new();
+	if (ctx == NULL || o == NULL) {
+		fprintf(stderr, "verify-example: out of memory\n");
+		escrow_ctx_free(ctx);
 		return 70;
+	}
 	st = escrow_pubkey_load(ctx, argv[2], &key);
 	if (st == ESCROW_OK && argc > 3 && argv[3][0] != '\0')
 		st = escrow_identities_load(ctx, argv[3], &ids);
@@ -76,11 +84,21 @@ int main(int argc, char **argv)
 	if (st != ESCROW_OK)
 		goto out;
 
-	o.bundle = argv[1];
-	o.key = key;
-	o.identities = ids;
-	o.contract = contract;
-	st = escrow_verify(ctx, &o, &report);
+	/* The keys, identities and contract are borrowed: they stay loaded until
+	 * escrow_verify() returns. A setter that refuses says why in
+	 * escrow_options_error(). */
+	st = escrow_options_set_string(o, ESCROW_OPT_BUNDLE, argv[1]);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_pubkey(o, ESCROW_OPT_PUBLIC_KEY, key);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_identities(o, ESCROW_OPT_IDENTITIES, ids);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_contract(o, ESCROW_OPT_CONTRACT, contract);
+	if (st != ESCROW_OK) {
+		fprintf(stderr, "verify-example: %s\n", escrow_options_error(o));
+		goto out;
+	}
+	st = escrow_verify(ctx, o, &report);
 	if (report != NULL) {
 		printf("verdict: %s\n", escrow_report_verdict(report));
 		json = escrow_report_json(report);
@@ -94,6 +112,7 @@ out:
 		        escrow_ctx_error(ctx)[0] ? escrow_ctx_error(ctx) : escrow_strerror(st));
 	free(json);
 	escrow_report_free(report);
+	escrow_options_free(o);
 	escrow_contract_free(contract);
 	escrow_identities_free(ids);
 	escrow_pubkey_free(key);

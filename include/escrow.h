@@ -30,8 +30,10 @@
  *  - Keys (escrow_pubkey, escrow_seckey), contracts, recipients and identities
  *    are read-only once loaded: several threads, each with its own ctx, may
  *    use the same ones at once. Free them after the last user returns.
- *    Reports and everything else a function hands back belong to one thread
- *    at a time.
+ *    An escrow_options object is read-only to the operations: several
+ *    threads may run operations with the same one at once, as long as no
+ *    setter is called meanwhile. Reports, results and everything else a
+ *    function hands back belong to one thread at a time.
  *  - escrow_init() may be called from any thread, any number of times.
  *  - The library starts worker threads of its own inside a call (compression,
  *    reading ahead, decryption, writing) and joins them before it returns;
@@ -60,14 +62,14 @@ extern "C" {
 /* The version, written here and nowhere else: CMakeLists.txt reads these three
  * lines for project(VERSION), the library's soname and escrow.pc. */
 #define ESCROW_VERSION_MAJOR 0
-#define ESCROW_VERSION_MINOR 1
+#define ESCROW_VERSION_MINOR 2
 #define ESCROW_VERSION_PATCH 0
-/* MAJOR*10000 + MINOR*100 + PATCH, like ZSTD_VERSION_NUMBER: 0.1.0 is 100. */
+/* MAJOR*10000 + MINOR*100 + PATCH, like ZSTD_VERSION_NUMBER: 0.2.0 is 200. */
 #define ESCROW_VERSION_NUMBER \
 	(ESCROW_VERSION_MAJOR * 10000 + ESCROW_VERSION_MINOR * 100 + ESCROW_VERSION_PATCH)
 #define ESCROW_QUOTE_(x) #x
 #define ESCROW_EXPAND_AND_QUOTE_(x) ESCROW_QUOTE_(x)
-/* "0.1.0" */
+/* "0.2.0" */
 #define ESCROW_VERSION ESCROW_EXPAND_AND_QUOTE_(ESCROW_VERSION_MAJOR.ESCROW_VERSION_MINOR.ESCROW_VERSION_PATCH)
 /* The version of the library linked at run time, which may differ from the
  * header a program was built with: compare with ESCROW_VERSION_NUMBER. */
@@ -75,33 +77,34 @@ ESCROW_API unsigned escrow_version_number(void);
 ESCROW_API const char *escrow_version_string(void);
 #define ESCROW_BUNDLE_FORMAT "escrow-bundle/1"
 
-/* Stable status codes. Values never change; new ones are appended. */
+/* Stable status codes. Values never change; new ones are appended. The escrow
+ * command maps them to its exit codes (docs/escrow.1, EXIT STATUS); that mapping
+ * is the tool's, not the library's. */
 enum escrow_status {
 	ESCROW_OK = 0,
-	/* Verification outcomes (exit 1 unless noted). */
+	/* Verification outcomes. */
 	ESCROW_TAMPERED = 1,      /* "tampered": bytes or structure differ from what was signed
 	                           * (digest mismatch, missing or extra file, corrupt stream) */
-	ESCROW_INCOMPLETE = 2,    /* "incomplete": intact and authentic, but the contract is not met
-	                           * (exit 2) */
+	ESCROW_INCOMPLETE = 2,    /* "incomplete": intact and authentic, but the contract is not met */
 	ESCROW_BAD_SIGNATURE = 3, /* "bad-signature": the signature does not verify, or another key
 	                           * made it */
 	ESCROW_UNSAFE = 4,        /* "unsafe": hostile structure (path escape, device, hard link, ...) */
 	ESCROW_NO_IDENTITY = 5,   /* "not-opened": sealed, and no identity given or none matches */
 	/* Environment and caller errors. */
-	ESCROW_E_USAGE = 10,          /* invalid argument from the caller (exit 64) */
-	ESCROW_E_INPUT = 11,          /* malformed contract, key, identity or recipient (exit 65) */
-	ESCROW_E_PASSPHRASE = 12,     /* wrong passphrase for a secret key (exit 65) */
+	ESCROW_E_USAGE = 10,          /* invalid argument from the caller */
+	ESCROW_E_INPUT = 11,          /* malformed contract, key, identity or recipient */
+	ESCROW_E_PASSPHRASE = 12,     /* wrong passphrase for a secret key */
 	ESCROW_E_NEED_PASSPHRASE = 13,/* the secret key is encrypted and no passphrase was given */
-	ESCROW_E_OPEN = 14,           /* an input cannot be opened (exit 66) */
-	ESCROW_E_CREATE = 15,         /* an output cannot be created (exit 73) */
-	ESCROW_E_EXISTS = 16,         /* an output exists or a target is not empty (exit 73) */
-	ESCROW_E_IO = 17,             /* read or write error, disk full (exit 74) */
-	ESCROW_E_NOMEM = 18,          /* out of memory (exit 70) */
-	ESCROW_E_INTERRUPTED = 19,    /* escrow_ctx_interrupt() was called (exit 130) */
-	ESCROW_E_INTERNAL = 20,       /* a bug (exit 70) */
+	ESCROW_E_OPEN = 14,           /* an input cannot be opened */
+	ESCROW_E_CREATE = 15,         /* an output cannot be created */
+	ESCROW_E_EXISTS = 16,         /* an output exists or a target is not empty */
+	ESCROW_E_IO = 17,             /* read or write error, disk full */
+	ESCROW_E_NOMEM = 18,          /* out of memory */
+	ESCROW_E_INTERRUPTED = 19,    /* escrow_ctx_interrupt() was called */
+	ESCROW_E_INTERNAL = 20,       /* a bug */
 	/* A verification outcome, appended after the others. */
 	ESCROW_NOT_A_BUNDLE = 21      /* the input is no escrow bundle at all: empty, text, a plain tar,
-	                               * a zstd stream or an age file that holds no bag (exit 65) */
+	                               * a zstd stream or an age file that holds no bag */
 };
 typedef enum escrow_status escrow_status;
 
@@ -227,8 +230,6 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_recipients_load(escrow_ctx *ctx
                                                                  escrow_recipients **rs);
 ESCROW_API void escrow_recipients_free(escrow_recipients *rs);
 
-/* The release (escrow_rewrap) is declared after verify, below. */
-
 /* ---- contract (deliverables list) ------------------------------------- */
 
 typedef struct escrow_contract escrow_contract;
@@ -278,113 +279,184 @@ typedef int (*escrow_write_fn)(void *user, const void *buf, size_t len);
 ESCROW_API escrow_status escrow_report_write(const escrow_report *r, unsigned flags, escrow_write_fn write,
                                              void *user);
 
+/* ---- options: one growable object for every operation -------------------
+ *
+ * The operations below (pack, verify, extract, list, check, rewrap) take their
+ * inputs from an escrow_options object, set one option at a time with the
+ * setter of the option's type, as zstd's ZSTD_CCtx_setParameter() or curl's
+ * curl_easy_setopt() do. A new option is a new enum value, never a new struct
+ * field, so a program built against an older header keeps working.
+ *
+ * The values of enum escrow_option never change; new ones are appended. Each
+ * option has one type, named in brackets, and one setter:
+ *   [string]  escrow_options_set_string(): the text is copied; NULL unsets it.
+ *   [list]    escrow_options_set_string() too: each call appends a copy; NULL
+ *             empties the list.
+ *   [int]     escrow_options_set_int(), with the range given.
+ *   [seckey], [pubkey], [contract], [recipients], [identities]: the setter of
+ *             that name. The object is borrowed, not copied: it must stay
+ *             alive, unchanged, until the last operation that uses these
+ *             options has returned. NULL unsets it.
+ * An operation reads only the options listed for it and ignores the others, so
+ * one object may serve several operations in turn.
+ */
+typedef struct escrow_options escrow_options;
+
+enum escrow_option {
+	ESCROW_OPT_SOURCE = 1,      /* [string] pack, check: the project folder */
+	ESCROW_OPT_OUTPUT = 2,      /* [string] pack: the bundle, or "-" for stdout;
+	                             * rewrap: the release (a file) */
+	ESCROW_OPT_BUNDLE = 3,      /* [string] verify, extract, list: the bundle, or "-"
+	                             * for stdin; rewrap: the sealed deposit (a file) */
+	ESCROW_OPT_TARGET = 4,      /* [string] extract: the folder to create */
+	ESCROW_OPT_NAME = 5,        /* [string] pack: the deposit's name (default: the
+	                             * contract id, else SOURCE's base name) */
+	ESCROW_OPT_RELEASE = 6,     /* [string] pack: the release (default "unreleased") */
+	ESCROW_OPT_EXCLUDE = 7,     /* [list] pack, check: globs of paths to leave out */
+	ESCROW_OPT_DELIVERABLE = 8, /* [list] extract: only these deliverables (needs
+	                             * ESCROW_OPT_CONTRACT) */
+	ESCROW_OPT_LEVEL = 9,       /* [int] pack: zstd level 1..19; 0 (default) means 3 */
+	ESCROW_OPT_FLAGS = 10,      /* [int] ESCROW_FORCE | ESCROW_INCLUDE_VCS | ... (the
+	                             * flags defined above; others are refused). Each
+	                             * operation reads the flags that concern it. */
+	ESCROW_OPT_SIGNING_KEY = 11,/* [seckey] pack: the agency's key (required);
+	                             * rewrap: the notary's key (optional: writes
+	                             * OUTPUT.minisig) */
+	ESCROW_OPT_PUBLIC_KEY = 12, /* [pubkey] verify, extract, rewrap: the agency's key
+	                             * (required); list: optional */
+	ESCROW_OPT_CONTRACT = 13,   /* [contract] pack: copied into the bundle; check:
+	                             * required; verify, extract, list, rewrap: the
+	                             * notary's own copy, optional */
+	ESCROW_OPT_RECIPIENTS = 14, /* [recipients] pack: seals the bundle (optional);
+	                             * rewrap: who opens the release (required) */
+	ESCROW_OPT_IDENTITIES = 15  /* [identities] verify, extract, list: open a sealed
+	                             * bundle; rewrap: open the deposit (required) */
+};
+
+/* A new, empty object: every option unset, level 0, flags 0. NULL on
+ * allocation failure. */
+ESCROW_API escrow_options *escrow_options_new(void);
+/* Frees the object and its copies of strings (never the borrowed keys,
+ * contract, recipients or identities). NULL is a no-op. */
+ESCROW_API void escrow_options_free(escrow_options *o);
+/* The setters return ESCROW_OK; ESCROW_E_USAGE, leaving the option as it
+ * was, when o is NULL, opt is not a known option, opt is of another type
+ * than the setter's, or v is out of the option's range; ESCROW_E_NOMEM when
+ * a copy could not be made. They have no escrow_ctx: escrow_options_error()
+ * says what was refused. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_string(escrow_options *o, enum escrow_option opt,
+                                                                    const char *v);
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_int(escrow_options *o, enum escrow_option opt,
+                                                                 int64_t v);
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_seckey(escrow_options *o, enum escrow_option opt,
+                                                                    const escrow_seckey *v);
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_pubkey(escrow_options *o, enum escrow_option opt,
+                                                                    const escrow_pubkey *v);
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_contract(escrow_options *o, enum escrow_option opt,
+                                                                      const escrow_contract *v);
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_recipients(escrow_options *o,
+                                                                        enum escrow_option opt,
+                                                                        const escrow_recipients *v);
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_identities(escrow_options *o,
+                                                                        enum escrow_option opt,
+                                                                        const escrow_identities *v);
+/* Why the last setter call on o failed ("option 9 (level): 25 is out of range
+ * 0..19"), "" after a call that succeeded. Never NULL ("" for o NULL). Valid
+ * until the next call that takes o. */
+ESCROW_API const char *escrow_options_error(const escrow_options *o);
+
+/* ---- results: what pack and rewrap hand back ------------------------------
+ *
+ * Read through accessors keyed by enum escrow_result_key, whose values never
+ * change (new ones are appended). A key the operation does not set reads as 0
+ * or "", as does a key read with the accessor of the other type. */
+typedef struct escrow_result escrow_result;
+
+enum escrow_result_key {
+	ESCROW_RESULT_FILES = 1,         /* u64     pack: payload files */
+	ESCROW_RESULT_BYTES_IN = 2,      /* u64     pack: payload bytes */
+	ESCROW_RESULT_BYTES_OUT = 3,     /* u64     pack: bundle bytes; rewrap: release bytes */
+	ESCROW_RESULT_MICROSECONDS = 4,  /* u64     pack: wall time of the call */
+	ESCROW_RESULT_SHA256 = 5,        /* string  pack: of the bundle as written; rewrap: of
+	                                  *         the release (64 lowercase hex digits) */
+	ESCROW_RESULT_KEY_ID = 6,        /* string  pack: the signing key's id (16 hex digits) */
+	ESCROW_RESULT_SEALED = 7,        /* u64     pack: 1 when sealed for recipients */
+	ESCROW_RESULT_SOURCE_SHA256 = 8, /* string  rewrap: of the sealed deposit, as read */
+	ESCROW_RESULT_SIGNED = 9         /* u64     rewrap: 1 when OUTPUT.minisig was written */
+};
+
+/* 0 when res is NULL, the key is unknown or not set, or not a u64. */
+ESCROW_API uint64_t escrow_result_u64(const escrow_result *res, enum escrow_result_key key);
+/* Never NULL: "" when res is NULL, the key is unknown or not set, or not a
+ * string. Valid until escrow_result_free(res). */
+ESCROW_API const char *escrow_result_string(const escrow_result *res, enum escrow_result_key key);
+ESCROW_API void escrow_result_free(escrow_result *res);
+
 /* ---- pack --------------------------------------------------------------- */
 
-struct escrow_pack_options {
-	const char *src;                     /* the project folder */
-	const char *output;                  /* bundle path, or "-" for stdout */
-	const escrow_seckey *key;            /* the agency's signing key */
-	const escrow_contract *contract;     /* optional; copied into the bundle */
-	const escrow_recipients *recipients; /* optional; seals the bundle */
-	const char *const *excludes;         /* -x globs */
-	size_t n_excludes;
-	const char *name;                    /* default: the contract id or SRC's base name */
-	const char *release;                 /* default: "unreleased" */
-	int level;                           /* zstd level, 1..19; 0 means 3 */
-	unsigned flags;                      /* ESCROW_FORCE, ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS */
-};
-
-struct escrow_pack_result {
-	uint64_t files;        /* payload files */
-	uint64_t bytes_in;     /* payload bytes */
-	uint64_t bytes_out;    /* bundle bytes */
-	double seconds;
-	char sha256[65];       /* of the bundle file as written */
-	char key_id[17];
-	int sealed;
-};
-
-/* Packs. On failure no output is left behind. The report (may be NULL)
- * receives the warnings (secrets, LFS pointers, unsafe pickles, skipped files). */
-ESCROW_API ESCROW_NODISCARD escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o,
-                                                      struct escrow_pack_result *res,
-                                                      escrow_report **report);
+/* Packs SOURCE into OUTPUT, signed with SIGNING_KEY. Reads: SOURCE, OUTPUT,
+ * SIGNING_KEY (required), CONTRACT, RECIPIENTS, EXCLUDE, NAME, RELEASE, LEVEL,
+ * FLAGS (ESCROW_FORCE, ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS, ESCROW_QUIET).
+ * On failure no output is left behind. On ESCROW_OK, *res (when res is not
+ * NULL) receives a result to free with escrow_result_free(); else *res is
+ * NULL. The report (report may be NULL) receives the warnings (secrets, LFS
+ * pointers, unsafe pickles, skipped files). */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_pack(escrow_ctx *ctx, const escrow_options *o,
+                                                      escrow_result **res, escrow_report **report);
 
 /* ---- verify, extract, list, check ------------------------------------- */
 
-struct escrow_verify_options {
-	const char *bundle;                    /* path or "-" for stdin */
-	const escrow_pubkey *key;              /* required for verify and extract; optional for list */
-	const escrow_contract *contract;       /* the notary's own copy; optional */
-	const escrow_identities *identities;   /* for sealed bundles */
-	const char *target;                    /* extract: the folder to create */
-	const char *const *deliverables;       /* extract: only these deliverables (needs contract) */
-	size_t n_deliverables;
-	unsigned flags;                        /* ESCROW_PAYLOAD_ONLY */
-};
-
 /* One streaming pass: structure, every digest, the signature, the manifests,
- * then the contract. Returns ESCROW_OK, ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE,
+ * then the contract. Reads: BUNDLE, PUBLIC_KEY (required), CONTRACT,
+ * IDENTITIES. Returns ESCROW_OK, ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE,
  * ESCROW_UNSAFE, ESCROW_NO_IDENTITY, ESCROW_NOT_A_BUNDLE or ESCROW_INCOMPLETE
  * with *report set (its verdict names the outcome), or an environment error
  * (report may then be NULL). */
-ESCROW_API ESCROW_NODISCARD escrow_status escrow_verify(escrow_ctx *ctx, const struct escrow_verify_options *o,
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_verify(escrow_ctx *ctx, const escrow_options *o,
                                                         escrow_report **report);
-/* Verifies while writing into a temporary folder beside o->target, renamed to
- * o->target only when everything holds. On any failure nothing is left.
- * Returns the statuses of escrow_verify, with *report set likewise. */
-ESCROW_API ESCROW_NODISCARD escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options *o,
+/* Verifies while writing into a temporary folder beside TARGET, renamed to
+ * TARGET only when everything holds. On any failure nothing is left. Reads:
+ * BUNDLE, PUBLIC_KEY, TARGET (required), CONTRACT, IDENTITIES, DELIVERABLE,
+ * FLAGS (ESCROW_PAYLOAD_ONLY). Returns the statuses of escrow_verify, with
+ * *report set likewise. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_extract(escrow_ctx *ctx, const escrow_options *o,
                                                          escrow_report **report);
 /* The files of a bundle (path, size, kind, deliverable) from its manifest,
- * after checking every digest (and the signature when o->key is set). The
- * statuses of escrow_verify but ESCROW_INCOMPLETE; the report's verdict is
- * "intact" instead of "verified" when o->key is NULL. Nothing is listed
- * unless the status is ESCROW_OK. */
-ESCROW_API ESCROW_NODISCARD escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o,
+ * after checking every digest (and the signature when PUBLIC_KEY is set).
+ * Reads: BUNDLE (required), PUBLIC_KEY, CONTRACT, IDENTITIES. The statuses of
+ * escrow_verify but ESCROW_INCOMPLETE; the report's verdict is "intact"
+ * instead of "verified" without PUBLIC_KEY. Nothing is listed unless the
+ * status is ESCROW_OK. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_list(escrow_ctx *ctx, const escrow_options *o,
                                                       escrow_report **report);
 /* The completeness report of a source folder against a contract, before
- * packing: ESCROW_OK or ESCROW_INCOMPLETE with *report set. */
-ESCROW_API ESCROW_NODISCARD escrow_status escrow_check(escrow_ctx *ctx, const char *src,
-                                                       const escrow_contract *contract,
-                                                       const char *const *excludes, size_t n_excludes,
-                                                       unsigned flags, escrow_report **report);
+ * packing. Reads: SOURCE, CONTRACT (required), EXCLUDE, FLAGS
+ * (ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS). ESCROW_OK or ESCROW_INCOMPLETE
+ * with *report set. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_check(escrow_ctx *ctx, const escrow_options *o,
+                                                       escrow_report **report);
 
 /* ---- the release (rewrap) ----------------------------------------------- */
 
-struct escrow_rewrap_options {
-	const char *bundle;                  /* the sealed deposit (a file, not "-") */
-	const char *output;                  /* the release, written atomically (not "-") */
-	const escrow_identities *identities; /* open the deposit (the notary's) */
-	const escrow_recipients *recipients; /* open the release (the client's) */
-	const escrow_pubkey *key;            /* the agency's key: required */
-	const escrow_contract *contract;     /* optional: the deposit must also meet it */
-	const escrow_seckey *sign_key;       /* optional: the notary's key; writes output.minisig */
-	unsigned flags;                      /* ESCROW_FORCE */
-};
-
-struct escrow_rewrap_result {
-	char source_sha256[65];              /* of the sealed deposit file, as read */
-	char output_sha256[65];              /* of the release file */
-	uint64_t bytes;                      /* size of the release file */
-	int signed_;                         /* 1 when output.minisig was written */
-};
-
-/* Verifies the deposit completely (structure, every digest, the agency's
- * signature, the contract when given) while it re-encrypts its file key for
- * new recipients, in one pass: the nonce and payload bytes are copied as
- * read, into a temporary file renamed to o->output only when the verdict is
- * "verified". With sign_key, output.minisig's trusted comment names the
- * source deposit's SHA-256, its name and release (from the verified bag) and
- * the time (SOURCE_DATE_EPOCH when set). Returns ESCROW_OK; a verification
- * status, as escrow_verify() returns them (ESCROW_TAMPERED,
- * ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY,
- * ESCROW_NOT_A_BUNDLE, ESCROW_INCOMPLETE), with *report set and nothing
- * written; ESCROW_E_INPUT when the deposit
- * is not sealed; or an environment error (*report may then be NULL). res may
- * be NULL. */
-ESCROW_API ESCROW_NODISCARD escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options *o,
-                                                        struct escrow_rewrap_result *res,
-                                                        escrow_report **report);
+/* Verifies the deposit BUNDLE completely (structure, every digest, the
+ * agency's signature, the contract when given) while it re-encrypts its file
+ * key for new recipients, in one pass: the nonce and payload bytes are copied
+ * as read, into a temporary file renamed to OUTPUT only when the verdict is
+ * "verified". Reads: BUNDLE, OUTPUT (files, not "-"), IDENTITIES (the
+ * notary's), RECIPIENTS (the client's), PUBLIC_KEY (the agency's), all
+ * required; CONTRACT (the deposit must also meet it), SIGNING_KEY (the
+ * notary's: writes OUTPUT.minisig), FLAGS (ESCROW_FORCE). With SIGNING_KEY,
+ * OUTPUT.minisig's trusted comment names the source deposit's SHA-256, its
+ * name and release (from the verified bag) and the time (SOURCE_DATE_EPOCH
+ * when set). Returns ESCROW_OK; a verification status, as escrow_verify()
+ * returns them (ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE,
+ * ESCROW_NO_IDENTITY, ESCROW_NOT_A_BUNDLE, ESCROW_INCOMPLETE), with *report
+ * set and nothing written; ESCROW_E_INPUT when the deposit is not sealed; or
+ * an environment error (*report may then be NULL). On ESCROW_OK, *res (when
+ * res is not NULL) receives a result to free with escrow_result_free(); else
+ * *res is NULL. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_rewrap(escrow_ctx *ctx, const escrow_options *o,
+                                                        escrow_result **res, escrow_report **report);
 
 #ifdef __cplusplus
 }

@@ -37,8 +37,9 @@ int cli_exit_code(escrow_status st);
 int cli_fail(escrow_ctx *ctx, escrow_status st);
 /* Usage error for a command: message, usage line, hint; returns 64. */
 int cli_usage(const char *cmd, const char *usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Marks option `name` seen; a repeat is a usage error (returns false). */
-bool cli_once(bool *seen, const char *cmd, const char *usage, const char *name);
+/* An escrow_options setter refused (st), or the object could not be made (o
+ * NULL): prints why and returns the exit code. */
+int cli_opts_fail(const escrow_options *o, escrow_status st);
 
 /* A new context with warnings and progress wired to the terminal, and
  * SIGINT/SIGTERM asking it to stop. NULL on ENOMEM (message printed). */

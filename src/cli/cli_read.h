@@ -3,42 +3,31 @@
 #ifndef ESCROW_CLI_READ_H
 #define ESCROW_CLI_READ_H
 
-#include "cli.h"
+#include "cli_opts.h"
 
-#include <getopt.h>
-
-/* getopt_long value of --json; a command's own long options start above it. */
-enum { CLI_READ_OPT_JSON = 256 };
-/* What a command's own option handler returns for an option not its own. */
-enum { CLI_READ_NOT_MINE = -2 };
-
-/* A reading command. The shared options are -p, -c, -i, --json, -q, -h.
- * A command with options of its own gives its whole getopt tables (the
- * shared options included) and take(), which returns -1 when it took option
- * c, CLI_READ_NOT_MINE when c is not its own, else the exit code. */
+/* A reading command: its name, usage line, help, its bit in the option table
+ * (CLI_VERIFY, ...) and the check of its own options' arguments (may be
+ * NULL). The shared options are -p, -c, -i, --json, -q, -h. */
 struct cli_read_cmd {
 	const char *name, *usage;
 	void (*help)(void);
-	const char *shortopts;          /* NULL: only the shared options */
-	const struct option *longopts;
-	int (*take)(void *user, int c, const char *arg);
-	void *user;
+	unsigned mask;
+	int (*check)(enum cli_opt id, const char *arg);
 };
 
 /* One run of a reading command, from its arguments to its report. The
  * keys, contract and identities are loaded only when named (NULL fields). */
 struct cli_read {
 	const struct cli_read_cmd *cmd;
+	struct cli_args args;              /* everything given, the command's own options too */
 	const char *bundle, *pubkey, *contract;
-	const char **identities;
 	size_t n_identities;
 	bool json;
-	struct { bool p, c, json, q; } seen;
 	escrow_ctx *ctx;
 	escrow_pubkey *key;
 	escrow_contract *loaded_contract;
 	escrow_identities *ids;
-	struct escrow_verify_options vo;   /* bundle, key, contract, identities set by cli_read_open */
+	escrow_options *opts;              /* bundle, key, contract, identities set by cli_read_open */
 	escrow_report *report;
 };
 
@@ -46,7 +35,7 @@ struct cli_read {
  * when the command may go on, else the exit code (0 after --help). The
  * command's own checks of what is missing come after. */
 int cli_read_parse(struct cli_read *r, const struct cli_read_cmd *cmd, int argc, char **argv);
-/* The context, the keys, contract and identities, and r->vo filled from
+/* The context, the keys, contract and identities, and r->opts filled from
  * them. Returns -1 when the command may go on, else the exit code. */
 int cli_read_open(struct cli_read *r);
 /* Frees all of r (safe after a failed parse or open). */

@@ -3,7 +3,6 @@
  * when everything holds; on any failure nothing is left behind. */
 #include "cli_read.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,95 +40,63 @@ static void help(void)
 	       usage_line);
 }
 
-enum { OPT_PAYLOAD = CLI_READ_OPT_JSON + 1, OPT_DELIV };
-
-static const struct option longopts[] = {
-	{"directory", required_argument, NULL, 'C'}, {"pubkey", required_argument, NULL, 'p'},
-	{"contract", required_argument, NULL, 'c'},  {"identity", required_argument, NULL, 'i'},
-	{"payload-only", no_argument, NULL, OPT_PAYLOAD}, {"deliverable", required_argument, NULL, OPT_DELIV},
-	{"json", no_argument, NULL, CLI_READ_OPT_JSON}, {"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
-
-/* What extract takes beyond the options every reading command takes. */
-struct extract_opts {
-	const char *dir;
-	const char **deliverables;
-	size_t n_deliverables;
-	unsigned flags;
-	bool seen_C, seen_po;
-};
-
-static int take(void *user, int c, const char *arg)
+static int check_arg(enum cli_opt id, const char *arg)
 {
-	struct extract_opts *o = user;
-
-	switch (c) {
-	case 'C':
-		if (!cli_once(&o->seen_C, "extract", usage_line, "-C"))
-			return EX_USAGE_;
-		o->dir = arg;
-		return -1;
-	case OPT_PAYLOAD:
-		if (!cli_once(&o->seen_po, "extract", usage_line, "--payload-only"))
-			return EX_USAGE_;
-		o->flags |= ESCROW_PAYLOAD_ONLY;
-		return -1;
-	case OPT_DELIV:
-		if (*arg == '\0')
-			return cli_usage("extract", usage_line, "--deliverable needs an id");
-		o->deliverables[o->n_deliverables++] = arg;
-		return -1;
-	default:
-		return CLI_READ_NOT_MINE;
-	}
+	if (id == CLI_O_DELIVERABLE && *arg == '\0')
+		return cli_usage("extract", usage_line, "--deliverable needs an id");
+	return -1;
 }
 
 /* Returns -1 when nothing required is missing, else the exit code. */
-static int check_required(const struct cli_read *r, const struct extract_opts *o)
+static int check_required(const struct cli_read *r)
 {
-	if (o->dir == NULL || *o->dir == '\0')
+	const char *dir = r->args.value[CLI_O_DIRECTORY];
+
+	if (dir == NULL || *dir == '\0')
 		return cli_usage("extract", usage_line, "missing -C DIR (the folder to create)");
 	if (r->pubkey == NULL)
 		return cli_usage("extract", usage_line, "missing -p PUBKEY (the agency's public key)");
-	if (o->n_deliverables > 0 && r->contract == NULL)
+	if (cli_args_count(&r->args, CLI_O_DELIVERABLE) > 0 && r->contract == NULL)
 		return cli_usage("extract", usage_line, "--deliverable needs -c CONTRACT");
 	return -1;
 }
 
+/* extract's own options into r->opts: -1, or the exit code. */
+static int set_options(struct cli_read *r)
+{
+	escrow_status st = escrow_options_set_string(r->opts, ESCROW_OPT_TARGET, r->args.value[CLI_O_DIRECTORY]);
+	size_t i;
+
+	for (i = 0; st == ESCROW_OK && i < r->args.n; i++)
+		if (r->args.list[i].id == CLI_O_DELIVERABLE)
+			st = escrow_options_set_string(r->opts, ESCROW_OPT_DELIVERABLE, r->args.list[i].value);
+	if (st == ESCROW_OK && r->args.value[CLI_O_PAYLOAD_ONLY] != NULL)
+		st = escrow_options_set_int(r->opts, ESCROW_OPT_FLAGS, ESCROW_PAYLOAD_ONLY);
+	return st == ESCROW_OK ? -1 : cli_opts_fail(r->opts, st);
+}
+
 int cmd_extract(int argc, char **argv)
 {
-	struct extract_opts o;
-	const struct cli_read_cmd cmd = {.name = "extract", .usage = usage_line, .help = help,
-	                                 .shortopts = ":C:p:c:i:qh", .longopts = longopts,
-	                                 .take = take, .user = &o};
+	static const struct cli_read_cmd cmd = {.name = "extract", .usage = usage_line, .help = help,
+	                                        .mask = CLI_EXTRACT, .check = check_arg};
 	struct cli_read r;
 	escrow_status st;
-	int rc;
+	int rc = cli_read_parse(&r, &cmd, argc, argv);
 
-	memset(&o, 0, sizeof o);
-	o.deliverables = calloc((size_t)argc + 1, sizeof *o.deliverables);
-	if (o.deliverables == NULL) {
-		cli_error("out of memory");
-		return EX_SOFTWARE_;
-	}
-	rc = cli_read_parse(&r, &cmd, argc, argv);
 	if (rc < 0)
-		rc = check_required(&r, &o);
+		rc = check_required(&r);
 	if (rc < 0)
 		rc = cli_read_open(&r);
+	if (rc < 0)
+		rc = set_options(&r);
 	if (rc < 0) {
-		r.vo.target = o.dir;
-		r.vo.deliverables = o.deliverables;
-		r.vo.n_deliverables = o.n_deliverables;
-		r.vo.flags = o.flags;
-		st = escrow_extract(r.ctx, &r.vo, &r.report);
+		st = escrow_extract(r.ctx, r.opts, &r.report);
 		rc = cli_read_finish(&r, st);
 		if (st == ESCROW_OK || st == ESCROW_INCOMPLETE)
-			cli_info("extracted into %s", o.dir);
+			cli_info("extracted into %s", r.args.value[CLI_O_DIRECTORY]);
 		else if (r.report != NULL)
 			cli_info("nothing was extracted");
 	}
 	cli_read_end(&r);
-	free(o.deliverables);
 	return rc;
 }

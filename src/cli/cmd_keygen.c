@@ -1,8 +1,7 @@
 /* cmd_keygen.c -- escrow keygen: a minisign signing key pair, or with --age
  * an age encryption key pair. */
-#include "cli.h"
+#include "cli_opts.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,118 +29,90 @@ static void help(void)
 	       usage_line);
 }
 
-int cmd_keygen(int argc, char **argv)
+/* The age pair: PREFIX.age and PREFIX.age.pub. */
+static int age_pair(escrow_ctx *ctx, const char *prefix, unsigned flags)
 {
-	enum { OPT_AGE = 256 };
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'}, {"unencrypted", no_argument, NULL, 'W'},
-		{"age", no_argument, NULL, OPT_AGE},      {"force", no_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
-	bool seen_o = false, seen_w = false, seen_age = false, seen_f = false, seen_q = false;
-	const char *prefix = NULL, *pass = NULL;
+	escrow_status st = escrow_age_keygen(ctx, prefix, flags);
+
+	if (st != ESCROW_OK)
+		return cli_fail(ctx, st);
+	if (!cli_quiet)
+		printf("%s.age.pub\n", cli_esc(prefix));
+	cli_info("identity written to %s.age (keep it secret)", prefix);
+	return 0;
+}
+
+/* The minisign pair: PREFIX.key (with a passphrase unless unencrypted) and
+ * PREFIX.pub, whose key id is printed. */
+static int signing_pair(escrow_ctx *ctx, const char *prefix, bool unencrypted, unsigned flags)
+{
+	const char *pass = NULL;
 	escrow_pubkey *pk = NULL;
-	escrow_ctx *ctx = NULL;
-	unsigned flags = 0;
 	char *pub = NULL, id[17];
 	escrow_status st;
-	int c, rc = 0;
+	int rc = 0;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":o:Wfqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			if (!cli_once(&seen_o, "keygen", usage_line, "-o"))
-				return EX_USAGE_;
-			prefix = optarg;
-			break;
-		case 'W':
-			if (!cli_once(&seen_w, "keygen", usage_line, "-W"))
-				return EX_USAGE_;
-			break;
-		case OPT_AGE:
-			if (!cli_once(&seen_age, "keygen", usage_line, "--age"))
-				return EX_USAGE_;
-			break;
-		case 'f':
-			if (!cli_once(&seen_f, "keygen", usage_line, "--force"))
-				return EX_USAGE_;
-			flags |= ESCROW_FORCE;
-			break;
-		case 'q':
-			if (!cli_once(&seen_q, "keygen", usage_line, "-q"))
-				return EX_USAGE_;
-			cli_quiet = true;
-			break;
-		case 'h':
-			help();
-			return 0;
-		case ':':
-			return cli_usage("keygen", usage_line, "option %s needs an argument", argv[optind - 1]);
-		default:
-			return cli_usage("keygen", usage_line, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage("keygen", usage_line, "unexpected argument '%s'", argv[optind]);
-	if (prefix == NULL || *prefix == '\0')
-		return cli_usage("keygen", usage_line, "missing -o PREFIX");
-	if (seen_age && seen_w)
-		return cli_usage("keygen", usage_line, "-W applies to signing keys; age identities are never encrypted");
-	ctx = cli_ctx_new();
-	if (ctx == NULL)
-		return EX_SOFTWARE_;
-	if (seen_age) {
-		st = escrow_age_keygen(ctx, prefix, flags);
-		if (st != ESCROW_OK) {
-			rc = cli_fail(ctx, st);
-			goto out;
-		}
-		if (!cli_quiet)
-			printf("%s.age.pub\n", cli_esc(prefix));
-		cli_info("identity written to %s.age (keep it secret)", prefix);
-		goto out;
-	}
-	if (!seen_w) {
+	if (!unencrypted) {
 		pass = cli_passphrase("Passphrase: ", true);
-		if (pass == NULL) {
-			rc = EX_DATAERR_;
-			goto out;
-		}
+		if (pass == NULL)
+			return EX_DATAERR_;
 		if (*pass == '\0') {
 			cli_error("the passphrase is empty (use -W for a key without one)");
-			rc = EX_DATAERR_;
-			goto out;
+			return EX_DATAERR_;
 		}
 	}
 	st = escrow_keygen(ctx, prefix, pass, flags);
 	cli_passphrase_wipe();
-	if (st != ESCROW_OK) {
-		rc = cli_fail(ctx, st);
-		goto out;
-	}
+	if (st != ESCROW_OK)
+		return cli_fail(ctx, st);
 	pub = malloc(strlen(prefix) + sizeof ".pub");
 	if (pub == NULL) {
 		cli_error("out of memory");
-		rc = EX_SOFTWARE_;
-		goto out;
+		return EX_SOFTWARE_;
 	}
 	memcpy(pub, prefix, strlen(prefix));
 	memcpy(pub + strlen(prefix), ".pub", sizeof ".pub");
 	st = escrow_pubkey_load(ctx, pub, &pk);
 	if (st != ESCROW_OK) {
 		rc = cli_fail(ctx, st);
-		goto out;
+	} else {
+		escrow_pubkey_id(pk, id);
+		if (!cli_quiet)
+			printf("%s\nkey id %s\n", cli_esc(pub), id);
+		cli_info("secret key written to %s.key (%s)", prefix,
+		         unencrypted ? "unencrypted: keep it secret" : "protected by the passphrase");
 	}
-	escrow_pubkey_id(pk, id);
-	if (!cli_quiet)
-		printf("%s\nkey id %s\n", cli_esc(pub), id);
-	cli_info("secret key written to %s.key (%s)", prefix,
-	         seen_w ? "unencrypted: keep it secret" : "protected by the passphrase");
-out:
 	escrow_pubkey_free(pk);
 	free(pub);
+	return rc;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct cli_cmd_spec spec = {.name = "keygen", .usage = usage_line, .mask = CLI_KEYGEN,
+	                                         .help = help};
+	struct cli_args a;
+	const char *prefix;
+	escrow_ctx *ctx;
+	unsigned flags;
+	bool age, unencrypted;
+	int rc = cli_args_parse(&a, &spec, argc, argv);
+
+	prefix = a.value[CLI_O_OUTPUT];
+	age = a.value[CLI_O_AGE] != NULL;
+	unencrypted = a.value[CLI_O_UNENCRYPTED] != NULL;
+	flags = a.value[CLI_O_FORCE] != NULL ? ESCROW_FORCE : 0;
+	cli_args_free(&a);
+	if (rc >= 0)
+		return rc;
+	if (prefix == NULL || *prefix == '\0')
+		return cli_usage("keygen", usage_line, "missing -o PREFIX");
+	if (age && unencrypted)
+		return cli_usage("keygen", usage_line, "-W applies to signing keys; age identities are never encrypted");
+	ctx = cli_ctx_new();
+	if (ctx == NULL)
+		return EX_SOFTWARE_;
+	rc = age ? age_pair(ctx, prefix, flags) : signing_pair(ctx, prefix, unencrypted, flags);
 	cli_ctx_free(ctx);
 	return rc;
 }

@@ -29,14 +29,15 @@ static void help(void)
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct cli_read_cmd cmd = {.name = "list", .usage = usage_line, .help = help};
+	static const struct cli_read_cmd cmd = {.name = "list", .usage = usage_line, .help = help,
+	                                        .mask = CLI_LIST};
 	struct cli_read r;
 	int rc = cli_read_parse(&r, &cmd, argc, argv);
 
 	if (rc < 0)
 		rc = cli_read_open(&r);
 	if (rc < 0)
-		rc = cli_read_finish(&r, escrow_list(r.ctx, &r.vo, &r.report));
+		rc = cli_read_finish(&r, escrow_list(r.ctx, r.opts, &r.report));
 	cli_read_end(&r);
 	return rc;
 }

@@ -1,7 +1,6 @@
 /* cmd_pack.c -- escrow pack: the agency's deposit. */
-#include "cli.h"
+#include "cli_opts.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,8 +46,7 @@ static void help(void)
 
 struct pack_cli {
 	const char *src, *out, *key, *contract, *name, *release;
-	const char **recips, **recip_files, **excludes;
-	size_t n_recips, n_recip_files, n_excludes;
+	struct cli_args args;
 	int level, threads;
 	unsigned flags;
 	bool json;
@@ -65,115 +63,40 @@ static bool parse_int(const char *s, int lo, int hi, int *v)
 	return true;
 }
 
+static int check_arg(enum cli_opt id, const char *arg)
+{
+	int v;
+
+	if (id == CLI_O_LEVEL && !parse_int(arg, 1, 19, &v))
+		return cli_usage("pack", usage_line, "-l %s: a level from 1 to 19", arg);
+	if (id == CLI_O_THREADS && !parse_int(arg, 1, 256, &v))
+		return cli_usage("pack", usage_line, "-j %s: a thread count from 1 to 256", arg);
+	return -1;
+}
+
 static int parse_opts(int argc, char **argv, struct pack_cli *o)
 {
-	enum { OPT_NAME = 256, OPT_RELEASE, OPT_VCS, OPT_SKIP, OPT_FORCE, OPT_JSON };
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},      {"seckey", required_argument, NULL, 's'},
-		{"contract", required_argument, NULL, 'c'},    {"recipient", required_argument, NULL, 'r'},
-		{"recipients-file", required_argument, NULL, 'R'}, {"exclude", required_argument, NULL, 'x'},
-		{"name", required_argument, NULL, OPT_NAME},   {"release", required_argument, NULL, OPT_RELEASE},
-		{"level", required_argument, NULL, 'l'},       {"threads", required_argument, NULL, 'j'},
-		{"include-vcs", no_argument, NULL, OPT_VCS},   {"skip-symlinks", no_argument, NULL, OPT_SKIP},
-		{"force", no_argument, NULL, OPT_FORCE},       {"json", no_argument, NULL, OPT_JSON},
-		{"quiet", no_argument, NULL, 'q'},             {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
-	bool s_o = false, s_s = false, s_c = false, s_n = false, s_r = false, s_l = false, s_j = false,
-	     s_v = false, s_k = false, s_f = false, s_js = false, s_q = false;
+	static const struct cli_cmd_spec spec = {.name = "pack", .usage = usage_line, .mask = CLI_PACK, .help = help,
+	                                         .check = check_arg, .n_operands = 1,
+	                                         .missing = "missing SRC (the project folder)"};
+	const char *const *v = o->args.value;
+	int rc = cli_args_parse(&o->args, &spec, argc, argv);
 
-	opterr = 0;
-	optind = 1;
-	for (;;) {
-		int c = getopt_long(argc, argv, ":o:s:c:r:R:x:l:j:qh", opts, NULL);
-
-		if (c == -1)
-			break;
-		switch (c) {
-		case 'o':
-			if (!cli_once(&s_o, "pack", usage_line, "-o"))
-				return EX_USAGE_;
-			o->out = optarg;
-			break;
-		case 's':
-			if (!cli_once(&s_s, "pack", usage_line, "-s"))
-				return EX_USAGE_;
-			o->key = optarg;
-			break;
-		case 'c':
-			if (!cli_once(&s_c, "pack", usage_line, "-c"))
-				return EX_USAGE_;
-			o->contract = optarg;
-			break;
-		case 'r':
-			o->recips[o->n_recips++] = optarg;
-			break;
-		case 'R':
-			o->recip_files[o->n_recip_files++] = optarg;
-			break;
-		case 'x':
-			o->excludes[o->n_excludes++] = optarg;
-			break;
-		case OPT_NAME:
-			if (!cli_once(&s_n, "pack", usage_line, "--name"))
-				return EX_USAGE_;
-			o->name = optarg;
-			break;
-		case OPT_RELEASE:
-			if (!cli_once(&s_r, "pack", usage_line, "--release"))
-				return EX_USAGE_;
-			o->release = optarg;
-			break;
-		case 'l':
-			if (!cli_once(&s_l, "pack", usage_line, "-l"))
-				return EX_USAGE_;
-			if (!parse_int(optarg, 1, 19, &o->level))
-				return cli_usage("pack", usage_line, "-l %s: a level from 1 to 19", optarg);
-			break;
-		case 'j':
-			if (!cli_once(&s_j, "pack", usage_line, "-j"))
-				return EX_USAGE_;
-			if (!parse_int(optarg, 1, 256, &o->threads))
-				return cli_usage("pack", usage_line, "-j %s: a thread count from 1 to 256", optarg);
-			break;
-		case OPT_VCS:
-			if (!cli_once(&s_v, "pack", usage_line, "--include-vcs"))
-				return EX_USAGE_;
-			o->flags |= ESCROW_INCLUDE_VCS;
-			break;
-		case OPT_SKIP:
-			if (!cli_once(&s_k, "pack", usage_line, "--skip-symlinks"))
-				return EX_USAGE_;
-			o->flags |= ESCROW_SKIP_SYMLINKS;
-			break;
-		case OPT_FORCE:
-			if (!cli_once(&s_f, "pack", usage_line, "--force"))
-				return EX_USAGE_;
-			o->flags |= ESCROW_FORCE;
-			break;
-		case OPT_JSON:
-			if (!cli_once(&s_js, "pack", usage_line, "--json"))
-				return EX_USAGE_;
-			o->json = true;
-			break;
-		case 'q':
-			if (!cli_once(&s_q, "pack", usage_line, "-q"))
-				return EX_USAGE_;
-			cli_quiet = true;
-			break;
-		case 'h':
-			help();
-			return 0;
-		case ':':
-			return cli_usage("pack", usage_line, "option %s needs an argument", argv[optind - 1]);
-		default:
-			return cli_usage("pack", usage_line, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage("pack", usage_line, "missing SRC (the project folder)");
-	if (optind + 1 < argc)
-		return cli_usage("pack", usage_line, "unexpected argument '%s'", argv[optind + 1]);
-	o->src = argv[optind];
+	if (rc >= 0)
+		return rc;
+	o->src = o->args.operands[0];
+	o->out = v[CLI_O_OUTPUT];
+	o->key = v[CLI_O_SECKEY];
+	o->contract = v[CLI_O_CONTRACT];
+	o->name = v[CLI_O_NAME];
+	o->release = v[CLI_O_RELEASE];
+	if (v[CLI_O_LEVEL] != NULL)
+		parse_int(v[CLI_O_LEVEL], 1, 19, &o->level);
+	if (v[CLI_O_THREADS] != NULL)
+		parse_int(v[CLI_O_THREADS], 1, 256, &o->threads);
+	o->flags = (v[CLI_O_INCLUDE_VCS] ? ESCROW_INCLUDE_VCS : 0) | (v[CLI_O_SKIP_SYMLINKS] ? ESCROW_SKIP_SYMLINKS : 0) |
+	           (v[CLI_O_FORCE] ? ESCROW_FORCE : 0);
+	o->json = v[CLI_O_JSON] != NULL;
 	if (o->out == NULL)
 		return cli_usage("pack", usage_line, "missing -o BUNDLE (a file, or - for standard output)");
 	if (o->key == NULL)
@@ -207,11 +130,18 @@ static void human(char *out, size_t len, double b)
 	snprintf(out, len, i ? "%.1f %s" : "%.0f %s", b, u[i]);
 }
 
-static void summary(const struct pack_cli *o, const struct escrow_pack_result *r, escrow_report *rep)
+static void summary(const struct pack_cli *o, const escrow_result *res, escrow_report *rep)
 {
 	/* With -o - the bundle owns stdout. */
 	FILE *f = strcmp(o->out, "-") == 0 ? stderr : stdout;
-	double ratio = r->bytes_in ? (double)r->bytes_out / (double)r->bytes_in : 0.0;
+	const uint64_t files = escrow_result_u64(res, ESCROW_RESULT_FILES);
+	const uint64_t bytes_in = escrow_result_u64(res, ESCROW_RESULT_BYTES_IN);
+	const uint64_t bytes_out = escrow_result_u64(res, ESCROW_RESULT_BYTES_OUT);
+	const double seconds = (double)escrow_result_u64(res, ESCROW_RESULT_MICROSECONDS) / 1e6;
+	const char *sha256 = escrow_result_string(res, ESCROW_RESULT_SHA256);
+	const char *key_id = escrow_result_string(res, ESCROW_RESULT_KEY_ID);
+	const bool sealed = escrow_result_u64(res, ESCROW_RESULT_SEALED) != 0;
+	double ratio = bytes_in ? (double)bytes_out / (double)bytes_in : 0.0;
 	char in[32], outb[32];
 
 	if (o->json) {
@@ -222,26 +152,66 @@ static void summary(const struct pack_cli *o, const struct escrow_pack_result *r
 		fprintf(f, ",\n  \"files\": %llu,\n  \"bytes_in\": %llu,\n  \"bytes_out\": %llu,\n"
 		           "  \"ratio\": %.4f,\n  \"seconds\": %.3f,\n  \"sha256\": \"%s\",\n"
 		           "  \"key_id\": \"%s\",\n  \"sealed\": %s,\n  \"report\": %s\n}\n",
-		        (unsigned long long)r->files, (unsigned long long)r->bytes_in,
-		        (unsigned long long)r->bytes_out, ratio, r->seconds, r->sha256, r->key_id,
-		        r->sealed ? "true" : "false", rj ? rj : "null");
+		        (unsigned long long)files, (unsigned long long)bytes_in, (unsigned long long)bytes_out, ratio,
+		        seconds, sha256, key_id, sealed ? "true" : "false", rj ? rj : "null");
 		free(rj);
 		return;
 	}
 	if (cli_quiet)
 		return;
-	human(in, sizeof in, (double)r->bytes_in);
-	human(outb, sizeof outb, (double)r->bytes_out);
+	human(in, sizeof in, (double)bytes_in);
+	human(outb, sizeof outb, (double)bytes_out);
 	fprintf(f, "packed %llu files, %s -> %s (ratio %.3f) in %.2f s%s\nbundle: %s\nsha256: %s\nsigned by: %s\n",
-	        (unsigned long long)r->files, in, outb, ratio, r->seconds, r->sealed ? ", sealed" : "", cli_esc(o->out),
-	        r->sha256, r->key_id);
+	        (unsigned long long)files, in, outb, ratio, seconds, sealed ? ", sealed" : "", cli_esc(o->out), sha256,
+	        key_id);
+}
+
+/* The command line and the loaded inputs into a new escrow_options: NULL
+ * after printing why. */
+static escrow_options *pack_options(const struct pack_cli *o, const escrow_seckey *key,
+                                    const escrow_contract *contract, const escrow_recipients *rs)
+{
+	escrow_options *po = escrow_options_new();
+	escrow_status st;
+	size_t i;
+
+	if (po == NULL) {
+		cli_opts_fail(NULL, ESCROW_E_NOMEM);
+		return NULL;
+	}
+	st = escrow_options_set_string(po, ESCROW_OPT_SOURCE, o->src);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_string(po, ESCROW_OPT_OUTPUT, o->out);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_seckey(po, ESCROW_OPT_SIGNING_KEY, key);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_contract(po, ESCROW_OPT_CONTRACT, contract);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_recipients(po, ESCROW_OPT_RECIPIENTS, rs);
+	for (i = 0; st == ESCROW_OK && i < o->args.n; i++)
+		if (o->args.list[i].id == CLI_O_EXCLUDE)
+			st = escrow_options_set_string(po, ESCROW_OPT_EXCLUDE, o->args.list[i].value);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_string(po, ESCROW_OPT_NAME, o->name);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_string(po, ESCROW_OPT_RELEASE, o->release);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(po, ESCROW_OPT_LEVEL, o->level);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(po, ESCROW_OPT_FLAGS, o->flags | (cli_quiet ? ESCROW_QUIET : 0));
+	if (st != ESCROW_OK) {
+		cli_opts_fail(po, st);
+		escrow_options_free(po);
+		return NULL;
+	}
+	return po;
 }
 
 int cmd_pack(int argc, char **argv)
 {
 	struct pack_cli o;
-	struct escrow_pack_options po;
-	struct escrow_pack_result res;
+	escrow_options *po = NULL;
+	escrow_result *res = NULL;
 	escrow_seckey *key = NULL;
 	escrow_contract *contract = NULL;
 	escrow_recipients *rs = NULL;
@@ -252,14 +222,6 @@ int cmd_pack(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof o);
-	o.recips = calloc((size_t)argc + 1, sizeof *o.recips);
-	o.recip_files = calloc((size_t)argc + 1, sizeof *o.recip_files);
-	o.excludes = calloc((size_t)argc + 1, sizeof *o.excludes);
-	if (o.recips == NULL || o.recip_files == NULL || o.excludes == NULL) {
-		cli_error("out of memory");
-		rc = EX_SOFTWARE_;
-		goto out;
-	}
 	rc = parse_opts(argc, argv, &o);
 	if (rc >= 0)
 		goto out;
@@ -270,10 +232,13 @@ int cmd_pack(int argc, char **argv)
 	}
 	if (o.threads > 0)
 		escrow_ctx_set_threads(ctx, o.threads);
-	for (i = 0; i < o.n_recips && st == ESCROW_OK; i++)
-		st = escrow_recipients_add(ctx, o.recips[i], &rs);
-	for (i = 0; i < o.n_recip_files && st == ESCROW_OK; i++)
-		st = escrow_recipients_load(ctx, o.recip_files[i], &rs);
+	/* Every -r, then every -R. */
+	for (i = 0; i < o.args.n && st == ESCROW_OK; i++)
+		if (o.args.list[i].id == CLI_O_RECIPIENT)
+			st = escrow_recipients_add(ctx, o.args.list[i].value, &rs);
+	for (i = 0; i < o.args.n && st == ESCROW_OK; i++)
+		if (o.args.list[i].id == CLI_O_RECIPIENTS_FILE)
+			st = escrow_recipients_load(ctx, o.args.list[i].value, &rs);
 	if (st == ESCROW_OK && o.contract != NULL)
 		st = escrow_contract_load(ctx, o.contract, &contract);
 	if (st == ESCROW_OK)
@@ -282,34 +247,27 @@ int cmd_pack(int argc, char **argv)
 		rc = cli_fail(ctx, st);
 		goto out;
 	}
-	memset(&po, 0, sizeof po);
-	po.src = o.src;
-	po.output = o.out;
-	po.key = key;
-	po.contract = contract;
-	po.recipients = rs;
-	po.excludes = o.excludes;
-	po.n_excludes = o.n_excludes;
-	po.name = o.name;
-	po.release = o.release;
-	po.level = o.level;
-	po.flags = o.flags | (cli_quiet ? ESCROW_QUIET : 0);
-	st = escrow_pack(ctx, &po, &res, &report);
+	po = pack_options(&o, key, contract, rs);
+	if (po == NULL) {
+		rc = EX_SOFTWARE_;
+		goto out;
+	}
+	st = escrow_pack(ctx, po, &res, &report);
 	cli_progress_done();
 	if (st != ESCROW_OK) {
 		rc = cli_fail(ctx, st);
 		goto out;
 	}
-	summary(&o, &res, report);
+	summary(&o, res, report);
 	rc = 0;
 out:
+	escrow_result_free(res);
+	escrow_options_free(po);
 	escrow_report_free(report);
 	escrow_recipients_free(rs);
 	escrow_contract_free(contract);
 	escrow_seckey_free(key);
 	cli_ctx_free(ctx);
-	free(o.recips);
-	free(o.recip_files);
-	free(o.excludes);
+	cli_args_free(&o.args);
 	return rc;
 }

@@ -3,8 +3,6 @@
  * key: the notary re-encrypts and signs only what it has checked. */
 #include "cli_read.h"
 
-#include <getopt.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char usage_line[] =
@@ -46,115 +44,73 @@ static void help(void)
 	       usage_line);
 }
 
-static const struct option longopts[] = {
-	{"pubkey", required_argument, NULL, 'p'},    {"contract", required_argument, NULL, 'c'},
-	{"identity", required_argument, NULL, 'i'},  {"recipient", required_argument, NULL, 'r'},
-	{"recipients-file", required_argument, NULL, 'R'}, {"output", required_argument, NULL, 'o'},
-	{"sign", required_argument, NULL, 's'},      {"force", no_argument, NULL, 'f'},
-	{"json", no_argument, NULL, CLI_READ_OPT_JSON}, {"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
-
-/* What rewrap takes beyond the options every reading command takes. The
- * recipients are loaded once the context exists, in the order given. */
-struct rewrap_opts {
-	const char *out, *key;
-	const char **rcpt;                   /* "r:age1..." or "R:FILE" */
-	size_t n_rcpt;
-	unsigned flags;
-	bool seen_o, seen_s, seen_f;
-};
-
-static int take(void *user, int c, const char *arg)
-{
-	struct rewrap_opts *o = user;
-	char *v;
-
-	switch (c) {
-	case 'r':
-	case 'R':
-		v = malloc(strlen(arg) + 3);
-		if (v == NULL) {
-			cli_error("out of memory");
-			return EX_SOFTWARE_;
-		}
-		v[0] = (char)c;
-		v[1] = ':';
-		strcpy(v + 2, arg);
-		o->rcpt[o->n_rcpt++] = v;
-		return -1;
-	case 'o':
-		if (!cli_once(&o->seen_o, "rewrap", usage_line, "-o"))
-			return EX_USAGE_;
-		o->out = arg;
-		return -1;
-	case 's':
-		if (!cli_once(&o->seen_s, "rewrap", usage_line, "-s"))
-			return EX_USAGE_;
-		o->key = arg;
-		return -1;
-	case 'f':
-		if (!cli_once(&o->seen_f, "rewrap", usage_line, "--force"))
-			return EX_USAGE_;
-		o->flags |= ESCROW_FORCE;
-		return -1;
-	default:
-		return CLI_READ_NOT_MINE;
-	}
-}
-
 /* Returns -1 when nothing required is missing, else the exit code. */
-static int check_required(const struct cli_read *r, const struct rewrap_opts *o)
+static int check_required(const struct cli_read *r)
 {
+	const char *out = r->args.value[CLI_O_OUTPUT];
+
 	if (r->pubkey == NULL)
 		return cli_usage("rewrap", usage_line, "missing -p AGENCY.pub (the agency's public key: the deposit is "
 		                 "verified before it is released)");
 	if (r->n_identities == 0)
 		return cli_usage("rewrap", usage_line, "missing -i IDENTITY (the identity that opens BUNDLE)");
-	if (o->n_rcpt == 0)
+	if (cli_args_count(&r->args, CLI_O_RECIPIENT) + cli_args_count(&r->args, CLI_O_RECIPIENTS_FILE) == 0)
 		return cli_usage("rewrap", usage_line, "missing -r RECIPIENT or -R FILE (who the bundle is for now)");
-	if (o->out == NULL || *o->out == '\0')
+	if (out == NULL || *out == '\0')
 		return cli_usage("rewrap", usage_line, "missing -o OUT");
-	if (strcmp(r->bundle, "-") == 0 || strcmp(o->out, "-") == 0)
+	if (strcmp(r->bundle, "-") == 0 || strcmp(out, "-") == 0)
 		return cli_usage("rewrap", usage_line, "rewrap reads and writes files, not '-'");
 	return -1;
 }
 
-static int run(struct cli_read *r, struct rewrap_opts *o)
+static int run(struct cli_read *r)
 {
-	struct escrow_rewrap_options ro;
-	struct escrow_rewrap_result res;
+	const char *out = r->args.value[CLI_O_OUTPUT], *sign = r->args.value[CLI_O_SIGN];
+	escrow_result *res = NULL;
 	escrow_recipients *rs = NULL;
 	escrow_seckey *sk = NULL;
 	escrow_status st = ESCROW_OK;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < o->n_rcpt && st == ESCROW_OK; i++)
-		st = o->rcpt[i][0] == 'r' ? escrow_recipients_add(r->ctx, o->rcpt[i] + 2, &rs)
-		                          : escrow_recipients_load(r->ctx, o->rcpt[i] + 2, &rs);
-	if (st == ESCROW_OK && o->key != NULL)
-		st = cli_load_seckey(r->ctx, o->key, &sk);
+	/* -r and -R in the order given. */
+	for (i = 0; i < r->args.n && st == ESCROW_OK; i++) {
+		const struct cli_arg *a = &r->args.list[i];
+
+		if (a->id == CLI_O_RECIPIENT)
+			st = escrow_recipients_add(r->ctx, a->value, &rs);
+		else if (a->id == CLI_O_RECIPIENTS_FILE)
+			st = escrow_recipients_load(r->ctx, a->value, &rs);
+	}
+	if (st == ESCROW_OK && sign != NULL)
+		st = cli_load_seckey(r->ctx, sign, &sk);
 	if (st != ESCROW_OK) {
 		rc = cli_fail(r->ctx, st);
 		goto out;
 	}
-	memset(&ro, 0, sizeof ro);
-	ro.bundle = r->bundle;
-	ro.output = o->out;
-	ro.identities = r->ids;
-	ro.recipients = rs;
-	ro.key = r->key;
-	ro.contract = r->loaded_contract;
-	ro.sign_key = sk;
-	ro.flags = o->flags;
-	st = escrow_rewrap(r->ctx, &ro, &res, &r->report);
+	/* r->opts holds the bundle, the agency's key, the contract and the
+	 * identities (cli_read_open). */
+	st = escrow_options_set_string(r->opts, ESCROW_OPT_OUTPUT, out);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_recipients(r->opts, ESCROW_OPT_RECIPIENTS, rs);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_seckey(r->opts, ESCROW_OPT_SIGNING_KEY, sk);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(r->opts, ESCROW_OPT_FLAGS, r->args.value[CLI_O_FORCE] ? ESCROW_FORCE : 0);
+	if (st != ESCROW_OK) {
+		rc = cli_opts_fail(r->opts, st);
+		goto out;
+	}
+	st = escrow_rewrap(r->ctx, r->opts, &res, &r->report);
 	rc = cli_read_finish(r, st);
 	if (st == ESCROW_OK)
-		cli_info("%s: released for the new recipients (sha256 %s)%s", o->out, res.output_sha256,
-		         res.signed_ ? ", signed in .minisig" : "");
+		cli_info("%s: released for the new recipients (sha256 %s)%s", out,
+		         escrow_result_string(res, ESCROW_RESULT_SHA256),
+		         escrow_result_u64(res, ESCROW_RESULT_SIGNED) ? ", signed in .minisig" : "");
 	else if (r->report != NULL)
 		cli_info("nothing was released");
 out:
+	escrow_result_free(res);
 	escrow_seckey_free(sk);
 	escrow_recipients_free(rs);
 	return rc;
@@ -162,30 +118,17 @@ out:
 
 int cmd_rewrap(int argc, char **argv)
 {
-	struct rewrap_opts o;
-	const struct cli_read_cmd cmd = {.name = "rewrap", .usage = usage_line, .help = help,
-	                                 .shortopts = ":p:c:i:r:R:o:s:fqh", .longopts = longopts,
-	                                 .take = take, .user = &o};
+	static const struct cli_read_cmd cmd = {.name = "rewrap", .usage = usage_line, .help = help,
+	                                        .mask = CLI_REWRAP};
 	struct cli_read r;
-	size_t i;
-	int rc;
+	int rc = cli_read_parse(&r, &cmd, argc, argv);
 
-	memset(&o, 0, sizeof o);
-	o.rcpt = calloc((size_t)argc + 1, sizeof *o.rcpt);
-	if (o.rcpt == NULL) {
-		cli_error("out of memory");
-		return EX_SOFTWARE_;
-	}
-	rc = cli_read_parse(&r, &cmd, argc, argv);
 	if (rc < 0)
-		rc = check_required(&r, &o);
+		rc = check_required(&r);
 	if (rc < 0)
 		rc = cli_read_open(&r);
 	if (rc < 0)
-		rc = run(&r, &o);
+		rc = run(&r);
 	cli_read_end(&r);
-	for (i = 0; i < o.n_rcpt; i++)
-		free((char *)o.rcpt[i]);
-	free(o.rcpt);
 	return rc;
 }

@@ -33,7 +33,8 @@ static void help(void)
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct cli_read_cmd cmd = {.name = "verify", .usage = usage_line, .help = help};
+	static const struct cli_read_cmd cmd = {.name = "verify", .usage = usage_line, .help = help,
+	                                        .mask = CLI_VERIFY};
 	struct cli_read r;
 	int rc = cli_read_parse(&r, &cmd, argc, argv);
 
@@ -42,7 +43,7 @@ int cmd_verify(int argc, char **argv)
 	if (rc < 0)
 		rc = cli_read_open(&r);
 	if (rc < 0)
-		rc = cli_read_finish(&r, escrow_verify(r.ctx, &r.vo, &r.report));
+		rc = cli_read_finish(&r, escrow_verify(r.ctx, r.opts, &r.report));
 	cli_read_end(&r);
 	return rc;
 }

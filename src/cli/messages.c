@@ -172,14 +172,14 @@ int cli_usage(const char *cmd, const char *usage, const char *fmt, ...)
 	return EX_USAGE_;
 }
 
-bool cli_once(bool *seen, const char *cmd, const char *usage, const char *name)
+int cli_opts_fail(const escrow_options *o, escrow_status st)
 {
-	if (*seen) {
-		cli_usage(cmd, usage, "option %s given twice", name);
-		return false;
+	if (o == NULL || st == ESCROW_E_NOMEM) {
+		cli_error("out of memory");
+		return EX_SOFTWARE_;
 	}
-	*seen = true;
-	return true;
+	cli_error_lib(NULL, escrow_options_error(o));
+	return cli_exit_code(st);
 }
 
 static escrow_ctx *signal_ctx;

@@ -16,6 +16,7 @@
 #include "esc_escape.h"
 #include "esc_minisign.h"
 #include "esc_pack.h"
+#include "esc_api.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -213,7 +214,7 @@ static escrow_status write_signature(escrow_ctx *ctx, const char *path, const ch
 	return st;
 }
 
-static void report_release(escrow_report *r, const struct escrow_rewrap_result *res, const char *out,
+static void report_release(escrow_report *r, const struct esc_rewrap_res *res, const char *out,
                            const char *sig_path, const char *tc)
 {
 	json_t *o = json_pack("{s:s,s:s,s:I}", "source_sha256", res->source_sha256, "output_sha256",
@@ -228,7 +229,7 @@ static void report_release(escrow_report *r, const struct escrow_rewrap_result *
 	json_object_set_new(r->root, "release", o);
 }
 
-static escrow_status check_options(escrow_ctx *ctx, const struct escrow_rewrap_options *o)
+static escrow_status check_options(escrow_ctx *ctx, const struct esc_rewrap_opts *o)
 {
 	if (o == NULL || o->bundle == NULL || o->output == NULL || o->key == NULL || o->recipients == NULL ||
 	    o->recipients->n == 0)
@@ -245,7 +246,7 @@ static escrow_status check_options(escrow_ctx *ctx, const struct escrow_rewrap_o
  * the rename (rewrap_commit). */
 struct rewrap {
 	escrow_ctx *ctx;
-	const struct escrow_rewrap_options *o;
+	const struct esc_rewrap_opts *o;
 	struct esc_rd rd;
 	struct tap t;
 	escrow_ctx *fctx;                    /* the queue's front: the reader's thread, then ours */
@@ -253,10 +254,10 @@ struct rewrap {
 	char *tmp, *sig_path, *tc, *sig;
 	size_t sig_len;
 	int64_t when;
-	struct escrow_rewrap_result rr;
+	struct esc_rewrap_res rr;
 };
 
-static escrow_status rewrap_prepare(struct rewrap *w, escrow_ctx *ctx, const struct escrow_rewrap_options *o)
+static escrow_status rewrap_prepare(struct rewrap *w, escrow_ctx *ctx, const struct esc_rewrap_opts *o)
 {
 	struct tap *t = &w->t;
 	struct stat sb;
@@ -368,7 +369,7 @@ static escrow_status rewrap_seal(struct rewrap *w)
 
 static escrow_status rewrap_commit(struct rewrap *w)
 {
-	const struct escrow_rewrap_options *o = w->o;
+	const struct esc_rewrap_opts *o = w->o;
 	escrow_status st = esc_atomic_commit(w->ctx, w->t.fd, w->tmp, o->output, o->flags);
 
 	w->t.fd = -1;
@@ -409,8 +410,8 @@ static escrow_status rewrap_to_output(struct rewrap *w)
 	return st;
 }
 
-escrow_status escrow_rewrap(escrow_ctx *ctx, const struct escrow_rewrap_options *o,
-                            struct escrow_rewrap_result *res, escrow_report **report)
+escrow_status esc_rewrap(escrow_ctx *ctx, const struct esc_rewrap_opts *o,
+                            struct esc_rewrap_res *res, escrow_report **report)
 {
 	struct rewrap w;
 	escrow_status st;

@@ -4,6 +4,7 @@
  * with openat/mkdirat relative to folders we opened with O_NOFOLLOW, create
  * files with O_EXCL|O_NOFOLLOW, and make symlinks last (after the whole
  * stream verified), so nothing can be written through a link. */
+#include "esc_api.h"
 #include "esc_bundle_read.h"
 #include "esc_extract_queue.h"
 
@@ -431,7 +432,7 @@ static escrow_status make_tmp(struct xstate *x, const char *target)
 	return st;
 }
 
-static escrow_status check_ids(escrow_ctx *ctx, const struct escrow_verify_options *o)
+static escrow_status check_ids(escrow_ctx *ctx, const struct esc_verify_opts *o)
 {
 	size_t i, j;
 
@@ -453,7 +454,7 @@ static escrow_status check_ids(escrow_ctx *ctx, const struct escrow_verify_optio
 	return ESCROW_OK;
 }
 
-escrow_status escrow_extract(escrow_ctx *ctx, const struct escrow_verify_options *o, escrow_report **report)
+escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_report **report)
 {
 	struct xstate x;
 	struct esc_rd rd;

@@ -3,6 +3,7 @@
  * held. Deliverables come from the caller's contract, else from the copy
  * packed in the bundle; the report says which, and gives each deliverable's
  * status by the rules verify uses. */
+#include "esc_api.h"
 #include "esc_bundle_read.h"
 
 #include <stdlib.h>
@@ -91,7 +92,7 @@ static const escrow_contract *pick_contract(struct esc_rd *rd, escrow_report *r,
 	return *own;
 }
 
-escrow_status escrow_list(escrow_ctx *ctx, const struct escrow_verify_options *o, escrow_report **report)
+escrow_status esc_list(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_report **report)
 {
 	struct esc_rd rd;
 	escrow_report *r = NULL;

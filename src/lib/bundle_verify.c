@@ -3,6 +3,7 @@
  * agrees with it: what was not checked says "not-checked" and why, what was
  * checked says what it found. Only an intact, authentic bundle is judged
  * against the notary's own contract ("incomplete" or "verified"). */
+#include "esc_api.h"
 #include "esc_bundle_read.h"
 
 #include <sodium.h>
@@ -210,7 +211,7 @@ escrow_status esc_rd_verify(struct esc_rd *rd, const char *command, escrow_repor
 	return st;
 }
 
-escrow_status escrow_verify(escrow_ctx *ctx, const struct escrow_verify_options *o, escrow_report **report)
+escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_report **report)
 {
 	struct esc_rd rd;
 	escrow_status st;

@@ -2,7 +2,7 @@
  * before packing. Each file is read once, in 1 MiB chunks that feed both its
  * SHA-256 and the format inspector; a symlink takes the digest and findings
  * of the file it resolves to. */
-#include "escrow_private.h"
+#include "esc_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -174,9 +174,9 @@ static void add_totals(escrow_report *r, const struct esc_files *fs)
 	                                                 (json_int_t)bytes));
 }
 
-escrow_status escrow_check(escrow_ctx *ctx, const char *src, const escrow_contract *contract,
-                           const char *const *excludes, size_t n_excludes, unsigned flags,
-                           escrow_report **report)
+escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract *contract,
+                        const char *const *excludes, size_t n_excludes, unsigned flags,
+                        escrow_report **report)
 {
 	struct esc_walk_options wo;
 	struct esc_files fs = {0};

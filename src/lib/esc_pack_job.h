@@ -5,10 +5,11 @@
 #define ESC_PACK_JOB_H
 
 #include "esc_pack_stream.h"
+#include "esc_api.h"
 
 struct esc_pack_job {
 	escrow_ctx *ctx;
-	const struct escrow_pack_options *o;
+	const struct esc_pack_opts *o;
 	struct esc_pack_run r;     /* report, sha, buf, formats, srcfd: the prepare layer's */
 	struct esc_files files;    /* walked, sorted, links checked */
 	char *name, *bag;
@@ -19,7 +20,7 @@ struct esc_pack_job {
 
 /* Checks the options, fills in the defaults, walks the tree and opens it.
  * On any return j can be given to esc_pack_release. */
-escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct escrow_pack_options *o, struct esc_pack_job *j);
+escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, struct esc_pack_job *j);
 void esc_pack_release(struct esc_pack_job *j);
 /* Warnings for what the packed tree lacks against the contract. */
 void esc_pack_contract_warnings(struct esc_pack_run *r);

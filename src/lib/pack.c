@@ -98,7 +98,7 @@ static escrow_status failed(struct pack *p, escrow_status st, enum blame where)
  * before it. All of it reports to tctx: see esc_pack.h. */
 static escrow_status sink_open(struct pack *p)
 {
-	const struct escrow_pack_options *o = p->j->o;
+	const struct esc_pack_opts *o = p->j->o;
 	bool sealed = o->recipients != NULL, to_stdout = p->j->to_stdout;
 	escrow_status st;
 
@@ -290,7 +290,7 @@ static escrow_status write_detached(escrow_ctx *ctx, const char *bundle, const c
  * (and removed otherwise, as on Ctrl-C: io_tmp.c). */
 static escrow_status pack_to_output(struct pack *p)
 {
-	const struct escrow_pack_options *o = p->j->o;
+	const struct esc_pack_opts *o = p->j->o;
 	escrow_ctx *ctx = p->j->ctx;
 	escrow_status st;
 
@@ -316,7 +316,7 @@ static escrow_status pack_to_output(struct pack *p)
 	return st;
 }
 
-static void result(const struct pack *p, struct escrow_pack_result *res, double seconds)
+static void result(const struct pack *p, struct esc_pack_res *res, double seconds)
 {
 	const struct esc_files *files = &p->j->files;
 
@@ -332,7 +332,7 @@ static void result(const struct pack *p, struct escrow_pack_result *res, double 
 	res->seconds = seconds;
 }
 
-escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, struct escrow_pack_result *res,
+escrow_status esc_pack(escrow_ctx *ctx, const struct esc_pack_opts *o, struct esc_pack_res *res,
                           escrow_report **report)
 {
 	struct esc_pack_job j;

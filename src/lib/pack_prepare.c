@@ -42,7 +42,7 @@ static int label_ok(const char *s)
 }
 
 /* The default name: the contract id, else the source folder's own name. */
-static char *default_name(const struct escrow_pack_options *o)
+static char *default_name(const struct esc_pack_opts *o)
 {
 	char real[PATH_MAX], *slash;
 
@@ -128,7 +128,7 @@ static escrow_status check_links(struct esc_pack_run *r, unsigned flags)
 	return ESCROW_OK;
 }
 
-static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_options *o, int *level)
+static escrow_status check_options(escrow_ctx *ctx, const struct esc_pack_opts *o, int *level)
 {
 	struct stat sb;
 
@@ -165,7 +165,7 @@ static escrow_status check_options(escrow_ctx *ctx, const struct escrow_pack_opt
  * may sit inside SRC; it is never packed into itself. */
 static escrow_status walk(struct esc_pack_job *j)
 {
-	const struct escrow_pack_options *o = j->o;
+	const struct esc_pack_opts *o = j->o;
 	struct esc_walk_options wo;
 	struct stat sb;
 
@@ -185,7 +185,7 @@ static escrow_status walk(struct esc_pack_job *j)
 
 /* What a run holds before its first byte goes out. Released by
  * esc_pack_release whatever happened. */
-escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct escrow_pack_options *o, struct esc_pack_job *j)
+escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, struct esc_pack_job *j)
 {
 	struct esc_pack_run *r = &j->r;
 	escrow_status st;

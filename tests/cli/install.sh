@@ -16,6 +16,14 @@ expect_true "escrow.pc is installed under lib*/pkgconfig" test -f "$pcdir/escrow
 libdir=$(dirname "$pcdir")
 expect_true "libescrow.a is installed" test -f "$libdir/libescrow.a"
 expect_true "libescrow.so is installed" test -e "$libdir/libescrow.so"
+# While MAJOR is 0 a MINOR may break the ABI: the soname carries MAJOR.MINOR,
+# so a program built against 0.1 never loads 0.2.
+soname_want=libescrow.so.$(sed -n 's/^#define ESCROW_VERSION_MAJOR \([0-9]*\)$/\1/p' "$SRC/include/escrow.h")
+if [ "${soname_want##*.}" = 0 ]; then
+	soname_want=$soname_want.$(sed -n 's/^#define ESCROW_VERSION_MINOR \([0-9]*\)$/\1/p' "$SRC/include/escrow.h")
+fi
+expect_exit 0 readelf -d "$libdir/libescrow.so" && expect_grep "Library soname: \[$soname_want\]" out
+expect_true "the soname's link is installed" test -e "$libdir/$soname_want"
 expect_true "the man page is installed" test -f "$P/share/man/man1/escrow.1"
 need_tool man man-db && expect_exit 0 env MANWIDTH=80 man -l "$P/share/man/man1/escrow.1" &&
 	expect_grep 'EXIT STATUS' out

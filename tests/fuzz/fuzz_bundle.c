@@ -18,27 +18,29 @@ static const char pubkey[] = "untrusted comment: minisign public key E8604306A4C
 static void run(const char *path, escrow_pubkey *pk, int extract)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct escrow_verify_options o;
+	escrow_options *o = escrow_options_new();
 	escrow_report *r = NULL;
 	char target[256];
 
-	memset(&o, 0, sizeof o);
-	o.bundle = path;
-	o.key = pk;
+	if (ctx == NULL || o == NULL || escrow_options_set_string(o, ESCROW_OPT_BUNDLE, path) != ESCROW_OK ||
+	    escrow_options_set_pubkey(o, ESCROW_OPT_PUBLIC_KEY, pk) != ESCROW_OK)
+		abort();
 	if (extract) {
 		snprintf(target, sizeof target, "%s.out", path);
-		o.target = target;
-		if (escrow_extract(ctx, &o, &r) == ESCROW_OK) {
+		if (escrow_options_set_string(o, ESCROW_OPT_TARGET, target) != ESCROW_OK)
+			abort();
+		if (escrow_extract(ctx, o, &r) == ESCROW_OK) {
 			char cmd[300];
 
 			snprintf(cmd, sizeof cmd, "rm -rf '%s'", target);
 			if (system(cmd) != 0)
 				abort();
 		}
-	} else if (escrow_verify(ctx, &o, &r) == ESCROW_OK && r == NULL) {
+	} else if (escrow_verify(ctx, o, &r) == ESCROW_OK && r == NULL) {
 		abort();
 	}
 	escrow_report_free(r);
+	escrow_options_free(o);
 	escrow_ctx_free(ctx);
 }
 

@@ -83,12 +83,11 @@ static void setup(void)
 	char dir[] = "/tmp/fuzz_tarhdr.XXXXXX", p[700], lp[700];
 	escrow_ctx *ctx = escrow_ctx_new();
 	escrow_seckey *sk = NULL;
-	struct escrow_pack_options o;
-	struct escrow_pack_result res;
+	escrow_options *o = escrow_options_new();
 	escrow_report *rep = NULL;
 	size_t off = 0;
 
-	if (ctx == NULL || escrow_init() != ESCROW_OK || mkdtemp(dir) == NULL)
+	if (ctx == NULL || o == NULL || escrow_init() != ESCROW_OK || mkdtemp(dir) == NULL)
 		die("init");
 	snprintf(p, sizeof p, "%s/src/sub/%0120d", dir, 0);
 	snprintf(lp, sizeof lp, "%s/src", dir);
@@ -119,18 +118,19 @@ static void setup(void)
 	snprintf(p, sizeof p, "%s/k.pub", dir);
 	if (escrow_pubkey_load(ctx, p, &pk) != ESCROW_OK)
 		die("pubkey");
-	memset(&o, 0, sizeof o);
 	snprintf(lp, sizeof lp, "%s/src", dir);
 	snprintf(p, sizeof p, "%s/b.escrow", dir);
-	o.src = lp;
-	o.output = p;
-	o.key = sk;
-	o.name = "t";
-	o.release = "1";
-	o.level = 1;
-	if (escrow_pack(ctx, &o, &res, &rep) != ESCROW_OK)
+	if (escrow_options_set_string(o, ESCROW_OPT_SOURCE, lp) != ESCROW_OK ||
+	    escrow_options_set_string(o, ESCROW_OPT_OUTPUT, p) != ESCROW_OK ||
+	    escrow_options_set_seckey(o, ESCROW_OPT_SIGNING_KEY, sk) != ESCROW_OK ||
+	    escrow_options_set_string(o, ESCROW_OPT_NAME, "t") != ESCROW_OK ||
+	    escrow_options_set_string(o, ESCROW_OPT_RELEASE, "1") != ESCROW_OK ||
+	    escrow_options_set_int(o, ESCROW_OPT_LEVEL, 1) != ESCROW_OK)
+		die(escrow_options_error(o));
+	if (escrow_pack(ctx, o, NULL, &rep) != ESCROW_OK)
 		die(escrow_ctx_error(ctx));
 	escrow_report_free(rep);
+	escrow_options_free(o);
 	escrow_seckey_free(sk);
 	escrow_ctx_free(ctx);
 	tar = slurp_zstd(p, &tar_len);
@@ -167,7 +167,7 @@ static void fix_sum(uint8_t *h)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	escrow_ctx *ctx;
-	struct escrow_verify_options vo;
+	escrow_options *vo;
 	escrow_report *r = NULL;
 	uint8_t *m, *z;
 	size_t i, zlen;
@@ -207,10 +207,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(z);
 	ctx = escrow_ctx_new();
-	memset(&vo, 0, sizeof vo);
-	vo.bundle = path;
-	vo.key = pk;
-	st = escrow_verify(ctx, &vo, &r);
+	vo = escrow_options_new();
+	if (ctx == NULL || vo == NULL || escrow_options_set_string(vo, ESCROW_OPT_BUNDLE, path) != ESCROW_OK ||
+	    escrow_options_set_pubkey(vo, ESCROW_OPT_PUBLIC_KEY, pk) != ESCROW_OK)
+		abort();
+	st = escrow_verify(ctx, vo, &r);
+	escrow_options_free(vo);
 	if (st == ESCROW_OK && memcmp(m, tar, tar_len) != 0) {
 		fprintf(stderr, "a changed tar header verified: %s\n", escrow_ctx_error(ctx));
 		abort();

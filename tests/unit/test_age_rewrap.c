@@ -19,6 +19,7 @@
 
 #include "escrow_private.h"
 #include "memsink.h"
+#include "options.h"
 #include "tmpdir.h"
 
 static int setup(void **state)
@@ -117,21 +118,21 @@ struct fixture {
 static void pack_sealed(const char *key, const escrow_recipients *rs, const char *out)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct escrow_pack_options o;
+	escrow_options *o = opts_new();
 	escrow_seckey *sk = NULL;
 	escrow_report *rep = NULL;
 
 	assert_int_equal(escrow_seckey_load(ctx, key, NULL, &sk), ESCROW_OK);
-	memset(&o, 0, sizeof o);
-	o.src = tpath("src");
-	o.output = out;
-	o.key = sk;
-	o.recipients = rs;
-	o.name = "fraud-scoring";
-	o.release = "2.4.0";
-	o.flags = ESCROW_FORCE | ESCROW_QUIET;
-	assert_int_equal(escrow_pack(ctx, &o, NULL, &rep), ESCROW_OK);
+	opt_str(o, ESCROW_OPT_SOURCE, tpath("src"));
+	opt_str(o, ESCROW_OPT_OUTPUT, out);
+	opt_seckey(o, sk);
+	opt_recipients(o, rs);
+	opt_str(o, ESCROW_OPT_NAME, "fraud-scoring");
+	opt_str(o, ESCROW_OPT_RELEASE, "2.4.0");
+	opt_int(o, ESCROW_OPT_FLAGS, ESCROW_FORCE | ESCROW_QUIET);
+	assert_int_equal(escrow_pack(ctx, o, NULL, &rep), ESCROW_OK);
 	escrow_report_free(rep);
+	escrow_options_free(o);
 	escrow_seckey_free(sk);
 	escrow_ctx_free(ctx);
 }
@@ -179,22 +180,24 @@ static void free_fixture(struct fixture *f)
 static escrow_status rewrap(escrow_ctx *ctx, const struct fixture *f, const char *in,
                             const escrow_identities *ids, const escrow_recipients *rs, const char *out,
                             const escrow_seckey *sk, const escrow_contract *c, unsigned flags,
-                            struct escrow_rewrap_result *res)
+                            escrow_result **res)
 {
-	struct escrow_rewrap_options o;
+	escrow_options *o = opts_new();
 	escrow_report *rep = NULL;
 	escrow_status st;
 
-	memset(&o, 0, sizeof o);
-	o.bundle = in;
-	o.output = out;
-	o.identities = ids;
-	o.recipients = rs;
-	o.key = f->agency;
-	o.contract = c;
-	o.sign_key = sk;
-	o.flags = flags;
-	st = escrow_rewrap(ctx, &o, res, &rep);
+	opt_str(o, ESCROW_OPT_BUNDLE, in);
+	opt_str(o, ESCROW_OPT_OUTPUT, out);
+	opt_identities(o, ids);
+	opt_recipients(o, rs);
+	opt_pubkey(o, f->agency);
+	opt_contract(o, c);
+	opt_seckey(o, sk);
+	opt_int(o, ESCROW_OPT_FLAGS, flags);
+	st = escrow_rewrap(ctx, o, res, &rep);
+	escrow_options_free(o);
+	if (res != NULL)
+		assert_true((st == ESCROW_OK) == (*res != NULL));
 	if (st == ESCROW_OK || st == ESCROW_INCOMPLETE || st == ESCROW_TAMPERED || st == ESCROW_BAD_SIGNATURE ||
 	    st == ESCROW_NOT_A_BUNDLE) {
 		assert_non_null(rep);
@@ -218,7 +221,7 @@ static void sha256_hex_of(const struct mem *m, char hex[65])
 static void test_rewrap(void **state)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct escrow_rewrap_result res;
+	escrow_result *res = NULL;
 	struct fixture f;
 	struct mem out, pt, pt0;
 	char hex[65];
@@ -230,11 +233,17 @@ static void test_rewrap(void **state)
 	                 ESCROW_OK);
 	out = get_file(tpath("out.age"));
 	sha256_hex_of(&f.sealed, hex);
-	assert_string_equal(res.source_sha256, hex);
+	assert_string_equal(escrow_result_string(res, ESCROW_RESULT_SOURCE_SHA256), hex);
 	sha256_hex_of(&out, hex);
-	assert_string_equal(res.output_sha256, hex);
-	assert_int_equal(res.bytes, out.n);
-	assert_int_equal(res.signed_, 0);
+	assert_string_equal(escrow_result_string(res, ESCROW_RESULT_SHA256), hex);
+	assert_int_equal(escrow_result_u64(res, ESCROW_RESULT_BYTES_OUT), out.n);
+	assert_int_equal(escrow_result_u64(res, ESCROW_RESULT_SIGNED), 0);
+	/* Keys rewrap does not set, and keys read with the other accessor. */
+	assert_int_equal(escrow_result_u64(res, ESCROW_RESULT_FILES), 0);
+	assert_string_equal(escrow_result_string(res, ESCROW_RESULT_KEY_ID), "");
+	assert_int_equal(escrow_result_u64(res, ESCROW_RESULT_SHA256), 0);
+	assert_string_equal(escrow_result_string(res, ESCROW_RESULT_SIGNED), "");
+	escrow_result_free(res);
 	/* The client opens it, to the same plaintext; the notary no longer does. */
 	assert_int_equal(decrypt(f.idb, &out, &pt), ESCROW_OK);
 	assert_int_equal(decrypt(f.ida, &f.sealed, &pt0), ESCROW_OK);
@@ -342,19 +351,19 @@ static void test_rewrap_refuses(void **state)
 	/* Not sealed; not a bundle; missing; no agency key; no folder. */
 	{
 		escrow_ctx *pctx = escrow_ctx_new();
-		struct escrow_pack_options o;
-		struct escrow_rewrap_options ro;
+		escrow_options *o = opts_new();
+		escrow_result *res = NULL;
 		escrow_seckey *sk = NULL;
 		escrow_report *rep = NULL;
 
 		assert_int_equal(escrow_seckey_load(pctx, tpath("ag.key"), NULL, &sk), ESCROW_OK);
-		memset(&o, 0, sizeof o);
-		o.src = tpath("src");
-		o.output = tpath("plain.escrow");
-		o.key = sk;
-		o.flags = ESCROW_QUIET;
-		assert_int_equal(escrow_pack(pctx, &o, NULL, &rep), ESCROW_OK);
+		opt_str(o, ESCROW_OPT_SOURCE, tpath("src"));
+		opt_str(o, ESCROW_OPT_OUTPUT, tpath("plain.escrow"));
+		opt_seckey(o, sk);
+		opt_int(o, ESCROW_OPT_FLAGS, ESCROW_QUIET);
+		assert_int_equal(escrow_pack(pctx, o, NULL, &rep), ESCROW_OK);
 		escrow_report_free(rep);
+		escrow_options_free(o);
 		escrow_seckey_free(sk);
 		escrow_ctx_free(pctx);
 		assert_int_equal(rewrap(ctx, &f, tpath("plain.escrow"), f.ida, f.rb, tpath("x.age"), NULL, NULL, 0,
@@ -368,13 +377,16 @@ static void test_rewrap_refuses(void **state)
 		assert_non_null(strstr(escrow_ctx_error(ctx), "nope.age"));
 		assert_int_equal(rewrap(ctx, &f, tpath("in.age"), f.ida, f.rb, tpath("no/such/dir/x.age"), NULL, NULL,
 		                        0, NULL), ESCROW_E_CREATE);
-		memset(&ro, 0, sizeof ro);
-		ro.bundle = tpath("in.age");
-		ro.output = tpath("x.age");
-		ro.identities = f.ida;
-		ro.recipients = f.rb;
-		assert_int_equal(escrow_rewrap(ctx, &ro, NULL, &rep), ESCROW_E_USAGE);
+		o = opts_new();
+		opt_str(o, ESCROW_OPT_BUNDLE, tpath("in.age"));
+		opt_str(o, ESCROW_OPT_OUTPUT, tpath("x.age"));
+		opt_identities(o, f.ida);
+		opt_recipients(o, f.rb);
+		res = (escrow_result *)1; /* must come back NULL */
+		assert_int_equal(escrow_rewrap(ctx, o, &res, &rep), ESCROW_E_USAGE);
 		assert_null(rep);
+		assert_null(res);
+		escrow_options_free(o);
 	}
 	assert_false(exists(tpath("x.age")));
 	assert_int_equal(temp_files_left(), 0);
@@ -385,7 +397,7 @@ static void test_rewrap_refuses(void **state)
 static void test_rewrap_signed(void **state)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct escrow_rewrap_result res;
+	escrow_result *res = NULL;
 	escrow_seckey *sk = NULL;
 	escrow_pubkey *pk = NULL;
 	char *comment = NULL, want[128], hex[65];
@@ -399,7 +411,8 @@ static void test_rewrap_signed(void **state)
 	setenv("SOURCE_DATE_EPOCH", "1767225600", 1);
 	assert_int_equal(rewrap(ctx, &f, tpath("in.age"), f.ida, f.rb, tpath("s.age"), sk, NULL, 0, &res), ESCROW_OK);
 	unsetenv("SOURCE_DATE_EPOCH");
-	assert_int_equal(res.signed_, 1);
+	assert_int_equal(escrow_result_u64(res, ESCROW_RESULT_SIGNED), 1);
+	escrow_result_free(res);
 	assert_true(exists(tpath("s.age.minisig")));
 	assert_int_equal(escrow_verify_file(ctx, pk, tpath("s.age"), NULL, &comment), ESCROW_OK);
 	sha256_hex_of(&f.sealed, hex);

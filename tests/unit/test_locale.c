@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "escrow.h"
+#include "options.h"
 #include "tmpdir.h"
 
 /* "données/modèle-é.txt", "café.txt" and a name longer than a ustar field,
@@ -56,32 +57,31 @@ static void pack_verify_list(escrow_ctx *ctx, const char *name)
 	escrow_seckey *sk = NULL;
 	escrow_pubkey *pk = NULL;
 	escrow_report *rep = NULL;
-	struct escrow_pack_options po;
-	struct escrow_pack_result pr;
-	struct escrow_verify_options vo;
+	escrow_options *o = opts_new();
+	escrow_result *pr = NULL;
 	char *json;
 
 	assert_int_equal(escrow_seckey_load(ctx, tpath("k.key"), NULL, &sk), ESCROW_OK);
 	assert_int_equal(escrow_pubkey_load(ctx, tpath("k.pub"), &pk), ESCROW_OK);
-	memset(&po, 0, sizeof po);
-	po.src = tpath("src");
-	po.output = tpath(name);
-	po.key = sk;
-	po.flags = ESCROW_QUIET;
-	assert_int_equal(escrow_pack(ctx, &po, &pr, &rep), ESCROW_OK);
-	assert_int_equal(pr.files, 3);
+	/* One options object for all three: each operation reads its own. */
+	opt_str(o, ESCROW_OPT_SOURCE, tpath("src"));
+	opt_str(o, ESCROW_OPT_OUTPUT, tpath(name));
+	opt_seckey(o, sk);
+	opt_int(o, ESCROW_OPT_FLAGS, ESCROW_QUIET);
+	assert_int_equal(escrow_pack(ctx, o, &pr, &rep), ESCROW_OK);
+	assert_int_equal(escrow_result_u64(pr, ESCROW_RESULT_FILES), 3);
+	escrow_result_free(pr);
 	escrow_report_free(rep);
 	rep = NULL;
 
-	memset(&vo, 0, sizeof vo);
-	vo.bundle = tpath(name);
-	vo.key = pk;
-	assert_int_equal(escrow_verify(ctx, &vo, &rep), ESCROW_OK);
+	opt_str(o, ESCROW_OPT_BUNDLE, tpath(name));
+	opt_pubkey(o, pk);
+	assert_int_equal(escrow_verify(ctx, o, &rep), ESCROW_OK);
 	assert_string_equal(escrow_report_verdict(rep), "verified");
 	escrow_report_free(rep);
 	rep = NULL;
 
-	assert_int_equal(escrow_list(ctx, &vo, &rep), ESCROW_OK);
+	assert_int_equal(escrow_list(ctx, o, &rep), ESCROW_OK);
 	json = escrow_report_json(rep);
 	assert_non_null(json);
 	assert_non_null(strstr(json, DIR_NFC "/" FILE_NFC));
@@ -89,6 +89,7 @@ static void pack_verify_list(escrow_ctx *ctx, const char *name)
 	assert_non_null(strstr(json, FILE_LONG));
 	free(json);
 	escrow_report_free(rep);
+	escrow_options_free(o);
 	escrow_pubkey_free(pk);
 	escrow_seckey_free(sk);
 }

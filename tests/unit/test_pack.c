@@ -18,6 +18,7 @@
 
 #include "esc_pack.h"
 #include "memsink.h"
+#include "options.h"
 
 /* Text that compresses well, then float-like bytes that barely do. */
 static uint8_t *make_data(size_t n)
@@ -280,27 +281,31 @@ static escrow_status pack_to(escrow_ctx *ctx, const char *src, const char *out, 
 {
 	char kp[300];
 	escrow_seckey *sk = NULL;
-	struct escrow_pack_options o;
-	struct escrow_pack_result r;
+	escrow_options *o = opts_new();
+	escrow_result *r = NULL;
 	escrow_report *rep = NULL;
 	escrow_status st;
 
 	snprintf(kp, sizeof kp, "%s/k.key", dir);
 	assert_int_equal(escrow_seckey_load(ctx, kp, NULL, &sk), ESCROW_OK);
-	memset(&o, 0, sizeof o);
-	o.src = src;
-	o.output = out;
-	o.key = sk;
-	o.flags = flags | ESCROW_QUIET;
-	st = escrow_pack(ctx, &o, &r, &rep);
+	opt_str(o, ESCROW_OPT_SOURCE, src);
+	opt_str(o, ESCROW_OPT_OUTPUT, out);
+	opt_seckey(o, sk);
+	opt_int(o, ESCROW_OPT_FLAGS, flags | ESCROW_QUIET);
+	st = escrow_pack(ctx, o, &r, &rep);
 	if (st == ESCROW_OK) {
 		assert_non_null(rep);
-		assert_int_equal(r.files, 2);
-		assert_int_equal(r.bytes_in, 200003);
-		assert_int_equal(strlen(r.sha256), 64);
+		assert_int_equal(escrow_result_u64(r, ESCROW_RESULT_FILES), 2);
+		assert_int_equal(escrow_result_u64(r, ESCROW_RESULT_BYTES_IN), 200003);
+		assert_int_equal(strlen(escrow_result_string(r, ESCROW_RESULT_SHA256)), 64);
+		assert_int_equal(strlen(escrow_result_string(r, ESCROW_RESULT_KEY_ID)), 16);
+		assert_int_equal(escrow_result_u64(r, ESCROW_RESULT_SEALED), 0);
 	} else {
 		assert_null(rep);
+		assert_null(r);
 	}
+	escrow_result_free(r);
+	escrow_options_free(o);
 	escrow_report_free(rep);
 	escrow_seckey_free(sk);
 	return st;

@@ -17,6 +17,7 @@
 
 #include "escrow_private.h"
 #include "memsink.h"
+#include "options.h"
 #include "tmpdir.h"
 
 static int setup(void **state)
@@ -119,8 +120,7 @@ static void test_rewrap_signs_any_output_name(void **state)
 	escrow_seckey *sk = NULL, *agency = NULL;
 	escrow_pubkey *pk = NULL, *agency_pk = NULL;
 	escrow_report *rep = NULL;
-	struct escrow_pack_options po;
-	struct escrow_rewrap_options ro;
+	escrow_options *po = opts_new(), *ro = opts_new();
 	uint8_t skey[32];
 	char rcpt[64], out[300], sig[320], *tc = NULL;
 	FILE *f;
@@ -138,13 +138,13 @@ static void test_rewrap_signs_any_output_name(void **state)
 	assert_non_null(f);
 	fputs("release me\n", f);
 	fclose(f);
-	memset(&po, 0, sizeof po);
-	po.src = tpath("tree");
-	po.output = tpath("in.age");
-	po.key = agency;
-	po.recipients = rs;
-	po.flags = ESCROW_QUIET;
-	assert_int_equal(escrow_pack(ctx, &po, NULL, &rep), ESCROW_OK);
+	opt_str(po, ESCROW_OPT_SOURCE, tpath("tree"));
+	opt_str(po, ESCROW_OPT_OUTPUT, tpath("in.age"));
+	opt_seckey(po, agency);
+	opt_recipients(po, rs);
+	opt_int(po, ESCROW_OPT_FLAGS, ESCROW_QUIET);
+	assert_int_equal(escrow_pack(ctx, po, NULL, &rep), ESCROW_OK);
+	escrow_options_free(po);
 	escrow_report_free(rep);
 	rep = NULL;
 	assert_int_equal(escrow_keygen(ctx, tpath("signer"), NULL, 0), ESCROW_OK);
@@ -152,15 +152,15 @@ static void test_rewrap_signs_any_output_name(void **state)
 	assert_int_equal(escrow_pubkey_load(ctx, tpath("signer.pub"), &pk), ESCROW_OK);
 
 	snprintf(out, sizeof out, "%s", tpath("out\nwith\x01" "controls.age"));
-	memset(&ro, 0, sizeof ro);
-	ro.bundle = tpath("in.age");
-	ro.output = out;
-	ro.identities = ids;
-	ro.recipients = rs;
-	ro.key = agency_pk;
-	ro.sign_key = sk;
-	assert_int_equal(escrow_rewrap(ctx, &ro, NULL, &rep), ESCROW_OK);
+	opt_str(ro, ESCROW_OPT_BUNDLE, tpath("in.age"));
+	opt_str(ro, ESCROW_OPT_OUTPUT, out);
+	opt_identities(ro, ids);
+	opt_recipients(ro, rs);
+	opt_pubkey(ro, agency_pk);
+	opt_seckey(ro, sk);
+	assert_int_equal(escrow_rewrap(ctx, ro, NULL, &rep), ESCROW_OK);
 	escrow_report_free(rep);
+	escrow_options_free(ro);
 	snprintf(sig, sizeof sig, "%s.minisig", out);
 	assert_int_equal(access(out, F_OK), 0);
 	assert_int_equal(access(sig, F_OK), 0);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "esc_bundle_read.h"
+#include "options.h"
 
 static size_t frame(const void *src, size_t len, int checksum, uint8_t *out, size_t cap)
 {
@@ -144,7 +145,7 @@ static void test_resolve(void **state)
 static void test_entry_points(void **state)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct escrow_verify_options o;
+	escrow_options *o = opts_new();
 	escrow_report *r = NULL;
 	escrow_pubkey *pk = NULL;
 	const char *key = "RWSpwsakBkNg6IcNY7c6oHBQ01SSo5jJuIGS3g3Xq1R3kUz5OUTtyfer";
@@ -154,26 +155,27 @@ static void test_entry_points(void **state)
 	(void)state;
 	assert_int_equal(escrow_init(), ESCROW_OK);
 	assert_int_equal(escrow_pubkey_parse(ctx, key, strlen(key), &pk), ESCROW_OK);
-	memset(&o, 0, sizeof o);
-	assert_int_equal(escrow_verify(ctx, &o, &r), ESCROW_E_USAGE);
-	o.bundle = "/nonexistent/bundle.escrow";
-	o.key = pk;
-	assert_int_equal(escrow_verify(ctx, &o, &r), ESCROW_E_OPEN);
+	assert_int_equal(escrow_verify(ctx, o, &r), ESCROW_E_USAGE);
+	assert_int_equal(escrow_verify(ctx, NULL, &r), ESCROW_E_USAGE);
+	opt_str(o, ESCROW_OPT_BUNDLE, "/nonexistent/bundle.escrow");
+	opt_pubkey(o, pk);
+	assert_int_equal(escrow_verify(ctx, o, &r), ESCROW_E_OPEN);
 	assert_null(r);
-	assert_int_equal(escrow_extract(ctx, &o, &r), ESCROW_E_USAGE); /* no target */
+	assert_int_equal(escrow_extract(ctx, o, &r), ESCROW_E_USAGE); /* no target */
 	/* Random bytes: a report saying tampered, never a crash. */
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "\x28\xb5\x2f\xfd\x24garbage-after-a-magic", 26), 26);
 	close(fd);
-	o.bundle = path;
-	assert_int_equal(escrow_verify(ctx, &o, &r), ESCROW_TAMPERED);
+	opt_str(o, ESCROW_OPT_BUNDLE, path);
+	assert_int_equal(escrow_verify(ctx, o, &r), ESCROW_TAMPERED);
 	assert_non_null(r);
 	assert_string_equal(escrow_report_verdict(r), "tampered");
 	escrow_report_free(r);
 	r = NULL;
-	assert_int_equal(escrow_list(ctx, &o, &r), ESCROW_TAMPERED);
+	assert_int_equal(escrow_list(ctx, o, &r), ESCROW_TAMPERED);
 	escrow_report_free(r);
+	escrow_options_free(o);
 	unlink(path);
 	escrow_pubkey_free(pk);
 	escrow_ctx_free(ctx);
@@ -225,7 +227,7 @@ static void test_sniff(void **state)
 static void test_not_a_bundle(void **state)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct escrow_verify_options o;
+	escrow_options *o = opts_new();
 	escrow_report *r = NULL;
 	escrow_pubkey *pk = NULL;
 	const char *key = "RWSpwsakBkNg6IcNY7c6oHBQ01SSo5jJuIGS3g3Xq1R3kUz5OUTtyfer";
@@ -240,10 +242,9 @@ static void test_not_a_bundle(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
 	close(fd);
-	memset(&o, 0, sizeof o);
-	o.bundle = path;
-	o.key = pk;
-	assert_int_equal(escrow_verify(ctx, &o, &r), ESCROW_NOT_A_BUNDLE);
+	opt_str(o, ESCROW_OPT_BUNDLE, path);
+	opt_pubkey(o, pk);
+	assert_int_equal(escrow_verify(ctx, o, &r), ESCROW_NOT_A_BUNDLE);
 	assert_non_null(r);
 	assert_int_equal(escrow_report_status(r), ESCROW_NOT_A_BUNDLE);
 	assert_string_equal(escrow_report_verdict(r), "not-a-bundle");
@@ -256,9 +257,10 @@ static void test_not_a_bundle(void **state)
 	free(json);
 	escrow_report_free(r);
 	r = NULL;
-	assert_int_equal(escrow_list(ctx, &o, &r), ESCROW_NOT_A_BUNDLE);
+	assert_int_equal(escrow_list(ctx, o, &r), ESCROW_NOT_A_BUNDLE);
 	assert_string_equal(escrow_report_verdict(r), "not-a-bundle");
 	escrow_report_free(r);
+	escrow_options_free(o);
 	assert_string_equal(escrow_strerror(ESCROW_NOT_A_BUNDLE), "not an escrow bundle");
 	unlink(path);
 	escrow_pubkey_free(pk);

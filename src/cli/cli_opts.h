@@ -1,0 +1,63 @@
+/* cli_opts.h -- the escrow command's options, each described once (in
+ * cli_opts.c's table, as curl's tool_getparam.c aliases[] does), and the one
+ * parser every command uses. */
+#ifndef ESCROW_CLI_OPTS_H
+#define ESCROW_CLI_OPTS_H
+
+#include "cli.h"
+
+#include <stddef.h>
+
+/* Which commands accept an option: one bit each. */
+enum {
+	CLI_KEYGEN = 1u << 0, CLI_PACK = 1u << 1, CLI_CHECK = 1u << 2, CLI_VERIFY = 1u << 3,
+	CLI_LIST = 1u << 4, CLI_EXTRACT = 1u << 5, CLI_REWRAP = 1u << 6
+};
+
+/* Every option of every command. */
+enum cli_opt {
+	CLI_O_OUTPUT, CLI_O_SECKEY, CLI_O_SIGN, CLI_O_PUBKEY, CLI_O_CONTRACT, CLI_O_IDENTITY,
+	CLI_O_RECIPIENT, CLI_O_RECIPIENTS_FILE, CLI_O_EXCLUDE, CLI_O_NAME, CLI_O_RELEASE, CLI_O_LEVEL,
+	CLI_O_THREADS, CLI_O_INCLUDE_VCS, CLI_O_SKIP_SYMLINKS, CLI_O_DIRECTORY, CLI_O_PAYLOAD_ONLY,
+	CLI_O_DELIVERABLE, CLI_O_UNENCRYPTED, CLI_O_AGE, CLI_O_FORCE, CLI_O_JSON, CLI_O_QUIET, CLI_O_HELP,
+	CLI_O_COUNT
+};
+
+/* A repeatable option's value, in the order given. */
+struct cli_arg {
+	enum cli_opt id;
+	const char *value;
+};
+
+/* What the parser gives a command. */
+struct cli_args {
+	const char *value[CLI_O_COUNT]; /* an option taken once: its argument ("" for a flag); NULL if absent */
+	struct cli_arg *list;           /* repeatable options (-r, -R, -x, -i, --deliverable) */
+	size_t n;
+	char **operands;                /* what is left: SRC or BUNDLE */
+	int n_operands;
+};
+
+/* A command, for the parser. */
+struct cli_cmd_spec {
+	const char *name, *usage;
+	unsigned mask;                  /* CLI_PACK, ... */
+	void (*help)(void);
+	/* Checks an option's argument when it is read (may be NULL): -1 to go
+	 * on, else the exit code after a message. */
+	int (*check)(enum cli_opt id, const char *arg);
+	int n_operands;                 /* 0 or 1 */
+	const char *missing;            /* the message when the operand is missing */
+};
+
+/* Parses argv (argv[0] is the command's name) into a: the command's options,
+ * a repeat of a once-only option, an unknown option, a missing argument, a
+ * missing or extra operand are usage errors. -q sets cli_quiet as it is read;
+ * -h prints the help. Returns -1 when the command may go on, else the exit
+ * code (0 after --help). cli_args_free(a) in either case. */
+int cli_args_parse(struct cli_args *a, const struct cli_cmd_spec *c, int argc, char **argv);
+void cli_args_free(struct cli_args *a);
+/* How many times repeatable option id was given. */
+size_t cli_args_count(const struct cli_args *a, enum cli_opt id);
+
+#endif

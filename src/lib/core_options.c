@@ -1,0 +1,229 @@
+/* core_options.c -- escrow_options: the one growable options object of the
+ * public API. Each option id has one type; a setter refuses an id it does not
+ * know, an id of another type and a value out of range, and leaves the option
+ * as it was. The *_api.c files read the fields into each operation's own
+ * struct (esc_api.h). */
+#include "esc_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { T_NONE, T_STRING, T_LIST, T_INT, T_SECKEY, T_PUBKEY, T_CONTRACT, T_RECIPIENTS, T_IDENTITIES };
+
+static const struct {
+	enum opt_type type;
+	const char *name;
+} opts[] = {
+	[ESCROW_OPT_SOURCE] = {T_STRING, "source"},
+	[ESCROW_OPT_OUTPUT] = {T_STRING, "output"},
+	[ESCROW_OPT_BUNDLE] = {T_STRING, "bundle"},
+	[ESCROW_OPT_TARGET] = {T_STRING, "target"},
+	[ESCROW_OPT_NAME] = {T_STRING, "name"},
+	[ESCROW_OPT_RELEASE] = {T_STRING, "release"},
+	[ESCROW_OPT_EXCLUDE] = {T_LIST, "exclude"},
+	[ESCROW_OPT_DELIVERABLE] = {T_LIST, "deliverable"},
+	[ESCROW_OPT_LEVEL] = {T_INT, "level"},
+	[ESCROW_OPT_FLAGS] = {T_INT, "flags"},
+	[ESCROW_OPT_SIGNING_KEY] = {T_SECKEY, "signing key"},
+	[ESCROW_OPT_PUBLIC_KEY] = {T_PUBKEY, "public key"},
+	[ESCROW_OPT_CONTRACT] = {T_CONTRACT, "contract"},
+	[ESCROW_OPT_RECIPIENTS] = {T_RECIPIENTS, "recipients"},
+	[ESCROW_OPT_IDENTITIES] = {T_IDENTITIES, "identities"},
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+static const char *const type_names[] = {
+	[T_NONE] = "none", [T_STRING] = "string", [T_LIST] = "string", [T_INT] = "int",
+	[T_SECKEY] = "seckey", [T_PUBKEY] = "pubkey", [T_CONTRACT] = "contract",
+	[T_RECIPIENTS] = "recipients", [T_IDENTITIES] = "identities",
+};
+
+#define KNOWN_FLAGS (ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY | ESCROW_QUIET)
+
+escrow_options *escrow_options_new(void)
+{
+	return calloc(1, sizeof(escrow_options));
+}
+
+static void list_clear(struct esc_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+void escrow_options_free(escrow_options *o)
+{
+	if (o == NULL)
+		return;
+	free(o->source);
+	free(o->output);
+	free(o->bundle);
+	free(o->target);
+	free(o->name);
+	free(o->release);
+	list_clear(&o->excludes);
+	list_clear(&o->deliverables);
+	free(o);
+}
+
+const char *escrow_options_error(const escrow_options *o)
+{
+	return o == NULL ? "" : o->error;
+}
+
+static escrow_status refuse(escrow_options *o, escrow_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static escrow_status refuse(escrow_options *o, escrow_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->error, sizeof o->error, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+/* ESCROW_OK when opt is a known option of type t; else the refusal. */
+static escrow_status check(escrow_options *o, enum escrow_option opt, enum opt_type t)
+{
+	if (o == NULL)
+		return ESCROW_E_USAGE;
+	o->error[0] = '\0';
+	if ((unsigned)opt >= N_OPTS || opts[opt].type == T_NONE)
+		return refuse(o, ESCROW_E_USAGE, "option %d: no such option (this is libescrow %s)", (int)opt,
+		              ESCROW_VERSION);
+	if (opts[opt].type != t && !(t == T_STRING && opts[opt].type == T_LIST))
+		return refuse(o, ESCROW_E_USAGE, "option %d (%s) is of type %s, not %s", (int)opt, opts[opt].name,
+		              type_names[opts[opt].type], type_names[t]);
+	return ESCROW_OK;
+}
+
+static escrow_status list_add(escrow_options *o, struct esc_strlist *l, const char *v)
+{
+	char *copy;
+
+	if (v == NULL) {
+		list_clear(l);
+		return ESCROW_OK;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		char **nv = realloc(l->v, cap * sizeof *nv);
+
+		if (nv == NULL)
+			return refuse(o, ESCROW_E_NOMEM, "out of memory");
+		l->v = nv;
+		l->cap = cap;
+	}
+	copy = strdup(v);
+	if (copy == NULL)
+		return refuse(o, ESCROW_E_NOMEM, "out of memory");
+	l->v[l->n++] = copy;
+	return ESCROW_OK;
+}
+
+static char **string_field(escrow_options *o, enum escrow_option opt)
+{
+	switch (opt) {
+	case ESCROW_OPT_SOURCE: return &o->source;
+	case ESCROW_OPT_OUTPUT: return &o->output;
+	case ESCROW_OPT_BUNDLE: return &o->bundle;
+	case ESCROW_OPT_TARGET: return &o->target;
+	case ESCROW_OPT_NAME: return &o->name;
+	case ESCROW_OPT_RELEASE: return &o->release;
+	default: return NULL;
+	}
+}
+
+escrow_status escrow_options_set_string(escrow_options *o, enum escrow_option opt, const char *v)
+{
+	escrow_status st = check(o, opt, T_STRING);
+	char **field, *copy = NULL;
+
+	if (st != ESCROW_OK)
+		return st;
+	if (opt == ESCROW_OPT_EXCLUDE)
+		return list_add(o, &o->excludes, v);
+	if (opt == ESCROW_OPT_DELIVERABLE)
+		return list_add(o, &o->deliverables, v);
+	field = string_field(o, opt);
+	if (field == NULL)
+		return refuse(o, ESCROW_E_INTERNAL, "option %d (%s): no field", (int)opt, opts[opt].name);
+	if (v != NULL) {
+		copy = strdup(v);
+		if (copy == NULL)
+			return refuse(o, ESCROW_E_NOMEM, "out of memory");
+	}
+	free(*field);
+	*field = copy;
+	return ESCROW_OK;
+}
+
+escrow_status escrow_options_set_int(escrow_options *o, enum escrow_option opt, int64_t v)
+{
+	escrow_status st = check(o, opt, T_INT);
+
+	if (st != ESCROW_OK)
+		return st;
+	if (opt == ESCROW_OPT_LEVEL) {
+		if (v < 0 || v > 19)
+			return refuse(o, ESCROW_E_USAGE, "option %d (level): %lld is out of range 0..19 (0: the default, 3)",
+			              (int)opt, (long long)v);
+		o->level = (int)v;
+		return ESCROW_OK;
+	}
+	if (v < 0 || ((uint64_t)v & ~(uint64_t)KNOWN_FLAGS) != 0)
+		return refuse(o, ESCROW_E_USAGE, "option %d (flags): 0x%llx has bits that are no ESCROW_* flag", (int)opt,
+		              (unsigned long long)v);
+	o->flags = (unsigned)v;
+	return ESCROW_OK;
+}
+
+escrow_status escrow_options_set_seckey(escrow_options *o, enum escrow_option opt, const escrow_seckey *v)
+{
+	escrow_status st = check(o, opt, T_SECKEY);
+
+	if (st == ESCROW_OK)
+		o->signing_key = v;
+	return st;
+}
+
+escrow_status escrow_options_set_pubkey(escrow_options *o, enum escrow_option opt, const escrow_pubkey *v)
+{
+	escrow_status st = check(o, opt, T_PUBKEY);
+
+	if (st == ESCROW_OK)
+		o->public_key = v;
+	return st;
+}
+
+escrow_status escrow_options_set_contract(escrow_options *o, enum escrow_option opt, const escrow_contract *v)
+{
+	escrow_status st = check(o, opt, T_CONTRACT);
+
+	if (st == ESCROW_OK)
+		o->contract = v;
+	return st;
+}
+
+escrow_status escrow_options_set_recipients(escrow_options *o, enum escrow_option opt, const escrow_recipients *v)
+{
+	escrow_status st = check(o, opt, T_RECIPIENTS);
+
+	if (st == ESCROW_OK)
+		o->recipients = v;
+	return st;
+}
+
+escrow_status escrow_options_set_identities(escrow_options *o, enum escrow_option opt, const escrow_identities *v)
+{
+	escrow_status st = check(o, opt, T_IDENTITIES);
+
+	if (st == ESCROW_OK)
+		o->identities = v;
+	return st;
+}
