@@ -20,6 +20,22 @@ static void lpg_quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/* libpq's messages come on several lines (a hint after "\n\t"): one line. */
+static void lpg_oneline(char *s)
+{
+	char *r = s, *w = s, c;
+
+	for (; *r != '\0'; r++) {
+		c = (*r == '\n' || *r == '\t' || *r == '\r') ? ' ' : *r;
+		if (c == ' ' && (w == s || w[-1] == ' '))
+			continue;
+		*w++ = c;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
 /* Failures by SQLSTATE class: 08 connection, 53 resources (disk full), 23
  * constraints, 57 operator intervention (server shutting down). */
 static escrow_status lpg_fail(esc_ledger *l, const PGresult *res, const char *what)
@@ -27,14 +43,11 @@ static escrow_status lpg_fail(esc_ledger *l, const PGresult *res, const char *wh
 	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res != NULL ? PQresultErrorMessage(res) : "";
 	char detail[512];
-	size_t n;
 
 	if (msg == NULL || *msg == '\0')
 		msg = PQerrorMessage(l->db);
 	snprintf(detail, sizeof detail, "%s", msg);
-	n = strlen(detail);
-	while (n > 0 && (detail[n - 1] == '\n' || detail[n - 1] == ' '))
-		detail[--n] = '\0';
+	lpg_oneline(detail);
 	if (PQstatus(l->db) == CONNECTION_BAD || (state != NULL && (!strncmp(state, "08", 2) || !strncmp(state, "57", 2))))
 		return esc_error(l->ctx, ESCROW_E_IO, "ledger %s: %s: lost the connection: %s (check that the server "
 		                 "runs and is reachable, then retry)", l->name, what, detail);
@@ -166,10 +179,22 @@ static char *lpg_name(PGconn *c)
 
 escrow_status esc_lpg_open(esc_ledger *l, const char *conninfo)
 {
-	char *detail, *nl;
+	PQconninfoOption *opts;
+	char *detail = NULL;
 	escrow_status s;
 
 	l->ops = &lpg_ops;
+	/* a malformed URL is the caller's mistake, not the network's */
+	if ((opts = PQconninfoParse(conninfo, &detail)) == NULL) {
+		if (detail == NULL)
+			return esc_nomem(l->ctx);
+		lpg_oneline(detail);
+		s = esc_error(l->ctx, ESCROW_E_USAGE, "ledger: not a PostgreSQL URL or conninfo: %s (give "
+		              "postgresql://USER@HOST[:PORT]/DATABASE)", detail);
+		PQfreemem(detail);
+		return s;
+	}
+	PQconninfoFree(opts);
 	l->db = PQconnectdb(conninfo);
 	if (l->db == NULL)
 		return esc_nomem(l->ctx);
@@ -178,8 +203,7 @@ escrow_status esc_lpg_open(esc_ledger *l, const char *conninfo)
 	if (PQstatus(l->db) != CONNECTION_OK) {
 		if ((detail = strdup(PQerrorMessage(l->db))) == NULL)
 			return esc_nomem(l->ctx);
-		while ((nl = strchr(detail, '\n')) != NULL && nl[1] == '\0')
-			*nl = '\0';
+		lpg_oneline(detail);
 		s = esc_error(l->ctx, ESCROW_E_IO, "ledger %s: cannot connect: %s (check that the server runs, "
 		              "and the URL's host, port, database, user and password)", l->name, detail);
 		free(detail);

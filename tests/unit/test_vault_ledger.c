@@ -204,6 +204,19 @@ static void test_open_failures(void **state)
 	assert_null(strstr(escrow_ctx_error(ctx), "s3cret"));
 	assert_non_null(strstr(escrow_ctx_error(ctx), "database 'ledger'"));
 	assert_null(l);
+	expect_err(esc_ledger_open(ctx, vault, "postgresql:///ledger?hots=/tmp", 0, &l), ESCROW_E_USAGE,
+	           "not a PostgreSQL URL");
+	if (pg != NULL) { /* the server drops the connection: the next write says so */
+		json_t *data = json_object();
+
+		l = open_ok(ESC_LEDGER_CREATE);
+		raw_open();
+		raw_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+		         "AND datname = current_database()");
+		expect_err(esc_ledger_append(l, ESC_EV_AUDIT, data, NULL), ESCROW_E_IO, "lost the connection");
+		json_decref(data);
+		esc_ledger_close(l);
+	}
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
