@@ -51,9 +51,12 @@ pg_start() {
 	local bin
 	bin=$(pg_bin)
 	if [ -z "$bin" ]; then
+		# one install at a time: ctest -j runs several of these tests at once
 		# shellcheck source=tests/deps.sh
-		. "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
-		escrow_install_deps postgresql ||
+		(
+			flock 9
+			pg_bin >/dev/null || { . "$(dirname "${BASH_SOURCE[0]}")/deps.sh" && escrow_install_deps postgresql; }
+		) 9>"${TMPDIR:-/tmp}/escrow-pg-install.lock" ||
 			pg_skip "PostgreSQL is not installed and could not be (Debian package postgresql)"
 		bin=$(pg_bin) || pg_skip "the postgresql package has no /usr/lib/postgresql/N/bin/initdb"
 	fi
