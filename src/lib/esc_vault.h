@@ -70,6 +70,19 @@ escrow_status esc_ledger_append(esc_ledger *l, const char *kind, const json_t *d
 /* The last event (seq 0 and zero hash for an empty log). */
 escrow_status esc_ledger_head(esc_ledger *l, struct esc_event_ref *out);
 
+/* One event as stored, for listing (strings live until the callback returns). */
+struct esc_event_row {
+	int64_t seq;
+	const char *kind, *time;
+	const char *body;      /* the canonical JSON; NULL when longer than ESC_LEDGER_EVENT_MAX */
+	const char *prev_hash, *hash; /* hex */
+};
+/* Calls fn for each event numbered above after, in order, reading them in
+ * pages (memory stays bounded); stops early, returning ESCROW_OK, when fn
+ * returns non-zero. Nothing is verified here: esc_ledger_verify does that. */
+escrow_status esc_ledger_events(esc_ledger *l, int64_t after, int (*fn)(void *user, const struct esc_event_row *ev),
+                                void *user);
+
 /* ---- chain verification (vault_ledger_verify.c) ---- */
 enum esc_chain_fault {
 	ESC_CHAIN_OK = 0,

@@ -58,7 +58,6 @@ struct esc_ledger {
 	char *name;            /* how messages name it: the file, or "postgresql database D on H" */
 	int schema;
 	int64_t fixed_time;    /* -1: time(NULL) */
-	bool in_tx;
 };
 
 /* The backends: fill l->db, l->name and l->ops, or fail with the reason in

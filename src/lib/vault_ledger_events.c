@@ -178,3 +178,40 @@ escrow_status esc_ledger_head(esc_ledger *l, struct esc_event_ref *out)
 {
 	return ledger_head(l, out);
 }
+
+/* Keyset paging (seq > the last one seen, LIMIT 128): the same SQL on both
+ * backends, and no cursor held across the caller's work. */
+escrow_status esc_ledger_events(esc_ledger *l, int64_t after, int (*fn)(void *user, const struct esc_event_row *ev),
+                                void *user)
+{
+	struct esc_lrows rows;
+	struct esc_event_row ev;
+	char from[24], max[24];
+	const char *p[2] = {from, max};
+	escrow_status s;
+	size_t i, n;
+	int stop = 0;
+
+	snprintf(max, sizeof max, "%u", ESC_LEDGER_EVENT_MAX);
+	do {
+		snprintf(from, sizeof from, "%" PRId64, after);
+		s = l->ops->exec(l, "SELECT seq, kind, recorded_at, CASE WHEN length(body) > CAST($2 AS INTEGER) THEN "
+		                 "NULL ELSE body END, prev_hash, hash FROM events WHERE seq > $1 ORDER BY seq LIMIT 128",
+		                 2, p, &rows);
+		if (s != ESCROW_OK)
+			return s;
+		n = rows.rows;
+		for (i = 0; i < n && !stop; i++) {
+			ev.seq = esc_lrows_at(&rows, i, 0) ? strtoll(esc_lrows_at(&rows, i, 0), NULL, 10) : 0;
+			ev.kind = esc_lrows_at(&rows, i, 1);
+			ev.time = esc_lrows_at(&rows, i, 2);
+			ev.body = esc_lrows_at(&rows, i, 3);
+			ev.prev_hash = esc_lrows_at(&rows, i, 4);
+			ev.hash = esc_lrows_at(&rows, i, 5);
+			after = ev.seq;
+			stop = fn(user, &ev);
+		}
+		esc_lrows_free(&rows);
+	} while (!stop && n == 128);
+	return ESCROW_OK;
+}

@@ -1,9 +1,9 @@
 /* vault_ledger_verify.c -- checking the event chain: every hash recomputed
  * from the stored JSON, every link to the event before, the numbers in
  * order, and each event's number and kind as its hashed JSON says them. The
- * events are read in pages of PAGE by seq (keyset paging, the same SQL on
- * both backends), each body bounded by the database before it is fetched:
- * memory stays bounded whatever the log's length. The first bad event is
+ * events come from esc_ledger_events (pages of 128 by seq, each body bounded
+ * by the database before it is fetched): memory stays bounded whatever the
+ * log's length. The first bad event is
  * named, with the kind of change that explains it:
  *   - a number missing from the sequence: that event was deleted;
  *   - a hash that does not cover the stored JSON, or JSON whose number or
@@ -20,11 +20,10 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define PAGE 128
-#define PAGE_SQL "128"
-
 struct walk {
+	esc_ledger *l;
 	struct esc_chain_report *r;
+	escrow_status st;
 	uint8_t prev[32], prev2[32]; /* the hashes of the last two good events */
 	int64_t expect;
 };
@@ -76,12 +75,11 @@ static escrow_status misplaced(esc_ledger *l, struct walk *w, int64_t seq, int64
 	             ": that event was replaced, or events between them were deleted", seq, seq - 1);
 }
 
-/* One row: seq, kind, body (NULL when longer than escrow writes), prev_hash, hash. */
-static escrow_status check_row(esc_ledger *l, struct walk *w, const struct esc_lrows *rows, size_t i)
+/* One event, in order. */
+static escrow_status check_event(esc_ledger *l, struct walk *w, const struct esc_event_row *ev)
 {
-	const char *body = esc_lrows_at(rows, i, 2), *ph = esc_lrows_at(rows, i, 3), *h = esc_lrows_at(rows, i, 4);
-	const char *num = esc_lrows_at(rows, i, 0);
-	int64_t seq = num != NULL ? strtoll(num, NULL, 10) : 0, own;
+	const char *body = ev->body, *ph = ev->prev_hash, *h = ev->hash;
+	int64_t seq = ev->seq, own;
 	uint8_t prev[32], hash[32], want[32];
 	struct esc_chain_report *r = w->r;
 
@@ -100,7 +98,7 @@ static escrow_status check_row(esc_ledger *l, struct walk *w, const struct esc_l
 	if (memcmp(want, hash, 32) != 0)
 		return fault(l, r, ESC_CHAIN_EDITED, seq, "event %" PRId64 " was edited: its hash does not match "
 		             "its content", seq);
-	if ((own = body_seq(body, esc_lrows_at(rows, i, 1))) < 0)
+	if ((own = body_seq(body, ev->kind)) < 0)
 		return fault(l, r, ESC_CHAIN_EDITED, seq, "event %" PRId64 " was edited: its kind differs from the one "
 		             "its hash covers", seq);
 	if (own != seq || memcmp(prev, w->prev, 32) != 0)
@@ -114,33 +112,26 @@ static escrow_status check_row(esc_ledger *l, struct walk *w, const struct esc_l
 	return ESCROW_OK;
 }
 
+static int check_cb(void *user, const struct esc_event_row *ev)
+{
+	struct walk *w = user;
+
+	w->st = check_event(w->l, w, ev);
+	return w->st != ESCROW_OK;
+}
+
 escrow_status esc_ledger_verify(esc_ledger *l, struct esc_chain_report *r)
 {
 	struct walk w;
-	struct esc_lrows rows;
-	char after[24], max[24];
-	const char *p[2] = {after, max};
 	escrow_status s;
-	size_t i, n;
 
 	memset(r, 0, sizeof *r);
 	memset(&w, 0, sizeof w);
 	w.r = r;
+	w.l = l;
 	w.expect = 1;
-	snprintf(max, sizeof max, "%u", ESC_LEDGER_EVENT_MAX);
-	do {
-		snprintf(after, sizeof after, "%" PRId64, r->head.seq);
-		s = l->ops->exec(l, "SELECT seq, kind, CASE WHEN length(body) > CAST($2 AS INTEGER) THEN NULL "
-		                 "ELSE body END, prev_hash, hash FROM events WHERE seq > $1 ORDER BY seq LIMIT " PAGE_SQL,
-		                 2, p, &rows);
-		if (s != ESCROW_OK)
-			return s;
-		n = rows.rows;
-		for (i = 0; i < n && s == ESCROW_OK; i++)
-			s = check_row(l, &w, &rows, i);
-		esc_lrows_free(&rows);
-	} while (s == ESCROW_OK && n == PAGE);
-	return s;
+	s = esc_ledger_events(l, 0, check_cb, &w);
+	return s != ESCROW_OK ? s : w.st;
 }
 
 escrow_status esc_ledger_verify_against(esc_ledger *l, int64_t seq, const uint8_t hash[32],

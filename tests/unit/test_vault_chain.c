@@ -74,6 +74,40 @@ static void test_chain_ok(void **state)
 	free(prev_hex);
 }
 
+struct seen {
+	int n, stop_at;        /* stop_at 0: read to the end */
+	int64_t last;
+	bool ordered;
+};
+
+static int count_event(void *user, const struct esc_event_row *ev)
+{
+	struct seen *s = user;
+
+	s->ordered = s->ordered && ev->seq == s->last + 1 && ev->body != NULL && strlen(ev->hash) == 64;
+	s->last = ev->seq;
+	return ++s->n == s->stop_at;
+}
+
+/* Listing: in order from where asked, stopping when the callback says. */
+static void test_events_list(void **state)
+{
+	esc_ledger *l = ledger_with_events(300);
+	struct seen s = {0, 5, 0, true};
+
+	(void)state;
+	assert_int_equal(esc_ledger_events(l, 0, count_event, &s), ESCROW_OK);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.last, 5);
+	assert_true(s.ordered);
+	s = (struct seen){0, 0, 130, true}; /* across the page boundaries, to the end */
+	assert_int_equal(esc_ledger_events(l, 130, count_event, &s), ESCROW_OK);
+	assert_int_equal(s.n, 170);
+	assert_int_equal(s.last, 300);
+	assert_true(s.ordered);
+	esc_ledger_close(l);
+}
+
 static void test_tamper_edit(void **state)
 {
 	esc_ledger *l = ledger_with_events(6);
@@ -245,7 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_canonical),            T(test_chain_ok),           T(test_tamper_edit),
 		T(test_tamper_delete_middle), T(test_tamper_delete_last), T(test_tamper_insert),
-		T(test_tamper_replace),       T(test_concurrent),
+		T(test_tamper_replace),       T(test_concurrent),         T(test_events_list),
 	};
 
 	if (ledger_test_init() != 0)
