@@ -19,6 +19,11 @@ export LC_ALL=C.UTF-8
 command -v npm >/dev/null 2>&1 || escrow_install_deps nodejs npm ||
 	echo "escrow: warning: could not install npm: the age test vectors will be skipped" >&2
 
+# PostgreSQL 15 for the ledger's tests on a real server (tests/pg.sh); without
+# it they are skipped, saying why, rather than the whole run failing.
+escrow_install_deps postgresql ||
+	echo "escrow: warning: could not install postgresql: the ledger's PostgreSQL tests will be skipped" >&2
+
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # The official age test vectors (C2SP CCTV), from the npm registry. npm's own

@@ -1,0 +1,153 @@
+/* esc_vault.h -- the notary's vault, inside libescrow. For now the ledger
+ * (vault_ledger*.c): contracts, agency keys, deposits and the hash-chained
+ * event log, on SQLite (a file in the vault) or PostgreSQL. docs/VAULT.md
+ * describes the schema, the events and the chain. Not installed. */
+#ifndef ESC_VAULT_H
+#define ESC_VAULT_H
+
+#include "escrow_private.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The ledger file in a vault folder when no PostgreSQL URL is given. */
+#define ESC_LEDGER_FILE "ledger.sqlite"
+/* The schema this build writes; a ledger of a higher version is refused. */
+#define ESC_LEDGER_SCHEMA 1
+/* Bounds on what is stored and read back (characters as the database counts
+ * them; bytes are checked again in C). */
+#define ESC_LEDGER_EVENT_MAX 65536u     /* an event's canonical JSON */
+#define ESC_LEDGER_TEXT_MAX (1u << 20)  /* a contract's YAML text */
+#define ESC_LEDGER_KEY_MAX 4096u        /* a public key file's text */
+#define ESC_LEDGER_BUSY_MS 30000        /* SQLite: wait this long for another writer */
+
+typedef struct esc_ledger esc_ledger;
+
+enum esc_ledger_flags {
+	ESC_LEDGER_CREATE = 1u << 0, /* make the ledger when it does not exist yet */
+};
+
+/* Opens the ledger of the vault folder vault: SQLite VAULT/ledger.sqlite when
+ * url is NULL, else the PostgreSQL database url names (a postgresql:// URL or
+ * a libpq conninfo string). Applies the migrations the ledger lacks, in order,
+ * each in its own transaction; refuses a ledger of a newer schema
+ * (ESCROW_E_INPUT) and one that does not exist unless ESC_LEDGER_CREATE
+ * (ESCROW_E_OPEN). An unreachable server is ESCROW_E_IO. */
+escrow_status esc_ledger_open(escrow_ctx *ctx, const char *vault, const char *url, unsigned flags,
+                              esc_ledger **out);
+void esc_ledger_close(esc_ledger *l);
+/* "sqlite" or "postgresql"; the schema version of the open ledger. */
+const char *esc_ledger_backend(const esc_ledger *l);
+int esc_ledger_schema_version(const esc_ledger *l);
+/* Event times come from time(NULL), or from t when set (>= 0; tests, demos). */
+void esc_ledger_set_time(esc_ledger *l, int64_t t);
+
+/* ---- the event log (vault_ledger_events.c) ---- */
+/* A reference to one event: its number and the hash that covers it. */
+struct esc_event_ref {
+	int64_t seq;           /* 1, 2, 3, ...; 0 for "no event yet" */
+	uint8_t hash[32];      /* all zero with seq 0: the genesis */
+};
+/* The kinds of event; esc_ledger_append takes audit and release (the others
+ * are written by the functions that change the rows they describe). */
+#define ESC_EV_CONTRACT_ADD "contract-add"
+#define ESC_EV_CONTRACT_AMEND "contract-amend"
+#define ESC_EV_KEY_ADD "key-add"
+#define ESC_EV_KEY_REVOKE "key-revoke"
+#define ESC_EV_RECEIVE "receive"
+#define ESC_EV_AUDIT "audit"
+#define ESC_EV_RELEASE "release"
+
+/* canonical_json(v) as docs/VAULT.md defines it: jansson's compact form with
+ * keys sorted bytewise, UTF-8 kept, no reals. NULL (with the reason in ctx)
+ * when v holds a real or is too long; malloc'd. */
+char *esc_event_canonical(escrow_ctx *ctx, const json_t *v);
+/* out = SHA-256(prev || body); 0, or -1 when out of memory. */
+int esc_event_hash(const uint8_t prev[32], const char *body, size_t len, uint8_t out[32]);
+/* Appends an audit or release event whose "data" is data (not stolen), in its
+ * own transaction; out (may be NULL) gets the new event. */
+escrow_status esc_ledger_append(esc_ledger *l, const char *kind, const json_t *data, struct esc_event_ref *out);
+/* The last event (seq 0 and zero hash for an empty log). */
+escrow_status esc_ledger_head(esc_ledger *l, struct esc_event_ref *out);
+
+/* One event as stored, for listing (strings live until the callback returns). */
+struct esc_event_row {
+	int64_t seq;
+	const char *kind, *time;
+	const char *body;      /* the canonical JSON; NULL when longer than ESC_LEDGER_EVENT_MAX */
+	const char *prev_hash, *hash; /* hex */
+};
+/* Calls fn for each event numbered above after, in order, reading them in
+ * pages (memory stays bounded); stops early, returning ESCROW_OK, when fn
+ * returns non-zero. Nothing is verified here: esc_ledger_verify does that. */
+escrow_status esc_ledger_events(esc_ledger *l, int64_t after, int (*fn)(void *user, const struct esc_event_row *ev),
+                                void *user);
+
+/* ---- chain verification (vault_ledger_verify.c) ---- */
+enum esc_chain_fault {
+	ESC_CHAIN_OK = 0,
+	ESC_CHAIN_EDITED,      /* its stored content or hash no longer match */
+	ESC_CHAIN_INSERTED,    /* it was not in the chain: the next event links past it */
+	ESC_CHAIN_DELETED,     /* it is missing */
+	ESC_CHAIN_UNLINKED,    /* it does not link to the one before: that one was replaced, or events
+	                          between were deleted and the rest renumbered */
+	ESC_CHAIN_REWRITTEN,   /* verify_against: the log holds another event under that number */
+};
+struct esc_chain_report {
+	int64_t events;        /* events read */
+	struct esc_event_ref head; /* the last one */
+	enum esc_chain_fault fault;
+	int64_t bad_seq;       /* the first bad event, 0 when fault is ESC_CHAIN_OK */
+	char why[256];         /* one sentence naming it */
+};
+/* Recomputes every hash from the stored canonical JSON. ESCROW_OK, or
+ * ESCROW_TAMPERED with the first bad event in r and in ctx's message. */
+escrow_status esc_ledger_verify(esc_ledger *l, struct esc_chain_report *r);
+/* esc_ledger_verify, then: the log still holds event seq with this hash (a
+ * receipt's head). A deleted last event is only seen this way. */
+escrow_status esc_ledger_verify_against(esc_ledger *l, int64_t seq, const uint8_t hash[32],
+                                        struct esc_chain_report *r);
+
+/* ---- contracts, keys and deposits (vault_ledger_rows.c) ---- */
+/* Registers a contract's text (its id as given, its SHA-256 computed here):
+ * version 1 with a contract-add event, or the next version with
+ * contract-amend. The same text again is ESCROW_E_EXISTS. out: the event. */
+escrow_status esc_ledger_contract_add(esc_ledger *l, const char *contract_id, const char *text, size_t len,
+                                      int *version, struct esc_event_ref *out);
+/* The latest version: sha256 (65 bytes, hex) and text (malloc'd; may be
+ * NULL if not wanted). ESCROW_E_OPEN when the contract is not registered. */
+escrow_status esc_ledger_contract_latest(esc_ledger *l, const char *contract_id, int *version, char sha256[65],
+                                         char **text);
+/* An agency key for a registered contract: key_id is minisign's 16 hex
+ * digits, pub the .pub file's text. ESCROW_E_EXISTS if already there. */
+escrow_status esc_ledger_key_add(esc_ledger *l, const char *contract_id, const char *key_id, const char *pub,
+                                 struct esc_event_ref *out);
+/* Revokes key_id for every contract it serves (reason may be NULL).
+ * ESCROW_E_OPEN if the key is not registered or already revoked. */
+escrow_status esc_ledger_key_revoke(esc_ledger *l, const char *key_id, const char *reason,
+                                    struct esc_event_ref *out);
+/* 1 when key_id is registered for contract_id and not revoked, 0 when not,
+ * -1 on error (in ctx). */
+int esc_ledger_key_valid(esc_ledger *l, const char *contract_id, const char *key_id);
+
+struct esc_deposit {
+	const char *contract_id;     /* as the bundle names it */
+	const char *contract_sha256; /* the registered version it was checked against; NULL: none */
+	const char *name, *release;
+	const char *bundle_sha256;   /* 64 lowercase hex */
+	uint64_t bundle_size;
+	const char *signer_key_id;   /* NULL: no valid signature */
+	const char *verdict;         /* verified, incomplete, tampered, bad-signature, unsafe, not-opened,
+	                                not-a-bundle */
+	const json_t *deliverables;  /* {"id": "status"}; NULL: {} */
+	const char *store_path;      /* relative to the vault */
+};
+/* Records a deposit and its receive event in one transaction. A bundle
+ * already recorded is ESCROW_E_EXISTS naming its deposit (nothing written).
+ * id: the deposit's number. */
+escrow_status esc_ledger_deposit_add(esc_ledger *l, const struct esc_deposit *d, int64_t *id,
+                                     struct esc_event_ref *out);
+/* The deposit of a bundle: its number (0 when not recorded), or -1 on error. */
+int64_t esc_ledger_deposit_find(esc_ledger *l, const char *bundle_sha256);
+
+#endif

@@ -1,0 +1,64 @@
+/* vault_ledger_schema.c -- the ledger's schema, as migrations: migration v
+ * takes a ledger from version v-1 to v. The same tables, columns and meaning
+ * on both backends; the SQL is written once where both read it alike (TEXT,
+ * BIGINT, CHECK, REFERENCES) and per backend only where they differ. Hashes
+ * are lowercase hex text, times RFC 3339 UTC text (they sort as they
+ * happened), JSON is text. docs/VAULT.md documents every column. Numbers are
+ * never made by the database (no autoincrement, which the two spell
+ * differently): a writer holds the ledger's write lock and takes MAX + 1. */
+#include "esc_vault_ledger.h"
+
+static const char schema_v1[] =
+	"CREATE TABLE ledger_meta ("
+	" name TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL);"
+	"CREATE TABLE events ("
+	" seq BIGINT PRIMARY KEY CHECK (seq >= 1),"
+	" kind TEXT NOT NULL,"
+	" recorded_at TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" prev_hash TEXT NOT NULL,"
+	" hash TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE contracts ("
+	" contract_id TEXT NOT NULL,"
+	" version INTEGER NOT NULL CHECK (version >= 1),"
+	" sha256 TEXT NOT NULL UNIQUE,"
+	" yaml TEXT NOT NULL,"
+	" added_event BIGINT NOT NULL REFERENCES events (seq),"
+	" PRIMARY KEY (contract_id, version));"
+	"CREATE TABLE agency_keys ("
+	" contract_id TEXT NOT NULL,"
+	" key_id TEXT NOT NULL,"
+	" public_key TEXT NOT NULL,"
+	" added_event BIGINT NOT NULL REFERENCES events (seq),"
+	" revoked_event BIGINT REFERENCES events (seq),"
+	" revoked_reason TEXT,"
+	" PRIMARY KEY (contract_id, key_id));"
+	"CREATE INDEX agency_keys_by_key ON agency_keys (key_id);"
+	"CREATE TABLE deposits ("
+	" id BIGINT PRIMARY KEY CHECK (id >= 1),"
+	" contract_id TEXT NOT NULL,"
+	" contract_sha256 TEXT REFERENCES contracts (sha256),"
+	" name TEXT,"
+	" release_version TEXT,"
+	" bundle_sha256 TEXT NOT NULL UNIQUE,"
+	" bundle_size BIGINT NOT NULL CHECK (bundle_size >= 0),"
+	" signer_key_id TEXT,"
+	" verdict TEXT NOT NULL CHECK (verdict IN ('verified', 'incomplete', 'tampered', 'bad-signature',"
+	"  'unsafe', 'not-opened', 'not-a-bundle')),"
+	" deliverables TEXT NOT NULL,"
+	" received_at TEXT NOT NULL,"
+	" store_path TEXT NOT NULL,"
+	" previous_sha256 TEXT,"
+	" event_seq BIGINT NOT NULL UNIQUE REFERENCES events (seq));"
+	"CREATE INDEX deposits_by_contract ON deposits (contract_id, id);"
+	"INSERT INTO ledger_meta (name, value) VALUES ('schema_version', '0');";
+
+const char *esc_ledger_migration(enum esc_lq_kind kind, int v)
+{
+	(void)kind; /* version 1 reads alike on both */
+	switch (v) {
+	case 1: return schema_v1;
+	default: return NULL;
+	}
+}
