@@ -145,7 +145,7 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
 		/* The consumer may be waiting for us: a Ctrl-C on a stalled input
 		 * must end the run from here. */
-		if (p->uctx->interrupted)
+		if (esc_interrupted(p->uctx))
 			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "interrupted");
 		if (poll(&pfd, 1, 200) == 0)
 			continue;
