@@ -410,7 +410,7 @@ escrow_status escrow_pack(escrow_ctx *ctx, const struct escrow_pack_options *o, 
 	if (st == ESCROW_OK)
 		st = esc_ptar_dir(r.tar, datadir, meta.tag_mtime);
 	if (st == ESCROW_OK)
-		st = esc_prefetch_start(&r, &r.pf);
+		st = esc_prefetch_start(&r, &esc_pack_inspect_hooks, &r.pf);
 	if (st == ESCROW_OK)
 		st = payload(&r, bag);
 	esc_prefetch_free(r.pf);
