@@ -5,6 +5,7 @@
  * a few 1 MiB slots: memory stays bounded, and a file's records keep their
  * order. At most MAX_OPEN handed-over files wait to be closed. */
 #include "esc_extract_queue.h"
+#include "esc_queue.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,44 +35,52 @@ struct esc_xq {
 	char *prefix;
 	pthread_t th;
 	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	/* Items are slots of records; an item's cost is the files it closes.
+	 * The queue's failure is the writer's, published once its message is
+	 * complete (below): the producer reads these fields only after it. */
+	esc_queue *q;
 	uint8_t *slot[NSLOT];
 	size_t used[NSLOT];
-	unsigned head, full;     /* handed-over slots: head .. head+full-1; the producer fills head+full */
-	bool busy, stop;         /* busy: the writer is on slot head */
-	unsigned open;           /* handed-over files not closed yet */
-	/* the writer's first failure */
-	bool failed;
+	unsigned closes[NSLOT];  /* close records in the slot */
+	size_t fill;             /* producer: the item being filled, when have */
+	bool have;
 	int err;
 	const char *what;
 	char *fail_path;
-	int fail_fd;
+	/* the writer's own: its first failure, before it has a name */
+	bool failed;
+	int fail_fd, ferr;
+	const char *fwhat;
 };
 
-/* Writer side: only the writer sets these, under mu for the producer. */
+/* Writer side. A failed write is named by its file's close record; any
+ * other failure has its name at once. */
 static void fail(esc_xq *q, int fd, int err, const char *what, const char *path)
 {
 	if (q->failed)
 		return;
-	pthread_mutex_lock(&q->mu);
 	q->failed = true;
-	q->err = err;
-	q->what = what;
 	q->fail_fd = fd;
-	if (path != NULL)
+	q->ferr = err;
+	q->fwhat = what;
+	if (path != NULL) {
+		q->err = err;
+		q->what = what;
 		q->fail_path = strdup(path);
-	pthread_mutex_unlock(&q->mu);
+		esc_queue_fail(q->q, ESCROW_E_IO);
+	}
 }
 
 static void run_close(esc_xq *q, const struct rec *r, const char *path)
 {
 	struct timespec ts[2];
 
-	if (q->failed && q->fail_fd == r->fd && q->fail_path == NULL) {
-		pthread_mutex_lock(&q->mu);
-		q->fail_path = strdup(path); /* a write to it failed: this is its name */
-		pthread_mutex_unlock(&q->mu);
+	if (q->failed && q->fail_fd == r->fd && esc_queue_status(q->q) == ESCROW_OK) {
+		/* a write to it failed: this is its name */
+		q->err = q->ferr;
+		q->what = q->fwhat;
+		q->fail_path = strdup(path);
+		esc_queue_fail(q->q, ESCROW_E_IO);
 	}
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)r->mtime;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
@@ -99,60 +108,53 @@ static void run_write(esc_xq *q, const struct rec *r, const uint8_t *p)
 	}
 }
 
+static void run_slot(esc_xq *q, unsigned k)
+{
+	const uint8_t *s = q->slot[k];
+	size_t off = 0;
+
+	while (off < q->used[k]) {
+		struct rec r;
+
+		memcpy(&r, s + off, sizeof r);
+		if (r.op == R_WRITE)
+			run_write(q, &r, s + off + sizeof r);
+		else
+			run_close(q, &r, (const char *)(s + off + sizeof r));
+		off += REC_SPACE(r.len);
+	}
+	q->used[k] = 0;
+	q->closes[k] = 0;
+}
+
 static void *writer(void *arg)
 {
 	esc_xq *q = arg;
+	size_t seq;
 
-	pthread_mutex_lock(&q->mu);
-	for (;;) {
-		const uint8_t *s;
-		size_t off = 0, used;
-		unsigned closed = 0;
-
-		while (q->full == 0 && !q->stop)
-			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->full == 0)
-			break;
-		q->busy = true;
-		s = q->slot[q->head];
-		used = q->used[q->head];
-		pthread_mutex_unlock(&q->mu);
-		while (off < used) {
-			struct rec r;
-
-			memcpy(&r, s + off, sizeof r);
-			if (r.op == R_WRITE) {
-				run_write(q, &r, s + off + sizeof r);
-			} else {
-				run_close(q, &r, (const char *)(s + off + sizeof r));
-				closed++;
-			}
-			off += REC_SPACE(r.len);
-		}
-		pthread_mutex_lock(&q->mu);
-		q->used[q->head] = 0;
-		q->head = (q->head + 1) % NSLOT;
-		q->full--;
-		q->busy = false;
-		q->open -= closed;
-		pthread_cond_broadcast(&q->cv);
+	while (esc_queue_take(q->q, &seq)) {
+		run_slot(q, (unsigned)(seq % NSLOT));
+		esc_queue_release(q->q);
 	}
-	pthread_mutex_unlock(&q->mu);
 	return NULL;
 }
 
 escrow_status esc_xq_new(escrow_ctx *ctx, const char *prefix, esc_xq **out)
 {
 	esc_xq *q = calloc(1, sizeof *q);
+	escrow_status st;
 	unsigned i;
 
 	*out = NULL;
 	if (q == NULL)
 		return esc_nomem(ctx);
 	q->ctx = ctx;
+	st = esc_queue_new(ctx, NSLOT, SIZE_MAX, 1, NULL, &q->q);
+	if (st != ESCROW_OK) {
+		free(q);
+		return st;
+	}
 	q->prefix = strdup(prefix);
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
 	for (i = 0; i < NSLOT; i++)
 		q->slot[i] = malloc(SLOT_SIZE);
 	for (i = 0; i < NSLOT && q->prefix != NULL; i++)
@@ -178,44 +180,35 @@ static escrow_status failure(esc_xq *q)
 	                 q->err == ENOSPC || q->err == EDQUOT ? " (nothing was left behind)" : "");
 }
 
-/* Hands the slot being filled to the writer (if it holds anything) and
- * waits until another one is free; called with mu held. */
+/* Hands the slot being filled to the writer, if it holds anything. */
 static void hand_over(esc_xq *q)
 {
-	unsigned fill = (q->head + q->full) % NSLOT;
+	unsigned k = (unsigned)(q->fill % NSLOT);
 
-	if (q->used[fill] == 0)
+	if (!q->have || q->used[k] == 0)
 		return;
-	q->full++;
-	pthread_cond_broadcast(&q->cv);
-	while (q->full == NSLOT)
-		pthread_cond_wait(&q->cv, &q->mu);
+	esc_queue_commit(q->q, q->fill, q->closes[k]);
+	q->have = false;
 }
 
 /* Room for a record with n bytes after it in the slot being filled; NULL
  * once the writer failed (nothing more is written). */
 static uint8_t *room(esc_xq *q, size_t n)
 {
-	unsigned fill;
-	bool failed;
+	unsigned k;
 
-	pthread_mutex_lock(&q->mu);
-	fill = (q->head + q->full) % NSLOT;
-	if (q->used[fill] + REC_SPACE(n) > SLOT_SIZE) {
+	if (q->have && q->used[q->fill % NSLOT] + REC_SPACE(n) > SLOT_SIZE)
 		hand_over(q);
-		fill = (q->head + q->full) % NSLOT;
+	if (!q->have) {
+		if (!esc_queue_claim(q->q, &q->fill))
+			return NULL;
+		q->have = true;
 	}
-	failed = q->failed;
-	pthread_mutex_unlock(&q->mu);
+	if (esc_queue_status(q->q) != ESCROW_OK)
+		return NULL;
 	/* the writer never touches the slot being filled */
-	return failed ? NULL : q->slot[fill] + q->used[fill];
-}
-
-static void added(esc_xq *q, size_t n)
-{
-	pthread_mutex_lock(&q->mu);
-	q->used[(q->head + q->full) % NSLOT] += REC_SPACE(n);
-	pthread_mutex_unlock(&q->mu);
+	k = (unsigned)(q->fill % NSLOT);
+	return q->slot[k] + q->used[k];
 }
 
 escrow_status esc_xq_write(esc_xq *q, int fd, const void *buf, size_t len)
@@ -234,7 +227,7 @@ escrow_status esc_xq_write(esc_xq *q, int fd, const void *buf, size_t len)
 		r.len = (uint32_t)k;
 		memcpy(at, &r, sizeof r);
 		memcpy(at + sizeof r, p, k);
-		added(q, k);
+		q->used[q->fill % NSLOT] += REC_SPACE(k);
 		p += k;
 		len -= k;
 	}
@@ -245,8 +238,8 @@ escrow_status esc_xq_close(esc_xq *q, int fd, mode_t mode, int64_t mtime, const 
 {
 	size_t n = strlen(path) + 1;
 	struct rec r = {R_CLOSE, 0, fd, mode, mtime};
+	unsigned k;
 	uint8_t *at;
-	bool failed;
 
 	if (n > SLOT_SIZE / 2)
 		n = SLOT_SIZE / 2; /* a message path; the reader bounds paths far below */
@@ -259,50 +252,46 @@ escrow_status esc_xq_close(esc_xq *q, int fd, mode_t mode, int64_t mtime, const 
 	memcpy(at, &r, sizeof r);
 	memcpy(at + sizeof r, path, n - 1);
 	at[sizeof r + n - 1] = '\0';
-	added(q, n);
-	pthread_mutex_lock(&q->mu);
-	q->open++;
-	if (q->open >= MAX_OPEN) {
+	k = (unsigned)(q->fill % NSLOT);
+	q->used[k] += REC_SPACE(n);
+	q->closes[k]++;
+	/* Files handed over and not closed yet hold descriptors: at most
+	 * MAX_OPEN, then wait until half of them are closed. */
+	if (q->closes[k] + esc_queue_cost(q->q) >= MAX_OPEN) {
 		hand_over(q);
-		while (q->open >= MAX_OPEN / 2 && q->full > 0)
-			pthread_cond_wait(&q->cv, &q->mu);
+		esc_queue_wait_cost(q->q, MAX_OPEN / 2);
 	}
-	failed = q->failed;
-	pthread_mutex_unlock(&q->mu);
-	return failed ? failure(q) : ESCROW_OK;
+	return esc_queue_status(q->q) != ESCROW_OK ? failure(q) : ESCROW_OK;
 }
 
 escrow_status esc_xq_drain(esc_xq *q)
 {
-	bool failed;
-
-	pthread_mutex_lock(&q->mu);
 	hand_over(q);
-	while (q->full > 0)
-		pthread_cond_wait(&q->cv, &q->mu);
-	failed = q->failed;
-	pthread_mutex_unlock(&q->mu);
-	return failed ? failure(q) : ESCROW_OK;
+	esc_queue_wait_cost(q->q, 0);
+	return esc_queue_status(q->q) != ESCROW_OK ? failure(q) : ESCROW_OK;
 }
 
 void esc_xq_free(esc_xq *q)
 {
+	size_t seq;
 	unsigned i;
 
 	if (q == NULL)
 		return;
 	if (q->started) {
-		pthread_mutex_lock(&q->mu);
 		hand_over(q);
-		q->stop = true;
-		pthread_cond_broadcast(&q->cv);
-		pthread_mutex_unlock(&q->mu);
+		esc_queue_close(q->q, ESCROW_OK);
 		pthread_join(q->th, NULL);
+		/* After a failure the writer stops at what was committed when it
+		 * looked: the records left still close their files. */
+		while (esc_queue_take(q->q, &seq)) {
+			run_slot(q, (unsigned)(seq % NSLOT));
+			esc_queue_release(q->q);
+		}
 	}
 	for (i = 0; i < NSLOT; i++)
 		free(q->slot[i]);
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
+	esc_queue_free(q->q);
 	free(q->fail_path);
 	free(q->prefix);
 	free(q);

@@ -4,6 +4,7 @@
  * queue bounds memory; the producer has its own ctx (a ctx is not shared
  * between threads) whose message is copied over when it fails. */
 #include "esc_bundle_read.h"
+#include "esc_queue.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,16 +31,12 @@ struct esc_pipe {
 	escrow_ctx *uctx;                /* the consumer's: only its interrupt flag is read here */
 	pthread_t th;
 	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	esc_queue *q;                    /* closed by the producer with its status */
 	uint8_t *buf[NBUF];
 	size_t len[NBUF];
-	size_t rpos, nfilled;            /* filled buffers start at rpos */
-	bool held;                       /* the consumer holds buf[rpos] */
-	bool done, stop;
-	escrow_status pst;
+	bool held;                       /* the consumer holds an item taken */
 	/* producer only */
-	size_t widx, wfill;
+	size_t wseq, widx, wfill;
 	bool wacquired;
 	uint8_t *raw;
 	esc_zread *z;
@@ -47,7 +44,7 @@ struct esc_pipe {
 	esc_mverify *mv;
 	char *sig;
 	size_t sig_len;
-	bool sealed;
+	atomic_bool sealed;
 	uint64_t produced, last_nz;      /* tar stream offsets */
 	uint64_t handed;                 /* bytes given to the consumer (its side only) */
 	enum esc_detached detached;
@@ -62,18 +59,11 @@ static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
 
 static escrow_status acquire(esc_pipe *p)
 {
-	bool stop;
-
 	if (p->wacquired)
 		return ESCROW_OK;
-	pthread_mutex_lock(&p->mu);
-	while (p->nfilled == NBUF && !p->stop)
-		pthread_cond_wait(&p->cv, &p->mu);
-	stop = p->stop;
-	p->widx = (p->rpos + p->nfilled) % NBUF;
-	pthread_mutex_unlock(&p->mu);
-	if (stop)
+	if (!esc_queue_claim(p->q, &p->wseq))
 		return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+	p->widx = p->wseq % NBUF;
 	p->wacquired = true;
 	p->wfill = 0;
 	return ESCROW_OK;
@@ -92,11 +82,8 @@ static void commit(esc_pipe *p)
 	if (i > 0)
 		p->last_nz = p->produced + i;
 	p->produced += p->wfill;
-	pthread_mutex_lock(&p->mu);
 	p->len[p->widx] = p->wfill;
-	p->nfilled++;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	esc_queue_commit(p->q, p->wseq, 1);
 	p->wacquired = false;
 }
 
@@ -136,16 +123,12 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 	for (;;) {
 		struct pollfd pfd = {p->fd, POLLIN, 0};
 		ssize_t n;
-		bool stop;
 
-		pthread_mutex_lock(&p->mu);
-		stop = p->stop;
-		pthread_mutex_unlock(&p->mu);
-		if (stop)
+		if (esc_queue_status(p->q) != ESCROW_OK)
 			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
 		/* The consumer may be waiting for us: a Ctrl-C on a stalled input
 		 * must end the run from here. */
-		if (p->uctx->interrupted)
+		if (esc_interrupted(p->uctx))
 			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "interrupted");
 		if (poll(&pfd, 1, 200) == 0)
 			continue;
@@ -289,9 +272,7 @@ static escrow_status produce(esc_pipe *p)
 	} else if (esc_age_detect(p->raw, have)) {
 		/* Without an identity the age header is still read: the message
 		 * says for how many recipients the file is sealed. */
-		pthread_mutex_lock(&p->mu);
-		p->sealed = true;
-		pthread_mutex_unlock(&p->mu);
+		atomic_store(&p->sealed, true);
 	} else if (esc_sniff_damaged_magic(p->raw, have)) {
 		return esc_error(p->pctx, ESCROW_TAMPERED, "%s: damaged bundle: it starts like a zstd or age stream, "
 		                 "but its magic number is cut short or altered (%zu byte%s read)", p->name, have,
@@ -363,11 +344,7 @@ static void *thread_main(void *arg)
 	/* A malformed age header inside a bundle is a corrupt bundle. */
 	if (st == ESCROW_E_INPUT)
 		st = ESCROW_TAMPERED;
-	pthread_mutex_lock(&p->mu);
-	p->pst = st;
-	p->done = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	esc_queue_close(p->q, st);
 	return NULL;
 }
 
@@ -382,8 +359,13 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	if (p == NULL)
 		return esc_nomem(ctx);
 	p->fd = -1;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	/* The consumer's interrupt wakes it, and stops the producer, even
+	 * while the input stalls. */
+	st = esc_queue_new(ctx, NBUF, SIZE_MAX, 1, ctx, &p->q);
+	if (st != ESCROW_OK) {
+		free(p);
+		return st;
+	}
 	p->ids = o->ids;
 	p->key = o->key;
 	p->tap = o->tap;
@@ -436,37 +418,32 @@ out:
 
 long esc_pipe_next(esc_pipe *p, const void **buf)
 {
-	long n = 0;
+	size_t seq;
+	long n;
 
-	pthread_mutex_lock(&p->mu);
 	if (p->held) {
-		p->rpos = (p->rpos + 1) % NBUF;
-		p->nfilled--;
+		esc_queue_release(p->q);
 		p->held = false;
-		pthread_cond_broadcast(&p->cv);
 	}
-	while (p->nfilled == 0 && !p->done)
-		pthread_cond_wait(&p->cv, &p->mu);
-	if (p->nfilled > 0) {
-		p->held = true;
-		*buf = p->buf[p->rpos];
-		n = (long)p->len[p->rpos];
-		p->handed += (uint64_t)n;
-	} else {
-		n = p->pst == ESCROW_OK ? 0 : -1;
-	}
-	pthread_mutex_unlock(&p->mu);
+	if (!esc_queue_take(p->q, &seq))
+		return esc_queue_status(p->q) == ESCROW_OK ? 0 : -1;
+	p->held = true;
+	*buf = p->buf[seq % NBUF];
+	n = (long)p->len[seq % NBUF];
+	p->handed += (uint64_t)n;
 	return n;
 }
 
 escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p)
 {
-	escrow_status st;
+	escrow_status st = esc_queue_status(p->q);
 
-	pthread_mutex_lock(&p->mu);
-	st = p->done ? p->pst : ESCROW_OK;
-	pthread_mutex_unlock(&p->mu);
-	if (st != ESCROW_OK)
+	/* Only the producer fails the queue with anything else, and it wrote
+	 * its message before closing the queue. An interrupt may have come
+	 * from this side, while the producer still runs. */
+	if (st == ESCROW_E_INTERRUPTED)
+		esc_error(ctx, st, "interrupted");
+	else if (st != ESCROW_OK)
 		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
 	return st;
 }
@@ -499,17 +476,12 @@ escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed)
 
 bool esc_pipe_sealed(esc_pipe *p)
 {
-	bool s;
-
-	pthread_mutex_lock(&p->mu);
-	s = p->sealed;
-	pthread_mutex_unlock(&p->mu);
-	return s;
+	return atomic_load(&p->sealed);
 }
 
 enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen)
 {
-	if (!p->sealed)
+	if (!atomic_load(&p->sealed))
 		return ESC_DETACHED_NA;
 	snprintf(reason, rlen, "%s", p->detached_reason);
 	return p->detached;
@@ -517,12 +489,8 @@ enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen
 
 const char *esc_pipe_looks_like(esc_pipe *p)
 {
-	const char *s;
-
-	pthread_mutex_lock(&p->mu);
-	s = p->done ? p->looks_like : "";
-	pthread_mutex_unlock(&p->mu);
-	return s;
+	/* Written by the producer before it closed the queue. */
+	return esc_queue_closed(p->q) ? p->looks_like : "";
 }
 
 void esc_pipe_close(esc_pipe *p)
@@ -532,10 +500,7 @@ void esc_pipe_close(esc_pipe *p)
 	if (p == NULL)
 		return;
 	if (p->started) {
-		pthread_mutex_lock(&p->mu);
-		p->stop = true;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
+		esc_queue_fail(p->q, ESCROW_E_INTERRUPTED);
 		pthread_join(p->th, NULL);
 	}
 	if (p->own_fd && p->fd >= 0)
@@ -549,7 +514,6 @@ void esc_pipe_close(esc_pipe *p)
 		free(p->buf[i]);
 	escrow_ctx_free(p->pctx);
 	free(p->name);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv);
+	esc_queue_free(p->q);
 	free(p);
 }

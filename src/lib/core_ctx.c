@@ -101,7 +101,7 @@ void escrow_ctx_set_threads(escrow_ctx *ctx, int threads)
 
 void escrow_ctx_interrupt(escrow_ctx *ctx)
 {
-	ctx->interrupted = 1;
+	atomic_store(&ctx->interrupted, 1);
 }
 
 escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
@@ -196,9 +196,14 @@ void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total)
 
 escrow_status esc_check_interrupt(escrow_ctx *ctx)
 {
-	if (ctx != NULL && ctx->interrupted)
+	if (esc_interrupted(ctx))
 		return esc_error(ctx, ESCROW_E_INTERRUPTED, "interrupted");
 	return ESCROW_OK;
+}
+
+bool esc_interrupted(const escrow_ctx *ctx)
+{
+	return ctx != NULL && atomic_load(&ctx->interrupted) != 0;
 }
 
 int esc_threads(const escrow_ctx *ctx)

@@ -32,8 +32,17 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 /* Records what inspecting file idx found (format, kind, warnings). */
 void esc_pack_keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t idx, struct esc_inspection *in);
 enum esc_format esc_pack_wanted_format(const struct esc_pack_run *r, const char *path);
-/* The prefetch thread (pack_prefetch.c). */
-escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **out);
+/* The prefetch thread (pack_prefetch.c). It inspects what it reads through
+ * these hooks, passed in (pack_stream.c gives esc_pack_inspect_hooks). */
+struct esc_prefetch_hooks {
+	/* the format the contract asks of path */
+	enum esc_format (*wanted)(const struct esc_pack_run *r, const char *path);
+	/* records what inspecting file idx found; on the packing thread */
+	void (*keep)(struct esc_pack_run *r, struct esc_file *f, size_t idx, struct esc_inspection *in);
+};
+extern const struct esc_prefetch_hooks esc_pack_inspect_hooks;
+escrow_status esc_prefetch_start(struct esc_pack_run *r, const struct esc_prefetch_hooks *hooks,
+                                 struct esc_prefetch **out);
 bool esc_prefetch_takes(const struct esc_file *f);
 /* Writes file idx, read ahead, to the tar; files must come in list order. */
 escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *tarpath);

@@ -7,8 +7,8 @@
 #include "escrow.h"
 
 #include <jansson.h>
-#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,8 +24,11 @@ struct escrow_ctx {
 	escrow_progress_fn progress;
 	void *progress_user;
 	int threads;                      /* 0: all cores */
-	volatile sig_atomic_t interrupted;
+	/* Set by escrow_ctx_interrupt(), from a signal handler, read by worker
+	 * threads: a lock-free atomic is both async-signal-safe and race-free. */
+	atomic_int interrupted;
 };
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "escrow_ctx_interrupt() needs a lock-free atomic int");
 
 /* Records st and a printf-style detail on ctx; returns st so callers can
  * write `return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(errno));` */
@@ -51,6 +54,8 @@ void esc_warn(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(print
 void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total);
 /* ESCROW_E_INTERRUPTED if escrow_ctx_interrupt() was called, else ESCROW_OK. */
 escrow_status esc_check_interrupt(escrow_ctx *ctx);
+/* Whether escrow_ctx_interrupt() was called on ctx (NULL: false); any thread. */
+bool esc_interrupted(const escrow_ctx *ctx);
 /* Threads to use: ctx->threads, or the number of online cores. */
 int esc_threads(const escrow_ctx *ctx);
 

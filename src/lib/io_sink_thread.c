@@ -4,6 +4,7 @@
  * the project: with two cores, the reader was the slowest stage on weights.
  * The bytes and their order are unchanged, so the output is too. */
 #include "esc_pack.h"
+#include "esc_queue.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,49 +19,37 @@ struct esc_tsink {
 	struct esc_sink next;
 	pthread_t th;
 	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t can_put, can_take;
+	esc_queue *q;            /* its first failure is the thread's */
 	uint8_t *buf[TS_SLOTS];
 	size_t len[TS_SLOTS];
-	unsigned head, tail, count; /* head: slot being filled by the caller */
-	bool end;
-	escrow_status st;        /* the thread's first failure */
+	size_t head;             /* the item the caller fills, when have */
+	bool have;
 };
 
 static void *run(void *arg)
 {
 	esc_tsink *s = arg;
+	size_t seq;
 
-	for (;;) {
-		unsigned slot;
-		escrow_status st = ESCROW_OK;
-		bool healthy;
+	while (esc_queue_take(s->q, &seq)) {
+		unsigned slot = (unsigned)(seq % TS_SLOTS);
 
-		pthread_mutex_lock(&s->mu);
-		while (s->count == 0 && !s->end)
-			pthread_cond_wait(&s->can_take, &s->mu);
-		if (s->count == 0) {
-			pthread_mutex_unlock(&s->mu);
-			return NULL;
+		/* after a failure, drain without writing */
+		if (esc_queue_status(s->q) == ESCROW_OK) {
+			escrow_status st = s->next.write(s->next.state, s->buf[slot], s->len[slot]);
+
+			if (st != ESCROW_OK)
+				esc_queue_fail(s->q, st);
 		}
-		slot = s->tail;
-		healthy = s->st == ESCROW_OK;
-		pthread_mutex_unlock(&s->mu);
-		if (healthy) /* after a failure, drain without writing */
-			st = s->next.write(s->next.state, s->buf[slot], s->len[slot]);
-		pthread_mutex_lock(&s->mu);
-		if (st != ESCROW_OK)
-			s->st = st;
-		s->tail = (s->tail + 1) % TS_SLOTS;
-		s->count--;
-		pthread_cond_signal(&s->can_put);
-		pthread_mutex_unlock(&s->mu);
+		esc_queue_release(s->q);
 	}
+	return NULL;
 }
 
 escrow_status esc_tsink_new(escrow_ctx *ctx, escrow_ctx *tctx, struct esc_sink next, esc_tsink **out)
 {
 	esc_tsink *s = calloc(1, sizeof *s);
+	escrow_status st;
 	unsigned i;
 
 	*out = NULL;
@@ -69,9 +58,11 @@ escrow_status esc_tsink_new(escrow_ctx *ctx, escrow_ctx *tctx, struct esc_sink n
 	s->ctx = ctx;
 	s->tctx = tctx;
 	s->next = next;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->can_put, NULL);
-	pthread_cond_init(&s->can_take, NULL);
+	st = esc_queue_new(ctx, TS_SLOTS, SIZE_MAX, 1, NULL, &s->q);
+	if (st != ESCROW_OK) {
+		free(s);
+		return st;
+	}
 	for (i = 0; i < TS_SLOTS; i++) {
 		/* aligned: the file sink writes them around the page cache */
 		s->buf[i] = aligned_alloc(ESC_DIO_ALIGN, TS_CHUNK);
@@ -96,26 +87,7 @@ static escrow_status failed(esc_tsink *s)
 
 	memcpy(msg, esc_ctx_message(s->tctx), sizeof msg);
 	msg[sizeof msg - 1] = '\0';
-	return esc_error(s->ctx, s->st, "%s", msg);
-}
-
-/* Hands the slot being filled to the thread; waits for a free one. */
-static escrow_status push(esc_tsink *s)
-{
-	escrow_status st;
-
-	pthread_mutex_lock(&s->mu);
-	s->count++;
-	s->head = (s->head + 1) % TS_SLOTS;
-	pthread_cond_signal(&s->can_take);
-	/* Filled slots run from tail for count; the new head must be free. */
-	while (s->count == TS_SLOTS && s->st == ESCROW_OK)
-		pthread_cond_wait(&s->can_put, &s->mu);
-	st = s->st;
-	pthread_mutex_unlock(&s->mu);
-	if (st == ESCROW_OK)
-		s->len[s->head] = 0;
-	return st == ESCROW_OK ? ESCROW_OK : failed(s);
+	return esc_error(s->ctx, esc_queue_status(s->q), "%s", msg);
 }
 
 escrow_status esc_tsink_write(void *state, const void *buf, size_t len)
@@ -124,19 +96,26 @@ escrow_status esc_tsink_write(void *state, const void *buf, size_t len)
 	const uint8_t *p = buf;
 
 	while (len > 0) {
-		size_t k = TS_CHUNK - s->len[s->head];
-		escrow_status st;
+		unsigned slot;
+		size_t k;
 
+		if (!s->have) {
+			if (!esc_queue_claim(s->q, &s->head))
+				return failed(s);
+			s->have = true;
+			s->len[s->head % TS_SLOTS] = 0;
+		}
+		slot = (unsigned)(s->head % TS_SLOTS);
+		k = TS_CHUNK - s->len[slot];
 		if (k > len)
 			k = len;
-		memcpy(s->buf[s->head] + s->len[s->head], p, k);
-		s->len[s->head] += k;
+		memcpy(s->buf[slot] + s->len[slot], p, k);
+		s->len[slot] += k;
 		p += k;
 		len -= k;
-		if (s->len[s->head] == TS_CHUNK) {
-			st = push(s);
-			if (st != ESCROW_OK)
-				return st;
+		if (s->len[slot] == TS_CHUNK) {
+			esc_queue_commit(s->q, s->head, 1);
+			s->have = false;
 		}
 	}
 	return ESCROW_OK;
@@ -146,24 +125,18 @@ static void stop(esc_tsink *s)
 {
 	if (!s->started)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->end = true;
-	pthread_cond_signal(&s->can_take);
-	pthread_mutex_unlock(&s->mu);
+	esc_queue_close(s->q, ESCROW_OK);
 	pthread_join(s->th, NULL);
 	s->started = false;
 }
 
 escrow_status esc_tsink_finish(esc_tsink *s)
 {
-	escrow_status st = ESCROW_OK;
-
-	if (s->len[s->head] > 0)
-		st = push(s);
+	if (s->have && s->len[s->head % TS_SLOTS] > 0)
+		esc_queue_commit(s->q, s->head, 1);
+	s->have = false;
 	stop(s);
-	if (st == ESCROW_OK && s->st != ESCROW_OK)
-		st = failed(s);
-	return st;
+	return esc_queue_status(s->q) == ESCROW_OK ? ESCROW_OK : failed(s);
 }
 
 void esc_tsink_free(esc_tsink *s)
@@ -174,16 +147,11 @@ void esc_tsink_free(esc_tsink *s)
 		return;
 	if (s->started) {
 		/* Abandoned: let the thread drain without writing, then stop it. */
-		pthread_mutex_lock(&s->mu);
-		if (s->st == ESCROW_OK)
-			s->st = ESCROW_E_INTERRUPTED;
-		pthread_mutex_unlock(&s->mu);
+		esc_queue_fail(s->q, ESCROW_E_INTERRUPTED);
 		stop(s);
 	}
 	for (i = 0; i < TS_SLOTS; i++)
 		free(s->buf[i]);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->can_put);
-	pthread_cond_destroy(&s->can_take);
+	esc_queue_free(s->q);
 	free(s);
 }

@@ -190,7 +190,7 @@ static escrow_status write_payload(struct pack *p)
 		st = esc_ptar_dir(j->r.tar, datadir, m->tag_mtime);
 	free(datadir);
 	if (st == ESCROW_OK)
-		st = esc_prefetch_start(&j->r, &j->r.pf);
+		st = esc_prefetch_start(&j->r, &esc_pack_inspect_hooks, &j->r.pf);
 	if (st == ESCROW_OK)
 		st = payload(&j->r, j->bag);
 	esc_prefetch_free(j->r.pf);

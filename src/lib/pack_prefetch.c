@@ -7,6 +7,7 @@
  * up to ESC_PF_MAX bytes are taken, and at most PF_SLOTS of them wait in
  * memory. */
 #include "esc_pack_stream.h"
+#include "esc_queue.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,6 @@
 
 struct pf_slot {
 	size_t idx;
-	bool ready;
 	uint8_t *buf;            /* kept between files, grown as needed */
 	size_t cap;
 	uint8_t sha[32];
@@ -41,19 +41,13 @@ struct pf_reader {
 
 struct esc_prefetch {
 	struct esc_pack_run *r;
+	struct esc_prefetch_hooks hooks;
 	pthread_t th[PF_READERS];
 	int started;
-	pthread_mutex_t mu;
-	pthread_cond_t can_put, can_take;
+	esc_queue *q;            /* item k is order[k], in slot[k % PF_SLOTS] */
 	size_t *order;           /* the files the readers take, in payload order */
 	size_t n_order;
-	size_t claimed;          /* order[claimed] is the next file to read */
-	size_t consumed;         /* order[consumed] is the next file to pack */
-	size_t want;             /* the packing thread waits until this one is in */
-	bool taker_waits;
-	int putters_wait;
-	bool stop;
-	struct pf_slot slot[PF_SLOTS]; /* order[k] goes to slot[k % PF_SLOTS] */
+	struct pf_slot slot[PF_SLOTS];
 	struct pf_reader rd[PF_READERS];
 };
 
@@ -89,7 +83,7 @@ static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_fil
 			s->cap = (size_t)f->size;
 		}
 	}
-	in = esc_inspect_new(f->path, f->size, esc_pack_wanted_format(p->r, f->path));
+	in = esc_inspect_new(f->path, f->size, p->hooks.wanted(p->r, f->path));
 	if ((f->size > 0 && s->cap < f->size) || in == NULL) {
 		s->st = ESCROW_E_NOMEM;
 		snprintf(s->err, sizeof s->err, "out of memory");
@@ -119,52 +113,27 @@ out:
 	close(fd);
 }
 
-/* Whether every file from consumed to want is in (called locked). */
-static bool batch_ready(const struct esc_prefetch *p)
-{
-	size_t k;
-
-	for (k = p->consumed; k <= p->want; k++)
-		if (!p->slot[k % PF_SLOTS].ready)
-			return false;
-	return true;
-}
-
 static void *run(void *arg)
 {
 	struct pf_reader *rd = arg;
 	struct esc_prefetch *p = rd->p;
+	size_t seq;
 
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct pf_slot *s;
-		size_t seq;
+	while (esc_queue_claim(p->q, &seq)) {
+		struct pf_slot *s = &p->slot[seq % PF_SLOTS];
 
-		while (!p->stop && p->claimed < p->n_order && p->claimed - p->consumed >= PF_SLOTS) {
-			p->putters_wait++;
-			pthread_cond_wait(&p->can_put, &p->mu);
-			p->putters_wait--;
-		}
-		if (p->stop || p->claimed >= p->n_order)
-			break;
-		seq = p->claimed++;
-		s = &p->slot[seq % PF_SLOTS];
-		pthread_mutex_unlock(&p->mu);
 		s->idx = p->order[seq];
 		fill(p, s, &p->r->files->v[s->idx], rd->sha);
-		pthread_mutex_lock(&p->mu);
-		s->ready = true;
-		if (p->taker_waits && batch_ready(p))
-			pthread_cond_signal(&p->can_take);
+		esc_queue_commit(p->q, seq, 1);
 	}
-	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-
-escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **out)
+escrow_status esc_prefetch_start(struct esc_pack_run *r, const struct esc_prefetch_hooks *hooks,
+                                 struct esc_prefetch **out)
 {
 	struct esc_prefetch *p = calloc(1, sizeof *p);
+	escrow_status st;
 	size_t i;
 	int k, n = esc_threads(r->ctx) >= 2 ? PF_READERS : 1;
 
@@ -172,9 +141,7 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **o
 	if (p == NULL)
 		return esc_nomem(r->ctx);
 	p->r = r;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->can_put, NULL);
-	pthread_cond_init(&p->can_take, NULL);
+	p->hooks = *hooks;
 	p->order = malloc((r->files->n + 1) * sizeof *p->order);
 	if (p->order == NULL) {
 		esc_prefetch_free(p);
@@ -183,6 +150,13 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, struct esc_prefetch **o
 	for (i = 0; i < r->files->n; i++)
 		if (esc_prefetch_takes(&r->files->v[i]))
 			p->order[p->n_order++] = i;
+	/* Wake the other side only every PF_BATCH files; a Ctrl-C wakes the
+	 * packing thread while it waits. */
+	st = esc_queue_new(r->ctx, PF_SLOTS, p->n_order, PF_BATCH, r->ctx, &p->q);
+	if (st != ESCROW_OK) {
+		esc_prefetch_free(p);
+		return st;
+	}
 	for (k = 0; k < n; k++) {
 		p->rd[k] = (struct pf_reader){p, esc_sha256_new()};
 		if (p->rd[k].sha == NULL) {
@@ -207,25 +181,18 @@ escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *
 	struct esc_file *f = &r->files->v[idx];
 	struct pf_slot *s;
 	escrow_status st;
+	size_t seq;
 
-	pthread_mutex_lock(&p->mu);
-	if (p->consumed >= p->n_order) {
-		pthread_mutex_unlock(&p->mu);
+	if (!esc_queue_take(p->q, &seq)) {
+		if (esc_queue_status(p->q) == ESCROW_E_INTERRUPTED)
+			return esc_error(r->ctx, ESCROW_E_INTERRUPTED, "interrupted");
 		return esc_error(r->ctx, ESCROW_E_INTERNAL, "%s: read ahead out of step", f->path);
 	}
-	s = &p->slot[p->consumed % PF_SLOTS];
-	if (!s->ready) {
-		/* Wait for a batch, or for what is left when less is. */
-		p->want = p->consumed + PF_BATCH - 1 < p->n_order ? p->consumed + PF_BATCH - 1 : p->n_order - 1;
-		while (!batch_ready(p)) {
-			p->taker_waits = true;
-			pthread_cond_wait(&p->can_take, &p->mu);
-			p->taker_waits = false;
-		}
-	}
-	pthread_mutex_unlock(&p->mu);
-	if (s->idx != idx)
+	s = &p->slot[seq % PF_SLOTS];
+	if (s->idx != idx) {
+		esc_queue_release(p->q);
 		return esc_error(r->ctx, ESCROW_E_INTERNAL, "%s: read ahead out of step", f->path);
+	}
 	st = s->st;
 	if (st != ESCROW_OK) {
 		st = esc_error(r->ctx, st, "%s: %s", f->path, s->err);
@@ -243,16 +210,11 @@ escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *
 	if (st == ESCROW_OK) {
 		memcpy(f->sha256, s->sha, 32);
 		f->has_sha256 = true;
-		esc_pack_keep_findings(r, f, idx, &s->insp);
+		p->hooks.keep(r, f, idx, &s->insp);
 		r->done += f->size;
 		esc_progress(r->ctx, r->done, r->total);
 	}
-	pthread_mutex_lock(&p->mu);
-	s->ready = false;
-	p->consumed++;
-	if (p->putters_wait > 0 && p->claimed - p->consumed <= PF_SLOTS - PF_BATCH)
-		pthread_cond_broadcast(&p->can_put);
-	pthread_mutex_unlock(&p->mu);
+	esc_queue_release(p->q);
 	return st;
 }
 
@@ -263,10 +225,8 @@ void esc_prefetch_free(struct esc_prefetch *p)
 
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->can_put);
-	pthread_mutex_unlock(&p->mu);
+	if (p->q != NULL)
+		esc_queue_fail(p->q, ESCROW_E_INTERRUPTED); /* stops the readers */
 	for (k = 0; k < p->started; k++)
 		pthread_join(p->th[k], NULL);
 	for (i = 0; i < PF_SLOTS; i++)
@@ -274,8 +234,6 @@ void esc_prefetch_free(struct esc_prefetch *p)
 	for (k = 0; k < PF_READERS; k++)
 		esc_sha256_free(p->rd[k].sha);
 	free(p->order);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->can_put);
-	pthread_cond_destroy(&p->can_take);
+	esc_queue_free(p->q);
 	free(p);
 }

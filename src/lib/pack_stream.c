@@ -98,6 +98,8 @@ enum esc_format esc_pack_wanted_format(const struct esc_pack_run *r, const char 
 	return esc_format_from_name(d->format);
 }
 
+const struct esc_prefetch_hooks esc_pack_inspect_hooks = {esc_pack_wanted_format, esc_pack_keep_findings};
+
 escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const char *tarpath)
 {
 	struct esc_file *f = &r->files->v[idx];
