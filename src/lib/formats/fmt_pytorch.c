@@ -12,6 +12,7 @@
  * is five pickles back to back (magic number, protocol, system info, the
  * object, the storage keys), then each storage as an 8-byte element count
  * and its bytes: fmt_pytorch_legacy.c checks those against the file. */
+#include "esc_escape.h"
 #include "formats/esc_fmt.h"
 #include "formats/esc_pt.h"
 #include "formats/esc_zip.h"
@@ -296,6 +297,12 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	const char *rest = slash ? slash + 1 : "";
 	const struct pt_scan *s;
 
+	/* torch.load lists the records as Python str: a name that is not
+	 * UTF-8 fails the load (UnicodeDecodeError) */
+	if (!esc_utf8_valid(e->name, e->name_len)) {
+		snprintf(reason, rlen, "a member name is not UTF-8: torch.load cannot list the archive");
+		return 0;
+	}
 	if (!slash || tl >= sizeof p->top) {
 		p->many_tops = true;
 	} else if (!p->have_top) {
