@@ -150,6 +150,17 @@ size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_es
 	return o.n;
 }
 
+bool esc_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	for (size_t i = 0, n; i < len; i += n)
+		if ((n = utf8_next(p + i, len - i, &cp)) == 0)
+			return false;
+	return true;
+}
+
 bool esc_text_is_plain(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

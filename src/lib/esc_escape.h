@@ -37,6 +37,8 @@ size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_es
  * (C0, DEL, C1, bidi): text the library may write where stock tools print it
  * raw (the trusted comment minisign -V shows). */
 bool esc_text_is_plain(const char *s, size_t len);
+/* s is valid UTF-8 (no overlongs, surrogates or values above U+10FFFF). */
+bool esc_utf8_valid(const char *s, size_t len);
 /* esc_escape, malloc'd; NULL on ENOMEM. */
 char *esc_escape_dup(const char *s, size_t len, enum esc_escape_mode mode);
 /* json_string(s) when s is valid UTF-8 (the exact text), else the string with

@@ -12,6 +12,7 @@
  * is five pickles back to back (magic number, protocol, system info, the
  * object, the storage keys), then each storage as an 8-byte element count
  * and its bytes: fmt_pytorch_legacy.c checks those against the file. */
+#include "esc_escape.h"
 #include "formats/esc_fmt.h"
 #include "formats/esc_pt.h"
 #include "formats/esc_zip.h"
@@ -24,6 +25,21 @@
 
 static const uint8_t legacy_magic[15] = {
 	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e
+};
+
+/* torch.load reads TOP/.data/version, else TOP/version, as a number
+ * (std::stoull) and refuses one outside 1..kMaxSupportedFileFormatVersion
+ * (10 in Debian's torch 1.13; torch.save writes 3). The first bytes of each
+ * stored version member are kept to judge it the same way. */
+#define PT_VERSION_MAX 10u
+#define PT_VER_KEEP 48
+#define PT_VERS 4
+
+struct pt_version {
+	uint64_t local_off;
+	uint8_t text[PT_VER_KEEP];
+	size_t len;               /* bytes kept (the member may be longer) */
+	bool complete;
 };
 
 struct pt_scan {
@@ -54,6 +70,11 @@ struct pt_state {
 	bool have_top, many_tops, has_pkl, has_version, torchscript;
 	struct esc_pt_legacy legacy;
 	char reason[224];
+	struct pt_version vers[PT_VERS];
+	unsigned n_vers;
+	struct pt_version *ver;   /* the version member being read */
+	const struct pt_version *cd_ver, *cd_dver; /* what TOP/version, TOP/.data/version hold */
+	bool has_dver;            /* the central directory names TOP/.data/version */
 };
 
 static uint64_t name_hash(const char *s, size_t n)
@@ -83,10 +104,68 @@ static void unsafe(struct pt_state *p, const char *fmt, const char *name)
 	esc_insp_pickle_merge(&p->ts, ESC_PICKLE_DANGEROUS, msg);
 }
 
+/* The part of a member name after its top folder ("" without one). */
+static const char *rest_of(const char *name, size_t len)
+{
+	const char *slash = memchr(name, '/', len);
+
+	return slash ? slash + 1 : "";
+}
+
+static bool is_version_name(const char *rest)
+{
+	return strcmp(rest, "version") == 0 || strcmp(rest, ".data/version") == 0;
+}
+
+/* A stored version member: its first bytes are kept for the check. */
+static bool version_member(struct pt_state *p, const struct esc_zip_entry *e)
+{
+	if (e->method != 0 || p->n_vers == PT_VERS || !is_version_name(rest_of(e->name, e->name_len)))
+		return false;
+	p->ver = &p->vers[p->n_vers++];
+	memset(p->ver, 0, sizeof *p->ver);
+	p->ver->local_off = e->local_off;
+	return true;
+}
+
+static const struct pt_version *version_at(const struct pt_state *p, uint64_t off)
+{
+	for (unsigned i = 0; i < p->n_vers; i++)
+		if (p->vers[i].local_off == off && p->vers[i].complete)
+			return &p->vers[i];
+	return NULL;
+}
+
+/* As torch reads it: spaces, an optional '+', digits (anything after them
+ * is ignored), a value from 1 to PT_VERSION_MAX. 1 when it loads, or when
+ * the kept bytes are all spaces (the rest was not kept). */
+static int version_ok(const struct pt_version *v)
+{
+	size_t i = 0;
+	uint64_t n = 0;
+	bool digits = false;
+
+	while (i < v->len && strchr(" \t\n\v\f\r", v->text[i]) != NULL && v->text[i] != '\0')
+		i++;
+	if (i == v->len)
+		return v->len == PT_VER_KEEP;
+	if (v->text[i] == '+')
+		i++;
+	for (; i < v->len && v->text[i] >= '0' && v->text[i] <= '9'; i++) {
+		digits = true;
+		n = n * 10 + (uint64_t)(v->text[i] - '0');
+		if (n > PT_VERSION_MAX)
+			return 0;
+	}
+	return digits && n >= 1;
+}
+
 static bool pt_member(void *u, const struct esc_zip_entry *e)
 {
 	struct pt_state *p = u;
 
+	if (version_member(p, e))
+		return true;
 	if (!is_pickle_name(e->name, e->name_len))
 		return false;
 	p->pkl_seen = true;
@@ -139,6 +218,13 @@ static size_t pt_data(void *u, const uint8_t *buf, size_t len)
 	struct pt_state *p = u;
 	uint64_t c;
 
+	if (p->ver != NULL) {
+		size_t k = PT_VER_KEEP - p->ver->len < len ? PT_VER_KEEP - p->ver->len : len;
+
+		memcpy(p->ver->text + p->ver->len, buf, k);
+		p->ver->len += k;
+		return len;
+	}
 	if (p->deflated) {
 		size_t used = esc_inflate_feed(&p->inf, buf, len, to_pickle, p->pk);
 
@@ -162,6 +248,11 @@ static void pt_member_end(void *u, const struct esc_zip_entry *e, bool complete)
 	char imports[256], msg[256];
 	enum esc_pickle_verdict v;
 
+	if (p->ver != NULL) {
+		p->ver->complete = complete;
+		p->ver = NULL;
+		return;
+	}
 	if (p->deflated && p->inf.failed) {
 		snprintf(msg, sizeof msg, "%.100s: %s", e->name, p->inf.err);
 		esc_insp_pickle_merge(&p->plain, ESC_PICKLE_DANGEROUS, msg);
@@ -206,6 +297,12 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	const char *rest = slash ? slash + 1 : "";
 	const struct pt_scan *s;
 
+	/* torch.load lists the records as Python str: a name that is not
+	 * UTF-8 fails the load (UnicodeDecodeError) */
+	if (!esc_utf8_valid(e->name, e->name_len)) {
+		snprintf(reason, rlen, "a member name is not UTF-8: torch.load cannot list the archive");
+		return 0;
+	}
 	if (!slash || tl >= sizeof p->top) {
 		p->many_tops = true;
 	} else if (!p->have_top) {
@@ -217,8 +314,15 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	}
 	if (strcmp(rest, "data.pkl") == 0)
 		p->has_pkl = true;
-	if (strcmp(rest, "version") == 0 || strcmp(rest, ".data/version") == 0)
+	if (is_version_name(rest)) {
 		p->has_version = true;
+		if (strcmp(rest, "version") == 0)
+			p->cd_ver = version_at(p, e->local_off);
+		else {
+			p->cd_dver = version_at(p, e->local_off);
+			p->has_dver = true;
+		}
+	}
 	/* torch.load hands an archive with a record named exactly constants.pkl
 	 * to torch.jit.load; without one, __torch__ names reach Python's
 	 * unpickler, so they get no TorchScript allowance */
@@ -322,6 +426,23 @@ static int pt_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 	return feed(p, buf, len, off);
 }
 
+/* The version record torch reads: .data/version when there is one. */
+static int version_check(const struct pt_state *p, char *reason, size_t rlen)
+{
+	const struct pt_version *v = p->has_dver ? p->cd_dver : p->cd_ver;
+	char shown[PT_VER_KEEP + 1];
+	size_t n = 0;
+
+	if (v == NULL || version_ok(v))
+		return 1;
+	for (size_t i = 0; i < v->len && i < 16; i++)
+		shown[n++] = v->text[i] >= 0x20 && v->text[i] < 0x7f ? (char)v->text[i] : '?';
+	shown[n] = '\0';
+	snprintf(reason, rlen, "not a PyTorch archive torch.load opens: %s/%sversion holds '%s', not a format "
+	         "version from 1 to %u", p->top, p->has_dver ? ".data/" : "", shown, PT_VERSION_MAX);
+	return 0;
+}
+
 static int zip_final(struct pt_state *p, char *reason, size_t rlen)
 {
 	if (!esc_zip_final(&p->zw, reason, rlen)) {
@@ -340,7 +461,7 @@ static int zip_final(struct pt_state *p, char *reason, size_t rlen)
 		         !p->has_pkl ? "data.pkl" : "version");
 		return 0;
 	}
-	return 1;
+	return version_check(p, reason, rlen);
 }
 
 static int pt_final(void *st, char *reason, size_t rlen)

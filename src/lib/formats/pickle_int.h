@@ -50,6 +50,9 @@ struct esc_pickle {
 	unsigned lines_need, lines_have;
 	uint64_t data_left;
 	bool data_keep, data_is_str;
+	bool data_utf8;            /* a unicode opcode's bytes: UTF-8 with surrogates allowed */
+	uint8_t u8_need;           /* continuation bytes still expected */
+	uint8_t u8_lo, u8_hi;      /* the range of the next one */
 	char str[PK_STR_MAX + 1];
 	size_t str_len;
 

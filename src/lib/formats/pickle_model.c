@@ -211,9 +211,15 @@ void esc_pk_memo_put(esc_pickle *p, uint64_t idx, uint32_t v)
 
 uint32_t esc_pk_memo_get(esc_pickle *p, uint64_t idx)
 {
-	if (idx >= p->memo_cap || p->memo[idx] == V_UNSET)
-		return V_OTHER; /* a bad index fails the load: not an import either way */
-	return p->memo[idx];
+	if (idx < p->memo_cap && p->memo[idx] != V_UNSET)
+		return p->memo[idx];
+	/* Past the scanner's own memo bounds the index may be good: the loader
+	 * reads on, and so must the scan. Otherwise the loader stops here
+	 * ("Memo value not found"): the file does not load. */
+	if (!p->memo_lost)
+		esc_pk_fail(p, "memo index %llu read before it was set, at byte %llu: the pickle does not load",
+		            (unsigned long long)idx, (unsigned long long)p->pos);
+	return V_OTHER;
 }
 
 uint32_t esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen)

@@ -332,9 +332,58 @@ static void exec_op(esc_pickle *p)
 	}
 }
 
+/* BINUNICODE, SHORT_BINUNICODE and BINUNICODE8 are decoded as UTF-8 with
+ * Python's "surrogatepass" (the loader fails on anything else, so the file
+ * does not load): the usual UTF-8 byte ranges, ED followed by A0-BF too. */
+static bool utf8_feed(esc_pickle *p, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = b[i];
+
+		if (p->u8_need > 0) {
+			if (c < p->u8_lo || c > p->u8_hi)
+				return false;
+			p->u8_need--;
+			p->u8_lo = 0x80;
+			p->u8_hi = 0xbf;
+			continue;
+		}
+		if (c < 0x80)
+			continue;
+		p->u8_lo = 0x80;
+		p->u8_hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf) {
+			p->u8_need = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			p->u8_need = 2;
+			if (c == 0xe0)
+				p->u8_lo = 0xa0;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			p->u8_need = 3;
+			if (c == 0xf0)
+				p->u8_lo = 0x90;
+			else if (c == 0xf4)
+				p->u8_hi = 0x8f;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void bad_utf8(esc_pickle *p)
+{
+	esc_pk_fail(p, "a unicode string that is not UTF-8 ends at byte %llu: the pickle does not load",
+	            (unsigned long long)p->pos);
+}
+
 /* Called when a counted argument's payload has been read or skipped. */
 static void end_data(esc_pickle *p)
 {
+	if (p->data_utf8 && p->u8_need > 0) {
+		bad_utf8(p);
+		return;
+	}
 	if (p->data_keep) {
 		uint32_t v = esc_pk_str(p, p->str, p->str_len);
 
@@ -389,6 +438,8 @@ static void end_fixed(esc_pickle *p)
 		return;
 	}
 	p->data_is_str = is_str_op(p->op);
+	p->data_utf8 = p->op == 'X' || p->op == 0x8c || p->op == 0x8d;
+	p->u8_need = 0;
 	p->data_keep = p->data_is_str && p->data_left <= PK_STR_MAX;
 	p->str_len = 0;
 	p->st = P_DATA;
@@ -434,6 +485,11 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 				take = (size_t)p->data_left;
 			if (p->data_keep)
 				memcpy(p->str + p->str_len, buf + i, take);
+			if (p->data_utf8 && !utf8_feed(p, buf + i, take)) {
+				p->pos += take;
+				bad_utf8(p);
+				break;
+			}
 			p->str_len += take;
 			p->data_left -= take;
 			p->pos += take;

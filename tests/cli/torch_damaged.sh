@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Damaged copies of real torch.save files (tests/fixtures/real) that
+# torch.load refuses must not pass `format: pytorch`: one byte inverted where
+# the pickle reads a memo index never set ("Memo value not found"), inside a
+# BINUNICODE string (UnicodeDecodeError), in the zip version record
+# ("Couldn't parse the version"), or in a member name of the central
+# directory (torch lists names as Python str). Offsets and torch's own
+# errors were found with tests/fixtures/real/differential.py (by hand, torch
+# 1.13 from Debian); the untouched files must still pass.
+. "$(dirname "$0")/lib.sh"
+SRC=${ESCROW_SRC:?set by ctest}
+REAL=$SRC/tests/fixtures/real
+need_tool python3 python3
+
+mkdir -p p
+# name fixture offset what-torch-says
+cases='
+memo-zip torch_linear_zip.pt 92 Memo value not found
+memo-zip2 torch_dict_zip.pth 116 Memo value not found
+memo-legacy torch_linear_legacy.pt 165 Memo value not found
+utf8-zip torch_linear_zip.pt 103 UnicodeDecodeError in a pickle string
+utf8-legacy torch_linear_legacy.pt 32 UnicodeDecodeError in a pickle string
+version-zip torch_linear_zip.pt 704 version record not a number
+cdname-zip torch_linear_zip.pt 856 central directory name not UTF-8
+cdname-zip2 torch_dict_zip.pth 788 central directory name not UTF-8
+'
+contract='escrow-contract: 1
+contract: TORCH-DAMAGED
+agency: Fixture Agency
+deliverables:'
+while read -r name fx off _; do
+	[ -n "$name" ] || continue
+	ext=${fx##*.}
+	python3 - "$REAL/$fx" "p/$name.$ext" "$off" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+data[int(sys.argv[3])] ^= 0xFF
+open(sys.argv[2], "wb").write(data)
+PY
+	contract="$contract
+  - id: $name
+    kind: model
+    include: [\"$name.$ext\"]
+    format: pytorch"
+done <<<"$cases"
+for fx in torch_linear_zip.pt torch_dict_zip.pth torch_linear_legacy.pt torch_kernel_zip.pt; do
+	cp "$REAL/$fx" "p/good_$fx"
+	contract="$contract
+  - id: good-$(echo ${fx%%.*} | tr _ -)
+    kind: model
+    include: [\"good_$fx\"]
+    format: pytorch"
+done
+printf '%s\n' "$contract" >c.yaml
+
+expect_exit 2 "$ESCROW" check p -c c.yaml --json
+python3 - "$T/out" <<'PY' >statuses
+import json, sys
+for d in json.load(open(sys.argv[1]))["deliverables"]:
+    print(d["id"], d["status"], d.get("reason", "").replace("\n", " "))
+PY
+cat statuses
+while read -r name _; do
+	[ -n "$name" ] || continue
+	expect_true "$name: refused" sh -c "grep -E '^$name ' statuses | grep -vqE '^$name (met|ok|complete) '"
+done <<<"$cases"
+for g in good-torch-linear-zip good-torch-dict-zip good-torch-linear-legacy good-torch-kernel-zip; do
+	expect_true "$g: passes" sh -c "grep -E '^$g ' statuses | grep -qE '^$g (met|ok|complete) '"
+done
+expect_grep '^memo-zip .*memo index [0-9]+ read before it was set' statuses
+expect_grep '^utf8-zip .*not UTF-8' statuses
+expect_grep '^version-zip .*version holds' statuses
+expect_grep '^cdname-zip .*member name is not UTF-8' statuses
+finish
