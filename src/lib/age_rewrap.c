@@ -137,21 +137,15 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* The release's time: SOURCE_DATE_EPOCH when set, else now. */
 static escrow_status release_time(escrow_ctx *ctx, int64_t *t)
 {
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	char *end;
-	long long v;
+	bool have;
+	escrow_status st = esc_source_date_epoch(ctx, &have, t);
 
-	*t = (int64_t)time(NULL);
-	if (s == NULL || *s == '\0')
-		return ESCROW_OK;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || *s < '0' || *s > '9')
-		return esc_error(ctx, ESCROW_E_USAGE, "SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
-	*t = v;
-	return ESCROW_OK;
+	if (st == ESCROW_OK && !have)
+		*t = (int64_t)time(NULL);
+	return st;
 }
 
 /* "escrow-release/1 name=N release=R source=FILE source-sha256=HEX

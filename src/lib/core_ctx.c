@@ -1,6 +1,7 @@
 /* core_ctx.c -- status texts and the context's error detail. */
 #include "escrow_private.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,24 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 	va_end(ap);
 	shown_update(ctx);
 	return st;
+}
+
+escrow_status esc_source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	*have = false;
+	if (s == NULL || *s == '\0')
+		return ESCROW_OK;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || *s < '0' || *s > '9')
+		return esc_error(ctx, ESCROW_E_USAGE, "SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
+	*have = true;
+	*epoch = v;
+	return ESCROW_OK;
 }
 
 escrow_status esc_nomem(escrow_ctx *ctx)

@@ -34,6 +34,10 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "escrow_ctx_interrupt() needs a lock-f
  * write `return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(errno));` */
 escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* SOURCE_DATE_EPOCH (reproducible-builds.org): *have and *epoch when it is
+ * set to a number of seconds, *have false when unset or empty,
+ * ESCROW_E_USAGE naming it when it is anything else. */
+escrow_status esc_source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch);
 /* ESCROW_E_NOMEM with the one message for it: `return esc_nomem(ctx);`. */
 escrow_status esc_nomem(escrow_ctx *ctx);
 /* printf into a malloc'd string (free with free()); NULL when out of memory.

@@ -14,24 +14,6 @@
 
 #define READ_BLOCK (1u << 20)
 
-static escrow_status source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch)
-{
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	char *end;
-	long long v;
-
-	*have = false;
-	if (s == NULL || *s == '\0')
-		return ESCROW_OK;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || *s < '0' || *s > '9')
-		return esc_error(ctx, ESCROW_E_USAGE, "SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
-	*have = true;
-	*epoch = v;
-	return ESCROW_OK;
-}
-
 static int label_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -198,7 +180,7 @@ escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, s
 	r->srcfd = -1;
 	st = check_options(ctx, o, &j->level);
 	if (st == ESCROW_OK)
-		st = source_date_epoch(ctx, &r->have_epoch, &r->epoch);
+		st = esc_source_date_epoch(ctx, &r->have_epoch, &r->epoch);
 	if (st != ESCROW_OK)
 		return st;
 	j->to_stdout = strcmp(o->output, "-") == 0;
