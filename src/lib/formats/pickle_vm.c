@@ -332,17 +332,19 @@ static void exec_op(esc_pickle *p)
 	}
 }
 
-/* BINUNICODE, SHORT_BINUNICODE and BINUNICODE8 are decoded as UTF-8 with
+/* How many of the n bytes are good UTF-8 so far (n: all of them; the state
+ * carries a character cut between chunks). BINUNICODE, SHORT_BINUNICODE and
+ * BINUNICODE8 are decoded as UTF-8 with
  * Python's "surrogatepass" (the loader fails on anything else, so the file
  * does not load): the usual UTF-8 byte ranges, ED followed by A0-BF too. */
-static bool utf8_feed(esc_pickle *p, const uint8_t *b, size_t n)
+static size_t utf8_feed(esc_pickle *p, const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = b[i];
 
 		if (p->u8_need > 0) {
 			if (c < p->u8_lo || c > p->u8_hi)
-				return false;
+				return i;
 			p->u8_need--;
 			p->u8_lo = 0x80;
 			p->u8_hi = 0xbf;
@@ -365,23 +367,24 @@ static bool utf8_feed(esc_pickle *p, const uint8_t *b, size_t n)
 			else if (c == 0xf4)
 				p->u8_hi = 0x8f;
 		} else {
-			return false;
+			return i;
 		}
 	}
-	return true;
+	return n;
 }
 
-static void bad_utf8(esc_pickle *p)
+/* pos: the offset of the byte that breaks it (or of the string's end). */
+static void bad_utf8(esc_pickle *p, uint64_t pos)
 {
-	esc_pk_fail(p, "a unicode string that is not UTF-8 ends at byte %llu: the pickle does not load",
-	            (unsigned long long)p->pos);
+	esc_pk_fail(p, "a unicode string that is not UTF-8 at byte %llu: the pickle does not load",
+	            (unsigned long long)pos);
 }
 
 /* Called when a counted argument's payload has been read or skipped. */
 static void end_data(esc_pickle *p)
 {
 	if (p->data_utf8 && p->u8_need > 0) {
-		bad_utf8(p);
+		bad_utf8(p, p->pos);
 		return;
 	}
 	if (p->data_keep) {
@@ -485,10 +488,13 @@ void esc_pickle_update(esc_pickle *p, const uint8_t *buf, size_t len)
 				take = (size_t)p->data_left;
 			if (p->data_keep)
 				memcpy(p->str + p->str_len, buf + i, take);
-			if (p->data_utf8 && !utf8_feed(p, buf + i, take)) {
-				p->pos += take;
-				bad_utf8(p);
-				break;
+			if (p->data_utf8) {
+				size_t good = utf8_feed(p, buf + i, take);
+
+				if (good < take) {
+					bad_utf8(p, p->pos + good);
+					break;
+				}
 			}
 			p->str_len += take;
 			p->data_left -= take;
