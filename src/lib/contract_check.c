@@ -87,6 +87,8 @@ static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct es
 		         (unsigned long long)f->size, (unsigned long long)got);
 		f->size = got;
 	}
+	if (insp.kind != NULL)
+		f->kind = esc_kind_of(insp.kind);
 	if (esc_files_note(fs, f, &insp) != 0)
 		st = esc_nomem(rd->ctx);
 out:

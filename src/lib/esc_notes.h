@@ -17,8 +17,8 @@
 #define ESC_NOTES_MAX (64u << 20)
 extern size_t esc_notes_max; /* ESC_NOTES_MAX; tests lower it */
 
-/* Keeps in f (a record of fs) what inspecting it found: the flags and kind
- * always, the texts within the bound (else ESC_FND_LEFT_OUT). 0, or -1 out
+/* Keeps in f (a record of fs) what inspecting it found: the flags always
+ * (the caller sets f->kind), the texts within the bound (else ESC_FND_LEFT_OUT). 0, or -1 out
  * of memory (the flags are kept; the texts are counted as left out). */
 int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_inspection *in);
 

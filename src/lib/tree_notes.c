@@ -91,8 +91,6 @@ int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_in
 	                        (in->lfs_pointer ? ESC_FND_LFS : 0) | (in->tf_index_ok ? ESC_FND_TF_INDEX_OK : 0) |
 	                        (in->external_data[0] ? ESC_FND_EXTERNAL : 0) |
 	                        ((unsigned)in->pickle & 3u) << ESC_FND_PICKLE_SHIFT);
-	if (in->kind != NULL)
-		f->kind = esc_kind_of(in->kind);
 	if (!texts && in->external_data[0] == '\0')
 		return 0;
 	if (fs->notes == NULL && (fs->notes = calloc(1, sizeof *fs->notes)) == NULL)

@@ -69,8 +69,10 @@ static void note_all(struct esc_files *fs)
 	for (i = 0; i < fs->n; i++) {
 		const struct esc_inspection *in = found_of(fs->v[i].path);
 
-		if (in != NULL)
-			assert_int_equal(esc_files_note(fs, &fs->v[i], in), 0);
+		if (in == NULL)
+			continue;
+		fs->v[i].kind = esc_kind_of(in->kind);
+		assert_int_equal(esc_files_note(fs, &fs->v[i], in), 0);
 	}
 }
 

@@ -60,7 +60,6 @@ static void test_record(void **state)
 	assert_true(f->fnd.bits & ESC_FND_EXTERNAL);
 	assert_false(f->fnd.bits & (ESC_FND_TF_INDEX_OK | ESC_FND_LEFT_OUT));
 	assert_int_equal(f->fnd.n_secrets, 65535); /* saturates; the notes keep the count */
-	assert_int_equal(f->kind, ESC_KIND_MODEL);
 	esc_note_get(&fs, f, &v);
 	assert_string_equal(v.reason, "why not");
 	assert_string_equal(v.imports, "posix.system");
