@@ -16,7 +16,10 @@
 #define MAX_PATH_BYTES ESC_TAR_MAX_PATH
 /* What is kept of the payload until the signature is checked at the end is
  * bounded (FORMAT.md, "What a reader may refuse"): about 104 bytes per entry
- * plus its path and link target, so a hostile bundle stays under 256 MiB. */
+ * (its findings' flags included) plus its path and link target, and at most
+ * ESC_NOTES_MAX of findings texts, so a hostile bundle stays under 256 MiB
+ * (ONNX external data locations, kept past that bound, add at most 261 bytes
+ * for each ONNX model that names one). */
 #define MAX_ENTRIES 1250000u
 #define MAX_NAME_BYTES (48u << 20)       /* payload paths and link targets, in total */
 #define ARENA_CHUNK (1u << 20)
