@@ -47,12 +47,9 @@ static escrow_status take_files(struct esc_rd *rd, const escrow_contract *c, esc
 				d = esc_contract_owner(c, f->path);
 			l->deliv[i] = d != NULL ? (uint32_t)(d - c->d) : UINT32_MAX;
 		}
-		/* inspections are not shown: the shared ones are the reader's, the
-		 * others go now */
-		if (rd->plain == NULL || f->insp < rd->plain || f->insp >= rd->plain + ESC_FMT_COUNT)
-			free(f->insp);
-		f->insp = NULL;
 	}
+	/* the findings' texts are not shown */
+	esc_notes_free(rd->files.notes);
 	/* the strings stay in the arena, which moves with the records */
 	l->v = rd->files.v;
 	l->n = n;

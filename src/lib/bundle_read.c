@@ -16,10 +16,12 @@
 #define MAX_PATH_BYTES ESC_TAR_MAX_PATH
 /* What is kept of the payload until the signature is checked at the end is
  * bounded (FORMAT.md, "What a reader may refuse"): about 104 bytes per entry
- * plus its path and link target, so a hostile bundle stays under 256 MiB. */
+ * (its findings' flags included) plus its path and link target, and at most
+ * ESC_NOTES_MAX of findings texts, so a hostile bundle stays under 256 MiB
+ * (ONNX external data locations, kept past that bound, add at most 261 bytes
+ * for each ONNX model that names one). */
 #define MAX_ENTRIES 1250000u
 #define MAX_NAME_BYTES (48u << 20)       /* payload paths and link targets, in total */
-#define MAX_INSP ESC_RD_MAX_INSP
 #define ARENA_CHUNK (1u << 20)
 
 enum { PH_TOP, PH_DATA, PH_PAYLOAD, PH_TAGS, PH_END };
@@ -239,15 +241,6 @@ static enum esc_format wanted_format(const escrow_contract *c, const char *path)
 	return esc_format_from_name(d->format);
 }
 
-/* Most inspections find nothing but a format: they share one record per
- * format, so that 50,000 small files do not cost 50,000 full records. */
-static bool is_plain(const struct esc_inspection *in)
-{
-	return in->wanted == ESC_FMT_NONE && !in->lfs_pointer && in->pickle == ESC_PICKLE_NONE &&
-	       in->n_secrets == 0 && in->external_data[0] == '\0' && in->reason[0] == '\0' && !in->tf_index_ok &&
-	       in->detected < ESC_FMT_COUNT;
-}
-
 /* n bytes of the payload arena, aligned to align (a power of two); count of
  * them go against the bound on paths and link targets (the strings, not the
  * link records, so that the bound stays what FORMAT.md says). */
@@ -295,20 +288,13 @@ static char *arena_dup(struct run *r, const char *s, size_t n)
 	return p;
 }
 
+/* Every file keeps its findings' flags in its record, whatever their number;
+ * their texts are bounded in bytes (esc_notes.h). */
 static escrow_status keep_inspection(struct run *r, struct esc_file *f, const struct esc_inspection *in)
 {
 	f->kind = esc_kind_of(in->kind);
-	if (!r->rd->keep_all_inspections && is_plain(in)) {
-		f->insp = &r->rd->plain[in->detected];
-		return ESCROW_OK;
-	}
-	if (++r->rd->n_insp > MAX_INSP)
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u payload files with findings or formats to "
-		                 "keep", r->rd->path, MAX_INSP);
-	f->insp = malloc(sizeof *f->insp);
-	if (f->insp == NULL)
+	if (esc_files_note(&r->rd->files, f, in) != 0)
 		return esc_nomem(r->ctx);
-	memcpy(f->insp, in, sizeof *in);
 	return ESCROW_OK;
 }
 
@@ -687,20 +673,15 @@ static escrow_status rd_run(struct esc_rd *rd)
 	struct esc_pipe_options po = {rd->path, rd->ids, rd->key, rd->raw_tap};
 	struct run *r = calloc(1, sizeof *r);
 	escrow_status st;
-	size_t i;
 
 	if (r == NULL)
 		return esc_nomem(rd->ctx);
 	r->rd = rd;
 	r->ctx = rd->ctx;
 	rd->sig_status = "not-checked";
-	if (rd->plain == NULL)
-		rd->plain = calloc(ESC_FMT_COUNT, sizeof *rd->plain);
-	for (i = 0; rd->plain != NULL && i < ESC_FMT_COUNT; i++)
-		rd->plain[i].detected = (enum esc_format)i;
 	r->h = esc_sha256_new();
 	r->a = archive_read_new();
-	if (r->h == NULL || r->a == NULL || rd->plain == NULL) {
+	if (r->h == NULL || r->a == NULL) {
 		st = esc_nomem(rd->ctx);
 		goto out;
 	}
@@ -773,13 +754,10 @@ void esc_rd_clear(struct esc_rd *rd)
 {
 	size_t i;
 
-	/* The shared inspection records are not the files' to free, nor the
-	 * arena's strings. */
+	/* The arena's strings are not the files' to free. */
 	for (i = 0; i < rd->files.n; i++) {
 		struct esc_file *f = &rd->files.v[i];
 
-		if (rd->plain != NULL && f->insp >= rd->plain && f->insp < rd->plain + ESC_FMT_COUNT)
-			f->insp = NULL;
 		f->path = NULL;
 		f->link = NULL; /* in the arena, like its strings */
 	}
@@ -787,10 +765,8 @@ void esc_rd_clear(struct esc_rd *rd)
 		free(rd->arena[i]);
 	free(rd->arena);
 	rd->arena = NULL;
-	rd->n_arena = rd->arena_left = rd->n_insp = 0;
+	rd->n_arena = rd->arena_left = 0;
 	rd->arena_cur = NULL;
-	free(rd->plain);
-	rd->plain = NULL;
 	free(rd->bag);
 	esc_files_free(&rd->files);
 	for (i = 0; i < ESC_T_COUNT; i++) {

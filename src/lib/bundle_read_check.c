@@ -303,17 +303,9 @@ static escrow_status resolve_links(struct esc_rd *rd)
 		f->link->resolved = t->path; /* the arena's string, shared */
 		if (f->kind == ESC_KIND_NONE)
 			f->kind = t->kind;
-		if (t->insp != NULL && rd->plain != NULL && t->insp >= rd->plain && t->insp < rd->plain + ESC_FMT_COUNT) {
-			f->insp = t->insp;
-		} else if (t->insp != NULL) {
-			if (++rd->n_insp > ESC_RD_MAX_INSP)
-				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: too many symlinks to files with findings",
-				                 rd->path);
-			f->insp = malloc(sizeof *f->insp);
-			if (f->insp == NULL)
-				return esc_nomem(rd->ctx);
-			memcpy(f->insp, t->insp, sizeof *f->insp);
-		}
+		/* the findings, texts shared: whatever the number of links */
+		f->fnd = t->fnd;
+		f->note = t->note;
 	}
 	if (bad != ESCROW_OK)
 		return esc_error(rd->ctx, bad, "%s", msg);

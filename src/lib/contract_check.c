@@ -31,21 +31,11 @@ static enum esc_format wanted_format(const escrow_contract *c, const char *path)
 	return esc_format_from_name(d->format);
 }
 
-/* Nothing a report or an evaluation would use beyond the kind (a SavedModel
- * index keeps its findings: the folder check reads them). */
-static bool boring(const struct esc_file *f, const struct esc_inspection *in)
+/* Each file keeps its findings' flags in its record; their texts go to the
+ * list's notes, bounded in bytes (esc_notes.h). */
+static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct esc_file *f)
 {
-	const char *base = strrchr(f->path, '/');
-
-	if (strcmp(base ? base + 1 : f->path, "variables.index") == 0)
-		return false;
-	return in->detected == ESC_FMT_NONE && in->wanted == ESC_FMT_NONE && !in->lfs_pointer &&
-	       in->pickle == ESC_PICKLE_NONE && in->n_secrets == 0 && in->external_data[0] == '\0' &&
-	       !in->tf_index_ok;
-}
-
-static escrow_status read_one(struct reader *rd, struct esc_file *f)
-{
+	struct esc_inspection insp;
 	char *full = NULL;
 	esc_inspector *in = NULL;
 	escrow_status st = ESCROW_OK;
@@ -53,8 +43,7 @@ static escrow_status read_one(struct reader *rd, struct esc_file *f)
 	int fd = -1;
 
 	full = esc_path_join(rd->src, f->path);
-	f->insp = calloc(1, sizeof *f->insp);
-	if (full == NULL || f->insp == NULL) {
+	if (full == NULL) {
 		st = esc_nomem(rd->ctx);
 		goto out;
 	}
@@ -91,19 +80,17 @@ static escrow_status read_one(struct reader *rd, struct esc_file *f)
 	}
 	esc_sha256_final(rd->sha, f->sha256);
 	f->has_sha256 = true;
-	esc_inspect_final(in, f->insp);
+	esc_inspect_final(in, &insp);
 	in = NULL;
 	if (got != f->size) {
 		esc_warn(rd->ctx, "%s: changed while it was read (%llu bytes, then %llu)", f->path,
 		         (unsigned long long)f->size, (unsigned long long)got);
 		f->size = got;
 	}
-	if (f->insp->kind != NULL)
-		f->kind = esc_kind_of(f->insp->kind);
-	if (boring(f, f->insp)) { /* most source files: keep memory to the file record */
-		free(f->insp);
-		f->insp = NULL;
-	}
+	if (insp.kind != NULL)
+		f->kind = esc_kind_of(insp.kind);
+	if (esc_files_note(fs, f, &insp) != 0)
+		st = esc_nomem(rd->ctx);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -135,12 +122,8 @@ static escrow_status fill_links(escrow_ctx *ctx, struct esc_files *fs)
 		memcpy(f->sha256, t->sha256, 32);
 		f->has_sha256 = true;
 		f->kind = t->kind;
-		if (t->insp != NULL) {
-			f->insp = malloc(sizeof *f->insp);
-			if (f->insp == NULL)
-				return esc_nomem(ctx);
-			memcpy(f->insp, t->insp, sizeof *f->insp);
-		}
+		f->fnd = t->fnd;   /* the texts are shared */
+		f->note = t->note;
 	}
 	return ESCROW_OK;
 }
@@ -216,7 +199,7 @@ escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract 
 			rd.total += fs.v[i].size;
 	for (i = 0; i < fs.n && st == ESCROW_OK; i++)
 		if (fs.v[i].type == ESC_FT_FILE)
-			st = read_one(&rd, &fs.v[i]);
+			st = read_one(&rd, &fs, &fs.v[i]);
 	if (st == ESCROW_OK)
 		st = fill_links(ctx, &fs);
 	if (st != ESCROW_OK)

@@ -54,22 +54,29 @@ static int has_dotdot(const char *p)
 static int external_ok(const struct esc_files *files, const struct esc_file *f, char *out, size_t olen,
                        char *why, size_t wlen)
 {
-	const char *loc = f->insp->external_data, *slash = strrchr(f->path, '/');
+	struct esc_note_view nv;
+	const char *loc, *ext, *slash = strrchr(f->path, '/');
 	const struct esc_file *t;
 	int dirlen = slash ? (int)(slash - f->path) : 0;
 
+	esc_note_get(files, f, &nv);
+	loc = ext = nv.external;
+	if (*loc == '\0') { /* only when memory ran out: it is kept past the notes' bound */
+		snprintf(why, wlen, "%s: its external data could not be checked (out of memory)", f->path);
+		return 0;
+	}
 	while (loc[0] == '.' && loc[1] == '/')
 		loc += 2;
 	if (loc[0] == '/' || has_dotdot(loc)) {
 		snprintf(why, wlen, "%s: external data '%s' is not a relative path inside the deposit", f->path,
-		         f->insp->external_data);
+		         ext);
 		return 0;
 	}
 	snprintf(out, olen, "%.*s%s%s", dirlen, f->path, dirlen ? "/" : "", loc);
 	t = esc_path_is_safe(out) ? find_file(files, out) : NULL;
 	if (t == NULL || t->type == ESC_FT_DIR || (t->type == ESC_FT_SYMLINK && t->link_to_dir)) {
 		snprintf(why, wlen, "%s: external data '%s' is not in the deposit (expected %s)", f->path,
-		         f->insp->external_data, out);
+		         ext, out);
 		return 0;
 	}
 	return 1;
@@ -99,12 +106,12 @@ static int is_savedmodel_pb(const char *path)
 
 /* A file inspected for another deliverable's format still passes when its
  * bytes were recognised as this one. */
-static int passes(const struct esc_inspection *in, enum esc_format want)
+static int passes(const struct esc_fnd *in, enum esc_format want)
 {
-	if (in == NULL || want == ESC_FMT_NONE)
+	if (!(in->bits & ESC_FND_INSPECTED) || want == ESC_FMT_NONE)
 		return 0;
 	if (in->wanted == want)
-		return in->wanted_ok;
+		return (in->bits & ESC_FND_WANTED_OK) != 0;
 	return in->detected == want;
 }
 
@@ -121,7 +128,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 	for (i = 0; i < n; i++) {
 		const struct esc_file *f = &files->v[idx[i]];
 
-		if (f->insp == NULL || f->insp->external_data[0] == '\0')
+		if (!(f->fnd.bits & ESC_FND_EXTERNAL))
 			continue;
 		if ((n_ext & (n_ext - 1)) == 0) { /* grow at powers of two */
 			char (*v)[512] = realloc(ext, (n_ext ? 2 * n_ext : 1) * sizeof *ext);
@@ -167,12 +174,18 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 				break;
 		if (j < n_ext)
 			continue;
-		if (!passes(f->insp, want)) {
+		if (!passes(&f->fnd, want)) {
+			struct esc_note_view nv;
+
+			esc_note_get(files, f, &nv);
 			e->status = "bad-format";
-			if (f->insp == NULL)
+			if (!(f->fnd.bits & ESC_FND_INSPECTED))
 				snprintf(e->reason, sizeof e->reason, "%s: not recognised as %s", f->path, d->format);
-			else if (f->insp->wanted == want && f->insp->reason[0])
-				snprintf(e->reason, sizeof e->reason, "%s: %s", f->path, f->insp->reason);
+			else if (f->fnd.wanted == want && nv.reason[0])
+				snprintf(e->reason, sizeof e->reason, "%s: %s", f->path, nv.reason);
+			else if (f->fnd.wanted == want && (f->fnd.bits & ESC_FND_LEFT_OUT))
+				snprintf(e->reason, sizeof e->reason, "%s: is not a valid %s file (details left out: see "
+				         "the warnings)", f->path, d->format);
 			else
 				snprintf(e->reason, sizeof e->reason, "%s: is not a valid %s file", f->path, d->format);
 			goto out;
@@ -237,7 +250,7 @@ static void evaluate_one(const struct esc_deliverable *d, const struct esc_files
 	for (i = 0; i < n; i++) {
 		const struct esc_file *f = &files->v[idx[i]];
 
-		if (f->insp && f->insp->lfs_pointer) {
+		if (f->fnd.bits & ESC_FND_LFS) {
 			e->status = "lfs-pointer";
 			snprintf(e->reason, sizeof e->reason, "%s is a Git LFS pointer, not the file (run 'git lfs "
 			         "pull' before packing)", f->path);
@@ -247,10 +260,13 @@ static void evaluate_one(const struct esc_deliverable *d, const struct esc_files
 	for (i = 0; i < n; i++) {
 		const struct esc_file *f = &files->v[idx[i]];
 
-		if (f->insp && f->insp->pickle == ESC_PICKLE_DANGEROUS) {
+		if (esc_fnd_pickle(&f->fnd) == ESC_PICKLE_DANGEROUS) {
+			struct esc_note_view nv;
+
+			esc_note_get(files, f, &nv);
 			e->status = "unsafe";
 			snprintf(e->reason, sizeof e->reason, "%s: unsafe pickle: %s (loading it may run code)", f->path,
-			         f->insp->pickle_imports[0] ? f->insp->pickle_imports : "an import off the allowlist");
+			         nv.imports[0] ? nv.imports : "an import off the allowlist");
 			return;
 		}
 	}

@@ -60,9 +60,6 @@ void esc_pipe_close(esc_pipe *p);
 
 /* ---- the raw tar headers, read ahead of libarchive (bundle_read_tar.c) ---- */
 #define ESC_TAR_MAX_PATH 4096u
-/* Inspection records kept whole (about 1.4 KB each: files with findings or a
- * format the contract asks for, and symlinks to them), before authentication. */
-#define ESC_RD_MAX_INSP 32768u
 /* One entry as its raw header bytes say: the reader takes names from here
  * (libarchive normalises them) and checks that libarchive agrees on the rest. */
 struct esc_tarent {
@@ -153,7 +150,6 @@ struct esc_rd {
 	const escrow_identities *ids;
 	const struct esc_rd_hooks *hooks;    /* may be NULL */
 	const struct esc_sink *raw_tap;      /* the bundle's bytes as read (rewrap); may be NULL */
-	bool keep_all_inspections;           /* keep every insp (for the contract evaluation) */
 	bool spill_tags;                     /* keep copies of the streamed tag files (extract) */
 	/* results */
 	char *bag;                           /* the top folder (checked against manifest.json) */
@@ -170,7 +166,6 @@ struct esc_rd {
 	bool want_list;                      /* keep each entry's kind and format (list) */
 	const char **list_kind;              /* per record: the manifest's kind (static string) or NULL */
 	uint8_t *list_format;                /* per record: enum esc_format of the manifest's format */
-	struct esc_inspection *plain;        /* shared records of inspections that found only a format */
 	uint64_t n_files, n_bytes;           /* regular payload files */
 	/* the payload records' paths and link targets live in one arena of
 	 * 1 MiB chunks (no allocation per string); bounded in total */
@@ -178,7 +173,6 @@ struct esc_rd {
 	size_t n_arena;
 	char *arena_cur;
 	size_t arena_left;
-	size_t n_insp;                       /* inspection records kept whole */
 	/* streamed checks (bundle_read_check.c) */
 	bool links_done;                     /* symlinks resolved (esc_rd_payload_done) */
 	struct esc_deferred links;           /* a symlink leads outside or to nothing */

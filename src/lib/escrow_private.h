@@ -104,19 +104,46 @@ struct esc_link {
 	char *resolved;        /* what it points to, relative to the root (walk; verify once resolved) */
 };
 
+/* What the verdict needs of a file's inspection, kept for every file in the
+ * room the file record has anyway (6 bytes). The texts (why a format failed,
+ * a pickle's imports, secret lines, ONNX external data) are kept apart, in
+ * the list's notes (tree_notes.c), within a bound. */
+enum {
+	ESC_FND_INSPECTED = 1u << 0,   /* its content was inspected */
+	ESC_FND_WANTED_OK = 1u << 1,   /* its bytes pass `wanted` */
+	ESC_FND_LFS = 1u << 2,         /* a Git LFS pointer */
+	ESC_FND_TF_INDEX_OK = 1u << 3, /* variables.index ending with the TF table magic */
+	ESC_FND_EXTERNAL = 1u << 4,    /* ONNX external data (its location is in the notes) */
+	ESC_FND_LEFT_OUT = 1u << 5,    /* its texts were left out (notes over their bound) */
+	ESC_FND_PICKLE_SHIFT = 6       /* two bits: enum esc_pickle_verdict */
+};
+struct esc_fnd {
+	uint8_t detected;      /* enum esc_format its bytes pass by content */
+	uint8_t wanted;        /* enum esc_format the contract asked for */
+	uint8_t bits;          /* ESC_FND_* */
+	uint8_t spare;
+	uint16_t n_secrets;    /* possible secrets found (saturates at 65535; the notes keep the count) */
+};
+static inline unsigned esc_fnd_pickle(const struct esc_fnd *d)
+{
+	return (unsigned)(d->bits >> ESC_FND_PICKLE_SHIFT) & 3u;
+}
+
 struct esc_file {        /* 80 bytes, fields ordered for size: a million of these are kept */
 	char *path;            /* relative to data/, '/'-separated, no trailing '/' */
 	uint64_t size;         /* regular files */
 	int64_t mtime;
 	struct esc_link *link; /* symlinks (may be NULL while a symlink is being read); else NULL */
-	struct esc_inspection *insp; /* format/safety findings, NULL if not inspected */
 	uint8_t sha256[32];    /* files: content; symlinks: the file they resolve to */
+	uint32_t note;         /* 1 + where its texts are in the list's notes; 0: none */
+	struct esc_fnd fnd;    /* findings; fnd.bits 0: not inspected */
 	uint16_t mode;         /* 0644/0755 files, 0755 dirs */
 	uint8_t type;          /* enum esc_ftype */
 	uint8_t kind;          /* enum esc_kind: esc_kind_name() gives the string */
 	bool has_sha256;
 	bool link_to_dir;      /* symlinks: the target is a folder (not in manifest-sha256.txt) */
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct esc_file) == 80, "a million file records are kept: 80 bytes each");
 /* The kinds of files (formats/fmt_kind.c's strings) as a byte: ESC_KIND_NONE is
  * "not set" (NULL). esc_kind_of(NULL) is ESC_KIND_NONE. */
 enum esc_kind { ESC_KIND_NONE = 0, ESC_KIND_CODE, ESC_KIND_MODEL, ESC_KIND_DATA, ESC_KIND_DOCS, ESC_KIND_PROMPTS,
@@ -135,12 +162,14 @@ static inline const char *esc_file_resolved(const struct esc_file *f)
 void esc_file_clear(struct esc_file *f);
 
 /* A growable array of file records. */
+struct esc_notes;
 struct esc_files {
 	struct esc_file *v;
 	size_t n, cap;
+	struct esc_notes *notes; /* the records' findings texts (tree_notes.c), NULL until one is kept */
 };
 struct esc_file *esc_files_push(struct esc_files *fs); /* zeroed slot, NULL on ENOMEM */
-void esc_files_free(struct esc_files *fs);
+void esc_files_free(struct esc_files *fs);              /* the records and their notes */
 void esc_files_sort(struct esc_files *fs);             /* bytewise by path */
 
 /* ---- reports ---- */
@@ -237,6 +266,7 @@ struct esc_sink {
 #include "esc_age.h"
 #include "esc_contract.h"
 #include "esc_formats.h"
+#include "esc_notes.h"
 #include "esc_bundle.h"
 #include "esc_walk.h"
 

@@ -77,13 +77,11 @@ void esc_pack_keep_findings(struct esc_pack_run *r, struct esc_file *f, size_t i
 		esc_pack_warn(r, f->path, "%s: possible secret at %s", f->path, in->secrets[i]);
 	if (in->wanted != ESC_FMT_NONE && !in->wanted_ok)
 		esc_pack_warn(r, f->path, "%s: not valid %s: %s", f->path, esc_format_name(in->wanted), in->reason);
-	/* A full record is ~1.3 KiB: keep it only where the contract needs it. */
-	if (in->wanted != ESC_FMT_NONE || in->lfs_pointer || in->pickle >= ESC_PICKLE_UNKNOWN || in->n_secrets > 0 ||
-	    in->external_data[0] != '\0') {
-		f->insp = malloc(sizeof *f->insp);
-		if (f->insp != NULL)
-			memcpy(f->insp, in, sizeof *in);
-	}
+	/* The flags go into the record, the texts (bounded) beside the list: the
+	 * contract's evaluation reads them. Out of memory, a file keeps its flags
+	 * and an ONNX model whose external data location is lost fails its
+	 * format with that reason. */
+	(void)esc_files_note(r->files, f, in);
 }
 
 enum esc_format esc_pack_wanted_format(const struct esc_pack_run *r, const char *path)

@@ -10,8 +10,6 @@ static const char *file_kind(const struct esc_file *f)
 {
 	if (f->kind != ESC_KIND_NONE)
 		return esc_kind_name(f->kind);
-	if (f->insp != NULL && f->insp->kind != NULL)
-		return f->insp->kind;
 	return esc_kind_from_path(f->path);
 }
 
@@ -47,10 +45,10 @@ static void add_inventory(escrow_report *r, const struct esc_files *files)
 		if (f->type == ESC_FT_FILE)
 			json_object_set_new(k, "bytes", json_integer(json_integer_value(json_object_get(k, "bytes")) +
 			                                             (json_int_t)f->size));
-		if (f->insp == NULL || f->insp->detected == ESC_FMT_NONE)
+		if (f->fnd.detected == ESC_FMT_NONE || f->fnd.detected >= ESC_FMT_COUNT)
 			continue;
-		fmt = json_object_get(formats, esc_format_name(f->insp->detected));
-		json_object_set_new(formats, esc_format_name(f->insp->detected),
+		fmt = json_object_get(formats, esc_format_name((enum esc_format)f->fnd.detected));
+		json_object_set_new(formats, esc_format_name((enum esc_format)f->fnd.detected),
 		                    json_integer(json_integer_value(fmt) + 1));
 	}
 	json_object_set_new(inv, "kinds", kinds);
@@ -78,14 +76,13 @@ static unsigned secret_line(const char *s, const char **what)
 	return (unsigned)n;
 }
 
-static void warn_secrets(escrow_report *r, const struct esc_file *f, bool sealed)
+static void warn_secrets(escrow_report *r, const struct esc_file *f, const struct esc_note_view *in, bool sealed)
 {
-	const struct esc_inspection *in = f->insp;
-	unsigned i, shown = in->n_secrets < 4 ? in->n_secrets : 4;
+	unsigned i, shown = in->n_lines;
 
 	for (i = 0; i < shown; i++) {
 		const char *what;
-		unsigned line = secret_line(in->secrets[i], &what);
+		unsigned line = secret_line(in->secret[i], &what);
 		char where[48] = "";
 
 		if (line > 0)
@@ -102,40 +99,68 @@ static void warn_secrets(escrow_report *r, const struct esc_file *f, bool sealed
 		esc_report_warn(r, f->path, 0, "%s: %u more possible secrets", f->path, in->n_secrets - shown);
 }
 
+/* Files whose texts were left out (esc_notes.h) get no warning of their
+ * own: one says how many there are and what their flags say. */
+struct left_out {
+	uint64_t files, secrets, pickles;
+};
+
+static void warn_left_out(escrow_report *r, const struct left_out *lo)
+{
+	bool mib = esc_notes_max >= (1u << 20);
+
+	if (lo->files == 0)
+		return;
+	esc_report_warn(r, NULL, 0, "details of %llu more file%s with findings were left out (the finding texts "
+	                "kept per run are bounded at %zu %s; %llu with possible secrets, %llu unsafe pickles outside "
+	                "the deliverables): the verdict takes them into account", (unsigned long long)lo->files,
+	                lo->files == 1 ? "" : "s", mib ? esc_notes_max >> 20 : esc_notes_max >> 10, mib ? "MiB" : "KiB",
+	                (unsigned long long)lo->secrets, (unsigned long long)lo->pickles);
+}
+
 void esc_report_findings(escrow_report *r, const escrow_contract *c, const struct esc_files *files,
                          bool sealed)
 {
 	size_t i, n_ts = 0, used = 0;
 	const char *first_ts = NULL;
 	char ts_list[400] = "";
+	struct left_out lo = {0, 0, 0};
 
 	if (r == NULL || files == NULL)
 		return;
 	add_inventory(r, files);
 	for (i = 0; i < files->n; i++) {
 		const struct esc_file *f = &files->v[i];
-		const struct esc_inspection *in = f->insp;
+		struct esc_note_view nv;
+		unsigned pickle = esc_fnd_pickle(&f->fnd);
 		bool outside;
 
-		if (in == NULL || f->type == ESC_FT_DIR)
+		if (!(f->fnd.bits & ESC_FND_INSPECTED) || f->type == ESC_FT_DIR)
 			continue;
+		esc_note_get(files, f, &nv);
 		outside = esc_contract_owner(c, f->path) == NULL;
-		if (in->lfs_pointer && outside)
+		if (f->fnd.bits & ESC_FND_LEFT_OUT) {
+			lo.files++;
+			lo.secrets += f->fnd.n_secrets > 0;
+			lo.pickles += pickle == ESC_PICKLE_DANGEROUS && outside;
+			continue;
+		}
+		if ((f->fnd.bits & ESC_FND_LFS) && outside)
 			esc_report_warn(r, f->path, 0, "%s is a Git LFS pointer, not the file: run 'git lfs pull' "
 			                "before packing", f->path);
 		/* inside a deliverable, an unsafe pickle is the deliverable's verdict */
-		if (in->pickle == ESC_PICKLE_DANGEROUS && outside)
+		if (pickle == ESC_PICKLE_DANGEROUS && outside)
 			esc_report_warn(r, f->path, 0, "%s: unsafe pickle: %s (loading it may run code; allowlist: "
-			                "docs/PICKLE.md)", f->path,
-			                in->pickle_imports[0] ? in->pickle_imports : "an import off the allowlist");
+			                "docs/PICKLE.md)", f->path, nv.imports[0] ? nv.imports : "an import off the allowlist");
 		/* TorchScript: pickles allowlisted, code not judged: said once below */
-		if (in->pickle == ESC_PICKLE_UNKNOWN && n_ts++ == 0)
+		if (pickle == ESC_PICKLE_UNKNOWN && n_ts++ == 0)
 			first_ts = f->path;
-		if (in->pickle == ESC_PICKLE_UNKNOWN && n_ts > 1 && used < sizeof ts_list)
+		if (pickle == ESC_PICKLE_UNKNOWN && n_ts > 1 && used < sizeof ts_list)
 			used += (size_t)snprintf(ts_list + used, sizeof ts_list - used, ", %s", f->path);
-		if (in->n_secrets > 0)
-			warn_secrets(r, f, sealed);
+		if (nv.n_secrets > 0)
+			warn_secrets(r, f, &nv, sealed);
 	}
+	warn_left_out(r, &lo);
 	if (n_ts > 0) {
 		if (used >= sizeof ts_list)
 			memcpy(ts_list + sizeof ts_list - 5, ", ...", 5);

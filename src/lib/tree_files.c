@@ -12,7 +12,6 @@ void esc_file_clear(struct esc_file *f)
 		free(f->link->resolved);
 		free(f->link);
 	}
-	free(f->insp);
 	memset(f, 0, sizeof *f);
 }
 
@@ -58,6 +57,7 @@ void esc_files_free(struct esc_files *fs)
 	for (i = 0; i < fs->n; i++)
 		esc_file_clear(&fs->v[i]);
 	free(fs->v);
+	esc_notes_free(fs->notes);
 	memset(fs, 0, sizeof *fs);
 }
 

@@ -296,10 +296,8 @@ static void add(struct esc_files *fs, const char *path, struct esc_inspection *i
 	assert_non_null(f);
 	f->path = strdup(path);
 	f->type = ESC_FT_FILE;
-	if (insp) {
-		f->insp = malloc(sizeof *insp);
-		memcpy(f->insp, insp, sizeof *insp);
-	}
+	if (insp)
+		assert_int_equal(esc_files_note(fs, f, insp), 0);
 }
 
 static void test_savedmodel(void **state)

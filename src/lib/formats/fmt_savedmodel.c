@@ -55,7 +55,7 @@ int esc_check_savedmodel(const struct esc_files *files, const char *dir, char *r
 		snprintf(reason, rlen, "variables/variables.index missing");
 		return 0;
 	}
-	if (idx->insp && !idx->insp->tf_index_ok) {
+	if ((idx->fnd.bits & ESC_FND_INSPECTED) && !(idx->fnd.bits & ESC_FND_TF_INDEX_OK)) {
 		snprintf(reason, rlen, "variables/variables.index does not end with the TF table magic (truncated?)");
 		return 0;
 	}
