@@ -227,7 +227,21 @@ static void vault_usage(FILE *f)
 	fprintf(f, "usage: escrow vault SUBCOMMAND ...\n\nThe notary's desk (docs/VAULT.md):\n");
 	for (i = 0; i < N_VCMDS; i++)
 		fprintf(f, "  %s\n", vcmds[i].spec.usage);
-	fprintf(f, "\nRun 'escrow vault SUBCOMMAND --help' for its options.\n");
+	fprintf(f, "\nOptions (each with the subcommands that take it):\n"
+	           "  -s, --seckey FILE    init: the notary's minisign secret key\n"
+	           "  -i, --identity FILE  init: the notary's age identity (opens sealed deposits)\n"
+	           "      --ledger URL     init: a PostgreSQL ledger instead of SQLite in VAULT\n"
+	           "  -p, --pubkey FILE    contract add, key add: an agency's public key\n"
+	           "      --reason TEXT    key revoke: why\n"
+	           "  -o, --output FILE    receive: the receipt\n"
+	           "      --contract ID    list: only this contract's deposits\n"
+	           "      --json           receive, list, show: JSON output\n"
+	           "  -q, --quiet          print nothing but errors\n"
+	           "  -h, --help           show the help\n\n"
+	           "Run 'escrow vault SUBCOMMAND --help' for one subcommand's options and exit\n"
+	           "codes. Exit codes: 0 done (receive: verified, or already in the vault); 1 and 2\n"
+	           "as escrow verify's, for a deposit refused; 64 usage; 65 bad input; 66 cannot\n"
+	           "open; 73 cannot create or exists; 74 I/O error or ledger server unreachable.\n");
 }
 
 static int run(const struct vcmd *c, int argc, char **argv)
