@@ -14,22 +14,23 @@ if [ -n "$PG" ]; then
 	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
 	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
 fi
-# ledger_args NAME: the --ledger option for a new vault (a new database on PostgreSQL).
+# ledger_args VAULT: the --ledger option for a new vault (on PostgreSQL, a new
+# database named as the folder, in lower case).
 ledger_args() {
 	LEDGER=()
 	[ -n "$PG" ] || return 0
-	"$PSQL" "$PG" -qXc "CREATE DATABASE $1" >/dev/null
-	LEDGER=(--ledger "${PG/dbname=postgres/dbname=$1}")
+	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
+	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
 }
-# sql VAULT_DB QUERY: runs a query on the vault's ledger, rows as "a|b|c".
+# sql VAULT QUERY: runs a query on the vault's ledger, rows as "a|b|c".
 sql() {
 	if [ -n "$PG" ]; then
-		"$PSQL" "${PG/dbname=postgres/dbname=$1}" -qXAt -F '|' -c "$2"
+		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
 	else
 		sqlite3 "$1/ledger.sqlite" "$2"
 	fi
 }
-# chain_ok VAULT_DB: every event's hash is SHA-256(previous hash || body), in
+# chain_ok VAULT: every event's hash is SHA-256(previous hash || body), in
 # order from 1 with no gap, computed here with python's hashlib.
 chain_ok() {
 	sql "$1" "SELECT seq, prev_hash, hash, body FROM events ORDER BY seq" >"$T/chain.txt"
@@ -86,7 +87,7 @@ pack by2b.escrow full agency2.key c1.yaml --release 2.1
 pack sealed.escrow full agency.key c1.yaml --release 3.0 -r "$(cat notary.age.pub)"
 
 # init
-ledger_args v1
+ledger_args V
 expect_exit 64 "$ESCROW" vault init V
 expect_grep 'missing -s' err
 expect_exit 0 "$ESCROW" vault init V -s notary.key -i notary.age "${LEDGER[@]}"
@@ -237,7 +238,7 @@ expect_true "10 distinct receive events" \
 expect_true "the chain holds (recomputed with python)" chain_ok V
 
 # a vault of a newer version: the ledger's schema, then vault.json's format
-ledger_args v2
+ledger_args V2
 expect_exit 0 "$ESCROW" vault init V2 -s notary.key "${LEDGER[@]}"
 sql V2 "UPDATE ledger_meta SET value = '99' WHERE name = 'schema_version'"
 expect_exit 65 "$ESCROW" vault list V2
