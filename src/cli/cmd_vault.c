@@ -74,28 +74,6 @@ static void help_revoke(void)
 	       u_revoke);
 }
 
-int vault_set(struct vrun *r, escrow_status st)
-{
-	return st == ESCROW_OK ? -1 : cli_opts_fail(r->o, st);
-}
-
-int vault_open(struct vrun *r)
-{
-	escrow_status st = escrow_vault_open(r->ctx, r->a.operands[0], &r->v);
-
-	return st == ESCROW_OK ? -1 : cli_fail(r->ctx, st);
-}
-
-int vault_print(char *out)
-{
-	int rc = -1;
-
-	if (out != NULL && (fputs(out, stdout) == EOF || (*out && out[strlen(out) - 1] != '\n' && putchar('\n') == EOF)))
-		rc = EX_IOERR_;
-	free(out);
-	return rc;
-}
-
 static int run_init(struct vrun *r)
 {
 	size_t n = cli_args_count(&r->a, CLI_O_IDENTITY);
