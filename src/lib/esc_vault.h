@@ -189,6 +189,10 @@ escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored 
 void esc_store_drop(struct esc_stored *s);
 void esc_stored_free(struct esc_stored *s);
 
+/* The signer and the contract a detached signature's trusted comment names
+ * (vault_receive_hint.c); false when it has none, both NULL. Untrusted. */
+bool esc_receive_hint(escrow_ctx *ctx, const char *sig_path, char **contract_id, char **signer);
+
 /* The receipt (vault_receipt.c): the in-toto Statement for a deposit. */
 struct esc_receipt_in {
 	const char *bundle_name, *bundle_sha256, *resource_uri;

@@ -239,6 +239,44 @@ static void recv_free(struct recv *r)
 	escrow_report_free(r->report);
 }
 
+/* Forgets what the hinted reading found. */
+static void recv_reset(struct recv *r)
+{
+	free(r->contract_id);
+	free(r->signer);
+	free(r->contract_text);
+	escrow_report_free(r->report);
+	r->contract_id = r->signer = r->contract_text = NULL;
+	r->report = NULL;
+	esc_clear_error(r->v->ctx);
+}
+
+/* One reading when the detached signature names a key valid for the contract
+ * it names and the bag agrees; else two (the names, then the verification). */
+static escrow_status recv_check(struct recv *r)
+{
+	char *sig = r->s.minisig ? esc_strf("%s.minisig", r->s.abs) : NULL;
+	escrow_status st;
+
+	if (sig != NULL && esc_receive_hint(r->v->ctx, sig, &r->contract_id, &r->signer) &&
+	    esc_ledger_key_valid(r->v->ledger, r->contract_id, r->signer) == 1) {
+		char *named;
+
+		st = recv_verify(r);
+		named = report_str(r->report, "bundle", "contract_id");
+		if (!is_verdict(st) || r->report == NULL || named == NULL || strcmp(named, r->contract_id) == 0) {
+			free(named);
+			free(sig);
+			return st;
+		}
+		free(named);
+	}
+	free(sig);
+	recv_reset(r);
+	st = recv_names(r);
+	return st == ESCROW_OK ? recv_verify(r) : st;
+}
+
 /* The receipt, once the deposit is recorded. */
 static escrow_status recv_receipt(struct recv *r)
 {
@@ -284,9 +322,7 @@ static escrow_status recv_run(struct recv *r, escrow_result *res)
 	id = esc_ledger_deposit_find(r->v->ledger, r->s.sha256);
 	if (id != 0)
 		return id < 0 ? escrow_ctx_status(r->v->ctx) : recv_existing(r, res, id);
-	st = recv_names(r);
-	if (st == ESCROW_OK)
-		st = recv_verify(r);
+	st = recv_check(r);
 	if (!is_verdict(st) || r->report == NULL) {
 		esc_store_drop(&r->s);
 		return st;

@@ -190,12 +190,20 @@ expect_exit 0 "$ESCROW" vault receive V sealed.escrow
 SSHA=$(sha256sum sealed.escrow | cut -c1-64)
 expect_true "its .minisig stored beside it" cmp sealed.escrow.minisig "V/store/sha256/${SSHA:0:2}/$SSHA.escrow.minisig"
 expect_true "default receipt in VAULT/receipts" test -s "V/receipts/$SSHA.json" -a -s "V/receipts/$SSHA.json.minisig"
+expect_true "sealed: verified" test "$(sql V "SELECT verdict FROM deposits WHERE bundle_sha256 = '$SSHA'")" = verified
+# sealed by the revoked key (its .minisig names it): refused and recorded; a
+# sealed bundle without its .minisig is still read (two readings)
+pack sealed2.escrow full agency2.key c1.yaml --release 3.1 -r "$(cat notary.age.pub)"
+expect_exit 1 "$ESCROW" vault receive V sealed2.escrow -q
+pack sealed3.escrow full agency.key c1.yaml --release 3.2 -r "$(cat notary.age.pub)"
+rm sealed3.escrow.minisig
+expect_exit 0 "$ESCROW" vault receive V sealed3.escrow -q
 
 # list and show
 expect_exit 0 "$ESCROW" vault list V
-expect_true "list: 6 deposits" test "$(grep -c '^[0-9]' out)" = 6
+expect_true "list: 8 deposits" test "$(grep -c '^[0-9]' out)" = 8
 expect_exit 0 "$ESCROW" vault list V --contract C-2026-01 --json
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["deposits"]) == 6; assert d["deposits"][0]["verdict"] == "verified"' out
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["deposits"]) == 8; assert d["deposits"][0]["verdict"] == "verified"' out
 expect_true "list --json parses" test $? = 0
 expect_exit 0 "$ESCROW" vault list V --contract NONE --json
 expect_grep '"deposits": \[\]' out
