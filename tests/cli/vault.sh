@@ -98,6 +98,10 @@ expect_true "store and receipts folders made" test -d V/store/sha256 -a -d V/rec
 [ -z "$PG" ] || expect_true "no SQLite ledger with --ledger" test ! -e V/ledger.sqlite
 expect_exit 73 "$ESCROW" vault init V -s notary.key
 expect_grep 'not empty' err
+expect_exit 74 "$ESCROW" vault init V3 -s notary.key --ledger "host=$T/no-server dbname=x user=escrow"
+expect_true "a failed init leaves no folder" test ! -e V3
+expect_exit 65 "$ESCROW" vault init V3 -s agency.pub
+expect_true "nor with a bad key" test ! -e V3
 expect_exit 66 "$ESCROW" vault list nowhere
 expect_grep "nowhere is not a vault" err
 
