@@ -73,11 +73,15 @@ static escrow_status recv_names(struct recv *r)
 		r->signer = report_str(rep, "signature", "signed_by");
 	}
 	escrow_report_free(rep);
-	if (r->contract_id == NULL)
-		return esc_error(r->v->ctx, ESCROW_E_INPUT,
+	if (r->contract_id == NULL) {
+		char why[512]; /* a copy: the message is rewritten below */
+
+		snprintf(why, sizeof why, "%s", esc_ctx_message(r->v->ctx)[0] ? esc_ctx_message(r->v->ctx)
+		                                                               : escrow_strerror(st));
+		return esc_error(r->v->ctx, st == ESCROW_NOT_A_BUNDLE ? st : ESCROW_E_INPUT,
 		                 "%s: the bundle names no contract the vault can read (%s); nothing was recorded",
-		                 r->o->bundle, esc_ctx_message(r->v->ctx)[0] ? esc_ctx_message(r->v->ctx)
-		                                                             : escrow_strerror(st));
+		                 r->o->bundle, why);
+	}
 	esc_clear_error(r->v->ctx);
 	return ESCROW_OK;
 }
@@ -239,6 +243,14 @@ static void recv_free(struct recv *r)
 	escrow_report_free(r->report);
 }
 
+/* Removes the stored copy this receive made, unless a deposit names it (a
+ * receive of the same bundle at the same time recorded it meanwhile). */
+static void recv_drop(struct recv *r)
+{
+	if (esc_ledger_deposit_find(r->v->ledger, r->s.sha256) == 0)
+		esc_store_drop(&r->s);
+}
+
 /* Forgets what the hinted reading found. */
 static void recv_reset(struct recv *r)
 {
@@ -324,7 +336,7 @@ static escrow_status recv_run(struct recv *r, escrow_result *res)
 		return id < 0 ? escrow_ctx_status(r->v->ctx) : recv_existing(r, res, id);
 	st = recv_check(r);
 	if (!is_verdict(st) || r->report == NULL) {
-		esc_store_drop(&r->s);
+		recv_drop(r);
 		return st;
 	}
 	vst = st;
@@ -335,7 +347,7 @@ static escrow_status recv_run(struct recv *r, escrow_result *res)
 		return id > 0 ? recv_existing(r, res, id) : escrow_ctx_status(r->v->ctx);
 	}
 	if (st != ESCROW_OK) {
-		esc_store_drop(&r->s);
+		recv_drop(r);
 		return st;
 	}
 	recv_result(r, res, false);
