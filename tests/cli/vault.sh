@@ -86,6 +86,18 @@ pack by2.escrow full agency2.key c1.yaml --release 2.0
 pack by2b.escrow full agency2.key c1.yaml --release 2.1
 pack sealed.escrow full agency.key c1.yaml --release 3.0 -r "$(cat notary.age.pub)"
 
+# usage
+expect_exit 64 "$ESCROW" vault
+expect_exit 64 "$ESCROW" vault frobnicate V
+expect_grep "unknown vault subcommand 'frobnicate V'" err
+expect_exit 0 "$ESCROW" vault receive --help
+expect_grep '^usage: escrow vault receive VAULT BUNDLE' out
+expect_exit 64 "$ESCROW" vault receive V
+expect_grep 'missing VAULT or BUNDLE' err
+expect_exit 64 "$ESCROW" receipt
+expect_exit 64 "$ESCROW" receipt verify r.json
+expect_grep 'missing -p NOTARY.pub' err
+
 # init
 ledger_args V
 expect_exit 64 "$ESCROW" vault init V
@@ -203,11 +215,25 @@ pack sealed3.escrow full agency.key c1.yaml --release 3.2 -r "$(cat notary.age.p
 rm sealed3.escrow.minisig
 expect_exit 0 "$ESCROW" vault receive V sealed3.escrow -q
 
+# what a receive killed after the store's rename and before the ledger's
+# commit leaves (a stray store file, a leftover .incoming copy): the next
+# receive of that bundle adopts the file and records the deposit once
+pack stray.escrow full agency.key c1.yaml --release 4.0
+STSHA=$(sha256sum stray.escrow | cut -c1-64)
+mkdir -p "V/store/sha256/${STSHA:0:2}"
+cp stray.escrow "V/store/sha256/${STSHA:0:2}/$STSHA.escrow"
+head -c 100 stray.escrow >V/store/sha256/.incoming.ABC123
+expect_exit 0 "$ESCROW" vault receive V stray.escrow -q
+expect_true "the stray adopted: one deposit names it" \
+	test "$(sql V "SELECT count(*) FROM deposits WHERE bundle_sha256 = '$STSHA'")" = 1
+expect_true "still one file" test "$(ls "V/store/sha256/${STSHA:0:2}" | grep -c "^$STSHA.escrow$")" = 1
+rm V/store/sha256/.incoming.ABC123
+
 # list and show
 expect_exit 0 "$ESCROW" vault list V
-expect_true "list: 8 deposits" test "$(grep -c '^[0-9]' out)" = 8
+expect_true "list: 9 deposits" test "$(grep -c '^[0-9]' out)" = 9
 expect_exit 0 "$ESCROW" vault list V --contract C-2026-01 --json
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["deposits"]) == 8; assert d["deposits"][0]["verdict"] == "verified"' out
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["deposits"]) == 9; assert d["deposits"][0]["verdict"] == "verified"' out
 expect_true "list --json parses" test $? = 0
 expect_exit 0 "$ESCROW" vault list V --contract NONE --json
 expect_grep '"deposits": \[\]' out
