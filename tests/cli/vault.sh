@@ -275,6 +275,17 @@ expect_true "10 distinct receive events" \
 	test "$(sql V "SELECT count(DISTINCT event_seq) FROM deposits WHERE release_version LIKE '9.%'")" = 10
 expect_true "the chain holds (recomputed with python)" chain_ok V
 
+# an ambiguous prefix (SQLite only: a row put in by hand, with foreign keys
+# off as the sqlite3 shell has them, sharing the first 12 hex digits)
+if [ -z "$PG" ]; then
+	FAKE="${SHA:0:12}$(printf '%052d' 0)"
+	sql V "INSERT INTO deposits (id, contract_id, bundle_sha256, bundle_size, verdict, deliverables, received_at,
+		store_path, event_seq) VALUES (999, 'C-2026-01', '$FAKE', 1, 'tampered', '{}', 'x', 'y', 99999)"
+	expect_exit 64 "$ESCROW" vault show V "${SHA:0:12}"
+	expect_grep 'matches several deposits' err
+	expect_exit 0 "$ESCROW" vault show V "$SHA"
+fi
+
 # a vault of a newer version: the ledger's schema, then vault.json's format
 ledger_args V2
 expect_exit 0 "$ESCROW" vault init V2 -s notary.key "${LEDGER[@]}"
