@@ -114,6 +114,7 @@ typedef enum escrow_status escrow_status;
 #define ESCROW_SKIP_SYMLINKS 0x04u /* pack: skip symlinks that escape or dangle instead of failing */
 #define ESCROW_PAYLOAD_ONLY 0x08u /* extract: the target is the project tree, not the bag */
 #define ESCROW_QUIET        0x10u /* no warnings through the callback */
+#define ESCROW_JSON         0x20u /* vault list, vault show: JSON instead of text */
 
 /* ---- library and context ---------------------------------------------- */
 
@@ -329,8 +330,25 @@ enum escrow_option {
 	                             * notary's own copy, optional */
 	ESCROW_OPT_RECIPIENTS = 14, /* [recipients] pack: seals the bundle (optional);
 	                             * rewrap: who opens the release (required) */
-	ESCROW_OPT_IDENTITIES = 15  /* [identities] verify, extract, list: open a sealed
+	ESCROW_OPT_IDENTITIES = 15, /* [identities] verify, extract, list: open a sealed
 	                             * bundle; rewrap: open the deposit (required) */
+	ESCROW_OPT_LEDGER = 16,     /* [string] vault init: a PostgreSQL URL or conninfo for
+	                             * the ledger (default: SQLite in the vault folder) */
+	ESCROW_OPT_NOTARY_KEY = 17, /* [string] vault init: the notary's minisign secret
+	                             * key file (required; its path is remembered) */
+	ESCROW_OPT_NOTARY_IDENTITY = 18, /* [string] vault init: the notary's age identity
+	                             * file, remembered to open sealed deposits */
+	ESCROW_OPT_CONTRACT_FILE = 19, /* [string] vault contract add: the contract YAML */
+	ESCROW_OPT_KEY_FILE = 20,   /* [list] vault contract add (optional), vault key add
+	                             * (required): agency public key files */
+	ESCROW_OPT_CONTRACT_ID = 21,/* [string] vault key add (required), vault list
+	                             * (optional filter) */
+	ESCROW_OPT_KEY_ID = 22,     /* [string] vault key revoke: 16 hex digits */
+	ESCROW_OPT_REASON = 23,     /* [string] vault key revoke: why (optional) */
+	ESCROW_OPT_RECEIPT = 24,    /* [string] vault receive: where to write the receipt;
+	                             * receipt verify: the receipt to check */
+	ESCROW_OPT_DEPOSIT = 25     /* [string] vault show: a deposit number or a prefix of
+	                             * its bundle's SHA-256 */
 };
 
 /* A new, empty object: every option unset, level 0, flags 0. NULL on
@@ -382,7 +400,17 @@ enum escrow_result_key {
 	ESCROW_RESULT_KEY_ID = 6,        /* string  pack: the signing key's id (16 hex digits) */
 	ESCROW_RESULT_SEALED = 7,        /* u64     pack: 1 when sealed for recipients */
 	ESCROW_RESULT_SOURCE_SHA256 = 8, /* string  rewrap: of the sealed deposit, as read */
-	ESCROW_RESULT_SIGNED = 9         /* u64     rewrap: 1 when OUTPUT.minisig was written */
+	ESCROW_RESULT_SIGNED = 9,        /* u64     rewrap: 1 when OUTPUT.minisig was written */
+	ESCROW_RESULT_DEPOSIT_ID = 10,   /* u64     vault receive, receipt verify: the deposit */
+	ESCROW_RESULT_VERDICT = 11,      /* string  vault receive: the verdict ("verified", ...);
+	                                  *         receipt verify: "PASSED" or "FAILED" */
+	ESCROW_RESULT_EXISTING = 12,     /* u64     vault receive: 1 when the bundle was already
+	                                  *         in the vault (nothing new written) */
+	ESCROW_RESULT_VERSION = 13,      /* u64     vault contract add: the version registered */
+	ESCROW_RESULT_EVENT_SEQ = 14,    /* u64     vault operations: the event recorded (the
+	                                  *         ledger head); receipt verify: its head */
+	ESCROW_RESULT_CONTRACT_ID = 15   /* string  vault contract add, receive, receipt verify
+	                                  *         (at most 64 bytes kept) */
 };
 
 /* 0 when res is NULL, the key is unknown or not set, or not a u64. */
@@ -457,6 +485,72 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_check(escrow_ctx *ctx, const es
  * *res is NULL. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_rewrap(escrow_ctx *ctx, const escrow_options *o,
                                                         escrow_result **res, escrow_report **report);
+
+/* ---- the notary's vault (docs/VAULT.md) ---------------------------------
+ *
+ * A vault is a folder: vault.json (what it remembers), the content-addressed
+ * store of the bundles received, and, unless a PostgreSQL URL was given, the
+ * SQLite ledger (contracts, agency keys, deposits, a hash-chained event log).
+ * The handle keeps ctx (borrowed: it must outlive the handle) and reports its
+ * errors there. */
+typedef struct escrow_vault escrow_vault;
+
+/* Creates the vault folder path (it must not exist, or be an empty folder),
+ * vault.json and the ledger. Reads NOTARY_KEY (required: its key id is
+ * recorded, its path remembered; the key must load without a passphrase or
+ * with the one in ESCROW_PASSPHRASE), NOTARY_IDENTITY, LEDGER. ESCROW_E_EXISTS
+ * when path holds something already; nothing is left behind on failure. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_init(escrow_ctx *ctx, const char *path,
+                                                            const escrow_options *o);
+/* Opens the vault at path and its ledger. ESCROW_E_OPEN when it is no vault,
+ * ESCROW_E_INPUT for a vault or ledger of a newer version, ESCROW_E_IO when
+ * the PostgreSQL server cannot be reached. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_open(escrow_ctx *ctx, const char *path, escrow_vault **out);
+ESCROW_API void escrow_vault_close(escrow_vault *v);
+/* The notary's secret key file the vault remembers (never NULL while v is). */
+ESCROW_API const char *escrow_vault_notary_key(const escrow_vault *v);
+/* Registers a contract (CONTRACT_FILE, parsed and checked first) as version 1,
+ * or as the next version when its id is registered (an amendment), with the
+ * agency keys KEY_FILE (optional). ESCROW_E_EXISTS when this exact text is
+ * registered. res: VERSION, CONTRACT_ID, EVENT_SEQ. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_contract_add(escrow_vault *v, const escrow_options *o,
+                                                                    escrow_result **res);
+/* Registers the keys KEY_FILE for CONTRACT_ID (both required). */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_key_add(escrow_vault *v, const escrow_options *o,
+                                                               escrow_result **res);
+/* Revokes KEY_ID (required) for every contract, with REASON. ESCROW_E_OPEN
+ * when the key is not registered or already revoked. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_key_revoke(escrow_vault *v, const escrow_options *o,
+                                                                  escrow_result **res);
+/* Receives BUNDLE (a file; BUNDLE.minisig beside it is taken too): stores it
+ * by SHA-256, verifies it against the registered contract it names and its
+ * registered, unrevoked keys (a sealed one with the vault's identity),
+ * records the deposit and its receive event in one transaction, then writes
+ * the signed receipt RECEIPT (default: VAULT/receipts/SHA256.json) and
+ * RECEIPT.minisig with SIGNING_KEY (default: the remembered key, loaded
+ * without a passphrase). Returns the verification status of escrow_verify()
+ * (with *report set) once recorded; ESCROW_E_INPUT, nothing recorded, when the
+ * bundle names no registered contract; ESCROW_OK with EXISTING 1 when the
+ * bundle is already in the vault (no receipt written). res: DEPOSIT_ID,
+ * VERDICT, SHA256, CONTRACT_ID, EVENT_SEQ, EXISTING. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_receive(escrow_vault *v, const escrow_options *o,
+                                                               escrow_result **res, escrow_report **report);
+/* The deposits (CONTRACT_ID: only that contract's), as text or, with flags
+ * ESCROW_JSON, JSON; *out is malloc'd (free()). */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_list(escrow_vault *v, const escrow_options *o,
+                                                            unsigned flags, char **out);
+/* One deposit, by DEPOSIT (a number, or a prefix of at least 4 hex digits of
+ * its bundle's SHA-256): ESCROW_E_OPEN when none matches, ESCROW_E_USAGE when
+ * a prefix matches several. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_show(escrow_vault *v, const escrow_options *o,
+                                                            unsigned flags, char **out);
+/* Checks a receipt: RECEIPT.minisig against PUBLIC_KEY (the notary's), the
+ * JSON shape (in-toto Statement v1, SLSA VSA v1, escrow extension), and with
+ * BUNDLE the subject's SHA-256 against that file's. ESCROW_OK, ESCROW_BAD_SIGNATURE,
+ * ESCROW_TAMPERED (subject differs from BUNDLE), ESCROW_E_INPUT (not a
+ * receipt). res: VERDICT (PASSED/FAILED), SHA256, DEPOSIT_ID, EVENT_SEQ, CONTRACT_ID. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_receipt_verify(escrow_ctx *ctx, const escrow_options *o,
+                                                                escrow_result **res);
 
 #ifdef __cplusplus
 }

@@ -67,5 +67,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rewrap(int argc, char **argv);
+int cmd_vault(int argc, char **argv);
+int cmd_receipt(int argc, char **argv);
 
 #endif

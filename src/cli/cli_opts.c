@@ -14,7 +14,8 @@
 enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, repeatable */
 
 #define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP)
-#define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS)
+#define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
+#define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT)
 
 static const struct def {
 	const char *name;   /* long name */
@@ -24,12 +25,13 @@ static const struct def {
 	unsigned letter_in; /* commands where the letter works */
 	const char *shown;  /* in "option X given twice" */
 } defs[CLI_O_COUNT] = {
-	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP, CLI_KEYGEN | CLI_PACK | CLI_REWRAP, "-o"},
-	[CLI_O_SECKEY] = {"seckey", 's', ONE, CLI_PACK, CLI_PACK, "-s"},
+	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE,
+	                  CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE, "-o"},
+	[CLI_O_SECKEY] = {"seckey", 's', ONE, CLI_PACK | CLI_V_INIT, CLI_PACK | CLI_V_INIT, "-s"},
 	[CLI_O_SIGN] = {"sign", 's', ONE, CLI_REWRAP, CLI_REWRAP, "-s"},
-	[CLI_O_PUBKEY] = {"pubkey", 'p', ONE, READERS, READERS, "-p"},
+	[CLI_O_PUBKEY] = {"pubkey", 'p', ONE, READERS | CLI_RECEIPT, READERS | CLI_RECEIPT, "-p"},
 	[CLI_O_CONTRACT] = {"contract", 'c', ONE, CLI_PACK | CLI_CHECK | READERS, CLI_PACK | CLI_CHECK | READERS, "-c"},
-	[CLI_O_IDENTITY] = {"identity", 'i', MANY, READERS, READERS, "-i"},
+	[CLI_O_IDENTITY] = {"identity", 'i', MANY, READERS | CLI_V_INIT, READERS | CLI_V_INIT, "-i"},
 	[CLI_O_RECIPIENT] = {"recipient", 'r', MANY, CLI_PACK | CLI_REWRAP, CLI_PACK | CLI_REWRAP, "-r"},
 	[CLI_O_RECIPIENTS_FILE] = {"recipients-file", 'R', MANY, CLI_PACK | CLI_REWRAP, CLI_PACK | CLI_REWRAP, "-R"},
 	[CLI_O_EXCLUDE] = {"exclude", 'x', MANY, CLI_PACK | CLI_CHECK, CLI_PACK | CLI_CHECK, "-x"},
@@ -45,9 +47,15 @@ static const struct def {
 	[CLI_O_UNENCRYPTED] = {"unencrypted", 'W', NONE, CLI_KEYGEN, CLI_KEYGEN, "-W"},
 	[CLI_O_AGE] = {"age", 0, NONE, CLI_KEYGEN, 0, "--age"},
 	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP, CLI_KEYGEN | CLI_REWRAP, "--force"},
-	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~CLI_KEYGEN, 0, "--json"},
+	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD |
+	                CLI_V_KEY_REVOKE), 0, "--json"},
 	[CLI_O_QUIET] = {"quiet", 'q', NONE, ALL, ALL, "-q"},
 	[CLI_O_HELP] = {"help", 'h', NONE, ALL, ALL, "-h"},
+	[CLI_O_LEDGER] = {"ledger", 0, ONE, CLI_V_INIT, 0, "--ledger"},
+	[CLI_O_REASON] = {"reason", 0, ONE, CLI_V_KEY_REVOKE, 0, "--reason"},
+	[CLI_O_BUNDLE] = {"bundle", 0, ONE, CLI_RECEIPT, 0, "--bundle"},
+	[CLI_O_AGENCY_KEY] = {"pubkey", 'p', MANY, CLI_V_CONTRACT | CLI_V_KEY_ADD, CLI_V_CONTRACT | CLI_V_KEY_ADD, "-p"},
+	[CLI_O_CONTRACT_ID] = {"contract", 0, ONE, CLI_V_LIST, 0, "--contract"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a

@@ -11,7 +11,10 @@
 /* Which commands accept an option: one bit each. */
 enum {
 	CLI_KEYGEN = 1u << 0, CLI_PACK = 1u << 1, CLI_CHECK = 1u << 2, CLI_VERIFY = 1u << 3,
-	CLI_LIST = 1u << 4, CLI_EXTRACT = 1u << 5, CLI_REWRAP = 1u << 6
+	CLI_LIST = 1u << 4, CLI_EXTRACT = 1u << 5, CLI_REWRAP = 1u << 6,
+	/* escrow vault SUBCOMMAND, escrow receipt verify */
+	CLI_V_INIT = 1u << 7, CLI_V_CONTRACT = 1u << 8, CLI_V_KEY_ADD = 1u << 9, CLI_V_KEY_REVOKE = 1u << 10,
+	CLI_V_RECEIVE = 1u << 11, CLI_V_LIST = 1u << 12, CLI_V_SHOW = 1u << 13, CLI_RECEIPT = 1u << 14
 };
 
 /* Every option of every command. */
@@ -20,6 +23,7 @@ enum cli_opt {
 	CLI_O_RECIPIENT, CLI_O_RECIPIENTS_FILE, CLI_O_EXCLUDE, CLI_O_NAME, CLI_O_RELEASE, CLI_O_LEVEL,
 	CLI_O_THREADS, CLI_O_INCLUDE_VCS, CLI_O_SKIP_SYMLINKS, CLI_O_DIRECTORY, CLI_O_PAYLOAD_ONLY,
 	CLI_O_DELIVERABLE, CLI_O_UNENCRYPTED, CLI_O_AGE, CLI_O_FORCE, CLI_O_JSON, CLI_O_QUIET, CLI_O_HELP,
+	CLI_O_LEDGER, CLI_O_REASON, CLI_O_BUNDLE, CLI_O_AGENCY_KEY, CLI_O_CONTRACT_ID,
 	CLI_O_COUNT
 };
 
@@ -46,7 +50,7 @@ struct cli_cmd_spec {
 	/* Checks an option's argument when it is read (may be NULL): -1 to go
 	 * on, else the exit code after a message. */
 	int (*check)(enum cli_opt id, const char *arg);
-	int n_operands;                 /* 0 or 1 */
+	int n_operands;                 /* how many operands the command takes */
 	const char *missing;            /* the message when the operand is missing */
 };
 

@@ -16,6 +16,8 @@ static const struct {
 	{"list", cmd_list, "list the files of a bundle"},
 	{"extract", cmd_extract, "verify and extract a bundle into a new folder, atomically"},
 	{"rewrap", cmd_rewrap, "re-encrypt a sealed bundle for new recipients (the release)"},
+	{"vault", cmd_vault, "the notary's desk: register contracts and keys, receive deposits"},
+	{"receipt", cmd_receipt, "verify a receipt the vault signed ('escrow receipt verify')"},
 };
 
 static void usage(FILE *f)

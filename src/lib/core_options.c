@@ -29,6 +29,16 @@ static const struct {
 	[ESCROW_OPT_CONTRACT] = {T_CONTRACT, "contract"},
 	[ESCROW_OPT_RECIPIENTS] = {T_RECIPIENTS, "recipients"},
 	[ESCROW_OPT_IDENTITIES] = {T_IDENTITIES, "identities"},
+	[ESCROW_OPT_LEDGER] = {T_STRING, "ledger"},
+	[ESCROW_OPT_NOTARY_KEY] = {T_STRING, "notary key"},
+	[ESCROW_OPT_NOTARY_IDENTITY] = {T_STRING, "notary identity"},
+	[ESCROW_OPT_CONTRACT_FILE] = {T_STRING, "contract file"},
+	[ESCROW_OPT_KEY_FILE] = {T_LIST, "key file"},
+	[ESCROW_OPT_CONTRACT_ID] = {T_STRING, "contract id"},
+	[ESCROW_OPT_KEY_ID] = {T_STRING, "key id"},
+	[ESCROW_OPT_REASON] = {T_STRING, "reason"},
+	[ESCROW_OPT_RECEIPT] = {T_STRING, "receipt"},
+	[ESCROW_OPT_DEPOSIT] = {T_STRING, "deposit"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -38,7 +48,7 @@ static const char *const type_names[] = {
 	[T_RECIPIENTS] = "recipients", [T_IDENTITIES] = "identities",
 };
 
-#define KNOWN_FLAGS (ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY | ESCROW_QUIET)
+#define KNOWN_FLAGS (ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY | ESCROW_QUIET | ESCROW_JSON)
 
 escrow_options *escrow_options_new(void)
 {
@@ -67,6 +77,16 @@ void escrow_options_free(escrow_options *o)
 	free(o->release);
 	list_clear(&o->excludes);
 	list_clear(&o->deliverables);
+	free(o->ledger);
+	free(o->notary_key);
+	free(o->notary_identity);
+	free(o->contract_file);
+	free(o->contract_id);
+	free(o->key_id);
+	free(o->reason);
+	free(o->receipt);
+	free(o->deposit);
+	list_clear(&o->key_files);
 	free(o);
 }
 
@@ -135,6 +155,15 @@ static char **string_field(escrow_options *o, enum escrow_option opt)
 	case ESCROW_OPT_TARGET: return &o->target;
 	case ESCROW_OPT_NAME: return &o->name;
 	case ESCROW_OPT_RELEASE: return &o->release;
+	case ESCROW_OPT_LEDGER: return &o->ledger;
+	case ESCROW_OPT_NOTARY_KEY: return &o->notary_key;
+	case ESCROW_OPT_NOTARY_IDENTITY: return &o->notary_identity;
+	case ESCROW_OPT_CONTRACT_FILE: return &o->contract_file;
+	case ESCROW_OPT_CONTRACT_ID: return &o->contract_id;
+	case ESCROW_OPT_KEY_ID: return &o->key_id;
+	case ESCROW_OPT_REASON: return &o->reason;
+	case ESCROW_OPT_RECEIPT: return &o->receipt;
+	case ESCROW_OPT_DEPOSIT: return &o->deposit;
 	default: return NULL;
 	}
 }
@@ -150,6 +179,8 @@ escrow_status escrow_options_set_string(escrow_options *o, enum escrow_option op
 		return list_add(o, &o->excludes, v);
 	if (opt == ESCROW_OPT_DELIVERABLE)
 		return list_add(o, &o->deliverables, v);
+	if (opt == ESCROW_OPT_KEY_FILE)
+		return list_add(o, &o->key_files, v);
 	field = string_field(o, opt);
 	if (field == NULL)
 		return refuse(o, ESCROW_E_INTERNAL, "option %d (%s): no field", (int)opt, opts[opt].name);

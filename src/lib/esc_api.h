@@ -21,6 +21,10 @@ struct esc_strlist {
 struct escrow_options {
 	char *source, *output, *bundle, *target, *name, *release;
 	struct esc_strlist excludes, deliverables;
+	/* the vault's (vault_*.c) */
+	char *ledger, *notary_key, *notary_identity, *contract_file, *contract_id, *key_id, *reason, *receipt,
+		*deposit;
+	struct esc_strlist key_files;
 	int level;
 	unsigned flags;
 	const escrow_seckey *signing_key;

@@ -150,4 +150,66 @@ escrow_status esc_ledger_deposit_add(esc_ledger *l, const struct esc_deposit *d,
 /* The deposit of a bundle: its number (0 when not recorded), or -1 on error. */
 int64_t esc_ledger_deposit_find(esc_ledger *l, const char *bundle_sha256);
 
+
+/* ---- the vault folder (vault_config.c, vault_api.c, vault_store.c,
+ * vault_receive.c, vault_receipt*.c, vault_query.c) ---- */
+#define ESC_VAULT_CONFIG "vault.json"
+#define ESC_VAULT_FORMAT "escrow-vault/1"
+
+struct escrow_vault {
+	escrow_ctx *ctx;
+	char *path;            /* the vault folder, as given */
+	char *ledger_url;      /* NULL: SQLite in the folder */
+	char *notary_key;      /* absolute path of the notary's secret key */
+	char *identity;        /* absolute path of the age identity, or NULL */
+	char key_id[17];       /* the notary's key id */
+	esc_ledger *ledger;
+};
+
+/* Reads VAULT/vault.json into v (path set). ESCROW_E_OPEN when missing,
+ * ESCROW_E_INPUT when malformed or of a newer format. */
+escrow_status esc_vault_config_read(escrow_vault *v);
+/* Writes VAULT/vault.json (mode 0600: a URL may hold a password). */
+escrow_status esc_vault_config_write(const escrow_vault *v);
+
+/* The store: copies src (and src.minisig when present) to
+ * VAULT/store/sha256/XX/HEX.escrow atomically (temporary file in
+ * VAULT/store/sha256, fsync, rename, fsync of the folders); sha256 (65) and
+ * size are the bundle's, rel the path relative to the vault (malloc'd). */
+struct esc_stored {
+	char sha256[65];
+	uint64_t size;
+	char *rel;             /* store/sha256/XX/HEX.escrow */
+	char *abs;             /* VAULT/rel */
+	bool minisig;          /* rel.minisig written */
+	bool fresh;            /* this call put it there (not in the store before) */
+};
+escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored *out);
+/* Removes what esc_store_put wrote when it was fresh; frees the strings. */
+void esc_store_drop(struct esc_stored *s);
+void esc_stored_free(struct esc_stored *s);
+
+/* The signer and the contract a detached signature's trusted comment names
+ * (vault_receive_hint.c); false when it has none, both NULL. Untrusted. */
+bool esc_receive_hint(escrow_ctx *ctx, const char *sig_path, char **contract_id, char **signer);
+
+/* The receipt (vault_receipt.c): the in-toto Statement for a deposit. */
+struct esc_receipt_in {
+	const char *bundle_name, *bundle_sha256, *resource_uri;
+	const char *contract_id, *contract_sha256;
+	const char *verdict;                /* escrow's */
+	const json_t *deliverables;         /* {"id": "status"} */
+	int64_t deposit_id;
+	struct esc_event_ref head;
+	const char *notary_key_id;
+	const char *signer_key_id;          /* may be NULL */
+	const char *vault;
+};
+/* Writes the receipt's JSON to path atomically, then path.minisig signed by
+ * sk (docs/VAULT.md, "Receipts"). */
+escrow_status esc_receipt_write(escrow_ctx *ctx, const struct esc_receipt_in *in, const escrow_seckey *sk,
+                                const char *path);
+/* RFC 3339 UTC of now, or of SOURCE_DATE_EPOCH when set, into buf[21]. */
+void esc_vault_time(char buf[21]);
+
 #endif

@@ -1,0 +1,32 @@
+/* cli_vault.h -- what escrow vault's subcommands share (cmd_vault*.c). */
+#ifndef ESCROW_CLI_VAULT_H
+#define ESCROW_CLI_VAULT_H
+
+#include "cli_opts.h"
+
+/* One run of a vault subcommand: its arguments, a context, the options
+ * object, and the vault once opened (operand 0). */
+struct vrun {
+	const struct cli_cmd_spec *spec;
+	struct cli_args a;
+	escrow_ctx *ctx;
+	escrow_options *o;
+	escrow_vault *v;
+};
+
+/* The vault operand opened into r->v: -1 to go on, else the exit code. */
+int vault_open(struct vrun *r);
+/* A setter's status: -1 when ESCROW_OK, else the exit code (message printed). */
+int vault_set(struct vrun *r, escrow_status st);
+/* Prints out (may be NULL) on stdout and frees it; -1, or the exit code when
+ * stdout cannot be written. */
+int vault_print(char *out);
+
+int vault_receive(struct vrun *r);
+int vault_list(struct vrun *r);
+int vault_show(struct vrun *r);
+void vault_receive_help(void);
+void vault_list_help(void);
+void vault_show_help(void);
+
+#endif

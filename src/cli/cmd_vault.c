@@ -1,0 +1,265 @@
+/* cmd_vault.c -- escrow vault: the notary's desk. This file dispatches the
+ * subcommands and holds the registrations (init, contract add, key add, key
+ * revoke); receive, list and show are in cmd_vault_desk.c. */
+#include "cli_vault.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char u_init[] = "escrow vault init VAULT -s NOTARY.key [-i NOTARY.age] [--ledger URL] [-q]";
+static const char u_contract[] = "escrow vault contract add VAULT CONTRACT.yaml [-p AGENCY.pub]... [-q]";
+static const char u_key_add[] = "escrow vault key add VAULT CONTRACT_ID -p AGENCY.pub... [-q]";
+static const char u_revoke[] = "escrow vault key revoke VAULT KEY_ID [--reason TEXT] [-q]";
+static const char u_receive[] = "escrow vault receive VAULT BUNDLE [-o RECEIPT.json] [--json] [-q]";
+static const char u_list[] = "escrow vault list VAULT [--contract ID] [--json]";
+static const char u_show[] = "escrow vault show VAULT DEPOSIT [--json]";
+
+static void help_init(void)
+{
+	printf("usage: %s\n\n"
+	       "Make a new vault folder: vault.json (what the vault remembers), the store\n"
+	       "(store/sha256/), receipts/, and the ledger (ledger.sqlite, or the PostgreSQL\n"
+	       "database --ledger names). The notary's key id is recorded and the key file's\n"
+	       "path remembered: receive signs receipts with it.\n\n"
+	       "Options:\n"
+	       "  -s, --seckey FILE    the notary's minisign secret key (required)\n"
+	       "  -i, --identity FILE  the notary's age identity, to open sealed deposits\n"
+	       "      --ledger URL     a postgresql:// URL or libpq conninfo for the ledger\n"
+	       "  -q, --quiet          print nothing but errors\n"
+	       "  -h, --help           show this help\n\n"
+	       "Exit codes: 0 made; 64 usage; 65 a malformed key; 66 a key cannot be read;\n"
+	       "73 VAULT exists and is not empty, or cannot be made; 74 the ledger's server\n"
+	       "cannot be reached.\n",
+	       u_init);
+}
+
+static void help_contract(void)
+{
+	printf("usage: %s\n\n"
+	       "Register a contract (its text and SHA-256) after parsing and checking it, with\n"
+	       "the agency keys that may sign its deposits. A contract id registered already\n"
+	       "gets a new version (an amendment); the same text again is refused.\n\n"
+	       "Options:\n"
+	       "  -p, --pubkey FILE  an agency's public key (repeatable)\n"
+	       "  -q, --quiet        print nothing but errors\n"
+	       "  -h, --help         show this help\n\n"
+	       "Exit codes: 0 registered; 64 usage; 65 a malformed contract or key; 66 a file\n"
+	       "or the vault cannot be opened; 73 this text or key is registered already.\n",
+	       u_contract);
+}
+
+static void help_key_add(void)
+{
+	printf("usage: %s\n\n"
+	       "Register agency keys for a registered contract (a key rotation).\n\n"
+	       "Options:\n"
+	       "  -p, --pubkey FILE  an agency's public key (repeatable, at least one)\n"
+	       "  -q, --quiet        print nothing but errors\n"
+	       "  -h, --help         show this help\n\n"
+	       "Exit codes: 0 registered; 64 usage; 65 a malformed key; 66 the contract is not\n"
+	       "registered, or a file cannot be opened; 73 the key is registered already.\n",
+	       u_key_add);
+}
+
+static void help_revoke(void)
+{
+	printf("usage: %s\n\n"
+	       "Revoke an agency key (16 hex digits, as 'minisign' prints it) for every contract\n"
+	       "it serves: deposits it signs from now on are refused (bad-signature).\n\n"
+	       "Options:\n"
+	       "      --reason TEXT  why, recorded with the event\n"
+	       "  -q, --quiet        print nothing but errors\n"
+	       "  -h, --help         show this help\n\n"
+	       "Exit codes: 0 revoked; 64 usage; 66 the key is not registered or revoked already.\n",
+	       u_revoke);
+}
+
+static int run_init(struct vrun *r)
+{
+	size_t n = cli_args_count(&r->a, CLI_O_IDENTITY);
+	escrow_status st;
+	int rc;
+
+	if (r->a.value[CLI_O_SECKEY] == NULL)
+		return cli_usage(r->spec->name, r->spec->usage, "missing -s NOTARY.key (the notary's secret key)");
+	if (n > 1)
+		return cli_usage(r->spec->name, r->spec->usage, "option -i given twice (the vault keeps one identity)");
+	rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_NOTARY_KEY, r->a.value[CLI_O_SECKEY]));
+	if (rc < 0 && n == 1)
+		rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_NOTARY_IDENTITY, r->a.list[0].value));
+	if (rc < 0)
+		rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_LEDGER, r->a.value[CLI_O_LEDGER]));
+	if (rc >= 0)
+		return rc;
+	st = escrow_vault_init(r->ctx, r->a.operands[0], r->o);
+	if (st != ESCROW_OK)
+		return cli_fail(r->ctx, st);
+	cli_info("vault %s made", r->a.operands[0]);
+	return 0;
+}
+
+static int set_keys(struct vrun *r)
+{
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < r->a.n && rc < 0; i++)
+		if (r->a.list[i].id == CLI_O_AGENCY_KEY)
+			rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_KEY_FILE, r->a.list[i].value));
+	return rc;
+}
+
+static int run_contract(struct vrun *r)
+{
+	escrow_result *res = NULL;
+	escrow_status st;
+	int rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_CONTRACT_FILE, r->a.operands[1]));
+
+	if (rc < 0)
+		rc = set_keys(r);
+	if (rc < 0)
+		rc = vault_open(r);
+	if (rc >= 0)
+		return rc;
+	st = escrow_vault_contract_add(r->v, r->o, &res);
+	if (st != ESCROW_OK)
+		return cli_fail(r->ctx, st);
+	cli_info("contract %s registered, version %llu (event %llu), with %zu key(s)",
+	         escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID),
+	         (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_VERSION),
+	         (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ),
+	         cli_args_count(&r->a, CLI_O_AGENCY_KEY));
+	escrow_result_free(res);
+	return 0;
+}
+
+static int run_key_add(struct vrun *r)
+{
+	escrow_result *res = NULL;
+	escrow_status st;
+	int rc = -1;
+
+	if (cli_args_count(&r->a, CLI_O_AGENCY_KEY) == 0)
+		return cli_usage(r->spec->name, r->spec->usage, "missing -p AGENCY.pub");
+	rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_CONTRACT_ID, r->a.operands[1]));
+	if (rc < 0)
+		rc = set_keys(r);
+	if (rc < 0)
+		rc = vault_open(r);
+	if (rc >= 0)
+		return rc;
+	st = escrow_vault_key_add(r->v, r->o, &res);
+	if (st != ESCROW_OK)
+		return cli_fail(r->ctx, st);
+	cli_info("key(s) registered for contract %s (event %llu)", r->a.operands[1],
+	         (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
+	escrow_result_free(res);
+	return 0;
+}
+
+static int run_revoke(struct vrun *r)
+{
+	escrow_result *res = NULL;
+	escrow_status st;
+	int rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_KEY_ID, r->a.operands[1]));
+
+	if (rc < 0)
+		rc = vault_set(r, escrow_options_set_string(r->o, ESCROW_OPT_REASON, r->a.value[CLI_O_REASON]));
+	if (rc < 0)
+		rc = vault_open(r);
+	if (rc >= 0)
+		return rc;
+	st = escrow_vault_key_revoke(r->v, r->o, &res);
+	if (st != ESCROW_OK)
+		return cli_fail(r->ctx, st);
+	cli_info("key %s revoked (event %llu)", r->a.operands[1],
+	         (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
+	escrow_result_free(res);
+	return 0;
+}
+
+static const struct vcmd {
+	const char *w1, *w2;
+	struct cli_cmd_spec spec;
+	int (*run)(struct vrun *r);
+} vcmds[] = {
+	{"init", NULL, {"vault init", u_init, CLI_V_INIT, help_init, NULL, 1, "missing VAULT"}, run_init},
+	{"contract", "add", {"vault contract add", u_contract, CLI_V_CONTRACT, help_contract, NULL, 2,
+	                     "missing VAULT or CONTRACT.yaml"}, run_contract},
+	{"key", "add", {"vault key add", u_key_add, CLI_V_KEY_ADD, help_key_add, NULL, 2,
+	                "missing VAULT or CONTRACT_ID"}, run_key_add},
+	{"key", "revoke", {"vault key revoke", u_revoke, CLI_V_KEY_REVOKE, help_revoke, NULL, 2,
+	                   "missing VAULT or KEY_ID"}, run_revoke},
+	{"receive", NULL, {"vault receive", u_receive, CLI_V_RECEIVE, vault_receive_help, NULL, 2,
+	                   "missing VAULT or BUNDLE"}, vault_receive},
+	{"list", NULL, {"vault list", u_list, CLI_V_LIST, vault_list_help, NULL, 1, "missing VAULT"}, vault_list},
+	{"show", NULL, {"vault show", u_show, CLI_V_SHOW, vault_show_help, NULL, 2, "missing VAULT or DEPOSIT"},
+	 vault_show},
+};
+#define N_VCMDS (sizeof vcmds / sizeof vcmds[0])
+
+static void vault_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: escrow vault SUBCOMMAND ...\n\nThe notary's desk (docs/VAULT.md):\n");
+	for (i = 0; i < N_VCMDS; i++)
+		fprintf(f, "  %s\n", vcmds[i].spec.usage);
+	fprintf(f, "\nOptions (each with the subcommands that take it):\n"
+	           "  -s, --seckey FILE    init: the notary's minisign secret key\n"
+	           "  -i, --identity FILE  init: the notary's age identity (opens sealed deposits)\n"
+	           "      --ledger URL     init: a PostgreSQL ledger instead of SQLite in VAULT\n"
+	           "  -p, --pubkey FILE    contract add, key add: an agency's public key\n"
+	           "      --reason TEXT    key revoke: why\n"
+	           "  -o, --output FILE    receive: the receipt\n"
+	           "      --contract ID    list: only this contract's deposits\n"
+	           "      --json           receive, list, show: JSON output\n"
+	           "  -q, --quiet          print nothing but errors\n"
+	           "  -h, --help           show the help\n\n"
+	           "Run 'escrow vault SUBCOMMAND --help' for one subcommand's options and exit\n"
+	           "codes. Exit codes: 0 done (receive: verified, or already in the vault); 1 and 2\n"
+	           "as escrow verify's, for a deposit refused; 64 usage; 65 bad input; 66 cannot\n"
+	           "open; 73 cannot create or exists; 74 I/O error or ledger server unreachable.\n");
+}
+
+static int run(const struct vcmd *c, int argc, char **argv)
+{
+	struct vrun r = {.spec = &c->spec};
+	int rc = cli_args_parse(&r.a, &c->spec, argc, argv);
+
+	if (rc < 0) {
+		r.ctx = cli_ctx_new();
+		r.o = escrow_options_new();
+		if (r.ctx == NULL || r.o == NULL)
+			rc = r.ctx == NULL ? EX_SOFTWARE_ : cli_opts_fail(NULL, ESCROW_E_NOMEM);
+	}
+	if (rc < 0)
+		rc = c->run(&r);
+	escrow_vault_close(r.v);
+	escrow_options_free(r.o);
+	cli_ctx_free(r.ctx);
+	cli_args_free(&r.a);
+	return rc;
+}
+
+int cmd_vault(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		vault_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE_ : 0;
+	}
+	for (i = 0; i < N_VCMDS; i++) {
+		if (strcmp(argv[1], vcmds[i].w1) != 0)
+			continue;
+		if (vcmds[i].w2 == NULL)
+			return run(&vcmds[i], argc - 1, argv + 1);
+		if (argc >= 3 && strcmp(argv[2], vcmds[i].w2) == 0)
+			return run(&vcmds[i], argc - 2, argv + 2);
+	}
+	cli_error("unknown vault subcommand '%s%s%s'", argv[1], argc >= 3 && argv[2][0] != '-' ? " " : "",
+	          argc >= 3 && argv[2][0] != '-' ? argv[2] : "");
+	vault_usage(stderr);
+	return EX_USAGE_;
+}

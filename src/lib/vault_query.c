@@ -1,0 +1,188 @@
+/* vault_query.c -- what the vault holds, for people and programs: the
+ * deposits (vault list) and one of them (vault show), as text or JSON. */
+#include "esc_api.h"
+#include "esc_escape.h"
+#include "esc_vault.h"
+#include "esc_vault_ledger.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COLS "CAST(id AS TEXT), contract_id, name, release_version, bundle_sha256, CAST(bundle_size AS TEXT)," \
+	" signer_key_id, verdict, deliverables, received_at, store_path, previous_sha256, CAST(event_seq AS TEXT)"
+enum { C_ID, C_CONTRACT, C_NAME, C_RELEASE, C_SHA, C_SIZE, C_SIGNER, C_VERDICT, C_DELIV, C_TIME, C_STORE, C_PREV,
+       C_EVENT, N_COLS };
+static const char *const names[N_COLS] = {"id", "contract_id", "name", "release", "bundle_sha256", "bundle_size",
+                                          "signer_key_id", "verdict", "deliverables", "received_at", "store_path",
+                                          "previous_sha256", "event_seq"};
+
+static json_t *cell_json(const char *s, int col)
+{
+	if (s == NULL)
+		return json_null();
+	if (col == C_ID || col == C_SIZE || col == C_EVENT)
+		return json_integer(strtoll(s, NULL, 10));
+	if (col == C_DELIV) {
+		json_t *d = json_loads(s, 0, NULL);
+
+		return d ? d : json_string(s);
+	}
+	return json_string(s);
+}
+
+static json_t *row_json(const struct esc_lrows *r, size_t row)
+{
+	json_t *o = json_object();
+	int c;
+
+	for (c = 0; o != NULL && c < N_COLS; c++)
+		if (json_object_set_new(o, names[c], cell_json(esc_lrows_at(r, row, (size_t)c), c)) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+static char *escaped(const char *s, enum esc_escape_mode mode)
+{
+	size_t n = esc_escape(NULL, 0, s, strlen(s), mode) + 1;
+	char *out = malloc(n);
+
+	if (out != NULL)
+		esc_escape(out, n, s, strlen(s), mode);
+	return out;
+}
+
+/* Cells of the table: at most 8 at once, escaped for a terminal. */
+static const char *cell(const struct esc_lrows *r, size_t row, int col)
+{
+	static __thread char *ring[8];
+	static __thread unsigned next;
+	const char *s = esc_lrows_at(r, row, (size_t)col);
+	char **slot = &ring[next++ % 8];
+
+	free(*slot);
+	*slot = escaped(s ? s : "-", ESC_ESCAPE_TEXT);
+	return *slot ? *slot : "?";
+}
+
+/* Text lines: one a deposit (list), or every field (show). */
+static char *rows_text(const struct esc_lrows *r, bool one)
+{
+	char *out = strdup(one ? "" : "ID  VERDICT        CONTRACT  NAME  RELEASE  RECEIVED  SHA256\n"), *next;
+	size_t i;
+	int c;
+
+	for (i = 0; out != NULL && i < r->rows; i++) {
+		if (one) {
+			for (c = 0; out != NULL && c < N_COLS; c++) {
+				next = esc_strf("%s%-16s %s\n", out, names[c], cell(r, i, c));
+				free(out);
+				out = next;
+			}
+			continue;
+		}
+		next = esc_strf("%s%s  %-13s  %s  %s  %s  %s  %.16s\n", out, cell(r, i, C_ID), cell(r, i, C_VERDICT),
+		                cell(r, i, C_CONTRACT), cell(r, i, C_NAME), cell(r, i, C_RELEASE), cell(r, i, C_TIME),
+		                cell(r, i, C_SHA));
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static escrow_status render(escrow_vault *v, const struct esc_lrows *r, bool one, unsigned flags, char **out)
+{
+	json_t *root = NULL;
+	char *text = NULL;
+	size_t i;
+
+	if (!(flags & ESCROW_JSON)) {
+		text = rows_text(r, one);
+	} else {
+		root = one ? row_json(r, 0) : json_pack("{s:s, s:[]}", "vault", v->path, "deposits");
+		for (i = 0; !one && root != NULL && i < r->rows; i++)
+			if (json_array_append_new(json_object_get(root, "deposits"), row_json(r, i)) != 0) {
+				json_decref(root);
+				root = NULL;
+			}
+		if (root != NULL)
+			text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+		json_decref(root);
+	}
+	if (text == NULL)
+		return esc_nomem(v->ctx);
+	/* Text from the bundles (names, contract ids) is escaped for terminals. */
+	*out = (flags & ESCROW_JSON) ? escaped(text, ESC_ESCAPE_JSON_DOC) : text;
+	if (*out != text)
+		free(text);
+	return *out == NULL ? esc_nomem(v->ctx) : ESCROW_OK;
+}
+
+escrow_status escrow_vault_list(escrow_vault *v, const escrow_options *o, unsigned flags, char **out)
+{
+	struct esc_lrows r = {0};
+	const char *p[1];
+	escrow_status st;
+
+	if (out != NULL)
+		*out = NULL;
+	if (v == NULL || o == NULL || out == NULL)
+		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_list: NULL argument") : ESCROW_E_USAGE;
+	p[0] = o->contract_id;
+	st = v->ledger->ops->exec(v->ledger,
+	                          o->contract_id ? "SELECT " COLS " FROM deposits WHERE contract_id = $1 ORDER BY id"
+	                                         : "SELECT " COLS " FROM deposits ORDER BY id",
+	                          o->contract_id ? 1 : 0, p, &r);
+	if (st == ESCROW_OK)
+		st = render(v, &r, false, flags, out);
+	esc_lrows_free(&r);
+	return st;
+}
+
+/* A deposit number: fewer than 8 characters, all digits; else a SHA-256 prefix. */
+static escrow_status show_query(escrow_vault *v, const char *d, struct esc_lrows *r)
+{
+	size_t i, n = strlen(d);
+	bool digits = n > 0, hex = n >= 8 && n <= 64;
+	char lower[65];
+
+	for (i = 0; i < n; i++) {
+		digits = digits && isdigit((unsigned char)d[i]);
+		hex = hex && isxdigit((unsigned char)d[i]);
+		if (i < 64)
+			lower[i] = (char)tolower((unsigned char)d[i]);
+	}
+	if (digits && n < 8)
+		return v->ledger->ops->exec(v->ledger, "SELECT " COLS " FROM deposits WHERE id = CAST($1 AS BIGINT)", 1,
+		                            (const char *[]){d}, r);
+	if (!hex)
+		return esc_error(v->ctx, ESCROW_E_USAGE,
+		                 "deposit '%s': give a deposit number, or at least 8 hex digits of the bundle's SHA-256", d);
+	lower[n] = '\0';
+	return v->ledger->ops->exec(v->ledger, "SELECT " COLS " FROM deposits WHERE bundle_sha256 LIKE $1 || '%' "
+	                            "ORDER BY id LIMIT 2", 1, (const char *[]){lower}, r);
+}
+
+escrow_status escrow_vault_show(escrow_vault *v, const escrow_options *o, unsigned flags, char **out)
+{
+	struct esc_lrows r = {0};
+	escrow_status st;
+
+	if (out != NULL)
+		*out = NULL;
+	if (v == NULL || o == NULL || out == NULL || o->deposit == NULL)
+		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_show: no deposit given") : ESCROW_E_USAGE;
+	st = show_query(v, o->deposit, &r);
+	if (st == ESCROW_OK && r.rows == 0)
+		st = esc_error(v->ctx, ESCROW_E_OPEN, "vault %s: no deposit %s ('escrow vault list' shows them)", v->path,
+		               o->deposit);
+	if (st == ESCROW_OK && r.rows > 1)
+		st = esc_error(v->ctx, ESCROW_E_USAGE, "vault %s: %s matches several deposits (give more hex digits)",
+		               v->path, o->deposit);
+	if (st == ESCROW_OK)
+		st = render(v, &r, true, flags, out);
+	esc_lrows_free(&r);
+	return st;
+}

@@ -1,0 +1,386 @@
+/* vault_receive.c -- escrow_vault_receive: a deposit from the bundle to the
+ * receipt. The bundle is stored first (by its SHA-256), read once to learn
+ * which contract it names and which key signed it, then verified with the
+ * vault's registered contract and that key when it is registered and
+ * unrevoked; the deposit and its receive event are recorded in one
+ * transaction; then the receipt is written and signed (vault_receipt.c). */
+#include "esc_api.h"
+#include "esc_vault.h"
+#include "esc_vault_ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What one receive gathers on its way. */
+struct recv {
+	escrow_vault *v;
+	const escrow_options *o;
+	struct esc_stored s;
+	escrow_identities *ids;
+	escrow_seckey *sk;          /* loaded here (NULL when the caller gave one) */
+	const escrow_seckey *sign;
+	char *contract_id, *signer, *name, *release;
+	char contract_sha[65];
+	char *contract_text;
+	char *receipt;              /* where the receipt goes */
+	escrow_report *report;
+	json_t *deliverables;
+	int64_t deposit;
+	struct esc_event_ref head;
+};
+
+static char *report_str(const escrow_report *r, const char *obj, const char *key)
+{
+	const json_t *v = r ? json_object_get(json_object_get(r->root, obj), key) : NULL;
+
+	return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+}
+
+/* The notary's key and identity, and where the receipt goes, before anything
+ * is stored: what can fail for want of them fails first. */
+static escrow_status recv_prepare(struct recv *r)
+{
+	escrow_vault *v = r->v;
+	escrow_status st = ESCROW_OK;
+
+	r->sign = r->o->signing_key;
+	if (r->sign == NULL) {
+		st = escrow_seckey_load(v->ctx, v->notary_key, getenv("ESCROW_PASSPHRASE"), &r->sk);
+		if (st != ESCROW_OK) {
+			esc_error_prefix(v->ctx, "vault %s: the notary's key", v->path);
+			return st;
+		}
+		r->sign = r->sk;
+	}
+	if (v->identity != NULL)
+		st = escrow_identities_load(v->ctx, v->identity, &r->ids);
+	if (st == ESCROW_OK && r->o->receipt != NULL && access(r->o->receipt, F_OK) == 0)
+		st = esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists (give another -o, or remove it)",
+		               r->o->receipt);
+	return st;
+}
+
+/* The first reading: the contract id and the signer, from the bundle. */
+static escrow_status recv_names(struct recv *r)
+{
+	struct esc_verify_opts vo = {.bundle = r->s.abs, .identities = r->ids};
+	escrow_report *rep = NULL;
+	escrow_status st = esc_list(r->v->ctx, &vo, &rep);
+
+	if (rep != NULL) {
+		r->contract_id = report_str(rep, "bundle", "contract_id");
+		r->signer = report_str(rep, "signature", "signed_by");
+	}
+	escrow_report_free(rep);
+	if (r->contract_id == NULL) {
+		char why[512]; /* a copy: the message is rewritten below */
+
+		snprintf(why, sizeof why, "%s", esc_ctx_message(r->v->ctx)[0] ? esc_ctx_message(r->v->ctx)
+		                                                               : escrow_strerror(st));
+		return esc_error(r->v->ctx, st == ESCROW_NOT_A_BUNDLE ? st : ESCROW_E_INPUT,
+		                 "%s: the bundle names no contract the vault can read (%s); nothing was recorded",
+		                 r->o->bundle, why);
+	}
+	esc_clear_error(r->v->ctx);
+	return ESCROW_OK;
+}
+
+/* The registered, unrevoked public key text of the signer; NULL when none. */
+static escrow_status signer_key(struct recv *r, escrow_pubkey **pk)
+{
+	esc_ledger *l = r->v->ledger;
+	const char *params[2] = {r->contract_id, r->signer};
+	struct esc_lrows rows = {0};
+	escrow_status st;
+
+	*pk = NULL;
+	if (r->signer == NULL)
+		return ESCROW_OK;
+	st = l->ops->exec(l,
+	                  "SELECT public_key FROM agency_keys WHERE contract_id = $1 AND key_id = $2"
+	                  " AND revoked_event IS NULL",
+	                  2, params, &rows);
+	if (st == ESCROW_OK && rows.rows == 1 && esc_lrows_at(&rows, 0, 0) != NULL) {
+		const char *t = esc_lrows_at(&rows, 0, 0);
+
+		st = escrow_pubkey_parse(r->v->ctx, t, strlen(t), pk);
+	}
+	esc_lrows_free(&rows);
+	return st;
+}
+
+/* {"id": "status"} from the report's deliverables. */
+static json_t *deliverable_map(const escrow_report *rep)
+{
+	json_t *m = json_object(), *d;
+	size_t i;
+
+	if (m == NULL || rep == NULL)
+		return m;
+	json_array_foreach(json_object_get(rep->root, "deliverables"), i, d) {
+		const char *id = json_string_value(json_object_get(d, "id"));
+		const char *s = json_string_value(json_object_get(d, "status"));
+
+		if (id != NULL && s != NULL && json_object_set_new(m, id, json_string(s)) != 0) {
+			json_decref(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+/* A refusal made here when the signer is not a valid key: the report of the
+ * reading said who signed; the verdict is bad-signature. */
+static escrow_status refuse_key(struct recv *r)
+{
+	escrow_ctx *ctx = r->v->ctx;
+	int valid = r->signer ? esc_ledger_key_valid(r->v->ledger, r->contract_id, r->signer) : 0;
+
+	if (valid < 0)
+		return escrow_ctx_status(ctx);
+	r->report = esc_report_new("receive");
+	if (r->report == NULL)
+		return esc_nomem(ctx);
+	r->report->status = ESCROW_BAD_SIGNATURE;
+	json_object_set_new(r->report->root, "verdict", json_string("bad-signature"));
+	esc_error(ctx, ESCROW_BAD_SIGNATURE,
+	          "%s: signed by key %s, which is not a registered, unrevoked key of contract %s in vault %s "
+	          "(register it with 'escrow vault key add')",
+	          r->o->bundle, r->signer ? r->signer : "(none)", r->contract_id, r->v->path);
+	json_object_set_new(r->report->root, "reason", json_string(esc_ctx_message(ctx)));
+	return ESCROW_BAD_SIGNATURE;
+}
+
+/* The second reading: the whole verification, with the vault's contract. */
+static escrow_status recv_verify(struct recv *r)
+{
+	escrow_ctx *ctx = r->v->ctx;
+	escrow_contract *c = NULL;
+	escrow_pubkey *pk = NULL;
+	int version = 0;
+	escrow_status st;
+
+	st = esc_ledger_contract_latest(r->v->ledger, r->contract_id, &version, r->contract_sha, &r->contract_text);
+	if (st == ESCROW_E_OPEN)
+		return esc_error(ctx, ESCROW_E_INPUT,
+		                 "%s names contract %s, which is not registered in vault %s (register it with "
+		                 "'escrow vault contract add'); nothing was recorded",
+		                 r->o->bundle, r->contract_id, r->v->path);
+	if (st == ESCROW_OK)
+		st = escrow_contract_parse(ctx, r->contract_id, r->contract_text, strlen(r->contract_text), &c);
+	if (st == ESCROW_OK)
+		st = signer_key(r, &pk);
+	if (st == ESCROW_OK && pk == NULL) {
+		st = refuse_key(r);
+	} else if (st == ESCROW_OK) {
+		struct esc_verify_opts vo = {.bundle = r->s.abs, .key = pk, .contract = c, .identities = r->ids};
+
+		st = esc_verify(ctx, &vo, &r->report);
+	}
+	escrow_contract_free(c);
+	escrow_pubkey_free(pk);
+	return st;
+}
+
+static bool is_verdict(escrow_status st)
+{
+	return st == ESCROW_OK || st == ESCROW_TAMPERED || st == ESCROW_INCOMPLETE || st == ESCROW_BAD_SIGNATURE ||
+	       st == ESCROW_UNSAFE || st == ESCROW_NO_IDENTITY || st == ESCROW_NOT_A_BUNDLE;
+}
+
+/* The deposit and its event, in one transaction. */
+static escrow_status recv_record(struct recv *r)
+{
+	const char *verdict = escrow_report_verdict(r->report);
+	const char *sig_status = json_string_value(json_object_get(json_object_get(r->report->root, "signature"),
+	                                                           "status"));
+	struct esc_deposit d = {0};
+
+	r->name = report_str(r->report, "bundle", "name");
+	r->release = report_str(r->report, "bundle", "release");
+	r->deliverables = deliverable_map(r->report);
+	if (r->deliverables == NULL)
+		return esc_nomem(r->v->ctx);
+	d.contract_id = r->contract_id;
+	d.contract_sha256 = r->contract_sha;
+	d.name = r->name;
+	d.release = r->release;
+	d.bundle_sha256 = r->s.sha256;
+	d.bundle_size = r->s.size;
+	d.signer_key_id = sig_status && strcmp(sig_status, "good") == 0 ? r->signer : NULL;
+	d.verdict = verdict;
+	d.deliverables = r->deliverables;
+	d.store_path = r->s.rel;
+	return esc_ledger_deposit_add(r->v->ledger, &d, &r->deposit, &r->head);
+}
+
+static escrow_status recv_result(struct recv *r, escrow_result *res, bool existing)
+{
+	esc_result_set_u64(res, ESCROW_RESULT_DEPOSIT_ID, (uint64_t)r->deposit);
+	esc_result_set_string(res, ESCROW_RESULT_SHA256, r->s.sha256);
+	esc_result_set_u64(res, ESCROW_RESULT_EXISTING, existing);
+	esc_result_set_u64(res, ESCROW_RESULT_EVENT_SEQ, (uint64_t)r->head.seq);
+	if (r->contract_id != NULL)
+		esc_result_set_string(res, ESCROW_RESULT_CONTRACT_ID, r->contract_id);
+	if (r->report != NULL)
+		esc_result_set_string(res, ESCROW_RESULT_VERDICT, escrow_report_verdict(r->report));
+	return ESCROW_OK;
+}
+
+static void recv_free(struct recv *r)
+{
+	esc_stored_free(&r->s);
+	escrow_identities_free(r->ids);
+	escrow_seckey_free(r->sk);
+	free(r->contract_id);
+	free(r->signer);
+	free(r->name);
+	free(r->release);
+	free(r->contract_text);
+	free(r->receipt);
+	json_decref(r->deliverables);
+	escrow_report_free(r->report);
+}
+
+/* Removes the stored copy this receive made, unless a deposit names it (a
+ * receive of the same bundle at the same time recorded it meanwhile). */
+static void recv_drop(struct recv *r)
+{
+	if (esc_ledger_deposit_find(r->v->ledger, r->s.sha256) == 0)
+		esc_store_drop(&r->s);
+}
+
+/* Forgets what the hinted reading found. */
+static void recv_reset(struct recv *r)
+{
+	free(r->contract_id);
+	free(r->signer);
+	free(r->contract_text);
+	escrow_report_free(r->report);
+	r->contract_id = r->signer = r->contract_text = NULL;
+	r->report = NULL;
+	esc_clear_error(r->v->ctx);
+}
+
+/* One reading when the detached signature names a key valid for the contract
+ * it names and the bag agrees; else two (the names, then the verification). */
+static escrow_status recv_check(struct recv *r)
+{
+	char *sig = r->s.minisig ? esc_strf("%s.minisig", r->s.abs) : NULL;
+	escrow_status st;
+
+	if (sig != NULL && esc_receive_hint(r->v->ctx, sig, &r->contract_id, &r->signer) &&
+	    esc_ledger_key_valid(r->v->ledger, r->contract_id, r->signer) == 1) {
+		char *named;
+
+		st = recv_verify(r);
+		named = report_str(r->report, "bundle", "contract_id");
+		if (!is_verdict(st) || r->report == NULL || named == NULL || strcmp(named, r->contract_id) == 0) {
+			free(named);
+			free(sig);
+			return st;
+		}
+		free(named);
+	}
+	free(sig);
+	recv_reset(r);
+	st = recv_names(r);
+	return st == ESCROW_OK ? recv_verify(r) : st;
+}
+
+/* The receipt, once the deposit is recorded. */
+static escrow_status recv_receipt(struct recv *r)
+{
+	struct esc_receipt_in in = {0};
+
+	r->receipt = r->o->receipt ? strdup(r->o->receipt)
+	                           : esc_strf("%s/receipts/%s.json", r->v->path, r->s.sha256);
+	if (r->receipt == NULL)
+		return esc_nomem(r->v->ctx);
+	in.bundle_name = r->o->bundle;
+	in.bundle_sha256 = r->s.sha256;
+	in.resource_uri = r->s.rel;
+	in.contract_id = r->contract_id;
+	in.contract_sha256 = r->contract_sha;
+	in.verdict = escrow_report_verdict(r->report);
+	in.deliverables = r->deliverables;
+	in.deposit_id = r->deposit;
+	in.head = r->head;
+	in.notary_key_id = r->v->key_id;
+	in.signer_key_id = r->signer;
+	in.vault = r->v->path;
+	return esc_receipt_write(r->v->ctx, &in, r->sign, r->receipt);
+}
+
+/* Stored already and recorded: nothing new. */
+static escrow_status recv_existing(struct recv *r, escrow_result *res, int64_t id)
+{
+	r->deposit = id;
+	esc_ledger_head(r->v->ledger, &r->head);
+	recv_result(r, res, true);
+	return ESCROW_OK;
+}
+
+static escrow_status recv_run(struct recv *r, escrow_result *res)
+{
+	escrow_status st = recv_prepare(r), vst;
+	int64_t id;
+
+	if (st == ESCROW_OK)
+		st = esc_store_put(r->v, r->o->bundle, &r->s);
+	if (st != ESCROW_OK)
+		return st;
+	id = esc_ledger_deposit_find(r->v->ledger, r->s.sha256);
+	if (id != 0)
+		return id < 0 ? escrow_ctx_status(r->v->ctx) : recv_existing(r, res, id);
+	st = recv_check(r);
+	if (!is_verdict(st) || r->report == NULL) {
+		recv_drop(r);
+		return st;
+	}
+	vst = st;
+	st = recv_record(r);
+	if (st == ESCROW_E_EXISTS) { /* another receive of the same bundle won */
+		esc_clear_error(r->v->ctx);
+		id = esc_ledger_deposit_find(r->v->ledger, r->s.sha256);
+		return id > 0 ? recv_existing(r, res, id) : escrow_ctx_status(r->v->ctx);
+	}
+	if (st != ESCROW_OK) {
+		recv_drop(r);
+		return st;
+	}
+	recv_result(r, res, false);
+	st = recv_receipt(r);
+	return st != ESCROW_OK ? st : vst;
+}
+
+escrow_status escrow_vault_receive(escrow_vault *v, const escrow_options *o, escrow_result **res,
+                                   escrow_report **report)
+{
+	struct recv r = {.v = v, .o = o};
+	escrow_result *out = NULL;
+	escrow_status st;
+
+	if (res != NULL)
+		*res = NULL;
+	if (report != NULL)
+		*report = NULL;
+	if (v == NULL || o == NULL || o->bundle == NULL || strcmp(o->bundle, "-") == 0)
+		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_receive: the bundle must be a file")
+		         : ESCROW_E_USAGE;
+	out = esc_result_new();
+	if (out == NULL)
+		return esc_nomem(v->ctx);
+	st = recv_run(&r, out);
+	if (res != NULL && (st == ESCROW_OK || is_verdict(st)))
+		*res = out;
+	else
+		escrow_result_free(out);
+	if (report != NULL) {
+		*report = r.report;
+		r.report = NULL;
+	}
+	recv_free(&r);
+	return st;
+}

@@ -1,0 +1,64 @@
+/* vault_receive_hint.c -- a sealed deposit's detached signature (BUNDLE.minisig)
+ * names its signer (the key id in the signature) and, in its trusted comment,
+ * the contract ("escrow-bundle/1 name=... contract=ID created=..."). When that
+ * key is registered and valid for that contract, receive verifies in one pass
+ * with them; the verification itself then checks the signature and the bag's
+ * own contract id (vault_receive.c falls back to two readings when the bag
+ * names another contract). Nothing here is trusted on its own. */
+#include "esc_vault.h"
+#include "esc_minisign.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SIG_MAX 4096u
+#define TC_PREFIX "trusted comment: "
+
+/* The contract id between " contract=" and " created=" in the comment. */
+static char *comment_contract(const char *s, size_t len)
+{
+	const char *end = s + len, *a, *b;
+
+	for (a = s; a + 10 <= end && memcmp(a, " contract=", 10) != 0; a++)
+		;
+	if (a + 10 > end)
+		return NULL;
+	a += 10;
+	for (b = a; b + 9 <= end && memcmp(b, " created=", 9) != 0; b++)
+		;
+	if (b + 9 > end || b == a || (size_t)(b - a) > 256)
+		return NULL;
+	return strndup(a, (size_t)(b - a));
+}
+
+bool esc_receive_hint(escrow_ctx *ctx, const char *sig_path, char **contract_id, char **signer)
+{
+	struct esc_mline line;
+	char *text = NULL, id[17];
+	size_t len = 0, pos = 0;
+	uint8_t bin[80];
+	int n = 0;
+	bool ok = false;
+
+	*contract_id = *signer = NULL;
+	if (esc_read_small_file(ctx, sig_path, SIG_MAX, &text, &len) != ESCROW_OK) {
+		esc_clear_error(ctx);
+		return false;
+	}
+	while (esc_mline_next(text, len, &pos, &line) && ++n <= 3) {
+		if (n == 2 && esc_b64_decode(line.s, line.len, bin, sizeof bin) >= (long)(2 + ESC_MKEYID_LEN)) {
+			esc_mkeyid_hex(bin + 2, id);
+			*signer = strdup(id);
+		}
+		if (n == 3 && line.len > strlen(TC_PREFIX) && memcmp(line.s, TC_PREFIX, strlen(TC_PREFIX)) == 0)
+			*contract_id = comment_contract(line.s, line.len);
+	}
+	ok = *signer != NULL && *contract_id != NULL;
+	if (!ok) {
+		free(*signer);
+		free(*contract_id);
+		*contract_id = *signer = NULL;
+	}
+	free(text);
+	return ok;
+}

@@ -1,0 +1,193 @@
+/* vault_store.c -- the vault's content-addressed store: each bundle once,
+ * under store/sha256/XX/HEX.escrow, its detached signature beside it. A copy
+ * is hashed as it is written to a temporary file in store/sha256, synced,
+ * then renamed to its name and the folders synced: the name appears whole or
+ * not at all, before the ledger records it (docs/VAULT.md, "The store"). */
+#include "esc_vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COPY_CHUNK (1u << 20)
+
+static escrow_status sync_dir(escrow_ctx *ctx, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return esc_error(ctx, ESCROW_E_IO, "%s: %s", dir, strerror(errno));
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		int e = errno;
+
+		close(fd);
+		return esc_error(ctx, ESCROW_E_IO, "%s: %s", dir, strerror(e));
+	}
+	close(fd);
+	return ESCROW_OK;
+}
+
+/* Copies in to out, hashing; size and digest of what was copied. */
+static escrow_status copy_hash(escrow_ctx *ctx, int in, const char *src, int out, const char *tmp, uint8_t md[32],
+                               uint64_t *size)
+{
+	esc_sha256 *h = esc_sha256_new();
+	uint8_t *buf = malloc(COPY_CHUNK);
+	escrow_status st = ESCROW_OK;
+
+	*size = 0;
+	if (h == NULL || buf == NULL)
+		st = esc_nomem(ctx);
+	while (st == ESCROW_OK) {
+		ssize_t n = read(in, buf, COPY_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			st = esc_error(ctx, ESCROW_E_IO, "%s: %s", src, strerror(errno));
+		if (n <= 0)
+			break;
+		esc_sha256_update(h, buf, (size_t)n);
+		*size += (uint64_t)n;
+		st = esc_write_all(ctx, out, buf, (size_t)n, tmp);
+		if (st == ESCROW_OK)
+			st = esc_check_interrupt(ctx);
+	}
+	if (st == ESCROW_OK)
+		esc_sha256_final(h, md);
+	esc_sha256_free(h);
+	free(buf);
+	return st;
+}
+
+/* Copies src into a new temporary file in dir, synced; *tmp its path. */
+static escrow_status copy_in(escrow_ctx *ctx, const char *src, const char *dir, char **tmp, uint8_t md[32],
+                             uint64_t *size)
+{
+	int in, out;
+	escrow_status st;
+
+	*tmp = esc_path_join(dir, ".incoming.XXXXXX");
+	if (*tmp == NULL)
+		return esc_nomem(ctx);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", src, strerror(errno));
+	out = mkstemp(*tmp);
+	if (out < 0) {
+		st = esc_error(ctx, ESCROW_E_CREATE, "%s: %s", dir, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		close(in);
+		return st;
+	}
+	st = copy_hash(ctx, in, src, out, *tmp, md, size);
+	if (st == ESCROW_OK && fsync(out) != 0)
+		st = esc_error(ctx, ESCROW_E_IO, "%s: %s", *tmp, strerror(errno));
+	if (close(out) != 0 && st == ESCROW_OK)
+		st = esc_error(ctx, ESCROW_E_IO, "%s: %s", *tmp, strerror(errno));
+	close(in);
+	return st;
+}
+
+/* Renames tmp to name (a file already there is the same bytes: its name is
+ * their digest), then syncs the folders. */
+static escrow_status place(escrow_ctx *ctx, const char *tmp, const char *sub, const char *name, const char *top)
+{
+	escrow_status st;
+
+	if (mkdir(sub, 0700) != 0 && errno != EEXIST)
+		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s", sub, strerror(errno));
+	if (rename(tmp, name) != 0)
+		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s", name, strerror(errno));
+	st = sync_dir(ctx, sub);
+	return st == ESCROW_OK ? sync_dir(ctx, top) : st;
+}
+
+/* src.minisig, when there is one, beside the stored bundle. */
+static escrow_status put_minisig(escrow_vault *v, const char *src, const char *top, struct esc_stored *s)
+{
+	char *sig = esc_strf("%s.minisig", src), *dst = esc_strf("%s.minisig", s->abs), *tmp = NULL;
+	char *sub = dst ? strdup(dst) : NULL;
+	uint8_t md[32];
+	uint64_t size;
+	escrow_status st = ESCROW_OK;
+
+	if (sig == NULL || dst == NULL || sub == NULL) {
+		st = esc_nomem(v->ctx);
+		goto out;
+	}
+	if (access(sig, F_OK) != 0)
+		goto out;
+	*strrchr(sub, '/') = '\0';
+	st = copy_in(v->ctx, sig, top, &tmp, md, &size);
+	if (st == ESCROW_OK)
+		st = place(v->ctx, tmp, sub, dst, top);
+	if (st != ESCROW_OK && tmp != NULL)
+		unlink(tmp);
+	s->minisig = st == ESCROW_OK;
+out:
+	free(tmp);
+	free(sub);
+	free(dst);
+	free(sig);
+	return st;
+}
+
+escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored *s)
+{
+	char *top = esc_path_join(v->path, "store/sha256"), *tmp = NULL, *sub = NULL;
+	uint8_t md[32];
+	escrow_status st;
+
+	memset(s, 0, sizeof *s);
+	if (top == NULL)
+		return esc_nomem(v->ctx);
+	st = copy_in(v->ctx, src, top, &tmp, md, &s->size);
+	if (st == ESCROW_OK) {
+		esc_hex(md, 32, s->sha256);
+		s->rel = esc_strf("store/sha256/%.2s/%s.escrow", s->sha256, s->sha256);
+		s->abs = s->rel ? esc_path_join(v->path, s->rel) : NULL;
+		sub = s->abs ? strdup(s->abs) : NULL;
+		if (sub == NULL)
+			st = esc_nomem(v->ctx);
+	}
+	if (st == ESCROW_OK) {
+		*strrchr(sub, '/') = '\0';
+		s->fresh = access(s->abs, F_OK) != 0;
+		st = place(v->ctx, tmp, sub, s->abs, top);
+	}
+	if (st == ESCROW_OK)
+		st = put_minisig(v, src, top, s);
+	if (st != ESCROW_OK && tmp != NULL)
+		unlink(tmp);
+	if (st != ESCROW_OK)
+		esc_store_drop(s);
+	free(sub);
+	free(tmp);
+	free(top);
+	return st;
+}
+
+void esc_store_drop(struct esc_stored *s)
+{
+	if (s->fresh && s->abs != NULL) {
+		char *sig = esc_strf("%s.minisig", s->abs);
+
+		unlink(s->abs);
+		if (sig != NULL && s->minisig)
+			unlink(sig);
+		free(sig);
+	}
+	esc_stored_free(s);
+}
+
+void esc_stored_free(struct esc_stored *s)
+{
+	free(s->rel);
+	free(s->abs);
+	s->rel = s->abs = NULL;
+}
