@@ -115,6 +115,8 @@ typedef enum escrow_status escrow_status;
 #define ESCROW_PAYLOAD_ONLY 0x08u /* extract: the target is the project tree, not the bag */
 #define ESCROW_QUIET        0x10u /* no warnings through the callback */
 #define ESCROW_JSON         0x20u /* vault list, vault show: JSON instead of text */
+#define ESCROW_FULL         0x40u /* vault audit: decrypt and re-verify every deposit */
+#define ESCROW_VERIFY       0x80u /* vault log: recompute the chain and every receipt signature */
 
 /* ---- library and context ---------------------------------------------- */
 
@@ -347,8 +349,18 @@ enum escrow_option {
 	ESCROW_OPT_REASON = 23,     /* [string] vault key revoke: why (optional) */
 	ESCROW_OPT_RECEIPT = 24,    /* [string] vault receive: where to write the receipt;
 	                             * receipt verify: the receipt to check */
-	ESCROW_OPT_DEPOSIT = 25     /* [string] vault show: a deposit number or a prefix of
-	                             * its bundle's SHA-256 */
+	ESCROW_OPT_DEPOSIT = 25,    /* [string] vault show: a deposit number or a prefix of
+	                             * its bundle's SHA-256; vault release: the deposit to
+	                             * release (default: the latest accepted one) */
+	ESCROW_OPT_EVENT = 26,      /* [string] vault release: the triggering event
+	                             * (bankruptcy, acquisition, end-of-support, other) */
+	ESCROW_OPT_EVIDENCE = 27,   /* [string] vault release: the evidence document file */
+	ESCROW_OPT_SAMPLE = 28,     /* [int] vault audit: percent of the deposits to check,
+	                             * least recently audited first, 1..100; 0 (default): all */
+	ESCROW_OPT_MAX_SECONDS = 29,/* [int] vault audit: stop cleanly after this many
+	                             * seconds, 0..31536000; 0 (default): no limit */
+	ESCROW_OPT_AGAINST = 30     /* [string] vault log: a receipt whose ledger head the
+	                             * log must still hold */
 };
 
 /* A new, empty object: every option unset, level 0, flags 0. NULL on

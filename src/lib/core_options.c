@@ -39,6 +39,11 @@ static const struct {
 	[ESCROW_OPT_REASON] = {T_STRING, "reason"},
 	[ESCROW_OPT_RECEIPT] = {T_STRING, "receipt"},
 	[ESCROW_OPT_DEPOSIT] = {T_STRING, "deposit"},
+	[ESCROW_OPT_EVENT] = {T_STRING, "event"},
+	[ESCROW_OPT_EVIDENCE] = {T_STRING, "evidence"},
+	[ESCROW_OPT_SAMPLE] = {T_INT, "sample"},
+	[ESCROW_OPT_MAX_SECONDS] = {T_INT, "max seconds"},
+	[ESCROW_OPT_AGAINST] = {T_STRING, "against"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -48,7 +53,8 @@ static const char *const type_names[] = {
 	[T_RECIPIENTS] = "recipients", [T_IDENTITIES] = "identities",
 };
 
-#define KNOWN_FLAGS (ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY | ESCROW_QUIET | ESCROW_JSON)
+#define KNOWN_FLAGS (ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY | ESCROW_QUIET | ESCROW_JSON | \
+                     ESCROW_FULL | ESCROW_VERIFY)
 
 escrow_options *escrow_options_new(void)
 {
@@ -86,6 +92,9 @@ void escrow_options_free(escrow_options *o)
 	free(o->reason);
 	free(o->receipt);
 	free(o->deposit);
+	free(o->event);
+	free(o->evidence);
+	free(o->against);
 	list_clear(&o->key_files);
 	free(o);
 }
@@ -164,6 +173,9 @@ static char **string_field(escrow_options *o, enum escrow_option opt)
 	case ESCROW_OPT_REASON: return &o->reason;
 	case ESCROW_OPT_RECEIPT: return &o->receipt;
 	case ESCROW_OPT_DEPOSIT: return &o->deposit;
+	case ESCROW_OPT_EVENT: return &o->event;
+	case ESCROW_OPT_EVIDENCE: return &o->evidence;
+	case ESCROW_OPT_AGAINST: return &o->against;
 	default: return NULL;
 	}
 }
@@ -205,6 +217,20 @@ escrow_status escrow_options_set_int(escrow_options *o, enum escrow_option opt, 
 			return refuse(o, ESCROW_E_USAGE, "option %d (level): %lld is out of range 0..19 (0: the default, 3)",
 			              (int)opt, (long long)v);
 		o->level = (int)v;
+		return ESCROW_OK;
+	}
+	if (opt == ESCROW_OPT_SAMPLE) {
+		if (v < 0 || v > 100)
+			return refuse(o, ESCROW_E_USAGE, "option %d (sample): %lld is out of range 0..100 (percent; 0: all)",
+			              (int)opt, (long long)v);
+		o->sample = (int)v;
+		return ESCROW_OK;
+	}
+	if (opt == ESCROW_OPT_MAX_SECONDS) {
+		if (v < 0 || v > 31536000)
+			return refuse(o, ESCROW_E_USAGE, "option %d (max seconds): %lld is out of range 0..31536000 (0: no "
+			              "limit)", (int)opt, (long long)v);
+		o->max_seconds = v;
 		return ESCROW_OK;
 	}
 	if (v < 0 || ((uint64_t)v & ~(uint64_t)KNOWN_FLAGS) != 0)

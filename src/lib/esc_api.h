@@ -23,8 +23,10 @@ struct escrow_options {
 	struct esc_strlist excludes, deliverables;
 	/* the vault's (vault_*.c) */
 	char *ledger, *notary_key, *notary_identity, *contract_file, *contract_id, *key_id, *reason, *receipt,
-		*deposit;
+		*deposit, *event, *evidence, *against;
 	struct esc_strlist key_files;
+	int sample;                          /* vault audit: percent, 0: all */
+	int64_t max_seconds;                 /* vault audit: 0: no limit */
 	int level;
 	unsigned flags;
 	const escrow_seckey *signing_key;

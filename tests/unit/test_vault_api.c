@@ -44,7 +44,14 @@ static void test_options_types(void **state)
 	assert_string_equal(o->deposit, "12");
 	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_FLAGS, ESCROW_JSON), ESCROW_OK);
 	assert_int_equal(escrow_options_set_seckey(o, ESCROW_OPT_NOTARY_KEY, NULL), ESCROW_E_USAGE);
-	assert_int_equal(escrow_options_set_string(o, (enum escrow_option)26, "x"), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_string(o, (enum escrow_option)9997, "x"), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_SAMPLE, "x"), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_SAMPLE, 101), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_SAMPLE, 100), ESCROW_OK);
+	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_MAX_SECONDS, -1), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_FLAGS, ESCROW_FULL | ESCROW_VERIFY), ESCROW_OK);
+	opt_str(o, ESCROW_OPT_EVENT, "bankruptcy");
+	assert_string_equal(o->event, "bankruptcy");
 	escrow_options_free(o);
 }
 
