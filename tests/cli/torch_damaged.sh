@@ -4,7 +4,9 @@
 # the pickle reads a memo index never set ("Memo value not found"), inside a
 # BINUNICODE string (UnicodeDecodeError), in the zip version record
 # ("Couldn't parse the version"), or in a member name of the central
-# directory (torch lists names as Python str). Offsets and torch's own
+# directory (torch lists names as Python str), in the zip end records miniz
+# reads, or in a tensor's offset, size or stride, or a storage's numel
+# (past its storage: torch cannot set the tensor on it). Offsets and torch's own
 # errors were found with tests/fixtures/real/differential.py (by hand, torch
 # 1.13 from Debian); the untouched files must still pass.
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +28,10 @@ cdname-zip2 torch_dict_zip.pth 788 central directory name not UTF-8
 cdsize-z64 torch_linear_zip.pt 1046 zip64 end record: unsupported central directory size
 cdoff-z64 torch_linear_zip.pt 1051 zip64 end record: central directory offset out of bounds
 disks-loc64 torch_linear_zip.pt 1074 zip64 locator: unsupported multidisk archive
+resize-size torch_linear_zip.pt 211 tensor size 253 past its storage: storage not resizable
+resize-stride torch_dict_zip.pth 190 tensor stride past its storage: storage not resizable
+bytesize-numel torch_linear_legacy.pt 284 persistent id numel 249, the file holds 6: wrong byte size
+bytesize-offset torch_dict_legacy.pth 254 tensor offset past its storage: wrong byte size
 '
 # damaged copies torch.load still reads (miniz ignores these bytes): they pass
 loads='
@@ -86,4 +92,6 @@ expect_grep '^version-zip .*version holds' statuses
 expect_grep '^cdname-zip .*member name is not UTF-8' statuses
 expect_grep '^cdsize-z64 .*unsupported central directory size' statuses
 expect_grep '^disks-loc64 .*multidisk' statuses
+expect_grep '^resize-size .*a tensor reaches element [0-9]+ of a storage of 6' statuses
+expect_grep '^bytesize-numel .*holds 6 elements, its persistent id says 249' statuses
 finish

@@ -75,6 +75,7 @@ struct pt_state {
 	struct pt_version *ver;   /* the version member being read */
 	const struct pt_version *cd_ver, *cd_dver; /* what TOP/version, TOP/.data/version hold */
 	bool has_dver;            /* the central directory names TOP/.data/version */
+	char tensor_fault[200];   /* a data.pkl tensor past its storage (pickle_tensor.c) */
 };
 
 static uint64_t name_hash(const char *s, size_t n)
@@ -258,6 +259,8 @@ static void pt_member_end(void *u, const struct esc_zip_entry *e, bool complete)
 		esc_insp_pickle_merge(&p->plain, ESC_PICKLE_DANGEROUS, msg);
 		esc_insp_pickle_merge(&p->ts, ESC_PICKLE_DANGEROUS, msg);
 	}
+	if (esc_pickle_tensor_fault(p->pk) && !p->tensor_fault[0] && esc_zip_name_ends(e->name, e->name_len, "/data.pkl"))
+		snprintf(p->tensor_fault, sizeof p->tensor_fault, "%.100s: %s", e->name, esc_pickle_tensor_fault(p->pk));
 	v = esc_pickle_final(p->pk, imports, sizeof imports);
 	esc_insp_pickle_merge(&p->plain, v, imports);
 	v = esc_pickle_final_ts(p->pk, imports, sizeof imports);
@@ -459,6 +462,10 @@ static int zip_final(struct pt_state *p, char *reason, size_t rlen)
 	if (!p->has_pkl || !p->has_version) {
 		snprintf(reason, rlen, "not a PyTorch archive: %s/%s missing", p->top,
 		         !p->has_pkl ? "data.pkl" : "version");
+		return 0;
+	}
+	if (p->tensor_fault[0] && !p->torchscript) {
+		snprintf(reason, rlen, "torch.load refuses it: %s (its storage cannot be resized)", p->tensor_fault);
 		return 0;
 	}
 	return version_check(p, reason, rlen);
