@@ -74,6 +74,7 @@ struct pt_state {
 	unsigned n_vers;
 	struct pt_version *ver;   /* the version member being read */
 	const struct pt_version *cd_ver, *cd_dver; /* what TOP/version, TOP/.data/version hold */
+	struct esc_zip_entry cd_vent[2];          /* their central directory entries (local_off 0: none) */
 	bool has_dver;            /* the central directory names TOP/.data/version */
 	char tensor_fault[200];   /* a data.pkl tensor past its storage (pickle_tensor.c) */
 };
@@ -317,8 +318,17 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	}
 	if (strcmp(rest, "data.pkl") == 0)
 		p->has_pkl = true;
+	/* miniz takes a record with the DOS directory attribute for a folder
+	 * and reads none of its bytes: torch.load then unpickles, or parses as
+	 * the version, whatever the buffer held */
+	if ((strcmp(rest, "data.pkl") == 0 || is_version_name(rest)) && (e->ext_attr & 0x10)) {
+		snprintf(reason, rlen, "%s: marked as a folder (DOS attribute): torch.load reads none of its "
+		         "bytes", e->name);
+		return 0;
+	}
 	if (is_version_name(rest)) {
 		p->has_version = true;
+		p->cd_vent[strcmp(rest, "version") == 0 ? 0 : 1] = *e;
 		if (strcmp(rest, "version") == 0)
 			p->cd_ver = version_at(p, e->local_off);
 		else {
@@ -433,9 +443,20 @@ static int pt_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 static int version_check(const struct pt_state *p, char *reason, size_t rlen)
 {
 	const struct pt_version *v = p->has_dver ? p->cd_dver : p->cd_ver;
+	const struct esc_zip_entry *e = &p->cd_vent[p->has_dver ? 1 : 0];
 	char shown[PT_VER_KEEP + 1];
 	size_t n = 0;
+	struct pt_version tv;
+	const uint8_t *d;
 
+	/* what miniz reads, where it reads it, when the walk kept those bytes */
+	if (e->method == 0 && (d = esc_zip_miniz_data(&p->zw, e->local_off, e->csize)) != NULL) {
+		memset(&tv, 0, sizeof tv);
+		tv.len = e->csize < PT_VER_KEEP ? (size_t)e->csize : PT_VER_KEEP;
+		memcpy(tv.text, d, tv.len);
+		tv.complete = true;
+		v = &tv;
+	}
 	if (v == NULL || version_ok(v))
 		return 1;
 	for (size_t i = 0; i < v->len && i < 16; i++)

@@ -43,6 +43,15 @@ static const uint8_t *at(const struct esc_zip_walk *w, uint64_t off, uint64_t n)
 	return w->tail + (off - w->tail_start);
 }
 
+const uint8_t *esc_zip_miniz_data(const struct esc_zip_walk *w, uint64_t off, uint64_t n)
+{
+	const uint8_t *h = at(w, off, 30);
+
+	if (!h || le32(h) != 0x04034b50u)
+		return NULL;
+	return at(w, off + 30 + le16(h + 26) + le16(h + 28), n);
+}
+
 static int fail(struct esc_zip_walk *w, const char *why)
 {
 	snprintf(w->reason, sizeof w->reason, "%.180s (torch.load refuses it)", why);

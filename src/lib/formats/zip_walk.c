@@ -301,6 +301,7 @@ static void on_cd(struct esc_zip_walk *w)
 	e.usize = usize;
 	e.size_known = true;
 	e.local_off = loff;
+	e.ext_attr = le32(r + 34);
 	w->n_cd++;
 	if (memchr(w->name, '\0', nlen)) {
 		zfail(w, "central directory name with a NUL byte");
