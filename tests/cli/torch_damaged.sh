@@ -32,6 +32,7 @@ resize-size torch_linear_zip.pt 211 tensor size 253 past its storage: storage no
 resize-stride torch_dict_zip.pth 190 tensor stride past its storage: storage not resizable
 bytesize-numel torch_linear_legacy.pt 284 persistent id numel 249, the file holds 6: wrong byte size
 bytesize-offset torch_dict_legacy.pth 254 tensor offset past its storage: wrong byte size
+proto-legacy torch_linear_legacy.pt 18 Invalid protocol version: 790
 dirattr-pkl torch_linear_zip.pt 760 data.pkl marked as a folder: invalid load key
 dirattr-ver torch_linear_zip.pt 969 version marked as a folder: empty RuntimeError
 verxlen-zip torch_linear_zip.pt 628 version local extra length moved: version a/ not a number
@@ -98,5 +99,6 @@ expect_grep '^disks-loc64 .*multidisk' statuses
 expect_grep '^resize-size .*a tensor reaches element [0-9]+ of a storage of 6' statuses
 expect_grep '^bytesize-numel .*holds 6 elements, its persistent id says 249' statuses
 expect_grep '^dirattr-pkl .*marked as a folder' statuses
+expect_grep '^proto-legacy .*protocol version 790' statuses
 expect_grep '^verxlen-zip .*version holds' statuses
 finish

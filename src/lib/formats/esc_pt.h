@@ -36,6 +36,9 @@ void esc_pt_legacy_release(struct esc_pt_legacy *l);
  * being reported to a watch's storage callback (-1 unknown). */
 const char *esc_pickle_tensor_fault(const esc_pickle *p);
 int64_t esc_pickle_pid_numel(const esc_pickle *p);
+/* What pickle number index (from 0, up to 3) returned, when it was a small
+ * integer the walker followed: true with *v. */
+bool esc_pickle_result_int(const esc_pickle *p, unsigned index, int64_t *v);
 
 /* Bytes per element of a torch storage class ("torch.FloatStorage"), 0 if unknown. */
 unsigned esc_pt_elem_size(const char *type);

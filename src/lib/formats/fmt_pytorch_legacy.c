@@ -226,12 +226,17 @@ int esc_pt_legacy_final(struct esc_pt_legacy *l, struct esc_inspection *found, c
 	char imports[256];
 	unsigned n = esc_pickle_count(l->pk);
 	enum esc_pickle_verdict v = esc_pickle_final(l->pk, imports, sizeof imports);
+	int64_t proto;
 
 	esc_insp_pickle_merge(found, v, imports);
 	if (n < 5) {
 		snprintf(reason, rlen, "legacy PyTorch file: %u of its 5 pickles readable (%.150s)", n, imports);
 		return 0;
 	}
+	/* torch.load: "Invalid protocol version" unless the second pickle is 1001 */
+	if (!l->failed && esc_pickle_result_int(l->pk, 1, &proto) && proto != 1001)
+		snprintf(l->reason, sizeof l->reason, "protocol version %lld, torch.load reads only 1001",
+		         (long long)proto), l->failed = true;
 	if (!l->failed && esc_pickle_tensor_fault(l->pk))
 		snprintf(l->reason, sizeof l->reason, "torch.load refuses it: %s (wrong byte size)",
 		         esc_pickle_tensor_fault(l->pk)), l->failed = true;

@@ -77,6 +77,8 @@ struct esc_pickle {
 	size_t num_len, num_cap;
 	int64_t pid_numel;         /* numel of the storage persistent id being reported, -1 unknown */
 	bool tensor_bad;           /* a tensor reaches past its storage */
+	int64_t result[4];         /* what each of the first pickles returned, when a small int */
+	bool result_known[4];
 	char tensor_err[96];
 
 	struct esc_pk_imp imports[PK_IMPORTS_MAX];

@@ -197,6 +197,14 @@ const char *esc_pickle_tensor_fault(const esc_pickle *p)
 	return p->tensor_bad ? p->tensor_err : NULL;
 }
 
+bool esc_pickle_result_int(const esc_pickle *p, unsigned index, int64_t *v)
+{
+	if (index >= 4 || index >= p->count || !p->result_known[index])
+		return false;
+	*v = p->result[index];
+	return true;
+}
+
 int64_t esc_pickle_pid_numel(const esc_pickle *p)
 {
 	return p->pid_numel;

@@ -150,6 +150,8 @@ static void build_seen(esc_pickle *p)
 
 static void stop(esc_pickle *p)
 {
+	if (p->count < 4 && p->sp > 0)
+		p->result_known[p->count] = esc_pk_int_of(p, p->stack[p->sp - 1], &p->result[p->count]);
 	if (!esc_pk_pop(p, 1))
 		return;
 	p->count++;
