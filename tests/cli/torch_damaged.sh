@@ -32,6 +32,7 @@ resize-size torch_linear_zip.pt 211 tensor size 253 past its storage: storage no
 resize-stride torch_dict_zip.pth 190 tensor stride past its storage: storage not resizable
 bytesize-numel torch_linear_legacy.pt 284 persistent id numel 249, the file holds 6: wrong byte size
 bytesize-offset torch_dict_legacy.pth 254 tensor offset past its storage: wrong byte size
+cdmethod-zip torch_linear_zip.pt 803 data/0 method 255 in the central directory: unsupported method
 proto-legacy torch_linear_legacy.pt 18 Invalid protocol version: 790
 dirattr-pkl torch_linear_zip.pt 760 data.pkl marked as a folder: invalid load key
 dirattr-ver torch_linear_zip.pt 969 version marked as a folder: empty RuntimeError
@@ -42,6 +43,9 @@ loads='
 z64sig-loads torch_linear_zip.pt 1001 zip64 end record signature (miniz then reads the end record)
 eocdcount-loads torch_linear_zip.pt 1085 end record count (ignored once the zip64 record is taken)
 comment-loads torch_linear_zip.pt 1098 end record comment length
+lname-loads torch_linear_zip.pt 40 a byte of the data.pkl local header name (miniz reads only its length)
+lmethod-loads torch_linear_zip.pt 378 data/0 local header method 255 (miniz reads the central directory one)
+lnamelen-loads torch_linear_zip.pt 396 data/0 local name length: its name runs into NUL bytes
 '
 contract='escrow-contract: 1
 contract: TORCH-DAMAGED
@@ -100,5 +104,6 @@ expect_grep '^resize-size .*a tensor reaches element [0-9]+ of a storage of 6' s
 expect_grep '^bytesize-numel .*holds 6 elements, its persistent id says 249' statuses
 expect_grep '^dirattr-pkl .*marked as a folder' statuses
 expect_grep '^proto-legacy .*protocol version 790' statuses
+expect_grep '^cdmethod-zip .*compression method 255' statuses
 expect_grep '^verxlen-zip .*version holds' statuses
 finish

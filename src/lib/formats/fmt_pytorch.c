@@ -44,7 +44,6 @@ struct pt_version {
 
 struct pt_scan {
 	uint64_t local_off;
-	uint64_t name_hash;
 	uint16_t method;
 };
 
@@ -78,15 +77,6 @@ struct pt_state {
 	bool has_dver;            /* the central directory names TOP/.data/version */
 	char tensor_fault[200];   /* a data.pkl tensor past its storage (pickle_tensor.c) */
 };
-
-static uint64_t name_hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-	return h;
-}
 
 /* torch's zip reader (miniz) finds records ignoring case: DATA.PKL is
  * data.pkl to it, so any case is a pickle here. */
@@ -171,10 +161,9 @@ static bool pt_member(void *u, const struct esc_zip_entry *e)
 	if (!is_pickle_name(e->name, e->name_len))
 		return false;
 	p->pkl_seen = true;
-	if (e->method != 0 && e->method != 8) {
-		unsafe(p, "%.200s: compressed with a method the scan cannot read", e->name);
-		return false;
-	}
+	/* miniz reads the method from the central directory only: a local
+	 * method other than deflate is scanned as stored, and pt_entry checks
+	 * that the central directory says so too */
 	if (p->n_scans == p->scans_cap) {
 		size_t cap = p->scans_cap ? p->scans_cap * 2 : 16;
 		struct pt_scan *ns = cap <= PT_SCANS_MAX ? realloc(p->scans, cap * sizeof *ns) : NULL;
@@ -201,8 +190,7 @@ static bool pt_member(void *u, const struct esc_zip_entry *e)
 	esc_pickle_set_max(p->pk, 1);
 	p->pk_given = 0;
 	p->scans[p->n_scans].local_off = e->local_off;
-	p->scans[p->n_scans].name_hash = name_hash(e->name, e->name_len);
-	p->scans[p->n_scans].method = e->method;
+	p->scans[p->n_scans].method = p->deflated ? 8 : 0;
 	p->n_scans++;
 	return true;
 }
@@ -352,11 +340,9 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	if (s->method != e->method)
 		unsafe(p, "%.100s: compressed in the central directory and not in its local header (or "
 		       "the reverse): what loaders read is not what was scanned", e->name);
-	if (s->name_hash != name_hash(e->name, e->name_len)) {
-		snprintf(reason, rlen, "%s: the local header at %llu names another member", e->name,
-		         (unsigned long long)e->local_off);
-		return 0;
-	}
+	/* miniz never reads the local header's name, only its length: the
+	 * bytes scanned at that offset are the bytes torch unpickles, whatever
+	 * name the local header gives */
 	return 1;
 }
 

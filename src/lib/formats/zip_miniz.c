@@ -137,6 +137,11 @@ int esc_zip_miniz_entry(const uint8_t *r, const char *name, char *reason, size_t
 		         "(torch.load refuses the zip archive)", name, csize, usize);
 		return 0;
 	}
+	/* every record torch reads goes through mz_zip_reader_extract: stored or deflated */
+	if (le16(r + 6) != 0 && le16(r + 6) != 8) {
+		snprintf(reason, rlen, "%.120s: compression method %u: torch.load cannot read it", name, le16(r + 6));
+		return 0;
+	}
 	if (disk > 1) {
 		snprintf(reason, rlen, "%.120s: on disk %u: split (multi-disk) zip archives are not supported",
 		         name, disk);

@@ -236,7 +236,8 @@ static void on_local(struct esc_zip_walk *w)
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
 		return;
 	}
-	if (memchr(w->name, '\0', nlen)) {
+	/* miniz reads no local name: such a member is walked, never handed over */
+	if (memchr(w->name, '\0', nlen) && !w->ops->torch_miniz) {
 		zfail(w, "member name with a NUL byte at offset %llu", (unsigned long long)w->cur.local_off);
 		return;
 	}
@@ -246,7 +247,7 @@ static void on_local(struct esc_zip_walk *w)
 		return;
 	}
 	esc_zip_crc_begin(w);
-	w->cur_wanted = w->ops->member && w->ops->member(w->user, &w->cur);
+	w->cur_wanted = w->ops->member && !memchr(w->name, '\0', nlen) && w->ops->member(w->user, &w->cur);
 	w->cur_given = 0;
 	w->cur_left = w->cur.csize;
 	if (!w->cur.size_known) {
