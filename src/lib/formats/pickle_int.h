@@ -113,6 +113,11 @@ bool esc_pk_int_of(const esc_pickle *p, uint32_t v, int64_t *out);
  * _rebuild_tensor_v2's arguments checked against that storage. */
 uint32_t esc_pk_tuple(esc_pickle *p, size_t from);
 uint32_t esc_pk_persid(const esc_pickle *p, uint32_t pid);
+/* TUPLE's value over the items above the topmost mark. */
+uint32_t esc_pk_mark_tuple(esc_pickle *p);
+/* NEWOBJ, NEWOBJ_EX, TUPLE1-3, FROZENSET, EMPTY_TUPLE, NONE, BININT1/2, BININT:
+ * the values they push (numbers where the walker follows them). */
+void esc_pk_number_op(esc_pickle *p, uint8_t op);
 void esc_pk_reduce(esc_pickle *p, uint32_t callable, uint32_t args);
 
 /* The common case of esc_pk_push, inline: the walk pushes once per opcode. */

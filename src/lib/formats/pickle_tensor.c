@@ -168,6 +168,35 @@ uint32_t esc_pk_tuple(esc_pickle *p, size_t from)
 	return put(p, 'T', b);
 }
 
+uint32_t esc_pk_mark_tuple(esc_pickle *p)
+{
+	size_t m = p->sp;
+
+	while (m > 0 && p->stack[m - 1] != V_MARK)
+		m--;
+	return m > 0 ? esc_pk_tuple(p, m) : V_OTHER;
+}
+
+void esc_pk_number_op(esc_pickle *p, uint8_t op)
+{
+	/* items each pops: NEWOBJ, TUPLE2 2; NEWOBJ_EX, TUPLE3 3; TUPLE1, FROZENSET 1 */
+	size_t n = op == 0x81 || op == 0x86 ? 2 : op == 0x92 || op == 0x87 ? 3 : op == 0x85 || op == 0x98 ? 1 : 0;
+	bool tuple = op == 0x85 || op == 0x86 || op == 0x87 || op == ')';
+	uint64_t x;
+	uint32_t v;
+
+	if (op == 'N') {
+		esc_pk_push_fast(p, esc_pk_none(p));
+	} else if (op == 'K' || op == 'M' || op == 'J') {
+		x = esc_pk_le(p->fix, op == 'K' ? 1 : op == 'M' ? 2 : 4);
+		esc_pk_push_fast(p, esc_pk_int(p, op == 'J' ? (int64_t)(int32_t)(uint32_t)x : (int64_t)x));
+	} else {
+		v = tuple && p->sp >= n ? esc_pk_tuple(p, p->sp - n) : V_OTHER;
+		if (n == 0 || esc_pk_pop(p, n))
+			esc_pk_push_fast(p, v);
+	}
+}
+
 uint32_t esc_pk_persid(const esc_pickle *p, uint32_t pid)
 {
 	return num(p, pid, 'S') ? pid : V_OTHER;

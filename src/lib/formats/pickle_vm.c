@@ -102,16 +102,6 @@ static void tuple_seen(esc_pickle *p)
 		p->watch->storage(p->watch->u, p->imports[p->stack[m + 1] - V_IMP].text, key);
 }
 
-/* TUPLE's value (esc_pk_tuple) over the items above the topmost mark. */
-static uint32_t mark_tuple(esc_pickle *p)
-{
-	size_t m = p->sp;
-
-	while (m > 0 && p->stack[m - 1] != V_MARK)
-		m--;
-	return m > 0 ? esc_pk_tuple(p, m) : V_OTHER;
-}
-
 /* numpy's scalar() hands an object-dtype argument back as it is: a class
  * passed in comes out of the call. */
 static bool returns_arg(const esc_pickle *p, uint32_t callable)
@@ -301,30 +291,9 @@ static void exec_op(esc_pickle *p)
 		if (esc_pk_pop(p, 2))
 			esc_pk_push_fast(p, returns_arg(p, (uint32_t)v) ? V_ASIS : V_OTHER);
 		break;
-	case 0x81: case 0x86:
-		v = op == 0x86 && p->sp >= 2 ? esc_pk_tuple(p, p->sp - 2) : V_OTHER;
-		if (esc_pk_pop(p, 2))
-			esc_pk_push_fast(p, (uint32_t)v);
-		break;
-	case 0x92: case 0x87:
-		v = op == 0x87 && p->sp >= 3 ? esc_pk_tuple(p, p->sp - 3) : V_OTHER;
-		if (esc_pk_pop(p, 3))
-			esc_pk_push_fast(p, (uint32_t)v);
-		break;
-	case 0x85: case 0x98:
-		v = op == 0x85 && p->sp >= 1 ? esc_pk_tuple(p, p->sp - 1) : V_OTHER;
-		if (esc_pk_pop(p, 1))
-			esc_pk_push_fast(p, (uint32_t)v);
-		break;
-	case ')':
-		esc_pk_push_fast(p, esc_pk_tuple(p, p->sp));
-		break;
-	case 'N':
-		esc_pk_push_fast(p, esc_pk_none(p));
-		break;
-	case 'K': case 'M': case 'J':
-		v = esc_pk_le(p->fix, op == 'K' ? 1 : op == 'M' ? 2 : 4);
-		esc_pk_push_fast(p, esc_pk_int(p, op == 'J' ? (int64_t)(int32_t)(uint32_t)v : (int64_t)v));
+	case 0x81: case 0x86: case 0x92: case 0x87: case 0x85: case 0x98:
+	case ')': case 'N': case 'K': case 'M': case 'J':
+		esc_pk_number_op(p, op);
 		break;
 	case 's':
 		esc_pk_pop(p, 2);
@@ -333,7 +302,7 @@ static void exec_op(esc_pickle *p)
 		v = V_OTHER;
 		if (op == 't') {
 			tuple_seen(p);
-			v = mark_tuple(p);
+			v = esc_pk_mark_tuple(p);
 		}
 		if (esc_pk_pop_mark(p))
 			esc_pk_push_fast(p, (uint32_t)v);

@@ -157,6 +157,12 @@ int esc_zip_miniz_end(struct esc_zip_walk *w)
 	struct mz_end m;
 	int k = find_eocd(w, &eocd);
 
+	if (!w->cd_only && !w->locals_lost && w->n_local != w->n_cd) {
+		snprintf(w->reason, sizeof w->reason, "%llu local headers but %llu central directory entries",
+		         (unsigned long long)w->n_local, (unsigned long long)w->n_cd);
+		w->failed = true;
+		return 0;
+	}
 	if (k < 0)
 		return fail(w, "zip end record outside the checked tail");
 	if (k == 0 || !(r = at(w, eocd, 22)))

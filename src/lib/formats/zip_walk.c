@@ -132,8 +132,7 @@ static void tail_open(struct esc_zip_walk *w)
 		zfail(w, "out of memory for the zip central directory");
 }
 
-/* torch_miniz: what follows the central directory is read as miniz reads
- * it, from the file's end (zip_miniz.c, at esc_zip_final). */
+/* torch_miniz: what follows the central directory, miniz's (zip_miniz.c). */
 static void torch_end(struct esc_zip_walk *w, uint64_t at)
 {
 	if (!w->in_cd)
@@ -596,9 +595,6 @@ int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen)
 		w->hunting = false;
 		from_tail(w);
 	}
-	if (!w->failed && w->torch_end && !w->cd_only && !w->locals_lost && w->n_local != w->n_cd)
-		zfail(w, "%llu local headers but %llu central directory entries", (unsigned long long)w->n_local,
-		      (unsigned long long)w->n_cd);
 	if (!w->failed && w->torch_end)
 		esc_zip_miniz_end(w);
 	if (!w->failed && (!w->ended || w->skip))
