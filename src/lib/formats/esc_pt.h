@@ -14,6 +14,7 @@ struct esc_pt_legacy {
 	size_t n_keys, keys_cap;
 	bool keys_sorted;
 	uint8_t *order;            /* element size of each storage, in the keys list's order */
+	int64_t *order_numel;      /* and the numel of its persistent id (-1 unknown) */
 	size_t n_order, order_cap;
 	bool pickles_done, failed, bad_key;
 	size_t rec;                /* storages read */
@@ -29,6 +30,15 @@ int esc_pt_legacy_update(struct esc_pt_legacy *l, const uint8_t *buf, size_t len
 /* 1 when the file is whole; merges the pickle verdict into *found. */
 int esc_pt_legacy_final(struct esc_pt_legacy *l, struct esc_inspection *found, char *reason, size_t rlen);
 void esc_pt_legacy_release(struct esc_pt_legacy *l);
+
+/* pickle_tensor.c: what torch.load would refuse of the tensors the walker
+ * followed (NULL: nothing), and the numel of the storage persistent id
+ * being reported to a watch's storage callback (-1 unknown). */
+const char *esc_pickle_tensor_fault(const esc_pickle *p);
+int64_t esc_pickle_pid_numel(const esc_pickle *p);
+/* What pickle number index (from 0, up to 3) returned, when it was a small
+ * integer the walker followed: true with *v. */
+bool esc_pickle_result_int(const esc_pickle *p, unsigned index, int64_t *v);
 
 /* Bytes per element of a torch storage class ("torch.FloatStorage"), 0 if unknown. */
 unsigned esc_pt_elem_size(const char *type);

@@ -26,6 +26,7 @@ struct esc_zip_entry {
 	uint64_t csize, usize;     /* local headers with bit 3: size_known is false */
 	bool size_known;
 	uint64_t local_off;        /* offset of the local header */
+	uint32_t ext_attr;         /* external attributes (central directory entries) */
 };
 
 struct esc_zip_ops {
@@ -102,6 +103,8 @@ struct esc_zip_walk {
 	bool crc_on, crc_inflating;
 	struct esc_inflate crc_inf;
 	uint64_t crc_inflated;     /* over all members (ESC_INFLATE_FILE_MAX) */
+	bool torch_end;            /* torch_miniz: past the central directory, miniz's view checks the end */
+	bool cd_disk0;             /* torch_miniz: an entry on disk 0 */
 	char reason[224];
 };
 
@@ -141,6 +144,17 @@ void esc_zip_crc_end(struct esc_zip_walk *w, uint64_t csize);
  * (the walk in step): 1 when they agree, else 0 with the walk failed. */
 int esc_zip_cd_match(struct esc_zip_walk *w, const struct esc_zip_entry *e, uint32_t crc);
 uint64_t esc_zip_name_hash(const char *s, size_t n);
+/* Internal to the walker (zip_miniz.c), torch_miniz: the end records as
+ * torch.load's miniz reads them must name the central directory the walk
+ * parsed. 1 when so, else 0 with the walk failed. */
+int esc_zip_miniz_end(struct esc_zip_walk *w);
+/* One central directory record (after its signature) as miniz checks it:
+ * 1 when it passes, else 0 with a reason. */
+int esc_zip_miniz_entry(const uint8_t *r, const char *name, char *reason, size_t rlen);
+/* torch_miniz, after esc_zip_final: the n data bytes of the member whose
+ * local header is at off, where miniz reads them (after the local header's
+ * own name and extra field), when the walk kept them; else NULL. */
+const uint8_t *esc_zip_miniz_data(const struct esc_zip_walk *w, uint64_t off, uint64_t n);
 
 /* Zip sniff: a local header or an empty archive at offset 0. */
 int esc_zip_sniff(const uint8_t *head, size_t len, uint64_t size);

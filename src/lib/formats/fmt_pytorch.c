@@ -44,7 +44,6 @@ struct pt_version {
 
 struct pt_scan {
 	uint64_t local_off;
-	uint64_t name_hash;
 	uint16_t method;
 };
 
@@ -74,17 +73,10 @@ struct pt_state {
 	unsigned n_vers;
 	struct pt_version *ver;   /* the version member being read */
 	const struct pt_version *cd_ver, *cd_dver; /* what TOP/version, TOP/.data/version hold */
+	struct esc_zip_entry cd_vent[2];          /* their central directory entries (local_off 0: none) */
 	bool has_dver;            /* the central directory names TOP/.data/version */
+	char tensor_fault[200];   /* a data.pkl tensor past its storage (pickle_tensor.c) */
 };
-
-static uint64_t name_hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-	return h;
-}
 
 /* torch's zip reader (miniz) finds records ignoring case: DATA.PKL is
  * data.pkl to it, so any case is a pickle here. */
@@ -169,10 +161,9 @@ static bool pt_member(void *u, const struct esc_zip_entry *e)
 	if (!is_pickle_name(e->name, e->name_len))
 		return false;
 	p->pkl_seen = true;
-	if (e->method != 0 && e->method != 8) {
-		unsafe(p, "%.200s: compressed with a method the scan cannot read", e->name);
-		return false;
-	}
+	/* miniz reads the method from the central directory only: a local
+	 * method other than deflate is scanned as stored, and pt_entry checks
+	 * that the central directory says so too */
 	if (p->n_scans == p->scans_cap) {
 		size_t cap = p->scans_cap ? p->scans_cap * 2 : 16;
 		struct pt_scan *ns = cap <= PT_SCANS_MAX ? realloc(p->scans, cap * sizeof *ns) : NULL;
@@ -199,8 +190,7 @@ static bool pt_member(void *u, const struct esc_zip_entry *e)
 	esc_pickle_set_max(p->pk, 1);
 	p->pk_given = 0;
 	p->scans[p->n_scans].local_off = e->local_off;
-	p->scans[p->n_scans].name_hash = name_hash(e->name, e->name_len);
-	p->scans[p->n_scans].method = e->method;
+	p->scans[p->n_scans].method = p->deflated ? 8 : 0;
 	p->n_scans++;
 	return true;
 }
@@ -258,6 +248,8 @@ static void pt_member_end(void *u, const struct esc_zip_entry *e, bool complete)
 		esc_insp_pickle_merge(&p->plain, ESC_PICKLE_DANGEROUS, msg);
 		esc_insp_pickle_merge(&p->ts, ESC_PICKLE_DANGEROUS, msg);
 	}
+	if (esc_pickle_tensor_fault(p->pk) && !p->tensor_fault[0] && esc_zip_name_ends(e->name, e->name_len, "/data.pkl"))
+		snprintf(p->tensor_fault, sizeof p->tensor_fault, "%.100s: %s", e->name, esc_pickle_tensor_fault(p->pk));
 	v = esc_pickle_final(p->pk, imports, sizeof imports);
 	esc_insp_pickle_merge(&p->plain, v, imports);
 	v = esc_pickle_final_ts(p->pk, imports, sizeof imports);
@@ -314,8 +306,17 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	}
 	if (strcmp(rest, "data.pkl") == 0)
 		p->has_pkl = true;
+	/* miniz takes a record with the DOS directory attribute for a folder
+	 * and reads none of its bytes: torch.load then unpickles, or parses as
+	 * the version, whatever the buffer held */
+	if ((strcmp(rest, "data.pkl") == 0 || is_version_name(rest)) && (e->ext_attr & 0x10)) {
+		snprintf(reason, rlen, "%s: marked as a folder (DOS attribute): torch.load reads none of its "
+		         "bytes", e->name);
+		return 0;
+	}
 	if (is_version_name(rest)) {
 		p->has_version = true;
+		p->cd_vent[strcmp(rest, "version") == 0 ? 0 : 1] = *e;
 		if (strcmp(rest, "version") == 0)
 			p->cd_ver = version_at(p, e->local_off);
 		else {
@@ -339,11 +340,9 @@ static int pt_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t
 	if (s->method != e->method)
 		unsafe(p, "%.100s: compressed in the central directory and not in its local header (or "
 		       "the reverse): what loaders read is not what was scanned", e->name);
-	if (s->name_hash != name_hash(e->name, e->name_len)) {
-		snprintf(reason, rlen, "%s: the local header at %llu names another member", e->name,
-		         (unsigned long long)e->local_off);
-		return 0;
-	}
+	/* miniz never reads the local header's name, only its length: the
+	 * bytes scanned at that offset are the bytes torch unpickles, whatever
+	 * name the local header gives */
 	return 1;
 }
 
@@ -430,9 +429,20 @@ static int pt_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 static int version_check(const struct pt_state *p, char *reason, size_t rlen)
 {
 	const struct pt_version *v = p->has_dver ? p->cd_dver : p->cd_ver;
+	const struct esc_zip_entry *e = &p->cd_vent[p->has_dver ? 1 : 0];
 	char shown[PT_VER_KEEP + 1];
 	size_t n = 0;
+	struct pt_version tv;
+	const uint8_t *d;
 
+	/* what miniz reads, where it reads it, when the walk kept those bytes */
+	if (e->method == 0 && (d = esc_zip_miniz_data(&p->zw, e->local_off, e->csize)) != NULL) {
+		memset(&tv, 0, sizeof tv);
+		tv.len = e->csize < PT_VER_KEEP ? (size_t)e->csize : PT_VER_KEEP;
+		memcpy(tv.text, d, tv.len);
+		tv.complete = true;
+		v = &tv;
+	}
 	if (v == NULL || version_ok(v))
 		return 1;
 	for (size_t i = 0; i < v->len && i < 16; i++)
@@ -459,6 +469,10 @@ static int zip_final(struct pt_state *p, char *reason, size_t rlen)
 	if (!p->has_pkl || !p->has_version) {
 		snprintf(reason, rlen, "not a PyTorch archive: %s/%s missing", p->top,
 		         !p->has_pkl ? "data.pkl" : "version");
+		return 0;
+	}
+	if (p->tensor_fault[0] && !p->torchscript) {
+		snprintf(reason, rlen, "torch.load refuses it: %s (its storage cannot be resized)", p->tensor_fault);
 		return 0;
 	}
 	return version_check(p, reason, rlen);

@@ -15,6 +15,7 @@
 struct pt_key {
 	uint64_t hash;
 	unsigned es;
+	int64_t numel;             /* of its persistent id, -1 unknown */
 };
 
 static uint64_t key_hash(const char *s)
@@ -71,6 +72,7 @@ static void on_storage(void *u, const char *type, const char *key)
 		l->keys_cap = cap;
 	}
 	l->keys[l->n_keys].hash = key_hash(key);
+	l->keys[l->n_keys].numel = esc_pickle_pid_numel(l->pk);
 	l->keys[l->n_keys++].es = es;
 	l->keys_sorted = false;
 }
@@ -86,13 +88,17 @@ static int cmp_key(const void *a, const void *b)
 static void on_string(void *u, unsigned index, const char *s)
 {
 	struct esc_pt_legacy *l = u;
-	struct pt_key want = { key_hash(s), 0 }, *k;
+	struct pt_key want = { key_hash(s), 0, 0 }, *k;
 
 	if (index != 4)
 		return;
 	if (!l->keys_sorted) {
 		if (l->n_keys)
 			qsort(l->keys, l->n_keys, sizeof *l->keys, cmp_key);
+		/* a key met twice: the first made the storage, the sort lost which */
+		for (size_t i = 1; i < l->n_keys; i++)
+			if (l->keys[i].hash == l->keys[i - 1].hash && l->keys[i].numel != l->keys[i - 1].numel)
+				l->keys[i].numel = l->keys[i - 1].numel = -1;
 		l->keys_sorted = true;
 	}
 	k = l->n_keys ? bsearch(&want, l->keys, l->n_keys, sizeof *l->keys, cmp_key) : NULL;
@@ -103,14 +109,18 @@ static void on_string(void *u, unsigned index, const char *s)
 	if (l->n_order == l->order_cap) {
 		size_t cap = l->order_cap ? l->order_cap * 2 : 64;
 		uint8_t *no = realloc(l->order, cap);
+		int64_t *nn = no ? realloc(l->order_numel, cap * sizeof *nn) : NULL;
 
-		if (!no) {
+		if (no)
+			l->order = no;
+		if (!nn) {
 			l->bad_key = true;
 			return;
 		}
-		l->order = no;
+		l->order_numel = nn;
 		l->order_cap = cap;
 	}
+	l->order_numel[l->n_order] = k->numel;
 	l->order[l->n_order++] = (uint8_t)k->es;
 }
 
@@ -170,6 +180,13 @@ static void storages(struct esc_pt_legacy *l, const uint8_t *b, size_t n)
 				l->failed = true;
 				return;
 			}
+			if (l->order_numel[l->rec] >= 0 && count != (uint64_t)l->order_numel[l->rec]) {
+				snprintf(l->reason, sizeof l->reason, "storage %zu of %zu holds %llu elements, its persistent "
+				         "id says %lld (torch.load refuses it: wrong byte size)", l->rec + 1, l->n_order,
+				         (unsigned long long)count, (long long)l->order_numel[l->rec]);
+				l->failed = true;
+				return;
+			}
 			l->skip = bytes;
 			l->rec++;
 		}
@@ -209,12 +226,20 @@ int esc_pt_legacy_final(struct esc_pt_legacy *l, struct esc_inspection *found, c
 	char imports[256];
 	unsigned n = esc_pickle_count(l->pk);
 	enum esc_pickle_verdict v = esc_pickle_final(l->pk, imports, sizeof imports);
+	int64_t proto;
 
 	esc_insp_pickle_merge(found, v, imports);
 	if (n < 5) {
 		snprintf(reason, rlen, "legacy PyTorch file: %u of its 5 pickles readable (%.150s)", n, imports);
 		return 0;
 	}
+	/* torch.load: "Invalid protocol version" unless the second pickle is 1001 */
+	if (!l->failed && esc_pickle_result_int(l->pk, 1, &proto) && proto != 1001)
+		snprintf(l->reason, sizeof l->reason, "protocol version %lld, torch.load reads only 1001",
+		         (long long)proto), l->failed = true;
+	if (!l->failed && esc_pickle_tensor_fault(l->pk))
+		snprintf(l->reason, sizeof l->reason, "torch.load refuses it: %s (wrong byte size)",
+		         esc_pickle_tensor_fault(l->pk)), l->failed = true;
 	if (!l->failed && (l->rec < l->n_order || l->skip || l->cnt_have))
 		snprintf(l->reason, sizeof l->reason, "truncated: %zu of %zu storages complete",
 		         l->rec - (l->skip ? 1 : 0), l->n_order), l->failed = true;
@@ -230,5 +255,6 @@ void esc_pt_legacy_release(struct esc_pt_legacy *l)
 	esc_pickle_free(l->pk);
 	free(l->keys);
 	free(l->order);
+	free(l->order_numel);
 	memset(l, 0, sizeof *l);
 }

@@ -31,6 +31,10 @@ enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name
 #define V_IMP 0x80000000u
 #define V_ASIS (V_IMP - 1u) /* what numpy's scalar() returns: its argument, maybe a class */
 _Static_assert(PK_ARENA_MAX + V_STR < V_IMP, "string and import values overlap");
+/* Numbers (pickle_tensor.c): V_NUM + offset in their own arena, never strings. */
+#define V_NUM 0x40000000u
+#define PK_NUM_MAX (1u << 20)
+_Static_assert(PK_ARENA_MAX + V_STR < V_NUM && V_NUM + PK_NUM_MAX < V_ASIS, "number values overlap");
 
 enum esc_pk_state { P_OP, P_FIXED, P_LINE, P_DATA, P_DONE };
 
@@ -69,6 +73,13 @@ struct esc_pickle {
 	bool memo_lost;
 	char *arena;
 	size_t arena_len, arena_cap;
+	char *num;                 /* number values (pickle_tensor.c), cleared at each STOP */
+	size_t num_len, num_cap;
+	int64_t pid_numel;         /* numel of the storage persistent id being reported, -1 unknown */
+	bool tensor_bad;           /* a tensor reaches past its storage */
+	int64_t result[4];         /* what each of the first pickles returned, when a small int */
+	bool result_known[4];
+	char tensor_err[96];
 
 	struct esc_pk_imp imports[PK_IMPORTS_MAX];
 	unsigned n_imports;
@@ -94,6 +105,20 @@ const char *esc_pk_sval(const esc_pickle *p, uint32_t v);
 void esc_pk_stack_global(esc_pickle *p);
 bool esc_pk_parse_uint(const char *s, size_t n, uint64_t *out);
 uint64_t esc_pk_le(const uint8_t *b, unsigned n);
+/* pickle_tensor.c: number values, and the tensor check of REDUCE. */
+uint32_t esc_pk_int(esc_pickle *p, int64_t v);
+uint32_t esc_pk_none(esc_pickle *p);
+bool esc_pk_int_of(const esc_pickle *p, uint32_t v, int64_t *out);
+/* The tuple of stack[from..sp), about to be built: ints, a storage id, or
+ * _rebuild_tensor_v2's arguments checked against that storage. */
+uint32_t esc_pk_tuple(esc_pickle *p, size_t from);
+uint32_t esc_pk_persid(const esc_pickle *p, uint32_t pid);
+/* TUPLE's value over the items above the topmost mark. */
+uint32_t esc_pk_mark_tuple(esc_pickle *p);
+/* NEWOBJ, NEWOBJ_EX, TUPLE1-3, FROZENSET, EMPTY_TUPLE, NONE, BININT1/2, BININT:
+ * the values they push (numbers where the walker follows them). */
+void esc_pk_number_op(esc_pickle *p, uint8_t op);
+void esc_pk_reduce(esc_pickle *p, uint32_t callable, uint32_t args);
 
 /* The common case of esc_pk_push, inline: the walk pushes once per opcode. */
 static inline void esc_pk_push_fast(esc_pickle *p, uint32_t v)

@@ -39,6 +39,7 @@ void esc_pickle_free(esc_pickle *p)
 	free(p->memo);
 	free(p->dirty);
 	free(p->arena);
+	free(p->num);
 	free(p);
 }
 

@@ -96,6 +96,8 @@ static void tuple_seen(esc_pickle *p)
 		return;
 	tag = esc_pk_sval(p, p->stack[m]);
 	key = esc_pk_sval(p, p->stack[m + 2]);
+	if (p->sp - m < 5 || !esc_pk_int_of(p, p->stack[m + 4], &p->pid_numel))
+		p->pid_numel = -1;
 	if (tag && key && strcmp(tag, "storage") == 0)
 		p->watch->storage(p->watch->u, p->imports[p->stack[m + 1] - V_IMP].text, key);
 }
@@ -138,6 +140,8 @@ static void build_seen(esc_pickle *p)
 
 static void stop(esc_pickle *p)
 {
+	if (p->count < 4 && p->sp > 0)
+		p->result_known[p->count] = esc_pk_int_of(p, p->stack[p->sp - 1], &p->result[p->count]);
 	if (!esc_pk_pop(p, 1))
 		return;
 	p->count++;
@@ -152,6 +156,7 @@ static void stop(esc_pickle *p)
 	p->memo_len = 0;
 	p->memo_lost = false;
 	p->arena_len = 0;
+	p->num_len = 0;
 	if (p->max && p->count >= p->max)
 		p->st = P_DONE;
 }
@@ -272,37 +277,35 @@ static void exec_op(esc_pickle *p)
 		esc_pk_push_fast(p, (uint32_t)v);
 		break;
 	case 'Q': case 'b': case 'a':
+		v = esc_pk_top(p);
 		esc_pk_pop(p, 1);
 		if (op == 'Q')
-			esc_pk_push_fast(p, V_OTHER);
+			esc_pk_push_fast(p, esc_pk_persid(p, (uint32_t)v));
 		else if (op == 'b')
 			build_seen(p);
 		break;
 	case 'R':
 		v = p->sp >= 2 ? p->stack[p->sp - 2] : V_OTHER;
+		if (p->sp >= 2)
+			esc_pk_reduce(p, (uint32_t)v, p->stack[p->sp - 1]);
 		if (esc_pk_pop(p, 2))
 			esc_pk_push_fast(p, returns_arg(p, (uint32_t)v) ? V_ASIS : V_OTHER);
 		break;
-	case 0x81: case 0x86:
-		if (esc_pk_pop(p, 2))
-			esc_pk_push_fast(p, V_OTHER);
-		break;
-	case 0x92: case 0x87:
-		if (esc_pk_pop(p, 3))
-			esc_pk_push_fast(p, V_OTHER);
-		break;
-	case 0x85: case 0x98:
-		if (esc_pk_pop(p, 1))
-			esc_pk_push_fast(p, V_OTHER);
+	case 0x81: case 0x86: case 0x92: case 0x87: case 0x85: case 0x98:
+	case ')': case 'N': case 'K': case 'M': case 'J':
+		esc_pk_number_op(p, op);
 		break;
 	case 's':
 		esc_pk_pop(p, 2);
 		break;
 	case 'd': case 'l': case 't': case 'o': case 0x91:
-		if (op == 't')
+		v = V_OTHER;
+		if (op == 't') {
 			tuple_seen(p);
+			v = esc_pk_mark_tuple(p);
+		}
 		if (esc_pk_pop_mark(p))
-			esc_pk_push_fast(p, V_OTHER);
+			esc_pk_push_fast(p, (uint32_t)v);
 		break;
 	case 'e': case 'u': case 0x90:
 		esc_pk_pop_mark(p);

@@ -134,7 +134,9 @@ int esc_zip_cd_match(struct esc_zip_walk *w, const struct esc_zip_entry *e, uint
 	if (!w->ops->torch_miniz && l->name_hash != esc_zip_name_hash(e->name, e->name_len))
 		return cd_fail(w, e, "the local header at offset %llu names another file%.0llu",
 		               (unsigned long long)l->off, 0);
-	if (l->method != e->method)
+	/* miniz reads the method from the central directory only: a local
+	 * one that is neither stored nor deflate changed nothing it reads */
+	if (l->method != e->method && !(w->ops->torch_miniz && l->method != 0 && l->method != 8))
 		return cd_fail(w, e, "compression method %llu in the local header, %llu in the central directory",
 		               l->method, e->method);
 	if (e->method == 0 && e->csize != e->usize)

@@ -132,17 +132,34 @@ static void tail_open(struct esc_zip_walk *w)
 		zfail(w, "out of memory for the zip central directory");
 }
 
+/* torch_miniz: what follows the central directory, miniz's (zip_miniz.c). */
+static void torch_end(struct esc_zip_walk *w, uint64_t at)
+{
+	if (!w->in_cd)
+		w->cd_start = at;
+	w->cd_end = at;
+	w->torch_end = true;
+	w->ended = true;
+	w->skip = w->size - w->off;
+	expect(w, Z_END, 1);
+}
+
 static void on_sig(struct esc_zip_walk *w)
 {
 	uint32_t sig = le32(w->rec);
 	uint64_t at = w->off - 4;
 
-	if (sig == SIG_LOCAL && !w->in_cd && !w->cd_only) {
+	if (w->ops->torch_miniz && (sig == SIG_E64 || sig == SIG_LOC64 || sig == SIG_EOCD ||
+	                            (w->in_cd && sig != SIG_CD))) {
+		torch_end(w, at);
+	} else if (sig == SIG_LOCAL && !w->in_cd && !w->cd_only) {
 		expect(w, Z_LOCAL, 26);
 	} else if (sig == SIG_CD && !w->z64_seen) {
 		if (!w->in_cd)
 			w->cd_start = at;
 		w->in_cd = true;
+		if (w->ops->torch_miniz)
+			tail_open(w);
 		expect(w, Z_CDH, 42);
 	} else if (sig == SIG_E64 && !w->z64_seen) {
 		w->cd_end = at;
@@ -218,7 +235,8 @@ static void on_local(struct esc_zip_walk *w)
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
 		return;
 	}
-	if (memchr(w->name, '\0', nlen)) {
+	/* miniz reads no local name: such a member is walked, never handed over */
+	if (memchr(w->name, '\0', nlen) && !w->ops->torch_miniz) {
 		zfail(w, "member name with a NUL byte at offset %llu", (unsigned long long)w->cur.local_off);
 		return;
 	}
@@ -228,7 +246,7 @@ static void on_local(struct esc_zip_walk *w)
 		return;
 	}
 	esc_zip_crc_begin(w);
-	w->cur_wanted = w->ops->member && w->ops->member(w->user, &w->cur);
+	w->cur_wanted = w->ops->member && !memchr(w->name, '\0', nlen) && w->ops->member(w->user, &w->cur);
 	w->cur_given = 0;
 	w->cur_left = w->cur.csize;
 	if (!w->cur.size_known) {
@@ -283,6 +301,7 @@ static void on_cd(struct esc_zip_walk *w)
 	e.usize = usize;
 	e.size_known = true;
 	e.local_off = loff;
+	e.ext_attr = le32(r + 34);
 	w->n_cd++;
 	if (memchr(w->name, '\0', nlen)) {
 		zfail(w, "central directory name with a NUL byte");
@@ -297,12 +316,13 @@ static void on_cd(struct esc_zip_walk *w)
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
 		return;
 	}
-	if (w->ops->torch_miniz && le16(r + 30) != 0 && le16(r + 30) != 0xffff) {
-		zfail(w, "split (multi-disk) zip archives are not supported");
+	if (w->ops->torch_miniz && !esc_zip_miniz_entry(r, w->name, w->reason, sizeof w->reason)) {
+		w->failed = true;
 		return;
 	}
-	/* Python's zipfile reads up to version 6.3 */
-	if (r[2] > 63) {
+	w->cd_disk0 |= le16(r + 30) == 0;
+	/* Python's zipfile reads up to version 6.3 (miniz does not look) */
+	if (r[2] > 63 && !w->ops->torch_miniz) {
 		zfail(w, "%s: needs zip version %u.%u to extract (readers know up to 6.3)", w->name, r[2] / 10,
 		      r[2] % 10);
 		return;
@@ -575,6 +595,8 @@ int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen)
 		w->hunting = false;
 		from_tail(w);
 	}
+	if (!w->failed && w->torch_end)
+		esc_zip_miniz_end(w);
 	if (!w->failed && (!w->ended || w->skip))
 		zfail(w, "zip truncated at offset %llu (no complete end record)", (unsigned long long)w->off);
 	if (w->failed) {
