@@ -210,12 +210,14 @@ expect_exit 1 "$ESCROW" vault log L --against last.json
 expect_grep 'event 4 was edited' err
 sql L "UPDATE events SET body = replace(body, '\"tampered\"', '\"verified\"') WHERE seq = 4" >/dev/null
 expect_exit 0 "$ESCROW" vault log L --verify
-# an audit appended, then the last events deleted: the earlier receipt names it
+# an audit appended, then the last events deleted: the last receipt names it
 expect_exit 0 "$ESCROW" vault audit L
 HEAD=$(sql L "SELECT max(seq) FROM events")
 sql L "DELETE FROM events WHERE seq = $HEAD" >/dev/null
 expect_exit 0 "$ESCROW" vault log L --against last.json # the receipt's head is still there
-sql L "DELETE FROM events WHERE seq = $((HEAD - 1))" >/dev/null
+# the last deposit and its receive event deleted (as if it never came)
+expect_true "event $((HEAD - 1)) is the last receive" test "$(sql L "SELECT event_seq FROM deposits WHERE id = 4")" = $((HEAD - 1))
+sql L "DELETE FROM deposits WHERE id = 4; DELETE FROM events WHERE seq = $((HEAD - 1))" >/dev/null
 expect_exit 1 "$ESCROW" vault log L --against last.json
 expect_grep "receipt last.json .*event $((HEAD - 1)) was deleted" err
 expect_exit 1 "$ESCROW" vault log L --verify
