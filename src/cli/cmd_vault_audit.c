@@ -59,17 +59,9 @@ static int int_arg(struct vrun *r, enum cli_opt id, const char *name, long lo, l
 		return -1;
 	errno = 0;
 	x = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || x < lo || x > hi) {
-		char *msg = malloc(strlen(s) + 96);
-		int rc;
-
-		if (msg == NULL)
-			return EX_SOFTWARE_;
-		snprintf(msg, strlen(s) + 96, "%s '%s': give a whole number from %ld to %ld", name, s, lo, hi);
-		rc = cli_usage(r->spec->name, r->spec->usage, msg);
-		free(msg);
-		return rc;
-	}
+	if (errno != 0 || end == s || *end != '\0' || x < lo || x > hi)
+		return cli_usage(r->spec->name, r->spec->usage, "%s '%s': give a whole number from %ld to %ld", name, s, lo,
+		                 hi);
 	return vault_set(r, escrow_options_set_int(r->o, opt, x));
 }
 
