@@ -15,9 +15,12 @@
 
 #define COLS "CAST(id AS TEXT), bundle_sha256, CAST(bundle_size AS TEXT), store_path, signer_key_id, contract_id," \
 	" contract_sha256, verdict"
-/* An event holds at most this many deposit numbers in "ok" (its JSON is
- * bounded): past it, only their count. */
-#define OK_LIST_MAX 4000
+/* An event's JSON is bounded (ESC_LEDGER_EVENT_MAX): it names at most this
+ * many deposits that held, failures and strays; past that, their counts
+ * (ok_count, failed_count, stray_count). The report printed names them all. */
+#define OK_LIST_MAX 2000
+#define FAILED_LIST_MAX 64
+#define STRAY_LIST_MAX 64
 
 struct audit {
 	escrow_vault *v;
@@ -71,6 +74,20 @@ static escrow_status select_deps(struct audit *a, const escrow_options *o)
 	return ESCROW_OK;
 }
 
+/* The first max items of a (a new reference). */
+static json_t *first(json_t *a, size_t max)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; out != NULL && i < json_array_size(a) && i < max; i++)
+		if (json_array_append(out, json_array_get(a, i)) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	return out;
+}
+
 static escrow_status note(struct audit *a, const struct esc_audit_dep *d, const char *why)
 {
 	escrow_ctx *ctx = a->v->ctx;
@@ -122,13 +139,21 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 	json_t *data;
 	size_t i;
 
-	data = json_pack("{s:s, s:i, s:I, s:I, s:I, s:O, s:O, s:O}", "mode", full ? "full" : "fast", "sample",
+	data = json_pack("{s:s, s:i, s:I, s:I, s:I, s:O, s:o?, s:o?}", "mode", full ? "full" : "fast", "sample",
 	                 o->sample, "max_seconds", (json_int_t)o->max_seconds, "checked", (json_int_t)a->checked, "left",
-	                 (json_int_t)(a->rows.rows - a->checked), "ok", a->ok, "failed", a->failed, "strays", a->strays);
-	if (data == NULL)
+	                 (json_int_t)(a->rows.rows - a->checked), "ok", a->ok, "failed", first(a->failed, FAILED_LIST_MAX),
+	                 "strays", first(a->strays, STRAY_LIST_MAX));
+	if (data == NULL || !json_is_array(json_object_get(data, "failed")) ||
+	    !json_is_array(json_object_get(data, "strays"))) {
+		json_decref(data);
 		return esc_nomem(a->v->ctx);
+	}
 	if (a->n_ok > OK_LIST_MAX)
 		json_object_set_new(data, "ok_count", json_integer((json_int_t)a->n_ok));
+	if (json_array_size(a->failed) > FAILED_LIST_MAX)
+		json_object_set_new(data, "failed_count", json_integer((json_int_t)json_array_size(a->failed)));
+	if (json_array_size(a->strays) > STRAY_LIST_MAX)
+		json_object_set_new(data, "stray_count", json_integer((json_int_t)json_array_size(a->strays)));
 	if ((st = l->ops->begin(l)) != ESCROW_OK) {
 		json_decref(data);
 		return st;
