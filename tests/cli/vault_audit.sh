@@ -100,6 +100,15 @@ assert sorted(r["ok"]) == [1, 2, 3, 4] and r["event"] > 0' out
 # --full: every deposit verified again (the sealed one opened with the vault's identity)
 expect_exit 0 "$ESCROW" vault audit V --full
 expect_grep 'audit \(full\).*4 deposit\(s\) checked, 0 failed' out
+# --full verifies for real: with the recorded contract version made stricter
+# in the ledger (its model must now be ONNX), fast still holds, full does not
+sql V "UPDATE contracts SET yaml = replace(yaml, 'format: safetensors', 'format: onnx')" >/dev/null
+expect_exit 0 "$ESCROW" vault audit V
+expect_exit 1 "$ESCROW" vault audit V --full
+expect_grep '^FAILED deposit 4 .*verified again as incomplete, received as verified' out
+expect_grep '4 deposit\(s\) checked, 4 failed' out
+sql V "UPDATE contracts SET yaml = replace(yaml, 'format: onnx', 'format: safetensors')" >/dev/null
+expect_exit 0 "$ESCROW" vault audit V --full
 
 # the bytes of a stored bundle replaced (same size): named
 S2=$(stored V b1.1.escrow)
