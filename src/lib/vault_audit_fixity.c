@@ -77,8 +77,8 @@ static escrow_status sig_open(escrow_vault *v, const struct esc_audit_dep *d, co
 }
 
 /* Reads the file once: digest, size, signature. */
-static escrow_status read_check(escrow_vault *v, const struct esc_audit_dep *d, int fd, const char *abs,
-                                esc_mverify *mv, char why[ESC_AUDIT_WHY])
+static escrow_status read_check(escrow_vault *v, const struct esc_audit_dep *d, int fd, esc_mverify *mv,
+                                char why[ESC_AUDIT_WHY])
 {
 	uint8_t *buf = malloc(CHUNK), md[32];
 	esc_sha256 *h = esc_sha256_new();
@@ -110,7 +110,6 @@ static escrow_status read_check(escrow_vault *v, const struct esc_audit_dep *d, 
 		else if (mv != NULL && esc_mverify_final(v->ctx, mv, NULL) != ESCROW_OK)
 			take_message(v->ctx, "its detached signature", why);
 	}
-	(void)abs;
 	esc_sha256_free(h);
 	free(buf);
 	return st;
@@ -181,7 +180,7 @@ escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, cons
 	}
 	st = sig_open(v, d, abs, &mv, why);
 	if (st == ESCROW_OK && !why[0])
-		st = read_check(v, d, fd, abs, mv, why);
+		st = read_check(v, d, fd, mv, why);
 	close(fd);
 	esc_mverify_free(mv);
 	if (st == ESCROW_OK && !why[0] && full)
