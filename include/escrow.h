@@ -564,6 +564,27 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_show(escrow_vault *v, con
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_receipt_verify(escrow_ctx *ctx, const escrow_options *o,
                                                                 escrow_result **res);
 
+/* Audits the vault's store (docs/VAULT.md, "Audit"): for each deposit checked,
+ * the stored file's SHA-256 and size against the ledger and its detached
+ * signature against the registered key that made it; with ESCROW_FULL also a
+ * complete verification (the vault's identity opens sealed deposits) that must
+ * give the verdict recorded at receive. SAMPLE (percent, 0: all) and
+ * MAX_SECONDS (0: no limit) take the least recently audited deposits first.
+ * Files in the store that no deposit names are reported. One audit event
+ * records the run; each checked deposit's audited_at is set. *out (malloc'd,
+ * text or with ESCROW_JSON JSON) is the report. ESCROW_OK when everything
+ * checked holds, ESCROW_TAMPERED when a deposit fails or strays are found. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o,
+                                                             unsigned flags, char **out);
+/* The event log as text or (ESCROW_JSON) JSON in *out (malloc'd). With
+ * ESCROW_VERIFY the chain is recomputed and every receipt in VAULT/receipts
+ * checked against the notary's key (its signature, and its ledger head still
+ * in the log); with AGAINST (a receipt file) that receipt is checked the same
+ * way. ESCROW_OK, or ESCROW_TAMPERED naming the first bad event or receipt
+ * (in the context's message and in *out). */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_log(escrow_vault *v, const escrow_options *o,
+                                                           unsigned flags, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@ enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, re
 
 #define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP)
 #define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
-#define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT)
+#define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG)
 
 static const struct def {
 	const char *name;   /* long name */
@@ -56,6 +56,11 @@ static const struct def {
 	[CLI_O_BUNDLE] = {"bundle", 0, ONE, CLI_RECEIPT, 0, "--bundle"},
 	[CLI_O_AGENCY_KEY] = {"pubkey", 'p', MANY, CLI_V_CONTRACT | CLI_V_KEY_ADD, CLI_V_CONTRACT | CLI_V_KEY_ADD, "-p"},
 	[CLI_O_CONTRACT_ID] = {"contract", 0, ONE, CLI_V_LIST, 0, "--contract"},
+	[CLI_O_FULL] = {"full", 0, NONE, CLI_V_AUDIT, 0, "--full"},
+	[CLI_O_SAMPLE] = {"sample", 0, ONE, CLI_V_AUDIT, 0, "--sample"},
+	[CLI_O_MAX_DURATION] = {"max-duration", 0, ONE, CLI_V_AUDIT, 0, "--max-duration"},
+	[CLI_O_VERIFY] = {"verify", 0, NONE, CLI_V_LOG, 0, "--verify"},
+	[CLI_O_AGAINST] = {"against", 0, ONE, CLI_V_LOG, 0, "--against"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a

@@ -28,5 +28,10 @@ int vault_show(struct vrun *r);
 void vault_receive_help(void);
 void vault_list_help(void);
 void vault_show_help(void);
+/* cmd_vault_audit.c */
+int vault_audit(struct vrun *r);
+int vault_log(struct vrun *r);
+void vault_audit_help(void);
+void vault_log_help(void);
 
 #endif

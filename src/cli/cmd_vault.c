@@ -13,6 +13,8 @@ static const char u_revoke[] = "escrow vault key revoke VAULT KEY_ID [--reason T
 static const char u_receive[] = "escrow vault receive VAULT BUNDLE [-o RECEIPT.json] [--json] [-q]";
 static const char u_list[] = "escrow vault list VAULT [--contract ID] [--json]";
 static const char u_show[] = "escrow vault show VAULT DEPOSIT [--json]";
+static const char u_audit[] = "escrow vault audit VAULT [--full] [--sample PERCENT] [--max-duration SECONDS] [--json]";
+static const char u_log[] = "escrow vault log VAULT [--verify] [--against RECEIPT.json] [--json]";
 
 static void help_init(void)
 {
@@ -195,6 +197,8 @@ static const struct vcmd {
 	{"list", NULL, {"vault list", u_list, CLI_V_LIST, vault_list_help, NULL, 1, "missing VAULT"}, vault_list},
 	{"show", NULL, {"vault show", u_show, CLI_V_SHOW, vault_show_help, NULL, 2, "missing VAULT or DEPOSIT"},
 	 vault_show},
+	{"audit", NULL, {"vault audit", u_audit, CLI_V_AUDIT, vault_audit_help, NULL, 1, "missing VAULT"}, vault_audit},
+	{"log", NULL, {"vault log", u_log, CLI_V_LOG, vault_log_help, NULL, 1, "missing VAULT"}, vault_log},
 };
 #define N_VCMDS (sizeof vcmds / sizeof vcmds[0])
 
@@ -213,7 +217,12 @@ static void vault_usage(FILE *f)
 	           "      --reason TEXT    key revoke: why\n"
 	           "  -o, --output FILE    receive: the receipt\n"
 	           "      --contract ID    list: only this contract's deposits\n"
-	           "      --json           receive, list, show: JSON output\n"
+	           "      --json           receive, list, show, audit, log: JSON output\n"
+	           "      --full           audit: verify each deposit completely\n"
+	           "      --sample PERCENT audit: check this percent, least recently audited first\n"
+	           "      --max-duration S audit: stop between deposits after S seconds\n"
+	           "      --verify         log: recompute the chain, check the kept receipts\n"
+	           "      --against FILE   log: check a receipt's ledger head is in the log\n"
 	           "  -q, --quiet          print nothing but errors\n"
 	           "  -h, --help           show the help\n\n"
 	           "Run 'escrow vault SUBCOMMAND --help' for one subcommand's options and exit\n"

@@ -13,7 +13,7 @@
 /* The ledger file in a vault folder when no PostgreSQL URL is given. */
 #define ESC_LEDGER_FILE "ledger.sqlite"
 /* The schema this build writes; a ledger of a higher version is refused. */
-#define ESC_LEDGER_SCHEMA 1
+#define ESC_LEDGER_SCHEMA 2
 /* Bounds on what is stored and read back (characters as the database counts
  * them; bytes are checked again in C). */
 #define ESC_LEDGER_EVENT_MAX 65536u     /* an event's canonical JSON */

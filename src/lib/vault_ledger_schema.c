@@ -54,11 +54,19 @@ static const char schema_v1[] =
 	"CREATE INDEX deposits_by_contract ON deposits (contract_id, id);"
 	"INSERT INTO ledger_meta (name, value) VALUES ('schema_version', '0');";
 
+/* Version 2: when each deposit's stored copy was last audited (NULL: never),
+ * so that sampled and time-bounded audits take the least recently audited
+ * first (vault_audit.c). */
+static const char schema_v2[] =
+	"ALTER TABLE deposits ADD COLUMN audited_at TEXT;"
+	"CREATE INDEX deposits_by_audit ON deposits (audited_at, id);";
+
 const char *esc_ledger_migration(enum esc_lq_kind kind, int v)
 {
-	(void)kind; /* version 1 reads alike on both */
+	(void)kind; /* versions 1 and 2 read alike on both */
 	switch (v) {
 	case 1: return schema_v1;
+	case 2: return schema_v2;
 	default: return NULL;
 	}
 }

@@ -120,6 +120,42 @@ static void test_open_and_arguments(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* audit and log through the API: NULL arguments refused; an empty vault
+ * audits clean (one audit event), its log verifies, a missing receipt for
+ * AGAINST cannot be opened. */
+static void test_audit_and_log(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	escrow_options *o = opts_new();
+	escrow_vault *v = NULL;
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(escrow_vault_audit(NULL, o, 0, &out), ESCROW_E_USAGE);
+	assert_int_equal(escrow_vault_log(NULL, o, 0, &out), ESCROW_E_USAGE);
+	assert_int_equal(escrow_keygen(ctx, tpath("na"), NULL, 0), ESCROW_OK);
+	opt_str(o, ESCROW_OPT_NOTARY_KEY, tpath("na.key"));
+	if (escrow_vault_init(ctx, tpath("va"), o) != ESCROW_OK)
+		fail_msg("%s", escrow_ctx_error(ctx));
+	assert_int_equal(escrow_vault_open(ctx, tpath("va"), &v), ESCROW_OK);
+	assert_int_equal(escrow_vault_audit(v, NULL, 0, &out), ESCROW_E_USAGE);
+	assert_int_equal(escrow_vault_audit(v, o, 0, NULL), ESCROW_E_USAGE);
+	assert_int_equal(escrow_vault_audit(v, o, ESCROW_JSON, &out), ESCROW_OK);
+	assert_non_null(strstr(out, "\"checked\": 0"));
+	assert_non_null(strstr(out, "\"event\": 1"));
+	free(out);
+	assert_int_equal(escrow_vault_log(v, o, ESCROW_VERIFY, &out), ESCROW_OK);
+	assert_non_null(strstr(out, " audit "));
+	assert_non_null(strstr(out, "chain ok: 1 event(s)"));
+	free(out);
+	opt_str(o, ESCROW_OPT_AGAINST, tpath("no-such-receipt.json"));
+	assert_int_equal(escrow_vault_log(v, o, 0, &out), ESCROW_E_OPEN);
+	assert_null(out);
+	escrow_vault_close(v);
+	escrow_options_free(o);
+	escrow_ctx_free(ctx);
+}
+
 static void test_newer_format_refused(void **state)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
@@ -150,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_init_refusals_leave_nothing),
 		cmocka_unit_test(test_open_and_arguments),
 		cmocka_unit_test(test_newer_format_refused),
+		cmocka_unit_test(test_audit_and_log),
 	};
 	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }

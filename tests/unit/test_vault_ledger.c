@@ -66,8 +66,8 @@ static void test_newer_schema_refused(void **state)
 	esc_ledger_close(l);
 	l = NULL;
 	raw_open();
-	raw_exec("UPDATE ledger_meta SET value = '2' WHERE name = 'schema_version'");
-	expect_err(esc_ledger_open(ctx, vault, pg, 0, &l), ESCROW_E_INPUT, "schema version 2, newer than this escrow");
+	raw_exec("UPDATE ledger_meta SET value = '3' WHERE name = 'schema_version'");
+	expect_err(esc_ledger_open(ctx, vault, pg, 0, &l), ESCROW_E_INPUT, "schema version 3, newer than this escrow");
 	assert_null(l);
 	raw_exec("UPDATE ledger_meta SET value = 'two' WHERE name = 'schema_version'");
 	expect_err(esc_ledger_open(ctx, vault, pg, 0, &l), ESCROW_E_INPUT, "not a number");

@@ -1,0 +1,25 @@
+/* esc_vault_audit.h -- what the audit's files share (vault_audit*.c). */
+#ifndef ESC_VAULT_AUDIT_H
+#define ESC_VAULT_AUDIT_H
+
+#include "esc_vault.h"
+
+#define ESC_AUDIT_WHY 384
+
+/* A deposit as the audit reads it from the ledger (strings borrowed). */
+struct esc_audit_dep {
+	int64_t id;
+	const char *sha, *store, *signer, *contract_id, *contract_sha, *verdict;
+	uint64_t size;
+};
+
+/* Checks one deposit's stored copy (full: a complete verification too, with
+ * ids opening sealed ones). why is "" when it holds, else one sentence. Fails
+ * only when the check cannot run. */
+escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, const escrow_identities *ids, bool full,
+                            char why[ESC_AUDIT_WHY]);
+/* Appends to strays (a JSON array) each file of VAULT/store that no deposit
+ * names: {"path": relative to the vault, "why": ...}. */
+escrow_status esc_audit_strays(escrow_vault *v, json_t *strays);
+
+#endif

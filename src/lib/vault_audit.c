@@ -1,0 +1,251 @@
+/* vault_audit.c -- escrow_vault_audit: fixity of the store, as
+ * digital-preservation repositories check it (docs/VAULT.md, "Audit"). The
+ * deposits are taken least recently audited first (deposits.audited_at,
+ * ledger migration 2; never audited first of all, then by number), so that a
+ * sampled or time-bounded run goes on where the last one stopped. The run is
+ * recorded as one audit event holding every result, and each checked
+ * deposit's audited_at set, in one transaction. */
+#include "esc_api.h"
+#include "esc_vault_audit.h"
+#include "esc_vault_ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define COLS "CAST(id AS TEXT), bundle_sha256, CAST(bundle_size AS TEXT), store_path, signer_key_id, contract_id," \
+	" contract_sha256, verdict"
+/* An event's JSON is bounded (ESC_LEDGER_EVENT_MAX): it names at most this
+ * many deposits that held, failures and strays; past that, their counts
+ * (ok_count, failed_count, stray_count). The report printed names them all. */
+#define OK_LIST_MAX 2000
+#define FAILED_LIST_MAX 64
+#define STRAY_LIST_MAX 64
+
+struct audit {
+	escrow_vault *v;
+	struct esc_lrows rows;
+	size_t todo;          /* how many of rows this run takes */
+	json_t *ok, *failed, *strays;
+	size_t checked, n_ok;
+	struct esc_event_ref ev;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Test hook (tests/cli/vault_audit.sh): each deposit counts as this many
+ * more seconds, so that --max-duration is tested without timing anything. */
+static double step_s(void)
+{
+	const char *s = getenv("ESCROW_TEST_AUDIT_STEP");
+
+	return s != NULL ? strtod(s, NULL) : 0.0;
+}
+
+static void dep_at(const struct esc_lrows *r, size_t i, struct esc_audit_dep *d)
+{
+	d->id = strtoll(esc_lrows_at(r, i, 0), NULL, 10);
+	d->sha = esc_lrows_at(r, i, 1);
+	d->size = strtoull(esc_lrows_at(r, i, 2), NULL, 10);
+	d->store = esc_lrows_at(r, i, 3);
+	d->signer = esc_lrows_at(r, i, 4);
+	d->contract_id = esc_lrows_at(r, i, 5);
+	d->contract_sha = esc_lrows_at(r, i, 6);
+	d->verdict = esc_lrows_at(r, i, 7);
+}
+
+static escrow_status select_deps(struct audit *a, const escrow_options *o)
+{
+	esc_ledger *l = a->v->ledger;
+	escrow_status st = l->ops->exec(l, "SELECT " COLS " FROM deposits ORDER BY COALESCE(audited_at, ''), id", 0,
+	                                NULL, &a->rows);
+
+	if (st != ESCROW_OK)
+		return st;
+	a->todo = a->rows.rows;
+	if (o->sample > 0 && o->sample < 100) /* rounded up: a sample of a non-empty vault checks one at least */
+		a->todo = (a->rows.rows * (size_t)o->sample + 99) / 100;
+	return ESCROW_OK;
+}
+
+/* The first max items of a (a new reference). */
+static json_t *first(json_t *a, size_t max)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; out != NULL && i < json_array_size(a) && i < max; i++)
+		if (json_array_append(out, json_array_get(a, i)) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	return out;
+}
+
+static escrow_status note(struct audit *a, const struct esc_audit_dep *d, const char *why)
+{
+	escrow_ctx *ctx = a->v->ctx;
+
+	a->checked++;
+	if (why[0] != '\0') {
+		json_t *f = json_pack("{s:I, s:s, s:s}", "deposit", (json_int_t)d->id, "sha256", d->sha, "why", why);
+
+		return f && json_array_append_new(a->failed, f) == 0 ? ESCROW_OK : esc_nomem(ctx);
+	}
+	a->n_ok++;
+	if (a->n_ok <= OK_LIST_MAX && json_array_append_new(a->ok, json_integer((json_int_t)d->id)) != 0)
+		return esc_nomem(ctx);
+	return ESCROW_OK;
+}
+
+static escrow_status check_all(struct audit *a, const escrow_options *o, bool full)
+{
+	escrow_identities *ids = NULL;
+	double start = now_s(), step = step_s(), spent = 0;
+	escrow_status st = ESCROW_OK;
+	size_t i;
+
+	if (full && a->v->identity != NULL)
+		st = escrow_identities_load(a->v->ctx, a->v->identity, &ids);
+	for (i = 0; st == ESCROW_OK && i < a->todo; i++) {
+		struct esc_audit_dep d;
+		char why[ESC_AUDIT_WHY];
+
+		if (o->max_seconds > 0 && i > 0 && now_s() - start + spent >= (double)o->max_seconds)
+			break; /* between deposits, never inside one; one deposit at least per run */
+		dep_at(&a->rows, i, &d);
+		st = esc_audit_one(a->v, &d, ids, full, why);
+		if (st == ESCROW_OK)
+			st = note(a, &d, why);
+		spent += step;
+	}
+	escrow_identities_free(ids);
+	return st;
+}
+
+/* The event and the audit times, in one transaction. */
+static escrow_status record(struct audit *a, const escrow_options *o, bool full)
+{
+	esc_ledger *l = a->v->ledger;
+	char when[21], num[24];
+	const char *p[2] = {when, num};
+	escrow_status st;
+	json_t *data;
+	size_t i;
+
+	data = json_pack("{s:s, s:i, s:I, s:I, s:I, s:O, s:o?, s:o?}", "mode", full ? "full" : "fast", "sample",
+	                 o->sample, "max_seconds", (json_int_t)o->max_seconds, "checked", (json_int_t)a->checked, "left",
+	                 (json_int_t)(a->rows.rows - a->checked), "ok", a->ok, "failed", first(a->failed, FAILED_LIST_MAX),
+	                 "strays", first(a->strays, STRAY_LIST_MAX));
+	if (data == NULL || !json_is_array(json_object_get(data, "failed")) ||
+	    !json_is_array(json_object_get(data, "strays"))) {
+		json_decref(data);
+		return esc_nomem(a->v->ctx);
+	}
+	if (a->n_ok > OK_LIST_MAX)
+		json_object_set_new(data, "ok_count", json_integer((json_int_t)a->n_ok));
+	if (json_array_size(a->failed) > FAILED_LIST_MAX)
+		json_object_set_new(data, "failed_count", json_integer((json_int_t)json_array_size(a->failed)));
+	if (json_array_size(a->strays) > STRAY_LIST_MAX)
+		json_object_set_new(data, "stray_count", json_integer((json_int_t)json_array_size(a->strays)));
+	if ((st = l->ops->begin(l)) != ESCROW_OK) {
+		json_decref(data);
+		return st;
+	}
+	esc_ledger_now(l, when);
+	for (i = 0; st == ESCROW_OK && i < a->checked; i++) {
+		snprintf(num, sizeof num, "%s", esc_lrows_at(&a->rows, i, 0));
+		st = l->ops->exec(l, "UPDATE deposits SET audited_at = $1 WHERE id = CAST($2 AS BIGINT)", 2, p, NULL);
+	}
+	if (st == ESCROW_OK)
+		st = esc_ledger_append_tx(l, ESC_EV_AUDIT, data, when, &a->ev);
+	if (st == ESCROW_OK)
+		st = l->ops->commit(l);
+	if (st != ESCROW_OK)
+		l->ops->rollback(l);
+	json_decref(data);
+	return st;
+}
+
+static char *render_text(const struct audit *a, bool full)
+{
+	char *out = esc_strf("audit (%s) of vault %s: %zu deposit(s) checked, %zu failed, %zu left for the next run, "
+	                     "%zu stray file(s); event %lld\n", full ? "full" : "fast", a->v->path, a->checked,
+	                     json_array_size(a->failed), a->rows.rows - a->checked, json_array_size(a->strays),
+	                     (long long)a->ev.seq), *next;
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(a->failed, i, f) {
+		if (out == NULL)
+			break;
+		next = esc_strf("%sFAILED deposit %lld (%.16s): %s\n", out,
+		                (long long)json_integer_value(json_object_get(f, "deposit")),
+		                json_string_value(json_object_get(f, "sha256")), json_string_value(json_object_get(f, "why")));
+		free(out);
+		out = next;
+	}
+	json_array_foreach(a->strays, i, f) {
+		if (out == NULL)
+			break;
+		next = esc_strf("%sSTRAY %s: %s\n", out, json_string_value(json_object_get(f, "path")),
+		                json_string_value(json_object_get(f, "why")));
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static char *render(const struct audit *a, bool full, unsigned flags)
+{
+	json_t *root;
+	char *s;
+
+	if (!(flags & ESCROW_JSON))
+		return render_text(a, full);
+	root = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O, s:O, s:O}", "vault", a->v->path, "mode", full ? "full" : "fast",
+	                 "checked", (json_int_t)a->checked, "left", (json_int_t)(a->rows.rows - a->checked), "event",
+	                 (json_int_t)a->ev.seq, "ok", a->ok, "failed", a->failed, "strays", a->strays);
+	s = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	return s;
+}
+
+escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsigned flags, char **out)
+{
+	struct audit a = {.v = v};
+	bool full = (flags & ESCROW_FULL) != 0;
+	escrow_status st;
+
+	if (out != NULL)
+		*out = NULL;
+	if (v == NULL || o == NULL || out == NULL)
+		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_audit: NULL argument") : ESCROW_E_USAGE;
+	a.ok = json_array();
+	a.failed = json_array();
+	a.strays = json_array();
+	st = a.ok && a.failed && a.strays ? select_deps(&a, o) : esc_nomem(v->ctx);
+	if (st == ESCROW_OK)
+		st = check_all(&a, o, full);
+	if (st == ESCROW_OK)
+		st = esc_audit_strays(v, a.strays);
+	if (st == ESCROW_OK)
+		st = record(&a, o, full);
+	if (st == ESCROW_OK && (*out = render(&a, full, flags)) == NULL)
+		st = esc_nomem(v->ctx);
+	if (st == ESCROW_OK && (json_array_size(a.failed) > 0 || json_array_size(a.strays) > 0))
+		st = esc_error(v->ctx, ESCROW_TAMPERED, "vault %s: %zu deposit(s) failed the audit, %zu stray file(s) in "
+		               "the store (audit event %lld)", v->path, json_array_size(a.failed),
+		               json_array_size(a.strays), (long long)a.ev.seq);
+	esc_lrows_free(&a.rows);
+	json_decref(a.ok);
+	json_decref(a.failed);
+	json_decref(a.strays);
+	return st;
+}

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# escrow vault audit and escrow vault log end to end: the fixity audit (fast
+# and --full, a sealed deposit among them), a stored bundle whose bytes were
+# replaced, a store file deleted, a stray file, a stale temporary, --sample
+# (least recently audited first: two runs of 50% cover all), --max-duration
+# stopping cleanly between deposits (through the ESCROW_TEST_AUDIT_STEP hook:
+# no time is measured), the audit events and migration 2; the log as text and
+# JSON, --verify after a ledger row is changed with the sqlite3 (or psql)
+# client, --against an earlier receipt after the last event is deleted, and a
+# kept receipt tampered with.
+# With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_audit_pg) every
+# vault's ledger is a database of that PostgreSQL server instead of SQLite.
+. "$(dirname "$0")/lib.sh"
+export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
+PG=${ESCROW_TEST_PG:-}
+if [ -n "$PG" ]; then
+	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
+	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
+else
+	need_tool sqlite3 sqlite3 || { finish; exit; }
+fi
+ledger_args() {
+	LEDGER=()
+	[ -n "$PG" ] || return 0
+	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
+	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
+}
+sql() {
+	if [ -n "$PG" ]; then
+		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
+	else
+		sqlite3 "$1/ledger.sqlite" "$2"
+	fi
+}
+# store PATH of a bundle file in vault $1
+stored() { local s; s=$(sha256sum "$2" | cut -c1-64); echo "$1/store/sha256/${s:0:2}/$s.escrow"; }
+
+for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
+"$ESCROW" keygen --age -q -o notary
+mkdir -p full/src full/models
+echo 'print("hi")' >full/src/app.py
+make_safetensors full/models/m.safetensors
+cat >c1.yaml <<'Y'
+escrow-contract: 1
+contract: C-2026-01
+agency: Agence
+client: Client
+deliverables:
+  - id: code
+    kind: code
+    include: ["src/**"]
+  - id: model
+    kind: model
+    include: ["models/*.safetensors"]
+    format: safetensors
+Y
+pack() { "$ESCROW" pack full -o "$1" -s agency.key -c c1.yaml -q --release "$2" "${@:3}" 2>/dev/null; }
+for r in 1.0 1.1 1.2; do pack "b$r.escrow" "$r"; done
+pack sealed.escrow 3.0 -r "$(cat notary.age.pub)"
+# new_vault NAME: a vault with the contract and the four deposits (1..4)
+new_vault() {
+	ledger_args "$1"
+	"$ESCROW" vault init "$1" -s notary.key -i notary.age "${LEDGER[@]}" -q
+	"$ESCROW" vault contract add "$1" c1.yaml -p agency.pub -q
+	for b in b1.0 b1.1 b1.2 sealed; do
+		"$ESCROW" vault receive "$1" "$b.escrow" -q >/dev/null 2>&1 || echo "receive $b failed" >&2
+	done
+}
+
+# usage
+expect_exit 0 "$ESCROW" vault audit --help
+expect_grep '^usage: escrow vault audit VAULT' out
+expect_exit 0 "$ESCROW" vault log --help
+expect_grep '^usage: escrow vault log VAULT' out
+expect_exit 64 "$ESCROW" vault audit
+expect_exit 64 "$ESCROW" vault audit V --sample 0
+expect_grep "give a whole number from 1 to 100" err
+expect_exit 64 "$ESCROW" vault audit V --sample 101
+expect_exit 64 "$ESCROW" vault audit V --max-duration 1s
+expect_exit 64 "$ESCROW" vault log V --full
+expect_exit 66 "$ESCROW" vault audit nowhere
+
+new_vault V
+expect_true "4 deposits" test "$(sql V 'SELECT count(*) FROM deposits')" = 4
+expect_true "ledger at schema 2" test "$(sql V "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+expect_true "never audited yet" test "$(sql V 'SELECT count(*) FROM deposits WHERE audited_at IS NULL')" = 4
+
+# a clean audit: every deposit checked, one audit event, audited_at set
+expect_exit 0 "$ESCROW" vault audit V
+expect_grep '4 deposit\(s\) checked, 0 failed, 0 left for the next run, 0 stray' out
+expect_true "one audit event" test "$(sql V "SELECT count(*) FROM events WHERE kind = 'audit'")" = 1
+expect_true "audited_at set for all" test "$(sql V 'SELECT count(*) FROM deposits WHERE audited_at IS NULL')" = 0
+expect_grep '"ok":\[1,2,3,4\]' <(sql V "SELECT body FROM events WHERE kind = 'audit'")
+expect_exit 0 "$ESCROW" vault audit V --json
+expect_true "JSON: 4 checked, none failed" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["checked"] == 4 and r["failed"] == [] and r["strays"] == [] and r["mode"] == "fast", r
+assert sorted(r["ok"]) == [1, 2, 3, 4] and r["event"] > 0' out
+# --full: every deposit verified again (the sealed one opened with the vault's identity)
+expect_exit 0 "$ESCROW" vault audit V --full
+expect_grep 'audit \(full\).*4 deposit\(s\) checked, 0 failed' out
+# --full verifies for real: with the recorded contract version made stricter
+# in the ledger (its model must now be ONNX), fast still holds, full does not
+sql V "UPDATE contracts SET yaml = replace(yaml, 'format: safetensors', 'format: onnx')" >/dev/null
+expect_exit 0 "$ESCROW" vault audit V
+expect_exit 1 "$ESCROW" vault audit V --full
+expect_grep '^FAILED deposit 4 .*verified again as incomplete, received as verified' out
+expect_grep '4 deposit\(s\) checked, 4 failed' out
+sql V "UPDATE contracts SET yaml = replace(yaml, 'format: onnx', 'format: safetensors')" >/dev/null
+expect_exit 0 "$ESCROW" vault audit V --full
+
+# the bytes of a stored bundle replaced (same size): named
+S2=$(stored V b1.1.escrow)
+SHA2=$(sha256sum b1.1.escrow | cut -c1-16)
+python3 - "$S2" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep "^FAILED deposit 2 \($SHA2\): .*has SHA-256 .* the ledger recorded $SHA2" out
+expect_grep '1 deposit\(s\) failed' err
+expect_true "the failure recorded in the audit event" test \
+	"$(sql V "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"failed\":[{\"deposit\":2,%'")" = 1
+cp b1.1.escrow "$S2"
+# truncated: the size named
+head -c 100 b1.2.escrow >"$(stored V b1.2.escrow)"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep '^FAILED deposit 3 .*holds 100 bytes, the ledger recorded' out
+cp b1.2.escrow "$(stored V b1.2.escrow)"
+# the sealed deposit's detached signature altered: named
+SS=$(stored V sealed.escrow)
+sed -i '4s/^./A/;4s/^AA/BA/' "$SS.minisig"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep '^FAILED deposit 4 .*detached signature' out
+cp sealed.escrow.minisig "$SS.minisig"
+# a store file deleted: named
+rm "$(stored V b1.0.escrow)"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep '^FAILED deposit 1 .*missing from the store' out
+cp b1.0.escrow "$(stored V b1.0.escrow)"
+expect_exit 0 "$ESCROW" vault audit V
+# a stray file and a stale temporary: reported
+mkdir -p V/store/sha256/ab
+echo junk >V/store/sha256/ab/$(printf 'ab%062d' 0).escrow
+echo part >V/store/sha256/.incoming.XyZ123
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep "^STRAY store/sha256/ab/ab0+\.escrow: no deposit names it" out
+expect_grep '^STRAY store/sha256/.incoming.XyZ123: a temporary copy' out
+expect_grep '4 deposit\(s\) checked, 0 failed, 0 left for the next run, 2 stray' out
+rm V/store/sha256/ab/ab*.escrow V/store/sha256/.incoming.XyZ123
+expect_exit 0 "$ESCROW" vault audit V
+
+# --sample: least recently audited first
+new_vault S
+expect_exit 0 "$ESCROW" vault audit S --sample 50 --json
+expect_true "first half: deposits 1 and 2" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [1, 2] and r["left"] == 2, r' out
+expect_exit 0 "$ESCROW" vault audit S --sample 50 --json
+expect_true "second half: deposits 3 and 4" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [3, 4], r' out
+expect_true "every deposit audited after two runs" test "$(sql S 'SELECT count(*) FROM deposits WHERE audited_at IS NULL')" = 0
+sql S "UPDATE deposits SET audited_at = '2020-01-01T00:00:00Z' WHERE id = 3" >/dev/null
+expect_exit 0 "$ESCROW" vault audit S --sample 25 --json
+expect_true "the least recently audited (3) first" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert r["ok"] == [3], r' out
+
+# --max-duration: stops between deposits and says how many are left; the next
+# run goes on (each deposit counted as 1 second by the test hook)
+new_vault M
+ESCROW_TEST_AUDIT_STEP=1 expect_exit 0 "$ESCROW" vault audit M --max-duration 2
+expect_grep '2 deposit\(s\) checked, 0 failed, 2 left for the next run' out
+ESCROW_TEST_AUDIT_STEP=1 expect_exit 0 "$ESCROW" vault audit M --max-duration 2 --json
+expect_true "the next run: deposits 3 and 4" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [3, 4] and r["left"] == 2, r' out
+expect_true "max_seconds recorded in the event" test \
+	"$(sql M "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"max_seconds\":2%'")" = 2
+
+# migration 2 on a schema-1 ledger: the column dropped back, version 1
+if [ -z "$PG" ]; then
+	new_vault O
+	sqlite3 O/ledger.sqlite "DROP INDEX deposits_by_audit; ALTER TABLE deposits DROP COLUMN audited_at;
+		UPDATE ledger_meta SET value = '1' WHERE name = 'schema_version'"
+	expect_exit 0 "$ESCROW" vault audit O
+	expect_true "migrated to 2" test "$(sql O "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+	expect_true "audited_at set" test "$(sql O 'SELECT count(*) FROM deposits WHERE audited_at IS NOT NULL')" = 4
+fi
+
+# log
+expect_exit 0 "$ESCROW" vault log V
+expect_grep '^1  .*  contract-add ' out
+expect_grep '^3  .*  receive ' out
+expect_grep ' audit ' out
+expect_exit 0 "$ESCROW" vault log V --json
+expect_true "JSON events in order, with data" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+seqs = [e["seq"] for e in r["events"]]
+assert seqs == list(range(1, len(seqs) + 1)) and r["events"][0]["kind"] == "contract-add", seqs
+assert all(len(e["hash"]) == 64 for e in r["events"])' out
+expect_exit 0 "$ESCROW" vault log V --verify
+expect_grep '^chain ok: .* 4 kept receipt\(s\) ok' out
+R1=$(ls V/receipts/*.json | head -1)
+expect_exit 0 "$ESCROW" vault log V --against "$R1"
+
+# log --verify: a ledger row changed with the database's own client
+new_vault L
+EARLY=$(sql L "SELECT bundle_sha256 FROM deposits WHERE id = 4")
+cp "L/receipts/$EARLY.json" last.json
+cp "L/receipts/$EARLY.json.minisig" last.json.minisig
+expect_exit 0 "$ESCROW" vault log L --verify
+sql L "UPDATE events SET body = replace(body, '\"verified\"', '\"tampered\"') WHERE seq = 4" >/dev/null
+expect_exit 1 "$ESCROW" vault log L --verify
+expect_grep 'event 4 was edited' err
+expect_exit 1 "$ESCROW" vault log L --against last.json
+expect_grep 'event 4 was edited' err
+sql L "UPDATE events SET body = replace(body, '\"tampered\"', '\"verified\"') WHERE seq = 4" >/dev/null
+expect_exit 0 "$ESCROW" vault log L --verify
+# an audit appended, then the last events deleted: the last receipt names it
+expect_exit 0 "$ESCROW" vault audit L
+HEAD=$(sql L "SELECT max(seq) FROM events")
+sql L "DELETE FROM events WHERE seq = $HEAD" >/dev/null
+expect_exit 0 "$ESCROW" vault log L --against last.json # the receipt's head is still there
+# the last deposit and its receive event deleted (as if it never came)
+expect_true "event $((HEAD - 1)) is the last receive" test "$(sql L "SELECT event_seq FROM deposits WHERE id = 4")" = $((HEAD - 1))
+sql L "DELETE FROM deposits WHERE id = 4; DELETE FROM events WHERE seq = $((HEAD - 1))" >/dev/null
+expect_exit 1 "$ESCROW" vault log L --against last.json
+expect_grep "receipt last.json .*event $((HEAD - 1)) was deleted" err
+expect_exit 1 "$ESCROW" vault log L --verify
+expect_grep "event $((HEAD - 1)) was deleted" err
+# a kept receipt tampered with: named
+new_vault K
+RK=$(ls K/receipts/*.json | head -1)
+sed -i 's/"PASSED"/"FAILED"/' "$RK"
+expect_exit 1 "$ESCROW" vault log K --verify
+expect_grep "receipt $RK: its signature does not verify" err
+# a receipt brought from outside, altered
+cp "$R1" out.json
+cp "$R1.minisig" out.json.minisig
+sed -i 's/"PASSED"/"FAILED"/' out.json
+expect_exit 1 "$ESCROW" vault log V --against out.json
+expect_grep 'receipt out.json: its signature does not verify' err
+expect_exit 66 "$ESCROW" vault log V --against missing.json
+
+finish
