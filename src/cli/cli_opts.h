@@ -14,7 +14,9 @@ enum {
 	CLI_LIST = 1u << 4, CLI_EXTRACT = 1u << 5, CLI_REWRAP = 1u << 6,
 	/* escrow vault SUBCOMMAND, escrow receipt verify */
 	CLI_V_INIT = 1u << 7, CLI_V_CONTRACT = 1u << 8, CLI_V_KEY_ADD = 1u << 9, CLI_V_KEY_REVOKE = 1u << 10,
-	CLI_V_RECEIVE = 1u << 11, CLI_V_LIST = 1u << 12, CLI_V_SHOW = 1u << 13, CLI_RECEIPT = 1u << 14
+	CLI_V_RECEIVE = 1u << 11, CLI_V_LIST = 1u << 12, CLI_V_SHOW = 1u << 13, CLI_RECEIPT = 1u << 14,
+	/* escrow vault release */
+	CLI_V_RELEASE = 1u << 20
 };
 
 /* Every option of every command. */
@@ -24,6 +26,8 @@ enum cli_opt {
 	CLI_O_THREADS, CLI_O_INCLUDE_VCS, CLI_O_SKIP_SYMLINKS, CLI_O_DIRECTORY, CLI_O_PAYLOAD_ONLY,
 	CLI_O_DELIVERABLE, CLI_O_UNENCRYPTED, CLI_O_AGE, CLI_O_FORCE, CLI_O_JSON, CLI_O_QUIET, CLI_O_HELP,
 	CLI_O_LEDGER, CLI_O_REASON, CLI_O_BUNDLE, CLI_O_AGENCY_KEY, CLI_O_CONTRACT_ID,
+	/* escrow vault release */
+	CLI_O_EVENT, CLI_O_EVIDENCE, CLI_O_DEPOSIT,
 	CLI_O_COUNT
 };
 

@@ -29,4 +29,10 @@ void vault_receive_help(void);
 void vault_list_help(void);
 void vault_show_help(void);
 
+/* escrow vault release (cmd_vault_release.c) */
+#define VAULT_RELEASE_USAGE "escrow vault release VAULT CONTRACT_ID --event EVENT --evidence FILE " \
+	"(-r RECIPIENT | -R FILE)... -o OUT [--deposit DEPOSIT] [--force] [-q]"
+int vault_release(struct vrun *r);
+void vault_release_help(void);
+
 #endif

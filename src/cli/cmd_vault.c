@@ -195,6 +195,8 @@ static const struct vcmd {
 	{"list", NULL, {"vault list", u_list, CLI_V_LIST, vault_list_help, NULL, 1, "missing VAULT"}, vault_list},
 	{"show", NULL, {"vault show", u_show, CLI_V_SHOW, vault_show_help, NULL, 2, "missing VAULT or DEPOSIT"},
 	 vault_show},
+	{"release", NULL, {"vault release", VAULT_RELEASE_USAGE, CLI_V_RELEASE, vault_release_help, NULL, 2,
+	                   "missing VAULT or CONTRACT_ID"}, vault_release},
 };
 #define N_VCMDS (sizeof vcmds / sizeof vcmds[0])
 
@@ -214,6 +216,7 @@ static void vault_usage(FILE *f)
 	           "  -o, --output FILE    receive: the receipt\n"
 	           "      --contract ID    list: only this contract's deposits\n"
 	           "      --json           receive, list, show: JSON output\n"
+	           "      --event, --evidence, --deposit, -r, -R, -o, --force: release (see its --help)\n"
 	           "  -q, --quiet          print nothing but errors\n"
 	           "  -h, --help           show the help\n\n"
 	           "Run 'escrow vault SUBCOMMAND --help' for one subcommand's options and exit\n"
