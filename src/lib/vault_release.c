@@ -43,6 +43,18 @@ static escrow_status check_inputs(escrow_vault *v, const escrow_options *o)
 		                 "order or notice that triggers the release)", o->evidence);
 	if (!(o->flags & ESCROW_FORCE) && access(o->output, F_OK) == 0)
 		return esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists (give another -o, or --force)", o->output);
+	if (!(o->flags & ESCROW_FORCE)) {
+		char *rec = esc_strf("%s.release.json", o->output);
+		bool there = rec != NULL && access(rec, F_OK) == 0;
+
+		if (rec == NULL)
+			return esc_nomem(v->ctx);
+		if (there)
+			esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists (give another -o, or --force)", rec);
+		free(rec);
+		if (there)
+			return ESCROW_E_EXISTS;
+	}
 	return ESCROW_OK;
 }
 

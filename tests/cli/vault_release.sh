@@ -146,6 +146,10 @@ fi
 # an existing OUT is kept; --force replaces it
 expect_exit 73 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o rel.escrow
 expect_true "nothing recorded for an existing OUT" test "$(events)" = $((N + 1))
+touch lone.escrow.release.json
+expect_exit 73 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o lone.escrow
+expect_grep 'lone.escrow.release.json: already exists' err
+expect_true "nothing written or recorded for an existing record" test ! -e lone.escrow -a "$(events)" = $((N + 1))
 
 # --deposit by number and by SHA-256 prefix
 D1=$(sha d1.escrow)
