@@ -18,10 +18,9 @@ static const char *base_name(const char *p)
 
 static json_t *record_build(struct esc_release *rl)
 {
-	const json_t *d = rl->data;
-	char when[21], hash[65];
-	const char *ev_name = base_name(rl->o->evidence);
-	json_t *dep, *pred, *root;
+	const json_t *d = rl->data, *ev = json_object_get(d, "evidence");
+	char when[21], hash[65], *by = esc_strf("escrow-vault:%s", rl->v->key_id);
+	json_t *dep, *pred = NULL;
 
 	esc_vault_time(when);
 	esc_hex(rl->head.hash, 32, hash);
@@ -30,30 +29,21 @@ static json_t *record_build(struct esc_release *rl)
 	                esc_lrows_at(&rl->dep, 0, 1), "name", esc_lrows_at(&rl->dep, 0, 6), "release",
 	                esc_lrows_at(&rl->dep, 0, 7), "contract", "id", rl->o->contract_id, "sha256",
 	                esc_lrows_at(&rl->dep, 0, 5), "signer_key_id", esc_lrows_at(&rl->dep, 0, 4));
-	if (dep == NULL)
-		return NULL;
-	pred = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:O, s:O}, s:o, s:O, s:{s:I, s:s}, s:s}", "format",
-	                 "escrow-release/1", "releasedBy", "", "timeReleased", when, "event", rl->o->event,
-	                 "evidence", "name", ev_name, "sha256", json_object_get(json_object_get(d, "evidence"), "sha256"),
-	                 "size", json_object_get(json_object_get(d, "evidence"), "size"), "deposit", dep, "recipients",
-	                 json_object_get(d, "recipients"), "ledger_event", "seq", (json_int_t)rl->head.seq, "hash", hash,
-	                 "tool", "escrow " ESCROW_VERSION);
+	if (dep != NULL && by != NULL)
+		pred = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:O, s:O}, s:o, s:O, s:{s:I, s:s}, s:s}", "format",
+		                 "escrow-release/1", "releasedBy", by, "timeReleased", when, "event", rl->o->event,
+		                 "evidence", "name", base_name(rl->o->evidence), "sha256", json_object_get(ev, "sha256"),
+		                 "size", json_object_get(ev, "size"), "deposit", dep, "recipients",
+		                 json_object_get(d, "recipients"), "ledger_event", "seq", (json_int_t)rl->head.seq, "hash",
+		                 hash, "tool", "escrow " ESCROW_VERSION);
+	else
+		json_decref(dep);
+	free(by);
 	if (pred == NULL)
 		return NULL;
-	{
-		char *by = esc_strf("escrow-vault:%s", rl->v->key_id);
-
-		if (by == NULL || json_object_set_new(pred, "releasedBy", json_string(by)) != 0) {
-			free(by);
-			json_decref(pred);
-			return NULL;
-		}
-		free(by);
-	}
-	root = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:o}", "_type", "https://in-toto.io/Statement/v1", "subject",
+	return json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:o}", "_type", "https://in-toto.io/Statement/v1", "subject",
 	                 "name", base_name(rl->o->output), "digest", "sha256", rl->rw.output_sha256, "predicateType",
 	                 ESC_RELEASE_PREDICATE, "predicate", pred);
-	return root;
 }
 
 static escrow_status write_file(escrow_ctx *ctx, const char *path, const char *text, size_t len, unsigned flags)

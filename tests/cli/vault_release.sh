@@ -180,4 +180,15 @@ expect_true "its evidence not kept" test ! -e "V/store/sha256/$(sha notice2.txt 
 # a vault without an identity cannot open a sealed deposit
 ledger_args W
 expect_exit 0 "$ESCROW" vault init W -s notary.key "${LEDGER[@]}"
+expect_exit 0 "$ESCROW" vault contract add W c1.yaml -p agency.pub
+"$ESCROW" pack full -o open.escrow -s agency.key -c c1.yaml --release 2.0 -q 2>/dev/null # not sealed
+expect_exit 0 "$ESCROW" vault receive W open.escrow
+expect_exit 65 "$ESCROW" vault release W C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o w.escrow
+expect_grep 'vault W has no age identity' err
+expect_true "nothing written without an identity" test ! -e w.escrow
+# an unsealed deposit cannot be rewrapped (there is no file key to re-encrypt)
+expect_exit 0 "$ESCROW" vault receive V open.escrow
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o w.escrow
+expect_grep 'not sealed' err
+expect_true "nothing written for an unsealed deposit" test ! -e w.escrow
 finish
