@@ -134,11 +134,71 @@ say "A deposit signed with another key than the agency's is refused too (exit 1)
 step 0 'escrow keygen -W -o mallory -q && escrow pack project -s mallory.key -c contract.yaml --name claimscore --release 1.3.0 -r "$(cat notary.age.pub)" -o forged.escrow -q'
 step 1 'escrow verify forged.escrow -i notary.age -p agency.pub -c contract.yaml'
 
-section "7. The triggering event: the notary releases the deposit to the client"
-say "The agency ceases trading. As the agreement provides, the notary re-encrypts the deposit for
-the client and signs the release with its own key. It first verifies the deposit in full against
-the agency's key and its own copy of the contract, in the same pass: the notary signs only what it
-has checked. The payload bytes are copied unchanged; only the age header is new."
+section "7. The notary's desk: a vault that remembers every deposit"
+say "Checking one bundle at a time forgets it. The notary keeps a vault: a content-addressed store
+of every deposit received, and a ledger (SQLite here; PostgreSQL when desks share one) of contracts,
+agency keys, deposits and a hash-chained log of every event. It registers the contract and the
+agency's key."
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault init vault -s notary.key -i notary.age'
+step 0 'escrow vault contract add vault contract.yaml -p agency.pub'
+say "The deposit is received: stored by its SHA-256, verified against the registered contract and
+key, recorded, and the agency gets a signed receipt (an in-toto Statement with a SLSA
+Verification Summary), which stock minisign checks."
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault receive vault deposit.escrow -o receipt-1.3.0.json'
+expect '^deposit 1: verified'
+step 0 'minisign -Vm receipt-1.3.0.json -p notary.pub'
+step 0 'escrow receipt verify receipt-1.3.0.json -p notary.pub --bundle deposit.escrow'
+expect 'PASSED'
+say "Release 1.3.1, without the ONNX export, packed with the contract this time, reaches the desk:
+it is recorded as refused (incomplete, exit 2), and the agency gets a FAILED receipt saying why."
+step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project-1.3.1 -c contract.yaml -s agency.key --name claimscore --release 1.3.1 -r "$(cat notary.age.pub)" -o deposit-1.3.1c.escrow -q 2>/dev/null'
+step 2 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault receive vault deposit-1.3.1c.escrow -o receipt-1.3.1.json 2>&1 | grep -v "^  "'
+expect 'incomplete'
+step 0 'minisign -Vm receipt-1.3.1.json -p notary.pub -q && python3 -c "import json; p = json.load(open(\"receipt-1.3.1.json\"))[\"predicate\"]; print(p[\"verificationResult\"], p[\"escrow\"][\"deliverables\"][\"classifier-onnx\"])"'
+expect '^FAILED missing'
+say "Periodically the notary audits the vault: every stored deposit is read once and its SHA-256
+and size checked against the ledger (no identity needed; --full would decrypt and verify each one
+again). Each audit is an event in the chain. The log's chain is recomputed, and every receipt the
+vault gave still names an event the log holds: a rewritten ledger would show."
+step 0 'escrow vault audit vault'
+expect '2 deposit\(s\) checked, 0 failed, 0 left for the next run, 0 stray file\(s\)'
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault log vault --verify | tail -n 1'
+expect '^chain ok'
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault log vault --against receipt-1.3.0.json | tail -n 1'
+expect '^chain ok'
+say "Key rotation: the agency makes a new signing key; the notary registers it and revokes the old
+one. A deposit signed with the old key is refused from now on (bad-signature, exit 1); one signed
+with the new key is accepted."
+step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow keygen -o agency2 -q'
+step 0 'escrow vault key add vault CLAIMS-2026-03 -p agency2.pub'
+step 0 'escrow vault key revoke vault "$(sed -n "1s/.* //p" agency.pub)" --reason "rotated after 2026"'
+step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project -c contract.yaml -s agency.key --name claimscore --release 1.3.2 -r "$(cat notary.age.pub)" -o deposit-1.3.2.escrow -q'
+step 1 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault receive vault deposit-1.3.2.escrow 2>&1 | grep -v "^  "'
+expect 'not a registered, unrevoked key'
+step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project -c contract.yaml -s agency2.key --name claimscore --release 1.4.0 -r "$(cat notary.age.pub)" -o deposit-1.4.0.escrow -q'
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault receive vault deposit-1.4.0.escrow -o receipt-1.4.0.json'
+expect 'verified'
+step 0 'escrow vault list vault'
+
+section "8. The triggering event: the notary releases the deposit to the client"
+say "The agency ceases trading: the commercial court's judgment opens its liquidation. On that
+evidence the notary releases the latest accepted deposit (1.4.0) from the vault: it is verified in
+full and re-encrypted for the client, the judgment is stored in the vault by its SHA-256, the
+release event (event, evidence, recipients, deposit, release SHA-256) goes into the ledger, and a
+release record signed by the notary lies beside the release."
+step 0 'printf "Tribunal de commerce de Paris, 2027-02-15: liquidation judiciaire of Atelier Data SAS\n" > judgment.txt'
+step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault release vault CLAIMS-2026-03 --event bankruptcy --evidence judgment.txt -r "$(cat client.age.pub)" -o vault-release.escrow'
+expect '^released deposit 4 of CLAIMS-2026-03'
+step 0 'minisign -Vm vault-release.escrow.release.json -p notary.pub'
+step 0 'python3 -c "import json; r = json.load(open(\"vault-release.escrow.release.json\")); p = r[\"predicate\"]; print(p[\"event\"], p[\"deposit\"][\"release\"], p[\"evidence\"][\"sha256\"]); print(r[\"subject\"][0][\"digest\"][\"sha256\"])" && sha256sum judgment.txt vault-release.escrow'
+expect "^bankruptcy 1.4.0 $(sha256sum judgment.txt | cut -c1-64)"
+step 0 'escrow extract vault-release.escrow -C delivered-vault -p agency2.pub -i client.age | grep -E "^(extracted|verdict):" && diff -r --no-dereference project delivered-vault/data && echo "the client has the project, byte for byte"'
+say "A refused deposit is never released, even when named (exit 65)."
+step 65 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow vault release vault CLAIMS-2026-03 --deposit 2 --event bankruptcy --evidence judgment.txt -r "$(cat client.age.pub)" -o never.escrow'
+say "Without a vault, the notary does the same by hand with escrow rewrap (here with deposit 1.3.0,
+signed with the agency's first key): the deposit is verified in full against the agency's key
+and its own copy of the contract, in the same pass, and the notary signs only what it has checked.
+The payload bytes are copied unchanged; only the age header is new."
 step 0 'ESCROW_PASSPHRASE=$NOTARY_PASS escrow rewrap deposit.escrow -p agency.pub -c contract.yaml -i notary.age -r "$(cat client.age.pub)" -o release.escrow -s notary.key | grep -E "^(signature|integrity|contract|verdict):"'
 expect '^verdict: +verified'
 say "The release signature checks with stock minisign; its trusted comment names the source
@@ -159,7 +219,7 @@ step 0 'escrow extract release.escrow -C delivered -p agency.pub -i client.age |
 step 0 'find delivered -maxdepth 2 | sort | head -20'
 step 0 'diff -r --no-dereference project delivered/data && echo "delivered/data is the agency'"'"'s project, byte for byte"'
 
-section "8. Ten years later, without escrow"
+section "9. Ten years later, without escrow"
 say "Stock tools open and check the release: age, zstd, tar, minisign, sha256sum."
 step 0 'mkdir stock && age -d -i client.age release.escrow | zstd -dc | tar -xf - -C stock && ls stock'
 step 0 'cd stock/claimscore-1.3.0 && minisign -Vm tagmanifest-sha256.txt -p ../../agency.pub && sha256sum -c tagmanifest-sha256.txt && sha256sum -c --quiet manifest-sha256.txt && echo "all $(wc -l < manifest-sha256.txt) payload files check out"'

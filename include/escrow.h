@@ -584,6 +584,28 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_audit(escrow_vault *v, co
  * (in the context's message and in *out). */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_log(escrow_vault *v, const escrow_options *o,
                                                            unsigned flags, char **out);
+/* Releases a deposit of CONTRACT_ID to the client on a triggering EVENT
+ * (bankruptcy, acquisition, end-of-support, other), with the EVIDENCE document
+ * (court order, notice). The deposit is DEPOSIT (a number, or 8+ hex digits of
+ * its bundle's SHA-256; it must have been accepted) or the latest accepted one
+ * of the contract. The evidence is stored in the vault by SHA-256; the deposit
+ * is verified and rewrapped for RECIPIENTS as escrow_rewrap() does, with the
+ * vault's identity, the agency key that signed it and the contract version it
+ * was checked against, into OUTPUT (+ OUTPUT.minisig by the notary); the
+ * release event is recorded (event, evidence SHA-256, recipients, deposit,
+ * OUTPUT's SHA-256); then OUTPUT.release.json and its .minisig, the signed
+ * release record (docs/VAULT.md, "Release"), are written. SIGNING_KEY: the
+ * notary's key (default: the remembered one, loaded without a passphrase or
+ * with ESCROW_PASSPHRASE); FLAGS: ESCROW_FORCE. Returns ESCROW_OK; a
+ * verification status of escrow_rewrap() (with *report set) when the deposit
+ * no longer verifies, nothing written or recorded; ESCROW_E_USAGE (an event
+ * not in the list), ESCROW_E_OPEN (unknown contract, no such or no accepted
+ * deposit, evidence unreadable), ESCROW_E_INPUT (the deposit named was
+ * refused at receive; the vault has no identity), ESCROW_E_EXISTS (OUTPUT
+ * exists without ESCROW_FORCE). res: DEPOSIT_ID, SOURCE_SHA256, SHA256,
+ * BYTES_OUT, EVENT_SEQ, CONTRACT_ID. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_release(escrow_vault *v, const escrow_options *o,
+                                                               escrow_result **res, escrow_report **report);
 
 #ifdef __cplusplus
 }

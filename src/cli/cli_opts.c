@@ -15,7 +15,8 @@ enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, re
 
 #define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP)
 #define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
-#define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG)
+#define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG | \
+             CLI_V_RELEASE)
 
 static const struct def {
 	const char *name;   /* long name */
@@ -25,15 +26,17 @@ static const struct def {
 	unsigned letter_in; /* commands where the letter works */
 	const char *shown;  /* in "option X given twice" */
 } defs[CLI_O_COUNT] = {
-	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE,
-	                  CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE, "-o"},
+	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE,
+	                  CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE, "-o"},
 	[CLI_O_SECKEY] = {"seckey", 's', ONE, CLI_PACK | CLI_V_INIT, CLI_PACK | CLI_V_INIT, "-s"},
 	[CLI_O_SIGN] = {"sign", 's', ONE, CLI_REWRAP, CLI_REWRAP, "-s"},
 	[CLI_O_PUBKEY] = {"pubkey", 'p', ONE, READERS | CLI_RECEIPT, READERS | CLI_RECEIPT, "-p"},
 	[CLI_O_CONTRACT] = {"contract", 'c', ONE, CLI_PACK | CLI_CHECK | READERS, CLI_PACK | CLI_CHECK | READERS, "-c"},
 	[CLI_O_IDENTITY] = {"identity", 'i', MANY, READERS | CLI_V_INIT, READERS | CLI_V_INIT, "-i"},
-	[CLI_O_RECIPIENT] = {"recipient", 'r', MANY, CLI_PACK | CLI_REWRAP, CLI_PACK | CLI_REWRAP, "-r"},
-	[CLI_O_RECIPIENTS_FILE] = {"recipients-file", 'R', MANY, CLI_PACK | CLI_REWRAP, CLI_PACK | CLI_REWRAP, "-R"},
+	[CLI_O_RECIPIENT] = {"recipient", 'r', MANY, CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
+	                     CLI_PACK | CLI_REWRAP | CLI_V_RELEASE, "-r"},
+	[CLI_O_RECIPIENTS_FILE] = {"recipients-file", 'R', MANY, CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
+	                           CLI_PACK | CLI_REWRAP | CLI_V_RELEASE, "-R"},
 	[CLI_O_EXCLUDE] = {"exclude", 'x', MANY, CLI_PACK | CLI_CHECK, CLI_PACK | CLI_CHECK, "-x"},
 	[CLI_O_NAME] = {"name", 0, ONE, CLI_PACK, 0, "--name"},
 	[CLI_O_RELEASE] = {"release", 0, ONE, CLI_PACK, 0, "--release"},
@@ -46,7 +49,8 @@ static const struct def {
 	[CLI_O_DELIVERABLE] = {"deliverable", 0, MANY, CLI_EXTRACT, 0, "--deliverable"},
 	[CLI_O_UNENCRYPTED] = {"unencrypted", 'W', NONE, CLI_KEYGEN, CLI_KEYGEN, "-W"},
 	[CLI_O_AGE] = {"age", 0, NONE, CLI_KEYGEN, 0, "--age"},
-	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP, CLI_KEYGEN | CLI_REWRAP, "--force"},
+	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
+	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE, "--force"},
 	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD |
 	                CLI_V_KEY_REVOKE), 0, "--json"},
 	[CLI_O_QUIET] = {"quiet", 'q', NONE, ALL, ALL, "-q"},
@@ -61,6 +65,10 @@ static const struct def {
 	[CLI_O_MAX_DURATION] = {"max-duration", 0, ONE, CLI_V_AUDIT, 0, "--max-duration"},
 	[CLI_O_VERIFY] = {"verify", 0, NONE, CLI_V_LOG, 0, "--verify"},
 	[CLI_O_AGAINST] = {"against", 0, ONE, CLI_V_LOG, 0, "--against"},
+	/* escrow vault release */
+	[CLI_O_EVENT] = {"event", 0, ONE, CLI_V_RELEASE, 0, "--event"},
+	[CLI_O_EVIDENCE] = {"evidence", 0, ONE, CLI_V_RELEASE, 0, "--evidence"},
+	[CLI_O_DEPOSIT] = {"deposit", 0, ONE, CLI_V_RELEASE, 0, "--deposit"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a

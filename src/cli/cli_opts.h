@@ -15,8 +15,8 @@ enum {
 	/* escrow vault SUBCOMMAND, escrow receipt verify */
 	CLI_V_INIT = 1u << 7, CLI_V_CONTRACT = 1u << 8, CLI_V_KEY_ADD = 1u << 9, CLI_V_KEY_REVOKE = 1u << 10,
 	CLI_V_RECEIVE = 1u << 11, CLI_V_LIST = 1u << 12, CLI_V_SHOW = 1u << 13, CLI_RECEIPT = 1u << 14,
-	/* escrow vault audit, escrow vault log */
-	CLI_V_AUDIT = 1u << 20, CLI_V_LOG = 1u << 21
+	/* escrow vault audit, escrow vault log, escrow vault release */
+	CLI_V_AUDIT = 1u << 15, CLI_V_LOG = 1u << 16, CLI_V_RELEASE = 1u << 17
 };
 
 /* Every option of every command. */
@@ -28,6 +28,8 @@ enum cli_opt {
 	CLI_O_LEDGER, CLI_O_REASON, CLI_O_BUNDLE, CLI_O_AGENCY_KEY, CLI_O_CONTRACT_ID,
 	/* vault audit, vault log */
 	CLI_O_FULL, CLI_O_SAMPLE, CLI_O_MAX_DURATION, CLI_O_VERIFY, CLI_O_AGAINST,
+	/* escrow vault release */
+	CLI_O_EVENT, CLI_O_EVIDENCE, CLI_O_DEPOSIT,
 	CLI_O_COUNT
 };
 

@@ -34,4 +34,10 @@ int vault_log(struct vrun *r);
 void vault_audit_help(void);
 void vault_log_help(void);
 
+/* escrow vault release (cmd_vault_release.c) */
+#define VAULT_RELEASE_USAGE "escrow vault release VAULT CONTRACT_ID --event EVENT --evidence FILE " \
+	"(-r RECIPIENT | -R FILE)... -o OUT [--deposit DEPOSIT] [--force] [-q]"
+int vault_release(struct vrun *r);
+void vault_release_help(void);
+
 #endif

@@ -199,6 +199,8 @@ static const struct vcmd {
 	 vault_show},
 	{"audit", NULL, {"vault audit", u_audit, CLI_V_AUDIT, vault_audit_help, NULL, 1, "missing VAULT"}, vault_audit},
 	{"log", NULL, {"vault log", u_log, CLI_V_LOG, vault_log_help, NULL, 1, "missing VAULT"}, vault_log},
+	{"release", NULL, {"vault release", VAULT_RELEASE_USAGE, CLI_V_RELEASE, vault_release_help, NULL, 2,
+	                   "missing VAULT or CONTRACT_ID"}, vault_release},
 };
 #define N_VCMDS (sizeof vcmds / sizeof vcmds[0])
 
@@ -215,7 +217,7 @@ static void vault_usage(FILE *f)
 	           "      --ledger URL     init: a PostgreSQL ledger instead of SQLite in VAULT\n"
 	           "  -p, --pubkey FILE    contract add, key add: an agency's public key\n"
 	           "      --reason TEXT    key revoke: why\n"
-	           "  -o, --output FILE    receive: the receipt\n"
+	           "  -o, --output FILE    receive: the receipt; release: the release\n"
 	           "      --contract ID    list: only this contract's deposits\n"
 	           "      --json           receive, list, show, audit, log: JSON output\n"
 	           "      --full           audit: verify each deposit completely\n"
@@ -223,6 +225,12 @@ static void vault_usage(FILE *f)
 	           "      --max-duration S audit: stop between deposits after S seconds\n"
 	           "      --verify         log: recompute the chain, check the kept receipts\n"
 	           "      --against FILE   log: check a receipt's ledger head is in the log\n"
+	           "      --event EVENT    release: bankruptcy, acquisition, end-of-support, other\n"
+	           "      --evidence FILE  release: the court order or notice\n"
+	           "  -r, --recipient AGE1  release: the client's age recipient\n"
+	           "  -R, --recipients-file FILE  release: the client's recipients, one a line\n"
+	           "      --deposit DEPOSIT  release: the deposit (default: the latest accepted)\n"
+	           "  -f, --force          release: replace OUT and its record\n"
 	           "  -q, --quiet          print nothing but errors\n"
 	           "  -h, --help           show the help\n\n"
 	           "Run 'escrow vault SUBCOMMAND --help' for one subcommand's options and exit\n"

@@ -185,6 +185,9 @@ struct esc_stored {
 	bool fresh;            /* this call put it there (not in the store before) */
 };
 escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored *out);
+/* The same for a release's evidence document: store/sha256/XX/HEX.evidence,
+ * no signature taken (vault_release.c). */
+escrow_status esc_store_put_evidence(escrow_vault *v, const char *src, struct esc_stored *out);
 /* Removes what esc_store_put wrote when it was fresh; frees the strings. */
 void esc_store_drop(struct esc_stored *s);
 void esc_stored_free(struct esc_stored *s);

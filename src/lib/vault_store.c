@@ -137,7 +137,8 @@ out:
 	return st;
 }
 
-escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored *s)
+/* Stores src as store/sha256/XX/HEX.ext; sig: take src.minisig too. */
+static escrow_status store_put(escrow_vault *v, const char *src, const char *ext, bool sig, struct esc_stored *s)
 {
 	char *top = esc_path_join(v->path, "store/sha256"), *tmp = NULL, *sub = NULL;
 	uint8_t md[32];
@@ -149,7 +150,7 @@ escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored 
 	st = copy_in(v->ctx, src, top, &tmp, md, &s->size);
 	if (st == ESCROW_OK) {
 		esc_hex(md, 32, s->sha256);
-		s->rel = esc_strf("store/sha256/%.2s/%s.escrow", s->sha256, s->sha256);
+		s->rel = esc_strf("store/sha256/%.2s/%s.%s", s->sha256, s->sha256, ext);
 		s->abs = s->rel ? esc_path_join(v->path, s->rel) : NULL;
 		sub = s->abs ? strdup(s->abs) : NULL;
 		if (sub == NULL)
@@ -160,7 +161,7 @@ escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored 
 		s->fresh = access(s->abs, F_OK) != 0;
 		st = place(v->ctx, tmp, sub, s->abs, top);
 	}
-	if (st == ESCROW_OK)
+	if (st == ESCROW_OK && sig)
 		st = put_minisig(v, src, top, s);
 	if (st != ESCROW_OK && tmp != NULL)
 		unlink(tmp);
@@ -170,6 +171,16 @@ escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored 
 	free(tmp);
 	free(top);
 	return st;
+}
+
+escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored *s)
+{
+	return store_put(v, src, "escrow", true, s);
+}
+
+escrow_status esc_store_put_evidence(escrow_vault *v, const char *src, struct esc_stored *s)
+{
+	return store_put(v, src, "evidence", false, s);
 }
 
 void esc_store_drop(struct esc_stored *s)

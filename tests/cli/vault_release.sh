@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# escrow vault release end to end: the latest accepted deposit released on a
+# bankruptcy to the client's age recipient, the client opening it with escrow
+# and with stock age + zstd + tar, the release record checked by stock
+# minisign and sha256sum, the evidence stored by SHA-256 and the release event
+# in the ledger; --deposit by number and by SHA-256 prefix; a refused
+# (incomplete) deposit never released; an unknown event, contract, missing
+# evidence, an existing OUT; a deposit whose stored bytes were altered refused
+# with nothing written and nothing recorded.
+# With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_release_pg) the ledger
+# is a database of that PostgreSQL server instead of SQLite.
+. "$(dirname "$0")/lib.sh"
+export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
+PG=${ESCROW_TEST_PG:-}
+if [ -n "$PG" ]; then
+	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
+	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
+fi
+ledger_args() { # VAULT: the --ledger option (PostgreSQL: a new database named as the folder)
+	LEDGER=()
+	[ -n "$PG" ] || return 0
+	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
+	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
+}
+sql() { # VAULT QUERY: rows as "a|b|c"
+	if [ -n "$PG" ]; then
+		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
+	else
+		sqlite3 "$1/ledger.sqlite" "$2"
+	fi
+}
+events() { sql V "SELECT count(*) FROM events"; }
+sha() { sha256sum "$1" | cut -c1-64; }
+
+for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
+"$ESCROW" keygen --age -q -o notary
+"$ESCROW" keygen --age -q -o client
+CLIENT=$(cat client.age.pub)
+mkdir -p full/src full/models part/src
+echo 'print("hi")' >full/src/app.py
+make_safetensors full/models/m.safetensors
+echo 'print("hi")' >part/src/app.py
+cat >c1.yaml <<'Y'
+escrow-contract: 1
+contract: C-2026-01
+agency: Agence
+client: Client
+deliverables:
+  - id: code
+    kind: code
+    include: ["src/**"]
+  - id: model
+    kind: model
+    include: ["models/*.safetensors"]
+    format: safetensors
+Y
+pack() { # OUT SRC RELEASE
+	"$ESCROW" pack "$2" -o "$1" -s agency.key -c c1.yaml --release "$3" -r "$(cat notary.age.pub)" -q 2>/dev/null
+}
+pack d1.escrow full 1.0
+pack d2.escrow full 1.1
+pack d3.escrow part 1.2 # incomplete: no model
+printf 'Tribunal de commerce: liquidation judiciaire of Agence, 2026-06-01\n' >order.txt
+
+ledger_args V
+expect_exit 0 "$ESCROW" vault init V -s notary.key -i notary.age "${LEDGER[@]}"
+expect_exit 0 "$ESCROW" vault contract add V c1.yaml -p agency.pub
+expect_exit 0 "$ESCROW" vault receive V d1.escrow
+expect_exit 0 "$ESCROW" vault receive V d2.escrow
+expect_exit 2 "$ESCROW" vault receive V d3.escrow
+N=$(events)
+
+# usage and bad input, nothing written, nothing recorded
+expect_exit 0 "$ESCROW" vault release --help
+expect_grep '^usage: escrow vault release VAULT CONTRACT_ID --event EVENT --evidence FILE' out
+expect_exit 64 "$ESCROW" vault release V C-2026-01 --evidence order.txt -r "$CLIENT" -o out.escrow
+expect_grep 'missing --event' err
+expect_exit 64 "$ESCROW" vault release V C-2026-01 --event fire --evidence order.txt -r "$CLIENT" -o out.escrow
+expect_grep "event 'fire' is not a release event \(give one of bankruptcy, acquisition, end-of-support, other\)" err
+expect_exit 66 "$ESCROW" vault release V NO-SUCH --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow
+expect_grep 'contract NO-SUCH is not registered' err
+expect_exit 66 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence nowhere.pdf -r "$CLIENT" -o out.escrow
+expect_grep 'nowhere.pdf: the evidence document cannot be read' err
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r age1nonsense -o out.escrow
+expect_true "nothing written after bad input" test ! -e out.escrow -a ! -e out.escrow.release.json
+expect_true "nothing recorded after bad input" test "$(events)" = "$N"
+expect_true "no evidence stored after bad input" test -z "$(find V/store -name '*.evidence')"
+
+# the refused deposit is never released
+D3=$(sha d3.escrow)
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow --deposit 3
+expect_grep 'deposit 3 of contract C-2026-01 was refused at receive \(verdict incomplete\)' err
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow --deposit "${D3:0:12}"
+expect_exit 66 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow --deposit 9
+expect_true "nothing written for a refused deposit" test ! -e out.escrow -a "$(events)" = "$N"
+
+# the latest accepted deposit (2), on a bankruptcy
+expect_exit 0 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o rel.escrow
+expect_grep '^released deposit 2 of C-2026-01' out
+expect_true "one release event" test "$(events)" = $((N + 1))
+expect_true "OUT, OUT.minisig, the record and its signature" \
+	test -s rel.escrow -a -s rel.escrow.minisig -a -s rel.escrow.release.json -a -s rel.escrow.release.json.minisig
+EV=$(sha order.txt)
+expect_true "evidence stored by SHA-256" cmp order.txt "V/store/sha256/${EV:0:2}/$EV.evidence"
+if need_tool minisign minisign; then
+	expect_exit 0 minisign -Vm rel.escrow.release.json -p notary.pub
+	expect_grep "escrow-release/1 event=$((N + 1)) deposit=2 sha256=$(sha rel.escrow)" out
+	expect_exit 0 minisign -Vm rel.escrow -p notary.pub
+	cp rel.escrow.release.json forged.json && cp rel.escrow.release.json.minisig forged.json.minisig
+	sed -i 's/bankruptcy/acquisition/' forged.json
+	expect_exit 1 minisign -Vm forged.json -p notary.pub
+fi
+expect_true "the record: subject, predicate, event, evidence, deposit, recipients" python3 - \
+	"$(sha rel.escrow)" "$EV" "$(sha d2.escrow)" "$CLIENT" "$((N + 1))" <<'PY'
+import json, sys
+out, ev, dep, client, seq = sys.argv[1:]
+r = json.load(open("rel.escrow.release.json"))
+assert r["_type"] == "https://in-toto.io/Statement/v1"
+assert r["subject"] == [{"name": "rel.escrow", "digest": {"sha256": out}}], r["subject"]
+assert r["predicateType"] == "urn:escrow:release:1"
+p = r["predicate"]
+assert p["format"] == "escrow-release/1" and p["event"] == "bankruptcy"
+assert p["evidence"] == {"name": "order.txt", "sha256": ev, "size": 67}, p["evidence"]
+assert p["deposit"]["id"] == 2 and p["deposit"]["bundle_sha256"] == dep and p["deposit"]["release"] == "1.1"
+assert p["deposit"]["contract"]["id"] == "C-2026-01"
+assert p["recipients"] == [client]
+assert p["ledger_event"]["seq"] == int(seq) and len(p["ledger_event"]["hash"]) == 64
+assert p["releasedBy"].startswith("escrow-vault:") and p["timeReleased"] == "2026-01-01T00:00:00Z"
+PY
+sql V "SELECT kind, body FROM events ORDER BY seq DESC LIMIT 1" >ev.txt
+expect_grep "^release\|.*\"event\":\"bankruptcy\"" ev.txt
+expect_grep "\"evidence\":\{\"sha256\":\"$EV\"" ev.txt
+expect_grep "\"output\":\{\"sha256\":\"$(sha rel.escrow)\"" ev.txt
+expect_grep "\"recipients\":\[\"$CLIENT\"\]" ev.txt
+expect_grep "\"bundle_sha256\":\"$(sha d2.escrow)\"" ev.txt
+
+# the client opens it: escrow, then stock age + zstd + tar
+expect_exit 0 "$ESCROW" extract rel.escrow -C got -p agency.pub -i client.age
+expect_true "the client has the project" cmp full/models/m.safetensors got/data/models/m.safetensors
+expect_exit 1 "$ESCROW" extract rel.escrow -C got2 -p agency.pub -i notary.age
+if need_tool age age && need_tool zstd zstd; then
+	age -d -i client.age rel.escrow | zstd -dc | tar -tf - >list.txt
+	expect_grep 'data/src/app.py$' list.txt
+fi
+
+# an existing OUT is kept; --force replaces it
+expect_exit 73 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o rel.escrow
+expect_true "nothing recorded for an existing OUT" test "$(events)" = $((N + 1))
+touch lone.escrow.release.json
+expect_exit 73 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o lone.escrow
+expect_grep 'lone.escrow.release.json: already exists' err
+expect_true "nothing written or recorded for an existing record" test ! -e lone.escrow -a "$(events)" = $((N + 1))
+
+# --deposit by number and by SHA-256 prefix
+D1=$(sha d1.escrow)
+expect_exit 0 "$ESCROW" vault release V C-2026-01 --event end-of-support --evidence order.txt -r "$CLIENT" -o rel1.escrow --deposit 1
+expect_grep '^released deposit 1 ' out
+expect_exit 0 "$ESCROW" vault release V C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o rel1b.escrow --deposit "${D1:0:10}"
+expect_grep '"bundle_sha256": "'"$D1"'"' rel1b.escrow.release.json
+expect_true "evidence stored once" test "$(find V/store -name '*.evidence' | wc -l)" = 1
+
+# a stored deposit whose bytes were altered: refused, nothing written or recorded
+N=$(events)
+D2=$(sha d2.escrow)
+STORED="V/store/sha256/${D2:0:2}/$D2.escrow"
+python3 - "$STORED" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+printf 'another notice\n' >notice2.txt
+expect_exit 1 "$ESCROW" vault release V C-2026-01 --event acquisition --evidence notice2.txt -r "$CLIENT" -o bad.escrow
+expect_grep 'nothing was released' err
+expect_true "nothing written for an altered deposit" test ! -e bad.escrow -a ! -e bad.escrow.minisig -a ! -e bad.escrow.release.json
+expect_true "nothing recorded for an altered deposit" test "$(events)" = "$N"
+expect_true "its evidence not kept" test ! -e "V/store/sha256/$(sha notice2.txt | cut -c1-2)/$(sha notice2.txt).evidence"
+
+# a vault without an identity cannot open a sealed deposit
+ledger_args W
+expect_exit 0 "$ESCROW" vault init W -s notary.key "${LEDGER[@]}"
+expect_exit 0 "$ESCROW" vault contract add W c1.yaml -p agency.pub
+"$ESCROW" pack full -o open.escrow -s agency.key -c c1.yaml --release 2.0 -q 2>/dev/null # not sealed
+expect_exit 0 "$ESCROW" vault receive W open.escrow
+expect_exit 65 "$ESCROW" vault release W C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o w.escrow
+expect_grep 'vault W has no age identity' err
+expect_true "nothing written without an identity" test ! -e w.escrow
+# an unsealed deposit cannot be rewrapped (there is no file key to re-encrypt)
+expect_exit 0 "$ESCROW" vault receive V open.escrow
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o w.escrow
+expect_grep 'not sealed' err
+expect_true "nothing written for an unsealed deposit" test ! -e w.escrow
+finish
