@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # escrow vault receive under faults (docs/VAULT.md, "The store"):
 # - SIGKILL at many points of a receive (right away, once the temporary copy
-#   appears, half written, once renamed to its name, once the receipt's
-#   signature is written, and after a series of delays). No time is asserted,
+#   appears, half written, once renamed to its name, once SQLite's WAL holds
+#   the deposit's transaction, once the receipt's signature is written, and
+#   after a series of delays). No time is asserted,
 #   only invariants after each kill: the deposit is recorded with its store
 #   file whole (its SHA-256), or not recorded; a file under its final name is
 #   always whole; `vault log --verify` passes; `vault audit` passes or reports
@@ -132,12 +133,14 @@ half_written() {
 	return 1
 }
 has_file() { [ -e "$1" ]; }
+wal_written() { [ -s "$1/ledger.sqlite-wal" ]; } # the deposit's transaction being committed
 sleep_for() { sleep "$1"; }
 
 kill_when K0 "at once" true
 kill_when K1 "temporary created" has_incoming K1
 kill_when K2 "temporary half written" half_written K2
 kill_when K3 "renamed to its name" has_file "K3/$STORED"
+[ -n "$PG" ] || kill_when KW "ledger WAL written" wal_written KW
 kill_when K4 "receipt signature written" has_file "K4/receipts/$SHA.json.minisig"
 i=5
 for d in 0.002 0.005 0.01 0.015 0.02 0.03 0.04 0.05 0.06 0.07 0.08 0.1 0.15 0.3; do
