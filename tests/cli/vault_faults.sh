@@ -69,7 +69,7 @@ whole() { [ "$(sha256sum "$1" | cut -c1-64)" = "$SHA" ]; }
 
 # the invariants after a kill, then a new receive of the same bundle
 check_after_kill() {
-	local v=$1 what=$2 n
+	local v=$1 what=$2 n rc
 	n=$(deposits "$v")
 	case "$n" in
 	1) expect_true "$what: recorded, its store file whole" whole "$v/$STORED" ;;
@@ -79,11 +79,11 @@ check_after_kill() {
 	[ ! -e "$v/$STORED" ] || expect_true "$what: the file under its final name is whole" whole "$v/$STORED"
 	expect_exit 0 "$ESCROW" vault log "$v" --verify || echo "  (after kill $what)" >&2
 	"$ESCROW" vault audit "$v" >audit.out 2>audit.err && rc=0 || rc=$?
-	if [ $rc = 1 ]; then
+	if [ "$rc" = 1 ]; then
 		expect_true "$what: audit names no failed deposit" test -z "$(grep '^FAILED' audit.out)"
 		expect_true "$what: audit reports strays only" grep -q '^STRAY ' audit.out
 	else
-		expect_true "$what: audit exit $rc (0 or 1 with strays)" test $rc = 0
+		expect_true "$what: audit exit $rc (0 or 1 with strays)" test "$rc" = 0
 	fi
 	expect_exit 0 "$ESCROW" vault receive "$v" big.escrow -q || echo "  (receive after kill $what)" >&2
 	expect_true "$what: one deposit after the new receive" test "$(deposits "$v")" = 1
