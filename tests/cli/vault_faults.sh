@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# escrow vault receive under faults (docs/VAULT.md, "The store"):
+# - SIGKILL at many points of a receive (right away, once the temporary copy
+#   appears, half written, once renamed to its name, once SQLite's WAL holds
+#   the deposit's transaction, once the receipt's signature is written, and
+#   after a series of delays). No time is asserted,
+#   only invariants after each kill: the deposit is recorded with its store
+#   file whole (its SHA-256), or not recorded; a file under its final name is
+#   always whole; `vault log --verify` passes; `vault audit` passes or reports
+#   only strays (no FAILED deposit); a new receive of the same bundle then
+#   succeeds, leaving one deposit and one store file, and audit passes once
+#   the reported temporaries are removed.
+# - A full disk (a 4 MiB tmpfs, when this runs as root and may mount it):
+#   exit 74 naming the store, nothing recorded, no file left in the store, and
+#   the vault works once space is freed.
+# With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_faults_pg) the kill
+# points run with every vault's ledger a database of that PostgreSQL server.
+. "$(dirname "$0")/lib.sh"
+export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
+PG=${ESCROW_TEST_PG:-}
+if [ -n "$PG" ]; then
+	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
+	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
+else
+	need_tool sqlite3 sqlite3 || { finish; exit; }
+fi
+ledger_args() {
+	LEDGER=()
+	[ -n "$PG" ] || return 0
+	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
+	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
+}
+sql() {
+	if [ -n "$PG" ]; then
+		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
+	else
+		sqlite3 "$1/ledger.sqlite" "$2"
+	fi
+}
+
+for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
+cat >c1.yaml <<'Y'
+escrow-contract: 1
+contract: C-2026-01
+agency: Agence
+client: Client
+deliverables:
+  - id: code
+    kind: code
+    include: ["src/**"]
+Y
+# a bundle big enough that a receive takes a moment: 24 MiB of random bytes
+mkdir -p big/src small/src
+head -c $((24 << 20)) /dev/urandom >big/src/blob.bin
+head -c $((3 << 20)) /dev/urandom >small/src/blob.bin
+"$ESCROW" pack big -o big.escrow -s agency.key -c c1.yaml -q --release 1.0 2>/dev/null
+"$ESCROW" pack small -o small.escrow -s agency.key -c c1.yaml -q --release 2.0 2>/dev/null
+[ -s big.escrow ] && [ -s small.escrow ] || { echo "FAIL: pack" >&2; exit 1; }
+SHA=$(sha256sum big.escrow | cut -c1-64)
+STORED=store/sha256/${SHA:0:2}/$SHA.escrow
+
+new_vault() { # NAME [DIR]: an empty vault with the contract registered
+	ledger_args "$1"
+	"$ESCROW" vault init "${2:-$1}" -s notary.key "${LEDGER[@]}" -q
+	"$ESCROW" vault contract add "${2:-$1}" c1.yaml -p agency.pub -q
+}
+deposits() { sql "$1" "SELECT count(*) FROM deposits WHERE bundle_sha256 = '$SHA'"; }
+whole() { [ "$(sha256sum "$1" | cut -c1-64)" = "$SHA" ]; }
+
+# the invariants after a kill, then a new receive of the same bundle
+check_after_kill() {
+	local v=$1 what=$2 n rc
+	n=$(deposits "$v")
+	case "$n" in
+	1) expect_true "$what: recorded, its store file whole" whole "$v/$STORED" ;;
+	0) ;;
+	*) expect_true "$what: $n deposits of one bundle" false ;;
+	esac
+	[ ! -e "$v/$STORED" ] || expect_true "$what: the file under its final name is whole" whole "$v/$STORED"
+	expect_exit 0 "$ESCROW" vault log "$v" --verify || echo "  (after kill $what)" >&2
+	"$ESCROW" vault audit "$v" >audit.out 2>audit.err && rc=0 || rc=$?
+	if [ "$rc" = 1 ]; then
+		expect_true "$what: audit names no failed deposit" test -z "$(grep '^FAILED' audit.out)"
+		expect_true "$what: audit reports strays only" grep -q '^STRAY ' audit.out
+	else
+		expect_true "$what: audit exit $rc (0 or 1 with strays)" test "$rc" = 0
+	fi
+	expect_exit 0 "$ESCROW" vault receive "$v" big.escrow -q || echo "  (receive after kill $what)" >&2
+	expect_true "$what: one deposit after the new receive" test "$(deposits "$v")" = 1
+	expect_true "$what: one store file" test "$(find "$v/store" -name '*.escrow' | wc -l)" = 1
+	expect_true "$what: it is whole" whole "$v/$STORED"
+	# leftover temporaries are for the operator, reported by audit
+	for f in "$v"/store/sha256/.incoming.*; do
+		[ -e "$f" ] || continue
+		expect_exit 1 "$ESCROW" vault audit "$v"
+		expect_grep "^STRAY store/sha256/${f##*/}: a temporary copy" out
+		rm -f "$f"
+	done
+	expect_exit 0 "$ESCROW" vault audit "$v" || echo "  (audit after kill $what)" >&2
+	expect_exit 0 "$ESCROW" vault log "$v" --verify
+}
+
+# start_receive VAULT: a receive in the background, $pid its process
+start_receive() {
+	"$ESCROW" vault receive "$1" big.escrow -q >/dev/null 2>&1 </dev/null &
+	pid=$!
+}
+# kill_when VAULT WHAT CONDITION...: kills the receive once CONDITION holds
+# (or when it has ended); the invariants checked.
+kills=0
+landed=0
+kill_when() {
+	local v=$1 what=$2
+	shift 2
+	new_vault "$v"
+	start_receive "$v"
+	while kill -0 "$pid" 2>/dev/null && ! "$@"; do :; done
+	local ran=no
+	if kill -9 "$pid" 2>/dev/null; then ran=yes landed=$((landed + 1)); fi
+	wait "$pid" 2>/dev/null
+	kills=$((kills + 1))
+	echo "kill $what: running $ran, recorded $(deposits "$v"), final name $([ -e "$v/$STORED" ] && echo yes || echo no)," \
+		"temporaries $(compgen -G "$v/store/sha256/.incoming.*" | wc -l), receipt $([ -e "$v/receipts/$SHA.json" ] && echo yes || echo no)"
+	check_after_kill "$v" "$what"
+	rm -rf "$v"
+}
+has_incoming() { compgen -G "$1/store/sha256/.incoming.*" >/dev/null; }
+half_written() {
+	local f
+	for f in "$1"/store/sha256/.incoming.*; do
+		[ -e "$f" ] && [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -ge $(($(stat -c %s big.escrow) / 2)) ] && return 0
+	done
+	return 1
+}
+has_file() { [ -e "$1" ]; }
+wal_written() { [ -s "$1/ledger.sqlite-wal" ]; } # the deposit's transaction being committed
+sleep_for() { sleep "$1"; }
+
+kill_when K0 "at once" true
+kill_when K1 "temporary created" has_incoming K1
+kill_when K2 "temporary half written" half_written K2
+kill_when K3 "renamed to its name" has_file "K3/$STORED"
+[ -n "$PG" ] || kill_when KW "ledger WAL written" wal_written KW
+kill_when K4 "receipt signature written" has_file "K4/receipts/$SHA.json.minisig"
+i=5
+for d in 0.002 0.005 0.01 0.015 0.02 0.03 0.04 0.05 0.06 0.07 0.08 0.1 0.15 0.3; do
+	kill_when K$i "after ${d}s" sleep_for "$d"
+	i=$((i + 1))
+done
+echo "$kills kill points exercised, $landed killed a running receive"
+expect_true "kills landed on a running receive" test "$landed" -ge 3
+
+# a full disk: the vault in a 4 MiB tmpfs, filled but for 1 MiB
+if [ -n "$PG" ]; then
+	echo "NOTE: the full-disk part runs with SQLite only (cli_vault_faults)" >&2
+elif [ "$(id -u)" != 0 ] || ! { mkdir -p mnt && mount -t tmpfs -o size=4m tmpfs mnt 2>/dev/null; }; then
+	echo "NOTE: full-disk part left out: it needs root and 'mount -t tmpfs' (not available here)" >&2
+else
+	trap 'umount "$T/mnt" 2>/dev/null; rm -rf "$T"' EXIT
+	new_vault F mnt/F
+	avail=$(df -B1 --output=avail mnt | tail -1)
+	head -c $((avail - (1 << 20))) /dev/zero >mnt/filler
+	SSHA=$(sha256sum small.escrow | cut -c1-64)
+	expect_exit 74 "$ESCROW" vault receive mnt/F small.escrow
+	sed "s/^/full disk: /" err
+	expect_grep 'mnt/F/store/sha256/\.incoming\..*(No space left on device|ENOSPC)' err
+	expect_true "full disk: nothing recorded" test "$(sqlite3 mnt/F/ledger.sqlite 'SELECT count(*) FROM deposits')" = 0
+	expect_true "full disk: no file left in the store" test -z "$(find mnt/F/store -type f)"
+	expect_exit 0 "$ESCROW" vault audit mnt/F
+	expect_exit 0 "$ESCROW" vault log mnt/F --verify
+	rm mnt/filler
+	expect_exit 0 "$ESCROW" vault receive mnt/F small.escrow -q
+	expect_true "space freed: recorded" test "$(sqlite3 mnt/F/ledger.sqlite "SELECT count(*) FROM deposits WHERE bundle_sha256 = '$SSHA'")" = 1
+	expect_true "space freed: stored whole" test "$(sha256sum mnt/F/store/sha256/${SSHA:0:2}/$SSHA.escrow | cut -c1-64)" = "$SSHA"
+	expect_exit 0 "$ESCROW" vault audit mnt/F
+	umount mnt
+fi
+
+finish
