@@ -85,6 +85,9 @@ escrow_status esc_write_all(escrow_ctx *ctx, int fd, const void *buf, size_t len
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == ENOSPC || errno == EDQUOT))
+			return esc_error(ctx, ESCROW_E_IO, "%s: write error: %s (free space on that file system, or "
+			                 "write elsewhere)", what, strerror(errno));
 		if (n < 0)
 			return esc_error(ctx, ESCROW_E_IO, "%s: write error: %s", what, strerror(errno));
 		p += n;

@@ -163,7 +163,7 @@ else
 	SSHA=$(sha256sum small.escrow | cut -c1-64)
 	expect_exit 74 "$ESCROW" vault receive mnt/F small.escrow
 	sed "s/^/full disk: /" err
-	expect_grep 'mnt/F/store/sha256/\.incoming\..*(No space left on device|ENOSPC)' err
+	expect_grep 'mnt/F/store/sha256/\.incoming\..*(No space left on device|ENOSPC).*free space' err
 	expect_true "full disk: nothing recorded" test "$(sqlite3 mnt/F/ledger.sqlite 'SELECT count(*) FROM deposits')" = 0
 	expect_true "full disk: no file left in the store" test -z "$(find mnt/F/store -type f)"
 	expect_exit 0 "$ESCROW" vault audit mnt/F
