@@ -4,6 +4,7 @@
  * queue bounds memory; the producer has its own ctx (a ctx is not shared
  * between threads) whose message is copied over when it fails. */
 #include "esc_bundle_read.h"
+#include "esc_pack.h"
 #include "esc_queue.h"
 
 #include <errno.h>
@@ -53,6 +54,13 @@ struct esc_pipe {
 	size_t nphead;
 	bool pchecked;
 	char looks_like[256];            /* ESCROW_NOT_A_BUNDLE: what the file is instead */
+	/* the whole input's SHA-256 and size, over every byte read (producer,
+	 * then esc_pipe_digest once the thread has ended) */
+	esc_sha256 *whole;
+	esc_tsink *hs;                   /* hashes on a thread of its own */
+	escrow_ctx *hctx;                /* that thread's */
+	uint64_t whole_size;
+	bool eof;
 };
 
 static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
@@ -137,8 +145,10 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 			continue;
 		if (n < 0)
 			return esc_error(p->pctx, ESCROW_E_IO, "%s: %s", p->name, strerror(errno));
+		p->whole_size += (uint64_t)n;
+		p->eof = n == 0;
 		*got = (size_t)n;
-		return ESCROW_OK;
+		return n > 0 ? esc_tsink_write(p->hs, buf, (size_t)n) : ESCROW_OK;
 	}
 }
 
@@ -336,6 +346,12 @@ static escrow_status produce(esc_pipe *p)
 	return ESCROW_OK;
 }
 
+static escrow_status hash_write(void *state, const void *buf, size_t len)
+{
+	esc_sha256_update(state, buf, len);
+	return ESCROW_OK;
+}
+
 static void *thread_main(void *arg)
 {
 	esc_pipe *p = arg;
@@ -373,11 +389,17 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	p->name = strdup(strcmp(o->path, "-") == 0 ? "stdin" : o->path);
 	p->pctx = escrow_ctx_new();
 	p->raw = malloc(RAWSZ);
+	p->whole = esc_sha256_new();
+	p->hctx = escrow_ctx_new();
 	for (i = 0; i < NBUF; i++)
 		p->buf[i] = malloc(BUFSZ);
-	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->buf[NBUF - 1] == NULL ||
-	    p->buf[0] == NULL) {
+	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->whole == NULL || p->hctx == NULL) {
 		st = esc_nomem(ctx);
+		goto out;
+	}
+	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p->whole}, &p->hs);
+	if (st != ESCROW_OK) {
+		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
 		goto out;
 	}
 	for (i = 0; i < NBUF; i++)
@@ -493,21 +515,59 @@ const char *esc_pipe_looks_like(esc_pipe *p)
 	return esc_queue_closed(p->q) ? p->looks_like : "";
 }
 
+static void pipe_stop(esc_pipe *p)
+{
+	if (p->started) {
+		esc_queue_fail(p->q, ESCROW_E_INTERRUPTED);
+		pthread_join(p->th, NULL);
+		p->started = false;
+	}
+}
+
+bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size)
+{
+	uint8_t md[32];
+
+	pipe_stop(p);
+	if (p->hs == NULL || esc_tsink_finish(p->hs) != ESCROW_OK)
+		return false;
+	/* Stopped before the end (a verdict reached early): the rest of a file
+	 * is read here, so that the report names what was judged. Not for a
+	 * stream, which cannot be read again, nor after an interrupt. */
+	while (!p->eof && p->own_fd && p->raw != NULL && !esc_interrupted(ctx)) {
+		ssize_t n = read(p->fd, p->raw, RAWSZ);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		esc_sha256_update(p->whole, p->raw, (size_t)n);
+		p->whole_size += (uint64_t)n;
+		p->eof = n == 0;
+	}
+	if (!p->eof)
+		return false;
+	esc_sha256_final(p->whole, md);
+	esc_hex(md, 32, hex);
+	*size = p->whole_size;
+	return true;
+}
+
 void esc_pipe_close(esc_pipe *p)
 {
 	size_t i;
 
 	if (p == NULL)
 		return;
-	if (p->started) {
-		esc_queue_fail(p->q, ESCROW_E_INTERRUPTED);
-		pthread_join(p->th, NULL);
-	}
+	pipe_stop(p);
 	if (p->own_fd && p->fd >= 0)
 		close(p->fd);
 	esc_age_reader_free(p->age);
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
+	esc_tsink_free(p->hs);
+	escrow_ctx_free(p->hctx);
+	esc_sha256_free(p->whole);
 	free(p->sig);
 	free(p->raw);
 	for (i = 0; i < NBUF; i++)

@@ -77,6 +77,11 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		return NULL;
 	}
 	set_str(b, "path", rd->path);
+	/* What was judged: the file's digest and size, when it was read whole. */
+	if (rd->whole_sha256[0] != '\0') {
+		set_str(b, "sha256", rd->whole_sha256);
+		json_object_set_new(b, "size", json_integer((json_int_t)rd->whole_size));
+	}
 	json_object_set_new(b, "sealed", json_boolean(rd->sealed));
 	if (m != NULL) {
 		set_str(b, "name", json_string_value(json_object_get(m, "name")));

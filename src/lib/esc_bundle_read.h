@@ -55,6 +55,10 @@ bool esc_pipe_sealed(esc_pipe *p);
 enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen);
 /* After ESCROW_NOT_A_BUNDLE from the producer: what the file looks like. */
 const char *esc_pipe_looks_like(esc_pipe *p);
+/* Stops the thread, reads what it left of a file (not of a stream, nor after
+ * an interrupt), and gives the SHA-256 (lowercase hex) and size of every byte
+ * of the input; false when it was not read to its end. Call once. */
+bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size);
 /* Stops the thread and frees everything. */
 void esc_pipe_close(esc_pipe *p);
 
@@ -186,6 +190,8 @@ struct esc_rd {
 	char integrity_reason[512];
 	char signer_id[17];                  /* the key id the signature names, "" when unknown */
 	char looks_like[256];                /* ESCROW_NOT_A_BUNDLE: what the file is instead */
+	char whole_sha256[65];               /* the bundle file's SHA-256, "" when not read whole */
+	uint64_t whole_size;                 /* and its size in bytes */
 };
 
 /* The statuses that are verdicts about the bundle (a report is made), as
