@@ -227,6 +227,7 @@ escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escro
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_verify: a bundle, a public key and a report pointer "
 		                 "are required");
 	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
+	rd.raw_tap = o->tap;
 	st = esc_rd_verify(&rd, "verify", report);
 	esc_rd_clear(&rd);
 	return st;

@@ -201,6 +201,12 @@ static inline bool esc_is_outcome(escrow_status st)
 	return st < ESCROW_E_USAGE || st == ESCROW_NOT_A_BUNDLE;
 }
 
+/* ---- the tag signature of an unsealed bundle, read from its last zstd
+ * frame without reading the rest (bundle_peek.c) ---- */
+/* The text of BAG/tagmanifest-sha256.txt.minisig (*text malloc'd); false
+ * when the file is not frames end to end or holds no such entry. A hint. */
+bool esc_bundle_peek_sig(const char *path, char **text, size_t *len);
+
 /* ---- what a file that is no bundle looks like (bundle_sniff.c) ---- */
 /* A short noun phrase ("a YAML file (text)", "a tar archive", "nothing (0
  * bytes)", ...) for the first n bytes of a file or stream. */
