@@ -61,6 +61,7 @@ struct esc_pipe {
 	escrow_ctx *hctx;                /* that thread's */
 	uint64_t whole_size;
 	bool eof;
+	bool tap_ok;                     /* the tap has not failed */
 };
 
 static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
@@ -126,6 +127,23 @@ static escrow_status push_compressed(void *state, const void *data, size_t len)
 
 /* Reads some bytes; polls so that a stop request is seen even on a pipe that
  * stalls. 0 at the end. */
+/* Every byte read goes to the hashing thread and to the tap, at once: what
+ * the tap copies is what the digest covers, also when a verdict ends the
+ * reading early and esc_pipe_digest reads the rest. */
+static escrow_status take(esc_pipe *p, const uint8_t *buf, size_t n)
+{
+	escrow_status st = esc_tsink_write(p->hs, buf, n);
+
+	if (st == ESCROW_OK && p->tap != NULL && p->tap_ok) {
+		st = p->tap->write(p->tap->state, buf, n);
+		if (st != ESCROW_OK) {
+			p->tap_ok = false; /* the tap keeps its own message */
+			return esc_error(p->pctx, st, "%s: stopped by the copy", p->name);
+		}
+	}
+	return st;
+}
+
 static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *got)
 {
 	for (;;) {
@@ -148,7 +166,7 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 		p->whole_size += (uint64_t)n;
 		p->eof = n == 0;
 		*got = (size_t)n;
-		return n > 0 ? esc_tsink_write(p->hs, buf, (size_t)n) : ESCROW_OK;
+		return n > 0 ? take(p, buf, (size_t)n) : ESCROW_OK;
 	}
 }
 
@@ -318,12 +336,6 @@ static escrow_status produce(esc_pipe *p)
 			st = push_compressed(p, p->raw, have);
 		if (st != ESCROW_OK)
 			return st;
-		/* Bytes the stream accepted; the tap keeps its own message. */
-		if (p->tap != NULL) {
-			st = p->tap->write(p->tap->state, p->raw, have);
-			if (st != ESCROW_OK)
-				return esc_error(p->pctx, st, "%s: stopped by the copy", p->name);
-		}
 	}
 	if (p->sealed) {
 		st = esc_age_reader_finish(p->age);
@@ -385,6 +397,7 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	p->ids = o->ids;
 	p->key = o->key;
 	p->tap = o->tap;
+	p->tap_ok = true;
 	p->uctx = ctx;
 	p->name = strdup(strcmp(o->path, "-") == 0 ? "stdin" : o->path);
 	p->pctx = escrow_ctx_new();
@@ -544,6 +557,8 @@ bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size)
 		esc_sha256_update(p->whole, p->raw, (size_t)n);
 		p->whole_size += (uint64_t)n;
 		p->eof = n == 0;
+		if (n > 0 && p->tap != NULL && p->tap_ok && p->tap->write(p->tap->state, p->raw, (size_t)n) != ESCROW_OK)
+			p->tap_ok = false;
 	}
 	if (!p->eof)
 		return false;

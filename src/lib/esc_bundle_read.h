@@ -36,7 +36,9 @@ struct esc_pipe_options {
 	const char *path;                    /* "-" for stdin */
 	const escrow_identities *ids;        /* sealed bundles */
 	const escrow_pubkey *key;            /* for BUNDLE.minisig beside a sealed bundle; may be NULL */
-	const struct esc_sink *tap;          /* gets every byte read, in order (rewrap); may be NULL */
+	const struct esc_sink *tap;          /* gets every byte read, in order, as it is read, and the
+	                                      * rest of a file esc_pipe_digest reads (rewrap, vault
+	                                      * receive); may be NULL */
 };
 /* Opens the input (ESCROW_E_OPEN) and starts the thread. */
 escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, esc_pipe **out);

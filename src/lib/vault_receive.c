@@ -320,8 +320,11 @@ static escrow_status verify_tapped(struct recv *r, struct esc_incoming *in)
 	return st;
 }
 
-/* After the tapped reading: the copy holds every byte read, the whole file
- * was read, and the bag names the contract the signature named. */
+/* After the tapped reading: the copy holds the whole file (also after a
+ * verdict reached early: the reader read the rest into the copy and the
+ * digest), and the bag names the contract the signature named, or was not
+ * reached (a damaged bundle is recorded under the contract its signature
+ * names, with its verdict). */
 static bool copy_whole(struct recv *r, const struct esc_incoming *in, char **sha)
 {
 	const json_t *b = r->report ? json_object_get(r->report->root, "bundle") : NULL;
@@ -330,7 +333,7 @@ static bool copy_whole(struct recv *r, const struct esc_incoming *in, char **sha
 	json_int_t size = json_integer_value(json_object_get(b, "size"));
 
 	*sha = NULL;
-	if (named == NULL || strcmp(named, r->contract_id) != 0 || h == NULL || strlen(h) != 64 || size < 0 ||
+	if ((named != NULL && strcmp(named, r->contract_id) != 0) || h == NULL || strlen(h) != 64 || size < 0 ||
 	    (uint64_t)size != in->out->bytes)
 		return false;
 	*sha = strdup(h);
