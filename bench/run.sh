@@ -8,13 +8,16 @@
 #
 # usage: bench/run.sh [WORKDIR]     (WORKDIR keeps the generated trees between runs)
 # env:   ESCROW=path/to/escrow (default: build/escrow), RUNS=3, THREADS=2,
-#        PARTS="pack read" (read: verify and extract, 1 GB tree only)
+#        PARTS="pack read vault" (read: verify and extract, 1 GB tree only;
+#        vault: `escrow vault receive` of the 1 GB bundle, unsealed and sealed,
+#        against `escrow verify` of it, and `escrow vault audit` against
+#        `sha256sum` of the store)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ESCROW=${ESCROW:-$here/../build/escrow}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
-PARTS=${PARTS:-pack read}
+PARTS=${PARTS:-pack read vault}
 W=${1:-$(mktemp -d "${TMPDIR:-/tmp}/escrow-bench.XXXXXX")}
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
@@ -119,6 +122,34 @@ case " $PARTS " in
 	;;
 esac
 
+# The notary's desk: receive reads the bundle once (verify, and the store's
+# copy written from the same bytes, synced); audit hashes the store.
+case " $PARTS " in
+*" vault "*)
+	B="$W/read.escrow" S="$W/sealed.escrow" V="$W/vault"
+	[ -s "$B" ] || "$ESCROW" pack "$W/big" -o "$B" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" -q
+	rm -f "$S" "$S.minisig"
+	"$ESCROW" pack "$W/big" -o "$S" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" -r "$RECIPIENT" -q
+	[ -e "$W/notary.key" ] || "$ESCROW" keygen -W -q -o "$W/notary"
+	cat "$B" "$S" >/dev/null
+	for r in $(seq 1 "$RUNS"); do
+		rm -rf "$V" && sync
+		"$ESCROW" vault init "$V" -s "$W/notary.key" -i "$W/id.age" -q
+		"$ESCROW" vault contract add "$V" "$W/contract.yaml" -p "$W/k.pub" -q
+		one vault "verify -c" "$ESCROW" verify "$B" -p "$W/k.pub" -c "$W/contract.yaml" -q
+		one vault "vault receive" "$ESCROW" vault receive "$V" "$B" -q
+		one vault "verify -c -i (sealed)" "$ESCROW" verify "$S" -p "$W/k.pub" -c "$W/contract.yaml" -i "$W/id.age" -q
+		one vault "vault receive (sealed)" "$ESCROW" vault receive "$V" "$S" -q
+		one vault "sha256sum store" sh -c "sha256sum '$V'/store/sha256/*/*.escrow >/dev/null"
+		# OpenSSL's SHA-256 uses the CPU's SHA extensions, as escrow's does
+		! command -v openssl >/dev/null ||
+			one vault "openssl sha256 store" sh -c "openssl dgst -sha256 '$V'/store/sha256/*/*.escrow >/dev/null"
+		one vault "vault audit" "$ESCROW" vault audit "$V" -q
+	done
+	rm -rf "$V" "$S" "$S.minisig"
+	;;
+esac
+
 python3 - "$res" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
@@ -165,6 +196,24 @@ if any(("read", t) in data for t in refs):
     if v and a:
         print()
         print("verify -c against zstd -dc: %.2fx wall" % (med(v, 0) / med(a, 0)))
+vrefs = {"verify -c": None, "vault receive": "verify -c", "verify -c -i (sealed)": None,
+         "vault receive (sealed)": "verify -c -i (sealed)", "sha256sum store": None,
+         "openssl sha256 store": None, "vault audit": "openssl sha256 store"}
+if any(("vault", t) in data for t in vrefs):
+    print()
+    print("| vault, 1 GB bundle | wall s (median) | CPU s (median) | peak RSS MiB | against | time ratio | CPU ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for tool, against in vrefs.items():
+        v = data.get(("vault", tool))
+        if not v:
+            continue
+        w, c, m = med(v, 0), med(v, 1), max(r[2] for r in v) / 1024
+        a = data.get(("vault", against)) if against else None
+        if against and not a:
+            against, a = "sha256sum store", data.get(("vault", "sha256sum store"))
+        print("| %s | %.2f | %.2f | %.1f | %s | %s | %s |" % (
+            tool, w, c, m, against or "", "%.2fx" % (w / med(a, 0)) if a else "",
+            "%.2fx" % (c / med(a, 1)) if a else ""))
 print()
 print("runs per cell: %d; all runs: %s" % (max(len(v) for v in data.values()), sys.argv[1]))
 PY

@@ -714,8 +714,11 @@ static escrow_status rd_run(struct esc_rd *rd)
 out:
 	/* Also when the stream failed early (no identity, a bad first chunk):
 	 * the report must still say the bundle is sealed. */
-	if (r->pipe != NULL)
+	if (r->pipe != NULL) {
 		rd->sealed = esc_pipe_sealed(r->pipe);
+		if (!esc_pipe_digest(rd->ctx, r->pipe, rd->whole_sha256, &rd->whole_size))
+			rd->whole_sha256[0] = '\0';
+	}
 	archive_read_free(r->a);
 	esc_tarscan_free(&r->scan);
 	free(r->cur.path);

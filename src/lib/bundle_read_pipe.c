@@ -4,6 +4,7 @@
  * queue bounds memory; the producer has its own ctx (a ctx is not shared
  * between threads) whose message is copied over when it fails. */
 #include "esc_bundle_read.h"
+#include "esc_pack.h"
 #include "esc_queue.h"
 
 #include <errno.h>
@@ -53,6 +54,14 @@ struct esc_pipe {
 	size_t nphead;
 	bool pchecked;
 	char looks_like[256];            /* ESCROW_NOT_A_BUNDLE: what the file is instead */
+	/* the whole input's SHA-256 and size, over every byte read (producer,
+	 * then esc_pipe_digest once the thread has ended) */
+	esc_sha256 *whole;
+	esc_tsink *hs;                   /* hashes on a thread of its own */
+	escrow_ctx *hctx;                /* that thread's */
+	uint64_t whole_size;
+	bool eof;
+	bool tap_ok;                     /* the tap has not failed */
 };
 
 static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
@@ -118,6 +127,23 @@ static escrow_status push_compressed(void *state, const void *data, size_t len)
 
 /* Reads some bytes; polls so that a stop request is seen even on a pipe that
  * stalls. 0 at the end. */
+/* Every byte read goes to the hashing thread and to the tap, at once: what
+ * the tap copies is what the digest covers, also when a verdict ends the
+ * reading early and esc_pipe_digest reads the rest. */
+static escrow_status take(esc_pipe *p, const uint8_t *buf, size_t n)
+{
+	escrow_status st = esc_tsink_write(p->hs, buf, n);
+
+	if (st == ESCROW_OK && p->tap != NULL && p->tap_ok) {
+		st = p->tap->write(p->tap->state, buf, n);
+		if (st != ESCROW_OK) {
+			p->tap_ok = false; /* the tap keeps its own message */
+			return esc_error(p->pctx, st, "%s: stopped by the copy", p->name);
+		}
+	}
+	return st;
+}
+
 static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *got)
 {
 	for (;;) {
@@ -137,8 +163,10 @@ static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *go
 			continue;
 		if (n < 0)
 			return esc_error(p->pctx, ESCROW_E_IO, "%s: %s", p->name, strerror(errno));
+		p->whole_size += (uint64_t)n;
+		p->eof = n == 0;
 		*got = (size_t)n;
-		return ESCROW_OK;
+		return n > 0 ? take(p, buf, (size_t)n) : ESCROW_OK;
 	}
 }
 
@@ -308,12 +336,6 @@ static escrow_status produce(esc_pipe *p)
 			st = push_compressed(p, p->raw, have);
 		if (st != ESCROW_OK)
 			return st;
-		/* Bytes the stream accepted; the tap keeps its own message. */
-		if (p->tap != NULL) {
-			st = p->tap->write(p->tap->state, p->raw, have);
-			if (st != ESCROW_OK)
-				return esc_error(p->pctx, st, "%s: stopped by the copy", p->name);
-		}
 	}
 	if (p->sealed) {
 		st = esc_age_reader_finish(p->age);
@@ -333,6 +355,12 @@ static escrow_status produce(esc_pipe *p)
 			snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(p->pctx));
 		esc_clear_error(p->pctx);
 	}
+	return ESCROW_OK;
+}
+
+static escrow_status hash_write(void *state, const void *buf, size_t len)
+{
+	esc_sha256_update(state, buf, len);
 	return ESCROW_OK;
 }
 
@@ -369,15 +397,22 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	p->ids = o->ids;
 	p->key = o->key;
 	p->tap = o->tap;
+	p->tap_ok = true;
 	p->uctx = ctx;
 	p->name = strdup(strcmp(o->path, "-") == 0 ? "stdin" : o->path);
 	p->pctx = escrow_ctx_new();
 	p->raw = malloc(RAWSZ);
+	p->whole = esc_sha256_new();
+	p->hctx = escrow_ctx_new();
 	for (i = 0; i < NBUF; i++)
 		p->buf[i] = malloc(BUFSZ);
-	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->buf[NBUF - 1] == NULL ||
-	    p->buf[0] == NULL) {
+	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->whole == NULL || p->hctx == NULL) {
 		st = esc_nomem(ctx);
+		goto out;
+	}
+	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p->whole}, &p->hs);
+	if (st != ESCROW_OK) {
+		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
 		goto out;
 	}
 	for (i = 0; i < NBUF; i++)
@@ -493,21 +528,61 @@ const char *esc_pipe_looks_like(esc_pipe *p)
 	return esc_queue_closed(p->q) ? p->looks_like : "";
 }
 
+static void pipe_stop(esc_pipe *p)
+{
+	if (p->started) {
+		esc_queue_fail(p->q, ESCROW_E_INTERRUPTED);
+		pthread_join(p->th, NULL);
+		p->started = false;
+	}
+}
+
+bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size)
+{
+	uint8_t md[32];
+
+	pipe_stop(p);
+	if (p->hs == NULL || esc_tsink_finish(p->hs) != ESCROW_OK)
+		return false;
+	/* Stopped before the end (a verdict reached early): the rest of a file
+	 * is read here, so that the report names what was judged. Not for a
+	 * stream, which cannot be read again, nor after an interrupt. */
+	while (!p->eof && p->own_fd && p->raw != NULL && !esc_interrupted(ctx)) {
+		ssize_t n = read(p->fd, p->raw, RAWSZ);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		esc_sha256_update(p->whole, p->raw, (size_t)n);
+		p->whole_size += (uint64_t)n;
+		p->eof = n == 0;
+		if (n > 0 && p->tap != NULL && p->tap_ok && p->tap->write(p->tap->state, p->raw, (size_t)n) != ESCROW_OK)
+			p->tap_ok = false;
+	}
+	if (!p->eof)
+		return false;
+	esc_sha256_final(p->whole, md);
+	esc_hex(md, 32, hex);
+	*size = p->whole_size;
+	return true;
+}
+
 void esc_pipe_close(esc_pipe *p)
 {
 	size_t i;
 
 	if (p == NULL)
 		return;
-	if (p->started) {
-		esc_queue_fail(p->q, ESCROW_E_INTERRUPTED);
-		pthread_join(p->th, NULL);
-	}
+	pipe_stop(p);
 	if (p->own_fd && p->fd >= 0)
 		close(p->fd);
 	esc_age_reader_free(p->age);
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
+	esc_tsink_free(p->hs);
+	escrow_ctx_free(p->hctx);
+	esc_sha256_free(p->whole);
 	free(p->sig);
 	free(p->raw);
 	for (i = 0; i < NBUF; i++)

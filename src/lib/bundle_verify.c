@@ -77,6 +77,11 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		return NULL;
 	}
 	set_str(b, "path", rd->path);
+	/* What was judged: the file's digest and size, when it was read whole. */
+	if (rd->whole_sha256[0] != '\0') {
+		set_str(b, "sha256", rd->whole_sha256);
+		json_object_set_new(b, "size", json_integer((json_int_t)rd->whole_size));
+	}
 	json_object_set_new(b, "sealed", json_boolean(rd->sealed));
 	if (m != NULL) {
 		set_str(b, "name", json_string_value(json_object_get(m, "name")));
@@ -222,6 +227,7 @@ escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escro
 		return esc_error(ctx, ESCROW_E_USAGE, "escrow_verify: a bundle, a public key and a report pointer "
 		                 "are required");
 	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
+	rd.raw_tap = o->tap;
 	st = esc_rd_verify(&rd, "verify", report);
 	esc_rd_clear(&rd);
 	return st;

@@ -88,6 +88,7 @@ struct esc_verify_opts {
 	const char *const *deliverables;       /* extract: only these deliverables (needs contract) */
 	size_t n_deliverables;
 	unsigned flags;                        /* ESCROW_PAYLOAD_ONLY */
+	const struct esc_sink *tap;            /* verify: every byte of the bundle as read (vault receive) */
 };
 
 escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_report **report);

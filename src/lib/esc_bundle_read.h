@@ -36,7 +36,9 @@ struct esc_pipe_options {
 	const char *path;                    /* "-" for stdin */
 	const escrow_identities *ids;        /* sealed bundles */
 	const escrow_pubkey *key;            /* for BUNDLE.minisig beside a sealed bundle; may be NULL */
-	const struct esc_sink *tap;          /* gets every byte read, in order (rewrap); may be NULL */
+	const struct esc_sink *tap;          /* gets every byte read, in order, as it is read, and the
+	                                      * rest of a file esc_pipe_digest reads (rewrap, vault
+	                                      * receive); may be NULL */
 };
 /* Opens the input (ESCROW_E_OPEN) and starts the thread. */
 escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, esc_pipe **out);
@@ -55,6 +57,10 @@ bool esc_pipe_sealed(esc_pipe *p);
 enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen);
 /* After ESCROW_NOT_A_BUNDLE from the producer: what the file looks like. */
 const char *esc_pipe_looks_like(esc_pipe *p);
+/* Stops the thread, reads what it left of a file (not of a stream, nor after
+ * an interrupt), and gives the SHA-256 (lowercase hex) and size of every byte
+ * of the input; false when it was not read to its end. Call once. */
+bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size);
 /* Stops the thread and frees everything. */
 void esc_pipe_close(esc_pipe *p);
 
@@ -186,6 +192,8 @@ struct esc_rd {
 	char integrity_reason[512];
 	char signer_id[17];                  /* the key id the signature names, "" when unknown */
 	char looks_like[256];                /* ESCROW_NOT_A_BUNDLE: what the file is instead */
+	char whole_sha256[65];               /* the bundle file's SHA-256, "" when not read whole */
+	uint64_t whole_size;                 /* and its size in bytes */
 };
 
 /* The statuses that are verdicts about the bundle (a report is made), as
@@ -194,6 +202,12 @@ static inline bool esc_is_outcome(escrow_status st)
 {
 	return st < ESCROW_E_USAGE || st == ESCROW_NOT_A_BUNDLE;
 }
+
+/* ---- the tag signature of an unsealed bundle, read from its last zstd
+ * frame without reading the rest (bundle_peek.c) ---- */
+/* The text of BAG/tagmanifest-sha256.txt.minisig (*text malloc'd); false
+ * when the file is not frames end to end or holds no such entry. A hint. */
+bool esc_bundle_peek_sig(const char *path, char **text, size_t *len);
 
 /* ---- what a file that is no bundle looks like (bundle_sniff.c) ---- */
 /* A short noun phrase ("a YAML file (text)", "a tar archive", "nothing (0

@@ -188,6 +188,23 @@ escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored 
 /* The same for a release's evidence document: store/sha256/XX/HEX.evidence,
  * no signature taken (vault_release.c). */
 escrow_status esc_store_put_evidence(escrow_vault *v, const char *src, struct esc_stored *out);
+/* The same copy written from the bytes a verification reads (vault_receive.c
+ * taps the reader): open a temporary file in VAULT/store/sha256, write to it
+ * with esc_store_write (an esc_sink, called on one thread: its failures go
+ * to in->wctx), then commit it under the digest of those bytes (fsync,
+ * rename, folders synced, src.minisig beside it); esc_store_abort then
+ * frees it, and removes the temporary file when it was not committed. */
+struct esc_incoming {
+	char *top, *tmp;
+	int fd;
+	struct esc_outsink *out; /* direct writes, write-behind (io_sink_fd.c) */
+	escrow_ctx *wctx;      /* the writer's */
+};
+escrow_status esc_store_open(escrow_vault *v, struct esc_incoming *in);
+escrow_status esc_store_write(void *in, const void *buf, size_t len);
+escrow_status esc_store_commit(escrow_vault *v, struct esc_incoming *in, const char *src, const char *sha256,
+                               struct esc_stored *out);
+void esc_store_abort(struct esc_incoming *in);
 /* Removes what esc_store_put wrote when it was fresh; frees the strings. */
 void esc_store_drop(struct esc_stored *s);
 void esc_stored_free(struct esc_stored *s);
@@ -195,6 +212,8 @@ void esc_stored_free(struct esc_stored *s);
 /* The signer and the contract a detached signature's trusted comment names
  * (vault_receive_hint.c); false when it has none, both NULL. Untrusted. */
 bool esc_receive_hint(escrow_ctx *ctx, const char *sig_path, char **contract_id, char **signer);
+/* The same from a signature's text. */
+bool esc_receive_hint_text(const char *text, size_t len, char **contract_id, char **signer);
 
 /* The receipt (vault_receipt.c): the in-toto Statement for a deposit. */
 struct esc_receipt_in {

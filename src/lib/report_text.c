@@ -154,6 +154,9 @@ static void header(struct sb *b, const json_t *root)
 			sb_add(b, "agency:     %s\n", esc(b, str(bundle, "agency")));
 		if (*str(bundle, "created"))
 			sb_add(b, "created:    %s\n", esc(b, str(bundle, "created")));
+		if (*str(bundle, "sha256"))
+			sb_add(b, "sha256:     %s (%lld bytes)\n", esc(b, str(bundle, "sha256")),
+			       (long long)json_integer_value(json_object_get(bundle, "size")));
 	}
 	if (json_is_string(json_object_get(root, "source"))) {
 		sb_add(b, "source:     ");

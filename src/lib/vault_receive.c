@@ -1,10 +1,17 @@
 /* vault_receive.c -- escrow_vault_receive: a deposit from the bundle to the
- * receipt. The bundle is stored first (by its SHA-256), read once to learn
- * which contract it names and which key signed it, then verified with the
- * vault's registered contract and that key when it is registered and
- * unrevoked; the deposit and its receive event are recorded in one
- * transaction; then the receipt is written and signed (vault_receipt.c). */
+ * receipt. The bundle's signature names its signer and contract (read
+ * without reading the bundle: the detached signature of a sealed one, the
+ * last zstd frame of an unsealed one); when that key is registered and
+ * unrevoked for that contract, one reading verifies the bundle with them
+ * while the store's copy is written from the same bytes and stored under
+ * their SHA-256. Otherwise (no such hint, the bag names another contract,
+ * a verdict reached before the end) the bundle is stored first, read once
+ * for its names, then verified from the store. The deposit and its receive
+ * event are recorded in one transaction; then the receipt is written and
+ * signed (vault_receipt.c). */
 #include "esc_api.h"
+#include "esc_bundle_read.h"
+#include "esc_pack.h"
 #include "esc_vault.h"
 #include "esc_vault_ledger.h"
 
@@ -152,8 +159,9 @@ static escrow_status refuse_key(struct recv *r)
 	return ESCROW_BAD_SIGNATURE;
 }
 
-/* The second reading: the whole verification, with the vault's contract. */
-static escrow_status recv_verify(struct recv *r)
+/* The whole verification, with the vault's contract: of the stored copy, or
+ * of the bundle itself with the tap writing the store's copy. */
+static escrow_status recv_verify(struct recv *r, const struct esc_sink *tap)
 {
 	escrow_ctx *ctx = r->v->ctx;
 	escrow_contract *c = NULL;
@@ -174,7 +182,8 @@ static escrow_status recv_verify(struct recv *r)
 	if (st == ESCROW_OK && pk == NULL) {
 		st = refuse_key(r);
 	} else if (st == ESCROW_OK) {
-		struct esc_verify_opts vo = {.bundle = r->s.abs, .key = pk, .contract = c, .identities = r->ids};
+		struct esc_verify_opts vo = {.bundle = tap ? r->o->bundle : r->s.abs, .key = pk, .contract = c,
+		                             .identities = r->ids, .tap = tap};
 
 		st = esc_verify(ctx, &vo, &r->report);
 	}
@@ -263,30 +272,123 @@ static void recv_reset(struct recv *r)
 	esc_clear_error(r->v->ctx);
 }
 
-/* One reading when the detached signature names a key valid for the contract
- * it names and the bag agrees; else two (the names, then the verification). */
-static escrow_status recv_check(struct recv *r)
+/* The signer and contract the bundle's signature names, read without
+ * reading the bundle; true when that key is valid for that contract. */
+static bool recv_hint(struct recv *r)
 {
-	char *sig = r->s.minisig ? esc_strf("%s.minisig", r->s.abs) : NULL;
+	char *sig = esc_strf("%s.minisig", r->o->bundle), *text = NULL;
+	size_t len = 0;
+	bool ok = false;
+
+	if (sig != NULL && access(sig, F_OK) == 0)
+		ok = esc_receive_hint(r->v->ctx, sig, &r->contract_id, &r->signer);
+	if (!ok && esc_bundle_peek_sig(r->o->bundle, &text, &len))
+		ok = esc_receive_hint_text(text, len, &r->contract_id, &r->signer);
+	free(text);
+	free(sig);
+	return ok && esc_ledger_key_valid(r->v->ledger, r->contract_id, r->signer) == 1;
+}
+
+/* The verification, the store's copy written by a thread of its own from
+ * the bytes it reads. A failed copy is what is reported (its file, what to
+ * do), not the reader's "stopped by the copy". */
+static escrow_status verify_tapped(struct recv *r, struct esc_incoming *in)
+{
+	escrow_ctx *fctx = escrow_ctx_new();
+	esc_tsink *ts = NULL;
+	struct esc_sink tap;
+	escrow_status st, fst;
+
+	if (fctx == NULL)
+		return esc_nomem(r->v->ctx);
+	st = esc_tsink_new(fctx, in->wctx, (struct esc_sink){esc_store_write, in}, &ts);
+	if (st != ESCROW_OK) {
+		st = esc_error(r->v->ctx, st, "%s", esc_ctx_message(fctx));
+		escrow_ctx_free(fctx);
+		return st;
+	}
+	tap = (struct esc_sink){esc_tsink_write, ts};
+	st = recv_verify(r, &tap);
+	fst = esc_tsink_finish(ts);
+	esc_tsink_free(ts);
+	if (fst != ESCROW_OK) {
+		escrow_report_free(r->report);
+		r->report = NULL;
+		st = esc_error(r->v->ctx, fst, "vault %s: %s", r->v->path, esc_ctx_message(fctx));
+	}
+	escrow_ctx_free(fctx);
+	return st;
+}
+
+/* After the tapped reading: the copy holds the whole file (also after a
+ * verdict reached early: the reader read the rest into the copy and the
+ * digest), and the bag names the contract the signature named, or was not
+ * reached (a damaged bundle is recorded under the contract its signature
+ * names, with its verdict). */
+static bool copy_whole(struct recv *r, const struct esc_incoming *in, char **sha)
+{
+	const json_t *b = r->report ? json_object_get(r->report->root, "bundle") : NULL;
+	const char *named = json_string_value(json_object_get(b, "contract_id"));
+	const char *h = json_string_value(json_object_get(b, "sha256"));
+	json_int_t size = json_integer_value(json_object_get(b, "size"));
+
+	*sha = NULL;
+	if ((named != NULL && strcmp(named, r->contract_id) != 0) || h == NULL || strlen(h) != 64 || size < 0 ||
+	    (uint64_t)size != in->out->bytes)
+		return false;
+	*sha = strdup(h);
+	return *sha != NULL;
+}
+
+/* One reading (see the top of this file). *done false: the two readings
+ * of recv_two() are needed. *id: the deposit when the bundle was already
+ * in the vault (nothing new stored), negative on a ledger failure. */
+static escrow_status recv_one(struct recv *r, bool *done, int64_t *id)
+{
+	struct esc_incoming in;
+	escrow_status st, vst;
+	char *sha = NULL;
+
+	*done = false;
+	*id = 0;
+	if (!recv_hint(r))
+		return ESCROW_OK;
+	st = esc_store_open(r->v, &in);
+	if (st == ESCROW_OK)
+		st = verify_tapped(r, &in);
+	vst = st;
+	if (!is_verdict(st) || r->report == NULL) {
+		*done = true; /* the copy, the input or the environment failed */
+	} else if (copy_whole(r, &in, &sha)) {
+		*done = true;
+		snprintf(r->s.sha256, sizeof r->s.sha256, "%s", sha);
+		*id = esc_ledger_deposit_find(r->v->ledger, sha);
+		if (*id < 0)
+			st = escrow_ctx_status(r->v->ctx);
+		else if (*id == 0)
+			st = esc_store_commit(r->v, &in, r->o->bundle, sha, &r->s);
+		if (st == ESCROW_OK)
+			st = vst;
+	}
+	esc_store_abort(&in);
+	free(sha);
+	return *done ? st : ESCROW_OK;
+}
+
+/* Stored first, then read for its names, then verified from the store. */
+static escrow_status recv_two(struct recv *r, int64_t *id)
+{
 	escrow_status st;
 
-	if (sig != NULL && esc_receive_hint(r->v->ctx, sig, &r->contract_id, &r->signer) &&
-	    esc_ledger_key_valid(r->v->ledger, r->contract_id, r->signer) == 1) {
-		char *named;
-
-		st = recv_verify(r);
-		named = report_str(r->report, "bundle", "contract_id");
-		if (!is_verdict(st) || r->report == NULL || named == NULL || strcmp(named, r->contract_id) == 0) {
-			free(named);
-			free(sig);
-			return st;
-		}
-		free(named);
-	}
-	free(sig);
 	recv_reset(r);
+	st = esc_store_put(r->v, r->o->bundle, &r->s);
+	if (st != ESCROW_OK)
+		return st;
+	*id = esc_ledger_deposit_find(r->v->ledger, r->s.sha256);
+	if (*id != 0)
+		return ESCROW_OK;
 	st = recv_names(r);
-	return st == ESCROW_OK ? recv_verify(r) : st;
+	return st == ESCROW_OK ? recv_verify(r, NULL) : st;
 }
 
 /* The receipt, once the deposit is recorded. */
@@ -325,16 +427,15 @@ static escrow_status recv_existing(struct recv *r, escrow_result *res, int64_t i
 static escrow_status recv_run(struct recv *r, escrow_result *res)
 {
 	escrow_status st = recv_prepare(r), vst;
-	int64_t id;
+	int64_t id = 0;
+	bool done = false;
 
 	if (st == ESCROW_OK)
-		st = esc_store_put(r->v, r->o->bundle, &r->s);
-	if (st != ESCROW_OK)
-		return st;
-	id = esc_ledger_deposit_find(r->v->ledger, r->s.sha256);
+		st = recv_one(r, &done, &id);
+	if (st == ESCROW_OK && !done)
+		st = recv_two(r, &id);
 	if (id != 0)
 		return id < 0 ? escrow_ctx_status(r->v->ctx) : recv_existing(r, res, id);
-	st = recv_check(r);
 	if (!is_verdict(st) || r->report == NULL) {
 		recv_drop(r);
 		return st;

@@ -1,5 +1,6 @@
-/* vault_receive_hint.c -- a sealed deposit's detached signature (BUNDLE.minisig)
- * names its signer (the key id in the signature) and, in its trusted comment,
+/* vault_receive_hint.c -- a minisign signature over a deposit (the sealed
+ * bundle's detached BUNDLE.minisig, or the tag signature inside an unsealed
+ * one, read by bundle_peek.c) names its signer (the key id in the signature) and, in its trusted comment,
  * the contract ("escrow-bundle/1 name=... contract=ID created=..."). When that
  * key is registered and valid for that contract, receive verifies in one pass
  * with them; the verification itself then checks the signature and the bag's
@@ -31,20 +32,16 @@ static char *comment_contract(const char *s, size_t len)
 	return strndup(a, (size_t)(b - a));
 }
 
-bool esc_receive_hint(escrow_ctx *ctx, const char *sig_path, char **contract_id, char **signer)
+bool esc_receive_hint_text(const char *text, size_t len, char **contract_id, char **signer)
 {
 	struct esc_mline line;
-	char *text = NULL, id[17];
-	size_t len = 0, pos = 0;
+	char id[17];
+	size_t pos = 0;
 	uint8_t bin[80];
 	int n = 0;
-	bool ok = false;
+	bool ok;
 
 	*contract_id = *signer = NULL;
-	if (esc_read_small_file(ctx, sig_path, SIG_MAX, &text, &len) != ESCROW_OK) {
-		esc_clear_error(ctx);
-		return false;
-	}
 	while (esc_mline_next(text, len, &pos, &line) && ++n <= 3) {
 		if (n == 2 && esc_b64_decode(line.s, line.len, bin, sizeof bin) >= (long)(2 + ESC_MKEYID_LEN)) {
 			esc_mkeyid_hex(bin + 2, id);
@@ -59,6 +56,21 @@ bool esc_receive_hint(escrow_ctx *ctx, const char *sig_path, char **contract_id,
 		free(*contract_id);
 		*contract_id = *signer = NULL;
 	}
+	return ok;
+}
+
+bool esc_receive_hint(escrow_ctx *ctx, const char *sig_path, char **contract_id, char **signer)
+{
+	char *text = NULL;
+	size_t len = 0;
+	bool ok;
+
+	*contract_id = *signer = NULL;
+	if (esc_read_small_file(ctx, sig_path, SIG_MAX, &text, &len) != ESCROW_OK) {
+		esc_clear_error(ctx);
+		return false;
+	}
+	ok = esc_receive_hint_text(text, len, contract_id, signer);
 	free(text);
 	return ok;
 }

@@ -3,6 +3,7 @@
  * is hashed as it is written to a temporary file in store/sha256, synced,
  * then renamed to its name and the folders synced: the name appears whole or
  * not at all, before the ledger records it (docs/VAULT.md, "The store"). */
+#include "esc_pack.h"
 #include "esc_vault.h"
 
 #include <errno.h>
@@ -171,6 +172,91 @@ static escrow_status store_put(escrow_vault *v, const char *src, const char *ext
 	free(tmp);
 	free(top);
 	return st;
+}
+
+escrow_status esc_store_open(escrow_vault *v, struct esc_incoming *in)
+{
+	memset(in, 0, sizeof *in);
+	in->fd = -1;
+	in->top = esc_path_join(v->path, "store/sha256");
+	in->tmp = in->top ? esc_path_join(in->top, ".incoming.XXXXXX") : NULL;
+	in->wctx = escrow_ctx_new();
+	in->out = calloc(1, sizeof *in->out);
+	if (in->tmp == NULL || in->wctx == NULL || in->out == NULL)
+		return esc_nomem(v->ctx);
+	in->fd = mkstemp(in->tmp);
+	if (in->fd < 0) {
+		escrow_status st = esc_error(v->ctx, ESCROW_E_CREATE, "%s: %s", in->top, strerror(errno));
+
+		free(in->tmp);
+		in->tmp = NULL;
+		return st;
+	}
+	/* Around the page cache: the copy is synced before its rename anyway. */
+	if (esc_outsink_init(in->wctx, in->out, in->fd, in->tmp, NULL) != ESCROW_OK)
+		return esc_nomem(v->ctx);
+	esc_outsink_try_direct(in->out);
+	return ESCROW_OK;
+}
+
+escrow_status esc_store_write(void *state, const void *buf, size_t len)
+{
+	struct esc_incoming *in = state;
+
+	return esc_outsink_put(in->out, buf, len);
+}
+
+escrow_status esc_store_commit(escrow_vault *v, struct esc_incoming *in, const char *src, const char *sha256,
+                               struct esc_stored *s)
+{
+	char *sub = NULL;
+	escrow_status st = ESCROW_OK;
+
+	memset(s, 0, sizeof *s);
+	if (esc_outsink_flush(in->out) != ESCROW_OK)
+		return esc_error(v->ctx, escrow_ctx_status(in->wctx), "%s", esc_ctx_message(in->wctx));
+	if (fsync(in->fd) != 0)
+		st = esc_error(v->ctx, ESCROW_E_IO, "%s: %s", in->tmp, strerror(errno));
+	if (close(in->fd) != 0 && st == ESCROW_OK)
+		st = esc_error(v->ctx, ESCROW_E_IO, "%s: %s", in->tmp, strerror(errno));
+	in->fd = -1;
+	if (st != ESCROW_OK)
+		return st;
+	snprintf(s->sha256, sizeof s->sha256, "%s", sha256);
+	s->size = in->out->bytes;
+	s->rel = esc_strf("store/sha256/%.2s/%s.escrow", s->sha256, s->sha256);
+	s->abs = s->rel ? esc_path_join(v->path, s->rel) : NULL;
+	sub = s->abs ? strdup(s->abs) : NULL;
+	if (sub == NULL)
+		return esc_nomem(v->ctx);
+	*strrchr(sub, '/') = '\0';
+	s->fresh = access(s->abs, F_OK) != 0;
+	st = place(v->ctx, in->tmp, sub, s->abs, in->top);
+	if (st == ESCROW_OK) {
+		free(in->tmp); /* under its name now */
+		in->tmp = NULL;
+		st = put_minisig(v, src, in->top, s);
+	}
+	if (st != ESCROW_OK)
+		esc_store_drop(s);
+	free(sub);
+	return st;
+}
+
+void esc_store_abort(struct esc_incoming *in)
+{
+	if (in->fd >= 0)
+		close(in->fd);
+	if (in->tmp != NULL)
+		unlink(in->tmp);
+	free(in->tmp);
+	free(in->top);
+	if (in->out != NULL)
+		esc_outsink_clear(in->out);
+	free(in->out);
+	escrow_ctx_free(in->wctx);
+	memset(in, 0, sizeof *in);
+	in->fd = -1;
 }
 
 escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored *s)
