@@ -3,8 +3,10 @@
 # and --full, a sealed deposit among them), a stored bundle whose bytes were
 # replaced, a store file deleted, a stray file, a stale temporary, --sample
 # (least recently audited first: two runs of 50% cover all), --max-duration
-# stopping cleanly between deposits (through the ESCROW_TEST_AUDIT_STEP hook:
-# no time is measured), the audit events and migration 2; the log as text and
+# recorded in the audit event (stopping cleanly between deposits, and going on
+# at the next run, is tested in tests/unit/test_vault_audit.c with a clock of
+# its own), a deleted detached signature, the audit events and migrations 2
+# and 3; the log as text and
 # JSON, --verify after a ledger row is changed with the sqlite3 (or psql)
 # client, --against an earlier receipt after the last event is deleted, and a
 # kept receipt tampered with.
@@ -82,7 +84,9 @@ expect_exit 66 "$ESCROW" vault audit nowhere
 
 new_vault V
 expect_true "4 deposits" test "$(sql V 'SELECT count(*) FROM deposits')" = 4
-expect_true "ledger at schema 2" test "$(sql V "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+expect_true "ledger at schema 3" test "$(sql V "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 3
+expect_true "the sealed deposit's signature recorded as stored, none for the others" \
+	test "$(sql V 'SELECT id, minisig_stored FROM deposits ORDER BY id' | tr '\n' ' ')" = "1|0 2|0 3|0 4|1 "
 expect_true "never audited yet" test "$(sql V 'SELECT count(*) FROM deposits WHERE audited_at IS NULL')" = 4
 
 # a clean audit: every deposit checked, one audit event, audited_at set
@@ -137,6 +141,15 @@ sed -i '4s/^./A/;4s/^AA/BA/' "$SS.minisig"
 expect_exit 1 "$ESCROW" vault audit V
 expect_grep '^FAILED deposit 4 .*detached signature' out
 cp sealed.escrow.minisig "$SS.minisig"
+# the sealed deposit's detached signature deleted: named, as the ledger knows
+# it was stored with the deposit
+rm "$SS.minisig"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep '^FAILED deposit 4 .*\.escrow\.minisig is missing from the store \(the deposit was received with this detached signature\)' out
+expect_grep '1 deposit\(s\) failed' err
+expect_true "the deleted signature recorded in the audit event" test \
+	"$(sql V "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"failed\":[{\"deposit\":4,%minisig is missing%'")" = 1
+cp sealed.escrow.minisig "$SS.minisig"
 # a store file deleted: named
 rm "$(stored V b1.0.escrow)"
 expect_exit 1 "$ESCROW" vault audit V
@@ -170,26 +183,44 @@ expect_exit 0 "$ESCROW" vault audit S --sample 25 --json
 expect_true "the least recently audited (3) first" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); assert r["ok"] == [3], r' out
 
-# --max-duration: stops between deposits and says how many are left; the next
-# run goes on (each deposit counted as 1 second by the test hook)
+# --max-duration: the budget recorded in the event (a budget no run here
+# reaches: every deposit checked; stopping when it is spent, and the next run
+# going on, is tested with a clock of its own in unit_vault_audit)
 new_vault M
-ESCROW_TEST_AUDIT_STEP=1 expect_exit 0 "$ESCROW" vault audit M --max-duration 2
-expect_grep '2 deposit\(s\) checked, 0 failed, 2 left for the next run' out
-ESCROW_TEST_AUDIT_STEP=1 expect_exit 0 "$ESCROW" vault audit M --max-duration 2 --json
-expect_true "the next run: deposits 3 and 4" python3 -c '
-import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [3, 4] and r["left"] == 2, r' out
+expect_exit 0 "$ESCROW" vault audit M --max-duration 86400 --json
+expect_true "within the budget: every deposit" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [1, 2, 3, 4] and r["left"] == 0, r' out
 expect_true "max_seconds recorded in the event" test \
-	"$(sql M "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"max_seconds\":2%'")" = 2
+	"$(sql M "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"max_seconds\":86400%'")" = 1
 
-# migration 2 on a schema-1 ledger: the column dropped back, version 1
+# migrations 2 and 3 on a schema-1 ledger: the columns dropped back, version 1
 if [ -z "$PG" ]; then
 	new_vault O
 	sqlite3 O/ledger.sqlite "DROP INDEX deposits_by_audit; ALTER TABLE deposits DROP COLUMN audited_at;
-		UPDATE ledger_meta SET value = '1' WHERE name = 'schema_version'"
+		ALTER TABLE deposits DROP COLUMN minisig_stored; UPDATE ledger_meta SET value = '1' WHERE name = 'schema_version'"
 	expect_exit 0 "$ESCROW" vault audit O
-	expect_true "migrated to 2" test "$(sql O "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+	expect_true "migrated to 3" test "$(sql O "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 3
 	expect_true "audited_at set" test "$(sql O 'SELECT count(*) FROM deposits WHERE audited_at IS NOT NULL')" = 4
 fi
+# migration 3 on a schema-2 vault (its ledger as schema 2 left it, with the
+# sqlite3 or psql client): deposits received before it are "not known"
+# (NULL); an audit that sees the sealed deposit's signature verify records
+# it, and from then on its deletion is found
+new_vault P
+sql P "ALTER TABLE deposits DROP COLUMN minisig_stored; UPDATE ledger_meta SET value = '2' WHERE name = 'schema_version'" >/dev/null
+expect_true "a schema-2 ledger" test "$(sql P "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+expect_exit 0 "$ESCROW" vault list P
+expect_true "migrated to 3" test "$(sql P "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 3
+expect_true "deposits of schema 2: not known" test "$(sql P 'SELECT count(*) FROM deposits WHERE minisig_stored IS NULL')" = 4
+expect_exit 0 "$ESCROW" vault audit P
+expect_true "the verified signature recorded by audit, the others still not known" \
+	test "$(sql P 'SELECT id, minisig_stored FROM deposits ORDER BY id' | tr '\n' ' ')" = "1| 2| 3| 4|1 "
+PS=$(stored P sealed.escrow)
+rm "$PS.minisig"
+expect_exit 1 "$ESCROW" vault audit P
+expect_grep '^FAILED deposit 4 .*\.minisig is missing from the store' out
+cp sealed.escrow.minisig "$PS.minisig"
+expect_exit 0 "$ESCROW" vault audit P
 
 # log
 expect_exit 0 "$ESCROW" vault log V
