@@ -184,6 +184,39 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 	return st;
 }
 
+static bool is_bundle(const char *rel)
+{
+	size_t n = strlen(rel);
+
+	return n > 7 && strcmp(rel + n - 7, ".escrow") == 0;
+}
+
+/* Each stray gets "remove": its absolute path, for the report only (the
+ * event keeps the relative path). */
+static escrow_status removal(struct audit *a)
+{
+	char *top = realpath(a->v->path, NULL);
+	json_t *f, *js;
+	size_t i;
+
+	json_array_foreach(a->strays, i, f) {
+		const char *rel = json_string_value(json_object_get(f, "path"));
+		char *q;
+
+		if (rel == NULL || strcmp(rel, "store/sha256") == 0)
+			continue; /* the store folder itself: nothing to remove */
+		q = esc_strf("%s/%s", top != NULL ? top : a->v->path, rel);
+		js = q != NULL ? json_string(q) : NULL; /* NULL too for a name that is no UTF-8: no advice */
+		free(q);
+		if (q == NULL || (js != NULL && json_object_set_new(f, "remove", js) != 0)) {
+			free(top);
+			return esc_nomem(a->v->ctx);
+		}
+	}
+	free(top);
+	return ESCROW_OK;
+}
+
 static char *render_text(const struct audit *a, bool full)
 {
 	char *out = esc_strf("audit (%s) of vault %s: %zu deposit(s) checked, %zu failed, %zu left for the next run, "
@@ -203,10 +236,22 @@ static char *render_text(const struct audit *a, bool full)
 		out = next;
 	}
 	json_array_foreach(a->strays, i, f) {
-		if (out == NULL)
-			break;
-		next = esc_strf("%sSTRAY %s: %s\n", out, json_string_value(json_object_get(f, "path")),
-		                json_string_value(json_object_get(f, "why")));
+		const char *rm = json_string_value(json_object_get(f, "remove"));
+		const char *why = json_string_value(json_object_get(f, "why"));
+		const char *rel = json_string_value(json_object_get(f, "path"));
+		char *fix = rm == NULL ? strdup("")
+		                       : esc_strf("; %s%s (when no receive is running) with rm -- '%s'",
+		                                  strncmp(why, "no deposit", 10) == 0 ? "" : "no deposit refers to it: ",
+		                                  is_bundle(rel) ? "receive that bundle again to record it, or remove it"
+		                                                 : "remove it", rm);
+
+		if (out == NULL || fix == NULL) {
+			free(fix);
+			free(out);
+			return NULL;
+		}
+		next = esc_strf("%sSTRAY %s: %s%s\n", out, rel, why, fix);
+		free(fix);
 		free(out);
 		out = next;
 	}
@@ -248,6 +293,8 @@ escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsig
 		st = esc_audit_strays(v, a.strays);
 	if (st == ESCROW_OK)
 		st = record(&a, o, full);
+	if (st == ESCROW_OK)
+		st = removal(&a);
 	if (st == ESCROW_OK && (*out = render(&a, full, flags)) == NULL)
 		st = esc_nomem(v->ctx);
 	if (st == ESCROW_OK && (json_array_size(a.failed) > 0 || json_array_size(a.strays) > 0))

@@ -165,8 +165,25 @@ expect_exit 1 "$ESCROW" vault audit V
 expect_grep "^STRAY store/sha256/ab/ab0+\.escrow: no deposit names it" out
 expect_grep '^STRAY store/sha256/.incoming.XyZ123: a temporary copy' out
 expect_grep '4 deposit\(s\) checked, 0 failed, 0 left for the next run, 2 stray' out
-# only the stray itself: a real deposit's SHA-256 may start with "ab" too
-rm "$JUNK" V/store/sha256/.incoming.XyZ123
+# each says no deposit refers to it and how to remove it, by its exact path
+AV=$(realpath V)
+expect_grep "^STRAY store/sha256/\.incoming\.XyZ123: .*; no deposit refers to it: remove it \(when no receive is running\) with rm -- '$AV/store/sha256/\.incoming\.XyZ123'\$" out
+expect_grep "^STRAY store/sha256/ab/ab0+\.escrow: no deposit names it \(.*\); receive that bundle again to record it, or remove it \(when no receive is running\) with rm -- '$AV/${JUNK#V/}'\$" out
+expect_exit 1 "$ESCROW" vault audit V --json
+expect_true "JSON: each stray with its exact path to remove" python3 -c '
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+assert sorted(s["remove"] for s in r["strays"]) == sorted("%s/%s" % (sys.argv[2], s["path"]) for s in r["strays"]), r
+assert all(os.path.isfile(s["remove"]) for s in r["strays"]), r' out "$AV"
+expect_true "the audit event keeps the relative paths only" test \
+	"$(sql V "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%$AV%'")" = 0
+# doing what it says removes only the strays: a real deposit's SHA-256 may
+# start with "ab" too
+expect_exit 1 "$ESCROW" vault audit V
+sed -n 's/^STRAY .* with //p' out >rm.sh
+expect_true "two removals" test "$(wc -l <rm.sh)" = 2
+sh rm.sh
+expect_true "the strays removed" test ! -e "$JUNK" -a ! -e V/store/sha256/.incoming.XyZ123
 expect_exit 0 "$ESCROW" vault audit V
 
 # --sample: least recently audited first
