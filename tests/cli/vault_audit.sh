@@ -13,57 +13,21 @@
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_audit_pg) every
 # vault's ledger is a database of that PostgreSQL server instead of SQLite.
 . "$(dirname "$0")/lib.sh"
-export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
-PG=${ESCROW_TEST_PG:-}
-if [ -n "$PG" ]; then
-	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
-	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
-else
-	need_tool sqlite3 sqlite3 || { finish; exit; }
-fi
-ledger_args() {
-	LEDGER=()
-	[ -n "$PG" ] || return 0
-	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
-	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
-}
-sql() {
-	if [ -n "$PG" ]; then
-		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
-	else
-		sqlite3 "$1/ledger.sqlite" "$2"
-	fi
-}
+. "$(dirname "$0")/lib_vault.sh"
+vault_need_sqlite3
 # store PATH of a bundle file in vault $1
 stored() { local s; s=$(sha256sum "$2" | cut -c1-64); echo "$1/store/sha256/${s:0:2}/$s.escrow"; }
 
-for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
-"$ESCROW" keygen --age -q -o notary
-mkdir -p full/src full/models
-echo 'print("hi")' >full/src/app.py
-make_safetensors full/models/m.safetensors
-cat >c1.yaml <<'Y'
-escrow-contract: 1
-contract: C-2026-01
-agency: Agence
-client: Client
-deliverables:
-  - id: code
-    kind: code
-    include: ["src/**"]
-  - id: model
-    kind: model
-    include: ["models/*.safetensors"]
-    format: safetensors
-Y
-pack() { "$ESCROW" pack full -o "$1" -s agency.key -c c1.yaml -q --release "$2" "${@:3}" 2>/dev/null; }
+vault_keys agency notary
+vault_age_keys notary
+vault_projects
+vault_contract c1.yaml
+pack() { vault_pack "$1" full agency.key c1.yaml --release "$2" "${@:3}"; }
 for r in 1.0 1.1 1.2; do pack "b$r.escrow" "$r"; done
 pack sealed.escrow 3.0 -r "$(cat notary.age.pub)"
 # new_vault NAME: a vault with the contract and the four deposits (1..4)
 new_vault() {
-	ledger_args "$1"
-	"$ESCROW" vault init "$1" -s notary.key -i notary.age "${LEDGER[@]}" -q
-	"$ESCROW" vault contract add "$1" c1.yaml -p agency.pub -q
+	vault_new "$1" "$1" -i notary.age
 	for b in b1.0 b1.1 b1.2 sealed; do
 		"$ESCROW" vault receive "$1" "$b.escrow" -q >/dev/null 2>&1 || echo "receive $b failed" >&2
 	done

@@ -27,54 +27,22 @@
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_faults_pg) the kill
 # points run with every vault's ledger a database of that PostgreSQL server.
 . "$(dirname "$0")/lib.sh"
-export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
-PG=${ESCROW_TEST_PG:-}
-if [ -n "$PG" ]; then
-	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
-	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
-else
-	need_tool sqlite3 sqlite3 || { finish; exit; }
-fi
-ledger_args() {
-	LEDGER=()
-	[ -n "$PG" ] || return 0
-	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
-	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
-}
-sql() {
-	if [ -n "$PG" ]; then
-		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
-	else
-		sqlite3 "$1/ledger.sqlite" "$2"
-	fi
-}
+. "$(dirname "$0")/lib_vault.sh"
+vault_need_sqlite3
 
-for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
-cat >c1.yaml <<'Y'
-escrow-contract: 1
-contract: C-2026-01
-agency: Agence
-client: Client
-deliverables:
-  - id: code
-    kind: code
-    include: ["src/**"]
-Y
+vault_keys agency notary
+vault_contract c1.yaml code
 # a bundle big enough that a receive takes a moment: 24 MiB of random bytes
 mkdir -p big/src small/src
 head -c $((24 << 20)) /dev/urandom >big/src/blob.bin
 head -c $((3 << 20)) /dev/urandom >small/src/blob.bin
-"$ESCROW" pack big -o big.escrow -s agency.key -c c1.yaml -q --release 1.0 2>/dev/null
-"$ESCROW" pack small -o small.escrow -s agency.key -c c1.yaml -q --release 2.0 2>/dev/null
+vault_pack big.escrow big agency.key c1.yaml --release 1.0
+vault_pack small.escrow small agency.key c1.yaml --release 2.0
 [ -s big.escrow ] && [ -s small.escrow ] || { echo "FAIL: pack" >&2; exit 1; }
 SHA=$(sha256sum big.escrow | cut -c1-64)
 STORED=store/sha256/${SHA:0:2}/$SHA.escrow
 
-new_vault() { # NAME [DIR]: an empty vault with the contract registered
-	ledger_args "$1"
-	"$ESCROW" vault init "${2:-$1}" -s notary.key "${LEDGER[@]}" -q
-	"$ESCROW" vault contract add "${2:-$1}" c1.yaml -p agency.pub -q
-}
+new_vault() { vault_new "${2:-$1}" "$1"; } # NAME [DIR]: an empty vault with the contract registered
 deposits() { sql "$1" "SELECT count(*) FROM deposits WHERE bundle_sha256 = '$SHA'"; }
 whole() { [ "$(sha256sum "$1" | cut -c1-64)" = "$SHA" ]; }
 
