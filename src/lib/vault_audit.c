@@ -122,7 +122,6 @@ static escrow_status check_all(struct audit *a, const escrow_options *o, bool fu
 	for (i = 0; st == ESCROW_OK && i < a->todo; i++) {
 		struct esc_audit_dep d;
 		char why[ESC_AUDIT_WHY];
-
 		bool sig_ok;
 
 		if (o->max_seconds > 0 && i > 0 && now_s(a->v) - start >= (double)o->max_seconds)
@@ -206,9 +205,13 @@ static escrow_status removal(struct audit *a)
 		if (rel == NULL || strcmp(rel, "store/sha256") == 0)
 			continue; /* the store folder itself: nothing to remove */
 		q = esc_strf("%s/%s", top != NULL ? top : a->v->path, rel);
-		js = q != NULL ? json_string(q) : NULL; /* NULL too for a name that is no UTF-8: no advice */
+		if (q == NULL) {
+			free(top);
+			return esc_nomem(a->v->ctx);
+		}
+		js = json_string(q); /* NULL for a path that is no UTF-8: no advice then */
 		free(q);
-		if (q == NULL || (js != NULL && json_object_set_new(f, "remove", js) != 0)) {
+		if (js != NULL && json_object_set_new(f, "remove", js) != 0) {
 			free(top);
 			return esc_nomem(a->v->ctx);
 		}
