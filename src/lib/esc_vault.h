@@ -13,7 +13,7 @@
 /* The ledger file in a vault folder when no PostgreSQL URL is given. */
 #define ESC_LEDGER_FILE "ledger.sqlite"
 /* The schema this build writes; a ledger of a higher version is refused. */
-#define ESC_LEDGER_SCHEMA 2
+#define ESC_LEDGER_SCHEMA 3
 /* Bounds on what is stored and read back (characters as the database counts
  * them; bytes are checked again in C). */
 #define ESC_LEDGER_EVENT_MAX 65536u     /* an event's canonical JSON */
@@ -141,6 +141,7 @@ struct esc_deposit {
 	                                not-a-bundle */
 	const json_t *deliverables;  /* {"id": "status"}; NULL: {} */
 	const char *store_path;      /* relative to the vault */
+	bool minisig_stored;         /* its detached signature stored beside it (store_path.minisig) */
 };
 /* Records a deposit and its receive event in one transaction. A bundle
  * already recorded is ESCROW_E_EXISTS naming its deposit (nothing written).
@@ -164,7 +165,13 @@ struct escrow_vault {
 	char *identity;        /* absolute path of the age identity, or NULL */
 	char key_id[17];       /* the notary's key id */
 	esc_ledger *ledger;
+	double (*clock)(void *user); /* audit's clock in seconds; NULL: CLOCK_MONOTONIC (see esc_vault_set_clock) */
+	void *clock_user;
 };
+/* Tests only (tests/unit/test_vault_audit.c): the clock audit's --max-duration
+ * reads, so that the bound is tested without timing anything. NULL restores
+ * the real one. */
+void esc_vault_set_clock(escrow_vault *v, double (*clock)(void *user), void *user);
 
 /* Reads VAULT/vault.json into v (path set). ESCROW_E_OPEN when missing,
  * ESCROW_E_INPUT when malformed or of a newer format. */

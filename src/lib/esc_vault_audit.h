@@ -11,13 +11,16 @@ struct esc_audit_dep {
 	int64_t id;
 	const char *sha, *store, *signer, *contract_id, *contract_sha, *verdict;
 	uint64_t size;
+	int minisig;           /* its detached signature was stored at receive: 1, 0, or -1 unknown (received
+	                          before ledger schema 3) */
 };
 
 /* Checks one deposit's stored copy (full: a complete verification too, with
- * ids opening sealed ones). why is "" when it holds, else one sentence. Fails
- * only when the check cannot run. */
+ * ids opening sealed ones). why is "" when it holds, else one sentence;
+ * sig_ok tells whether a detached signature beside it verified. Fails only
+ * when the check cannot run. */
 escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, const escrow_identities *ids, bool full,
-                            char why[ESC_AUDIT_WHY]);
+                            char why[ESC_AUDIT_WHY], bool *sig_ok);
 /* Appends to strays (a JSON array) each file of VAULT/store that no deposit
  * names: {"path": relative to the vault, "why": ...}. */
 escrow_status esc_audit_strays(escrow_vault *v, json_t *strays);

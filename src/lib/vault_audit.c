@@ -4,7 +4,10 @@
  * ledger migration 2; never audited first of all, then by number), so that a
  * sampled or time-bounded run goes on where the last one stopped. The run is
  * recorded as one audit event holding every result, and each checked
- * deposit's audited_at set, in one transaction. */
+ * deposit's audited_at set, in one transaction. A deposit received before
+ * ledger schema 3 (minisig_stored NULL) whose detached signature verifies
+ * gets minisig_stored = 1 in that transaction: from then on a deleted
+ * signature is found. */
 #include "esc_api.h"
 #include "esc_vault_audit.h"
 #include "esc_vault_ledger.h"
@@ -14,7 +17,7 @@
 #include <time.h>
 
 #define COLS "CAST(id AS TEXT), bundle_sha256, CAST(bundle_size AS TEXT), store_path, signer_key_id, contract_id," \
-	" contract_sha256, verdict"
+	" contract_sha256, verdict, CAST(minisig_stored AS TEXT)"
 /* An event's JSON is bounded (ESC_LEDGER_EVENT_MAX): it names at most this
  * many deposits that held, failures and strays; past that, their counts
  * (ok_count, failed_count, stray_count). The report printed names them all. */
@@ -28,24 +31,24 @@ struct audit {
 	size_t todo;          /* how many of rows this run takes */
 	json_t *ok, *failed, *strays;
 	size_t checked, n_ok;
+	bool *noted;          /* per row: a signature seen to verify where the ledger did not know of one */
 	struct esc_event_ref ev;
 };
 
-static double now_s(void)
+static double now_s(const escrow_vault *v)
 {
 	struct timespec ts;
 
+	if (v->clock != NULL)
+		return v->clock(v->clock_user);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Test hook (tests/cli/vault_audit.sh): each deposit counts as this many
- * more seconds, so that --max-duration is tested without timing anything. */
-static double step_s(void)
+void esc_vault_set_clock(escrow_vault *v, double (*clock)(void *user), void *user)
 {
-	const char *s = getenv("ESCROW_TEST_AUDIT_STEP");
-
-	return s != NULL ? strtod(s, NULL) : 0.0;
+	v->clock = clock;
+	v->clock_user = user;
 }
 
 static void dep_at(const struct esc_lrows *r, size_t i, struct esc_audit_dep *d)
@@ -58,6 +61,7 @@ static void dep_at(const struct esc_lrows *r, size_t i, struct esc_audit_dep *d)
 	d->contract_id = esc_lrows_at(r, i, 5);
 	d->contract_sha = esc_lrows_at(r, i, 6);
 	d->verdict = esc_lrows_at(r, i, 7);
+	d->minisig = esc_lrows_at(r, i, 8) == NULL ? -1 : esc_lrows_at(r, i, 8)[0] == '1';
 }
 
 static escrow_status select_deps(struct audit *a, const escrow_options *o)
@@ -69,6 +73,8 @@ static escrow_status select_deps(struct audit *a, const escrow_options *o)
 	if (st != ESCROW_OK)
 		return st;
 	a->todo = a->rows.rows;
+	if (a->rows.rows > 0 && (a->noted = calloc(a->rows.rows, sizeof *a->noted)) == NULL)
+		return esc_nomem(a->v->ctx);
 	if (o->sample > 0 && o->sample < 100) /* rounded up: a sample of a non-empty vault checks one at least */
 		a->todo = (a->rows.rows * (size_t)o->sample + 99) / 100;
 	return ESCROW_OK;
@@ -107,7 +113,7 @@ static escrow_status note(struct audit *a, const struct esc_audit_dep *d, const 
 static escrow_status check_all(struct audit *a, const escrow_options *o, bool full)
 {
 	escrow_identities *ids = NULL;
-	double start = now_s(), step = step_s(), spent = 0;
+	double start = now_s(a->v);
 	escrow_status st = ESCROW_OK;
 	size_t i;
 
@@ -116,14 +122,15 @@ static escrow_status check_all(struct audit *a, const escrow_options *o, bool fu
 	for (i = 0; st == ESCROW_OK && i < a->todo; i++) {
 		struct esc_audit_dep d;
 		char why[ESC_AUDIT_WHY];
+		bool sig_ok;
 
-		if (o->max_seconds > 0 && i > 0 && now_s() - start + spent >= (double)o->max_seconds)
+		if (o->max_seconds > 0 && i > 0 && now_s(a->v) - start >= (double)o->max_seconds)
 			break; /* between deposits, never inside one; one deposit at least per run */
 		dep_at(&a->rows, i, &d);
-		st = esc_audit_one(a->v, &d, ids, full, why);
+		st = esc_audit_one(a->v, &d, ids, full, why, &sig_ok);
 		if (st == ESCROW_OK)
 			st = note(a, &d, why);
-		spent += step;
+		a->noted[i] = sig_ok && d.minisig < 0;
 	}
 	escrow_identities_free(ids);
 	return st;
@@ -162,6 +169,9 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 	for (i = 0; st == ESCROW_OK && i < a->checked; i++) {
 		snprintf(num, sizeof num, "%s", esc_lrows_at(&a->rows, i, 0));
 		st = l->ops->exec(l, "UPDATE deposits SET audited_at = $1 WHERE id = CAST($2 AS BIGINT)", 2, p, NULL);
+		if (st == ESCROW_OK && a->noted[i])
+			st = l->ops->exec(l, "UPDATE deposits SET minisig_stored = 1 WHERE id = CAST($1 AS BIGINT)"
+			                  " AND minisig_stored IS NULL", 1, p + 1, NULL);
 	}
 	if (st == ESCROW_OK)
 		st = esc_ledger_append_tx(l, ESC_EV_AUDIT, data, when, &a->ev);
@@ -171,6 +181,43 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 		l->ops->rollback(l);
 	json_decref(data);
 	return st;
+}
+
+static bool is_bundle(const char *rel)
+{
+	size_t n = strlen(rel);
+
+	return n > 7 && strcmp(rel + n - 7, ".escrow") == 0;
+}
+
+/* Each stray gets "remove": its absolute path, for the report only (the
+ * event keeps the relative path). */
+static escrow_status removal(struct audit *a)
+{
+	char *top = realpath(a->v->path, NULL);
+	json_t *f, *js;
+	size_t i;
+
+	json_array_foreach(a->strays, i, f) {
+		const char *rel = json_string_value(json_object_get(f, "path"));
+		char *q;
+
+		if (rel == NULL || strcmp(rel, "store/sha256") == 0)
+			continue; /* the store folder itself: nothing to remove */
+		q = esc_strf("%s/%s", top != NULL ? top : a->v->path, rel);
+		if (q == NULL) {
+			free(top);
+			return esc_nomem(a->v->ctx);
+		}
+		js = json_string(q); /* NULL for a path that is no UTF-8: no advice then */
+		free(q);
+		if (js != NULL && json_object_set_new(f, "remove", js) != 0) {
+			free(top);
+			return esc_nomem(a->v->ctx);
+		}
+	}
+	free(top);
+	return ESCROW_OK;
 }
 
 static char *render_text(const struct audit *a, bool full)
@@ -192,10 +239,22 @@ static char *render_text(const struct audit *a, bool full)
 		out = next;
 	}
 	json_array_foreach(a->strays, i, f) {
-		if (out == NULL)
-			break;
-		next = esc_strf("%sSTRAY %s: %s\n", out, json_string_value(json_object_get(f, "path")),
-		                json_string_value(json_object_get(f, "why")));
+		const char *rm = json_string_value(json_object_get(f, "remove"));
+		const char *why = json_string_value(json_object_get(f, "why"));
+		const char *rel = json_string_value(json_object_get(f, "path"));
+		char *fix = rm == NULL ? strdup("")
+		                       : esc_strf("; %s%s (when no receive is running) with rm -- '%s'",
+		                                  strncmp(why, "no deposit", 10) == 0 ? "" : "no deposit refers to it: ",
+		                                  is_bundle(rel) ? "receive that bundle again to record it, or remove it"
+		                                                 : "remove it", rm);
+
+		if (out == NULL || fix == NULL) {
+			free(fix);
+			free(out);
+			return NULL;
+		}
+		next = esc_strf("%sSTRAY %s: %s%s\n", out, rel, why, fix);
+		free(fix);
 		free(out);
 		out = next;
 	}
@@ -237,6 +296,8 @@ escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsig
 		st = esc_audit_strays(v, a.strays);
 	if (st == ESCROW_OK)
 		st = record(&a, o, full);
+	if (st == ESCROW_OK)
+		st = removal(&a);
 	if (st == ESCROW_OK && (*out = render(&a, full, flags)) == NULL)
 		st = esc_nomem(v->ctx);
 	if (st == ESCROW_OK && (json_array_size(a.failed) > 0 || json_array_size(a.strays) > 0))
@@ -244,6 +305,7 @@ escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsig
 		               "the store (audit event %lld)", v->path, json_array_size(a.failed),
 		               json_array_size(a.strays), (long long)a.ev.seq);
 	esc_lrows_free(&a.rows);
+	free(a.noted);
 	json_decref(a.ok);
 	json_decref(a.failed);
 	json_decref(a.strays);

@@ -54,7 +54,15 @@ static escrow_status sig_open(escrow_vault *v, const struct esc_audit_dep *d, co
 	*mv = NULL;
 	if (path == NULL)
 		return esc_nomem(v->ctx);
-	if (d->signer == NULL || access(path, F_OK) != 0) {
+	if (access(path, F_OK) != 0) {
+		/* Deleted, or the deposit came without one: only the ledger tells. */
+		if (d->minisig == 1)
+			snprintf(why, ESC_AUDIT_WHY, "%s.minisig is %s (the deposit was received with this detached "
+			         "signature)", d->store, errno == ENOENT ? "missing from the store" : strerror(errno));
+		free(path);
+		return ESCROW_OK;
+	}
+	if (d->signer == NULL) {
 		free(path);
 		return ESCROW_OK;
 	}
@@ -78,7 +86,7 @@ static escrow_status sig_open(escrow_vault *v, const struct esc_audit_dep *d, co
 
 /* Reads the file once: digest, size, signature. */
 static escrow_status read_check(escrow_vault *v, const struct esc_audit_dep *d, int fd, esc_mverify *mv,
-                                char why[ESC_AUDIT_WHY])
+                                char why[ESC_AUDIT_WHY], bool *sig_ok)
 {
 	uint8_t *buf = malloc(CHUNK), md[32];
 	esc_sha256 *h = esc_sha256_new();
@@ -109,6 +117,8 @@ static escrow_status read_check(escrow_vault *v, const struct esc_audit_dep *d, 
 			         "changed)", d->store, hex, d->sha);
 		else if (mv != NULL && esc_mverify_final(v->ctx, mv, NULL) != ESCROW_OK)
 			take_message(v->ctx, "its detached signature", why);
+		else
+			*sig_ok = mv != NULL;
 	}
 	esc_sha256_free(h);
 	free(buf);
@@ -161,7 +171,7 @@ static escrow_status full_check(escrow_vault *v, const struct esc_audit_dep *d, 
 }
 
 escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, const escrow_identities *ids, bool full,
-                            char why[ESC_AUDIT_WHY])
+                            char why[ESC_AUDIT_WHY], bool *sig_ok)
 {
 	char *abs = esc_path_join(v->path, d->store);
 	esc_mverify *mv = NULL;
@@ -169,6 +179,7 @@ escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, cons
 	int fd;
 
 	why[0] = '\0';
+	*sig_ok = false;
 	if (abs == NULL)
 		return esc_nomem(v->ctx);
 	fd = open(abs, O_RDONLY | O_CLOEXEC);
@@ -180,7 +191,7 @@ escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, cons
 	}
 	st = sig_open(v, d, abs, &mv, why);
 	if (st == ESCROW_OK && !why[0])
-		st = read_check(v, d, fd, mv, why);
+		st = read_check(v, d, fd, mv, why, sig_ok);
 	close(fd);
 	esc_mverify_free(mv);
 	if (st == ESCROW_OK && !why[0] && full)

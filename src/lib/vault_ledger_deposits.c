@@ -56,13 +56,14 @@ static escrow_status dep_insert(esc_ledger *l, const struct esc_deposit *d, cons
 	if (deliv == NULL)
 		return escrow_ctx_status(l->ctx);
 	{
-		const char *p[14] = {id, d->contract_id, d->contract_sha256, d->name, d->release, d->bundle_sha256,
-		                     size, d->signer_key_id, d->verdict, deliv, when, d->store_path, previous, seq};
+		const char *p[15] = {id, d->contract_id, d->contract_sha256, d->name, d->release, d->bundle_sha256,
+		                     size, d->signer_key_id, d->verdict, deliv, when, d->store_path, previous, seq,
+		                     d->minisig_stored ? "1" : "0"};
 
 		s = l->ops->exec(l, "INSERT INTO deposits (id, contract_id, contract_sha256, name, release_version, "
 		                 "bundle_sha256, bundle_size, signer_key_id, verdict, deliverables, received_at, "
-		                 "store_path, previous_sha256, event_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-		                 "$10, $11, $12, $13, $14)", 14, p, NULL);
+		                 "store_path, previous_sha256, event_seq, minisig_stored) VALUES ($1, $2, $3, $4, $5, $6, "
+		                 "$7, $8, $9, $10, $11, $12, $13, $14, CAST($15 AS INTEGER))", 15, p, NULL);
 	}
 	free(deliv);
 	return s;

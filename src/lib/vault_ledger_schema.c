@@ -61,12 +61,20 @@ static const char schema_v2[] =
 	"ALTER TABLE deposits ADD COLUMN audited_at TEXT;"
 	"CREATE INDEX deposits_by_audit ON deposits (audited_at, id);";
 
+/* Version 3: whether the deposit's detached signature (BUNDLE.minisig) was
+ * stored beside it, so that audit finds a deleted one (vault_audit_fixity.c):
+ * 1 or 0; NULL for deposits received before, which audit cannot judge until
+ * it has seen their signature verify once (vault_audit.c). */
+static const char schema_v3[] =
+	"ALTER TABLE deposits ADD COLUMN minisig_stored INTEGER CHECK (minisig_stored IN (0, 1));";
+
 const char *esc_ledger_migration(enum esc_lq_kind kind, int v)
 {
-	(void)kind; /* versions 1 and 2 read alike on both */
+	(void)kind; /* versions 1 to 3 read alike on both */
 	switch (v) {
 	case 1: return schema_v1;
 	case 2: return schema_v2;
+	case 3: return schema_v3;
 	default: return NULL;
 	}
 }

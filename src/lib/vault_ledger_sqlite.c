@@ -17,13 +17,18 @@
 static escrow_status lsq_fail(esc_ledger *l, int rc, const char *what)
 {
 	const char *msg = l->db != NULL ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc);
+	int sys = l->db != NULL ? sqlite3_system_errno(l->db) : 0;
 	escrow_status st = ESCROW_E_IO;
 	const char *fix;
 
+	/* A full disk met while growing the WAL index or a journal is an I/O
+	 * error to SQLite; the errno says what it was. */
+	if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT))
+		rc = SQLITE_FULL;
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED: fix = "another escrow process held it too long; retry when that one is done"; break;
-	case SQLITE_FULL: fix = "the disk is full: free some space and retry"; break;
+	case SQLITE_FULL: fix = "the disk is full: free space on the file system that holds it, then retry"; break;
 	case SQLITE_IOERR: fix = "a read or write error: check the disk"; break;
 	case SQLITE_CANTOPEN: fix = "check that the vault folder exists and is writable"; break;
 	case SQLITE_READONLY:

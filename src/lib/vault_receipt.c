@@ -73,15 +73,64 @@ static escrow_status write_file(escrow_ctx *ctx, const char *path, const char *t
 }
 
 /* The signature is written first: a receipt that exists is signed. */
+static escrow_status write_pair(escrow_ctx *ctx, const char *path, const char *text, const char *sig, size_t sig_len)
+{
+	char *sig_path = esc_strf("%s.minisig", path);
+	escrow_status st;
+
+	if (sig_path == NULL)
+		return esc_nomem(ctx);
+	st = write_file(ctx, sig_path, sig, sig_len);
+	if (st == ESCROW_OK) {
+		st = write_file(ctx, path, text, strlen(text));
+		if (st != ESCROW_OK)
+			unlink(sig_path);
+	}
+	free(sig_path);
+	return st;
+}
+
+/* The receipt could not be written where it was asked for (a full disk,
+ * say), after its deposit was recorded: receiving the bundle again writes no
+ * receipt, so it is kept in the vault (receipts/HEX.json, where it goes when
+ * no -o is given) when it can be, and the message says where to take it. */
+static escrow_status keep_in_vault(escrow_ctx *ctx, const struct esc_receipt_in *in, const char *path,
+                                   const char *text, const char *sig, size_t sig_len, escrow_status st)
+{
+	char *first = strdup(esc_ctx_message(ctx)), *kept = NULL;
+	escrow_status ks = ESCROW_E_OPEN;
+
+	if (first == NULL)
+		return esc_nomem(ctx);
+	if (in->vault != NULL)
+		kept = esc_strf("%s/receipts/%s.json", in->vault, in->bundle_sha256);
+	if (kept != NULL && strcmp(kept, path) != 0 && access(kept, F_OK) != 0) {
+		esc_clear_error(ctx);
+		ks = write_pair(ctx, kept, text, sig, sig_len);
+	}
+	if (ks == ESCROW_OK)
+		st = esc_error(ctx, st, "the receipt %s could not be written: %s; deposit %lld is recorded (event %lld) and "
+		               "its signed receipt was kept in the vault instead: copy %s and %s.minisig from there", path,
+		               first, (long long)in->deposit_id, (long long)in->head.seq, kept, kept);
+	else
+		st = esc_error(ctx, st, "the receipt %s could not be written: %s; deposit %lld is recorded (event %lld, "
+		               "'escrow vault show' has it) but has no receipt (receiving the bundle again writes none): "
+		               "free space on that file system before the next receive", path, first,
+		               (long long)in->deposit_id, (long long)in->head.seq);
+	free(kept);
+	free(first);
+	return st;
+}
+
 escrow_status esc_receipt_write(escrow_ctx *ctx, const struct esc_receipt_in *in, const escrow_seckey *sk,
                                 const char *path)
 {
 	json_t *root = esc_receipt_build(ctx, in);
-	char *text = NULL, *json = NULL, *sig = NULL, *sig_path = esc_strf("%s.minisig", path), tc[160];
+	char *text = NULL, *json = NULL, *sig = NULL, tc[160];
 	size_t sig_len = 0;
 	escrow_status st = ESCROW_OK;
 
-	if (root == NULL || sig_path == NULL || (json = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL ||
+	if (root == NULL || (json = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL ||
 	    (text = esc_strf("%s\n", json)) == NULL) {
 		st = esc_nomem(ctx);
 		goto out;
@@ -89,19 +138,16 @@ escrow_status esc_receipt_write(escrow_ctx *ctx, const struct esc_receipt_in *in
 	snprintf(tc, sizeof tc, "escrow-receipt/1 deposit=%lld sha256=%s head=%lld", (long long)in->deposit_id,
 	         in->bundle_sha256, (long long)in->head.seq);
 	st = escrow_sign_buffer(ctx, sk, text, strlen(text), tc, &sig, &sig_len);
-	if (st == ESCROW_OK)
-		st = write_file(ctx, sig_path, sig, sig_len);
-	if (st == ESCROW_OK) {
-		st = write_file(ctx, path, text, strlen(text));
-		if (st != ESCROW_OK)
-			unlink(sig_path);
-	}
-	if (st != ESCROW_OK)
+	if (st != ESCROW_OK) {
 		esc_error_prefix(ctx, "the receipt %s (deposit %lld is recorded: 'escrow vault show' has it)", path,
 		                 (long long)in->deposit_id);
+		goto out;
+	}
+	st = write_pair(ctx, path, text, sig, sig_len);
+	if (st != ESCROW_OK && st != ESCROW_E_NOMEM)
+		st = keep_in_vault(ctx, in, path, text, sig, sig_len, st);
 out:
 	free(sig);
-	free(sig_path);
 	free(text);
 	free(json);
 	json_decref(root);

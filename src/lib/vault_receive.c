@@ -221,6 +221,7 @@ static escrow_status recv_record(struct recv *r)
 	d.verdict = verdict;
 	d.deliverables = r->deliverables;
 	d.store_path = r->s.rel;
+	d.minisig_stored = r->s.minisig;
 	return esc_ledger_deposit_add(r->v->ledger, &d, &r->deposit, &r->head);
 }
 

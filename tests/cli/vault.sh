@@ -8,28 +8,7 @@
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_pg) every vault's
 # ledger is a database of that PostgreSQL server instead of SQLite.
 . "$(dirname "$0")/lib.sh"
-export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
-PG=${ESCROW_TEST_PG:-}
-if [ -n "$PG" ]; then
-	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
-	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
-fi
-# ledger_args VAULT: the --ledger option for a new vault (on PostgreSQL, a new
-# database named as the folder, in lower case).
-ledger_args() {
-	LEDGER=()
-	[ -n "$PG" ] || return 0
-	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
-	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
-}
-# sql VAULT QUERY: runs a query on the vault's ledger, rows as "a|b|c".
-sql() {
-	if [ -n "$PG" ]; then
-		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
-	else
-		sqlite3 "$1/ledger.sqlite" "$2"
-	fi
-}
+. "$(dirname "$0")/lib_vault.sh"
 # chain_ok VAULT: every event's hash is SHA-256(previous hash || body), in
 # order from 1 with no gap, computed here with python's hashlib.
 chain_ok() {
@@ -50,41 +29,20 @@ PY
 count() { sql "$1" "SELECT count(*) FROM deposits"; }
 
 # Keys, a contract, projects.
-for k in agency agency2 notary; do "$ESCROW" keygen -W -q -o $k; done
-"$ESCROW" keygen --age -q -o notary
+vault_keys agency agency2 notary
+vault_age_keys notary
 NOTARY_ID=$(sed -n 2p notary.pub | base64 -d | od -An -tx1 -j2 -N8 | tr -d ' \n' |
 	python3 -c 'import sys; print(bytes.fromhex(sys.stdin.read())[::-1].hex().upper())')
-mkdir -p full/src full/models part/src
-echo 'print("hi")' >full/src/app.py
-make_safetensors full/models/m.safetensors
-echo 'print("hi")' >part/src/app.py
-cat >c1.yaml <<'Y'
-escrow-contract: 1
-contract: C-2026-01
-agency: Agence
-client: Client
-deliverables:
-  - id: code
-    kind: code
-    include: ["src/**"]
-  - id: model
-    kind: model
-    include: ["models/*.safetensors"]
-    format: safetensors
-Y
+vault_projects
+vault_contract c1.yaml
 sed 's/^client: Client$/client: Client SA/' c1.yaml >c1v2.yaml
 sed 's/C-2026-01/C-OTHER/' c1.yaml >other.yaml
-pack() { # OUT SRC KEY CONTRACT [extra...]
-	local out=$1 src=$2 key=$3 c=$4
-	shift 4
-	"$ESCROW" pack "$src" -o "$out" -s "$key" -c "$c" -q "$@" 2>/dev/null
-}
-pack full.escrow full agency.key c1.yaml --release 1.0
-pack part.escrow part agency.key c1.yaml --release 1.1
-pack other.escrow full agency.key other.yaml
-pack by2.escrow full agency2.key c1.yaml --release 2.0
-pack by2b.escrow full agency2.key c1.yaml --release 2.1
-pack sealed.escrow full agency.key c1.yaml --release 3.0 -r "$(cat notary.age.pub)"
+vault_pack full.escrow full agency.key c1.yaml --release 1.0
+vault_pack part.escrow part agency.key c1.yaml --release 1.1
+vault_pack other.escrow full agency.key other.yaml
+vault_pack by2.escrow full agency2.key c1.yaml --release 2.0
+vault_pack by2b.escrow full agency2.key c1.yaml --release 2.1
+vault_pack sealed.escrow full agency.key c1.yaml --release 3.0 -r "$(cat notary.age.pub)"
 
 # usage
 expect_exit 64 "$ESCROW" vault
@@ -195,7 +153,7 @@ expect_exit 0 "$ESCROW" vault receive V by2b.escrow -q
 A2=$(sql V "SELECT key_id FROM agency_keys WHERE revoked_event IS NULL ORDER BY added_event DESC LIMIT 1")
 expect_exit 0 "$ESCROW" vault key revoke V "$A2" --reason "laptop stolen"
 expect_exit 66 "$ESCROW" vault key revoke V "$A2"
-pack by2c.escrow full agency2.key c1.yaml --release 2.2
+vault_pack by2c.escrow full agency2.key c1.yaml --release 2.2
 expect_exit 1 "$ESCROW" vault receive V by2c.escrow -o r4.json
 expect_grep "signed by key $A2, which is not a registered, unrevoked key" err
 expect_true "the revoked key's deposit recorded as bad-signature" \
@@ -209,16 +167,16 @@ expect_true "default receipt in VAULT/receipts" test -s "V/receipts/$SSHA.json" 
 expect_true "sealed: verified" test "$(sql V "SELECT verdict FROM deposits WHERE bundle_sha256 = '$SSHA'")" = verified
 # sealed by the revoked key (its .minisig names it): refused and recorded; a
 # sealed bundle without its .minisig is still read (two readings)
-pack sealed2.escrow full agency2.key c1.yaml --release 3.1 -r "$(cat notary.age.pub)"
+vault_pack sealed2.escrow full agency2.key c1.yaml --release 3.1 -r "$(cat notary.age.pub)"
 expect_exit 1 "$ESCROW" vault receive V sealed2.escrow -q
-pack sealed3.escrow full agency.key c1.yaml --release 3.2 -r "$(cat notary.age.pub)"
+vault_pack sealed3.escrow full agency.key c1.yaml --release 3.2 -r "$(cat notary.age.pub)"
 rm sealed3.escrow.minisig
 expect_exit 0 "$ESCROW" vault receive V sealed3.escrow -q
 
 # what a receive killed after the store's rename and before the ledger's
 # commit leaves (a stray store file, a leftover .incoming copy): the next
 # receive of that bundle adopts the file and records the deposit once
-pack stray.escrow full agency.key c1.yaml --release 4.0
+vault_pack stray.escrow full agency.key c1.yaml --release 4.0
 STSHA=$(sha256sum stray.escrow | cut -c1-64)
 mkdir -p "V/store/sha256/${STSHA:0:2}"
 cp stray.escrow "V/store/sha256/${STSHA:0:2}/$STSHA.escrow"
@@ -260,7 +218,7 @@ fi
 expect_exit 66 "$ESCROW" receipt verify missing.json -p notary.pub
 
 # 10 concurrent receives of 10 bundles: 10 deposits, a chain that holds
-for i in 0 1 2 3 4 5 6 7 8 9; do pack c$i.escrow full agency.key c1.yaml --release 9.$i; done
+for i in 0 1 2 3 4 5 6 7 8 9; do vault_pack c$i.escrow full agency.key c1.yaml --release 9.$i; done
 before=$(count V)
 pids=()
 for i in 0 1 2 3 4 5 6 7 8 9; do

@@ -3,65 +3,31 @@
 # and --full, a sealed deposit among them), a stored bundle whose bytes were
 # replaced, a store file deleted, a stray file, a stale temporary, --sample
 # (least recently audited first: two runs of 50% cover all), --max-duration
-# stopping cleanly between deposits (through the ESCROW_TEST_AUDIT_STEP hook:
-# no time is measured), the audit events and migration 2; the log as text and
+# recorded in the audit event (stopping cleanly between deposits, and going on
+# at the next run, is tested in tests/unit/test_vault_audit.c with a clock of
+# its own), a deleted detached signature, the audit events and migrations 2
+# and 3; the log as text and
 # JSON, --verify after a ledger row is changed with the sqlite3 (or psql)
 # client, --against an earlier receipt after the last event is deleted, and a
 # kept receipt tampered with.
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_audit_pg) every
 # vault's ledger is a database of that PostgreSQL server instead of SQLite.
 . "$(dirname "$0")/lib.sh"
-export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
-PG=${ESCROW_TEST_PG:-}
-if [ -n "$PG" ]; then
-	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
-	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
-else
-	need_tool sqlite3 sqlite3 || { finish; exit; }
-fi
-ledger_args() {
-	LEDGER=()
-	[ -n "$PG" ] || return 0
-	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
-	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
-}
-sql() {
-	if [ -n "$PG" ]; then
-		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
-	else
-		sqlite3 "$1/ledger.sqlite" "$2"
-	fi
-}
+. "$(dirname "$0")/lib_vault.sh"
+vault_need_sqlite3
 # store PATH of a bundle file in vault $1
 stored() { local s; s=$(sha256sum "$2" | cut -c1-64); echo "$1/store/sha256/${s:0:2}/$s.escrow"; }
 
-for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
-"$ESCROW" keygen --age -q -o notary
-mkdir -p full/src full/models
-echo 'print("hi")' >full/src/app.py
-make_safetensors full/models/m.safetensors
-cat >c1.yaml <<'Y'
-escrow-contract: 1
-contract: C-2026-01
-agency: Agence
-client: Client
-deliverables:
-  - id: code
-    kind: code
-    include: ["src/**"]
-  - id: model
-    kind: model
-    include: ["models/*.safetensors"]
-    format: safetensors
-Y
-pack() { "$ESCROW" pack full -o "$1" -s agency.key -c c1.yaml -q --release "$2" "${@:3}" 2>/dev/null; }
+vault_keys agency notary
+vault_age_keys notary
+vault_projects
+vault_contract c1.yaml
+pack() { vault_pack "$1" full agency.key c1.yaml --release "$2" "${@:3}"; }
 for r in 1.0 1.1 1.2; do pack "b$r.escrow" "$r"; done
 pack sealed.escrow 3.0 -r "$(cat notary.age.pub)"
 # new_vault NAME: a vault with the contract and the four deposits (1..4)
 new_vault() {
-	ledger_args "$1"
-	"$ESCROW" vault init "$1" -s notary.key -i notary.age "${LEDGER[@]}" -q
-	"$ESCROW" vault contract add "$1" c1.yaml -p agency.pub -q
+	vault_new "$1" "$1" -i notary.age
 	for b in b1.0 b1.1 b1.2 sealed; do
 		"$ESCROW" vault receive "$1" "$b.escrow" -q >/dev/null 2>&1 || echo "receive $b failed" >&2
 	done
@@ -82,7 +48,9 @@ expect_exit 66 "$ESCROW" vault audit nowhere
 
 new_vault V
 expect_true "4 deposits" test "$(sql V 'SELECT count(*) FROM deposits')" = 4
-expect_true "ledger at schema 2" test "$(sql V "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+expect_true "ledger at schema 3" test "$(sql V "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 3
+expect_true "the sealed deposit's signature recorded as stored, none for the others" \
+	test "$(sql V 'SELECT id, minisig_stored FROM deposits ORDER BY id' | tr '\n' ' ')" = "1|0 2|0 3|0 4|1 "
 expect_true "never audited yet" test "$(sql V 'SELECT count(*) FROM deposits WHERE audited_at IS NULL')" = 4
 
 # a clean audit: every deposit checked, one audit event, audited_at set
@@ -137,6 +105,15 @@ sed -i '4s/^./A/;4s/^AA/BA/' "$SS.minisig"
 expect_exit 1 "$ESCROW" vault audit V
 expect_grep '^FAILED deposit 4 .*detached signature' out
 cp sealed.escrow.minisig "$SS.minisig"
+# the sealed deposit's detached signature deleted: named, as the ledger knows
+# it was stored with the deposit
+rm "$SS.minisig"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep '^FAILED deposit 4 .*\.escrow\.minisig is missing from the store \(the deposit was received with this detached signature\)' out
+expect_grep '1 deposit\(s\) failed' err
+expect_true "the deleted signature recorded in the audit event" test \
+	"$(sql V "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"failed\":[{\"deposit\":4,%minisig is missing%'")" = 1
+cp sealed.escrow.minisig "$SS.minisig"
 # a store file deleted: named
 rm "$(stored V b1.0.escrow)"
 expect_exit 1 "$ESCROW" vault audit V
@@ -152,8 +129,25 @@ expect_exit 1 "$ESCROW" vault audit V
 expect_grep "^STRAY store/sha256/ab/ab0+\.escrow: no deposit names it" out
 expect_grep '^STRAY store/sha256/.incoming.XyZ123: a temporary copy' out
 expect_grep '4 deposit\(s\) checked, 0 failed, 0 left for the next run, 2 stray' out
-# only the stray itself: a real deposit's SHA-256 may start with "ab" too
-rm "$JUNK" V/store/sha256/.incoming.XyZ123
+# each says no deposit refers to it and how to remove it, by its exact path
+AV=$(realpath V)
+expect_grep "^STRAY store/sha256/\.incoming\.XyZ123: .*; no deposit refers to it: remove it \(when no receive is running\) with rm -- '$AV/store/sha256/\.incoming\.XyZ123'\$" out
+expect_grep "^STRAY store/sha256/ab/ab0+\.escrow: no deposit names it \(.*\); receive that bundle again to record it, or remove it \(when no receive is running\) with rm -- '$AV/${JUNK#V/}'\$" out
+expect_exit 1 "$ESCROW" vault audit V --json
+expect_true "JSON: each stray with its exact path to remove" python3 -c '
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+assert sorted(s["remove"] for s in r["strays"]) == sorted("%s/%s" % (sys.argv[2], s["path"]) for s in r["strays"]), r
+assert all(os.path.isfile(s["remove"]) for s in r["strays"]), r' out "$AV"
+expect_true "the audit event keeps the relative paths only" test \
+	"$(sql V "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%$AV%'")" = 0
+# doing what it says removes only the strays: a real deposit's SHA-256 may
+# start with "ab" too
+expect_exit 1 "$ESCROW" vault audit V
+sed -n 's/^STRAY .* with //p' out >rm.sh
+expect_true "two removals" test "$(wc -l <rm.sh)" = 2
+sh rm.sh
+expect_true "the strays removed" test ! -e "$JUNK" -a ! -e V/store/sha256/.incoming.XyZ123
 expect_exit 0 "$ESCROW" vault audit V
 
 # --sample: least recently audited first
@@ -170,26 +164,44 @@ expect_exit 0 "$ESCROW" vault audit S --sample 25 --json
 expect_true "the least recently audited (3) first" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); assert r["ok"] == [3], r' out
 
-# --max-duration: stops between deposits and says how many are left; the next
-# run goes on (each deposit counted as 1 second by the test hook)
+# --max-duration: the budget recorded in the event (a budget no run here
+# reaches: every deposit checked; stopping when it is spent, and the next run
+# going on, is tested with a clock of its own in unit_vault_audit)
 new_vault M
-ESCROW_TEST_AUDIT_STEP=1 expect_exit 0 "$ESCROW" vault audit M --max-duration 2
-expect_grep '2 deposit\(s\) checked, 0 failed, 2 left for the next run' out
-ESCROW_TEST_AUDIT_STEP=1 expect_exit 0 "$ESCROW" vault audit M --max-duration 2 --json
-expect_true "the next run: deposits 3 and 4" python3 -c '
-import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [3, 4] and r["left"] == 2, r' out
+expect_exit 0 "$ESCROW" vault audit M --max-duration 86400 --json
+expect_true "within the budget: every deposit" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [1, 2, 3, 4] and r["left"] == 0, r' out
 expect_true "max_seconds recorded in the event" test \
-	"$(sql M "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"max_seconds\":2%'")" = 2
+	"$(sql M "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"max_seconds\":86400%'")" = 1
 
-# migration 2 on a schema-1 ledger: the column dropped back, version 1
+# migrations 2 and 3 on a schema-1 ledger: the columns dropped back, version 1
 if [ -z "$PG" ]; then
 	new_vault O
 	sqlite3 O/ledger.sqlite "DROP INDEX deposits_by_audit; ALTER TABLE deposits DROP COLUMN audited_at;
-		UPDATE ledger_meta SET value = '1' WHERE name = 'schema_version'"
+		ALTER TABLE deposits DROP COLUMN minisig_stored; UPDATE ledger_meta SET value = '1' WHERE name = 'schema_version'"
 	expect_exit 0 "$ESCROW" vault audit O
-	expect_true "migrated to 2" test "$(sql O "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+	expect_true "migrated to 3" test "$(sql O "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 3
 	expect_true "audited_at set" test "$(sql O 'SELECT count(*) FROM deposits WHERE audited_at IS NOT NULL')" = 4
 fi
+# migration 3 on a schema-2 vault (its ledger as schema 2 left it, with the
+# sqlite3 or psql client): deposits received before it are "not known"
+# (NULL); an audit that sees the sealed deposit's signature verify records
+# it, and from then on its deletion is found
+new_vault P
+sql P "ALTER TABLE deposits DROP COLUMN minisig_stored; UPDATE ledger_meta SET value = '2' WHERE name = 'schema_version'" >/dev/null
+expect_true "a schema-2 ledger" test "$(sql P "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
+expect_exit 0 "$ESCROW" vault list P
+expect_true "migrated to 3" test "$(sql P "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 3
+expect_true "deposits of schema 2: not known" test "$(sql P 'SELECT count(*) FROM deposits WHERE minisig_stored IS NULL')" = 4
+expect_exit 0 "$ESCROW" vault audit P
+expect_true "the verified signature recorded by audit, the others still not known" \
+	test "$(sql P 'SELECT id, minisig_stored FROM deposits ORDER BY id' | tr '\n' ' ')" = "1| 2| 3| 4|1 "
+PS=$(stored P sealed.escrow)
+rm "$PS.minisig"
+expect_exit 1 "$ESCROW" vault audit P
+expect_grep '^FAILED deposit 4 .*\.minisig is missing from the store' out
+cp sealed.escrow.minisig "$PS.minisig"
+expect_exit 0 "$ESCROW" vault audit P
 
 # log
 expect_exit 0 "$ESCROW" vault log V

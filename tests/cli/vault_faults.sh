@@ -13,57 +13,36 @@
 # - A full disk (a 4 MiB tmpfs, when this runs as root and may mount it):
 #   exit 74 naming the store, nothing recorded, no file left in the store, and
 #   the vault works once space is freed.
+# - The ledger's file system full (SQLite; the vault on a small tmpfs, its
+#   store on a tmpfs of its own with room): from 0 to 128 KiB left, so that
+#   the receive fails opening the ledger, while committing the deposit, while
+#   writing the receipt, or goes through; after each, exit 0 or 74 with a
+#   message naming the file and the fix, the deposit recorded with its store
+#   file whole or absent with no store file, `log --verify` and `audit` pass
+#   once space is freed, and receiving again leaves one deposit.
+# - The receipt's file system full (-o on a full tmpfs, both backends):
+#   exit 74, the deposit recorded, nothing partial beside -o, the signed
+#   receipt kept in VAULT/receipts and the message saying to copy it from
+#   there; it verifies, `log --verify` and `audit` pass.
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_faults_pg) the kill
 # points run with every vault's ledger a database of that PostgreSQL server.
 . "$(dirname "$0")/lib.sh"
-export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
-PG=${ESCROW_TEST_PG:-}
-if [ -n "$PG" ]; then
-	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
-	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
-else
-	need_tool sqlite3 sqlite3 || { finish; exit; }
-fi
-ledger_args() {
-	LEDGER=()
-	[ -n "$PG" ] || return 0
-	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
-	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
-}
-sql() {
-	if [ -n "$PG" ]; then
-		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
-	else
-		sqlite3 "$1/ledger.sqlite" "$2"
-	fi
-}
+. "$(dirname "$0")/lib_vault.sh"
+vault_need_sqlite3
 
-for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
-cat >c1.yaml <<'Y'
-escrow-contract: 1
-contract: C-2026-01
-agency: Agence
-client: Client
-deliverables:
-  - id: code
-    kind: code
-    include: ["src/**"]
-Y
+vault_keys agency notary
+vault_contract c1.yaml code
 # a bundle big enough that a receive takes a moment: 24 MiB of random bytes
 mkdir -p big/src small/src
 head -c $((24 << 20)) /dev/urandom >big/src/blob.bin
 head -c $((3 << 20)) /dev/urandom >small/src/blob.bin
-"$ESCROW" pack big -o big.escrow -s agency.key -c c1.yaml -q --release 1.0 2>/dev/null
-"$ESCROW" pack small -o small.escrow -s agency.key -c c1.yaml -q --release 2.0 2>/dev/null
+vault_pack big.escrow big agency.key c1.yaml --release 1.0
+vault_pack small.escrow small agency.key c1.yaml --release 2.0
 [ -s big.escrow ] && [ -s small.escrow ] || { echo "FAIL: pack" >&2; exit 1; }
 SHA=$(sha256sum big.escrow | cut -c1-64)
 STORED=store/sha256/${SHA:0:2}/$SHA.escrow
 
-new_vault() { # NAME [DIR]: an empty vault with the contract registered
-	ledger_args "$1"
-	"$ESCROW" vault init "${2:-$1}" -s notary.key "${LEDGER[@]}" -q
-	"$ESCROW" vault contract add "${2:-$1}" c1.yaml -p agency.pub -q
-}
+new_vault() { vault_new "${2:-$1}" "$1"; } # NAME [DIR]: an empty vault with the contract registered
 deposits() { sql "$1" "SELECT count(*) FROM deposits WHERE bundle_sha256 = '$SHA'"; }
 whole() { [ "$(sha256sum "$1" | cut -c1-64)" = "$SHA" ]; }
 
@@ -150,17 +129,31 @@ done
 echo "$kills kill points exercised, $landed killed a running receive"
 expect_true "kills landed on a running receive" test "$landed" -ge 3
 
+# the full-disk parts need root and tmpfs mounts
+can_mount=no
+if [ "$(id -u)" = 0 ] && mkdir -p mnt && mount -t tmpfs -o size=4m tmpfs mnt 2>/dev/null; then
+	can_mount=yes
+	umount_all() { # every mount under $T, innermost first
+		local m
+		for m in $(findmnt -rn -o TARGET | grep "^$T/" | sort -r); do umount "$m"; done
+	}
+	trap 'umount_all; rm -rf "$T"' EXIT
+else
+	echo "NOTE: full-disk parts left out: they need root and 'mount -t tmpfs' (not available here)" >&2
+fi
+SSHA=$(sha256sum small.escrow | cut -c1-64)
+SSTORED=store/sha256/${SSHA:0:2}/$SSHA.escrow
+fill_but() { # DIR BYTES: fills DIR's file system but for BYTES
+	rm -f "$1/filler"
+	head -c $(($(df -B1 --output=avail "$1" | tail -1) - $2)) /dev/zero >"$1/filler"
+}
+
 # a full disk: the vault in a 4 MiB tmpfs, filled but for 1 MiB
 if [ -n "$PG" ]; then
-	echo "NOTE: the full-disk part runs with SQLite only (cli_vault_faults)" >&2
-elif [ "$(id -u)" != 0 ] || ! { mkdir -p mnt && mount -t tmpfs -o size=4m tmpfs mnt 2>/dev/null; }; then
-	echo "NOTE: full-disk part left out: it needs root and 'mount -t tmpfs' (not available here)" >&2
-else
-	trap 'umount "$T/mnt" 2>/dev/null; rm -rf "$T"' EXIT
+	echo "NOTE: the store's and the ledger's full-disk parts run with SQLite only (cli_vault_faults)" >&2
+elif [ "$can_mount" = yes ]; then
 	new_vault F mnt/F
-	avail=$(df -B1 --output=avail mnt | tail -1)
-	head -c $((avail - (1 << 20))) /dev/zero >mnt/filler
-	SSHA=$(sha256sum small.escrow | cut -c1-64)
+	fill_but mnt $((1 << 20))
 	expect_exit 74 "$ESCROW" vault receive mnt/F small.escrow
 	sed "s/^/full disk: /" err
 	expect_grep 'mnt/F/store/sha256/\.incoming\..*(No space left on device|ENOSPC).*free space' err
@@ -174,6 +167,87 @@ else
 	expect_true "space freed: stored whole" test "$(sha256sum mnt/F/store/sha256/${SSHA:0:2}/$SSHA.escrow | cut -c1-64)" = "$SSHA"
 	expect_exit 0 "$ESCROW" vault audit mnt/F
 	umount mnt
+
+	# the ledger's file system full: the vault (ledger.sqlite, its WAL, the
+	# receipts) on a 4 MiB tmpfs, the store on a 32 MiB one mounted over
+	# VAULT/store, so that the store's copy succeeds and the ledger runs out
+	seen=" "
+	for kib in 0 16 32 40 48 56 64 68 72 76 80 88 96 128; do
+		mkdir -p L$kib
+		mount -t tmpfs -o size=4m tmpfs L$kib
+		new_vault G L$kib/G
+		mount -t tmpfs -o size=32m tmpfs L$kib/G/store
+		mkdir -m 700 L$kib/G/store/sha256
+		fill_but L$kib $((kib << 10))
+		what="ledger disk full but ${kib} KiB"
+		"$ESCROW" vault receive L$kib/G small.escrow -q >out 2>err && rc=0 || rc=$?
+		n=$(sqlite3 L$kib/G/ledger.sqlite "SELECT count(*) FROM deposits" 2>/dev/null || echo "?")
+		stored=$([ -e "L$kib/G/$SSTORED" ] && echo yes || echo no)
+		echo "$what: exit $rc, recorded $n, stored $stored: $(head -c 200 err)"
+		checks=$((checks + 1))
+		if [ "$rc" = 0 ]; then
+			seen="$seen ok"
+		elif [ "$rc" = 74 ] && grep -qE "^escrow: error: ledger L$kib/G/ledger\.sqlite: [a-z ]+: .*\(the disk is full: free space on the file system that holds it, then retry\)" err; then
+			seen="$seen $(grep -q ': committing: ' err && echo commit || echo ledger)"
+			rm -f L$kib/filler # the ledger is read again once there is room
+			expect_true "$what: nothing recorded" test "$(sqlite3 L$kib/G/ledger.sqlite "SELECT count(*) FROM deposits")" = 0
+			expect_true "$what: no store file left" test -z "$(find L$kib/G/store -type f)"
+		elif [ "$rc" = 74 ] && grep -qE "^escrow: error: the receipt L$kib/G/receipts/$SSHA\.json could not be written: .*No space left on device.*; deposit 1 is recorded \(event 3, .*free space on that file system" err; then
+			seen="$seen receipt"
+			expect_true "$what: recorded, store file whole" test "$n $(sha256sum "L$kib/G/$SSTORED" | cut -c1-64)" = "1 $SSHA"
+			expect_true "$what: no partial receipt" test -z "$(ls L$kib/G/receipts)"
+		else
+			echo "FAIL: $what: exit $rc, or a message that does not name the file and the fix:" >&2
+			sed 's/^/  /' err >&2
+			fails=$((fails + 1))
+		fi
+		rm -f L$kib/filler
+		n=$(sqlite3 L$kib/G/ledger.sqlite "SELECT count(*) FROM deposits")
+		case "$n" in
+		1) expect_true "$what: recorded, its store file whole" test "$(sha256sum "L$kib/G/$SSTORED" | cut -c1-64)" = "$SSHA" ;;
+		0) expect_true "$what: not recorded, not stored" test ! -e "L$kib/G/$SSTORED" ;;
+		*) expect_true "$what: $n deposits" false ;;
+		esac
+		expect_exit 0 "$ESCROW" vault log L$kib/G --verify || echo "  ($what)" >&2
+		"$ESCROW" vault audit L$kib/G >audit.out 2>audit.err && rc=0 || rc=$?
+		expect_true "$what: audit passes or reports strays only (exit $rc)" test "$rc" = 0 -o \( "$rc" = 1 -a -z "$(grep '^FAILED' audit.out)" \)
+		expect_exit 0 "$ESCROW" vault receive L$kib/G small.escrow -q || echo "  ($what: receive again)" >&2
+		expect_true "$what: one deposit after the new receive" test "$(sqlite3 L$kib/G/ledger.sqlite "SELECT count(*) FROM deposits")" = 1
+		umount L$kib/G/store
+		umount L$kib
+	done
+	echo "ledger disk full, outcomes by space left:$seen"
+	expect_true "the ledger ran out of space while committing a deposit" test -n "$(echo "$seen" | grep -w commit)"
+	expect_true "and some receives went through" test -n "$(echo "$seen" | grep -w ok)"
+fi
+
+# the receipt's file system full (-o on a full 1 MiB tmpfs, with nothing left
+# or one page): the deposit is recorded, so the signed receipt is kept in the
+# vault instead and the message says to copy it from there
+if [ "$can_mount" = yes ]; then
+	mkdir -p rcpt
+	mount -t tmpfs -o size=1m tmpfs rcpt
+	for left in 0 4096; do
+		new_vault R$left
+		fill_but rcpt $left
+		what="receipt disk full but $left bytes"
+		expect_exit 74 "$ESCROW" vault receive R$left small.escrow -o rcpt/receipt.json || echo "  ($what)" >&2
+		sed "s/^/$what: /" err
+		KEPT=R$left/receipts/$SSHA.json
+		expect_grep "^escrow: error: the receipt rcpt/receipt\.json could not be written: rcpt/receipt\.json(\.minisig)?: .*No space left on device.*; deposit 1 is recorded \(event 3\) and its signed receipt was kept in the vault instead: copy $KEPT and $KEPT\.minisig from there\$" err
+		expect_true "$what: nothing partial beside -o" test "$(ls -A rcpt)" = filler
+		expect_true "$what: recorded" test "$(sql R$left "SELECT count(*) FROM deposits WHERE bundle_sha256 = '$SSHA'")" = 1
+		expect_true "$what: stored whole" test "$(sha256sum "R$left/$SSTORED" | cut -c1-64)" = "$SSHA"
+		expect_exit 0 "$ESCROW" receipt verify "$KEPT" -p notary.pub --bundle small.escrow
+		! command -v minisign >/dev/null || expect_exit 0 minisign -Vm "$KEPT" -p notary.pub
+		expect_exit 0 "$ESCROW" vault log R$left --verify
+		expect_grep '1 kept receipt\(s\) ok' out
+		expect_exit 0 "$ESCROW" vault audit R$left
+		expect_exit 0 "$ESCROW" vault receive R$left small.escrow -q
+		expect_true "$what: one deposit after receiving again" test "$(sql R$left "SELECT count(*) FROM deposits")" = 1
+		rm -f rcpt/filler
+	done
+	umount rcpt
 fi
 
 finish

@@ -10,52 +10,17 @@
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_release_pg) the ledger
 # is a database of that PostgreSQL server instead of SQLite.
 . "$(dirname "$0")/lib.sh"
-export SOURCE_DATE_EPOCH=1767225600 # 2026-01-01T00:00:00Z
-PG=${ESCROW_TEST_PG:-}
-if [ -n "$PG" ]; then
-	PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
-	[ -n "$PSQL" ] || skip_test "psql is not installed (Debian package postgresql-client)"
-fi
-ledger_args() { # VAULT: the --ledger option (PostgreSQL: a new database named as the folder)
-	LEDGER=()
-	[ -n "$PG" ] || return 0
-	"$PSQL" "$PG" -qXc "CREATE DATABASE ${1,,}" >/dev/null
-	LEDGER=(--ledger "${PG/dbname=postgres/dbname=${1,,}}")
-}
-sql() { # VAULT QUERY: rows as "a|b|c"
-	if [ -n "$PG" ]; then
-		"$PSQL" "${PG/dbname=postgres/dbname=${1,,}}" -qXAt -F '|' -c "$2"
-	else
-		sqlite3 "$1/ledger.sqlite" "$2"
-	fi
-}
+. "$(dirname "$0")/lib_vault.sh"
 events() { sql V "SELECT count(*) FROM events"; }
 sha() { sha256sum "$1" | cut -c1-64; }
 
-for k in agency notary; do "$ESCROW" keygen -W -q -o $k; done
-"$ESCROW" keygen --age -q -o notary
-"$ESCROW" keygen --age -q -o client
+vault_keys agency notary
+vault_age_keys notary client
 CLIENT=$(cat client.age.pub)
-mkdir -p full/src full/models part/src
-echo 'print("hi")' >full/src/app.py
-make_safetensors full/models/m.safetensors
-echo 'print("hi")' >part/src/app.py
-cat >c1.yaml <<'Y'
-escrow-contract: 1
-contract: C-2026-01
-agency: Agence
-client: Client
-deliverables:
-  - id: code
-    kind: code
-    include: ["src/**"]
-  - id: model
-    kind: model
-    include: ["models/*.safetensors"]
-    format: safetensors
-Y
+vault_projects
+vault_contract c1.yaml
 pack() { # OUT SRC RELEASE
-	"$ESCROW" pack "$2" -o "$1" -s agency.key -c c1.yaml --release "$3" -r "$(cat notary.age.pub)" -q 2>/dev/null
+	vault_pack "$1" "$2" agency.key c1.yaml --release "$3" -r "$(cat notary.age.pub)"
 }
 pack d1.escrow full 1.0
 pack d2.escrow full 1.1

@@ -5,6 +5,7 @@
  * its event committed together or not at all; the errors an unreachable
  * server or a file that is not a database give. */
 #include "ledger_raw.h"
+#include "esc_vault_ledger.h"
 
 static const char contract_v2[] = "escrow-contract: 1\ncontract: CLAIMS-2026-03\ndeliverables: [] # amended\n";
 
@@ -66,12 +67,46 @@ static void test_newer_schema_refused(void **state)
 	esc_ledger_close(l);
 	l = NULL;
 	raw_open();
-	raw_exec("UPDATE ledger_meta SET value = '3' WHERE name = 'schema_version'");
-	expect_err(esc_ledger_open(ctx, vault, pg, 0, &l), ESCROW_E_INPUT, "schema version 3, newer than this escrow");
+	raw_exec("UPDATE ledger_meta SET value = '4' WHERE name = 'schema_version'");
+	expect_err(esc_ledger_open(ctx, vault, pg, 0, &l), ESCROW_E_INPUT, "schema version 4, newer than this escrow");
 	assert_null(l);
 	raw_exec("UPDATE ledger_meta SET value = 'two' WHERE name = 'schema_version'");
 	expect_err(esc_ledger_open(ctx, vault, pg, 0, &l), ESCROW_E_INPUT, "not a number");
 	assert_null(l);
+}
+
+/* A schema-2 ledger, made with the schema-2 migrations verbatim and holding a
+ * deposit as the schema-2 code recorded it, is brought to 3 on open: its
+ * deposit's minisig_stored is NULL (not known), a new deposit records it. */
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+static void test_migration_3(void **state)
+{
+	enum esc_lq_kind kind = pg ? ESC_LQ_PG : ESC_LQ_SQLITE;
+	struct esc_deposit d = deposit(SHA_B, "verified", NULL);
+	esc_ledger *l;
+
+	(void)state;
+	raw_open();
+	raw_exec(esc_ledger_migration(kind, 1));
+	raw_exec(esc_ledger_migration(kind, 2));
+	raw_exec("UPDATE ledger_meta SET value = '2' WHERE name = 'schema_version'");
+	raw_exec("INSERT INTO events (seq, kind, recorded_at, body, prev_hash, hash) VALUES (1, 'receive', "
+	         "'2026-01-01T00:00:00Z', '{}', '" ZERO64 "', '" SHA_A "')");
+	raw_exec("INSERT INTO deposits (id, contract_id, bundle_sha256, bundle_size, verdict, deliverables, "
+	         "received_at, store_path, event_seq) VALUES (1, 'CLAIMS-2026-03', '" SHA_A "', 1, 'verified', '{}', "
+	         "'2026-01-01T00:00:00Z', 'store/sha256/aa/x.escrow', 1)");
+	l = open_ok(0);
+	assert_int_equal(esc_ledger_schema_version(l), 3);
+	assert_int_equal(raw_num("SELECT value FROM ledger_meta WHERE name = 'schema_version'"), 3);
+	assert_int_equal(raw_num("SELECT count(*) FROM deposits WHERE minisig_stored IS NULL AND id = 1"), 1);
+	d.minisig_stored = true;
+	assert_int_equal(esc_ledger_deposit_add(l, &d, NULL, NULL), ESCROW_OK);
+	assert_int_equal(raw_num("SELECT minisig_stored FROM deposits WHERE id = 2"), 1);
+	/* the column takes 0 and 1 only */
+	expect_err(l->ops->exec(l, "UPDATE deposits SET minisig_stored = 2 WHERE id = 2", 0, NULL, NULL),
+	           ESCROW_E_USAGE, "");
+	esc_ledger_close(l);
 }
 
 static void test_contracts(void **state)
@@ -225,6 +260,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_open_create_reopen), T(test_migration_atomic), T(test_newer_schema_refused),
+		T(test_migration_3),
 		T(test_contracts),          T(test_keys),             T(test_deposits),
 		T(test_open_failures),
 	};
