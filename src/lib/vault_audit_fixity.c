@@ -1,8 +1,9 @@
 /* vault_audit_fixity.c -- one deposit's stored copy checked (vault audit):
  * its SHA-256 and size against the ledger and its detached signature against
  * the registered key that made it, in one reading of the file; with --full
- * also a complete verification, whose verdict must be the one recorded at
- * receive. A failure is a sentence in why, never an error of the call: the
+ * a complete verification instead, whose verdict must be the one recorded
+ * at receive, and whose reading gives the digest, size and signature (one
+ * reading too). A failure is a sentence in why, never an error of the call: the
  * call fails only when the check itself cannot run (memory, the ledger). */
 #include "esc_api.h"
 #include "esc_minisign.h"
@@ -125,9 +126,33 @@ static escrow_status read_check(escrow_vault *v, const struct esc_audit_dep *d, 
 	return st;
 }
 
-/* --full: the verdict of a complete verification, against the one recorded. */
+/* The verification's reading of the file against the ledger: its SHA-256
+ * and size (the report's bundle object), then the detached signature. */
+static void full_fixity(const struct esc_audit_dep *d, const escrow_report *rep, const char *msg,
+                        char why[ESC_AUDIT_WHY], bool *sig_ok)
+{
+	const json_t *b = json_object_get(rep->root, "bundle");
+	const char *h = json_string_value(json_object_get(b, "sha256"));
+	json_int_t size = json_integer_value(json_object_get(b, "size"));
+	const char *det = json_string_value(json_object_get(b, "detached_signature"));
+
+	if (h == NULL)
+		snprintf(why, ESC_AUDIT_WHY, "%s cannot be read to its end (%s)", d->store, msg);
+	else if (size < 0 || (uint64_t)size != d->size)
+		snprintf(why, ESC_AUDIT_WHY, "%s holds %lld bytes, the ledger recorded %llu", d->store, (long long)size,
+		         (unsigned long long)d->size);
+	else if (strcmp(h, d->sha) != 0)
+		snprintf(why, ESC_AUDIT_WHY, "%s has SHA-256 %.16s..., the ledger recorded %.16s... (its bytes "
+		         "changed)", d->store, h, d->sha);
+	else if (sig_ok != NULL)
+		*sig_ok = det != NULL && strcmp(det, "good") == 0;
+}
+
+/* --full: the verdict of a complete verification, against the one recorded.
+ * sig_ok non-NULL: this is the only reading of the file (esc_audit_one), so
+ * the fixity is checked from it too. */
 static escrow_status full_check(escrow_vault *v, const struct esc_audit_dep *d, const char *abs,
-                                const escrow_identities *ids, char why[ESC_AUDIT_WHY])
+                                const escrow_identities *ids, char why[ESC_AUDIT_WHY], bool *sig_ok)
 {
 	struct esc_lrows rows = {0};
 	const char *p[1] = {d->contract_sha};
@@ -156,8 +181,10 @@ static escrow_status full_check(escrow_vault *v, const struct esc_audit_dep *d, 
 		escrow_status vs = esc_verify(v->ctx, &vo, &rep);
 
 		got = rep ? escrow_report_verdict(rep) : NULL;
-		if (vs == ESCROW_E_NOMEM)
+		if (vs == ESCROW_E_NOMEM || vs == ESCROW_E_INTERRUPTED)
 			st = vs;
+		else if (sig_ok != NULL && rep != NULL && (full_fixity(d, rep, esc_ctx_message(v->ctx), why, sig_ok), why[0]))
+			;
 		else if (got == NULL || strcmp(got, d->verdict) != 0)
 			snprintf(why, ESC_AUDIT_WHY, "verified again as %s, received as %s (%s)", got ? got : "an error",
 			         d->verdict, esc_ctx_message(v->ctx));
@@ -190,12 +217,23 @@ escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, cons
 		return ESCROW_OK;
 	}
 	st = sig_open(v, d, abs, &mv, why);
+	/* --full on a deposit that was verified: the verification is the one
+	 * reading (its report has the file's SHA-256 and size, and it checks
+	 * the detached signature with the same key). */
+	if (full && d->signer != NULL && d->contract_sha != NULL) {
+		close(fd);
+		esc_mverify_free(mv);
+		if (st == ESCROW_OK && !why[0])
+			st = full_check(v, d, abs, ids, why, sig_ok);
+		free(abs);
+		return st;
+	}
 	if (st == ESCROW_OK && !why[0])
 		st = read_check(v, d, fd, mv, why, sig_ok);
 	close(fd);
 	esc_mverify_free(mv);
 	if (st == ESCROW_OK && !why[0] && full)
-		st = full_check(v, d, abs, ids, why);
+		st = full_check(v, d, abs, ids, why, NULL);
 	free(abs);
 	return st;
 }

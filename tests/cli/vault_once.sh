@@ -9,6 +9,7 @@
 # When the hint is missing (a sealed bundle without its .minisig), or the
 # verdict comes before the end of the file (a damaged payload), two readings
 # are made and the stored copy is still the whole file, byte for byte.
+# `vault audit --full` reads each stored file once as well.
 . "$(dirname "$0")/lib.sh"
 export SOURCE_DATE_EPOCH=1767225600
 [ -r /proc/self/io ] || skip_test "/proc/self/io is not readable here (no I/O accounting)"
@@ -91,4 +92,28 @@ expect_true "4 store files, no temporary left" \
 	test "$(find V/store -type f -name '*.escrow' | wc -l)" = 4 -a -z "$(find V/store -name '.incoming.*')"
 expect_exit 0 "$ESCROW" vault log V --verify
 expect_exit 0 "$ESCROW" vault audit V
+
+# audit --full: each stored file read once (the verification's reading gives
+# its SHA-256, size and detached signature)
+sh -c '"$@" >/dev/null 2>&1; echo "$? $(sed -n "s/^rchar: //p" /proc/$$/io)"' sh \
+	"$ESCROW" vault audit V --full >rchar.out
+read -r rc READ <rchar.out
+total=$(cat V/store/sha256/*/*.escrow | wc -c)
+expect_true "audit --full: exit 0 (got $rc)" test "$rc" = 0
+expect_true "audit --full read each file once: $READ bytes for $total" \
+	test "$READ" -ge "$total" -a "$READ" -le $((total + total / 10))
+# and still finds a changed byte, by its digest
+f=$(stored u.escrow)
+cp "$f" saved.escrow
+python3 - "$f" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[100] ^= 1
+open(p, "wb").write(b)
+PY
+expect_exit 1 "$ESCROW" vault audit V --full
+expect_grep "has SHA-256 .*, the ledger recorded .* \\(its bytes changed\\)" out
+cp saved.escrow "$f"
+expect_exit 0 "$ESCROW" vault audit V --full
 finish
