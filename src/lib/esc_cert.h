@@ -17,7 +17,7 @@ enum esc_cert_mode {
 struct esc_cert_words {
 	const char *lang, *title, *made_by, *page_note;
 	/* the parties */
-	const char *s_parties, *agency, *agency_note, *notary, *notary_vault, *notary_none, *client;
+	const char *s_parties, *agency, *agency_note, *notary, *notary_vault, *notary_none, *client, *deposit_no;
 	/* the deposit */
 	const char *s_deposit, *name, *release, *bag, *created, *sealed, *yes, *no, *bundle_file, *sha256, *size,
 		*unknown, *bytes, *kib, *mib, *gib, *thousands, *decimal;
@@ -89,6 +89,8 @@ escrow_status esc_cert_facts(escrow_ctx *ctx, struct esc_cert *c, const char *pa
 /* s as HTML text: the escapes of ESC_ESCAPE_TEXT for controls and bytes that
  * are not UTF-8, then & < > " ' as character references. NULL is "". */
 void esc_cert_text(struct esc_out *o, const char *s);
+/* The same, line by line: the newlines are kept (for a <pre>). */
+void esc_cert_lines(struct esc_out *o, const char *s);
 /* Literal markup (our own text, never outside text). */
 void esc_cert_raw(struct esc_out *o, const char *s);
 /* printf of literal markup; %s arguments must be our own text. */

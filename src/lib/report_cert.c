@@ -10,15 +10,15 @@
 /* Print: A4 with margins. Screen: the same page drawn 1.5625 times larger,
  * so that a 1240 x 1754 window (A4 at 150 dpi) shows the whole page. */
 static const char style[] =
-	"@page{size:A4;margin:11mm 12mm}\n"
+	"@page{size:A4;margin:9mm 12mm}\n"
 	"*{box-sizing:border-box}\n"
-	"html{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;font-size:7.6pt;line-height:1.28;"
+	"html{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;font-size:7.4pt;line-height:1.22;"
 	"color:#1b1f23;-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
 	"body{margin:0}\n"
 	".page{width:186mm;margin:0 auto}\n"
-	"@media screen{html{background:#fff}body{zoom:1.5625}.page{width:210mm;min-height:297mm;padding:11mm 12mm}}\n"
+	"@media screen{html{background:#fff}body{zoom:1.5625}.page{width:210mm;min-height:297mm;padding:9mm 12mm}}\n"
 	"h1{font-size:15pt;margin:0 0 1mm;letter-spacing:.2pt}\n"
-	"h2{font-size:8.6pt;margin:2.6mm 0 1mm;padding-bottom:.5mm;border-bottom:.6pt solid #9aa4ae;color:#24364b;"
+	"h2{font-size:8.4pt;margin:1.9mm 0 .7mm;padding-bottom:.5mm;border-bottom:.6pt solid #9aa4ae;color:#24364b;"
 	"text-transform:uppercase;letter-spacing:.4pt}\n"
 	"p{margin:.6mm 0}\n"
 	"header{display:flex;gap:4mm;align-items:stretch;border-bottom:1.4pt solid #24364b;padding-bottom:2mm}\n"
@@ -55,7 +55,7 @@ static const char style[] =
 	"line-height:1.3;white-space:pre-wrap;word-break:break-all}\n"
 	"pre .cm{color:#56606b}\n"
 	".sig{font-size:6.2pt}\n"
-	"footer{margin-top:2mm;padding-top:1mm;border-top:.6pt solid #9aa4ae;font-size:6.6pt;color:#56606b}\n"
+	"footer{margin-top:1.4mm;padding-top:.8mm;border-top:.6pt solid #9aa4ae;font-size:6.6pt;color:#56606b}\n"
 	"section,tr{break-inside:avoid}\n";
 
 static const char *verdict_class(const char *v)
@@ -110,6 +110,7 @@ static void fingerprints(struct esc_out *o, const struct esc_cert *c)
 	if (signer == NULL)
 		signer = esc_cert_str(sig, "key_id");
 	esc_cert_raw(o, "<table class=\"fp\">\n");
+	kv(o, w->bundle_file, c->bundle_file, w);
 	kv(o, w->sha256, c->bundle_sha256, w);
 	kv(o, w->contract_sha, esc_cert_str(contract, "sha256"), w);
 	kv(o, w->signer, signer, w);
@@ -127,11 +128,11 @@ static void parties_and_deposit(struct esc_out *o, const struct esc_cert *c)
 	esc_cert_rawf(o, "</b><br><span class=\"small\">%s</span></td></tr>\n<tr><th>%s</th><td>", w->agency_note,
 	              w->notary);
 	if (c->notary_key_id != NULL) {
-		esc_cert_rawf(o, "%s <span class=\"mono\">", w->notary_vault);
+		esc_cert_raw(o, "<span class=\"mono\">");
 		esc_cert_text(o, c->notary_key_id);
-		esc_cert_raw(o, "</span><br><span class=\"small\">");
+		esc_cert_rawf(o, "</span><br><span class=\"small\">%s \u00b7 ", w->notary_vault);
 		esc_cert_text(o, c->vault_path);
-		esc_cert_rawf(o, " \u00b7 deposit %" PRId64 "</span>", c->deposit_id);
+		esc_cert_rawf(o, " \u00b7 %s %" PRId64 "</span>", w->deposit_no, c->deposit_id);
 	} else {
 		esc_cert_rawf(o, "<span class=\"muted\">%s</span>", w->notary_none);
 	}
@@ -141,9 +142,7 @@ static void parties_and_deposit(struct esc_out *o, const struct esc_cert *c)
 	kv(o, w->bag, esc_cert_str(b, "bag"), w);
 	kv(o, w->created, esc_cert_str(b, "created"), w);
 	kv(o, w->sealed, json_is_boolean(sealed) ? (json_is_true(sealed) ? w->yes : w->no) : NULL, w);
-	esc_cert_rawf(o, "<tr><th>%s</th><td class=\"mono\">", w->bundle_file);
-	esc_cert_text(o, c->bundle_file);
-	esc_cert_rawf(o, "</td></tr>\n<tr><th>%s</th><td>", w->size);
+	esc_cert_rawf(o, "<tr><th>%s</th><td>", w->size);
 	if (c->have_size)
 		esc_cert_bytes(o, w, c->bundle_size);
 	else
@@ -221,6 +220,8 @@ static void deliverable(struct esc_out *o, const struct esc_cert_words *w, const
 		esc_cert_text(o, kind);
 	esc_cert_raw(o, "</td><td>");
 	esc_cert_text(o, esc_cert_str(d, "description"));
+	if (optional)
+		esc_cert_rawf(o, " <span class=\"small\">(%s)</span>", w->optional);
 	if (!ok && reason != NULL && *reason) {
 		esc_cert_raw(o, "<br><span class=\"why\">");
 		esc_cert_text(o, reason);
@@ -233,10 +234,8 @@ static void deliverable(struct esc_out *o, const struct esc_cert_words *w, const
 	esc_cert_rawf(o, "</td><td><span class=\"st %s\">", ok ? "st-ok" : optional ? "st-opt" : "st-bad");
 	esc_cert_text(o, status);
 	esc_cert_raw(o, "</span>");
-	if (shown != NULL && strcmp(shown, status) != 0)
+	if (!ok && shown != NULL && strcmp(shown, status) != 0)
 		esc_cert_rawf(o, " <span class=\"small\">%s</span>", shown);
-	if (optional)
-		esc_cert_rawf(o, " <span class=\"small\">(%s)</span>", w->optional);
 	esc_cert_raw(o, "</td></tr>\n");
 }
 

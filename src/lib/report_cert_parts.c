@@ -81,6 +81,27 @@ void esc_cert_text(struct esc_out *o, const char *s)
 	free(shown);
 }
 
+void esc_cert_lines(struct esc_out *o, const char *s)
+{
+	const char *nl;
+	char *line;
+
+	while (s != NULL && *s != '\0') {
+		nl = strchr(s, '\n');
+		line = strndup(s, nl ? (size_t)(nl - s) : strlen(s));
+		if (line == NULL) {
+			o->st = ESCROW_E_NOMEM;
+			return;
+		}
+		esc_cert_text(o, line);
+		free(line);
+		if (nl == NULL)
+			break;
+		esc_cert_raw(o, "\n");
+		s = nl + 1;
+	}
+}
+
 /* n with the language's thousands separator. */
 void esc_cert_grouped(struct esc_out *o, const struct esc_cert_words *w, uint64_t n)
 {
@@ -122,9 +143,9 @@ void esc_cert_bytes(struct esc_out *o, const struct esc_cert_words *w, uint64_t 
 /* ---- the inventory chart ---- */
 
 #define CHART_W 360
-#define CHART_ROW 15
-#define CHART_LABEL 62
-#define CHART_BAR (CHART_W - CHART_LABEL - 112)
+#define CHART_ROW 13
+#define CHART_LABEL 70
+#define CHART_BAR (CHART_W - CHART_LABEL - 118)
 
 /* One bar: the kind, its bar, its files and bytes. */
 static void bar(struct esc_out *o, const struct esc_cert_words *w, const char *key, const json_t *v, uint64_t max,
@@ -219,7 +240,6 @@ void esc_cert_receipt(struct esc_out *o, const struct esc_cert *c)
 	esc = json_object_get(pred, "escrow");
 	head = json_object_get(esc, "ledger_head");
 	esc_cert_raw(o, "<table class=\"kv\">\n");
-	row(o, w->receipt_file, c->receipt_path, "mono");
 	row(o, w->receipt_digest, c->receipt_sha256, "mono");
 	row(o, w->notary_key, c->notary_key_id, "mono");
 	esc_cert_rawf(o, "<tr><th>%s</th><td class=\"mono\">", w->ledger_head);
@@ -228,8 +248,10 @@ void esc_cert_receipt(struct esc_out *o, const struct esc_cert *c)
 	esc_cert_text(o, esc_cert_str(head, "hash"));
 	esc_cert_raw(o, "</td></tr>\n");
 	row(o, w->result, esc_cert_str(pred, "verificationResult"), NULL);
-	esc_cert_rawf(o, "</table>\n<p class=\"small\">%s</p>\n<pre class=\"sig\">", w->receipt_sig);
-	esc_cert_text(o, c->receipt_sig);
+	esc_cert_rawf(o, "</table>\n<p class=\"small\">%s: <span class=\"mono\">", w->receipt_sig);
+	esc_cert_text(o, c->receipt_path);
+	esc_cert_raw(o, ".minisig</span></p>\n<pre class=\"sig\">");
+	esc_cert_lines(o, c->receipt_sig);
 	esc_cert_raw(o, "</pre></section>\n");
 }
 
@@ -293,9 +315,10 @@ static const char *base(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* The comment that ends a command's line. */
 static void cmd(struct esc_out *o, const char *comment)
 {
-	esc_cert_rawf(o, "  <span class=\"cm\"># %s</span>\n", comment);
+	esc_cert_rawf(o, "   <span class=\"cm\"># %s</span>\n", comment);
 }
 
 void esc_cert_by_hand(struct esc_out *o, const struct esc_cert *c)
@@ -309,34 +332,29 @@ void esc_cert_by_hand(struct esc_out *o, const struct esc_cert *c)
 		file = "BUNDLE";
 	esc_cert_rawf(o, "<section class=\"hand\"><h2>%s</h2>\n<p class=\"small\">%s</p>\n<pre>", w->s_by_hand,
 	              w->by_hand_intro);
-	esc_cert_raw(o, "sha256sum ");
+	/* the file named once, in a shell variable: the lines stay short */
+	esc_cert_raw(o, "F=&#39;");
 	esc_cert_text(o, file);
-	esc_cert_raw(o, "\n");
+	esc_cert_raw(o, "&#39;\nsha256sum \"$F\"");
 	cmd(o, w->h_digest);
 	if (sealed) {
-		esc_cert_raw(o, "minisign -Vm ");
-		esc_cert_text(o, file);
-		esc_cert_raw(o, " -p agency.pub\n");
+		esc_cert_raw(o, "minisign -Vm \"$F\" -p agency.pub");
 		cmd(o, w->h_detached);
-		esc_cert_raw(o, "age -d -i notary.age ");
-		esc_cert_text(o, file);
-		esc_cert_raw(o, " | zstd -dc | tar -xf -\n");
+		esc_cert_raw(o, "age -d -i notary.age \"$F\" | zstd -dc | tar -xf -");
 	} else {
-		esc_cert_raw(o, "zstd -dc ");
-		esc_cert_text(o, file);
-		esc_cert_raw(o, " | tar -xf -\n");
+		esc_cert_raw(o, "zstd -dc \"$F\" | tar -xf -");
 	}
 	cmd(o, w->h_open);
 	esc_cert_raw(o, "cd ");
 	esc_cert_text(o, bag != NULL ? bag : "BAG");
-	esc_cert_raw(o, " &amp;&amp; minisign -Vm tagmanifest-sha256.txt -p agency.pub\n");
+	esc_cert_raw(o, " &amp;&amp; minisign -Vm tagmanifest-sha256.txt -p agency.pub");
 	cmd(o, w->h_bag_sig);
-	esc_cert_raw(o, "sha256sum -c tagmanifest-sha256.txt &amp;&amp; sha256sum -c --quiet manifest-sha256.txt\n");
+	esc_cert_raw(o, "sha256sum -c tagmanifest-sha256.txt &amp;&amp; sha256sum -c --quiet manifest-sha256.txt");
 	cmd(o, w->h_manifests);
 	if (c->receipt != NULL) {
 		esc_cert_raw(o, "minisign -Vm ");
 		esc_cert_text(o, base(c->receipt_path));
-		esc_cert_raw(o, " -p notary.pub\n");
+		esc_cert_raw(o, " -p notary.pub");
 		cmd(o, w->h_receipt);
 	}
 	esc_cert_raw(o, "</pre></section>\n");
