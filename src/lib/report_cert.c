@@ -5,6 +5,7 @@
 #include "esc_cert.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Print: A4 with margins. Screen: the same page drawn 1.5625 times larger,
@@ -85,7 +86,17 @@ static void header(struct esc_out *o, const struct esc_cert *c)
 	const char *head = esc_cert_verdict(w, verdict, &sentence);
 
 	esc_cert_rawf(o, "<header><div class=\"title\"><h1>%s</h1><p class=\"sub\">", w->title);
-	esc_cert_rawf(o, w->made_by, ESCROW_VERSION, c->verified_at);
+	{
+		/* the time, escaped before it goes into our sentence */
+		struct esc_out at = {0};
+
+		esc_cert_text(&at, c->verified_at);
+		if (at.st != ESCROW_OK)
+			o->st = at.st;
+		else
+			esc_cert_rawf(o, w->made_by, ESCROW_VERSION, at.p ? at.p : "");
+		free(at.p);
+	}
 	esc_cert_rawf(o, "</p></div>\n<div class=\"verdict %s\"><div class=\"big\">", verdict_class(verdict));
 	if (head != NULL)
 		esc_cert_raw(o, head);
