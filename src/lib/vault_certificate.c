@@ -202,6 +202,7 @@ escrow_status escrow_vault_certificate(escrow_vault *v, const escrow_options *o,
 	struct esc_cert c = {0};
 	const char *why = NULL, *ledger_sha;
 	escrow_status st, vs = ESCROW_OK;
+	bool changed;
 
 	if (report != NULL)
 		*report = NULL;
@@ -239,15 +240,19 @@ escrow_status escrow_vault_certificate(escrow_vault *v, const escrow_options *o,
 	if (c.mode == ESC_CERT_RECORDED && c.received_at != NULL && strlen(c.received_at) < sizeof c.verified_at)
 		strcpy(c.verified_at, c.received_at); /* the verdict is the one reached then */
 	ledger_sha = esc_cert_str(x.row, "bundle_sha256");
-	if (c.bundle_sha256[0] && ledger_sha != NULL && strcmp(c.bundle_sha256, ledger_sha) != 0)
+	changed = c.bundle_sha256[0] && ledger_sha != NULL && strcmp(c.bundle_sha256, ledger_sha) != 0;
+	if (changed)
 		json_array_append_new(json_object_get((json_t *)c.report, "warnings"),
-		                      json_pack("{s:s}", "message", "the stored copy's SHA-256 is not the one the ledger "
-		                                "recorded at receive: the store was changed"));
+		                      json_pack("{s:s, s:s}", "message", "the stored copy's SHA-256 is not the one the "
+		                                "ledger recorded at receive: the store was changed", "file", ledger_sha));
 	st = esc_cert_write(v->ctx, &c, o->output, o->flags);
 	if (st == ESCROW_OK)
-		st = x.rep != NULL ? vs : verdict_status(c.recorded_verdict);
+		st = changed ? ESCROW_TAMPERED : x.rep != NULL ? vs : verdict_status(c.recorded_verdict);
+	if (changed && st == ESCROW_TAMPERED)
+		esc_error(v->ctx, st, "vault %s: deposit %lld: the stored copy is not the bundle received (SHA-256 %s, "
+		          "recorded %s)", v->path, (long long)c.deposit_id, c.bundle_sha256, ledger_sha);
 out:
-	if (report != NULL && x.rep != NULL && (st == ESCROW_OK || st == vs)) {
+	if (report != NULL && x.rep != NULL && (st == ESCROW_OK || st == vs || st == ESCROW_TAMPERED)) {
 		*report = x.rep;
 		x.rep = NULL;
 	}

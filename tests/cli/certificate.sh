@@ -226,6 +226,15 @@ expect_exit 1 "$ESCROW" certificate --vault vault 2 -o "$T/refused.html"
 expect_grep 'verdict: bad-signature' "$T/refused.html"
 expect_grep 'the verdict recorded by the vault at receive \(not verified again: it was refused at receive' \
 	"$T/refused.html"
+# The stored copy replaced by another bundle the same agency signed: the
+# certificate says the store changed, and the exit code is tampered's.
+STORED=vault/store/sha256/${BUNDLE_SHA:0:2}/$BUNDLE_SHA.escrow
+cp "$STORED" stored.keep && chmod u+w "$STORED" && cp part.escrow "$STORED" && rm -f "$STORED.minisig"
+expect_exit 1 "$ESCROW" certificate --vault vault 1 -o "$T/swapped.html"
+expect_grep 'error: tampered: .*deposit 1: the stored copy is not the bundle received' "$T/err"
+expect_grep "the stored copy&#39;s SHA-256 is not the one the ledger recorded at receive" "$T/swapped.html"
+expect_grep "$(sha256sum part.escrow | cut -c1-64)" "$T/swapped.html"
+cp stored.keep "$STORED"
 expect_exit 66 "$ESCROW" certificate --vault vault 9 -o "$T/none.html"
 expect_true "no certificate for a deposit that does not exist" test ! -e "$T/none.html"
 
