@@ -166,20 +166,24 @@ deliverables:
     include: ["src/**"]
 EOF
 expect_exit 0 "$ESCROW" pack hostile -c hostile.yaml -s agency.key --name evil --release '<i>9<b>' -o 'h<x>.escrow' -q
-expect_exit 0 "$ESCROW" certificate 'h<x>.escrow' -p agency.pub -c hostile.yaml -o "$T/hostile.html"
+# A control character reaches the page through the bundle's own file name
+# (pack refuses them in names and contract fields).
+mv 'h<x>.escrow' $'h<x>\a\u202e.escrow'
+expect_exit 0 "$ESCROW" certificate $'h<x>\a\u202e.escrow' -p agency.pub -c hostile.yaml -o "$T/hostile.html"
 expect_true "hostile.html holds only the certificate's own markup" clean_html "$T/hostile.html"
 expect_grep '&lt;script&gt;alert\(1\)&lt;/script&gt; &amp; Sons &quot;Q&quot; &#39;A&#39;' "$T/hostile.html"
 expect_grep '&lt;img src=x onerror=alert\(2\)&gt; here' "$T/hostile.html"
 expect_grep '&lt;svg onload=alert\(3\)&gt; &quot;q&quot; &#39;a&#39;.txt' "$T/hostile.html"
 expect_grep '&lt;i&gt;9&lt;b&gt;' "$T/hostile.html"
-expect_grep 'h&lt;x&gt;.escrow' "$T/hostile.html"
+expect_grep 'h&lt;x&gt;\\x07\\u202e.escrow' "$T/hostile.html"
 if render "$T/hostile.html"; then
 	raw=$T/hostile.raw
 	in_flat "$raw" "<script>alert(1)</script> & Sons \"Q\" 'A'"
 	in_flat "$raw" "<img src=x onerror=alert(2)> here"
 	in_flat "$raw" "<svg onload=alert(3)> \"q\" 'a'.txt"
 	in_flat "$raw" "<i>9<b>"
-	in_flat "$raw" "$(sha256sum 'h<x>.escrow' | cut -c1-64)"
+	in_flat "$raw" 'h<x>\x07\u202e.escrow'
+	in_flat "$raw" "$(sha256sum h*.escrow | cut -c1-64)"
 fi
 
 # ---- refused bundles get a certificate saying so, with verify's exit code ----
