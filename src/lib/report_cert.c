@@ -161,6 +161,14 @@ static void parties_and_deposit(struct esc_out *o, const struct esc_cert *c)
 	esc_cert_raw(o, "</td></tr>\n</table></div>\n");
 }
 
+/* A status in the page's language when it has words for it, else as given. */
+static const char *said(const struct esc_cert_words *w, const char *status)
+{
+	const char *s = esc_cert_status(w, status);
+
+	return s != NULL ? s : status;
+}
+
 static void contract_and_verification(struct esc_out *o, const struct esc_cert *c)
 {
 	const struct esc_cert_words *w = c->w;
@@ -182,9 +190,9 @@ static void contract_and_verification(struct esc_out *o, const struct esc_cert *
 		esc_cert_rawf(o, "<tr><td colspan=\"2\" class=\"muted\">%s</td></tr>\n", w->contract_none);
 	}
 	esc_cert_rawf(o, "</table>\n<h2>%s</h2>\n<table class=\"kv\">\n", w->s_verification);
-	kv(o, w->signature, esc_cert_str(sig, "status"), w);
+	kv(o, w->signature, said(w, esc_cert_str(sig, "status")), w);
 	if (esc_cert_str(b, "detached_signature") != NULL)
-		kv(o, w->detached, esc_cert_str(b, "detached_signature"), w);
+		kv(o, w->detached, said(w, esc_cert_str(b, "detached_signature")), w);
 	esc_cert_rawf(o, "<tr><th>%s</th><td>", w->how);
 	if (c->mode == ESC_CERT_RECORDED) {
 		esc_cert_raw(o, w->how_recorded);

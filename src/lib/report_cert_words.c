@@ -248,6 +248,9 @@ static const char *const statuses[][3] = {
 	{"lfs-pointer", "Git LFS pointer", "pointeur Git LFS"},
 	{"unsafe", "unsafe", "dangereux"},
 	{"hash-mismatch", "hash mismatch", "empreinte différente"},
+	/* a signature's */
+	{"good", "good", "valide"},
+	{"bad", "bad", "invalide"},
 };
 
 static const char *const kinds[][3] = {
