@@ -116,15 +116,26 @@ static void fingerprints(struct esc_out *o, const struct esc_cert *c)
 {
 	const struct esc_cert_words *w = c->w;
 	const json_t *contract = json_object_get(c->report, "contract"), *sig = json_object_get(c->report, "signature");
-	const char *signer = esc_cert_str(sig, "signed_by");
+	const char *signer = esc_cert_str(sig, "signed_by"), *given = esc_cert_str(sig, "key_id");
 
-	if (signer == NULL)
-		signer = esc_cert_str(sig, "key_id");
 	esc_cert_raw(o, "<table class=\"fp\">\n");
 	kv(o, w->bundle_file, c->bundle_file, w);
 	kv(o, w->sha256, c->bundle_sha256, w);
 	kv(o, w->contract_sha, esc_cert_str(contract, "sha256"), w);
-	kv(o, w->signer, signer, w);
+	if (c->mode == ESC_CERT_RECORDED)
+		signer = given; /* the ledger's: the key that made the signature */
+	esc_cert_rawf(o, "<tr><th>%s</th><td>", w->signer);
+	if (signer != NULL)
+		esc_cert_text(o, signer);
+	else
+		esc_cert_raw(o, w->unknown);
+	/* the key given with -p, when it is not the one that signed (or none was read) */
+	if (given != NULL && c->mode != ESC_CERT_RECORDED && (signer == NULL || strcmp(signer, given) != 0)) {
+		esc_cert_rawf(o, " <span class=\"muted\">(%s: ", w->key_given);
+		esc_cert_text(o, given);
+		esc_cert_raw(o, ")</span>");
+	}
+	esc_cert_raw(o, "</td></tr>\n");
 	kv(o, w->verified_at, c->verified_at, w);
 	esc_cert_raw(o, "</table>\n");
 }
@@ -135,7 +146,10 @@ static void parties_and_deposit(struct esc_out *o, const struct esc_cert *c)
 	const json_t *b = json_object_get(c->report, "bundle"), *sealed = json_object_get(b, "sealed");
 
 	esc_cert_rawf(o, "<div><h2>%s</h2>\n<table class=\"kv\">\n<tr><th>%s</th><td><b>", w->s_parties, w->agency);
-	esc_cert_text(o, esc_cert_str(b, "agency"));
+	if (esc_cert_str(b, "agency") != NULL)
+		esc_cert_text(o, esc_cert_str(b, "agency"));
+	else
+		esc_cert_rawf(o, "<span class=\"muted\">%s</span>", w->unknown);
 	esc_cert_rawf(o, "</b><br><span class=\"small\">%s</span></td></tr>\n<tr><th>%s</th><td>", w->agency_note,
 	              w->notary);
 	if (c->notary_key_id != NULL) {

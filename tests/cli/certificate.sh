@@ -197,6 +197,8 @@ expect_grep 'classifier-onnx</td>.*missing' "$T/part.html"
 "$ESCROW" keygen -W -q -o mallory
 expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -o "$T/forged.html"
 expect_grep 'verdict: bad-signature' "$T/forged.html"
+expect_grep "Signer key id</th><td>$KEY_ID <span class=\"muted\">\\(key given: $(sed -n '1s/.* //p' mallory.pub)\\)" \
+	"$T/forged.html"
 if render "$T/part.html"; then
 	in_text "$T/part.txt" "INCOMPLETE"
 	in_text "$T/part.txt" "verdict: incomplete"
