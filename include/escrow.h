@@ -308,7 +308,8 @@ typedef struct escrow_options escrow_options;
 enum escrow_option {
 	ESCROW_OPT_SOURCE = 1,      /* [string] pack, check: the project folder */
 	ESCROW_OPT_OUTPUT = 2,      /* [string] pack: the bundle, or "-" for stdout;
-	                             * rewrap: the release (a file) */
+	                             * rewrap: the release (a file); certificates: the
+	                             * HTML file */
 	ESCROW_OPT_BUNDLE = 3,      /* [string] verify, extract, list: the bundle, or "-"
 	                             * for stdin; rewrap: the sealed deposit (a file) */
 	ESCROW_OPT_TARGET = 4,      /* [string] extract: the folder to create */
@@ -349,9 +350,10 @@ enum escrow_option {
 	ESCROW_OPT_REASON = 23,     /* [string] vault key revoke: why (optional) */
 	ESCROW_OPT_RECEIPT = 24,    /* [string] vault receive: where to write the receipt;
 	                             * receipt verify: the receipt to check */
-	ESCROW_OPT_DEPOSIT = 25,    /* [string] vault show: a deposit number or a prefix of
-	                             * its bundle's SHA-256; vault release: the deposit to
-	                             * release (default: the latest accepted one) */
+	ESCROW_OPT_DEPOSIT = 25,    /* [string] vault show, vault certificate: a deposit
+	                             * number or a prefix of its bundle's SHA-256; vault
+	                             * release: the deposit to release (default: the
+	                             * latest accepted one) */
 	ESCROW_OPT_EVENT = 26,      /* [string] vault release: the triggering event
 	                             * (bankruptcy, acquisition, end-of-support, other) */
 	ESCROW_OPT_EVIDENCE = 27,   /* [string] vault release: the evidence document file */
@@ -638,8 +640,10 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_certificate_write(escrow_ctx *c
  * there is one, is shown with its signature. Reads DEPOSIT, OUTPUT, LANG,
  * FLAGS (ESCROW_FORCE). Returns the verification status as escrow_verify()
  * does (with *report set when it was verified again; report may be NULL),
- * or, for a recorded verdict, the status that verdict stands for; else the
- * errors of escrow_vault_show() and escrow_certificate_write(). */
+ * or, for a recorded verdict, the status that verdict stands for;
+ * ESCROW_TAMPERED (the certificate says so) when the stored copy's SHA-256
+ * is not the one recorded at receive; else the errors of escrow_vault_show()
+ * and escrow_certificate_write(). */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_certificate(escrow_vault *v, const escrow_options *o,
                                                                    escrow_report **report);
 
