@@ -108,6 +108,12 @@ expect 'verified'
 step 0 'escrow verify deposit.escrow -i notary.age -p agency.pub -c contract.yaml --json > report-1.3.0.json'
 step 0 'python3 -c "import json; r = json.load(open(\"report-1.3.0.json\")); print(\"verdict:\", r[\"verdict\"]); print(\"deliverables:\", \", \".join(d[\"id\"] + \"=\" + d[\"status\"] for d in r[\"deliverables\"]))"'
 expect 'verdict: verified'
+say "For its files and for the lawyers, the notary also writes a certificate: one HTML page, in French
+here, that prints on one A4 page: the parties, the contract's and the bundle's SHA-256, the signer,
+the verdict, each deliverable, and the stock commands that check it all again."
+step 0 'escrow certificate deposit.escrow -i notary.age -p agency.pub -c contract.yaml --lang fr -o certificat-1.3.0.html'
+expect 'certificat-1.3.0.html: verified'
+say "The certificate is $work/certificat-1.3.0.html: open it in a browser, or print it to PDF."
 say "Every layer is a published format: the notary can also open the deposit with stock tools."
 step 0 'age -d -i notary.age deposit.escrow | zstd -dc | tar -tvf - | sed -n "1,3p;/escrow\//p"'
 

@@ -308,7 +308,8 @@ typedef struct escrow_options escrow_options;
 enum escrow_option {
 	ESCROW_OPT_SOURCE = 1,      /* [string] pack, check: the project folder */
 	ESCROW_OPT_OUTPUT = 2,      /* [string] pack: the bundle, or "-" for stdout;
-	                             * rewrap: the release (a file) */
+	                             * rewrap: the release (a file); certificates: the
+	                             * HTML file */
 	ESCROW_OPT_BUNDLE = 3,      /* [string] verify, extract, list: the bundle, or "-"
 	                             * for stdin; rewrap: the sealed deposit (a file) */
 	ESCROW_OPT_TARGET = 4,      /* [string] extract: the folder to create */
@@ -349,9 +350,10 @@ enum escrow_option {
 	ESCROW_OPT_REASON = 23,     /* [string] vault key revoke: why (optional) */
 	ESCROW_OPT_RECEIPT = 24,    /* [string] vault receive: where to write the receipt;
 	                             * receipt verify: the receipt to check */
-	ESCROW_OPT_DEPOSIT = 25,    /* [string] vault show: a deposit number or a prefix of
-	                             * its bundle's SHA-256; vault release: the deposit to
-	                             * release (default: the latest accepted one) */
+	ESCROW_OPT_DEPOSIT = 25,    /* [string] vault show, vault certificate: a deposit
+	                             * number or a prefix of its bundle's SHA-256; vault
+	                             * release: the deposit to release (default: the
+	                             * latest accepted one) */
 	ESCROW_OPT_EVENT = 26,      /* [string] vault release: the triggering event
 	                             * (bankruptcy, acquisition, end-of-support, other) */
 	ESCROW_OPT_EVIDENCE = 27,   /* [string] vault release: the evidence document file */
@@ -359,8 +361,9 @@ enum escrow_option {
 	                             * least recently audited first, 1..100; 0 (default): all */
 	ESCROW_OPT_MAX_SECONDS = 29,/* [int] vault audit: stop cleanly after this many
 	                             * seconds, 0..31536000; 0 (default): no limit */
-	ESCROW_OPT_AGAINST = 30     /* [string] vault log: a receipt whose ledger head the
+	ESCROW_OPT_AGAINST = 30,    /* [string] vault log: a receipt whose ledger head the
 	                             * log must still hold */
+	ESCROW_OPT_LANG = 33        /* [string] certificate: "en" (default) or "fr" */
 };
 
 /* A new, empty object: every option unset, level 0, flags 0. NULL on
@@ -606,6 +609,43 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_log(escrow_vault *v, cons
  * BYTES_OUT, EVENT_SEQ, CONTRACT_ID. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_release(escrow_vault *v, const escrow_options *o,
                                                                escrow_result **res, escrow_report **report);
+
+/* ---- certificates: the evidence a person files (docs/escrow.1) -----------
+ *
+ * One self-contained HTML5 file (inline CSS and SVG, no script, nothing
+ * fetched), laid out to print on one A4 page: the parties, the contract and
+ * its SHA-256, the bundle's SHA-256 and size, the signer, the verdict and the
+ * time, the deliverables, the inventory by kind as a chart, the warnings, the
+ * receipt (vault deposits), and how to check it all by hand with stock tools.
+ * Every string from outside is HTML-escaped and its control characters shown
+ * as escapes. Written to a temporary file renamed to OUTPUT: never partial. */
+
+/* The certificate of report, the report escrow_verify() gave (whatever its
+ * verdict). Reads: OUTPUT (required, a file), LANG, BUNDLE (the file verified:
+ * its SHA-256 and size when the report lacks them), FLAGS (ESCROW_FORCE: else
+ * an existing OUTPUT is ESCROW_E_EXISTS). The time of verification is the
+ * report's, else now (SOURCE_DATE_EPOCH when set). ESCROW_OK, ESCROW_E_USAGE
+ * (no report, no OUTPUT, a LANG other than en and fr), ESCROW_E_CREATE,
+ * ESCROW_E_EXISTS, ESCROW_E_IO, ESCROW_E_NOMEM. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_certificate_write(escrow_ctx *ctx, const escrow_options *o,
+                                                                   const escrow_report *report);
+/* The certificate of the vault's deposit DEPOSIT (as escrow_vault_show()
+ * finds it) into OUTPUT. The stored bundle is verified again, as vault audit
+ * --full does (the contract version and agency key registered when it was
+ * received, the vault's identity for a sealed one), and the certificate says
+ * so and shows the verdict recorded at receive beside it; when it cannot be
+ * (refused before any verification, or sealed and the vault has no
+ * identity), the verdict recorded at receive is certified, and the
+ * certificate says that instead. The receipt kept in VAULT/receipts, when
+ * there is one, is shown with its signature. Reads DEPOSIT, OUTPUT, LANG,
+ * FLAGS (ESCROW_FORCE). Returns the verification status as escrow_verify()
+ * does (with *report set when it was verified again; report may be NULL),
+ * or, for a recorded verdict, the status that verdict stands for;
+ * ESCROW_TAMPERED (the certificate says so) when the stored copy's SHA-256
+ * is not the one recorded at receive; else the errors of escrow_vault_show()
+ * and escrow_certificate_write(). */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_certificate(escrow_vault *v, const escrow_options *o,
+                                                                   escrow_report **report);
 
 #ifdef __cplusplus
 }

@@ -8,9 +8,12 @@ top=$PWD
 . tests/deps.sh
 escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 python3-jsonschema sqlite3 \
 	man-db groff-base clang libclang-rt-14-dev \
-	libacl1-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev libxml2-dev
-# (the last six: the static archives libarchive.pc names, which libarchive-dev
-# does not pull in, for cli_install's static link of the example program)
+	libacl1-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev libxml2-dev \
+	chromium poppler-utils fonts-dejavu-core
+# (libacl1-dev to libxml2-dev: the static archives libarchive.pc names, which
+# libarchive-dev does not pull in, for cli_install's static link of the example
+# program; chromium, poppler-utils and the DejaVu fonts: cli_certificate prints
+# the certificate to PDF in headless Chromium and reads it back with pdftotext)
 # Tests expect stock tools to behave the same whatever the machine's locale.
 export LC_ALL=C.UTF-8
 # npm fetches the age test vectors; a machine may have it from another node

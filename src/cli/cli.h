@@ -69,5 +69,6 @@ int cmd_check(int argc, char **argv);
 int cmd_rewrap(int argc, char **argv);
 int cmd_vault(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
+int cmd_certificate(int argc, char **argv);
 
 #endif

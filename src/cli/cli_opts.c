@@ -16,7 +16,7 @@ enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, re
 #define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP)
 #define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
 #define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG | \
-             CLI_V_RELEASE)
+             CLI_V_RELEASE | CLI_CERT)
 
 static const struct def {
 	const char *name;   /* long name */
@@ -26,13 +26,14 @@ static const struct def {
 	unsigned letter_in; /* commands where the letter works */
 	const char *shown;  /* in "option X given twice" */
 } defs[CLI_O_COUNT] = {
-	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE,
-	                  CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE, "-o"},
+	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT,
+	                  CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT, "-o"},
 	[CLI_O_SECKEY] = {"seckey", 's', ONE, CLI_PACK | CLI_V_INIT, CLI_PACK | CLI_V_INIT, "-s"},
 	[CLI_O_SIGN] = {"sign", 's', ONE, CLI_REWRAP, CLI_REWRAP, "-s"},
-	[CLI_O_PUBKEY] = {"pubkey", 'p', ONE, READERS | CLI_RECEIPT, READERS | CLI_RECEIPT, "-p"},
-	[CLI_O_CONTRACT] = {"contract", 'c', ONE, CLI_PACK | CLI_CHECK | READERS, CLI_PACK | CLI_CHECK | READERS, "-c"},
-	[CLI_O_IDENTITY] = {"identity", 'i', MANY, READERS | CLI_V_INIT, READERS | CLI_V_INIT, "-i"},
+	[CLI_O_PUBKEY] = {"pubkey", 'p', ONE, READERS | CLI_RECEIPT | CLI_CERT, READERS | CLI_RECEIPT | CLI_CERT, "-p"},
+	[CLI_O_CONTRACT] = {"contract", 'c', ONE, CLI_PACK | CLI_CHECK | READERS | CLI_CERT,
+	                    CLI_PACK | CLI_CHECK | READERS | CLI_CERT, "-c"},
+	[CLI_O_IDENTITY] = {"identity", 'i', MANY, READERS | CLI_V_INIT | CLI_CERT, READERS | CLI_V_INIT | CLI_CERT, "-i"},
 	[CLI_O_RECIPIENT] = {"recipient", 'r', MANY, CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
 	                     CLI_PACK | CLI_REWRAP | CLI_V_RELEASE, "-r"},
 	[CLI_O_RECIPIENTS_FILE] = {"recipients-file", 'R', MANY, CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
@@ -49,10 +50,10 @@ static const struct def {
 	[CLI_O_DELIVERABLE] = {"deliverable", 0, MANY, CLI_EXTRACT, 0, "--deliverable"},
 	[CLI_O_UNENCRYPTED] = {"unencrypted", 'W', NONE, CLI_KEYGEN, CLI_KEYGEN, "-W"},
 	[CLI_O_AGE] = {"age", 0, NONE, CLI_KEYGEN, 0, "--age"},
-	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
-	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE, "--force"},
+	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT,
+	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT, "--force"},
 	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD |
-	                CLI_V_KEY_REVOKE), 0, "--json"},
+	                CLI_V_KEY_REVOKE | CLI_CERT), 0, "--json"},
 	[CLI_O_QUIET] = {"quiet", 'q', NONE, ALL, ALL, "-q"},
 	[CLI_O_HELP] = {"help", 'h', NONE, ALL, ALL, "-h"},
 	[CLI_O_LEDGER] = {"ledger", 0, ONE, CLI_V_INIT, 0, "--ledger"},
@@ -69,6 +70,9 @@ static const struct def {
 	[CLI_O_EVENT] = {"event", 0, ONE, CLI_V_RELEASE, 0, "--event"},
 	[CLI_O_EVIDENCE] = {"evidence", 0, ONE, CLI_V_RELEASE, 0, "--evidence"},
 	[CLI_O_DEPOSIT] = {"deposit", 0, ONE, CLI_V_RELEASE, 0, "--deposit"},
+	/* escrow certificate */
+	[CLI_O_VAULT] = {"vault", 0, ONE, CLI_CERT, 0, "--vault"},
+	[CLI_O_LANG] = {"lang", 0, ONE, CLI_CERT, 0, "--lang"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a

@@ -16,7 +16,9 @@ enum {
 	CLI_V_INIT = 1u << 7, CLI_V_CONTRACT = 1u << 8, CLI_V_KEY_ADD = 1u << 9, CLI_V_KEY_REVOKE = 1u << 10,
 	CLI_V_RECEIVE = 1u << 11, CLI_V_LIST = 1u << 12, CLI_V_SHOW = 1u << 13, CLI_RECEIPT = 1u << 14,
 	/* escrow vault audit, escrow vault log, escrow vault release */
-	CLI_V_AUDIT = 1u << 15, CLI_V_LOG = 1u << 16, CLI_V_RELEASE = 1u << 17
+	CLI_V_AUDIT = 1u << 15, CLI_V_LOG = 1u << 16, CLI_V_RELEASE = 1u << 17,
+	/* escrow certificate */
+	CLI_CERT = 1u << 19
 };
 
 /* Every option of every command. */
@@ -30,6 +32,8 @@ enum cli_opt {
 	CLI_O_FULL, CLI_O_SAMPLE, CLI_O_MAX_DURATION, CLI_O_VERIFY, CLI_O_AGAINST,
 	/* escrow vault release */
 	CLI_O_EVENT, CLI_O_EVIDENCE, CLI_O_DEPOSIT,
+	/* escrow certificate */
+	CLI_O_VAULT, CLI_O_LANG,
 	CLI_O_COUNT
 };
 

@@ -18,6 +18,7 @@ static const struct {
 	{"rewrap", cmd_rewrap, "re-encrypt a sealed bundle for new recipients (the release)"},
 	{"vault", cmd_vault, "the notary's desk: register contracts and keys, receive deposits"},
 	{"receipt", cmd_receipt, "verify a receipt the vault signed ('escrow receipt verify')"},
+	{"certificate", cmd_certificate, "write a certificate of a bundle or vault deposit (HTML, one A4 page)"},
 };
 
 static void usage(FILE *f)
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 	           "Software and AI escrow: deposit, verify and release source, models and data.\n\n"
 	           "Commands:\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nOptions:\n"
 	           "  -h, --help     show this help\n"
 	           "  -V, --version  show the version\n\n"
