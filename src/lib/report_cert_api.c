@@ -34,9 +34,11 @@ escrow_status esc_cert_write(escrow_ctx *ctx, const struct esc_cert *c, const ch
 	return st;
 }
 
-/* TEMPORARY, until the verify report carries "bundle": {"sha256", "size"}
- * (then only the report is read, and this goes): the file's SHA-256 and size,
- * read again after the verification. */
+/* The file's SHA-256 and size when the report does not give them: a vault
+ * deposit shown with its recorded verdict (no verification ran, so the
+ * stored copy is read here, to be compared with the ledger). A verification's
+ * report names them (bundle.sha256, bundle.size) and the file is not read
+ * again. */
 static escrow_status hash_file(escrow_ctx *ctx, struct esc_cert *c, const char *path)
 {
 	enum { CHUNK = 1 << 20 };
