@@ -659,9 +659,13 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_certificate(escrow_vault 
 #define ESCROW_PHASE_READ   4u /* verify, extract, list, rewrap, vault receive, audit --full,
                                 * certificate: reading a bundle; subject: the bundle ("-" for
                                 * stdin); bytes: the bundle file's bytes read (compressed, or
-                                * encrypted), of bytes_total its size; files: payload files read */
+                                * encrypted), of bytes_total its size (ESCROW_UNKNOWN for stdin
+                                * until the last call); files: payload files read, files_total
+                                * known at the last call only. Also escrow_sign_file and
+                                * escrow_verify_file: the file's bytes (files 0 of 1) */
 #define ESCROW_PHASE_AUDIT  5u /* vault audit: files are the deposits checked, of files_total; bytes
-                                * the stored bytes read */
+                                * their stored bytes */
+#define ESCROW_PHASE_CHECK  6u /* check: the tree's regular files and bytes read, of the totals */
 #define ESCROW_PHASE_MASK   0xffu
 #define ESCROW_PROGRESS_END 0x100u /* or'ed into phase: the phase's last call, counters final */
 #define ESCROW_UNKNOWN      UINT64_MAX /* a total not known (yet), e.g. the size of stdin */

@@ -73,7 +73,8 @@ static const struct def {
 	/* escrow certificate */
 	[CLI_O_VAULT] = {"vault", 0, ONE, CLI_CERT, 0, "--vault"},
 	[CLI_O_LANG] = {"lang", 0, ONE, CLI_CERT, 0, "--lang"},
-	[CLI_O_PROGRESS] = {"progress", 0, ONE, CLI_PACK | CLI_VERIFY | CLI_EXTRACT | CLI_V_RECEIVE | CLI_V_AUDIT | CLI_CERT,
+	[CLI_O_PROGRESS] = {"progress", 0, ONE, CLI_PACK | CLI_CHECK | CLI_VERIFY | CLI_EXTRACT | CLI_V_RECEIVE | CLI_V_AUDIT |
+	                    CLI_CERT,
 	                    0, "--progress"},
 };
 

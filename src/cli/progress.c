@@ -27,7 +27,7 @@ static struct phase_state {
 	double start, last;
 } ps[ESCROW_PHASE_MASK + 1];
 
-static const char *const phase_names[] = {"", "unlock", "walk", "pack", "read", "audit"};
+static const char *const phase_names[] = {"", "unlock", "walk", "pack", "read", "audit", "check"};
 
 static double now(void)
 {
