@@ -143,13 +143,21 @@ static void describe(char *out, size_t len, const struct snap *s, bool plain)
 	char b[32], bt[32], r[32], eta[32], files[64];
 	int n;
 
+	/* vault audit counts deposits */
+	const char *what = strcmp(s->phase, "audit") == 0 ? "deposits" : "files";
+
 	human(b, sizeof b, (double)s->bytes);
 	human(r, sizeof r, s->rate);
 	if (s->files_total != ESCROW_UNKNOWN)
-		snprintf(files, sizeof files, "%llu/%llu files", (unsigned long long)s->files,
-		         (unsigned long long)s->files_total);
+		snprintf(files, sizeof files, "%llu/%llu %s", (unsigned long long)s->files,
+		         (unsigned long long)s->files_total, what);
 	else
-		snprintf(files, sizeof files, "%llu files", (unsigned long long)s->files);
+		snprintf(files, sizeof files, "%llu %s", (unsigned long long)s->files, what);
+	if (strcmp(s->phase, "walk") == 0) {
+		/* found, not yet read: no rate, no percentage */
+		snprintf(out, len, "walk %s, %s found%s", files, b, s->done && plain ? ", done" : "");
+		return;
+	}
 	if (s->bytes_total != ESCROW_UNKNOWN && s->bytes_total > 0) {
 		human(bt, sizeof bt, (double)s->bytes_total);
 		n = snprintf(out, len, "%s %s, %s of %s (%.0f%%), %s/s", s->phase, files, b, bt,

@@ -126,6 +126,7 @@ expect_grep '^escrow: verify: read [0-9]+/[0-9]+ files, .*, done$' plain.err
 expect_true "plain: the last line is the one that says done" sh -c "tail -1 plain.err | grep -q 'done\$'"
 expect_exit 0 "$ESCROW" pack src -o p.escrow -s agency.key --progress plain
 expect_grep "^escrow: pack: pack $nfiles/$nfiles files, .* \\(100%\\), .*done\$" "$T/err"
+expect_grep "^escrow: pack: walk $nfiles/$nfiles files, .* found, done\$" "$T/err"
 
 # auto (the default) off a terminal, none, and -q: nothing at all.
 unset ESCROW_PROGRESS_INTERVAL
@@ -180,7 +181,7 @@ expect_true "vault audit --full --progress json: one deposit of $dsize bytes" \
 	check_lines audit.err.json audit 1 "$dsize"
 expect_grep '"phase":"read"' audit.err.json
 expect_exit 0 "$ESCROW" vault audit V --progress plain
-expect_grep '^escrow: vault audit: audit 1/1 files, .*done$' "$T/err"
+expect_grep '^escrow: vault audit: audit 1/1 deposits, .*done$' "$T/err"
 
 # A bar on a terminal: script(1) gives the command a pty.
 if need_tool script bsdutils; then
