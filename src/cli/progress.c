@@ -168,7 +168,8 @@ static void describe(char *out, size_t len, const struct snap *s, bool plain)
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (s->done) {
-		snprintf(out + n, len - (size_t)n, plain ? ", %.1f s, done" : "", s->elapsed);
+		if (plain)
+			snprintf(out + n, len - (size_t)n, ", %.1f s, done", s->elapsed);
 	} else if (s->eta >= 0) {
 		clock_text(eta, sizeof eta, s->eta);
 		snprintf(out + n, len - (size_t)n, ", ETA %s", eta);

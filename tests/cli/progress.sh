@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --progress auto|bar|plain|json|none on pack, verify (a file and stdin),
-# extract, check, vault receive and vault audit --full, off a terminal:
+# extract, check, certificate, vault receive and vault audit --full, off a
+# terminal:
 # every json line validates against docs/schema/escrow-progress-1.schema.json,
 # counters only grow within a phase, the last line of each phase says
 # done, and its counters are the real totals (pack: the payload's files and
@@ -116,6 +117,12 @@ expect_exit 0 "$ESCROW" check src -c c0.yaml --progress json
 cp "$T/err" check.err
 json_only check.err
 expect_true "check --progress json" check_lines check.err.json check "$nfiles" "$nbytes"
+
+# certificate verifies the same way.
+expect_exit 0 "$ESCROW" certificate b.escrow -p agency.pub -o c.html --progress json
+cp "$T/err" cert.err
+json_only cert.err
+expect_true "certificate --progress json: done with $size bytes" check_lines cert.err.json read "$nfiles" "$size"
 
 # plain: lines for a log, no carriage return, a last one that says done.
 expect_exit 0 "$ESCROW" verify b.escrow -p agency.pub --progress plain
