@@ -70,7 +70,8 @@ static void receive_print(struct vrun *r, const escrow_result *res, const char *
 	unsigned long long id = (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID);
 
 	if (json) {
-		printf("{\"deposit\": %llu, \"existing\": %s, \"sha256\": \"%s\", \"verdict\": \"%s\", "
+		cli_stdout_used();
+		printf("{\"schema\": \"escrow-vault-receive/1\", \"deposit\": %llu, \"existing\": %s, \"sha256\": \"%s\", \"verdict\": \"%s\", "
 		       "\"contract\": \"%s\", \"event\": %llu, \"receipt\": ",
 		       id, existing ? "true" : "false", escrow_result_string(res, ESCROW_RESULT_SHA256),
 		       json_esc(escrow_result_string(res, ESCROW_RESULT_VERDICT)),

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 	           "See escrow(1).\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	size_t i;
 
@@ -69,4 +69,10 @@ int main(int argc, char **argv)
 	cli_error("unknown command '%s'", argv[1]);
 	fprintf(stderr, "try 'escrow --help'\n");
 	return EX_USAGE_;
+}
+
+int main(int argc, char **argv)
+{
+	cli_json_begin(argc, argv);
+	return cli_json_end(run(argc, argv));
 }
