@@ -151,7 +151,8 @@ static void summary(const struct pack_cli *o, const escrow_result *res, escrow_r
 
 		if (f == stdout)
 			cli_stdout_used();
-		fprintf(f, "{\n  \"schema\": \"escrow-pack/1\",\n  \"command\": \"pack\",\n  \"bundle\": ");
+		fprintf(f, "{\n  \"schema\": \"escrow-pack/1\",\n  \"tool\": \"escrow %s\",\n  \"command\": \"pack\",\n"
+		           "  \"bundle\": ", ESCROW_VERSION);
 		json_str(f, o->out);
 		fprintf(f, ",\n  \"files\": %llu,\n  \"bytes_in\": %llu,\n  \"bytes_out\": %llu,\n"
 		           "  \"ratio\": %.4f,\n  \"seconds\": %.3f,\n  \"sha256\": \"%s\",\n"
