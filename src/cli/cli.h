@@ -43,6 +43,9 @@ int cli_exit_code(escrow_status st);
 void cli_json_begin(int argc, char **argv);
 int cli_json_end(int rc);
 bool cli_json_on(void);
+/* The command the error object names, when argv's words are not one
+ * (NULL: none). */
+void cli_json_command(const char *name);
 void cli_stdout_used(void);
 void cli_json_status(escrow_status st);
 void cli_json_note(const char *message);

@@ -67,6 +67,11 @@ void cli_json_begin(int argc, char **argv)
 	}
 }
 
+void cli_json_command(const char *name)
+{
+	snprintf(J.command, sizeof J.command, "%s", name ? name : "");
+}
+
 bool cli_json_on(void)
 {
 	return J.on;
@@ -105,17 +110,20 @@ static bool value_not_file(const char *opt)
 	return false;
 }
 
-/* Where s is in msg as a whole name: after the start, a space, a quote or
- * '(', and before the end, ':', a quote, ',' or ')'. -1 when it is not. */
+/* Where s is in msg as a whole name: after a space, a quote or '(', and
+ * before ':', a quote, ',', ')' or the end; or first in msg, before ':', a
+ * space or the end ("DIR is not empty"). -1 when it is not. */
 static long name_at(const char *msg, const char *s)
 {
 	size_t n = strlen(s);
 	const char *p = msg;
 
 	while (n > 0 && (p = strstr(p, s)) != NULL) {
-		char before = p == msg ? ' ' : p[-1], after = p[n];
+		char after = p[n];
 
-		if (strchr(" '\"(", before) != NULL && strchr(":'\",)", after) != NULL)
+		if (p == msg && (after == '\0' || after == ':' || after == ' '))
+			return 0;
+		if (p > msg && strchr(" '\"(", p[-1]) != NULL && strchr(":'\",)", after) != NULL)
 			return (long)(p - msg);
 		p++;
 	}

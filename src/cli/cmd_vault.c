@@ -310,6 +310,7 @@ int cmd_vault(int argc, char **argv)
 		if (argc >= 3 && strcmp(argv[2], vcmds[i].w2) == 0)
 			return run(&vcmds[i], argc - 2, argv + 2);
 	}
+	cli_json_command("vault");
 	cli_error("unknown vault subcommand '%s%s%s'", argv[1], argc >= 3 && argv[2][0] != '-' ? " " : "",
 	          argc >= 3 && argv[2][0] != '-' ? argv[2] : "");
 	vault_usage(stderr);

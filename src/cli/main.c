@@ -66,6 +66,7 @@ static int run(int argc, char **argv)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
+	cli_json_command(NULL);
 	cli_error("unknown command '%s'", argv[1]);
 	fprintf(stderr, "try 'escrow --help'\n");
 	return EX_USAGE_;
