@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Validates escrow's --json outputs against docs/schema (docs/JSON.md).
 
-  json_schemas.py SCHEMA_DIR OUT_DIR   every OUT_DIR/*.json (kept by tests/cli/lib.sh)
+  json_schemas.py SCHEMA_DIR OUT_DIR [--min-total N]
+                                       every OUT_DIR/*.json (kept by tests/cli/lib.sh)
                                        against the schema its "schema" key names
   json_schemas.py --self-test SCHEMA_DIR
                                        each schema is a valid draft 2020-12 schema,
@@ -9,8 +10,9 @@
 
 An output fails when it is empty, not JSON, has no "schema" key, names a schema
 that docs/schema does not hold, or does not validate. The run fails when any
-output fails, and when a schema saw no output at all (a command no test runs
-with --json). Needs Debian's python3-jsonschema (run with /usr/bin/python3).
+output fails, when a schema saw no output at all (a command no test runs
+with --json), and when fewer than N outputs were kept in all (the suite
+makes about 240: far fewer means outputs are no longer being kept). Needs Debian's python3-jsonschema (run with /usr/bin/python3).
 """
 import copy
 import datetime
@@ -98,7 +100,7 @@ def check_doc(schemas, text):
     return name, [f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message[:300]}" for e in errors]
 
 
-def validate_dir(schema_dir, out_dir, quiet=False):
+def validate_dir(schema_dir, out_dir, quiet=False, min_total=1):
     def fail(*what):
         if not quiet:
             print("FAIL:", *what, file=sys.stderr)
@@ -125,7 +127,9 @@ def validate_dir(schema_dir, out_dir, quiet=False):
         print(f"{len(files)} outputs, {bad} invalid, {len(schemas)} schemas, {len(unseen)} without an output")
     for n in unseen:
         fail(f"no output of the test suite names {n}: add a test that runs that command with --json")
-    return not problems and bad == 0 and not unseen and len(files) > 0
+    if len(files) < min_total:
+        fail(f"only {len(files)} outputs kept, at least {min_total} expected")
+    return not problems and bad == 0 and not unseen and len(files) >= min_total
 
 
 # --- the self-test: the checker must reject what is wrong --------------------
@@ -212,11 +216,11 @@ def self_test(schema_dir):
 def main(argv):
     if len(argv) == 3 and argv[1] == "--self-test":
         return 0 if self_test(argv[2]) else 1
-    if len(argv) == 3:
+    if len(argv) in (3, 5) and (len(argv) == 3 or argv[3] == "--min-total"):
         if not os.path.isdir(argv[2]):
             print(f"FAIL: {argv[2]}: no outputs kept (run the cli_ tests first)", file=sys.stderr)
             return 1
-        return 0 if validate_dir(argv[1], argv[2]) else 1
+        return 0 if validate_dir(argv[1], argv[2], min_total=int(argv[4]) if len(argv) == 5 else 1) else 1
     print(__doc__, file=sys.stderr)
     return 64
 
