@@ -145,8 +145,9 @@ int vault_release(struct vrun *r)
 		goto out;
 	st = escrow_vault_release(r->v, r->o, &res, &rep);
 	if (st != ESCROW_OK) {
+		/* With --json, the report of the verification that failed. */
 		if (rep != NULL && r->a.value[CLI_O_JSON] != NULL && (rc = cli_read_print(rep, true)) >= 0)
-			goto out;
+			goto out; /* stdout could not be written */
 		if (rep != NULL)
 			cli_error_lib(escrow_report_verdict(rep), escrow_ctx_error(r->ctx));
 		rc = rep != NULL ? cli_exit_code(st) : cli_fail(r->ctx, st);

@@ -155,6 +155,20 @@ expect_exit 0 "$ESCROW" rewrap s.escrow -p agency.pub -i notary.age -r "$(cat cl
 expect_exit 0 "$ESCROW" vault key revoke V "$(sed -n 's/^untrusted comment: minisign public key //p' agency2.pub)" \
 	--reason "rotated" --json &&
 	expect_true "key revoke: escrow-vault-key-revoke/1" jt "d['schema'] == 'escrow-vault-key-revoke/1' and d['reason'] == 'rotated'"
+# a stored deposit altered: release --json prints the report of the failed verification
+D=$(sha s.escrow)
+python3 - "V/store/sha256/${D:0:2}/$D.escrow" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+expect_exit 1 "$ESCROW" vault release V C-JSON-1 --event other --evidence order.txt -r "$(cat client.age.pub)" \
+	-o bad.escrow --json &&
+	expect_true "release of an altered deposit: the rewrap report, not released" \
+		jt "d['schema'] == 'escrow-rewrap/1' and d['verdict'] == 'tampered'"
+expect_true "release of an altered deposit: nothing written" test ! -e bad.escrow
 expect_error 66 cannot-open novault "$ESCROW" vault list novault --json
 expect_error 73 exists V "$ESCROW" vault init V -s notary.key --json
 expect_error 64 usage null "$ESCROW" vault release V C-JSON-1 --evidence order.txt -o x.escrow -r "$(cat client.age.pub)" --json
