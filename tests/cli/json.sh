@@ -75,7 +75,7 @@ expect_exit 0 "$ESCROW" list b.escrow -p agency.pub --json &&
 		jt "d['schema'] == 'escrow-list/1' and d['verified_at'] == '2026-01-01T00:00:00Z' and d['signature']['key_file'] == 'agency.pub' and len(d['files']) >= 2"
 expect_exit 0 "$ESCROW" list b.escrow --json &&
 	expect_true "list without -p: no key file, signature not checked" \
-		jt "'key_file' not in d['signature'] and d['signature']['status'] == 'not-checked' and d['verdict'] == 'intact'"
+		jt "'key_file' not in d['signature'] and d['signature']['status'] == 'not-checked' and d['verdict'] == 'intact' and d['deliverables_from'] == 'bundle' and d['contract']['sha256'] == '$CSHA'"
 expect_exit 0 "$ESCROW" extract b.escrow -C x1 -p agency.pub -c c.yaml --json &&
 	expect_true "extract: escrow-extract/1 with its evidence and what was extracted" \
 		jt "d['schema'] == 'escrow-extract/1' and d['verified_at'] == '2026-01-01T00:00:00Z' and d['signature']['key_file'] == 'agency.pub' and d['contract']['sha256'] == '$CSHA' and d['extracted']['layout'] == 'bag'"
