@@ -54,14 +54,23 @@ void vault_show_help(void)
 	       "66 no such deposit, or no vault.\n");
 }
 
-static const char *json_esc(const char *s)
+/* docs/schema/escrow-vault-receive-1.schema.json: a bundle in the vault
+ * already has no new verdict, contract or receipt (null). */
+static void receive_json(const escrow_result *res, const char *receipt, bool existing)
 {
-	static char buf[4][4096];
-	static unsigned n;
-	char *b = buf[n++ % 4];
+	const char *verdict = escrow_result_string(res, ESCROW_RESULT_VERDICT);
+	const char *contract = escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID);
 
-	escrow_escape(b, sizeof buf[0], s, ESCROW_ESCAPE_JSON);
-	return b;
+	cli_stdout_used();
+	printf("{\"schema\": \"escrow-vault-receive/1\", \"deposit\": %llu, \"existing\": %s, \"sha256\": \"%s\", "
+	       "\"verdict\": ", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID),
+	       existing ? "true" : "false", escrow_result_string(res, ESCROW_RESULT_SHA256));
+	cli_json_string(stdout, *verdict ? verdict : NULL);
+	printf(", \"contract\": ");
+	cli_json_string(stdout, *contract ? contract : NULL);
+	printf(", \"event\": %llu, \"receipt\": ", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
+	cli_json_string(stdout, existing ? NULL : receipt);
+	printf("}\n");
 }
 
 static void receive_print(struct vrun *r, const escrow_result *res, const char *receipt, bool json)
@@ -70,16 +79,7 @@ static void receive_print(struct vrun *r, const escrow_result *res, const char *
 	unsigned long long id = (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID);
 
 	if (json) {
-		printf("{\"deposit\": %llu, \"existing\": %s, \"sha256\": \"%s\", \"verdict\": \"%s\", "
-		       "\"contract\": \"%s\", \"event\": %llu, \"receipt\": ",
-		       id, existing ? "true" : "false", escrow_result_string(res, ESCROW_RESULT_SHA256),
-		       json_esc(escrow_result_string(res, ESCROW_RESULT_VERDICT)),
-		       json_esc(escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID)),
-		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
-		if (existing)
-			printf("null}\n");
-		else
-			printf("\"%s\"}\n", json_esc(receipt));
+		receive_json(res, receipt, existing);
 		return;
 	}
 	if (existing) {

@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	           "See escrow(1).\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	size_t i;
 
@@ -67,7 +67,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
+	cli_json_command(NULL);
 	cli_error("unknown command '%s'", argv[1]);
 	fprintf(stderr, "try 'escrow --help'\n");
 	return EX_USAGE_;
+}
+
+int main(int argc, char **argv)
+{
+	cli_json_begin(argc, argv);
+	return cli_json_end(run(argc, argv));
 }

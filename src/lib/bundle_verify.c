@@ -113,6 +113,7 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 	if (rd->key != NULL) {
 		escrow_pubkey_id(rd->key, kid);
 		set_str(sig, "key_id", kid);
+		set_str(sig, "key_file", rd->key->file); /* NULL: not loaded from a file */
 	}
 	if (rd->signer_id[0] != '\0')
 		set_str(sig, "signed_by", rd->signer_id);
@@ -146,6 +147,7 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		json_object_set_new(r->root, "totals", json_pack("{s:I,s:I}", "files", (json_int_t)rd->n_files,
 		                                                 "bytes", (json_int_t)rd->n_bytes));
 	set_str(r->root, "verdict", verdict_name(st, rd));
+	esc_report_stamp(r, "verified_at");
 	if (st != ESCROW_OK)
 		set_str(r->root, "reason", reason[0] ? reason : escrow_strerror(st));
 	return r;
