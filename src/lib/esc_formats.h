@@ -50,6 +50,11 @@ void esc_inspect_free(esc_inspector *in);
  * checks the folder `dir` (a path prefix). 1 ok, else 0 with reason. */
 int esc_check_savedmodel(const struct esc_files *files, const char *dir, char *reason, size_t rlen);
 
+/* True for the formats whose check reads the whole file and so runs only
+ * when the contract asks for it before the file is read (json, yaml, csv,
+ * text): without the contract their files are not judged. */
+bool esc_format_full_scan(enum esc_format f);
+
 /* Kind from name alone (used when content was not inspected). */
 const char *esc_kind_from_path(const char *path);
 
