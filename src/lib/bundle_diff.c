@@ -206,8 +206,8 @@ escrow_status esc_diff_sides(escrow_ctx *ctx, const struct esc_diff_side *old_si
 		json_object_set_new(r->root, "compared", json_false());
 		json_object_set_new(r->root, "failed", json_string(bad == old_side ? "old" : "new"));
 		json_object_set_new(r->root, "verdict", json_string(side_verdict(bad)));
-		esc_error(ctx, st, "%s bundle %s is %s: %s", bad == old_side ? "old" : "new", side_path(bad),
-		          side_verdict(bad), why != NULL ? why : escrow_strerror(st));
+		esc_error(ctx, st, "%s bundle (%s) %s, nothing compared: %s", bad == old_side ? "old" : "new",
+		          side_path(bad), side_verdict(bad), why != NULL ? why : escrow_strerror(st));
 		json_object_set_new(r->root, "reason", esc_json_string(esc_ctx_message(ctx)));
 		goto out;
 	}
