@@ -47,13 +47,13 @@ static void record(struct cmp *m, size_t g, int what, json_t *entry)
 {
 	m->g[g].n[what]++;
 	m->total[what]++;
-	if (entry == NULL)
-		return;
-	if (m->listed >= esc_diff_listed_max) {
+	if (what != UNCHANGED && m->listed >= esc_diff_listed_max) {
 		m->truncated = true;
 		json_decref(entry);
 		return;
 	}
+	if (entry == NULL)
+		return;
 	if (m->g[g].list[what] == NULL && (m->g[g].list[what] = json_array()) == NULL) {
 		m->nomem = true;
 		json_decref(entry);
