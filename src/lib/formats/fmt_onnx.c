@@ -214,6 +214,49 @@ static void pop_levels(struct onnx_state *o)
 	}
 }
 
+/* Entering a submessage at o->depth (its parent is of kind k): a main
+ * graph input or output starts, or a dimension of one. */
+static void io_enter(struct onnx_state *o, unsigned k)
+{
+	struct onnx_io *io;
+
+	if (o->depth == 2 && k == M_GRAPH && o->kind[1] == M_GRAPH && o->kind[0] == M_MODEL &&
+	    (o->field == 11 || o->field == 12)) {
+		o->cur_io = o->field == 11 ? 0 : 1;
+		o->n_io[o->cur_io]++;
+	} else if (o->depth == 2) {
+		o->cur_io = -1;
+	}
+	if (o->depth == 6 && o->kind[6] == M_DIM && (io = cur_io(o)) != NULL) {
+		if (io->nd < ONNX_IO_DIMS)
+			io->dim[io->nd] = -1;
+		io->nd++;
+	}
+}
+
+/* A string field of len bytes: a shown input's or output's name, or a
+ * symbolic dimension's, is read (its first bytes); true when it is. */
+static bool io_string(struct onnx_state *o, uint64_t len)
+{
+	struct onnx_io *io = cur_io(o);
+	bool name = o->depth == 2 && o->field == 1;
+	size_t cap;
+
+	if (io == NULL || !(name || (o->depth == 6 && o->kind[6] == M_DIM && o->field == 2)) ||
+	    (!name && io->nd > ONNX_IO_DIMS))
+		return false;
+	cap = name ? sizeof io->name - 1 : sizeof io->param[0] - 1;
+	o->str = name ? io->name : io->param[io->nd - 1];
+	o->str_len = name ? &io->name_len : &io->param_len[io->nd - 1];
+	*o->str_len = 0;
+	o->str_left = (size_t)(len > cap ? cap : len);
+	o->skip = len - o->str_left;
+	o->st = o->str_left ? S_STR : (o->skip ? S_SKIP : S_TAG);
+	if (o->st == S_TAG)
+		pop_levels(o);
+	return true;
+}
+
 /* A length-delimited field's tag and length have been read. */
 static void field(struct onnx_state *o)
 {
@@ -242,20 +285,7 @@ static void field(struct onnx_state *o)
 		o->depth++;
 		o->kind[o->depth] = fk == K_MSG ? f->sub : M_PACKED;
 		o->end[o->depth] = o->off + len;
-		if (o->depth == 2 && k == M_GRAPH && o->kind[1] == M_GRAPH && o->kind[0] == M_MODEL &&
-		    (o->field == 11 || o->field == 12)) {
-			o->cur_io = o->field == 11 ? 0 : 1;
-			o->n_io[o->cur_io]++;
-		} else if (o->depth == 2) {
-			o->cur_io = -1;
-		}
-		if (o->depth == 6 && o->kind[6] == M_DIM && cur_io(o) != NULL) {
-			struct onnx_io *io = cur_io(o);
-
-			if (io->nd < ONNX_IO_DIMS)
-				io->dim[io->nd] = -1;
-			io->nd++;
-		}
+		io_enter(o, k);
 		if (o->kind[o->depth] == M_ENTRY) {
 			o->key_len = o->val_len = 0;
 			o->key_long = o->val_long = false;
@@ -278,26 +308,8 @@ static void field(struct onnx_state *o)
 			pop_levels(o);
 		return;
 	}
-	if (cur_io(o) != NULL && ((o->depth == 2 && o->field == 1) ||
-	                          (o->depth == 6 && o->kind[6] == M_DIM && o->field == 2))) {
-		struct onnx_io *io = cur_io(o);
-		bool name = o->depth == 2;
-		unsigned d = io->nd - 1;
-
-		if (name || d < ONNX_IO_DIMS) {
-			size_t cap = name ? sizeof io->name - 1 : sizeof io->param[0] - 1;
-
-			o->str = name ? io->name : io->param[d];
-			o->str_len = name ? &io->name_len : &io->param_len[d];
-			*o->str_len = 0;
-			o->str_left = (size_t)(len > cap ? cap : len);
-			o->skip = len - o->str_left;
-			o->st = o->str_left ? S_STR : (o->skip ? S_SKIP : S_TAG);
-			if (o->st == S_TAG)
-				pop_levels(o);
-			return;
-		}
-	}
+	if (io_string(o, len))
+		return;
 	o->skip = len;
 	o->st = len ? S_SKIP : S_TAG;
 	if (!len)
