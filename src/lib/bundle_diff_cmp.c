@@ -308,13 +308,20 @@ static void put_group(struct group *g, json_t *o)
 static json_t *statuses(const escrow_contract *c, const struct esc_diff_side *s)
 {
 	escrow_report *r = esc_report_new("diff");
-	json_t *dl;
+	json_t *dl, *d;
+	size_t i;
 
 	if (r == NULL)
 		return NULL;
 	(void)esc_contract_evaluate(c, &s->files, r);
 	dl = json_incref(json_object_get(r->root, "deliverables"));
 	escrow_report_free(r);
+	/* the paths are the diff's to list: only the verdicts are kept */
+	json_array_foreach(dl, i, d) {
+		json_object_del(d, "paths");
+		json_object_del(d, "missing");
+		json_object_del(d, "unmatched");
+	}
 	return dl;
 }
 
