@@ -55,6 +55,7 @@ sed -n '2,40p' p1/data/train.csv >>p2/data/train.csv
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[0] ^= 0x20; open(p, "wb").write(b)' \
 	p2/prompts/system.md
 printf 'x\n' >p2/NOTES.txt
+cp p2/models/embeddings.gguf p2/models/embeddings-v2.gguf   # a copy is added, not renamed
 
 C=$ESCROW_SRC/examples/contract.yaml
 expect_exit 0 "$ESCROW" pack p1 -c "$C" -s ag.key --name claimscore --release 1.0 -o r1.escrow -q
@@ -64,7 +65,7 @@ expect_exit 0 "$ESCROW" pack p2 -c "$C" -s ag.key --name claimscore --release 2.
 expect_exit 0 "$ESCROW" diff r1.escrow r2.escrow -p ag.pub -c "$C" && cp out text
 expect_grep '^signatures: checked' text
 expect_grep '^contract: +CLAIMS-2026-03 \(given with -c' text
-expect_grep "^changes: +2 added, 2 removed, 4 changed, 1 renamed, " text
+expect_grep "^changes: +3 added, 2 removed, 4 changed, 1 renamed, " text
 expect_grep '^  classifier-onnx: ok -> missing' text
 expect_grep '^  classifier-onnx: ok -> missing \(REGRESSION\); 1 removed' text
 expect_grep '^    removed +models/classifier.onnx' text
@@ -78,7 +79,7 @@ expect_grep 'shape b\\x1b\[31m: none -> \[2\]' text
 expect_grep 'dtypes: \["F32"\] -> \["F16","F32"\]' text
 expect_grep 'tensors: 1 -> 2' text
 expect_grep 'inputs: \[\{"dtype":"FLOAT","name":"x","shape":\[1,2\]\}\] -> \[\{"dtype":"BOOL","name":"c"' text
-expect_grep '^verdict: compared -- 1 regression, 9 files differ' text
+expect_grep '^verdict: compared -- 1 regression, 10 files differ' text
 # the regression comes before the deliverables, and the hostile name is escaped
 expect_true "regressions listed first" test "$(grep -n '^REGRESSIONS' text | cut -d: -f1)" -lt \
 	"$(grep -n '^deliverables' text | cut -d: -f1)"
@@ -116,8 +117,12 @@ assert [i["dtype"] for i in onnx["new"]["model"]["inputs"]] == ["BOOL", "FLOAT"]
 assert [x["path"] for x in u["removed"]] == ["tests/test_old.py"]
 assert [x["path"] for x in u["added"]] == ["NOTES.txt"]
 c = r["changes"]
-assert (c["added"], c["removed"], c["changed"], c["renamed"]) == (2, 2, 4, 1), c
-assert c["new_files"] == c["old_files"] and c["truncated"] is False
+assert (c["added"], c["removed"], c["changed"], c["renamed"]) == (3, 2, 4, 1), c
+assert c["new_files"] == c["old_files"] + 1 and c["truncated"] is False
+gg = d["embeddings"]["added"]
+assert [x["path"] for x in gg] == ["models/embeddings-v2.gguf"], gg
+assert gg[0]["model"] == {"format": "gguf", "architecture": "claimscore-embed", "tensors": 1, "dtypes": ["F32"]}, gg
+assert d["embeddings"]["counts"]["unchanged"] == 1 and d["embeddings"]["counts"]["renamed"] == 0
 PY
 
 # --- without -p: read as list reads, and said so; the contract from NEW's copy ---
