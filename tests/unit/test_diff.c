@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "esc_diff.h"
+#include "formats/esc_fmt.h"
 
 struct rec {
 	const char *path;
@@ -271,6 +272,54 @@ static void test_failed_side(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* A model summary stays within its bound whatever the model holds: a
+ * safetensors header of 5,000 tensors with long names gives the exact count
+ * and a few shapes, cut to fit and marked so. */
+static void test_model_summary_bounded(void **state)
+{
+	const size_t n = 5000;
+	size_t cap = 64 + n * 200, len = 0, i;
+	char *h = malloc(cap), *file;
+	struct esc_inspection out;
+	esc_inspector *in;
+	json_t *m;
+	uint64_t hl;
+
+	(void)state;
+	assert_non_null(h);
+	len += (size_t)snprintf(h + len, cap - len, "{");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(h + len, cap - len, "%s\"layer.%zu.a_rather_long_tensor_name_to_fill_the_summary_"
+		                        "quickly\":{\"dtype\":\"F16\",\"shape\":[1,1,1,1,1,1,1,1,1,1],"
+		                        "\"data_offsets\":[%zu,%zu]}", i ? "," : "", i, 2 * i, 2 * i + 2);
+	len += (size_t)snprintf(h + len, cap - len, "}");
+	hl = len;
+	file = calloc(1, 8 + len + 2 * n);
+	assert_non_null(file);
+	for (i = 0; i < 8; i++)
+		file[i] = (char)(hl >> (8 * i));
+	memcpy(file + 8, h, len);
+	in = esc_inspect_new("m.safetensors", 8 + len + 2 * n, ESC_FMT_SAFETENSORS);
+	assert_non_null(in);
+	esc_inspect_update(in, file, 8 + len + 2 * n);
+	esc_inspect_final(in, &out);
+	assert_true(out.wanted_ok);
+	assert_true(strlen(out.model) < sizeof out.model);
+	m = json_loads(out.model, 0, NULL);
+	assert_non_null(m);
+	assert_int_equal(json_integer_value(json_object_get(m, "tensors")), 5000);
+	assert_int_equal(json_integer_value(json_object_get(m, "params")), 5000);
+	assert_true(json_is_true(json_object_get(m, "cut")));
+	assert_true(json_object_size(json_object_get(m, "shapes")) >= 1);
+	assert_true(json_object_size(json_object_get(m, "shapes")) < 6);
+	/* a shape of ten dimensions keeps eight and says so */
+	assert_int_equal(json_array_size(json_object_get(json_object_get(m, "shapes"), "layer.0.a_rather_long_tensor_"
+	                 "name_to_fill_the_summary_quickly")), 9);
+	json_decref(m);
+	free(file);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_deliverable_dropped),
 		cmocka_unit_test(test_listed_bound),
 		cmocka_unit_test(test_failed_side),
+		cmocka_unit_test(test_model_summary_bounded),
 	};
 
 	return escrow_init() == ESCROW_OK ? cmocka_run_group_tests(tests, NULL, NULL) : 1;
