@@ -232,6 +232,34 @@ out:
 	return st;
 }
 
+json_t *esc_diff_brief(const escrow_report *diff)
+{
+	const json_t *root = diff != NULL ? diff->root : NULL, *ch = json_object_get(root, "changes"), *r;
+	static const char *const keys[] = {"added", "removed", "changed", "renamed", "unchanged"};
+	json_t *b = json_object(), *regs = json_array();
+	size_t i;
+
+	if (b == NULL || regs == NULL || root == NULL) {
+		json_decref(b);
+		json_decref(regs);
+		return NULL;
+	}
+	if (!json_is_true(json_object_get(root, "compared"))) {
+		json_decref(regs);
+		json_object_set_new(b, "compared", json_false());
+		json_object_set(b, "failed", json_object_get(root, "failed"));
+		json_object_set(b, "verdict", json_object_get(root, "verdict"));
+		return b;
+	}
+	json_object_set_new(b, "compared", json_true());
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		json_object_set(b, keys[i], json_object_get(ch, keys[i]));
+	json_array_foreach(json_object_get(root, "regressions"), i, r)
+		json_array_append(regs, json_object_get(r, "deliverable"));
+	json_object_set_new(b, "regressions", regs);
+	return b;
+}
+
 /* The contract copy of a side read whole, parsed; NULL when it has none or
  * it cannot be read (a warning then). */
 static escrow_contract *copy_of(const struct esc_diff_side *s, const char *which, char *why, size_t wlen)

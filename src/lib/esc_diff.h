@@ -57,6 +57,12 @@ escrow_status esc_diff_sides(escrow_ctx *ctx, const struct esc_diff_side *old_si
                              const struct esc_diff_side *new_side, const escrow_contract *c, const char *from,
                              bool formats_checked, escrow_report **report);
 
+/* A short account of a diff report for a receipt or a ledger row (new
+ * reference): {"compared", "added", "removed", "changed", "renamed",
+ * "unchanged", "regressions": [ids]}, or {"compared": false, "failed",
+ * "verdict"}. NULL when out of memory. */
+json_t *esc_diff_brief(const escrow_report *diff);
+
 /* The comparison proper (bundle_diff_cmp.c) of two sides read whole: fills
  * root with "deliverables", "regressions", "unassigned" and "changes". */
 escrow_status esc_diff_compare(escrow_ctx *ctx, const struct esc_diff_side *o, const struct esc_diff_side *n,

@@ -172,6 +172,18 @@ static void test_statuses_and_models(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(json_object_get(m, "old"),
 	                    "model"), "dtypes"), 0)), "F32");
 	assert_int_equal(json_integer_value(json_object_get(m, "size_change")), -32);
+	{
+		escrow_report r = {ESCROW_OK, root, NULL};
+		json_t *brief;
+
+		json_object_set_new(root, "compared", json_true());
+		brief = esc_diff_brief(&r);
+		assert_non_null(brief);
+		assert_int_equal(json_integer_value(json_object_get(brief, "removed")), 2);
+		assert_int_equal(json_integer_value(json_object_get(brief, "changed")), 1);
+		assert_string_equal(json_string_value(json_array_get(json_object_get(brief, "regressions"), 0)), "code");
+		json_decref(brief);
+	}
 	json_decref(root);
 
 	/* the other way round: fixed, and no regression */
@@ -266,6 +278,14 @@ static void test_failed_side(void **state)
 	assert_non_null(text);
 	assert_non_null(strstr(text, "verdict: tampered -- new bundle"));
 	free(text);
+	{
+		json_t *b = esc_diff_brief(r);
+
+		assert_non_null(b);
+		assert_true(json_is_false(json_object_get(b, "compared")));
+		assert_string_equal(json_string_value(json_object_get(b, "failed")), "new");
+		json_decref(b);
+	}
 	escrow_report_free(r);
 	esc_diff_side_free(o);
 	esc_diff_side_free(n);
