@@ -34,6 +34,7 @@ expect_exit 0 python3 "$ESCROW_SRC/examples/make-project.py" p1
 cp "$REAL/onnx_mlp.onnx" p1/models/aux.onnx
 make_safetensors p1/models/small.safetensors          # w: F32 [2, 2]
 printf 'def test_old():\n    pass\n' >p1/tests/test_old.py
+ln -s runbook.md p1/docs/latest.md
 cp -a p1 p2
 
 # release 2: a deliverable's only file removed, a model's inputs and another's
@@ -56,6 +57,8 @@ python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[
 	p2/prompts/system.md
 printf 'x\n' >p2/NOTES.txt
 cp p2/models/embeddings.gguf p2/models/embeddings-v2.gguf   # a copy is added, not renamed
+ln -sfn ../README.md p2/docs/latest.md                       # a symlink with another target
+mkdir p2/notes && mv p2/prompts/summarise-claim.md p2/notes/ # out of its deliverable
 
 C=$ESCROW_SRC/examples/contract.yaml
 expect_exit 0 "$ESCROW" pack p1 -c "$C" -s ag.key --name claimscore --release 1.0 -o r1.escrow -q
@@ -65,7 +68,7 @@ expect_exit 0 "$ESCROW" pack p2 -c "$C" -s ag.key --name claimscore --release 2.
 expect_exit 0 "$ESCROW" diff r1.escrow r2.escrow -p ag.pub -c "$C" && cp out text
 expect_grep '^signatures: checked' text
 expect_grep '^contract: +CLAIMS-2026-03 \(given with -c' text
-expect_grep "^changes: +3 added, 2 removed, 4 changed, 1 renamed, " text
+expect_grep "^changes: +3 added, 2 removed, 5 changed, 2 renamed, " text
 expect_grep '^  classifier-onnx: ok -> missing' text
 expect_grep '^  classifier-onnx: ok -> missing \(REGRESSION\); 1 removed' text
 expect_grep '^    removed +models/classifier.onnx' text
@@ -79,7 +82,10 @@ expect_grep 'shape b\\x1b\[31m: none -> \[2\]' text
 expect_grep 'dtypes: \["F32"\] -> \["F16","F32"\]' text
 expect_grep 'tensors: 1 -> 2' text
 expect_grep 'inputs: \[\{"dtype":"FLOAT","name":"x","shape":\[1,2\]\}\] -> \[\{"dtype":"BOOL","name":"c"' text
-expect_grep '^verdict: compared -- 1 regression, 10 files differ' text
+expect_grep '^verdict: compared -- 1 regression, 12 files differ' text
+expect_grep '^    renamed +prompts/summarise-claim.md -> notes/summarise-claim.md \(from prompts\)' text
+expect_grep '^    changed +docs/latest.md \(symlink -> symlink\)' text
+expect_grep '^ +target runbook.md -> ../README.md' text
 # the regression comes before the deliverables, and the hostile name is escaped
 expect_true "regressions listed first" test "$(grep -n '^REGRESSIONS' text | cut -d: -f1)" -lt \
 	"$(grep -n '^deliverables' text | cut -d: -f1)"
@@ -117,7 +123,13 @@ assert [i["dtype"] for i in onnx["new"]["model"]["inputs"]] == ["BOOL", "FLOAT"]
 assert [x["path"] for x in u["removed"]] == ["tests/test_old.py"]
 assert [x["path"] for x in u["added"]] == ["NOTES.txt"]
 c = r["changes"]
-assert (c["added"], c["removed"], c["changed"], c["renamed"]) == (3, 2, 4, 1), c
+assert (c["added"], c["removed"], c["changed"], c["renamed"]) == (3, 2, 5, 2), c
+mv = [x for x in u["renamed"] if x["to"] == "notes/summarise-claim.md"]
+assert len(mv) == 1 and mv[0]["from"] == "prompts/summarise-claim.md" and mv[0]["from_deliverable"] == "prompts", mv
+ln = ch["docs/latest.md"]
+assert ln["old"]["type"] == ln["new"]["type"] == "symlink" and "sha256" not in ln["old"], ln
+assert ln["old"]["target"] == "runbook.md" and ln["new"]["target"] == "../README.md", ln
+assert "size_change" not in ln
 assert c["new_files"] == c["old_files"] + 1 and c["truncated"] is False
 gg = d["embeddings"]["added"]
 assert [x["path"] for x in gg] == ["models/embeddings-v2.gguf"], gg
