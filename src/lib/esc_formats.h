@@ -32,7 +32,8 @@ struct esc_inspection {
 	bool tf_index_ok;                /* a file named variables.index ending with the TF table magic */
 	/* What the check of a model file read, for people comparing releases
 	 * (escrow diff): compact JSON, "" when none, e.g.
-	 * {"dtypes":["F32"],"params":264,"shapes":{"w":[8,32]},"tensors":2}.
+	 * {"dtypes":["F32"],"params":264,"shapes":{"w":[8,32]},"tensors":2}
+	 * (safetensors, onnx, gguf and npy checkers).
 	 * Bounded: a few shapes, inputs or outputs, the first in file order. */
 	char model[ESC_MODEL_MAX];
 };

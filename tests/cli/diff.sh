@@ -35,6 +35,7 @@ cp "$REAL/onnx_mlp.onnx" p1/models/aux.onnx
 make_safetensors p1/models/small.safetensors          # w: F32 [2, 2]
 printf 'def test_old():\n    pass\n' >p1/tests/test_old.py
 ln -s runbook.md p1/docs/latest.md
+cp "$REAL/numpy_f32.npy" p1/models/stats.npy
 cp -a p1 p2
 
 # release 2: a deliverable's only file removed, a model's inputs and another's
@@ -42,6 +43,7 @@ cp -a p1 p2
 # one removed, one grown, one changed at the same size
 rm p2/models/classifier.onnx
 cp "$REAL/onnx_if_subgraph.onnx" p2/models/aux.onnx
+cp "$REAL/numpy_i64_fortran.npy" p2/models/stats.npy
 python3 - p2/models/small.safetensors <<'PY'
 import json, struct, sys
 h = json.dumps({"w": {"dtype": "F16", "shape": [4, 2], "data_offsets": [0, 16]},
@@ -68,7 +70,7 @@ expect_exit 0 "$ESCROW" pack p2 -c "$C" -s ag.key --name claimscore --release 2.
 expect_exit 0 "$ESCROW" diff r1.escrow r2.escrow -p ag.pub -c "$C" && cp out text
 expect_grep '^signatures: checked' text
 expect_grep '^contract: +CLAIMS-2026-03 \(given with -c' text
-expect_grep "^changes: +3 added, 2 removed, 5 changed, 2 renamed, " text
+expect_grep "^changes: +3 added, 2 removed, 6 changed, 2 renamed, " text
 expect_grep '^  classifier-onnx: ok -> missing' text
 expect_grep '^  classifier-onnx: ok -> missing \(REGRESSION\); 1 removed' text
 expect_grep '^    removed +models/classifier.onnx' text
@@ -82,7 +84,8 @@ expect_grep 'shape b\\x1b\[31m: none -> \[2\]' text
 expect_grep 'dtypes: \["F32"\] -> \["F16","F32"\]' text
 expect_grep 'tensors: 1 -> 2' text
 expect_grep 'inputs: \[\{"dtype":"FLOAT","name":"x","shape":\[1,2\]\}\] -> \[\{"dtype":"BOOL","name":"c"' text
-expect_grep '^verdict: compared -- 1 regression, 12 files differ' text
+expect_grep '^verdict: compared -- 1 regression, 13 files differ' text
+expect_grep '^ +shape: \[3,4\] -> \[2,3\]' text
 expect_grep '^    renamed +prompts/summarise-claim.md -> notes/summarise-claim.md \(from prompts\)' text
 expect_grep '^    changed +docs/latest.md \(symlink -> symlink\)' text
 expect_grep '^ +target runbook.md -> ../README.md' text
@@ -123,7 +126,11 @@ assert [i["dtype"] for i in onnx["new"]["model"]["inputs"]] == ["BOOL", "FLOAT"]
 assert [x["path"] for x in u["removed"]] == ["tests/test_old.py"]
 assert [x["path"] for x in u["added"]] == ["NOTES.txt"]
 c = r["changes"]
-assert (c["added"], c["removed"], c["changed"], c["renamed"]) == (3, 2, 5, 2), c
+assert (c["added"], c["removed"], c["changed"], c["renamed"]) == (3, 2, 6, 2), c
+npy = ch["models/stats.npy"]
+assert npy["old"]["model"] == {"format": "npy", "dtypes": ["<f4"], "shape": [3, 4]}, npy
+assert npy["new"]["model"] == {"format": "npy", "dtypes": [">i8"], "shape": [2, 3]}, npy
+assert npy["model_changes"] == ["dtypes", "shape"], npy
 mv = [x for x in u["renamed"] if x["to"] == "notes/summarise-claim.md"]
 assert len(mv) == 1 and mv[0]["from"] == "prompts/summarise-claim.md" and mv[0]["from_deliverable"] == "prompts", mv
 ln = ch["docs/latest.md"]
