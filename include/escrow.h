@@ -363,6 +363,7 @@ enum escrow_option {
 	                             * seconds, 0..31536000; 0 (default): no limit */
 	ESCROW_OPT_AGAINST = 30,    /* [string] vault log: a receipt whose ledger head the
 	                             * log must still hold */
+	ESCROW_OPT_OTHER_BUNDLE = 31, /* [string] diff: the NEW bundle (BUNDLE is the OLD one) */
 	ESCROW_OPT_LANG = 33        /* [string] certificate: "en" (default) or "fr" */
 };
 
@@ -478,6 +479,27 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_list(escrow_ctx *ctx, const esc
  * with *report set. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_check(escrow_ctx *ctx, const escrow_options *o,
                                                        escrow_report **report);
+
+/* What changed between two deposits: reads BUNDLE (the old one) and
+ * OTHER_BUNDLE (the new one) once each, without extracting, and compares them
+ * per deliverable and for the files in none: files added, removed, changed
+ * (by digest), renamed (same digest, new path), sizes, what the format check
+ * read of model files (tensors, dtypes, shapes; ONNX inputs and outputs; GGUF
+ * architecture), and each deliverable's status, a regression (ok before,
+ * anything else now, or gone) listed first. Reads: BUNDLE, OTHER_BUNDLE (both
+ * required, files or one "-"), PUBLIC_KEY (optional: the signatures are
+ * checked as escrow_verify() does; without it they are not, as escrow_list()),
+ * CONTRACT (the deliverables; default: the copy inside the new bundle, else
+ * the old one's; the report says which), IDENTITIES (sealed bundles).
+ * Returns ESCROW_OK with *report set when both could be compared, whatever
+ * the differences (the report's "verdict" is "compared"); a verification
+ * status of the bundle that could not be read (ESCROW_TAMPERED,
+ * ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY,
+ * ESCROW_NOT_A_BUNDLE), the old one's first, with *report set and saying which
+ * ("verdict" is that bundle's verdict); or an environment error (*report
+ * NULL). The report's JSON follows docs/schema/escrow-diff-1.schema.json. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_diff(escrow_ctx *ctx, const escrow_options *o,
+                                                      escrow_report **report);
 
 /* ---- the release (rewrap) ----------------------------------------------- */
 

@@ -83,6 +83,7 @@ int cmd_pack(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rewrap(int argc, char **argv);
 int cmd_vault(int argc, char **argv);

@@ -13,7 +13,7 @@
 
 enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, repeatable */
 
-#define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP)
+#define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP | CLI_DIFF)
 #define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
 #define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG | \
              CLI_V_RELEASE | CLI_CERT)

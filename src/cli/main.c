@@ -14,6 +14,7 @@ static const struct {
 	{"pack", cmd_pack, "pack a project folder into a signed, compressed, optionally sealed bundle"},
 	{"verify", cmd_verify, "verify a bundle: signature, every byte, every deliverable"},
 	{"list", cmd_list, "list the files of a bundle"},
+	{"diff", cmd_diff, "what changed between two deposits, per deliverable"},
 	{"extract", cmd_extract, "verify and extract a bundle into a new folder, atomically"},
 	{"rewrap", cmd_rewrap, "re-encrypt a sealed bundle for new recipients (the release)"},
 	{"vault", cmd_vault, "the notary's desk: register contracts and keys, receive deposits"},

@@ -24,6 +24,7 @@ struct escrow_options {
 	/* the vault's (vault_*.c) */
 	char *ledger, *notary_key, *notary_identity, *contract_file, *contract_id, *key_id, *reason, *receipt,
 		*deposit, *event, *evidence, *against;
+	char *other_bundle;                  /* diff: the new bundle (bundle is the old one) */
 	char *lang;                          /* certificate: "en" or "fr" (NULL: en) */
 	struct esc_strlist key_files;
 	int sample;                          /* vault audit: percent, 0: all */
