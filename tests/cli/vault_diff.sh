@@ -5,7 +5,8 @@
 # signed) and in its output (a "since deposit N" line; "diff" in --json). A
 # refused deposit is compared too (its regressions are the point); a deposit
 # is never compared with a refused one; a previous copy that cannot be read
-# is said in the receipt and does not fail the receive.
+# is said in the receipt and does not fail the receive. A vault deposit's
+# certificate shows the changes.
 . "$(dirname "$0")/lib.sh"
 export SOURCE_DATE_EPOCH=1767225600
 
@@ -51,6 +52,15 @@ expect_true "receipt: regressions [model]" test "$(field "$R2" 'd["predicate"]["
 expect_true "receipt: compared with deposit 1" test "$(field "$R2" 'd["predicate"]["escrow"]["diff"]["previous"]["deposit"]')" = 1
 expect_true "receipt: FAILED" test "$(field "$R2" 'd["predicate"]["verificationResult"]')" = '"FAILED"'
 expect_exit 0 minisign -Vm "$R2" -p notary.pub -q
+# the deposit's certificate shows it (from the signed receipt)
+expect_exit 2 "$ESCROW" certificate --vault V 2 -o c2.html -q
+expect_true "certificate: the changes since the previous deposit, the regression named" python3 - c2.html <<'PY'
+import html, re, sys
+t = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", open(sys.argv[1], encoding="utf-8").read())))
+assert "Changes since the previous deposit" in t, t
+i = t.index("Changes since the previous deposit")
+assert "1 removed" in t[i:i + 200] and "model" in t[i:i + 300], t[i:i + 300]
+PY
 
 # 1.2: the model is back, a source changed, one added: compared with 1.0
 # (the previous ACCEPTED deposit), not with the refused 1.1
