@@ -425,8 +425,17 @@ enum escrow_result_key {
 	ESCROW_RESULT_VERSION = 13,      /* u64     vault contract add: the version registered */
 	ESCROW_RESULT_EVENT_SEQ = 14,    /* u64     vault operations: the event recorded (the
 	                                  *         ledger head); receipt verify: its head */
-	ESCROW_RESULT_CONTRACT_ID = 15   /* string  vault contract add, receive, receipt verify
+	ESCROW_RESULT_CONTRACT_ID = 15,  /* string  vault contract add, receive, receipt verify
 	                                  *         (at most 64 bytes kept) */
+	/* vault receive: what changed since the contract's previous accepted
+	 * deposit (docs/VAULT.md, "receive"); all 0 when there is none */
+	ESCROW_RESULT_DIFF_PREVIOUS = 16, /* u64    the deposit compared with */
+	ESCROW_RESULT_DIFF_ADDED = 17,    /* u64    files added */
+	ESCROW_RESULT_DIFF_REMOVED = 18,  /* u64    files removed */
+	ESCROW_RESULT_DIFF_CHANGED = 19,  /* u64    files changed (by digest) */
+	/* 20-23: reserved */
+	ESCROW_RESULT_DIFF_RENAMED = 24,  /* u64    files renamed (same digest, new path) */
+	ESCROW_RESULT_DIFF_REGRESSIONS = 25 /* u64  deliverables ok before and not now */
 };
 
 /* 0 when res is NULL, the key is unknown or not set, or not a u64. */

@@ -70,7 +70,17 @@ static void receive_json(const escrow_result *res, const char *receipt, bool exi
 	cli_json_string(stdout, *contract ? contract : NULL);
 	printf(", \"event\": %llu, \"receipt\": ", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
 	cli_json_string(stdout, existing ? NULL : receipt);
-	printf("}\n");
+	if (escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS) == 0)
+		printf(", \"diff\": null}\n");
+	else
+		printf(", \"diff\": {\"previous\": %llu, \"added\": %llu, \"removed\": %llu, \"changed\": %llu, "
+		       "\"renamed\": %llu, \"regressions\": %llu}}\n",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_ADDED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REMOVED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_CHANGED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_RENAMED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REGRESSIONS));
 }
 
 static void receive_print(struct vrun *r, const escrow_result *res, const char *receipt, bool json)
@@ -94,6 +104,17 @@ static void receive_print(struct vrun *r, const escrow_result *res, const char *
 	       cli_esc(escrow_result_string(res, ESCROW_RESULT_VERDICT)),
 	       cli_esc(escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID)),
 	       escrow_result_string(res, ESCROW_RESULT_SHA256), cli_esc(receipt));
+	if (escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS) != 0) {
+		unsigned long long reg = (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REGRESSIONS);
+
+		printf("since deposit %llu: %llu added, %llu removed, %llu changed, %llu renamed; %llu regression%s%s\n",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_ADDED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REMOVED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_CHANGED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_RENAMED), reg, reg == 1 ? "" : "s",
+		       reg ? " (deliverables ok before and not now: the receipt names them)" : "");
+	}
 }
 
 int vault_receive(struct vrun *r)

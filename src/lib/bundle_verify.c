@@ -4,6 +4,7 @@
  * checked says what it found. Only an intact, authentic bundle is judged
  * against the notary's own contract ("incomplete" or "verified"). */
 #include "esc_api.h"
+#include "esc_diff.h"
 #include "esc_bundle_read.h"
 
 #include <sodium.h>
@@ -231,6 +232,13 @@ escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escro
 	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
 	rd.raw_tap = o->tap;
 	st = esc_rd_verify(&rd, "verify", report);
+	/* The records for a diff: an incomplete deposit was read whole too. */
+	if (o->side != NULL && esc_is_outcome(st) &&
+	    esc_diff_side_take(&rd, st == ESCROW_INCOMPLETE ? ESCROW_OK : st, o->side) != ESCROW_OK) {
+		escrow_report_free(*report);
+		*report = NULL;
+		st = ESCROW_E_NOMEM;
+	}
 	esc_rd_clear(&rd);
 	return st;
 }

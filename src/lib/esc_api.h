@@ -91,6 +91,7 @@ struct esc_verify_opts {
 	size_t n_deliverables;
 	unsigned flags;                        /* ESCROW_PAYLOAD_ONLY */
 	const struct esc_sink *tap;            /* verify: every byte of the bundle as read (vault receive) */
+	struct esc_diff_side **side;           /* verify: the file records, kept for a diff (vault receive) */
 };
 
 escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_report **report);
