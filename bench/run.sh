@@ -10,8 +10,9 @@
 # env:   ESCROW=path/to/escrow (default: build/escrow), RUNS=3, THREADS=2,
 #        PARTS="pack read vault" (read: verify and extract, 1 GB tree only;
 #        vault: `escrow vault receive` of the 1 GB bundle, unsealed and sealed,
-#        against `escrow verify` of it, and `escrow vault audit` against
-#        `sha256sum` of the store)
+#        as a contract's first deposit and as its next release (compared with
+#        the first: that one is read too), against `escrow verify` of it, and
+#        `escrow vault audit` against `sha256sum`/`openssl dgst` of the store)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ESCROW=${ESCROW:-$here/../build/escrow}
@@ -126,27 +127,32 @@ esac
 # copy written from the same bytes, synced); audit hashes the store.
 case " $PARTS " in
 *" vault "*)
-	B="$W/read.escrow" S="$W/sealed.escrow" V="$W/vault"
+	B="$W/read.escrow" B2="$W/read2.escrow" S="$W/sealed.escrow" V="$W/vault" V2="$W/vault2"
 	[ -s "$B" ] || "$ESCROW" pack "$W/big" -o "$B" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" -q
-	rm -f "$S" "$S.minisig"
+	rm -f "$S" "$S.minisig" "$B2"
 	"$ESCROW" pack "$W/big" -o "$S" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" -r "$RECIPIENT" -q
+	# the next release of the same contract: compared with the first at receive
+	"$ESCROW" pack "$W/big" -o "$B2" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" --release 2 -q
 	[ -e "$W/notary.key" ] || "$ESCROW" keygen -W -q -o "$W/notary"
-	cat "$B" "$S" >/dev/null
+	cat "$B" "$B2" "$S" >/dev/null
 	for r in $(seq 1 "$RUNS"); do
-		rm -rf "$V" && sync
-		"$ESCROW" vault init "$V" -s "$W/notary.key" -i "$W/id.age" -q
-		"$ESCROW" vault contract add "$V" "$W/contract.yaml" -p "$W/k.pub" -q
+		rm -rf "$V" "$V2" && sync
+		for v in "$V" "$V2"; do
+			"$ESCROW" vault init "$v" -s "$W/notary.key" -i "$W/id.age" -q
+			"$ESCROW" vault contract add "$v" "$W/contract.yaml" -p "$W/k.pub" -q
+		done
 		one vault "verify -c" "$ESCROW" verify "$B" -p "$W/k.pub" -c "$W/contract.yaml" -q
 		one vault "vault receive" "$ESCROW" vault receive "$V" "$B" -q
+		one vault "vault receive, 2nd release (diff)" "$ESCROW" vault receive "$V" "$B2" -q
 		one vault "verify -c -i (sealed)" "$ESCROW" verify "$S" -p "$W/k.pub" -c "$W/contract.yaml" -i "$W/id.age" -q
-		one vault "vault receive (sealed)" "$ESCROW" vault receive "$V" "$S" -q
+		one vault "vault receive (sealed)" "$ESCROW" vault receive "$V2" "$S" -q
 		one vault "sha256sum store" sh -c "sha256sum '$V'/store/sha256/*/*.escrow >/dev/null"
 		# OpenSSL's SHA-256 uses the CPU's SHA extensions, as escrow's does
 		! command -v openssl >/dev/null ||
 			one vault "openssl sha256 store" sh -c "openssl dgst -sha256 '$V'/store/sha256/*/*.escrow >/dev/null"
 		one vault "vault audit" "$ESCROW" vault audit "$V" -q
 	done
-	rm -rf "$V" "$S" "$S.minisig"
+	rm -rf "$V" "$V2" "$S" "$S.minisig" "$B2"
 	;;
 esac
 
@@ -196,7 +202,8 @@ if any(("read", t) in data for t in refs):
     if v and a:
         print()
         print("verify -c against zstd -dc: %.2fx wall" % (med(v, 0) / med(a, 0)))
-vrefs = {"verify -c": None, "vault receive": "verify -c", "verify -c -i (sealed)": None,
+vrefs = {"verify -c": None, "vault receive": "verify -c", "vault receive, 2nd release (diff)": "verify -c",
+         "verify -c -i (sealed)": None,
          "vault receive (sealed)": "verify -c -i (sealed)", "sha256sum store": None,
          "openssl sha256 store": None, "vault audit": "openssl sha256 store"}
 if any(("vault", t) in data for t in vrefs):

@@ -129,6 +129,12 @@ step 0 'ESCROW_PASSPHRASE=$AGENCY_PASS escrow pack project-1.3.1 -s agency.key -
 step 2 'escrow verify deposit-1.3.1.escrow -i notary.age -p agency.pub -c contract.yaml | grep -E "^(signature|integrity|contract):|missing|verdict"'
 expect 'incomplete'
 expect 'classifier-onnx'
+say "What changed since 1.3.0? escrow diff reads the two deposits once each, without extracting
+them, and lists per deliverable what was added, removed, changed or renamed; the regression comes
+first (exit 0: it could compare)."
+step 0 'escrow diff deposit.escrow deposit-1.3.1.escrow -i notary.age -p agency.pub -c contract.yaml | grep -E "^(changes|REGRESSIONS|  classifier-onnx|    removed|verdict)"'
+expect '^  classifier-onnx: ok -> missing'
+expect '^verdict: compared -- 1 regression'
 
 section "6. A tampered copy is refused"
 say "One bit of a copy of the deposit is flipped, as a failing disk or an intruder would. The age

@@ -363,6 +363,7 @@ enum escrow_option {
 	                             * seconds, 0..31536000; 0 (default): no limit */
 	ESCROW_OPT_AGAINST = 30,    /* [string] vault log: a receipt whose ledger head the
 	                             * log must still hold */
+	ESCROW_OPT_OTHER_BUNDLE = 31, /* [string] diff: the NEW bundle (BUNDLE is the OLD one) */
 	ESCROW_OPT_LANG = 33        /* [string] certificate: "en" (default) or "fr" */
 };
 
@@ -424,8 +425,17 @@ enum escrow_result_key {
 	ESCROW_RESULT_VERSION = 13,      /* u64     vault contract add: the version registered */
 	ESCROW_RESULT_EVENT_SEQ = 14,    /* u64     vault operations: the event recorded (the
 	                                  *         ledger head); receipt verify: its head */
-	ESCROW_RESULT_CONTRACT_ID = 15   /* string  vault contract add, receive, receipt verify
+	ESCROW_RESULT_CONTRACT_ID = 15,  /* string  vault contract add, receive, receipt verify
 	                                  *         (at most 64 bytes kept) */
+	/* vault receive: what changed since the contract's previous accepted
+	 * deposit (docs/VAULT.md, "receive"); all 0 when there is none */
+	ESCROW_RESULT_DIFF_PREVIOUS = 16, /* u64    the deposit compared with */
+	ESCROW_RESULT_DIFF_ADDED = 17,    /* u64    files added */
+	ESCROW_RESULT_DIFF_REMOVED = 18,  /* u64    files removed */
+	ESCROW_RESULT_DIFF_CHANGED = 19,  /* u64    files changed (by digest) */
+	/* 20-23: reserved */
+	ESCROW_RESULT_DIFF_RENAMED = 24,  /* u64    files renamed (same digest, new path) */
+	ESCROW_RESULT_DIFF_REGRESSIONS = 25 /* u64  deliverables ok before and not now */
 };
 
 /* 0 when res is NULL, the key is unknown or not set, or not a u64. */
@@ -478,6 +488,27 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_list(escrow_ctx *ctx, const esc
  * with *report set. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_check(escrow_ctx *ctx, const escrow_options *o,
                                                        escrow_report **report);
+
+/* What changed between two deposits: reads BUNDLE (the old one) and
+ * OTHER_BUNDLE (the new one) once each, without extracting, and compares them
+ * per deliverable and for the files in none: files added, removed, changed
+ * (by digest), renamed (same digest, new path), sizes, what the format check
+ * read of model files (tensors, dtypes, shapes; ONNX inputs and outputs; GGUF
+ * architecture), and each deliverable's status, a regression (ok before,
+ * anything else now, or gone) listed first. Reads: BUNDLE, OTHER_BUNDLE (both
+ * required, files or one "-"), PUBLIC_KEY (optional: the signatures are
+ * checked as escrow_verify() does; without it they are not, as escrow_list()),
+ * CONTRACT (the deliverables; default: the copy inside the new bundle, else
+ * the old one's; the report says which), IDENTITIES (sealed bundles).
+ * Returns ESCROW_OK with *report set when both could be compared, whatever
+ * the differences (the report's "verdict" is "compared"); a verification
+ * status of the bundle that could not be read (ESCROW_TAMPERED,
+ * ESCROW_BAD_SIGNATURE, ESCROW_UNSAFE, ESCROW_NO_IDENTITY,
+ * ESCROW_NOT_A_BUNDLE), the old one's first, with *report set and saying which
+ * ("verdict" is that bundle's verdict); or an environment error (*report
+ * NULL). The report's JSON follows docs/schema/escrow-diff-1.schema.json. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_diff(escrow_ctx *ctx, const escrow_options *o,
+                                                      escrow_report **report);
 
 /* ---- the release (rewrap) ----------------------------------------------- */
 

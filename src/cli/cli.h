@@ -33,6 +33,24 @@ void cli_error_lib(const char *what, const char *text);
 const char *cli_esc(const char *s);
 
 int cli_exit_code(escrow_status st);
+
+/* --json (cli_json.c, docs/JSON.md). main calls cli_json_begin(argc, argv)
+ * first and returns cli_json_end(rc): when --json was given, the command
+ * failed (rc != 0) and wrote nothing on stdout, that prints the error object
+ * (escrow-error/1) there. A command calls cli_stdout_used() once it has
+ * written its output on stdout (or when stdout is not its to write, pack -o -).
+ * The messages module feeds the first error's status and text. */
+void cli_json_begin(int argc, char **argv);
+int cli_json_end(int rc);
+bool cli_json_on(void);
+/* The command the error object names, when argv's words are not one
+ * (NULL: none). */
+void cli_json_command(const char *name);
+void cli_stdout_used(void);
+void cli_json_status(escrow_status st);
+void cli_json_note(const char *message);
+/* s as a JSON string (quoted, escaped: escrow_escape's JSON form); NULL as null. */
+void cli_json_string(FILE *f, const char *s);
 /* Prints the context's detail (or the generic text) and returns the exit code. */
 int cli_fail(escrow_ctx *ctx, escrow_status st);
 /* Usage error for a command: message, usage line, hint; returns 64. */
@@ -71,6 +89,7 @@ int cmd_pack(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rewrap(int argc, char **argv);
 int cmd_vault(int argc, char **argv);

@@ -13,7 +13,7 @@
 
 enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, repeatable */
 
-#define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP)
+#define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP | CLI_DIFF)
 #define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
 #define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG | \
              CLI_V_RELEASE | CLI_CERT)
@@ -52,8 +52,7 @@ static const struct def {
 	[CLI_O_AGE] = {"age", 0, NONE, CLI_KEYGEN, 0, "--age"},
 	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT,
 	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT, "--force"},
-	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD |
-	                CLI_V_KEY_REVOKE | CLI_CERT), 0, "--json"},
+	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_CERT), 0, "--json"},
 	[CLI_O_QUIET] = {"quiet", 'q', NONE, ALL, ALL, "-q"},
 	[CLI_O_HELP] = {"help", 'h', NONE, ALL, ALL, "-h"},
 	[CLI_O_LEDGER] = {"ledger", 0, ONE, CLI_V_INIT, 0, "--ledger"},

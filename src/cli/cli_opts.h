@@ -17,6 +17,8 @@ enum {
 	CLI_V_RECEIVE = 1u << 11, CLI_V_LIST = 1u << 12, CLI_V_SHOW = 1u << 13, CLI_RECEIPT = 1u << 14,
 	/* escrow vault audit, escrow vault log, escrow vault release */
 	CLI_V_AUDIT = 1u << 15, CLI_V_LOG = 1u << 16, CLI_V_RELEASE = 1u << 17,
+	/* escrow diff */
+	CLI_DIFF = 1u << 18,
 	/* escrow certificate */
 	CLI_CERT = 1u << 19
 };

@@ -81,6 +81,8 @@ int cli_read_print(const escrow_report *report, bool json)
 {
 	escrow_status st = ESCROW_OK;
 
+	if (json)
+		cli_stdout_used();
 	/* written as it is made: the list of a million files is hundreds of MB */
 	if (json || !cli_quiet)
 		st = escrow_report_write(report, json ? ESCROW_REPORT_JSON : 0, put_stdout, NULL);

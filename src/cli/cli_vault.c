@@ -17,10 +17,22 @@ int vault_open(struct vrun *r)
 	return st == ESCROW_OK ? -1 : cli_fail(r->ctx, st);
 }
 
+bool vault_json(struct vrun *r, const char *schema)
+{
+	if (r->a.value[CLI_O_JSON] == NULL)
+		return false;
+	cli_stdout_used();
+	printf("{\n  \"schema\": \"%s\",\n  \"command\": \"%s\",\n  \"vault\": ", schema, r->spec->name);
+	cli_json_string(stdout, r->a.operands[0]);
+	return true;
+}
+
 int vault_print(char *out)
 {
 	int rc = -1;
 
+	if (out != NULL)
+		cli_stdout_used();
 	if (out != NULL && (fputs(out, stdout) == EOF || (*out && out[strlen(out) - 1] != '\n' && putchar('\n') == EOF)))
 		rc = EX_IOERR_;
 	free(out);

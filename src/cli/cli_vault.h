@@ -18,6 +18,10 @@ struct vrun {
 int vault_open(struct vrun *r);
 /* A setter's status: -1 when ESCROW_OK, else the exit code (message printed). */
 int vault_set(struct vrun *r, escrow_status st);
+/* With --json: the start of the command's JSON object on stdout ("schema",
+ * "command", "vault"; the caller adds its members and the closing "}\n"),
+ * and true. Without: false. */
+bool vault_json(struct vrun *r, const char *schema);
 /* Prints out (may be NULL) on stdout and frees it; -1, or the exit code when
  * stdout cannot be written. */
 int vault_print(char *out);
@@ -36,7 +40,7 @@ void vault_log_help(void);
 
 /* escrow vault release (cmd_vault_release.c) */
 #define VAULT_RELEASE_USAGE "escrow vault release VAULT CONTRACT_ID --event EVENT --evidence FILE " \
-	"(-r RECIPIENT | -R FILE)... -o OUT [--deposit DEPOSIT] [--force] [-q]"
+	"(-r RECIPIENT | -R FILE)... -o OUT [--deposit DEPOSIT] [--force] [--json] [-q]"
 int vault_release(struct vrun *r);
 void vault_release_help(void);
 

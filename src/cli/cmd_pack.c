@@ -98,6 +98,8 @@ static int parse_opts(int argc, char **argv, struct pack_cli *o)
 	o->flags = (v[CLI_O_INCLUDE_VCS] ? ESCROW_INCLUDE_VCS : 0) | (v[CLI_O_SKIP_SYMLINKS] ? ESCROW_SKIP_SYMLINKS : 0) |
 	           (v[CLI_O_FORCE] ? ESCROW_FORCE : 0);
 	o->json = v[CLI_O_JSON] != NULL;
+	if (o->out != NULL && strcmp(o->out, "-") == 0)
+		cli_stdout_used(); /* the bundle's: the summary and errors go to stderr */
 	if (o->out == NULL)
 		return cli_usage("pack", usage_line, "missing -o BUNDLE (a file, or - for standard output)");
 	if (o->key == NULL)
@@ -148,7 +150,10 @@ static void summary(const struct pack_cli *o, const escrow_result *res, escrow_r
 	if (o->json) {
 		char *rj = escrow_report_json(rep);
 
-		fprintf(f, "{\n  \"command\": \"pack\",\n  \"bundle\": ");
+		if (f == stdout)
+			cli_stdout_used();
+		fprintf(f, "{\n  \"schema\": \"escrow-pack/1\",\n  \"tool\": \"escrow %s\",\n  \"command\": \"pack\",\n"
+		           "  \"bundle\": ", ESCROW_VERSION);
 		json_str(f, o->out);
 		fprintf(f, ",\n  \"files\": %llu,\n  \"bytes_in\": %llu,\n  \"bytes_out\": %llu,\n"
 		           "  \"ratio\": %.4f,\n  \"seconds\": %.3f,\n  \"sha256\": \"%s\",\n"

@@ -25,6 +25,24 @@ static void help(void)
 	       usage_line);
 }
 
+/* docs/schema/escrow-receipt-verify-1.schema.json */
+static void print_json(const struct cli_args *a, const escrow_result *res)
+{
+	cli_stdout_used();
+	printf("{\"schema\": \"escrow-receipt-verify/1\", \"receipt\": \"good\", \"verificationResult\": ");
+	cli_json_string(stdout, escrow_result_string(res, ESCROW_RESULT_VERDICT));
+	printf(", \"sha256\": \"%s\", \"deposit\": %llu, \"ledger_head\": %llu, \"bundle_checked\": %s, \"contract\": ",
+	       escrow_result_string(res, ESCROW_RESULT_SHA256),
+	       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID),
+	       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ),
+	       a->value[CLI_O_BUNDLE] ? "true" : "false");
+	cli_json_string(stdout, *escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID) ?
+	                escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID) : NULL);
+	printf(", \"receipt_file\": ");
+	cli_json_string(stdout, a->operands[0]);
+	printf("}\n");
+}
+
 static int check(struct cli_args *a, escrow_ctx *ctx, escrow_options *o)
 {
 	escrow_pubkey *pk = NULL;
@@ -49,12 +67,7 @@ static int check(struct cli_args *a, escrow_ctx *ctx, escrow_options *o)
 	} else {
 		rc = 0;
 		if (a->value[CLI_O_JSON] != NULL)
-			printf("{\"receipt\": \"good\", \"verificationResult\": \"%s\", \"sha256\": \"%s\", \"deposit\": %llu, "
-			       "\"ledger_head\": %llu, \"bundle_checked\": %s}\n",
-			       escrow_result_string(res, ESCROW_RESULT_VERDICT), escrow_result_string(res, ESCROW_RESULT_SHA256),
-			       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID),
-			       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ),
-			       a->value[CLI_O_BUNDLE] ? "true" : "false");
+			print_json(a, res);
 		else if (!cli_quiet)
 			printf("%s: good receipt, signed by the notary: deposit %llu, %s, sha256 %s, ledger head %llu%s\n",
 			       cli_esc(a->operands[0]), (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID),

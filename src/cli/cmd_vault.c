@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char u_init[] = "escrow vault init VAULT -s NOTARY.key [-i NOTARY.age] [--ledger URL] [-q]";
-static const char u_contract[] = "escrow vault contract add VAULT CONTRACT.yaml [-p AGENCY.pub]... [-q]";
-static const char u_key_add[] = "escrow vault key add VAULT CONTRACT_ID -p AGENCY.pub... [-q]";
-static const char u_revoke[] = "escrow vault key revoke VAULT KEY_ID [--reason TEXT] [-q]";
+static const char u_init[] = "escrow vault init VAULT -s NOTARY.key [-i NOTARY.age] [--ledger URL] [--json] [-q]";
+static const char u_contract[] = "escrow vault contract add VAULT CONTRACT.yaml [-p AGENCY.pub]... [--json] [-q]";
+static const char u_key_add[] = "escrow vault key add VAULT CONTRACT_ID -p AGENCY.pub... [--json] [-q]";
+static const char u_revoke[] = "escrow vault key revoke VAULT KEY_ID [--reason TEXT] [--json] [-q]";
 static const char u_receive[] = "escrow vault receive VAULT BUNDLE [-o RECEIPT.json] [--json] [-q]";
 static const char u_list[] = "escrow vault list VAULT [--contract ID] [--json]";
 static const char u_show[] = "escrow vault show VAULT DEPOSIT [--json]";
@@ -27,6 +27,7 @@ static void help_init(void)
 	       "  -s, --seckey FILE    the notary's minisign secret key (required)\n"
 	       "  -i, --identity FILE  the notary's age identity, to open sealed deposits\n"
 	       "      --ledger URL     a postgresql:// URL or libpq conninfo for the ledger\n"
+	       "      --json           print the outcome as JSON\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
 	       "Exit codes: 0 made; 64 usage; 65 a malformed key; 66 a key cannot be read;\n"
@@ -43,6 +44,7 @@ static void help_contract(void)
 	       "gets a new version (an amendment); the same text again is refused.\n\n"
 	       "Options:\n"
 	       "  -p, --pubkey FILE  an agency's public key (repeatable)\n"
+	       "      --json       print the outcome as JSON\n"
 	       "  -q, --quiet        print nothing but errors\n"
 	       "  -h, --help         show this help\n\n"
 	       "Exit codes: 0 registered; 64 usage; 65 a malformed contract or key; 66 a file\n"
@@ -56,6 +58,7 @@ static void help_key_add(void)
 	       "Register agency keys for a registered contract (a key rotation).\n\n"
 	       "Options:\n"
 	       "  -p, --pubkey FILE  an agency's public key (repeatable, at least one)\n"
+	       "      --json       print the outcome as JSON\n"
 	       "  -q, --quiet        print nothing but errors\n"
 	       "  -h, --help         show this help\n\n"
 	       "Exit codes: 0 registered; 64 usage; 65 a malformed key; 66 the contract is not\n"
@@ -70,6 +73,7 @@ static void help_revoke(void)
 	       "it serves: deposits it signs from now on are refused (bad-signature).\n\n"
 	       "Options:\n"
 	       "      --reason TEXT  why, recorded with the event\n"
+	       "      --json       print the outcome as JSON\n"
 	       "  -q, --quiet        print nothing but errors\n"
 	       "  -h, --help         show this help\n\n"
 	       "Exit codes: 0 revoked; 64 usage; 66 the key is not registered or revoked already.\n",
@@ -96,6 +100,13 @@ static int run_init(struct vrun *r)
 	st = escrow_vault_init(r->ctx, r->a.operands[0], r->o);
 	if (st != ESCROW_OK)
 		return cli_fail(r->ctx, st);
+	if (vault_json(r, "escrow-vault-init/1")) {
+		printf(",\n  \"notary_key\": ");
+		cli_json_string(stdout, r->a.value[CLI_O_SECKEY]);
+		printf(",\n  \"identity\": ");
+		cli_json_string(stdout, n == 1 ? r->a.list[0].value : NULL);
+		printf(",\n  \"ledger\": \"%s\"\n}\n", r->a.value[CLI_O_LEDGER] ? "postgresql" : "sqlite");
+	}
 	cli_info("vault %s made", r->a.operands[0]);
 	return 0;
 }
@@ -126,6 +137,16 @@ static int run_contract(struct vrun *r)
 	st = escrow_vault_contract_add(r->v, r->o, &res);
 	if (st != ESCROW_OK)
 		return cli_fail(r->ctx, st);
+	if (vault_json(r, "escrow-vault-contract-add/1")) {
+		printf(",\n  \"file\": ");
+		cli_json_string(stdout, r->a.operands[1]);
+		printf(",\n  \"contract\": ");
+		cli_json_string(stdout, escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID));
+		printf(",\n  \"version\": %llu,\n  \"event\": %llu,\n  \"keys\": %zu\n}\n",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_VERSION),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ),
+		       cli_args_count(&r->a, CLI_O_AGENCY_KEY));
+	}
 	cli_info("contract %s registered, version %llu (event %llu), with %zu key(s)",
 	         escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID),
 	         (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_VERSION),
@@ -153,6 +174,13 @@ static int run_key_add(struct vrun *r)
 	st = escrow_vault_key_add(r->v, r->o, &res);
 	if (st != ESCROW_OK)
 		return cli_fail(r->ctx, st);
+	if (vault_json(r, "escrow-vault-key-add/1")) {
+		printf(",\n  \"contract\": ");
+		cli_json_string(stdout, r->a.operands[1]);
+		printf(",\n  \"event\": %llu,\n  \"keys\": %zu\n}\n",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ),
+		       cli_args_count(&r->a, CLI_O_AGENCY_KEY));
+	}
 	cli_info("key(s) registered for contract %s (event %llu)", r->a.operands[1],
 	         (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
 	escrow_result_free(res);
@@ -174,6 +202,13 @@ static int run_revoke(struct vrun *r)
 	st = escrow_vault_key_revoke(r->v, r->o, &res);
 	if (st != ESCROW_OK)
 		return cli_fail(r->ctx, st);
+	if (vault_json(r, "escrow-vault-key-revoke/1")) {
+		printf(",\n  \"key_id\": ");
+		cli_json_string(stdout, r->a.operands[1]);
+		printf(",\n  \"reason\": ");
+		cli_json_string(stdout, r->a.value[CLI_O_REASON]);
+		printf(",\n  \"event\": %llu\n}\n", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
+	}
 	cli_info("key %s revoked (event %llu)", r->a.operands[1],
 	         (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
 	escrow_result_free(res);
@@ -219,7 +254,7 @@ static void vault_usage(FILE *f)
 	           "      --reason TEXT    key revoke: why\n"
 	           "  -o, --output FILE    receive: the receipt; release: the release\n"
 	           "      --contract ID    list: only this contract's deposits\n"
-	           "      --json           receive, list, show, audit, log: JSON output\n"
+	           "      --json           print the outcome as JSON (docs/JSON.md)\n"
 	           "      --full           audit: verify each deposit completely\n"
 	           "      --sample PERCENT audit: check this percent, least recently audited first\n"
 	           "      --max-duration S audit: stop between deposits after S seconds\n"
@@ -276,6 +311,7 @@ int cmd_vault(int argc, char **argv)
 		if (argc >= 3 && strcmp(argv[2], vcmds[i].w2) == 0)
 			return run(&vcmds[i], argc - 2, argv + 2);
 	}
+	cli_json_command("vault");
 	cli_error("unknown vault subcommand '%s%s%s'", argv[1], argc >= 3 && argv[2][0] != '-' ? " " : "",
 	          argc >= 3 && argv[2][0] != '-' ? argv[2] : "");
 	vault_usage(stderr);

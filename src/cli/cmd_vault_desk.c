@@ -55,14 +55,33 @@ void vault_show_help(void)
 	       "66 no such deposit, or no vault.\n");
 }
 
-static const char *json_esc(const char *s)
+/* docs/schema/escrow-vault-receive-1.schema.json: a bundle in the vault
+ * already has no new verdict, contract or receipt (null). */
+static void receive_json(const escrow_result *res, const char *receipt, bool existing)
 {
-	static char buf[4][4096];
-	static unsigned n;
-	char *b = buf[n++ % 4];
+	const char *verdict = escrow_result_string(res, ESCROW_RESULT_VERDICT);
+	const char *contract = escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID);
 
-	escrow_escape(b, sizeof buf[0], s, ESCROW_ESCAPE_JSON);
-	return b;
+	cli_stdout_used();
+	printf("{\"schema\": \"escrow-vault-receive/1\", \"deposit\": %llu, \"existing\": %s, \"sha256\": \"%s\", "
+	       "\"verdict\": ", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID),
+	       existing ? "true" : "false", escrow_result_string(res, ESCROW_RESULT_SHA256));
+	cli_json_string(stdout, *verdict ? verdict : NULL);
+	printf(", \"contract\": ");
+	cli_json_string(stdout, *contract ? contract : NULL);
+	printf(", \"event\": %llu, \"receipt\": ", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
+	cli_json_string(stdout, existing ? NULL : receipt);
+	if (escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS) == 0)
+		printf(", \"diff\": null}\n");
+	else
+		printf(", \"diff\": {\"previous\": %llu, \"added\": %llu, \"removed\": %llu, \"changed\": %llu, "
+		       "\"renamed\": %llu, \"regressions\": %llu}}\n",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_ADDED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REMOVED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_CHANGED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_RENAMED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REGRESSIONS));
 }
 
 static void receive_print(struct vrun *r, const escrow_result *res, const char *receipt, bool json)
@@ -71,16 +90,7 @@ static void receive_print(struct vrun *r, const escrow_result *res, const char *
 	unsigned long long id = (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID);
 
 	if (json) {
-		printf("{\"deposit\": %llu, \"existing\": %s, \"sha256\": \"%s\", \"verdict\": \"%s\", "
-		       "\"contract\": \"%s\", \"event\": %llu, \"receipt\": ",
-		       id, existing ? "true" : "false", escrow_result_string(res, ESCROW_RESULT_SHA256),
-		       json_esc(escrow_result_string(res, ESCROW_RESULT_VERDICT)),
-		       json_esc(escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID)),
-		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
-		if (existing)
-			printf("null}\n");
-		else
-			printf("\"%s\"}\n", json_esc(receipt));
+		receive_json(res, receipt, existing);
 		return;
 	}
 	if (existing) {
@@ -95,6 +105,17 @@ static void receive_print(struct vrun *r, const escrow_result *res, const char *
 	       cli_esc(escrow_result_string(res, ESCROW_RESULT_VERDICT)),
 	       cli_esc(escrow_result_string(res, ESCROW_RESULT_CONTRACT_ID)),
 	       escrow_result_string(res, ESCROW_RESULT_SHA256), cli_esc(receipt));
+	if (escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS) != 0) {
+		unsigned long long reg = (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REGRESSIONS);
+
+		printf("since deposit %llu: %llu added, %llu removed, %llu changed, %llu renamed; %llu regression%s%s\n",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_ADDED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_REMOVED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_CHANGED),
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_RENAMED), reg, reg == 1 ? "" : "s",
+		       reg ? " (deliverables ok before and not now: the receipt names them)" : "");
+	}
 }
 
 int vault_receive(struct vrun *r)

@@ -1,6 +1,7 @@
 /* cmd_vault_release.c -- escrow vault release: a deposit handed to the
  * client on a recorded triggering event, with its evidence and a signed
  * release record. */
+#include "cli_read.h"
 #include "cli_vault.h"
 
 #include <stdlib.h>
@@ -25,6 +26,8 @@ void vault_release_help(void)
 	       "  -o, --output OUT        the release (required)\n"
 	       "      --deposit DEPOSIT   a deposit number, or 8+ hex digits of its SHA-256\n"
 	       "  -f, --force             replace OUT and its record\n"
+	       "      --json              print the outcome as JSON (when the deposit no longer\n"
+	       "                          verifies: the rewrap report)\n"
 	       "  -q, --quiet             print nothing but errors\n"
 	       "  -h, --help              show this help\n\n"
 	       "Exit codes: 0 released; 1 or 2 the deposit no longer verifies (as escrow\n"
@@ -81,6 +84,42 @@ static escrow_status recipients(struct vrun *r, escrow_recipients **rs)
 	return st;
 }
 
+/* docs/schema/escrow-vault-release-1.schema.json */
+static void release_json(struct vrun *r, const escrow_result *res)
+{
+	const char *out = r->a.value[CLI_O_OUTPUT];
+	char *record;
+	size_t i;
+	bool first = true;
+
+	printf(",\n  \"contract\": ");
+	cli_json_string(stdout, r->a.operands[1]);
+	printf(",\n  \"deposit\": %llu,\n  \"event\": %llu,\n  \"trigger\": ",
+	       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID),
+	       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
+	cli_json_string(stdout, r->a.value[CLI_O_EVENT]);
+	printf(",\n  \"evidence\": ");
+	cli_json_string(stdout, r->a.value[CLI_O_EVIDENCE]);
+	printf(",\n  \"recipients\": [");
+	for (i = 0; i < r->a.n; i++)
+		if (r->a.list[i].id == CLI_O_RECIPIENT || r->a.list[i].id == CLI_O_RECIPIENTS_FILE) {
+			printf("%s{\"%s\": ", first ? "" : ", ", r->a.list[i].id == CLI_O_RECIPIENT ? "recipient" : "file");
+			cli_json_string(stdout, r->a.list[i].value);
+			printf("}");
+			first = false;
+		}
+	printf("],\n  \"source_sha256\": \"%s\",\n  \"output\": ", escrow_result_string(res, ESCROW_RESULT_SOURCE_SHA256));
+	cli_json_string(stdout, out);
+	printf(",\n  \"sha256\": \"%s\",\n  \"size\": %llu,\n  \"record\": ", escrow_result_string(res, ESCROW_RESULT_SHA256),
+	       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_BYTES_OUT));
+	record = malloc(strlen(out) + sizeof ".release.json");
+	if (record != NULL)
+		snprintf(record, strlen(out) + sizeof ".release.json", "%s.release.json", out);
+	cli_json_string(stdout, record ? record : "?");
+	printf("\n}\n");
+	free(record);
+}
+
 int vault_release(struct vrun *r)
 {
 	escrow_result *res = NULL;
@@ -106,6 +145,9 @@ int vault_release(struct vrun *r)
 		goto out;
 	st = escrow_vault_release(r->v, r->o, &res, &rep);
 	if (st != ESCROW_OK) {
+		/* With --json, the report of the verification that failed. */
+		if (rep != NULL && r->a.value[CLI_O_JSON] != NULL && (rc = cli_read_print(rep, true)) >= 0)
+			goto out; /* stdout could not be written */
 		if (rep != NULL)
 			cli_error_lib(escrow_report_verdict(rep), escrow_ctx_error(r->ctx));
 		rc = rep != NULL ? cli_exit_code(st) : cli_fail(r->ctx, st);
@@ -113,7 +155,9 @@ int vault_release(struct vrun *r)
 			cli_info("nothing was released");
 		goto out;
 	}
-	if (!cli_quiet)
+	if (vault_json(r, "escrow-vault-release/1"))
+		release_json(r, res);
+	else if (!cli_quiet)
 		printf("released deposit %llu of %s (event %llu)\nrelease: %s\nsha256: %s\nrecord: %s.release.json "
 		       "(signed in .minisig)\n",
 		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID), cli_esc(r->a.operands[1]),

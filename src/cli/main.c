@@ -14,6 +14,7 @@ static const struct {
 	{"pack", cmd_pack, "pack a project folder into a signed, compressed, optionally sealed bundle"},
 	{"verify", cmd_verify, "verify a bundle: signature, every byte, every deliverable"},
 	{"list", cmd_list, "list the files of a bundle"},
+	{"diff", cmd_diff, "what changed between two deposits, per deliverable"},
 	{"extract", cmd_extract, "verify and extract a bundle into a new folder, atomically"},
 	{"rewrap", cmd_rewrap, "re-encrypt a sealed bundle for new recipients (the release)"},
 	{"vault", cmd_vault, "the notary's desk: register contracts and keys, receive deposits"},
@@ -39,7 +40,7 @@ static void usage(FILE *f)
 	           "See escrow(1).\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	size_t i;
 
@@ -67,7 +68,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
+	cli_json_command(NULL);
 	cli_error("unknown command '%s'", argv[1]);
 	fprintf(stderr, "try 'escrow --help'\n");
 	return EX_USAGE_;
+}
+
+int main(int argc, char **argv)
+{
+	cli_json_begin(argc, argv);
+	return cli_json_end(run(argc, argv));
 }

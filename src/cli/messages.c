@@ -42,6 +42,8 @@ static char *vformat_escaped(const char *fmt, va_list ap)
 
 static void text_line(const char *tag, const char *text)
 {
+	if (tag != NULL && strcmp(tag, "error: ") == 0)
+		cli_json_note(text);
 	cli_progress_done();
 	fputs("escrow: ", stderr);
 	if (tag)
@@ -113,10 +115,19 @@ void cli_warn_cb(void *user, const char *message)
 
 void cli_error_lib(const char *what, const char *text)
 {
+	const char *w = what != NULL ? cli_esc(what) : NULL;
+	size_t n = (w ? strlen(w) + 2 : 0) + strlen(text) + 1;
+	char *line = malloc(n);
+
 	cli_progress_done();
+	if (line != NULL) {
+		snprintf(line, n, "%s%s%s", w ? w : "", w ? ": " : "", text);
+		cli_json_note(line);
+		free(line);
+	}
 	fputs("escrow: error: ", stderr);
-	if (what != NULL) {
-		fputs(cli_esc(what), stderr);
+	if (w != NULL) {
+		fputs(w, stderr);
 		fputs(": ", stderr);
 	}
 	fputs(text, stderr);
@@ -152,6 +163,7 @@ int cli_fail(escrow_ctx *ctx, escrow_status st)
 {
 	const char *detail = ctx ? escrow_ctx_error(ctx) : "";
 
+	cli_json_status(st);
 	cli_error_lib(NULL, *detail ? detail : escrow_strerror(st));
 	return cli_exit_code(st);
 }
@@ -166,6 +178,8 @@ int cli_usage(const char *cmd, const char *usage, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = vformat_escaped(fmt, ap); /* the arguments come from the command line */
 	va_end(ap);
+	cli_json_status(ESCROW_E_USAGE);
+	cli_json_note(text ? text : "(out of memory)");
 	fputs(text ? text : "(out of memory)", stderr);
 	free(text);
 	fprintf(stderr, "\nusage: %s\ntry 'escrow %s --help'\n", usage, cmd);
@@ -174,6 +188,7 @@ int cli_usage(const char *cmd, const char *usage, const char *fmt, ...)
 
 int cli_opts_fail(const escrow_options *o, escrow_status st)
 {
+	cli_json_status(st);
 	if (o == NULL || st == ESCROW_E_NOMEM) {
 		cli_error("out of memory");
 		return EX_SOFTWARE_;

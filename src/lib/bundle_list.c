@@ -89,6 +89,24 @@ static const escrow_contract *pick_contract(struct esc_rd *rd, escrow_report *r,
 	return *own;
 }
 
+/* The contract the deliverables come from, as evidence: its id, file and
+ * the SHA-256 of its bytes (docs/JSON.md). */
+static void contract_json(escrow_report *r, const escrow_contract *c)
+{
+	json_t *co = json_object();
+	char hex[65];
+
+	if (co == NULL)
+		return;
+	esc_hex(c->raw_sha256, 32, hex);
+	json_object_set_new(co, "checked", json_true());
+	json_object_set_new(co, "id", esc_json_string(escrow_contract_id(c) ? escrow_contract_id(c) : ""));
+	if (c->source_name != NULL)
+		json_object_set_new(co, "path", esc_json_string(c->source_name));
+	json_object_set_new(co, "sha256", json_string(hex));
+	json_object_set_new(r->root, "contract", co);
+}
+
 escrow_status esc_list(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_report **report)
 {
 	struct esc_rd rd;
@@ -119,6 +137,8 @@ escrow_status esc_list(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_
 		                "says who made this bundle");
 	c = pick_contract(&rd, r, &own, &from);
 	json_object_set_new(r->root, "deliverables_from", json_string(from));
+	if (c != NULL)
+		contract_json(r, c);
 	if (c != NULL) /* each deliverable's status, as verify judges it; list's verdict stays the bundle's */
 		(void)esc_contract_evaluate(c, &rd.files, r);
 	if (take_files(&rd, c, r) != ESCROW_OK)

@@ -4,6 +4,7 @@
  * checked says what it found. Only an intact, authentic bundle is judged
  * against the notary's own contract ("incomplete" or "verified"). */
 #include "esc_api.h"
+#include "esc_diff.h"
 #include "esc_bundle_read.h"
 
 #include <sodium.h>
@@ -113,6 +114,7 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 	if (rd->key != NULL) {
 		escrow_pubkey_id(rd->key, kid);
 		set_str(sig, "key_id", kid);
+		set_str(sig, "key_file", rd->key->file); /* NULL: not loaded from a file */
 	}
 	if (rd->signer_id[0] != '\0')
 		set_str(sig, "signed_by", rd->signer_id);
@@ -146,6 +148,7 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		json_object_set_new(r->root, "totals", json_pack("{s:I,s:I}", "files", (json_int_t)rd->n_files,
 		                                                 "bytes", (json_int_t)rd->n_bytes));
 	set_str(r->root, "verdict", verdict_name(st, rd));
+	esc_report_stamp(r, "verified_at");
 	if (st != ESCROW_OK)
 		set_str(r->root, "reason", reason[0] ? reason : escrow_strerror(st));
 	return r;
@@ -229,6 +232,13 @@ escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escro
 	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
 	rd.raw_tap = o->tap;
 	st = esc_rd_verify(&rd, "verify", report);
+	/* The records for a diff: an incomplete deposit was read whole too. */
+	if (o->side != NULL && esc_is_outcome(st) &&
+	    esc_diff_side_take(&rd, st == ESCROW_INCOMPLETE ? ESCROW_OK : st, o->side) != ESCROW_OK) {
+		escrow_report_free(*report);
+		*report = NULL;
+		st = ESCROW_E_NOMEM;
+	}
 	esc_rd_clear(&rd);
 	return st;
 }

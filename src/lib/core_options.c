@@ -44,6 +44,7 @@ static const struct {
 	[ESCROW_OPT_SAMPLE] = {T_INT, "sample"},
 	[ESCROW_OPT_MAX_SECONDS] = {T_INT, "max seconds"},
 	[ESCROW_OPT_AGAINST] = {T_STRING, "against"},
+	[ESCROW_OPT_OTHER_BUNDLE] = {T_STRING, "other bundle"},
 	[ESCROW_OPT_LANG] = {T_STRING, "lang"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
@@ -96,6 +97,7 @@ void escrow_options_free(escrow_options *o)
 	free(o->event);
 	free(o->evidence);
 	free(o->against);
+	free(o->other_bundle);
 	free(o->lang);
 	list_clear(&o->key_files);
 	free(o);
@@ -178,6 +180,7 @@ static char **string_field(escrow_options *o, enum escrow_option opt)
 	case ESCROW_OPT_EVENT: return &o->event;
 	case ESCROW_OPT_EVIDENCE: return &o->evidence;
 	case ESCROW_OPT_AGAINST: return &o->against;
+	case ESCROW_OPT_OTHER_BUNDLE: return &o->other_bundle;
 	case ESCROW_OPT_LANG: return &o->lang;
 	default: return NULL;
 	}

@@ -24,6 +24,7 @@ struct escrow_options {
 	/* the vault's (vault_*.c) */
 	char *ledger, *notary_key, *notary_identity, *contract_file, *contract_id, *key_id, *reason, *receipt,
 		*deposit, *event, *evidence, *against;
+	char *other_bundle;                  /* diff: the new bundle (bundle is the old one) */
 	char *lang;                          /* certificate: "en" or "fr" (NULL: en) */
 	struct esc_strlist key_files;
 	int sample;                          /* vault audit: percent, 0: all */
@@ -90,6 +91,7 @@ struct esc_verify_opts {
 	size_t n_deliverables;
 	unsigned flags;                        /* ESCROW_PAYLOAD_ONLY */
 	const struct esc_sink *tap;            /* verify: every byte of the bundle as read (vault receive) */
+	struct esc_diff_side **side;           /* verify: the file records, kept for a diff (vault receive) */
 };
 
 escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_report **report);

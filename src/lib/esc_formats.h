@@ -15,6 +15,7 @@ enum esc_format esc_format_from_name(const char *name); /* ESC_FMT_NONE if unkno
 
 enum esc_pickle_verdict { ESC_PICKLE_NONE = 0, ESC_PICKLE_SAFE, ESC_PICKLE_UNKNOWN, ESC_PICKLE_DANGEROUS };
 
+#define ESC_MODEL_MAX 512
 /* What inspecting one file found. */
 struct esc_inspection {
 	enum esc_format detected;        /* the format its bytes pass, by content (NONE if none) */
@@ -29,6 +30,12 @@ struct esc_inspection {
 	const char *kind;                /* code, model, data, docs, prompts, config, pipeline, other */
 	char external_data[256];         /* ONNX: first external data location, checked by the caller */
 	bool tf_index_ok;                /* a file named variables.index ending with the TF table magic */
+	/* What the check of a model file read, for people comparing releases
+	 * (escrow diff): compact JSON, "" when none, e.g.
+	 * {"dtypes":["F32"],"params":264,"shapes":{"w":[8,32]},"tensors":2}
+	 * (safetensors, onnx, gguf and npy checkers).
+	 * Bounded: a few shapes, inputs or outputs, the first in file order. */
+	char model[ESC_MODEL_MAX];
 };
 
 /* Streaming inspector. `path` is the payload path (for name-based hints and
@@ -43,6 +50,11 @@ void esc_inspect_free(esc_inspector *in);
 /* Folder formats (tf-savedmodel): given the sorted list of payload files,
  * checks the folder `dir` (a path prefix). 1 ok, else 0 with reason. */
 int esc_check_savedmodel(const struct esc_files *files, const char *dir, char *reason, size_t rlen);
+
+/* True for the formats whose check reads the whole file and so runs only
+ * when the contract asks for it before the file is read (json, yaml, csv,
+ * text): without the contract their files are not judged. */
+bool esc_format_full_scan(enum esc_format f);
 
 /* Kind from name alone (used when content was not inspected). */
 const char *esc_kind_from_path(const char *path);

@@ -12,6 +12,8 @@
 struct escrow_pubkey {
 	uint8_t id[ESC_MKEYID_LEN];
 	uint8_t pk[32];
+	char *file; /* escrow_pubkey_load's path, for reports; NULL when parsed from text.
+	            * Owned by the escrow_pubkey_free'd object: copies by value never free it. */
 };
 
 /* Allocated whole with sodium_malloc: guarded, locked, wiped by sodium_free. */

@@ -27,6 +27,7 @@ struct esc_note_view {
 	const char *reason;      /* why `wanted` failed */
 	const char *imports;     /* the pickle's dangerous (else unknown) imports */
 	const char *external;    /* ONNX: the first external data location */
+	const char *model;       /* what a model's check read (esc_inspection.model) */
 	const char *secret[4];   /* "line 3: AWS access key id" (never the value) */
 	unsigned n_lines;        /* of secret[] */
 	uint32_t n_secrets;      /* how many possible secrets in all */

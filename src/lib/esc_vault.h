@@ -142,6 +142,8 @@ struct esc_deposit {
 	const json_t *deliverables;  /* {"id": "status"}; NULL: {} */
 	const char *store_path;      /* relative to the vault */
 	bool minisig_stored;         /* its detached signature stored beside it (store_path.minisig) */
+	const json_t *diff;          /* against the contract's previous accepted deposit (esc_diff_brief
+	                              * and "previous"); NULL: none */
 };
 /* Records a deposit and its receive event in one transaction. A bundle
  * already recorded is ESCROW_E_EXISTS naming its deposit (nothing written).
@@ -233,6 +235,7 @@ struct esc_receipt_in {
 	const char *notary_key_id;
 	const char *signer_key_id;          /* may be NULL */
 	const char *vault;
+	const json_t *diff;                 /* against the previous accepted deposit; may be NULL */
 };
 /* Writes the receipt's JSON to path atomically, then path.minisig signed by
  * sk (docs/VAULT.md, "Receipts"). */

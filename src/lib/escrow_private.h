@@ -226,6 +226,9 @@ void esc_report_text_out(const escrow_report *r, struct esc_out *o);
  * report writes it at the top level, then esc_json_safe(): from '[' to ']'. */
 void esc_listing_json(const struct esc_listing *l, struct esc_out *o);
 escrow_report *esc_report_new(const char *command);   /* NULL on ENOMEM */
+/* Sets key to the time of the run, UTC RFC 3339 ("2026-12-06T07:00:00Z"):
+ * SOURCE_DATE_EPOCH when set (reproducible reports), else the clock. */
+void esc_report_stamp(escrow_report *r, const char *key);
 /* Appends a warning {"file","line","message"} (file/line may be NULL/0). */
 void esc_report_warn(escrow_report *r, const char *file, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

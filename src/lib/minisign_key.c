@@ -133,6 +133,7 @@ escrow_status esc_pubkey_parse_named(escrow_ctx *ctx, const char *name, const ch
 		return esc_nomem(ctx);
 	memcpy(pk->id, blob + 2, ESC_MKEYID_LEN);
 	memcpy(pk->pk, blob + 2 + ESC_MKEYID_LEN, 32);
+	pk->file = NULL;
 	*out = pk;
 	return ESCROW_OK;
 }
@@ -163,11 +164,18 @@ escrow_status escrow_pubkey_load(escrow_ctx *ctx, const char *path, escrow_pubke
 		return st;
 	st = esc_pubkey_parse_named(ctx, path, text, len, out);
 	free(text);
+	if (st == ESCROW_OK && ((*out)->file = strdup(path)) == NULL) {
+		escrow_pubkey_free(*out);
+		*out = NULL;
+		return esc_nomem(ctx);
+	}
 	return st;
 }
 
 void escrow_pubkey_free(escrow_pubkey *pk)
 {
+	if (pk != NULL)
+		free(pk->file);
 	free(pk);
 }
 

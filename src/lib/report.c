@@ -3,6 +3,24 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* The "schema" of each report printed on its own (docs/JSON.md): the
+ * command's name after "escrow-", version 1. Reports held inside another
+ * document (pack's, receive's) are described by that document's schema. */
+static const char *schema_of(const char *command)
+{
+	static const char *const names[][2] = {
+		{"check", "escrow-check/1"},     {"verify", "escrow-verify/1"}, {"list", "escrow-list/1"},
+		{"extract", "escrow-extract/1"}, {"rewrap", "escrow-rewrap/1"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(command, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
 
 escrow_report *esc_report_new(const char *command)
 {
@@ -16,9 +34,29 @@ escrow_report *esc_report_new(const char *command)
 		return NULL;
 	}
 	json_object_set_new(r->root, "command", json_string(command));
+	if (schema_of(command) != NULL)
+		json_object_set_new(r->root, "schema", json_string(schema_of(command)));
 	json_object_set_new(r->root, "tool", json_string("escrow " ESCROW_VERSION));
 	json_object_set_new(r->root, "warnings", json_array());
 	return r;
+}
+
+void esc_report_stamp(escrow_report *r, const char *key)
+{
+	int64_t epoch = 0;
+	bool have = false;
+	time_t t;
+	struct tm tm;
+	char when[32];
+
+	/* A malformed SOURCE_DATE_EPOCH is pack's error to report; here the
+	 * clock is used instead (no ctx: the run's own error stays). */
+	if (esc_source_date_epoch(NULL, &have, &epoch) != ESCROW_OK || !have)
+		epoch = (int64_t)time(NULL);
+	t = (time_t)epoch;
+	if (gmtime_r(&t, &tm) == NULL || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return;
+	json_object_set_new(r->root, key, json_string(when));
 }
 
 void esc_report_warn(escrow_report *r, const char *file, unsigned line, const char *fmt, ...)

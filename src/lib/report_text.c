@@ -3,7 +3,7 @@
  * warnings, and the verdict last: it is the line people look for. Every
  * string from outside goes through esc(), so nothing in a bundle, a contract
  * or a file name can forge a line or drive the terminal. */
-#include "escrow_private.h"
+#include "esc_diff.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -448,6 +448,10 @@ void esc_report_text_out(const escrow_report *r, struct esc_out *o)
 	}
 	b.out = o;
 	cmd = str(r->root, "command");
+	if (strcmp(cmd, "diff") == 0) {
+		esc_diff_text_out(r, o);
+		return;
+	}
 	header(&b, r->root);
 	trust(&b, r->root);
 	deliverables(&b, r->root);

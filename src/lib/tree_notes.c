@@ -1,7 +1,7 @@
 /* tree_notes.c -- the texts of a file list's findings, in one arena of
  * 1 MiB chunks. A record holds only the bytes used:
- *   u32 n_secrets, u8 n_lines, then reason, imports, external and the
- *   secret lines, each NUL-terminated.
+ *   u32 n_secrets, u8 n_lines, then reason, imports, external, model and
+ *   the secret lines, each NUL-terminated.
  * A file's record is found by the offset in its esc_file (1 + chunk * CHUNK
  * + position); records never cross a chunk and are never changed, so that a
  * symlink shares its target's record. */
@@ -21,6 +21,7 @@ struct esc_notes {
 	size_t used;          /* in the last chunk */
 	uint64_t bytes;       /* of all records */
 	uint64_t left_out;    /* files whose texts were not kept */
+	uint64_t model_bytes; /* of the model summaries kept (bounded apart) */
 };
 
 static size_t put(char *p, const char *s)
@@ -33,7 +34,7 @@ static size_t put(char *p, const char *s)
 }
 
 /* Writes the record into p (NULL: only measures it). */
-static size_t record(char *p, const struct esc_inspection *in, bool whole)
+static size_t record(char *p, const struct esc_inspection *in, bool whole, bool model)
 {
 	unsigned k, lines = whole ? (in->n_secrets < 4 ? in->n_secrets : 4) : 0;
 	uint32_t ns = in->n_secrets;
@@ -46,6 +47,7 @@ static size_t record(char *p, const struct esc_inspection *in, bool whole)
 	o += put(p ? p + o : NULL, whole ? in->reason : "");
 	o += put(p ? p + o : NULL, whole ? in->pickle_imports : "");
 	o += put(p ? p + o : NULL, in->external_data);
+	o += put(p ? p + o : NULL, model ? in->model : "");
 	for (k = 0; k < lines; k++)
 		o += put(p ? p + o : NULL, in->secrets[k]);
 	return o;
@@ -78,7 +80,7 @@ static char *alloc(struct esc_notes *ns, size_t n, uint32_t *off)
 
 int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_inspection *in)
 {
-	bool texts = in->reason[0] || in->pickle_imports[0] || in->n_secrets > 0, whole;
+	bool texts = in->reason[0] || in->pickle_imports[0] || in->n_secrets > 0, whole, model;
 	size_t n;
 	char *p;
 
@@ -91,21 +93,29 @@ int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_in
 	                        (in->lfs_pointer ? ESC_FND_LFS : 0) | (in->tf_index_ok ? ESC_FND_TF_INDEX_OK : 0) |
 	                        (in->external_data[0] ? ESC_FND_EXTERNAL : 0) |
 	                        ((unsigned)in->pickle & 3u) << ESC_FND_PICKLE_SHIFT);
-	if (!texts && in->external_data[0] == '\0')
+	if (!texts && in->external_data[0] == '\0' && in->model[0] == '\0')
 		return 0;
 	if (fs->notes == NULL && (fs->notes = calloc(1, sizeof *fs->notes)) == NULL)
 		goto nomem;
-	n = record(NULL, in, true);
+	/* model summaries are for comparing releases, not for the verdict: they
+	 * take at most a quarter of the bound */
+	model = in->model[0] != '\0' && fs->notes->model_bytes + strlen(in->model) + 1 <= esc_notes_max / 4;
+	if (!texts && in->external_data[0] == '\0' && !model)
+		return 0;
+	n = record(NULL, in, true, model);
 	whole = fs->notes->bytes + n <= esc_notes_max;
 	if (!whole) {
+		model = false;
 		if (texts) {
 			f->fnd.bits |= ESC_FND_LEFT_OUT;
 			fs->notes->left_out++;
 		}
 		if (in->external_data[0] == '\0')
 			return 0;
-		n = record(NULL, in, false);
+		n = record(NULL, in, false, false);
 	}
+	if (model)
+		fs->notes->model_bytes += strlen(in->model) + 1;
 	p = alloc(fs->notes, n, &f->note);
 	if (p == NULL) {
 		f->note = 0;
@@ -113,7 +123,7 @@ int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_in
 			goto nomem;
 		return -1;
 	}
-	record(p, in, whole);
+	record(p, in, whole, model);
 	return 0;
 nomem:
 	f->fnd.bits |= ESC_FND_LEFT_OUT;
@@ -128,7 +138,7 @@ void esc_note_get(const struct esc_files *fs, const struct esc_file *f, struct e
 	unsigned k;
 
 	memset(v, 0, sizeof *v);
-	v->reason = v->imports = v->external = "";
+	v->reason = v->imports = v->external = v->model = "";
 	v->n_secrets = f->fnd.n_secrets;
 	if (f->note == 0 || fs->notes == NULL || (f->note - 1u) / CHUNK >= fs->notes->n_chunk)
 		return;
@@ -141,6 +151,8 @@ void esc_note_get(const struct esc_files *fs, const struct esc_file *f, struct e
 	v->imports = p;
 	p += strlen(p) + 1;
 	v->external = p;
+	p += strlen(p) + 1;
+	v->model = p;
 	p += strlen(p) + 1;
 	for (k = 0; k < v->n_lines && k < 4; k++) {
 		v->secret[k] = p;

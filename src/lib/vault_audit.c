@@ -277,7 +277,8 @@ static char *render(const struct audit *a, bool full, unsigned flags)
 
 	if (!(flags & ESCROW_JSON))
 		return render_text(a, full);
-	root = json_pack("{s:s, s:s, s:I, s:I, s:I, s:O, s:O, s:O}", "vault", a->v->path, "mode", full ? "full" : "fast",
+	root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:O, s:O, s:O}", "schema", "escrow-vault-audit/1", "vault",
+	                 a->v->path, "mode", full ? "full" : "fast",
 	                 "checked", (json_int_t)a->checked, "left", (json_int_t)(a->rows.rows - a->checked), "event",
 	                 (json_int_t)a->ev.seq, "ok", a->ok, "failed", a->failed, "strays", a->strays);
 	s = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;

@@ -161,6 +161,13 @@ static escrow_status receipt(struct vcert *x, struct esc_cert *c)
 	c->receipt = x->receipt;
 	c->receipt_sig = x->receipt_sig;
 	c->receipt_path = x->receipt_rel;
+	/* what changed since the previous accepted deposit, as receive recorded it */
+	{
+		const json_t *d = json_object_get(json_object_get(json_object_get(x->receipt, "predicate"), "escrow"), "diff");
+
+		if (json_is_true(json_object_get(d, "compared")))
+			c->diff = d;
+	}
 out:
 	free(abs);
 	free(sig_path);

@@ -180,7 +180,8 @@ escrow_status escrow_vault_log(escrow_vault *v, const escrow_options *o, unsigne
 		st = vst == ESCROW_TAMPERED || vst == ESCROW_OK ? ESCROW_OK : vst;
 	}
 	if (st == ESCROW_OK && (flags & ESCROW_JSON)) {
-		root = json_pack("{s:s, s:O, s:s?, s:s?}", "vault", v->path, "events", g.events, "verified",
+		root = json_pack("{s:s, s:s, s:O, s:s?, s:s?}", "schema", "escrow-vault-log/1", "vault", v->path, "events",
+		                 g.events, "verified",
 		                 vst == ESCROW_OK ? summary : NULL, "tampered",
 		                 vst == ESCROW_TAMPERED ? esc_ctx_message(v->ctx) : NULL);
 		*out = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;

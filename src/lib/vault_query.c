@@ -107,6 +107,8 @@ static escrow_status render(escrow_vault *v, const struct esc_lrows *r, bool one
 				json_decref(root);
 				root = NULL;
 			}
+		if (root != NULL) /* docs/schema/escrow-vault-{show,list}-1.schema.json */
+			json_object_set_new(root, "schema", json_string(one ? "escrow-vault-show/1" : "escrow-vault-list/1"));
 		if (root != NULL)
 			text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_decref(root);

@@ -11,6 +11,7 @@
  * signed (vault_receipt.c). */
 #include "esc_api.h"
 #include "esc_bundle_read.h"
+#include "esc_diff.h"
 #include "esc_pack.h"
 #include "esc_vault.h"
 #include "esc_vault_ledger.h"
@@ -35,6 +36,12 @@ struct recv {
 	json_t *deliverables;
 	int64_t deposit;
 	struct esc_event_ref head;
+	/* the contract's previous accepted deposit, and what changed since */
+	int64_t prev_id;
+	char *prev_sha, *prev_store, *prev_signer;
+	struct esc_diff_side *side;  /* this deposit's records, taken from its verification */
+	escrow_contract *contract;   /* the registered contract it was verified with */
+	json_t *diff;                /* esc_diff_brief + "previous" */
 };
 
 static char *report_str(const escrow_report *r, const char *obj, const char *key)
@@ -83,8 +90,10 @@ static escrow_status recv_names(struct recv *r)
 	if (r->contract_id == NULL) {
 		char why[512]; /* a copy: the message is rewritten below */
 
-		snprintf(why, sizeof why, "%s", esc_ctx_message(r->v->ctx)[0] ? esc_ctx_message(r->v->ctx)
-		                                                               : escrow_strerror(st));
+		snprintf(why, sizeof why, "%s",
+		         esc_ctx_message(r->v->ctx)[0] ? esc_ctx_message(r->v->ctx)
+		         : st == ESCROW_OK             ? "it was packed without a contract: pack it with -c CONTRACT.yaml"
+		                                       : escrow_strerror(st));
 		return esc_error(r->v->ctx, st == ESCROW_NOT_A_BUNDLE ? st : ESCROW_E_INPUT,
 		                 "%s: the bundle names no contract the vault can read (%s); nothing was recorded",
 		                 r->o->bundle, why);
@@ -159,6 +168,97 @@ static escrow_status refuse_key(struct recv *r)
 	return ESCROW_BAD_SIGNATURE;
 }
 
+static bool is_verdict(escrow_status st)
+{
+	return st == ESCROW_OK || st == ESCROW_TAMPERED || st == ESCROW_INCOMPLETE || st == ESCROW_BAD_SIGNATURE ||
+	       st == ESCROW_UNSAFE || st == ESCROW_NO_IDENTITY || st == ESCROW_NOT_A_BUNDLE;
+}
+
+/* The contract's latest accepted deposit, to compare this one with. */
+static escrow_status recv_previous(struct recv *r)
+{
+	esc_ledger *l = r->v->ledger;
+	const char *p[1] = {r->contract_id};
+	struct esc_lrows rows = {0};
+	escrow_status st;
+
+	st = l->ops->exec(l,
+	                  "SELECT CAST(id AS TEXT), bundle_sha256, store_path, signer_key_id FROM deposits"
+	                  " WHERE contract_id = $1 AND verdict = 'verified' ORDER BY id DESC LIMIT 1",
+	                  1, p, &rows);
+	if (st == ESCROW_OK && rows.rows == 1 && esc_lrows_at(&rows, 0, 1) != NULL && esc_lrows_at(&rows, 0, 2) != NULL) {
+		r->prev_id = strtoll(esc_lrows_at(&rows, 0, 0), NULL, 10);
+		r->prev_sha = strdup(esc_lrows_at(&rows, 0, 1));
+		r->prev_store = esc_path_join(r->v->path, esc_lrows_at(&rows, 0, 2));
+		r->prev_signer = esc_lrows_at(&rows, 0, 3) ? strdup(esc_lrows_at(&rows, 0, 3)) : NULL;
+		if (r->prev_sha == NULL || r->prev_store == NULL)
+			st = esc_nomem(r->v->ctx);
+	}
+	esc_lrows_free(&rows);
+	return st;
+}
+
+/* The key that signed the previous deposit, as registered (revoked since or
+ * not: it was valid then); NULL when none. */
+static escrow_status prev_key(struct recv *r, escrow_pubkey **pk)
+{
+	esc_ledger *l = r->v->ledger;
+	const char *p[1] = {r->prev_signer};
+	struct esc_lrows rows = {0};
+	escrow_status st;
+
+	*pk = NULL;
+	if (r->prev_signer == NULL)
+		return ESCROW_OK;
+	st = l->ops->exec(l, "SELECT public_key FROM agency_keys WHERE key_id = $1 ORDER BY added_event LIMIT 1", 1, p,
+	                  &rows);
+	if (st == ESCROW_OK && rows.rows == 1 && esc_lrows_at(&rows, 0, 0) != NULL)
+		st = escrow_pubkey_parse(r->v->ctx, esc_lrows_at(&rows, 0, 0), strlen(esc_lrows_at(&rows, 0, 0)), pk);
+	esc_lrows_free(&rows);
+	return st;
+}
+
+/* What changed since the previous accepted deposit, with the same contract:
+ * the previous stored bundle is read (once) for its records; this one's come
+ * from its own verification. Not comparing (the previous copy unreadable) is
+ * said in the result; only memory fails the receive. The verdict's message
+ * in ctx is kept. */
+static escrow_status recv_diff(struct recv *r, const escrow_contract *c)
+{
+	escrow_ctx *ctx = r->v->ctx;
+	escrow_status saved = escrow_ctx_status(ctx), st;
+	struct esc_diff_side *old = NULL;
+	escrow_report *rep = NULL;
+	escrow_pubkey *pk = NULL;
+	char msg[ESC_ERRLEN];
+
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(ctx));
+	esc_clear_error(ctx);
+	st = prev_key(r, &pk);
+	if (st == ESCROW_OK)
+		st = esc_diff_side_read(ctx, r->prev_store, pk, c, r->ids, &old);
+	if (st == ESCROW_OK)
+		st = esc_diff_sides(ctx, old, r->side, c, ESC_DIFF_FROM_CONTRACT, true, &rep);
+	if (rep != NULL)
+		r->diff = esc_diff_brief(rep);
+	else if (st != ESCROW_E_NOMEM)
+		r->diff = json_pack("{s:b, s:s}", "compared", 0, "failed", esc_ctx_message(ctx));
+	st = st == ESCROW_E_NOMEM || r->diff == NULL ? ESCROW_E_NOMEM : ESCROW_OK;
+	if (r->diff != NULL)
+		json_object_set_new(r->diff, "previous",
+		                    json_pack("{s:I, s:s}", "deposit", (json_int_t)r->prev_id, "sha256", r->prev_sha));
+	escrow_report_free(rep);
+	esc_diff_side_free(old);
+	escrow_pubkey_free(pk);
+	if (st != ESCROW_OK)
+		return esc_nomem(ctx);
+	if (saved != ESCROW_OK)
+		esc_error(ctx, saved, "%s", msg);
+	else
+		esc_clear_error(ctx);
+	return ESCROW_OK;
+}
+
 /* The whole verification, with the vault's contract: of the stored copy, or
  * of the bundle itself with the tap writing the store's copy. */
 static escrow_status recv_verify(struct recv *r, const struct esc_sink *tap)
@@ -168,6 +268,9 @@ static escrow_status recv_verify(struct recv *r, const struct esc_sink *tap)
 	escrow_pubkey *pk = NULL;
 	int version = 0;
 	escrow_status st;
+
+	escrow_contract_free(r->contract);
+	r->contract = NULL;
 
 	st = esc_ledger_contract_latest(r->v->ledger, r->contract_id, &version, r->contract_sha, &r->contract_text);
 	if (st == ESCROW_E_OPEN)
@@ -185,18 +288,17 @@ static escrow_status recv_verify(struct recv *r, const struct esc_sink *tap)
 		struct esc_verify_opts vo = {.bundle = tap ? r->o->bundle : r->s.abs, .key = pk, .contract = c,
 		                             .identities = r->ids, .tap = tap};
 
-		st = esc_verify(ctx, &vo, &r->report);
+		st = recv_previous(r);
+		if (st == ESCROW_OK) {
+			vo.side = r->prev_id != 0 ? &r->side : NULL;
+			st = esc_verify(ctx, &vo, &r->report);
+		}
 	}
-	escrow_contract_free(c);
+	r->contract = c; /* for the diff, once the bundle is known to be new */
 	escrow_pubkey_free(pk);
 	return st;
 }
 
-static bool is_verdict(escrow_status st)
-{
-	return st == ESCROW_OK || st == ESCROW_TAMPERED || st == ESCROW_INCOMPLETE || st == ESCROW_BAD_SIGNATURE ||
-	       st == ESCROW_UNSAFE || st == ESCROW_NO_IDENTITY || st == ESCROW_NOT_A_BUNDLE;
-}
 
 /* The deposit and its event, in one transaction. */
 static escrow_status recv_record(struct recv *r)
@@ -221,6 +323,7 @@ static escrow_status recv_record(struct recv *r)
 	d.verdict = verdict;
 	d.deliverables = r->deliverables;
 	d.store_path = r->s.rel;
+	d.diff = r->diff;
 	d.minisig_stored = r->s.minisig;
 	return esc_ledger_deposit_add(r->v->ledger, &d, &r->deposit, &r->head);
 }
@@ -235,7 +338,39 @@ static escrow_status recv_result(struct recv *r, escrow_result *res, bool existi
 		esc_result_set_string(res, ESCROW_RESULT_CONTRACT_ID, r->contract_id);
 	if (r->report != NULL)
 		esc_result_set_string(res, ESCROW_RESULT_VERDICT, escrow_report_verdict(r->report));
+	if (!existing && r->diff != NULL && json_is_true(json_object_get(r->diff, "compared"))) {
+		static const struct {
+			enum escrow_result_key k;
+			const char *name;
+		} counts[] = {{ESCROW_RESULT_DIFF_ADDED, "added"},
+		              {ESCROW_RESULT_DIFF_REMOVED, "removed"},
+		              {ESCROW_RESULT_DIFF_CHANGED, "changed"},
+		              {ESCROW_RESULT_DIFF_RENAMED, "renamed"}};
+		size_t i;
+
+		esc_result_set_u64(res, ESCROW_RESULT_DIFF_PREVIOUS, (uint64_t)r->prev_id);
+		for (i = 0; i < sizeof counts / sizeof counts[0]; i++)
+			esc_result_set_u64(res, counts[i].k,
+			                   (uint64_t)json_integer_value(json_object_get(r->diff, counts[i].name)));
+		esc_result_set_u64(res, ESCROW_RESULT_DIFF_REGRESSIONS,
+		                   json_array_size(json_object_get(r->diff, "regressions")));
+	}
 	return ESCROW_OK;
+}
+
+static void recv_forget_previous(struct recv *r)
+{
+	free(r->prev_sha);
+	free(r->prev_store);
+	free(r->prev_signer);
+	esc_diff_side_free(r->side);
+	json_decref(r->diff);
+	escrow_contract_free(r->contract);
+	r->contract = NULL;
+	r->prev_sha = r->prev_store = r->prev_signer = NULL;
+	r->side = NULL;
+	r->diff = NULL;
+	r->prev_id = 0;
 }
 
 static void recv_free(struct recv *r)
@@ -251,6 +386,7 @@ static void recv_free(struct recv *r)
 	free(r->receipt);
 	json_decref(r->deliverables);
 	escrow_report_free(r->report);
+	recv_forget_previous(r);
 }
 
 /* Removes the stored copy this receive made, unless a deposit names it (a
@@ -264,6 +400,7 @@ static void recv_drop(struct recv *r)
 /* Forgets what the hinted reading found. */
 static void recv_reset(struct recv *r)
 {
+	recv_forget_previous(r);
 	free(r->contract_id);
 	free(r->signer);
 	free(r->contract_text);
@@ -413,6 +550,7 @@ static escrow_status recv_receipt(struct recv *r)
 	in.notary_key_id = r->v->key_id;
 	in.signer_key_id = r->signer;
 	in.vault = r->v->path;
+	in.diff = r->diff;
 	return esc_receipt_write(r->v->ctx, &in, r->sign, r->receipt);
 }
 
@@ -442,7 +580,9 @@ static escrow_status recv_run(struct recv *r, escrow_result *res)
 		return st;
 	}
 	vst = st;
-	st = recv_record(r);
+	st = r->side != NULL ? recv_diff(r, r->contract) : ESCROW_OK;
+	if (st == ESCROW_OK)
+		st = recv_record(r);
 	if (st == ESCROW_E_EXISTS) { /* another receive of the same bundle won */
 		esc_clear_error(r->v->ctx);
 		id = esc_ledger_deposit_find(r->v->ledger, r->s.sha256);

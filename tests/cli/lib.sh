@@ -5,6 +5,38 @@ ESCROW=${ESCROW:?set by ctest}
 T=$(mktemp -d "${TMPDIR:-/tmp}/escrow-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 cd "$T"
+# Every --json output of the test suite is kept for ctest cli_json_schemas,
+# which validates each against the schema it names (docs/schema, docs/JSON.md):
+# $ESCROW becomes a wrapper that, when --json is among the arguments, passes
+# the output on and saves a copy in $ESCROW_BUILD/json-out/TEST-XXXXXX.json
+# (anything else is exec'd unchanged). Each test first removes what its
+# previous run kept. ESCROW_BIN is the binary itself.
+ESCROW_BIN=$ESCROW
+if [ -n "${ESCROW_BUILD:-}" ] && [ -z "${ESCROW_NO_JSON_KEEP:-}" ]; then
+	json_keep_dir=$ESCROW_BUILD/json-out
+	json_keep_name=${ESCROW_TEST_NAME:-cli_$(basename "$0" .sh)}
+	mkdir -p "$json_keep_dir" "$T/.bin"
+	rm -f "$json_keep_dir/$json_keep_name"-*.json
+	cat >"$T/.bin/escrow" <<EOF_WRAP
+#!/bin/bash
+json=0 stdout_bundle=0 prev=
+for a in "\$@"; do
+	[ "\$a" = -- ] && break
+	case \$a in --j | --js | --jso | --json) json=1 ;; esac
+	# pack -o - : stdout is the bundle (its summary goes to stderr)
+	case \$prev/\$a in -o/- | --output/- | */-o- | */--output=-) stdout_bundle=1 ;; esac
+	prev=\$a
+done
+[ \$json = 1 ] && [ \$stdout_bundle = 0 ] || exec '$ESCROW' "\$@"
+out=\$(mktemp '$json_keep_dir/$json_keep_name-XXXXXX.json')
+'$ESCROW' "\$@" >"\$out"
+rc=\$?
+cat "\$out" # kept even when empty: cli_json_schemas fails on an empty output
+exit \$rc
+EOF_WRAP
+	chmod +x "$T/.bin/escrow"
+	ESCROW=$T/.bin/escrow
+fi
 fails=0
 checks=0
 skips=""

@@ -31,7 +31,7 @@ EOF2
 # A sanitizer build reserves terabytes of shadow memory: no ulimit -v there
 # (the answers are still checked).
 limit='ulimit -v 262144 &&'
-if grep -qa __asan_init "$ESCROW"; then
+if grep -qa __asan_init "$ESCROW_BIN"; then
 	limit=''
 	echo "note: sanitizer build, address space not limited" >&2
 fi

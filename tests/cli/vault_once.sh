@@ -6,6 +6,8 @@
 # bytes the verification reads. Measured without timing: the bytes the
 # process read with read(2) (rchar of /proc/PID/io, which the kernel adds to
 # the parent's when it waits for the child), against the bundle's size.
+# A deposit with a previous accepted one is compared with it: the previous
+# stored copy is read once more (docs/VAULT.md, "What changed since").
 # When the hint is missing (a sealed bundle without its .minisig), or the
 # verdict comes before the end of the file (a damaged payload), two readings
 # are made and the stored copy is still the whole file, byte for byte.
@@ -69,8 +71,12 @@ receive_read u.escrow 0
 once u.escrow
 expect_true "unsealed: the stored copy is the bundle" cmp u.escrow "$(stored u.escrow)"
 
+# the second deposit is compared with the first (the contract's previous
+# accepted deposit): that one's stored copy is read too, once
 receive_read s.escrow 0
-once s.escrow
+s_and_u=$(($(size s.escrow) + $(size u.escrow)))
+expect_true "s.escrow read once, and u.escrow once for the diff: $READ bytes read for $s_and_u" \
+	test "$READ" -ge "$s_and_u" -a "$READ" -le $((s_and_u + s_and_u / 10))
 expect_true "sealed: the stored copy is the bundle" cmp s.escrow "$(stored s.escrow)"
 expect_true "sealed: its .minisig beside it" cmp s.escrow.minisig "$(stored s.escrow).minisig"
 
@@ -85,7 +91,7 @@ expect_true "damaged: the stored copy is the whole bundle" cmp t.escrow "$(store
 expect_exit 0 "$ESCROW" vault list V --json
 expect_grep '"verdict": "tampered"' out
 
-# the same bundle again: nothing new stored, read once
+# the same bundle again: nothing new stored, read once (no diff: it is not new)
 receive_read u.escrow 0
 once u.escrow
 expect_true "4 store files, no temporary left" \

@@ -47,6 +47,7 @@ static void test_record(void **state)
 	snprintf(in.reason, sizeof in.reason, "why not");
 	snprintf(in.pickle_imports, sizeof in.pickle_imports, "posix.system");
 	snprintf(in.external_data, sizeof in.external_data, "w.bin");
+	snprintf(in.model, sizeof in.model, "{\"tensors\":2}");
 	for (k = 0; k < 4; k++)
 		snprintf(in.secrets[k], sizeof in.secrets[k], "line %u: AWS access key id", k + 1);
 	f = add(&fs, "m.onnx");
@@ -64,11 +65,12 @@ static void test_record(void **state)
 	assert_string_equal(v.reason, "why not");
 	assert_string_equal(v.imports, "posix.system");
 	assert_string_equal(v.external, "w.bin");
+	assert_string_equal(v.model, "{\"tensors\":2}");
 	assert_int_equal(v.n_lines, 4);
 	assert_int_equal(v.n_secrets, 70000);
 	assert_string_equal(v.secret[3], "line 4: AWS access key id");
-	/* only the bytes used: 5 + the four strings and their NULs */
-	assert_int_equal(esc_notes_bytes(&fs), 5 + 8 + 13 + 6 + 4 * 26);
+	/* only the bytes used: 5 + the five strings and the secret lines, with their NULs */
+	assert_int_equal(esc_notes_bytes(&fs), 5 + 8 + 13 + 6 + 14 + 4 * 26);
 
 	/* nothing but flags: no note at all */
 	memset(&in, 0, sizeof in);
@@ -80,7 +82,7 @@ static void test_record(void **state)
 	esc_note_get(&fs, f, &v);
 	assert_string_equal(v.reason, "");
 	assert_int_equal(v.n_lines, 0);
-	assert_int_equal(esc_notes_bytes(&fs), 5 + 8 + 13 + 6 + 4 * 26);
+	assert_int_equal(esc_notes_bytes(&fs), 5 + 8 + 13 + 6 + 14 + 4 * 26);
 	assert_int_equal(esc_notes_left_out(&fs), 0);
 	esc_files_free(&fs);
 }
@@ -97,13 +99,13 @@ static void test_bound(void **state)
 	esc_notes_max = 64;
 	memset(&in, 0, sizeof in);
 	in.n_secrets = 1;
-	snprintf(in.secrets[0], sizeof in.secrets[0], "line 9: GitHub token"); /* 5 + 3 + 21 = 29 bytes */
+	snprintf(in.secrets[0], sizeof in.secrets[0], "line 9: GitHub token"); /* 5 + 4 + 21 = 30 bytes */
 	f = add(&fs, "a");
 	assert_int_equal(esc_files_note(&fs, f, &in), 0);
 	f = add(&fs, "b");
 	assert_int_equal(esc_files_note(&fs, f, &in), 0);
 	assert_false(fs.v[1].fnd.bits & ESC_FND_LEFT_OUT);
-	f = add(&fs, "c"); /* 87 > 64: flags only */
+	f = add(&fs, "c"); /* 90 > 64: flags only */
 	assert_int_equal(esc_files_note(&fs, f, &in), 0);
 	assert_true(f->fnd.bits & ESC_FND_LEFT_OUT);
 	assert_int_equal(f->fnd.n_secrets, 1);
@@ -129,6 +131,43 @@ static void test_bound(void **state)
 	/* the first two are whole */
 	esc_note_get(&fs, &fs.v[0], &v);
 	assert_string_equal(v.secret[0], "line 9: GitHub token");
+	esc_notes_max = keep;
+	esc_files_free(&fs);
+}
+
+/* Model summaries (escrow diff) take at most a quarter of the bound; past
+ * it a file keeps none, and nothing is counted as left out: they are not
+ * findings. */
+static void test_model_bound(void **state)
+{
+	struct esc_files fs = {0};
+	struct esc_inspection in;
+	struct esc_note_view v;
+	struct esc_file *f;
+	size_t keep = esc_notes_max;
+
+	(void)state;
+	esc_notes_max = 64; /* a quarter: 16 bytes */
+	memset(&in, 0, sizeof in);
+	snprintf(in.model, sizeof in.model, "{\"tensors\":2}"); /* 14 bytes with its NUL */
+	f = add(&fs, "a.safetensors");
+	assert_int_equal(esc_files_note(&fs, f, &in), 0);
+	esc_note_get(&fs, f, &v);
+	assert_string_equal(v.model, "{\"tensors\":2}");
+	f = add(&fs, "b.safetensors");
+	assert_int_equal(esc_files_note(&fs, f, &in), 0);
+	assert_int_equal(f->note, 0);
+	assert_false(f->fnd.bits & ESC_FND_LEFT_OUT);
+	esc_note_get(&fs, f, &v);
+	assert_string_equal(v.model, "");
+	/* a finding still gets its room */
+	snprintf(in.reason, sizeof in.reason, "bad");
+	f = add(&fs, "c.safetensors");
+	assert_int_equal(esc_files_note(&fs, f, &in), 0);
+	esc_note_get(&fs, f, &v);
+	assert_string_equal(v.reason, "bad");
+	assert_string_equal(v.model, "");
+	assert_int_equal(esc_notes_left_out(&fs), 0);
 	esc_notes_max = keep;
 	esc_files_free(&fs);
 }
@@ -289,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_bound),
+		cmocka_unit_test(test_model_bound),
 		cmocka_unit_test(test_check_crosses_bound),
 	};
 

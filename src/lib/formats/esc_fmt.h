@@ -58,6 +58,15 @@ struct esc_fmt_ops {
 	void (*report)(void *st, struct esc_inspection *out);
 };
 
+/* Sets out->model to o (taken: decref'd) as compact JSON with sorted keys.
+ * When it does not fit, the last members of its "shapes" object and of its
+ * "inputs" and "outputs" arrays are dropped (what stays is marked "cut":
+ * true) until it does; nothing is kept if it never does (fmt_summary.c). */
+void esc_insp_model(struct esc_inspection *out, json_t *o);
+/* The first `max` dimensions of a shape as a JSON array (null when
+ * out of memory); more than max: the array ends with "...". */
+json_t *esc_model_shape(const uint64_t *dims, unsigned n, unsigned max);
+
 /* Raises out->pickle to v (the worse verdict wins) and keeps the imports of
  * the worst verdict seen. */
 void esc_insp_pickle_merge(struct esc_inspection *out, enum esc_pickle_verdict v, const char *imports);

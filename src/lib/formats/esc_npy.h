@@ -16,7 +16,12 @@ struct esc_npy {
 	uint64_t data_size;
 	esc_pickle *pk;           /* object arrays: the pickled data */
 	char reason[200];
+	/* what the header says, for the summary (escrow diff) */
+	char dtype[24];           /* the type string ("<f4"), "structured", or "" (longer) */
+	unsigned ndim;            /* all dimensions; the first ESC_NPY_DIMS kept */
+	uint64_t dims[8];
 };
+#define ESC_NPY_DIMS 8
 
 void esc_npy_init(struct esc_npy *n, uint64_t size);
 /* Returns 1 once decided (nothing more needed). */

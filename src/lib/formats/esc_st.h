@@ -21,5 +21,23 @@ int esc_st_header(char *h, size_t n, struct esc_st_range **ranges, size_t *n_ran
 
 /* Bits per element of a dtype name; 0 for an unknown one. */
 unsigned esc_st_dtype_bits(const char *d);
+/* The i-th dtype name of the table esc_st_dtype_bits knows (NULL past it). */
+const char *esc_st_dtype_name(unsigned i);
+
+/* What the header says, for a summary: counts and the first few shapes. */
+#define ESC_ST_SHOWN 6
+#define ESC_ST_DIMS 8
+struct esc_st_sum {
+	uint64_t tensors, params;
+	int params_over;                   /* the element count overflowed */
+	uint32_t dtypes;                   /* bit i: esc_st_dtype_name(i) is used */
+	unsigned n_shown;
+	char name[ESC_ST_SHOWN][64];       /* cut at 63 bytes */
+	uint64_t dims[ESC_ST_SHOWN][ESC_ST_DIMS];
+	unsigned ndims[ESC_ST_SHOWN];      /* all of them, even past ESC_ST_DIMS */
+};
+/* esc_st_header, also filling *sum (zeroed first) when it is not NULL. */
+int esc_st_header_sum(char *h, size_t n, struct esc_st_range **ranges, size_t *n_ranges, struct esc_st_sum *sum,
+                      char *why, size_t wlen);
 
 #endif

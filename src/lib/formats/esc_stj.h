@@ -30,6 +30,7 @@ struct sp {
 	struct keys keys;        /* the keys of every object still open, outermost first */
 	struct esc_st_range *r;
 	size_t n_r, cap_r;
+	struct esc_st_sum *sum;  /* NULL: not wanted */
 };
 
 /* Sets why (the first failure wins) and returns -1. */

@@ -11,19 +11,22 @@
 #define GG_DIMS_MAX 4u
 
 enum { G_HDR, G_KEYLEN, G_KEY, G_VTYPE, G_VAL, G_STRLEN, G_ARRHDR, G_TNAMELEN, G_TNAME, G_NDIMS,
-       G_DIM, G_TTYPE, G_TOFF, G_DONE };
+       G_DIM, G_TTYPE, G_TOFF, G_ARCH, G_DONE };
+#define GG_ARCH_MAX 63u
 
 struct gguf_state {
 	uint64_t size, off;
 	int st;
-	uint8_t b[32];             /* a fixed field, or a key short enough to matter */
+	uint8_t b[GG_ARCH_MAX + 1]; /* a fixed field, a key short enough to matter, the architecture */
 	size_t need, have;
 	uint64_t skip;
 	uint64_t n_tensors, n_kv, i_kv, i_tensor;
 	size_t key_len;
 	uint32_t vtype, atype;
 	uint64_t arr_left;
-	bool in_array, is_align;
+	bool in_array, is_align, is_arch;
+	char arch[GG_ARCH_MAX + 1];  /* general.architecture, "" if absent or longer */
+	uint64_t ttypes;             /* bit t: a tensor of ggml type t */
 	uint64_t align;
 	uint32_t ndims, idim, ttype;
 	uint64_t elems, ne0, data_end;
@@ -157,6 +160,7 @@ static void on_keylen(struct gguf_state *g, const uint8_t *b)
 static void on_key(struct gguf_state *g, const uint8_t *b)
 {
 	g->is_align = g->key_len == 17 && memcmp(b, "general.alignment", 17) == 0;
+	g->is_arch = g->key_len == 20 && memcmp(b, "general.architecture", 20) == 0;
 	need(g, G_VTYPE, 4);
 }
 
@@ -204,7 +208,18 @@ static void on_strlen(struct gguf_state *g, const uint8_t *b)
 		gfail(g, "string of %llu bytes at offset %llu runs past the end of the file", v, g->off);
 		return;
 	}
+	if (g->is_arch && !g->in_array && v > 0 && v <= GG_ARCH_MAX) {
+		need(g, G_ARCH, (size_t)v);
+		return;
+	}
 	g->skip = v;
+	value_done(g);
+}
+
+static void on_arch(struct gguf_state *g, const uint8_t *b)
+{
+	memcpy(g->arch, b, g->need);
+	g->arch[g->need] = '\0';
 	value_done(g);
 }
 
@@ -279,6 +294,7 @@ static void on_ttype(struct gguf_state *g, const uint8_t *b)
 		gfail(g, "tensor %llu: first dimension %llu is not a multiple of its block size", g->i_tensor, g->ne0);
 		return;
 	}
+	g->ttypes |= UINT64_C(1) << g->ttype;
 	need(g, G_TOFF, 8);
 }
 
@@ -318,6 +334,7 @@ static void (*const on_field[G_DONE])(struct gguf_state *g, const uint8_t *b) = 
 	[G_DIM] = on_dim,
 	[G_TTYPE] = on_ttype,
 	[G_TOFF] = on_toff,
+	[G_ARCH] = on_arch,
 };
 
 static void act(struct gguf_state *g)
@@ -368,6 +385,41 @@ static int gguf_final(void *s, char *reason, size_t rlen)
 	return 1;
 }
 
+/* ggml's type names, by type number ("" for numbers it removed). */
+static const char *const ggml_names[] = {
+	"F32", "F16", "Q4_0", "Q4_1", "", "", "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K",
+	"Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8",
+	"I16", "I32", "I64", "F64", "IQ1_M", "BF16", "", "", "", "TQ1_0", "TQ2_0", "", "", "", "MXFP4",
+};
+_Static_assert(sizeof ggml_names / sizeof ggml_names[0] == sizeof ggml_types / sizeof ggml_types[0],
+               "one name per ggml type");
+
+/* Only a file that passed. */
+static void gguf_report(void *s, struct esc_inspection *out)
+{
+	struct gguf_state *g = s;
+	json_t *o, *dt;
+
+	if (g->failed || g->st != G_DONE || g->skip || out->model[0])
+		return;
+	o = json_object();
+	dt = json_array();
+	if (o == NULL || dt == NULL) {
+		json_decref(o);
+		json_decref(dt);
+		return;
+	}
+	for (unsigned t = 0; t < sizeof ggml_names / sizeof ggml_names[0]; t++)
+		if (g->ttypes >> t & 1u)
+			json_array_append_new(dt, json_string(ggml_names[t]));
+	json_object_set_new(o, "format", json_string("gguf"));
+	json_object_set_new(o, "tensors", json_integer((json_int_t)g->n_tensors));
+	json_object_set_new(o, "dtypes", dt);
+	if (g->arch[0])
+		json_object_set_new(o, "architecture", esc_json_string(g->arch));
+	esc_insp_model(out, o);
+}
+
 static int gguf_sniff(const uint8_t *h, size_t len, uint64_t size)
 {
 	return len >= 4 && memcmp(h, "GGUF", 4) == 0;
@@ -380,4 +432,5 @@ const struct esc_fmt_ops esc_fmt_gguf = {
 	.update = gguf_update,
 	.final = gguf_final,
 	.sniff = gguf_sniff,
+	.report = gguf_report,
 };

@@ -95,6 +95,14 @@ enum esc_format esc_format_from_name(const char *name)
 	return ESC_FMT_NONE;
 }
 
+bool esc_format_full_scan(enum esc_format f)
+{
+	for (size_t i = 0; i < N_CHECKERS; i++)
+		if (checkers[i]->fmt == f)
+			return checkers[i]->full_scan;
+	return false;
+}
+
 /* Every extension in these lists is one dot and letters: a name ends with
  * one exactly when its part from the last dot is that extension. */
 static bool in_exts(const char *base, const char *const *list)

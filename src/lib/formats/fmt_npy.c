@@ -69,7 +69,7 @@ static bool mul(uint64_t *acc, uint64_t v)
 }
 
 /* (d0, d1, ...): a one-element tuple needs its trailing comma. */
-static bool shape_lit(struct lit *l, uint64_t *prod)
+static bool shape_lit(struct lit *l, uint64_t *prod, struct esc_npy *keep)
 {
 	unsigned dims = 0;
 
@@ -89,6 +89,11 @@ static bool shape_lit(struct lit *l, uint64_t *prod)
 		}
 		if (digits == 0 || digits == 19 || ++dims > NPY_MAX_DIMS || !mul(prod, v))
 			return false;
+		if (keep != NULL) {
+			if (keep->ndim < ESC_NPY_DIMS)
+				keep->dims[keep->ndim] = v;
+			keep->ndim++;
+		}
 		if (l->p < l->end && *l->p == 'L')
 			l->p++;
 		if (eat(l, ',')) {
@@ -162,7 +167,7 @@ static bool descr_lit(struct lit *l, uint64_t *item, bool *obj, unsigned depth)
 		if (!eat(l, '(') || !str_lit(l, &s, &n) || !eat(l, ',') || !descr_lit(l, &fi, obj, depth + 1))
 			return false;
 		if (eat(l, ',') && !eat(l, ')')) {
-			if (!shape_lit(l, &shp) || !(eat(l, ')') || (eat(l, ',') && eat(l, ')'))))
+			if (!shape_lit(l, &shp, NULL) || !(eat(l, ')') || (eat(l, ',') && eat(l, ')'))))
 				return false;
 		} else if (l->p[-1] != ')' && !eat(l, ')')) {
 			return false;
@@ -195,7 +200,16 @@ static bool parse_dict(struct esc_npy *n, const char *h, size_t len)
 		if (!str_lit(&l, &k, &kl) || !eat(&l, ':'))
 			return false;
 		if (kl == 5 && memcmp(k, "descr", 5) == 0 && !have_d) {
+			const char *d;
+
+			skip_ws(&l);
+			d = l.p;
 			have_d = descr_lit(&l, &item, &n->object, 0);
+			/* the type string as written between its quotes, or a record */
+			if (have_d && (*d == '\'' || *d == '"') && (size_t)(l.p - d) - 2 < sizeof n->dtype)
+				snprintf(n->dtype, sizeof n->dtype, "%.*s", (int)(l.p - d - 2), d + 1);
+			else if (have_d && *d == '[')
+				snprintf(n->dtype, sizeof n->dtype, "structured");
 			if (!have_d)
 				return false;
 		} else if (kl == 13 && memcmp(k, "fortran_order", 13) == 0 && !have_f) {
@@ -203,7 +217,8 @@ static bool parse_dict(struct esc_npy *n, const char *h, size_t len)
 			if (!have_f)
 				return false;
 		} else if (kl == 5 && memcmp(k, "shape", 5) == 0 && !have_s) {
-			have_s = shape_lit(&l, &prod);
+			n->ndim = 0;
+			have_s = shape_lit(&l, &prod, n);
 			if (!have_s)
 				return false;
 		} else {
@@ -431,9 +446,22 @@ static int npy_sniff(const uint8_t *head, size_t len, uint64_t size)
 	return len >= 6 && memcmp(head, "\x93NUMPY", 6) == 0;
 }
 
+/* Only a file that passed: its dtype and shape. */
 static void npy_report(void *st, struct esc_inspection *out)
 {
+	struct esc_npy *n = st;
+	json_t *o;
+
 	esc_npy_report(st, out);
+	if (n->failed || !n->parsed || out->model[0]) /* final has run: failed says it all */
+		return;
+	if ((o = json_object()) == NULL)
+		return;
+	json_object_set_new(o, "format", json_string("npy"));
+	if (n->dtype[0])
+		json_object_set_new(o, "dtypes", json_pack("[s]", n->dtype));
+	json_object_set_new(o, "shape", esc_model_shape(n->dims, n->ndim, ESC_NPY_DIMS));
+	esc_insp_model(out, o);
 }
 
 static void npy_release(void *st)

@@ -98,6 +98,20 @@ static const struct fdef *lookup(unsigned msg, uint32_t field)
 
 enum { S_TAG, S_VARINT, S_LEN, S_SKIP, S_STR };
 
+/* The main graph's inputs and outputs, the first few of each. */
+#define ONNX_IO_SHOWN 6
+#define ONNX_IO_DIMS 8
+struct onnx_io {
+	char name[64];
+	size_t name_len;
+	uint64_t elem;                          /* TensorProto.DataType, 0 unknown */
+	unsigned nd;                            /* all dimensions, even past ONNX_IO_DIMS */
+	int64_t dim[ONNX_IO_DIMS];              /* -1: symbolic or unknown */
+	char param[ONNX_IO_DIMS][16];           /* a symbolic dimension's name */
+	size_t param_len[ONNX_IO_DIMS];
+	bool has_type;
+};
+
 struct onnx_state {
 	uint64_t size, off;
 	int st;
@@ -118,6 +132,9 @@ struct onnx_state {
 
 	uint64_t ir_version;
 	bool have_ir, have_graph, have_opset, failed;
+	struct onnx_io io[2][ONNX_IO_SHOWN];    /* [0] inputs, [1] outputs */
+	uint64_t n_io[2];
+	int cur_io;                             /* 0/1 while inside one shown, else -1 */
 	char location[256];
 	char reason[200];
 };
@@ -137,6 +154,19 @@ static void onnx_init(void *s, const char *path, uint64_t size)
 	o->size = size;
 	o->kind[0] = M_MODEL;
 	o->end[0] = size;
+	o->cur_io = -1;
+}
+
+/* The main graph's ValueInfoProto being read (inputs, outputs), or NULL:
+ * levels model > graph (field 7) > value info (11 or 12) > ... */
+static struct onnx_io *cur_io(struct onnx_state *o)
+{
+	uint64_t k;
+
+	if (o->cur_io < 0 || o->depth < 2 || o->kind[1] != M_GRAPH || o->kind[2] != M_VALUEINFO)
+		return NULL;
+	k = o->n_io[o->cur_io];
+	return k >= 1 && k <= ONNX_IO_SHOWN ? &o->io[o->cur_io][k - 1] : NULL;
 }
 
 /* An external data location follows the rules of a zip member name: a
@@ -146,6 +176,22 @@ static bool location_ok(const char *p)
 	const char *why;
 
 	return esc_zip_name_ok(p, strlen(p), &why) != 0;
+}
+
+/* A varint of a shown input or output: its element type, a dimension. */
+static void io_varint(struct onnx_state *o)
+{
+	struct onnx_io *io = cur_io(o);
+
+	if (io == NULL || o->field != 1)
+		return;
+	if (o->depth == 4 && o->kind[3] == M_TYPE && o->kind[4] == M_TYPE_TENSOR) {
+		io->elem = o->v;
+		io->has_type = true;
+	} else if (o->depth == 6 && o->kind[6] == M_DIM && io->nd >= 1 && io->nd <= ONNX_IO_DIMS) {
+		io->dim[io->nd - 1] = o->v > INT64_MAX ? INT64_MAX : (int64_t)o->v;
+		io->param_len[io->nd - 1] = 0;
+	}
 }
 
 /* Leaves levels whose end has been reached. */
@@ -166,6 +212,49 @@ static void pop_levels(struct onnx_state *o)
 		}
 		o->depth--;
 	}
+}
+
+/* Entering a submessage at o->depth (its parent is of kind k): a main
+ * graph input or output starts, or a dimension of one. */
+static void io_enter(struct onnx_state *o, unsigned k)
+{
+	struct onnx_io *io;
+
+	if (o->depth == 2 && k == M_GRAPH && o->kind[1] == M_GRAPH && o->kind[0] == M_MODEL &&
+	    (o->field == 11 || o->field == 12)) {
+		o->cur_io = o->field == 11 ? 0 : 1;
+		o->n_io[o->cur_io]++;
+	} else if (o->depth == 2) {
+		o->cur_io = -1;
+	}
+	if (o->depth == 6 && o->kind[6] == M_DIM && (io = cur_io(o)) != NULL) {
+		if (io->nd < ONNX_IO_DIMS)
+			io->dim[io->nd] = -1;
+		io->nd++;
+	}
+}
+
+/* A string field of len bytes: a shown input's or output's name, or a
+ * symbolic dimension's, is read (its first bytes); true when it is. */
+static bool io_string(struct onnx_state *o, uint64_t len)
+{
+	struct onnx_io *io = cur_io(o);
+	bool name = o->depth == 2 && o->field == 1;
+	size_t cap;
+
+	if (io == NULL || !(name || (o->depth == 6 && o->kind[6] == M_DIM && o->field == 2)) ||
+	    (!name && io->nd > ONNX_IO_DIMS))
+		return false;
+	cap = name ? sizeof io->name - 1 : sizeof io->param[0] - 1;
+	o->str = name ? io->name : io->param[io->nd - 1];
+	o->str_len = name ? &io->name_len : &io->param_len[io->nd - 1];
+	*o->str_len = 0;
+	o->str_left = (size_t)(len > cap ? cap : len);
+	o->skip = len - o->str_left;
+	o->st = o->str_left ? S_STR : (o->skip ? S_SKIP : S_TAG);
+	if (o->st == S_TAG)
+		pop_levels(o);
+	return true;
 }
 
 /* A length-delimited field's tag and length have been read. */
@@ -196,6 +285,7 @@ static void field(struct onnx_state *o)
 		o->depth++;
 		o->kind[o->depth] = fk == K_MSG ? f->sub : M_PACKED;
 		o->end[o->depth] = o->off + len;
+		io_enter(o, k);
 		if (o->kind[o->depth] == M_ENTRY) {
 			o->key_len = o->val_len = 0;
 			o->key_long = o->val_long = false;
@@ -218,6 +308,8 @@ static void field(struct onnx_state *o)
 			pop_levels(o);
 		return;
 	}
+	if (io_string(o, len))
+		return;
 	o->skip = len;
 	o->st = len ? S_SKIP : S_TAG;
 	if (!len)
@@ -278,8 +370,9 @@ static int onnx_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 			i += take;
 			o->off += take;
 			if (!o->str_left) {
-				o->st = S_TAG;
-				pop_levels(o);
+				o->st = o->skip ? S_SKIP : S_TAG;
+				if (o->st == S_TAG)
+					pop_levels(o);
 			}
 			continue;
 		default:
@@ -333,6 +426,7 @@ static int onnx_update(void *s, const uint8_t *buf, size_t len, uint64_t off)
 				o->have_ir = true;
 				o->ir_version = o->v;
 			}
+			io_varint(o);
 			o->st = S_TAG;
 			pop_levels(o);
 		} else {
@@ -363,12 +457,80 @@ static int onnx_final(void *s, char *reason, size_t rlen)
 	return 1;
 }
 
+static const char *elem_name(uint64_t t)
+{
+	static const char *const n[] = {
+		"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64", "STRING", "BOOL",
+		"FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16", "FLOAT8E4M3FN",
+		"FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4", "INT4", "FLOAT4E2M1",
+	};
+
+	return t < sizeof n / sizeof n[0] ? n[t] : NULL;
+}
+
+static json_t *io_json(struct onnx_io *io)
+{
+	json_t *o = json_object(), *shape = json_array();
+	char name[sizeof io->name];
+
+	if (o == NULL || shape == NULL) {
+		json_decref(o);
+		json_decref(shape);
+		return NULL;
+	}
+	memcpy(name, io->name, io->name_len);
+	name[io->name_len] = '\0';
+	json_object_set_new(o, "name", esc_json_string(name));
+	if (io->has_type)
+		json_object_set_new(o, "dtype", elem_name(io->elem) ? json_string(elem_name(io->elem))
+		                                                    : json_integer((json_int_t)(io->elem & INT64_MAX)));
+	for (unsigned d = 0; d < io->nd && d < ONNX_IO_DIMS; d++) {
+		if (io->dim[d] >= 0) {
+			json_array_append_new(shape, json_integer(io->dim[d]));
+		} else {
+			char p[sizeof io->param[0]];
+
+			memcpy(p, io->param[d], io->param_len[d]);
+			p[io->param_len[d]] = '\0';
+			json_array_append_new(shape, p[0] ? esc_json_string(p) : json_string("?"));
+		}
+	}
+	if (io->nd > ONNX_IO_DIMS)
+		json_array_append_new(shape, json_string("..."));
+	json_object_set_new(o, "shape", shape);
+	return o;
+}
+
+/* Only a model that passed: names, dtypes and shapes of the main graph's
+ * first inputs and outputs, and how many there are. */
+static void onnx_summary(struct onnx_state *o, struct esc_inspection *out)
+{
+	static const char *const key[2] = { "inputs", "outputs" };
+	json_t *m = json_object();
+
+	if (m == NULL)
+		return;
+	json_object_set_new(m, "format", json_string("onnx"));
+	json_object_set_new(m, "ir_version", json_integer((json_int_t)(o->ir_version & INT64_MAX)));
+	for (int w = 0; w < 2; w++) {
+		json_t *a = json_array();
+
+		for (uint64_t k = 0; a != NULL && k < o->n_io[w] && k < ONNX_IO_SHOWN; k++)
+			json_array_append_new(a, io_json(&o->io[w][k]));
+		json_object_set_new(m, key[w], a);
+		json_object_set_new(m, w ? "n_outputs" : "n_inputs", json_integer((json_int_t)o->n_io[w]));
+	}
+	esc_insp_model(out, m);
+}
+
 static void onnx_report(void *s, struct esc_inspection *out)
 {
 	struct onnx_state *o = s;
 
 	if (o->location[0] && !out->external_data[0])
 		snprintf(out->external_data, sizeof out->external_data, "%s", o->location);
+	if (!o->failed && !out->model[0])
+		onnx_summary(o, out);
 }
 
 /* ir_version (tag 0x08) with a small value, then another ModelProto tag. */

@@ -23,6 +23,7 @@ struct st_state {
 	size_t have;
 	bool parsed, failed;
 	char reason[200];
+	struct esc_st_sum sum;    /* what the header holds, when it passed */
 };
 
 static void st_init(void *s, const char *path, uint64_t size)
@@ -61,7 +62,7 @@ static void parse(struct st_state *st)
 	uint64_t end = 0;
 
 	st->failed = true;
-	if (!esc_st_header(st->hdr, (size_t)st->n, &rs, &n, st->reason, sizeof st->reason))
+	if (!esc_st_header_sum(st->hdr, (size_t)st->n, &rs, &n, &st->sum, st->reason, sizeof st->reason))
 		goto out;
 	if (n > 1)
 		qsort(rs, n, sizeof *rs, cmp_range);
@@ -153,6 +154,38 @@ static int st_sniff(const uint8_t *h, size_t len, uint64_t size)
 	return n >= 2 && n <= ESC_ST_SPEC_MAX && 8 + n <= size && h[8] == '{';
 }
 
+/* Only a file that passed: the summary of a broken one would mislead. */
+static void st_report(void *s, struct esc_inspection *out)
+{
+	struct st_state *st = s;
+	json_t *o, *dt, *shapes;
+
+	if (!st->parsed || st->failed || out->model[0])
+		return;
+	o = json_object();
+	dt = json_array();
+	shapes = json_object();
+	if (o == NULL || dt == NULL || shapes == NULL) {
+		json_decref(o);
+		json_decref(dt);
+		json_decref(shapes);
+		return;
+	}
+	for (unsigned i = 0; esc_st_dtype_name(i) != NULL; i++)
+		if (st->sum.dtypes >> i & 1u)
+			json_array_append_new(dt, json_string(esc_st_dtype_name(i)));
+	for (unsigned k = 0; k < st->sum.n_shown; k++)
+		json_object_set_new(shapes, st->sum.name[k],
+		                    esc_model_shape(st->sum.dims[k], st->sum.ndims[k], ESC_ST_DIMS));
+	json_object_set_new(o, "format", json_string("safetensors"));
+	json_object_set_new(o, "tensors", json_integer((json_int_t)st->sum.tensors));
+	if (!st->sum.params_over && st->sum.params <= INT64_MAX)
+		json_object_set_new(o, "params", json_integer((json_int_t)st->sum.params));
+	json_object_set_new(o, "dtypes", dt);
+	json_object_set_new(o, "shapes", shapes);
+	esc_insp_model(out, o);
+}
+
 const struct esc_fmt_ops esc_fmt_safetensors = {
 	.fmt = ESC_FMT_SAFETENSORS,
 	.state_size = sizeof(struct st_state),
@@ -161,4 +194,5 @@ const struct esc_fmt_ops esc_fmt_safetensors = {
 	.final = st_final,
 	.sniff = st_sniff,
 	.release = st_release,
+	.report = st_report,
 };

@@ -19,22 +19,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const struct {
+	const char *name;
+	unsigned bits;
+} dtypes[] = {
+	{ "BOOL", 8 }, { "U8", 8 }, { "I8", 8 }, { "F8_E5M2", 8 }, { "F8_E4M3", 8 },
+	{ "F8_E8M0", 8 }, { "I16", 16 }, { "U16", 16 }, { "F16", 16 }, { "BF16", 16 },
+	{ "I32", 32 }, { "U32", 32 }, { "F32", 32 }, { "F64", 64 }, { "I64", 64 },
+	{ "U64", 64 }, { "C64", 64 }, { "F4", 4 }, { "F6_E2M3", 6 }, { "F6_E3M2", 6 },
+};
+#define N_DTYPES (sizeof dtypes / sizeof dtypes[0])
+_Static_assert(N_DTYPES <= 32, "esc_st_sum.dtypes is a 32-bit mask");
+
+static unsigned dtype_index(const char *d)
+{
+	for (unsigned i = 0; i < N_DTYPES; i++)
+		if (strcmp(d, dtypes[i].name) == 0)
+			return i;
+	return N_DTYPES;
+}
+
 unsigned esc_st_dtype_bits(const char *d)
 {
-	static const struct {
-		const char *name;
-		unsigned bits;
-	} t[] = {
-		{ "BOOL", 8 }, { "U8", 8 }, { "I8", 8 }, { "F8_E5M2", 8 }, { "F8_E4M3", 8 },
-		{ "F8_E8M0", 8 }, { "I16", 16 }, { "U16", 16 }, { "F16", 16 }, { "BF16", 16 },
-		{ "I32", 32 }, { "U32", 32 }, { "F32", 32 }, { "F64", 64 }, { "I64", 64 },
-		{ "U64", 64 }, { "C64", 64 }, { "F4", 4 }, { "F6_E2M3", 6 }, { "F6_E3M2", 6 },
-	};
+	unsigned i = dtype_index(d);
 
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcmp(d, t[i].name) == 0)
-			return t[i].bits;
-	return 0;
+	return i < N_DTYPES ? dtypes[i].bits : 0;
+}
+
+const char *esc_st_dtype_name(unsigned i)
+{
+	return i < N_DTYPES ? dtypes[i].name : NULL;
 }
 
 /* Members of an object, one callback each: fn reads the value at p->i. */
@@ -87,6 +101,8 @@ struct tensor {
 	size_t dlen;
 	int has_dtype, has_shape, n_off, bad_shape, big_shape, bad_off, dtype_not_str;
 	uint64_t elems, off[2];
+	unsigned nd;                 /* dimensions of the shape; the first ESC_ST_DIMS kept */
+	uint64_t dims[ESC_ST_DIMS];
 };
 
 static int key_is(const char *key, size_t len, const char *name)
@@ -119,6 +135,9 @@ static int ints(struct sp *p, struct tensor *t, int which)
 			kind = -2;
 		}
 		if (which == 0) {
+			if (kind == 1 && t->nd < ESC_ST_DIMS)
+				t->dims[t->nd] = v;
+			t->nd++;
 			if (kind != 1)
 				t->bad_shape = 1;
 			else if (v != 0 && t->elems > UINT64_MAX / 64 / v)
@@ -166,6 +185,31 @@ static int tensor_member(struct sp *p, const char *key, size_t klen, void *arg)
 	if (key_is(key, klen, "data_offsets"))
 		t->n_off = -1;
 	return esc_stj_value(p);
+}
+
+/* One well-formed tensor into the summary. */
+static void add_sum(struct esc_st_sum *s, const char *key, size_t klen, const char *dt, const struct tensor *t)
+{
+	unsigned i = dtype_index(dt);
+
+	s->tensors++;
+	if (i < N_DTYPES)
+		s->dtypes |= UINT32_C(1) << i;
+	if (t->elems > UINT64_MAX - s->params)
+		s->params_over = 1;
+	else
+		s->params += t->elems;
+	if (s->n_shown < ESC_ST_SHOWN) {
+		unsigned k = s->n_shown++;
+		size_t cut = klen < 63 ? klen : 63;
+
+		/* the header is valid UTF-8: cut between characters */
+		while (cut < klen && cut > 0 && ((unsigned char)key[cut] & 0xC0) == 0x80)
+			cut--;
+		snprintf(s->name[k], sizeof s->name[k], "%.*s", (int)cut, key);
+		memcpy(s->dims[k], t->dims, sizeof s->dims[k]);
+		s->ndims[k] = t->nd;
+	}
 }
 
 #define TFAIL(...) esc_stj_fail(p, __VA_ARGS__)
@@ -228,15 +272,26 @@ static int top_member(struct sp *p, const char *key, size_t klen, void *arg)
 	}
 	p->r[p->n_r].b = b;
 	p->r[p->n_r++].e = e;
+	if (p->sum != NULL)
+		add_sum(p->sum, key, klen, dt, &t);
 	return 0;
 }
 
 int esc_st_header(char *h, size_t n, struct esc_st_range **ranges, size_t *n_ranges, char *why, size_t wlen)
 {
+	return esc_st_header_sum(h, n, ranges, n_ranges, NULL, why, wlen);
+}
+
+int esc_st_header_sum(char *h, size_t n, struct esc_st_range **ranges, size_t *n_ranges, struct esc_st_sum *sum,
+                      char *why, size_t wlen)
+{
 	struct sp p;
 	int ok;
 
 	memset(&p, 0, sizeof p);
+	if (sum != NULL)
+		memset(sum, 0, sizeof *sum);
+	p.sum = sum;
 	p.h = h;
 	p.n = n;
 	p.why = why;
