@@ -56,6 +56,16 @@ if nbytes != "-":
     assert last["bytes"] == last["bytes_total"] == int(nbytes), f"bytes: {last}, want {nbytes}"
 PY
 }
+# keep_lines FILE: a copy of each line of FILE in the folder of --json outputs
+# (tests/cli/lib.sh), so that ctest cli_json_schemas sees escrow-progress/1
+# outputs too.
+keep_lines() {
+	[ -n "${json_keep_dir:-}" ] || return 0
+	local line
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >"$(mktemp "$json_keep_dir/$json_keep_name-XXXXXX.json")"
+	done < <(sed -n '1p;$p' "$1")
+}
 # json_only FILE: FILE.json, only the progress lines of FILE (stderr holds
 # other lines too: "extracted into DIR", warnings).
 json_only() { grep '^{' "$1" >"$1.json" || true; }
@@ -75,6 +85,7 @@ json_only pack.err
 expect_true "pack: stderr holds only progress lines" cmp -s pack.err pack.err.json
 expect_true "pack --progress json: valid lines, done with $nfiles files and $nbytes bytes" \
 	check_lines pack.err.json pack "$nfiles" "$nbytes"
+keep_lines pack.err.json
 expect_true "pack --progress json: the walk ends with the same totals" check_lines pack.err.json walk "$nfiles" "$nbytes"
 expect_true "pack: several lines (one per MiB or 256 files)" test "$(grep -c '"phase":"pack"' pack.err)" -ge 4
 expect_grep '"command":"pack"' pack.err
@@ -85,6 +96,7 @@ expect_exit 0 "$ESCROW" verify b.escrow -p agency.pub --progress json
 cp "$T/err" verify.err
 expect_true "verify --progress json: done with the bundle's $size bytes and $nfiles files" \
 	check_lines verify.err read "$nfiles" "$size"
+keep_lines verify.err
 expect_true "verify: more than the last line" test "$(wc -l <verify.err)" -ge 3
 expect_grep '"subject":"b.escrow"' verify.err
 expect_grep '"bytes_total":'"$size"',.*"done":false' verify.err
@@ -93,6 +105,7 @@ expect_grep '"bytes_total":'"$size"',.*"done":false' verify.err
 expect_exit 0 sh -c "'$ESCROW' verify - -p agency.pub --progress json <b.escrow"
 cp "$T/err" stdin.err
 expect_true "verify - --progress json: done with $size bytes" check_lines stdin.err read "$nfiles" "$size"
+keep_lines stdin.err
 expect_true "verify -: no total before the end" sh -c "! grep '\"done\":false' stdin.err | grep -v '\"bytes_total\":null'"
 
 # extract reads the same way.
@@ -100,6 +113,7 @@ expect_exit 0 "$ESCROW" extract b.escrow -C tree -p agency.pub --progress json
 cp "$T/err" extract.err
 json_only extract.err
 expect_true "extract --progress json: done with $size bytes" check_lines extract.err.json read "$nfiles" "$size"
+keep_lines extract.err.json
 expect_grep '"command":"extract"' extract.err
 
 # check: the tree's files.
@@ -117,12 +131,14 @@ expect_exit 0 "$ESCROW" check src -c c0.yaml --progress json
 cp "$T/err" check.err
 json_only check.err
 expect_true "check --progress json" check_lines check.err.json check "$nfiles" "$nbytes"
+keep_lines check.err.json
 
 # certificate verifies the same way.
 expect_exit 0 "$ESCROW" certificate b.escrow -p agency.pub -o c.html --progress json
 cp "$T/err" cert.err
 json_only cert.err
 expect_true "certificate --progress json: done with $size bytes" check_lines cert.err.json read "$nfiles" "$size"
+keep_lines cert.err.json
 
 # plain: lines for a log, no carriage return, a last one that says done.
 expect_exit 0 "$ESCROW" verify b.escrow -p agency.pub --progress plain
@@ -161,6 +177,7 @@ expect_exit 0 env ESCROW_PASSPHRASE=pw "$ESCROW" pack src -o u.escrow -s locked.
 expect_grep '"phase":"unlock","subject":"locked.key"' "$T/err"
 cp "$T/err" unlock.err
 expect_true "unlock, json: valid lines" check_lines unlock.err pack "$nfiles" "$nbytes"
+keep_lines unlock.err
 # -q wins over the mode: nothing at all.
 expect_exit 0 env ESCROW_PASSPHRASE=pw "$ESCROW" pack src -o u.escrow -s locked.key --force --progress plain -q
 expect_true "pack --progress plain -q: nothing on stderr, no unlock line" test ! -s "$T/err"
@@ -180,12 +197,14 @@ cp "$T/err" receive.err
 json_only receive.err
 expect_true "vault receive --progress json: done with the bundle's $dsize bytes" \
 	check_lines receive.err.json read 2 "$dsize"
+keep_lines receive.err.json
 expect_grep '"command":"vault receive"' receive.err
 expect_exit 0 "$ESCROW" vault audit V --full --progress json
 cp "$T/err" audit.err
 json_only audit.err
 expect_true "vault audit --full --progress json: one deposit of $dsize bytes" \
 	check_lines audit.err.json audit 1 "$dsize"
+keep_lines audit.err.json
 expect_grep '"phase":"read"' audit.err.json
 expect_exit 0 "$ESCROW" vault audit V --progress plain
 expect_grep '^escrow: vault audit: audit 1/1 deposits, .*done$' "$T/err"
