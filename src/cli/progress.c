@@ -25,6 +25,7 @@ static bool drawn;               /* a bar is on the screen */
 static struct phase_state {
 	bool active;
 	double start, last;
+	uint64_t start_bytes; /* the first call comes after some work: the rate counts from it */
 } ps[ESCROW_PHASE_MASK + 1];
 
 static const char *const phase_names[] = {"", "unlock", "walk", "pack", "read", "audit", "check"};
@@ -184,7 +185,10 @@ static void unlock_line(const char *subject)
 
 		put_json(&s);
 	} else {
-		fprintf(stderr, "escrow: unlocking %s (scrypt)...\n", cli_esc(subject ? subject : "the secret key"));
+		const char *what = subject == NULL ? "the secret key"
+		                   : strcmp(subject, "-") == 0 ? "the secret key from standard input" : cli_esc(subject);
+
+		fprintf(stderr, "escrow: unlocking %s (scrypt)...\n", what);
 	}
 	fflush(stderr);
 }
@@ -211,6 +215,7 @@ void cli_progress_ex_cb(void *user, unsigned phase, const char *subject, uint64_
 	if (!p->active) {
 		p->active = true;
 		p->start = p->last = t;
+		p->start_bytes = bytes;
 	}
 	if (!end && t - p->last < interval)
 		return;
@@ -223,7 +228,7 @@ void cli_progress_ex_cb(void *user, unsigned phase, const char *subject, uint64_
 	s.bytes = bytes;
 	s.bytes_total = bytes_total;
 	s.elapsed = t - p->start;
-	s.rate = s.elapsed > 0 ? (double)bytes / s.elapsed : 0;
+	s.rate = s.elapsed > 0 && bytes >= p->start_bytes ? (double)(bytes - p->start_bytes) / s.elapsed : 0;
 	s.eta = bytes_total != ESCROW_UNKNOWN && s.rate > 0 && bytes <= bytes_total
 	        ? (double)(bytes_total - bytes) / s.rate : -1;
 	if (end)
