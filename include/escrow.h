@@ -684,10 +684,11 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_certificate(escrow_vault 
 #define ESCROW_PHASE_UNLOCK 1u /* a passphrase-protected secret key is about to be opened (scrypt
                                 * takes seconds): one call, with ESCROW_PROGRESS_END; subject:
                                 * the key file */
-#define ESCROW_PHASE_WALK   2u /* pack: reading the source tree; files: entries found so far */
+#define ESCROW_PHASE_WALK   2u /* pack, check: reading the source tree; files and bytes: regular
+                                * files found so far and their sizes; the totals at the last call */
 #define ESCROW_PHASE_PACK   3u /* pack: the payload into the bundle; files and bytes: regular
                                 * files and their bytes packed, of files_total and bytes_total */
-#define ESCROW_PHASE_READ   4u /* verify, extract, list, rewrap, vault receive, audit --full,
+#define ESCROW_PHASE_READ   4u /* verify, extract, list, rewrap, diff, vault receive, audit --full,
                                 * certificate: reading a bundle; subject: the bundle ("-" for
                                 * stdin); bytes: the bundle file's bytes read (compressed, or
                                 * encrypted), of bytes_total its size (ESCROW_UNKNOWN for stdin
