@@ -678,6 +678,44 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_certificate_write(escrow_ctx *c
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_certificate(escrow_vault *v, const escrow_options *o,
                                                                    escrow_report **report);
 
+/* ---- progress, in detail (appended) ------------------------------------ */
+
+/* What a long operation is doing, for escrow_ctx_set_progress_ex(). */
+#define ESCROW_PHASE_UNLOCK 1u /* a passphrase-protected secret key is about to be opened (scrypt
+                                * takes seconds): one call, with ESCROW_PROGRESS_END; subject:
+                                * the key file */
+#define ESCROW_PHASE_WALK   2u /* pack, check: reading the source tree; files and bytes: regular
+                                * files found so far and their sizes; the totals at the last call */
+#define ESCROW_PHASE_PACK   3u /* pack: the payload into the bundle; files and bytes: regular
+                                * files and their bytes packed, of files_total and bytes_total */
+#define ESCROW_PHASE_READ   4u /* verify, extract, list, rewrap, diff, vault receive, audit --full,
+                                * certificate: reading a bundle; subject: the bundle ("-" for
+                                * stdin); bytes: the bundle file's bytes read (compressed, or
+                                * encrypted), of bytes_total its size (ESCROW_UNKNOWN for stdin
+                                * until the last call); files: payload files read, files_total
+                                * known at the last call only. Also escrow_sign_file and
+                                * escrow_verify_file: the file's bytes (files 0 of 1) */
+#define ESCROW_PHASE_AUDIT  5u /* vault audit: files are the deposits checked, of files_total; bytes
+                                * their stored bytes */
+#define ESCROW_PHASE_CHECK  6u /* check: the tree's regular files and bytes read, of the totals */
+#define ESCROW_PHASE_MASK   0xffu
+#define ESCROW_PROGRESS_END 0x100u /* or'ed into phase: the phase's last call, counters final */
+#define ESCROW_UNKNOWN      UINT64_MAX /* a total not known (yet), e.g. the size of stdin */
+
+/* phase is one ESCROW_PHASE_* value, with ESCROW_PROGRESS_END on the phase's
+ * last call. subject is outside text (a file name), raw: escape it before
+ * showing it (escrow_escape); it may be NULL; valid during the call only.
+ * Counters only grow within a phase; a phase starts again from 0 (vault
+ * audit --full reads one bundle after another). The library calls at most
+ * once per MiB read or written or per 256 files, plus each phase's first and
+ * last call, so the callback may take its time check and draw; it runs in the
+ * thread that made the library call, never in a worker thread. */
+typedef void (*escrow_progress_ex_fn)(void *user, unsigned phase, const char *subject, uint64_t files,
+                                      uint64_t files_total, uint64_t bytes, uint64_t bytes_total);
+/* Sets the detailed progress callback (NULL: none). It is called besides the
+ * one of escrow_ctx_set_progress(), which keeps its meaning. */
+ESCROW_API void escrow_ctx_set_progress_ex(escrow_ctx *ctx, escrow_progress_ex_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

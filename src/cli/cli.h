@@ -64,9 +64,15 @@ int cli_opts_fail(const escrow_options *o, escrow_status st);
 escrow_ctx *cli_ctx_new(void);
 void cli_ctx_free(escrow_ctx *ctx);
 
-/* Progress line on stderr, only on a terminal and not with -q; at most a few
- * redraws a second. cli_progress_done() clears it. */
-void cli_progress_cb(void *user, uint64_t done, uint64_t total);
+/* Progress on stderr (progress.c), as --progress asks: auto (a bar on a
+ * terminal, else nothing), bar, plain, json, none; -q is none. The bar is
+ * redrawn at most 10 times a second; cli_progress_done() clears it.
+ * cli_progress_set: 0, or -1 for an unknown mode. cli_progress_command: the
+ * command's name for the JSON lines ("verify", "vault receive"). */
+int cli_progress_set(const char *arg);
+void cli_progress_command(const char *name);
+void cli_progress_ex_cb(void *user, unsigned phase, const char *subject, uint64_t files, uint64_t files_total,
+                        uint64_t bytes, uint64_t bytes_total);
 void cli_progress_done(void);
 
 /* Passphrase from ESCROW_PASSPHRASE, else asked on the terminal without echo

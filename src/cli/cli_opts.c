@@ -72,6 +72,9 @@ static const struct def {
 	/* escrow certificate */
 	[CLI_O_VAULT] = {"vault", 0, ONE, CLI_CERT, 0, "--vault"},
 	[CLI_O_LANG] = {"lang", 0, ONE, CLI_CERT, 0, "--lang"},
+	[CLI_O_PROGRESS] = {"progress", 0, ONE, CLI_PACK | CLI_CHECK | CLI_VERIFY | CLI_EXTRACT | CLI_V_RECEIVE | CLI_V_AUDIT |
+	                    CLI_CERT,
+	                    0, "--progress"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a
@@ -133,6 +136,8 @@ static int take(struct cli_args *a, const struct cli_cmd_spec *c, enum cli_opt i
 	}
 	if (id == CLI_O_QUIET)
 		cli_quiet = true;
+	if (id == CLI_O_PROGRESS && cli_progress_set(arg) != 0)
+		return cli_usage(c->name, c->usage, "--progress wants auto, bar, plain, json or none, not '%s'", arg);
 	if (id == CLI_O_HELP) {
 		c->help();
 		return 0;
@@ -145,6 +150,7 @@ int cli_args_parse(struct cli_args *a, const struct cli_cmd_spec *c, int argc, c
 	struct tables t;
 
 	memset(a, 0, sizeof *a);
+	cli_progress_command(c->name);
 	/* Each argument is at most one repeated option. */
 	a->list = calloc((size_t)argc + 1, sizeof *a->list);
 	if (a->list == NULL) {

@@ -36,6 +36,8 @@ enum cli_opt {
 	CLI_O_EVENT, CLI_O_EVIDENCE, CLI_O_DEPOSIT,
 	/* escrow certificate */
 	CLI_O_VAULT, CLI_O_LANG,
+	/* --progress */
+	CLI_O_PROGRESS,
 	CLI_O_COUNT
 };
 

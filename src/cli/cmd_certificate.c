@@ -33,6 +33,7 @@ static void help(void)
 	       "      --vault VAULT    certify the vault's deposit DEPOSIT instead of a bundle\n"
 	       "      --lang LANG      en (default) or fr\n"
 	       "  -f, --force          replace FILE if it exists\n"
+	       "      --progress MODE  auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
 	       "Exit codes, as 'escrow verify': 0 verified; 2 incomplete; 1 tampered, bad-signature,\n"

@@ -24,6 +24,7 @@ static void help(void)
 	       "  -x, --exclude GLOB   leave out paths matching GLOB, as pack -x does (repeatable)\n"
 	       "      --include-vcs    keep .git/, .hg/ and .svn/ folders (left out by default)\n"
 	       "      --json           print the report as JSON instead of text\n"
+	       "      --progress MODE  auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet          print nothing but errors (the exit code tells)\n"
 	       "  -h, --help           show this help\n\n"
 	       "The folder's .escrowignore (one glob a line) and the contract's exclude: list\n"

@@ -28,6 +28,7 @@ static void help(void)
 	       "      --deliverable ID only the files of this deliverable, as a project tree\n"
 	       "                       (repeatable; the whole bundle is still verified)\n"
 	       "      --json           print the report as JSON instead of text\n"
+	       "      --progress MODE  auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet          print nothing but errors (the exit code tells)\n"
 	       "  -h, --help           show this help\n\n"
 	       "By default DIR is the bag: DIR/bagit.txt, DIR/data/... (BagIt validators and\n"

@@ -36,6 +36,7 @@ static void help(void)
 	       "      --skip-symlinks    skip links that leave SRC or dangle, instead of failing\n"
 	       "      --force            replace BUNDLE if it exists\n"
 	       "      --json             print the summary as JSON\n"
+	       "      --progress MODE    auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet            print nothing but errors\n"
 	       "  -h, --help             show this help\n\n"
 	       "Exit codes: 0 packed, 64 usage, 65 bad key, passphrase, contract or recipient,\n"

@@ -266,6 +266,7 @@ static void vault_usage(FILE *f)
 	           "  -R, --recipients-file FILE  release: the client's recipients, one a line\n"
 	           "      --deposit DEPOSIT  release: the deposit (default: the latest accepted)\n"
 	           "  -f, --force          release: replace OUT and its record\n"
+	           "      --progress MODE  receive, audit: auto, bar, plain, json, none\n"
 	           "  -q, --quiet          print nothing but errors\n"
 	           "  -h, --help           show the help\n\n"
 	           "Run 'escrow vault SUBCOMMAND --help' for one subcommand's options and exit\n"

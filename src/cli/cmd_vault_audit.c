@@ -23,6 +23,7 @@ void vault_audit_help(void)
 	       "      --max-duration SECONDS stop between deposits once this time is spent (the\n"
 	       "                             next run goes on with the least recently audited)\n"
 	       "      --json                 print the results as JSON\n"
+	       "      --progress MODE        auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet                print nothing but errors\n"
 	       "  -h, --help                 show this help\n\n"
 	       "Exit codes: 0 every deposit checked holds and the store has no stray file;\n"

@@ -19,6 +19,7 @@ void vault_receive_help(void)
 	       "Options:\n"
 	       "  -o, --output FILE  the receipt (default VAULT/receipts/SHA256.json); must not exist\n"
 	       "      --json         print the outcome as JSON\n"
+	       "      --progress MODE auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet        print nothing but errors\n"
 	       "  -h, --help         show this help\n\n"
 	       "Exit codes, as escrow verify's: 0 verified (receipt PASSED); 2 incomplete; 1\n"

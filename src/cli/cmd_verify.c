@@ -19,6 +19,7 @@ static void help(void)
 	       "  -c, --contract FILE  the contract to check the deliverables against\n"
 	       "  -i, --identity FILE  an age identity file for sealed bundles (repeatable)\n"
 	       "      --json           print the report as JSON instead of text\n"
+	       "      --progress MODE  auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet          print nothing but errors (the exit code tells)\n"
 	       "  -h, --help           show this help\n\n"
 	       "Without -c only integrity and authenticity are checked.\n"

@@ -216,7 +216,7 @@ escrow_ctx *cli_ctx_new(void)
 		return NULL;
 	}
 	escrow_ctx_set_warn(ctx, cli_warn_cb, NULL);
-	escrow_ctx_set_progress(ctx, cli_progress_cb, NULL);
+	escrow_ctx_set_progress_ex(ctx, cli_progress_ex_cb, NULL);
 	signal_ctx = ctx;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

@@ -72,6 +72,30 @@ static void look_for_bag(struct run *r, const void *buf, size_t n)
 		r->bag_mark = true;
 }
 
+/* Bytes of the bundle file read, of its size: once per 1 MiB buffer of tar
+ * stream, in this (the caller's) thread. */
+static void progress(struct run *r)
+{
+	uint64_t raw, total;
+
+	esc_pipe_position(r->pipe, &raw, &total);
+	esc_progress_ex(r->ctx, ESCROW_PHASE_READ, r->rd->path, r->rd->n_files, ESCROW_UNKNOWN, raw, total);
+}
+
+/* The last call: when the file was read to its end, what was read is the
+ * total (also of a stream), and so are the files. */
+static void progress_end(struct run *r, bool whole)
+{
+	struct esc_rd *rd = r->rd;
+	uint64_t raw, total;
+
+	esc_pipe_position(r->pipe, &raw, &total);
+	if (whole)
+		raw = total = rd->whole_size;
+	esc_progress_ex(r->ctx, ESCROW_PHASE_READ | ESCROW_PROGRESS_END, rd->path, rd->n_files,
+	                whole && rd->structure_ok ? rd->n_files : ESCROW_UNKNOWN, raw, total);
+}
+
 static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 {
 	struct run *r = user;
@@ -87,8 +111,10 @@ static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 		memcpy(r->head + r->head_len, *buf, k);
 		r->head_len += k;
 	}
-	if (n > 0)
+	if (n > 0) {
 		look_for_bag(r, *buf, (size_t)n);
+		progress(r);
+	}
 	if (n > 0 && esc_tarscan_feed(&r->scan, *buf, (size_t)n) != 0) {
 		archive_set_error(a, EINVAL, "%s", r->scan.why);
 		return -1;
@@ -716,8 +742,11 @@ out:
 	 * the report must still say the bundle is sealed. */
 	if (r->pipe != NULL) {
 		rd->sealed = esc_pipe_sealed(r->pipe);
-		if (!esc_pipe_digest(rd->ctx, r->pipe, rd->whole_sha256, &rd->whole_size))
+		bool whole = esc_pipe_digest(rd->ctx, r->pipe, rd->whole_sha256, &rd->whole_size);
+
+		if (!whole)
 			rd->whole_sha256[0] = '\0';
+		progress_end(r, whole);
 	}
 	archive_read_free(r->a);
 	esc_tarscan_free(&r->scan);

@@ -48,6 +48,12 @@ struct esc_pipe {
 	atomic_bool sealed;
 	uint64_t produced, last_nz;      /* tar stream offsets */
 	uint64_t handed;                 /* bytes given to the consumer (its side only) */
+	/* progress: the input's bytes read when each buffer was committed
+	 * (written by the producer before the commit, read by the consumer after
+	 * the take: the queue orders them), the consumer's latest, the size */
+	uint64_t rawpos[NBUF];
+	uint64_t raw_handed;
+	uint64_t file_size;              /* ESCROW_UNKNOWN for a stream */
 	enum esc_detached detached;
 	char detached_reason[256];
 	uint8_t phead[4];                /* sealed: the first plaintext bytes, checked for zstd's magic */
@@ -92,6 +98,7 @@ static void commit(esc_pipe *p)
 		p->last_nz = p->produced + i;
 	p->produced += p->wfill;
 	p->len[p->widx] = p->wfill;
+	p->rawpos[p->widx] = p->whole_size;
 	esc_queue_commit(p->q, p->wseq, 1);
 	p->wacquired = false;
 }
@@ -387,6 +394,7 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	if (p == NULL)
 		return esc_nomem(ctx);
 	p->fd = -1;
+	p->file_size = ESCROW_UNKNOWN;
 	/* The consumer's interrupt wakes it, and stops the producer, even
 	 * while the input stalls. */
 	st = esc_queue_new(ctx, NBUF, SIZE_MAX, 1, ctx, &p->q);
@@ -433,6 +441,8 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 			st = esc_error(ctx, ESCROW_E_OPEN, "%s: is a folder, not a bundle", o->path);
 			goto out;
 		}
+		if (fstat(p->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+			p->file_size = (uint64_t)sb.st_size;
 	}
 	/* Only sealed bundles carry a detached signature; decided once the
 	 * first bytes are known, but the file is read here, before the thread. */
@@ -466,6 +476,7 @@ long esc_pipe_next(esc_pipe *p, const void **buf)
 	*buf = p->buf[seq % NBUF];
 	n = (long)p->len[seq % NBUF];
 	p->handed += (uint64_t)n;
+	p->raw_handed = p->rawpos[seq % NBUF];
 	return n;
 }
 
@@ -507,6 +518,12 @@ escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed)
 		return esc_error(ctx, ESCROW_TAMPERED, "%s: data after the end of the tar archive (offset %llu)",
 		                 p->name, (unsigned long long)consumed);
 	return ESCROW_OK;
+}
+
+void esc_pipe_position(const esc_pipe *p, uint64_t *raw, uint64_t *total)
+{
+	*raw = p->raw_handed;
+	*total = p->file_size;
 }
 
 bool esc_pipe_sealed(esc_pipe *p)

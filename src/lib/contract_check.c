@@ -19,6 +19,7 @@ struct reader {
 	esc_sha256 *sha;
 	uint8_t *buf;
 	uint64_t done, total;
+	uint64_t files, files_total; /* for progress */
 };
 
 static enum esc_format wanted_format(const escrow_contract *c, const char *path)
@@ -74,6 +75,7 @@ static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct es
 		got += (uint64_t)n;
 		rd->done += (uint64_t)n;
 		esc_progress(rd->ctx, rd->done, rd->total);
+		esc_progress_ex(rd->ctx, ESCROW_PHASE_CHECK, rd->src, rd->files, rd->files_total, rd->done, rd->total);
 		st = esc_check_interrupt(rd->ctx);
 		if (st != ESCROW_OK)
 			goto out;
@@ -195,11 +197,19 @@ escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract 
 		goto out;
 	}
 	for (i = 0; i < fs.n; i++)
-		if (fs.v[i].type == ESC_FT_FILE)
+		if (fs.v[i].type == ESC_FT_FILE) {
 			rd.total += fs.v[i].size;
+			rd.files_total++;
+		}
 	for (i = 0; i < fs.n && st == ESCROW_OK; i++)
-		if (fs.v[i].type == ESC_FT_FILE)
+		if (fs.v[i].type == ESC_FT_FILE) {
 			st = read_one(&rd, &fs, &fs.v[i]);
+			rd.files++;
+			esc_progress_ex(ctx, ESCROW_PHASE_CHECK, src, rd.files, rd.files_total, rd.done, rd.total);
+		}
+	if (st == ESCROW_OK)
+		esc_progress_ex(ctx, ESCROW_PHASE_CHECK | ESCROW_PROGRESS_END, src, rd.files, rd.files_total, rd.done,
+		                rd.total);
 	if (st == ESCROW_OK)
 		st = fill_links(ctx, &fs);
 	if (st != ESCROW_OK)

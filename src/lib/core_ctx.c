@@ -95,6 +95,13 @@ void escrow_ctx_set_progress(escrow_ctx *ctx, escrow_progress_fn fn, void *user)
 	ctx->progress_user = user;
 }
 
+void escrow_ctx_set_progress_ex(escrow_ctx *ctx, escrow_progress_ex_fn fn, void *user)
+{
+	ctx->progress_ex = fn;
+	ctx->progress_ex_user = user;
+	ctx->pg_phase = 0;
+}
+
 void escrow_ctx_set_threads(escrow_ctx *ctx, int threads)
 {
 	ctx->threads = threads < 0 ? 0 : threads;
@@ -211,6 +218,27 @@ void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total)
 {
 	if (ctx != NULL && ctx->progress != NULL)
 		ctx->progress(ctx->progress_user, done, total);
+}
+
+#define PG_FILES 256u
+#define PG_BYTES (1u << 20)
+
+void esc_progress_ex(escrow_ctx *ctx, unsigned phase, const char *subject, uint64_t files, uint64_t files_total,
+                     uint64_t bytes, uint64_t bytes_total)
+{
+	bool end = (phase & ESCROW_PROGRESS_END) != 0;
+	unsigned ph = phase & ESCROW_PHASE_MASK;
+
+	if (ctx == NULL || ctx->progress_ex == NULL)
+		return;
+	/* A counter below the last one is a new run of the same phase. */
+	if (!end && ph == ctx->pg_phase && files >= ctx->pg_files && bytes >= ctx->pg_bytes &&
+	    files - ctx->pg_files < PG_FILES && bytes - ctx->pg_bytes < PG_BYTES)
+		return;
+	ctx->pg_phase = end ? 0 : ph;
+	ctx->pg_files = files;
+	ctx->pg_bytes = bytes;
+	ctx->progress_ex(ctx->progress_ex_user, phase, subject, files, files_total, bytes, bytes_total);
 }
 
 escrow_status esc_check_interrupt(escrow_ctx *ctx)

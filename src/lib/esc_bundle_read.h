@@ -53,6 +53,10 @@ escrow_status esc_pipe_drain(escrow_ctx *ctx, esc_pipe *p, uint64_t consumed);
 /* The producer's outcome; copies its message into ctx when not OK. */
 escrow_status esc_pipe_status(escrow_ctx *ctx, esc_pipe *p);
 bool esc_pipe_sealed(esc_pipe *p);
+/* For progress, on the consumer's side: how many bytes of the input had been
+ * read when the buffer last handed out was made, and the input's size
+ * (ESCROW_UNKNOWN for a stream). */
+void esc_pipe_position(const esc_pipe *p, uint64_t *raw, uint64_t *total);
 /* Only meaningful after a successful drain. */
 enum esc_detached esc_pipe_detached(const esc_pipe *p, char *reason, size_t rlen);
 /* After ESCROW_NOT_A_BUNDLE from the producer: what the file looks like. */

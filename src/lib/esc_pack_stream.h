@@ -22,6 +22,7 @@ struct esc_pack_run {
 	uint8_t *buf;
 	size_t buf_len;
 	uint64_t done, total;    /* payload bytes, for progress */
+	uint64_t files_done, files_total; /* regular payload files, for progress */
 	bool have_epoch;
 	int64_t epoch;           /* SOURCE_DATE_EPOCH */
 	bool quiet;

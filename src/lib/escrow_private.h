@@ -23,6 +23,10 @@ struct escrow_ctx {
 	void *warn_user;
 	escrow_progress_fn progress;
 	void *progress_user;
+	escrow_progress_ex_fn progress_ex;
+	void *progress_ex_user;
+	unsigned pg_phase;                /* the phase of the last detailed call, 0 after its end */
+	uint64_t pg_files, pg_bytes;      /* its counters */
 	int threads;                      /* 0: all cores */
 	/* Set by escrow_ctx_interrupt(), from a signal handler, read by worker
 	 * threads: a lock-free atomic is both async-signal-safe and race-free. */
@@ -56,6 +60,12 @@ const char *esc_ctx_message(const escrow_ctx *ctx);
 /* Delivers a warning through the callback, if any, escaped (core_escape.c). */
 void esc_warn(escrow_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void esc_progress(escrow_ctx *ctx, uint64_t done, uint64_t total);
+/* The detailed progress callback (escrow_ctx_set_progress_ex), thinned out:
+ * passed on at a phase's start, when files grew by 256 or bytes by 1 MiB
+ * since the last call, and always with ESCROW_PROGRESS_END in phase. Call
+ * from the thread that made the library call only. */
+void esc_progress_ex(escrow_ctx *ctx, unsigned phase, const char *subject, uint64_t files, uint64_t files_total,
+                     uint64_t bytes, uint64_t bytes_total);
 /* ESCROW_E_INTERRUPTED if escrow_ctx_interrupt() was called, else ESCROW_OK. */
 escrow_status esc_check_interrupt(escrow_ctx *ctx);
 /* Whether escrow_ctx_interrupt() was called on ctx (NULL: false); any thread. */

@@ -231,6 +231,8 @@ static escrow_status open_blob(escrow_ctx *ctx, const char *name, uint8_t *blob,
 			               name, (unsigned long long)ops, (unsigned long long)mem);
 			goto out;
 		}
+		/* scrypt takes seconds: say so before, not after. */
+		esc_progress_ex(ctx, ESCROW_PHASE_UNLOCK | ESCROW_PROGRESS_END, name, 0, ESCROW_UNKNOWN, 0, ESCROW_UNKNOWN);
 		if (crypto_pwhash_scryptsalsa208sha256(stream, SK_KEYNUM_LEN, passphrase, strlen(passphrase),
 		                                       blob + SK_SALT, ops, (size_t)mem) != 0) {
 			st = esc_error(ctx, ESCROW_E_NOMEM, "%s: scrypt could not get %llu bytes of memory", name,

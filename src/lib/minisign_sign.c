@@ -407,12 +407,15 @@ static escrow_status stream_file(escrow_ctx *ctx, const char *path, void (*updat
 		update(state, buf, (size_t)n);
 		done += (uint64_t)n;
 		esc_progress(ctx, done, total);
+		esc_progress_ex(ctx, ESCROW_PHASE_READ, path, 0, 1, done, total ? total : ESCROW_UNKNOWN);
 		st = esc_check_interrupt(ctx);
 		if (st != ESCROW_OK)
 			break;
 	}
 	free(buf);
 	close(fd);
+	if (st == ESCROW_OK)
+		esc_progress_ex(ctx, ESCROW_PHASE_READ | ESCROW_PROGRESS_END, path, 1, 1, done, done);
 	return st;
 }
 

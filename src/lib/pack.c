@@ -67,6 +67,8 @@ static escrow_status payload(struct esc_pack_run *r, const char *bag)
 			st = esc_ptar_symlink(r->tar, path, esc_file_target(f) ? esc_file_target(f) : "", f->mtime);
 		} else {
 			st = esc_pack_stream_file(r, i, path);
+			r->files_done++;
+			esc_progress_ex(r->ctx, ESCROW_PHASE_PACK, NULL, r->files_done, r->files_total, r->done, r->total);
 		}
 		if (st == ESCROW_OK)
 			st = esc_check_interrupt(r->ctx);
@@ -74,6 +76,9 @@ static escrow_status payload(struct esc_pack_run *r, const char *bag)
 	for (i = 0; i < r->files->n && st == ESCROW_OK; i++)
 		if (r->files->v[i].type == ESC_FT_SYMLINK)
 			st = esc_pack_link_digest(r, &r->files->v[i]);
+	if (st == ESCROW_OK)
+		esc_progress_ex(r->ctx, ESCROW_PHASE_PACK | ESCROW_PROGRESS_END, NULL, r->files_done, r->files_total,
+		                r->done, r->total);
 	free(path);
 	return st;
 }

@@ -205,8 +205,10 @@ escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, s
 	if (r->formats == NULL)
 		return esc_nomem(ctx);
 	for (size_t i = 0; i < j->files.n; i++)
-		if (j->files.v[i].type == ESC_FT_FILE)
+		if (j->files.v[i].type == ESC_FT_FILE) {
 			r->total += j->files.v[i].size;
+			r->files_total++;
+		}
 	r->srcfd = open(o->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->srcfd < 0)
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));

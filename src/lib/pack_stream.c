@@ -158,6 +158,7 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 		left -= (uint64_t)n;
 		r->done += (uint64_t)n;
 		esc_progress(ctx, r->done, r->total);
+		esc_progress_ex(ctx, ESCROW_PHASE_PACK, NULL, r->files_done, r->files_total, r->done, r->total);
 		if (st == ESCROW_OK)
 			st = esc_check_interrupt(ctx);
 	}

@@ -26,6 +26,7 @@ struct walker {
 	size_t n_ignore;
 	char *root_real;
 	size_t root_len;
+	uint64_t n_files, n_bytes;  /* regular files found, for progress */
 };
 
 static int is_vcs(const char *name)
@@ -245,6 +246,10 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		f->type = ESC_FT_FILE;
 		f->size = (uint64_t)st.st_size;
 		f->mode = (st.st_mode & 0111) ? 0755 : 0644;
+		w->n_files++;
+		w->n_bytes += f->size;
+		esc_progress_ex(w->ctx, ESCROW_PHASE_WALK, w->o->src, w->n_files, ESCROW_UNKNOWN, w->n_bytes,
+		                ESCROW_UNKNOWN);
 		return ESCROW_OK;
 	}
 	f->type = ESC_FT_SYMLINK;
@@ -377,6 +382,9 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	s = load_ignore(&w);
 	if (s == ESCROW_OK)
 		s = walk_dir(&w, "", o->src);
+	if (s == ESCROW_OK)
+		esc_progress_ex(ctx, ESCROW_PHASE_WALK | ESCROW_PROGRESS_END, o->src, w.n_files, w.n_files, w.n_bytes,
+		                w.n_bytes);
 	if (s == ESCROW_OK)
 		esc_files_sort(out);
 	else

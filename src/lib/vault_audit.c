@@ -115,10 +115,14 @@ static escrow_status check_all(struct audit *a, const escrow_options *o, bool fu
 	escrow_identities *ids = NULL;
 	double start = now_s(a->v);
 	escrow_status st = ESCROW_OK;
+	uint64_t bytes = 0, bytes_total = 0;
 	size_t i;
 
 	if (full && a->v->identity != NULL)
 		st = escrow_identities_load(a->v->ctx, a->v->identity, &ids);
+	for (i = 0; i < a->todo; i++)
+		bytes_total += strtoull(esc_lrows_at(&a->rows, i, 2), NULL, 10);
+	esc_progress_ex(a->v->ctx, ESCROW_PHASE_AUDIT, a->v->path, 0, a->todo, 0, bytes_total);
 	for (i = 0; st == ESCROW_OK && i < a->todo; i++) {
 		struct esc_audit_dep d;
 		char why[ESC_AUDIT_WHY];
@@ -131,7 +135,12 @@ static escrow_status check_all(struct audit *a, const escrow_options *o, bool fu
 		if (st == ESCROW_OK)
 			st = note(a, &d, why);
 		a->noted[i] = sig_ok && d.minisig < 0;
+		bytes += d.size;
+		esc_progress_ex(a->v->ctx, ESCROW_PHASE_AUDIT, a->v->path, i + 1, a->todo, bytes, bytes_total);
 	}
+	/* A time-bounded run ends short of its totals, and says so. */
+	esc_progress_ex(a->v->ctx, ESCROW_PHASE_AUDIT | ESCROW_PROGRESS_END, a->v->path, i, a->todo, bytes,
+	                bytes_total);
 	escrow_identities_free(ids);
 	return st;
 }
