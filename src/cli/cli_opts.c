@@ -16,7 +16,7 @@ enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, re
 #define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP)
 #define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
 #define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG | \
-             CLI_V_RELEASE | CLI_CERT)
+             CLI_V_RELEASE | CLI_CERT | CLI_INIT)
 
 static const struct def {
 	const char *name;   /* long name */
@@ -26,8 +26,9 @@ static const struct def {
 	unsigned letter_in; /* commands where the letter works */
 	const char *shown;  /* in "option X given twice" */
 } defs[CLI_O_COUNT] = {
-	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT,
-	                  CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT, "-o"},
+	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT |
+	                  CLI_INIT, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT | CLI_INIT,
+	                  "-o"},
 	[CLI_O_SECKEY] = {"seckey", 's', ONE, CLI_PACK | CLI_V_INIT, CLI_PACK | CLI_V_INIT, "-s"},
 	[CLI_O_SIGN] = {"sign", 's', ONE, CLI_REWRAP, CLI_REWRAP, "-s"},
 	[CLI_O_PUBKEY] = {"pubkey", 'p', ONE, READERS | CLI_RECEIPT | CLI_CERT, READERS | CLI_RECEIPT | CLI_CERT, "-p"},
@@ -38,22 +39,22 @@ static const struct def {
 	                     CLI_PACK | CLI_REWRAP | CLI_V_RELEASE, "-r"},
 	[CLI_O_RECIPIENTS_FILE] = {"recipients-file", 'R', MANY, CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
 	                           CLI_PACK | CLI_REWRAP | CLI_V_RELEASE, "-R"},
-	[CLI_O_EXCLUDE] = {"exclude", 'x', MANY, CLI_PACK | CLI_CHECK, CLI_PACK | CLI_CHECK, "-x"},
+	[CLI_O_EXCLUDE] = {"exclude", 'x', MANY, CLI_PACK | CLI_CHECK | CLI_INIT, CLI_PACK | CLI_CHECK | CLI_INIT, "-x"},
 	[CLI_O_NAME] = {"name", 0, ONE, CLI_PACK, 0, "--name"},
 	[CLI_O_RELEASE] = {"release", 0, ONE, CLI_PACK, 0, "--release"},
 	[CLI_O_LEVEL] = {"level", 'l', ONE, CLI_PACK, CLI_PACK, "-l"},
 	[CLI_O_THREADS] = {"threads", 'j', ONE, CLI_PACK, CLI_PACK, "-j"},
-	[CLI_O_INCLUDE_VCS] = {"include-vcs", 0, NONE, CLI_PACK | CLI_CHECK, 0, "--include-vcs"},
+	[CLI_O_INCLUDE_VCS] = {"include-vcs", 0, NONE, CLI_PACK | CLI_CHECK | CLI_INIT, 0, "--include-vcs"},
 	[CLI_O_SKIP_SYMLINKS] = {"skip-symlinks", 0, NONE, CLI_PACK, 0, "--skip-symlinks"},
 	[CLI_O_DIRECTORY] = {"directory", 'C', ONE, CLI_EXTRACT, CLI_EXTRACT, "-C"},
 	[CLI_O_PAYLOAD_ONLY] = {"payload-only", 0, NONE, CLI_EXTRACT, 0, "--payload-only"},
 	[CLI_O_DELIVERABLE] = {"deliverable", 0, MANY, CLI_EXTRACT, 0, "--deliverable"},
 	[CLI_O_UNENCRYPTED] = {"unencrypted", 'W', NONE, CLI_KEYGEN, CLI_KEYGEN, "-W"},
 	[CLI_O_AGE] = {"age", 0, NONE, CLI_KEYGEN, 0, "--age"},
-	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT,
-	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT, "--force"},
+	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT | CLI_INIT,
+	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT | CLI_INIT, "--force"},
 	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD |
-	                CLI_V_KEY_REVOKE | CLI_CERT), 0, "--json"},
+	                CLI_V_KEY_REVOKE | CLI_CERT | CLI_INIT), 0, "--json"},
 	[CLI_O_QUIET] = {"quiet", 'q', NONE, ALL, ALL, "-q"},
 	[CLI_O_HELP] = {"help", 'h', NONE, ALL, ALL, "-h"},
 	[CLI_O_LEDGER] = {"ledger", 0, ONE, CLI_V_INIT, 0, "--ledger"},

@@ -18,7 +18,9 @@ enum {
 	/* escrow vault audit, escrow vault log, escrow vault release */
 	CLI_V_AUDIT = 1u << 15, CLI_V_LOG = 1u << 16, CLI_V_RELEASE = 1u << 17,
 	/* escrow certificate */
-	CLI_CERT = 1u << 19
+	CLI_CERT = 1u << 19,
+	/* escrow init, escrow help, escrow completion */
+	CLI_INIT = 1u << 20, CLI_HELP = 1u << 21, CLI_COMPLETION = 1u << 22
 };
 
 /* Every option of every command. */

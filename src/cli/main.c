@@ -9,6 +9,7 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *summary;
 } commands[] = {
+	{"init", cmd_init, "draft a contract (the deliverables list) from a project folder"},
 	{"keygen", cmd_keygen, "make a signing key pair (minisign) or, with --age, an encryption key pair"},
 	{"check", cmd_check, "check a project folder against the contract, before packing"},
 	{"pack", cmd_pack, "pack a project folder into a signed, compressed, optionally sealed bundle"},
