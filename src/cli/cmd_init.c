@@ -154,6 +154,7 @@ int cmd_init(int argc, char **argv)
 		goto done;
 	}
 	if (strcmp(out, "-") == 0) {
+		rc = 0;
 		if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
 			cli_error("standard output: write error");
 			rc = EX_IOERR_;
