@@ -142,6 +142,37 @@ static int take(struct cli_args *a, const struct cli_cmd_spec *c, enum cli_opt i
 	return c->check != NULL ? c->check(id, arg) : -1;
 }
 
+/* "unknown option '--contarct' (did you mean '--contract'?)" */
+static int unknown(const struct cli_cmd_spec *c, const char *arg)
+{
+	const char *names[CLI_O_COUNT + 1], *best;
+	char word[64];
+	size_t i, n = 0, len;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return cli_usage(c->name, c->usage, "unknown option '%s'", arg);
+	len = strcspn(arg + 2, "=");
+	snprintf(word, sizeof word, "%.*s", (int)(len < 63 ? len : 63), arg + 2);
+	for (i = 0; i < CLI_O_COUNT; i++)
+		if (defs[i].cmds & c->mask)
+			names[n++] = defs[i].name;
+	names[n] = NULL;
+	best = escrow_suggest(word, names);
+	if (best == NULL)
+		return cli_usage(c->name, c->usage, "unknown option '%s'", arg);
+	return cli_usage(c->name, c->usage, "unknown option '%s' (did you mean '--%s'?)", arg, best);
+}
+
+bool cli_opt_info(size_t i, unsigned mask, const char **name, char *letter, bool *takes_arg)
+{
+	if (i >= CLI_O_COUNT || !(defs[i].cmds & mask))
+		return false;
+	*name = defs[i].name;
+	*letter = (defs[i].letter_in & mask) ? defs[i].letter : 0;
+	*takes_arg = defs[i].arg != NONE;
+	return true;
+}
+
 int cli_args_parse(struct cli_args *a, const struct cli_cmd_spec *c, int argc, char **argv)
 {
 	struct tables t;
@@ -165,7 +196,7 @@ int cli_args_parse(struct cli_args *a, const struct cli_cmd_spec *c, int argc, c
 			return cli_usage(c->name, c->usage, "option %s needs an argument", argv[optind - 1]);
 		id = lookup(ch, c->mask);
 		if (id < 0)
-			return cli_usage(c->name, c->usage, "unknown option '%s'", argv[optind - 1]);
+			return unknown(c, argv[optind - 1]);
 		rc = take(a, c, (enum cli_opt)id, optarg);
 		if (rc >= 0)
 			return rc;

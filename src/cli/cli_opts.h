@@ -76,4 +76,18 @@ void cli_args_free(struct cli_args *a);
 /* How many times repeatable option id was given. */
 size_t cli_args_count(const struct cli_args *a, enum cli_opt id);
 
+/* Option i (an enum cli_opt) as the commands of mask take it: its long name,
+ * its letter (0: none there), whether it takes an argument. false when none
+ * of mask's commands takes it. For the completion scripts. */
+bool cli_opt_info(size_t i, unsigned mask, const char **name, char *letter, bool *takes_arg);
+
+/* The commands, for help and completion: name i (NULL past the end), with
+ * its option mask (0: it has subcommands, or takes no options) (main.c). */
+const char *cli_command(size_t i, unsigned *mask);
+/* The vault's subcommands: first word of i (NULL past the end), second word
+ * (NULL if none), mask (cmd_vault.c). */
+const char *cli_vault_sub(size_t i, const char **w2, unsigned *mask);
+/* escrow completion bash|zsh|fish (cli_complete.c). */
+int cmd_completion(int argc, char **argv);
+
 #endif
