@@ -114,13 +114,19 @@ void cli_warn_cb(void *user, const char *message)
 void cli_error_lib(const char *what, const char *text)
 {
 	cli_progress_done();
-	fputs("escrow: error: ", stderr);
-	if (what != NULL) {
-		fputs(cli_esc(what), stderr);
-		fputs(": ", stderr);
-	}
-	fputs(text, stderr);
-	fputc('\n', stderr);
+	/* Several errors (a contract's) come one a line: each gets the prefix. */
+	do {
+		size_t n = strcspn(text, "\n");
+
+		fputs("escrow: error: ", stderr);
+		if (what != NULL) {
+			fputs(cli_esc(what), stderr);
+			fputs(": ", stderr);
+		}
+		fwrite(text, 1, n, stderr);
+		fputc('\n', stderr);
+		text += n;
+	} while (*text++ == '\n');
 }
 
 int cli_exit_code(escrow_status st)
