@@ -306,7 +306,9 @@ int cmd_completion(int argc, char **argv)
 		       "  bash: source <(escrow completion bash)   (or save it in\n"
 		       "        /usr/share/bash-completion/completions/escrow)\n"
 		       "  zsh:  escrow completion zsh > ~/.zfunc/_escrow (a folder in $fpath)\n"
-		       "  fish: escrow completion fish > ~/.config/fish/completions/escrow.fish\n",
+		       "  fish: escrow completion fish > ~/.config/fish/completions/escrow.fish\n\n"
+		       "Options:\n"
+		       "  -h, --help  show this help\n",
 		       usage_line);
 		return 0;
 	}

@@ -85,6 +85,14 @@ static int cmd_help(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: escrow help [COMMAND [SUBCOMMAND]]\n\n"
+		       "Show a command's help, as 'escrow COMMAND --help' does ('escrow help pack',\n"
+		       "'escrow help vault receive'); without COMMAND, the list of commands.\n\n"
+		       "Options:\n"
+		       "  -h, --help  show this help\n");
+		return 0;
+	}
 	if (argc > 5)
 		return cli_usage("help", "escrow help [COMMAND [SUBCOMMAND]]", "too many arguments");
 	k = find(argv[1]);
