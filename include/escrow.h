@@ -668,6 +668,15 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_contract_draft(escrow_ctx *ctx,
  * else 3, and fewer edits than word's length. NULL if none, or an argument is
  * NULL. The pointer is one of candidates. */
 ESCROW_API const char *escrow_suggest(const char *word, const char *const *candidates);
+/* The contract copy inside an unsealed bundle FILE (escrow/contract.yaml),
+ * read from its last zstd frame without reading the rest, for choosing
+ * deliverables when no contract was given. Nothing is verified here: a
+ * verification with it as CONTRACT checks it is the signed copy. ESCROW_OK,
+ * ESCROW_E_OPEN, ESCROW_E_USAGE (no copy can be read without opening the
+ * file: sealed, not a bundle, or packed without a contract; the caller must
+ * give one), ESCROW_E_INPUT (a malformed copy), ESCROW_E_NOMEM. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_bundle_contract(escrow_ctx *ctx, const char *path,
+                                                                 escrow_contract **out);
 
 #ifdef __cplusplus
 }
