@@ -15,6 +15,18 @@ struct target {
 
 #define MAX_TARGETS 64
 
+/* The commands the script completes (cmd_completion's argument). */
+static const struct cli_command *commands;
+static size_t n_commands;
+
+static const char *cli_command(size_t i, unsigned *mask)
+{
+	if (i >= n_commands)
+		return NULL;
+	*mask = commands[i].mask;
+	return commands[i].name;
+}
+
 static size_t targets(struct target *t)
 {
 	const char *name, *w2;
@@ -295,10 +307,12 @@ static void fish(FILE *f)
 	}
 }
 
-int cmd_completion(int argc, char **argv)
+int cmd_completion(int argc, char **argv, const struct cli_command *cmds, size_t n)
 {
 	static const char usage_line[] = "escrow completion bash|zsh|fish";
 
+	commands = cmds;
+	n_commands = n;
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: %s\n\n"
 		       "Print a completion script for the shell, written from escrow's own option\n"

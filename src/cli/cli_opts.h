@@ -81,13 +81,17 @@ size_t cli_args_count(const struct cli_args *a, enum cli_opt id);
  * of mask's commands takes it. For the completion scripts. */
 bool cli_opt_info(size_t i, unsigned mask, const char **name, char *letter, bool *takes_arg);
 
-/* The commands, for help and completion: name i (NULL past the end), with
- * its option mask (0: it has subcommands, or takes no options) (main.c). */
-const char *cli_command(size_t i, unsigned *mask);
+/* A command, for completion: its name and option mask (0: it has
+ * subcommands, or takes no options). */
+struct cli_command {
+	const char *name;
+	unsigned mask;
+};
 /* The vault's subcommands: first word of i (NULL past the end), second word
  * (NULL if none), mask (cmd_vault.c). */
 const char *cli_vault_sub(size_t i, const char **w2, unsigned *mask);
-/* escrow completion bash|zsh|fish (cli_complete.c). */
-int cmd_completion(int argc, char **argv);
+/* escrow completion bash|zsh|fish (cli_complete.c), for the n commands of
+ * cmds (main.c's table). */
+int cmd_completion(int argc, char **argv, const struct cli_command *cmds, size_t n);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 static int cmd_help(int argc, char **argv);
+static int completion(int argc, char **argv);
 
 static const struct {
 	const char *name;
@@ -24,16 +25,21 @@ static const struct {
 	{"receipt", cmd_receipt, CLI_RECEIPT, "verify a receipt the vault signed ('escrow receipt verify')"},
 	{"certificate", cmd_certificate, CLI_CERT, "write a certificate of a bundle or vault deposit (HTML, one A4 page)"},
 	{"help", cmd_help, 0, "show the help of a command ('escrow help pack', 'escrow help vault receive')"},
-	{"completion", cmd_completion, 0, "print a shell completion script ('escrow completion bash|zsh|fish')"},
+	{"completion", completion, 0, "print a shell completion script ('escrow completion bash|zsh|fish')"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-const char *cli_command(size_t i, unsigned *mask)
+/* escrow completion: the scripts are written from this table. */
+static int completion(int argc, char **argv)
 {
-	if (i >= N_COMMANDS)
-		return NULL;
-	*mask = commands[i].mask;
-	return commands[i].name;
+	struct cli_command c[N_COMMANDS];
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++) {
+		c[i].name = commands[i].name;
+		c[i].mask = commands[i].mask;
+	}
+	return cmd_completion(argc, argv, c, N_COMMANDS);
 }
 
 static void usage(FILE *f)
