@@ -6,6 +6,13 @@
  *   cc verify-example.c $(pkg-config --cflags --libs escrow) -o verify-example
  *   ./verify-example BUNDLE PUBKEY [IDENTITY [CONTRACT]]
  *
+ * Installed under a prefix the loader does not search (not /usr, or
+ * /usr/local before ldconfig), the shared library is found by running
+ *   LD_LIBRARY_PATH=PREFIX/lib ./verify-example ...
+ * or by writing its folder into the program when linking (make RPATH=1):
+ *   cc verify-example.c $(pkg-config --cflags --libs escrow) \
+ *      -Wl,-rpath,$(pkg-config --variable=libdir escrow) -o verify-example
+ *
  * The inputs go into an escrow_options object, one setter per option, so
  * that a program built against this header keeps running against a later
  * library that has more options (nothing it was built with changes size).

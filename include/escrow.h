@@ -716,6 +716,37 @@ typedef void (*escrow_progress_ex_fn)(void *user, unsigned phase, const char *su
  * one of escrow_ctx_set_progress(), which keeps its meaning. */
 ESCROW_API void escrow_ctx_set_progress_ex(escrow_ctx *ctx, escrow_progress_ex_fn fn, void *user);
 
+/* ---- drafting a contract, suggestions ------------------------------------ */
+
+/* Drafts a deliverables list (YAML, docs/CONTRACT.md "A first draft") from the
+ * project folder SOURCE, read as check reads it: source code by language, one
+ * deliverable per model file with the format its bytes pass and a min-bytes,
+ * data sets, prompts, pipelines, configuration and docs; forbid: byte-code and
+ * secret files, exclude: version control and build outputs (and the files
+ * forbid: names that are there today), with comments saying what to review.
+ * The draft passes escrow_check() on the same folder. Reads SOURCE (required),
+ * EXCLUDE, FLAGS (ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS). *out is the
+ * NUL-terminated text, malloc'd (free()), NULL on error. ESCROW_OK,
+ * ESCROW_E_USAGE, ESCROW_E_OPEN (no SOURCE), ESCROW_E_INPUT (a name the walk
+ * refuses, or nothing to draft from), ESCROW_E_IO, ESCROW_E_NOMEM. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_contract_draft(escrow_ctx *ctx, const escrow_options *o,
+                                                                char **out);
+/* The candidate (a NULL-terminated list) closest to word by edit distance
+ * (insertions, deletions, substitutions, adjacent swaps), when it is close
+ * enough to be a typo: at most 1 edit for words of up to 4 bytes, 2 up to 8,
+ * else 3, and fewer edits than word's length. NULL if none, or an argument is
+ * NULL. The pointer is one of candidates. */
+ESCROW_API const char *escrow_suggest(const char *word, const char *const *candidates);
+/* The contract copy inside an unsealed bundle FILE (escrow/contract.yaml),
+ * read from its last zstd frame without reading the rest, for choosing
+ * deliverables when no contract was given. Nothing is verified here: a
+ * verification with it as CONTRACT checks it is the signed copy. ESCROW_OK,
+ * ESCROW_E_OPEN, ESCROW_E_USAGE (no copy can be read without opening the
+ * file: sealed, not a bundle, or packed without a contract; the caller must
+ * give one), ESCROW_E_INPUT (a malformed copy), ESCROW_E_NOMEM. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_bundle_contract(escrow_ctx *ctx, const char *path,
+                                                                 escrow_contract **out);
+
 #ifdef __cplusplus
 }
 #endif

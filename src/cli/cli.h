@@ -95,5 +95,6 @@ int cmd_rewrap(int argc, char **argv);
 int cmd_vault(int argc, char **argv);
 int cmd_receipt(int argc, char **argv);
 int cmd_certificate(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

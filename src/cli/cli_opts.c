@@ -16,7 +16,7 @@ enum arg_kind { NONE, ONE, MANY }; /* a flag; an argument, once; an argument, re
 #define READERS (CLI_VERIFY | CLI_LIST | CLI_EXTRACT | CLI_REWRAP | CLI_DIFF)
 #define VAULT (CLI_V_INIT | CLI_V_CONTRACT | CLI_V_KEY_ADD | CLI_V_KEY_REVOKE | CLI_V_RECEIVE | CLI_V_LIST | CLI_V_SHOW)
 #define ALL (CLI_KEYGEN | CLI_PACK | CLI_CHECK | READERS | VAULT | CLI_RECEIPT | CLI_V_AUDIT | CLI_V_LOG | \
-             CLI_V_RELEASE | CLI_CERT)
+             CLI_V_RELEASE | CLI_CERT | CLI_INIT)
 
 static const struct def {
 	const char *name;   /* long name */
@@ -26,8 +26,9 @@ static const struct def {
 	unsigned letter_in; /* commands where the letter works */
 	const char *shown;  /* in "option X given twice" */
 } defs[CLI_O_COUNT] = {
-	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT,
-	                  CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT, "-o"},
+	[CLI_O_OUTPUT] = {"output", 'o', ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT |
+	                  CLI_INIT, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE | CLI_V_RELEASE | CLI_CERT | CLI_INIT,
+	                  "-o"},
 	[CLI_O_SECKEY] = {"seckey", 's', ONE, CLI_PACK | CLI_V_INIT, CLI_PACK | CLI_V_INIT, "-s"},
 	[CLI_O_SIGN] = {"sign", 's', ONE, CLI_REWRAP, CLI_REWRAP, "-s"},
 	[CLI_O_PUBKEY] = {"pubkey", 'p', ONE, READERS | CLI_RECEIPT | CLI_CERT, READERS | CLI_RECEIPT | CLI_CERT, "-p"},
@@ -38,21 +39,21 @@ static const struct def {
 	                     CLI_PACK | CLI_REWRAP | CLI_V_RELEASE, "-r"},
 	[CLI_O_RECIPIENTS_FILE] = {"recipients-file", 'R', MANY, CLI_PACK | CLI_REWRAP | CLI_V_RELEASE,
 	                           CLI_PACK | CLI_REWRAP | CLI_V_RELEASE, "-R"},
-	[CLI_O_EXCLUDE] = {"exclude", 'x', MANY, CLI_PACK | CLI_CHECK, CLI_PACK | CLI_CHECK, "-x"},
+	[CLI_O_EXCLUDE] = {"exclude", 'x', MANY, CLI_PACK | CLI_CHECK | CLI_INIT, CLI_PACK | CLI_CHECK | CLI_INIT, "-x"},
 	[CLI_O_NAME] = {"name", 0, ONE, CLI_PACK, 0, "--name"},
 	[CLI_O_RELEASE] = {"release", 0, ONE, CLI_PACK, 0, "--release"},
 	[CLI_O_LEVEL] = {"level", 'l', ONE, CLI_PACK, CLI_PACK, "-l"},
 	[CLI_O_THREADS] = {"threads", 'j', ONE, CLI_PACK, CLI_PACK, "-j"},
-	[CLI_O_INCLUDE_VCS] = {"include-vcs", 0, NONE, CLI_PACK | CLI_CHECK, 0, "--include-vcs"},
+	[CLI_O_INCLUDE_VCS] = {"include-vcs", 0, NONE, CLI_PACK | CLI_CHECK | CLI_INIT, 0, "--include-vcs"},
 	[CLI_O_SKIP_SYMLINKS] = {"skip-symlinks", 0, NONE, CLI_PACK, 0, "--skip-symlinks"},
 	[CLI_O_DIRECTORY] = {"directory", 'C', ONE, CLI_EXTRACT, CLI_EXTRACT, "-C"},
 	[CLI_O_PAYLOAD_ONLY] = {"payload-only", 0, NONE, CLI_EXTRACT, 0, "--payload-only"},
 	[CLI_O_DELIVERABLE] = {"deliverable", 0, MANY, CLI_EXTRACT, 0, "--deliverable"},
 	[CLI_O_UNENCRYPTED] = {"unencrypted", 'W', NONE, CLI_KEYGEN, CLI_KEYGEN, "-W"},
 	[CLI_O_AGE] = {"age", 0, NONE, CLI_KEYGEN, 0, "--age"},
-	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT,
-	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT, "--force"},
-	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_CERT), 0, "--json"},
+	[CLI_O_FORCE] = {"force", 'f', NONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT | CLI_INIT,
+	                 CLI_KEYGEN | CLI_REWRAP | CLI_V_RELEASE | CLI_CERT | CLI_INIT, "--force"},
+	[CLI_O_JSON] = {"json", 0, NONE, ALL & ~(CLI_KEYGEN | CLI_CERT | CLI_INIT), 0, "--json"},
 	[CLI_O_QUIET] = {"quiet", 'q', NONE, ALL, ALL, "-q"},
 	[CLI_O_HELP] = {"help", 'h', NONE, ALL, ALL, "-h"},
 	[CLI_O_LEDGER] = {"ledger", 0, ONE, CLI_V_INIT, 0, "--ledger"},
@@ -145,6 +146,37 @@ static int take(struct cli_args *a, const struct cli_cmd_spec *c, enum cli_opt i
 	return c->check != NULL ? c->check(id, arg) : -1;
 }
 
+/* "unknown option '--contarct' (did you mean '--contract'?)" */
+static int unknown(const struct cli_cmd_spec *c, const char *arg)
+{
+	const char *names[CLI_O_COUNT + 1], *best;
+	char word[64];
+	size_t i, n = 0, len;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return cli_usage(c->name, c->usage, "unknown option '%s'", arg);
+	len = strcspn(arg + 2, "=");
+	snprintf(word, sizeof word, "%.*s", (int)(len < 63 ? len : 63), arg + 2);
+	for (i = 0; i < CLI_O_COUNT; i++)
+		if (defs[i].cmds & c->mask)
+			names[n++] = defs[i].name;
+	names[n] = NULL;
+	best = escrow_suggest(word, names);
+	if (best == NULL)
+		return cli_usage(c->name, c->usage, "unknown option '%s'", arg);
+	return cli_usage(c->name, c->usage, "unknown option '%s' (did you mean '--%s'?)", arg, best);
+}
+
+bool cli_opt_info(size_t i, unsigned mask, const char **name, char *letter, bool *takes_arg)
+{
+	if (i >= CLI_O_COUNT || !(defs[i].cmds & mask))
+		return false;
+	*name = defs[i].name;
+	*letter = (defs[i].letter_in & mask) ? defs[i].letter : 0;
+	*takes_arg = defs[i].arg != NONE;
+	return true;
+}
+
 int cli_args_parse(struct cli_args *a, const struct cli_cmd_spec *c, int argc, char **argv)
 {
 	struct tables t;
@@ -169,7 +201,7 @@ int cli_args_parse(struct cli_args *a, const struct cli_cmd_spec *c, int argc, c
 			return cli_usage(c->name, c->usage, "option %s needs an argument", argv[optind - 1]);
 		id = lookup(ch, c->mask);
 		if (id < 0)
-			return cli_usage(c->name, c->usage, "unknown option '%s'", argv[optind - 1]);
+			return unknown(c, argv[optind - 1]);
 		rc = take(a, c, (enum cli_opt)id, optarg);
 		if (rc >= 0)
 			return rc;

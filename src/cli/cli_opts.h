@@ -20,7 +20,9 @@ enum {
 	/* escrow diff */
 	CLI_DIFF = 1u << 18,
 	/* escrow certificate */
-	CLI_CERT = 1u << 19
+	CLI_CERT = 1u << 19,
+	/* escrow init, escrow help, escrow completion */
+	CLI_INIT = 1u << 20, CLI_HELP = 1u << 21, CLI_COMPLETION = 1u << 22
 };
 
 /* Every option of every command. */
@@ -77,5 +79,23 @@ int cli_args_parse(struct cli_args *a, const struct cli_cmd_spec *c, int argc, c
 void cli_args_free(struct cli_args *a);
 /* How many times repeatable option id was given. */
 size_t cli_args_count(const struct cli_args *a, enum cli_opt id);
+
+/* Option i (an enum cli_opt) as the commands of mask take it: its long name,
+ * its letter (0: none there), whether it takes an argument. false when none
+ * of mask's commands takes it. For the completion scripts. */
+bool cli_opt_info(size_t i, unsigned mask, const char **name, char *letter, bool *takes_arg);
+
+/* A command, for completion: its name and option mask (0: it has
+ * subcommands, or takes no options). */
+struct cli_command {
+	const char *name;
+	unsigned mask;
+};
+/* The vault's subcommands: first word of i (NULL past the end), second word
+ * (NULL if none), mask (cmd_vault.c). */
+const char *cli_vault_sub(size_t i, const char **w2, unsigned *mask);
+/* escrow completion bash|zsh|fish (cli_complete.c), for the n commands of
+ * cmds (main.c's table). */
+int cmd_completion(int argc, char **argv, const struct cli_command *cmds, size_t n);
 
 #endif

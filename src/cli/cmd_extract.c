@@ -24,7 +24,7 @@ static void help(void)
 	       "  -p, --pubkey FILE    the agency's public key (minisign format) (required)\n"
 	       "  -i, --identity FILE  an age identity file for sealed bundles (repeatable)\n"
 	       "      --payload-only   DIR is the project tree instead of the BagIt bag\n"
-	       "  -c, --contract FILE  the contract (needed by --deliverable)\n"
+	       "  -c, --contract FILE  the contract (--deliverable without it: the copy in BUNDLE)\n"
 	       "      --deliverable ID only the files of this deliverable, as a project tree\n"
 	       "                       (repeatable; the whole bundle is still verified)\n"
 	       "      --json           print the report as JSON instead of text\n"
@@ -57,8 +57,26 @@ static int check_required(const struct cli_read *r)
 		return cli_usage("extract", usage_line, "missing -C DIR (the folder to create)");
 	if (r->pubkey == NULL)
 		return cli_usage("extract", usage_line, "missing -p PUBKEY (the agency's public key)");
-	if (cli_args_count(&r->args, CLI_O_DELIVERABLE) > 0 && r->contract == NULL)
-		return cli_usage("extract", usage_line, "--deliverable needs -c CONTRACT");
+	if (cli_args_count(&r->args, CLI_O_DELIVERABLE) > 0 && r->contract == NULL && strcmp(r->bundle, "-") == 0)
+		return cli_usage("extract", usage_line, "--deliverable on standard input needs -c CONTRACT");
+	return -1;
+}
+
+/* --deliverable without -c: the contract copy inside the bundle chooses the
+ * files (the verification checks it is the signed one), and stderr says so. */
+static int bundle_contract(struct cli_read *r)
+{
+	escrow_status st;
+
+	if (cli_args_count(&r->args, CLI_O_DELIVERABLE) == 0 || r->contract != NULL)
+		return -1;
+	st = escrow_bundle_contract(r->ctx, r->bundle, &r->loaded_contract);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_contract(r->opts, ESCROW_OPT_CONTRACT, r->loaded_contract);
+	if (st != ESCROW_OK)
+		return cli_fail(r->ctx, st);
+	cli_warn("no -c CONTRACT: the deliverables are those of the contract copy inside %s (%s); "
+	         "give -c for your own copy", r->bundle, escrow_contract_id(r->loaded_contract));
 	return -1;
 }
 
@@ -88,6 +106,8 @@ int cmd_extract(int argc, char **argv)
 		rc = check_required(&r);
 	if (rc < 0)
 		rc = cli_read_open(&r);
+	if (rc < 0)
+		rc = bundle_contract(&r);
 	if (rc < 0)
 		rc = set_options(&r);
 	if (rc < 0) {

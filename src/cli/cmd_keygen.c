@@ -2,8 +2,10 @@
  * an age encryption key pair. */
 #include "cli_opts.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_line[] = "escrow keygen -o PREFIX [-W] [--age] [--force] [-q]";
 
@@ -40,6 +42,49 @@ static int age_pair(escrow_ctx *ctx, const char *prefix, unsigned flags)
 		printf("%s.age.pub\n", cli_esc(prefix));
 	cli_info("identity written to %s.age (keep it secret)", prefix);
 	return 0;
+}
+
+/* Before a passphrase is asked for: the outputs must not exist (without
+ * --force) and their folder must be there and writable. The library checks
+ * again when it writes; this only spares typing a passphrase twice for
+ * nothing. Returns -1 to go on, else the exit code. */
+static int check_outputs(const char *prefix, bool age, bool force)
+{
+	static const char *const sig_ext[] = {".key", ".pub"}, *const age_ext[] = {".age", ".age.pub"};
+	const char *const *ext = age ? age_ext : sig_ext;
+	const char *slash = strrchr(prefix, '/');
+	char *dir, *path;
+	int i, rc = -1;
+
+	dir = slash == NULL ? strdup(".") : slash == prefix ? strdup("/") : strndup(prefix, (size_t)(slash - prefix));
+	if (dir == NULL) {
+		cli_error("out of memory");
+		return EX_SOFTWARE_;
+	}
+	if (access(dir, F_OK) != 0) {
+		cli_error("%s: no such folder (make it first, or choose another -o PREFIX)", dir);
+		rc = EX_CANTCREAT_;
+	} else if (access(dir, W_OK | X_OK) != 0) {
+		cli_error("%s: cannot write in this folder: %s", dir, strerror(errno));
+		rc = EX_CANTCREAT_;
+	}
+	for (i = 0; i < 2 && rc < 0 && !force; i++) {
+		path = malloc(strlen(prefix) + strlen(ext[i]) + 1);
+		if (path == NULL) {
+			cli_error("out of memory");
+			rc = EX_SOFTWARE_;
+			break;
+		}
+		memcpy(path, prefix, strlen(prefix));
+		memcpy(path + strlen(prefix), ext[i], strlen(ext[i]) + 1);
+		if (access(path, F_OK) == 0 || errno != ENOENT) {
+			cli_error("%s: already exists (use --force to replace the key pair)", path);
+			rc = EX_CANTCREAT_;
+		}
+		free(path);
+	}
+	free(dir);
+	return rc;
 }
 
 /* The minisign pair: PREFIX.key (with a passphrase unless unencrypted) and
@@ -109,6 +154,9 @@ int cmd_keygen(int argc, char **argv)
 		return cli_usage("keygen", usage_line, "missing -o PREFIX");
 	if (age && unencrypted)
 		return cli_usage("keygen", usage_line, "-W applies to signing keys; age identities are never encrypted");
+	rc = check_outputs(prefix, age, (flags & ESCROW_FORCE) != 0);
+	if (rc >= 0)
+		return rc;
 	ctx = cli_ctx_new();
 	if (ctx == NULL)
 		return EX_SOFTWARE_;

@@ -275,6 +275,47 @@ static void vault_usage(FILE *f)
 	           "open; 73 cannot create or exists; 74 I/O error or ledger server unreachable.\n");
 }
 
+const char *cli_vault_sub(size_t i, const char **w2, unsigned *mask)
+{
+	if (i >= N_VCMDS)
+		return NULL;
+	*w2 = vcmds[i].w2;
+	*mask = vcmds[i].spec.mask;
+	return vcmds[i].w1;
+}
+
+/* "unknown vault subcommand 'recieve' (did you mean 'receive'?)" */
+static void unknown_sub(int argc, char **argv)
+{
+	const char *words[N_VCMDS + 1], *best = NULL, *w1 = argv[1];
+	size_t i, n = 0;
+	bool first_known = false;
+
+	for (i = 0; i < N_VCMDS; i++)
+		first_known |= strcmp(vcmds[i].w1, w1) == 0;
+	for (i = 0; i < N_VCMDS; i++) {
+		const char *w = first_known ? vcmds[i].w2 : vcmds[i].w1;
+
+		if (w == NULL || (first_known && strcmp(vcmds[i].w1, w1) != 0))
+			continue;
+		if (n == 0 || strcmp(words[n - 1], w) != 0)
+			words[n++] = w;
+	}
+	words[n] = NULL;
+	if (first_known && argc >= 3)
+		best = escrow_suggest(argv[2], words);
+	else if (!first_known)
+		best = escrow_suggest(w1, words);
+	if (first_known && argc < 3)
+		cli_error("'vault %s' needs a subcommand: %s%s%s", w1, words[0], n > 1 ? " or " : "", n > 1 ? words[1] : "");
+	else if (best != NULL)
+		cli_error("unknown vault subcommand '%s%s%s' (did you mean '%s%s%s'?)", w1, first_known ? " " : "",
+		          first_known ? argv[2] : "", first_known ? w1 : "", first_known ? " " : "", best);
+	else
+		cli_error("unknown vault subcommand '%s%s%s'", argv[1], argc >= 3 && argv[2][0] != '-' ? " " : "",
+		          argc >= 3 && argv[2][0] != '-' ? argv[2] : "");
+}
+
 static int run(const struct vcmd *c, int argc, char **argv)
 {
 	struct vrun r = {.spec = &c->spec};
@@ -312,8 +353,7 @@ int cmd_vault(int argc, char **argv)
 			return run(&vcmds[i], argc - 2, argv + 2);
 	}
 	cli_json_command("vault");
-	cli_error("unknown vault subcommand '%s%s%s'", argv[1], argc >= 3 && argv[2][0] != '-' ? " " : "",
-	          argc >= 3 && argv[2][0] != '-' ? argv[2] : "");
+	unknown_sub(argc, argv);
 	vault_usage(stderr);
 	return EX_USAGE_;
 }

@@ -125,13 +125,19 @@ void cli_error_lib(const char *what, const char *text)
 		cli_json_note(line);
 		free(line);
 	}
-	fputs("escrow: error: ", stderr);
-	if (w != NULL) {
-		fputs(w, stderr);
-		fputs(": ", stderr);
-	}
-	fputs(text, stderr);
-	fputc('\n', stderr);
+	/* Several errors (a contract's) come one a line: each gets the prefix. */
+	do {
+		size_t k = strcspn(text, "\n");
+
+		fputs("escrow: error: ", stderr);
+		if (w != NULL) {
+			fputs(w, stderr);
+			fputs(": ", stderr);
+		}
+		fwrite(text, 1, k, stderr);
+		fputc('\n', stderr);
+		text += k;
+	} while (*text++ == '\n');
 }
 
 int cli_exit_code(escrow_status st)

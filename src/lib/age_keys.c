@@ -146,7 +146,9 @@ escrow_status escrow_identities_load(escrow_ctx *ctx, const char *path, escrow_i
 	st = esc_read_secret_file(ctx, path, ID_FILE_MAX, "an age identity file", &text, &len);
 	if (st != ESCROW_OK)
 		return st;
-	st = each_line(ctx, path, text, len, identity_line, ids);
+	st = esc_key_kind_check(ctx, path, text, len, ESC_WANT_AGE_IDENTITY);
+	if (st == ESCROW_OK)
+		st = each_line(ctx, path, text, len, identity_line, ids);
 	if (st == ESCROW_OK && (*ids == NULL || (*ids)->n == before))
 		st = esc_error(ctx, ESCROW_E_INPUT, "%s: no identity in this file (expected a line "
 		               "AGE-SECRET-KEY-1...)", path);
@@ -226,7 +228,9 @@ escrow_status escrow_recipients_load(escrow_ctx *ctx, const char *path, escrow_r
 	st = esc_read_small_file(ctx, path, ESC_AGE_MAX_KEYFILE, &text, &len);
 	if (st != ESCROW_OK)
 		return st;
-	st = each_line(ctx, path, text, len, recipient_line, rs);
+	st = esc_key_kind_check(ctx, path, text, len, ESC_WANT_AGE_RECIPIENT);
+	if (st == ESCROW_OK)
+		st = each_line(ctx, path, text, len, recipient_line, rs);
 	if (st == ESCROW_OK && (*rs == NULL || (*rs)->n == before))
 		st = esc_error(ctx, ESCROW_E_INPUT, "%s: no recipient in this file (expected lines age1...)", path);
 	free(text);

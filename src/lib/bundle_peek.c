@@ -223,8 +223,9 @@ static bool find_header(struct peek *p, uint64_t at)
 	return lseek(p->fd, (off_t)at, SEEK_SET) >= 0;
 }
 
-/* The signature entry's text, from the tar stream. */
-static bool read_sig(struct peek *p, char **text, size_t *len)
+/* The text of the entry whose name ends with suffix (at most max bytes),
+ * from the tar stream. */
+static bool read_entry(struct peek *p, const char *suffix, size_t max, char **text, size_t *len)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -240,14 +241,14 @@ static bool read_sig(struct peek *p, char **text, size_t *len)
 		size_t nl = name ? strlen(name) : 0;
 		la_ssize_t n;
 
-		if (nl <= strlen(SIG_SUFFIX) || strcmp(name + nl - strlen(SIG_SUFFIX), SIG_SUFFIX) != 0)
+		if (nl <= strlen(suffix) || strcmp(name + nl - strlen(suffix), suffix) != 0)
 			continue;
-		if (archive_entry_size(e) <= 0 || archive_entry_size(e) > PEEK_MAX_SIG)
+		if (archive_entry_size(e) <= 0 || (uint64_t)archive_entry_size(e) > max)
 			break;
-		*text = malloc(PEEK_MAX_SIG);
+		*text = malloc(max);
 		if (*text == NULL)
 			break;
-		n = archive_read_data(a, *text, PEEK_MAX_SIG);
+		n = archive_read_data(a, *text, max);
 		ok = n == archive_entry_size(e);
 		*len = ok ? (size_t)n : 0;
 		if (!ok) {
@@ -261,7 +262,7 @@ out:
 	return ok;
 }
 
-bool esc_bundle_peek_sig(const char *path, char **text, size_t *len)
+static bool peek_entry(const char *path, const char *suffix, size_t max, char **text, size_t *len)
 {
 	struct peek p = {.fd = -1};
 	struct stat sb;
@@ -280,7 +281,7 @@ bool esc_bundle_peek_sig(const char *path, char **text, size_t *len)
 	if (p.zd != NULL && p.in != NULL && p.out != NULL && fstat(p.fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    last_frame(p.fd, (uint64_t)sb.st_size, &at) && at > 0 && find_header(&p, at)) {
 		prev = esc_utf8_locale_enter();
-		ok = read_sig(&p, text, len);
+		ok = read_entry(&p, suffix, max, text, len);
 		esc_utf8_locale_leave(prev);
 	}
 	ZSTD_freeDStream(p.zd);
@@ -288,4 +289,31 @@ bool esc_bundle_peek_sig(const char *path, char **text, size_t *len)
 	free(p.out);
 	close(p.fd);
 	return ok;
+}
+
+bool esc_bundle_peek_sig(const char *path, char **text, size_t *len)
+{
+	return peek_entry(path, SIG_SUFFIX, PEEK_MAX_SIG, text, len);
+}
+
+escrow_status escrow_bundle_contract(escrow_ctx *ctx, const char *path, escrow_contract **out)
+{
+	char *text = NULL, *name;
+	size_t len = 0;
+	escrow_status st;
+
+	if (out != NULL)
+		*out = NULL;
+	if (path == NULL || out == NULL)
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_bundle_contract: NULL argument");
+	if (access(path, R_OK) != 0)
+		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", path, strerror(errno));
+	if (!peek_entry(path, "/escrow/contract.yaml", 1u << 20, &text, &len))
+		return esc_error(ctx, ESCROW_E_USAGE, "%s: no contract copy can be read in it without opening it "
+		                 "(a sealed bundle, or packed without -c): give the contract with -c", path);
+	name = esc_strf("%s:escrow/contract.yaml", path);
+	st = name ? escrow_contract_parse(ctx, name, text, len, out) : esc_nomem(ctx);
+	free(name);
+	free(text);
+	return st;
 }

@@ -44,42 +44,62 @@ static void join(const char *const *list, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? ", " : "", list[i]);
 }
 
-/* "unknown key 'min_files' (expected one of ...)", with a hint for '_'. */
-static escrow_status unknown_key(struct cy *y, const char *const *keys, const char *k)
+/* "unknown WHAT 'v' (did you mean 'x'?)", else "(expected one of ...)"; a
+ * '_' for '-' is found as a typo too (min_files). */
+static escrow_status unknown_word(struct cy *y, const yaml_mark_t *m, const char *what,
+                                  const char *const *words, const char *v)
 {
 	char list[256], alt[64];
+	const char *best;
 	size_t i;
 
-	join(keys, list, sizeof list);
-	snprintf(alt, sizeof alt, "%s", k);
+	join(words, list, sizeof list);
+	snprintf(alt, sizeof alt, "%s", v);
 	for (i = 0; alt[i]; i++)
 		if (alt[i] == '_')
 			alt[i] = '-';
-	if (strcmp(alt, k) != 0 && key_index(keys, alt) >= 0)
-		return cy_fail(y, &y->ev.start_mark, "unknown key '%s' (did you mean '%s'?)", k, alt);
-	return cy_fail(y, &y->ev.start_mark, "unknown key '%.64s' (expected one of %s)", k, list);
+	best = key_index(words, alt) >= 0 ? words[key_index(words, alt)] : escrow_suggest(v, words);
+	if (best != NULL)
+		return cy_fail(y, m, "unknown %s '%.64s' (did you mean '%s'?)", what, v, best);
+	return cy_fail(y, m, "unknown %s '%.64s' (expected one of %s)", what, v, list);
 }
 
 /* The next key of a mapping whose keys are known: *k its index in keys, or
  * -1 at the mapping's end. A key that is not a scalar (not_word says so),
- * unknown or given twice is refused. */
+ * unknown or given twice is an error, recorded; its value is skipped and
+ * the next key read. */
 static escrow_status next_key(struct cy *y, const char *const *keys, const char *not_word, unsigned *seen,
                               int *k)
 {
-	escrow_status st = cy_next(y);
+	for (;;) {
+		escrow_status st = cy_next(y), bad;
 
-	*k = -1;
-	if (st != ESCROW_OK || y->ev.type == YAML_MAPPING_END_EVENT)
-		return st;
-	if (y->ev.type != YAML_SCALAR_EVENT)
-		return cy_fail(y, &y->ev.start_mark, "%s", not_word);
-	*k = key_index(keys, cy_value(y));
-	if (*k < 0)
-		return unknown_key(y, keys, cy_value(y));
-	if (*seen & (1u << *k))
-		return cy_fail(y, &y->ev.start_mark, "duplicate key '%s'", keys[*k]);
-	*seen |= 1u << *k;
-	return ESCROW_OK;
+		*k = -1;
+		if (st != ESCROW_OK || y->ev.type == YAML_MAPPING_END_EVENT)
+			return st;
+		if (y->ev.type != YAML_SCALAR_EVENT) {
+			bad = cy_fail(y, &y->ev.start_mark, "%s", not_word);
+			st = cy_skip(y);
+		} else {
+			*k = key_index(keys, cy_value(y));
+			if (*k >= 0 && !(*seen & (1u << *k))) {
+				*seen |= 1u << *k;
+				return ESCROW_OK;
+			}
+			if (*k < 0)
+				bad = unknown_word(y, &y->ev.start_mark, "key", keys, cy_value(y));
+			else
+				bad = cy_fail(y, &y->ev.start_mark, "duplicate key '%s'", keys[*k]);
+		}
+		if (!cy_soft(y, bad))
+			return bad;
+		if (st == ESCROW_OK)
+			st = cy_next(y); /* the value */
+		if (st == ESCROW_OK)
+			st = cy_skip(y);
+		if (st != ESCROW_OK)
+			return st;
+	}
 }
 
 static int id_ok(const char *s)
@@ -122,7 +142,7 @@ static void *grow(void *arr, size_t n, size_t size)
 static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, char ***arr, size_t *n)
 {
 	yaml_mark_t start;
-	escrow_status st;
+	escrow_status st, bad = ESCROW_OK;
 
 	st = cy_next(y);
 	if (st != ESCROW_OK)
@@ -139,12 +159,21 @@ static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, c
 			return st;
 		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
 			break;
-		if (y->ev.type != YAML_SCALAR_EVENT || cy_is_null(y))
-			return cy_fail(y, &y->ev.start_mark, "each entry of '%s' must be a glob (text)", key);
+		if (y->ev.type != YAML_SCALAR_EVENT || cy_is_null(y)) {
+			bad = cy_fail(y, &y->ev.start_mark, "each entry of '%s' must be a glob (text)", key);
+			st = cy_soft(y, bad) ? cy_skip(y) : bad;
+			if (st != ESCROW_OK)
+				return st;
+			continue;
+		}
 		if (*n >= MAX_GLOBS)
 			return cy_fail(y, &y->ev.start_mark, "'%s' has more than %d globs", key, MAX_GLOBS);
-		if (!esc_glob_valid(cy_value(y), &why))
-			return cy_fail(y, &y->ev.start_mark, "bad glob in '%s': %s", key, why);
+		if (!esc_glob_valid(cy_value(y), &why)) {
+			bad = cy_fail(y, &y->ev.start_mark, "bad glob in '%s': %s", key, why);
+			if (!cy_soft(y, bad))
+				return bad;
+			continue;
+		}
 		v = grow(*arr, *n, sizeof *v);
 		if (v == NULL)
 			return esc_nomem(y->ctx);
@@ -154,6 +183,8 @@ static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, c
 			return esc_nomem(y->ctx);
 		(*n)++;
 	}
+	if (bad != ESCROW_OK)
+		return bad;
 	if (nonempty && *n == 0)
 		return cy_fail(y, &start, "'%s' is empty: list at least one glob", key);
 	return ESCROW_OK;
@@ -184,18 +215,10 @@ static escrow_status parse_dlv_key(struct cy *y, struct esc_deliverable *d, int 
 		return st;
 	if (k == 0 && !id_ok(v))
 		return cy_fail(y, &m, "deliverable id '%.64s' must be 1 to 64 of a-z, 0-9 and '-'", v);
-	if (k == 2 && key_index(kinds, v) < 0) {
-		char list[128];
-
-		join(kinds, list, sizeof list);
-		return cy_fail(y, &m, "unknown kind '%.64s' (expected one of %s)", v, list);
-	}
-	if (k == 5 && key_index(esc_contract_formats, v) < 0) {
-		char list[256];
-
-		join(esc_contract_formats, list, sizeof list);
-		return cy_fail(y, &m, "unknown format '%.64s' (expected one of %s)", v, list);
-	}
+	if (k == 2 && key_index(kinds, v) < 0)
+		return unknown_word(y, &m, "kind", kinds, v);
+	if (k == 5 && key_index(esc_contract_formats, v) < 0)
+		return unknown_word(y, &m, "format", esc_contract_formats, v);
 	if (k == 8) {
 		if (strlen(v) != 64 || esc_unhex(v, 64, d->sha256, 32) != 0)
 			return cy_fail(y, &m, "sha256 must be 64 hex digits (as printed by sha256sum)");
@@ -231,13 +254,18 @@ static escrow_status parse_deliverable(struct cy *y, struct esc_deliverable *d, 
 		if (k == 0)
 			*id_mark = y->ev.start_mark;
 		st = parse_dlv_key(y, d, k);
+		if (cy_soft(y, st))
+			st = cy_skip(y);
 		if (st != ESCROW_OK)
 			return st;
 	}
-	if (d->id == NULL)
-		return cy_fail(y, &start, "deliverable has no 'id'");
-	if (d->n_include == 0)
-		return cy_fail(y, &start, "deliverable '%s' has no 'include' (globs of the files it holds)", d->id);
+	if (!(seen & 1u))
+		cy_fail(y, &start, "deliverable has no 'id'");
+	if (!(seen & (1u << 3)))
+		cy_fail(y, &start, "deliverable '%s' has no 'include' (globs of the files it holds)",
+		        d->id ? d->id : "");
+	if (d->id == NULL || d->n_include == 0)
+		return ESCROW_E_INPUT;
 	if (d->min_files == 0)
 		return cy_fail(y, &start, "deliverable '%s': min-files must be at least 1 (use required: false "
 		               "for an optional deliverable)", d->id);
@@ -289,7 +317,11 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 			break;
 		if (y->ev.type != YAML_MAPPING_START_EVENT) {
 			st = cy_fail(y, &y->ev.start_mark, "each deliverable must be a mapping (id:, include:, ...)");
-			goto out;
+			if (cy_soft(y, st))
+				st = cy_skip(y);
+			if (st != ESCROW_OK)
+				goto out;
+			continue;
 		}
 		if (c->n_d >= MAX_DELIVERABLES) {
 			st = cy_fail(y, &y->ev.start_mark, "more than %d deliverables", MAX_DELIVERABLES);
@@ -308,9 +340,10 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 		c->n_d++;
 		memset(&pos[c->n_d - 1], 0, sizeof pos[0]);
 		st = parse_deliverable(y, &c->d[c->n_d - 1], &pos[c->n_d - 1].mark);
-		if (st != ESCROW_OK)
+		if (st != ESCROW_OK && !cy_soft(y, st))
 			goto out;
-		pos[c->n_d - 1].id = c->d[c->n_d - 1].id;
+		st = ESCROW_OK;
+		pos[c->n_d - 1].id = c->d[c->n_d - 1].id ? c->d[c->n_d - 1].id : "";
 		pos[c->n_d - 1].index = c->n_d - 1;
 	}
 	if (c->n_d == 0) {
@@ -319,11 +352,9 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 	}
 	qsort(pos, c->n_d, sizeof *pos, cmp_idpos);
 	for (i = 1; i < c->n_d; i++)
-		if (strcmp(pos[i].id, pos[i - 1].id) == 0) {
+		if (*pos[i].id != '\0' && strcmp(pos[i].id, pos[i - 1].id) == 0)
 			st = cy_fail(y, &pos[i].mark, "duplicate deliverable id '%s' (first at line %zu)", pos[i].id,
 			             (size_t)pos[i - 1].mark.line + 1);
-			goto out;
-		}
 out:
 	free(pos);
 	return st;
@@ -396,15 +427,17 @@ static escrow_status parse_root(struct cy *y, escrow_contract *c)
 		if (k < 0)
 			break;
 		st = parse_top_key(y, c, k);
+		if (cy_soft(y, st))
+			st = cy_skip(y);
 		if (st != ESCROW_OK)
 			return st;
 	}
 	if (!(seen & 1u))
-		return cy_fail(y, &start, "missing 'escrow-contract: 1' (the schema version)");
-	if (c->id == NULL)
-		return cy_fail(y, &start, "missing 'contract:' (the contract id, e.g. FRAUD-2026-07)");
-	if (c->n_d == 0)
-		return cy_fail(y, &start, "missing 'deliverables:' (the list of what the deposit must hold)");
+		cy_fail(y, &start, "missing 'escrow-contract: 1' (the schema version)");
+	if (!(seen & 2u))
+		cy_fail(y, &start, "missing 'contract:' (the contract id, e.g. FRAUD-2026-07)");
+	if (!(seen & 16u))
+		cy_fail(y, &start, "missing 'deliverables:' (the list of what the deposit must hold)");
 	st = cy_next(y); /* document end */
 	if (st == ESCROW_OK)
 		st = cy_next(y);
@@ -445,6 +478,9 @@ escrow_status escrow_contract_parse(escrow_ctx *ctx, const char *name, const voi
 	st = cy_open(&y, ctx, name, c->raw, len);
 	if (st == ESCROW_OK)
 		st = parse_root(&y, c);
+	/* Every error recorded, not only the one that stopped the parse. */
+	if (st != ESCROW_E_NOMEM && y.n_err > 0)
+		st = cy_report(&y);
 	cy_close(&y);
 	if (st == ESCROW_OK && esc_contract_index(c) != 0)
 		st = esc_nomem(ctx);

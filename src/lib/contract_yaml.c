@@ -18,6 +18,11 @@ escrow_status cy_open(struct cy *y, escrow_ctx *ctx, const char *name, const cha
 
 void cy_close(struct cy *y)
 {
+	size_t i;
+
+	for (i = 0; i < y->n_err; i++)
+		free(y->errs[i]);
+	y->n_err = 0;
 	if (y->have_ev)
 		yaml_event_delete(&y->ev);
 	if (y->have_parser)
@@ -30,11 +35,58 @@ escrow_status cy_fail(struct cy *y, const yaml_mark_t *m, const char *fmt, ...)
 	char msg[768];
 	va_list ap;
 
+	char *line;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return esc_error(y->ctx, ESCROW_E_INPUT, "%s:%zu:%zu: %s", y->name, (size_t)m->line + 1,
-	                 (size_t)m->column + 1, msg);
+	if (y->fatal)
+		return ESCROW_E_INPUT;
+	if (y->n_err == CY_MAX_ERRORS) {
+		line = esc_strf("%s: more than %d errors: stopping here", y->name, CY_MAX_ERRORS);
+		y->fatal = true;
+	} else {
+		line = esc_strf("%s:%zu:%zu: %s", y->name, (size_t)m->line + 1, (size_t)m->column + 1, msg);
+	}
+	if (line == NULL) {
+		y->fatal = true;
+		return esc_nomem(y->ctx);
+	}
+	y->errs[y->n_err++] = line;
+	return ESCROW_E_INPUT;
+}
+
+bool cy_soft(const struct cy *y, escrow_status st)
+{
+	return st == ESCROW_E_INPUT && !y->fatal;
+}
+
+escrow_status cy_skip(struct cy *y)
+{
+	unsigned depth;
+	escrow_status st;
+
+	if (!y->have_ev || (y->ev.type != YAML_MAPPING_START_EVENT && y->ev.type != YAML_SEQUENCE_START_EVENT))
+		return ESCROW_OK;
+	for (depth = 1; depth > 0;) {
+		st = cy_next(y);
+		if (st != ESCROW_OK)
+			return st;
+		if (y->ev.type == YAML_MAPPING_START_EVENT || y->ev.type == YAML_SEQUENCE_START_EVENT)
+			depth++;
+		else if (y->ev.type == YAML_MAPPING_END_EVENT || y->ev.type == YAML_SEQUENCE_END_EVENT)
+			depth--;
+		else if (y->ev.type == YAML_STREAM_END_EVENT || y->ev.type == YAML_DOCUMENT_END_EVENT)
+			break;
+	}
+	return ESCROW_OK;
+}
+
+escrow_status cy_report(struct cy *y)
+{
+	if (y->n_err == 0)
+		return ESCROW_OK;
+	return esc_error_lines(y->ctx, ESCROW_E_INPUT, y->errs, y->n_err);
 }
 
 static const char *event_anchor(const yaml_event_t *e)
@@ -65,22 +117,37 @@ escrow_status cy_next(struct cy *y)
 	}
 	if (!yaml_parser_parse(&y->parser, &y->ev)) {
 		const char *problem = y->parser.problem ? y->parser.problem : "malformed YAML";
+		escrow_status st;
 
-		if (y->parser.error == YAML_MEMORY_ERROR)
+		if (y->parser.error == YAML_MEMORY_ERROR) {
+			y->fatal = true;
 			return esc_nomem(y->ctx);
+		}
 		if (y->parser.context != NULL)
-			return cy_fail(y, &y->parser.problem_mark, "YAML syntax: %s %s (line %zu)", problem,
-			               y->parser.context, (size_t)y->parser.context_mark.line + 1);
-		return cy_fail(y, &y->parser.problem_mark, "YAML syntax: %s", problem);
+			st = cy_fail(y, &y->parser.problem_mark, "YAML syntax: %s %s (line %zu)", problem,
+			             y->parser.context, (size_t)y->parser.context_mark.line + 1);
+		else
+			st = cy_fail(y, &y->parser.problem_mark, "YAML syntax: %s", problem);
+		y->fatal = true; /* the events cannot be followed past it */
+		return st;
 	}
 	y->have_ev = true;
-	if (y->ev.type == YAML_ALIAS_EVENT || event_anchor(&y->ev) != NULL)
-		return cy_fail(y, &y->ev.start_mark, "YAML anchors and aliases (&, *) are not allowed in a "
-		               "contract: write each value out");
-	if (event_tag(&y->ev) != NULL)
-		return cy_fail(y, &y->ev.start_mark, "YAML tags (!, !!) are not allowed in a contract");
-	if (y->ev.type == YAML_SCALAR_EVENT && strlen(cy_value(y)) != y->ev.data.scalar.length)
-		return cy_fail(y, &y->ev.start_mark, "NUL character in a value");
+	if (y->ev.type == YAML_ALIAS_EVENT || event_anchor(&y->ev) != NULL) {
+		cy_fail(y, &y->ev.start_mark, "YAML anchors and aliases (&, *) are not allowed in a "
+		        "contract: write each value out");
+		y->fatal = true;
+		return ESCROW_E_INPUT;
+	}
+	if (event_tag(&y->ev) != NULL) {
+		cy_fail(y, &y->ev.start_mark, "YAML tags (!, !!) are not allowed in a contract");
+		y->fatal = true;
+		return ESCROW_E_INPUT;
+	}
+	if (y->ev.type == YAML_SCALAR_EVENT && strlen(cy_value(y)) != y->ev.data.scalar.length) {
+		cy_fail(y, &y->ev.start_mark, "NUL character in a value");
+		y->fatal = true;
+		return ESCROW_E_INPUT;
+	}
 	return ESCROW_OK;
 }
 

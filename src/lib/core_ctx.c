@@ -126,6 +126,30 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 	return st;
 }
 
+escrow_status esc_error_lines(escrow_ctx *ctx, escrow_status st, char *const *lines, size_t n)
+{
+	size_t i, o = 0;
+
+	if (ctx == NULL || n == 0)
+		return st;
+	ctx->status = st;
+	snprintf(ctx->err, sizeof ctx->err, "%s", lines[0]);
+	ctx->err_shown[0] = '\0';
+	/* Each line escaped on its own: a newline inside one (a key from the
+	 * file) stays an escape, the separators between them stay newlines. */
+	for (i = 0; i < n; i++) {
+		size_t need = esc_escape(NULL, 0, lines[i], strlen(lines[i]), ESC_ESCAPE_TEXT);
+
+		if (o + need + 2 > sizeof ctx->err_shown)
+			break;
+		if (i > 0)
+			ctx->err_shown[o++] = '\n';
+		esc_escape(ctx->err_shown + o, sizeof ctx->err_shown - o, lines[i], strlen(lines[i]), ESC_ESCAPE_TEXT);
+		o += need;
+	}
+	return st;
+}
+
 escrow_status esc_source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");

@@ -74,4 +74,13 @@ void esc_mverify_update(esc_mverify *v, const void *buf, size_t len);
 escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_comment);
 void esc_mverify_free(esc_mverify *v);
 
+/* Which kind of key file a loader wants (minisign_keykind.c). */
+enum esc_key_want { ESC_WANT_MINISIGN_PUB, ESC_WANT_MINISIGN_SEC, ESC_WANT_AGE_IDENTITY, ESC_WANT_AGE_RECIPIENT };
+/* ESCROW_E_INPUT naming what the file is when its first lines show another
+ * kind of key file than want ("notary.age.pub is an age recipient (a public
+ * key), not a minisign public key ..."); ESCROW_OK when it is of that kind
+ * or unknown (the loader then says what is wrong with it). */
+escrow_status esc_key_kind_check(escrow_ctx *ctx, const char *name, const char *text, size_t len,
+                                 enum esc_key_want want);
+
 #endif

@@ -122,7 +122,9 @@ escrow_status esc_pubkey_parse_named(escrow_ctx *ctx, const char *name, const ch
 	escrow_status st;
 
 	*out = NULL;
-	st = split_key_file(ctx, name, text, len, true, &key);
+	st = esc_key_kind_check(ctx, name, text, len, ESC_WANT_MINISIGN_PUB);
+	if (st == ESCROW_OK)
+		st = split_key_file(ctx, name, text, len, true, &key);
 	if (st != ESCROW_OK)
 		return st;
 	st = decode_key_line(ctx, name, &key, blob, sizeof blob, "public key");
@@ -276,7 +278,9 @@ escrow_status esc_seckey_parse(escrow_ctx *ctx, const char *name, const char *te
 	escrow_status st;
 
 	*out = NULL;
-	st = split_key_file(ctx, name, text, len, false, &key);
+	st = esc_key_kind_check(ctx, name, text, len, ESC_WANT_MINISIGN_SEC);
+	if (st == ESCROW_OK)
+		st = split_key_file(ctx, name, text, len, false, &key);
 	if (st != ESCROW_OK)
 		return st;
 	blob = sodium_malloc(ESC_MSEC_BLOB);

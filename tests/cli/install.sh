@@ -71,6 +71,11 @@ deliverables:
 EOF
 expect_exit 0 "$P/bin/escrow" pack "$T/proj" -o "$T/b.escrow" -s "$T/agency.key"
 expect_exit 0 "$T/verify-example" "$T/b.escrow" "$T/agency.pub" && expect_grep '^verdict: verified' out
+# Built with RPATH=1 (examples/Makefile), it finds the library without LD_LIBRARY_PATH.
+mkdir "$T/rp" && cp "$SRC/examples/verify-example.c" "$SRC/examples/Makefile" "$T/rp/"
+expect_exit 0 make -C "$T/rp" verify-example CC="$cc" CFLAGS="$cflags" RPATH=1
+expect_exit 0 env -u LD_LIBRARY_PATH "$T/rp/verify-example" "$T/b.escrow" "$T/agency.pub" &&
+	expect_grep '^verdict: verified' out
 expect_grep '"verdict": *"verified"' out
 # Against a contract it does not meet: intact but incomplete.
 expect_exit 2 "$T/verify-example" "$T/b.escrow" "$T/agency.pub" "" "$T/contract.yaml" &&

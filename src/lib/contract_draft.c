@@ -1,0 +1,361 @@
+/* contract_draft.c -- escrow_contract_draft: a first deliverables list drafted
+ * from a project folder. The tree is walked as check walks it, each file read
+ * once by the format inspectors (content decides a model's format), then
+ * sorted into deliverables: source code by language, one deliverable per
+ * model file, then data, prompts, pipelines, configuration and docs. Build
+ * outputs and files that the draft's forbid: list names go to exclude:, so
+ * that the draft passes escrow check on the tree it was drafted from. */
+#include "esc_api.h"
+#include "contract_draft.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define CHUNK (1u << 20)
+
+/* Folders that hold what a build or a tool made, not sources. */
+static const char *const BUILD_DIRS[] = {"__pycache__", "node_modules", ".venv", "venv", ".tox", ".nox",
+                                         ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+                                         ".eggs", "dist", "build", "CMakeFiles", ".gradle", ".cache", NULL};
+/* Byte-code and secrets: never in a deposit. */
+static const char *const FORBID[] = {"**/*.pyc", "**/*.pyo", "**/*.class", "**/.env", "**/id_rsa",
+                                     "**/id_ecdsa", "**/id_ed25519", NULL};
+
+static const struct {
+	const char *ext, *lang;
+} LANGS[] = {
+	{"py", "python"}, {"pyx", "python"}, {"pxd", "python"}, {"pyi", "python"}, {"ipynb", "python"},
+	{"c", "c"}, {"h", "c"}, {"cc", "cpp"}, {"cpp", "cpp"}, {"cxx", "cpp"}, {"hpp", "cpp"}, {"hh", "cpp"},
+	{"hxx", "cpp"}, {"cu", "cuda"}, {"cuh", "cuda"}, {"go", "go"}, {"rs", "rust"}, {"java", "java"},
+	{"kt", "kotlin"}, {"kts", "kotlin"}, {"scala", "scala"}, {"swift", "swift"}, {"js", "javascript"},
+	{"mjs", "javascript"}, {"cjs", "javascript"}, {"jsx", "javascript"}, {"ts", "typescript"},
+	{"tsx", "typescript"}, {"sh", "shell"}, {"bash", "shell"}, {"zsh", "shell"}, {"r", "r"},
+	{"jl", "julia"}, {"rb", "ruby"}, {"pl", "perl"}, {"pm", "perl"}, {"php", "php"}, {"lua", "lua"},
+	{"cs", "csharp"}, {"sql", "sql"}, {"proto", "protobuf"}, {"m", "objc"}, {"mm", "objc"},
+};
+/* Packaging files: part of their language's source. */
+static const struct {
+	const char *name, *lang;
+} PACKAGING[] = {
+	{"pyproject.toml", "python"}, {"setup.cfg", "python"}, {"Pipfile", "python"}, {"Pipfile.lock", "python"},
+	{"poetry.lock", "python"}, {"MANIFEST.in", "python"}, {"package.json", "javascript"},
+	{"package-lock.json", "javascript"}, {"Cargo.toml", "rust"}, {"Cargo.lock", "rust"}, {"go.mod", "go"},
+	{"go.sum", "go"}, {"pom.xml", "java"}, {"build.gradle", "java"},
+};
+
+static const char *base_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* The extension, "" if none (dot files have none). */
+static const char *ext_of(const char *path)
+{
+	const char *b = base_of(path), *dot = strrchr(b, '.');
+
+	return dot && dot != b ? dot + 1 : "";
+}
+
+static const char *lang_of(const char *path)
+{
+	const char *ext = ext_of(path);
+	size_t i;
+
+	for (i = 0; i < sizeof LANGS / sizeof LANGS[0]; i++)
+		if (strcasecmp(LANGS[i].ext, ext) == 0)
+			return LANGS[i].lang;
+	return "build"; /* Makefile, Dockerfile, CMakeLists.txt, *.cmake, ... */
+}
+
+/* The build-output folder of path, or NULL. */
+static const char *build_dir_of(const char *path)
+{
+	const char *p = path, *slash;
+
+	for (slash = strchr(p, '/'); slash; p = slash + 1, slash = strchr(p, '/')) {
+		size_t n = (size_t)(slash - p), i;
+
+		for (i = 0; BUILD_DIRS[i]; i++)
+			if (strlen(BUILD_DIRS[i]) == n && memcmp(p, BUILD_DIRS[i], n) == 0)
+				return BUILD_DIRS[i];
+		if (n > 9 && memcmp(slash - 9, ".egg-info", 9) == 0)
+			return "*.egg-info";
+	}
+	return NULL;
+}
+
+/* Formats checked only when asked for (they read the whole file): asked for
+ * by the extension. */
+static enum esc_format by_extension(const char *path)
+{
+	const char *ext = ext_of(path);
+
+	if (strcasecmp(ext, "yml") == 0)
+		return ESC_FMT_YAML;
+	if (strcasecmp(ext, "csv") == 0 || strcasecmp(ext, "json") == 0 || strcasecmp(ext, "yaml") == 0)
+		return esc_format_from_name(ext);
+	return ESC_FMT_NONE;
+}
+
+static escrow_status inspect(escrow_ctx *ctx, const char *src, struct esc_file *f, uint8_t *buf,
+                             struct esc_inspection *insp)
+{
+	char *full = esc_path_join(src, f->path);
+	esc_inspector *in = esc_inspect_new(f->path, f->size, by_extension(f->path));
+	escrow_status st = ESCROW_OK;
+	int fd = -1;
+
+	if (full == NULL || in == NULL) {
+		st = esc_nomem(ctx);
+		goto out;
+	}
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		st = esc_error(ctx, ESCROW_E_IO, "%s: cannot read: %s", full, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st = esc_error(ctx, ESCROW_E_IO, "%s: read error: %s", full, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		esc_inspect_update(in, buf, (size_t)n);
+		st = esc_check_interrupt(ctx);
+		if (st != ESCROW_OK)
+			goto out;
+	}
+	esc_inspect_final(in, insp);
+	in = NULL;
+	if (insp->detected == ESC_FMT_NONE && insp->wanted != ESC_FMT_NONE && insp->wanted_ok)
+		insp->detected = insp->wanted;
+out:
+	if (fd >= 0)
+		close(fd);
+	esc_inspect_free(in);
+	free(full);
+	return st;
+}
+
+static int cmp_path(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct dr_file *)elem)->path);
+}
+
+static int push_str(char ***v, size_t *n, char *s)
+{
+	char **nv;
+
+	if (s == NULL)
+		return -1;
+	nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL) {
+		free(s);
+		return -1;
+	}
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+static int push_exclude(struct dr_draft *d, char *s, const char *why)
+{
+	const char **w = realloc(d->exclude_why, (d->n_exclude + 1) * sizeof *w);
+
+	if (w == NULL) {
+		free(s);
+		return -1;
+	}
+	d->exclude_why = w;
+	w[d->n_exclude] = why;
+	return push_str(&d->exclude, &d->n_exclude, s);
+}
+
+/* Reads every file and decides what each is for. */
+static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_files *fs)
+{
+	uint8_t *buf = malloc(CHUNK);
+	const char *seen_dirs[32];
+	size_t i, j, n_dirs = 0;
+	escrow_status st = ESCROW_OK;
+
+	d->f = calloc(fs->n + 1, sizeof *d->f);
+	if (buf == NULL || d->f == NULL) {
+		free(buf);
+		return esc_nomem(ctx);
+	}
+	for (i = 0; i < fs->n && st == ESCROW_OK; i++) {
+		struct esc_file *f = &fs->v[i];
+		struct dr_file *r;
+		struct esc_inspection insp;
+		const char *bd;
+
+		if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
+			continue;
+		bd = build_dir_of(f->path);
+		if (bd != NULL) {
+			for (j = 0; j < n_dirs && strcmp(seen_dirs[j], bd) != 0; j++)
+				;
+			if (j == n_dirs && n_dirs < 32) {
+				seen_dirs[n_dirs++] = bd;
+				if (push_exclude(d, esc_strf("**/%s/**", bd), "build output") != 0)
+					st = esc_nomem(ctx);
+			}
+			continue;
+		}
+		r = &d->f[d->n++];
+		r->path = f->path;
+		r->ef = f;
+		r->size = f->size;
+		r->group = -1;
+		if (f->type != ESC_FT_FILE)
+			continue; /* symlinks: below, from their target */
+		st = inspect(ctx, d->src, f, buf, &insp);
+		if (st != ESCROW_OK)
+			break;
+		r->fmt = insp.detected;
+		r->kind = insp.kind ? insp.kind : "other";
+		r->secret = insp.n_secrets > 0;
+		r->lfs = insp.lfs_pointer;
+		r->unsafe_pickle = insp.pickle == ESC_PICKLE_DANGEROUS || insp.pickle == ESC_PICKLE_UNKNOWN;
+	}
+	free(buf);
+	for (i = 0; i < d->n && st == ESCROW_OK; i++) {
+		struct dr_file *r = &d->f[i];
+
+		if (r->kind != NULL)
+			continue;
+		/* A symlink: what its target is (the walk resolved it inside the tree). */
+		if (esc_file_resolved(r->ef) != NULL) {
+			const struct dr_file *t = bsearch(esc_file_resolved(r->ef), d->f, d->n, sizeof *d->f, cmp_path);
+
+			if (t != NULL && t->kind != NULL) {
+				r->kind = t->kind;
+				r->fmt = t->fmt;
+				r->size = t->size;
+				r->lfs = t->lfs;
+				r->unsafe_pickle = t->unsafe_pickle;
+				continue;
+			}
+		}
+		r->kind = esc_kind_from_path(r->path);
+	}
+	return st;
+}
+
+/* Files the forbid: list names, present today: left out. Packaging files
+ * join their language's source. */
+static escrow_status settle(escrow_ctx *ctx, struct dr_draft *d)
+{
+	size_t i, k;
+
+	for (i = 0; FORBID[i]; i++)
+		if (push_str(&d->forbid, &d->n_forbid, strdup(FORBID[i])) != 0)
+			return esc_nomem(ctx);
+	for (i = 0; i < d->n; i++) {
+		struct dr_file *r = &d->f[i];
+
+		for (k = 0; FORBID[k]; k++)
+			if (esc_glob_match(FORBID[k], r->path))
+				break;
+		if (FORBID[k] != NULL) {
+			r->kind = NULL;
+			if (push_exclude(d, esc_draft_glob_escape(r->path), "in the tree today, and forbidden below") != 0)
+				return esc_nomem(ctx);
+			continue;
+		}
+		if (strcmp(r->kind, "code") == 0)
+			r->lang = lang_of(r->path);
+	}
+	for (i = 0; i < d->n; i++) {
+		struct dr_file *r = &d->f[i];
+		const char *b = base_of(r->path);
+		const char *lang = NULL;
+		size_t j;
+
+		if (r->kind == NULL)
+			continue;
+		for (k = 0; k < sizeof PACKAGING / sizeof PACKAGING[0]; k++)
+			if (strcmp(b, PACKAGING[k].name) == 0)
+				lang = PACKAGING[k].lang;
+		if (strncmp(b, "requirements", 12) == 0 && strcmp(ext_of(b), "txt") == 0)
+			lang = "python";
+		if (lang == NULL)
+			continue;
+		for (j = 0; j < d->n; j++)
+			if (d->f[j].lang != NULL && strcmp(d->f[j].lang, lang) == 0)
+				break;
+		if (j < d->n) {
+			r->kind = "code";
+			r->lang = lang;
+		}
+	}
+	return ESCROW_OK;
+}
+
+static escrow_status draft(escrow_ctx *ctx, const struct escrow_options *o, char **out)
+{
+	struct esc_walk_options wo;
+	struct esc_files fs = {0};
+	struct dr_draft d;
+	escrow_status st;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	memset(&d, 0, sizeof d);
+	memset(&wo, 0, sizeof wo);
+	wo.src = o->source;
+	wo.excludes = (const char *const *)o->excludes.v;
+	wo.n_excludes = o->excludes.n;
+	wo.flags = o->flags & (ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS);
+	d.src = o->source;
+	st = esc_walk(ctx, &wo, &fs);
+	if (st == ESCROW_OK && push_exclude(&d, strdup(".git/**"), NULL) != 0)
+		st = esc_nomem(ctx);
+	if (st == ESCROW_OK)
+		st = classify(ctx, &d, &fs);
+	if (st == ESCROW_OK)
+		st = settle(ctx, &d);
+	if (st == ESCROW_OK)
+		st = esc_draft_group(ctx, &d);
+	if (st == ESCROW_OK && d.n_g == 0)
+		st = esc_error(ctx, ESCROW_E_INPUT, "%s: no files to draft a contract from", o->source);
+	if (st == ESCROW_OK) {
+		mem = open_memstream(&text, &len);
+		if (mem == NULL) {
+			st = esc_nomem(ctx);
+		} else {
+			esc_draft_emit(&d, mem);
+			if (fclose(mem) != 0 || text == NULL) {
+				free(text);
+				text = NULL;
+				st = esc_nomem(ctx);
+			}
+		}
+	}
+	esc_draft_free(&d);
+	esc_files_free(&fs);
+	*out = text;
+	return st;
+}
+
+escrow_status escrow_contract_draft(escrow_ctx *ctx, const escrow_options *o, char **out)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (o == NULL || o->source == NULL || out == NULL)
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_contract_draft: SOURCE and out are required");
+	return draft(ctx, o, out);
+}

@@ -1,0 +1,56 @@
+/* contract_draft.h -- escrow init's draft (internal to contract_draft*.c):
+ * the tree sorted into deliverables, then written as YAML. */
+#ifndef CONTRACT_DRAFT_H
+#define CONTRACT_DRAFT_H
+
+#include <stdio.h>
+
+/* One file of the tree, as the draft sees it. */
+struct dr_file {
+	const char *path;      /* the walk's record's */
+	const struct esc_file *ef; /* that record */
+	uint64_t size;
+	enum esc_format fmt;   /* detected by content */
+	const char *kind;      /* code, model, ...; NULL: left out */
+	const char *lang;      /* code: "python", "c", ...; "build" for build files */
+	int group;             /* index in the draft's groups, -1: none */
+	bool secret, lfs, unsafe_pickle;
+};
+
+/* A deliverable of the draft. */
+struct dr_group {
+	char id[72];
+	const char *kind, *lang; /* lang: code only */
+	const struct dr_file *model; /* a model deliverable: its one file */
+	char **include;          /* escaped globs (raw text, quoted when written) */
+	size_t n_include;
+	size_t files;
+	uint64_t bytes;
+	enum esc_format fmt;     /* ESC_FMT_NONE: no format: line */
+};
+
+struct dr_draft {
+	const char *src;
+	struct dr_file *f;
+	size_t n;
+	struct dr_group *g;
+	size_t n_g;
+	char **exclude;          /* patterns or escaped literal paths */
+	const char **exclude_why;/* comment per entry (static text), NULL: none */
+	size_t n_exclude;
+	char **forbid;
+	size_t n_forbid;
+};
+
+/* Sorts the files into d->g (contract_draft_group.c). */
+escrow_status esc_draft_group(escrow_ctx *ctx, struct dr_draft *d);
+void esc_draft_free(struct dr_draft *d);
+/* The draft as YAML into out (contract_draft_emit.c). */
+void esc_draft_emit(const struct dr_draft *d, FILE *out);
+/* s in YAML double quotes, escaped so any bytes read back the same. */
+void esc_draft_quote(FILE *out, const char *s);
+/* path as a glob that matches it: glob characters escaped, control
+ * characters (refused in a glob) as '?'. malloc'd, NULL on ENOMEM. */
+char *esc_draft_glob_escape(const char *path);
+
+#endif

@@ -1,0 +1,336 @@
+/* contract_draft_group.c -- the draft's files sorted into deliverables, each
+ * with include globs that match its files and no file of another one. */
+#include "escrow_private.h"
+#include "contract_draft.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Deliverables other than code and models, in the order written. */
+static const struct {
+	const char *kind, *id;
+} OTHERS[] = {
+	{"data", "datasets"}, {"prompts", "prompts"}, {"pipeline", "pipelines"}, {"config", "configuration"},
+	{"docs", "documentation"},
+};
+
+char *esc_draft_glob_escape(const char *path)
+{
+	char *out = malloc(2 * strlen(path) + 1), *o = out;
+	const char *p;
+
+	if (out == NULL)
+		return NULL;
+	for (p = path; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			*o++ = '?';
+			continue;
+		}
+		if (strchr("*?[]{}\\", *p) != NULL)
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int id_taken(const struct dr_draft *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_g; i++)
+		if (strcmp(d->g[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* A deliverable id (a-z, 0-9, '-') from free text. */
+static void sanitize(const char *text, size_t len, char *id)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 1 < 48; i++) {
+		char c = text[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			id[o++] = c;
+		else if (o > 0 && id[o - 1] != '-')
+			id[o++] = '-';
+	}
+	while (o > 0 && id[o - 1] == '-')
+		o--;
+	id[o] = '\0';
+}
+
+/* A model's id: its name without the extension, else with it
+ * (classifier-onnx beside classifier), else numbered. */
+static void model_id(const struct dr_draft *d, const char *base, char *id, size_t idlen)
+{
+	const char *dot = strrchr(base, '.');
+	char full[48];
+	unsigned n;
+
+	sanitize(base, dot && dot != base ? (size_t)(dot - base) : strlen(base), id);
+	if (*id == '\0')
+		snprintf(id, idlen, "model");
+	if (!id_taken(d, id))
+		return;
+	sanitize(base, strlen(base), full);
+	if (*full != '\0' && !id_taken(d, full)) {
+		snprintf(id, idlen, "%s", full);
+		return;
+	}
+	for (n = 2;; n++) {
+		char alt[64];
+
+		snprintf(alt, sizeof alt, "%.48s-%u", id, n);
+		if (!id_taken(d, alt)) {
+			snprintf(id, idlen, "%.63s", alt);
+			return;
+		}
+	}
+}
+
+static struct dr_group *new_group(struct dr_draft *d, const char *kind)
+{
+	struct dr_group *g = realloc(d->g, (d->n_g + 1) * sizeof *g);
+
+	if (g == NULL)
+		return NULL;
+	d->g = g;
+	g = &d->g[d->n_g];
+	memset(g, 0, sizeof *g);
+	g->kind = kind;
+	return g;
+}
+
+/* The glob for the files of path's top folder with its extension, or NULL
+ * when path is at the top or has no plain extension. */
+static char *folder_glob(const char *path)
+{
+	const char *slash = strchr(path, '/'), *base = strrchr(path, '/'), *dot, *p;
+	char *top, *glob;
+
+	if (slash == NULL)
+		return NULL;
+	dot = strrchr(base + 1, '.');
+	if (dot == NULL || dot == base + 1 || dot[1] == '\0')
+		return NULL;
+	for (p = dot + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			return NULL;
+	top = strndup(path, (size_t)(slash - path));
+	if (top == NULL)
+		return NULL;
+	for (p = top; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			free(top);
+			return NULL;
+		}
+	p = top;
+	glob = esc_draft_glob_escape(p);
+	free(top);
+	if (glob == NULL)
+		return NULL;
+	top = glob;
+	glob = esc_strf("%s/**/*.%s", top, dot + 1);
+	free(top);
+	return glob;
+}
+
+/* 1 if glob matches only files of group gi. */
+static int glob_only_group(const struct dr_draft *d, const char *glob, int gi)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->f[i].group != gi && esc_glob_match(glob, d->f[i].path))
+			return 0;
+	return 1;
+}
+
+static int has_include(const struct dr_group *g, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_include; i++)
+		if (strcmp(g->include[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static int add_include(struct dr_group *g, char *s)
+{
+	char **v;
+
+	if (s == NULL)
+		return -1;
+	if (has_include(g, s)) {
+		free(s);
+		return 0;
+	}
+	v = realloc(g->include, (g->n_include + 1) * sizeof *v);
+	if (v == NULL) {
+		free(s);
+		return -1;
+	}
+	v[g->n_include++] = s;
+	g->include = v;
+	return 0;
+}
+
+/* Folder globs where they hold only this deliverable's files, else the
+ * files' own paths. */
+static int fill_includes(struct dr_draft *d, int gi)
+{
+	struct dr_group *g = &d->g[gi];
+	enum esc_format common = ESC_FMT_COUNT;
+	size_t i, k;
+
+	for (i = 0; i < d->n; i++) {
+		const struct dr_file *r = &d->f[i];
+		char *glob;
+		int covered = 0;
+
+		if (r->group != gi)
+			continue;
+		g->files++;
+		g->bytes += r->size;
+		common = common == ESC_FMT_COUNT || common == r->fmt ? r->fmt : ESC_FMT_NONE;
+		for (k = 0; k < g->n_include && !covered; k++)
+			covered = esc_glob_match(g->include[k], r->path);
+		if (covered)
+			continue;
+		glob = g->model ? NULL : folder_glob(r->path);
+		if (glob != NULL && (!esc_glob_match(glob, r->path) || !glob_only_group(d, glob, gi))) {
+			free(glob);
+			glob = NULL;
+		}
+		if (add_include(g, glob ? glob : esc_draft_glob_escape(r->path)) != 0)
+			return -1;
+	}
+	if (g->model != NULL || strcmp(g->kind, "data") == 0 || strcmp(g->kind, "pipeline") == 0)
+		g->fmt = common == ESC_FMT_COUNT ? ESC_FMT_NONE : common;
+	return 0;
+}
+
+static int code_groups(struct dr_draft *d)
+{
+	const char *langs[64];
+	size_t n = 0, i, j;
+
+	for (i = 0; i < d->n; i++) {
+		const char *l = d->f[i].kind && strcmp(d->f[i].kind, "code") == 0 ? d->f[i].lang : NULL;
+
+		if (l == NULL)
+			continue;
+		for (j = 0; j < n && strcmp(langs[j], l) != 0; j++)
+			;
+		if (j == n && n < 64)
+			langs[n++] = l;
+	}
+	/* By name, build files last. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0; j--) {
+			int a_build = strcmp(langs[j - 1], "build") == 0, b_build = strcmp(langs[j], "build") == 0;
+			const char *t;
+
+			if (!(a_build > b_build || (a_build == b_build && strcmp(langs[j - 1], langs[j]) > 0)))
+				break;
+			t = langs[j];
+			langs[j] = langs[j - 1];
+			langs[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		struct dr_group *g = new_group(d, "code");
+
+		if (g == NULL)
+			return -1;
+		g->lang = langs[i];
+		snprintf(g->id, sizeof g->id, "%s", strcmp(langs[i], "build") == 0 ? "build-files" : langs[i]);
+		if (strcmp(langs[i], "build") != 0)
+			snprintf(g->id, sizeof g->id, "%s-source", langs[i]);
+		for (j = 0; j < d->n; j++)
+			if (d->f[j].kind && strcmp(d->f[j].kind, "code") == 0 && d->f[j].lang == langs[i])
+				d->f[j].group = (int)d->n_g;
+		d->n_g++;
+	}
+	return 0;
+}
+
+static int model_groups(struct dr_draft *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		struct dr_file *r = &d->f[i];
+		const char *base;
+		struct dr_group *g;
+		char id[72];
+
+		if (r->kind == NULL || strcmp(r->kind, "model") != 0)
+			continue;
+		base = strrchr(r->path, '/');
+		model_id(d, base ? base + 1 : r->path, id, sizeof id);
+		g = new_group(d, "model");
+		if (g == NULL)
+			return -1;
+		snprintf(g->id, sizeof g->id, "%s", id);
+		g->model = r;
+		r->group = (int)d->n_g++;
+	}
+	return 0;
+}
+
+escrow_status esc_draft_group(escrow_ctx *ctx, struct dr_draft *d)
+{
+	size_t i, j;
+
+	if (code_groups(d) != 0 || model_groups(d) != 0)
+		return esc_nomem(ctx);
+	for (i = 0; i < sizeof OTHERS / sizeof OTHERS[0]; i++) {
+		struct dr_group *g = NULL;
+
+		for (j = 0; j < d->n; j++) {
+			if (d->f[j].kind == NULL || d->f[j].group >= 0 || strcmp(d->f[j].kind, OTHERS[i].kind) != 0)
+				continue;
+			if (g == NULL) {
+				g = new_group(d, OTHERS[i].kind);
+				if (g == NULL)
+					return esc_nomem(ctx);
+				snprintf(g->id, sizeof g->id, "%s%s", OTHERS[i].id, id_taken(d, OTHERS[i].id) ? "-files" : "");
+				d->n_g++;
+			}
+			d->f[j].group = (int)d->n_g - 1;
+		}
+	}
+	for (i = 0; i < d->n_g; i++)
+		if (fill_includes(d, (int)i) != 0)
+			return esc_nomem(ctx);
+	return ESCROW_OK;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void esc_draft_free(struct dr_draft *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_g; i++)
+		free_strv(d->g[i].include, d->g[i].n_include);
+	free(d->g);
+	free(d->f);
+	free_strv(d->exclude, d->n_exclude);
+	free(d->exclude_why);
+	free_strv(d->forbid, d->n_forbid);
+	memset(d, 0, sizeof *d);
+}

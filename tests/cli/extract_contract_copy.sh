@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# extract --deliverable without -c: the contract copy inside an unsealed
+# bundle chooses the files, and stderr says so; a sealed bundle, a bundle
+# packed without a contract, or standard input need -c.
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "$ESCROW" keygen -W -o agency -q
+expect_exit 0 "$ESCROW" keygen --age -o notary -q
+mkdir -p p/models p/src p/docs
+make_safetensors p/models/net.safetensors
+printf 'print(1)\n' >p/src/main.py
+printf '# Runbook\n' >p/docs/runbook.md
+cat >contract.yaml <<'EOF2'
+escrow-contract: 1
+contract: COPY-TEST-1
+deliverables:
+  - id: weights
+    kind: model
+    include: ["models/*.safetensors"]
+    format: safetensors
+  - id: source
+    kind: code
+    include: ["src/**"]
+EOF2
+expect_exit 0 "$ESCROW" pack p -o b.escrow -s agency.key -c contract.yaml -q
+expect_exit 0 "$ESCROW" extract b.escrow -C x1 -p agency.pub --deliverable weights --json
+expect_grep "no -c CONTRACT: the deliverables are those of the contract copy inside b.escrow \(COPY-TEST-1\)" "$T/err"
+expect_true "only the deliverable's file" test "$(cd x1 && find . -type f | sort)" = "./models/net.safetensors"
+expect_grep '"verdict": "verified"' "$T/out"
+# Unknown id: named with the copy's list.
+expect_exit 64 "$ESCROW" extract b.escrow -C x2 -p agency.pub --deliverable nope
+expect_grep "unknown deliverable 'nope' \(b.escrow:escrow/contract.yaml lists: weights, source\)" "$T/err"
+expect_true "nothing extracted" test ! -e x2
+# Sealed: the copy cannot be read without opening it.
+expect_exit 0 "$ESCROW" pack p -o s.escrow -s agency.key -c contract.yaml -R notary.age.pub -q
+expect_exit 64 "$ESCROW" extract s.escrow -C x3 -p agency.pub -i notary.age --deliverable weights
+expect_grep "give the contract with -c" "$T/err"
+expect_exit 0 "$ESCROW" extract s.escrow -C x3 -p agency.pub -i notary.age --deliverable weights -c contract.yaml -q
+expect_true "with -c, a sealed bundle's deliverable" test -f x3/models/net.safetensors
+# Packed without a contract; standard input.
+expect_exit 0 "$ESCROW" pack p -o n.escrow -s agency.key -q
+expect_exit 64 "$ESCROW" extract n.escrow -C x4 -p agency.pub --deliverable weights
+expect_exit 64 sh -c "'$ESCROW' extract - -C x5 -p agency.pub --deliverable weights <b.escrow"
+expect_grep "needs -c CONTRACT" "$T/err"
+
+finish
