@@ -73,6 +73,12 @@ static const struct def {
 	/* escrow certificate */
 	[CLI_O_VAULT] = {"vault", 0, ONE, CLI_CERT, 0, "--vault"},
 	[CLI_O_LANG] = {"lang", 0, ONE, CLI_CERT, 0, "--lang"},
+	/* pack --strict, provenance; secrets for CI (every command that loads a secret key) */
+	[CLI_O_STRICT] = {"strict", 0, NONE, CLI_PACK, 0, "--strict"},
+	[CLI_O_FAIL_ON_WARNING] = {"fail-on-warning", 0, NONE, CLI_PACK, 0, "--fail-on-warning"},
+	[CLI_O_META] = {"meta", 0, MANY, CLI_PACK, 0, "--meta"},
+	[CLI_O_PASSPHRASE_FILE] = {"passphrase-file", 0, ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_INIT |
+	                           CLI_V_RECEIVE | CLI_V_RELEASE | CLI_V_LOG, 0, "--passphrase-file"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a
@@ -134,6 +140,8 @@ static int take(struct cli_args *a, const struct cli_cmd_spec *c, enum cli_opt i
 	}
 	if (id == CLI_O_QUIET)
 		cli_quiet = true;
+	if (id == CLI_O_PASSPHRASE_FILE)
+		cli_passphrase_file = arg;
 	if (id == CLI_O_HELP) {
 		c->help();
 		return 0;

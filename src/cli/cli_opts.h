@@ -34,6 +34,8 @@ enum cli_opt {
 	CLI_O_EVENT, CLI_O_EVIDENCE, CLI_O_DEPOSIT,
 	/* escrow certificate */
 	CLI_O_VAULT, CLI_O_LANG,
+	/* pack --strict, provenance; secrets for CI */
+	CLI_O_STRICT, CLI_O_FAIL_ON_WARNING, CLI_O_META, CLI_O_PASSPHRASE_FILE,
 	CLI_O_COUNT
 };
 

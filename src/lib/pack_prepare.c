@@ -125,6 +125,9 @@ static escrow_status check_options(escrow_ctx *ctx, const struct esc_pack_opts *
 		return esc_error(ctx, ESCROW_E_USAGE,
 		                 "pack: name and release must be 1 to 200 bytes of UTF-8 without control "
 		                 "characters (C0, DEL, C1 or bidi controls)");
+	if ((o->flags & (ESCROW_STRICT | ESCROW_FAIL_ON_WARNING)) && strcmp(o->output, "-") == 0)
+		return esc_error(ctx, ESCROW_E_USAGE, "pack: --strict cannot write to standard output: a stream "
+		                 "cannot be taken back once the deposit is refused; write to a file (-o FILE)");
 	if (stat(o->src, &sb) != 0)
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
@@ -201,6 +204,7 @@ escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, s
 		st = check_links(r, o->flags);
 	if (st != ESCROW_OK)
 		return st;
+	esc_pack_provenance(r, o->src, &j->prov);
 	r->formats = calloc(j->files.n + 1, 1);
 	if (r->formats == NULL)
 		return esc_nomem(ctx);
@@ -219,6 +223,7 @@ void esc_pack_release(struct esc_pack_job *j)
 		close(j->r.srcfd);
 	escrow_report_free(j->r.report);
 	esc_files_free(&j->files);
+	esc_provenance_free(&j->prov);
 	esc_sha256_free(j->r.sha);
 	free(j->r.formats);
 	free(j->r.buf);
