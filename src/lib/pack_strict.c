@@ -69,10 +69,11 @@ escrow_status esc_pack_strict(struct esc_pack_job *j, escrow_report **out)
 	if (!met) {
 		const char *reason = json_string_value(json_object_get(r->root, "reason"));
 
-		snprintf(why, sizeof why, "the deposit does not meet contract %s (%s)",
-		         escrow_contract_id(j->o->contract) ? escrow_contract_id(j->o->contract) : "?",
-		         reason ? reason : "incomplete");
-		return refuse(j->ctx, r, ESCROW_INCOMPLETE, "incomplete", why);
+		/* the report keeps check's verdict and reason */
+		r->status = ESCROW_INCOMPLETE;
+		return esc_error(j->ctx, ESCROW_INCOMPLETE, "pack --strict: the deposit does not meet contract %s (%s): "
+		                 "no bundle written", escrow_contract_id(j->o->contract) ?
+		                 escrow_contract_id(j->o->contract) : "?", reason ? reason : "incomplete");
 	}
 	if (warnings > 0 && (flags & ESCROW_FAIL_ON_WARNING)) {
 		snprintf(why, sizeof why, "%zu warning%s, and --fail-on-warning refuses any", warnings,
