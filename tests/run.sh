@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 . tests/deps.sh
-escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 python3-jsonschema sqlite3 \
+escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 python3-jsonschema sqlite3 git \
 	man-db groff-base clang libclang-rt-14-dev \
 	libacl1-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev libxml2-dev \
 	chromium poppler-utils fonts-dejavu-core

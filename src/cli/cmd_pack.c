@@ -191,14 +191,14 @@ static void summary(const struct pack_cli *o, const escrow_result *res, escrow_r
 /* The command line and the loaded inputs into a new escrow_options: NULL
  * after printing why. */
 static escrow_options *pack_options(const struct pack_cli *o, const escrow_seckey *key,
-                                    const escrow_contract *contract, const escrow_recipients *rs)
+                                    const escrow_contract *contract, const escrow_recipients *rs, int *rc)
 {
 	escrow_options *po = escrow_options_new();
 	escrow_status st;
 	size_t i;
 
 	if (po == NULL) {
-		cli_opts_fail(NULL, ESCROW_E_NOMEM);
+		*rc = cli_opts_fail(NULL, ESCROW_E_NOMEM);
 		return NULL;
 	}
 	st = escrow_options_set_string(po, ESCROW_OPT_SOURCE, o->src);
@@ -225,7 +225,7 @@ static escrow_options *pack_options(const struct pack_cli *o, const escrow_secke
 	if (st == ESCROW_OK)
 		st = escrow_options_set_int(po, ESCROW_OPT_FLAGS, o->flags | (cli_quiet ? ESCROW_QUIET : 0));
 	if (st != ESCROW_OK) {
-		cli_opts_fail(po, st);
+		*rc = cli_opts_fail(po, st); /* 64 for a --meta refused */
 		escrow_options_free(po);
 		return NULL;
 	}
@@ -272,11 +272,9 @@ int cmd_pack(int argc, char **argv)
 		rc = cli_fail(ctx, st);
 		goto out;
 	}
-	po = pack_options(&o, key, contract, rs);
-	if (po == NULL) {
-		rc = EX_SOFTWARE_;
+	po = pack_options(&o, key, contract, rs, &rc);
+	if (po == NULL)
 		goto out;
-	}
 	st = escrow_pack(ctx, po, &res, &report);
 	cli_progress_done();
 	if ((st == ESCROW_INCOMPLETE || st == ESCROW_UNSAFE) && report != NULL) {

@@ -218,10 +218,16 @@ escrow_status escrow_options_set_string(escrow_options *o, enum escrow_option op
 	if (opt == ESCROW_OPT_KEY_FILE)
 		return list_add(o, &o->key_files, v);
 	if (opt == ESCROW_OPT_META) {
-		if (v != NULL && !esc_meta_ok(v))
-			return refuse(o, ESCROW_E_USAGE, "option %d (meta): '%.40s%s' is not KEY=VALUE (KEY: 1 to %d letters, "
-			              "digits and dashes; VALUE: at most %d bytes of UTF-8 on one line, no control characters)",
-			              (int)opt, v, strlen(v) > 40 ? "..." : "", ESC_META_KEY_MAX, ESC_META_VALUE_MAX);
+		if (v != NULL && !esc_meta_ok(v)) {
+			char shown[48];
+
+			/* shown escaped, and cut: it may be anything */
+			if (esc_escape(shown, sizeof shown - 3, v, strlen(v), ESC_ESCAPE_TEXT) >= sizeof shown - 3)
+				strcat(shown, "...");
+			return refuse(o, ESCROW_E_USAGE, "option %d (meta): '%s' is not KEY=VALUE (KEY: 1 to %d letters, "
+			              "digits and dashes; VALUE: 1 to %d bytes of UTF-8 on one line, no control characters)",
+			              (int)opt, shown, ESC_META_KEY_MAX, ESC_META_VALUE_MAX);
+		}
 		return list_add(o, &o->meta, v);
 	}
 	field = string_field(o, opt);

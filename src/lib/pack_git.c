@@ -44,36 +44,46 @@ static void strip_credentials(char *url)
 		memmove(auth, at + 1, strlen(at + 1) + 1);
 }
 
-struct tags_at {
-	git_repository *repo;
-	const git_oid *head;
-	struct esc_provenance *p;
-	int oom;
-};
-
-static int tag_cb(const char *name, git_oid *oid, void *arg)
+/* One tag: kept when it peels to the commit at HEAD. */
+static int tag_at(git_repository *repo, const git_oid *head, const char *name, struct esc_provenance *p)
 {
-	struct tags_at *t = arg;
-	git_object *o = NULL, *peeled = NULL;
-	const char *shown = name;
+	git_reference *ref = NULL;
+	git_object *peeled = NULL;
 	int hit = 0;
 
-	(void)oid;
-	if (t->p->n_tags >= ESC_PROV_TAGS_MAX)
-		return 0;
-	if (git_revparse_single(&o, t->repo, name) == 0 && git_object_peel(&peeled, o, GIT_OBJECT_COMMIT) == 0)
-		hit = git_oid_equal(git_object_id(peeled), t->head);
+	if (git_reference_lookup(&ref, repo, name) == 0 && git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
+		hit = git_oid_equal(git_object_id(peeled), head);
 	git_object_free(peeled);
-	git_object_free(o);
-	if (!hit)
+	git_reference_free(ref);
+	if (!hit || p->n_tags >= ESC_PROV_TAGS_MAX)
 		return 0;
-	if (strncmp(shown, "refs/tags/", 10) == 0)
-		shown += 10;
-	t->p->tags[t->p->n_tags] = plain(shown, ESC_PROV_TAG_MAX);
-	if (t->p->tags[t->p->n_tags] == NULL)
-		t->oom = 1;
-	else
-		t->p->n_tags++;
+	p->tags[p->n_tags] = plain(name + 10, ESC_PROV_TAG_MAX);
+	if (p->tags[p->n_tags] == NULL)
+		return -1;
+	p->n_tags++;
+	return 0;
+}
+
+/* The tags at HEAD, by name. A name libgit2 cannot take (a hostile
+ * packed-refs line) ends the walk: what was read stays, and it says so. */
+static int tags_at(struct esc_pack_run *r, git_repository *repo, const git_oid *head, struct esc_provenance *p)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	int e = 0;
+
+	if (git_reference_iterator_glob_new(&it, repo, "refs/tags/*") != 0)
+		return 0;
+	while ((e = git_reference_next_name(&name, it)) == 0)
+		if (tag_at(repo, head, name, p) != 0) {
+			git_reference_iterator_free(it);
+			return -1;
+		}
+	git_reference_iterator_free(it);
+	if (e != GIT_ITEROVER)
+		esc_pack_warn(r, NULL, "the tags of the git work tree could not all be read (%.200s): those read are "
+		              "recorded", git_error_last() && git_error_last()->message ? git_error_last()->message :
+		              "libgit2 error");
 	return 0;
 }
 
@@ -165,8 +175,8 @@ static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *
 	git_remote *origin = NULL;
 	git_oid head;
 	char hex[GIT_OID_HEXSZ + 1], *prefix = NULL;
-	struct tags_at t = {repo, &head, p, 0};
 	const git_error *ge;
+	int oom;
 
 	if (git_repository_is_bare(repo) || git_reference_name_to_id(&head, repo, "HEAD") != 0)
 		return; /* no commit yet: nothing to tie the deposit to */
@@ -175,8 +185,7 @@ static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *
 		return;
 	git_oid_tostr(hex, sizeof hex, &head);
 	p->commit = strdup(hex);
-	if (git_tag_foreach(repo, tag_cb, &t) != 0 && git_error_last() != NULL)
-		goto failed;
+	oom = tags_at(r, repo, &head, p);
 	qsort(p->tags, p->n_tags, sizeof *p->tags, cmp_str);
 	if (git_remote_lookup(&origin, repo, "origin") == 0 && git_remote_url(origin) != NULL) {
 		char *url = strdup(git_remote_url(origin));
@@ -190,12 +199,12 @@ static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *
 	git_remote_free(origin);
 	if (dirty(repo, r->files, prefix, &p->dirty) != 0)
 		goto failed;
-	p->git = p->commit != NULL && !t.oom;
+	p->git = p->commit != NULL && oom == 0;
 	free(prefix);
 	return;
 failed:
 	ge = git_error_last();
-	esc_pack_warn(r, NULL, "%s is in a git work tree whose state could not be read (%s): no provenance recorded",
+	esc_pack_warn(r, NULL, "%s is in a git work tree whose state could not be read (%.200s): no provenance recorded",
 	              src, ge && ge->message ? ge->message : "libgit2 error");
 	free(prefix);
 	esc_provenance_free(p);
