@@ -77,8 +77,8 @@ static const struct def {
 	[CLI_O_STRICT] = {"strict", 0, NONE, CLI_PACK, 0, "--strict"},
 	[CLI_O_FAIL_ON_WARNING] = {"fail-on-warning", 0, NONE, CLI_PACK, 0, "--fail-on-warning"},
 	[CLI_O_META] = {"meta", 0, MANY, CLI_PACK, 0, "--meta"},
-	[CLI_O_PASSPHRASE_FILE] = {"passphrase-file", 0, ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_INIT |
-	                           CLI_V_RECEIVE | CLI_V_RELEASE | CLI_V_LOG, 0, "--passphrase-file"},
+	[CLI_O_PASSPHRASE_FILE] = {"passphrase-file", 0, ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE |
+	                           CLI_V_RELEASE, 0, "--passphrase-file"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_line[] = "escrow keygen -o PREFIX [-W] [--age] [--force] [-q]";
+static const char usage_line[] = "escrow keygen -o PREFIX [-W] [--age] [--passphrase-file FILE] [--force] [-q]";
 
 static void help(void)
 {
@@ -22,7 +22,8 @@ static void help(void)
 	       "  -f, --force          replace existing key files\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
-	       "The passphrase is read from the ESCROW_PASSPHRASE environment variable, or\n"
+	       "The passphrase is read from --passphrase-file FILE (its one line), the file\n"
+	       "ESCROW_PASSPHRASE_FILE names, the ESCROW_PASSPHRASE environment variable, or\n"
 	       "asked twice on the terminal. Without --force, keygen never replaces a file:\n"
 	       "if either output exists it writes neither (exit 73).\n"
 	       "Exit codes: 0 done, 64 usage, 65 passphrase problem, 73 cannot create output.\n",
