@@ -73,12 +73,11 @@ static const struct def {
 	/* escrow certificate */
 	[CLI_O_VAULT] = {"vault", 0, ONE, CLI_CERT, 0, "--vault"},
 	[CLI_O_LANG] = {"lang", 0, ONE, CLI_CERT, 0, "--lang"},
-	/* pack --strict, provenance; secrets for CI (every command that loads a secret key) */
+	/* pack --strict, provenance; secrets for CI (the vault's desk: ESCROW_PASSPHRASE_FILE) */
 	[CLI_O_STRICT] = {"strict", 0, NONE, CLI_PACK, 0, "--strict"},
 	[CLI_O_FAIL_ON_WARNING] = {"fail-on-warning", 0, NONE, CLI_PACK, 0, "--fail-on-warning"},
 	[CLI_O_META] = {"meta", 0, MANY, CLI_PACK, 0, "--meta"},
-	[CLI_O_PASSPHRASE_FILE] = {"passphrase-file", 0, ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP | CLI_V_RECEIVE |
-	                           CLI_V_RELEASE, 0, "--passphrase-file"},
+	[CLI_O_PASSPHRASE_FILE] = {"passphrase-file", 0, ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP, 0, "--passphrase-file"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a

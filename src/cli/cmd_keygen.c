@@ -19,6 +19,7 @@ static void help(void)
 	       "  -W, --unencrypted    do not protect the secret key with a passphrase\n"
 	       "      --age            make an age encryption key pair instead: PREFIX.age\n"
 	       "                       (identity, mode 0600) and PREFIX.age.pub (recipient)\n"
+	       "      --passphrase-file FILE  the passphrase: FILE's one line\n"
 	       "  -f, --force          replace existing key files\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
