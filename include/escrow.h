@@ -376,8 +376,9 @@ enum escrow_option {
 	ESCROW_OPT_LANG = 33,       /* [string] certificate: "en" (default) or "fr" */
 	ESCROW_OPT_META = 36        /* [list] pack: "KEY=VALUE", each written to bag-info.txt as
 	                             * "Escrow-Meta-KEY: VALUE" (KEY: 1 to 64 letters, digits
-	                             * and dashes; VALUE: at most 512 bytes of UTF-8 without
-	                             * control characters); the setter refuses others */
+	                             * and dashes; VALUE: 1 to 512 bytes of UTF-8 without
+	                             * control characters); the setter refuses others, pack
+	                             * more than 64 pairs or a KEY given twice */
 };
 
 /* A new, empty object: every option unset, level 0, flags 0. NULL on

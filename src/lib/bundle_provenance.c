@@ -73,7 +73,7 @@ static json_t *meta_part(const json_t *m)
 	json_object_foreach((json_t *)m, k, v) {
 		size_t kl = strlen(k);
 
-		if (n >= 64)
+		if (n >= ESC_META_MAX)
 			break;
 		if (kl == 0 || kl > ESC_META_KEY_MAX || strspn(k, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		                                           "0123456789-") != kl || !json_is_string(v))

@@ -71,6 +71,7 @@ struct esc_pack_opts {
  * at most ESC_META_VALUE_MAX bytes of plain UTF-8 (esc_text_is_plain). */
 #define ESC_META_KEY_MAX 64
 #define ESC_META_VALUE_MAX 512
+#define ESC_META_MAX 64       /* pairs in one deposit */
 bool esc_meta_ok(const char *kv);
 
 struct esc_pack_res {

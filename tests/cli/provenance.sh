@@ -134,6 +134,10 @@ expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'Key'
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta "Key=$(printf 'a\033b')"
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta "Key=$(head -c 600 /dev/zero | tr '\0' v)"
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'Key='
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta Ticket=1 --meta ticket=2
+expect_grep 'given twice' err
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key $(for i in $(seq 1 65); do echo "--meta K$i=v"; done)
+expect_grep 'at most 64' err
 expect_true "no bundle after a refused --meta" test ! -e m.escrow
 
 finish
