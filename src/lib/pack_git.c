@@ -156,6 +156,28 @@ static int dirty(git_repository *repo, const struct esc_files *fs, const char *p
 	return 0;
 }
 
+/* remote.origin.url as configured, without credentials, made plain; NULL
+ * when there is none. Read from the configuration rather than through
+ * git_remote_lookup, which in libgit2 1.5 leaks a regex match block per
+ * configuration entry (its url.*.insteadOf scan). */
+static char *origin_url(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	const char *v;
+	char *url, *out = NULL;
+
+	if (git_repository_config_snapshot(&cfg, repo) != 0)
+		return NULL;
+	url = git_config_get_string(&v, cfg, "remote.origin.url") == 0 ? strdup(v) : NULL;
+	if (url != NULL) {
+		strip_credentials(url);
+		out = plain(url, ESC_PROV_REMOTE_MAX);
+		free(url);
+	}
+	git_config_free(cfg);
+	return out;
+}
+
 /* SRC relative to the work tree, with a trailing '/' ("" at its root). */
 static char *src_prefix(const char *workdir, const char *src)
 {
@@ -172,7 +194,6 @@ static char *src_prefix(const char *workdir, const char *src)
 
 static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *src, struct esc_provenance *p)
 {
-	git_remote *origin = NULL;
 	git_oid head;
 	char hex[GIT_OID_HEXSZ + 1], *prefix = NULL;
 	const git_error *ge;
@@ -187,16 +208,7 @@ static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *
 	p->commit = strdup(hex);
 	oom = tags_at(r, repo, &head, p);
 	qsort(p->tags, p->n_tags, sizeof *p->tags, cmp_str);
-	if (git_remote_lookup(&origin, repo, "origin") == 0 && git_remote_url(origin) != NULL) {
-		char *url = strdup(git_remote_url(origin));
-
-		if (url != NULL) {
-			strip_credentials(url);
-			p->remote = plain(url, ESC_PROV_REMOTE_MAX);
-			free(url);
-		}
-	}
-	git_remote_free(origin);
+	p->remote = origin_url(repo);
 	if (dirty(repo, r->files, prefix, &p->dirty) != 0)
 		goto failed;
 	p->git = p->commit != NULL && oom == 0;
