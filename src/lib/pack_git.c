@@ -225,13 +225,27 @@ failed:
 void esc_pack_provenance(struct esc_pack_run *r, const char *src, struct esc_provenance *p)
 {
 	git_repository *repo = NULL;
+	const git_error *ge;
+	int e;
 
 	memset(p, 0, sizeof *p);
 	if (git_libgit2_init() < 0)
 		return;
 	/* Upwards from SRC, as git does; not across file systems. */
-	if (git_repository_open_ext(&repo, src, 0, NULL) == 0)
+	e = git_repository_open_ext(&repo, src, 0, NULL);
+	ge = git_error_last();
+	/* libgit2 1.5 says ENOTFOUND, naming safe.directory, where later ones say EOWNER */
+	if (e == GIT_ENOTFOUND && ge != NULL && ge->message != NULL && strstr(ge->message, "safe.directory") != NULL)
+		e = GIT_EOWNER;
+	if (e == 0)
 		read_repo(r, repo, src, p);
+	else if (e == GIT_EOWNER) /* a checkout made by another user, as in CI containers */
+		esc_pack_warn(r, NULL, "%s is in a git work tree owned by another user, which libgit2 does not open: no "
+		              "provenance recorded (trust it with 'git config --global --add safe.directory DIR')", src);
+	else if (e != GIT_ENOTFOUND)
+		esc_pack_warn(r, NULL, "%s looks like a git work tree that could not be opened (%.200s): no provenance "
+		              "recorded", src, git_error_last() && git_error_last()->message ? git_error_last()->message :
+		              "libgit2 error");
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 }
