@@ -4,6 +4,7 @@
  * bundle; nothing is read again. */
 #include "esc_pack_job.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t count_unsafe(const struct esc_files *fs)
@@ -15,6 +16,30 @@ static uint64_t count_unsafe(const struct esc_files *fs)
 		    esc_fnd_pickle(&fs->v[i].fnd) == ESC_PICKLE_DANGEROUS)
 			n++;
 	return n;
+}
+
+static int cmp_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct esc_file *)elem)->path);
+}
+
+/* A link is judged by what it points to, as check does (contract_check.c):
+ * its findings are its target's. Only the findings: the manifest's fields
+ * (kind, format) stay what pack writes without --strict. */
+static void links_take_findings(struct esc_files *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		struct esc_file *f = &fs->v[i];
+		const struct esc_file *t;
+
+		if (f->type != ESC_FT_SYMLINK || f->link_to_dir || esc_file_resolved(f) == NULL)
+			continue;
+		t = bsearch(f->link->resolved, fs->v, fs->n, sizeof fs->v[0], cmp_key);
+		if (t != NULL && t->type == ESC_FT_FILE) {
+			f->fnd = t->fnd; /* the texts are shared */
+			f->note = t->note;
+		}
+	}
 }
 
 /* Without a contract there is no deliverable to meet: the report holds the
@@ -58,6 +83,7 @@ escrow_status esc_pack_strict(struct esc_pack_job *j, escrow_report **out)
 	if (r == NULL)
 		return esc_nomem(j->ctx);
 	*out = r;
+	links_take_findings(&j->files);
 	met = fill(r, j);
 	unsafe = count_unsafe(&j->files);
 	warnings = json_array_size(json_object_get(r->root, "warnings"));

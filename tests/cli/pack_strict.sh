@@ -103,4 +103,15 @@ expect_exit 0 "$ESCROW" pack p -o dest/fow.escrow -s agency.key -c contract.yaml
 expect_exit 0 "$ESCROW" pack p -o dest/plain.escrow -s agency.key -c contract.yaml
 expect_true "same bytes with --fail-on-warning" cmp dest/fow.escrow dest/plain.escrow
 
+# A deliverable that is a symbolic link is judged by its target, as check
+# judges it: accepted, the same bytes as without --strict.
+rm -f dest/*
+mkdir -p p/real
+mv p/models/classifier.safetensors p/real/classifier.safetensors
+ln -s ../real/classifier.safetensors p/models/classifier.safetensors
+expect_exit 0 "$ESCROW" check p -c contract.yaml
+expect_exit 0 "$ESCROW" pack p -o dest/link-strict.escrow -s agency.key -c contract.yaml --strict
+expect_exit 0 "$ESCROW" pack p -o dest/link-plain.escrow -s agency.key -c contract.yaml
+expect_true "same bytes with a linked deliverable" cmp dest/link-strict.escrow dest/link-plain.escrow
+
 finish
