@@ -117,6 +117,10 @@ typedef enum escrow_status escrow_status;
 #define ESCROW_JSON         0x20u /* vault list, vault show: JSON instead of text */
 #define ESCROW_FULL         0x40u /* vault audit: decrypt and re-verify every deposit */
 #define ESCROW_VERIFY       0x80u /* vault log: recompute the chain and every receipt signature */
+#define ESCROW_STRICT       0x100u /* pack: write no bundle when the contract is not met or a file is
+                                    * unsafe (not with OUTPUT "-": a stream cannot be taken back) */
+#define ESCROW_FAIL_ON_WARNING 0x200u /* pack: ESCROW_STRICT, and warnings (secrets, LFS pointers, ...)
+                                       * refuse the deposit too */
 
 /* ---- library and context ---------------------------------------------- */
 
@@ -189,6 +193,12 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_seckey_load(escrow_ctx *ctx, co
                                                              const char *passphrase,
                                                              escrow_seckey **out);
 ESCROW_API void escrow_seckey_free(escrow_seckey *sk);
+/* escrow_seckey_load from the text of a key file already read (len bytes,
+ * e.g. from standard input); name is what messages call it. The caller wipes
+ * its copy of the text. */
+ESCROW_API ESCROW_NODISCARD escrow_status escrow_seckey_parse(escrow_ctx *ctx, const char *name,
+                                                              const char *text, size_t len,
+                                                              const char *passphrase, escrow_seckey **out);
 ESCROW_API void escrow_seckey_id(const escrow_seckey *sk, char out[17]);
 
 /* minisign signature of a buffer (prehashed "ED" form). *sig receives the
@@ -364,7 +374,12 @@ enum escrow_option {
 	ESCROW_OPT_AGAINST = 30,    /* [string] vault log: a receipt whose ledger head the
 	                             * log must still hold */
 	ESCROW_OPT_OTHER_BUNDLE = 31, /* [string] diff: the NEW bundle (BUNDLE is the OLD one) */
-	ESCROW_OPT_LANG = 33        /* [string] certificate: "en" (default) or "fr" */
+	ESCROW_OPT_LANG = 33,       /* [string] certificate: "en" (default) or "fr" */
+	ESCROW_OPT_META = 36        /* [list] pack: "KEY=VALUE", each written to bag-info.txt as
+	                             * "Escrow-Meta-KEY: VALUE" (KEY: 1 to 64 letters, digits
+	                             * and dashes; VALUE: 1 to 512 bytes of UTF-8 without
+	                             * control characters); the setter refuses others, pack
+	                             * more than 64 pairs or a KEY given twice */
 };
 
 /* A new, empty object: every option unset, level 0, flags 0. NULL on
@@ -449,11 +464,20 @@ ESCROW_API void escrow_result_free(escrow_result *res);
 
 /* Packs SOURCE into OUTPUT, signed with SIGNING_KEY. Reads: SOURCE, OUTPUT,
  * SIGNING_KEY (required), CONTRACT, RECIPIENTS, EXCLUDE, NAME, RELEASE, LEVEL,
- * FLAGS (ESCROW_FORCE, ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS, ESCROW_QUIET).
+ * META, FLAGS (ESCROW_FORCE, ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS,
+ * ESCROW_QUIET, ESCROW_STRICT, ESCROW_FAIL_ON_WARNING).
  * On failure no output is left behind. On ESCROW_OK, *res (when res is not
  * NULL) receives a result to free with escrow_result_free(); else *res is
  * NULL. The report (report may be NULL) receives the warnings (secrets, LFS
- * pointers, unsafe pickles, skipped files). */
+ * pointers, unsafe pickles, skipped files).
+ * With ESCROW_STRICT the deposit is judged as escrow_check would, from the
+ * same single read, before the bundle is renamed into place: an unsafe file
+ * (a pickle that runs code) returns ESCROW_UNSAFE, an unmet contract (or,
+ * with ESCROW_FAIL_ON_WARNING, any warning of that report) ESCROW_INCOMPLETE;
+ * then nothing is written and *report is check's report (its verdict
+ * "unsafe" or "incomplete"). An accepted deposit's bundle is byte for byte
+ * the one made without the flag. OUTPUT "-" with these flags is
+ * ESCROW_E_USAGE. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_pack(escrow_ctx *ctx, const escrow_options *o,
                                                       escrow_result **res, escrow_report **report);
 

@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 . tests/deps.sh
-escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 python3-jsonschema sqlite3 \
+escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 python3-jsonschema sqlite3 git python3-yaml \
 	man-db groff-base clang libclang-rt-14-dev \
 	libacl1-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev libxml2-dev \
 	chromium poppler-utils fonts-dejavu-core
-# (libacl1-dev to libxml2-dev: the static archives libarchive.pc names, which
+# (git and python3-yaml: cli_provenance makes real git repositories, and
+# cli_ci_templates reads the CI templates' YAML and runs their steps;
+# libacl1-dev to libxml2-dev: the static archives libarchive.pc names, which
 # libarchive-dev does not pull in, for cli_install's static link of the example
 # program; chromium, poppler-utils and the DejaVu fonts: cli_certificate prints
 # the certificate to PDF in headless Chromium and reads it back with pdftotext)

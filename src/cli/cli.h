@@ -75,12 +75,18 @@ void cli_progress_ex_cb(void *user, unsigned phase, const char *subject, uint64_
                         uint64_t bytes, uint64_t bytes_total);
 void cli_progress_done(void);
 
-/* Passphrase from ESCROW_PASSPHRASE, else asked on the terminal without echo
- * (twice when confirm). Returns a static buffer wiped by cli_passphrase_wipe(),
- * or NULL (message printed) when there is no terminal or the two differ. */
+/* --passphrase-file FILE, as the parser read it (NULL: not given). */
+extern const char *cli_passphrase_file;
+/* Passphrase from --passphrase-file, else the file ESCROW_PASSPHRASE_FILE
+ * names, else ESCROW_PASSPHRASE, else asked on the terminal without echo
+ * (twice when confirm). A file's one line is taken, its newline stripped.
+ * Returns a static buffer wiped by cli_passphrase_wipe(), or NULL (message
+ * printed) when there is no terminal, the file cannot be read or the two
+ * differ. */
 char *cli_passphrase(const char *prompt, bool confirm);
 void cli_passphrase_wipe(void);
-/* Loads a secret key, asking for the passphrase when it is encrypted. */
+/* Loads a secret key, asking for the passphrase when it is encrypted; path
+ * "-" reads the key from standard input. */
 escrow_status cli_load_seckey(escrow_ctx *ctx, const char *path, escrow_seckey **out);
 
 /* Subcommands: argv[0] is the command name. Return the exit code. */

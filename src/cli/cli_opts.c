@@ -76,6 +76,11 @@ static const struct def {
 	[CLI_O_PROGRESS] = {"progress", 0, ONE, CLI_PACK | CLI_CHECK | CLI_VERIFY | CLI_EXTRACT | CLI_V_RECEIVE | CLI_V_AUDIT |
 	                    CLI_CERT,
 	                    0, "--progress"},
+	/* pack --strict, provenance; secrets for CI (the vault's desk: ESCROW_PASSPHRASE_FILE) */
+	[CLI_O_STRICT] = {"strict", 0, NONE, CLI_PACK, 0, "--strict"},
+	[CLI_O_FAIL_ON_WARNING] = {"fail-on-warning", 0, NONE, CLI_PACK, 0, "--fail-on-warning"},
+	[CLI_O_META] = {"meta", 0, MANY, CLI_PACK, 0, "--meta"},
+	[CLI_O_PASSPHRASE_FILE] = {"passphrase-file", 0, ONE, CLI_KEYGEN | CLI_PACK | CLI_REWRAP, 0, "--passphrase-file"},
 };
 
 /* getopt_long returns a letter for a short option and LONG_BASE + id for a
@@ -139,6 +144,8 @@ static int take(struct cli_args *a, const struct cli_cmd_spec *c, enum cli_opt i
 		cli_quiet = true;
 	if (id == CLI_O_PROGRESS && cli_progress_set(arg) != 0)
 		return cli_usage(c->name, c->usage, "--progress wants auto, bar, plain, json or none, not '%s'", arg);
+	if (id == CLI_O_PASSPHRASE_FILE)
+		cli_passphrase_file = arg;
 	if (id == CLI_O_HELP) {
 		c->help();
 		return 0;

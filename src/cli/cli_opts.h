@@ -40,6 +40,8 @@ enum cli_opt {
 	CLI_O_VAULT, CLI_O_LANG,
 	/* --progress */
 	CLI_O_PROGRESS,
+	/* pack --strict, provenance; secrets for CI */
+	CLI_O_STRICT, CLI_O_FAIL_ON_WARNING, CLI_O_META, CLI_O_PASSPHRASE_FILE,
 	CLI_O_COUNT
 };
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage_line[] = "escrow keygen -o PREFIX [-W] [--age] [--force] [-q]";
+static const char usage_line[] = "escrow keygen -o PREFIX [-W] [--age] [--passphrase-file FILE] [--force] [-q]";
 
 static void help(void)
 {
@@ -21,10 +21,12 @@ static void help(void)
 	       "  -W, --unencrypted    do not protect the secret key with a passphrase\n"
 	       "      --age            make an age encryption key pair instead: PREFIX.age\n"
 	       "                       (identity, mode 0600) and PREFIX.age.pub (recipient)\n"
+	       "      --passphrase-file FILE  the passphrase: FILE's one line\n"
 	       "  -f, --force          replace existing key files\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
-	       "The passphrase is read from the ESCROW_PASSPHRASE environment variable, or\n"
+	       "The passphrase is read from --passphrase-file FILE (its one line), the file\n"
+	       "ESCROW_PASSPHRASE_FILE names, the ESCROW_PASSPHRASE environment variable, or\n"
 	       "asked twice on the terminal. Without --force, keygen never replaces a file:\n"
 	       "if either output exists it writes neither (exit 73).\n"
 	       "Exit codes: 0 done, 64 usage, 65 passphrase problem, 73 cannot create output.\n",

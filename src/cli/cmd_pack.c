@@ -1,5 +1,6 @@
 /* cmd_pack.c -- escrow pack: the agency's deposit. */
 #include "cli_opts.h"
+#include "cli_read.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,8 @@
 static const char usage_line[] =
 	"escrow pack SRC -o BUNDLE|- -s KEY [-c CONTRACT] [-r RECIPIENT | -R FILE]... [-x GLOB]...\n"
 	"            [--name NAME] [--release VERSION] [-l LEVEL] [-j THREADS] [--include-vcs]\n"
-	"            [--skip-symlinks] [--force] [-q] [--json]";
+	"            [--skip-symlinks] [--strict | --fail-on-warning] [--meta KEY=VALUE]...\n"
+	"            [--passphrase-file FILE] [--force] [-q] [--json]";
 
 static void help(void)
 {
@@ -20,8 +22,11 @@ static void help(void)
 	       "tree gives the same bytes.\n\n"
 	       "Options:\n"
 	       "  -o, --output FILE      the bundle to write, or - for standard output (required)\n"
-	       "  -s, --seckey FILE      the agency's minisign secret key (required; passphrase\n"
-	       "                         from ESCROW_PASSPHRASE or the terminal)\n"
+	       "  -s, --seckey FILE|-    the agency's minisign secret key, or - to read it from\n"
+	       "                         standard input (required)\n"
+	       "      --passphrase-file FILE  the key's passphrase: FILE's one line (else the file\n"
+	       "                         ESCROW_PASSPHRASE_FILE names, ESCROW_PASSPHRASE, or the\n"
+	       "                         terminal)\n"
 	       "  -c, --contract FILE    the deliverables list: packed into the bundle, its\n"
 	       "                         exclude: list applies, and unmet deliverables are warned\n"
 	       "  -r, --recipient AGE1.. seal for this age recipient (repeatable)\n"
@@ -34,12 +39,23 @@ static void help(void)
 	       "  -j, --threads N        compression threads (default: all cores)\n"
 	       "      --include-vcs      keep .git, .hg and .svn folders\n"
 	       "      --skip-symlinks    skip links that leave SRC or dangle, instead of failing\n"
+	       "      --strict           write no bundle unless the deposit meets the contract\n"
+	       "                         and no file is unsafe; the refusal prints check's report\n"
+	       "                         (exit 2, or 1 for unsafe); not with -o -\n"
+	       "      --fail-on-warning  --strict, and any warning (secrets, Git LFS pointers,\n"
+	       "                         ...) refuses the deposit too (exit 2)\n"
+	       "      --meta KEY=VALUE   add 'Escrow-Meta-KEY: VALUE' to bag-info.txt (repeatable;\n"
+	       "                         KEY letters, digits and dashes, VALUE one line)\n"
 	       "      --force            replace BUNDLE if it exists\n"
 	       "      --json             print the summary as JSON\n"
 	       "      --progress MODE    auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet            print nothing but errors\n"
 	       "  -h, --help             show this help\n\n"
-	       "Exit codes: 0 packed, 64 usage, 65 bad key, passphrase, contract or recipient,\n"
+	       "Inside a git work tree, the commit, the tags at HEAD, origin's URL (without\n"
+	       "credentials) and whether the tree was dirty go into bag-info.txt and\n"
+	       "manifest.json.\n\n"
+	       "Exit codes: 0 packed, 1 --strict: a file is unsafe, 2 --strict: the contract\n"
+	       "is not met, 64 usage, 65 bad key, passphrase, contract or recipient,\n"
 	       "66 SRC or an input missing, 73 BUNDLE exists or cannot be created, 74 read or\n"
 	       "write error (nothing is left behind).\n",
 	       usage_line);
@@ -96,7 +112,8 @@ static int parse_opts(int argc, char **argv, struct pack_cli *o)
 	if (v[CLI_O_THREADS] != NULL)
 		parse_int(v[CLI_O_THREADS], 1, 256, &o->threads);
 	o->flags = (v[CLI_O_INCLUDE_VCS] ? ESCROW_INCLUDE_VCS : 0) | (v[CLI_O_SKIP_SYMLINKS] ? ESCROW_SKIP_SYMLINKS : 0) |
-	           (v[CLI_O_FORCE] ? ESCROW_FORCE : 0);
+	           (v[CLI_O_FORCE] ? ESCROW_FORCE : 0) | (v[CLI_O_STRICT] ? ESCROW_STRICT : 0) |
+	           (v[CLI_O_FAIL_ON_WARNING] ? ESCROW_STRICT | ESCROW_FAIL_ON_WARNING : 0);
 	o->json = v[CLI_O_JSON] != NULL;
 	if (o->out != NULL && strcmp(o->out, "-") == 0)
 		cli_stdout_used(); /* the bundle's: the summary and errors go to stderr */
@@ -106,6 +123,11 @@ static int parse_opts(int argc, char **argv, struct pack_cli *o)
 		return cli_usage("pack", usage_line, "missing -s KEY (the agency's minisign secret key)");
 	if (*o->src == '\0' || *o->out == '\0')
 		return cli_usage("pack", usage_line, "SRC and BUNDLE must not be empty");
+	if ((o->flags & ESCROW_STRICT) && strcmp(o->out, "-") == 0)
+		return cli_usage("pack", usage_line, "--strict cannot write to standard output (-o -): a stream cannot be "
+		                 "taken back once the deposit is refused; write to a file");
+	if (strcmp(o->key, "-") == 0 && strcmp(o->src, "-") == 0)
+		return cli_usage("pack", usage_line, "SRC is a folder, not standard input");
 	return -1;
 }
 
@@ -175,14 +197,14 @@ static void summary(const struct pack_cli *o, const escrow_result *res, escrow_r
 /* The command line and the loaded inputs into a new escrow_options: NULL
  * after printing why. */
 static escrow_options *pack_options(const struct pack_cli *o, const escrow_seckey *key,
-                                    const escrow_contract *contract, const escrow_recipients *rs)
+                                    const escrow_contract *contract, const escrow_recipients *rs, int *rc)
 {
 	escrow_options *po = escrow_options_new();
 	escrow_status st;
 	size_t i;
 
 	if (po == NULL) {
-		cli_opts_fail(NULL, ESCROW_E_NOMEM);
+		*rc = cli_opts_fail(NULL, ESCROW_E_NOMEM);
 		return NULL;
 	}
 	st = escrow_options_set_string(po, ESCROW_OPT_SOURCE, o->src);
@@ -197,6 +219,9 @@ static escrow_options *pack_options(const struct pack_cli *o, const escrow_secke
 	for (i = 0; st == ESCROW_OK && i < o->args.n; i++)
 		if (o->args.list[i].id == CLI_O_EXCLUDE)
 			st = escrow_options_set_string(po, ESCROW_OPT_EXCLUDE, o->args.list[i].value);
+	for (i = 0; st == ESCROW_OK && i < o->args.n; i++)
+		if (o->args.list[i].id == CLI_O_META)
+			st = escrow_options_set_string(po, ESCROW_OPT_META, o->args.list[i].value);
 	if (st == ESCROW_OK)
 		st = escrow_options_set_string(po, ESCROW_OPT_NAME, o->name);
 	if (st == ESCROW_OK)
@@ -206,7 +231,7 @@ static escrow_options *pack_options(const struct pack_cli *o, const escrow_secke
 	if (st == ESCROW_OK)
 		st = escrow_options_set_int(po, ESCROW_OPT_FLAGS, o->flags | (cli_quiet ? ESCROW_QUIET : 0));
 	if (st != ESCROW_OK) {
-		cli_opts_fail(po, st);
+		*rc = cli_opts_fail(po, st); /* 64 for a --meta refused */
 		escrow_options_free(po);
 		return NULL;
 	}
@@ -253,13 +278,18 @@ int cmd_pack(int argc, char **argv)
 		rc = cli_fail(ctx, st);
 		goto out;
 	}
-	po = pack_options(&o, key, contract, rs);
-	if (po == NULL) {
-		rc = EX_SOFTWARE_;
+	po = pack_options(&o, key, contract, rs, &rc);
+	if (po == NULL)
 		goto out;
-	}
 	st = escrow_pack(ctx, po, &res, &report);
 	cli_progress_done();
+	if ((st == ESCROW_INCOMPLETE || st == ESCROW_UNSAFE) && report != NULL) {
+		/* --strict refused the deposit: check's report, then why */
+		rc = cli_read_print(report, o.json);
+		if (rc < 0)
+			rc = cli_fail(ctx, st);
+		goto out;
+	}
 	if (st != ESCROW_OK) {
 		rc = cli_fail(ctx, st);
 		goto out;

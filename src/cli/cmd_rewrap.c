@@ -7,7 +7,7 @@
 
 static const char usage_line[] =
 	"escrow rewrap BUNDLE -p AGENCY.pub -i IDENTITY... (-r RECIPIENT | -R FILE)... -o OUT [-c CONTRACT] "
-	"[-s KEY] [--force] [--json] [-q]";
+	"[-s KEY [--passphrase-file FILE]] [--force] [--json] [-q]";
 
 static void help(void)
 {
@@ -32,7 +32,10 @@ static void help(void)
 	       "  -s, --sign KEY         also write OUT.minisig, signed with this minisign key;\n"
 	       "                         its trusted comment names the source deposit's SHA-256,\n"
 	       "                         its name and release, and the time\n"
-	       "                         (passphrase from ESCROW_PASSPHRASE or the terminal)\n"
+	       "                         (passphrase from --passphrase-file, the file\n"
+	       "                         ESCROW_PASSPHRASE_FILE names, ESCROW_PASSPHRASE or the\n"
+	       "                         terminal)\n"
+	       "      --passphrase-file FILE  the -s key's passphrase: FILE's one line\n"
 	       "  -f, --force            replace OUT (and OUT.minisig) if they exist\n"
 	       "      --json             print the report as JSON instead of text\n"
 	       "  -q, --quiet            print nothing but errors\n"

@@ -90,6 +90,8 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
 		set_str(b, "created", json_string_value(json_object_get(m, "created")));
 		con = json_object_get(m, "contract");
 		set_str(b, "contract_id", json_string_value(json_object_get(con, "id")));
+		/* NULL (no provenance) is refused by jansson: nothing set */
+		json_object_set_new(b, "provenance", esc_provenance_report(m));
 	}
 	set_str(b, "agency", rd->agency);
 	set_str(b, "bag", rd->bag);

@@ -159,6 +159,24 @@ static void add_totals(escrow_report *r, const struct esc_files *fs)
 	                                                 (json_int_t)bytes));
 }
 
+int esc_check_fill(escrow_report *r, const char *src, const escrow_contract *contract, const struct esc_files *fs,
+                   bool sealed)
+{
+	char reason[768];
+	int met;
+
+	add_header(r, src, contract);
+	met = esc_contract_evaluate(contract, fs, r);
+	esc_report_findings(r, contract, fs, sealed);
+	add_totals(r, fs);
+	json_object_set_new(r->root, "verdict", json_string(met ? "complete" : "incomplete"));
+	if (!met) {
+		esc_report_contract_reason(r, reason, sizeof reason);
+		json_object_set_new(r->root, "reason", esc_json_string(reason));
+	}
+	return met;
+}
+
 escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract *contract,
                         const char *const *excludes, size_t n_excludes, unsigned flags,
                         escrow_report **report)
@@ -168,7 +186,6 @@ escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract 
 	struct reader rd;
 	escrow_report *r = NULL;
 	escrow_status st;
-	char reason[768];
 	size_t i;
 	int met;
 
@@ -214,15 +231,7 @@ escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract 
 		st = fill_links(ctx, &fs);
 	if (st != ESCROW_OK)
 		goto out;
-	add_header(r, src, contract);
-	met = esc_contract_evaluate(contract, &fs, r);
-	esc_report_findings(r, contract, &fs, true);
-	add_totals(r, &fs);
-	json_object_set_new(r->root, "verdict", json_string(met ? "complete" : "incomplete"));
-	if (!met) {
-		esc_report_contract_reason(r, reason, sizeof reason);
-		json_object_set_new(r->root, "reason", esc_json_string(reason));
-	}
+	met = esc_check_fill(r, src, contract, &fs, true);
 	r->status = met ? ESCROW_OK : ESCROW_INCOMPLETE;
 	st = r->status;
 	*report = r;

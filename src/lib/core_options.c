@@ -46,6 +46,7 @@ static const struct {
 	[ESCROW_OPT_AGAINST] = {T_STRING, "against"},
 	[ESCROW_OPT_OTHER_BUNDLE] = {T_STRING, "other bundle"},
 	[ESCROW_OPT_LANG] = {T_STRING, "lang"},
+	[ESCROW_OPT_META] = {T_LIST, "meta"},
 };
 #define N_OPTS (sizeof opts / sizeof opts[0])
 
@@ -56,7 +57,26 @@ static const char *const type_names[] = {
 };
 
 #define KNOWN_FLAGS (ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY | ESCROW_QUIET | ESCROW_JSON | \
-                     ESCROW_FULL | ESCROW_VERIFY)
+                     ESCROW_FULL | ESCROW_VERIFY | ESCROW_STRICT | ESCROW_FAIL_ON_WARNING)
+
+bool esc_meta_ok(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t k, v;
+
+	if (eq == NULL)
+		return false;
+	k = (size_t)(eq - kv);
+	v = strlen(eq + 1);
+	if (k == 0 || k > ESC_META_KEY_MAX || v == 0 || v > ESC_META_VALUE_MAX)
+		return false;
+	for (size_t i = 0; i < k; i++)
+		if (!((kv[i] >= 'A' && kv[i] <= 'Z') || (kv[i] >= 'a' && kv[i] <= 'z') || (kv[i] >= '0' && kv[i] <= '9') ||
+		      kv[i] == '-'))
+			return false;
+	/* a bag-info value: no leading blank (a continuation line's mark) */
+	return eq[1] != ' ' && eq[1] != '\t' && esc_text_is_plain(eq + 1, v);
+}
 
 escrow_options *escrow_options_new(void)
 {
@@ -100,6 +120,7 @@ void escrow_options_free(escrow_options *o)
 	free(o->other_bundle);
 	free(o->lang);
 	list_clear(&o->key_files);
+	list_clear(&o->meta);
 	free(o);
 }
 
@@ -199,6 +220,19 @@ escrow_status escrow_options_set_string(escrow_options *o, enum escrow_option op
 		return list_add(o, &o->deliverables, v);
 	if (opt == ESCROW_OPT_KEY_FILE)
 		return list_add(o, &o->key_files, v);
+	if (opt == ESCROW_OPT_META) {
+		if (v != NULL && !esc_meta_ok(v)) {
+			char shown[48];
+
+			/* shown escaped, and cut: it may be anything */
+			if (esc_escape(shown, sizeof shown - 3, v, strlen(v), ESC_ESCAPE_TEXT) >= sizeof shown - 3)
+				strcat(shown, "...");
+			return refuse(o, ESCROW_E_USAGE, "option %d (meta): '%s' is not KEY=VALUE (KEY: 1 to %d letters, "
+			              "digits and dashes; VALUE: 1 to %d bytes of UTF-8 on one line, no control characters)",
+			              (int)opt, shown, ESC_META_KEY_MAX, ESC_META_VALUE_MAX);
+		}
+		return list_add(o, &o->meta, v);
+	}
 	field = string_field(o, opt);
 	if (field == NULL)
 		return refuse(o, ESCROW_E_INTERNAL, "option %d (%s): no field", (int)opt, opts[opt].name);

@@ -27,6 +27,7 @@ struct escrow_options {
 	char *other_bundle;                  /* diff: the new bundle (bundle is the old one) */
 	char *lang;                          /* certificate: "en" or "fr" (NULL: en) */
 	struct esc_strlist key_files;
+	struct esc_strlist meta;             /* pack: "KEY=VALUE" (esc_meta_ok) */
 	int sample;                          /* vault audit: percent, 0: all */
 	int64_t max_seconds;                 /* vault audit: 0: no limit */
 	int level;
@@ -63,7 +64,16 @@ struct esc_pack_opts {
 	const char *release;                 /* default: "unreleased" */
 	int level;                           /* zstd level, 1..19; 0 means 3 */
 	unsigned flags;                      /* ESCROW_FORCE, ESCROW_INCLUDE_VCS, ESCROW_SKIP_SYMLINKS */
+	const char *const *meta;             /* --meta "KEY=VALUE", checked by esc_meta_ok */
+	size_t n_meta;
 };
+
+/* --meta: KEY=VALUE with KEY 1..ESC_META_KEY_MAX of [A-Za-z0-9-] and VALUE
+ * at most ESC_META_VALUE_MAX bytes of plain UTF-8 (esc_text_is_plain). */
+#define ESC_META_KEY_MAX 64
+#define ESC_META_VALUE_MAX 512
+#define ESC_META_MAX 64       /* pairs in one deposit */
+bool esc_meta_ok(const char *kv);
 
 struct esc_pack_res {
 	uint64_t files;        /* payload files */
@@ -100,6 +110,11 @@ escrow_status esc_list(escrow_ctx *ctx, const struct esc_verify_opts *o, escrow_
 escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract *contract,
                         const char *const *excludes, size_t n_excludes, unsigned flags,
                         escrow_report **report);
+/* check's report of files read already (pack --strict reads the tree once):
+ * header, deliverables, findings, totals, verdict and reason. 1 when the
+ * contract is met. */
+int esc_check_fill(escrow_report *r, const char *src, const escrow_contract *contract, const struct esc_files *fs,
+                   bool sealed);
 
 /* ---- the release (age_rewrap.c) ---- */
 

@@ -301,4 +301,8 @@ escrow_report *esc_rd_report(struct esc_rd *rd, const char *command, escrow_stat
  * environment error with *report untouched. */
 escrow_status esc_rd_verify(struct esc_rd *rd, const char *command, escrow_report **report);
 
+/* manifest.json's "provenance" (git commit, tags, remote, dirty; --meta),
+ * the known fields only, bounded: a new object, or NULL when there is none. */
+json_t *esc_provenance_report(const json_t *manifest);
+
 #endif

@@ -21,6 +21,8 @@ struct esc_cert_words {
 	/* the deposit */
 	const char *s_deposit, *name, *release, *bag, *created, *sealed, *yes, *no, *bundle_file, *sha256, *size,
 		*unknown, *bytes, *kib, *mib, *gib, *thousands, *decimal;
+	/* provenance: what pack recorded of the git work tree, and --meta */
+	const char *git_commit, *git_tags, *git_remote, *git_tree, *git_clean, *git_dirty;
 	/* the contract */
 	const char *s_contract, *contract_id, *contract_sha, *contract_none, *copy, *copy_same, *copy_differs,
 		*copy_absent;

@@ -86,6 +86,19 @@ void esc_ptar_free(esc_ptar *t);
 escrow_status esc_ptar_header(const char *path, unsigned type, uint32_t perm, uint64_t size, int64_t mtime,
                               const char *target, uint8_t *out, size_t cap, size_t *len);
 
+/* ---- provenance: the git work tree SRC is in (pack_git.c) ---- */
+#define ESC_PROV_TAGS_MAX 32      /* tags at HEAD kept (sorted; more are left out) */
+#define ESC_PROV_TAG_MAX 256      /* bytes of one tag name, escaped */
+#define ESC_PROV_REMOTE_MAX 1024  /* bytes of origin's URL, escaped */
+struct esc_provenance {
+	bool git;                 /* the fields below hold a commit */
+	char *commit;             /* hex */
+	char *tags[ESC_PROV_TAGS_MAX];
+	size_t n_tags;
+	char *remote;             /* origin's URL without credentials; NULL: no origin */
+	bool dirty;               /* a packed file differs from the commit, or is not in it */
+};
+
 /* ---- the bag's tag files ---- */
 struct esc_pack_meta {
 	const char *bag;          /* top folder */
@@ -96,6 +109,9 @@ struct esc_pack_meta {
 	const escrow_seckey *key;
 	const struct esc_files *files;
 	const uint8_t *formats;   /* per file: enum esc_format passed, ESC_FMT_NONE if none */
+	const struct esc_provenance *prov;
+	const char *const *meta;  /* --meta "KEY=VALUE" */
+	size_t n_meta;
 };
 /* "2026-01-01T00:00:00Z"; out holds 21 bytes. */
 void esc_pack_iso8601(int64_t t, char out[32]);

@@ -323,6 +323,17 @@ escrow_status escrow_seckey_load(escrow_ctx *ctx, const char *path, const char *
 	return st;
 }
 
+escrow_status escrow_seckey_parse(escrow_ctx *ctx, const char *name, const char *text, size_t len,
+                                  const char *passphrase, escrow_seckey **out)
+{
+	if (out == NULL || text == NULL)
+		return esc_error(ctx, ESCROW_E_USAGE, "escrow_seckey_parse: text or out is NULL");
+	*out = NULL;
+	if (len > ESC_MKEY_MAX)
+		return esc_error(ctx, ESCROW_E_INPUT, "%s: too long for a minisign secret key", name ? name : "key");
+	return esc_seckey_parse(ctx, name ? name : "secret key", text, len, passphrase, out);
+}
+
 void escrow_seckey_free(escrow_seckey *sk)
 {
 	if (sk != NULL)

@@ -27,6 +27,7 @@ struct pack {
 	size_t dsig_len;
 	uint64_t bytes_out;
 	char sha256[65];
+	escrow_report *strict;         /* --strict: check's report of the files */
 };
 
 static double now(void)
@@ -187,6 +188,9 @@ static escrow_status write_payload(struct pack *p)
 	m->key = j->o->key;
 	m->files = &j->files;
 	m->formats = j->r.formats;
+	m->prov = &j->prov;
+	m->meta = j->o->meta;
+	m->n_meta = j->o->n_meta;
 	datadir = esc_path_join(j->bag, "data");
 	if (datadir == NULL)
 		return esc_nomem(j->ctx);
@@ -200,8 +204,13 @@ static escrow_status write_payload(struct pack *p)
 		st = payload(&j->r, j->bag);
 	esc_prefetch_free(j->r.pf);
 	j->r.pf = NULL;
-	if (st == ESCROW_OK && j->o->contract != NULL)
+	/* --strict says it in its report, which check's words are */
+	if (st == ESCROW_OK && j->o->contract != NULL && !(j->o->flags & (ESCROW_STRICT | ESCROW_FAIL_ON_WARNING)))
 		esc_pack_contract_warnings(&j->r);
+	/* Before the tag files: a refused deposit goes no further, and the
+	 * temporary file is removed (pack_to_output). */
+	if (st == ESCROW_OK)
+		st = esc_pack_strict(j, &p->strict);
 	return st;
 }
 
@@ -362,7 +371,11 @@ escrow_status esc_pack(escrow_ctx *ctx, const struct esc_pack_opts *o, struct es
 		j.r.report->status = ESCROW_OK;
 		*report = j.r.report;
 		j.r.report = NULL;
+	} else if ((st == ESCROW_INCOMPLETE || st == ESCROW_UNSAFE) && report != NULL && p.strict != NULL) {
+		*report = p.strict; /* why the deposit was refused, as check says it */
+		p.strict = NULL;
 	}
+	escrow_report_free(p.strict);
 	esc_pack_release(&j);
 	return st;
 }

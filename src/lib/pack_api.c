@@ -30,6 +30,8 @@ escrow_status escrow_pack(escrow_ctx *ctx, const escrow_options *o, escrow_resul
 		po.release = o->release;
 		po.level = o->level;
 		po.flags = o->flags;
+		po.meta = (const char *const *)o->meta.v;
+		po.n_meta = o->meta.n;
 	}
 	if (res != NULL) {
 		out = esc_result_new();

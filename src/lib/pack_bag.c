@@ -2,6 +2,7 @@
  * ones (manifest-sha256.txt, escrow/manifest.json) grow with the file count,
  * so they are never held whole: a first pass only counts their bytes (the tar
  * header needs the size), a second formats them again straight into the tar. */
+#include "esc_api.h"
 #include "esc_pack.h"
 
 #include <stdlib.h>
@@ -166,6 +167,50 @@ static void gen_manifest(struct em *e, const struct esc_pack_meta *m)
 	}
 }
 
+/* "provenance": {"git": {...}, "meta": {...}}, keys sorted, each part only
+ * when there is one (docs/FORMAT.md). */
+static void gen_provenance(struct em *e, const struct esc_pack_meta *m)
+{
+	const struct esc_provenance *p = m->prov;
+	bool git = p != NULL && p->git;
+	size_t i;
+
+	if (!git && m->n_meta == 0)
+		return;
+	em_str(e, ",\n  \"provenance\": {");
+	if (git) {
+		em_str(e, "\n    \"git\": {\n      \"commit\": ");
+		em_json_str(e, p->commit);
+		em_fmt(e, ",\n      \"dirty\": %s", p->dirty ? "true" : "false");
+		if (p->remote != NULL) {
+			em_str(e, ",\n      \"remote\": ");
+			em_json_str(e, p->remote);
+		}
+		em_str(e, ",\n      \"tags\": [");
+		for (i = 0; i < p->n_tags; i++) {
+			if (i)
+				em_str(e, ", ");
+			em_json_str(e, p->tags[i]);
+		}
+		em_str(e, "]\n    }");
+	}
+	if (m->n_meta > 0) {
+		em_str(e, git ? ",\n    \"meta\": {" : "\n    \"meta\": {");
+		for (i = 0; i < m->n_meta; i++) {
+			const char *kv = m->meta[i], *eq = strchr(kv, '=');
+			char key[ESC_META_KEY_MAX + 1];
+
+			snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+			em_str(e, i ? ",\n      " : "\n      ");
+			em_json_str(e, key);
+			em_str(e, ": ");
+			em_json_str(e, eq + 1);
+		}
+		em_str(e, "\n    }");
+	}
+	em_str(e, "\n  }");
+}
+
 static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *created)
 {
 	uint64_t files = 0, bytes = 0;
@@ -239,6 +284,7 @@ static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *cr
 	em_str(e, m->files->n ? "\n  ],\n" : "],\n");
 	em_str(e, "  \"format\": \"" ESCROW_BUNDLE_FORMAT "\",\n  \"name\": ");
 	em_json_str(e, m->name);
+	gen_provenance(e, m);
 	em_str(e, ",\n  \"release\": ");
 	em_json_str(e, m->release);
 	em_fmt(e, ",\n  \"tool\": \"escrow %s\",\n  \"totals\": {\n    \"bytes\": %llu,\n"
@@ -390,6 +436,41 @@ static int add_line(char **buf, size_t *len, size_t *cap, const char *line)
 	return 0;
 }
 
+/* Escrow-Git-* and Escrow-Meta-* (plain one-line values: pack_git.c and
+ * esc_meta_ok made them so). */
+static int provenance_lines(const struct esc_pack_meta *m, char **buf, size_t *len, size_t *cap)
+{
+	const struct esc_provenance *p = m->prov;
+	char *line = NULL;
+	int bad = 0;
+	size_t i;
+
+	if (p != NULL && p->git) {
+		line = esc_strf("Escrow-Git-Commit: %s\n", p->commit);
+		bad |= line == NULL || add_line(buf, len, cap, line);
+		free(line);
+		if (p->n_tags > 0) {
+			bad |= add_line(buf, len, cap, "Escrow-Git-Tags:");
+			for (i = 0; i < p->n_tags; i++)
+				bad |= add_line(buf, len, cap, " ") | add_line(buf, len, cap, p->tags[i]);
+			bad |= add_line(buf, len, cap, "\n");
+		}
+		if (p->remote != NULL) {
+			line = esc_strf("Escrow-Git-Remote: %s\n", p->remote);
+			bad |= line == NULL || add_line(buf, len, cap, line);
+			free(line);
+		}
+		bad |= add_line(buf, len, cap, p->dirty ? "Escrow-Git-Dirty: true\n" : "Escrow-Git-Dirty: false\n");
+	}
+	for (i = 0; i < m->n_meta; i++) {
+		line = esc_strf("Escrow-Meta-%.*s: %s\n", (int)(strchr(m->meta[i], '=') - m->meta[i]), m->meta[i],
+		                strchr(m->meta[i], '=') + 1);
+		bad |= line == NULL || add_line(buf, len, cap, line);
+		free(line);
+	}
+	return bad;
+}
+
 static escrow_status bag_info(const struct esc_pack_meta *m, const char *created, char **out, size_t *outlen)
 {
 	char line[1024], hs[32], date[16];
@@ -429,6 +510,7 @@ static escrow_status bag_info(const struct esc_pack_meta *m, const char *created
 		bad |= add_line(&buf, &len, &cap, line);
 	}
 	bad |= add_line(&buf, &len, &cap, "Escrow-Tool: escrow " ESCROW_VERSION "\n");
+	bad |= provenance_lines(m, &buf, &len, &cap);
 	if (bad) {
 		free(buf);
 		return ESCROW_E_NOMEM;

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +111,26 @@ static escrow_status check_links(struct esc_pack_run *r, unsigned flags)
 	return ESCROW_OK;
 }
 
+/* --meta: each pair as esc_meta_ok says, at most ESC_META_MAX of them (what a
+ * reader keeps: bundle_provenance.c), no KEY twice (one JSON object). */
+static escrow_status meta_check(escrow_ctx *ctx, const struct esc_pack_opts *o)
+{
+	size_t i, k;
+
+	if (o->n_meta > ESC_META_MAX)
+		return esc_error(ctx, ESCROW_E_USAGE, "pack: %zu --meta pairs; at most %d", o->n_meta, ESC_META_MAX);
+	for (i = 0; i < o->n_meta; i++) {
+		size_t ki = strcspn(o->meta[i], "=");
+
+		if (!esc_meta_ok(o->meta[i]))
+			return esc_error(ctx, ESCROW_E_USAGE, "pack: --meta %.*s: not KEY=VALUE", (int)ki, o->meta[i]);
+		for (k = 0; k < i; k++)
+			if (strcspn(o->meta[k], "=") == ki && strncasecmp(o->meta[k], o->meta[i], ki) == 0)
+				return esc_error(ctx, ESCROW_E_USAGE, "pack: --meta %.*s given twice", (int)ki, o->meta[i]);
+	}
+	return ESCROW_OK;
+}
+
 static escrow_status check_options(escrow_ctx *ctx, const struct esc_pack_opts *o, int *level)
 {
 	struct stat sb;
@@ -125,6 +146,11 @@ static escrow_status check_options(escrow_ctx *ctx, const struct esc_pack_opts *
 		return esc_error(ctx, ESCROW_E_USAGE,
 		                 "pack: name and release must be 1 to 200 bytes of UTF-8 without control "
 		                 "characters (C0, DEL, C1 or bidi controls)");
+	if (meta_check(ctx, o) != ESCROW_OK)
+		return ESCROW_E_USAGE;
+	if ((o->flags & (ESCROW_STRICT | ESCROW_FAIL_ON_WARNING)) && strcmp(o->output, "-") == 0)
+		return esc_error(ctx, ESCROW_E_USAGE, "pack: --strict cannot write to standard output: a stream "
+		                 "cannot be taken back once the deposit is refused; write to a file (-o FILE)");
 	if (stat(o->src, &sb) != 0)
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
@@ -201,6 +227,7 @@ escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, s
 		st = check_links(r, o->flags);
 	if (st != ESCROW_OK)
 		return st;
+	esc_pack_provenance(r, o->src, &j->prov);
 	r->formats = calloc(j->files.n + 1, 1);
 	if (r->formats == NULL)
 		return esc_nomem(ctx);
@@ -221,6 +248,7 @@ void esc_pack_release(struct esc_pack_job *j)
 		close(j->r.srcfd);
 	escrow_report_free(j->r.report);
 	esc_files_free(&j->files);
+	esc_provenance_free(&j->prov);
 	esc_sha256_free(j->r.sha);
 	free(j->r.formats);
 	free(j->r.buf);

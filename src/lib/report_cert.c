@@ -140,6 +140,42 @@ static void fingerprints(struct esc_out *o, const struct esc_cert *c)
 	esc_cert_raw(o, "</table>\n");
 }
 
+/* bundle.provenance: rows of the deposit's facts table, each value escaped
+ * by esc_cert_text (the report bounded them already). */
+static void provenance_rows(struct esc_out *o, const json_t *b, const struct esc_cert_words *w)
+{
+	const json_t *p = json_object_get(b, "provenance"), *g = json_object_get(p, "git"), *t;
+	const char *k;
+	size_t i;
+
+	if (json_is_object(g)) {
+		esc_cert_rawf(o, "<tr><th>%s</th><td class=\"mono\">", w->git_commit);
+		esc_cert_text(o, esc_cert_str(g, "commit"));
+		esc_cert_raw(o, "</td></tr>\n");
+		if (json_array_size(json_object_get(g, "tags")) > 0) {
+			esc_cert_rawf(o, "<tr><th>%s</th><td>", w->git_tags);
+			json_array_foreach(json_object_get(g, "tags"), i, t) {
+				if (i)
+					esc_cert_raw(o, ", ");
+				esc_cert_text(o, json_string_value(t));
+			}
+			esc_cert_raw(o, "</td></tr>\n");
+		}
+		if (esc_cert_str(g, "remote") != NULL)
+			kv(o, w->git_remote, esc_cert_str(g, "remote"), w);
+		esc_cert_rawf(o, "<tr><th>%s</th><td%s>%s</td></tr>\n", w->git_tree,
+		              json_is_true(json_object_get(g, "dirty")) ? " class=\"bad\"" : "",
+		              json_is_true(json_object_get(g, "dirty")) ? w->git_dirty : w->git_clean);
+	}
+	json_object_foreach(json_object_get(p, "meta"), k, t) {
+		esc_cert_raw(o, "<tr><th>");
+		esc_cert_text(o, k);
+		esc_cert_raw(o, "</th><td>");
+		esc_cert_text(o, json_string_value(t));
+		esc_cert_raw(o, "</td></tr>\n");
+	}
+}
+
 static void parties_and_deposit(struct esc_out *o, const struct esc_cert *c)
 {
 	const struct esc_cert_words *w = c->w;
@@ -166,6 +202,7 @@ static void parties_and_deposit(struct esc_out *o, const struct esc_cert *c)
 	kv(o, w->release, esc_cert_str(b, "release"), w);
 	kv(o, w->bag, esc_cert_str(b, "bag"), w);
 	kv(o, w->created, esc_cert_str(b, "created"), w);
+	provenance_rows(o, b, w);
 	kv(o, w->sealed, json_is_boolean(sealed) ? (json_is_true(sealed) ? w->yes : w->no) : NULL, w);
 	esc_cert_rawf(o, "<tr><th>%s</th><td>", w->size);
 	if (c->have_size)

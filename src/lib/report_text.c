@@ -137,6 +137,35 @@ static void count_size(uint64_t files, uint64_t bytes, bool with_bytes, char *ou
 		snprintf(out, len, "%llu file%s", (unsigned long long)files, files == 1 ? "" : "s");
 }
 
+/* What the agency's pack recorded of its source (bundle.provenance). */
+static void provenance(struct sb *b, const json_t *bundle)
+{
+	const json_t *p = json_object_get(bundle, "provenance"), *g = json_object_get(p, "git");
+	const json_t *tags = json_object_get(g, "tags"), *t;
+	const char *k;
+	size_t i;
+
+	if (json_is_object(g)) {
+		sb_add(b, "git:        commit %s%s", esc(b, str(g, "commit")),
+		       json_is_true(json_object_get(g, "dirty")) ? ", dirty (packed files differ from it)" : ", clean");
+		json_array_foreach(tags, i, t) {
+			sb_add(b, i ? ", " : "; tags ");
+			sb_name(b, json_string_value(t));
+		}
+		sb_add(b, "\n");
+		if (*str(g, "remote")) {
+			sb_add(b, "remote:     ");
+			sb_name(b, str(g, "remote"));
+			sb_add(b, "\n");
+		}
+	}
+	json_object_foreach(json_object_get(p, "meta"), k, t) {
+		sb_add(b, "meta:       %s: ", esc(b, k));
+		sb_name(b, json_string_value(t));
+		sb_add(b, "\n");
+	}
+}
+
 static void header(struct sb *b, const json_t *root)
 {
 	const json_t *bundle = json_object_get(root, "bundle"), *c = json_object_get(root, "contract");
@@ -154,6 +183,7 @@ static void header(struct sb *b, const json_t *root)
 			sb_add(b, "agency:     %s\n", esc(b, str(bundle, "agency")));
 		if (*str(bundle, "created"))
 			sb_add(b, "created:    %s\n", esc(b, str(bundle, "created")));
+		provenance(b, bundle);
 		if (*str(bundle, "sha256"))
 			sb_add(b, "sha256:     %s (%lld bytes)\n", esc(b, str(bundle, "sha256")),
 			       (long long)json_integer_value(json_object_get(bundle, "size")));

@@ -401,6 +401,44 @@ static void test_seckey_hostile(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* escrow_seckey_parse: the text of a key file (pack -s - reads it from
+ * standard input), named as the caller says in messages. */
+static void test_seckey_parse(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	escrow_seckey *sk = NULL, *from_file = NULL;
+	char dir[256], prefix[300], path[320], *text, *big;
+	size_t len;
+
+	(void)state;
+	fx_tmpdir(dir, sizeof dir);
+	snprintf(prefix, sizeof prefix, "%s/k", dir);
+	assert_int_equal(escrow_keygen(ctx, prefix, NULL, 0), ESCROW_OK);
+	snprintf(path, sizeof path, "%s.key", prefix);
+	text = fx_read(path, &len);
+	assert_int_equal(escrow_seckey_parse(ctx, "standard input", text, len, NULL, &sk), ESCROW_OK);
+	assert_int_equal(escrow_seckey_load(ctx, path, NULL, &from_file), ESCROW_OK);
+	assert_memory_equal(sk->sk, from_file->sk, 64);
+	escrow_seckey_free(sk);
+	sk = NULL;
+	/* a flipped byte of the key line: refused, named as the caller said */
+	text[strlen(text) - 5] ^= 1;
+	assert_int_not_equal(escrow_seckey_parse(ctx, "standard input", text, len, NULL, &sk), ESCROW_OK);
+	assert_null(sk);
+	assert_non_null(strstr(escrow_ctx_error(ctx), "standard input"));
+	/* longer than any key file */
+	big = calloc(1, 1u << 20);
+	memset(big, 'A', (1u << 20) - 1);
+	assert_int_equal(escrow_seckey_parse(ctx, "standard input", big, (1u << 20) - 1, NULL, &sk), ESCROW_E_INPUT);
+	assert_null(sk);
+	assert_int_equal(escrow_seckey_parse(ctx, "x", NULL, 0, NULL, &sk), ESCROW_E_USAGE);
+	free(big);
+	free(text);
+	escrow_seckey_free(from_file);
+	fx_rmtree(dir);
+	escrow_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_pubkey_parse),
 		cmocka_unit_test(test_pubkey_load_errors),
 		cmocka_unit_test(test_seckey_hostile),
+		cmocka_unit_test(test_seckey_parse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

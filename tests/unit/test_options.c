@@ -105,12 +105,50 @@ static void test_ints_and_ranges(void **state)
 	opt_int(o, ESCROW_OPT_FLAGS, ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY |
 	                             ESCROW_QUIET);
 	assert_int_equal(o->flags, 0x1f);
-	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_FLAGS, 0x100), ESCROW_E_USAGE);
-	assert_non_null(strstr(escrow_options_error(o), "0x100"));
+	/* the first bit that is no ESCROW_* flag (0x100 and 0x200 became
+	 * ESCROW_STRICT and ESCROW_FAIL_ON_WARNING) */
+	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_FLAGS, 0x400), ESCROW_E_USAGE);
+	assert_non_null(strstr(escrow_options_error(o), "0x400"));
 	assert_int_equal(escrow_options_set_int(o, ESCROW_OPT_FLAGS, -1), ESCROW_E_USAGE);
 	assert_int_equal(o->flags, 0x1f);
+	opt_int(o, ESCROW_OPT_FLAGS, ESCROW_STRICT | ESCROW_FAIL_ON_WARNING);
+	assert_int_equal(o->flags, 0x300);
 	opt_int(o, ESCROW_OPT_FLAGS, 0);
 	assert_int_equal(o->flags, 0);
+	escrow_options_free(o);
+}
+
+/* --meta: KEY=VALUE pairs, appended; a malformed one refused, the list kept. */
+static void test_meta(void **state)
+{
+	escrow_options *o = escrow_options_new();
+	char long_value[600];
+
+	(void)state;
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "Ticket=REL-42"), ESCROW_OK);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "CI-Run=https://ci.example/1?a=b"), ESCROW_OK);
+	assert_int_equal(o->meta.n, 2);
+	assert_string_equal(o->meta.v[1], "CI-Run=https://ci.example/1?a=b");
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "bad key=x"), ESCROW_E_USAGE);
+	assert_non_null(strstr(escrow_options_error(o), "not KEY=VALUE"));
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "Key"), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "=v"), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "Key="), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "Key= leading blank"), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "Key=a\nb"), ESCROW_E_USAGE);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "Key=\xe2\x80\xae" "evil"), ESCROW_E_USAGE);
+	/* the refused value is shown escaped, never raw */
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, "K=\x1b[31m"), ESCROW_E_USAGE);
+	assert_null(strchr(escrow_options_error(o), 0x1b));
+	memset(long_value, 'v', sizeof long_value - 1);
+	long_value[sizeof long_value - 1] = '\0';
+	memcpy(long_value, "K=", 2);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, long_value), ESCROW_E_USAGE);
+	long_value[514] = '\0'; /* 512 bytes of value */
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, long_value), ESCROW_OK);
+	assert_int_equal(o->meta.n, 3);
+	assert_int_equal(escrow_options_set_string(o, ESCROW_OPT_META, NULL), ESCROW_OK); /* NULL clears */
+	assert_int_equal(o->meta.n, 0);
 	escrow_options_free(o);
 }
 
@@ -253,6 +291,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_free),         cmocka_unit_test(test_strings_copied),
 		cmocka_unit_test(test_lists_append),     cmocka_unit_test(test_ints_and_ranges),
+		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_objects_borrowed), cmocka_unit_test(test_wrong_type_refused),
 		cmocka_unit_test(test_unknown_refused),  cmocka_unit_test(test_result_accessors),
 		cmocka_unit_test(test_operations_need),

@@ -1,0 +1,260 @@
+/* pack_git.c -- where a deposit came from: when SRC is inside a git work
+ * tree, the commit at HEAD, the tags pointing at it, origin's URL without
+ * credentials, and whether any packed file differs from that commit. Read
+ * with libgit2 (no git command, no shell); every value bounded and made
+ * plain text before it reaches bag-info.txt, manifest.json or a report. */
+#include "esc_pack_job.h"
+
+#include <git2.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A value from the repository, made safe for a "Key: value" line: controls
+ * and bytes that are not UTF-8 escaped (\xNN), at most max bytes, a cut one
+ * ending in "...". */
+static char *plain(const char *s, size_t max)
+{
+	size_t whole = esc_escape(NULL, 0, s, strlen(s), ESC_ESCAPE_TEXT);
+	char *out = malloc(max + 4);
+
+	if (out == NULL)
+		return NULL;
+	esc_escape(out, max + 1, s, strlen(s), ESC_ESCAPE_TEXT);
+	if (whole > max)
+		strcat(out, "...");
+	return out;
+}
+
+/* "https://user:token@host/x" -> "https://host/x": the userinfo of a URL is
+ * a credential (a token often stands as the user). scp-like "git@host:x"
+ * names an account, no secret: kept. */
+static void strip_credentials(char *url)
+{
+	char *auth = strstr(url, "://"), *end, *at = NULL;
+
+	if (auth == NULL)
+		return;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL)
+		memmove(auth, at + 1, strlen(at + 1) + 1);
+}
+
+/* One tag: kept when it peels to the commit at HEAD. */
+static int tag_at(git_repository *repo, const git_oid *head, const char *name, struct esc_provenance *p)
+{
+	git_reference *ref = NULL;
+	git_object *peeled = NULL;
+	int hit = 0;
+
+	if (git_reference_lookup(&ref, repo, name) == 0 && git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT) == 0)
+		hit = git_oid_equal(git_object_id(peeled), head);
+	git_object_free(peeled);
+	git_reference_free(ref);
+	if (!hit || p->n_tags >= ESC_PROV_TAGS_MAX)
+		return 0;
+	p->tags[p->n_tags] = plain(name + 10, ESC_PROV_TAG_MAX);
+	if (p->tags[p->n_tags] == NULL)
+		return -1;
+	p->n_tags++;
+	return 0;
+}
+
+/* The tags at HEAD, by name. A name libgit2 cannot take (a hostile
+ * packed-refs line) ends the walk: what was read stays, and it says so. */
+static int tags_at(struct esc_pack_run *r, git_repository *repo, const git_oid *head, struct esc_provenance *p)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	int e = 0;
+
+	if (git_reference_iterator_glob_new(&it, repo, "refs/tags/*") != 0)
+		return 0;
+	while ((e = git_reference_next_name(&name, it)) == 0)
+		if (tag_at(repo, head, name, p) != 0) {
+			git_reference_iterator_free(it);
+			return -1;
+		}
+	git_reference_iterator_free(it);
+	if (e != GIT_ITEROVER)
+		esc_pack_warn(r, NULL, "the tags of the git work tree could not all be read (%.200s): those read are "
+		              "recorded", git_error_last() && git_error_last()->message ? git_error_last()->message :
+		              "libgit2 error");
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Is rel (relative to SRC; a folder when it ends in '/') packed? */
+static bool packed(const struct esc_files *fs, const char *rel)
+{
+	size_t lo = 0, hi = fs->n, k = strlen(rel);
+
+	if (k == 0)
+		return fs->n > 0;
+	while (lo < hi) { /* the first path >= rel */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(fs->v[mid].path, rel) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (rel[k - 1] == '/')
+		return lo < fs->n && strncmp(fs->v[lo].path, rel, k) == 0;
+	return lo < fs->n && strcmp(fs->v[lo].path, rel) == 0 && fs->v[lo].type != ESC_FT_DIR;
+}
+
+/* A path of the status list (relative to the work tree) against the packed
+ * files; prefix is SRC relative to the work tree ("" or "sub/dir/"). */
+static bool packed_changed(const struct esc_files *fs, const char *prefix, const char *path)
+{
+	size_t np = strlen(prefix), n;
+
+	if (path == NULL)
+		return false;
+	n = strlen(path);
+	if (strncmp(path, prefix, np) == 0)
+		return packed(fs, path + np);
+	/* an untracked or ignored folder holding SRC itself */
+	return n > 0 && path[n - 1] == '/' && strncmp(prefix, path, n) == 0 && fs->n > 0;
+}
+
+static int dirty(git_repository *repo, const struct esc_files *fs, const char *prefix, bool *out)
+{
+	git_status_options so;
+	git_status_list *sl = NULL;
+	size_t i, n;
+
+	if (git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION) != 0)
+		return -1;
+	/* Untracked and ignored folders come as one "dir/" entry each: a
+	 * build/ or .venv/ of a million files is not listed file by file. */
+	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&sl, repo, &so) != 0)
+		return -1;
+	*out = false;
+	n = git_status_list_entrycount(sl);
+	for (i = 0; i < n && !*out; i++) {
+		const git_status_entry *e = git_status_byindex(sl, i);
+		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+
+		if (d == NULL || (e->status & (GIT_STATUS_WT_DELETED | GIT_STATUS_INDEX_DELETED)) == e->status)
+			continue; /* a deleted file is not packed */
+		*out = packed_changed(fs, prefix, d->new_file.path) ||
+		       (e->head_to_index && packed_changed(fs, prefix, e->head_to_index->new_file.path));
+	}
+	git_status_list_free(sl);
+	return 0;
+}
+
+/* remote.origin.url as configured, without credentials, made plain; NULL
+ * when there is none. Read from the configuration rather than through
+ * git_remote_lookup, which in libgit2 1.5 leaks a regex match block per
+ * configuration entry (its url.*.insteadOf scan). */
+static char *origin_url(git_repository *repo)
+{
+	git_config *cfg = NULL;
+	const char *v;
+	char *url, *out = NULL;
+
+	if (git_repository_config_snapshot(&cfg, repo) != 0)
+		return NULL;
+	url = git_config_get_string(&v, cfg, "remote.origin.url") == 0 ? strdup(v) : NULL;
+	if (url != NULL) {
+		strip_credentials(url);
+		out = plain(url, ESC_PROV_REMOTE_MAX);
+		free(url);
+	}
+	git_config_free(cfg);
+	return out;
+}
+
+/* SRC relative to the work tree, with a trailing '/' ("" at its root). */
+static char *src_prefix(const char *workdir, const char *src)
+{
+	char w[PATH_MAX], s[PATH_MAX];
+	size_t n;
+
+	if (realpath(workdir, w) == NULL || realpath(src, s) == NULL)
+		return NULL;
+	n = strlen(w);
+	if (strncmp(s, w, n) != 0 || (s[n] != '/' && s[n] != '\0'))
+		return NULL;
+	return s[n] == '\0' ? strdup("") : esc_strf("%s/", s + n + 1);
+}
+
+static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *src, struct esc_provenance *p)
+{
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1], *prefix = NULL;
+	const git_error *ge;
+	int oom;
+
+	if (git_repository_is_bare(repo) || git_reference_name_to_id(&head, repo, "HEAD") != 0)
+		return; /* no commit yet: nothing to tie the deposit to */
+	prefix = src_prefix(git_repository_workdir(repo), src);
+	if (prefix == NULL)
+		return;
+	git_oid_tostr(hex, sizeof hex, &head);
+	p->commit = strdup(hex);
+	oom = tags_at(r, repo, &head, p);
+	qsort(p->tags, p->n_tags, sizeof *p->tags, cmp_str);
+	p->remote = origin_url(repo);
+	if (dirty(repo, r->files, prefix, &p->dirty) != 0)
+		goto failed;
+	p->git = p->commit != NULL && oom == 0;
+	free(prefix);
+	return;
+failed:
+	ge = git_error_last();
+	esc_pack_warn(r, NULL, "%s is in a git work tree whose state could not be read (%.200s): no provenance recorded",
+	              src, ge && ge->message ? ge->message : "libgit2 error");
+	free(prefix);
+	esc_provenance_free(p);
+}
+
+void esc_pack_provenance(struct esc_pack_run *r, const char *src, struct esc_provenance *p)
+{
+	git_repository *repo = NULL;
+	const git_error *ge;
+	int e;
+
+	memset(p, 0, sizeof *p);
+	if (git_libgit2_init() < 0)
+		return;
+	/* Upwards from SRC, as git does; not across file systems. */
+	e = git_repository_open_ext(&repo, src, 0, NULL);
+	ge = git_error_last();
+	/* libgit2 1.5 says ENOTFOUND, naming safe.directory, where later ones say EOWNER */
+	if (e == GIT_ENOTFOUND && ge != NULL && ge->message != NULL && strstr(ge->message, "safe.directory") != NULL)
+		e = GIT_EOWNER;
+	if (e == 0)
+		read_repo(r, repo, src, p);
+	else if (e == GIT_EOWNER) /* a checkout made by another user, as in CI containers */
+		esc_pack_warn(r, NULL, "%s is in a git work tree owned by another user, which libgit2 does not open: no "
+		              "provenance recorded (trust it with 'git config --global --add safe.directory DIR')", src);
+	else if (e != GIT_ENOTFOUND)
+		esc_pack_warn(r, NULL, "%s looks like a git work tree that could not be opened (%.200s): no provenance "
+		              "recorded", src, git_error_last() && git_error_last()->message ? git_error_last()->message :
+		              "libgit2 error");
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+}
+
+void esc_provenance_free(struct esc_provenance *p)
+{
+	for (size_t i = 0; i < p->n_tags; i++)
+		free(p->tags[i]);
+	free(p->commit);
+	free(p->remote);
+	memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Provenance: a pack of a git work tree records the commit, the tags at HEAD,
+# origin's URL without its credentials and whether packed files differ from
+# the commit (read with libgit2); --meta adds Escrow-Meta-* fields. verify
+# (text and JSON) and the certificate show them; hostile values are bounded
+# and escaped.
+. "$(dirname "$0")/lib.sh"
+
+need_tool git git || { finish; exit $?; }
+export HOME=$T GIT_CONFIG_NOSYSTEM=1 SOURCE_DATE_EPOCH=1767225600
+export GIT_AUTHOR_NAME=Agency GIT_AUTHOR_EMAIL=dev@agency.example
+export GIT_COMMITTER_NAME=Agency GIT_COMMITTER_EMAIL=dev@agency.example
+"$ESCROW" keygen -o agency -W -q || exit 1
+
+bag_info() { # BUNDLE: bag-info.txt's text on stdout
+	zstd -dc "$1" | tar -xOf - --wildcards '*/bag-info.txt'
+}
+# BUNDLE PYTHON-EXPR: the expression over r, verify --json's report
+report_true() {
+	"$ESCROW" verify "$1" -p agency.pub --json >"$T/report.json" 2>/dev/null
+	expect_true "$2 ($1)" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+p = r["bundle"].get("provenance", {})
+g = p.get("git", {})
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$T/report.json" "$2"
+}
+
+mkdir p
+git -C p init -q -b main
+mkdir -p p/src
+printf 'print("score")\n' >p/src/main.py
+printf 'build/\n' >p/.gitignore
+git -C p add -A && git -C p commit -q -m "first"
+git -C p tag v0.9
+printf '# Runbook\n' >p/README.md
+git -C p add -A && git -C p commit -q -m "second"
+git -C p tag v1.0
+git -C p tag -a v1.0-final -m "release 1.0"
+git -C p remote add origin 'https://ci-bot:glpat-SECRET123@git.agency.example/client/scoring.git'
+head=$(git -C p rev-parse HEAD)
+
+# Clean: commit, both tags at HEAD (not v0.9), the URL without credentials.
+expect_exit 0 "$ESCROW" pack p -o clean.escrow -s agency.key --meta Ticket=REL-42 --meta Build-Url=https://ci.example/1
+bag_info clean.escrow >info.txt
+expect_grep "^Escrow-Git-Commit: $head\$" info.txt
+expect_grep '^Escrow-Git-Tags: v1.0 v1.0-final$' info.txt
+expect_grep '^Escrow-Git-Remote: https://git.agency.example/client/scoring.git$' info.txt
+expect_grep '^Escrow-Git-Dirty: false$' info.txt
+expect_grep '^Escrow-Meta-Ticket: REL-42$' info.txt
+expect_grep '^Escrow-Meta-Build-Url: https://ci.example/1$' info.txt
+expect_true "the credentials are nowhere in the bundle" sh -c '! zstd -dc clean.escrow | grep -a -q -e SECRET123 -e ci-bot'
+expect_exit 0 "$ESCROW" verify clean.escrow -p agency.pub
+expect_grep "^git: +commit $head, clean; tags v1.0, v1.0-final\$" out
+expect_grep '^remote: +https://git.agency.example/client/scoring.git$' out
+expect_grep '^meta: +Ticket: REL-42$' out
+report_true clean.escrow "g['commit'] == '$head' and g['dirty'] is False and g['tags'] == ['v1.0', 'v1.0-final']"
+report_true clean.escrow "g['remote'] == 'https://git.agency.example/client/scoring.git'"
+report_true clean.escrow "p['meta'] == {'Ticket': 'REL-42', 'Build-Url': 'https://ci.example/1'}"
+# manifest.json holds the same (the signed record verify reads).
+expect_true "manifest.json has the provenance" sh -c "zstd -dc clean.escrow | tar -xOf - --wildcards '*/escrow/manifest.json' |
+	python3 -c 'import json,sys; g=json.load(sys.stdin)[\"provenance\"][\"git\"]; sys.exit(g[\"commit\"] != \"$head\")'"
+# The certificate shows them in its facts table.
+expect_exit 0 "$ESCROW" certificate clean.escrow -p agency.pub -o cert.html
+expect_grep "Git commit</th><td class=\"mono\">$head<" cert.html
+expect_grep 'Git tags</th><td>v1.0, v1.0-final<' cert.html
+expect_grep '<th>Ticket</th><td>REL-42<' cert.html
+
+# Ignored and untracked files that are not packed leave the tree clean; a
+# packed untracked file or a modified one makes it dirty.
+mkdir -p p/build && printf 'x' >p/build/out.o
+expect_exit 0 "$ESCROW" pack p -o c2.escrow -s agency.key -x 'build/**'
+bag_info c2.escrow | grep -q '^Escrow-Git-Dirty: false$'
+expect_true "an ignored file left out by -x is not dirt" test $? -eq 0
+expect_exit 0 "$ESCROW" pack p -o d1.escrow -s agency.key
+expect_true "an ignored file that is packed is dirt" sh -c "zstd -dc d1.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+rm -r p/build
+printf 'notes\n' >p/NOTES.txt
+expect_exit 0 "$ESCROW" pack p -o d2.escrow -s agency.key
+expect_true "a packed untracked file is dirt" sh -c "zstd -dc d2.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+report_true d2.escrow "g['dirty'] is True"
+expect_exit 0 "$ESCROW" pack p -o c3.escrow -s agency.key -x NOTES.txt
+expect_true "an untracked file left out is not dirt" sh -c "zstd -dc c3.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: false$'"
+rm p/NOTES.txt
+printf 'print("changed")\n' >p/src/main.py
+expect_exit 0 "$ESCROW" pack p -o d3.escrow -s agency.key
+expect_true "a modified file is dirt" sh -c "zstd -dc d3.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+# SRC a sub-folder: a change outside it is not its dirt.
+expect_exit 0 "$ESCROW" pack p/src -o sub.escrow -s agency.key
+bag_info sub.escrow >sub.txt
+expect_grep '^Escrow-Git-Dirty: true$' sub.txt
+git -C p checkout -q -- src/main.py
+printf 'x\n' >>p/README.md
+expect_exit 0 "$ESCROW" pack p/src -o sub2.escrow -s agency.key
+bag_info sub2.escrow >sub2.txt
+expect_grep "^Escrow-Git-Commit: $head\$" sub2.txt
+expect_grep '^Escrow-Git-Dirty: false$' sub2.txt
+git -C p checkout -q -- README.md
+
+# Not a work tree: no Escrow-Git-* at all, no "provenance".
+mkdir plain && printf 'x\n' >plain/a.txt
+expect_exit 0 "$ESCROW" pack plain -o plain.escrow -s agency.key
+expect_true "no Escrow-Git- fields outside git" sh -c "! zstd -dc plain.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q Escrow-Git-"
+report_true plain.escrow "'provenance' not in r['bundle']"
+
+# Hostile: a remote URL with control characters (a newline, an escape), a
+# tag name of 616 bytes, one of 5000 (libgit2 cannot take it: left out) and
+# 40 more tags at HEAD (written in packed-refs, as a hostile clone may hold).
+git -C p config remote.origin.url "$(printf 'https://u:p@evil.example/x\033[31m\nEscrow-Git-Dirty: false')"
+u=$(head -c 200 /dev/zero | tr '\0' U)
+{
+	printf '%s refs/tags/%s\n' "$head" "$(head -c 5000 /dev/zero | tr '\0' 'T')"
+	printf '%s refs/tags/%s/%s/%s/end\n' "$head" "$u" "$u" "$u"
+	for i in $(seq 10 49); do printf '%s refs/tags/many-%s\n' "$head" "$i"; done
+} >>p/.git/packed-refs
+printf 'dirt\n' >p/dirt.txt
+expect_exit 0 "$ESCROW" pack p -o hostile.escrow -s agency.key
+bag_info hostile.escrow >h.txt
+expect_true "one Escrow-Git-Dirty line, the true one" test "$(grep -c '^Escrow-Git-Dirty:' h.txt)" = 1
+expect_grep '^Escrow-Git-Dirty: true$' h.txt
+expect_grep '^Escrow-Git-Remote: https://evil.example/x\\x1b\[31m\\x0aEscrow-Git-Dirty: false$' h.txt
+expect_true "no escape byte in bag-info" sh -c "! grep -q \"$(printf '\033')\" h.txt"
+expect_true "bag-info lines stay bounded" sh -c "! awk 'length > 8500' h.txt | grep -q ."
+expect_exit 0 "$ESCROW" verify hostile.escrow -p agency.pub
+expect_true "no escape byte in verify's output" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
+report_true hostile.escrow "len(g['tags']) == 32 and all(len(t.encode()) <= 259 for t in g['tags'])"
+report_true hostile.escrow "any(t.endswith('...') and t.startswith('UUUU') for t in g['tags'])"
+report_true hostile.escrow "r'\\x1b' in g['remote'] and chr(27) not in g['remote'] and '\\n' not in g['remote']"
+
+# --meta: KEY letters, digits and dashes; VALUE one plain line, bounded.
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'bad key=x'
+expect_grep 'meta' err
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'Key'
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta "Key=$(printf 'a\033b')"
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta "Key=$(head -c 600 /dev/zero | tr '\0' v)"
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'Key='
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta Ticket=1 --meta ticket=2
+expect_grep 'given twice' err
+expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key $(for i in $(seq 1 65); do echo "--meta K$i=v"; done)
+expect_grep 'at most 64' err
+expect_true "no bundle after a refused --meta" test ! -e m.escrow
+
+finish
