@@ -243,5 +243,10 @@ escrow_status esc_receipt_write(escrow_ctx *ctx, const struct esc_receipt_in *in
                                 const char *path);
 /* RFC 3339 UTC of now, or of SOURCE_DATE_EPOCH when set, into buf[21]. */
 void esc_vault_time(char buf[21]);
+/* Loads the notary's secret key (path), unlocked with the passphrase of the
+ * environment: the first line of the file ESCROW_PASSPHRASE_FILE names, else
+ * ESCROW_PASSPHRASE (what the CLI takes too, docs/escrow.1), for the calls
+ * that load it themselves. */
+escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_seckey **out);
 
 #endif

@@ -67,7 +67,7 @@ static escrow_status init_keys(escrow_vault *v, const escrow_options *o)
 	escrow_identities *ids = NULL;
 	escrow_status st;
 
-	st = escrow_seckey_load(v->ctx, o->notary_key, getenv("ESCROW_PASSPHRASE"), &sk);
+	st = esc_vault_load_key(v->ctx, o->notary_key, &sk);
 	if (st != ESCROW_OK)
 		return st;
 	escrow_seckey_id(sk, v->key_id);

@@ -3,6 +3,8 @@
  * notary's key and identity files and the key id. */
 #include "esc_vault.h"
 
+#include <sodium.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -125,4 +127,26 @@ void esc_vault_time(char buf[21])
 	}
 	gmtime_r(&t, &tm);
 	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_seckey **out)
+{
+	const char *file = getenv("ESCROW_PASSPHRASE_FILE");
+	char *text = NULL;
+	size_t len = 0;
+	escrow_status st;
+
+	if (file == NULL || *file == '\0')
+		return escrow_seckey_load(ctx, path, getenv("ESCROW_PASSPHRASE"), out);
+	st = esc_read_small_file(ctx, file, 1024, &text, &len);
+	if (st != ESCROW_OK) {
+		esc_error_prefix(ctx, "ESCROW_PASSPHRASE_FILE");
+		return st;
+	}
+	/* one line: its end (LF or CRLF) is not part of the passphrase */
+	text[strcspn(text, "\r\n")] = '\0';
+	st = escrow_seckey_load(ctx, path, text, out);
+	sodium_memzero(text, len);
+	free(text);
+	return st;
 }

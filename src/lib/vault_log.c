@@ -54,7 +54,7 @@ static int list_cb(void *user, const struct esc_event_row *ev)
 static escrow_status notary_pub(escrow_vault *v, escrow_pubkey *pk)
 {
 	escrow_seckey *sk = NULL;
-	escrow_status st = escrow_seckey_load(v->ctx, v->notary_key, getenv("ESCROW_PASSPHRASE"), &sk);
+	escrow_status st = esc_vault_load_key(v->ctx, v->notary_key, &sk);
 
 	if (st != ESCROW_OK) {
 		esc_error_prefix(v->ctx, "vault %s: the notary's key", v->path);

@@ -60,7 +60,7 @@ static escrow_status recv_prepare(struct recv *r)
 
 	r->sign = r->o->signing_key;
 	if (r->sign == NULL) {
-		st = escrow_seckey_load(v->ctx, v->notary_key, getenv("ESCROW_PASSPHRASE"), &r->sk);
+		st = esc_vault_load_key(v->ctx, v->notary_key, &r->sk);
 		if (st != ESCROW_OK) {
 			esc_error_prefix(v->ctx, "vault %s: the notary's key", v->path);
 			return st;

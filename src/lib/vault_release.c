@@ -160,7 +160,7 @@ static escrow_status notary(struct esc_release *rl)
 		                 "open a sealed deposit to rewrap it", v->path);
 	rl->sign = rl->o->signing_key;
 	if (rl->sign == NULL) {
-		st = escrow_seckey_load(v->ctx, v->notary_key, getenv("ESCROW_PASSPHRASE"), &rl->sk);
+		st = esc_vault_load_key(v->ctx, v->notary_key, &rl->sk);
 		if (st != ESCROW_OK) {
 			esc_error_prefix(v->ctx, "vault %s: the notary's key", v->path);
 			return st;

@@ -83,4 +83,13 @@ expect_exit 0 setsid "$ESCROW" rewrap sealed.escrow -p agency.pub -i notary.age 
 	-s agency.key --passphrase-file pass.txt
 expect_true "the release is signed" test -s release.age.minisig
 
+# The notary's desk: the calls that load the notary's key themselves (vault
+# init, log --verify, receive, release) take ESCROW_PASSPHRASE_FILE too.
+ESCROW_PASSPHRASE_FILE=$T/pass.txt "$ESCROW" keygen -o vnotary -q
+expect_exit 0 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/pass.txt" setsid "$ESCROW" vault init V -s vnotary.key -q
+expect_exit 0 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/pass.txt" setsid "$ESCROW" vault log V --verify
+expect_exit 65 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/agency.pub" setsid "$ESCROW" vault log V --verify
+expect_exit 66 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/none.txt" setsid "$ESCROW" vault log V --verify
+expect_grep 'ESCROW_PASSPHRASE_FILE' err
+
 finish
