@@ -144,6 +144,7 @@ struct esc_deposit {
 	bool minisig_stored;         /* its detached signature stored beside it (store_path.minisig) */
 	const json_t *diff;          /* against the contract's previous accepted deposit (esc_diff_brief
 	                              * and "previous"); NULL: none */
+	const char *records_sha256;  /* VAULT/records/HEX.jsonl.zst as written (vault_records.c); NULL */
 };
 /* Records a deposit and its receive event in one transaction. A bundle
  * already recorded is ESCROW_E_EXISTS naming its deposit (nothing written).
@@ -217,6 +218,18 @@ void esc_store_abort(struct esc_incoming *in);
 /* Removes what esc_store_put wrote when it was fresh; frees the strings. */
 void esc_store_drop(struct esc_stored *s);
 void esc_stored_free(struct esc_stored *s);
+
+/* What a verification read of a deposit's files, kept as
+ * VAULT/records/HEX.jsonl.zst (HEX the bundle's SHA-256) for the next
+ * deposit's diff (vault_records.c). write: sha256 (65) the file's digest, to
+ * record in the receive event. read: the side when the file is there, reads
+ * and has the digest want_sha256; else *out NULL and ESCROW_OK (the bundle
+ * is read instead); an error only for memory. */
+struct esc_diff_side;
+escrow_status esc_records_write(escrow_vault *v, const struct esc_diff_side *s, const char *bundle_sha256,
+                                char sha256[65]);
+escrow_status esc_records_read(escrow_vault *v, const char *bundle_sha256, const char *want_sha256,
+                               struct esc_diff_side **out);
 
 /* The signer and the contract a detached signature's trusted comment names
  * (vault_receive_hint.c); false when it has none, both NULL. Untrusted. */

@@ -35,12 +35,13 @@ static json_t *dep_event(const struct esc_deposit *d, int64_t id, const char *pr
 
 	if (deliv == NULL)
 		return NULL;
-	return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:o, s:s, s:s?, s:O?}", "deposit",
+	return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:o, s:s, s:s?, s:O?, s:s?}", "deposit",
 	                 (json_int_t)id,
 	                 "contract", d->contract_id, "contract_sha256", d->contract_sha256, "name", d->name, "release",
 	                 d->release, "bundle_sha256", d->bundle_sha256, "bundle_size", (json_int_t)d->bundle_size,
 	                 "signer", d->signer_key_id, "verdict", d->verdict, "deliverables", deliv, "store_path",
-	                 d->store_path, "previous_deposit", previous, "diff", d->diff);
+	                 d->store_path, "previous_deposit", previous, "diff", d->diff,
+	                 "records_sha256", d->records_sha256);
 }
 
 static escrow_status dep_insert(esc_ledger *l, const struct esc_deposit *d, const char *id, const char *previous,

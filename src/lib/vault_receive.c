@@ -40,6 +40,7 @@ struct recv {
 	int64_t prev_id;
 	char *prev_sha, *prev_store, *prev_signer;
 	struct esc_diff_side *side;  /* this deposit's records, taken from its verification */
+	char records_sha[65];        /* VAULT/records/HEX.jsonl.zst written for it; "" none */
 	escrow_contract *contract;   /* the registered contract it was verified with */
 	json_t *diff;                /* esc_diff_brief + "previous" */
 };
@@ -218,6 +219,32 @@ static escrow_status prev_key(struct recv *r, escrow_pubkey **pk)
 	return st;
 }
 
+/* The previous deposit's records as its receive kept them, when they are
+ * there whole: the digest its receive event recorded (else *old NULL). */
+static escrow_status prev_records(struct recv *r, struct esc_diff_side **old)
+{
+	esc_ledger *l = r->v->ledger;
+	char id[24];
+	const char *p[1] = {id};
+	struct esc_lrows rows = {0};
+	const char *want = NULL;
+	json_t *body = NULL;
+	escrow_status st;
+
+	*old = NULL;
+	snprintf(id, sizeof id, "%lld", (long long)r->prev_id);
+	st = l->ops->exec(l, "SELECT e.body FROM events e JOIN deposits d ON e.seq = d.event_seq WHERE d.id = CAST($1 AS BIGINT)",
+	                  1, p, &rows);
+	if (st == ESCROW_OK && rows.rows == 1 && esc_lrows_at(&rows, 0, 0) != NULL)
+		body = json_loads(esc_lrows_at(&rows, 0, 0), 0, NULL);
+	want = json_string_value(json_object_get(json_object_get(body, "data"), "records_sha256"));
+	if (st == ESCROW_OK && want != NULL)
+		st = esc_records_read(r->v, r->prev_sha, want, old);
+	json_decref(body);
+	esc_lrows_free(&rows);
+	return st;
+}
+
 /* What changed since the previous accepted deposit, with the same contract:
  * the previous stored bundle is read (once) for its records; this one's come
  * from its own verification. Not comparing (the previous copy unreadable) is
@@ -234,8 +261,10 @@ static escrow_status recv_diff(struct recv *r, const escrow_contract *c)
 
 	snprintf(msg, sizeof msg, "%s", esc_ctx_message(ctx));
 	esc_clear_error(ctx);
-	st = prev_key(r, &pk);
-	if (st == ESCROW_OK)
+	st = prev_records(r, &old);
+	if (st == ESCROW_OK && old == NULL)
+		st = prev_key(r, &pk);
+	if (st == ESCROW_OK && old == NULL)
 		st = esc_diff_side_read(ctx, r->prev_store, pk, c, r->ids, &old);
 	if (st == ESCROW_OK)
 		st = esc_diff_sides(ctx, old, r->side, c, ESC_DIFF_FROM_CONTRACT, true, &rep);
@@ -290,7 +319,7 @@ static escrow_status recv_verify(struct recv *r, const struct esc_sink *tap)
 
 		st = recv_previous(r);
 		if (st == ESCROW_OK) {
-			vo.side = r->prev_id != 0 ? &r->side : NULL;
+			vo.side = &r->side; /* for the diff, now or with the next deposit */
 			st = esc_verify(ctx, &vo, &r->report);
 		}
 	}
@@ -324,6 +353,7 @@ static escrow_status recv_record(struct recv *r)
 	d.deliverables = r->deliverables;
 	d.store_path = r->s.rel;
 	d.diff = r->diff;
+	d.records_sha256 = r->records_sha[0] ? r->records_sha : NULL;
 	d.minisig_stored = r->s.minisig;
 	return esc_ledger_deposit_add(r->v->ledger, &d, &r->deposit, &r->head);
 }
@@ -563,6 +593,29 @@ static escrow_status recv_existing(struct recv *r, escrow_result *res, int64_t i
 	return ESCROW_OK;
 }
 
+/* A verified deposit's records, kept for the next one's diff. Not keeping
+ * them costs the next receive a reading of this bundle: not a failure (but
+ * memory). The verdict's message in ctx is kept. */
+static escrow_status recv_keep_records(struct recv *r, escrow_status vst)
+{
+	escrow_ctx *ctx = r->v->ctx;
+	escrow_status saved = escrow_ctx_status(ctx), st;
+	char msg[ESC_ERRLEN];
+
+	r->records_sha[0] = '\0';
+	if (vst != ESCROW_OK || r->side == NULL || r->side->status != ESCROW_OK)
+		return ESCROW_OK;
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(ctx));
+	st = esc_records_write(r->v, r->side, r->s.sha256, r->records_sha);
+	if (st == ESCROW_E_NOMEM)
+		return st;
+	if (saved != ESCROW_OK)
+		esc_error(ctx, saved, "%s", msg);
+	else
+		esc_clear_error(ctx);
+	return ESCROW_OK;
+}
+
 static escrow_status recv_run(struct recv *r, escrow_result *res)
 {
 	escrow_status st = recv_prepare(r), vst;
@@ -580,7 +633,9 @@ static escrow_status recv_run(struct recv *r, escrow_result *res)
 		return st;
 	}
 	vst = st;
-	st = r->side != NULL ? recv_diff(r, r->contract) : ESCROW_OK;
+	st = r->side != NULL && r->prev_id != 0 ? recv_diff(r, r->contract) : ESCROW_OK;
+	if (st == ESCROW_OK)
+		st = recv_keep_records(r, vst);
 	if (st == ESCROW_OK)
 		st = recv_record(r);
 	if (st == ESCROW_E_EXISTS) { /* another receive of the same bundle won */

@@ -79,15 +79,40 @@ expect_true "the receive events hold the diffs" \
 	test "$(python3 -c 'import json, sys; print(sum(1 for e in json.load(open(sys.argv[1]))["events"] if e.get("kind") == "receive" and e["data"].get("diff")))' out)" = 2
 expect_exit 0 "$ESCROW" vault log V --verify
 
-# 1.3: the previous accepted copy (1.2) is gone from the store: the receive
-# still succeeds, the receipt says the two could not be compared
-rm "V/store/sha256/$(sha256sum r3.escrow | cut -c1-2)/$(sha256sum r3.escrow | cut -c1-64).escrow"
+# Each verified deposit's file records are kept (VAULT/records/HEX.jsonl.zst,
+# their SHA-256 in the receive event): the next receive compares with them
+# without reading the previous bundle. Altered records are not used (the
+# digest differs): the bundle is read instead, with the same result.
+H3=$(sha256sum r3.escrow | cut -c1-64)
+expect_true "r3's records kept" test -s "V/records/$H3.jsonl.zst"
+expect_true "their digest in r3's receive event" test "$(python3 -c 'import json, sys
+print(next(e["data"]["records_sha256"] for e in json.load(open(sys.argv[1]))["events"] if e["kind"] == "receive" and e["data"]["deposit"] == 3))' <("$ESCROW" vault log V --json))" = "$(sha256sum "V/records/$H3.jsonl.zst" | cut -c1-64)"
+cp "V/records/$H3.jsonl.zst" records.saved
+printf 'x' >>"V/records/$H3.jsonl.zst"
 echo 'Y = 2' >p/src/other.py
 pack r4.escrow 1.3
 expect_exit 0 "$ESCROW" vault receive V r4.escrow --json
+expect_grep '"diff": \{"previous": 3, "added": 1, "removed": 0, "changed": 0, "renamed": 0, "regressions": 0\}' out
+# the records alone, the previous bundle gone: still compared (the records are
+# what its verification read, their digest in the chain)
+cp records.saved "V/records/$H3.jsonl.zst"
+H4=$(sha256sum r4.escrow | cut -c1-64)
+rm "V/store/sha256/${H4:0:2}/$H4.escrow"
+echo 'Z = 3' >p/src/third.py
+pack r5.escrow 1.4
+expect_exit 0 "$ESCROW" vault receive V r5.escrow --json
+expect_grep '"diff": \{"previous": 4, "added": 1, "removed": 0, "changed": 0, "renamed": 0, "regressions": 0\}' out
+
+# 1.5: neither records nor bundle of the previous (1.4): the receive still
+# succeeds, the receipt says the two could not be compared
+H5=$(sha256sum r5.escrow | cut -c1-64)
+rm "V/store/sha256/${H5:0:2}/$H5.escrow" "V/records/$H5.jsonl.zst"
+echo 'W = 4' >p/src/fourth.py
+pack r6.escrow 1.5
+expect_exit 0 "$ESCROW" vault receive V r6.escrow --json
 expect_grep '"diff": null' out
-R4=$(receipt r4.escrow)
-expect_true "receipt: not compared" test "$(field "$R4" 'd["predicate"]["escrow"]["diff"]["compared"]')" = false
-expect_true "receipt: with deposit 3" test "$(field "$R4" 'd["predicate"]["escrow"]["diff"]["previous"]["deposit"]')" = 3
+R6=$(receipt r6.escrow)
+expect_true "receipt: not compared" test "$(field "$R6" 'd["predicate"]["escrow"]["diff"]["compared"]')" = false
+expect_true "receipt: with deposit 5" test "$(field "$R6" 'd["predicate"]["escrow"]["diff"]["previous"]["deposit"]')" = 5
 expect_exit 0 "$ESCROW" vault log V --verify
 finish
