@@ -54,7 +54,7 @@ complete_words escrow v >got.txt
 expect_grep '^verify$' got.txt
 expect_grep '^vault$' got.txt
 complete_words escrow "" >got.txt
-expect_true "every command offered" sh -c "[ \$(wc -l <got.txt) -eq 13 ] && grep -qx init got.txt && grep -qx completion got.txt"
+expect_true "every command offered" sh -c "[ \$(wc -l <got.txt) -eq 14 ] && grep -qx init got.txt && grep -qx diff got.txt && grep -qx completion got.txt"
 complete_words escrow vault re >got.txt
 expect_grep '^receive$' got.txt
 expect_grep '^release$' got.txt
