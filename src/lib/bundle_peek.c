@@ -276,6 +276,12 @@ static bool peek_entry(const char *path, const char *suffix, size_t max, char **
 	if (p.fd < 0)
 		return false;
 	p.zd = ZSTD_createDStream();
+	/* No larger window than the reader takes (zstd_read.c): a frame it
+	 * refuses gives no hint, and costs no 128 MiB window here. */
+	if (p.zd != NULL && ZSTD_isError(ZSTD_DCtx_setParameter(p.zd, ZSTD_d_windowLogMax, 25))) {
+		ZSTD_freeDStream(p.zd);
+		p.zd = NULL;
+	}
 	p.in = malloc(PEEK_IN);
 	p.out = malloc(PEEK_OUT);
 	if (p.zd != NULL && p.in != NULL && p.out != NULL && fstat(p.fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
