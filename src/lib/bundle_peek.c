@@ -272,7 +272,9 @@ static bool peek_entry(const char *path, const char *suffix, size_t max, char **
 
 	*text = NULL;
 	*len = 0;
-	p.fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer does not hang the open (only a
+	 * regular file is read here, and the flag does nothing to one). */
+	p.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (p.fd < 0)
 		return false;
 	p.zd = ZSTD_createDStream();

@@ -67,5 +67,10 @@ expect_exit 1 "$ESCROW" verify w.escrow -p agency.pub -c contract.yaml
 expect_exit 64 "$ESCROW" extract w.escrow -C x6 -p agency.pub --deliverable weights
 expect_grep "give the contract with -c" "$T/err"
 expect_true "nothing extracted" test ! -e x6
+# A FIFO without a writer: no copy to peek at, and no wait for a writer
+# (timeout only guards against the hang; 124 is its exit).
+mkfifo fifo.escrow
+expect_exit 64 timeout 60 "$ESCROW" extract fifo.escrow -C x7 -p agency.pub --deliverable weights
+expect_grep "give the contract with -c" "$T/err"
 
 finish
