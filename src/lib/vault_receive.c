@@ -12,6 +12,7 @@
 #include "esc_api.h"
 #include "esc_bundle_read.h"
 #include "esc_diff.h"
+#include "esc_escape.h"
 #include "esc_pack.h"
 #include "esc_vault.h"
 #include "esc_vault_ledger.h"
@@ -242,7 +243,7 @@ static escrow_status recv_diff(struct recv *r, const escrow_contract *c)
 	if (rep != NULL)
 		r->diff = esc_diff_brief(rep);
 	else if (st != ESCROW_E_NOMEM)
-		r->diff = json_pack("{s:b, s:s}", "compared", 0, "failed", esc_ctx_message(ctx));
+		r->diff = json_pack("{s:b, s:o}", "compared", 0, "failed", esc_json_string(esc_ctx_message(ctx)));
 	st = st == ESCROW_E_NOMEM || r->diff == NULL ? ESCROW_E_NOMEM : ESCROW_OK;
 	if (r->diff != NULL)
 		json_object_set_new(r->diff, "previous",

@@ -32,6 +32,19 @@ if command -v minisign >/dev/null 2>&1; then
 fi
 expect_exit 0 "$ESCROW" receipt verify latin.json -p notary.pub --bundle "$latin"
 
+# A vault whose own path is not UTF-8: when the previous deposit's copy
+# cannot be read to compare with, the receipt says why (the path as JSON
+# holds it) rather than the receive ending in "out of memory" (70).
+lv=$(printf 'vo\373te')
+vault_new "$lv" vnames2
+expect_exit 0 "$ESCROW" vault receive "$lv" b.escrow -o d1.json
+rm -f "$lv"/store/sha256/*/*.escrow
+expect_exit 0 "$ESCROW" vault receive "$lv" b2.escrow -o d2.json
+expect_true "the receipt says the comparison failed" /usr/bin/python3 -c '
+import json, sys
+d = json.load(open("d2.json"))["predicate"]["escrow"]["diff"]
+sys.exit(d["compared"] is not False or "vo\ufffdte" not in d["failed"])'
+
 # The release record names the evidence and the release file the same way.
 vault_age_keys notary client
 vault_pack s.escrow p agency.key c1.yaml --release 3 -r "$(cat notary.age.pub)"
