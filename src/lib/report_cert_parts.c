@@ -318,12 +318,13 @@ static const char *base(const char *p)
 /* s as one word of a shell command the reader copies: single-quoted, each
  * quote in it closed, escaped and reopened ('\''), so that a hostile file
  * name (x';rm -rf ~;'.escrow) stays one argument when the line is pasted
- * into a shell. Names of only plain characters are shown bare unless always. */
+ * into a shell. Names of only plain characters (not starting with '-') are
+ * shown bare unless always. */
 static void shell_word(struct esc_out *o, const char *s, bool always)
 {
 	const char *q;
 
-	if (!always && *s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+,/:@=%") ==
+	if (!always && *s != '\0' && *s != '-' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+,/:@=%") ==
 	                                  strlen(s)) {
 		esc_cert_text(o, s);
 		return;

@@ -234,6 +234,10 @@ static void test_by_hand_quotes(void **state)
 	assert_non_null(strstr(page, "cd fraud-scoring_1.0 &amp;&amp;"));
 	assert_non_null(strstr(page, "minisign -Vm RECEIPT.json -p"));
 	free(page);
+	c.receipt_path = "-x.json"; /* never taken for an option */
+	page = out_of(hand_of, &c);
+	assert_non_null(strstr(page, "minisign -Vm &#39;-x.json&#39; -p"));
+	free(page);
 	json_decref(report);
 	json_decref(receipt);
 }
