@@ -272,10 +272,18 @@ static bool peek_entry(const char *path, const char *suffix, size_t max, char **
 
 	*text = NULL;
 	*len = 0;
-	p.fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer does not hang the open (only a
+	 * regular file is read here, and the flag does nothing to one). */
+	p.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (p.fd < 0)
 		return false;
 	p.zd = ZSTD_createDStream();
+	/* No larger window than the reader takes (zstd_read.c): a frame it
+	 * refuses gives no hint, and costs no 128 MiB window here. */
+	if (p.zd != NULL && ZSTD_isError(ZSTD_DCtx_setParameter(p.zd, ZSTD_d_windowLogMax, 25))) {
+		ZSTD_freeDStream(p.zd);
+		p.zd = NULL;
+	}
 	p.in = malloc(PEEK_IN);
 	p.out = malloc(PEEK_OUT);
 	if (p.zd != NULL && p.in != NULL && p.out != NULL && fstat(p.fd, &sb) == 0 && S_ISREG(sb.st_mode) &&

@@ -315,6 +315,37 @@ static const char *base(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* s as one word of a shell command the reader copies: single-quoted, each
+ * quote in it closed, escaped and reopened ('\''), so that a hostile file
+ * name (x';rm -rf ~;'.escrow) stays one argument when the line is pasted
+ * into a shell. Names of only plain characters (not starting with '-') are
+ * shown bare unless always. */
+static void shell_word(struct esc_out *o, const char *s, bool always)
+{
+	const char *q;
+
+	if (!always && *s != '\0' && *s != '-' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+,/:@=%") ==
+	                                  strlen(s)) {
+		esc_cert_text(o, s);
+		return;
+	}
+	esc_cert_raw(o, "&#39;");
+	while ((q = strchr(s, '\'')) != NULL) {
+		char *part = strndup(s, (size_t)(q - s));
+
+		if (part == NULL) {
+			o->st = ESCROW_E_NOMEM;
+			return;
+		}
+		esc_cert_text(o, part);
+		free(part);
+		esc_cert_raw(o, "&#39;\\&#39;&#39;");
+		s = q + 1;
+	}
+	esc_cert_text(o, s);
+	esc_cert_raw(o, "&#39;");
+}
+
 /* The comment that ends a command's line. */
 static void cmd(struct esc_out *o, const char *comment)
 {
@@ -333,9 +364,9 @@ void esc_cert_by_hand(struct esc_out *o, const struct esc_cert *c)
 	esc_cert_rawf(o, "<section class=\"hand\"><h2>%s</h2>\n<p class=\"small\">%s</p>\n<pre>", w->s_by_hand,
 	              w->by_hand_intro);
 	/* the file named once, in a shell variable: the lines stay short */
-	esc_cert_raw(o, "F=&#39;");
-	esc_cert_text(o, file);
-	esc_cert_raw(o, "&#39;\nsha256sum \"$F\"");
+	esc_cert_raw(o, "F=");
+	shell_word(o, file, true);
+	esc_cert_raw(o, "\nsha256sum \"$F\"");
 	cmd(o, w->h_digest);
 	if (sealed) {
 		esc_cert_raw(o, "minisign -Vm \"$F\" -p agency.pub");
@@ -346,14 +377,14 @@ void esc_cert_by_hand(struct esc_out *o, const struct esc_cert *c)
 	}
 	cmd(o, w->h_open);
 	esc_cert_raw(o, "cd ");
-	esc_cert_text(o, bag != NULL ? bag : "BAG");
+	shell_word(o, bag != NULL ? bag : "BAG", false);
 	esc_cert_raw(o, " &amp;&amp; minisign -Vm tagmanifest-sha256.txt -p agency.pub");
 	cmd(o, w->h_bag_sig);
 	esc_cert_raw(o, "sha256sum -c tagmanifest-sha256.txt &amp;&amp; sha256sum -c --quiet manifest-sha256.txt");
 	cmd(o, w->h_manifests);
 	if (c->receipt != NULL) {
 		esc_cert_raw(o, "minisign -Vm ");
-		esc_cert_text(o, base(c->receipt_path));
+		shell_word(o, base(c->receipt_path) ? base(c->receipt_path) : "RECEIPT.json", false);
 		esc_cert_raw(o, " -p notary.pub");
 		cmd(o, w->h_receipt);
 	}

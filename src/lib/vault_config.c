@@ -133,7 +133,7 @@ escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_secke
 {
 	const char *file = getenv("ESCROW_PASSPHRASE_FILE");
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, n;
 	escrow_status st;
 
 	if (file == NULL || *file == '\0')
@@ -143,9 +143,20 @@ escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_secke
 		esc_error_prefix(ctx, "ESCROW_PASSPHRASE_FILE");
 		return st;
 	}
-	/* one line: its end (LF or CRLF) is not part of the passphrase */
-	text[strcspn(text, "\r\n")] = '\0';
-	st = escrow_seckey_load(ctx, path, text, out);
+	/* one line: its end (LF or CRLF) is not part of the passphrase; a
+	 * second line or a NUL is refused, as the CLI's --passphrase-file does
+	 * (not cut there: a passphrase shorter than the file is not the one meant) */
+	n = len;
+	if (n > 0 && text[n - 1] == '\n')
+		n--;
+	if (n > 0 && text[n - 1] == '\r')
+		n--;
+	text[n] = '\0';
+	if (memchr(text, '\n', n) != NULL || memchr(text, '\0', n) != NULL)
+		st = esc_error(ctx, ESCROW_E_INPUT, "ESCROW_PASSPHRASE_FILE: %s: the passphrase file must hold one line",
+		               file);
+	else
+		st = escrow_seckey_load(ctx, path, text, out);
 	sodium_memzero(text, len);
 	free(text);
 	return st;

@@ -2,6 +2,7 @@
  * whose predicate is a SLSA Verification Summary v1, with escrow's own
  * findings in the predicate's "escrow" object (docs/VAULT.md, "Receipts"),
  * signed with the notary's key as a minisign signature beside it. */
+#include "esc_escape.h"
 #include "esc_vault.h"
 
 #include <stdlib.h>
@@ -37,9 +38,11 @@ json_t *esc_receipt_build(escrow_ctx *ctx, const struct esc_receipt_in *in)
 
 	esc_vault_time(when);
 	if (verifier != NULL && policy != NULL && uri != NULL && ext != NULL)
-		root = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:{s:s, s:{s:s}}, s:s, s:s, s:{s:s, s:{s:s}}, "
+		/* the file's name as the agency gave it: any bytes, so not "s" */
+		root = json_pack("{s:s, s:[{s:o, s:{s:s}}], s:s, s:{s:{s:s, s:{s:s}}, s:s, s:s, s:{s:s, s:{s:s}}, "
 		                 "s:s, s:[s], s:s, s:o}}",
-		                 "_type", "https://in-toto.io/Statement/v1", "subject", "name", base_name(in->bundle_name),
+		                 "_type", "https://in-toto.io/Statement/v1", "subject", "name",
+		                 esc_json_string(base_name(in->bundle_name)),
 		                 "digest", "sha256", in->bundle_sha256, "predicateType",
 		                 "https://slsa.dev/verification_summary/v1", "predicate", "verifier", "id", verifier,
 		                 "version", "escrow", ESCROW_VERSION, "timeVerified", when, "resourceUri", uri, "policy",
@@ -130,7 +133,9 @@ escrow_status esc_receipt_write(escrow_ctx *ctx, const struct esc_receipt_in *in
 	size_t sig_len = 0;
 	escrow_status st = ESCROW_OK;
 
-	if (root == NULL || (json = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL ||
+	/* bidi and C1 controls as \u escapes: a terminal that shows the receipt
+	 * shows what it says */
+	if (root == NULL || (json = esc_json_safe(json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS))) == NULL ||
 	    (text = esc_strf("%s\n", json)) == NULL) {
 		st = esc_nomem(ctx);
 		goto out;

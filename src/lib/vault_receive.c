@@ -12,6 +12,7 @@
 #include "esc_api.h"
 #include "esc_bundle_read.h"
 #include "esc_diff.h"
+#include "esc_escape.h"
 #include "esc_pack.h"
 #include "esc_vault.h"
 #include "esc_vault_ledger.h"
@@ -271,7 +272,7 @@ static escrow_status recv_diff(struct recv *r, const escrow_contract *c)
 	if (rep != NULL)
 		r->diff = esc_diff_brief(rep);
 	else if (st != ESCROW_E_NOMEM)
-		r->diff = json_pack("{s:b, s:s}", "compared", 0, "failed", esc_ctx_message(ctx));
+		r->diff = json_pack("{s:b, s:o}", "compared", 0, "failed", esc_json_string(esc_ctx_message(ctx)));
 	st = st == ESCROW_E_NOMEM || r->diff == NULL ? ESCROW_E_NOMEM : ESCROW_OK;
 	if (r->diff != NULL)
 		json_object_set_new(r->diff, "previous",
@@ -492,7 +493,7 @@ static escrow_status verify_tapped(struct recv *r, struct esc_incoming *in)
  * verdict reached early: the reader read the rest into the copy and the
  * digest), and the bag names the contract the signature named, or was not
  * reached (a damaged bundle is recorded under the contract its signature
- * names, with its verdict). */
+ * names, with its verdict); a bag that names none is not taken. */
 static bool copy_whole(struct recv *r, const struct esc_incoming *in, char **sha)
 {
 	const json_t *b = r->report ? json_object_get(r->report->root, "bundle") : NULL;
@@ -501,8 +502,10 @@ static bool copy_whole(struct recv *r, const struct esc_incoming *in, char **sha
 	json_int_t size = json_integer_value(json_object_get(b, "size"));
 
 	*sha = NULL;
-	if ((named != NULL && strcmp(named, r->contract_id) != 0) || h == NULL || strlen(h) != 64 || size < 0 ||
-	    (uint64_t)size != in->out->bytes)
+	/* A bag read (its manifest gave the name) that names no contract is
+	 * not recorded under the hint's: two readings refuse it. */
+	if ((named != NULL ? strcmp(named, r->contract_id) != 0 : json_object_get(b, "name") != NULL) || h == NULL ||
+	    strlen(h) != 64 || size < 0 || (uint64_t)size != in->out->bytes)
 		return false;
 	*sha = strdup(h);
 	return *sha != NULL;

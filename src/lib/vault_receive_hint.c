@@ -15,19 +15,21 @@
 #define SIG_MAX 4096u
 #define TC_PREFIX "trusted comment: "
 
-/* The contract id between " contract=" and " created=" in the comment. */
+/* The contract id between " contract=" and " created=" at the comment's
+ * end. Both are the last of their kind: pack writes them after the name and
+ * the release, which may hold spaces and such words themselves ("release=1
+ * contract=X created=y"); a contract id holds no space. */
 static char *comment_contract(const char *s, size_t len)
 {
-	const char *end = s + len, *a, *b;
+	const char *a = NULL, *b = NULL, *p;
 
-	for (a = s; a + 10 <= end && memcmp(a, " contract=", 10) != 0; a++)
-		;
-	if (a + 10 > end)
-		return NULL;
-	a += 10;
-	for (b = a; b + 9 <= end && memcmp(b, " created=", 9) != 0; b++)
-		;
-	if (b + 9 > end || b == a || (size_t)(b - a) > 256)
+	for (p = s; p + 9 <= s + len; p++)
+		if (memcmp(p, " created=", 9) == 0)
+			b = p;
+	for (p = s; b != NULL && p + 10 <= b; p++)
+		if (memcmp(p, " contract=", 10) == 0)
+			a = p + 10;
+	if (a == NULL || b == a || (size_t)(b - a) > 256 || memchr(a, ' ', (size_t)(b - a)) != NULL)
 		return NULL;
 	return strndup(a, (size_t)(b - a));
 }

@@ -3,6 +3,7 @@
  * what was released (the deposit), to whom (the recipients), on what event
  * and evidence, and where in the ledger (docs/VAULT.md, "Release"), signed
  * with the notary's key as a minisign signature beside it. */
+#include "esc_escape.h"
 #include "esc_vault_release.h"
 
 #include <stdlib.h>
@@ -30,9 +31,11 @@ static json_t *record_build(struct esc_release *rl)
 	                esc_lrows_at(&rl->dep, 0, 7), "contract", "id", rl->o->contract_id, "sha256",
 	                esc_lrows_at(&rl->dep, 0, 5), "signer_key_id", esc_lrows_at(&rl->dep, 0, 4));
 	if (dep != NULL && by != NULL)
-		pred = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:O, s:O}, s:o, s:O, s:{s:I, s:s}, s:s}", "format",
+		/* file names: any bytes, so not "s" */
+		pred = json_pack("{s:s, s:s, s:s, s:s, s:{s:o, s:O, s:O}, s:o, s:O, s:{s:I, s:s}, s:s}", "format",
 		                 "escrow-release/1", "releasedBy", by, "timeReleased", when, "event", rl->o->event,
-		                 "evidence", "name", base_name(rl->o->evidence), "sha256", json_object_get(ev, "sha256"),
+		                 "evidence", "name", esc_json_string(base_name(rl->o->evidence)), "sha256",
+		                 json_object_get(ev, "sha256"),
 		                 "size", json_object_get(ev, "size"), "deposit", dep, "recipients",
 		                 json_object_get(d, "recipients"), "ledger_event", "seq", (json_int_t)rl->head.seq, "hash",
 		                 hash, "tool", "escrow " ESCROW_VERSION);
@@ -41,8 +44,8 @@ static json_t *record_build(struct esc_release *rl)
 	free(by);
 	if (pred == NULL)
 		return NULL;
-	return json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:o}", "_type", "https://in-toto.io/Statement/v1", "subject",
-	                 "name", base_name(rl->o->output), "digest", "sha256", rl->rw.output_sha256, "predicateType",
+	return json_pack("{s:s, s:[{s:o, s:{s:s}}], s:s, s:o}", "_type", "https://in-toto.io/Statement/v1", "subject",
+	                 "name", esc_json_string(base_name(rl->o->output)), "digest", "sha256", rl->rw.output_sha256, "predicateType",
 	                 ESC_RELEASE_PREDICATE, "predicate", pred);
 }
 
@@ -73,7 +76,7 @@ escrow_status esc_release_record_write(struct esc_release *rl)
 
 	rl->record = esc_strf("%s.release.json", rl->o->output);
 	sig_path = rl->record ? esc_strf("%s.minisig", rl->record) : NULL;
-	if (root == NULL || sig_path == NULL || (json = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL ||
+	if (root == NULL || sig_path == NULL || (json = esc_json_safe(json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS))) == NULL ||
 	    (text = esc_strf("%s\n", json)) == NULL) {
 		st = esc_nomem(ctx);
 		goto out;

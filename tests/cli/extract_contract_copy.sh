@@ -42,5 +42,35 @@ expect_exit 0 "$ESCROW" pack p -o n.escrow -s agency.key -q
 expect_exit 64 "$ESCROW" extract n.escrow -C x4 -p agency.pub --deliverable weights
 expect_exit 64 sh -c "'$ESCROW' extract - -C x5 -p agency.pub --deliverable weights <b.escrow"
 expect_grep "needs -c CONTRACT" "$T/err"
+# A last frame with a window the reader refuses (2^27 bytes, zstd --long=27)
+# gives no contract copy either: the peek takes no more than the reader does.
+at=$(python3 - b.escrow <<'EOF2'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+off, last = 0, None
+while off < len(d):  # the frames' and blocks' headers, as bundle_peek.c walks them
+    fhd = d[off + 4]
+    fcs, single = fhd >> 6, (fhd >> 5) & 1
+    p = off + 5 + (0 if single else 1) + [0, 1, 2, 4][fhd & 3] + (single if fcs == 0 else 1 << fcs)
+    while True:
+        bh = d[p] | d[p + 1] << 8 | d[p + 2] << 16
+        p += 3 + (1 if (bh >> 1) & 3 == 1 else bh >> 3)
+        if bh & 1:
+            break
+    last, off = off, p + (4 if fhd & 4 else 0)
+print(last)
+EOF2
+)
+head -c "$at" b.escrow >w.escrow
+tail -c +"$((at + 1))" b.escrow | zstd -dc | cat | zstd -q --long=27 -c >>w.escrow
+expect_exit 1 "$ESCROW" verify w.escrow -p agency.pub -c contract.yaml
+expect_exit 64 "$ESCROW" extract w.escrow -C x6 -p agency.pub --deliverable weights
+expect_grep "give the contract with -c" "$T/err"
+expect_true "nothing extracted" test ! -e x6
+# A FIFO without a writer: no copy to peek at, and no wait for a writer
+# (timeout only guards against the hang; 124 is its exit).
+mkfifo fifo.escrow
+expect_exit 64 timeout 60 "$ESCROW" extract fifo.escrow -C x7 -p agency.pub --deliverable weights
+expect_grep "give the contract with -c" "$T/err"
 
 finish

@@ -91,5 +91,14 @@ expect_exit 0 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/pass.txt" sets
 expect_exit 65 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/agency.pub" setsid "$ESCROW" vault log V --verify
 expect_exit 66 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/none.txt" setsid "$ESCROW" vault log V --verify
 expect_grep 'ESCROW_PASSPHRASE_FILE' err
+# The vault reads the file as pack does: one line, no NUL. Before, it took
+# the first line (or the text before a NUL) of a file pack refuses.
+printf '%s\0junk\n' "$pass" >pass-nul.txt
+for f in two-lines.txt pass-nul.txt; do
+	expect_exit 65 env -u ESCROW_PASSPHRASE ESCROW_PASSPHRASE_FILE="$T/$f" setsid "$ESCROW" vault log V --verify
+	expect_grep "$f: the passphrase file must hold one line" err
+	expect_exit 65 setsid "$ESCROW" pack p -o refused.escrow -s agency.key --passphrase-file "$f"
+done
+expect_true "the passphrase is not echoed" sh -c "! grep -q -F 'battery' '$T/out' '$T/err'"
 
 finish

@@ -121,4 +121,14 @@ expect_exit 1 "$ESCROW" vault audit V --full
 expect_grep "has SHA-256 .*, the ledger recorded .* \\(its bytes changed\\)" out
 cp saved.escrow "$f"
 expect_exit 0 "$ESCROW" vault audit V --full
+
+# A bundle packed without a contract is recorded under none, even when its
+# signed comment names one first (a release "1 contract=C-2026-01 created=x"
+# came before pack's own "contract=none"): the hint is not the bag's word.
+mkdir -p q/src && echo 'print(2)' >q/src/app.py
+"$ESCROW" pack q -o nc.escrow -s agency.key -q --release "1 contract=C-2026-01 created=x"
+before=$(find V/store -type f | wc -l)
+expect_exit 65 "$ESCROW" vault receive V nc.escrow
+expect_grep "packed without a contract" err
+expect_true "nothing stored" test "$(find V/store -type f | wc -l)" = "$before"
 finish

@@ -200,6 +200,48 @@ static void test_hostile_page(void **state)
 	json_decref(diff);
 }
 
+static void hand_of(struct esc_out *o, const void *c)
+{
+	esc_cert_by_hand(o, c);
+}
+
+/* The "by hand" commands are copied into a shell: a hostile bundle, bag or
+ * receipt name stays one quoted word ('\'' for each quote in it), never a
+ * command of its own; plain names stay bare. */
+static void test_by_hand_quotes(void **state)
+{
+	json_t *report = json_pack("{s:{s:s}}", "bundle", "bag", "b a;g'$(id)");
+	json_t *receipt = json_object();
+	struct esc_cert c = {.w = esc_cert_words("en"), .lang = "en", .report = report,
+	                     .bundle_file = "/in/x';touch pwned;'.escrow", .receipt_path = "r/it's.json",
+	                     .receipt = receipt};
+	char *page;
+
+	(void)state;
+	assert_non_null(report);
+	page = out_of(hand_of, &c);
+	assert_non_null(strstr(page, "F=&#39;x&#39;\\&#39;&#39;;touch pwned;&#39;\\&#39;&#39;.escrow&#39;\n"));
+	assert_non_null(strstr(page, "cd &#39;b a;g&#39;\\&#39;&#39;$(id)&#39; &amp;&amp; minisign"));
+	assert_non_null(strstr(page, "minisign -Vm &#39;it&#39;\\&#39;&#39;s.json&#39; -p notary.pub"));
+	free(page);
+	json_decref(report);
+	report = json_pack("{s:{s:s}}", "bundle", "bag", "fraud-scoring_1.0");
+	c.report = report;
+	c.bundle_file = "deposit.escrow";
+	c.receipt_path = "RECEIPT.json";
+	page = out_of(hand_of, &c);
+	assert_non_null(strstr(page, "F=&#39;deposit.escrow&#39;\n"));
+	assert_non_null(strstr(page, "cd fraud-scoring_1.0 &amp;&amp;"));
+	assert_non_null(strstr(page, "minisign -Vm RECEIPT.json -p"));
+	free(page);
+	c.receipt_path = "-x.json"; /* never taken for an option */
+	page = out_of(hand_of, &c);
+	assert_non_null(strstr(page, "minisign -Vm &#39;-x.json&#39; -p"));
+	free(page);
+	json_decref(report);
+	json_decref(receipt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_hostile_page),
+		cmocka_unit_test(test_by_hand_quotes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
