@@ -61,6 +61,8 @@ bool cy_soft(const struct cy *y, escrow_status st)
 	return st == ESCROW_E_INPUT && !y->fatal;
 }
 
+#define CY_SKIP_DEPTH 16u
+
 escrow_status cy_skip(struct cy *y)
 {
 	unsigned depth;
@@ -72,8 +74,16 @@ escrow_status cy_skip(struct cy *y)
 		st = cy_next(y);
 		if (st != ESCROW_OK)
 			return st;
-		if (y->ev.type == YAML_MAPPING_START_EVENT || y->ev.type == YAML_SEQUENCE_START_EVENT)
-			depth++;
+		if (y->ev.type == YAML_MAPPING_START_EVENT || y->ev.type == YAML_SEQUENCE_START_EVENT) {
+			/* No contract nests deeper than its schema (a few levels): a
+			 * value that does is not skipped (libyaml would follow a
+			 * million '[' one by one), the reading stops there. */
+			if (++depth > CY_SKIP_DEPTH) {
+				y->fatal = true;
+				return cy_fail(y, &y->ev.start_mark, "nested more than %u levels deep, where a contract "
+				               "has a list of words: stopped reading here", CY_SKIP_DEPTH);
+			}
+		}
 		else if (y->ev.type == YAML_MAPPING_END_EVENT || y->ev.type == YAML_SEQUENCE_END_EVENT)
 			depth--;
 		else if (y->ev.type == YAML_STREAM_END_EVENT || y->ev.type == YAML_DOCUMENT_END_EVENT)
