@@ -32,13 +32,13 @@ if command -v minisign >/dev/null 2>&1; then
 fi
 expect_exit 0 "$ESCROW" receipt verify latin.json -p notary.pub --bundle "$latin"
 
-# A vault whose own path is not UTF-8: when the previous deposit's copy
+# A vault whose own path is not UTF-8: when the previous deposit's copy and records
 # cannot be read to compare with, the receipt says why (the path as JSON
 # holds it) rather than the receive ending in "out of memory" (70).
 lv=$(printf 'vo\373te')
 vault_new "$lv" vnames2
 expect_exit 0 "$ESCROW" vault receive "$lv" b.escrow -o d1.json
-rm -f "$lv"/store/sha256/*/*.escrow
+rm -f "$lv"/store/sha256/*/*.escrow "$lv"/records/*.jsonl.zst
 expect_exit 0 "$ESCROW" vault receive "$lv" b2.escrow -o d2.json
 expect_true "the receipt says the comparison failed" /usr/bin/python3 -c '
 import json, sys
