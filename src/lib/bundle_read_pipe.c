@@ -335,8 +335,6 @@ static escrow_status produce(esc_pipe *p)
 				break;
 		}
 		first = false;
-		if (p->mv != NULL)
-			esc_mverify_update(p->mv, p->raw, have);
 		if (p->sealed)
 			st = esc_age_reader_feed(p->age, p->raw, have);
 		else
@@ -356,7 +354,11 @@ static escrow_status produce(esc_pipe *p)
 		return st;
 	commit(p);
 	if (p->mv != NULL) {
-		st = esc_mverify_final(p->pctx, p->mv, NULL);
+		/* Every byte is in the prehash once the hashing thread has ended;
+		 * the file's SHA-256 is complete too (esc_pipe_digest reads no more). */
+		st = esc_tsink_finish(p->hs);
+		if (st == ESCROW_OK)
+			st = esc_mverify_final(p->pctx, p->mv, NULL);
 		p->detached = st == ESCROW_OK ? ESC_DETACHED_GOOD : ESC_DETACHED_BAD;
 		if (st != ESCROW_OK)
 			snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(p->pctx));
@@ -365,9 +367,17 @@ static escrow_status produce(esc_pipe *p)
 	return ESCROW_OK;
 }
 
+/* The hashing thread: the file's SHA-256 and, when a .minisig is beside it,
+ * the signature's BLAKE2b prehash, off the thread that decrypts and
+ * decompresses (BLAKE2b alone costs about as much as the decryption and
+ * half the decompression). */
 static escrow_status hash_write(void *state, const void *buf, size_t len)
 {
-	esc_sha256_update(state, buf, len);
+	esc_pipe *p = state;
+
+	esc_sha256_update(p->whole, buf, len);
+	if (p->mv != NULL)
+		esc_mverify_update(p->mv, buf, len);
 	return ESCROW_OK;
 }
 
@@ -418,11 +428,6 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 		st = esc_nomem(ctx);
 		goto out;
 	}
-	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p->whole}, &p->hs);
-	if (st != ESCROW_OK) {
-		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
-		goto out;
-	}
 	for (i = 0; i < NBUF; i++)
 		if (p->buf[i] == NULL) {
 			st = esc_nomem(ctx);
@@ -447,6 +452,11 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	/* Only sealed bundles carry a detached signature; decided once the
 	 * first bytes are known, but the file is read here, before the thread. */
 	open_detached(p, o->path);
+	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p}, &p->hs);
+	if (st != ESCROW_OK) {
+		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
+		goto out;
+	}
 	if (pthread_create(&p->th, NULL, thread_main, p) != 0) {
 		st = esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the reader thread");
 		goto out;
@@ -594,10 +604,10 @@ void esc_pipe_close(esc_pipe *p)
 	pipe_stop(p);
 	if (p->own_fd && p->fd >= 0)
 		close(p->fd);
+	esc_tsink_free(p->hs); /* its thread updates mv */
 	esc_age_reader_free(p->age);
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
-	esc_tsink_free(p->hs);
 	escrow_ctx_free(p->hctx);
 	esc_sha256_free(p->whole);
 	free(p->sig);
