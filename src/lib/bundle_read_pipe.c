@@ -41,7 +41,7 @@ struct esc_pipe {
 	bool wacquired;
 	uint8_t *raw;
 	esc_zread *z;
-	esc_age_reader *age;
+	esc_age_thread *age;             /* sealed: reads and decrypts on a thread of its own */
 	esc_mverify *mv;
 	char *sig;
 	size_t sig_len;
@@ -65,7 +65,7 @@ struct esc_pipe {
 	esc_sha256 *whole;
 	esc_tsink *hs;                   /* hashes on a thread of its own */
 	escrow_ctx *hctx;                /* that thread's */
-	uint64_t whole_size;
+	_Atomic uint64_t whole_size;     /* the reading thread's; read for progress */
 	bool eof;
 	bool tap_ok;                     /* the tap has not failed */
 };
@@ -137,7 +137,7 @@ static escrow_status push_compressed(void *state, const void *data, size_t len)
 /* Every byte read goes to the hashing thread and to the tap, at once: what
  * the tap copies is what the digest covers, also when a verdict ends the
  * reading early and esc_pipe_digest reads the rest. */
-static escrow_status take(esc_pipe *p, const uint8_t *buf, size_t n)
+static escrow_status take(esc_pipe *p, escrow_ctx *ctx, const uint8_t *buf, size_t n)
 {
 	escrow_status st = esc_tsink_write(p->hs, buf, n);
 
@@ -145,36 +145,43 @@ static escrow_status take(esc_pipe *p, const uint8_t *buf, size_t n)
 		st = p->tap->write(p->tap->state, buf, n);
 		if (st != ESCROW_OK) {
 			p->tap_ok = false; /* the tap keeps its own message */
-			return esc_error(p->pctx, st, "%s: stopped by the copy", p->name);
+			return esc_error(ctx, st, "%s: stopped by the copy", p->name);
 		}
 	}
 	return st;
 }
 
-static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *got)
+/* Messages go to ctx: the thread that reads (the producer, or the decrypting
+ * thread of a sealed bundle). */
+static escrow_status read_some(esc_pipe *p, escrow_ctx *ctx, uint8_t *buf, size_t max, size_t *got)
 {
 	for (;;) {
 		struct pollfd pfd = {p->fd, POLLIN, 0};
 		ssize_t n;
 
 		if (esc_queue_status(p->q) != ESCROW_OK)
-			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+			return esc_error(ctx, ESCROW_E_INTERRUPTED, "stopped");
 		/* The consumer may be waiting for us: a Ctrl-C on a stalled input
 		 * must end the run from here. */
 		if (esc_interrupted(p->uctx))
-			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "interrupted");
+			return esc_error(ctx, ESCROW_E_INTERRUPTED, "interrupted");
 		if (poll(&pfd, 1, 200) == 0)
 			continue;
 		n = read(p->fd, buf, max);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
-			return esc_error(p->pctx, ESCROW_E_IO, "%s: %s", p->name, strerror(errno));
+			return esc_error(ctx, ESCROW_E_IO, "%s: %s", p->name, strerror(errno));
 		p->whole_size += (uint64_t)n;
 		p->eof = n == 0;
 		*got = (size_t)n;
-		return n > 0 ? take(p, buf, (size_t)n) : ESCROW_OK;
+		return n > 0 ? take(p, ctx, buf, (size_t)n) : ESCROW_OK;
 	}
+}
+
+static escrow_status source_read(void *state, escrow_ctx *ctx, uint8_t *buf, size_t max, size_t *got)
+{
+	return read_some(state, ctx, buf, max, got);
 }
 
 /* "made by key X, not by key Y given with -p", from the signature's text. */
@@ -289,66 +296,12 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
 	return st;
 }
 
-static escrow_status produce(esc_pipe *p)
+/* The compressed stream ended: its last frame, the last buffer, and the
+ * detached signature over every byte read. */
+static escrow_status produce_end(esc_pipe *p)
 {
-	size_t have = 0, got = 0;
 	escrow_status st;
-	bool first = true;
 
-	/* Enough bytes to tell age from zstd. */
-	do {
-		st = read_some(p, p->raw + have, RAWSZ - have, &got);
-		if (st != ESCROW_OK)
-			return st;
-		have += got;
-	} while (got > 0 && have < sizeof ESC_AGE_MAGIC - 1);
-	if (have >= 4 && memcmp(p->raw, zmagic, 4) == 0) {
-		p->sealed = false;
-	} else if (esc_age_detect(p->raw, have)) {
-		/* Without an identity the age header is still read: the message
-		 * says for how many recipients the file is sealed. */
-		atomic_store(&p->sealed, true);
-	} else if (esc_sniff_damaged_magic(p->raw, have)) {
-		return esc_error(p->pctx, ESCROW_TAMPERED, "%s: damaged bundle: it starts like a zstd or age stream, "
-		                 "but its magic number is cut short or altered (%zu byte%s read)", p->name, have,
-		                 have == 1 ? "" : "s");
-	} else {
-		return not_a_bundle(p, p->raw, have < 512 ? have : 512, false);
-	}
-	st = esc_zread_new(p->pctx, p->name, &p->z);
-	if (st != ESCROW_OK)
-		return st;
-	if (p->sealed) {
-		struct esc_sink next = {push_plain, p};
-
-		st = esc_age_reader_new(p->pctx, p->ids, next, &p->age);
-		if (st != ESCROW_OK)
-			return st;
-		esc_age_reader_set_name(p->age, p->name);
-	}
-	for (;;) {
-		if (!first) {
-			st = read_some(p, p->raw, RAWSZ, &have);
-			if (st != ESCROW_OK)
-				return st;
-			if (have == 0)
-				break;
-		}
-		first = false;
-		if (p->sealed)
-			st = esc_age_reader_feed(p->age, p->raw, have);
-		else
-			st = push_compressed(p, p->raw, have);
-		if (st != ESCROW_OK)
-			return st;
-	}
-	if (p->sealed) {
-		st = esc_age_reader_finish(p->age);
-		if (st != ESCROW_OK)
-			return st;
-		if (!p->pchecked)
-			return not_a_bundle(p, p->phead, p->nphead, true);
-	}
 	st = esc_zread_end(p->z);
 	if (st != ESCROW_OK)
 		return st;
@@ -371,6 +324,78 @@ static escrow_status produce(esc_pipe *p)
  * the signature's BLAKE2b prehash, off the thread that decrypts and
  * decompresses (BLAKE2b alone costs about as much as the decryption and
  * half the decompression). */
+/* Sealed: the file is read and decrypted on another thread (age_thread.c),
+ * this one decompresses the plaintext it hands over, in order. Its first
+ * failure counts where a reader on one thread would have met it: after all
+ * the plaintext before it, unless decompression failed first. */
+static escrow_status produce_sealed(esc_pipe *p, size_t have)
+{
+	struct esc_age_source src = {source_read, p};
+	const void *b;
+	long n;
+	escrow_status st;
+
+	st = esc_age_thread_start(p->pctx, p->ids, p->name, src, p->raw, have, &p->age);
+	if (st != ESCROW_OK)
+		return st;
+	while ((n = esc_age_thread_next(p->age, &b)) > 0) {
+		st = push_plain(p, b, (size_t)n);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (n < 0)
+		return esc_age_thread_status(p->pctx, p->age);
+	if (!p->pchecked)
+		return not_a_bundle(p, p->phead, p->nphead, true);
+	return produce_end(p);
+}
+
+static escrow_status produce(esc_pipe *p)
+{
+	size_t have = 0, got = 0;
+	escrow_status st;
+	bool first = true;
+
+	/* Enough bytes to tell age from zstd. */
+	do {
+		st = read_some(p, p->pctx, p->raw + have, RAWSZ - have, &got);
+		if (st != ESCROW_OK)
+			return st;
+		have += got;
+	} while (got > 0 && have < sizeof ESC_AGE_MAGIC - 1);
+	if (have >= 4 && memcmp(p->raw, zmagic, 4) == 0) {
+		p->sealed = false;
+	} else if (esc_age_detect(p->raw, have)) {
+		/* Without an identity the age header is still read: the message
+		 * says for how many recipients the file is sealed. */
+		atomic_store(&p->sealed, true);
+	} else if (esc_sniff_damaged_magic(p->raw, have)) {
+		return esc_error(p->pctx, ESCROW_TAMPERED, "%s: damaged bundle: it starts like a zstd or age stream, "
+		                 "but its magic number is cut short or altered (%zu byte%s read)", p->name, have,
+		                 have == 1 ? "" : "s");
+	} else {
+		return not_a_bundle(p, p->raw, have < 512 ? have : 512, false);
+	}
+	st = esc_zread_new(p->pctx, p->name, &p->z);
+	if (st != ESCROW_OK)
+		return st;
+	if (p->sealed)
+		return produce_sealed(p, have);
+	for (;;) {
+		if (!first) {
+			st = read_some(p, p->pctx, p->raw, RAWSZ, &have);
+			if (st != ESCROW_OK)
+				return st;
+			if (have == 0)
+				break;
+		}
+		first = false;
+		st = push_compressed(p, p->raw, have);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	return produce_end(p);
+}
 static escrow_status hash_write(void *state, const void *buf, size_t len)
 {
 	esc_pipe *p = state;
@@ -390,6 +415,12 @@ static void *thread_main(void *arg)
 	if (st == ESCROW_E_INPUT)
 		st = ESCROW_TAMPERED;
 	esc_queue_close(p->q, st);
+	/* The decrypting thread ends before this one: it has read to the end,
+	 * or it sees the queue failed above or its own queue failed here. What
+	 * it wrote (size, eof, the tap's state) is then the consumer's to read
+	 * once it has joined this thread. */
+	esc_age_thread_free(p->age);
+	p->age = NULL;
 	return NULL;
 }
 
@@ -604,8 +635,8 @@ void esc_pipe_close(esc_pipe *p)
 	pipe_stop(p);
 	if (p->own_fd && p->fd >= 0)
 		close(p->fd);
-	esc_tsink_free(p->hs); /* its thread updates mv */
-	esc_age_reader_free(p->age);
+	esc_age_thread_free(p->age); /* it writes to hs */
+	esc_tsink_free(p->hs);       /* its thread updates mv */
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
 	escrow_ctx_free(p->hctx);
