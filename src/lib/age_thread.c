@@ -80,19 +80,20 @@ static escrow_status run_stream(esc_age_thread *t)
 	}
 	if (st != ESCROW_OK)
 		return st;
-	st = esc_age_reader_finish(t->r);
-	if (st == ESCROW_OK && t->wheld && t->len[t->wseq % NSLOT] > 0) {
-		esc_queue_commit(t->q, t->wseq, 1);
-		t->wheld = false;
-	}
-	return st;
+	return esc_age_reader_finish(t->r);
 }
 
 static void *run(void *arg)
 {
 	esc_age_thread *t = arg;
+	escrow_status st = run_stream(t);
 
-	esc_queue_close(t->q, run_stream(t));
+	/* What was released is authentic, also before a failure: the consumer
+	 * gets it first, as from a reader on its own thread. */
+	if (t->wheld && t->len[t->wseq % NSLOT] > 0)
+		esc_queue_commit(t->q, t->wseq, 1);
+	t->wheld = false;
+	esc_queue_close(t->q, st);
 	return NULL;
 }
 
@@ -125,7 +126,8 @@ escrow_status esc_age_thread_start(escrow_ctx *ctx, const escrow_identities *ids
 	if (st != ESCROW_OK)
 		goto fail;
 	esc_age_reader_set_name(t->r, name);
-	memcpy(t->raw, first, first_len);
+	if (first_len > 0)
+		memcpy(t->raw, first, first_len);
 	t->first = first_len;
 	if (pthread_create(&t->th, NULL, run, t) != 0) {
 		st = esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the decryption thread");
