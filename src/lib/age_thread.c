@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSLOT 4
+#define NSLOT 8
 #define SLOTSZ (1u << 20)
 #define RAWSZ (1u << 20)
 

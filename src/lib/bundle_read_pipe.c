@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NBUF 4
+#define NBUF 8
 #define BUFSZ (1u << 20)
 #define RAWSZ (1u << 20)
 #define SIGMAX 8192
