@@ -19,7 +19,6 @@
 #define NBUF 8
 #define BUFSZ (1u << 20)
 #define RAWSZ (1u << 20)
-#define SIGMAX 8192
 
 struct esc_pipe {
 	char *name;
@@ -43,8 +42,6 @@ struct esc_pipe {
 	esc_zread *z;
 	esc_age_thread *age;             /* sealed: reads and decrypts on a thread of its own */
 	esc_mverify *mv;
-	char *sig;
-	size_t sig_len;
 	atomic_bool sealed;
 	uint64_t produced, last_nz;      /* tar stream offsets */
 	uint64_t handed;                 /* bytes given to the consumer (its side only) */
@@ -182,73 +179,6 @@ static escrow_status read_some(esc_pipe *p, escrow_ctx *ctx, uint8_t *buf, size_
 static escrow_status source_read(void *state, escrow_ctx *ctx, uint8_t *buf, size_t max, size_t *got)
 {
 	return read_some(state, ctx, buf, max, got);
-}
-
-/* "made by key X, not by key Y given with -p", from the signature's text. */
-static void other_key(esc_pipe *p, const char *fallback)
-{
-	struct esc_mline l;
-	uint8_t blob[ESC_MSIG_BLOB];
-	char made[17] = "", want[17];
-	size_t pos = 0;
-
-	if (esc_mline_next(p->sig, p->sig_len, &pos, &l) && esc_mline_next(p->sig, p->sig_len, &pos, &l) &&
-	    esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
-		esc_mkeyid_hex(blob + 2, made);
-	escrow_pubkey_id(p->key, want);
-	if (made[0] != '\0')
-		snprintf(p->detached_reason, sizeof p->detached_reason, "made by key %s, not by key %s given with "
-		         "-p", made, want);
-	else
-		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", fallback);
-}
-
-/* BUNDLE.minisig beside a sealed bundle: checked over the raw bytes as they
- * are read. A malformed one counts as bad, an absent one is reported. */
-static void open_detached(esc_pipe *p, const char *path)
-{
-	escrow_ctx *tmp = escrow_ctx_new();
-	char *sp = NULL;
-	struct stat sb;
-	escrow_status st;
-
-	p->detached = ESC_DETACHED_ABSENT;
-	if (tmp == NULL || strcmp(path, "-") == 0) {
-		p->detached = ESC_DETACHED_NA;
-		goto out;
-	}
-	sp = malloc(strlen(path) + sizeof ".minisig");
-	if (sp == NULL) {
-		p->detached = ESC_DETACHED_NA;
-		goto out;
-	}
-	strcpy(sp, path);
-	strcat(sp, ".minisig");
-	if (lstat(sp, &sb) != 0 && errno == ENOENT)
-		goto out;
-	st = esc_read_small_file(tmp, sp, SIGMAX, &p->sig, &p->sig_len);
-	if (p->key == NULL) {
-		p->detached = ESC_DETACHED_NA;
-		snprintf(p->detached_reason, sizeof p->detached_reason, "no public key given");
-		goto out;
-	}
-	if (st == ESCROW_OK)
-		st = esc_mverify_new_named(tmp, sp, p->key, p->sig, p->sig_len, &p->mv);
-	/* Made by another key: after a release, BUNDLE.minisig is the notary's
-	 * (escrow rewrap -s), not the agency's. It proves nothing either way
-	 * about the agency's deposit, whose own signature inside is checked. */
-	if (st == ESCROW_BAD_SIGNATURE) {
-		p->detached = ESC_DETACHED_OTHER;
-		other_key(p, esc_ctx_message(tmp));
-		goto out;
-	}
-	if (st != ESCROW_OK) {
-		p->detached = ESC_DETACHED_BAD;
-		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(tmp));
-	}
-out:
-	free(sp);
-	escrow_ctx_free(tmp);
 }
 
 /* The file is no bundle: say what it is instead. */
@@ -482,7 +412,7 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	}
 	/* Only sealed bundles carry a detached signature; decided once the
 	 * first bytes are known, but the file is read here, before the thread. */
-	open_detached(p, o->path);
+	p->detached = esc_detached_open(o->path, p->key, &p->mv, p->detached_reason, sizeof p->detached_reason);
 	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p}, &p->hs);
 	if (st != ESCROW_OK) {
 		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
@@ -641,7 +571,6 @@ void esc_pipe_close(esc_pipe *p)
 	esc_mverify_free(p->mv);
 	escrow_ctx_free(p->hctx);
 	esc_sha256_free(p->whole);
-	free(p->sig);
 	free(p->raw);
 	for (i = 0; i < NBUF; i++)
 		free(p->buf[i]);
