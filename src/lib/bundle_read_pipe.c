@@ -1,8 +1,11 @@
 /* bundle_read_pipe.c -- the reader's second thread: file -> [age] -> zstd,
  * handing 1 MiB buffers of tar stream to the main thread through a bounded
  * queue, so that decompression and hashing run on two cores at once. The
- * queue bounds memory; the producer has its own ctx (a ctx is not shared
- * between threads) whose message is copied over when it fails. */
+ * bytes read are hashed on a third thread (the file's SHA-256 and the
+ * detached signature's BLAKE2b); a sealed file is read and decrypted on a
+ * fourth (age_thread.c). The queues bound memory; the producer has its own
+ * ctx (a ctx is not shared between threads) whose message is copied over
+ * when it fails. */
 #include "esc_bundle_read.h"
 #include "esc_pack.h"
 #include "esc_queue.h"
