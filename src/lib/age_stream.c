@@ -254,8 +254,9 @@ static escrow_status header_done(esc_age_reader *r)
 	return st == ESCROW_OK ? ESCROW_OK : fail(r, st);
 }
 
-/* Opens the gathered chunk; releases its plaintext only once it authenticates. */
-static escrow_status open_chunk(esc_age_reader *r, int may_be_middle)
+/* Opens the chunk at enc (r->have bytes: gathered in r->enc, or whole in the
+ * caller's buffer); releases its plaintext only once it authenticates. */
+static escrow_status open_chunk(esc_age_reader *r, const uint8_t *enc, int may_be_middle)
 {
 	uint8_t nonce[12];
 	size_t plen;
@@ -271,11 +272,11 @@ static escrow_status open_chunk(esc_age_reader *r, int may_be_middle)
 	plen = r->have - ESC_AGE_TAG;
 	if (may_be_middle) {
 		chunk_nonce(nonce, r->counter, 0);
-		ok = esc_aead_open(r->aead, r->plain, r->enc, r->have, nonce) == 0;
+		ok = esc_aead_open(r->aead, r->plain, enc, r->have, nonce) == 0;
 	}
 	if (!ok) {
 		chunk_nonce(nonce, r->counter, 1);
-		ok = esc_aead_open(r->aead, r->plain, r->enc, r->have, nonce) == 0;
+		ok = esc_aead_open(r->aead, r->plain, enc, r->have, nonce) == 0;
 		last = ok;
 	}
 	if (!ok)
@@ -339,13 +340,23 @@ escrow_status esc_age_reader_feed(esc_age_reader *r, const void *buf, size_t len
 			}
 			break;
 		case R_PAYLOAD:
+			/* A whole chunk in the caller's buffer is opened where it is. */
+			if (r->have == 0 && len >= ESC_AGE_ENC_CHUNK) {
+				r->have = ESC_AGE_ENC_CHUNK;
+				st = open_chunk(r, p, 1);
+				if (st != ESCROW_OK)
+					return st;
+				p += ESC_AGE_ENC_CHUNK;
+				len -= ESC_AGE_ENC_CHUNK;
+				break;
+			}
 			take = ESC_AGE_ENC_CHUNK - r->have < len ? ESC_AGE_ENC_CHUNK - r->have : len;
 			memcpy(r->enc + r->have, p, take);
 			r->have += take;
 			p += take;
 			len -= take;
 			if (r->have == ESC_AGE_ENC_CHUNK) {
-				st = open_chunk(r, 1);
+				st = open_chunk(r, r->enc, 1);
 				if (st != ESCROW_OK)
 					return st;
 			}
@@ -378,7 +389,7 @@ escrow_status esc_age_reader_finish(esc_age_reader *r)
 			                         "%s: the age payload has no chunks (truncated)" :
 			                         "%s: the age payload ends without its final chunk (truncated)",
 			                         r->h.name));
-		return open_chunk(r, 0);
+		return open_chunk(r, r->enc, 0);
 	default:
 		return ESCROW_OK;
 	}

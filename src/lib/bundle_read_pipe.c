@@ -1,8 +1,11 @@
 /* bundle_read_pipe.c -- the reader's second thread: file -> [age] -> zstd,
  * handing 1 MiB buffers of tar stream to the main thread through a bounded
  * queue, so that decompression and hashing run on two cores at once. The
- * queue bounds memory; the producer has its own ctx (a ctx is not shared
- * between threads) whose message is copied over when it fails. */
+ * bytes read are hashed on a third thread (the file's SHA-256 and the
+ * detached signature's BLAKE2b); a sealed file is read and decrypted on a
+ * fourth (age_thread.c). The queues bound memory; the producer has its own
+ * ctx (a ctx is not shared between threads) whose message is copied over
+ * when it fails. */
 #include "esc_bundle_read.h"
 #include "esc_pack.h"
 #include "esc_queue.h"
@@ -16,10 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NBUF 4
+#define NBUF 8
 #define BUFSZ (1u << 20)
 #define RAWSZ (1u << 20)
-#define SIGMAX 8192
 
 struct esc_pipe {
 	char *name;
@@ -41,10 +43,8 @@ struct esc_pipe {
 	bool wacquired;
 	uint8_t *raw;
 	esc_zread *z;
-	esc_age_reader *age;
+	esc_age_thread *age;             /* sealed: reads and decrypts on a thread of its own */
 	esc_mverify *mv;
-	char *sig;
-	size_t sig_len;
 	atomic_bool sealed;
 	uint64_t produced, last_nz;      /* tar stream offsets */
 	uint64_t handed;                 /* bytes given to the consumer (its side only) */
@@ -65,7 +65,7 @@ struct esc_pipe {
 	esc_sha256 *whole;
 	esc_tsink *hs;                   /* hashes on a thread of its own */
 	escrow_ctx *hctx;                /* that thread's */
-	uint64_t whole_size;
+	_Atomic uint64_t whole_size;     /* the reading thread's; read for progress */
 	bool eof;
 	bool tap_ok;                     /* the tap has not failed */
 };
@@ -137,7 +137,7 @@ static escrow_status push_compressed(void *state, const void *data, size_t len)
 /* Every byte read goes to the hashing thread and to the tap, at once: what
  * the tap copies is what the digest covers, also when a verdict ends the
  * reading early and esc_pipe_digest reads the rest. */
-static escrow_status take(esc_pipe *p, const uint8_t *buf, size_t n)
+static escrow_status take(esc_pipe *p, escrow_ctx *ctx, const uint8_t *buf, size_t n)
 {
 	escrow_status st = esc_tsink_write(p->hs, buf, n);
 
@@ -145,103 +145,43 @@ static escrow_status take(esc_pipe *p, const uint8_t *buf, size_t n)
 		st = p->tap->write(p->tap->state, buf, n);
 		if (st != ESCROW_OK) {
 			p->tap_ok = false; /* the tap keeps its own message */
-			return esc_error(p->pctx, st, "%s: stopped by the copy", p->name);
+			return esc_error(ctx, st, "%s: stopped by the copy", p->name);
 		}
 	}
 	return st;
 }
 
-static escrow_status read_some(esc_pipe *p, uint8_t *buf, size_t max, size_t *got)
+/* Messages go to ctx: the thread that reads (the producer, or the decrypting
+ * thread of a sealed bundle). */
+static escrow_status read_some(esc_pipe *p, escrow_ctx *ctx, uint8_t *buf, size_t max, size_t *got)
 {
 	for (;;) {
 		struct pollfd pfd = {p->fd, POLLIN, 0};
 		ssize_t n;
 
 		if (esc_queue_status(p->q) != ESCROW_OK)
-			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+			return esc_error(ctx, ESCROW_E_INTERRUPTED, "stopped");
 		/* The consumer may be waiting for us: a Ctrl-C on a stalled input
 		 * must end the run from here. */
 		if (esc_interrupted(p->uctx))
-			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "interrupted");
+			return esc_error(ctx, ESCROW_E_INTERRUPTED, "interrupted");
 		if (poll(&pfd, 1, 200) == 0)
 			continue;
 		n = read(p->fd, buf, max);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
-			return esc_error(p->pctx, ESCROW_E_IO, "%s: %s", p->name, strerror(errno));
+			return esc_error(ctx, ESCROW_E_IO, "%s: %s", p->name, strerror(errno));
 		p->whole_size += (uint64_t)n;
 		p->eof = n == 0;
 		*got = (size_t)n;
-		return n > 0 ? take(p, buf, (size_t)n) : ESCROW_OK;
+		return n > 0 ? take(p, ctx, buf, (size_t)n) : ESCROW_OK;
 	}
 }
 
-/* "made by key X, not by key Y given with -p", from the signature's text. */
-static void other_key(esc_pipe *p, const char *fallback)
+static escrow_status source_read(void *state, escrow_ctx *ctx, uint8_t *buf, size_t max, size_t *got)
 {
-	struct esc_mline l;
-	uint8_t blob[ESC_MSIG_BLOB];
-	char made[17] = "", want[17];
-	size_t pos = 0;
-
-	if (esc_mline_next(p->sig, p->sig_len, &pos, &l) && esc_mline_next(p->sig, p->sig_len, &pos, &l) &&
-	    esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
-		esc_mkeyid_hex(blob + 2, made);
-	escrow_pubkey_id(p->key, want);
-	if (made[0] != '\0')
-		snprintf(p->detached_reason, sizeof p->detached_reason, "made by key %s, not by key %s given with "
-		         "-p", made, want);
-	else
-		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", fallback);
-}
-
-/* BUNDLE.minisig beside a sealed bundle: checked over the raw bytes as they
- * are read. A malformed one counts as bad, an absent one is reported. */
-static void open_detached(esc_pipe *p, const char *path)
-{
-	escrow_ctx *tmp = escrow_ctx_new();
-	char *sp = NULL;
-	struct stat sb;
-	escrow_status st;
-
-	p->detached = ESC_DETACHED_ABSENT;
-	if (tmp == NULL || strcmp(path, "-") == 0) {
-		p->detached = ESC_DETACHED_NA;
-		goto out;
-	}
-	sp = malloc(strlen(path) + sizeof ".minisig");
-	if (sp == NULL) {
-		p->detached = ESC_DETACHED_NA;
-		goto out;
-	}
-	strcpy(sp, path);
-	strcat(sp, ".minisig");
-	if (lstat(sp, &sb) != 0 && errno == ENOENT)
-		goto out;
-	st = esc_read_small_file(tmp, sp, SIGMAX, &p->sig, &p->sig_len);
-	if (p->key == NULL) {
-		p->detached = ESC_DETACHED_NA;
-		snprintf(p->detached_reason, sizeof p->detached_reason, "no public key given");
-		goto out;
-	}
-	if (st == ESCROW_OK)
-		st = esc_mverify_new_named(tmp, sp, p->key, p->sig, p->sig_len, &p->mv);
-	/* Made by another key: after a release, BUNDLE.minisig is the notary's
-	 * (escrow rewrap -s), not the agency's. It proves nothing either way
-	 * about the agency's deposit, whose own signature inside is checked. */
-	if (st == ESCROW_BAD_SIGNATURE) {
-		p->detached = ESC_DETACHED_OTHER;
-		other_key(p, esc_ctx_message(tmp));
-		goto out;
-	}
-	if (st != ESCROW_OK) {
-		p->detached = ESC_DETACHED_BAD;
-		snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(tmp));
-	}
-out:
-	free(sp);
-	escrow_ctx_free(tmp);
+	return read_some(state, ctx, buf, max, got);
 }
 
 /* The file is no bundle: say what it is instead. */
@@ -289,6 +229,60 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
 	return st;
 }
 
+/* The compressed stream ended: its last frame, the last buffer, and the
+ * detached signature over every byte read. */
+static escrow_status produce_end(esc_pipe *p)
+{
+	escrow_status st;
+
+	st = esc_zread_end(p->z);
+	if (st != ESCROW_OK)
+		return st;
+	commit(p);
+	if (p->mv != NULL) {
+		/* Every byte is in the prehash once the hashing thread has ended;
+		 * the file's SHA-256 is complete too (esc_pipe_digest reads no more). */
+		st = esc_tsink_finish(p->hs);
+		if (st == ESCROW_OK)
+			st = esc_mverify_final(p->pctx, p->mv, NULL);
+		p->detached = st == ESCROW_OK ? ESC_DETACHED_GOOD : ESC_DETACHED_BAD;
+		if (st != ESCROW_OK)
+			snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(p->pctx));
+		esc_clear_error(p->pctx);
+	}
+	return ESCROW_OK;
+}
+
+/* The hashing thread: the file's SHA-256 and, when a .minisig is beside it,
+ * the signature's BLAKE2b prehash, off the thread that decrypts and
+ * decompresses (BLAKE2b alone costs about as much as the decryption and
+ * half the decompression). */
+/* Sealed: the file is read and decrypted on another thread (age_thread.c),
+ * this one decompresses the plaintext it hands over, in order. Its first
+ * failure counts where a reader on one thread would have met it: after all
+ * the plaintext before it, unless decompression failed first. */
+static escrow_status produce_sealed(esc_pipe *p, size_t have)
+{
+	struct esc_age_source src = {source_read, p};
+	const void *b;
+	long n;
+	escrow_status st;
+
+	st = esc_age_thread_start(p->pctx, p->ids, p->name, src, p->raw, have, &p->age);
+	if (st != ESCROW_OK)
+		return st;
+	while ((n = esc_age_thread_next(p->age, &b)) > 0) {
+		st = push_plain(p, b, (size_t)n);
+		if (st != ESCROW_OK)
+			return st;
+	}
+	if (n < 0)
+		return esc_age_thread_status(p->pctx, p->age);
+	if (!p->pchecked)
+		return not_a_bundle(p, p->phead, p->nphead, true);
+	return produce_end(p);
+}
+
 static escrow_status produce(esc_pipe *p)
 {
 	size_t have = 0, got = 0;
@@ -297,7 +291,7 @@ static escrow_status produce(esc_pipe *p)
 
 	/* Enough bytes to tell age from zstd. */
 	do {
-		st = read_some(p, p->raw + have, RAWSZ - have, &got);
+		st = read_some(p, p->pctx, p->raw + have, RAWSZ - have, &got);
 		if (st != ESCROW_OK)
 			return st;
 		have += got;
@@ -318,56 +312,30 @@ static escrow_status produce(esc_pipe *p)
 	st = esc_zread_new(p->pctx, p->name, &p->z);
 	if (st != ESCROW_OK)
 		return st;
-	if (p->sealed) {
-		struct esc_sink next = {push_plain, p};
-
-		st = esc_age_reader_new(p->pctx, p->ids, next, &p->age);
-		if (st != ESCROW_OK)
-			return st;
-		esc_age_reader_set_name(p->age, p->name);
-	}
+	if (p->sealed)
+		return produce_sealed(p, have);
 	for (;;) {
 		if (!first) {
-			st = read_some(p, p->raw, RAWSZ, &have);
+			st = read_some(p, p->pctx, p->raw, RAWSZ, &have);
 			if (st != ESCROW_OK)
 				return st;
 			if (have == 0)
 				break;
 		}
 		first = false;
-		if (p->mv != NULL)
-			esc_mverify_update(p->mv, p->raw, have);
-		if (p->sealed)
-			st = esc_age_reader_feed(p->age, p->raw, have);
-		else
-			st = push_compressed(p, p->raw, have);
+		st = push_compressed(p, p->raw, have);
 		if (st != ESCROW_OK)
 			return st;
 	}
-	if (p->sealed) {
-		st = esc_age_reader_finish(p->age);
-		if (st != ESCROW_OK)
-			return st;
-		if (!p->pchecked)
-			return not_a_bundle(p, p->phead, p->nphead, true);
-	}
-	st = esc_zread_end(p->z);
-	if (st != ESCROW_OK)
-		return st;
-	commit(p);
-	if (p->mv != NULL) {
-		st = esc_mverify_final(p->pctx, p->mv, NULL);
-		p->detached = st == ESCROW_OK ? ESC_DETACHED_GOOD : ESC_DETACHED_BAD;
-		if (st != ESCROW_OK)
-			snprintf(p->detached_reason, sizeof p->detached_reason, "%s", esc_ctx_message(p->pctx));
-		esc_clear_error(p->pctx);
-	}
-	return ESCROW_OK;
+	return produce_end(p);
 }
-
 static escrow_status hash_write(void *state, const void *buf, size_t len)
 {
-	esc_sha256_update(state, buf, len);
+	esc_pipe *p = state;
+
+	esc_sha256_update(p->whole, buf, len);
+	if (p->mv != NULL)
+		esc_mverify_update(p->mv, buf, len);
 	return ESCROW_OK;
 }
 
@@ -380,6 +348,12 @@ static void *thread_main(void *arg)
 	if (st == ESCROW_E_INPUT)
 		st = ESCROW_TAMPERED;
 	esc_queue_close(p->q, st);
+	/* The decrypting thread ends before this one: it has read to the end,
+	 * or it sees the queue failed above or its own queue failed here. What
+	 * it wrote (size, eof, the tap's state) is then the consumer's to read
+	 * once it has joined this thread. */
+	esc_age_thread_free(p->age);
+	p->age = NULL;
 	return NULL;
 }
 
@@ -418,11 +392,6 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 		st = esc_nomem(ctx);
 		goto out;
 	}
-	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p->whole}, &p->hs);
-	if (st != ESCROW_OK) {
-		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
-		goto out;
-	}
 	for (i = 0; i < NBUF; i++)
 		if (p->buf[i] == NULL) {
 			st = esc_nomem(ctx);
@@ -446,7 +415,12 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	}
 	/* Only sealed bundles carry a detached signature; decided once the
 	 * first bytes are known, but the file is read here, before the thread. */
-	open_detached(p, o->path);
+	p->detached = esc_detached_open(o->path, p->key, &p->mv, p->detached_reason, sizeof p->detached_reason);
+	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p}, &p->hs);
+	if (st != ESCROW_OK) {
+		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
+		goto out;
+	}
 	if (pthread_create(&p->th, NULL, thread_main, p) != 0) {
 		st = esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the reader thread");
 		goto out;
@@ -594,13 +568,12 @@ void esc_pipe_close(esc_pipe *p)
 	pipe_stop(p);
 	if (p->own_fd && p->fd >= 0)
 		close(p->fd);
-	esc_age_reader_free(p->age);
+	esc_age_thread_free(p->age); /* it writes to hs */
+	esc_tsink_free(p->hs);       /* its thread updates mv */
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
-	esc_tsink_free(p->hs);
 	escrow_ctx_free(p->hctx);
 	esc_sha256_free(p->whole);
-	free(p->sig);
 	free(p->raw);
 	for (i = 0; i < NBUF; i++)
 		free(p->buf[i]);

@@ -121,6 +121,28 @@ void esc_age_reader_free(esc_age_reader *r);
 /* Messages name this (default "age stream"); the string must outlive r. */
 void esc_age_reader_set_name(esc_age_reader *r, const char *name);
 
+/* Decryption on a thread of its own (age_thread.c): the thread pulls the
+ * ciphertext from src and hands out the plaintext in order, in buffers of up
+ * to 1 MiB (a few of them: memory is bounded), with the reader's guarantees:
+ * only authenticated chunks, the first failure kept with its message. src.read
+ * runs on that thread and reports its failures in the ctx it is given. first
+ * (at most 1 MiB) is ciphertext already read; the thread takes a copy. */
+struct esc_age_source {
+	escrow_status (*read)(void *state, escrow_ctx *ctx, uint8_t *buf, size_t max, size_t *got); /* 0: end */
+	void *state;
+};
+typedef struct esc_age_thread esc_age_thread;
+escrow_status esc_age_thread_start(escrow_ctx *ctx, const escrow_identities *ids, const char *name,
+                                   struct esc_age_source src, const void *first, size_t first_len,
+                                   esc_age_thread **out);
+/* The next plaintext buffer (valid until the next call); 0 at the end of a
+ * stream that finished well, -1 on a failure (esc_age_thread_status tells). */
+long esc_age_thread_next(esc_age_thread *t, const void **buf);
+/* ESCROW_OK, or the thread's failure with its message copied into ctx. */
+escrow_status esc_age_thread_status(escrow_ctx *ctx, esc_age_thread *t);
+/* Stops the thread (it may be waiting for room or for input) and frees all. */
+void esc_age_thread_free(esc_age_thread *t);
+
 /* 1 if buf (at least a few bytes) starts like an age v1 file. */
 int esc_age_detect(const void *buf, size_t len);
 

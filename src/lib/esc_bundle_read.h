@@ -40,6 +40,12 @@ struct esc_pipe_options {
 	                                      * rest of a file esc_pipe_digest reads (rewrap, vault
 	                                      * receive); may be NULL */
 };
+/* BUNDLE.minisig beside the bundle at path (bundle_read_detached.c): ABSENT,
+ * NA (a stream, or no key: reason says), OTHER or BAD (reason says), or
+ * ABSENT with *mv set to a verifier to feed every byte of the file and judge
+ * at the end (the caller frees it). */
+enum esc_detached esc_detached_open(const char *path, const escrow_pubkey *key, esc_mverify **mv, char *reason,
+                                    size_t rlen);
 /* Opens the input (ESCROW_E_OPEN) and starts the thread. */
 escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, esc_pipe **out);
 /* The next buffer of the decompressed tar stream (valid until the next
