@@ -186,6 +186,8 @@ void esc_files_free(struct esc_files *fs);              /* the records and their
 void esc_files_sort(struct esc_files *fs);             /* bytewise by path */
 
 /* ---- reports ---- */
+/* A byte count for people: "812 bytes", "2.2 MiB" (report_text.c). */
+void esc_human_size(uint64_t n, char *out, size_t len);
 /* list's files, kept as the reader's records (bundle_list.c takes them) rather than
  * a JSON object each, and written straight into the renderings
  * (report_files.c): a million objects took over a gigabyte. */

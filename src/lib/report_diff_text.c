@@ -72,23 +72,6 @@ static uint64_t num(const json_t *o, const char *key)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-static void human(uint64_t n, char *out, size_t len)
-{
-	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-	double v = (double)n;
-	int u = -1;
-
-	if (n < 1024) {
-		snprintf(out, len, "%llu byte%s", (unsigned long long)n, n == 1 ? "" : "s");
-		return;
-	}
-	while (v >= 1024.0 && u < 4) {
-		v /= 1024.0;
-		u++;
-	}
-	snprintf(out, len, "%.1f %s", v, unit[u]);
-}
-
 static void side(struct tb *t, const char *label, const json_t *s)
 {
 	const json_t *b = json_object_get(s, "bundle"), *sig = json_object_get(s, "signature");
@@ -141,8 +124,8 @@ static void header(struct tb *t, const json_t *root)
 	if (*str(c, "copies"))
 		put(t, "copies:     the contract copies inside the bundles: %s\n", str(c, "copies"));
 	if (json_is_object(ch)) {
-		human(num(ch, "old_bytes"), a, sizeof a);
-		human(num(ch, "new_bytes"), b, sizeof b);
+		esc_human_size(num(ch, "old_bytes"), a, sizeof a);
+		esc_human_size(num(ch, "new_bytes"), b, sizeof b);
 		put(t, "payload:    %llu files, %s -> %llu files, %s\n", (unsigned long long)num(ch, "old_files"), a,
 		    (unsigned long long)num(ch, "new_files"), b);
 		put(t, "changes:    %llu added, %llu removed, %llu changed, %llu renamed, %llu unchanged\n",
@@ -235,7 +218,7 @@ static void size_of(const json_t *f, char *out, size_t len)
 	if (strcmp(str(f, "type"), "symlink") == 0)
 		snprintf(out, len, "symlink");
 	else
-		human(num(f, "size"), out, len);
+		esc_human_size(num(f, "size"), out, len);
 }
 
 static void files(struct tb *t, const json_t *g)

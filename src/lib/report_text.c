@@ -108,7 +108,8 @@ static uint64_t num(const json_t *o, const char *key)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-static void human(uint64_t n, char *out, size_t len)
+/* "812 bytes", "2.2 MiB": also the diff's text (report_diff_text.c). */
+void esc_human_size(uint64_t n, char *out, size_t len)
 {
 	static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
 	double v = (double)n;
@@ -130,7 +131,7 @@ static void count_size(uint64_t files, uint64_t bytes, bool with_bytes, char *ou
 {
 	char h[32];
 
-	human(bytes, h, sizeof h);
+	esc_human_size(bytes, h, sizeof h);
 	if (with_bytes)
 		snprintf(out, len, "%llu file%s, %s", (unsigned long long)files, files == 1 ? "" : "s", h);
 	else
@@ -396,7 +397,7 @@ static void files_table(struct sb *b, const struct esc_listing *l)
 		char size[32] = "-";
 
 		if (f->type == ESC_FT_FILE)
-			human(f->size, size, sizeof size);
+			esc_human_size(f->size, size, sizeof size);
 		sb_add(b, "  %10s  %-9s %-15s ", size, f->type == ESC_FT_SYMLINK ? "link" : l->kind[i] != NULL
 		       ? l->kind[i] : "-", *dl ? esc(b, dl) : "-");
 		sb_name(b, as_json(b, f->path));
