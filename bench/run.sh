@@ -8,17 +8,32 @@
 #
 # usage: bench/run.sh [WORKDIR]     (WORKDIR keeps the generated trees between runs)
 # env:   ESCROW=path/to/escrow (default: build/escrow), RUNS=3, THREADS=2,
-#        PARTS="pack read vault" (read: verify and extract, 1 GB tree only;
+#        PARTS="pack read vault" (pack: the 1 GB tree, the 50,000-file tree and a
+#        copy of /usr/lib/python3 without its symlinks, each against
+#        `tar | zstd`, and the 1 GB tree sealed against `tar | zstd | age`;
+#        read: verify and extract, 1 GB tree only;
 #        vault: `escrow vault receive` of the 1 GB bundle, unsealed and sealed,
 #        as a contract's first deposit and as its next release (compared with
 #        the first: that one is read too), against `escrow verify` of it, and
-#        `escrow vault audit` against `sha256sum`/`openssl dgst` of the store)
+#        `escrow vault audit` against `sha256sum`/`openssl dgst` of the store;
+#        sealed: verify and extract of the sealed 1 GB bundle with its
+#        .minisig against `age -d | zstd -dc [| tar -x]`; jobs: verify with
+#        -j 1, 2, ... nproc; million: pack and verify of 1,000,000 empty files
+#        and of 1,000,000 files of 1 KB against `tar | zstd` and
+#        `zstd -dc | tar -t` (MRUNS=RUNS); model: pack and verify of one
+#        MODEL_GB=20 GB safetensors file against the same pipelines, and the
+#        last --progress line of a verify).  PARTS=all runs every part.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ESCROW=${ESCROW:-$here/../build/escrow}
 RUNS=${RUNS:-3}
 THREADS=${THREADS:-2}
 PARTS=${PARTS:-pack read vault}
+[ "$PARTS" != all ] || PARTS="pack read sealed jobs vault million model"
+MRUNS=${MRUNS:-$RUNS}
+MDIRS=${MDIRS:-1000}   # the million part's trees: MDIRS folders x MPER files
+MPER=${MPER:-1000}
+MODEL_GB=${MODEL_GB:-20}
 W=${1:-$(mktemp -d "${TMPDIR:-/tmp}/escrow-bench.XXXXXX")}
 mkdir -p "$W"
 W=$(cd "$W" && pwd)
@@ -67,6 +82,20 @@ if [ ! -e "$W/small.done" ]; then
 	"$W/gen" tree "$W/small" 50000 7
 	touch "$W/small.done"
 fi
+# /usr/lib/python3 as a project: its folders and regular files, not its
+# symlinks (escrow records a symlink, tar too, but a link into the system is
+# no deliverable); copied so that both sides read the same tree.
+case " $PARTS " in
+*" pack "*)
+	if [ ! -e "$W/pylib.done" ] && [ -d /usr/lib/python3 ]; then
+		echo "bench: copying /usr/lib/python3 (folders and regular files) to $W/pylib" >&2
+		rm -rf "$W/pylib" && mkdir -p "$W/pylib"
+		(cd /usr/lib/python3 && find . \( -type f -o -type d \) -print0 |
+			tar --null --no-recursion -T - -cf -) | tar -x -C "$W/pylib"
+		touch "$W/pylib.done"
+	fi
+	;;
+esac
 [ -e "$W/k.key" ] || minisign -G -W -p "$W/k.pub" -s "$W/k.key" -f >/dev/null 2>&1
 [ -e "$W/id.age" ] || age-keygen -o "$W/id.age" 2>/dev/null
 RECIPIENT=$(sed -n 's/^# public key: //p' "$W/id.age")
@@ -76,6 +105,7 @@ warm() { tar -cf - -C "$W" "$1" | cat >/dev/null; }
 
 res="$W/results.tsv"
 : >"$res"
+printf 'load average at the start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >"$W/load.txt"
 one() { # tree tool command...
 	local tree=$1 tool=$2 out=0
 	shift 2
@@ -85,9 +115,14 @@ one() { # tree tool command...
 	rm -f "$W/out.bin" "$W/out.bin.minisig"
 }
 case " $PARTS " in *" pack "*) ;; *) skip_pack=1 ;; esac
-for tree in big small; do
+for tree in big small pylib; do
 	[ -z "${skip_pack:-}" ] || break
+	[ -d "$W/$tree" ] || continue
 	warm "$tree"
+	# the size a pipeline needs to carry what a bag carries: a SHA-256 list of
+	# every file, compressed (not timed)
+	(cd "$W/$tree" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | zstd -3 -q >"$W/list.zst"
+	printf '%s\tsha256 list\t0\t0\t0\t0\t%s\n' "$tree" "$(stat -c %s "$W/list.zst")" >>"$res"
 	for r in $(seq 1 "$RUNS"); do
 		one "$tree" "tar|zstd" sh -c "tar -cf - -C '$W' '$tree' | zstd -T$THREADS -3 -q >'$W/out.bin'"
 		one "$tree" "escrow" "$ESCROW" pack "$W/$tree" -o "$W/out.bin" -s "$W/k.key" -j "$THREADS" -q
@@ -95,6 +130,7 @@ for tree in big small; do
 		# renamed into place); to stdout there is none, like the pipeline.
 		one "$tree" "escrow-stdout" sh -c "'$ESCROW' pack '$W/$tree' -o - -s '$W/k.key' -j $THREADS -q >'$W/out.bin'"
 		if [ "$tree" = big ]; then
+			one "$tree" "tar|zstd|age" sh -c "tar -cf - -C '$W' '$tree' | zstd -T$THREADS -3 -q | age -r '$RECIPIENT' >'$W/out.bin'"
 			one "$tree" "escrow-sealed" "$ESCROW" pack "$W/$tree" -o "$W/out.bin" -s "$W/k.key" -j "$THREADS" \
 				-r "$RECIPIENT" -q
 		fi
@@ -120,6 +156,106 @@ case " $PARTS " in
 		one read "extract" "$ESCROW" extract "$B" -C "$W/x2" -p "$W/k.pub" -q
 		rm -rf "$W/x2" && sync
 	done
+	;;
+esac
+
+# The notary's everyday case: a sealed bundle with its detached signature,
+# against decrypting and decompressing with the stock tools.
+case " $PARTS " in
+*" sealed "*)
+	S="$W/sealed-r.escrow"
+	rm -f "$S" "$S.minisig"
+	"$ESCROW" pack "$W/big" -o "$S" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" -r "$RECIPIENT" -q
+	cat "$S" >/dev/null
+	for r in $(seq 1 "$RUNS"); do
+		one sealed "age -d|zstd -dc" sh -c "age -d -i '$W/id.age' '$S' | zstd -dc -q >/dev/null"
+		one sealed "verify" "$ESCROW" verify "$S" -p "$W/k.pub" -i "$W/id.age" -q
+		rm -rf "$W/x1" && mkdir "$W/x1" && sync
+		one sealed "age -d|zstd -dc|tar -x" sh -c "age -d -i '$W/id.age' '$S' | zstd -dc -q | tar -x -C '$W/x1'"
+		rm -rf "$W/x1" "$W/x2" && sync
+		one sealed "extract" "$ESCROW" extract "$S" -C "$W/x2" -p "$W/k.pub" -i "$W/id.age" -q
+		rm -rf "$W/x2" && sync
+	done
+	rm -f "$S" "$S.minisig"
+	;;
+esac
+
+# verify on 1, 2, ... nproc decoding threads
+case " $PARTS " in
+*" jobs "*)
+	B="$W/read.escrow"
+	[ -s "$B" ] || "$ESCROW" pack "$W/big" -o "$B" -c "$W/contract.yaml" -s "$W/k.key" -j "$THREADS" -q
+	cat "$B" >/dev/null
+	for r in $(seq 1 "$RUNS"); do
+		for j in $(seq 1 "$(nproc)"); do
+			one jobs "verify -j $j" "$ESCROW" verify "$B" -p "$W/k.pub" -j "$j" -q
+		done
+	done
+	;;
+esac
+
+# A million entries: empty files, and files of 1 KB (1000 folders x 1000).
+case " $PARTS " in
+*" million "*)
+	for m in m0 m1k; do
+		if [ ! -e "$W/$m.$MDIRS.$MPER.done" ]; then
+			echo "bench: making $MDIRS x $MPER files in $W/$m" >&2
+			rm -rf "$W/$m" "$W/$m".*.done
+			python3 - "$W/$m" "$m" "$MDIRS" "$MPER" <<'PY'
+import os, sys
+root, kind, dirs, per = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+for d in range(dirs):
+    sub = os.path.join(root, "d%04d" % d)
+    os.makedirs(sub)
+    for f in range(per):
+        with open(os.path.join(sub, "f%04d.txt" % f), "wb") as fh:
+            if kind == "m1k":
+                line = b"folder %04d file %04d: " % (d, f)
+                fh.write((line * (1024 // len(line) + 1))[:1023] + b"\n")
+PY
+			touch "$W/$m.$MDIRS.$MPER.done"
+		fi
+		warm "$m"
+		for r in $(seq 1 "$MRUNS"); do
+			one "$m" "tar|zstd" sh -c "tar -cf - -C '$W' '$m' | zstd -T$THREADS -3 -q >'$W/out.bin'"
+			one "$m" "escrow pack" "$ESCROW" pack "$W/$m" -o "$W/out.bin" -s "$W/k.key" -j "$THREADS" -q
+		done
+		"$ESCROW" pack "$W/$m" -o "$W/$m.escrow" -s "$W/k.key" -j "$THREADS" -q
+		cat "$W/$m.escrow" >/dev/null
+		for r in $(seq 1 "$MRUNS"); do
+			one "$m" "zstd -dc|tar -t" sh -c "zstd -dc -q '$W/$m.escrow' | tar -t >/dev/null"
+			one "$m" "escrow verify" "$ESCROW" verify "$W/$m.escrow" -p "$W/k.pub" -q
+		done
+		rm -f "$W/$m.escrow"
+	done
+	;;
+esac
+
+# One large model file: memory flat, the pipelines' speed, progress right.
+case " $PARTS " in
+*" model "*)
+	M="$W/model"
+	if [ ! -e "$W/model.$MODEL_GB.done" ]; then  # MODEL_GB may be a fraction (0.1) to try the part
+		echo "bench: generating a $MODEL_GB GB safetensors file in $M" >&2
+		rm -rf "$M" "$W"/model.*.done && mkdir -p "$M"
+		"$W/gen" safetensors "$(python3 -c "print(int($MODEL_GB * 1000000000))")" 11 >"$M/weights.safetensors"
+		touch "$W/model.$MODEL_GB.done"
+	fi
+	for r in $(seq 1 "$MRUNS"); do
+		one model "tar|zstd" sh -c "tar -cf - -C '$W' model | zstd -T$THREADS -3 -q >'$W/out.bin'"
+		one model "escrow pack" "$ESCROW" pack "$M" -o "$W/out.bin" -s "$W/k.key" -j "$THREADS" -q
+	done
+	# the progress a user sees: the last line of each must name every byte
+	"$ESCROW" pack "$M" -o "$W/model.escrow" -s "$W/k.key" -j "$THREADS" --progress=json 2>"$W/progress.txt" >/dev/null
+	tail -n 1 "$W/progress.txt" >"$W/progress.last"
+	for r in $(seq 1 "$MRUNS"); do
+		one model "zstd -dc" sh -c "zstd -dc -q '$W/model.escrow' >/dev/null"
+		one model "escrow verify" "$ESCROW" verify "$W/model.escrow" -p "$W/k.pub" -q
+	done
+	"$ESCROW" verify "$W/model.escrow" -p "$W/k.pub" --progress=json 2>"$W/progress.txt" >/dev/null || true
+	tail -n 1 "$W/progress.txt" >>"$W/progress.last"
+	echo "model file: $(stat -c %s "$M/weights.safetensors") bytes; bundle: $(stat -c %s "$W/model.escrow") bytes" >>"$W/progress.last"
+	rm -f "$W/model.escrow"
 	;;
 esac
 
@@ -156,6 +292,10 @@ case " $PARTS " in
 	;;
 esac
 
+printf 'load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$W/load.txt"
+cat "$W/load.txt"
+[ ! -e "$W/progress.last" ] || { echo "last --progress=json lines (model):"; cat "$W/progress.last"; }
+
 python3 - "$res" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
@@ -164,63 +304,63 @@ for tree, tool, wall, user, sys_, rss, size in rows:
     data.setdefault((tree, tool), []).append((float(wall), float(user) + float(sys_), int(rss), int(size)))
 def med(v, k):
     return statistics.median(r[k] for r in v)
-print("| tree | tool | wall s (median) | CPU s (median) | size bytes | peak RSS MiB | time vs tar\\|zstd | CPU vs tar\\|zstd | size vs tar\\|zstd |")
-print("|---|---|---|---|---|---|---|---|---|")
-for tree in ("big", "small"):
+names = {"big": "1 GB", "small": "50k files", "pylib": "/usr/lib/python3", "m0": "1M empty files",
+         "m1k": "1M files of 1 KB", "model": "one model file"}
+if any((t, "tar|zstd") in data for t in ("big", "small", "pylib")):
+  print("| tree | tool | wall s (median) | CPU s (median) | size bytes | peak RSS MiB | time vs tar\\|zstd | CPU vs tar\\|zstd | size vs tar\\|zstd | size vs tar\\|zstd + SHA-256 list |")
+  print("|---|---|---|---|---|---|---|---|---|---|")
+for tree in ("big", "small", "pylib"):
     ref = data.get((tree, "tar|zstd"))
     if not ref:
         continue
     rw, rc, rs = med(ref, 0), med(ref, 1), ref[0][3]
-    for tool in ("tar|zstd", "escrow", "escrow-stdout", "escrow-sealed"):
+    lst = data.get((tree, "sha256 list"))
+    for tool in ("tar|zstd", "escrow", "escrow-stdout", "tar|zstd|age", "escrow-sealed"):
         v = data.get((tree, tool))
         if not v:
             continue
         w, c, m, s = med(v, 0), med(v, 1), max(r[2] for r in v) / 1024, v[0][3]
-        print("| %s | %s | %.2f | %.2f | %d | %.1f | %.2fx | %.2fx | %.4fx |" % (
-            "1 GB" if tree == "big" else "50k files", tool.replace("|", "\\|"), w, c, s, m, w / rw, c / rc, s / rs))
+        r2 = data.get((tree, "tar|zstd|age")) if tool == "escrow-sealed" else ref
+        print("| %s | %s | %.2f | %.2f | %d | %.1f | %.2fx | %.2fx | %.4fx | %s |" % (
+            names[tree], tool.replace("|", "\\|"), w, c, s, m, w / med(r2, 0), c / med(r2, 1), s / r2[0][3],
+            "%.4fx" % (s / (rs + lst[0][3])) if lst and tool.startswith("escrow") else ""))
 e, sl = data.get(("big", "escrow")), data.get(("big", "escrow-sealed"))
 if e and sl:
     print()
-    print("sealing (1 GB): %+.1f%% wall, %+.1f%% CPU over escrow pack" % (
+    print("sealing (1 GB): %+.1f%% wall, %+.1f%% CPU over escrow pack; escrow-sealed's ratios are against tar|zstd|age" % (
         100 * (med(sl, 0) / med(e, 0) - 1), 100 * (med(sl, 1) / med(e, 1) - 1)))
-refs = {"zstd -dc": None, "verify": "zstd -dc", "verify -c": "verify", "zstd -dc|tar -x": None,
-        "extract": "zstd -dc|tar -x"}
-if any(("read", t) in data for t in refs):
+
+def table(title, part, refs):
+    if not any((part, t) in data for t in refs):
+        return
     print()
-    print("| 1 GB bundle | wall s (median) | CPU s (median) | peak RSS MiB | against | time ratio | CPU ratio |")
+    print("| %s | wall s (median) | CPU s (median) | peak RSS MiB | against | time ratio | CPU ratio |" % title)
     print("|---|---|---|---|---|---|---|")
     for tool, against in refs.items():
-        v = data.get(("read", tool))
+        v = data.get((part, tool))
         if not v:
             continue
         w, c, m = med(v, 0), med(v, 1), max(r[2] for r in v) / 1024
-        a = data.get(("read", against)) if against else None
+        a = data.get((part, against)) if against else None
         print("| %s | %.2f | %.2f | %.1f | %s | %s | %s |" % (
             tool.replace("|", "\\|"), w, c, m, (against or "").replace("|", "\\|"),
             "%.2fx" % (w / med(a, 0)) if a else "", "%.2fx" % (c / med(a, 1)) if a else ""))
-    v, a = data.get(("read", "verify -c")), data.get(("read", "zstd -dc"))
-    if v and a:
-        print()
-        print("verify -c against zstd -dc: %.2fx wall" % (med(v, 0) / med(a, 0)))
+
+table("1 GB bundle", "read", {"zstd -dc": None, "verify": "zstd -dc", "verify -c": "verify",
+                              "zstd -dc|tar -x": None, "extract": "zstd -dc|tar -x"})
+table("sealed 1 GB bundle + .minisig", "sealed", {"age -d|zstd -dc": None, "verify": "age -d|zstd -dc",
+                                                 "age -d|zstd -dc|tar -x": None, "extract": "age -d|zstd -dc|tar -x"})
+jobs = sorted({t for (p, t) in data if p == "jobs"}, key=lambda t: int(t.split()[-1]))
+table("1 GB bundle, threads", "jobs", {t: ("verify -j 1" if t != "verify -j 1" else None) for t in jobs})
+for m in ("m0", "m1k", "model"):
+    table(names[m], m, {"tar|zstd": None, "escrow pack": "tar|zstd",
+                        ("zstd -dc" if m == "model" else "zstd -dc|tar -t"): None,
+                        "escrow verify": ("zstd -dc" if m == "model" else "zstd -dc|tar -t")})
 vrefs = {"verify -c": None, "vault receive": "verify -c", "vault receive, 2nd release (diff)": "verify -c",
          "verify -c -i (sealed)": None,
          "vault receive (sealed)": "verify -c -i (sealed)", "sha256sum store": None,
          "openssl sha256 store": None, "vault audit": "openssl sha256 store"}
-if any(("vault", t) in data for t in vrefs):
-    print()
-    print("| vault, 1 GB bundle | wall s (median) | CPU s (median) | peak RSS MiB | against | time ratio | CPU ratio |")
-    print("|---|---|---|---|---|---|---|")
-    for tool, against in vrefs.items():
-        v = data.get(("vault", tool))
-        if not v:
-            continue
-        w, c, m = med(v, 0), med(v, 1), max(r[2] for r in v) / 1024
-        a = data.get(("vault", against)) if against else None
-        if against and not a:
-            against, a = "sha256sum store", data.get(("vault", "sha256sum store"))
-        print("| %s | %.2f | %.2f | %.1f | %s | %s | %s |" % (
-            tool, w, c, m, against or "", "%.2fx" % (w / med(a, 0)) if a else "",
-            "%.2fx" % (c / med(a, 1)) if a else ""))
+table("vault, 1 GB bundle", "vault", vrefs)
 print()
 print("runs per cell: %d; all runs: %s" % (max(len(v) for v in data.values()), sys.argv[1]))
 PY
