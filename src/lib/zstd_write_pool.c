@@ -6,6 +6,13 @@
  * size goes into the frame header, the content checksum after the last
  * block). Finished frames are written by the caller, in order.
  *
+ * Not libzstd's own workers with a pledged size per frame: each frame end
+ * waits for every job of the frame, so workers idle at every frame end, and
+ * a pledged size needs the frame's length before its first byte, which a
+ * level change mid-frame does not give. On the 1 GB tree's tar stream
+ * (4 MiB frames, 2 workers, medians of 3 at load 8): 8.9 s wall and 4.1 s
+ * of CPU here, 10.4 s and 4.7 s with libzstd's workers.
+ *
  * Determinism: a frame's bytes depend only on its content and its level;
  * where frames end depends only on byte counts and on the level changes
  * the caller asks for. The number of workers changes neither.
