@@ -1,5 +1,5 @@
 /* esc_pack.h -- the writer side of a bundle (internal). Owner: pack*.c,
- * zstd_write.c, io_sink_fd.c. The pipeline is a chain of sinks:
+ * zstd_write*.c, io_sink_fd.c. The pipeline is a chain of sinks:
  *   tar (libarchive) -> zstd (libzstd, workers) -> [age] -> out (fd, SHA-256, minisign)
  */
 #ifndef ESC_PACK_H
@@ -48,23 +48,37 @@ escrow_status esc_tsink_finish(esc_tsink *s); /* flushes, waits for the thread *
 void esc_tsink_free(esc_tsink *s);
 
 /* ---- zstd: frames with checksums, workers, per-file level changes ---- */
+/* The payload's frames hold at most this many bytes of tar stream each,
+ * with the content size in their header (FORMAT.md, "The zstd layer"). */
+#define ESC_ZW_FRAME_MAX (4u << 20)
 typedef struct esc_zw esc_zw;
-/* threads >= 1 always (0 would switch libzstd to its single-threaded mode,
- * whose output differs). level is the base level (1..19). */
+/* threads: the payload's workers (< 1 counts as 1); the output is the same
+ * for any count. level is the base level (1..19). */
 escrow_status esc_zw_new(escrow_ctx *ctx, int level, int threads, struct esc_sink next, esc_zw **out);
 escrow_status esc_zw_write(void *zw, const void *buf, size_t len); /* esc_sink */
 /* The level for the bytes that follow; when it differs from the current one
- * the pending data is flushed first, so the change lands on this byte. */
+ * the current frame ends here, so the change lands on this byte. */
 escrow_status esc_zw_set_level(esc_zw *zw, int level);
 int esc_zw_base_level(const esc_zw *zw);
 /* The cheapest level whose compressed size on this sample stays within a
  * hair of the base level's. Deterministic: depends only on the bytes. */
 int esc_zw_pick_level(esc_zw *zw, const void *sample, size_t len);
-/* Ends the payload's frame; what follows (the tag files) goes into one
+/* Ends the payload's frames; what follows (the tag files) goes into one
  * single-threaded frame with a long window (see zstd_write.c). */
 escrow_status esc_zw_tail(esc_zw *zw);
 escrow_status esc_zw_finish(esc_zw *zw);   /* ends the last frame */
 void esc_zw_free(esc_zw *zw);
+
+/* The payload's frames, compressed by threads workers and written to next in
+ * order (zstd_write_pool.c). A frame ends when it holds ESC_ZW_FRAME_MAX
+ * bytes, at a level change, and at drain; drain writes every frame out (and
+ * with one_frame, an empty frame if there was none). */
+typedef struct esc_zpool esc_zpool;
+escrow_status esc_zpool_new(escrow_ctx *ctx, int level, int threads, struct esc_sink next, esc_zpool **out);
+escrow_status esc_zpool_write(esc_zpool *p, const void *buf, size_t len);
+escrow_status esc_zpool_set_level(esc_zpool *p, int level);
+escrow_status esc_zpool_drain(esc_zpool *p, bool one_frame);
+void esc_zpool_free(esc_zpool *p);
 
 /* ---- tar: pax through libarchive, entries built by hand ---- */
 typedef struct esc_ptar esc_ptar;

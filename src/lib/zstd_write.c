@@ -1,12 +1,14 @@
 /* zstd_write.c -- the zstd layer of the writer, driving libzstd directly:
- * content checksums on every frame, compression in libzstd's worker threads
- * while the caller reads and hashes, and a cheaper level for data whose
- * only gain is entropy coding (float weights), chosen from a sample.
+ * content checksums on every frame, the payload as independent frames
+ * compressed on every core while the caller reads and hashes
+ * (zstd_write_pool.c), a cheaper level for data whose only gain is entropy
+ * coding (float weights), chosen from a sample, and the tag files in one
+ * last frame of their own.
  *
- * Determinism: libzstd's multithreaded output depends only on the bytes,
- * the parameters and where jobs end, never on the number of workers (>= 1).
- * Jobs end every jobSize bytes and where we flush; we flush only before a
- * level change, which depends only on the data. */
+ * Determinism: a payload frame ends every ESC_ZW_FRAME_MAX bytes and at a
+ * level change, which depends only on the data; each is compressed alone,
+ * single-threaded. The tag frame is single-threaded. Nothing depends on
+ * the number of workers. */
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_c_literalCompressionMode; a stable enum value */
 #include "esc_pack.h"
 
@@ -15,17 +17,8 @@
 #include <zstd.h>
 
 #define ZW_OUT_SIZE (256u * 1024u)
-/* Small writes (tar headers, small files) are gathered before they reach
- * libzstd: each call takes the job mutex its workers hold while compressing,
- * and one call per tar header made the packing thread sleep on it. Job
- * boundaries depend on byte counts, not on calls: the output is the same. */
-#define ZW_STAGE_SIZE (512u * 1024u)
 /* A cheaper level is taken when its sample is at most this much larger (per mille). */
 #define ZW_SLACK_PERMILLE 3
-/* libzstd's default job (4 windows: 8 MiB at level 3) keeps ~55 MiB in flight
- * with two workers (7 pooled output buffers of a job each); 2 MiB jobs keep
- * the whole pack under 64 MiB for a ratio change within noise (measured). */
-#define ZW_JOB_SIZE (2 << 20)
 /* The tag files repeat every digest (manifest-sha256.txt, then manifest.json,
  * megabytes apart for large trees): their frame is single-threaded, so the
  * same for any -j, with a 16 MiB window and long-distance matching tuned to
@@ -44,15 +37,14 @@
 
 struct esc_zw {
 	escrow_ctx *ctx;
-	ZSTD_CCtx *cctx;
+	esc_zpool *pool;        /* the payload's frames; NULL once the tag frame began */
+	ZSTD_CCtx *cctx;        /* the tag frame's */
 	ZSTD_CCtx *probe;       /* single-threaded, for samples */
 	void *probe_buf;
 	size_t probe_cap;
 	struct esc_sink next;
 	int base, cur;
 	uint8_t *out;
-	uint8_t *stage;
-	size_t staged;
 };
 
 static escrow_status zerr(esc_zw *z, size_t r)
@@ -78,31 +70,16 @@ escrow_status esc_zw_new(escrow_ctx *ctx, int level, int threads, struct esc_sin
 	z->ctx = ctx;
 	z->next = next;
 	z->base = z->cur = level;
-	z->cctx = ZSTD_createCCtx();
 	z->probe = ZSTD_createCCtx();
 	z->out = malloc(ZW_OUT_SIZE);
-	z->stage = malloc(ZW_STAGE_SIZE);
-	if (z->cctx == NULL || z->probe == NULL || z->out == NULL || z->stage == NULL) {
+	if (z->probe == NULL || z->out == NULL) {
 		esc_zw_free(z);
 		return esc_nomem(ctx);
 	}
-	if (threads < 1)
-		threads = 1;
-	st = setp(z, z->cctx, ZSTD_c_nbWorkers, threads);
-	if (st == ESCROW_E_INTERNAL)
-		st = esc_error(ctx, ESCROW_E_INTERNAL, "libzstd was built without multithreading");
+	/* Samples are measured as the workers compress (see zstd_write_pool.c). */
+	st = setp(z, z->probe, ZSTD_c_literalCompressionMode, ZSTD_ps_enable);
 	if (st == ESCROW_OK)
-		st = setp(z, z->cctx, ZSTD_c_compressionLevel, level);
-	if (st == ESCROW_OK)
-		st = setp(z, z->cctx, ZSTD_c_checksumFlag, 1);
-	if (st == ESCROW_OK)
-		st = setp(z, z->cctx, ZSTD_c_jobSize, ZW_JOB_SIZE);
-	/* Negative levels keep Huffman-coded literals: that is all float
-	 * weights compress by, and it costs little next to match finding. */
-	if (st == ESCROW_OK)
-		st = setp(z, z->cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_enable);
-	if (st == ESCROW_OK)
-		st = setp(z, z->probe, ZSTD_c_literalCompressionMode, ZSTD_ps_enable);
+		st = esc_zpool_new(ctx, level, threads, next, &z->pool);
 	if (st != ESCROW_OK) {
 		esc_zw_free(z);
 		return st;
@@ -132,36 +109,14 @@ static escrow_status drive(esc_zw *z, const void *buf, size_t len, ZSTD_EndDirec
 	}
 }
 
-static escrow_status unstage(esc_zw *z)
-{
-	escrow_status st = ESCROW_OK;
-
-	if (z->staged > 0)
-		st = drive(z, z->stage, z->staged, ZSTD_e_continue);
-	z->staged = 0;
-	return st;
-}
-
 escrow_status esc_zw_write(void *zw, const void *buf, size_t len)
 {
 	esc_zw *z = zw;
-	escrow_status st;
 
 	if (len == 0)
 		return ESCROW_OK;
-	if (z->staged + len <= ZW_STAGE_SIZE) {
-		memcpy(z->stage + z->staged, buf, len);
-		z->staged += len;
-		return ESCROW_OK;
-	}
-	st = unstage(z);
-	if (st != ESCROW_OK)
-		return st;
-	if (len < ZW_STAGE_SIZE) {
-		memcpy(z->stage, buf, len);
-		z->staged = len;
-		return ESCROW_OK;
-	}
+	if (z->pool != NULL)
+		return esc_zpool_write(z->pool, buf, len);
 	return drive(z, buf, len, ZSTD_e_continue);
 }
 
@@ -169,14 +124,9 @@ escrow_status esc_zw_set_level(esc_zw *z, int level)
 {
 	escrow_status st;
 
-	if (level == z->cur)
+	if (level == z->cur || z->pool == NULL)
 		return ESCROW_OK;
-	/* Parameters reach the next job only: end the current one here. */
-	st = unstage(z);
-	if (st == ESCROW_OK)
-		st = drive(z, NULL, 0, ZSTD_e_flush);
-	if (st == ESCROW_OK)
-		st = setp(z, z->cctx, ZSTD_c_compressionLevel, level);
+	st = esc_zpool_set_level(z->pool, level);
 	if (st == ESCROW_OK)
 		z->cur = level;
 	return st;
@@ -231,17 +181,19 @@ int esc_zw_pick_level(esc_zw *z, const void *sample, size_t len)
 escrow_status esc_zw_tail(esc_zw *z)
 {
 	ZSTD_CCtx *c;
-	escrow_status st = unstage(z);
+	escrow_status st;
 
-	if (st == ESCROW_OK)
-		st = drive(z, NULL, 0, ZSTD_e_end);
+	if (z->pool == NULL)
+		return esc_error(z->ctx, ESCROW_E_INTERNAL, "zstd: the tag frame began twice");
+	st = esc_zpool_drain(z->pool, false);
 	if (st != ESCROW_OK)
 		return st;
+	/* The workers and their buffers are not needed any more. */
+	esc_zpool_free(z->pool);
+	z->pool = NULL;
 	c = ZSTD_createCCtx();
 	if (c == NULL)
 		return esc_nomem(z->ctx);
-	/* The workers' buffers go with the old context. */
-	ZSTD_freeCCtx(z->cctx);
 	z->cctx = c;
 	z->cur = z->base;
 	st = setp(z, c, ZSTD_c_compressionLevel, z->base);
@@ -266,19 +218,19 @@ escrow_status esc_zw_tail(esc_zw *z)
 
 escrow_status esc_zw_finish(esc_zw *z)
 {
-	escrow_status st = unstage(z);
-
-	return st == ESCROW_OK ? drive(z, NULL, 0, ZSTD_e_end) : st;
+	if (z->pool != NULL)
+		return esc_zpool_drain(z->pool, true);
+	return drive(z, NULL, 0, ZSTD_e_end);
 }
 
 void esc_zw_free(esc_zw *z)
 {
 	if (z == NULL)
 		return;
+	esc_zpool_free(z->pool);
 	ZSTD_freeCCtx(z->cctx);
 	ZSTD_freeCCtx(z->probe);
 	free(z->probe_buf);
 	free(z->out);
-	free(z->stage);
 	free(z);
 }

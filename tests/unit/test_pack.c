@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 
 #include "esc_pack.h"
@@ -52,12 +53,14 @@ static void compress(int threads, const uint8_t *d, size_t n, struct mem *out)
 {
 	escrow_ctx *ctx = escrow_ctx_new();
 	esc_zw *z = NULL;
-	size_t off;
+	size_t off, k;
 
 	assert_int_equal(esc_zw_new(ctx, 3, threads, (struct esc_sink){mem_write, out}, &z), ESCROW_OK);
-	for (off = 0; off < n; off += 100000) {
-		size_t k = n - off < 100000 ? n - off : 100000;
+	for (off = 0; off < n; off += k) {
+		k = n - off < 100000 ? n - off : 100000;
 
+		if (off < n / 2 && off + k > n / 2)
+			k = n / 2 - off; /* the level changes on this byte */
 		if (off == n / 2)
 			assert_int_equal(esc_zw_set_level(z, esc_zw_pick_level(z, d + off, 65536)), ESCROW_OK);
 		assert_int_equal(esc_zw_write(z, d + off, k), ESCROW_OK);
@@ -65,6 +68,33 @@ static void compress(int threads, const uint8_t *d, size_t n, struct mem *out)
 	assert_int_equal(esc_zw_finish(z), ESCROW_OK);
 	esc_zw_free(z);
 	escrow_ctx_free(ctx);
+}
+
+/* Independent frames, each declaring its size (at most ESC_ZW_FRAME_MAX),
+ * with a checksum; one ends where the level changes (at n / 2). */
+static void check_frames(const struct mem *m, size_t n)
+{
+	size_t off = 0, sum = 0, frames = 0;
+	bool at_half = false;
+
+	while (off < m->n) {
+		size_t len = ZSTD_findFrameCompressedSize(m->p + off, m->n - off);
+		unsigned long long fcs = ZSTD_getFrameContentSize(m->p + off, m->n - off);
+		ZSTD_frameHeader h;
+
+		assert_false(ZSTD_isError(len));
+		assert_true(fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != ZSTD_CONTENTSIZE_ERROR);
+		assert_true(fcs > 0 && fcs <= ESC_ZW_FRAME_MAX);
+		assert_int_equal(ZSTD_getFrameHeader(&h, m->p + off, m->n - off), 0);
+		assert_true(h.checksumFlag);
+		sum += (size_t)fcs;
+		at_half = at_half || sum == n / 2;
+		off += len;
+		frames++;
+	}
+	assert_int_equal(sum, n);
+	assert_true(frames >= 3);
+	assert_true(at_half);
 }
 
 static void test_zstd_deterministic(void **state)
@@ -87,6 +117,7 @@ static void test_zstd_deterministic(void **state)
 	assert_true(a.p[4] & 0x04);
 	assert_int_equal(ZSTD_decompress(back, n, a.p, a.n), n);
 	assert_memory_equal(back, d, n);
+	check_frames(&a, n);
 	/* A flipped byte is caught (by a block or by the content checksum). */
 	a.p[a.n / 2] ^= 0x20;
 	assert_true(ZSTD_isError(ZSTD_decompress(back, n, a.p, a.n)) || memcmp(back, d, n) != 0);
@@ -95,6 +126,25 @@ static void test_zstd_deterministic(void **state)
 	free(c.p);
 	free(back);
 	free(d);
+}
+
+/* Nothing written is still a zstd stream: one empty frame. */
+static void test_zstd_empty(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	struct mem m = {0};
+	esc_zw *z = NULL;
+	char back[1];
+
+	(void)state;
+	assert_int_equal(esc_zw_new(ctx, 3, 2, (struct esc_sink){mem_write, &m}, &z), ESCROW_OK);
+	assert_int_equal(esc_zw_finish(z), ESCROW_OK);
+	esc_zw_free(z);
+	assert_true(m.n > 0);
+	assert_int_equal(ZSTD_findFrameCompressedSize(m.p, m.n), m.n);
+	assert_int_equal(ZSTD_decompress(back, sizeof back, m.p, m.n), 0);
+	escrow_ctx_free(ctx);
+	free(m.p);
 }
 
 static void test_pick_level(void **state)
@@ -355,6 +405,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zstd_deterministic),
+		cmocka_unit_test(test_zstd_empty),
 		cmocka_unit_test(test_pick_level),
 		cmocka_unit_test(test_outsink_disk_full),
 		cmocka_unit_test(test_outsink_direct),
