@@ -36,10 +36,15 @@ struct esc_pipe {
 	bool started;
 	esc_queue *q;                    /* closed by the producer with its status */
 	uint8_t *buf[NBUF];
+	const uint8_t *item[NBUF];       /* what item seq % NBUF hands: buf[], or a decoded frame */
+	int islot[NBUF];                 /* that frame's slot in zp, or -1 */
 	size_t len[NBUF];
 	bool held;                       /* the consumer holds an item taken */
+	int held_slot;
 	/* producer only */
-	size_t wseq, widx, wfill;
+	size_t wseq, widx, wfill, wcap;
+	esc_zpar *zp;                    /* frames decoded on other cores; NULL: all streamed here */
+	int workers;
 	bool wacquired;
 	uint8_t *raw;
 	esc_zread *z;
@@ -81,6 +86,11 @@ static escrow_status acquire(esc_pipe *p)
 	p->widx = p->wseq % NBUF;
 	p->wacquired = true;
 	p->wfill = 0;
+	/* Buffers end where they would if every frame were streamed here
+	 * (every BUFSZ bytes of tar), so that the streaming decoder is called
+	 * with the same room whichever frames went to the workers: its
+	 * messages then name the same offsets. */
+	p->wcap = BUFSZ - (size_t)(p->produced % BUFSZ);
 	return ESCROW_OK;
 }
 
@@ -98,17 +108,19 @@ static void commit(esc_pipe *p)
 		p->last_nz = p->produced + i;
 	p->produced += p->wfill;
 	p->len[p->widx] = p->wfill;
+	p->item[p->widx] = b;
+	p->islot[p->widx] = -1;
 	p->rawpos[p->widx] = p->whole_size;
 	esc_queue_commit(p->q, p->wseq, 1);
 	p->wacquired = false;
 }
 
-/* Decompressed bytes go straight into the queue's buffers. */
-static escrow_status push_compressed(void *state, const void *data, size_t len)
+/* Decompressed bytes go straight into the queue's buffers. With the
+ * workers, the streaming decoder stops at each frame's end (*boundary). */
+static escrow_status stream_in(esc_pipe *p, const uint8_t *data, size_t len, size_t *used, bool *boundary)
 {
-	esc_pipe *p = state;
 	ZSTD_inBuffer in = {data, len, 0};
-	escrow_status st;
+	escrow_status st = ESCROW_OK;
 
 	while (in.pos < in.size) {
 		ZSTD_outBuffer out;
@@ -116,20 +128,79 @@ static escrow_status push_compressed(void *state, const void *data, size_t len)
 
 		st = acquire(p);
 		if (st != ESCROW_OK)
-			return st;
+			break;
 		out.dst = p->buf[p->widx];
-		out.size = BUFSZ;
+		out.size = p->wcap;
 		out.pos = p->wfill;
 		st = esc_zread_step(p->z, &in, &out);
 		if (st != ESCROW_OK)
-			return st;
-		if (out.pos == p->wfill && in.pos == ipos)
-			return esc_error(p->pctx, ESCROW_E_INTERNAL, "zstd made no progress");
+			break;
+		if (out.pos == p->wfill && in.pos == ipos) {
+			st = esc_error(p->pctx, ESCROW_E_INTERNAL, "zstd made no progress");
+			break;
+		}
 		p->wfill = out.pos;
-		if (p->wfill == BUFSZ)
+		if (p->wfill == p->wcap)
 			commit(p);
+		if (p->zp != NULL && esc_zread_at_boundary(p->z))
+			break;
 	}
+	*used = in.pos;
+	*boundary = esc_zread_at_boundary(p->z);
+	return st;
+}
+
+static escrow_status zp_stream(void *state, const uint8_t *b, size_t n, size_t *used, bool *boundary)
+{
+	return stream_in(state, b, n, used, boundary);
+}
+
+/* A frame a worker decoded, in its turn: handed over as it is. */
+static escrow_status zp_frame(void *state, const uint8_t *b, size_t n, uint64_t clen, int slot)
+{
+	esc_pipe *p = state;
+	size_t seq, i = n;
+
+	esc_zread_skip(p->z, clen);
+	if (n == 0)
+		return ESCROW_OK; /* an empty item would read as the end */
+	if (p->wacquired && p->wfill > 0)
+		commit(p);
+	if (p->wacquired) {
+		seq = p->wseq; /* claimed, still empty: the frame takes its place */
+		p->wacquired = false;
+	} else if (!esc_queue_claim(p->q, &seq)) {
+		return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+	}
+	while (i > 0 && b[i - 1] == 0)
+		i--;
+	if (i > 0)
+		p->last_nz = p->produced + i;
+	p->produced += n;
+	p->item[seq % NBUF] = b;
+	p->islot[seq % NBUF] = slot;
+	p->len[seq % NBUF] = n;
+	p->rawpos[seq % NBUF] = p->whole_size;
+	esc_queue_commit(p->q, seq, 1);
 	return ESCROW_OK;
+}
+
+static bool zp_stopped(void *state)
+{
+	esc_pipe *p = state;
+
+	return esc_queue_status(p->q) != ESCROW_OK || esc_interrupted(p->uctx);
+}
+
+static escrow_status push_compressed(void *state, const void *data, size_t len)
+{
+	esc_pipe *p = state;
+	size_t used;
+	bool boundary;
+
+	if (p->zp != NULL)
+		return esc_zpar_feed(p->zp, data, len);
+	return stream_in(p, data, len, &used, &boundary);
 }
 
 /* Reads some bytes; polls so that a stop request is seen even on a pipe that
@@ -233,9 +304,12 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
  * detached signature over every byte read. */
 static escrow_status produce_end(esc_pipe *p)
 {
-	escrow_status st;
+	escrow_status st = ESCROW_OK;
 
-	st = esc_zread_end(p->z);
+	if (p->zp != NULL)
+		st = esc_zpar_end(p->zp);
+	if (st == ESCROW_OK)
+		st = esc_zread_end(p->z);
 	if (st != ESCROW_OK)
 		return st;
 	commit(p);
@@ -310,6 +384,12 @@ static escrow_status produce(esc_pipe *p)
 		return not_a_bundle(p, p->raw, have < 512 ? have : 512, false);
 	}
 	st = esc_zread_new(p->pctx, p->name, &p->z);
+	if (st == ESCROW_OK && p->workers > 0) {
+		const struct esc_zpar_out zo = {p, zp_stream, zp_frame, zp_stopped};
+
+		esc_zread_one_frame(p->z, true);
+		st = esc_zpar_new(p->pctx, p->workers, &zo, &p->zp);
+	}
 	if (st != ESCROW_OK)
 		return st;
 	if (p->sealed)
@@ -347,6 +427,8 @@ static void *thread_main(void *arg)
 	/* A malformed age header inside a bundle is a corrupt bundle. */
 	if (st == ESCROW_E_INPUT)
 		st = ESCROW_TAMPERED;
+	/* No worker runs past here (the frames they hold stay for the consumer). */
+	esc_zpar_stop(p->zp);
 	esc_queue_close(p->q, st);
 	/* The decrypting thread ends before this one: it has read to the end,
 	 * or it sees the queue failed above or its own queue failed here. What
@@ -376,6 +458,8 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 		free(p);
 		return st;
 	}
+	p->workers = o->workers < 0 ? 0 : o->workers > 0 ? o->workers : esc_threads(ctx);
+	p->held_slot = -1;
 	p->ids = o->ids;
 	p->key = o->key;
 	p->tap = o->tap;
@@ -443,11 +527,14 @@ long esc_pipe_next(esc_pipe *p, const void **buf)
 	if (p->held) {
 		esc_queue_release(p->q);
 		p->held = false;
+		if (p->held_slot >= 0)
+			esc_zpar_release(p->zp, p->held_slot);
 	}
 	if (!esc_queue_take(p->q, &seq))
 		return esc_queue_status(p->q) == ESCROW_OK ? 0 : -1;
 	p->held = true;
-	*buf = p->buf[seq % NBUF];
+	*buf = p->item[seq % NBUF];
+	p->held_slot = p->islot[seq % NBUF];
 	n = (long)p->len[seq % NBUF];
 	p->handed += (uint64_t)n;
 	p->raw_handed = p->rawpos[seq % NBUF];
@@ -570,6 +657,7 @@ void esc_pipe_close(esc_pipe *p)
 		close(p->fd);
 	esc_age_thread_free(p->age); /* it writes to hs */
 	esc_tsink_free(p->hs);       /* its thread updates mv */
+	esc_zpar_free(p->zp);
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
 	escrow_ctx_free(p->hctx);

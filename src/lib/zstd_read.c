@@ -21,6 +21,7 @@ struct esc_zread {
 	bool hdr_checked;
 	uint64_t frames;
 	uint64_t in_total;          /* compressed bytes consumed, for messages */
+	bool one_frame;             /* step returns at the end of each frame */
 };
 
 escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out)
@@ -138,7 +139,7 @@ escrow_status esc_zread_step(esc_zread *z, ZSTD_inBuffer *in, ZSTD_outBuffer *ou
 			ZSTD_inBuffer none = {NULL, 0, 0};
 
 			st = decode(z, &none, out);
-			if (st != ESCROW_OK || out->pos == pos)
+			if (st != ESCROW_OK || out->pos == pos || (z->at_start && z->one_frame))
 				return st;
 			continue;
 		}
@@ -148,10 +149,26 @@ escrow_status esc_zread_step(esc_zread *z, ZSTD_inBuffer *in, ZSTD_outBuffer *ou
 			st = decode(z, in, out);
 			z->in_total += in->pos - before;
 		}
-		if (st != ESCROW_OK)
+		if (st != ESCROW_OK || (z->at_start && z->one_frame))
 			return st;
 	}
 	return ESCROW_OK;
+}
+
+void esc_zread_one_frame(esc_zread *z, bool on)
+{
+	z->one_frame = on;
+}
+
+bool esc_zread_at_boundary(const esc_zread *z)
+{
+	return z->at_start && z->hdr_len == 0;
+}
+
+void esc_zread_skip(esc_zread *z, uint64_t len)
+{
+	z->in_total += len;
+	z->frames++;
 }
 
 escrow_status esc_zread_end(esc_zread *z)
