@@ -181,11 +181,18 @@ static escrow_status retire_one(esc_zpar *zp, bool block, bool *any)
 	if (st != ESCROW_OK || (state != S_DONE && state != S_FAILED))
 		return st;
 	if (state == S_DONE) {
+		bool kept = false;
+
 		/* The slot is the consumer's until it gives the buffer back. */
 		pthread_mutex_lock(&zp->mu);
-		sl->state = sl->fcs > 0 ? S_HANDED : S_FREE;
+		sl->state = S_HANDED;
 		pthread_mutex_unlock(&zp->mu);
-		st = zp->o.frame(zp->o.state, sl->out, (size_t)sl->fcs, sl->in_len, (int)(zp->retired % zp->n));
+		st = zp->o.frame(zp->o.state, sl->out, (size_t)sl->fcs, sl->in_len, (int)(zp->retired % zp->n), &kept);
+		if (!kept) {
+			pthread_mutex_lock(&zp->mu);
+			sl->state = S_FREE;
+			pthread_mutex_unlock(&zp->mu);
+		}
 	} else {
 		st = replay(zp, sl, true);
 		pthread_mutex_lock(&zp->mu);

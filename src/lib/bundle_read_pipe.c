@@ -155,33 +155,56 @@ static escrow_status zp_stream(void *state, const uint8_t *b, size_t n, size_t *
 	return stream_in(state, b, n, used, boundary);
 }
 
-/* A frame a worker decoded, in its turn: handed over as it is. */
-static escrow_status zp_frame(void *state, const uint8_t *b, size_t n, uint64_t clen, int slot)
+/* The consumer gets the bytes of a frame a worker decoded exactly when it
+ * would have had them from the stream: a buffer at a time, each BUFSZ
+ * bytes of tar, the last one at the end; a failure later drops the same
+ * partial buffer. The parts of the frame before the first and after the
+ * last BUFSZ boundary are copied into the stream's buffers; the whole
+ * buffers between are handed as they are (*kept: the slot is the
+ * consumer's until it releases it). */
+static escrow_status zp_frame(void *state, const uint8_t *b, size_t n, uint64_t clen, int slot, bool *kept)
 {
 	esc_pipe *p = state;
-	size_t seq, i = n;
+	size_t done = 0;
+	escrow_status st;
 
+	*kept = false;
 	esc_zread_skip(p->z, clen);
-	if (n == 0)
-		return ESCROW_OK; /* an empty item would read as the end */
-	if (p->wacquired && p->wfill > 0)
-		commit(p);
-	if (p->wacquired) {
-		seq = p->wseq; /* claimed, still empty: the frame takes its place */
-		p->wacquired = false;
-	} else if (!esc_queue_claim(p->q, &seq)) {
-		return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+	while (done < n) {
+		size_t k, seq, i;
+
+		if ((p->wacquired && p->wfill > 0) || p->produced % BUFSZ != 0 || n - done < BUFSZ) {
+			st = acquire(p);
+			if (st != ESCROW_OK)
+				return st;
+			k = p->wcap - p->wfill < n - done ? p->wcap - p->wfill : n - done;
+			memcpy(p->buf[p->widx] + p->wfill, b + done, k);
+			p->wfill += k;
+			done += k;
+			if (p->wfill == p->wcap)
+				commit(p);
+			continue;
+		}
+		if (p->wacquired) {
+			seq = p->wseq; /* claimed, still empty: these buffers take its place */
+			p->wacquired = false;
+		} else if (!esc_queue_claim(p->q, &seq)) {
+			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
+		}
+		k = (n - done) / BUFSZ * BUFSZ;
+		for (i = k; i > 0 && b[done + i - 1] == 0; i--)
+			;
+		if (i > 0)
+			p->last_nz = p->produced + i;
+		p->produced += k;
+		p->item[seq % NBUF] = b + done;
+		p->islot[seq % NBUF] = slot;
+		p->len[seq % NBUF] = k;
+		p->rawpos[seq % NBUF] = p->whole_size;
+		*kept = true;
+		esc_queue_commit(p->q, seq, 1);
+		done += k;
 	}
-	while (i > 0 && b[i - 1] == 0)
-		i--;
-	if (i > 0)
-		p->last_nz = p->produced + i;
-	p->produced += n;
-	p->item[seq % NBUF] = b;
-	p->islot[seq % NBUF] = slot;
-	p->len[seq % NBUF] = n;
-	p->rawpos[seq % NBUF] = p->whole_size;
-	esc_queue_commit(p->q, seq, 1);
 	return ESCROW_OK;
 }
 

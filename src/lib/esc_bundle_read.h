@@ -70,8 +70,8 @@ struct esc_zpar_out {
 	 * time): *used bytes taken; *boundary when it stopped at a frame's end. */
 	escrow_status (*stream)(void *state, const uint8_t *b, size_t n, size_t *used, bool *boundary);
 	/* The next frame in order, decoded (n may be 0): clen compressed bytes;
-	 * when n > 0 the buffer is the consumer's until esc_zpar_release(slot). */
-	escrow_status (*frame)(void *state, const uint8_t *b, size_t n, uint64_t clen, int slot);
+	 * *kept: the buffer is the consumer's until esc_zpar_release(slot). */
+	escrow_status (*frame)(void *state, const uint8_t *b, size_t n, uint64_t clen, int slot, bool *kept);
 	/* The run was stopped (the consumer failed, or an interrupt). */
 	bool (*stopped)(void *state);
 };

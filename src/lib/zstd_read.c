@@ -22,7 +22,27 @@ struct esc_zread {
 	uint64_t frames;
 	uint64_t in_total;          /* compressed bytes consumed, for messages */
 	bool one_frame;             /* step returns at the end of each frame */
+	bool dctx_used;             /* dctx has begun a frame */
 };
+
+/* A DCtx as new: what libzstd says of a frame's bytes must not depend on
+ * the frames before it (its buffers keep the size the largest window asked
+ * for, and a corrupt block's error name follows the buffer's size), so that
+ * a frame decoded here after others, or alone after frames decoded on other
+ * threads (bundle_read_frames.c), fails with the same message. */
+static escrow_status new_dctx(esc_zread *z)
+{
+	ZSTD_freeDCtx(z->dctx);
+	z->dctx = ZSTD_createDCtx();
+	if (z->dctx == NULL)
+		return esc_nomem(z->ctx);
+	/* Memory stays under 64 MiB whatever the input: a frame asking for a
+	 * window above 32 MiB is refused (pack writes at most 16 MiB, the tag
+	 * frame; stock `zstd` up to -19 uses at most 8 MiB). */
+	ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, 25);
+	z->dctx_used = false;
+	return ESCROW_OK;
+}
 
 escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out)
 {
@@ -33,15 +53,10 @@ escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out)
 		return esc_nomem(ctx);
 	z->ctx = ctx;
 	z->name = name;
-	z->dctx = ZSTD_createDCtx();
-	if (z->dctx == NULL) {
+	if (new_dctx(z) != ESCROW_OK) {
 		free(z);
-		return esc_nomem(ctx);
+		return ESCROW_E_NOMEM;
 	}
-	/* Memory stays under 64 MiB whatever the input: a frame asking for a
-	 * window above 32 MiB is refused (pack writes at most 16 MiB, the tag
-	 * frame; stock `zstd` up to -19 uses at most 8 MiB). */
-	ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, 25);
 	z->at_start = true;
 	*out = z;
 	return ESCROW_OK;
@@ -82,6 +97,9 @@ static escrow_status check_header(esc_zread *z, ZSTD_inBuffer *in)
 		                 "checksum", z->name, (unsigned long long)(z->in_total - FRAME_HEAD));
 	if (fhd & 0x03)
 		return esc_error(z->ctx, ESCROW_TAMPERED, "%s: zstd frame needs a dictionary (not allowed)", z->name);
+	if (z->dctx_used && new_dctx(z) != ESCROW_OK)
+		return ESCROW_E_NOMEM;
+	z->dctx_used = true;
 	z->hdr_checked = true;
 	return ESCROW_OK;
 }
