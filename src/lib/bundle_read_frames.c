@@ -11,8 +11,8 @@
  * it came in: its checks, statuses and messages (with their offsets) are
  * then the ones a reader on one core gives, byte for byte.
  *
- * Memory: workers + 2 slots (one being gathered, one with the consumer),
- * each holding at most one frame's compressed bytes and its content. */
+ * Memory: workers + 1 slots, each holding at most one frame's compressed
+ * bytes and its content (ESC_FRAME_MAX), reused from frame to frame. */
 #include "esc_bundle_read.h"
 
 #include <errno.h>
@@ -60,7 +60,10 @@ escrow_status esc_zpar_new(escrow_ctx *ctx, int workers, const struct esc_zpar_o
 	zp->ctx = ctx;
 	zp->o = *o;
 	zp->nworkers = workers < 1 ? 1 : workers;
-	zp->n = (size_t)zp->nworkers + 2;
+	/* One slot per worker, and one more: the consumer reads one frame while
+	 * the workers decode the next ones; the producer gathers the following
+	 * one as soon as the consumer is done (a copy, quick next to decoding). */
+	zp->n = (size_t)zp->nworkers + 1;
 	zp->s = calloc(zp->n, sizeof *zp->s);
 	zp->th = calloc((size_t)zp->nworkers, sizeof *zp->th);
 	if (zp->s == NULL || zp->th == NULL) {
