@@ -6,9 +6,7 @@
  * fourth (age_thread.c). The queues bound memory; the producer has its own
  * ctx (a ctx is not shared between threads) whose message is copied over
  * when it fails. */
-#include "esc_bundle_read.h"
-#include "esc_pack.h"
-#include "esc_queue.h"
+#include "esc_bundle_pipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,212 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NBUF 8
-#define BUFSZ (1u << 20)
-#define RAWSZ (1u << 20)
-
-struct esc_pipe {
-	char *name;
-	int fd;
-	bool own_fd;
-	const escrow_identities *ids;
-	const escrow_pubkey *key;
-	const struct esc_sink *tap;
-	escrow_ctx *pctx;                /* the producer's */
-	escrow_ctx *uctx;                /* the consumer's: only its interrupt flag is read here */
-	pthread_t th;
-	bool started;
-	esc_queue *q;                    /* closed by the producer with its status */
-	uint8_t *buf[NBUF];
-	const uint8_t *item[NBUF];       /* what item seq % NBUF hands: buf[], or a decoded frame */
-	int islot[NBUF];                 /* that frame's slot in zp, or -1 */
-	size_t len[NBUF];
-	bool held;                       /* the consumer holds an item taken */
-	int held_slot;
-	/* producer only */
-	size_t wseq, widx, wfill, wcap;
-	esc_zpar *zp;                    /* frames decoded on other cores; NULL: all streamed here */
-	int workers;
-	bool wacquired;
-	uint8_t *raw;
-	esc_zread *z;
-	esc_age_thread *age;             /* sealed: reads and decrypts on a thread of its own */
-	esc_mverify *mv;
-	atomic_bool sealed;
-	uint64_t produced, last_nz;      /* tar stream offsets */
-	uint64_t handed;                 /* bytes given to the consumer (its side only) */
-	/* progress: the input's bytes read when each buffer was committed
-	 * (written by the producer before the commit, read by the consumer after
-	 * the take: the queue orders them), the consumer's latest, the size */
-	uint64_t rawpos[NBUF];
-	uint64_t raw_handed;
-	uint64_t file_size;              /* ESCROW_UNKNOWN for a stream */
-	enum esc_detached detached;
-	char detached_reason[256];
-	uint8_t phead[4];                /* sealed: the first plaintext bytes, checked for zstd's magic */
-	size_t nphead;
-	bool pchecked;
-	char looks_like[256];            /* ESCROW_NOT_A_BUNDLE: what the file is instead */
-	/* the whole input's SHA-256 and size, over every byte read (producer,
-	 * then esc_pipe_digest once the thread has ended) */
-	esc_sha256 *whole;
-	esc_tsink *hs;                   /* hashes on a thread of its own */
-	escrow_ctx *hctx;                /* that thread's */
-	_Atomic uint64_t whole_size;     /* the reading thread's; read for progress */
-	bool eof;
-	bool tap_ok;                     /* the tap has not failed */
-};
-
 static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-
-static escrow_status acquire(esc_pipe *p)
-{
-	if (p->wacquired)
-		return ESCROW_OK;
-	if (!esc_queue_claim(p->q, &p->wseq))
-		return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
-	p->widx = p->wseq % NBUF;
-	p->wacquired = true;
-	p->wfill = 0;
-	/* Buffers end where they would if every frame were streamed here
-	 * (every BUFSZ bytes of tar), so that the streaming decoder is called
-	 * with the same room whichever frames went to the workers: its
-	 * messages then name the same offsets. */
-	p->wcap = BUFSZ - (size_t)(p->produced % BUFSZ);
-	return ESCROW_OK;
-}
-
-static void commit(esc_pipe *p)
-{
-	const uint8_t *b = p->buf[p->widx];
-	size_t i = p->wfill;
-
-	if (!p->wacquired || p->wfill == 0)
-		return;
-	/* Where the last non-zero byte is: only zeros may follow the tar's end. */
-	while (i > 0 && b[i - 1] == 0)
-		i--;
-	if (i > 0)
-		p->last_nz = p->produced + i;
-	p->produced += p->wfill;
-	p->len[p->widx] = p->wfill;
-	p->item[p->widx] = b;
-	p->islot[p->widx] = -1;
-	p->rawpos[p->widx] = p->whole_size;
-	esc_queue_commit(p->q, p->wseq, 1);
-	p->wacquired = false;
-}
-
-/* Decompressed bytes go straight into the queue's buffers. With the
- * workers, the streaming decoder stops at each frame's end (*boundary). */
-static escrow_status stream_in(esc_pipe *p, const uint8_t *data, size_t len, size_t *used, bool *boundary)
-{
-	ZSTD_inBuffer in = {data, len, 0};
-	escrow_status st = ESCROW_OK;
-
-	while (in.pos < in.size) {
-		ZSTD_outBuffer out;
-		size_t ipos = in.pos;
-
-		st = acquire(p);
-		if (st != ESCROW_OK)
-			break;
-		out.dst = p->buf[p->widx];
-		out.size = p->wcap;
-		out.pos = p->wfill;
-		st = esc_zread_step(p->z, &in, &out);
-		if (st != ESCROW_OK)
-			break;
-		if (out.pos == p->wfill && in.pos == ipos) {
-			st = esc_error(p->pctx, ESCROW_E_INTERNAL, "zstd made no progress");
-			break;
-		}
-		p->wfill = out.pos;
-		if (p->wfill == p->wcap)
-			commit(p);
-		if (p->zp != NULL && esc_zread_at_boundary(p->z))
-			break;
-	}
-	*used = in.pos;
-	*boundary = esc_zread_at_boundary(p->z);
-	return st;
-}
-
-static escrow_status zp_stream(void *state, const uint8_t *b, size_t n, size_t *used, bool *boundary)
-{
-	return stream_in(state, b, n, used, boundary);
-}
-
-/* The consumer gets the bytes of a frame a worker decoded exactly when it
- * would have had them from the stream: a buffer at a time, each BUFSZ
- * bytes of tar, the last one at the end; a failure later drops the same
- * partial buffer. The parts of the frame before the first and after the
- * last BUFSZ boundary are copied into the stream's buffers; the whole
- * buffers between are handed as they are (*kept: the slot is the
- * consumer's until it releases it). */
-static escrow_status zp_frame(void *state, const uint8_t *b, size_t n, uint64_t clen, int slot, bool *kept)
-{
-	esc_pipe *p = state;
-	size_t done = 0;
-	escrow_status st;
-
-	*kept = false;
-	esc_zread_skip(p->z, clen);
-	while (done < n) {
-		size_t k, seq, i;
-
-		if ((p->wacquired && p->wfill > 0) || p->produced % BUFSZ != 0 || n - done < BUFSZ) {
-			st = acquire(p);
-			if (st != ESCROW_OK)
-				return st;
-			k = p->wcap - p->wfill < n - done ? p->wcap - p->wfill : n - done;
-			memcpy(p->buf[p->widx] + p->wfill, b + done, k);
-			p->wfill += k;
-			done += k;
-			if (p->wfill == p->wcap)
-				commit(p);
-			continue;
-		}
-		if (p->wacquired) {
-			seq = p->wseq; /* claimed, still empty: these buffers take its place */
-			p->wacquired = false;
-		} else if (!esc_queue_claim(p->q, &seq)) {
-			return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
-		}
-		k = (n - done) / BUFSZ * BUFSZ;
-		for (i = k; i > 0 && b[done + i - 1] == 0; i--)
-			;
-		if (i > 0)
-			p->last_nz = p->produced + i;
-		p->produced += k;
-		p->item[seq % NBUF] = b + done;
-		p->islot[seq % NBUF] = slot;
-		p->len[seq % NBUF] = k;
-		p->rawpos[seq % NBUF] = p->whole_size;
-		*kept = true;
-		esc_queue_commit(p->q, seq, 1);
-		done += k;
-	}
-	return ESCROW_OK;
-}
-
-static bool zp_stopped(void *state)
-{
-	esc_pipe *p = state;
-
-	return esc_queue_status(p->q) != ESCROW_OK || esc_interrupted(p->uctx);
-}
-
-static escrow_status push_compressed(void *state, const void *data, size_t len)
-{
-	esc_pipe *p = state;
-	size_t used;
-	bool boundary;
-
-	if (p->zp != NULL)
-		return esc_zpar_feed(p->zp, data, len);
-	return stream_in(p, data, len, &used, &boundary);
-}
 
 /* Reads some bytes; polls so that a stop request is seen even on a pipe that
  * stalls. 0 at the end. */
@@ -307,7 +100,7 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
 	escrow_status st;
 
 	if (p->pchecked)
-		return push_compressed(p, data, len);
+		return esc_pipe_push(p, data, len);
 	k = sizeof p->phead - p->nphead < len ? sizeof p->phead - p->nphead : len;
 	memcpy(p->phead + p->nphead, d, k);
 	p->nphead += k;
@@ -317,9 +110,9 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
 	if (memcmp(p->phead, zmagic, sizeof zmagic) != 0)
 		return before == 0 ? not_a_bundle(p, d, len < 512 ? len : 512, true)
 		                   : not_a_bundle(p, p->phead, p->nphead, true);
-	st = push_compressed(p, p->phead, p->nphead);
+	st = esc_pipe_push(p, p->phead, p->nphead);
 	if (st == ESCROW_OK && len > k)
-		st = push_compressed(p, d + k, len - k);
+		st = esc_pipe_push(p, d + k, len - k);
 	return st;
 }
 
@@ -335,7 +128,7 @@ static escrow_status produce_end(esc_pipe *p)
 		st = esc_zread_end(p->z);
 	if (st != ESCROW_OK)
 		return st;
-	commit(p);
+	esc_pipe_commit(p);
 	if (p->mv != NULL) {
 		/* Every byte is in the prehash once the hashing thread has ended;
 		 * the file's SHA-256 is complete too (esc_pipe_digest reads no more). */
@@ -407,12 +200,8 @@ static escrow_status produce(esc_pipe *p)
 		return not_a_bundle(p, p->raw, have < 512 ? have : 512, false);
 	}
 	st = esc_zread_new(p->pctx, p->name, &p->z);
-	if (st == ESCROW_OK && p->workers > 0) {
-		const struct esc_zpar_out zo = {p, zp_stream, zp_frame, zp_stopped};
-
-		esc_zread_one_frame(p->z, true);
-		st = esc_zpar_new(p->pctx, p->workers, &zo, &p->zp);
-	}
+	if (st == ESCROW_OK && p->workers > 0)
+		st = esc_pipe_frames_new(p);
 	if (st != ESCROW_OK)
 		return st;
 	if (p->sealed)
@@ -426,7 +215,7 @@ static escrow_status produce(esc_pipe *p)
 				break;
 		}
 		first = false;
-		st = push_compressed(p, p->raw, have);
+		st = esc_pipe_push(p, p->raw, have);
 		if (st != ESCROW_OK)
 			return st;
 	}
