@@ -2,7 +2,8 @@
  * (internal). Owner: bundle_read*.c, zstd_read.c, bundle_verify.c, bundle_extract.c, bundle_list.c.
  *
  * The pipeline: a second thread reads the file, opens age (sealed bundles),
- * decompresses zstd and hands 1 MiB buffers through a small bounded queue to
+ * decompresses zstd (independent frames on worker threads, the others
+ * itself) and hands 1 MiB buffers through a small bounded queue to
  * the main thread, which runs libarchive's tar reader, checks each entry's
  * path before anything else, hashes and inspects payload files as they stream
  * by and keeps the (bounded) tag files; at the end it checks the signature,
