@@ -26,6 +26,15 @@ int cli_read_parse(struct cli_read *r, const struct cli_read_cmd *cmd, int argc,
 	r->json = r->args.value[CLI_O_JSON] != NULL;
 	if (*r->bundle == '\0')
 		return cli_usage(cmd->name, cmd->usage, "BUNDLE is empty");
+	if (r->args.value[CLI_O_THREADS] != NULL) {
+		const char *s = r->args.value[CLI_O_THREADS];
+		char *end;
+		long v = strtol(s, &end, 10);
+
+		if (*s < '0' || *s > '9' || *end != '\0' || v < 1 || v > 256)
+			return cli_usage(cmd->name, cmd->usage, "-j %s: a thread count from 1 to 256", s);
+		r->threads = (int)v;
+	}
 	return -1;
 }
 
@@ -37,6 +46,8 @@ int cli_read_open(struct cli_read *r)
 	r->ctx = cli_ctx_new();
 	if (r->ctx == NULL)
 		return EX_SOFTWARE_;
+	if (r->threads > 0)
+		escrow_ctx_set_threads(r->ctx, r->threads);
 	if (r->pubkey != NULL)
 		st = escrow_pubkey_load(r->ctx, r->pubkey, &r->key);
 	if (st == ESCROW_OK && r->contract != NULL)

@@ -7,7 +7,7 @@
 
 /* A reading command: its name, usage line, help, its bit in the option table
  * (CLI_VERIFY, ...) and the check of its own options' arguments (may be
- * NULL). The shared options are -p, -c, -i, --json, -q, -h. */
+ * NULL). The shared options are -p, -c, -i, -j, --json, -q, -h. */
 struct cli_read_cmd {
 	const char *name, *usage;
 	void (*help)(void);
@@ -22,6 +22,7 @@ struct cli_read {
 	struct cli_args args;              /* everything given, the command's own options too */
 	const char *bundle, *pubkey, *contract;
 	size_t n_identities;
+	int threads;                       /* -j: threads decoding zstd frames; 0: all cores */
 	bool json;
 	escrow_ctx *ctx;
 	escrow_pubkey *key;

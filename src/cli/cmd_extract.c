@@ -8,7 +8,7 @@
 
 static const char usage_line[] =
 	"escrow extract BUNDLE|- -C DIR -p PUBKEY [-i IDENTITY]... [--payload-only] "
-	"[-c CONTRACT --deliverable ID]... [--json] [-q]";
+	"[-c CONTRACT --deliverable ID]... [-j THREADS] [--json] [-q]";
 
 static void help(void)
 {
@@ -29,6 +29,7 @@ static void help(void)
 	       "                       (repeatable; the whole bundle is still verified)\n"
 	       "      --json           print the report as JSON instead of text\n"
 	       "      --progress MODE  auto (a bar on a terminal), bar, plain, json, none\n"
+	       "  -j, --threads N      threads decoding the bundle's zstd frames (default: all cores)\n"
 	       "  -q, --quiet          print nothing but errors (the exit code tells)\n"
 	       "  -h, --help           show this help\n\n"
 	       "By default DIR is the bag: DIR/bagit.txt, DIR/data/... (BagIt validators and\n"

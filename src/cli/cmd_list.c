@@ -3,7 +3,7 @@
 #include "cli_read.h"
 
 static const char usage_line[] =
-	"escrow list BUNDLE|- [-p PUBKEY] [-c CONTRACT] [-i IDENTITY]... [--json]";
+	"escrow list BUNDLE|- [-p PUBKEY] [-c CONTRACT] [-i IDENTITY]... [-j THREADS] [--json]";
 
 static void help(void)
 {
@@ -18,6 +18,7 @@ static void help(void)
 	       "  -c, --contract FILE  the contract whose deliverables to show\n"
 	       "  -i, --identity FILE  an age identity file for sealed bundles (repeatable)\n"
 	       "      --json           print the report as JSON instead of text\n"
+	       "  -j, --threads N      threads decoding the bundle's zstd frames (default: all cores)\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
 	       "Exit codes: 0 listed (verdict verified with -p, intact without), 1 tampered,\n"

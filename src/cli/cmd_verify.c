@@ -3,7 +3,7 @@
 #include "cli_read.h"
 
 static const char usage_line[] =
-	"escrow verify BUNDLE|- -p PUBKEY [-c CONTRACT] [-i IDENTITY]... [--json] [-q]";
+	"escrow verify BUNDLE|- -p PUBKEY [-c CONTRACT] [-i IDENTITY]... [-j THREADS] [--json] [-q]";
 
 static void help(void)
 {
@@ -20,6 +20,7 @@ static void help(void)
 	       "  -i, --identity FILE  an age identity file for sealed bundles (repeatable)\n"
 	       "      --json           print the report as JSON instead of text\n"
 	       "      --progress MODE  auto (a bar on a terminal), bar, plain, json, none\n"
+	       "  -j, --threads N      threads decoding the bundle's zstd frames (default: all cores)\n"
 	       "  -q, --quiet          print nothing but errors (the exit code tells)\n"
 	       "  -h, --help           show this help\n\n"
 	       "Without -c only integrity and authenticity are checked.\n"

@@ -6,9 +6,7 @@
  * fourth (age_thread.c). The queues bound memory; the producer has its own
  * ctx (a ctx is not shared between threads) whose message is copied over
  * when it fails. */
-#include "esc_bundle_read.h"
-#include "esc_pack.h"
-#include "esc_queue.h"
+#include "esc_bundle_pipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,118 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NBUF 8
-#define BUFSZ (1u << 20)
-#define RAWSZ (1u << 20)
-
-struct esc_pipe {
-	char *name;
-	int fd;
-	bool own_fd;
-	const escrow_identities *ids;
-	const escrow_pubkey *key;
-	const struct esc_sink *tap;
-	escrow_ctx *pctx;                /* the producer's */
-	escrow_ctx *uctx;                /* the consumer's: only its interrupt flag is read here */
-	pthread_t th;
-	bool started;
-	esc_queue *q;                    /* closed by the producer with its status */
-	uint8_t *buf[NBUF];
-	size_t len[NBUF];
-	bool held;                       /* the consumer holds an item taken */
-	/* producer only */
-	size_t wseq, widx, wfill;
-	bool wacquired;
-	uint8_t *raw;
-	esc_zread *z;
-	esc_age_thread *age;             /* sealed: reads and decrypts on a thread of its own */
-	esc_mverify *mv;
-	atomic_bool sealed;
-	uint64_t produced, last_nz;      /* tar stream offsets */
-	uint64_t handed;                 /* bytes given to the consumer (its side only) */
-	/* progress: the input's bytes read when each buffer was committed
-	 * (written by the producer before the commit, read by the consumer after
-	 * the take: the queue orders them), the consumer's latest, the size */
-	uint64_t rawpos[NBUF];
-	uint64_t raw_handed;
-	uint64_t file_size;              /* ESCROW_UNKNOWN for a stream */
-	enum esc_detached detached;
-	char detached_reason[256];
-	uint8_t phead[4];                /* sealed: the first plaintext bytes, checked for zstd's magic */
-	size_t nphead;
-	bool pchecked;
-	char looks_like[256];            /* ESCROW_NOT_A_BUNDLE: what the file is instead */
-	/* the whole input's SHA-256 and size, over every byte read (producer,
-	 * then esc_pipe_digest once the thread has ended) */
-	esc_sha256 *whole;
-	esc_tsink *hs;                   /* hashes on a thread of its own */
-	escrow_ctx *hctx;                /* that thread's */
-	_Atomic uint64_t whole_size;     /* the reading thread's; read for progress */
-	bool eof;
-	bool tap_ok;                     /* the tap has not failed */
-};
-
 static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
-
-static escrow_status acquire(esc_pipe *p)
-{
-	if (p->wacquired)
-		return ESCROW_OK;
-	if (!esc_queue_claim(p->q, &p->wseq))
-		return esc_error(p->pctx, ESCROW_E_INTERRUPTED, "stopped");
-	p->widx = p->wseq % NBUF;
-	p->wacquired = true;
-	p->wfill = 0;
-	return ESCROW_OK;
-}
-
-static void commit(esc_pipe *p)
-{
-	const uint8_t *b = p->buf[p->widx];
-	size_t i = p->wfill;
-
-	if (!p->wacquired || p->wfill == 0)
-		return;
-	/* Where the last non-zero byte is: only zeros may follow the tar's end. */
-	while (i > 0 && b[i - 1] == 0)
-		i--;
-	if (i > 0)
-		p->last_nz = p->produced + i;
-	p->produced += p->wfill;
-	p->len[p->widx] = p->wfill;
-	p->rawpos[p->widx] = p->whole_size;
-	esc_queue_commit(p->q, p->wseq, 1);
-	p->wacquired = false;
-}
-
-/* Decompressed bytes go straight into the queue's buffers. */
-static escrow_status push_compressed(void *state, const void *data, size_t len)
-{
-	esc_pipe *p = state;
-	ZSTD_inBuffer in = {data, len, 0};
-	escrow_status st;
-
-	while (in.pos < in.size) {
-		ZSTD_outBuffer out;
-		size_t ipos = in.pos;
-
-		st = acquire(p);
-		if (st != ESCROW_OK)
-			return st;
-		out.dst = p->buf[p->widx];
-		out.size = BUFSZ;
-		out.pos = p->wfill;
-		st = esc_zread_step(p->z, &in, &out);
-		if (st != ESCROW_OK)
-			return st;
-		if (out.pos == p->wfill && in.pos == ipos)
-			return esc_error(p->pctx, ESCROW_E_INTERNAL, "zstd made no progress");
-		p->wfill = out.pos;
-		if (p->wfill == BUFSZ)
-			commit(p);
-	}
-	return ESCROW_OK;
-}
 
 /* Reads some bytes; polls so that a stop request is seen even on a pipe that
  * stalls. 0 at the end. */
@@ -213,7 +100,7 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
 	escrow_status st;
 
 	if (p->pchecked)
-		return push_compressed(p, data, len);
+		return esc_pipe_push(p, data, len);
 	k = sizeof p->phead - p->nphead < len ? sizeof p->phead - p->nphead : len;
 	memcpy(p->phead + p->nphead, d, k);
 	p->nphead += k;
@@ -223,9 +110,9 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
 	if (memcmp(p->phead, zmagic, sizeof zmagic) != 0)
 		return before == 0 ? not_a_bundle(p, d, len < 512 ? len : 512, true)
 		                   : not_a_bundle(p, p->phead, p->nphead, true);
-	st = push_compressed(p, p->phead, p->nphead);
+	st = esc_pipe_push(p, p->phead, p->nphead);
 	if (st == ESCROW_OK && len > k)
-		st = push_compressed(p, d + k, len - k);
+		st = esc_pipe_push(p, d + k, len - k);
 	return st;
 }
 
@@ -233,12 +120,15 @@ static escrow_status push_plain(void *state, const void *data, size_t len)
  * detached signature over every byte read. */
 static escrow_status produce_end(esc_pipe *p)
 {
-	escrow_status st;
+	escrow_status st = ESCROW_OK;
 
-	st = esc_zread_end(p->z);
+	if (p->zp != NULL)
+		st = esc_zpar_end(p->zp);
+	if (st == ESCROW_OK)
+		st = esc_zread_end(p->z);
 	if (st != ESCROW_OK)
 		return st;
-	commit(p);
+	esc_pipe_commit(p);
 	if (p->mv != NULL) {
 		/* Every byte is in the prehash once the hashing thread has ended;
 		 * the file's SHA-256 is complete too (esc_pipe_digest reads no more). */
@@ -310,6 +200,8 @@ static escrow_status produce(esc_pipe *p)
 		return not_a_bundle(p, p->raw, have < 512 ? have : 512, false);
 	}
 	st = esc_zread_new(p->pctx, p->name, &p->z);
+	if (st == ESCROW_OK && p->workers > 0)
+		st = esc_pipe_frames_new(p);
 	if (st != ESCROW_OK)
 		return st;
 	if (p->sealed)
@@ -323,7 +215,7 @@ static escrow_status produce(esc_pipe *p)
 				break;
 		}
 		first = false;
-		st = push_compressed(p, p->raw, have);
+		st = esc_pipe_push(p, p->raw, have);
 		if (st != ESCROW_OK)
 			return st;
 	}
@@ -347,6 +239,8 @@ static void *thread_main(void *arg)
 	/* A malformed age header inside a bundle is a corrupt bundle. */
 	if (st == ESCROW_E_INPUT)
 		st = ESCROW_TAMPERED;
+	/* No worker runs past here (the frames they hold stay for the consumer). */
+	esc_zpar_stop(p->zp);
 	esc_queue_close(p->q, st);
 	/* The decrypting thread ends before this one: it has read to the end,
 	 * or it sees the queue failed above or its own queue failed here. What
@@ -376,6 +270,12 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 		free(p);
 		return st;
 	}
+	/* Unless told (-j), at most READ_WORKERS decode: each holds a frame
+	 * (~7 MiB), and four decode about as fast as one thread hashes the files. */
+	p->workers = o->workers < 0 ? 0 : o->workers > 0 ? o->workers : esc_threads(ctx);
+	if (o->workers == 0 && ctx->threads <= 0 && p->workers > READ_WORKERS)
+		p->workers = READ_WORKERS;
+	p->held_slot = -1;
 	p->ids = o->ids;
 	p->key = o->key;
 	p->tap = o->tap;
@@ -443,11 +343,14 @@ long esc_pipe_next(esc_pipe *p, const void **buf)
 	if (p->held) {
 		esc_queue_release(p->q);
 		p->held = false;
+		if (p->held_slot >= 0)
+			esc_zpar_release(p->zp, p->held_slot);
 	}
 	if (!esc_queue_take(p->q, &seq))
 		return esc_queue_status(p->q) == ESCROW_OK ? 0 : -1;
 	p->held = true;
-	*buf = p->buf[seq % NBUF];
+	*buf = p->item[seq % NBUF];
+	p->held_slot = p->islot[seq % NBUF];
 	n = (long)p->len[seq % NBUF];
 	p->handed += (uint64_t)n;
 	p->raw_handed = p->rawpos[seq % NBUF];
@@ -570,6 +473,7 @@ void esc_pipe_close(esc_pipe *p)
 		close(p->fd);
 	esc_age_thread_free(p->age); /* it writes to hs */
 	esc_tsink_free(p->hs);       /* its thread updates mv */
+	esc_zpar_free(p->zp);
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
 	escrow_ctx_free(p->hctx);

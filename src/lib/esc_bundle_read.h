@@ -2,7 +2,8 @@
  * (internal). Owner: bundle_read*.c, zstd_read.c, bundle_verify.c, bundle_extract.c, bundle_list.c.
  *
  * The pipeline: a second thread reads the file, opens age (sealed bundles),
- * decompresses zstd and hands 1 MiB buffers through a small bounded queue to
+ * decompresses zstd (independent frames on worker threads, the others
+ * itself) and hands 1 MiB buffers through a small bounded queue to
  * the main thread, which runs libarchive's tar reader, checks each entry's
  * path before anything else, hashes and inspects payload files as they stream
  * by and keeps the (bounded) tag files; at the end it checks the signature,
@@ -26,6 +27,66 @@ escrow_status esc_zread_step(esc_zread *z, ZSTD_inBuffer *in, ZSTD_outBuffer *ou
  * after at least one frame. */
 escrow_status esc_zread_end(esc_zread *z);
 void esc_zread_free(esc_zread *z);
+/* on: esc_zread_step returns at the end of each frame, leaving the next
+ * frame's bytes in the input (the parallel reader decodes some frames
+ * elsewhere). */
+void esc_zread_one_frame(esc_zread *z, bool on);
+/* Between two frames: the next byte begins a frame, none of it taken yet. */
+bool esc_zread_at_boundary(const esc_zread *z);
+/* A frame of len compressed bytes was checked and decoded elsewhere: counts
+ * it, so that messages keep naming offsets in the whole stream. */
+void esc_zread_skip(esc_zread *z, uint64_t len);
+
+/* ---- where zstd frames end, without decoding (zstd_frames.c) ---- */
+/* RFC 8878 3.1.1: the frame header, then the 3-byte block headers (raw:
+ * size bytes follow, RLE: 1, compressed: size), then the checksum. Zeroed
+ * (or esc_zscan_reset) before each frame. */
+#define ESC_FRAME_MAX (8u << 20)     /* content a decode worker takes whole */
+#define ESC_FRAME_WINDOW_MAX (1u << 25) /* zstd_read.c's window limit */
+struct esc_zscan {
+	int state;
+	uint8_t h[18];
+	size_t hn, hneed;
+	uint64_t left;                   /* of the block body or the checksum */
+	bool last;
+	uint64_t fcs, len, bound;
+};
+enum esc_zscan_result {
+	ESC_ZS_MORE,                     /* all of the input taken: the frame goes on */
+	ESC_ZS_FRAME,                    /* *used bytes end a frame fit for a worker */
+	ESC_ZS_OTHER                     /* not such a frame (no content size, larger, no checksum,
+	                                  * malformed, no frame at all): zstd_read.c judges it */
+};
+void esc_zscan_reset(struct esc_zscan *s);
+/* Walks b[0..n) of the frame under way. After ESC_ZS_FRAME, s->fcs is the
+ * declared content size and s->len the frame's length. */
+enum esc_zscan_result esc_zscan_step(struct esc_zscan *s, const uint8_t *b, size_t n, size_t *used);
+
+/* ---- independent frames decoded on every core (bundle_read_frames.c) ---- */
+typedef struct esc_zpar esc_zpar;
+/* What the parallel reader calls, all on the producer's thread. */
+struct esc_zpar_out {
+	void *state;
+	/* b[0..n) through the streaming decoder (zstd_read.c, one frame at a
+	 * time): *used bytes taken; *boundary when it stopped at a frame's end. */
+	escrow_status (*stream)(void *state, const uint8_t *b, size_t n, size_t *used, bool *boundary);
+	/* The next frame in order, decoded (n may be 0): clen compressed bytes;
+	 * *kept: the buffer is the consumer's until esc_zpar_release(slot). */
+	escrow_status (*frame)(void *state, const uint8_t *b, size_t n, uint64_t clen, int slot, bool *kept);
+	/* The run was stopped (the consumer failed, or an interrupt). */
+	bool (*stopped)(void *state);
+};
+/* workers decoding threads, started at the first frame that fits one. */
+escrow_status esc_zpar_new(escrow_ctx *ctx, int workers, const struct esc_zpar_out *o, esc_zpar **out);
+/* The next slice of the compressed stream. */
+escrow_status esc_zpar_feed(esc_zpar *zp, const uint8_t *b, size_t n);
+/* The input ended: every frame handed over, a frame cut short streamed. */
+escrow_status esc_zpar_end(esc_zpar *zp);
+/* From the consumer's thread: done with the frame in slot. */
+void esc_zpar_release(esc_zpar *zp, int slot);
+/* Ends the workers (waits for them). */
+void esc_zpar_stop(esc_zpar *zp);
+void esc_zpar_free(esc_zpar *zp);
 
 /* ---- the producer thread and queue (bundle_read_pipe.c) ---- */
 enum esc_detached { ESC_DETACHED_NA = 0, ESC_DETACHED_ABSENT, ESC_DETACHED_GOOD, ESC_DETACHED_BAD,
@@ -39,6 +100,9 @@ struct esc_pipe_options {
 	const struct esc_sink *tap;          /* gets every byte read, in order, as it is read, and the
 	                                      * rest of a file esc_pipe_digest reads (rewrap, vault
 	                                      * receive); may be NULL */
+	int workers;                         /* threads decoding independent frames: 0 = the ctx's
+	                                      * (escrow_ctx_set_threads), < 0 = none, all frames on
+	                                      * the producer's thread */
 };
 /* BUNDLE.minisig beside the bundle at path (bundle_read_detached.c): ABSENT,
  * NA (a stream, or no key: reason says), OTHER or BAD (reason says), or

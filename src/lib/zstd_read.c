@@ -21,7 +21,28 @@ struct esc_zread {
 	bool hdr_checked;
 	uint64_t frames;
 	uint64_t in_total;          /* compressed bytes consumed, for messages */
+	bool one_frame;             /* step returns at the end of each frame */
+	bool dctx_used;             /* dctx has begun a frame */
 };
+
+/* A DCtx as new: what libzstd says of a frame's bytes must not depend on
+ * the frames before it (its buffers keep the size the largest window asked
+ * for, and a corrupt block's error name follows the buffer's size), so that
+ * a frame decoded here after others, or alone after frames decoded on other
+ * threads (bundle_read_frames.c), fails with the same message. */
+static escrow_status new_dctx(esc_zread *z)
+{
+	ZSTD_freeDCtx(z->dctx);
+	z->dctx = ZSTD_createDCtx();
+	if (z->dctx == NULL)
+		return esc_nomem(z->ctx);
+	/* Memory stays under 64 MiB whatever the input: a frame asking for a
+	 * window above 32 MiB is refused (pack writes at most 16 MiB, the tag
+	 * frame; stock `zstd` up to -19 uses at most 8 MiB). */
+	ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, 25);
+	z->dctx_used = false;
+	return ESCROW_OK;
+}
 
 escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out)
 {
@@ -32,15 +53,10 @@ escrow_status esc_zread_new(escrow_ctx *ctx, const char *name, esc_zread **out)
 		return esc_nomem(ctx);
 	z->ctx = ctx;
 	z->name = name;
-	z->dctx = ZSTD_createDCtx();
-	if (z->dctx == NULL) {
+	if (new_dctx(z) != ESCROW_OK) {
 		free(z);
-		return esc_nomem(ctx);
+		return ESCROW_E_NOMEM;
 	}
-	/* Memory stays under 64 MiB whatever the input: a frame asking for a
-	 * window above 32 MiB is refused (pack writes at most 16 MiB, the tag
-	 * frame; stock `zstd` up to -19 uses at most 8 MiB). */
-	ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, 25);
 	z->at_start = true;
 	*out = z;
 	return ESCROW_OK;
@@ -81,6 +97,9 @@ static escrow_status check_header(esc_zread *z, ZSTD_inBuffer *in)
 		                 "checksum", z->name, (unsigned long long)(z->in_total - FRAME_HEAD));
 	if (fhd & 0x03)
 		return esc_error(z->ctx, ESCROW_TAMPERED, "%s: zstd frame needs a dictionary (not allowed)", z->name);
+	if (z->dctx_used && new_dctx(z) != ESCROW_OK)
+		return ESCROW_E_NOMEM;
+	z->dctx_used = true;
 	z->hdr_checked = true;
 	return ESCROW_OK;
 }
@@ -138,7 +157,7 @@ escrow_status esc_zread_step(esc_zread *z, ZSTD_inBuffer *in, ZSTD_outBuffer *ou
 			ZSTD_inBuffer none = {NULL, 0, 0};
 
 			st = decode(z, &none, out);
-			if (st != ESCROW_OK || out->pos == pos)
+			if (st != ESCROW_OK || out->pos == pos || (z->at_start && z->one_frame))
 				return st;
 			continue;
 		}
@@ -148,10 +167,26 @@ escrow_status esc_zread_step(esc_zread *z, ZSTD_inBuffer *in, ZSTD_outBuffer *ou
 			st = decode(z, in, out);
 			z->in_total += in->pos - before;
 		}
-		if (st != ESCROW_OK)
+		if (st != ESCROW_OK || (z->at_start && z->one_frame))
 			return st;
 	}
 	return ESCROW_OK;
+}
+
+void esc_zread_one_frame(esc_zread *z, bool on)
+{
+	z->one_frame = on;
+}
+
+bool esc_zread_at_boundary(const esc_zread *z)
+{
+	return z->at_start && z->hdr_len == 0;
+}
+
+void esc_zread_skip(esc_zread *z, uint64_t len)
+{
+	z->in_total += len;
+	z->frames++;
 }
 
 escrow_status esc_zread_end(esc_zread *z)
