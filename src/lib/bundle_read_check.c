@@ -133,22 +133,36 @@ int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target)
 static escrow_status parse_line(struct esc_rd *rd, const char *file, const char *b, size_t n, unsigned lineno,
                                 uint8_t dig[32], char **path)
 {
+	/* A lowercase hex digit's value plus one; 0 for any other byte. */
+	static const uint8_t LHEX[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
+		['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	};
+	const uint8_t *u = (const uint8_t *)b;
+	unsigned bad = n < 68;
 	size_t i;
-	char *enc;
+	char small[256], *enc = small;
 
 	*path = NULL;
-	for (i = 0; i < 64 && i < n; i++)
-		if (!((b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f')))
-			break;
-	if (i != 64 || n < 68 || b[64] != ' ' || b[65] != ' ' || b[66] == ' ' || esc_unhex(b, 64, dig, 32) != 0)
+	for (i = 0; i < 32 && !bad; i++) {
+		unsigned hi = LHEX[u[2 * i]], lo = LHEX[u[2 * i + 1]];
+
+		bad |= hi == 0 || lo == 0;
+		dig[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
+	}
+	if (bad || b[64] != ' ' || b[65] != ' ' || b[66] == ' ')
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: malformed line (expected 64 lowercase hex "
 		                 "digits, two spaces, a path)", rd->path, file, lineno);
-	enc = strndup(b + 66, n - 66);
+	if (n - 66 >= sizeof small)
+		enc = malloc(n - 66 + 1);
 	if (enc == NULL)
 		return esc_nomem(rd->ctx);
+	memcpy(enc, b + 66, n - 66);
+	enc[n - 66] = '\0';
 	if (memchr(b + 66, '\0', n - 66) == NULL && memchr(b + 66, '\r', n - 66) == NULL)
 		*path = esc_bag_path_decode(enc);
-	free(enc);
+	if (enc != small)
+		free(enc);
 	if (*path == NULL)
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: malformed path", rd->path, file, lineno);
 	return ESCROW_OK;
