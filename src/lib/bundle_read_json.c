@@ -101,6 +101,20 @@ static void ws(struct scan *s)
 		s->pos++;
 }
 
+/* A byte of a number, true, false or null (what strchr("+-.eEtrufalsn")
+ * found, without its call per byte). */
+static bool literal_byte(int c)
+{
+	switch (c) {
+	case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+	case '+': case '-': case '.': case 'e': case 'E': case 't': case 'r': case 'u': case 'f': case 'a':
+	case 'l': case 's': case 'n':
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Skips one value; 0 ok, -1 malformed. Content is validated by jansson later. */
 static int skip_value(struct scan *s, int depth)
 {
@@ -112,6 +126,12 @@ static int skip_value(struct scan *s, int depth)
 		return -1;
 	if (c == '"') {
 		for (s->pos++;; s->pos++) {
+			/* To the next quote or backslash in what is buffered. */
+			const char *p = s->b + s->pos, *e = s->b + s->len;
+
+			while (p < e && *p != '"' && *p != '\\')
+				p++;
+			s->pos = (size_t)(p - s->b);
 			c = peek(s);
 			if (c < 0)
 				return -1;
@@ -159,7 +179,7 @@ static int skip_value(struct scan *s, int depth)
 	}
 	if (!((c >= '0' && c <= '9') || c == '-' || c == 't' || c == 'f' || c == 'n'))
 		return -1;
-	while ((c = peek(s)) >= 0 && ((c >= '0' && c <= '9') || strchr("+-.eEtrufalsn", c) != NULL))
+	while ((c = peek(s)) >= 0 && literal_byte(c))
 		s->pos++;
 	return 0;
 }
