@@ -87,6 +87,13 @@ static struct esc_jval *slot(struct esc_jent *e, const char *k, size_t n)
 
 int esc_jent_fast(const char *span, size_t n, struct esc_jent *out)
 {
+	size_t used;
+
+	return esc_jent_prefix(span, n, out, &used) && used == n;
+}
+
+int esc_jent_prefix(const char *span, size_t n, struct esc_jent *out, size_t *used)
+{
 	struct cur c = {span, span + n};
 	const char *key[MAX_KEYS];
 	size_t klen[MAX_KEYS], nk = 0, i;
@@ -98,8 +105,8 @@ int esc_jent_fast(const char *span, size_t n, struct esc_jent *out)
 	c.p++;
 	ws(&c);
 	if (c.p < c.end && *c.p == '}') {
-		c.p++;
-		return c.p == c.end;
+		*used = (size_t)(++c.p - span);
+		return 1;
 	}
 	for (;;) {
 		struct esc_jval v, *dst;
@@ -132,8 +139,8 @@ int esc_jent_fast(const char *span, size_t n, struct esc_jent *out)
 		if (c.p >= c.end)
 			return 0;
 		if (*c.p == '}') {
-			c.p++;
-			return c.p == c.end;
+			*used = (size_t)(++c.p - span);
+			return 1;
 		}
 		if (*c.p != ',')
 			return 0;

@@ -35,6 +35,10 @@ struct esc_jent {
 /* 1 and *out filled when span[0..n) is exactly one object in the fixed
  * shape (strings point into span); 0 when jansson must read it. */
 int esc_jent_fast(const char *span, size_t n, struct esc_jent *out);
+/* The same for the object at the start of b[0..n) that ends inside it: 1
+ * with its length in *used, or 0 (the caller finds its end and asks
+ * esc_jent_fast or jansson). */
+int esc_jent_prefix(const char *b, size_t n, struct esc_jent *out, size_t *used);
 /* *out from a value jansson parsed (strings point into o). */
 void esc_jent_from_json(json_t *o, struct esc_jent *out);
 /* 1 if v is the string want. */

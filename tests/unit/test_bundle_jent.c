@@ -127,12 +127,41 @@ static void test_every_edit(void **state)
 	assert_true(tried > taken);
 }
 
+/* In the stream the entry is read from a buffer that may end anywhere or
+ * go on with the next entry: esc_jent_prefix takes exactly the entry. */
+static void test_prefix(void **state)
+{
+	char buf[800];
+	size_t i, p, n, used;
+	struct esc_jent e;
+	int fast;
+
+	(void)state;
+	for (i = 0; i < sizeof OURS / sizeof OURS[0]; i++) {
+		n = strlen(OURS[i]);
+		snprintf(buf, sizeof buf, "%s,\n    %s]", OURS[i], OURS[0]);
+		for (p = 0; p <= strlen(buf); p++) {
+			if (!esc_jent_prefix(buf, p, &e, &used))
+				continue;
+			assert_true(p >= n);
+			assert_int_equal(used, n);
+			check(buf, used, &fast);
+			assert_int_equal(fast, 1);
+		}
+		assert_int_equal(esc_jent_prefix(buf, strlen(buf), &e, &used), 1);
+		assert_int_equal(used, n);
+		/* one byte short of the entry is never taken */
+		assert_int_equal(esc_jent_prefix(buf, n - 1, &e, &used), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ours_fast),
 		cmocka_unit_test(test_declined),
 		cmocka_unit_test(test_every_edit),
+		cmocka_unit_test(test_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
