@@ -29,6 +29,37 @@ long esc_rd_find(const struct esc_rd *rd, const char *path)
 	return -1;
 }
 
+/* a (NUL-terminated) against p[0..n) as strcmp would against its copy. */
+static int cmp_n(const char *a, const char *p, size_t n)
+{
+	int c = strncmp(a, p, n);
+
+	return c != 0 ? c : a[n] != '\0';
+}
+
+long esc_rd_find_parent(struct esc_rd *rd, const char *path, size_t n)
+{
+	size_t lo = 0, hi = rd->files.n, h = rd->parent_hint;
+
+	/* Siblings come in a row: most entries have the last one's parent. */
+	if (h < rd->files.n && cmp_n(rd->files.v[h].path, path, n) == 0)
+		return (long)h;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_n(rd->files.v[mid].path, path, n);
+
+		if (c == 0) {
+			rd->parent_hint = mid;
+			return (long)mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /* Resolves `rel` (relative to folder `dir`, "" for the root) over the
  * payload, following symlinks; *out is a record index or -1 for the root. */
 static int resolve_from(const struct esc_rd *rd, const char *dir, const char *rel, int *hops, long *out)
