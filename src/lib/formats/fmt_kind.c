@@ -113,7 +113,8 @@ static int under(const char *path, const char *const *names)
 
 static int has_prefix_ci(const char *s, const char *prefix)
 {
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+	return ((unsigned char)*s | 0x20) == ((unsigned char)*prefix | 0x20) &&
+	       strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* needle starts with a lowercase letter. */
@@ -184,7 +185,7 @@ const char *esc_kind_guess(const char *path, enum esc_format detected)
 		char next;
 
 		/* has_prefix_ci first: only then is base at least as long as *d. */
-		if (((unsigned char)*base | 0x20) != ((unsigned char)**d | 0x20) || !has_prefix_ci(base, *d))
+		if (!has_prefix_ci(base, *d))
 			continue;
 		next = base[strlen(*d)];
 		if ((next == '\0' || next == '.' || next == '-' || next == '_') && (!dot || (in & E_DOCS)))
