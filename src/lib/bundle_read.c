@@ -341,10 +341,8 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	if (rd->files.n >= MAX_ENTRIES)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u payload entries", rd->path, MAX_ENTRIES);
 	if (slash != NULL) {
-		char *parent = strndup(rel, (size_t)(slash - rel));
-		long pi = parent ? esc_rd_find(rd, parent) : -1;
+		long pi = esc_rd_find_parent(rd, rel, (size_t)(slash - rel));
 
-		free(parent);
 		if (pi < 0 || rd->files.v[pi].type != ESC_FT_DIR)
 			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: payload entry 'data/%s' is not inside a folder of "
 			                 "the bundle", rd->path, rel);

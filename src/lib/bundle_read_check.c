@@ -29,6 +29,37 @@ long esc_rd_find(const struct esc_rd *rd, const char *path)
 	return -1;
 }
 
+/* a (NUL-terminated) against p[0..n) as strcmp would against its copy. */
+static int cmp_n(const char *a, const char *p, size_t n)
+{
+	int c = strncmp(a, p, n);
+
+	return c != 0 ? c : a[n] != '\0';
+}
+
+long esc_rd_find_parent(struct esc_rd *rd, const char *path, size_t n)
+{
+	size_t lo = 0, hi = rd->files.n, h = rd->parent_hint;
+
+	/* Siblings come in a row: most entries have the last one's parent. */
+	if (h < rd->files.n && cmp_n(rd->files.v[h].path, path, n) == 0)
+		return (long)h;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_n(rd->files.v[mid].path, path, n);
+
+		if (c == 0) {
+			rd->parent_hint = mid;
+			return (long)mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /* Resolves `rel` (relative to folder `dir`, "" for the root) over the
  * payload, following symlinks; *out is a record index or -1 for the root. */
 static int resolve_from(const struct esc_rd *rd, const char *dir, const char *rel, int *hops, long *out)
@@ -133,22 +164,36 @@ int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target)
 static escrow_status parse_line(struct esc_rd *rd, const char *file, const char *b, size_t n, unsigned lineno,
                                 uint8_t dig[32], char **path)
 {
+	/* A lowercase hex digit's value plus one; 0 for any other byte. */
+	static const uint8_t LHEX[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
+		['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	};
+	const uint8_t *u = (const uint8_t *)b;
+	unsigned bad = n < 68;
 	size_t i;
-	char *enc;
+	char small[256], *enc = small;
 
 	*path = NULL;
-	for (i = 0; i < 64 && i < n; i++)
-		if (!((b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f')))
-			break;
-	if (i != 64 || n < 68 || b[64] != ' ' || b[65] != ' ' || b[66] == ' ' || esc_unhex(b, 64, dig, 32) != 0)
+	for (i = 0; i < 32 && !bad; i++) {
+		unsigned hi = LHEX[u[2 * i]], lo = LHEX[u[2 * i + 1]];
+
+		bad |= hi == 0 || lo == 0;
+		dig[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
+	}
+	if (bad || b[64] != ' ' || b[65] != ' ' || b[66] == ' ')
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: malformed line (expected 64 lowercase hex "
 		                 "digits, two spaces, a path)", rd->path, file, lineno);
-	enc = strndup(b + 66, n - 66);
+	if (n - 66 >= sizeof small)
+		enc = malloc(n - 66 + 1);
 	if (enc == NULL)
 		return esc_nomem(rd->ctx);
+	memcpy(enc, b + 66, n - 66);
+	enc[n - 66] = '\0';
 	if (memchr(b + 66, '\0', n - 66) == NULL && memchr(b + 66, '\r', n - 66) == NULL)
 		*path = esc_bag_path_decode(enc);
-	free(enc);
+	if (enc != small)
+		free(enc);
 	if (*path == NULL)
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u: malformed path", rd->path, file, lineno);
 	return ESCROW_OK;

@@ -47,29 +47,30 @@ static int octal(const uint8_t *f, size_t n, const char *term, size_t tn, uint64
 	return memcmp(f + n, term, tn) == 0 ? 0 : -1;
 }
 
+/* Eight bytes at a time: a small file's padding is most of a block. */
+static bool zero_bytes(const uint8_t *f, size_t n)
+{
+	uint64_t any = 0, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, f + i, 8);
+		any |= w;
+	}
+	for (; i < n; i++)
+		any |= f[i];
+	return any == 0;
+}
+
 /* A text field: bytes up to the first NUL, then only NULs. Its length, or
  * -1 when something follows the NUL (or, unless full_ok, there is none). */
 static long text(const uint8_t *f, size_t n, bool full_ok)
 {
 	const uint8_t *z = memchr(f, 0, n);
-	size_t i;
 
 	if (z == NULL)
 		return full_ok ? (long)n : -1;
-	for (i = (size_t)(z - f); i < n; i++)
-		if (f[i] != 0)
-			return -1;
-	return (long)(z - f);
-}
-
-static bool zero_bytes(const uint8_t *f, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (f[i] != 0)
-			return false;
-	return true;
+	return zero_bytes(z, n - (size_t)(z - f)) ? (long)(z - f) : -1;
 }
 
 static bool zero(const uint8_t *f, size_t n)
@@ -210,8 +211,11 @@ static int common(struct esc_tarscan *t, const uint8_t *h, uint64_t *mode, uint6
 
 	if (octal(h + F_SUM, 6, "\0 ", 2, &sum) != 0)
 		return fail(t, "a header checksum not in the writer's form%s", "");
+	/* The sum with the checksum field read as spaces. */
 	for (i = 0; i < 512; i++)
-		s += i >= F_SUM && i < F_SUM + 8 ? ' ' : h[i];
+		s += h[i];
+	for (i = F_SUM; i < F_SUM + 8; i++)
+		s = s - h[i] + ' ';
 	if (s != sum)
 		return fail(t, "a header with a wrong checksum%s", "");
 	if (memcmp(h + F_MAGIC, "ustar\0" "00", 8) != 0)
@@ -258,10 +262,15 @@ static char *ustar_path(const uint8_t *h)
 
 	if (n <= 0 || p < 0)
 		return NULL;
-	if (p > 0)
-		s = esc_strf("%.*s/%.*s", (int)p, (const char *)h + F_PREFIX, (int)n, (const char *)h + F_NAME);
-	else
-		s = esc_strf("%.*s", (int)n, (const char *)h + F_NAME);
+	s = malloc((size_t)p + 1 + (size_t)n + 1);
+	if (s == NULL)
+		return NULL;
+	if (p > 0) {
+		memcpy(s, h + F_PREFIX, (size_t)p);
+		s[p++] = '/';
+	}
+	memcpy(s + p, h + F_NAME, (size_t)n);
+	s[p + n] = '\0';
 	return s;
 }
 

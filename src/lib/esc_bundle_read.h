@@ -268,6 +268,7 @@ struct esc_rd {
 	char looks_like[256];                /* ESCROW_NOT_A_BUNDLE: what the file is instead */
 	char whole_sha256[65];               /* the bundle file's SHA-256, "" when not read whole */
 	uint64_t whole_size;                 /* and its size in bytes */
+	size_t parent_hint;                  /* esc_rd_find_parent's last answer */
 };
 
 /* The statuses that are verdicts about the bundle (a report is made), as
@@ -336,6 +337,9 @@ int esc_rd_json_find(struct esc_rd *rd, int (*pull)(void *, const void **, size_
 escrow_status esc_rd_check_json(struct esc_rd *rd);
 /* Index of the payload record with this path, or -1 (records are sorted). */
 long esc_rd_find(const struct esc_rd *rd, const char *path);
+/* The same for path[0..n) (a parent folder of an entry), trying the last
+ * answer first. */
+long esc_rd_find_parent(struct esc_rd *rd, const char *path, size_t n);
 /* Resolves payload symlink i lexically; sets *target to the index of the file
  * or folder it ends on (-1 for the payload root). 0 ok, -1 escapes or dangles. */
 int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target);
