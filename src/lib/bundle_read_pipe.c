@@ -28,6 +28,9 @@ static escrow_status take(esc_pipe *p, escrow_ctx *ctx, const uint8_t *buf, size
 {
 	escrow_status st = esc_tsink_write(p->hs, buf, n);
 
+	if (st == ESCROW_OK && p->bs != NULL)
+		st = esc_tsink_write(p->bs, buf, n);
+
 	if (st == ESCROW_OK && p->tap != NULL && p->tap_ok) {
 		st = p->tap->write(p->tap->state, buf, n);
 		if (st != ESCROW_OK) {
@@ -133,6 +136,8 @@ static escrow_status produce_end(esc_pipe *p)
 		/* Every byte is in the prehash once the hashing thread has ended;
 		 * the file's SHA-256 is complete too (esc_pipe_digest reads no more). */
 		st = esc_tsink_finish(p->hs);
+		if (st == ESCROW_OK && p->bs != NULL)
+			st = esc_tsink_finish(p->bs);
 		if (st == ESCROW_OK)
 			st = esc_mverify_final(p->pctx, p->mv, NULL);
 		p->detached = st == ESCROW_OK ? ESC_DETACHED_GOOD : ESC_DETACHED_BAD;
@@ -226,8 +231,16 @@ static escrow_status hash_write(void *state, const void *buf, size_t len)
 	esc_pipe *p = state;
 
 	esc_sha256_update(p->whole, buf, len);
-	if (p->mv != NULL)
+	if (p->mv != NULL && p->bs == NULL)
 		esc_mverify_update(p->mv, buf, len);
+	return ESCROW_OK;
+}
+
+static escrow_status prehash_write(void *state, const void *buf, size_t len)
+{
+	esc_pipe *p = state;
+
+	esc_mverify_update(p->mv, buf, len);
 	return ESCROW_OK;
 }
 
@@ -317,6 +330,15 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	 * first bytes are known, but the file is read here, before the thread. */
 	p->detached = esc_detached_open(o->path, p->key, &p->mv, p->detached_reason, sizeof p->detached_reason);
 	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p}, &p->hs);
+	/* With three cores or more, the detached signature's BLAKE2b runs beside
+	 * the file's SHA-256 instead of after it on the same thread: those two
+	 * were the longest thread of a sealed read (1.1 s for 680 MB). On two
+	 * cores the extra copy and thread would only cost. */
+	if (st == ESCROW_OK && p->mv != NULL && esc_threads(ctx) >= 3) {
+		p->bctx = escrow_ctx_new();
+		st = p->bctx == NULL ? esc_nomem(p->pctx)
+		                     : esc_tsink_new(p->pctx, p->bctx, (struct esc_sink){prehash_write, p}, &p->bs);
+	}
 	if (st != ESCROW_OK) {
 		esc_error(ctx, st, "%s", esc_ctx_message(p->pctx));
 		goto out;
@@ -473,10 +495,12 @@ void esc_pipe_close(esc_pipe *p)
 		close(p->fd);
 	esc_age_thread_free(p->age); /* it writes to hs */
 	esc_tsink_free(p->hs);       /* its thread updates mv */
+	esc_tsink_free(p->bs);       /* so does this one's */
 	esc_zpar_free(p->zp);
 	esc_zread_free(p->z);
 	esc_mverify_free(p->mv);
 	escrow_ctx_free(p->hctx);
+	escrow_ctx_free(p->bctx);
 	esc_sha256_free(p->whole);
 	free(p->raw);
 	for (i = 0; i < NBUF; i++)

@@ -62,6 +62,8 @@ struct esc_pipe {
 	 * then esc_pipe_digest once the thread has ended) */
 	esc_sha256 *whole;
 	esc_tsink *hs;                   /* hashes on a thread of its own */
+	esc_tsink *bs;                   /* 3+ cores: the .minisig prehash on another */
+	escrow_ctx *bctx;                /* that thread's */
 	escrow_ctx *hctx;                /* that thread's */
 	_Atomic uint64_t whole_size;     /* the reading thread's; read for progress */
 	bool eof;

@@ -54,6 +54,23 @@ expect_exit 0 diff -r --no-dereference project x1/data
 expect_exit 0 "$ESCROW" verify sealed.escrow -p old.pub -i old.age
 expect_grep '^verdict: verified' out
 expect_exit 0 "$ESCROW" extract sealed.escrow -C x2 -p old.pub -i old.age -q
+# with 3 threads or more the .minisig's BLAKE2b runs on a thread of its own:
+# the same verdicts, good and bad
+expect_exit 0 "$ESCROW" verify sealed.escrow -p old.pub -i old.age -j 3
+expect_grep '^detached: +good' out
+cp sealed.escrow s2.escrow
+python3 - <<'PY'
+l = open("sealed.escrow.minisig").read().split("\n")
+l[1] = l[1][:20] + ("A" if l[1][20] != "A" else "B") + l[1][21:]
+open("s2.escrow.minisig", "w").write("\n".join(l))
+PY
+for j in 1 3; do
+	expect_exit 1 "$ESCROW" verify s2.escrow -p old.pub -i old.age -j $j
+	grep -v '^verified' out >"bad$j.txt"
+	cat err >>"bad$j.txt"
+done
+expect_grep '^detached: +bad' bad3.txt
+expect_true "a bad .minisig reads the same on 1 and 3 threads" cmp bad1.txt bad3.txt
 expect_exit 0 diff -r --no-dereference project x2/data
 
 # today's writer: several frames with their sizes, the same tree
