@@ -285,16 +285,9 @@ static char *output_dir(const struct esc_pack_job *j)
 static escrow_status render_manifests(struct pack *p)
 {
 	struct esc_pack_job *j = p->j;
-	char *dir = NULL;
-	escrow_status st;
+	escrow_status st = esc_pack_render_manifests(j->ctx, &p->meta, &p->spill);
 	size_t i;
 
-	if (!j->to_stdout && (dir = output_dir(j)) == NULL)
-		return esc_nomem(j->ctx);
-	st = esc_tag_spill_open(j->ctx, dir, &p->spill);
-	if (st == ESCROW_OK)
-		st = esc_pack_render_manifests(j->ctx, &p->meta, &p->spill);
-	free(dir);
 	if (st != ESCROW_OK)
 		return st;
 	for (i = 0; i < j->files.n; i++)
@@ -311,11 +304,26 @@ static escrow_status render_manifests(struct pack *p)
 	return ESCROW_OK;
 }
 
+/* Made before the first byte goes out, so that a folder where it cannot be
+ * made fails the run before anything is written (to stdout too). */
+static escrow_status open_spill(struct pack *p)
+{
+	char *dir = NULL;
+	escrow_status st;
+
+	if (!p->j->to_stdout && (dir = output_dir(p->j)) == NULL)
+		return esc_nomem(p->j->ctx);
+	st = esc_tag_spill_open(p->j->ctx, dir, &p->spill);
+	free(dir);
+	return st;
+}
+
 static escrow_status pack_through_pipe(struct pack *p)
 {
-	escrow_status st = pipe_open(p);
+	escrow_status st = open_spill(p);
 
-	p->spill.fd = -1;
+	if (st == ESCROW_OK)
+		st = pipe_open(p);
 	if (st == ESCROW_OK)
 		st = write_payload(p);
 	if (st == ESCROW_OK)
@@ -407,6 +415,7 @@ escrow_status esc_pack(escrow_ctx *ctx, const struct esc_pack_opts *o, struct es
 	memset(&p, 0, sizeof p);
 	p.j = &j;
 	p.fd = -1;
+	p.spill.fd = -1;
 	st = esc_pack_prepare(ctx, o, &j);
 	if (st == ESCROW_OK)
 		st = pack_to_output(&p);
