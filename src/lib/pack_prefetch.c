@@ -177,9 +177,14 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, const struct esc_prefet
 		}
 	}
 	for (k = 0; k < n; k++) {
-		if (pthread_create(&p->th[k], NULL, run, &p->rd[k]) != 0) {
+		int rc = pthread_create(&p->th[k], NULL, run, &p->rd[k]);
+
+		if (rc != 0) {
 			esc_prefetch_free(p);
-			return esc_error(r->ctx, ESCROW_E_INTERNAL, "cannot start the reading threads");
+			if (rc == EAGAIN || rc == ENOMEM)
+				return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory: cannot start the reading threads (%s)",
+				                 strerror(rc));
+			return esc_error(r->ctx, ESCROW_E_INTERNAL, "cannot start the reading threads: %s", strerror(rc));
 		}
 		p->started++;
 	}

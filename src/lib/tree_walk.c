@@ -258,6 +258,30 @@ out:
 	return ESCROW_OK;
 }
 
+/* The list grows by an eighth rather than doubling: at a million entries
+ * (80 bytes each) doubling reserved up to 80 MB more than used. Big blocks
+ * are moved by the kernel (mremap), not copied. */
+static struct esc_file *push(struct esc_files *fs)
+{
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap + fs->cap / 8 + 256;
+		struct esc_file *v = realloc(fs->v, cap * sizeof *v);
+
+		if (v == NULL)
+			return NULL;
+		fs->v = v;
+		fs->cap = cap;
+	}
+	return esc_files_push(fs);
+}
+
+static escrow_status walk_nomem(struct walker *w)
+{
+	return esc_error(w->ctx, ESCROW_E_NOMEM, "%s: out of memory after listing %zu entries (the list takes "
+	                 "about 100 bytes an entry: allow more memory, or pack the tree in parts)",
+	                 w->o->src, w->out->n);
+}
+
 /* dfd/base name the entry in its folder: fstatat there spares the kernel a
  * walk of the whole path for each of 50,000 files. *dir is set when the
  * entry is a folder to descend into (the caller does, at its place). */
@@ -291,12 +315,12 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	if (!esc_path_is_safe(rel))
 		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: the name is not valid UTF-8 or holds control "
 		                 "characters (rename it, or exclude it with -x)", rel);
-	f = esc_files_push(w->out);
+	f = push(w->out);
 	if (f == NULL)
-		return esc_nomem(w->ctx);
+		return walk_nomem(w);
 	f->path = w->o->pool ? esc_walk_pool_dup(w->o->pool, rel, strlen(rel)) : strdup(rel);
 	if (f->path == NULL)
-		return esc_nomem(w->ctx);
+		return walk_nomem(w);
 	f->mtime = (int64_t)st.st_mtime;
 	if (S_ISDIR(st.st_mode)) {
 		f->type = ESC_FT_DIR;
