@@ -108,12 +108,16 @@ struct esc_provenance {
 struct esc_tag_spill {
 	int fd;                   /* -1: not open */
 	char *dir;                /* where it is, for messages */
+	const char *what;         /* the bundle's name (or "stdout"), for messages */
 	uint64_t size[2];         /* manifest-sha256.txt, then manifest.json, back to back */
 	uint8_t sha[2][32];
 	uint64_t octets, count;   /* Payload-Oxum */
 };
-/* dir: the output's folder, or NULL for $TMPDIR (else /tmp). */
-escrow_status esc_tag_spill_open(escrow_ctx *ctx, const char *dir, struct esc_tag_spill *sp);
+/* dir: the output's folder, or NULL for $TMPDIR (else /tmp); what names the
+ * bundle in messages. */
+escrow_status esc_tag_spill_open(escrow_ctx *ctx, const char *dir, const char *what, struct esc_tag_spill *sp);
+/* Appends to the scratch file; a failure (disk full) names the bundle and the folder. */
+escrow_status esc_tag_spill_write(escrow_ctx *ctx, const struct esc_tag_spill *sp, const void *buf, size_t len);
 /* Tag file k (0, 1) into the tar as path, its bytes checked against the
  * digest taken when they were rendered. */
 escrow_status esc_tag_spill_copy(escrow_ctx *ctx, esc_ptar *t, const struct esc_tag_spill *sp, int k,

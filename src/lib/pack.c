@@ -313,7 +313,7 @@ static escrow_status open_spill(struct pack *p)
 
 	if (!p->j->to_stdout && (dir = output_dir(p->j)) == NULL)
 		return esc_nomem(p->j->ctx);
-	st = esc_tag_spill_open(p->j->ctx, dir, &p->spill);
+	st = esc_tag_spill_open(p->j->ctx, dir, p->j->to_stdout ? "stdout" : p->j->o->output, &p->spill);
 	free(dir);
 	return st;
 }

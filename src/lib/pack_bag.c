@@ -24,15 +24,7 @@ static void em_flush(struct em *e)
 {
 	if (e->n > 0 && e->st == ESCROW_OK) {
 		esc_sha256_update(e->sha, e->buf, e->n);
-		e->st = esc_write_all(e->ctx, e->sp->fd, e->buf, e->n, e->sp->dir);
-		if (e->st != ESCROW_OK) {
-			char msg[ESC_ERRLEN];
-
-			snprintf(msg, sizeof msg, "%s", esc_ctx_message(e->ctx));
-			e->st = esc_error(e->ctx, e->st, "%s (the scratch file for the manifests; it is made beside the "
-			                  "output, or in $TMPDIR, else /tmp, when the bundle goes to stdout)",
-			                  msg);
-		}
+		e->st = esc_tag_spill_write(e->ctx, e->sp, e->buf, e->n);
 	}
 	e->n = 0;
 }

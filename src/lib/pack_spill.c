@@ -17,13 +17,14 @@
 #define COPY_BLOCK (256u * 1024u)
 #define WHERE "(it is made beside the output, or in $TMPDIR, else /tmp, when the bundle goes to stdout)"
 
-escrow_status esc_tag_spill_open(escrow_ctx *ctx, const char *dir, struct esc_tag_spill *sp)
+escrow_status esc_tag_spill_open(escrow_ctx *ctx, const char *dir, const char *what, struct esc_tag_spill *sp)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *name;
 
 	memset(sp, 0, sizeof *sp);
 	sp->fd = -1;
+	sp->what = what;
 	sp->dir = strdup(dir != NULL ? dir : (tmp != NULL && *tmp != '\0' ? tmp : "/tmp"));
 	if (sp->dir == NULL)
 		return esc_nomem(ctx);
@@ -42,8 +43,26 @@ escrow_status esc_tag_spill_open(escrow_ctx *ctx, const char *dir, struct esc_ta
 	}
 	free(name);
 	if (sp->fd < 0)
-		return esc_error(ctx, ESCROW_E_IO, "%s: cannot create the scratch file for the manifests: %s "
-		                 WHERE, sp->dir, strerror(errno));
+		return esc_error(ctx, ESCROW_E_IO, "%s: cannot create the scratch file for its manifests in %s: %s "
+		                 WHERE, what, sp->dir, strerror(errno));
+	return ESCROW_OK;
+}
+
+escrow_status esc_tag_spill_write(escrow_ctx *ctx, const struct esc_tag_spill *sp, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(sp->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return esc_error(ctx, ESCROW_E_IO, "%s: cannot write the scratch file for its manifests in %s: %s "
+			                 "(free space there) " WHERE, sp->what, sp->dir, strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
 	return ESCROW_OK;
 }
 
@@ -67,8 +86,8 @@ escrow_status esc_tag_spill_copy(escrow_ctx *ctx, esc_ptar *t, const struct esc_
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			st = esc_error(ctx, ESCROW_E_IO, "%s: the manifests' scratch file: %s", sp->dir,
-			               n < 0 ? strerror(errno) : "shorter than written");
+			st = esc_error(ctx, ESCROW_E_IO, "%s: the scratch file for its manifests in %s: %s", sp->what,
+			               sp->dir, n < 0 ? strerror(errno) : "shorter than written");
 			break;
 		}
 		esc_sha256_update(sha, buf, (size_t)n);
@@ -79,8 +98,8 @@ escrow_status esc_tag_spill_copy(escrow_ctx *ctx, esc_ptar *t, const struct esc_
 	if (st == ESCROW_OK) {
 		esc_sha256_final(sha, h);
 		if (memcmp(h, sp->sha[k], 32) != 0)
-			st = esc_error(ctx, ESCROW_E_IO, "%s: the manifests' scratch file changed while packing "
-			               "(run pack again)", sp->dir);
+			st = esc_error(ctx, ESCROW_E_IO, "%s: the scratch file for its manifests in %s changed while "
+			               "packing (run pack again)", sp->what, sp->dir);
 	}
 	if (st == ESCROW_OK)
 		st = esc_ptar_file_end(t);
