@@ -114,6 +114,33 @@ struct esc_provenance {
 };
 
 /* ---- the bag's tag files ---- */
+/* manifest-sha256.txt and escrow/manifest.json, rendered once into an
+ * unlinked scratch file as soon as the payload is in (pack_spill.c), so the
+ * file records are freed before the tag files go out: they grow with the
+ * file count (~300 bytes a file) and the records (~100 bytes a file) with
+ * them were most of a 1,000,000-file pack's memory. */
+struct esc_tag_spill {
+	int fd;                   /* -1: not open */
+	char *dir;                /* where it is, for messages */
+	const char *what;         /* the bundle's name (or "stdout"), for messages */
+	uint64_t size[2];         /* manifest-sha256.txt, then manifest.json, back to back */
+	uint8_t sha[2][32];
+	uint64_t octets, count;   /* Payload-Oxum */
+};
+/* dir: the output's folder, or NULL for $TMPDIR (else /tmp); what names the
+ * bundle in messages. */
+escrow_status esc_tag_spill_open(escrow_ctx *ctx, const char *dir, const char *what, struct esc_tag_spill *sp);
+/* Appends to the scratch file; a failure (disk full) names the bundle and the folder. */
+escrow_status esc_tag_spill_write(escrow_ctx *ctx, const struct esc_tag_spill *sp, const void *buf, size_t len);
+/* Tag file k (0, 1) into the tar as path, its bytes checked against the
+ * digest taken when they were rendered. */
+escrow_status esc_tag_spill_copy(escrow_ctx *ctx, esc_ptar *t, const struct esc_tag_spill *sp, int k,
+                                 const char *path, int64_t mtime);
+void esc_tag_spill_close(struct esc_tag_spill *sp);
+struct esc_pack_meta;
+/* Renders both into sp (open), with their sizes, digests and the counts. */
+escrow_status esc_pack_render_manifests(escrow_ctx *ctx, const struct esc_pack_meta *m, struct esc_tag_spill *sp);
+
 struct esc_pack_meta {
 	const char *bag;          /* top folder */
 	const char *name, *release;
@@ -121,8 +148,9 @@ struct esc_pack_meta {
 	int64_t created;          /* seconds since the epoch */
 	int64_t tag_mtime;
 	const escrow_seckey *key;
-	const struct esc_files *files;
+	const struct esc_files *files;  /* until the manifests are rendered */
 	const uint8_t *formats;   /* per file: enum esc_format passed, ESC_FMT_NONE if none */
+	const struct esc_tag_spill *spill; /* the rendered manifests, for esc_pack_write_tags */
 	const struct esc_provenance *prov;
 	const char *const *meta;  /* --meta "KEY=VALUE" */
 	size_t n_meta;

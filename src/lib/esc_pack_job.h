@@ -12,6 +12,7 @@ struct esc_pack_job {
 	const struct esc_pack_opts *o;
 	struct esc_pack_run r;     /* report, sha, buf, formats, srcfd: the prepare layer's */
 	struct esc_files files;    /* walked, sorted, links checked */
+	struct esc_walk_pool paths; /* the files' paths */
 	struct esc_provenance prov;
 	char *name, *bag;
 	const char *release;

@@ -14,10 +14,29 @@ struct esc_walk_options {
 	bool skip_file;                   /* never list the file with this dev/ino (the output) */
 	dev_t skip_dev;
 	ino_t skip_ino;
+	struct esc_walk_pool *pool;       /* NULL: each path malloc'd; else paths live here */
 };
 
+/* Paths kept in big blocks rather than one malloc each: a 17-byte path took
+ * a 32-byte chunk, 15 MB of a 1,000,000-file pack. Records whose path lives
+ * in a pool must have path set to NULL before esc_file_clear or
+ * esc_files_free (esc_walk_files_free does it). */
+struct esc_walk_pool {
+	char **blocks;
+	size_t n, cap;
+	char *cur;
+	size_t left;
+};
+char *esc_walk_pool_dup(struct esc_walk_pool *p, const char *s, size_t len); /* NULL on ENOMEM */
+void esc_walk_pool_free(struct esc_walk_pool *p);
+/* esc_files_free for records whose paths are in pool (may be NULL), then the pool. */
+void esc_walk_files_free(struct esc_files *fs, struct esc_walk_pool *pool);
+
 /* Lists src recursively into *out, sorted bytewise by path (relative to src,
- * no trailing '/'), folders included. Applies -x globs, the root's
+ * no trailing '/'), folders included, in that order as it goes: each
+ * folder's names are sorted with a subfolder's children keyed "name/" and
+ * its own entry "name", so "a" < "a-b" < "a/b" holds without sorting the
+ * whole list at the end. Applies -x globs, the root's
  * .escrowignore (one glob a line, '#' comments, no '!' negation), the
  * contract's exclude: and, unless ESCROW_INCLUDE_VCS, .git/.hg/.svn at any
  * depth (a .git file of a worktree or submodule too). A glob that matches a

@@ -28,6 +28,8 @@ struct pack {
 	uint64_t bytes_out;
 	char sha256[65];
 	escrow_report *strict;         /* --strict: check's report of the files */
+	struct esc_tag_spill spill;    /* the manifests, rendered once the payload is in */
+	uint64_t n_files, bytes_in;    /* for the result, counted before the records go */
 };
 
 static double now(void)
@@ -264,14 +266,71 @@ static escrow_status seal(struct pack *p)
 	return ESCROW_OK;
 }
 
+/* The dirname of the output, or NULL (stdout): where the scratch file goes. */
+static char *output_dir(const struct esc_pack_job *j)
+{
+	const char *out = j->o->output, *slash = strrchr(out, '/');
+
+	if (j->to_stdout)
+		return NULL;
+	if (slash == NULL)
+		return strdup(".");
+	return slash == out ? strdup("/") : strndup(out, (size_t)(slash - out));
+}
+
+/* The manifests into the scratch file, then the file records are freed:
+ * from here on the tag files need only what the scratch file holds, and a
+ * million records (~100 MB) would otherwise sit beside the tag frame's
+ * compressor. */
+static escrow_status render_manifests(struct pack *p)
+{
+	struct esc_pack_job *j = p->j;
+	escrow_status st = esc_pack_render_manifests(j->ctx, &p->meta, &p->spill);
+	size_t i;
+
+	if (st != ESCROW_OK)
+		return st;
+	for (i = 0; i < j->files.n; i++)
+		if (j->files.v[i].type == ESC_FT_FILE) {
+			p->n_files++;
+			p->bytes_in += j->files.v[i].size;
+		}
+	esc_walk_files_free(&j->files, &j->paths);
+	free(j->r.formats);
+	j->r.formats = NULL;
+	p->meta.files = NULL;
+	p->meta.formats = NULL;
+	p->meta.spill = &p->spill;
+	return ESCROW_OK;
+}
+
+/* Made before the first byte goes out, so that a folder where it cannot be
+ * made fails the run before anything is written (to stdout too). */
+static escrow_status open_spill(struct pack *p)
+{
+	char *dir = NULL;
+	escrow_status st;
+
+	if (!p->j->to_stdout && (dir = output_dir(p->j)) == NULL)
+		return esc_nomem(p->j->ctx);
+	st = esc_tag_spill_open(p->j->ctx, dir, p->j->to_stdout ? "stdout" : p->j->o->output, &p->spill);
+	free(dir);
+	return st;
+}
+
 static escrow_status pack_through_pipe(struct pack *p)
 {
-	escrow_status st = pipe_open(p);
+	escrow_status st = open_spill(p);
 
+	if (st == ESCROW_OK)
+		st = pipe_open(p);
 	if (st == ESCROW_OK)
 		st = write_payload(p);
 	if (st == ESCROW_OK)
+		st = render_manifests(p);
+	if (st == ESCROW_OK)
 		st = pipe_finish(p);
+	esc_tag_spill_close(&p->spill);
 	if (st == ESCROW_OK)
 		st = seal(p);
 	pipe_close(p);
@@ -332,13 +391,8 @@ static escrow_status pack_to_output(struct pack *p)
 
 static void result(const struct pack *p, struct esc_pack_res *res, double seconds)
 {
-	const struct esc_files *files = &p->j->files;
-
-	for (size_t i = 0; i < files->n; i++)
-		if (files->v[i].type == ESC_FT_FILE) {
-			res->files++;
-			res->bytes_in += files->v[i].size;
-		}
+	res->files = p->n_files;
+	res->bytes_in = p->bytes_in;
 	res->bytes_out = p->bytes_out;
 	memcpy(res->sha256, p->sha256, sizeof p->sha256);
 	escrow_seckey_id(p->j->o->key, res->key_id);
@@ -361,6 +415,7 @@ escrow_status esc_pack(escrow_ctx *ctx, const struct esc_pack_opts *o, struct es
 	memset(&p, 0, sizeof p);
 	p.j = &j;
 	p.fd = -1;
+	p.spill.fd = -1;
 	st = esc_pack_prepare(ctx, o, &j);
 	if (st == ESCROW_OK)
 		st = pack_to_output(&p);

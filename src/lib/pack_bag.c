@@ -1,7 +1,8 @@
 /* pack_bag.c -- the bag's tag files, written after the payload. The two big
  * ones (manifest-sha256.txt, escrow/manifest.json) grow with the file count,
- * so they are never held whole: a first pass only counts their bytes (the tar
- * header needs the size), a second formats them again straight into the tar. */
+ * so they are never held whole: they are formatted once, as soon as the
+ * payload is in, into a scratch file (pack_spill.c), and copied into the tar
+ * from there. */
 #include "esc_api.h"
 #include "esc_pack.h"
 
@@ -10,7 +11,8 @@
 #include <time.h>
 
 struct em {
-	esc_ptar *t;       /* NULL: counting pass */
+	escrow_ctx *ctx;
+	const struct esc_tag_spill *sp;
 	esc_sha256 *sha;
 	uint64_t count;
 	escrow_status st;
@@ -20,9 +22,9 @@ struct em {
 
 static void em_flush(struct em *e)
 {
-	if (e->t != NULL && e->n > 0 && e->st == ESCROW_OK) {
+	if (e->n > 0 && e->st == ESCROW_OK) {
 		esc_sha256_update(e->sha, e->buf, e->n);
-		e->st = esc_ptar_data(e->t, e->buf, e->n);
+		e->st = esc_tag_spill_write(e->ctx, e->sp, e->buf, e->n);
 	}
 	e->n = 0;
 }
@@ -30,8 +32,6 @@ static void em_flush(struct em *e)
 static void em_put(struct em *e, const char *s, size_t len)
 {
 	e->count += len;
-	if (e->t == NULL)
-		return;
 	while (len > 0) {
 		size_t k = sizeof e->buf - e->n;
 
@@ -64,8 +64,8 @@ static void __attribute__((format(printf, 2, 3))) em_fmt(struct em *e, const cha
 		em_put(e, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* Decimal and octal by hand: the manifests are formatted twice (count, then
- * write), 50,000 files make 400,000 numbers, and vsnprintf was ~8% of a pack. */
+/* Decimal and octal by hand: 50,000 files make 200,000 numbers, and
+ * vsnprintf was ~8% of a pack. */
 static void em_u64(struct em *e, uint64_t v)
 {
 	char tmp[24];
@@ -292,48 +292,55 @@ static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *cr
 	       ESCROW_VERSION, (unsigned long long)bytes, (unsigned long long)files);
 }
 
-/* Writes one streamed tag file: count, header, emit; its digest into hash. */
-static escrow_status streamed(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m,
-                              const char *name, int json, const char *created, uint8_t hash[32])
+escrow_status esc_pack_render_manifests(escrow_ctx *ctx, const struct esc_pack_meta *m, struct esc_tag_spill *sp)
 {
 	struct em *e = calloc(1, sizeof *e);
-	char *path = NULL;
-	escrow_status st;
-	uint64_t size;
+	char created[32];
+	escrow_status st = ESCROW_OK;
+	size_t i;
+	int k;
 
 	if (e == NULL)
 		return esc_nomem(ctx);
-	if (json)
-		gen_json(e, m, created);
-	else
-		gen_manifest(e, m);
-	size = e->count;
-	path = esc_path_join(m->bag, name);
-	e->sha = esc_sha256_new();
-	if (path == NULL || e->sha == NULL) {
-		st = esc_nomem(ctx);
-		goto out;
+	esc_pack_iso8601(m->created, created);
+	for (k = 0; k < 2 && st == ESCROW_OK; k++) {
+		memset(e, 0, sizeof *e);
+		e->ctx = ctx;
+		e->sp = sp;
+		e->sha = esc_sha256_new();
+		if (e->sha == NULL) {
+			st = esc_nomem(ctx);
+			break;
+		}
+		if (k == 0)
+			gen_manifest(e, m);
+		else
+			gen_json(e, m, created);
+		em_flush(e);
+		st = e->st;
+		sp->size[k] = e->count;
+		esc_sha256_final(e->sha, sp->sha[k]);
+		esc_sha256_free(e->sha);
 	}
-	st = esc_ptar_file_begin(t, path, 0644, size, m->tag_mtime);
-	if (st != ESCROW_OK)
-		goto out;
-	e->t = t;
-	e->count = 0;
-	if (json)
-		gen_json(e, m, created);
-	else
-		gen_manifest(e, m);
-	em_flush(e);
-	st = e->st;
-	if (st == ESCROW_OK && e->count != size)
-		st = esc_error(ctx, ESCROW_E_INTERNAL, "%s: size changed between passes", name);
-	if (st == ESCROW_OK)
-		st = esc_ptar_file_end(t);
-	esc_sha256_final(e->sha, hash);
-out:
-	esc_sha256_free(e->sha);
-	free(path);
 	free(e);
+	for (i = 0; i < m->files->n; i++)
+		if (listed(&m->files->v[i])) {
+			sp->octets += m->files->v[i].size;
+			sp->count++;
+		}
+	return st;
+}
+
+/* Copies a rendered tag file into the tar under the bag. */
+static escrow_status spilled(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m, int k, const char *name)
+{
+	char *path = esc_path_join(m->bag, name);
+	escrow_status st;
+
+	if (path == NULL)
+		return esc_nomem(ctx);
+	st = esc_tag_spill_copy(ctx, t, m->spill, k, path, m->tag_mtime);
+	free(path);
 	return st;
 }
 
@@ -474,16 +481,11 @@ static int provenance_lines(const struct esc_pack_meta *m, char **buf, size_t *l
 static escrow_status bag_info(const struct esc_pack_meta *m, const char *created, char **out, size_t *outlen)
 {
 	char line[1024], hs[32], date[16];
-	uint64_t octets = 0, count = 0;
-	size_t i, len = 0, cap = 0;
+	uint64_t octets = m->spill->octets, count = m->spill->count;
+	size_t len = 0, cap = 0;
 	char *buf = NULL;
 	int bad = 0;
 
-	for (i = 0; i < m->files->n; i++)
-		if (listed(&m->files->v[i])) {
-			octets += m->files->v[i].size;
-			count++;
-		}
 	human(octets, hs);
 	memcpy(date, created, 10);
 	date[10] = '\0';
@@ -531,7 +533,7 @@ static int tag_line(char **buf, size_t *len, size_t *cap, const uint8_t h[32], c
 
 escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m)
 {
-	uint8_t h_bagit[32], h_info[32], h_man[32], h_json[32];
+	uint8_t h_bagit[32], h_info[32];
 	char created[32], *info = NULL, *tags = NULL, *tc = NULL, *sig = NULL, *dir = NULL;
 	size_t info_len = 0, tags_len = 0, tags_cap = 0, sig_len = 0;
 	escrow_status st;
@@ -549,7 +551,7 @@ escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc
 	if (st == ESCROW_OK)
 		st = small(ctx, t, m, ESC_TAG_BAGINFO, info, info_len);
 	if (st == ESCROW_OK)
-		st = streamed(ctx, t, m, ESC_TAG_MANIFEST, 0, created, h_man);
+		st = spilled(ctx, t, m, 0, ESC_TAG_MANIFEST);
 	if (st != ESCROW_OK)
 		goto out;
 	dir = esc_path_join(m->bag, "escrow");
@@ -559,15 +561,15 @@ escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc
 	}
 	st = esc_ptar_dir(t, dir, m->tag_mtime);
 	if (st == ESCROW_OK)
-		st = streamed(ctx, t, m, ESC_TAG_JSON, 1, created, h_json);
+		st = spilled(ctx, t, m, 1, ESC_TAG_JSON);
 	if (st == ESCROW_OK && m->contract)
 		st = small(ctx, t, m, ESC_TAG_CONTRACT, m->contract->raw, m->contract->raw_len);
 	if (st != ESCROW_OK)
 		goto out;
 	bad |= tag_line(&tags, &tags_len, &tags_cap, h_bagit, ESC_TAG_BAGIT);
 	bad |= tag_line(&tags, &tags_len, &tags_cap, h_info, ESC_TAG_BAGINFO);
-	bad |= tag_line(&tags, &tags_len, &tags_cap, h_man, ESC_TAG_MANIFEST);
-	bad |= tag_line(&tags, &tags_len, &tags_cap, h_json, ESC_TAG_JSON);
+	bad |= tag_line(&tags, &tags_len, &tags_cap, m->spill->sha[0], ESC_TAG_MANIFEST);
+	bad |= tag_line(&tags, &tags_len, &tags_cap, m->spill->sha[1], ESC_TAG_JSON);
 	if (m->contract)
 		bad |= tag_line(&tags, &tags_len, &tags_cap, m->contract->raw_sha256, ESC_TAG_CONTRACT);
 	tc = esc_pack_trusted_comment(m);

@@ -44,9 +44,11 @@ struct esc_prefetch {
 	struct esc_prefetch_hooks hooks;
 	pthread_t th[PF_READERS];
 	int started;
-	esc_queue *q;            /* item k is order[k], in slot[k % PF_SLOTS] */
-	size_t *order;           /* the files the readers take, in payload order */
-	size_t n_order;
+	esc_queue *q;            /* item k is the k-th file taken, in slot[k % PF_SLOTS] */
+	/* The readers claim an item and find its file under mu, so items and
+	 * files pair in order; no list of them is kept (8 bytes a file). */
+	pthread_mutex_t mu;
+	size_t next;             /* where the search for the next file taken starts */
 	struct pf_slot slot[PF_SLOTS];
 	struct pf_reader rd[PF_READERS];
 };
@@ -119,11 +121,23 @@ static void *run(void *arg)
 	struct esc_prefetch *p = rd->p;
 	size_t seq;
 
-	while (esc_queue_claim(p->q, &seq)) {
-		struct pf_slot *s = &p->slot[seq % PF_SLOTS];
+	for (;;) {
+		const struct esc_files *fs = p->r->files;
+		struct pf_slot *s;
+		size_t idx;
+		bool ok;
 
-		s->idx = p->order[seq];
-		fill(p, s, &p->r->files->v[s->idx], rd->sha);
+		pthread_mutex_lock(&p->mu);
+		ok = esc_queue_claim(p->q, &seq);
+		for (idx = p->next; ok && idx < fs->n && !esc_prefetch_takes(&fs->v[idx]); idx++)
+			;
+		p->next = idx + 1;
+		pthread_mutex_unlock(&p->mu);
+		if (!ok)
+			break;
+		s = &p->slot[seq % PF_SLOTS];
+		s->idx = idx; /* < fs->n: the queue hands out as many items as there are such files */
+		fill(p, s, &fs->v[idx], rd->sha);
 		esc_queue_commit(p->q, seq, 1);
 	}
 	return NULL;
@@ -134,7 +148,7 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, const struct esc_prefet
 {
 	struct esc_prefetch *p = calloc(1, sizeof *p);
 	escrow_status st;
-	size_t i;
+	size_t i, n_taken = 0;
 	int k, n = esc_threads(r->ctx) >= 2 ? PF_READERS : 1;
 
 	*out = NULL;
@@ -142,17 +156,15 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, const struct esc_prefet
 		return esc_nomem(r->ctx);
 	p->r = r;
 	p->hooks = *hooks;
-	p->order = malloc((r->files->n + 1) * sizeof *p->order);
-	if (p->order == NULL) {
-		esc_prefetch_free(p);
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
 		return esc_nomem(r->ctx);
 	}
 	for (i = 0; i < r->files->n; i++)
-		if (esc_prefetch_takes(&r->files->v[i]))
-			p->order[p->n_order++] = i;
+		n_taken += esc_prefetch_takes(&r->files->v[i]);
 	/* Wake the other side only every PF_BATCH files; a Ctrl-C wakes the
 	 * packing thread while it waits. */
-	st = esc_queue_new(r->ctx, PF_SLOTS, p->n_order, PF_BATCH, r->ctx, &p->q);
+	st = esc_queue_new(r->ctx, PF_SLOTS, n_taken, PF_BATCH, r->ctx, &p->q);
 	if (st != ESCROW_OK) {
 		esc_prefetch_free(p);
 		return st;
@@ -165,9 +177,14 @@ escrow_status esc_prefetch_start(struct esc_pack_run *r, const struct esc_prefet
 		}
 	}
 	for (k = 0; k < n; k++) {
-		if (pthread_create(&p->th[k], NULL, run, &p->rd[k]) != 0) {
+		int rc = pthread_create(&p->th[k], NULL, run, &p->rd[k]);
+
+		if (rc != 0) {
 			esc_prefetch_free(p);
-			return esc_error(r->ctx, ESCROW_E_INTERNAL, "cannot start the reading threads");
+			if (rc == EAGAIN || rc == ENOMEM)
+				return esc_error(r->ctx, ESCROW_E_NOMEM, "out of memory: cannot start the reading threads (%s)",
+				                 strerror(rc));
+			return esc_error(r->ctx, ESCROW_E_INTERNAL, "cannot start the reading threads: %s", strerror(rc));
 		}
 		p->started++;
 	}
@@ -233,7 +250,7 @@ void esc_prefetch_free(struct esc_prefetch *p)
 		free(p->slot[i].buf);
 	for (k = 0; k < PF_READERS; k++)
 		esc_sha256_free(p->rd[k].sha);
-	free(p->order);
 	esc_queue_free(p->q);
+	pthread_mutex_destroy(&p->mu);
 	free(p);
 }

@@ -100,6 +100,7 @@ static escrow_status check_links(struct esc_pack_run *r, unsigned flags)
 			                 f->path, f->link->resolved);
 		if (!ok) {
 			esc_pack_warn(r, f->path, "%s: skipped: links to %s, which is not packed", f->path, f->link->resolved);
+			f->path = NULL; /* in the walk's pool */
 			esc_file_clear(f);
 			continue;
 		}
@@ -183,6 +184,7 @@ static escrow_status walk(struct esc_pack_job *j)
 	wo.n_excludes = o->n_excludes;
 	wo.contract = o->contract;
 	wo.flags = o->flags;
+	wo.pool = &j->paths;
 	if (j->to_stdout ? (fstat(1, &sb) == 0 && S_ISREG(sb.st_mode)) : stat(o->output, &sb) == 0) {
 		wo.skip_file = true;
 		wo.skip_dev = sb.st_dev;
@@ -247,7 +249,7 @@ void esc_pack_release(struct esc_pack_job *j)
 	if (j->r.srcfd >= 0)
 		close(j->r.srcfd);
 	escrow_report_free(j->r.report);
-	esc_files_free(&j->files);
+	esc_walk_files_free(&j->files, &j->paths);
 	esc_provenance_free(&j->prov);
 	esc_sha256_free(j->r.sha);
 	free(j->r.formats);

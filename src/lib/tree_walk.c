@@ -2,8 +2,11 @@
  * lstat-based: symlinks are recorded, never followed into. Each folder is
  * read whole and closed before descending, so open descriptors do not grow
  * with depth, and memory holds the entries and one folder's names per level.
- * The result is sorted once at the end: sorting siblings is not enough for a
- * bytewise order of whole paths ("a-b" < "a/b"). */
+ * Entries come out in their final order (bytewise by whole path): sorting
+ * siblings by name is not enough ("a-b" < "a/b"), so a folder's children are
+ * keyed "name/" among its siblings, its own entry "name". No sort of the
+ * whole list at the end (its 16-byte-per-entry scratch at a million files),
+ * and a reader of the list could start on the first entries at once. */
 #include "escrow_private.h"
 
 #include <dirent.h>
@@ -27,6 +30,7 @@ struct walker {
 	char *root_real;
 	size_t root_len;
 	uint64_t n_files, n_bytes;  /* regular files found, for progress */
+	bool unsorted;              /* a folder seen as a file by readdir: sort at the end */
 };
 
 static int is_vcs(const char *name)
@@ -197,11 +201,35 @@ out:
 	return ESCROW_OK;
 }
 
-static escrow_status walk_dir(struct walker *w, const char *rel, const char *full);
+/* The list grows by an eighth rather than doubling: at a million entries
+ * (80 bytes each) doubling reserved up to 80 MB more than used. Big blocks
+ * are moved by the kernel (mremap), not copied. */
+static struct esc_file *push(struct esc_files *fs)
+{
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap + fs->cap / 8 + 256;
+		struct esc_file *v = realloc(fs->v, cap * sizeof *v);
+
+		if (v == NULL)
+			return NULL;
+		fs->v = v;
+		fs->cap = cap;
+	}
+	return esc_files_push(fs);
+}
+
+static escrow_status walk_nomem(struct walker *w)
+{
+	return esc_error(w->ctx, ESCROW_E_NOMEM, "%s: out of memory after listing %zu entries (the list takes "
+	                 "about 100 bytes an entry: allow more memory, or pack the tree in parts)",
+	                 w->o->src, w->out->n);
+}
 
 /* dfd/base name the entry in its folder: fstatat there spares the kernel a
- * walk of the whole path for each of 50,000 files. */
-static escrow_status add_entry(struct walker *w, const char *rel, const char *full, int dfd, const char *base)
+ * walk of the whole path for each of 50,000 files. *dir is set when the
+ * entry is a folder to descend into (the caller does, at its place). */
+static escrow_status add_entry(struct walker *w, const char *rel, const char *full, int dfd, const char *base,
+                               bool *dir)
 {
 	const char *name = strrchr(rel, '/');
 	struct esc_file *f;
@@ -230,17 +258,18 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	if (!esc_path_is_safe(rel))
 		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: the name is not valid UTF-8 or holds control "
 		                 "characters (rename it, or exclude it with -x)", rel);
-	f = esc_files_push(w->out);
+	f = push(w->out);
 	if (f == NULL)
-		return esc_nomem(w->ctx);
-	f->path = strdup(rel);
+		return walk_nomem(w);
+	f->path = w->o->pool ? esc_walk_pool_dup(w->o->pool, rel, strlen(rel)) : strdup(rel);
 	if (f->path == NULL)
-		return esc_nomem(w->ctx);
+		return walk_nomem(w);
 	f->mtime = (int64_t)st.st_mtime;
 	if (S_ISDIR(st.st_mode)) {
 		f->type = ESC_FT_DIR;
 		f->mode = 0755;
-		return walk_dir(w, rel, full);
+		*dir = true;
+		return ESCROW_OK;
 	}
 	if (S_ISREG(st.st_mode)) {
 		f->type = ESC_FT_FILE;
@@ -262,6 +291,8 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		                 "points to, remove it, or skip such links)", rel,
 		                 f->link->target, why);
 	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", rel, f->link->target, why);
+	if (w->o->pool)
+		f->path = NULL;
 	esc_file_clear(f);
 	w->out->n--;
 	return ESCROW_OK;
@@ -278,17 +309,124 @@ static void join_path(char *out, const char *dir, const char *name)
 	memcpy(out + dl, name, nl + 1);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A name of a folder's listing as a sort key: the name itself (the entry),
+ * or for a subfolder also the name followed by '/' (where its children go). */
+struct wkey {
+	const char *name;
+	uint32_t len;
+	uint32_t idx;   /* in the listing's names */
+	bool desc;      /* the "name/" key */
+	bool has_desc;  /* the entry's key: a "name/" key follows somewhere */
+};
+
+static int key_char(const struct wkey *k, size_t i)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	if (i < k->len)
+		return (unsigned char)k->name[i];
+	return i == k->len && k->desc ? '/' : -1;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+	const struct wkey *a = x, *b = y;
+	size_t i, n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+
+	if (c != 0)
+		return c;
+	for (i = n;; i++) {
+		int ca = key_char(a, i), cb = key_char(b, i);
+
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		if (ca < 0)
+			return 0;
+	}
+}
+
+/* The folder's names, with one more key for each subfolder. */
+struct listing {
+	char **names;
+	bool *is_dir;   /* readdir's word; then whether add_entry took it as a folder */
+	size_t n, cap;
+	struct wkey *keys;
+	size_t n_keys;
+};
+
+static void listing_free(struct listing *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	free(l->is_dir);
+	free(l->keys);
+}
+
+/* Reads the folder's names; readdir's type says which are folders (an
+ * fstatat only where the file system does not tell). */
+static escrow_status list_dir(struct walker *w, DIR *d, const char *full, struct listing *l)
+{
+	struct dirent *de;
+	size_t i, k = 0, nd = 0;
+
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL)
+			break;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 32;
+			char **v = realloc(l->names, cap * sizeof *v);
+			bool *b = v ? realloc(l->is_dir, cap * sizeof *b) : NULL;
+
+			if (v != NULL)
+				l->names = v;
+			if (b == NULL)
+				return esc_nomem(w->ctx);
+			l->is_dir = b;
+			l->cap = cap;
+		}
+		l->is_dir[l->n] = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+
+			l->is_dir[l->n] = fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			                  S_ISDIR(st.st_mode);
+		}
+		l->names[l->n] = strdup(de->d_name);
+		if (l->names[l->n] == NULL)
+			return esc_nomem(w->ctx);
+		nd += l->is_dir[l->n];
+		l->n++;
+	}
+	if (errno != 0)
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+	l->keys = malloc((l->n + nd + 1) * sizeof *l->keys);
+	if (l->keys == NULL)
+		return esc_nomem(w->ctx);
+	for (i = 0; i < l->n; i++) {
+		size_t len = strlen(l->names[i]);
+
+		l->keys[k++] = (struct wkey){l->names[i], (uint32_t)len, (uint32_t)i, false, l->is_dir[i]};
+		if (l->is_dir[i])
+			l->keys[k++] = (struct wkey){l->names[i], (uint32_t)len, (uint32_t)i, true, false};
+	}
+	l->n_keys = k;
+	if (k > 1)
+		qsort(l->keys, k, sizeof *l->keys, key_cmp);
+	return ESCROW_OK;
 }
 
 static escrow_status walk_dir(struct walker *w, const char *rel, const char *full)
 {
-	char **names = NULL, *crel = NULL, *cfull = NULL;
-	size_t n = 0, cap = 0, i;
+	struct listing l;
+	char *crel = NULL, *cfull = NULL;
+	size_t i;
 	escrow_status st = esc_check_interrupt(w->ctx);
-	struct dirent *de;
 	DIR *d;
 
 	if (st != ESCROW_OK)
@@ -297,63 +435,59 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 	if (d == NULL)
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
 		                 full, strerror(errno));
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL)
-			break;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			char **v = realloc(names, (cap ? cap * 2 : 32) * sizeof *v);
+	memset(&l, 0, sizeof l);
+	st = list_dir(w, d, full, &l);
+	for (i = 0; i < l.n_keys && st == ESCROW_OK; i++) {
+		const struct wkey *k = &l.keys[i];
+		size_t rl = strlen(rel) + k->len + 2;
+		bool dir = false;
 
-			if (v == NULL)
-				break;
-			names = v;
-			cap = cap ? cap * 2 : 32;
-		}
-		names[n] = strdup(de->d_name);
-		if (names[n] == NULL)
-			break;
-		n++;
-	}
-	if (de != NULL || errno != 0) {
-		st = de != NULL ? esc_nomem(w->ctx)
-		                : esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
-		                            full, strerror(errno));
-		goto out;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof *names, cmp_str);
-	for (i = 0; i < n && st == ESCROW_OK; i++) {
-		size_t rl = strlen(rel) + strlen(names[i]) + 2;
-
+		if (k->desc && !l.is_dir[k->idx])
+			continue; /* excluded, or no longer a folder */
 		if (rl > MAX_REL) {
 			st = esc_error(w->ctx, ESCROW_E_INPUT, "%s/%s: path longer than %d bytes",
-			               rel, names[i], MAX_REL);
+			               rel, k->name, MAX_REL);
 			break;
 		}
 		crel = malloc(rl);
-		cfull = malloc(strlen(full) + strlen(names[i]) + 2);
+		cfull = malloc(strlen(full) + k->len + 2);
 		if (crel == NULL || cfull == NULL) {
 			st = esc_nomem(w->ctx);
 			break;
 		}
-		join_path(crel, rel, names[i]);
-		join_path(cfull, full, names[i]);
-		st = add_entry(w, crel, cfull, dirfd(d), names[i]);
+		join_path(crel, rel, k->name);
+		join_path(cfull, full, k->name);
+		if (k->desc) {
+			st = walk_dir(w, crel, cfull);
+		} else {
+			st = add_entry(w, crel, cfull, dirfd(d), k->name, &dir);
+			l.is_dir[k->idx] = dir;
+			/* readdir said it was not a folder: no "name/" key follows, so
+			 * its children go here and the list is sorted at the end. */
+			if (st == ESCROW_OK && dir && !k->has_desc) {
+				w->unsorted = true;
+				st = walk_dir(w, crel, cfull);
+			}
+		}
 		free(crel);
 		free(cfull);
 		crel = cfull = NULL;
 	}
-out:
 	closedir(d);
 	free(crel);
 	free(cfull);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	listing_free(&l);
 	return st;
+}
+
+static bool in_order(const struct esc_files *fs)
+{
+	size_t i;
+
+	for (i = 1; i < fs->n; i++)
+		if (strcmp(fs->v[i - 1].path, fs->v[i].path) >= 0)
+			return false;
+	return true;
 }
 
 escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct esc_files *out)
@@ -385,10 +519,13 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	if (s == ESCROW_OK)
 		esc_progress_ex(ctx, ESCROW_PHASE_WALK | ESCROW_PROGRESS_END, o->src, w.n_files, w.n_files, w.n_bytes,
 		                w.n_bytes);
-	if (s == ESCROW_OK)
+	/* The order is made as the walk goes; a folder that readdir saw as
+	 * something else (changed meanwhile, or a file system that lies) is
+	 * the one case the whole list is sorted. */
+	if (s == ESCROW_OK && (w.unsorted || !in_order(out)))
 		esc_files_sort(out);
-	else
-		esc_files_free(out);
+	else if (s != ESCROW_OK)
+		esc_walk_files_free(out, o->pool);
 	for (i = 0; i < w.n_ignore; i++)
 		free(w.ignore[i]);
 	free(w.ignore);
