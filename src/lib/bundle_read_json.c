@@ -190,11 +190,12 @@ static const char *static_kind(const char *k)
 static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
 {
 	static const char *const tn[] = {"file", "dir", "symlink"};
-	const struct esc_file *f = &rd->files.v[i];
+	struct esc_file rec, *f = &rec;
 	const char *why = NULL;
 	json_t *v;
 	char hex[65], mode[8];
 
+	esc_rd_get(rd, i, f);
 	if (!json_is_object(o) || !json_str_is(o, "path", f->path))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: entry %zu is not 'data/%s' (a file was added, "
 		                 "removed or renamed)", rd->path, ESC_TAG_JSON, i, f->path);
@@ -271,7 +272,7 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 			from = s->keep = here(s);
 			if (skip_value(s, 1) != 0)
 				return malformed(s);
-			if (n >= rd->files.n)
+			if (n >= esc_rd_count(rd))
 				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists more entries than the bundle holds "
 				                 "(a file was removed)", rd->path, ESC_TAG_JSON);
 			if (here(s) - from > SPAN_MAX)
@@ -295,9 +296,9 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 			s->pos++;
 		}
 	}
-	if (n != rd->files.n)
+	if (n != esc_rd_count(rd))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists %zu entries, the bundle holds %zu (a file was "
-		                 "added)", rd->path, ESC_TAG_JSON, n, rd->files.n);
+		                 "added)", rd->path, ESC_TAG_JSON, n, esc_rd_count(rd));
 	return ESCROW_OK;
 }
 
@@ -390,8 +391,8 @@ escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const vo
 	if (rd->manifest == NULL)
 		return esc_nomem(rd->ctx);
 	if (rd->want_list) {
-		rd->list_kind = calloc(rd->files.n + 1, sizeof *rd->list_kind);
-		rd->list_format = calloc(rd->files.n + 1, 1);
+		rd->list_kind = calloc(esc_rd_count(rd) + 1, sizeof *rd->list_kind);
+		rd->list_format = calloc(esc_rd_count(rd) + 1, 1);
 		if (rd->list_kind == NULL || rd->list_format == NULL)
 			return esc_nomem(rd->ctx);
 	}
