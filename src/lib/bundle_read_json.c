@@ -31,7 +31,7 @@ struct scan {
 	uint64_t keep;
 	int (*pull)(void *, const void **, size_t *);
 	void *arg;
-	bool eof, nul, big;
+	bool eof, nul, big, nomem;     /* nomem: the machine's failure, not the file's */
 };
 
 static bool refill(struct scan *s)
@@ -65,7 +65,11 @@ static bool refill(struct scan *s)
 			cap *= 2;
 		nb = cap <= WINDOW_MAX ? realloc(s->b, cap) : NULL;
 		if (nb == NULL) {
-			s->big = s->eof = true;
+			if (cap <= WINDOW_MAX)
+				s->nomem = true;
+			else
+				s->big = true;
+			s->eof = true;
 			return false;
 		}
 		s->b = nb;
@@ -161,12 +165,15 @@ static int skip_value(struct scan *s, int depth)
 	return 0;
 }
 
-static json_t *load_span(const struct scan *s, uint64_t from, size_t flags)
+static json_t *load_span(struct scan *s, uint64_t from, size_t flags)
 {
 	json_error_t err;
+	json_t *v = json_loadb(s->b + (from - s->base), (size_t)(here(s) - from),
+	                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
 
-	return json_loadb(s->b + (from - s->base), (size_t)(here(s) - from),
-	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
+	if (v == NULL && json_error_code(&err) == json_error_out_of_memory)
+		s->nomem = true;
+	return v;
 }
 
 static bool json_str_is(json_t *o, const char *key, const char *want)
@@ -239,6 +246,8 @@ static escrow_status json_entry(struct esc_rd *rd, size_t i, json_t *o)
 
 static escrow_status malformed(struct scan *s)
 {
+	if (s->nomem)
+		return esc_nomem(s->rd->ctx);
 	if (s->big)
 		return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s: a value longer than %u bytes near byte %llu",
 		                 s->rd->path, ESC_TAG_JSON, WINDOW_MAX / 2, (unsigned long long)here(s));
@@ -279,8 +288,8 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: entry %zu is %llu bytes long (at most %u)",
 				                 rd->path, ESC_TAG_JSON, n, (unsigned long long)(here(s) - from), SPAN_MAX);
 			o = load_span(s, from, 0);
-			st = o ? json_entry(rd, n, o) : esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu",
-			                                          rd->path, ESC_TAG_JSON, n);
+			st = o ? json_entry(rd, n, o) : s->nomem ? esc_nomem(rd->ctx) :
+			     esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu", rd->path, ESC_TAG_JSON, n);
 			json_decref(o);
 			if (st != ESCROW_OK)
 				return st;
@@ -310,7 +319,7 @@ static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 
 	ws(s);
 	if (peek(s) != '{')
-		return s->eof && (s->nul || s->big) ? malformed(s) :
+		return s->eof && (s->nul || s->big || s->nomem) ? malformed(s) :
 		       esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s is not a JSON object", rd->path, ESC_TAG_JSON);
 	s->pos++;
 	ws(s);
@@ -356,7 +365,9 @@ static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 					                 "outside 'files'", rd->path, ESC_TAG_JSON, TOP_MAX);
 				}
 				val = load_span(s, from, 0);
-				if (val == NULL || json_object_set_new(rd->manifest, k, val) != 0) {
+				if (val != NULL && json_object_set_new(rd->manifest, k, val) != 0)
+					s->nomem = true; /* val is gone with it */
+				if (val == NULL || s->nomem) {
 					json_decref(key);
 					return malformed(s);
 				}
@@ -373,7 +384,7 @@ static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 			s->pos++;
 		}
 	ws(s);
-	if (peek(s) >= 0 || s->nul || s->big)
+	if (peek(s) >= 0 || s->nul || s->big || s->nomem)
 		return malformed(s);
 	return ESCROW_OK;
 }

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The readers (verify, list, extract) hold a million entries in 128 MiB: the
+# kernel asserts it, on a smaller tree at the same budget per entry. The
+# address space a run may take is capped with `ulimit -v` (RLIMIT_AS: the
+# kernel refuses any mapping past it, so malloc fails instead of the run
+# growing):
+#   limit = base + N x 134 bytes
+# base is the smallest limit under which the same command reads a bundle of
+# one file (found by bisection here, so it holds whatever the libraries,
+# thread stacks and the tag frame's 16 MiB zstd window take on this machine),
+# and 134 bytes = 128 MiB / 1,000,000 entries. A control run under base plus
+# 16 bytes an entry (less than the 32-byte digest each entry keeps) must fail
+# cleanly: exit 70, the bundle named, out of memory said, no signal, nothing
+# left behind by extract. Paths are shaped like bench/million.sh's
+# (d0012/f0456.txt): a path's bytes are part of what an entry costs.
+. "$(dirname "$0")/lib.sh"
+
+N_DIRS=25
+PER=1000
+N=$((N_DIRS * PER + N_DIRS))   # payload entries: files and their folders
+BUDGET=134                     # bytes an entry: 128 MiB / 1,000,000
+SHORT=16                       # bytes an entry for the control run
+
+python3 - "$N_DIRS" "$PER" <<'PY'
+import os, sys
+dirs, per = int(sys.argv[1]), int(sys.argv[2])
+for root, nd, nf in (("tiny", 1, 1), ("big", dirs, per)):
+    for d in range(nd):
+        p = "%s/d%04d" % (root, d)
+        os.makedirs(p)
+        for f in range(nf):
+            with open("%s/f%04d.txt" % (p, f), "w") as fh:
+                fh.write("line %08d of folder %04d.\n" % (f, d))
+PY
+expect_exit 0 "$ESCROW" keygen -W -o k
+expect_exit 0 "$ESCROW" pack tiny -o tiny.escrow -s k.key -q
+expect_exit 0 "$ESCROW" pack big -o b.escrow -s k.key -q
+
+# under KIB CMD...: runs CMD with the address space capped at KIB KiB and no
+# core file; stdout to out, stderr to err; returns CMD's exit code.
+under() {
+	local kib=$1
+	shift
+	( ulimit -c 0 && ulimit -v "$kib" && exec "$@" ) >out 2>err
+}
+# The three commands, each on bundle $1 (extract into a fresh folder x).
+run_verify() { under "$1" "$ESCROW_BIN" verify "$2" -p k.pub -q; }
+run_list() { under "$1" "$ESCROW_BIN" list "$2" -p k.pub; }
+run_extract() {
+	rm -rf x
+	under "$1" "$ESCROW_BIN" extract "$2" -C x -p k.pub -q
+}
+
+# A sanitizer build maps terabytes of shadow memory: no cap fits it.
+if ! run_verify 4194304 tiny.escrow; then
+	cat err >&2
+	skip_test "escrow does not run under a 4 GiB address-space cap (a sanitizer build?)"
+fi
+
+# base CMD: the smallest cap (KiB, to 128 KiB) under which CMD reads tiny.escrow.
+base() {
+	local lo=16384 hi=1048576 mid
+	"$1" "$hi" tiny.escrow || { echo 0; return; }
+	while [ $((hi - lo)) -gt 128 ]; do
+		mid=$(((lo + hi) / 2))
+		if "$1" "$mid" tiny.escrow; then hi=$mid; else lo=$mid; fi
+	done
+	echo "$hi"
+}
+
+for cmd in verify list extract; do
+	b=$(base "run_$cmd")
+	expect_true "$cmd reads a one-file bundle under some cap ($b KiB)" [ "$b" -gt 0 ]
+	limit=$((b + N * BUDGET / 1024))
+	short=$((b + N * SHORT / 1024))
+	echo "$cmd: base $b KiB; $N entries: cap $limit KiB (+$BUDGET B an entry), control $short KiB (+$SHORT B)"
+
+	"run_$cmd" "$limit" b.escrow
+	rc=$?
+	expect_true "$cmd of $N entries runs under base + $BUDGET B an entry ($limit KiB; exit $rc: $(head -c 300 err))" \
+		[ "$rc" = 0 ]
+	case $cmd in
+	list) expect_true "list gives every file under the cap" [ "$(grep -c 'd00[0-9][0-9]/f[0-9]*\.txt$' out)" = $((N_DIRS * PER)) ] ;;
+	extract) expect_true "extract writes every file under the cap" [ "$(find x/data -type f | wc -l)" = $((N_DIRS * PER)) ] ;;
+	esac
+
+	"run_$cmd" "$short" b.escrow
+	rc=$?
+	echo "$cmd under $short KiB: exit $rc: $(head -c 300 err)"
+	expect_true "$cmd under base + $SHORT B an entry fails with exit 70 (out of memory), no signal (exit $rc)" \
+		[ "$rc" = 70 ]
+	expect_grep 'b\.escrow: out of memory' err
+	expect_true "$cmd writes nothing to stdout when it runs out" [ ! -s out ]
+	if [ "$cmd" = extract ]; then
+		expect_true "extract leaves no target behind" [ ! -e x ]
+		expect_true "extract leaves no temporary folder behind" [ -z "$(ls -A | grep -F escrow-tmp)" ]
+	fi
+	expect_true "no core file" [ -z "$(ls | grep '^core')" ]
+done
+finish
