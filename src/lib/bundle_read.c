@@ -417,7 +417,11 @@ static escrow_status manifest_block(struct run *r, void *arg, const void *buf, s
 }
 
 /* manifest.json's blocks, pulled by its streaming check: hashed, copied to
- * the spill file when one is kept, checked to be contiguous. */
+ * the spill file when one is kept, checked to be contiguous. Handed out in
+ * slices of at most JSON_SLICE bytes: the check copies what it is handed
+ * into its window, which need then be no larger than an entry and a slice
+ * (libarchive's blocks are the reader's 1 MiB buffers). */
+#define JSON_SLICE (64u << 10)
 struct jpull {
 	struct run *r;
 	struct esc_tagfile *t;
@@ -425,6 +429,9 @@ struct jpull {
 	uint64_t size;
 	escrow_status st;
 	bool end;
+	const char *rest;               /* what is left of the block read last */
+	size_t rest_len;
+	uint64_t read;                  /* bytes of the blocks read so far */
 };
 
 static int json_pull(void *arg, const void **buf, size_t *len)
@@ -432,6 +439,8 @@ static int json_pull(void *arg, const void **buf, size_t *len)
 	struct jpull *jp = arg;
 	struct run *r = jp->r;
 	la_int64_t off;
+	const void *b;
+	size_t n;
 	int ar;
 
 	*len = 0;
@@ -439,29 +448,40 @@ static int json_pull(void *arg, const void **buf, size_t *len)
 		return -1;
 	if (jp->end)
 		return 0;
-	ar = archive_read_data_block(r->a, buf, len, &off);
-	if (ar == ARCHIVE_EOF) {
-		jp->end = true;
-		*len = 0;
-		if (jp->t->len != jp->size)
-			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
-		return jp->st == ESCROW_OK ? 0 : -1;
+	if (jp->rest_len == 0) {
+		ar = archive_read_data_block(r->a, &b, &n, &off);
+		if (ar == ARCHIVE_EOF) {
+			jp->end = true;
+			if (jp->read != jp->size)
+				jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
+			return jp->st == ESCROW_OK ? 0 : -1;
+		}
+		if (ar != ARCHIVE_OK)
+			jp->st = tar_fail(r, "in file data");
+		else if (off < 0 || (uint64_t)off != jp->read || n > jp->size - jp->read)
+			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
+			                   jp->name);
+		if (jp->st != ESCROW_OK)
+			return -1;
+		jp->read += n;
+		jp->rest = b;
+		jp->rest_len = n;
 	}
-	if (ar != ARCHIVE_OK)
-		jp->st = tar_fail(r, "in file data");
-	else if (off < 0 || (uint64_t)off != jp->t->len || *len > jp->size - jp->t->len)
-		jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
-		                   jp->name);
-	else if (jp->t->spill != NULL && fwrite(*buf, 1, *len, jp->t->spill) != *len)
+	n = jp->rest_len < JSON_SLICE ? jp->rest_len : JSON_SLICE;
+	if (jp->t->spill != NULL && fwrite(jp->rest, 1, n, jp->t->spill) != n)
 		jp->st = esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", r->rd->path,
 		                   ESC_TAG_JSON);
-	else if ((jp->st = esc_check_interrupt(r->ctx)) == ESCROW_OK) {
-		esc_sha256_update(r->h, *buf, *len);
-		jp->t->len += *len;
-		return 0;
-	}
-	*len = 0;
-	return -1;
+	else
+		jp->st = esc_check_interrupt(r->ctx);
+	if (jp->st != ESCROW_OK)
+		return -1;
+	esc_sha256_update(r->h, jp->rest, n);
+	jp->t->len += n;
+	*buf = jp->rest;
+	*len = n;
+	jp->rest += n;
+	jp->rest_len -= n;
+	return 0;
 }
 
 /* Bounds for tag files: small ones fixed, the manifests in proportion to the
@@ -520,7 +540,7 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
 	if (t == &rd->tags[ESC_T_JSON]) {
-		struct jpull jp = {r, t, rest, size, ESCROW_OK, false};
+		struct jpull jp = {r, t, rest, size, ESCROW_OK, false, NULL, 0, 0};
 		const void *b;
 		size_t n;
 
