@@ -315,6 +315,7 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	const char *slash = strrchr(rel, '/');
 	struct esc_file rec, *f = &rec;
 	struct esc_link link = {NULL, NULL};
+	uint32_t pref;
 	size_t idx;
 	escrow_status st;
 
@@ -337,6 +338,7 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	f->path = arena_dup(r, rel, strlen(rel));
 	if (f->path == NULL)
 		return escrow_ctx_status(r->ctx);
+	pref = esc_rd_arena_ref(rd, f->path); /* before the target may open another chunk */
 	f->type = type == AE_IFDIR ? ESC_FT_DIR : type == AE_IFLNK ? ESC_FT_SYMLINK : ESC_FT_FILE;
 	f->size = r->cur.size;
 	f->mode = r->cur.perm & 0777u;
@@ -355,7 +357,7 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 			return escrow_ctx_status(r->ctx);
 		f->link = &link;
 	}
-	st = esc_rd_push(rd, f, esc_rd_arena_ref(rd, f->path), &idx);
+	st = esc_rd_push(rd, f, pref, &idx);
 	if (st != ESCROW_OK)
 		return st;
 	if (hk != NULL && hk->begin != NULL) {

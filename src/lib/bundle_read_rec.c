@@ -13,10 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RCHUNK_LOG 16u
+/* Records in chunks of 4096 (213 KB), paths in arena chunks of 64 KiB: a
+ * bundle of a few files takes little more than its files need, so that the
+ * cost of an entry shows from the first ones (cli_read_memory). */
+#define RCHUNK_LOG 12u
 #define RCHUNK (1u << RCHUNK_LOG)
-#define ARENA_LOG 20u
-#define FIRST_STEP (((size_t)32 << 20) / sizeof(struct esc_file) + 1) /* bundle_read.c's arena chunks are 1 << ARENA_LOG bytes */
+#define ARENA_LOG 16u
+/* past glibc's largest mmap threshold: see esc_rd_records_done */
+#define FIRST_STEP (((size_t)32 << 20) / sizeof(struct esc_file) + 1)
 
 enum {
 	RR_TYPE = 3u,          /* enum esc_ftype */

@@ -184,7 +184,7 @@ struct esc_rd {
 	uint8_t *list_format;                /* per record: enum esc_format of the manifest's format */
 	uint64_t n_files, n_bytes;           /* regular payload files */
 	/* the payload records' paths and link targets live in one arena of
-	 * 1 MiB chunks (no allocation per string); bounded in total */
+	 * 64 KiB chunks (no allocation per string); bounded in total */
 	char **arena;
 	size_t n_arena;
 	char *arena_cur;
@@ -268,7 +268,7 @@ escrow_status esc_rd_push(struct esc_rd *rd, const struct esc_file *f, uint32_t 
 /* Keeps what reading learnt of record i later: digest, findings, kind,
  * has_sha256, link_to_dir (and the note of the last record or a symlink). */
 escrow_status esc_rd_put(struct esc_rd *rd, size_t i, const struct esc_file *f);
-/* n bytes of the arena (1 MiB chunks), aligned to align; NULL (ctx set)
+/* n bytes of the arena (64 KiB chunks), aligned to align; NULL (ctx set)
  * when out of memory. esc_rd_arena_ref gives p's reference, for a p just
  * allocated. */
 void *esc_rd_arena(struct esc_rd *rd, size_t n, size_t align);
