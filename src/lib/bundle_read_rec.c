@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Records in chunks of 4096 (213 KB), paths in arena chunks of 64 KiB: a
- * bundle of a few files takes little more than its files need, so that the
- * cost of an entry shows from the first ones (cli_read_memory). */
-#define RCHUNK_LOG 12u
+/* Records in chunks of 65536 (3.4 MB, the first one grown as it fills),
+ * paths in arena chunks of 64 KiB: a bundle of a few files takes little more
+ * than its files need, so that the cost of an entry shows from the first
+ * ones (cli_read_memory). */
+#define RCHUNK_LOG 16u
 #define RCHUNK (1u << RCHUNK_LOG)
 #define ARENA_LOG 16u
 /* past glibc's largest mmap threshold: see esc_rd_records_done */
@@ -233,7 +234,17 @@ escrow_status esc_rd_push(struct esc_rd *rd, const struct esc_file *f, uint32_t 
 	struct esc_rrec *r;
 	int64_t d;
 
-	if ((i & (RCHUNK - 1)) == 0) {
+	if (i < RCHUNK && i == rd->rch0_cap) {
+		size_t cap = i ? i * 2 : 64;
+		struct esc_rrec *c0;
+
+		if (rd->rch == NULL && (rd->rch = calloc(1, sizeof *rd->rch)) == NULL)
+			return esc_nomem(rd->ctx);
+		if ((c0 = realloc(rd->rch[0], cap * sizeof *c0)) == NULL)
+			return esc_nomem(rd->ctx);
+		rd->rch[0] = c0;
+		rd->rch0_cap = cap;
+	} else if (i >= RCHUNK && (i & (RCHUNK - 1)) == 0) {
 		struct esc_rrec **nc = realloc(rd->rch, ((i >> RCHUNK_LOG) + 1) * sizeof *nc);
 
 		if (nc == NULL)
@@ -335,10 +346,11 @@ void esc_rd_records_free(struct esc_rd *rd, bool all)
 {
 	size_t k;
 
-	for (k = 0; rd->rch != NULL && k * RCHUNK < rd->n_rec; k++)
+	for (k = 0; rd->rch != NULL && (k == 0 || k * RCHUNK < rd->n_rec); k++)
 		free(rd->rch[k]);
 	free(rd->rch);
 	rd->rch = NULL;
+	rd->rch0_cap = 0;
 	free(rd->rbig);
 	free(rd->rnote);
 	rd->rbig = NULL;

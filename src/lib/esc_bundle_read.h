@@ -192,7 +192,7 @@ struct esc_rd {
 	/* while the stream goes by, `files` is empty and the records are kept
 	 * compact (bundle_read_rec.c); esc_rd_run fills `files` at its end */
 	struct esc_rrec **rch;               /* chunks of records */
-	size_t n_rec;
+	size_t n_rec, rch0_cap;
 	int64_t mtime_base;                  /* the first record's mtime */
 	struct esc_rlink *rlink;             /* symlinks, in record order */
 	size_t n_rlink, cap_rlink;
