@@ -92,6 +92,17 @@ expect_true "extract makes every link as it was" \
 	[ "$(cd lt && find . -type l -printf '%p %l\n' | sort)" = "$(cd lx/data && find . -type l -printf '%p %l\n' | sort)" ]
 rm -rf lt lx
 
+# mtimes kept beside the records when 32 bits from the first entry's do not
+# hold them (before 1970, past 2106 or 68 years away): extract sets them all.
+mkdir -p mt/a && echo a >mt/a/one && echo b >mt/a/two && echo c >mt/a/three
+touch -d @-100 mt/a/one && touch -d @4200000000 mt/a/two && touch -d @0 mt/a/three
+expect_exit 0 "$ESCROW" pack mt -o mt.escrow -s k.key -q
+expect_exit 0 "$ESCROW" verify mt.escrow -p k.pub -q
+expect_exit 0 "$ESCROW" extract mt.escrow -C mx -p k.pub -q
+expect_true "extract sets far and negative mtimes" \
+	[ "$(stat -c '%n %Y' mx/data/a/one mx/data/a/three mx/data/a/two)" = "$(printf 'mx/data/a/one -100\nmx/data/a/three 0\nmx/data/a/two 4200000000')" ]
+rm -rf mt mx
+
 for cmd in verify list extract; do
 	b=$(base "run_$cmd")
 	expect_true "$cmd reads a one-file bundle under some cap ($b KiB)" [ "$b" -gt 0 ]
