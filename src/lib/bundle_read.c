@@ -15,14 +15,14 @@
 
 #define MAX_PATH_BYTES ESC_TAR_MAX_PATH
 /* What is kept of the payload until the signature is checked at the end is
- * bounded (FORMAT.md, "What a reader may refuse"): about 104 bytes per entry
- * (its findings' flags included) plus its path and link target, and at most
+ * bounded (FORMAT.md, "What a reader may refuse"): 52 bytes per entry while
+ * the stream goes by, 80 after (bundle_read_rec.c; its findings' flags
+ * included) plus its path and link target, and at most
  * ESC_NOTES_MAX of findings texts, so a hostile bundle stays under 256 MiB
  * (ONNX external data locations, kept past that bound, add at most 261 bytes
  * for each ONNX model that names one). */
 #define MAX_ENTRIES 1250000u
 #define MAX_NAME_BYTES (48u << 20)       /* payload paths and link targets, in total */
-#define ARENA_CHUNK (1u << 20)
 
 enum { PH_TOP, PH_DATA, PH_PAYLOAD, PH_TAGS, PH_END };
 
@@ -67,7 +67,7 @@ struct run {
  * bag at all (see esc_rd_not_a_bag). */
 static void look_for_bag(struct run *r, const void *buf, size_t n)
 {
-	if (!r->bag_mark && r->rd->files.n == 0 && r->next_tag == 0 &&
+	if (!r->bag_mark && r->rd->n_rec == 0 && r->next_tag == 0 &&
 	    esc_sniff_bag_mark(buf, n))
 		r->bag_mark = true;
 }
@@ -129,6 +129,9 @@ static escrow_status tar_fail(struct run *r, const char *what)
 
 	if (st != ESCROW_OK)
 		return st;
+	/* The machine's failure, not the bundle's: never called tampering. */
+	if (strcmp(r->scan.why, "out of memory") == 0 || archive_errno(r->a) == ENOMEM)
+		return esc_nomem(r->ctx);
 	if (r->scan.why[0] != '\0')
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tar stream: %s", r->rd->path, r->scan.why);
 	return esc_error(r->ctx, ESCROW_TAMPERED, "%s: corrupt tar stream %s: %s", r->rd->path, what,
@@ -267,38 +270,20 @@ static enum esc_format wanted_format(const escrow_contract *c, const char *path)
 	return esc_format_from_name(d->format);
 }
 
-/* n bytes of the payload arena, aligned to align (a power of two); count of
- * them go against the bound on paths and link targets (the strings, not the
- * link records, so that the bound stays what FORMAT.md says). */
+/* n bytes of the payload arena, aligned to align; count of them go against
+ * the bound on paths and link targets. */
 static void *arena_alloc(struct run *r, size_t n, size_t align, size_t count)
 {
-	struct esc_rd *rd = r->rd;
-	size_t skip = (size_t)(-(uintptr_t)rd->arena_cur & (align - 1));
 	char *p;
 
 	if (r->path_bytes + count > MAX_NAME_BYTES) {
-		esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u MiB of payload paths and link targets", rd->path,
+		esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u MiB of payload paths and link targets", r->rd->path,
 		          MAX_NAME_BYTES >> 20);
 		return NULL;
 	}
-	if (rd->arena_left < n + skip) {
-		char **na = realloc(rd->arena, (rd->n_arena + 1) * sizeof *na);
-
-		if (na == NULL || (na[rd->n_arena] = malloc(ARENA_CHUNK)) == NULL) {
-			if (na != NULL)
-				rd->arena = na;
-			esc_nomem(r->ctx);
-			return NULL;
-		}
-		rd->arena = na;
-		rd->arena_cur = na[rd->n_arena++];
-		rd->arena_left = ARENA_CHUNK;
-		skip = 0; /* malloc's chunks are aligned */
-	}
-	p = rd->arena_cur + skip;
-	rd->arena_cur += skip + n;
-	rd->arena_left -= skip + n;
-	r->path_bytes += count;
+	p = esc_rd_arena(r->rd, n, align);
+	if (p != NULL)
+		r->path_bytes += count;
 	return p;
 }
 
@@ -319,7 +304,7 @@ static char *arena_dup(struct run *r, const char *s, size_t n)
 static escrow_status keep_inspection(struct run *r, struct esc_file *f, const struct esc_inspection *in)
 {
 	f->kind = esc_kind_of(in->kind);
-	if (esc_files_note(&r->rd->files, f, in) != 0)
+	if (esc_files_note(&r->rd->nfs, f, in) != 0)
 		return esc_nomem(r->ctx);
 	return ESCROW_OK;
 }
@@ -331,28 +316,30 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	struct esc_inspection insp;
 	struct payload_arg pa = {NULL, NULL};
 	const char *slash = strrchr(rel, '/');
-	struct esc_file *f;
+	struct esc_file rec, *f = &rec;
+	struct esc_link link = {NULL, NULL};
+	uint32_t pref;
+	size_t idx;
 	escrow_status st;
 
-	if (rd->files.n > 0 && strcmp(rd->files.v[rd->files.n - 1].path, rel) >= 0)
+	if (rd->n_rec > 0 && strcmp(esc_rd_path(rd, rd->n_rec - 1), rel) >= 0)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: payload entry 'data/%s' %s", rd->path, rel,
-		                 strcmp(rd->files.v[rd->files.n - 1].path, rel) == 0 ? "appears twice" :
+		                 strcmp(esc_rd_path(rd, rd->n_rec - 1), rel) == 0 ? "appears twice" :
 		                 "is out of order (payload entries are sorted by path)");
-	if (rd->files.n >= MAX_ENTRIES)
+	if (rd->n_rec >= MAX_ENTRIES)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u payload entries", rd->path, MAX_ENTRIES);
 	if (slash != NULL) {
 		long pi = esc_rd_find_parent(rd, rel, (size_t)(slash - rel));
 
-		if (pi < 0 || rd->files.v[pi].type != ESC_FT_DIR)
+		if (pi < 0 || esc_rd_type(rd, (size_t)pi) != ESC_FT_DIR)
 			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: payload entry 'data/%s' is not inside a folder of "
 			                 "the bundle", rd->path, rel);
 	}
-	f = esc_files_push(&rd->files);
-	if (f == NULL)
-		return esc_nomem(r->ctx);
+	memset(f, 0, sizeof *f);
 	f->path = arena_dup(r, rel, strlen(rel));
 	if (f->path == NULL)
 		return escrow_ctx_status(r->ctx);
+	pref = esc_rd_arena_ref(rd, f->path); /* before the target may open another chunk */
 	f->type = type == AE_IFDIR ? ESC_FT_DIR : type == AE_IFLNK ? ESC_FT_SYMLINK : ESC_FT_FILE;
 	f->size = r->cur.size;
 	f->mode = r->cur.perm & 0777u;
@@ -366,16 +353,14 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 		if (*t == '/')
 			return esc_error(r->ctx, ESCROW_UNSAFE, "%s: symlink 'data/%s' points to an absolute path",
 			                 rd->path, rel);
-		f->link = arena_alloc(r, sizeof *f->link, _Alignof(struct esc_link), 0);
-		if (f->link == NULL)
+		link.target = arena_dup(r, t, strlen(t));
+		if (link.target == NULL)
 			return escrow_ctx_status(r->ctx);
-		f->link->resolved = NULL;
-		f->link->target = arena_dup(r, t, strlen(t));
-		if (f->link->target == NULL) {
-			f->link = NULL;
-			return escrow_ctx_status(r->ctx);
-		}
+		f->link = &link;
 	}
+	st = esc_rd_push(rd, f, pref, &idx);
+	if (st != ESCROW_OK)
+		return st;
 	if (hk != NULL && hk->begin != NULL) {
 		st = hk->begin(hk->user, f);
 		if (st != ESCROW_OK)
@@ -399,6 +384,8 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 		memset(&insp, 0, sizeof insp);
 		esc_inspect_final(pa.in, &insp);
 		st = keep_inspection(r, f, &insp);
+		if (st == ESCROW_OK)
+			st = esc_rd_put(rd, idx, f);
 		if (st != ESCROW_OK)
 			return st;
 	}
@@ -433,7 +420,11 @@ static escrow_status manifest_block(struct run *r, void *arg, const void *buf, s
 }
 
 /* manifest.json's blocks, pulled by its streaming check: hashed, copied to
- * the spill file when one is kept, checked to be contiguous. */
+ * the spill file when one is kept, checked to be contiguous. Handed out in
+ * slices of at most JSON_SLICE bytes: the check copies what it is handed
+ * into its window, which need then be no larger than an entry and a slice
+ * (libarchive's blocks are the reader's 1 MiB buffers). */
+#define JSON_SLICE (64u << 10)
 struct jpull {
 	struct run *r;
 	struct esc_tagfile *t;
@@ -441,6 +432,9 @@ struct jpull {
 	uint64_t size;
 	escrow_status st;
 	bool end;
+	const char *rest;               /* what is left of the block read last */
+	size_t rest_len;
+	uint64_t read;                  /* bytes of the blocks read so far */
 };
 
 static int json_pull(void *arg, const void **buf, size_t *len)
@@ -448,6 +442,8 @@ static int json_pull(void *arg, const void **buf, size_t *len)
 	struct jpull *jp = arg;
 	struct run *r = jp->r;
 	la_int64_t off;
+	const void *b;
+	size_t n;
 	int ar;
 
 	*len = 0;
@@ -455,36 +451,47 @@ static int json_pull(void *arg, const void **buf, size_t *len)
 		return -1;
 	if (jp->end)
 		return 0;
-	ar = archive_read_data_block(r->a, buf, len, &off);
-	if (ar == ARCHIVE_EOF) {
-		jp->end = true;
-		*len = 0;
-		if (jp->t->len != jp->size)
-			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
-		return jp->st == ESCROW_OK ? 0 : -1;
+	if (jp->rest_len == 0) {
+		ar = archive_read_data_block(r->a, &b, &n, &off);
+		if (ar == ARCHIVE_EOF) {
+			jp->end = true;
+			if (jp->read != jp->size)
+				jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
+			return jp->st == ESCROW_OK ? 0 : -1;
+		}
+		if (ar != ARCHIVE_OK)
+			jp->st = tar_fail(r, "in file data");
+		else if (off < 0 || (uint64_t)off != jp->read || n > jp->size - jp->read)
+			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
+			                   jp->name);
+		if (jp->st != ESCROW_OK)
+			return -1;
+		jp->read += n;
+		jp->rest = b;
+		jp->rest_len = n;
 	}
-	if (ar != ARCHIVE_OK)
-		jp->st = tar_fail(r, "in file data");
-	else if (off < 0 || (uint64_t)off != jp->t->len || *len > jp->size - jp->t->len)
-		jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
-		                   jp->name);
-	else if (jp->t->spill != NULL && fwrite(*buf, 1, *len, jp->t->spill) != *len)
+	n = jp->rest_len < JSON_SLICE ? jp->rest_len : JSON_SLICE;
+	if (jp->t->spill != NULL && fwrite(jp->rest, 1, n, jp->t->spill) != n)
 		jp->st = esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", r->rd->path,
 		                   ESC_TAG_JSON);
-	else if ((jp->st = esc_check_interrupt(r->ctx)) == ESCROW_OK) {
-		esc_sha256_update(r->h, *buf, *len);
-		jp->t->len += *len;
-		return 0;
-	}
-	*len = 0;
-	return -1;
+	else
+		jp->st = esc_check_interrupt(r->ctx);
+	if (jp->st != ESCROW_OK)
+		return -1;
+	esc_sha256_update(r->h, jp->rest, n);
+	jp->t->len += n;
+	*buf = jp->rest;
+	*len = n;
+	jp->rest += n;
+	jp->rest_len -= n;
+	return 0;
 }
 
 /* Bounds for tag files: small ones fixed, the manifests in proportion to the
  * payload they describe (so a hostile size cannot make us allocate much). */
 static uint64_t tag_max(const struct run *r, int tag)
 {
-	uint64_t n = r->rd->files.n;
+	uint64_t n = r->rd->n_rec;
 
 	switch (tag) {
 	case ESC_T_BAGIT: return 1024;
@@ -536,7 +543,7 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
 	if (t == &rd->tags[ESC_T_JSON]) {
-		struct jpull jp = {r, t, rest, size, ESCROW_OK, false};
+		struct jpull jp = {r, t, rest, size, ESCROW_OK, false, NULL, 0, 0};
 		const void *b;
 		size_t n;
 
@@ -717,7 +724,7 @@ static escrow_status rd_run(struct esc_rd *rd)
 		st = tar_fail(r, "at the start");
 	else
 		st = run_archive(r);
-	if (st == ESCROW_TAMPERED && rd->files.n == 0 && r->next_tag == 0) {
+	if (st == ESCROW_TAMPERED && rd->n_rec == 0 && r->next_tag == 0) {
 		const struct esc_rd_head h = {r->head, r->head_len, r->first, r->bag_mark};
 
 		st = esc_rd_not_a_bag(rd, r->pipe, &h, st);
@@ -766,6 +773,23 @@ escrow_status esc_rd_run(struct esc_rd *rd)
 	escrow_status st = rd_run(rd);
 
 	esc_utf8_locale_leave(prev);
+	/* Now that the stream's window and queue are gone: the verdict and the
+	 * reports read struct esc_file records. */
+	if (esc_rd_records_done(rd) != ESCROW_OK)
+		st = ESCROW_E_NOMEM;
+	/* Memory runs out with the number of entries: say which bundle, and how far. */
+	if (st == ESCROW_E_NOMEM) {
+		char was[ESC_ERRLEN];
+		const char *why = was;
+		size_t pl = strlen(rd->path);
+
+		snprintf(was, sizeof was, "%s", esc_ctx_message(rd->ctx));
+		if (strncmp(was, rd->path, pl) == 0 && strncmp(was + pl, ": ", 2) == 0)
+			why += pl + 2;
+		esc_error(rd->ctx, ESCROW_E_NOMEM, "%s: out of memory after %zu payload entries%s%s%s", rd->path,
+		          rd->n_rec ? rd->n_rec : rd->files.n, strcmp(why, "out of memory") != 0 ? " (" : "",
+		          strcmp(why, "out of memory") != 0 ? why : "", strcmp(why, "out of memory") != 0 ? ")" : "");
+	}
 	return st;
 }
 
@@ -799,6 +823,7 @@ void esc_rd_clear(struct esc_rd *rd)
 	rd->arena_cur = NULL;
 	free(rd->bag);
 	esc_files_free(&rd->files);
+	esc_rd_records_free(rd, true);
 	for (i = 0; i < ESC_T_COUNT; i++) {
 		free(rd->tags[i].buf);
 		if (rd->tags[i].spill != NULL)

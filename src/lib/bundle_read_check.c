@@ -13,11 +13,11 @@
 
 long esc_rd_find(const struct esc_rd *rd, const char *path)
 {
-	size_t lo = 0, hi = rd->files.n;
+	size_t lo = 0, hi = esc_rd_count(rd);
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(rd->files.v[mid].path, path);
+		int c = strcmp(esc_rd_path(rd, mid), path);
 
 		if (c == 0)
 			return (long)mid;
@@ -39,14 +39,14 @@ static int cmp_n(const char *a, const char *p, size_t n)
 
 long esc_rd_find_parent(struct esc_rd *rd, const char *path, size_t n)
 {
-	size_t lo = 0, hi = rd->files.n, h = rd->parent_hint;
+	size_t lo = 0, hi = esc_rd_count(rd), h = rd->parent_hint;
 
 	/* Siblings come in a row: most entries have the last one's parent. */
-	if (h < rd->files.n && cmp_n(rd->files.v[h].path, path, n) == 0)
+	if (h < hi && cmp_n(esc_rd_path(rd, h), path, n) == 0)
 		return (long)h;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_n(rd->files.v[mid].path, path, n);
+		int c = cmp_n(esc_rd_path(rd, mid), path, n);
 
 		if (c == 0) {
 			rd->parent_hint = mid;
@@ -76,9 +76,9 @@ static int resolve_from(const struct esc_rd *rd, const char *dir, const char *re
 	while (*p) {
 		const char *end = strchr(p, '/');
 		size_t n = end ? (size_t)(end - p) : strlen(p), cl = strlen(cur);
-		const struct esc_file *f;
+		struct esc_file rec, *f = &rec;
 
-		if (idx >= 0 && rd->files.v[idx].type == ESC_FT_FILE)
+		if (idx >= 0 && esc_rd_type(rd, (size_t)idx) == ESC_FT_FILE)
 			goto out; /* a file used as a folder */
 		if (n == 0 || (n == 1 && p[0] == '.')) {
 			/* nothing */
@@ -100,7 +100,7 @@ static int resolve_from(const struct esc_rd *rd, const char *dir, const char *re
 			idx = esc_rd_find(rd, cur);
 			if (idx < 0)
 				goto out; /* dangles */
-			f = &rd->files.v[idx];
+			esc_rd_get(rd, (size_t)idx, f);
 			if (f->type == ESC_FT_SYMLINK) {
 				char *parent = strdup(cur), *s;
 				long t;
@@ -123,12 +123,13 @@ static int resolve_from(const struct esc_rd *rd, const char *dir, const char *re
 				if (t < 0) {
 					cur[0] = '\0';
 				} else {
-					char *np = realloc(cur, strlen(rd->files.v[t].path) + strlen(p) + 2);
+					const char *tp = esc_rd_path(rd, (size_t)t);
+					char *np = realloc(cur, strlen(tp) + strlen(p) + 2);
 
 					if (np == NULL)
 						goto out;
 					cur = np;
-					strcpy(cur, rd->files.v[t].path);
+					strcpy(cur, tp);
 				}
 			}
 		}
@@ -145,10 +146,14 @@ out:
 
 int esc_rd_resolve(const struct esc_rd *rd, size_t i, long *target)
 {
-	const struct esc_file *f = &rd->files.v[i];
-	const char *s = strrchr(f->path, '/');
-	char *dir = strndup(f->path, s ? (size_t)(s - f->path) : 0);
+	struct esc_file rec, *f = &rec;
+	const char *s;
+	char *dir;
 	int hops = 0, rc;
+
+	esc_rd_get(rd, i, f);
+	s = strrchr(f->path, '/');
+	dir = strndup(f->path, s ? (size_t)(s - f->path) : 0);
 
 	if (dir == NULL || esc_file_target(f) == NULL || f->link->target[0] == '/') {
 		free(dir);
@@ -321,13 +326,14 @@ static escrow_status resolve_links(struct esc_rd *rd)
 	char msg[ESC_ERRLEN] = "";
 	size_t i;
 
-	for (i = 0; i < rd->files.n; i++) {
-		struct esc_file *f = &rd->files.v[i];
-		const struct esc_file *t;
+	for (i = 0; i < esc_rd_count(rd); i++) {
+		struct esc_file rec, *f = &rec, trec, *t;
+		escrow_status st;
 		long ti;
 
-		if (f->type != ESC_FT_SYMLINK)
+		if (esc_rd_type(rd, i) != ESC_FT_SYMLINK)
 			continue;
+		esc_rd_get(rd, i, f);
 		/* The first one that leads nowhere is the verdict; the others are
 		 * still resolved, so that the manifests can be checked. */
 		if (esc_rd_resolve(rd, i, &ti) != 0) {
@@ -338,9 +344,15 @@ static escrow_status resolve_links(struct esc_rd *rd)
 			}
 			continue;
 		}
-		t = ti >= 0 ? &rd->files.v[ti] : NULL;
+		t = NULL;
+		if (ti >= 0) {
+			esc_rd_get(rd, (size_t)ti, &trec);
+			t = &trec;
+		}
 		if (t == NULL || t->type == ESC_FT_DIR) {
 			f->link_to_dir = true;
+			if ((st = esc_rd_put(rd, i, f)) != ESCROW_OK)
+				return st;
 			continue;
 		}
 		memcpy(f->sha256, t->sha256, 32);
@@ -351,6 +363,8 @@ static escrow_status resolve_links(struct esc_rd *rd)
 		/* the findings, texts shared: whatever the number of links */
 		f->fnd = t->fnd;
 		f->note = t->note;
+		if ((st = esc_rd_put(rd, i, f)) != ESCROW_OK)
+			return st;
 	}
 	if (bad != ESCROW_OK)
 		return esc_error(rd->ctx, bad, "%s", msg);
@@ -388,9 +402,19 @@ escrow_status esc_rd_payload_done(struct esc_rd *rd)
  * (not those to folders, nor one that leads nowhere: rd->links says so). */
 static size_t next_listed(const struct esc_rd *rd, size_t i)
 {
-	while (i < rd->files.n && (rd->files.v[i].type == ESC_FT_DIR ||
-	                           (rd->files.v[i].type == ESC_FT_SYMLINK && !rd->files.v[i].has_sha256)))
-		i++;
+	struct esc_file f;
+
+	for (; i < esc_rd_count(rd); i++) {
+		unsigned t = esc_rd_type(rd, i);
+
+		if (t == ESC_FT_FILE)
+			break;
+		if (t == ESC_FT_SYMLINK) {
+			esc_rd_get(rd, i, &f);
+			if (f.has_sha256)
+				break;
+		}
+	}
 	return i;
 }
 
@@ -398,7 +422,7 @@ static escrow_status manifest_line(struct esc_rd *rd, const char *b, size_t n)
 {
 	struct esc_mfeed *m = &rd->mf;
 	size_t i = next_listed(rd, m->next);
-	const struct esc_file *f;
+	struct esc_file rec, *f = NULL;
 	uint8_t dig[32];
 	char *path = NULL;
 	escrow_status st;
@@ -407,7 +431,10 @@ static escrow_status manifest_line(struct esc_rd *rd, const char *b, size_t n)
 	st = parse_line(rd, ESC_TAG_MANIFEST, b, n, ++m->lineno, dig, &path);
 	if (st != ESCROW_OK)
 		return st;
-	f = i < rd->files.n ? &rd->files.v[i] : NULL;
+	if (i < esc_rd_count(rd)) {
+		esc_rd_get(rd, i, &rec);
+		f = &rec;
+	}
 	c = f == NULL ? -1 : strncmp(path, "data/", 5) == 0 ? strcmp(path + 5, f->path) : -1;
 	if (c < 0)
 		st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s:%u lists '%s', which is not a file of the bundle (a "
@@ -426,11 +453,13 @@ static escrow_status manifest_line(struct esc_rd *rd, const char *b, size_t n)
 		m->octets += f->size;
 	} else {
 		long ti = esc_file_resolved(f) ? esc_rd_find(rd, f->link->resolved) : -1;
+		struct esc_file t;
 
 		if (ti < 0)
 			return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: symlink 'data/%s' resolves to nothing", rd->path,
 			                 f->path);
-		m->octets += rd->files.v[ti].size;
+		esc_rd_get(rd, (size_t)ti, &t);
+		m->octets += t.size;
 	}
 	m->count++;
 	m->next = i + 1;
@@ -489,9 +518,9 @@ void esc_rd_manifest_end(struct esc_rd *rd)
 		return;
 	}
 	i = next_listed(rd, m->next);
-	if (i < rd->files.n)
+	if (i < esc_rd_count(rd))
 		defer(rd, &m->d, esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' is in the bundle but not in %s "
-		                           "(a file was added)", rd->path, rd->files.v[i].path, ESC_TAG_MANIFEST));
+		                           "(a file was added)", rd->path, esc_rd_path(rd, i), ESC_TAG_MANIFEST));
 }
 
 /* bag-info.txt: "Label: value" lines (continuations start with a blank). */

@@ -47,6 +47,7 @@ struct esc_zpar {
 	uint64_t submitted, next_job, retired; /* frame numbers; frame f lives in slot f % n */
 	bool gathering;              /* slot submitted % n holds the frame under way */
 	bool streaming;              /* the streaming decoder has a frame under way */
+	bool lean;                   /* since then: slots given back lose their buffers (mu) */
 	struct esc_zscan scan;
 };
 
@@ -232,8 +233,10 @@ static escrow_status take_slot(esc_zpar *zp)
 			return st;
 		pthread_mutex_lock(&zp->mu);
 		free_now = sl->state == S_FREE;
-		if (free_now)
+		if (free_now) {
 			sl->state = S_GATHER;
+			zp->lean = false;
+		}
 		else if (!any)
 			st = wait_done(zp);
 		pthread_mutex_unlock(&zp->mu);
@@ -307,18 +310,33 @@ static escrow_status submit(esc_zpar *zp)
 	return ESCROW_OK;
 }
 
+static void drop_buffers(struct slot *sl)
+{
+	free(sl->in);
+	free(sl->out);
+	sl->in = sl->out = NULL;
+	sl->in_cap = sl->out_cap = 0;
+}
+
 /* The frame under way is not one for a worker: the frames before it go
  * out, then it goes to the streaming decoder from its first byte, the
- * slices before this one as they came, then this one from start on. */
+ * slices before this one as they came, then this one from start on. The
+ * slots' buffers are given back meanwhile: in a bundle escrow wrote that
+ * frame is the tag frame, whose window (16 MiB) would come on top. */
 static escrow_status to_stream(esc_zpar *zp, size_t start, size_t *pos)
 {
 	struct slot *sl = &zp->s[zp->submitted % zp->n];
 	escrow_status st = retire_all(zp);
+	size_t i;
 
 	if (st == ESCROW_OK)
 		st = replay(zp, sl, false);
 	pthread_mutex_lock(&zp->mu);
 	sl->state = S_FREE;
+	zp->lean = true;
+	for (i = 0; i < zp->n; i++)
+		if (zp->s[i].state == S_FREE)
+			drop_buffers(&zp->s[i]);
 	pthread_mutex_unlock(&zp->mu);
 	zp->gathering = false;
 	zp->streaming = true;
@@ -395,6 +413,8 @@ void esc_zpar_release(esc_zpar *zp, int slot)
 {
 	pthread_mutex_lock(&zp->mu);
 	zp->s[slot].state = S_FREE;
+	if (zp->lean)
+		drop_buffers(&zp->s[slot]);
 	pthread_cond_broadcast(&zp->done);
 	pthread_mutex_unlock(&zp->mu);
 }

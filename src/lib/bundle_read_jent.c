@@ -204,9 +204,11 @@ static const char *static_kind(const struct esc_jval *k)
 escrow_status esc_rd_json_entry(struct esc_rd *rd, size_t i, const struct esc_jent *o)
 {
 	static const char *const tn[] = {"file", "dir", "symlink"};
-	const struct esc_file *f = &rd->files.v[i];
+	struct esc_file rec, *f = &rec;
 	const char *why = NULL;
 	char hex[65], mode[8];
+
+	esc_rd_get(rd, i, f);
 
 	if (!o->object || !esc_jval_is(&o->path, f->path))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: entry %zu is not 'data/%s' (a file was added, "

@@ -34,7 +34,7 @@ struct scan {
 	uint64_t keep;
 	int (*pull)(void *, const void **, size_t *);
 	void *arg;
-	bool eof, nul, big;
+	bool eof, nul, big, nomem;     /* nomem: the machine's failure, not the file's */
 };
 
 static bool refill(struct scan *s)
@@ -68,7 +68,11 @@ static bool refill(struct scan *s)
 			cap *= 2;
 		nb = cap <= WINDOW_MAX ? realloc(s->b, cap) : NULL;
 		if (nb == NULL) {
-			s->big = s->eof = true;
+			if (cap <= WINDOW_MAX)
+				s->nomem = true;
+			else
+				s->big = true;
+			s->eof = true;
 			return false;
 		}
 		s->b = nb;
@@ -184,12 +188,15 @@ static int skip_value(struct scan *s, int depth)
 	return 0;
 }
 
-static json_t *load_span(const struct scan *s, uint64_t from, size_t flags)
+static json_t *load_span(struct scan *s, uint64_t from, size_t flags)
 {
 	json_error_t err;
+	json_t *v = json_loadb(s->b + (from - s->base), (size_t)(here(s) - from),
+	                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
 
-	return json_loadb(s->b + (from - s->base), (size_t)(here(s) - from),
-	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
+	if (v == NULL && json_error_code(&err) == json_error_out_of_memory)
+		s->nomem = true;
+	return v;
 }
 
 static bool json_str_is(json_t *o, const char *key, const char *want)
@@ -201,6 +208,8 @@ static bool json_str_is(json_t *o, const char *key, const char *want)
 
 static escrow_status malformed(struct scan *s)
 {
+	if (s->nomem)
+		return esc_nomem(s->rd->ctx);
 	if (s->big)
 		return esc_error(s->rd->ctx, ESCROW_TAMPERED, "%s: %s: a value longer than %u bytes near byte %llu",
 		                 s->rd->path, ESC_TAG_JSON, WINDOW_MAX / 2, (unsigned long long)here(s));
@@ -211,7 +220,7 @@ static escrow_status malformed(struct scan *s)
 }
 
 /* One element of "files": in place when it has escrow's shape, else by jansson. */
-static escrow_status entry(struct esc_rd *rd, const struct scan *s, uint64_t from, size_t n)
+static escrow_status entry(struct esc_rd *rd, struct scan *s, uint64_t from, size_t n)
 {
 	struct esc_jent e;
 	json_t *o;
@@ -221,7 +230,8 @@ static escrow_status entry(struct esc_rd *rd, const struct scan *s, uint64_t fro
 		return esc_rd_json_entry(rd, n, &e);
 	o = load_span(s, from, 0);
 	if (o == NULL)
-		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu", rd->path, ESC_TAG_JSON, n);
+		return s->nomem ? esc_nomem(rd->ctx) :
+		       esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s: malformed entry %zu", rd->path, ESC_TAG_JSON, n);
 	esc_jent_from_json(o, &e);
 	st = esc_rd_json_entry(rd, n, &e);
 	json_decref(o);
@@ -258,7 +268,7 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 				s->pos += used;
 			else if (skip_value(s, 1) != 0)
 				return malformed(s);
-			if (n >= rd->files.n)
+			if (n >= esc_rd_count(rd))
 				return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists more entries than the bundle holds "
 				                 "(a file was removed)", rd->path, ESC_TAG_JSON);
 			if (here(s) - from > SPAN_MAX)
@@ -279,9 +289,9 @@ static escrow_status check_files(struct esc_rd *rd, struct scan *s)
 			s->pos++;
 		}
 	}
-	if (n != rd->files.n)
+	if (n != esc_rd_count(rd))
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s lists %zu entries, the bundle holds %zu (a file was "
-		                 "added)", rd->path, ESC_TAG_JSON, n, rd->files.n);
+		                 "added)", rd->path, ESC_TAG_JSON, n, esc_rd_count(rd));
 	return ESCROW_OK;
 }
 
@@ -293,7 +303,7 @@ static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 
 	ws(s);
 	if (peek(s) != '{')
-		return s->eof && (s->nul || s->big) ? malformed(s) :
+		return s->eof && (s->nul || s->big || s->nomem) ? malformed(s) :
 		       esc_error(rd->ctx, ESCROW_TAMPERED, "%s: %s is not a JSON object", rd->path, ESC_TAG_JSON);
 	s->pos++;
 	ws(s);
@@ -339,7 +349,9 @@ static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 					                 "outside 'files'", rd->path, ESC_TAG_JSON, TOP_MAX);
 				}
 				val = load_span(s, from, 0);
-				if (val == NULL || json_object_set_new(rd->manifest, k, val) != 0) {
+				if (val != NULL && json_object_set_new(rd->manifest, k, val) != 0)
+					s->nomem = true; /* val is gone with it */
+				if (val == NULL || s->nomem) {
 					json_decref(key);
 					return malformed(s);
 				}
@@ -356,7 +368,7 @@ static escrow_status scan_top(struct esc_rd *rd, struct scan *s)
 			s->pos++;
 		}
 	ws(s);
-	if (peek(s) >= 0 || s->nul || s->big)
+	if (peek(s) >= 0 || s->nul || s->big || s->nomem)
 		return malformed(s);
 	return ESCROW_OK;
 }
@@ -374,8 +386,8 @@ escrow_status esc_rd_json_stream(struct esc_rd *rd, int (*pull)(void *, const vo
 	if (rd->manifest == NULL)
 		return esc_nomem(rd->ctx);
 	if (rd->want_list) {
-		rd->list_kind = calloc(rd->files.n + 1, sizeof *rd->list_kind);
-		rd->list_format = calloc(rd->files.n + 1, 1);
+		rd->list_kind = calloc(esc_rd_count(rd) + 1, sizeof *rd->list_kind);
+		rd->list_format = calloc(esc_rd_count(rd) + 1, 1);
 		if (rd->list_kind == NULL || rd->list_format == NULL)
 			return esc_nomem(rd->ctx);
 	}

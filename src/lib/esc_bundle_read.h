@@ -248,11 +248,23 @@ struct esc_rd {
 	uint8_t *list_format;                /* per record: enum esc_format of the manifest's format */
 	uint64_t n_files, n_bytes;           /* regular payload files */
 	/* the payload records' paths and link targets live in one arena of
-	 * 1 MiB chunks (no allocation per string); bounded in total */
+	 * 64 KiB chunks (no allocation per string); bounded in total */
 	char **arena;
 	size_t n_arena;
 	char *arena_cur;
 	size_t arena_left;
+	/* while the stream goes by, `files` is empty and the records are kept
+	 * compact (bundle_read_rec.c); esc_rd_run fills `files` at its end */
+	struct esc_rrec **rch;               /* chunks of records */
+	size_t n_rec, rch0_cap;
+	int64_t mtime_base;                  /* the first record's mtime */
+	struct esc_rlink *rlink;             /* symlinks, in record order */
+	size_t n_rlink, cap_rlink;
+	struct esc_rbig *rbig;               /* sizes and mtimes that do not fit */
+	size_t n_rbig, cap_rbig;
+	struct esc_rnote *rnote;             /* findings texts of files */
+	size_t n_rnote, cap_rnote;
+	struct esc_files nfs;                /* only its notes: the findings texts */
 	/* streamed checks (bundle_read_check.c) */
 	bool links_done;                     /* symlinks resolved (esc_rd_payload_done) */
 	struct esc_deferred links;           /* a symlink leads outside or to nothing */
@@ -307,6 +319,31 @@ void esc_rd_init(struct esc_rd *rd, escrow_ctx *ctx, const char *path, const esc
                  const escrow_contract *contract, const escrow_identities *ids);
 escrow_status esc_rd_run(struct esc_rd *rd);
 void esc_rd_clear(struct esc_rd *rd);
+
+/* The payload records (bundle_read_rec.c), while the stream goes by and
+ * after: their number, record i's path and enum esc_ftype, and record i
+ * whole (its link valid until the next push). */
+size_t esc_rd_count(const struct esc_rd *rd);
+const char *esc_rd_path(const struct esc_rd *rd, size_t i);
+unsigned esc_rd_type(const struct esc_rd *rd, size_t i);
+void esc_rd_get(const struct esc_rd *rd, size_t i, struct esc_file *f);
+/* Appends f (its path at arena reference `path`, its link target, if any,
+ * in the arena too); *idx is its index. ESCROW_E_NOMEM only. */
+escrow_status esc_rd_push(struct esc_rd *rd, const struct esc_file *f, uint32_t path, size_t *idx);
+/* Keeps what reading learnt of record i later: digest, findings, kind,
+ * has_sha256, link_to_dir (and the note of the last record or a symlink). */
+escrow_status esc_rd_put(struct esc_rd *rd, size_t i, const struct esc_file *f);
+/* n bytes of the arena (64 KiB chunks), aligned to align; NULL (ctx set)
+ * when out of memory. esc_rd_arena_ref gives p's reference, for a p just
+ * allocated. */
+void *esc_rd_arena(struct esc_rd *rd, size_t n, size_t align);
+uint32_t esc_rd_arena_ref(const struct esc_rd *rd, const char *p);
+/* The compact records become `files` (their links moved to the arena);
+ * ESCROW_E_NOMEM (all records dropped) or OK. */
+escrow_status esc_rd_records_done(struct esc_rd *rd);
+/* Frees the compact records and side tables; with all, `files` too (its
+ * strings are the arena's). */
+void esc_rd_records_free(struct esc_rd *rd, bool all);
 
 /* End checks over what was read (bundle_read_check.c). */
 escrow_status esc_rd_check(struct esc_rd *rd);

@@ -5,6 +5,8 @@
  * skippable frames and frames without a checksum silently. */
 #include "esc_bundle_read.h"
 
+#include <zstd_errors.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +110,9 @@ static escrow_status decode(esc_zread *z, ZSTD_inBuffer *in, ZSTD_outBuffer *out
 {
 	size_t r = ZSTD_decompressStream(z->dctx, out, in);
 
+	/* the window cannot be had: the machine's fault, not the bundle's */
+	if (ZSTD_isError(r) && ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
+		return esc_error(z->ctx, ESCROW_E_NOMEM, "%s: out of memory for the zstd window", z->name);
 	if (ZSTD_isError(r))
 		return esc_error(z->ctx, ESCROW_TAMPERED, "%s: corrupt zstd data near compressed offset %llu (%s)",
 		                 z->name, (unsigned long long)z->in_total, ZSTD_getErrorName(r));
