@@ -75,16 +75,17 @@ rm -rf big
 
 # ---- extract: killed mid-extract ---------------------------------------------
 mkdir proj
-head -c 3000000 /dev/urandom >proj/weights.bin
+head -c 12000000 /dev/urandom >proj/weights.bin
 for i in 1 2 3 4; do head -c 100000 /dev/urandom >"proj/f$i.dat"; done
 expect_exit 0 "$ESCROW" pack proj -o proj.escrow -s k.key -q
 mkfifo feed
 "$ESCROW" extract feed -C dest -p k.pub -q &
 X=$!
 # Half the bundle, and the writer stays open: extract blocks mid-stream with
-# some files written into its temporary folder.
+# some files written into its temporary folder (the first 4 MiB frame is
+# whole by then: a frame is decoded once all of it has come).
 exec 3>feed
-head -c 1500000 proj.escrow >&3
+head -c "$(($(stat -c %s proj.escrow) / 2))" proj.escrow >&3
 has_files() { [ -n "$(find . -maxdepth 3 -path './.dest.escrow-tmp.*/data/*' -type f 2>/dev/null)" ]; }
 expect_true "extract writes into .dest.escrow-tmp.* beside the target" wait_for has_files
 xtmp=$(temps '.dest.escrow-tmp.*')
