@@ -191,15 +191,18 @@ static int push(struct esc_tarscan *t, const struct esc_tarent *e)
 }
 
 /* Size and mtime: eleven octal digits and a space. Under a pax record for
- * the same field the writer puts what ustar cannot hold in base-256: no
- * reader uses it (the record wins), and the comparison with the writer's
- * bytes (same_as_writer) pins it. */
+ * the same field the writer (libarchive) puts what that form cannot hold as
+ * twelve octal digits without a terminator (8 GiB up to 64 GiB) or in
+ * base-256 beyond: no reader uses it (the record wins), and the comparison
+ * with the writer's bytes (same_as_writer) pins it. */
 static int num11(const uint8_t *f, bool overridden, uint64_t *v)
 {
 	if (overridden && (f[0] & 0x80)) {
 		*v = 0;
 		return 0;
 	}
+	if (overridden && f[11] >= '0' && f[11] <= '7')
+		return octal(f, 12, "", 0, v);
 	return octal(f, 11, " ", 1, v);
 }
 

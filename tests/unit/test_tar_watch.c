@@ -206,6 +206,34 @@ static void test_pax_size(void **state)
 	free(t);
 }
 
+/* Files of 8 GiB and more: the writer's ustar size field under the pax
+ * size record is twelve octal digits without a terminator up to 64 GiB and
+ * base-256 beyond (libarchive's forms); both are read, and a field that is
+ * not the writer's is still refused. */
+static void test_huge_sizes(void **state)
+{
+	static const uint64_t sizes[] = {(1ull << 33) - 1, 1ull << 33, (1ull << 33) + 1, 20000000088ull,
+	                                 (1ull << 36) - 1, 1ull << 36, 100000000000ull, 1ull << 40};
+	struct tarbuf *t = calloc(1, sizeof *t);
+	size_t i;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		size_t at;
+
+		good_stream(t);
+		at = t->n;
+		entry(t, "BAG/data/weights.bin", AE_IFREG, sizes[i], NULL);
+		assert_int_equal(verdict(t), 0); /* the header is taken; its data would follow */
+		/* the last block is the ustar header: one digit or byte of its size field changed */
+		t->b[t->n - 512 + 124 + 5] ^= 0x01;
+		assert_int_equal(verdict(t), -1);
+		(void)at;
+	}
+	free(t);
+}
+
 /* Names come out as their raw bytes: an NFD name stays NFD (libarchive
  * would hand it over as NFC). Odd numeric forms are refused. */
 static void test_names_and_forms(void **state)
@@ -249,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_hidden_headers),
 		cmocka_unit_test(test_pax_records),
 		cmocka_unit_test(test_pax_size),
+		cmocka_unit_test(test_huge_sizes),
 		cmocka_unit_test(test_names_and_forms),
 	};
 
