@@ -11,13 +11,22 @@
 
 #define MAX_LINK_HOPS 40
 
-long esc_rd_find(const struct esc_rd *rd, const char *path)
+/* a (NUL-terminated) against p[0..n) as strcmp would against its copy. */
+static int cmp_n(const char *a, const char *p, size_t n)
+{
+	int c = strncmp(a, p, n);
+
+	return c != 0 ? c : a[n] != '\0';
+}
+
+/* The record whose path is p[0..n), by bisection (records are sorted). */
+static long find_n(const struct esc_rd *rd, const char *path, size_t n)
 {
 	size_t lo = 0, hi = esc_rd_count(rd);
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(esc_rd_path(rd, mid), path);
+		int c = cmp_n(esc_rd_path(rd, mid), path, n);
 
 		if (c == 0)
 			return (long)mid;
@@ -29,35 +38,23 @@ long esc_rd_find(const struct esc_rd *rd, const char *path)
 	return -1;
 }
 
-/* a (NUL-terminated) against p[0..n) as strcmp would against its copy. */
-static int cmp_n(const char *a, const char *p, size_t n)
+long esc_rd_find(const struct esc_rd *rd, const char *path)
 {
-	int c = strncmp(a, p, n);
-
-	return c != 0 ? c : a[n] != '\0';
+	return find_n(rd, path, strlen(path));
 }
 
 long esc_rd_find_parent(struct esc_rd *rd, const char *path, size_t n)
 {
-	size_t lo = 0, hi = esc_rd_count(rd), h = rd->parent_hint;
+	size_t h = rd->parent_hint;
+	long i;
 
 	/* Siblings come in a row: most entries have the last one's parent. */
-	if (h < hi && cmp_n(esc_rd_path(rd, h), path, n) == 0)
+	if (h < esc_rd_count(rd) && cmp_n(esc_rd_path(rd, h), path, n) == 0)
 		return (long)h;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_n(esc_rd_path(rd, mid), path, n);
-
-		if (c == 0) {
-			rd->parent_hint = mid;
-			return (long)mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	i = find_n(rd, path, n);
+	if (i >= 0)
+		rd->parent_hint = (size_t)i;
+	return i;
 }
 
 /* Resolves `rel` (relative to folder `dir`, "" for the root) over the
