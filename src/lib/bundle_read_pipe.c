@@ -55,8 +55,17 @@ static escrow_status read_some(esc_pipe *p, escrow_ctx *ctx, uint8_t *buf, size_
 		 * must end the run from here. */
 		if (esc_interrupted(p->uctx))
 			return esc_error(ctx, ESCROW_E_INTERRUPTED, "interrupted");
-		if (poll(&pfd, 1, 200) == 0)
+		if (poll(&pfd, 1, p->zp != NULL && ctx == p->pctx ? 20 : 200) == 0) {
+			/* The input stalls (a pipe): frames decoded meanwhile go to
+			 * the consumer now, not when more input comes. */
+			if (p->zp != NULL && ctx == p->pctx) {
+				escrow_status st = esc_zpar_feed(p->zp, NULL, 0);
+
+				if (st != ESCROW_OK)
+					return st;
+			}
 			continue;
+		}
 		n = read(p->fd, buf, max);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
