@@ -60,9 +60,10 @@ escrow_status esc_zw_write(void *zw, const void *buf, size_t len); /* esc_sink *
  * the current frame ends here, so the change lands on this byte. */
 escrow_status esc_zw_set_level(esc_zw *zw, int level);
 int esc_zw_base_level(const esc_zw *zw);
-/* The cheapest level whose compressed size on this sample stays within a
- * hair of the base level's. Deterministic: depends only on the bytes. */
-int esc_zw_pick_level(esc_zw *zw, const void *sample, size_t len);
+/* The cheapest level whose compressed size on samples spread over these
+ * bytes (a file's first read) stays within a hair of the base level's on
+ * each. Deterministic: depends only on the bytes. */
+int esc_zw_pick_level(esc_zw *zw, const void *buf, size_t len);
 /* Ends the payload's frames; what follows (the tag files) goes into one
  * single-threaded frame with a long window (see zstd_write.c). */
 escrow_status esc_zw_tail(esc_zw *zw);

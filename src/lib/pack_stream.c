@@ -10,9 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Files at least this big get their own level, chosen from a sample. */
+/* Files at least this big get their own level, chosen from samples of their first read. */
 #define PICK_MIN (1u << 20)
-#define SAMPLE_LEN (64u * 1024u)
 
 void esc_pack_warn(struct esc_pack_run *r, const char *file, const char *fmt, ...)
 {
@@ -142,11 +141,8 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 		if (first) {
 			int level = esc_zw_base_level(r->zw);
 
-			if (f->size >= PICK_MIN) {
-				size_t off = (size_t)n > SAMPLE_LEN ? ((size_t)n - SAMPLE_LEN) / 2 : 0;
-
-				level = esc_zw_pick_level(r->zw, r->buf + off, (size_t)n - off < SAMPLE_LEN ? (size_t)n - off : SAMPLE_LEN);
-			}
+			if (f->size >= PICK_MIN)
+				level = esc_zw_pick_level(r->zw, r->buf, (size_t)n);
 			st = esc_zw_set_level(r->zw, level);
 			first = 0;
 			if (st != ESCROW_OK)

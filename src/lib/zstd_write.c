@@ -147,14 +147,29 @@ static size_t probe_size(esc_zw *z, int level, const void *sample, size_t len)
 	return ZSTD_isError(r) ? SIZE_MAX : r;
 }
 
-int esc_zw_pick_level(esc_zw *z, const void *sample, size_t len)
+/* Samples spread over the bytes given (a large file's first read): one
+ * sample from the middle chose levels 1 and -1 for parts of /usr/lib/python3
+ * that compress 25% better at level 3 (.pyc files of some MB): 0.45 MB lost
+ * on 585 MB. Each sample must stay within the slack: float weights and
+ * compressed data do everywhere. */
+#define PICK_SAMPLES 4
+#define PICK_SAMPLE_LEN (16u * 1024u)
+
+int esc_zw_pick_level(esc_zw *z, const void *buf, size_t len)
 {
 	/* Fastest first; each keeps Huffman literals (see esc_zw_new). */
 	static const int cheap[] = {-10, -1, 1};
-	size_t ref, i, need = ZSTD_compressBound(len);
+	const uint8_t *b = buf;
+	size_t ref[PICK_SAMPLES], off[PICK_SAMPLES], slen, ns, i, k;
+	size_t need;
 
 	if (len == 0)
 		return z->base;
+	ns = len >= PICK_SAMPLES * PICK_SAMPLE_LEN ? PICK_SAMPLES : 1;
+	slen = ns == 1 ? len : PICK_SAMPLE_LEN;
+	for (k = 0; k < ns; k++)
+		off[k] = ns == 1 ? 0 : k * (len / ns) + (len / ns - slen) / 2;
+	need = ZSTD_compressBound(slen);
 	if (z->probe_cap < need) {
 		void *nb = realloc(z->probe_buf, need);
 
@@ -163,16 +178,21 @@ int esc_zw_pick_level(esc_zw *z, const void *sample, size_t len)
 		z->probe_buf = nb;
 		z->probe_cap = need;
 	}
-	ref = probe_size(z, z->base, sample, len);
-	if (ref == SIZE_MAX)
-		return z->base;
+	for (k = 0; k < ns; k++) {
+		ref[k] = probe_size(z, z->base, b + off[k], slen);
+		if (ref[k] == SIZE_MAX)
+			return z->base;
+	}
 	for (i = 0; i < sizeof cheap / sizeof cheap[0]; i++) {
-		size_t s;
-
 		if (cheap[i] >= z->base)
 			break;
-		s = probe_size(z, cheap[i], sample, len);
-		if (s != SIZE_MAX && s * 1000 <= ref * (1000 + ZW_SLACK_PERMILLE))
+		for (k = 0; k < ns; k++) {
+			size_t s = probe_size(z, cheap[i], b + off[k], slen);
+
+			if (s == SIZE_MAX || s * 1000 > ref[k] * (1000 + ZW_SLACK_PERMILLE))
+				break;
+		}
+		if (k == ns)
 			return cheap[i];
 	}
 	return z->base;
