@@ -74,6 +74,12 @@ static escrow_status run_stream(esc_age_thread *t)
 		st = esc_age_reader_feed(t->r, t->raw, have);
 		if (st != ESCROW_OK)
 			return st;
+		/* The next read may wait on a stalled pipe: what is decrypted
+		 * goes to the consumer now, not when more input comes. */
+		if (t->wheld && t->len[t->wseq % NSLOT] > 0) {
+			esc_queue_commit(t->q, t->wseq, 1);
+			t->wheld = false;
+		}
 		st = t->src.read(t->src.state, t->tctx, t->raw, RAWSZ, &have);
 		if (st != ESCROW_OK)
 			return st;
@@ -147,13 +153,22 @@ fail:
 
 long esc_age_thread_next(esc_age_thread *t, const void **buf)
 {
+	return esc_age_thread_next_wait(t, buf, -1);
+}
+
+long esc_age_thread_next_wait(esc_age_thread *t, const void **buf, int ms)
+{
 	size_t seq;
+	int r;
 
 	if (t->held) {
 		esc_queue_release(t->q);
 		t->held = false;
 	}
-	if (!esc_queue_take(t->q, &seq))
+	r = esc_queue_take_wait(t->q, &seq, ms);
+	if (r < 0)
+		return -2;
+	if (r == 0)
 		return esc_queue_status(t->q) == ESCROW_OK ? 0 : -1;
 	t->held = true;
 	*buf = t->buf[seq % NSLOT];

@@ -175,7 +175,19 @@ static escrow_status produce_sealed(esc_pipe *p, size_t have)
 	st = esc_age_thread_start(p->pctx, p->ids, p->name, src, p->raw, have, &p->age);
 	if (st != ESCROW_OK)
 		return st;
-	while ((n = esc_age_thread_next(p->age, &b)) > 0) {
+	for (;;) {
+		/* While the decrypting thread waits on a stalled input, frames
+		 * decoded meanwhile go to the consumer (as in read_some). */
+		n = esc_age_thread_next_wait(p->age, &b, p->zp != NULL ? 20 : -1);
+		if (n == -2) {
+			st = esc_interrupted(p->uctx) ? esc_error(p->pctx, ESCROW_E_INTERRUPTED, "interrupted")
+			                              : esc_zpar_feed(p->zp, NULL, 0);
+			if (st != ESCROW_OK)
+				return st;
+			continue;
+		}
+		if (n <= 0)
+			break;
 		st = push_plain(p, b, (size_t)n);
 		if (st != ESCROW_OK)
 			return st;

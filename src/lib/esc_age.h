@@ -138,6 +138,9 @@ escrow_status esc_age_thread_start(escrow_ctx *ctx, const escrow_identities *ids
 /* The next plaintext buffer (valid until the next call); 0 at the end of a
  * stream that finished well, -1 on a failure (esc_age_thread_status tells). */
 long esc_age_thread_next(esc_age_thread *t, const void **buf);
+/* The same, waiting at most ms milliseconds (ms < 0: no limit): -2 when
+ * nothing came in time. */
+long esc_age_thread_next_wait(esc_age_thread *t, const void **buf, int ms);
 /* ESCROW_OK, or the thread's failure with its message copied into ctx. */
 escrow_status esc_age_thread_status(escrow_ctx *ctx, esc_age_thread *t);
 /* Stops the thread (it may be waiting for room or for input) and frees all. */

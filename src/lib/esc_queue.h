@@ -57,6 +57,10 @@ size_t esc_queue_cost(esc_queue *q);
  * for it; false at the end (see esc_queue_status). Release frees the
  * oldest item taken. */
 bool esc_queue_take(esc_queue *q, size_t *seq);
+/* The same, waiting at most ms milliseconds: 1 taken, 0 at the end, -1 when
+ * nothing came in time (the queue's watch is not looked at: the caller
+ * comes back). */
+int esc_queue_take_wait(esc_queue *q, size_t *seq, int ms);
 void esc_queue_release(esc_queue *q);
 
 /* Either side. The first failure is kept; everyone waiting wakes. */

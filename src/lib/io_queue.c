@@ -190,16 +190,30 @@ size_t esc_queue_cost(esc_queue *q)
 	return c;
 }
 
-bool esc_queue_take(esc_queue *q, size_t *seq)
+/* ms < 0: waits for as long as it takes. */
+static int take(esc_queue *q, size_t *seq, int ms)
 {
+	struct timespec until;
 	bool ok;
 
+	if (ms >= 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += ms * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+	}
 	pthread_mutex_lock(&q->mu);
 	if (q->taken < q->end && !q->ready[q->taken % q->cap]) {
 		/* After a failure only what was committed is handed out. */
 		while (q->st == ESCROW_OK && q->taken < q->end && !batch_in(q)) {
 			q->take_waiting = true;
-			wait_on(q, &q->can_take);
+			if (ms < 0) {
+				wait_on(q, &q->can_take);
+			} else if (pthread_cond_timedwait(&q->can_take, &q->mu, &until) == ETIMEDOUT) {
+				q->take_waiting = false;
+				pthread_mutex_unlock(&q->mu);
+				return -1;
+			}
 			q->take_waiting = false;
 		}
 	}
@@ -209,7 +223,17 @@ bool esc_queue_take(esc_queue *q, size_t *seq)
 		*seq = q->taken++;
 	}
 	pthread_mutex_unlock(&q->mu);
-	return ok;
+	return ok ? 1 : 0;
+}
+
+bool esc_queue_take(esc_queue *q, size_t *seq)
+{
+	return take(q, seq, -1) == 1;
+}
+
+int esc_queue_take_wait(esc_queue *q, size_t *seq, int ms)
+{
+	return take(q, seq, ms);
 }
 
 void esc_queue_release(esc_queue *q)

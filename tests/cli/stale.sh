@@ -107,6 +107,24 @@ expect_true "the stale folder is gone" test ! -e "$xtmp"
 expect_true "no temporary folder is left" test -z "$(temps '.dest.escrow-tmp.*')"
 expect_true "the new extraction is complete" cmp -s proj/weights.bin dest/data/weights.bin
 
+# ---- sealed extract through a stalled FIFO ----------------------------------
+# The same with a sealed bundle: the decrypting thread waits on the FIFO, and
+# what it decrypted and the frames decoded meanwhile still reach the files
+# (they once waited for more input).
+"$ESCROW" keygen --age -o sx -q
+expect_exit 0 "$ESCROW" pack proj -o sproj.escrow -s k.key -r "$(cat sx.age.pub)" -q
+mkfifo feed3
+"$ESCROW" extract feed3 -C sdest -p k.pub -i sx.age -q &
+X=$!
+exec 5>feed3
+head -c "$(($(stat -c %s sproj.escrow) / 2))" sproj.escrow >&5
+has_sfiles() { [ -n "$(find . -maxdepth 3 -path './.sdest.escrow-tmp.*/data/*' -type f 2>/dev/null)" ]; }
+expect_true "sealed: extract fed half a bundle writes files before the rest comes" wait_for has_sfiles
+kill -KILL "$X"
+wait "$X" 2>/dev/null
+exec 5>&-
+rm -rf .sdest.escrow-tmp.* sdest
+
 # ---- rewrap: killed mid-release ----------------------------------------------
 # The sealed deposit comes through a FIFO whose writer stays open: rewrap
 # blocks mid-stream with its temporary release beside the output.
