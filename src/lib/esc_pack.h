@@ -65,8 +65,10 @@ int esc_zw_base_level(const esc_zw *zw);
  * each. Deterministic: depends only on the bytes. */
 int esc_zw_pick_level(esc_zw *zw, const void *buf, size_t len);
 /* Ends the payload's frames; what follows (the tag files) goes into one
- * single-threaded frame with a long window (see zstd_write.c). */
-escrow_status esc_zw_tail(esc_zw *zw);
+ * single-threaded frame with a long window (see zstd_write.c). reach: how
+ * far back the nearest repeat worth finding lies (the first manifest's
+ * size: manifest.json repeats its digests). */
+escrow_status esc_zw_tail(esc_zw *zw, uint64_t reach);
 escrow_status esc_zw_finish(esc_zw *zw);   /* ends the last frame */
 void esc_zw_free(esc_zw *zw);
 

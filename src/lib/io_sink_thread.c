@@ -11,7 +11,10 @@
 #include <string.h>
 
 #define TS_CHUNK (1u << 20)
-#define TS_SLOTS 4
+/* One slot filled, one written, one spare. A fourth cost a MiB of every
+ * pack's peak (all are touched): a million-entry pack's 128 MiB budget
+ * needed it for the payload workers' larger tables (zstd_write_pool.c). */
+#define TS_SLOTS 3
 
 struct esc_tsink {
 	escrow_ctx *ctx;         /* the caller's */

@@ -220,7 +220,7 @@ static escrow_status write_payload(struct pack *p)
 static escrow_status pipe_finish(struct pack *p)
 {
 	struct esc_pack_run *r = &p->j->r;
-	escrow_status st = esc_zw_tail(r->zw);
+	escrow_status st = esc_zw_tail(r->zw, p->spill.size[0]);
 
 	if (st == ESCROW_OK)
 		st = esc_pack_write_tags(p->j->ctx, r->tar, &p->meta);

@@ -198,7 +198,7 @@ int esc_zw_pick_level(esc_zw *z, const void *buf, size_t len)
 	return z->base;
 }
 
-escrow_status esc_zw_tail(esc_zw *z)
+escrow_status esc_zw_tail(esc_zw *z, uint64_t reach)
 {
 	ZSTD_CCtx *c;
 	escrow_status st;
@@ -222,9 +222,14 @@ escrow_status esc_zw_tail(esc_zw *z)
 	if (st == ESCROW_OK)
 		st = setp(z, c, ZSTD_c_windowLog, ZW_TAIL_WINDOW_LOG);
 	if (st == ESCROW_OK)
-		st = setp(z, c, ZSTD_c_enableLongDistanceMatching, 1);
-	if (st == ESCROW_OK)
 		st = setp(z, c, ZSTD_c_minMatch, ZW_TAIL_MIN_MATCH);
+	/* A repeat lies at least `reach` bytes back: beyond the window, long
+	 * matching finds none and costs 2.4x the time (400,000 entries: 109 MB
+	 * of tags, 29.65 MB either way, 1.19 s against 0.49 s). */
+	if (reach >= (uint64_t)1 << ZW_TAIL_WINDOW_LOG)
+		return st;
+	if (st == ESCROW_OK)
+		st = setp(z, c, ZSTD_c_enableLongDistanceMatching, 1);
 	if (st == ESCROW_OK)
 		st = setp(z, c, ZSTD_c_ldmMinMatch, ZW_TAIL_LDM_MIN_MATCH);
 	if (st == ESCROW_OK)

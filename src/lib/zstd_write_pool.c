@@ -75,13 +75,16 @@ struct esc_zpool {
 
 /* A frame is compressed alone, so the level's window and tables, sized for
  * a stream, leave gains on the table: for levels 1-9 the window covers the
- * whole frame and the hash and chain tables are four times the level's.
+ * whole frame and the hash and chain tables are twice the level's.
  * /usr/lib/python3's tar stream in 4 MiB frames at level 3: 101.06 MB with
- * the level's own parameters (a single stream: 100.10 MB), 99.28 MB with
- * these, for ~8% more compression CPU; a generated source tree with little
- * to find (bench/gen.c): -0.03%. Faster levels keep theirs (their speed is
- * the point), higher ones have large tables already. Depends only on the
- * level: the bytes stay the same for any number of workers. */
+ * the level's own parameters (a single stream: 100.10 MB), 99.78 MB with
+ * these; tables four times the level's give 99.28 MB but cost 2.25 MiB more
+ * per worker, which a million-entry pack cannot spare (its peak is in the
+ * payload phase: 124.7 -> 129.3 MiB against the 128 MiB budget); twice cost
+ * 0.75 MiB per worker. A generated source tree with little to find
+ * (bench/gen.c): -0.03%. Faster levels keep theirs (their speed is the
+ * point), higher ones have large tables already. Depends only on the level:
+ * the bytes stay the same for any number of workers. */
 static size_t frame_params(ZSTD_CCtx *c, int level)
 {
 	ZSTD_compressionParameters cp = ZSTD_getCParams(level, ESC_ZW_FRAME_MAX, 0);
@@ -91,9 +94,9 @@ static size_t frame_params(ZSTD_CCtx *c, int level)
 	if (!ZSTD_isError(r))
 		r = ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, tune ? ZW_FRAME_WINDOW_LOG : 0);
 	if (!ZSTD_isError(r))
-		r = ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, tune ? (int)cp.hashLog + 2 : 0);
+		r = ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, tune ? (int)cp.hashLog + 1 : 0);
 	if (!ZSTD_isError(r))
-		r = ZSTD_CCtx_setParameter(c, ZSTD_c_chainLog, tune ? (int)cp.chainLog + 2 : 0);
+		r = ZSTD_CCtx_setParameter(c, ZSTD_c_chainLog, tune ? (int)cp.chainLog + 1 : 0);
 	return r;
 }
 
