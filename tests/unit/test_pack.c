@@ -162,6 +162,20 @@ static void test_pick_level(void **state)
 	assert_true(esc_zw_pick_level(z, d + n / 2, 65536) < 3);
 	assert_int_equal(esc_zw_pick_level(z, d, 65536), 3);
 	assert_int_equal(esc_zw_pick_level(z, d, 0), 3);
+	/* Text around a float-like middle: a sample from the middle alone chose
+	 * a cheaper level; samples spread over the bytes keep level 3. */
+	{
+		size_t t = 96u << 10, f = 64u << 10;
+		uint8_t *mix = malloc(2 * t + f);
+
+		assert_non_null(mix);
+		memcpy(mix, d, t);
+		memcpy(mix + t, d + n / 2, f);
+		memcpy(mix + t + f, d + t, t);
+		assert_true(esc_zw_pick_level(z, mix + t, f) < 3);
+		assert_int_equal(esc_zw_pick_level(z, mix, 2 * t + f), 3);
+		free(mix);
+	}
 	esc_zw_free(z);
 	escrow_ctx_free(ctx);
 	free(m.p);
