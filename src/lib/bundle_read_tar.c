@@ -1,14 +1,13 @@
-/* bundle_read_tar.c -- the raw tar headers, read ahead of libarchive.
- * libarchive is lenient: it skips blanks and tabs in numeric fields, reads
- * base-256, accepts both checksum sums, consumes some headers without showing
- * them (GNU long names L/K, pax globals g, volume labels V), drops pax records
- * it does not know, and turns names from UTF-8 into NFC. A lenient second
- * reader beside it could be desynchronised, so this one is strict: a header
- * is accepted only in the one form escrow's writer produces (libarchive's
- * restricted pax writer, FORMAT.md "The tar layer"), where no field can be
- * read two ways, and the names the reader uses are this reader's raw bytes.
- * Header types that libarchive does show (hard links, devices, fifos) pass
- * here in canonical form and are refused by the reader, which names them. */
+/* bundle_read_tar.c -- the tar headers: the read path's only tar parser
+ * (bundle_read_next.c hands out its entries and their data in place). It is
+ * strict: a header is accepted only in the one form escrow's writer produces
+ * (libarchive's restricted pax writer, FORMAT.md "The tar layer"), where no
+ * field can be read two ways: no blanks or tabs in numeric fields, no
+ * base-256, one checksum sum, no GNU long names (L/K), pax globals (g) or
+ * volume labels (V), no pax record a bundle does not hold, and names as
+ * their raw bytes (never turned into NFC). Header types a bundle never holds
+ * but a tar can (hard links, devices, fifos) pass here in canonical form and
+ * are refused by the reader, which names them. */
 #include "esc_bundle_read.h"
 #include "esc_pack.h"
 
@@ -379,11 +378,8 @@ static int header(struct esc_tarscan *t)
 	}
 	clear_pending(t);
 	t->after_x = false;
-	if (push(t, &e) != 0) {
-		free(e.path);
-		free(e.link);
-		return -1;
-	}
+	t->ent = e;
+	t->ready = true;
 	/* libarchive skips data only after regular files; for other types it
 	 * reads the next header right away, and so do we. */
 	t->want = type == '0' ? e.size : 0;
@@ -392,15 +388,16 @@ static int header(struct esc_tarscan *t)
 	return 0;
 }
 
-int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
+long esc_tarscan_step(struct esc_tarscan *t, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
+	size_t left = len;
 
-	while (len > 0 && t->state != TS_END) {
+	while (left > 0 && t->state != TS_END && !t->ready) {
 		size_t n;
 
 		if (t->state == TS_HDR) {
-			n = len < 512 - t->hlen ? len : 512 - t->hlen;
+			n = left < 512 - t->hlen ? left : 512 - t->hlen;
 			memcpy(t->hdr + t->hlen, p, n);
 			t->hlen += n;
 			if (t->hlen == 512) {
@@ -409,7 +406,7 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 					return -1;
 			}
 		} else if (t->state == TS_PAX) {
-			n = len < t->want - t->pax_len ? len : (size_t)(t->want - t->pax_len);
+			n = left < t->want - t->pax_len ? left : (size_t)(t->want - t->pax_len);
 			memcpy(t->pax + t->pax_len, p, n);
 			t->pax_len += n;
 			if (t->pax_len == t->want) {
@@ -423,20 +420,68 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 		} else if (t->state == TS_ZPAD) {
 			/* The padding to 512 bytes: zeros, as the writer writes it (no
 			 * reader looks at it, so nothing may ride in it). */
-			n = len < t->zpad ? len : t->zpad;
+			n = left < t->zpad ? left : t->zpad;
 			if (!zero_bytes(p, n))
 				return fail(t, "non-zero bytes in the padding after an entry%s", "");
 			t->zpad -= n;
 			if (t->zpad == 0)
 				t->state = TS_HDR;
 		} else {
-			n = len < t->want ? len : (size_t)t->want;
-			t->want -= n;
-			if (t->want == 0)
-				t->state = t->zpad ? TS_ZPAD : TS_HDR;
+			n = esc_tarscan_take(t, left);
 		}
 		p += n;
-		len -= n;
+		left -= n;
+	}
+	return (long)(len - left);
+}
+
+size_t esc_tarscan_take(struct esc_tarscan *t, size_t len)
+{
+	size_t n;
+
+	if (t->state != TS_SKIP)
+		return 0;
+	n = len < t->want ? len : (size_t)t->want;
+	t->want -= n;
+	if (t->want == 0)
+		t->state = t->zpad ? TS_ZPAD : TS_HDR;
+	return n;
+}
+
+bool esc_tarscan_in_data(const struct esc_tarscan *t)
+{
+	return t->state == TS_SKIP;
+}
+
+bool esc_tarscan_ended(const struct esc_tarscan *t)
+{
+	return t->state == TS_END;
+}
+
+bool esc_tarscan_between(const struct esc_tarscan *t)
+{
+	return t->state == TS_HDR && t->hlen == 0 && !t->after_x;
+}
+
+int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0 && t->state != TS_END) {
+		long n = esc_tarscan_step(t, p, len);
+
+		if (n < 0)
+			return -1;
+		if (t->ready) {
+			t->ready = false;
+			if (push(t, &t->ent) != 0) {
+				free(t->ent.path);
+				free(t->ent.link);
+				return -1;
+			}
+		}
+		p += n;
+		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -457,6 +502,11 @@ void esc_tarscan_free(struct esc_tarscan *t)
 		t->qhead++;
 	}
 	free(t->q);
+	if (t->ready) {
+		free(t->ent.path);
+		free(t->ent.link);
+		t->ready = false;
+	}
 	clear_pending(t);
 	t->q = NULL;
 	t->qhead = t->qn = t->qcap = 0;
