@@ -124,7 +124,7 @@ static escrow_status tar_fail(struct run *r, const char *what)
 	if (r->tr.fail == ESC_TR_SCAN)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tar stream: %s", r->rd->path, r->tr.scan.why);
 	return esc_error(r->ctx, ESCROW_TAMPERED, "%s: corrupt tar stream %s: Truncated tar archive", r->rd->path,
-	                 what);
+	                 r->tr.short_in_data ? "in file data" : what);
 }
 
 static bool bag_name_ok(const char *s)

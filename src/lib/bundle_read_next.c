@@ -1,14 +1,20 @@
 /* bundle_read_next.c -- the tar stream's entries and their data, as the
  * strict header scanner (bundle_read_tar.c) reads them: the read path's one
- * tar parser. Data is handed out in place, from the decoded buffers the
- * pipe hands over, never copied; what the caller does not take is skipped.
- * The end is where libarchive, which read bundles before, put it: the first
- * zero block, and the second when it is one too. */
+ * tar parser. Each buffer the pipe hands over is scanned whole as it
+ * arrives (every header in it checked before any of its entries is used);
+ * a cursor then walks the same buffer, handing out entries from the
+ * scanner's queue and their data in place, never copied. What the caller
+ * does not take is skipped. Where the stream is taken up to, and where it
+ * may stop, is where libarchive, which read bundles before, had it: an
+ * entry's padding is taken with its data, the end is the first zero block
+ * and the second when it is there whole, and a stream may end at a header's
+ * first byte (the reader then finds the end marker missing). */
 #include "esc_bundle_read.h"
 
 #include <string.h>
 
-/* A buffer to read from: 1, 0 at the stream's end, -1 when it failed. */
+/* A buffer to read from, scanned when it is new: 1, 0 at the stream's end,
+ * -1 when it failed. */
 static int fill(struct esc_tarrd *r)
 {
 	const void *b;
@@ -23,6 +29,10 @@ static int fill(struct esc_tarrd *r)
 	}
 	if (k == 0)
 		return 0;
+	if (esc_tarscan_feed(&r->scan, b, (size_t)k) != 0) {
+		r->fail = ESC_TR_SCAN;
+		return -1;
+	}
 	r->p = b;
 	r->n = (size_t)k;
 	return 1;
@@ -33,6 +43,25 @@ static void advance(struct esc_tarrd *r, size_t k)
 	r->p += k;
 	r->n -= k;
 	r->off += k;
+}
+
+/* The cursor to stream offset `to`, past bytes the scanner has seen or
+ * will see as their buffers come: 0, or -1 when the stream fails or ends
+ * first (inside an entry's data or padding). */
+static int skip_to(struct esc_tarrd *r, uint64_t to)
+{
+	while (r->off < to) {
+		int f = fill(r);
+
+		if (f == 0) {
+			r->fail = ESC_TR_SHORT;
+			r->short_in_data = true;
+		}
+		if (f <= 0)
+			return -1;
+		advance(r, r->n < to - r->off ? r->n : (size_t)(to - r->off));
+	}
+	return 0;
 }
 
 static bool zeros(const uint8_t *p, size_t n)
@@ -46,8 +75,7 @@ static bool zeros(const uint8_t *p, size_t n)
 }
 
 /* After the first zero block: a second one is taken when the stream holds
- * it whole (anything else after the first is left to esc_pipe_drain, which
- * bounds it and allows only zeros). */
+ * it whole (what follows the end is esc_pipe_drain's to bound, zeros only). */
 static void second_zero_block(struct esc_tarrd *r)
 {
 	size_t got = 0;
@@ -61,21 +89,36 @@ static void second_zero_block(struct esc_tarrd *r)
 		r->n -= k;
 		got += k;
 	}
-	r->fail = ESC_TR_OK; /* the stream's failure, if any, is the drain's to report */
+	r->fail = ESC_TR_OK; /* a failure here is the drain's to report */
 	if (got == 512)
 		r->off += 512;
 }
 
 int esc_tarrd_next(struct esc_tarrd *r, struct esc_tarent *e)
 {
+	if (r->fail != ESC_TR_OK)
+		return -1;
+	if (r->at_end)
+		return 0;
+	if (skip_to(r, (r->data_end + 511) & ~(uint64_t)511) != 0)
+		return -1;
 	for (;;) {
-		long used;
 		int f;
 
-		if (r->fail != ESC_TR_OK)
-			return -1;
-		if (esc_tarscan_ended(&r->scan))
+		if (esc_tarscan_pop(&r->scan, e)) {
+			/* Its header is behind the scanner, in this buffer. */
+			advance(r, (size_t)(e->data_off - r->off));
+			r->data_end = e->data_off + (e->type == '0' ? e->size : 0);
+			return 1;
+		}
+		if (esc_tarscan_ended(&r->scan)) {
+			advance(r, (size_t)(r->scan.end_off - r->off));
+			second_zero_block(r);
+			r->at_end = true;
 			return 0;
+		}
+		/* No entry starts in what is left of this buffer. */
+		advance(r, r->n);
 		f = fill(r);
 		if (f < 0)
 			return -1;
@@ -83,23 +126,8 @@ int esc_tarrd_next(struct esc_tarrd *r, struct esc_tarent *e)
 			if (esc_tarscan_between(&r->scan))
 				return 0;
 			r->fail = ESC_TR_SHORT;
+			r->short_in_data = esc_tarscan_in_data(&r->scan);
 			return -1;
-		}
-		used = esc_tarscan_step(&r->scan, r->p, r->n);
-		if (used < 0) {
-			r->fail = ESC_TR_SCAN;
-			return -1;
-		}
-		advance(r, (size_t)used);
-		if (esc_tarscan_ended(&r->scan)) {
-			second_zero_block(r);
-			return 0;
-		}
-		if (r->scan.ready) {
-			*e = r->scan.ent;
-			memset(&r->scan.ent, 0, sizeof r->scan.ent);
-			r->scan.ready = false;
-			return 1;
 		}
 	}
 }
@@ -112,16 +140,17 @@ int esc_tarrd_data(struct esc_tarrd *r, const void **buf, size_t *len, size_t ma
 	*len = 0;
 	if (r->fail != ESC_TR_OK)
 		return -1;
-	if (!esc_tarscan_in_data(&r->scan))
-		return 0;
+	if (r->off >= r->data_end)
+		return skip_to(r, (r->data_end + 511) & ~(uint64_t)511) == 0 ? 0 : -1;
 	f = fill(r);
-	if (f < 0)
-		return -1;
 	if (f == 0) {
 		r->fail = ESC_TR_SHORT;
-		return -1;
+		r->short_in_data = true;
 	}
-	k = esc_tarscan_take(&r->scan, r->n < max ? r->n : max);
+	if (f <= 0)
+		return -1;
+	k = r->n < r->data_end - r->off ? r->n : (size_t)(r->data_end - r->off);
+	k = k < max ? k : max;
 	*buf = r->p;
 	*len = k;
 	advance(r, k);

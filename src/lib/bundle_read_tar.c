@@ -317,6 +317,7 @@ static int header(struct esc_tarscan *t)
 		/* libarchive stops at the first zero block; only zeros may follow
 		 * (esc_pipe_drain checks, and bounds them). */
 		t->state = TS_END;
+		t->end_off = t->pos;
 		return 0;
 	}
 	if (common(t, h, &mode, &size, &mtime) != 0)
@@ -378,8 +379,12 @@ static int header(struct esc_tarscan *t)
 	}
 	clear_pending(t);
 	t->after_x = false;
-	t->ent = e;
-	t->ready = true;
+	e.data_off = t->pos;
+	if (push(t, &e) != 0) {
+		free(e.path);
+		free(e.link);
+		return -1;
+	}
 	/* libarchive skips data only after regular files; for other types it
 	 * reads the next header right away, and so do we. */
 	t->want = type == '0' ? e.size : 0;
@@ -388,27 +393,28 @@ static int header(struct esc_tarscan *t)
 	return 0;
 }
 
-long esc_tarscan_step(struct esc_tarscan *t, const void *buf, size_t len)
+int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	size_t left = len;
 
-	while (left > 0 && t->state != TS_END && !t->ready) {
+	while (len > 0 && t->state != TS_END) {
 		size_t n;
 
 		if (t->state == TS_HDR) {
-			n = left < 512 - t->hlen ? left : 512 - t->hlen;
+			n = len < 512 - t->hlen ? len : 512 - t->hlen;
 			memcpy(t->hdr + t->hlen, p, n);
 			t->hlen += n;
+			t->pos += n;
 			if (t->hlen == 512) {
 				t->hlen = 0;
 				if (header(t) != 0)
 					return -1;
 			}
 		} else if (t->state == TS_PAX) {
-			n = left < t->want - t->pax_len ? left : (size_t)(t->want - t->pax_len);
+			n = len < t->want - t->pax_len ? len : (size_t)(t->want - t->pax_len);
 			memcpy(t->pax + t->pax_len, p, n);
 			t->pax_len += n;
+			t->pos += n;
 			if (t->pax_len == t->want) {
 				clear_pending(t);
 				if (pax_records(t) != 0)
@@ -420,37 +426,24 @@ long esc_tarscan_step(struct esc_tarscan *t, const void *buf, size_t len)
 		} else if (t->state == TS_ZPAD) {
 			/* The padding to 512 bytes: zeros, as the writer writes it (no
 			 * reader looks at it, so nothing may ride in it). */
-			n = left < t->zpad ? left : t->zpad;
+			n = len < t->zpad ? len : t->zpad;
 			if (!zero_bytes(p, n))
 				return fail(t, "non-zero bytes in the padding after an entry%s", "");
 			t->zpad -= n;
+			t->pos += n;
 			if (t->zpad == 0)
 				t->state = TS_HDR;
 		} else {
-			n = esc_tarscan_take(t, left);
+			n = len < t->want ? len : (size_t)t->want;
+			t->want -= n;
+			t->pos += n;
+			if (t->want == 0)
+				t->state = t->zpad ? TS_ZPAD : TS_HDR;
 		}
 		p += n;
-		left -= n;
+		len -= n;
 	}
-	return (long)(len - left);
-}
-
-size_t esc_tarscan_take(struct esc_tarscan *t, size_t len)
-{
-	size_t n;
-
-	if (t->state != TS_SKIP)
-		return 0;
-	n = len < t->want ? len : (size_t)t->want;
-	t->want -= n;
-	if (t->want == 0)
-		t->state = t->zpad ? TS_ZPAD : TS_HDR;
-	return n;
-}
-
-bool esc_tarscan_in_data(const struct esc_tarscan *t)
-{
-	return t->state == TS_SKIP;
+	return 0;
 }
 
 bool esc_tarscan_ended(const struct esc_tarscan *t)
@@ -463,27 +456,9 @@ bool esc_tarscan_between(const struct esc_tarscan *t)
 	return t->state == TS_HDR && t->hlen == 0 && !t->after_x;
 }
 
-int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
+bool esc_tarscan_in_data(const struct esc_tarscan *t)
 {
-	const uint8_t *p = buf;
-
-	while (len > 0 && t->state != TS_END) {
-		long n = esc_tarscan_step(t, p, len);
-
-		if (n < 0)
-			return -1;
-		if (t->ready) {
-			t->ready = false;
-			if (push(t, &t->ent) != 0) {
-				free(t->ent.path);
-				free(t->ent.link);
-				return -1;
-			}
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return t->state == TS_SKIP || t->state == TS_ZPAD;
 }
 
 bool esc_tarscan_pop(struct esc_tarscan *t, struct esc_tarent *out)
@@ -502,11 +477,6 @@ void esc_tarscan_free(struct esc_tarscan *t)
 		t->qhead++;
 	}
 	free(t->q);
-	if (t->ready) {
-		free(t->ent.path);
-		free(t->ent.link);
-		t->ready = false;
-	}
 	clear_pending(t);
 	t->q = NULL;
 	t->qhead = t->qn = t->qcap = 0;

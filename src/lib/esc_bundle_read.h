@@ -148,6 +148,7 @@ struct esc_tarent {
 	int64_t mtime;
 	char *path;         /* raw bytes, NUL-terminated, a folder's trailing '/' removed */
 	char *link;         /* symlinks and hard links: the target; else NULL */
+	uint64_t data_off;  /* where its data starts in the tar stream */
 };
 /* Accepts only headers in the canonical form of FORMAT.md (the writer's):
  * types 0, 5, 2 and x (1, 3, 4, 6 pass to be named by the reader), numeric
@@ -167,27 +168,19 @@ struct esc_tarscan {
 	char *xpath, *xlink;
 	uint64_t xsize;
 	int64_t xmtime;
-	bool ready;                      /* ent holds an entry just read, not yet taken */
-	struct esc_tarent ent;
-	struct esc_tarent *q;            /* esc_tarscan_feed: entries parsed, not yet taken */
+	uint64_t pos;                    /* bytes of the stream scanned */
+	uint64_t end_off;                /* just past the first zero block, once read */
+	struct esc_tarent *q;            /* entries parsed, not yet taken */
 	size_t qhead, qn, qcap;
 	char why[160];
 };
-/* Reads from buf until an entry's header is complete (t->ready, the entry
- * in t->ent: the caller takes it, path and link included, and clears
- * ready), the end marker is read, or buf is used up; data the caller did
- * not take is skipped (padding checked). The bytes used, or -1 with the
- * reason in t->why. */
-long esc_tarscan_step(struct esc_tarscan *t, const void *buf, size_t len);
-/* Of len bytes at the reader's position, how many are the current entry's
- * data: the caller takes them in place. */
-size_t esc_tarscan_take(struct esc_tarscan *t, size_t len);
-bool esc_tarscan_in_data(const struct esc_tarscan *t);  /* data is left to take */
+/* The stream's next bytes, entries queued (a buffer at a time, its headers
+ * all checked before any of its entries is used, as when libarchive read
+ * ahead): 0, or -1 with the reason in t->why. */
+int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len);
 bool esc_tarscan_ended(const struct esc_tarscan *t);    /* the first zero block was read */
 bool esc_tarscan_between(const struct esc_tarscan *t);  /* at a header's first byte */
-/* The whole stream in pieces, entries queued: 0, or -1 with the reason in
- * t->why. */
-int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len);
+bool esc_tarscan_in_data(const struct esc_tarscan *t);  /* in an entry's data or padding */
 /* The oldest entry not yet taken (the caller frees path and link); false
  * when there is none. */
 bool esc_tarscan_pop(struct esc_tarscan *t, struct esc_tarent *out);
@@ -196,13 +189,16 @@ void esc_tarscan_free(struct esc_tarscan *t);
 /* ---- the entries and their data (bundle_read_next.c) ---- */
 enum { ESC_TR_OK, ESC_TR_STREAM, ESC_TR_SCAN, ESC_TR_SHORT };
 struct esc_tarrd {
-	struct esc_tarscan scan;
+	struct esc_tarscan scan;  /* sees every buffer as it arrives */
 	long (*more)(void *user, const void **buf); /* the next buffer: its length, 0 at the end, -1 */
 	void *user;
 	const uint8_t *p;        /* what is left of the buffer read last */
 	size_t n;
-	uint64_t off;            /* bytes of the tar stream taken (past the end marker at the end) */
+	uint64_t off;            /* the stream offset of p (past the end marker at the end) */
+	uint64_t data_end;       /* the end of the current entry's data */
 	int fail;                /* ESC_TR_*: the stream failed, the scanner refused (scan.why), it ended early */
+	bool short_in_data;      /* ESC_TR_SHORT in an entry's data or padding */
+	bool at_end;             /* the end marker was read */
 };
 /* The next entry (the caller frees path and link): 1; 0 at the end of the
  * archive (the end marker, or the stream's end at a header's first byte);
