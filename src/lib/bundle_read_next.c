@@ -40,6 +40,8 @@ static int fill(struct esc_tarrd *r)
 
 static void advance(struct esc_tarrd *r, size_t k)
 {
+	if (k == 0)
+		return; /* p may be NULL yet */
 	r->p += k;
 	r->n -= k;
 	r->off += k;
