@@ -320,8 +320,8 @@ static int header(struct esc_tarscan *t)
 	if (zero(h, 512)) {
 		if (t->after_x)
 			return fail(t, "a pax header with no entry after it%s", "");
-		/* libarchive stops at the first zero block; only zeros may follow
-		 * (esc_pipe_drain checks, and bounds them). */
+		/* The end, where stock readers (libarchive) end too; only zeros
+		 * may follow (esc_pipe_drain checks, and bounds them). */
 		t->state = TS_END;
 		t->end_off = t->pos;
 		return 0;
@@ -391,8 +391,8 @@ static int header(struct esc_tarscan *t)
 		free(e.link);
 		return -1;
 	}
-	/* libarchive skips data only after regular files; for other types it
-	 * reads the next header right away, and so do we. */
+	/* Stock readers (libarchive) skip data only after regular files; for
+	 * other types they read the next header right away, and so do we. */
 	t->want = type == '0' ? e.size : 0;
 	t->zpad = type == '0' ? (512 - e.size % 512) % 512 : 0;
 	t->state = t->want ? TS_SKIP : t->zpad ? TS_ZPAD : TS_HDR;
