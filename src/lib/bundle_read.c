@@ -1,14 +1,11 @@
 /* bundle_read.c -- one pass over a bundle's tar stream. Every entry's path,
  * type and mode are judged before anything is done with it; payload files
- * are hashed and inspected as they stream by (zero-copy from libarchive's
- * blocks); the tag files, whose sizes are bounded, are kept for the end
+ * are hashed and inspected as they stream by (in place, from the decoded
+ * buffers: bundle_read_next.c); the tag files, whose sizes are bounded, are kept for the end
  * checks in bundle_read_check.c. */
 #include "esc_bundle_read.h"
 #include "esc_locale.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +43,13 @@ struct run {
 	struct esc_rd *rd;
 	escrow_ctx *ctx;
 	esc_pipe *pipe;
-	struct archive *a;
+	struct esc_tarrd tr;            /* the tar stream's entries (its scanner is the one parser) */
 	esc_sha256 *h;
 	int phase;
 	size_t next_tag;
 	uint64_t path_bytes;            /* sum of payload path and target lengths */
 	uint64_t done;                  /* payload bytes read, for progress */
 	int64_t sig_end;                /* tar offset just past the signature's data */
-	struct esc_tarscan scan;
 	uint8_t head[512];              /* the first bytes of the tar stream, and its first path: */
 	size_t head_len;                /* what a stream that holds no bag holds instead */
 	char first[128];
@@ -96,15 +92,12 @@ static void progress_end(struct run *r, bool whole)
 	                whole && rd->structure_ok ? rd->n_files : ESCROW_UNKNOWN, raw, total);
 }
 
-static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
+/* The tar reader's next buffer. */
+static long more(void *user, const void **buf)
 {
 	struct run *r = user;
 	long n = esc_pipe_next(r->pipe, buf);
 
-	if (n < 0) {
-		archive_set_error(a, EIO, "the bundle stream failed");
-		return -1;
-	}
 	if (n > 0 && r->head_len < sizeof r->head) {
 		size_t k = sizeof r->head - r->head_len < (size_t)n ? sizeof r->head - r->head_len : (size_t)n;
 
@@ -115,14 +108,10 @@ static la_ssize_t read_cb(struct archive *a, void *user, const void **buf)
 		look_for_bag(r, *buf, (size_t)n);
 		progress(r);
 	}
-	if (n > 0 && esc_tarscan_feed(&r->scan, *buf, (size_t)n) != 0) {
-		archive_set_error(a, EINVAL, "%s", r->scan.why);
-		return -1;
-	}
-	return (la_ssize_t)n;
+	return n;
 }
 
-/* libarchive failed: the producer's failure explains it better if there is one. */
+/* The tar reader failed: the producer's failure explains it better if there is one. */
 static escrow_status tar_fail(struct run *r, const char *what)
 {
 	escrow_status st = esc_pipe_status(r->ctx, r->pipe);
@@ -130,12 +119,12 @@ static escrow_status tar_fail(struct run *r, const char *what)
 	if (st != ESCROW_OK)
 		return st;
 	/* The machine's failure, not the bundle's: never called tampering. */
-	if (strcmp(r->scan.why, "out of memory") == 0 || archive_errno(r->a) == ENOMEM)
+	if (strcmp(r->tr.scan.why, "out of memory") == 0)
 		return esc_nomem(r->ctx);
-	if (r->scan.why[0] != '\0')
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tar stream: %s", r->rd->path, r->scan.why);
-	return esc_error(r->ctx, ESCROW_TAMPERED, "%s: corrupt tar stream %s: %s", r->rd->path, what,
-	                 archive_error_string(r->a) ? archive_error_string(r->a) : "unknown error");
+	if (r->tr.fail == ESC_TR_SCAN)
+		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tar stream: %s", r->rd->path, r->tr.scan.why);
+	return esc_error(r->ctx, ESCROW_TAMPERED, "%s: corrupt tar stream %s: Truncated tar archive", r->rd->path,
+	                 r->tr.short_in_data ? "in file data" : what);
 }
 
 static bool bag_name_ok(const char *s)
@@ -149,61 +138,44 @@ static bool bag_name_ok(const char *s)
 	return true;
 }
 
-static const char *type_name(unsigned t)
+static const char *type_name(char t)
 {
 	switch (t) {
-	case AE_IFCHR: return "character device";
-	case AE_IFBLK: return "block device";
-	case AE_IFIFO: return "fifo";
-	case AE_IFSOCK: return "socket";
+	case '3': return "character device";
+	case '4': return "block device";
+	case '6': return "fifo";
 	default: return "unknown entry type";
 	}
 }
 
-/* Everything about an entry that can be judged from its header alone. */
-static escrow_status check_header(struct run *r, struct archive_entry *e, char *path, unsigned *type)
+/* Everything about an entry that can be judged from its header alone (the
+ * scanner refused already what a bundle's headers never carry: sizes on
+ * anything but files, pax records other than path, linkpath, size and
+ * mtime, so no sparse maps, xattrs, ACLs or access times). */
+static escrow_status check_header(struct run *r, char *path, char *type)
 {
 	const char *name = r->rd->path;
 	size_t n = strlen(path);
-	unsigned perm = archive_entry_perm(e) & 07777u;
+	unsigned perm = r->cur.perm & 07777u;
 
-	*type = archive_entry_filetype(e);
+	*type = r->cur.type;
 	if (n > MAX_PATH_BYTES)
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: entry path longer than %u bytes", name, MAX_PATH_BYTES);
-	if (*type == AE_IFDIR && n > 1 && path[n - 1] == '/')
-		path[--n] = '\0';
 	if (!esc_path_is_safe(path))
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: unsafe path '%s' in the bundle", name, path);
-	if (archive_entry_hardlink(e) != NULL)
+	if (*type == '1')
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' is a hard link (not allowed in a bundle)", name,
 		                 path);
-	if (*type != AE_IFREG && *type != AE_IFDIR && *type != AE_IFLNK)
+	if (*type != '0' && *type != '5' && *type != '2')
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' is a %s (not allowed in a bundle)", name, path,
 		                 type_name(*type));
 	if (perm & 07000u)
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' has setuid, setgid or sticky bits (mode %04o)",
 		                 name, path, perm);
-	if ((*type == AE_IFREG && perm != 0644 && perm != 0755) || (*type == AE_IFDIR && perm != 0755) ||
-	    (*type == AE_IFLNK && perm != 0777))
+	if ((*type == '0' && perm != 0644 && perm != 0755) || (*type == '5' && perm != 0755) ||
+	    (*type == '2' && perm != 0777))
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has mode %04o (bundles hold only 0644 and "
 		                 "0755, and 0777 for symlinks)", name, path, perm);
-	if (archive_entry_sparse_count(e) > 0 || archive_entry_xattr_count(e) > 0 ||
-	    archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS | ARCHIVE_ENTRY_ACL_TYPE_DEFAULT |
-	                                   ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0 ||
-	    archive_entry_atime_is_set(e) || archive_entry_ctime_is_set(e) || archive_entry_birthtime_is_set(e))
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' carries records a bundle never has (sparse map, "
-		                 "xattrs, ACLs or access times)", name, path);
-	if (*type == AE_IFREG && !archive_entry_size_is_set(e))
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has no size", name, path);
-	if (*type != AE_IFREG && archive_entry_size(e) != 0)
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is not a file but has data", name, path);
-	if (archive_entry_size(e) < 0)
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' has a negative size", name, path);
-	/* The raw header and libarchive must read the same entry. */
-	if (*type != (r->cur.type == '5' ? AE_IFDIR : r->cur.type == '2' ? AE_IFLNK : AE_IFREG) ||
-	    (uint64_t)archive_entry_size(e) != r->cur.size || archive_entry_mtime(e) != r->cur.mtime ||
-	    archive_entry_mtime_nsec(e) != 0 || perm != r->cur.perm)
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': its tar header reads two ways", name, path);
 	return ESCROW_OK;
 }
 
@@ -217,15 +189,14 @@ static escrow_status read_data(struct run *r, const char *path, uint64_t size,
 	for (;;) {
 		const void *buf;
 		size_t len;
-		la_int64_t off;
-		int ar = archive_read_data_block(r->a, &buf, &len, &off);
+		int k = esc_tarrd_data(&r->tr, &buf, &len, SIZE_MAX);
 		escrow_status st;
 
-		if (ar == ARCHIVE_EOF)
+		if (k == 0)
 			break;
-		if (ar != ARCHIVE_OK)
+		if (k < 0)
 			return tar_fail(r, "in file data");
-		if (off < 0 || (uint64_t)off != got || len > size - got)
+		if (len > size - got)
 			return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
 			                 path);
 		got += len;
@@ -309,7 +280,7 @@ static escrow_status keep_inspection(struct run *r, struct esc_file *f, const st
 	return ESCROW_OK;
 }
 
-static escrow_status payload_entry(struct run *r, struct archive_entry *e, const char *rel, unsigned type)
+static escrow_status payload_entry(struct run *r, const char *rel, char type)
 {
 	struct esc_rd *rd = r->rd;
 	const struct esc_rd_hooks *hk = rd->hooks;
@@ -340,7 +311,7 @@ static escrow_status payload_entry(struct run *r, struct archive_entry *e, const
 	if (f->path == NULL)
 		return escrow_ctx_status(r->ctx);
 	pref = esc_rd_arena_ref(rd, f->path); /* before the target may open another chunk */
-	f->type = type == AE_IFDIR ? ESC_FT_DIR : type == AE_IFLNK ? ESC_FT_SYMLINK : ESC_FT_FILE;
+	f->type = type == '5' ? ESC_FT_DIR : type == '2' ? ESC_FT_SYMLINK : ESC_FT_FILE;
 	f->size = r->cur.size;
 	f->mode = r->cur.perm & 0777u;
 	f->mtime = r->cur.mtime;
@@ -420,10 +391,9 @@ static escrow_status manifest_block(struct run *r, void *arg, const void *buf, s
 }
 
 /* manifest.json's blocks, pulled by its streaming check: hashed, copied to
- * the spill file when one is kept, checked to be contiguous. Handed out in
- * slices of at most JSON_SLICE bytes: the check copies what it is handed
- * into its window, which need then be no larger than an entry and a slice
- * (libarchive's blocks are the reader's 1 MiB buffers). */
+ * the spill file when one is kept. Handed out in slices of at most
+ * JSON_SLICE bytes: the check copies what it is handed into its window,
+ * which need then be no larger than an entry and a slice. */
 #define JSON_SLICE (64u << 10)
 struct jpull {
 	struct run *r;
@@ -432,58 +402,44 @@ struct jpull {
 	uint64_t size;
 	escrow_status st;
 	bool end;
-	const char *rest;               /* what is left of the block read last */
-	size_t rest_len;
-	uint64_t read;                  /* bytes of the blocks read so far */
+	uint64_t read;                  /* bytes read so far */
 };
 
 static int json_pull(void *arg, const void **buf, size_t *len)
 {
 	struct jpull *jp = arg;
 	struct run *r = jp->r;
-	la_int64_t off;
-	const void *b;
 	size_t n;
-	int ar;
+	int k;
 
 	*len = 0;
 	if (jp->st != ESCROW_OK)
 		return -1;
 	if (jp->end)
 		return 0;
-	if (jp->rest_len == 0) {
-		ar = archive_read_data_block(r->a, &b, &n, &off);
-		if (ar == ARCHIVE_EOF) {
-			jp->end = true;
-			if (jp->read != jp->size)
-				jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
-			return jp->st == ESCROW_OK ? 0 : -1;
-		}
-		if (ar != ARCHIVE_OK)
-			jp->st = tar_fail(r, "in file data");
-		else if (off < 0 || (uint64_t)off != jp->read || n > jp->size - jp->read)
-			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
-			                   jp->name);
-		if (jp->st != ESCROW_OK)
-			return -1;
-		jp->read += n;
-		jp->rest = b;
-		jp->rest_len = n;
+	k = esc_tarrd_data(&r->tr, buf, &n, JSON_SLICE);
+	if (k == 0) {
+		jp->end = true;
+		if (jp->read != jp->size)
+			jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s' is truncated", r->rd->path, jp->name);
+		return jp->st == ESCROW_OK ? 0 : -1;
 	}
-	n = jp->rest_len < JSON_SLICE ? jp->rest_len : JSON_SLICE;
-	if (jp->t->spill != NULL && fwrite(jp->rest, 1, n, jp->t->spill) != n)
+	if (k < 0)
+		jp->st = tar_fail(r, "in file data");
+	else if (n > jp->size - jp->read)
+		jp->st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s': data does not match its size", r->rd->path,
+		                   jp->name);
+	else if (jp->t->spill != NULL && fwrite(*buf, 1, n, jp->t->spill) != n)
 		jp->st = esc_error(r->ctx, ESCROW_E_IO, "%s: cannot keep a copy of %s in a temporary file", r->rd->path,
 		                   ESC_TAG_JSON);
 	else
 		jp->st = esc_check_interrupt(r->ctx);
 	if (jp->st != ESCROW_OK)
 		return -1;
-	esc_sha256_update(r->h, jp->rest, n);
+	jp->read += n;
+	esc_sha256_update(r->h, *buf, n);
 	jp->t->len += n;
-	*buf = jp->rest;
 	*len = n;
-	jp->rest += n;
-	jp->rest_len -= n;
 	return 0;
 }
 
@@ -504,7 +460,7 @@ static uint64_t tag_max(const struct run *r, int tag)
 	}
 }
 
-static escrow_status tag_entry(struct run *r, struct archive_entry *e, const char *rest, unsigned type)
+static escrow_status tag_entry(struct run *r, const char *rest, char type)
 {
 	struct esc_rd *rd = r->rd;
 	struct esc_tagfile *t;
@@ -520,10 +476,10 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	if (strcmp(rest, tag_order[r->next_tag].name) != 0)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: unexpected entry '%s/%s' (expected '%s/%s' here)",
 		                 rd->path, rd->bag, rest, rd->bag, tag_order[r->next_tag].name);
-	if ((tag_order[r->next_tag].tag < 0) != (type == AE_IFDIR) || type == AE_IFLNK)
+	if ((tag_order[r->next_tag].tag < 0) != (type == '5') || type == '2')
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: '%s/%s' has the wrong entry type", rd->path, rd->bag,
 		                 rest);
-	if (type == AE_IFREG && r->cur.perm != 0644)
+	if (type == '0' && r->cur.perm != 0644)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tag file '%s/%s' has mode %04o (the writer makes "
 		                 "them 0644)", rd->path, rd->bag, rest, (unsigned)r->cur.perm);
 	if (tag_order[r->next_tag].tag < 0) {
@@ -532,18 +488,18 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 		return ESCROW_OK;
 	}
 	t = &rd->tags[tag_order[r->next_tag].tag];
-	size = (uint64_t)archive_entry_size(e);
+	size = r->cur.size;
 	if (size > tag_max(r, tag_order[r->next_tag].tag))
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: tag file '%s' is %llu bytes, far more than its "
 		                 "payload needs", rd->path, rest, (unsigned long long)size);
 	if (tag_order[r->next_tag].tag == ESC_T_SIGNATURE)
-		r->sig_end = archive_filter_bytes(r->a, 0) + (int64_t)((size + 511) & ~(uint64_t)511);
+		r->sig_end = (int64_t)(r->tr.off + ((size + 511) & ~(uint64_t)511));
 	r->next_tag++;
 	t->len = 0;
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
 	if (t == &rd->tags[ESC_T_JSON]) {
-		struct jpull jp = {r, t, rest, size, ESCROW_OK, false, NULL, 0, 0};
+		struct jpull jp = {r, t, rest, size, ESCROW_OK, false, 0};
 		const void *b;
 		size_t n;
 
@@ -584,30 +540,24 @@ static escrow_status tag_entry(struct run *r, struct archive_entry *e, const cha
 	return ESCROW_OK;
 }
 
-static escrow_status entry(struct run *r, struct archive_entry *e)
+/* The entry in r->cur (its path is taken here). Names are the raw header
+ * bytes: names are bytes (FORMAT.md). */
+static escrow_status entry(struct run *r)
 {
 	struct esc_rd *rd = r->rd;
 	char *path = NULL;
 	const char *rest;
 	size_t bl;
-	unsigned type;
+	char type;
 	escrow_status st;
 
-	/* Names come from the raw header bytes: libarchive would hand them over
-	 * converted to NFC, and names are bytes (FORMAT.md). */
-	free(r->cur.path);
-	free(r->cur.link);
-	if (!esc_tarscan_pop(&r->scan, &r->cur)) {
-		memset(&r->cur, 0, sizeof r->cur);
-		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: a tar header reads two ways", rd->path);
-	}
 	path = r->cur.path;
 	r->cur.path = NULL;
-	st = check_header(r, e, path, &type);
+	st = check_header(r, path, &type);
 	if (st != ESCROW_OK)
 		goto out;
 	if (r->phase == PH_TOP) {
-		if (type != AE_IFDIR || strchr(path, '/') != NULL || !bag_name_ok(path)) {
+		if (type != '5' || strchr(path, '/') != NULL || !bag_name_ok(path)) {
 			st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: the first entry '%s' is not the bag's top folder",
 			               rd->path, path);
 			goto out;
@@ -626,7 +576,7 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 	}
 	rest = path + bl + 1;
 	if (r->phase == PH_DATA) {
-		if (type != AE_IFDIR || strcmp(rest, "data") != 0)
+		if (type != '5' || strcmp(rest, "data") != 0)
 			st = esc_error(r->ctx, ESCROW_TAMPERED, "%s: expected '%s/data/' as the second entry, found '%s'",
 			               rd->path, rd->bag, path);
 		rd->dir_mtime[1] = r->cur.mtime;
@@ -634,7 +584,7 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		goto out;
 	}
 	if (r->phase == PH_PAYLOAD && strncmp(rest, "data/", 5) == 0) {
-		st = payload_entry(r, e, rest + 5, type);
+		st = payload_entry(r, rest + 5, type);
 		goto out;
 	}
 	if (r->phase != PH_TAGS) {
@@ -643,7 +593,7 @@ static escrow_status entry(struct run *r, struct archive_entry *e)
 		if (st != ESCROW_OK)
 			goto out;
 	}
-	st = tag_entry(r, e, rest, type);
+	st = tag_entry(r, rest, type);
 out:
 	/* Whether the signer listed it decides "unsafe" or "tampered". */
 	if (st == ESCROW_UNSAFE && r->bad.path == NULL && path != NULL) {
@@ -662,22 +612,25 @@ out:
 static escrow_status run_archive(struct run *r)
 {
 	struct esc_rd *rd = r->rd;
-	struct archive_entry *e;
+	struct esc_tarent e;
 	escrow_status st;
 	int64_t consumed;
 
 	for (;;) {
-		int ar = archive_read_next_header(r->a, &e);
+		int k = esc_tarrd_next(&r->tr, &e);
 
-		if (ar == ARCHIVE_EOF)
+		if (k == 0)
 			break;
-		if (ar != ARCHIVE_OK)
+		if (k < 0)
 			return tar_fail(r, "at an entry header");
-		if (r->first[0] == '\0' && archive_entry_pathname(e) != NULL)
-			snprintf(r->first, sizeof r->first, "%s", archive_entry_pathname(e));
+		free(r->cur.path);
+		free(r->cur.link);
+		r->cur = e;
+		if (r->first[0] == '\0')
+			snprintf(r->first, sizeof r->first, "%s%s", e.path, e.type == '5' ? "/" : "");
 		st = esc_check_interrupt(r->ctx);
 		if (st == ESCROW_OK)
-			st = entry(r, e);
+			st = entry(r);
 		if (st != ESCROW_OK)
 			return st;
 	}
@@ -688,7 +641,7 @@ static escrow_status run_archive(struct run *r)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: truncated or incomplete bundle: no signature "
 		                 "('%s/%s' is missing)", rd->path, rd->bag ? rd->bag : "BAG", ESC_TAG_SIGNATURE);
 	}
-	consumed = archive_filter_bytes(r->a, 0);
+	consumed = (int64_t)r->tr.off;
 	if (consumed < r->sig_end + 1024)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: truncated bundle (the tar end marker is missing)",
 		                 rd->path);
@@ -711,25 +664,22 @@ static escrow_status rd_run(struct esc_rd *rd)
 	r->ctx = rd->ctx;
 	rd->sig_status = "not-checked";
 	r->h = esc_sha256_new();
-	r->a = archive_read_new();
-	if (r->h == NULL || r->a == NULL) {
+	r->tr.more = more;
+	r->tr.user = r;
+	if (r->h == NULL) {
 		st = esc_nomem(rd->ctx);
 		goto out;
 	}
 	st = esc_pipe_open(rd->ctx, &po, &r->pipe);
 	if (st != ESCROW_OK)
 		goto out;
-	archive_read_support_format_tar(r->a);
-	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK)
-		st = tar_fail(r, "at the start");
-	else
-		st = run_archive(r);
+	st = run_archive(r);
 	if (st == ESCROW_TAMPERED && rd->n_rec == 0 && r->next_tag == 0) {
 		const struct esc_rd_head h = {r->head, r->head_len, r->first, r->bag_mark};
 
 		st = esc_rd_not_a_bag(rd, r->pipe, &h, st);
 	} else if (st == ESCROW_UNSAFE) {
-		st = esc_rd_unsafe_signed(rd, r->a, st, &r->bad);
+		st = esc_rd_unsafe_signed(rd, &r->tr, st, &r->bad);
 	}
 	rd->sealed = esc_pipe_sealed(r->pipe);
 	if (st == ESCROW_NOT_A_BUNDLE && rd->looks_like[0] == '\0')
@@ -753,8 +703,7 @@ out:
 			rd->whole_sha256[0] = '\0';
 		progress_end(r, whole);
 	}
-	archive_read_free(r->a);
-	esc_tarscan_free(&r->scan);
+	esc_tarscan_free(&r->tr.scan);
 	free(r->cur.path);
 	free(r->cur.link);
 	free(r->bad.path);
@@ -765,8 +714,9 @@ out:
 	return st;
 }
 
-/* libarchive runs in this thread only: under a UTF-8 LC_CTYPE of its own,
- * never the host program's (esc_locale.h). */
+/* Under a UTF-8 LC_CTYPE of its own, never the host program's
+ * (esc_locale.h): the writer's form of a long-named entry's header, made
+ * again to compare (bundle_read_tar.c), comes from libarchive. */
 escrow_status esc_rd_run(struct esc_rd *rd)
 {
 	locale_t prev = esc_utf8_locale_enter();

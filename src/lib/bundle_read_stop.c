@@ -4,8 +4,6 @@
  * signed the bundle. */
 #include "esc_bundle_read.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +15,7 @@
  * decompresses cleanly to the end and no bag file name appears anywhere in
  * it, the file is not a bundle at all (a zstd'd text file, a plain project
  * tar); otherwise the first failure stands: a damaged bundle. The search is
- * over raw bytes, as the tar may be too odd for libarchive to go on. */
+ * over raw bytes, as the tar may be too odd for the tar reader to go on. */
 escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_rd_head *h, escrow_status st)
 {
 	char msg[ESC_ERRLEN], what[96];
@@ -55,24 +53,21 @@ escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_
 
 /* A tag file's data, read when nothing else is (after an unsafe entry);
  * one that cannot be read whole is left absent. */
-static escrow_status keep_tag(struct esc_rd *rd, struct archive *a, struct archive_entry *e, int tag,
-                              uint64_t max)
+static escrow_status keep_tag(struct esc_rd *rd, struct esc_tarrd *tr, uint64_t size, int tag, uint64_t max)
 {
 	struct esc_tagfile *t = &rd->tags[tag];
-	int64_t size = archive_entry_size(e);
-	la_ssize_t got;
+	const void *b;
+	size_t got;
 
-	if (t->present || size < 0 || (uint64_t)size > max)
+	if (t->present || size > max)
 		return ESCROW_OK;
 	t->buf = malloc((size_t)size + 1);
 	if (t->buf == NULL)
 		return esc_nomem(rd->ctx);
 	t->len = 0;
-	while (t->len < (size_t)size) {
-		got = archive_read_data(a, t->buf + t->len, (size_t)size - t->len);
-		if (got <= 0)
-			break;
-		t->len += (size_t)got;
+	while (t->len < (size_t)size && esc_tarrd_data(tr, &b, &got, (size_t)size - t->len) > 0) {
+		memcpy(t->buf + t->len, b, got);
+		t->len += got;
 	}
 	if (t->len != (size_t)size) {
 		free(t->buf);
@@ -89,7 +84,7 @@ static escrow_status keep_tag(struct esc_rd *rd, struct archive *a, struct archi
  * stream by once, are hashed, and are searched for the one path. */
 struct seek {
 	struct esc_rd *rd;
-	struct archive *a;
+	struct esc_tarrd *tr;
 	esc_sha256 *h;
 	const char *mf_key, *json_key;       /* the entry's name in each manifest */
 	bool mf_read, mf_found, json_read;
@@ -121,13 +116,12 @@ static escrow_status read_manifest(struct seek *k)
 {
 	const void *b;
 	size_t n;
-	la_int64_t off;
 	int ar;
 
 	esc_sha256_reset(k->h);
 	k->len = 0;
 	k->overflow = false;
-	while ((ar = archive_read_data_block(k->a, &b, &n, &off)) == ARCHIVE_OK) {
+	while ((ar = esc_tarrd_data(k->tr, &b, &n, SIZE_MAX)) > 0) {
 		const char *c = b;
 		size_t i;
 
@@ -148,25 +142,24 @@ static escrow_status read_manifest(struct seek *k)
 			return ESCROW_E_INTERRUPTED;
 	}
 	esc_sha256_final(k->h, k->mf_sha);
-	k->mf_read = ar == ARCHIVE_EOF;
+	k->mf_read = ar == 0;
 	return ESCROW_OK;
 }
 
 static int json_pull(void *arg, const void **buf, size_t *len)
 {
 	struct seek *k = arg;
-	la_int64_t off;
 	int ar;
 
 	*len = 0;
 	if (k->failed)
 		return -1;
-	ar = archive_read_data_block(k->a, buf, len, &off);
-	if (ar == ARCHIVE_EOF) {
+	ar = esc_tarrd_data(k->tr, buf, len, SIZE_MAX);
+	if (ar == 0) {
 		*len = 0;
 		return 0;
 	}
-	if (ar != ARCHIVE_OK || esc_check_interrupt(k->rd->ctx) != ESCROW_OK) {
+	if (ar < 0 || esc_check_interrupt(k->rd->ctx) != ESCROW_OK) {
 		k->failed = true;
 		*len = 0;
 		return -1;
@@ -277,10 +270,10 @@ static bool covered(const struct seek *k, const struct esc_tarent *bad)
  * manifest: "unsafe" stands, with a good signature. Signed but listed
  * nowhere: inserted after signing, "tampered". Not signed by the key:
  * "bad-signature". No signature after it: "tampered" (nobody vouched for it). */
-escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st,
+escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct esc_tarrd *tr, escrow_status st,
                                    const struct esc_tarent *bad)
 {
-	struct archive_entry *e;
+	struct esc_tarent e = {0, 0, 0, 0, NULL, NULL, 0};
 	char msg[ESC_ERRLEN];
 	const char *why = msg;
 	size_t bl = rd->bag ? strlen(rd->bag) : 0;
@@ -291,7 +284,7 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_
 	snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at the unsafe entry");
 	memset(&k, 0, sizeof k);
 	k.rd = rd;
-	k.a = a;
+	k.tr = tr;
 	if (bad != NULL && bad->path != NULL && rd->key != NULL && bl > 0) {
 		/* Manifest names are relative to the bag (manifest.json's to
 		 * data/); a name outside the bag is looked for as it stands. */
@@ -304,19 +297,24 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_
 		if (k.h == NULL || k.line == NULL)
 			sst = esc_nomem(rd->ctx);
 	}
-	while (rd->key != NULL && bl > 0 && sst == ESCROW_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
+	while (rd->key != NULL && bl > 0 && sst == ESCROW_OK && esc_tarrd_next(tr, &e) > 0) {
+		const char *p = e.path;
 
-		if (p == NULL || strncmp(p, rd->bag, bl) != 0 || p[bl] != '/' || archive_entry_filetype(e) != AE_IFREG)
+		free(e.link);
+		e.link = NULL;
+		if (strncmp(p, rd->bag, bl) != 0 || p[bl] != '/' || e.type != '0') {
+			free(e.path);
 			continue;
+		}
 		if (strcmp(p + bl + 1, ESC_TAG_TAGMANIFEST) == 0)
-			sst = keep_tag(rd, a, e, ESC_T_TAGMANIFEST, TAGMANIFEST_MAX);
+			sst = keep_tag(rd, tr, e.size, ESC_T_TAGMANIFEST, TAGMANIFEST_MAX);
 		else if (strcmp(p + bl + 1, ESC_TAG_SIGNATURE) == 0)
-			sst = keep_tag(rd, a, e, ESC_T_SIGNATURE, SIGNATURE_MAX);
+			sst = keep_tag(rd, tr, e.size, ESC_T_SIGNATURE, SIGNATURE_MAX);
 		else if (k.h != NULL && !k.mf_read && strcmp(p + bl + 1, ESC_TAG_MANIFEST) == 0)
 			sst = read_manifest(&k);
 		else if (k.h != NULL && !k.json_read && k.json_found == 0 && strcmp(p + bl + 1, ESC_TAG_JSON) == 0)
 			sst = read_json(&k);
+		free(e.path);
 	}
 	if (sst != ESCROW_OK || rd->key == NULL)
 		goto out;

@@ -1,14 +1,13 @@
-/* bundle_read_tar.c -- the raw tar headers, read ahead of libarchive.
- * libarchive is lenient: it skips blanks and tabs in numeric fields, reads
- * base-256, accepts both checksum sums, consumes some headers without showing
- * them (GNU long names L/K, pax globals g, volume labels V), drops pax records
- * it does not know, and turns names from UTF-8 into NFC. A lenient second
- * reader beside it could be desynchronised, so this one is strict: a header
- * is accepted only in the one form escrow's writer produces (libarchive's
- * restricted pax writer, FORMAT.md "The tar layer"), where no field can be
- * read two ways, and the names the reader uses are this reader's raw bytes.
- * Header types that libarchive does show (hard links, devices, fifos) pass
- * here in canonical form and are refused by the reader, which names them. */
+/* bundle_read_tar.c -- the tar headers: the read path's only tar parser
+ * (bundle_read_next.c hands out its entries and their data in place). It is
+ * strict: a header is accepted only in the one form escrow's writer produces
+ * (libarchive's restricted pax writer, FORMAT.md "The tar layer"), where no
+ * field can be read two ways: no blanks or tabs in numeric fields, no
+ * base-256, one checksum sum, no GNU long names (L/K), pax globals (g) or
+ * volume labels (V), no pax record a bundle does not hold, and names as
+ * their raw bytes (never turned into NFC). Header types a bundle never holds
+ * but a tar can (hard links, devices, fifos) pass here in canonical form and
+ * are refused by the reader, which names them. */
 #include "esc_bundle_read.h"
 #include "esc_pack.h"
 
@@ -214,9 +213,15 @@ static int common(struct esc_tarscan *t, const uint8_t *h, uint64_t *mode, uint6
 
 	if (octal(h + F_SUM, 6, "\0 ", 2, &sum) != 0)
 		return fail(t, "a header checksum not in the writer's form%s", "");
-	/* The sum with the checksum field read as spaces. */
-	for (i = 0; i < 512; i++)
-		s += h[i];
+	/* The sum with the checksum field read as spaces: eight bytes at a
+	 * time, in four 16-bit lanes (64 words add at most 32640 to a lane). */
+	for (i = 0; i < 512; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, h + i, 8);
+		s += (w & 0x00ff00ff00ff00ffu) + (w >> 8 & 0x00ff00ff00ff00ffu);
+	}
+	s = (s & 0xffff) + (s >> 16 & 0xffff) + (s >> 32 & 0xffff) + (s >> 48);
 	for (i = F_SUM; i < F_SUM + 8; i++)
 		s = s - h[i] + ' ';
 	if (s != sum)
@@ -315,9 +320,10 @@ static int header(struct esc_tarscan *t)
 	if (zero(h, 512)) {
 		if (t->after_x)
 			return fail(t, "a pax header with no entry after it%s", "");
-		/* libarchive stops at the first zero block; only zeros may follow
-		 * (esc_pipe_drain checks, and bounds them). */
+		/* The end, where stock readers (libarchive) end too; only zeros
+		 * may follow (esc_pipe_drain checks, and bounds them). */
 		t->state = TS_END;
+		t->end_off = t->pos;
 		return 0;
 	}
 	if (common(t, h, &mode, &size, &mtime) != 0)
@@ -379,13 +385,14 @@ static int header(struct esc_tarscan *t)
 	}
 	clear_pending(t);
 	t->after_x = false;
+	e.data_off = t->pos;
 	if (push(t, &e) != 0) {
 		free(e.path);
 		free(e.link);
 		return -1;
 	}
-	/* libarchive skips data only after regular files; for other types it
-	 * reads the next header right away, and so do we. */
+	/* Stock readers (libarchive) skip data only after regular files; for
+	 * other types they read the next header right away, and so do we. */
 	t->want = type == '0' ? e.size : 0;
 	t->zpad = type == '0' ? (512 - e.size % 512) % 512 : 0;
 	t->state = t->want ? TS_SKIP : t->zpad ? TS_ZPAD : TS_HDR;
@@ -403,6 +410,7 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 			n = len < 512 - t->hlen ? len : 512 - t->hlen;
 			memcpy(t->hdr + t->hlen, p, n);
 			t->hlen += n;
+			t->pos += n;
 			if (t->hlen == 512) {
 				t->hlen = 0;
 				if (header(t) != 0)
@@ -412,6 +420,7 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 			n = len < t->want - t->pax_len ? len : (size_t)(t->want - t->pax_len);
 			memcpy(t->pax + t->pax_len, p, n);
 			t->pax_len += n;
+			t->pos += n;
 			if (t->pax_len == t->want) {
 				clear_pending(t);
 				if (pax_records(t) != 0)
@@ -427,11 +436,13 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 			if (!zero_bytes(p, n))
 				return fail(t, "non-zero bytes in the padding after an entry%s", "");
 			t->zpad -= n;
+			t->pos += n;
 			if (t->zpad == 0)
 				t->state = TS_HDR;
 		} else {
 			n = len < t->want ? len : (size_t)t->want;
 			t->want -= n;
+			t->pos += n;
 			if (t->want == 0)
 				t->state = t->zpad ? TS_ZPAD : TS_HDR;
 		}
@@ -439,6 +450,21 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+bool esc_tarscan_ended(const struct esc_tarscan *t)
+{
+	return t->state == TS_END;
+}
+
+bool esc_tarscan_between(const struct esc_tarscan *t)
+{
+	return t->state == TS_HDR && t->hlen == 0 && !t->after_x;
+}
+
+bool esc_tarscan_in_data(const struct esc_tarscan *t)
+{
+	return t->state == TS_SKIP || t->state == TS_ZPAD;
 }
 
 bool esc_tarscan_pop(struct esc_tarscan *t, struct esc_tarent *out)

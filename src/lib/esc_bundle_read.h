@@ -4,7 +4,7 @@
  * The pipeline: a second thread reads the file, opens age (sealed bundles),
  * decompresses zstd (independent frames on worker threads, the others
  * itself) and hands 1 MiB buffers through a small bounded queue to
- * the main thread, which runs libarchive's tar reader, checks each entry's
+ * the main thread, which reads the tar with escrow's own strict parser, checks each entry's
  * path before anything else, hashes and inspects payload files as they stream
  * by and keeps the (bounded) tag files; at the end it checks the signature,
  * the tag manifest and the manifests against what it hashed. */
@@ -138,10 +138,9 @@ bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size)
 /* Stops the thread and frees everything. */
 void esc_pipe_close(esc_pipe *p);
 
-/* ---- the raw tar headers, read ahead of libarchive (bundle_read_tar.c) ---- */
+/* ---- the tar headers (bundle_read_tar.c) ---- */
 #define ESC_TAR_MAX_PATH 4096u
-/* One entry as its raw header bytes say: the reader takes names from here
- * (libarchive normalises them) and checks that libarchive agrees on the rest. */
+/* One entry as its header bytes say. */
 struct esc_tarent {
 	char type;          /* the typeflag: '0', '2', '5' (or '1', '3', '4', '6', refused later) */
 	uint32_t perm;      /* the mode field (judged by the reader) */
@@ -149,6 +148,7 @@ struct esc_tarent {
 	int64_t mtime;
 	char *path;         /* raw bytes, NUL-terminated, a folder's trailing '/' removed */
 	char *link;         /* symlinks and hard links: the target; else NULL */
+	uint64_t data_off;  /* where its data starts in the tar stream */
 };
 /* Accepts only headers in the canonical form of FORMAT.md (the writer's):
  * types 0, 5, 2 and x (1, 3, 4, 6 pass to be named by the reader), numeric
@@ -168,16 +168,45 @@ struct esc_tarscan {
 	char *xpath, *xlink;
 	uint64_t xsize;
 	int64_t xmtime;
+	uint64_t pos;                    /* bytes of the stream scanned */
+	uint64_t end_off;                /* just past the first zero block, once read */
 	struct esc_tarent *q;            /* entries parsed, not yet taken */
 	size_t qhead, qn, qcap;
 	char why[160];
 };
-/* 0, or -1 with the reason in t->why. */
+/* The stream's next bytes, entries queued (a buffer at a time, its headers
+ * all checked before any of its entries is used, as when libarchive read
+ * ahead): 0, or -1 with the reason in t->why. */
 int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len);
+bool esc_tarscan_ended(const struct esc_tarscan *t);    /* the first zero block was read */
+bool esc_tarscan_between(const struct esc_tarscan *t);  /* at a header's first byte */
+bool esc_tarscan_in_data(const struct esc_tarscan *t);  /* in an entry's data or padding */
 /* The oldest entry not yet taken (the caller frees path and link); false
  * when there is none. */
 bool esc_tarscan_pop(struct esc_tarscan *t, struct esc_tarent *out);
 void esc_tarscan_free(struct esc_tarscan *t);
+
+/* ---- the entries and their data (bundle_read_next.c) ---- */
+enum { ESC_TR_OK, ESC_TR_STREAM, ESC_TR_SCAN, ESC_TR_SHORT };
+struct esc_tarrd {
+	struct esc_tarscan scan;  /* sees every buffer as it arrives */
+	long (*more)(void *user, const void **buf); /* the next buffer: its length, 0 at the end, -1 */
+	void *user;
+	const uint8_t *p;        /* what is left of the buffer read last */
+	size_t n;
+	uint64_t off;            /* the stream offset of p (past the end marker at the end) */
+	uint64_t data_end;       /* the end of the current entry's data */
+	int fail;                /* ESC_TR_*: the stream failed, the scanner refused (scan.why), it ended early */
+	bool short_in_data;      /* ESC_TR_SHORT in an entry's data or padding */
+	bool at_end;             /* the end marker was read */
+};
+/* The next entry (the caller frees path and link): 1; 0 at the end of the
+ * archive (the end marker, or the stream's end at a header's first byte);
+ * -1 when it failed (fail says how). */
+int esc_tarrd_next(struct esc_tarrd *r, struct esc_tarent *e);
+/* The current entry's data, at most max bytes of it in place (valid until
+ * the next call): 1; 0 when all of it was taken; -1 when it failed. */
+int esc_tarrd_data(struct esc_tarrd *r, const void **buf, size_t *len, size_t max);
 
 /* ---- the reader (bundle_read.c, bundle_read_check.c) ---- */
 enum esc_tag {
@@ -393,7 +422,6 @@ struct esc_rd_head {
  * ends cleanly with no bag file name in it, the pipe's failure if it has
  * one, else st with its message. */
 escrow_status esc_rd_not_a_bag(struct esc_rd *rd, esc_pipe *p, const struct esc_rd_head *h, escrow_status st);
-struct archive;
 /* st (ESCROW_UNSAFE) came from entry `bad` (its full tar path, typeflag, mode and
  * link target): reads on for the tag manifest, its signature and the two
  * manifests, looking in these for bad's path only. st when the signature is
@@ -401,7 +429,7 @@ struct archive;
  * (or the signature cannot be had, or no key); ESCROW_TAMPERED when it is
  * good and nothing signed lists bad (inserted after signing);
  * ESCROW_BAD_SIGNATURE when it does not verify. */
-escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct archive *a, escrow_status st,
+escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct esc_tarrd *tr, escrow_status st,
                                    const struct esc_tarent *bad);
 
 /* The report every reading command shares (bundle_verify.c). st is esc_rd_run's
