@@ -439,7 +439,9 @@ static escrow_status manifest_line(struct esc_rd *rd, const char *b, size_t n)
 	else if (c > 0)
 		st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' is in the bundle but not in %s (a file was "
 		               "added)", rd->path, f->path, ESC_TAG_MANIFEST);
-	else if (sodium_memcmp(dig, f->sha256, 32) != 0)
+	/* Both digests are public (the manifest's, and the file's as read):
+	 * memcmp, not a constant-time compare (3% of a million-entry verify). */
+	else if (memcmp(dig, f->sha256, 32) != 0)
 		st = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s' was changed (its SHA-256 differs from %s)",
 		               rd->path, f->path, ESC_TAG_MANIFEST);
 	free(path);

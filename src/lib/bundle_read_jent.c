@@ -226,7 +226,12 @@ escrow_status esc_rd_json_entry(struct esc_rd *rd, size_t i, const struct esc_je
 	}
 	if (f->type == ESC_FT_SYMLINK && !esc_jval_is(&o->target, esc_file_target(f)))
 		why = "target";
-	snprintf(mode, sizeof mode, "%04o", (unsigned)f->mode);
+	/* "%04o" of a mode of at most 0777, without printf (once an entry) */
+	mode[0] = '0';
+	mode[1] = (char)('0' + (f->mode >> 6 & 7u));
+	mode[2] = (char)('0' + (f->mode >> 3 & 7u));
+	mode[3] = (char)('0' + (f->mode & 7u));
+	mode[4] = '\0';
 	if (o->mode.t != ESC_JV_ABSENT && f->type != ESC_FT_SYMLINK && !esc_jval_is(&o->mode, mode))
 		why = "mode";
 	/* extract applies files' and folders' times: only signed ones. */
