@@ -126,6 +126,17 @@ static struct seg *cut_parts(const struct listing *l, size_t nd, size_t *n)
 	return s;
 }
 
+/* A joined part's records go back, shrunk first: glibc raises its mmap
+ * threshold to the size of a mapped block when it is freed, and every later
+ * allocation below that (zstd's workspaces) then comes from the heap, which
+ * does not give address space back (cli_pack_memory_bound failed). */
+static void drop(struct esc_file *v)
+{
+	struct esc_file *small = v != NULL ? realloc(v, sizeof *v) : NULL;
+
+	free(small != NULL ? small : v);
+}
+
 static bool append(struct esc_files *out, struct esc_files *in)
 {
 	if (out->n + in->n > out->cap) {
@@ -143,7 +154,7 @@ static bool append(struct esc_files *out, struct esc_files *in)
 	if (in->n > 0)
 		memcpy(out->v + out->n, in->v, in->n * sizeof *in->v);
 	out->n += in->n;
-	free(in->v);
+	drop(in->v);
 	memset(in, 0, sizeof *in);
 	return true;
 }
