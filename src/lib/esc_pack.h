@@ -141,12 +141,8 @@ escrow_status esc_tag_spill_copy(escrow_ctx *ctx, esc_ptar *t, const struct esc_
                                  const char *path, int64_t mtime);
 void esc_tag_spill_close(struct esc_tag_spill *sp);
 struct esc_pack_meta;
-/* Renders tag file k (0: manifest-sha256.txt, with the counts; 1:
- * manifest.json, once 0 is in) into sp (open), with its size and digest.
- * They may be rendered on two threads (k = 1 while the tag frame takes the
- * bytes before it: pack.c). */
-escrow_status esc_pack_render_manifest(escrow_ctx *ctx, const struct esc_pack_meta *m, struct esc_tag_spill *sp,
-                                       int k);
+/* Renders both into sp (open), with their sizes, digests and the counts. */
+escrow_status esc_pack_render_manifests(escrow_ctx *ctx, const struct esc_pack_meta *m, struct esc_tag_spill *sp);
 
 struct esc_pack_meta {
 	const char *bag;          /* top folder */
@@ -166,10 +162,8 @@ struct esc_pack_meta {
 void esc_pack_iso8601(int64_t t, char out[32]);
 /* The trusted comment of both signatures (malloc'd). */
 char *esc_pack_trusted_comment(const struct esc_pack_meta *m);
-/* Writes the tag files and the signature, in FORMAT.md's order: part 0 up to
- * manifest-sha256.txt (which needs only manifest 0 rendered), part 1 the
- * rest (manifest.json rendered too). */
-escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m, int part);
+/* Writes every tag file and the signature, in FORMAT.md's order. */
+escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m);
 /* The bag folder name: NAME-RELEASE with bytes outside [A-Za-z0-9._-] as '-'. */
 char *esc_pack_bag_name(const char *name, const char *release);
 

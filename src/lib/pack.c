@@ -4,7 +4,6 @@
  * or to stdout). */
 #include "esc_pack_job.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,12 +30,6 @@ struct pack {
 	escrow_report *strict;         /* --strict: check's report of the files */
 	struct esc_tag_spill spill;    /* the manifests, rendered once the payload is in */
 	uint64_t n_files, bytes_in;    /* for the result, counted before the records go */
-	/* manifest.json is rendered on this thread while the tag frame takes
-	 * the tag files before it (render_json) */
-	pthread_t json_th;
-	bool json_started;
-	escrow_ctx *json_ctx;
-	escrow_status json_st;
 };
 
 static double now(void)
@@ -223,8 +216,6 @@ static escrow_status write_payload(struct pack *p)
 	return st;
 }
 
-static escrow_status render_done(struct pack *p);
-
 /* The tag files, then every stage ends its stream, in chain order. */
 static escrow_status pipe_finish(struct pack *p)
 {
@@ -232,11 +223,7 @@ static escrow_status pipe_finish(struct pack *p)
 	escrow_status st = esc_zw_tail(r->zw, p->spill.size[0]);
 
 	if (st == ESCROW_OK)
-		st = esc_pack_write_tags(p->j->ctx, r->tar, &p->meta, 0);
-	if (st == ESCROW_OK)
-		st = render_done(p);
-	if (st == ESCROW_OK)
-		st = esc_pack_write_tags(p->j->ctx, r->tar, &p->meta, 1);
+		st = esc_pack_write_tags(p->j->ctx, r->tar, &p->meta);
 	if (st == ESCROW_OK)
 		st = esc_ptar_close(r->tar);
 	if (st == ESCROW_OK)
@@ -291,64 +278,18 @@ static char *output_dir(const struct esc_pack_job *j)
 	return slash == out ? strdup("/") : strndup(out, (size_t)(slash - out));
 }
 
-/* render_json's stack: gen_json's frames are a few hundred bytes */
-#define JSON_STACK (256u * 1024u)
-
-static void *render_json(void *arg)
-{
-	struct pack *p = arg;
-
-	p->json_st = esc_pack_render_manifest(p->json_ctx, &p->meta, &p->spill, 1);
-	return NULL;
-}
-
-/* The manifests into the scratch file: manifest-sha256.txt here, then
- * manifest.json on a thread of its own, while this one waits for the
- * payload's last frames and compresses the tag files before manifest.json
- * (the tag frame is one single-threaded frame: on 50,000 files it was
- * 0.15 s with the other core idle). */
-static escrow_status render_start(struct pack *p)
-{
-	escrow_status st = esc_pack_render_manifest(p->j->ctx, &p->meta, &p->spill, 0);
-	pthread_attr_t attr;
-
-	if (st != ESCROW_OK)
-		return st;
-	p->meta.spill = &p->spill;
-	p->json_ctx = escrow_ctx_new();
-	if (p->json_ctx != NULL && pthread_attr_init(&attr) == 0) {
-		/* its address space counts beside the records (cli_pack_memory_bound) */
-		(void)pthread_attr_setstacksize(&attr, JSON_STACK);
-		p->json_started = pthread_create(&p->json_th, &attr, render_json, p) == 0;
-		pthread_attr_destroy(&attr);
-	}
-	if (!p->json_started)
-		return esc_pack_render_manifest(p->j->ctx, &p->meta, &p->spill, 1);
-	return ESCROW_OK;
-}
-
-/* The thread ended, on every path: it reads the records and the scratch
- * file. Its failure, if any, is in json_ctx. */
-static escrow_status render_join(struct pack *p)
-{
-	if (p->json_started) {
-		pthread_join(p->json_th, NULL);
-		p->json_started = false;
-	}
-	return p->json_st;
-}
-
-/* manifest.json rendered; then the file records are freed: from here on the
- * tag files need only what the scratch file holds, and a million records
- * (~100 MB) would otherwise sit beside the tag frame's compressor. */
-static escrow_status render_done(struct pack *p)
+/* The manifests into the scratch file, then the file records are freed:
+ * from here on the tag files need only what the scratch file holds, and a
+ * million records (~100 MB) would otherwise sit beside the tag frame's
+ * compressor. */
+static escrow_status render_manifests(struct pack *p)
 {
 	struct esc_pack_job *j = p->j;
-	escrow_status st = render_join(p);
+	escrow_status st = esc_pack_render_manifests(j->ctx, &p->meta, &p->spill);
 	size_t i;
 
 	if (st != ESCROW_OK)
-		return esc_error(j->ctx, st, "%s", esc_ctx_message(p->json_ctx));
+		return st;
 	for (i = 0; i < j->files.n; i++)
 		if (j->files.v[i].type == ESC_FT_FILE) {
 			p->n_files++;
@@ -359,6 +300,7 @@ static escrow_status render_done(struct pack *p)
 	j->r.formats = NULL;
 	p->meta.files = NULL;
 	p->meta.formats = NULL;
+	p->meta.spill = &p->spill;
 	return ESCROW_OK;
 }
 
@@ -385,11 +327,9 @@ static escrow_status pack_through_pipe(struct pack *p)
 	if (st == ESCROW_OK)
 		st = write_payload(p);
 	if (st == ESCROW_OK)
-		st = render_start(p);
+		st = render_manifests(p);
 	if (st == ESCROW_OK)
 		st = pipe_finish(p);
-	render_join(p);
-	escrow_ctx_free(p->json_ctx);
 	esc_tag_spill_close(&p->spill);
 	if (st == ESCROW_OK)
 		st = seal(p);

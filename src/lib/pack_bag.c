@@ -292,32 +292,38 @@ static void gen_json(struct em *e, const struct esc_pack_meta *m, const char *cr
 	       ESCROW_VERSION, (unsigned long long)bytes, (unsigned long long)files);
 }
 
-escrow_status esc_pack_render_manifest(escrow_ctx *ctx, const struct esc_pack_meta *m, struct esc_tag_spill *sp,
-                                       int k)
+escrow_status esc_pack_render_manifests(escrow_ctx *ctx, const struct esc_pack_meta *m, struct esc_tag_spill *sp)
 {
 	struct em *e = calloc(1, sizeof *e);
 	char created[32];
-	escrow_status st;
+	escrow_status st = ESCROW_OK;
 	size_t i;
+	int k;
 
-	if (e == NULL || (e->sha = esc_sha256_new()) == NULL) {
-		free(e);
+	if (e == NULL)
 		return esc_nomem(ctx);
-	}
 	esc_pack_iso8601(m->created, created);
-	e->ctx = ctx;
-	e->sp = sp;
-	if (k == 0)
-		gen_manifest(e, m);
-	else
-		gen_json(e, m, created);
-	em_flush(e);
-	st = e->st;
-	sp->size[k] = e->count;
-	esc_sha256_final(e->sha, sp->sha[k]);
-	esc_sha256_free(e->sha);
+	for (k = 0; k < 2 && st == ESCROW_OK; k++) {
+		memset(e, 0, sizeof *e);
+		e->ctx = ctx;
+		e->sp = sp;
+		e->sha = esc_sha256_new();
+		if (e->sha == NULL) {
+			st = esc_nomem(ctx);
+			break;
+		}
+		if (k == 0)
+			gen_manifest(e, m);
+		else
+			gen_json(e, m, created);
+		em_flush(e);
+		st = e->st;
+		sp->size[k] = e->count;
+		esc_sha256_final(e->sha, sp->sha[k]);
+		esc_sha256_free(e->sha);
+	}
 	free(e);
-	for (i = 0; i < m->files->n && k == 0; i++)
+	for (i = 0; i < m->files->n; i++)
 		if (listed(&m->files->v[i])) {
 			sp->octets += m->files->v[i].size;
 			sp->count++;
@@ -525,7 +531,7 @@ static int tag_line(char **buf, size_t *len, size_t *cap, const uint8_t h[32], c
 	return add_line(buf, len, cap, line);
 }
 
-escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m, int part)
+escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc_pack_meta *m)
 {
 	uint8_t h_bagit[32], h_info[32];
 	char created[32], *info = NULL, *tags = NULL, *tc = NULL, *sig = NULL, *dir = NULL;
@@ -541,15 +547,13 @@ escrow_status esc_pack_write_tags(escrow_ctx *ctx, esc_ptar *t, const struct esc
 	}
 	esc_sha256_buf(ESC_BAGIT_TXT, strlen(ESC_BAGIT_TXT), h_bagit);
 	esc_sha256_buf(info, info_len, h_info);
-	if (part == 1)
-		goto rest;
 	st = small(ctx, t, m, ESC_TAG_BAGIT, ESC_BAGIT_TXT, strlen(ESC_BAGIT_TXT));
 	if (st == ESCROW_OK)
 		st = small(ctx, t, m, ESC_TAG_BAGINFO, info, info_len);
 	if (st == ESCROW_OK)
 		st = spilled(ctx, t, m, 0, ESC_TAG_MANIFEST);
-	goto out;
-rest:
+	if (st != ESCROW_OK)
+		goto out;
 	dir = esc_path_join(m->bag, "escrow");
 	if (dir == NULL) {
 		st = esc_nomem(ctx);

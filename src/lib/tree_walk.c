@@ -7,13 +7,12 @@
  * keyed "name/" among its siblings, its own entry "name". No sort of the
  * whole list at the end (its 16-byte-per-entry scratch at a million files),
  * and a reader of the list could start on the first entries at once. */
-#include "esc_walk_int.h"
+#include "escrow_private.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +20,18 @@
 
 #define MAX_REL 4096
 #define IGNORE_FILE ".escrowignore"
+
+struct walker {
+	escrow_ctx *ctx;
+	const struct esc_walk_options *o;
+	struct esc_files *out;
+	char **ignore;
+	size_t n_ignore;
+	char *root_real;
+	size_t root_len;
+	uint64_t n_files, n_bytes;  /* regular files found, for progress */
+	bool unsorted;              /* a folder seen as a file by readdir: sort at the end */
+};
 
 static int is_vcs(const char *name)
 {
@@ -214,29 +225,6 @@ static escrow_status walk_nomem(struct walker *w)
 	                 w->o->src, w->out->n);
 }
 
-/* A warning now, or held back with the others of its part of the walk. */
-static escrow_status __attribute__((format(printf, 2, 3))) walk_warn(struct walker *w, const char *fmt, ...)
-{
-	char msg[ESC_ERRLEN], **v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (w->warns == NULL) {
-		esc_warn(w->ctx, "%s", msg);
-		return ESCROW_OK;
-	}
-	v = realloc(w->warns->v, (w->warns->n + 1) * sizeof *v);
-	if (v == NULL)
-		return esc_nomem(w->ctx);
-	w->warns->v = v;
-	if ((v[w->warns->n] = strdup(msg)) == NULL)
-		return esc_nomem(w->ctx);
-	w->warns->n++;
-	return ESCROW_OK;
-}
-
 /* dfd/base name the entry in its folder: fstatat there spares the kernel a
  * walk of the whole path for each of 50,000 files. *dir is set when the
  * entry is a folder to descend into (the caller does, at its place). */
@@ -259,9 +247,10 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	if (excluded(w, rel, is_dir))
 		return ESCROW_OK;
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		return walk_warn(w, "%s: skipped: %s", rel,
-		                 S_ISFIFO(st.st_mode) ? "a named pipe (fifo)" : S_ISSOCK(st.st_mode) ? "a socket"
-		                                                                                    : "a device node");
+		esc_warn(w->ctx, "%s: skipped: %s", rel,
+		         S_ISFIFO(st.st_mode) ? "a named pipe (fifo)" : S_ISSOCK(st.st_mode) ? "a socket"
+		                                                                            : "a device node");
+		return ESCROW_OK;
 	}
 	if (S_ISREG(st.st_mode) && w->o->skip_file && st.st_dev == w->o->skip_dev &&
 	    st.st_ino == w->o->skip_ino)
@@ -272,7 +261,7 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	f = push(w->out);
 	if (f == NULL)
 		return walk_nomem(w);
-	f->path = w->pool ? esc_walk_pool_dup(w->pool, rel, strlen(rel)) : strdup(rel);
+	f->path = w->o->pool ? esc_walk_pool_dup(w->o->pool, rel, strlen(rel)) : strdup(rel);
 	if (f->path == NULL)
 		return walk_nomem(w);
 	f->mtime = (int64_t)st.st_mtime;
@@ -288,9 +277,8 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		f->mode = (st.st_mode & 0111) ? 0755 : 0644;
 		w->n_files++;
 		w->n_bytes += f->size;
-		if (w->pctx != NULL)
-			esc_progress_ex(w->pctx, ESCROW_PHASE_WALK, w->o->src, w->n_files, ESCROW_UNKNOWN, w->n_bytes,
-			                ESCROW_UNKNOWN);
+		esc_progress_ex(w->ctx, ESCROW_PHASE_WALK, w->o->src, w->n_files, ESCROW_UNKNOWN, w->n_bytes,
+		                ESCROW_UNKNOWN);
 		return ESCROW_OK;
 	}
 	f->type = ESC_FT_SYMLINK;
@@ -302,12 +290,12 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: symlink to '%s' %s (replace it with what it "
 		                 "points to, remove it, or skip such links)", rel,
 		                 f->link->target, why);
-	s = walk_warn(w, "%s: skipped: symlink to '%s' %s", rel, f->link->target, why);
-	if (w->pool)
+	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", rel, f->link->target, why);
+	if (w->o->pool)
 		f->path = NULL;
 	esc_file_clear(f);
 	w->out->n--;
-	return s;
+	return ESCROW_OK;
 }
 
 /* out = dir + "/" + name, or name when dir is "" (out sized by the caller). */
@@ -320,6 +308,16 @@ static void join_path(char *out, const char *dir, const char *name)
 		out[dl++] = '/';
 	memcpy(out + dl, name, nl + 1);
 }
+
+/* A name of a folder's listing as a sort key: the name itself (the entry),
+ * or for a subfolder also the name followed by '/' (where its children go). */
+struct wkey {
+	const char *name;
+	uint32_t len;
+	uint32_t idx;   /* in the listing's names */
+	bool desc;      /* the "name/" key */
+	bool has_desc;  /* the entry's key: a "name/" key follows somewhere */
+};
 
 static int key_char(const struct wkey *k, size_t i)
 {
@@ -346,7 +344,16 @@ static int key_cmp(const void *x, const void *y)
 	}
 }
 
-void esc_walk_listing_free(struct listing *l)
+/* The folder's names, with one more key for each subfolder. */
+struct listing {
+	char **names;
+	bool *is_dir;   /* readdir's word; then whether add_entry took it as a folder */
+	size_t n, cap;
+	struct wkey *keys;
+	size_t n_keys;
+};
+
+static void listing_free(struct listing *l)
 {
 	size_t i;
 
@@ -359,7 +366,7 @@ void esc_walk_listing_free(struct listing *l)
 
 /* Reads the folder's names; readdir's type says which are folders (an
  * fstatat only where the file system does not tell). */
-escrow_status esc_walk_list_dir(struct walker *w, DIR *d, const char *full, struct listing *l)
+static escrow_status list_dir(struct walker *w, DIR *d, const char *full, struct listing *l)
 {
 	struct dirent *de;
 	size_t i, k = 0, nd = 0;
@@ -414,19 +421,28 @@ escrow_status esc_walk_list_dir(struct walker *w, DIR *d, const char *full, stru
 	return ESCROW_OK;
 }
 
-escrow_status esc_walk_keys(struct walker *w, struct listing *l, int dfd, const char *rel, const char *full,
-                            size_t from, size_t to, esc_walk_descend_fn descend)
+static escrow_status walk_dir(struct walker *w, const char *rel, const char *full)
 {
+	struct listing l;
 	char *crel = NULL, *cfull = NULL;
-	escrow_status st = ESCROW_OK;
 	size_t i;
+	escrow_status st = esc_check_interrupt(w->ctx);
+	DIR *d;
 
-	for (i = from; i < to && st == ESCROW_OK; i++) {
-		const struct wkey *k = &l->keys[i];
+	if (st != ESCROW_OK)
+		return st;
+	d = opendir(full);
+	if (d == NULL)
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
+		                 full, strerror(errno));
+	memset(&l, 0, sizeof l);
+	st = list_dir(w, d, full, &l);
+	for (i = 0; i < l.n_keys && st == ESCROW_OK; i++) {
+		const struct wkey *k = &l.keys[i];
 		size_t rl = strlen(rel) + k->len + 2;
 		bool dir = false;
 
-		if (k->desc && !l->is_dir[k->idx])
+		if (k->desc && !l.is_dir[k->idx])
 			continue; /* excluded, or no longer a folder */
 		if (rl > MAX_REL) {
 			st = esc_error(w->ctx, ESCROW_E_INPUT, "%s/%s: path longer than %d bytes",
@@ -442,44 +458,25 @@ escrow_status esc_walk_keys(struct walker *w, struct listing *l, int dfd, const 
 		join_path(crel, rel, k->name);
 		join_path(cfull, full, k->name);
 		if (k->desc) {
-			st = descend(w, crel, cfull);
+			st = walk_dir(w, crel, cfull);
 		} else {
-			st = add_entry(w, crel, cfull, dfd, k->name, &dir);
-			l->is_dir[k->idx] = dir;
+			st = add_entry(w, crel, cfull, dirfd(d), k->name, &dir);
+			l.is_dir[k->idx] = dir;
 			/* readdir said it was not a folder: no "name/" key follows, so
 			 * its children go here and the list is sorted at the end. */
 			if (st == ESCROW_OK && dir && !k->has_desc) {
 				w->unsorted = true;
-				st = esc_walk_dir(w, crel, cfull);
+				st = walk_dir(w, crel, cfull);
 			}
 		}
 		free(crel);
 		free(cfull);
 		crel = cfull = NULL;
 	}
+	closedir(d);
 	free(crel);
 	free(cfull);
-	return st;
-}
-
-escrow_status esc_walk_dir(struct walker *w, const char *rel, const char *full)
-{
-	struct listing l;
-	escrow_status st = ESCROW_OK;
-	DIR *d;
-
-	if (esc_interrupted(w->ictx))
-		return esc_error(w->ctx, ESCROW_E_INTERRUPTED, "interrupted");
-	d = opendir(full);
-	if (d == NULL)
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
-		                 full, strerror(errno));
-	memset(&l, 0, sizeof l);
-	st = esc_walk_list_dir(w, d, full, &l);
-	if (st == ESCROW_OK)
-		st = esc_walk_keys(w, &l, dirfd(d), rel, full, 0, l.n_keys, esc_walk_dir);
-	closedir(d);
-	esc_walk_listing_free(&l);
+	listing_free(&l);
 	return st;
 }
 
@@ -504,10 +501,6 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 		return esc_error(ctx, ESCROW_E_USAGE, "esc_walk: NULL argument");
 	memset(&w, 0, sizeof w);
 	w.ctx = ctx;
-	w.ictx = ctx;
-	w.pctx = ctx;
-	w.pool = o->pool;
-	w.threads = esc_threads(ctx);
 	w.o = o;
 	w.out = out;
 	if (stat(o->src, &st) != 0)
@@ -522,7 +515,7 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 		w.root_len = 0;
 	s = load_ignore(&w);
 	if (s == ESCROW_OK)
-		s = w.threads >= 2 ? esc_walk_par(&w, "", o->src) : esc_walk_dir(&w, "", o->src);
+		s = walk_dir(&w, "", o->src);
 	if (s == ESCROW_OK)
 		esc_progress_ex(ctx, ESCROW_PHASE_WALK | ESCROW_PROGRESS_END, o->src, w.n_files, w.n_files, w.n_bytes,
 		                w.n_bytes);

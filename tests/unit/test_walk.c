@@ -357,81 +357,6 @@ static void test_pool_order(void **state)
 	escrow_ctx_free(ctx);
 }
 
-/* On several threads (tree_walk_par.c): the same list, the same warnings in
- * the same order, and the same failure (the first in key order, whichever
- * thread met which first), for 1 to 4 threads, paths in a pool or not. The
- * split happens below a folder with one subfolder (top/), whose parts mix
- * runs of entries ("e-1", fifos) with subfolders, a subfolder named like a
- * file's prefix ("d03" < "d03.txt" < "d03/x"). */
-static void test_threads(void **state)
-{
-	static const char *const flips[] = {"top/d05/esc", "top/d09/esc"};
-	char ref[8192], ref_warn[4096], got[8192], p[700], name[64];
-	int t, d, f, pooled, want_fail;
-
-	(void)state;
-	put("top/a.txt", "x");
-	put("top/e-1", "x");
-	for (d = 0; d < 12; d++)
-		for (f = 0; f < 5; f++) {
-			snprintf(name, sizeof name, "top/d%02d/%s%d", d, f % 2 ? "sub/f" : "f", f);
-			put(name, "x");
-		}
-	put("top/d03.txt", "x");
-	put("top/z", "x");
-	snprintf(p, sizeof p, "%s/top/d02/pipe", root);
-	assert_int_equal(mkfifo(p, 0600), 0);
-	snprintf(p, sizeof p, "%s/top/d07/pipe", root);
-	assert_int_equal(mkfifo(p, 0600), 0);
-	snprintf(p, sizeof p, "%s/top/e-pipe", root);
-	assert_int_equal(mkfifo(p, 0600), 0);
-	for (f = 0; f < 2; f++)
-		link_at("/etc/hostname", flips[f]);
-	for (want_fail = 0; want_fail < 2; want_fail++)
-		for (pooled = 0; pooled < 2; pooled++)
-			for (t = 1; t <= 4; t++) {
-				escrow_ctx *ctx = escrow_ctx_new();
-				struct esc_walk_pool pool = {0};
-				struct esc_files fs = {0};
-				struct esc_walk_options o;
-
-				escrow_ctx_set_threads(ctx, t);
-				escrow_ctx_set_warn(ctx, on_warn, NULL);
-				warnings[0] = '\0';
-				memset(&o, 0, sizeof o);
-				o.src = root;
-				o.flags = want_fail ? 0 : ESCROW_SKIP_SYMLINKS;
-				o.pool = pooled ? &pool : NULL;
-				if (want_fail) {
-					assert_int_equal(esc_walk(ctx, &o, &fs), ESCROW_E_INPUT);
-					assert_non_null(strstr(escrow_ctx_error(ctx), "top/d05/esc: symlink to '/etc/hostname'"));
-					assert_int_equal(fs.n, 0);
-					snprintf(got, sizeof got, "%s", escrow_ctx_error(ctx));
-				} else {
-					assert_int_equal(esc_walk(ctx, &o, &fs), ESCROW_OK);
-					joined(&fs, got, sizeof got);
-					assert_non_null(strstr(got, "|top/d03/|top/d03.txt|top/d03/f0|"));
-				}
-				if (t == 1) {
-					snprintf(ref, sizeof ref, "%s", got);
-					snprintf(ref_warn, sizeof ref_warn, "%s", warnings);
-				}
-				assert_string_equal(got, ref);
-				assert_string_equal(warnings, ref_warn);
-				if (!want_fail) {
-					assert_non_null(strstr(warnings, "top/d02/pipe: skipped"));
-					assert_true(strstr(warnings, "top/d02/pipe") < strstr(warnings, "top/d05/esc"));
-					assert_true(strstr(warnings, "top/d05/esc") < strstr(warnings, "top/d07/pipe"));
-					assert_true(strstr(warnings, "top/d09/esc") < strstr(warnings, "top/e-pipe"));
-				} else {
-					assert_non_null(strstr(warnings, "top/d02/pipe: skipped"));
-					assert_null(strstr(warnings, "top/d07/pipe")); /* after the failure */
-				}
-				esc_walk_files_free(&fs, o.pool);
-				escrow_ctx_free(ctx);
-			}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,7 +366,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_special_and_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
