@@ -66,16 +66,6 @@ static int skip_to(struct esc_tarrd *r, uint64_t to)
 	return 0;
 }
 
-static bool zeros(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
 /* After the first zero block: a second one is taken when the stream holds
  * it whole (what follows the end is esc_pipe_drain's to bound, zeros only). */
 static void second_zero_block(struct esc_tarrd *r)
@@ -85,7 +75,7 @@ static void second_zero_block(struct esc_tarrd *r)
 	while (got < 512 && fill(r) > 0) {
 		size_t k = r->n < 512 - got ? r->n : 512 - got;
 
-		if (!zeros(r->p, k))
+		if (!esc_tar_zero(r->p, k))
 			break;
 		r->p += k;
 		r->n -= k;

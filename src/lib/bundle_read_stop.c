@@ -273,7 +273,7 @@ static bool covered(const struct seek *k, const struct esc_tarent *bad)
 escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct esc_tarrd *tr, escrow_status st,
                                    const struct esc_tarent *bad)
 {
-	struct esc_tarent e = {0, 0, 0, 0, NULL, NULL, 0};
+	struct esc_tarent e = {0};
 	char msg[ESC_ERRLEN];
 	const char *why = msg;
 	size_t bl = rd->bag ? strlen(rd->bag) : 0;

@@ -47,8 +47,9 @@ static int octal(const uint8_t *f, size_t n, const char *term, size_t tn, uint64
 }
 
 /* Eight bytes at a time: a small file's padding is most of a block. */
-static bool zero_bytes(const uint8_t *f, size_t n)
+bool esc_tar_zero(const void *buf, size_t n)
 {
+	const uint8_t *f = buf;
 	uint64_t any = 0, w;
 	size_t i = 0;
 
@@ -69,7 +70,7 @@ static long text(const uint8_t *f, size_t n, bool full_ok)
 
 	if (z == NULL)
 		return full_ok ? (long)n : -1;
-	return zero_bytes(z, n - (size_t)(z - f)) ? (long)(z - f) : -1;
+	return esc_tar_zero(z, n - (size_t)(z - f)) ? (long)(z - f) : -1;
 }
 
 static bool zero(const uint8_t *f, size_t n)
@@ -298,7 +299,7 @@ static bool same_as_writer(struct esc_tarscan *t, const struct esc_tarent *e)
 		size_t pl = (t->pax_len + 511) & ~(size_t)511;
 
 		if (n != 512 + pl + 512 || memcmp(t->gen, t->xhdr, 512) != 0 ||
-		    memcmp(t->gen + 512, t->pax, t->pax_len) != 0 || !zero_bytes(t->gen + 512 + t->pax_len, pl - t->pax_len))
+		    memcmp(t->gen + 512, t->pax, t->pax_len) != 0 || !esc_tar_zero(t->gen + 512 + t->pax_len, pl - t->pax_len))
 			return false;
 		off = 512 + pl;
 	} else if (n != 512) {
@@ -433,7 +434,7 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 			/* The padding to 512 bytes: zeros, as the writer writes it (no
 			 * reader looks at it, so nothing may ride in it). */
 			n = len < t->zpad ? len : t->zpad;
-			if (!zero_bytes(p, n))
+			if (!esc_tar_zero(p, n))
 				return fail(t, "non-zero bytes in the padding after an entry%s", "");
 			t->zpad -= n;
 			t->pos += n;

@@ -178,6 +178,7 @@ struct esc_tarscan {
  * all checked before any of its entries is used, as when libarchive read
  * ahead): 0, or -1 with the reason in t->why. */
 int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len);
+bool esc_tar_zero(const void *buf, size_t n);                /* only zero bytes */
 bool esc_tarscan_ended(const struct esc_tarscan *t);    /* the first zero block was read */
 bool esc_tarscan_between(const struct esc_tarscan *t);  /* at a header's first byte */
 bool esc_tarscan_in_data(const struct esc_tarscan *t);  /* in an entry's data or padding */
