@@ -55,7 +55,7 @@ struct esc_prefetch {
 
 bool esc_prefetch_takes(const struct esc_file *f)
 {
-	return f->type == ESC_FT_FILE && f->size <= ESC_PF_MAX;
+	return f->type == ESC_FT_FILE && f->size > 0 && f->size <= ESC_PF_MAX;
 }
 
 static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_file *f, esc_sha256 *sha)

@@ -97,6 +97,33 @@ enum esc_format esc_pack_wanted_format(const struct esc_pack_run *r, const char 
 
 const struct esc_prefetch_hooks esc_pack_inspect_hooks = {esc_pack_wanted_format, esc_pack_keep_findings};
 
+/* A file the walk found empty is not opened (as tar does): its bytes are
+ * none, whatever it became since; a million empty files cost a million
+ * openat and close otherwise. */
+static escrow_status empty_file(struct esc_pack_run *r, size_t idx, const char *tarpath)
+{
+	struct esc_file *f = &r->files->v[idx];
+	esc_inspector *in = esc_inspect_new(f->path, 0, esc_pack_wanted_format(r, f->path));
+	struct esc_inspection res;
+	escrow_status st;
+
+	if (in == NULL)
+		return esc_nomem(r->ctx);
+	st = esc_ptar_file_begin(r->tar, tarpath, f->mode, 0, esc_pack_mtime(r, f->mtime));
+	if (st == ESCROW_OK)
+		st = esc_ptar_file_end(r->tar);
+	if (st != ESCROW_OK) {
+		esc_inspect_free(in);
+		return st;
+	}
+	esc_sha256_reset(r->sha);
+	esc_sha256_final(r->sha, f->sha256);
+	f->has_sha256 = true;
+	esc_inspect_final(in, &res);
+	esc_pack_keep_findings(r, f, idx, &res);
+	return ESCROW_OK;
+}
+
 escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const char *tarpath)
 {
 	struct esc_file *f = &r->files->v[idx];
@@ -110,6 +137,8 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 
 	if (r->pf != NULL && esc_prefetch_takes(f))
 		return esc_prefetch_file(r->pf, idx, tarpath);
+	if (f->size == 0)
+		return empty_file(r, idx, tarpath);
 	fd = openat(r->srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return esc_error(ctx, ESCROW_E_IO, "%s: cannot read: %s", f->path, strerror(errno));
