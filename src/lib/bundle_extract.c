@@ -25,9 +25,8 @@ struct xstate {
 	bool bag_layout;
 	int root_fd, payload_fd;
 	char *tmp;
-	int cur_fd;                      /* the file being written, -1 if none */
-	esc_xq *q;                       /* its writes, mode, time and close run in this thread */
-	const char *cur_path;
+	bool cur_open;                   /* a file is being written */
+	esc_xq *q;                       /* its creation, writes, mode, time and close run there */
 	char *cache_dir;                 /* the folder of the last file, and its fd */
 	int cache_fd;
 	char **made;                     /* folders we created, relative to payload_fd */
@@ -184,7 +183,7 @@ static escrow_status on_begin(void *user, const struct esc_file *f)
 	escrow_status st;
 	int pfd;
 
-	x->cur_fd = -1;
+	x->cur_open = false;
 	if (f->type == ESC_FT_SYMLINK || !selected(x, f))
 		return ESCROW_OK; /* symlinks come last */
 	st = open_parent(x, f->path, &pfd, &leaf);
@@ -195,33 +194,30 @@ static escrow_status on_begin(void *user, const struct esc_file *f)
 			return io_fail(x, "create folder", f->path);
 		return remember_dir(x, f->path, strlen(f->path));
 	}
-	x->cur_fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (x->cur_fd < 0)
-		return io_fail(x, "create", f->path);
-	x->cur_path = f->path;
-	return ESCROW_OK;
+	st = esc_xq_open(x->q, pfd, leaf, f->path);
+	x->cur_open = st == ESCROW_OK;
+	return st;
 }
 
 static escrow_status on_data(void *user, const void *buf, size_t len)
 {
 	struct xstate *x = user;
 
-	if (x->cur_fd < 0 || len == 0)
+	if (!x->cur_open || len == 0)
 		return ESCROW_OK;
-	return esc_xq_write(x->q, x->cur_fd, buf, len);
+	return esc_xq_write(x->q, buf, len);
 }
 
 static escrow_status on_end(void *user, const struct esc_file *f)
 {
 	struct xstate *x = user;
-	int fd = x->cur_fd;
 
-	if (fd < 0)
+	if (!x->cur_open)
 		return ESCROW_OK;
-	x->cur_fd = -1;
+	x->cur_open = false;
 	x->files_written++;
 	/* Only the executable bit survives (never setuid, setgid or sticky). */
-	return esc_xq_close(x->q, fd, ((f->mode & 0111) ? 0755 : 0644) & ~x->mask, f->mtime, f->path);
+	return esc_xq_close(x->q, ((f->mode & 0111) ? 0755 : 0644) & ~x->mask, f->mtime, f->path);
 }
 
 static escrow_status write_tag(struct xstate *x, const char *name, const struct esc_tagfile *t)
@@ -477,7 +473,7 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 	x.ids = o->deliverables;
 	x.n_ids = o->n_deliverables;
 	x.bag_layout = !(o->flags & ESCROW_PAYLOAD_ONLY) && o->n_deliverables == 0;
-	x.root_fd = x.payload_fd = x.cur_fd = -1;
+	x.root_fd = x.payload_fd = -1;
 	x.mask = group_other_umask();
 	st = check_ids(ctx, o);
 	if (st == ESCROW_OK)
@@ -519,10 +515,8 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 	                    x.bag_layout ? "bag" : o->n_deliverables ? "deliverables" : "payload", "entries",
 	                    (json_int_t)x.files_written));
 out:
-	/* Its pending writes may still go to cur_fd. */
+	/* Every file handed over is closed before the tree may be removed. */
 	esc_xq_free(x.q);
-	if (x.cur_fd >= 0)
-		close(x.cur_fd);
 	if (x.cache_dir != NULL)
 		close(x.cache_fd);
 	free(x.cache_dir);

@@ -1,9 +1,15 @@
-/* bundle_extract_queue.c -- extract's writer thread. Extracting 1 GB spent half its
- * time in write(2) on the thread that also parses, hashes and inspects, while
- * the reader thread (decompression) had time to spare: the writes now run in
- * a thread of their own. Records (write, or mode+time+close) are packed into
- * a few 1 MiB slots: memory stays bounded, and a file's records keep their
- * order. At most MAX_OPEN handed-over files wait to be closed. */
+/* bundle_extract_queue.c -- extract's writing threads. Extracting 1 GB spent
+ * half its time in write(2) on the thread that also parses, hashes and
+ * inspects: the writes run in threads of their own, and so does creating
+ * each file, which allocates an inode (on a file system where files were
+ * just deleted, ext4 searched ~0.5 ms for each of 2,000 files, and the
+ * verifying thread waited). Each file goes whole to one of the lanes, in
+ * turn; a lane is one thread with its records (create, write, or mode +
+ * time + close) packed into a few 1 MiB slots: memory stays bounded and a
+ * file's records keep their order. At most MAX_OPEN handed-over files per
+ * lane wait to be closed. Folders are made by the caller, which hands over
+ * a duplicate of the folder's descriptor: files are still created only
+ * with openat relative to folders opened with O_NOFOLLOW. */
 #include "esc_extract_queue.h"
 #include "esc_queue.h"
 
@@ -18,89 +24,97 @@
 #define NSLOT 4
 #define SLOT_SIZE (1u << 20)
 #define MAX_OPEN 64
+#define MAX_LANES 2
 
-enum { R_WRITE, R_CLOSE };
+enum { R_OPEN, R_WRITE, R_CLOSE };
 
 struct rec {
-	uint32_t op, len;        /* len: data bytes (R_WRITE) or path bytes with NUL (R_CLOSE) */
-	int fd;
-	mode_t mode;
+	uint32_t op, len;        /* len: data bytes (R_WRITE) or path bytes with NUL */
+	int dirfd;               /* R_OPEN: the folder's (a duplicate, the lane's to close) */
+	uint32_t leaf;           /* R_OPEN: where the last component starts in the path */
+	mode_t mode;             /* R_CLOSE */
 	int64_t mtime;
 };
 #define REC_ALIGN 8
 #define REC_SPACE(n) ((sizeof(struct rec) + (n) + REC_ALIGN - 1) / REC_ALIGN * REC_ALIGN)
 
-struct esc_xq {
-	escrow_ctx *ctx;
-	char *prefix;
+struct lane {
+	esc_xq *x;
 	pthread_t th;
 	bool started;
-	/* Items are slots of records; an item's cost is the files it closes.
-	 * The queue's failure is the writer's, published once its message is
-	 * complete (below): the producer reads these fields only after it. */
+	/* Items are slots of records; an item's cost is the files it closes. */
 	esc_queue *q;
 	uint8_t *slot[NSLOT];
 	size_t used[NSLOT];
 	unsigned closes[NSLOT];  /* close records in the slot */
 	size_t fill;             /* producer: the item being filled, when have */
 	bool have;
+	/* the thread's own: the file it writes, and a failed write, named by
+	 * the file's close record */
+	int fd;
+	int werr;
+};
+
+struct esc_xq {
+	escrow_ctx *ctx;
+	char *prefix;
+	unsigned n, cur, next;   /* lanes; the producer's current file's lane, the next one's */
+	struct lane lane[MAX_LANES];
+	/* The first failure of any lane, set once under mu, before every
+	 * lane's queue is failed: the producer reads it only after that. */
+	pthread_mutex_t mu;
+	bool failed;
 	int err;
 	const char *what;
 	char *fail_path;
-	/* the writer's own: its first failure, before it has a name */
-	bool failed;
-	int fail_fd, ferr;
-	const char *fwhat;
 };
 
-/* Writer side. A failed write is named by its file's close record; any
- * other failure has its name at once. */
-static void fail(esc_xq *q, int fd, int err, const char *what, const char *path)
+static void fail(esc_xq *x, int err, const char *what, const char *path)
 {
-	if (q->failed)
+	unsigned i;
+
+	pthread_mutex_lock(&x->mu);
+	if (x->failed) {
+		pthread_mutex_unlock(&x->mu);
 		return;
-	q->failed = true;
-	q->fail_fd = fd;
-	q->ferr = err;
-	q->fwhat = what;
-	if (path != NULL) {
-		q->err = err;
-		q->what = what;
-		q->fail_path = strdup(path);
-		esc_queue_fail(q->q, ESCROW_E_IO);
 	}
+	x->failed = true;
+	x->err = err;
+	x->what = what;
+	x->fail_path = strdup(path);
+	pthread_mutex_unlock(&x->mu);
+	for (i = 0; i < x->n; i++)
+		esc_queue_fail(x->lane[i].q, ESCROW_E_IO);
 }
 
-static void run_close(esc_xq *q, const struct rec *r, const char *path)
+static bool stopped(const struct lane *l)
 {
-	struct timespec ts[2];
-
-	if (q->failed && q->fail_fd == r->fd && esc_queue_status(q->q) == ESCROW_OK) {
-		/* a write to it failed: this is its name */
-		q->err = q->ferr;
-		q->what = q->fwhat;
-		q->fail_path = strdup(path);
-		esc_queue_fail(q->q, ESCROW_E_IO);
-	}
-	ts[0].tv_sec = ts[1].tv_sec = (time_t)r->mtime;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	if (!q->failed && (fchmod(r->fd, r->mode) != 0 || futimens(r->fd, ts) != 0))
-		fail(q, r->fd, errno, "set the mode and time of", path);
-	if (close(r->fd) != 0 && !q->failed)
-		fail(q, r->fd, errno, "write", path);
+	return esc_queue_status(l->q) != ESCROW_OK;
 }
 
-static void run_write(esc_xq *q, const struct rec *r, const uint8_t *p)
+static void run_open(struct lane *l, const struct rec *r, const char *path)
+{
+	l->werr = 0;
+	l->fd = -1;
+	if (!stopped(l)) {
+		l->fd = openat(r->dirfd, path + r->leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (l->fd < 0)
+			fail(l->x, errno, "create", path);
+	}
+	close(r->dirfd);
+}
+
+static void run_write(struct lane *l, const struct rec *r, const uint8_t *p)
 {
 	size_t len = r->len;
 
-	while (!q->failed && len > 0) {
-		ssize_t n = write(r->fd, p, len);
+	while (l->fd >= 0 && l->werr == 0 && len > 0 && !stopped(l)) {
+		ssize_t n = write(l->fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fail(q, r->fd, n == 0 ? ENOSPC : errno, "write", NULL);
+			l->werr = n == 0 ? ENOSPC : errno;
 			return;
 		}
 		p += n;
@@ -108,191 +122,271 @@ static void run_write(esc_xq *q, const struct rec *r, const uint8_t *p)
 	}
 }
 
-static void run_slot(esc_xq *q, unsigned k)
+static void run_close(struct lane *l, const struct rec *r, const char *path)
 {
-	const uint8_t *s = q->slot[k];
+	struct timespec ts[2];
+
+	if (l->fd < 0)
+		return; /* not created: said when it failed */
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)r->mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (l->werr != 0)
+		fail(l->x, l->werr, "write", path);
+	else if (!stopped(l) && (fchmod(l->fd, r->mode) != 0 || futimens(l->fd, ts) != 0))
+		fail(l->x, errno, "set the mode and time of", path);
+	if (close(l->fd) != 0 && !stopped(l))
+		fail(l->x, errno, "write", path);
+	l->fd = -1;
+}
+
+static void run_slot(struct lane *l, unsigned k)
+{
+	const uint8_t *s = l->slot[k];
 	size_t off = 0;
 
-	while (off < q->used[k]) {
+	while (off < l->used[k]) {
 		struct rec r;
+		const uint8_t *body = s + off + sizeof r;
 
 		memcpy(&r, s + off, sizeof r);
 		if (r.op == R_WRITE)
-			run_write(q, &r, s + off + sizeof r);
+			run_write(l, &r, body);
+		else if (r.op == R_OPEN)
+			run_open(l, &r, (const char *)body);
 		else
-			run_close(q, &r, (const char *)(s + off + sizeof r));
+			run_close(l, &r, (const char *)body);
 		off += REC_SPACE(r.len);
 	}
-	q->used[k] = 0;
-	q->closes[k] = 0;
+	l->used[k] = 0;
+	l->closes[k] = 0;
 }
 
 static void *writer(void *arg)
 {
-	esc_xq *q = arg;
+	struct lane *l = arg;
 	size_t seq;
 
-	while (esc_queue_take(q->q, &seq)) {
-		run_slot(q, (unsigned)(seq % NSLOT));
-		esc_queue_release(q->q);
+	while (esc_queue_take(l->q, &seq)) {
+		run_slot(l, (unsigned)(seq % NSLOT));
+		esc_queue_release(l->q);
 	}
 	return NULL;
 }
 
 escrow_status esc_xq_new(escrow_ctx *ctx, const char *prefix, esc_xq **out)
 {
-	esc_xq *q = calloc(1, sizeof *q);
-	escrow_status st;
-	unsigned i;
+	esc_xq *x = calloc(1, sizeof *x);
+	escrow_status st = ESCROW_OK;
+	unsigned i, k;
 
 	*out = NULL;
-	if (q == NULL)
+	if (x == NULL)
 		return esc_nomem(ctx);
-	q->ctx = ctx;
-	st = esc_queue_new(ctx, NSLOT, SIZE_MAX, 1, NULL, &q->q);
+	x->ctx = ctx;
+	x->n = esc_threads(ctx) >= 2 ? MAX_LANES : 1;
+	for (i = 0; i < MAX_LANES; i++)
+		x->lane[i].fd = -1;
+	if (pthread_mutex_init(&x->mu, NULL) != 0) {
+		free(x);
+		return esc_nomem(ctx);
+	}
+	x->prefix = strdup(prefix);
+	if (x->prefix == NULL)
+		st = esc_nomem(ctx);
+	for (i = 0; i < x->n && st == ESCROW_OK; i++) {
+		struct lane *l = &x->lane[i];
+
+		l->x = x;
+		st = esc_queue_new(ctx, NSLOT, SIZE_MAX, 1, NULL, &l->q);
+		for (k = 0; k < NSLOT && st == ESCROW_OK; k++)
+			if ((l->slot[k] = malloc(SLOT_SIZE)) == NULL)
+				st = esc_nomem(ctx);
+		if (st == ESCROW_OK && pthread_create(&l->th, NULL, writer, l) != 0)
+			st = esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the writing threads");
+		l->started = st == ESCROW_OK;
+	}
 	if (st != ESCROW_OK) {
-		free(q);
+		esc_xq_free(x);
 		return st;
 	}
-	q->prefix = strdup(prefix);
-	for (i = 0; i < NSLOT; i++)
-		q->slot[i] = malloc(SLOT_SIZE);
-	for (i = 0; i < NSLOT && q->prefix != NULL; i++)
-		if (q->slot[i] == NULL)
-			break;
-	if (q->prefix == NULL || i < NSLOT) {
-		esc_xq_free(q);
-		return esc_nomem(ctx);
-	}
-	if (pthread_create(&q->th, NULL, writer, q) != 0) {
-		esc_xq_free(q);
-		return esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the writing thread");
-	}
-	q->started = true;
-	*out = q;
+	*out = x;
 	return ESCROW_OK;
 }
 
-static escrow_status failure(esc_xq *q)
+static escrow_status failure(esc_xq *x)
 {
-	return esc_error(q->ctx, ESCROW_E_IO, "%s/%s: cannot %s: %s%s", q->prefix,
-	                 q->fail_path ? q->fail_path : "?", q->what, strerror(q->err),
-	                 q->err == ENOSPC || q->err == EDQUOT ? " (nothing was left behind)" : "");
+	return esc_error(x->ctx, ESCROW_E_IO, "%s/%s: cannot %s: %s%s", x->prefix,
+	                 x->fail_path ? x->fail_path : "?", x->what, strerror(x->err),
+	                 x->err == ENOSPC || x->err == EDQUOT ? " (nothing was left behind)" : "");
 }
 
-/* Hands the slot being filled to the writer, if it holds anything. */
-static void hand_over(esc_xq *q)
+static escrow_status status(esc_xq *x)
 {
-	unsigned k = (unsigned)(q->fill % NSLOT);
+	unsigned i;
 
-	if (!q->have || q->used[k] == 0)
+	for (i = 0; i < x->n; i++)
+		if (esc_queue_status(x->lane[i].q) != ESCROW_OK)
+			return failure(x);
+	return ESCROW_OK;
+}
+
+/* Hands the slot being filled to its lane's thread, if it holds anything. */
+static void hand_over(struct lane *l)
+{
+	unsigned k = (unsigned)(l->fill % NSLOT);
+
+	if (!l->have || l->used[k] == 0)
 		return;
-	esc_queue_commit(q->q, q->fill, q->closes[k]);
-	q->have = false;
+	esc_queue_commit(l->q, l->fill, l->closes[k]);
+	l->have = false;
 }
 
-/* Room for a record with n bytes after it in the slot being filled; NULL
- * once the writer failed (nothing more is written). */
-static uint8_t *room(esc_xq *q, size_t n)
+/* Room for a record with n bytes after it in the lane's slot being filled;
+ * NULL once a lane failed (nothing more is written). */
+static uint8_t *room(struct lane *l, size_t n)
 {
 	unsigned k;
 
-	if (q->have && q->used[q->fill % NSLOT] + REC_SPACE(n) > SLOT_SIZE)
-		hand_over(q);
-	if (!q->have) {
-		if (!esc_queue_claim(q->q, &q->fill))
+	if (l->have && l->used[l->fill % NSLOT] + REC_SPACE(n) > SLOT_SIZE)
+		hand_over(l);
+	if (!l->have) {
+		if (!esc_queue_claim(l->q, &l->fill))
 			return NULL;
-		q->have = true;
+		l->have = true;
 	}
-	if (esc_queue_status(q->q) != ESCROW_OK)
+	if (stopped(l))
 		return NULL;
-	/* the writer never touches the slot being filled */
-	k = (unsigned)(q->fill % NSLOT);
-	return q->slot[k] + q->used[k];
+	/* the thread never touches the slot being filled */
+	k = (unsigned)(l->fill % NSLOT);
+	return l->slot[k] + l->used[k];
 }
 
-escrow_status esc_xq_write(esc_xq *q, int fd, const void *buf, size_t len)
+/* A record holding a path (R_OPEN, R_CLOSE); false once a lane failed. */
+static bool put_path(struct lane *l, struct rec *r, const char *path)
 {
+	size_t n = strlen(path) + 1;
+	uint8_t *at;
+
+	if (n > SLOT_SIZE / 2)
+		n = SLOT_SIZE / 2; /* the reader bounds paths far below */
+	at = room(l, n);
+	if (at == NULL)
+		return false;
+	r->len = (uint32_t)n;
+	memcpy(at, r, sizeof *r);
+	memcpy(at + sizeof *r, path, n - 1);
+	at[sizeof *r + n - 1] = '\0';
+	l->used[l->fill % NSLOT] += REC_SPACE(n);
+	return true;
+}
+
+escrow_status esc_xq_open(esc_xq *x, int dirfd, const char *leaf, const char *path)
+{
+	struct rec r = {R_OPEN, 0, -1, 0, 0, 0};
+	struct lane *l;
+
+	x->cur = x->next;
+	x->next = (x->next + 1) % x->n;
+	l = &x->lane[x->cur];
+	if (leaf < path || leaf > path + strlen(path))
+		return esc_error(x->ctx, ESCROW_E_INTERNAL, "%s: the file's name is not in its path", path);
+	r.leaf = (uint32_t)(leaf - path);
+	r.dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (r.dirfd < 0) {
+		int e = errno;
+
+		return esc_error(x->ctx, ESCROW_E_IO, "%s/%s: cannot create: %s", x->prefix, path, strerror(e));
+	}
+	if (!put_path(l, &r, path)) {
+		close(r.dirfd);
+		return status(x);
+	}
+	return ESCROW_OK;
+}
+
+escrow_status esc_xq_write(esc_xq *x, const void *buf, size_t len)
+{
+	struct lane *l = &x->lane[x->cur];
 	const uint8_t *p = buf;
 	const size_t max = SLOT_SIZE - REC_SPACE(0);
 
 	while (len > 0) {
 		size_t k = len < max ? len : max;
-		struct rec r = {R_WRITE, 0, fd, 0, 0};
+		struct rec r = {R_WRITE, 0, -1, 0, 0, 0};
 		uint8_t *at;
 
-		at = room(q, k);
+		at = room(l, k);
 		if (at == NULL)
 			break; /* reported by the next close or the drain */
 		r.len = (uint32_t)k;
 		memcpy(at, &r, sizeof r);
 		memcpy(at + sizeof r, p, k);
-		q->used[q->fill % NSLOT] += REC_SPACE(k);
+		l->used[l->fill % NSLOT] += REC_SPACE(k);
 		p += k;
 		len -= k;
 	}
 	return ESCROW_OK;
 }
 
-escrow_status esc_xq_close(esc_xq *q, int fd, mode_t mode, int64_t mtime, const char *path)
+escrow_status esc_xq_close(esc_xq *x, mode_t mode, int64_t mtime, const char *path)
 {
-	size_t n = strlen(path) + 1;
-	struct rec r = {R_CLOSE, 0, fd, mode, mtime};
+	struct rec r = {R_CLOSE, 0, -1, 0, mode, mtime};
+	struct lane *l = &x->lane[x->cur];
 	unsigned k;
-	uint8_t *at;
 
-	if (n > SLOT_SIZE / 2)
-		n = SLOT_SIZE / 2; /* a message path; the reader bounds paths far below */
-	at = room(q, n);
-	if (at == NULL) {
-		close(fd);
-		return esc_xq_drain(q);
-	}
-	r.len = (uint32_t)n;
-	memcpy(at, &r, sizeof r);
-	memcpy(at + sizeof r, path, n - 1);
-	at[sizeof r + n - 1] = '\0';
-	k = (unsigned)(q->fill % NSLOT);
-	q->used[k] += REC_SPACE(n);
-	q->closes[k]++;
+	if (!put_path(l, &r, path))
+		return esc_xq_drain(x);
+	k = (unsigned)(l->fill % NSLOT);
+	l->closes[k]++;
 	/* Files handed over and not closed yet hold descriptors: at most
-	 * MAX_OPEN, then wait until half of them are closed. */
-	if (q->closes[k] + esc_queue_cost(q->q) >= MAX_OPEN) {
-		hand_over(q);
-		esc_queue_wait_cost(q->q, MAX_OPEN / 2);
+	 * MAX_OPEN a lane, then wait until half of them are closed. */
+	if (l->closes[k] + esc_queue_cost(l->q) >= MAX_OPEN) {
+		hand_over(l);
+		esc_queue_wait_cost(l->q, MAX_OPEN / 2);
 	}
-	return esc_queue_status(q->q) != ESCROW_OK ? failure(q) : ESCROW_OK;
+	return status(x);
 }
 
-escrow_status esc_xq_drain(esc_xq *q)
+escrow_status esc_xq_drain(esc_xq *x)
 {
-	hand_over(q);
-	esc_queue_wait_cost(q->q, 0);
-	return esc_queue_status(q->q) != ESCROW_OK ? failure(q) : ESCROW_OK;
-}
-
-void esc_xq_free(esc_xq *q)
-{
-	size_t seq;
 	unsigned i;
 
-	if (q == NULL)
+	for (i = 0; i < x->n; i++)
+		hand_over(&x->lane[i]);
+	for (i = 0; i < x->n; i++)
+		esc_queue_wait_cost(x->lane[i].q, 0);
+	return status(x);
+}
+
+void esc_xq_free(esc_xq *x)
+{
+	size_t seq;
+	unsigned i, k;
+
+	if (x == NULL)
 		return;
-	if (q->started) {
-		hand_over(q);
-		esc_queue_close(q->q, ESCROW_OK);
-		pthread_join(q->th, NULL);
-		/* After a failure the writer stops at what was committed when it
-		 * looked: the records left still close their files. */
-		while (esc_queue_take(q->q, &seq)) {
-			run_slot(q, (unsigned)(seq % NSLOT));
-			esc_queue_release(q->q);
+	for (i = 0; i < x->n; i++) {
+		struct lane *l = &x->lane[i];
+
+		if (l->started) {
+			hand_over(l);
+			esc_queue_close(l->q, ESCROW_OK);
+			pthread_join(l->th, NULL);
+			/* After a failure a thread stops at what was committed when it
+			 * looked: the records left still close their descriptors. */
+			while (esc_queue_take(l->q, &seq)) {
+				run_slot(l, (unsigned)(seq % NSLOT));
+				esc_queue_release(l->q);
+			}
 		}
+		if (l->fd >= 0)
+			close(l->fd);
+		for (k = 0; k < NSLOT; k++)
+			free(l->slot[k]);
+		esc_queue_free(l->q);
 	}
-	for (i = 0; i < NSLOT; i++)
-		free(q->slot[i]);
-	esc_queue_free(q->q);
-	free(q->fail_path);
-	free(q->prefix);
-	free(q);
+	pthread_mutex_destroy(&x->mu);
+	free(x->fail_path);
+	free(x->prefix);
+	free(x);
 }
