@@ -341,7 +341,10 @@ escrow_status esc_xq_close(esc_xq *x, mode_t mode, int64_t mtime, const char *pa
 	/* Files handed over and not closed yet hold descriptors: at most
 	 * MAX_OPEN a lane, then wait until half of them are closed. */
 	if (l->closes[k] + esc_queue_cost(l->q) >= MAX_OPEN) {
-		hand_over(l);
+		unsigned i;
+
+		for (i = 0; i < x->n; i++) /* the others work meanwhile */
+			hand_over(&x->lane[i]);
 		esc_queue_wait_cost(l->q, MAX_OPEN / 2);
 	}
 	return status(x);
