@@ -52,4 +52,20 @@ void esc_walk_files_free(struct esc_files *fs, struct esc_walk_pool *pool);
  * folder: ESCROW_E_IO naming it. */
 escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct esc_files *out);
 
+/* tree_walk_stat.c: a folder's names fstatat'ed (AT_SYMLINK_NOFOLLOW) by
+ * the caller and one helper thread. new: NULL when esc_threads(ctx) < 2 or
+ * the thread cannot start (run then stats alone). */
+struct esc_wstat {
+	int err;                          /* errno of fstatat, 0 when it worked */
+	mode_t mode;
+	off_t size;
+	time_t mtime;
+	dev_t dev;
+	ino_t ino;
+};
+struct esc_statpool;
+struct esc_statpool *esc_statpool_new(const escrow_ctx *ctx);
+void esc_statpool_run(struct esc_statpool *p, int dfd, char *const *names, size_t n, struct esc_wstat *out);
+void esc_statpool_free(struct esc_statpool *p);
+
 #endif

@@ -20,6 +20,7 @@
 
 #define MAX_REL 4096
 #define IGNORE_FILE ".escrowignore"
+#define STAT_AHEAD 65536
 
 struct walker {
 	escrow_ctx *ctx;
@@ -31,6 +32,7 @@ struct walker {
 	size_t root_len;
 	uint64_t n_files, n_bytes;  /* regular files found, for progress */
 	bool unsorted;              /* a folder seen as a file by readdir: sort at the end */
+	struct esc_statpool *stats; /* a helper for large folders' fstatat, or NULL */
 };
 
 static int is_vcs(const char *name)
@@ -226,10 +228,11 @@ static escrow_status walk_nomem(struct walker *w)
 }
 
 /* dfd/base name the entry in its folder: fstatat there spares the kernel a
- * walk of the whole path for each of 50,000 files. *dir is set when the
- * entry is a folder to descend into (the caller does, at its place). */
+ * walk of the whole path for each of 50,000 files; ws is that fstatat's
+ * result when the folder's names were stat'ed at once. *dir is set when
+ * the entry is a folder to descend into (the caller does, at its place). */
 static escrow_status add_entry(struct walker *w, const char *rel, const char *full, int dfd, const char *base,
-                               bool *dir)
+                               const struct esc_wstat *ws, bool *dir)
 {
 	const char *name = strrchr(rel, '/');
 	struct esc_file *f;
@@ -241,8 +244,18 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	name = name ? name + 1 : rel;
 	if (is_vcs(name) && !(w->o->flags & ESCROW_INCLUDE_VCS))
 		return ESCROW_OK;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (ws != NULL) {
+		if (ws->err != 0)
+			return esc_error(w->ctx, ESCROW_E_IO, "%s: %s", full, strerror(ws->err));
+		memset(&st, 0, sizeof st);
+		st.st_mode = ws->mode;
+		st.st_size = ws->size;
+		st.st_mtime = ws->mtime;
+		st.st_dev = ws->dev;
+		st.st_ino = ws->ino;
+	} else if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: %s", full, strerror(errno));
+	}
 	is_dir = S_ISDIR(st.st_mode);
 	if (excluded(w, rel, is_dir))
 		return ESCROW_OK;
@@ -424,6 +437,7 @@ static escrow_status list_dir(struct walker *w, DIR *d, const char *full, struct
 static escrow_status walk_dir(struct walker *w, const char *rel, const char *full)
 {
 	struct listing l;
+	struct esc_wstat *ws = NULL;
 	char *crel = NULL, *cfull = NULL;
 	size_t i;
 	escrow_status st = esc_check_interrupt(w->ctx);
@@ -437,6 +451,11 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 		                 full, strerror(errno));
 	memset(&l, 0, sizeof l);
 	st = list_dir(w, d, full, &l);
+	/* A folder's names are stat'ed at once, on two cores (up to STAT_AHEAD
+	 * of them: the results live while its subfolders are walked). */
+	if (st == ESCROW_OK && w->stats != NULL && l.n > 1 && l.n <= STAT_AHEAD &&
+	    (ws = malloc(l.n * sizeof *ws)) != NULL)
+		esc_statpool_run(w->stats, dirfd(d), l.names, l.n, ws);
 	for (i = 0; i < l.n_keys && st == ESCROW_OK; i++) {
 		const struct wkey *k = &l.keys[i];
 		size_t rl = strlen(rel) + k->len + 2;
@@ -460,7 +479,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 		if (k->desc) {
 			st = walk_dir(w, crel, cfull);
 		} else {
-			st = add_entry(w, crel, cfull, dirfd(d), k->name, &dir);
+			st = add_entry(w, crel, cfull, dirfd(d), k->name, ws ? &ws[k->idx] : NULL, &dir);
 			l.is_dir[k->idx] = dir;
 			/* readdir said it was not a folder: no "name/" key follows, so
 			 * its children go here and the list is sorted at the end. */
@@ -476,6 +495,7 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 	closedir(d);
 	free(crel);
 	free(cfull);
+	free(ws);
 	listing_free(&l);
 	return st;
 }
@@ -514,8 +534,10 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	if (w.root_len == 1) /* the root is "/": every absolute path is under it */
 		w.root_len = 0;
 	s = load_ignore(&w);
+	w.stats = esc_statpool_new(ctx);
 	if (s == ESCROW_OK)
 		s = walk_dir(&w, "", o->src);
+	esc_statpool_free(w.stats);
 	if (s == ESCROW_OK)
 		esc_progress_ex(ctx, ESCROW_PHASE_WALK | ESCROW_PROGRESS_END, o->src, w.n_files, w.n_files, w.n_bytes,
 		                w.n_bytes);
