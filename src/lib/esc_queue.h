@@ -45,6 +45,12 @@ bool esc_queue_claim(esc_queue *q, size_t *seq);
 /* Item seq is ready for the consumer; cost counts toward esc_queue_cost
  * until the consumer releases it. */
 void esc_queue_commit(esc_queue *q, size_t seq, size_t cost);
+/* Several at once: claim_n waits for one free slot as claim does, then
+ * takes the consecutive items free now, at most max, from *first; it
+ * returns how many (0 where claim returns false). commit_n commits items
+ * first .. first + n - 1, each of the cost given. */
+size_t esc_queue_claim_n(esc_queue *q, size_t max, size_t *first);
+void esc_queue_commit_n(esc_queue *q, size_t first, size_t n, size_t cost);
 /* No more items (single producer, or after every producer stopped): a
  * claimed item not committed is dropped. st != ESCROW_OK also fails. */
 void esc_queue_close(esc_queue *q, escrow_status st);

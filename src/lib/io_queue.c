@@ -129,6 +129,27 @@ bool esc_queue_claim(esc_queue *q, size_t *seq)
 	return ok;
 }
 
+size_t esc_queue_claim_n(esc_queue *q, size_t max, size_t *first)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->st == ESCROW_OK && q->claimed < q->end && q->claimed - q->released >= q->cap) {
+		q->put_waiting++;
+		wait_on(q, &q->can_put);
+		q->put_waiting--;
+	}
+	if (q->st == ESCROW_OK) {
+		*first = q->claimed;
+		while (n < max && q->claimed < q->end && q->claimed - q->released < q->cap) {
+			q->claimed++;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&q->mu);
+	return n;
+}
+
 /* Whether the consumer has what it waits for: the next item, and with
  * batch > 1 the batch after it (or all that is left). Called locked. */
 static bool batch_in(const esc_queue *q)
@@ -150,6 +171,22 @@ void esc_queue_commit(esc_queue *q, size_t seq, size_t cost)
 	q->costs[seq % q->cap] = cost;
 	q->cost += cost;
 	q->committed++;
+	if (q->take_waiting && batch_in(q))
+		pthread_cond_signal(&q->can_take);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void esc_queue_commit_n(esc_queue *q, size_t first, size_t n, size_t cost)
+{
+	size_t k;
+
+	pthread_mutex_lock(&q->mu);
+	for (k = first; k < first + n; k++) {
+		q->ready[k % q->cap] = 1;
+		q->costs[k % q->cap] = cost;
+		q->cost += cost;
+		q->committed++;
+	}
 	if (q->take_waiting && batch_in(q))
 		pthread_cond_signal(&q->can_take);
 	pthread_mutex_unlock(&q->mu);

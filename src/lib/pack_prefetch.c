@@ -22,6 +22,8 @@
 /* Wake the other side only every PF_BATCH files: a wake-up per small file
  * cost more than reading it. */
 #define PF_BATCH 8
+/* Files a reader claims at once (see run). */
+#define PF_CLAIM 8
 
 struct pf_slot {
 	size_t idx;
@@ -119,26 +121,34 @@ static void *run(void *arg)
 {
 	struct pf_reader *rd = arg;
 	struct esc_prefetch *p = rd->p;
-	size_t seq;
+	size_t seq, n, k;
 
 	for (;;) {
 		const struct esc_files *fs = p->r->files;
-		struct pf_slot *s;
-		size_t idx;
-		bool ok;
 
+		/* A run of up to PF_CLAIM files at once: the two readers took
+		 * turns on mu for every file, and a million small files made it
+		 * the most contended lock of a pack. */
 		pthread_mutex_lock(&p->mu);
-		ok = esc_queue_claim(p->q, &seq);
-		for (idx = p->next; ok && idx < fs->n && !esc_prefetch_takes(&fs->v[idx]); idx++)
-			;
-		p->next = idx + 1;
+		n = esc_queue_claim_n(p->q, PF_CLAIM, &seq);
+		for (k = 0; k < n; k++) {
+			size_t idx;
+
+			for (idx = p->next; idx < fs->n && !esc_prefetch_takes(&fs->v[idx]); idx++)
+				;
+			p->next = idx + 1;
+			/* < fs->n: the queue hands out as many items as there are such files */
+			p->slot[(seq + k) % PF_SLOTS].idx = idx;
+		}
 		pthread_mutex_unlock(&p->mu);
-		if (!ok)
+		if (n == 0)
 			break;
-		s = &p->slot[seq % PF_SLOTS];
-		s->idx = idx; /* < fs->n: the queue hands out as many items as there are such files */
-		fill(p, s, &fs->v[idx], rd->sha);
-		esc_queue_commit(p->q, seq, 1);
+		for (k = 0; k < n; k++) {
+			struct pf_slot *s = &p->slot[(seq + k) % PF_SLOTS];
+
+			fill(p, s, &fs->v[s->idx], rd->sha);
+		}
+		esc_queue_commit_n(p->q, seq, n, 1);
 	}
 	return NULL;
 }

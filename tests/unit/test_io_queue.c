@@ -117,6 +117,39 @@ static void close_drains(void **state)
 	esc_queue_free(q);
 }
 
+/* claim_n takes the consecutive free slots (never past the total), commit_n
+ * hands them over at once, in order, with their costs. */
+static void claim_n_takes_what_is_free(void **state)
+{
+	esc_queue *q = mk(CAP, 6, 1, NULL);
+	size_t first = 99, seq, k;
+
+	(void)state;
+	assert_int_equal(esc_queue_claim_n(q, 8, &first), CAP);
+	assert_int_equal(first, 0);
+	esc_queue_commit_n(q, first, CAP, 1);
+	assert_int_equal(esc_queue_cost(q), CAP);
+	for (k = 0; k < 3; k++) {
+		assert_true(esc_queue_take(q, &seq));
+		assert_int_equal(seq, k);
+		esc_queue_release(q);
+	}
+	assert_int_equal(esc_queue_cost(q), 1);
+	/* three slots free, two items left of the six */
+	assert_int_equal(esc_queue_claim_n(q, 8, &first), 2);
+	assert_int_equal(first, CAP);
+	esc_queue_commit_n(q, first, 2, 0);
+	for (k = 3; k < 6; k++) {
+		assert_true(esc_queue_take(q, &seq));
+		assert_int_equal(seq, k);
+		esc_queue_release(q);
+	}
+	assert_int_equal(esc_queue_claim_n(q, 8, &first), 0);
+	assert_false(esc_queue_take(q, &seq));
+	assert_int_equal(esc_queue_cost(q), 0);
+	esc_queue_free(q);
+}
+
 static void close_with_error_drains_then_fails(void **state)
 {
 	esc_queue *q = mk(CAP, SIZE_MAX, 1, NULL);
@@ -302,6 +335,7 @@ int main(void)
 		cmocka_unit_test(bad_shapes),
 		cmocka_unit_test(capacity_bound_holds),
 		cmocka_unit_test(close_drains),
+		cmocka_unit_test(claim_n_takes_what_is_free),
 		cmocka_unit_test(close_with_error_drains_then_fails),
 		cmocka_unit_test(first_error_is_kept),
 		cmocka_unit_test(fail_wakes_both_sides),
