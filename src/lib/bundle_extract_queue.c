@@ -7,9 +7,11 @@
  * turn; a lane is one thread with its records (create, write, or mode +
  * time + close) packed into a few 1 MiB slots: memory stays bounded and a
  * file's records keep their order. At most MAX_OPEN handed-over files per
- * lane wait to be closed. Folders are made by the caller, which hands over
- * a duplicate of the folder's descriptor: files are still created only
- * with openat relative to folders opened with O_NOFOLLOW. */
+ * lane wait to be closed. Folders are made by the caller, which hands a
+ * lane a duplicate of a folder's descriptor when its next file is in
+ * another folder than its last: files are still created only with openat
+ * relative to folders opened with O_NOFOLLOW, and a million files in a
+ * thousand folders cost two thousand duplicates, not a million. */
 #include "esc_extract_queue.h"
 #include "esc_queue.h"
 
@@ -26,11 +28,11 @@
 #define MAX_OPEN 64
 #define MAX_LANES 2
 
-enum { R_OPEN, R_WRITE, R_CLOSE };
+enum { R_DIR, R_OPEN, R_WRITE, R_CLOSE };
 
 struct rec {
 	uint32_t op, len;        /* len: data bytes (R_WRITE) or path bytes with NUL */
-	int dirfd;               /* R_OPEN: the folder's (a duplicate, the lane's to close) */
+	int dirfd;               /* R_DIR: the folder of the next files (the lane's to close) */
 	uint32_t leaf;           /* R_OPEN: where the last component starts in the path */
 	mode_t mode;             /* R_CLOSE */
 	int64_t mtime;
@@ -49,8 +51,12 @@ struct lane {
 	unsigned closes[NSLOT];  /* close records in the slot */
 	size_t fill;             /* producer: the item being filled, when have */
 	bool have;
-	/* the thread's own: the file it writes, and a failed write, named by
-	 * the file's close record */
+	char *dir;               /* producer: the folder last handed over (relative path) */
+	size_t dir_len;
+	bool dir_sent;
+	/* the thread's own: the folder it creates in, the file it writes, and
+	 * a failed write, named by the file's close record */
+	int dfd;
 	int fd;
 	int werr;
 };
@@ -92,16 +98,22 @@ static bool stopped(const struct lane *l)
 	return esc_queue_status(l->q) != ESCROW_OK;
 }
 
+static void run_dir(struct lane *l, const struct rec *r)
+{
+	if (l->dfd >= 0)
+		close(l->dfd);
+	l->dfd = r->dirfd;
+}
+
 static void run_open(struct lane *l, const struct rec *r, const char *path)
 {
 	l->werr = 0;
 	l->fd = -1;
 	if (!stopped(l)) {
-		l->fd = openat(r->dirfd, path + r->leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		l->fd = openat(l->dfd, path + r->leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (l->fd < 0)
 			fail(l->x, errno, "create", path);
 	}
-	close(r->dirfd);
 }
 
 static void run_write(struct lane *l, const struct rec *r, const uint8_t *p)
@@ -153,6 +165,8 @@ static void run_slot(struct lane *l, unsigned k)
 			run_write(l, &r, body);
 		else if (r.op == R_OPEN)
 			run_open(l, &r, (const char *)body);
+		else if (r.op == R_DIR)
+			run_dir(l, &r);
 		else
 			run_close(l, &r, (const char *)body);
 		off += REC_SPACE(r.len);
@@ -185,7 +199,7 @@ escrow_status esc_xq_new(escrow_ctx *ctx, const char *prefix, esc_xq **out)
 	x->ctx = ctx;
 	x->n = esc_threads(ctx) >= 2 ? MAX_LANES : 1;
 	for (i = 0; i < MAX_LANES; i++)
-		x->lane[i].fd = -1;
+		x->lane[i].fd = x->lane[i].dfd = -1;
 	if (pthread_mutex_init(&x->mu, NULL) != 0) {
 		free(x);
 		return esc_nomem(ctx);
@@ -280,10 +294,45 @@ static bool put_path(struct lane *l, struct rec *r, const char *path)
 	return true;
 }
 
+/* Hands the lane the folder of path (dir_len bytes of it), unless it has it. */
+static escrow_status send_dir(esc_xq *x, struct lane *l, int dirfd, const char *path, size_t dir_len)
+{
+	struct rec r = {R_DIR, 0, -1, 0, 0, 0};
+	uint8_t *at;
+	char *d;
+
+	if (l->dir_sent && l->dir_len == dir_len && memcmp(l->dir, path, dir_len) == 0)
+		return ESCROW_OK;
+	l->dir_sent = false; /* until the record is in */
+	d = realloc(l->dir, dir_len + 1);
+	if (d == NULL)
+		return esc_nomem(x->ctx);
+	l->dir = d;
+	r.dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (r.dirfd < 0) {
+		int e = errno;
+
+		return esc_error(x->ctx, ESCROW_E_IO, "%s/%s: cannot create: %s", x->prefix, path, strerror(e));
+	}
+	at = room(l, 0);
+	if (at == NULL) {
+		close(r.dirfd);
+		return status(x);
+	}
+	memcpy(at, &r, sizeof r);
+	l->used[l->fill % NSLOT] += REC_SPACE(0);
+	memcpy(l->dir, path, dir_len);
+	l->dir[dir_len] = '\0';
+	l->dir_len = dir_len;
+	l->dir_sent = true;
+	return ESCROW_OK;
+}
+
 escrow_status esc_xq_open(esc_xq *x, int dirfd, const char *leaf, const char *path)
 {
 	struct rec r = {R_OPEN, 0, -1, 0, 0, 0};
 	struct lane *l;
+	escrow_status st;
 
 	x->cur = x->next;
 	x->next = (x->next + 1) % x->n;
@@ -291,17 +340,10 @@ escrow_status esc_xq_open(esc_xq *x, int dirfd, const char *leaf, const char *pa
 	if (leaf < path || leaf > path + strlen(path))
 		return esc_error(x->ctx, ESCROW_E_INTERNAL, "%s: the file's name is not in its path", path);
 	r.leaf = (uint32_t)(leaf - path);
-	r.dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (r.dirfd < 0) {
-		int e = errno;
-
-		return esc_error(x->ctx, ESCROW_E_IO, "%s/%s: cannot create: %s", x->prefix, path, strerror(e));
-	}
-	if (!put_path(l, &r, path)) {
-		close(r.dirfd);
-		return status(x);
-	}
-	return ESCROW_OK;
+	st = send_dir(x, l, dirfd, path, r.leaf);
+	if (st != ESCROW_OK)
+		return st;
+	return put_path(l, &r, path) ? ESCROW_OK : status(x);
 }
 
 escrow_status esc_xq_write(esc_xq *x, const void *buf, size_t len)
@@ -384,6 +426,9 @@ void esc_xq_free(esc_xq *x)
 		}
 		if (l->fd >= 0)
 			close(l->fd);
+		if (l->dfd >= 0)
+			close(l->dfd);
+		free(l->dir);
 		for (k = 0; k < NSLOT; k++)
 			free(l->slot[k]);
 		esc_queue_free(l->q);
