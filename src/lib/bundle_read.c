@@ -45,6 +45,7 @@ struct run {
 	esc_pipe *pipe;
 	struct esc_tarrd tr;            /* the tar stream's entries (its scanner is the one parser) */
 	esc_sha256 *h;
+	uint8_t empty_sha256[32];       /* of no bytes: every empty file's digest */
 	int phase;
 	size_t next_tag;
 	uint64_t path_bytes;            /* sum of payload path and target lengths */
@@ -344,13 +345,19 @@ static escrow_status payload_entry(struct run *r, const char *rel, char type)
 		pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
 		if (pa.in == NULL)
 			return esc_nomem(r->ctx);
-		esc_sha256_reset(r->h);
+		/* An empty file's digest is known: its hash's set-up and
+		 * finish were a tenth of reading a million empty files. */
+		if (f->size > 0)
+			esc_sha256_reset(r->h);
 		st = read_data(r, rel, f->size, payload_block, &pa);
 		if (st != ESCROW_OK) {
 			esc_inspect_free(pa.in);
 			return st;
 		}
-		esc_sha256_final(r->h, f->sha256);
+		if (f->size > 0)
+			esc_sha256_final(r->h, f->sha256);
+		else
+			memcpy(f->sha256, r->empty_sha256, 32);
 		f->has_sha256 = true;
 		memset(&insp, 0, sizeof insp);
 		esc_inspect_final(pa.in, &insp);
@@ -670,6 +677,7 @@ static escrow_status rd_run(struct esc_rd *rd)
 		st = esc_nomem(rd->ctx);
 		goto out;
 	}
+	esc_sha256_final(r->h, r->empty_sha256);
 	st = esc_pipe_open(rd->ctx, &po, &r->pipe);
 	if (st != ESCROW_OK)
 		goto out;

@@ -283,6 +283,33 @@ static char *ustar_path(const uint8_t *h)
 	return s;
 }
 
+/* Only bytes 0x01-0x7e, as the writer's plain ustar form takes them. */
+static bool plain_bytes(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* The common case of same_as_writer without making the header again: no pax
+ * header, an empty prefix field and plain bytes in the path and target, so
+ * that the writer's form is its plain ustar block (pack_tar.c, ustar()).
+ * Every other byte of that block has been pinned by the checks already made
+ * on this header: common() took mode, uid, gid, size, mtime, the device
+ * numbers and the checksum only as "%06o \0", "%011o " and "%06o\0 " with
+ * the values the writer puts there (uid, gid and devices 0, no pax record
+ * overriding size or mtime), the magic, empty user and group names and zero
+ * padding; ustar_path() the name field as the path (a folder's with its one
+ * '/') and zeros; the link field as the target and zeros, or zeros. What is
+ * left is what decides the writer's form: true only when it is that block
+ * (false: same_as_writer decides). */
+static bool plain_as_writer(const struct esc_tarscan *t, const struct esc_tarent *e)
+{
+	return !t->after_x && esc_tar_zero(t->hdr + F_PREFIX, 155) && plain_bytes(e->path) &&
+	       (e->link == NULL || plain_bytes(e->link));
+}
+
 /* The last word: the header bytes must be exactly what the writer makes
  * of the fields read from them, so that even the fields every pax reader
  * ignores (a ustar name under a pax path, the x header's own name, how a
@@ -379,7 +406,7 @@ static int header(struct esc_tarscan *t)
 	}
 	if (type == '5')
 		e.path[pl - 1] = '\0';
-	if ((type == '0' || type == '5' || type == '2') && !same_as_writer(t, &e)) {
+	if ((type == '0' || type == '5' || type == '2') && !plain_as_writer(t, &e) && !same_as_writer(t, &e)) {
 		free(e.path);
 		free(e.link);
 		return fail(t, "a header whose bytes are not the writer's form of its fields%s", "");
