@@ -46,6 +46,8 @@ struct run {
 	struct esc_tarrd tr;            /* the tar stream's entries (its scanner is the one parser) */
 	esc_sha256 *h;
 	uint8_t empty_sha256[32];       /* of no bytes: every empty file's digest */
+	esc_thash *th;                  /* the two manifests' digests, on a thread of their own */
+	bool th_on;                     /* the tag file under way is hashed there */
 	int phase;
 	size_t next_tag;
 	uint64_t path_bytes;            /* sum of payload path and target lengths */
@@ -97,7 +99,10 @@ static void progress_end(struct run *r, bool whole)
 static long more(void *user, const void **buf)
 {
 	struct run *r = user;
-	long n = esc_pipe_next(r->pipe, buf);
+	long n;
+
+	esc_thash_wait(r->th); /* its slices lie in the buffer let go now */
+	n = esc_pipe_next(r->pipe, buf);
 
 	if (n > 0 && r->head_len < sizeof r->head) {
 		size_t k = sizeof r->head - r->head_len < (size_t)n ? sizeof r->head - r->head_len : (size_t)n;
@@ -372,6 +377,15 @@ static escrow_status payload_entry(struct run *r, const char *rel, char type)
 	return ESCROW_OK;
 }
 
+/* A tag file's bytes into its digest. */
+static void tag_hash(struct run *r, const void *buf, size_t len)
+{
+	if (r->th_on)
+		esc_thash_update(r->th, buf, len);
+	else
+		esc_sha256_update(r->h, buf, len);
+}
+
 static escrow_status tag_block(struct run *r, void *arg, const void *buf, size_t len)
 {
 	struct esc_tagfile *t = arg;
@@ -388,7 +402,7 @@ static escrow_status manifest_block(struct run *r, void *arg, const void *buf, s
 {
 	struct esc_tagfile *t = arg;
 
-	esc_sha256_update(r->h, buf, len);
+	tag_hash(r, buf, len);
 	esc_rd_manifest_feed(r->rd, buf, len);
 	t->len += len;
 	if (t->spill != NULL && fwrite(buf, 1, len, t->spill) != len)
@@ -444,7 +458,7 @@ static int json_pull(void *arg, const void **buf, size_t *len)
 	if (jp->st != ESCROW_OK)
 		return -1;
 	jp->read += n;
-	esc_sha256_update(r->h, *buf, n);
+	tag_hash(r, *buf, n);
 	jp->t->len += n;
 	*len = n;
 	return 0;
@@ -505,6 +519,14 @@ static escrow_status tag_entry(struct run *r, const char *rest, char type)
 	t->len = 0;
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
+	if (t == &rd->tags[ESC_T_JSON] || t == &rd->tags[ESC_T_MANIFEST]) {
+		if (r->th == NULL)
+			r->th = esc_thash_new();
+		if (r->th == NULL)
+			return esc_nomem(r->ctx);
+		esc_thash_begin(r->th);
+		r->th_on = true;
+	}
 	if (t == &rd->tags[ESC_T_JSON]) {
 		struct jpull jp = {r, t, rest, size, ESCROW_OK, false, 0};
 		const void *b;
@@ -542,7 +564,11 @@ static escrow_status tag_entry(struct run *r, const char *rest, char type)
 			return st;
 		t->buf[t->len] = '\0';
 	}
-	esc_sha256_final(r->h, t->sha256);
+	if (r->th_on)
+		esc_thash_final(r->th, t->sha256);
+	else
+		esc_sha256_final(r->h, t->sha256);
+	r->th_on = false;
 	t->present = true;
 	return ESCROW_OK;
 }
@@ -682,6 +708,7 @@ static escrow_status rd_run(struct esc_rd *rd)
 	if (st != ESCROW_OK)
 		goto out;
 	st = run_archive(r);
+	esc_thash_wait(r->th); /* before the pipe's buffers are let go */
 	if (st == ESCROW_TAMPERED && rd->n_rec == 0 && r->next_tag == 0) {
 		const struct esc_rd_head h = {r->head, r->head_len, r->first, r->bag_mark};
 
@@ -701,6 +728,8 @@ static escrow_status rd_run(struct esc_rd *rd)
 			               "verify: %s", rd->path, rd->detached_reason);
 	}
 out:
+	esc_thash_free(r->th); /* hashes what it was handed first */
+	r->th = NULL;
 	/* Also when the stream failed early (no identity, a bad first chunk):
 	 * the report must still say the bundle is sealed. */
 	if (r->pipe != NULL) {

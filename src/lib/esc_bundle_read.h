@@ -209,6 +209,18 @@ int esc_tarrd_next(struct esc_tarrd *r, struct esc_tarent *e);
  * the next call): 1; 0 when all of it was taken; -1 when it failed. */
 int esc_tarrd_data(struct esc_tarrd *r, const void **buf, size_t *len, size_t max);
 
+/* ---- a SHA-256 on a thread of its own (bundle_read_hash.c) ---- */
+/* For the large tag files: slices of the pipe's buffers are hashed in order
+ * on another thread; esc_thash_wait before the buffers they lie in are let
+ * go (the next esc_pipe_next) or freed. NULL when out of memory. */
+typedef struct esc_thash esc_thash;
+esc_thash *esc_thash_new(void);
+void esc_thash_begin(esc_thash *t);                               /* a new digest */
+void esc_thash_update(esc_thash *t, const void *p, size_t n);     /* p stays valid until the wait */
+void esc_thash_wait(esc_thash *t);                                /* every slice hashed; NULL: nothing */
+void esc_thash_final(esc_thash *t, uint8_t out[32]);              /* waits */
+void esc_thash_free(esc_thash *t);
+
 /* ---- the reader (bundle_read.c, bundle_read_check.c) ---- */
 enum esc_tag {
 	ESC_T_BAGIT = 0, ESC_T_BAGINFO, ESC_T_MANIFEST, ESC_T_JSON, ESC_T_CONTRACT, ESC_T_TAGMANIFEST,
