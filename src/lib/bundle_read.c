@@ -46,8 +46,13 @@ struct run {
 	struct esc_tarrd tr;            /* the tar stream's entries (its scanner is the one parser) */
 	esc_sha256 *h;
 	uint8_t empty_sha256[32];       /* of no bytes: every empty file's digest */
-	esc_thash *th;                  /* the two manifests' digests, on a thread of their own */
+	esc_thash *th;                  /* payload files' and the two manifests' digests, on a thread of their own */
 	bool th_on;                     /* the tag file under way is hashed there */
+	struct pend {                   /* payload digests asked of th, not yet in their records */
+		size_t idx;
+		uint64_t ticket;
+	} *pend;
+	size_t npend;
 	int phase;
 	size_t next_tag;
 	uint64_t path_bytes;            /* sum of payload path and target lengths */
@@ -95,13 +100,25 @@ static void progress_end(struct run *r, bool whole)
 	                whole && rd->structure_ok ? rd->n_files : ESCROW_UNKNOWN, raw, total);
 }
 
+/* Waits for the hashing thread, and puts the payload digests it made into
+ * their records. */
+static void hash_sync(struct run *r)
+{
+	size_t i;
+
+	esc_thash_wait(r->th);
+	for (i = 0; i < r->npend; i++)
+		esc_rd_put_sha256(r->rd, r->pend[i].idx, esc_thash_digest(r->th, r->pend[i].ticket));
+	r->npend = 0;
+}
+
 /* The tar reader's next buffer. */
 static long more(void *user, const void **buf)
 {
 	struct run *r = user;
 	long n;
 
-	esc_thash_wait(r->th); /* its slices lie in the buffer let go now */
+	hash_sync(r); /* the slices it hashes lie in the buffer let go now */
 	n = esc_pipe_next(r->pipe, buf);
 
 	if (n > 0 && r->head_len < sizeof r->head) {
@@ -221,6 +238,7 @@ static escrow_status read_data(struct run *r, const char *path, uint64_t size,
 struct payload_arg {
 	struct esc_file *f;
 	esc_inspector *in;
+	bool async;                     /* hashed by r->th */
 };
 
 static escrow_status payload_block(struct run *r, void *arg, const void *buf, size_t len)
@@ -228,7 +246,10 @@ static escrow_status payload_block(struct run *r, void *arg, const void *buf, si
 	struct payload_arg *pa = arg;
 	const struct esc_rd_hooks *hk = r->rd->hooks;
 
-	esc_sha256_update(r->h, buf, len);
+	if (pa->async)
+		esc_thash_update(r->th, buf, len);
+	else
+		esc_sha256_update(r->h, buf, len);
 	esc_inspect_update(pa->in, buf, len);
 	r->done += len;
 	esc_progress(r->ctx, r->done, 0);
@@ -286,12 +307,23 @@ static escrow_status keep_inspection(struct run *r, struct esc_file *f, const st
 	return ESCROW_OK;
 }
 
+/* The hashing thread, started on first use; false when it cannot be had. */
+static bool hash_thread(struct run *r)
+{
+	if (r->pend == NULL && (r->pend = malloc(ESC_THASH_DIGESTS * sizeof *r->pend)) == NULL)
+		return false;
+	if (r->th == NULL)
+		r->th = esc_thash_new();
+	return r->th != NULL;
+}
+
 static escrow_status payload_entry(struct run *r, const char *rel, char type)
 {
 	struct esc_rd *rd = r->rd;
 	const struct esc_rd_hooks *hk = rd->hooks;
 	struct esc_inspection insp;
-	struct payload_arg pa = {NULL, NULL};
+	struct payload_arg pa = {NULL, NULL, false};
+	uint64_t ticket = 0;
 	const char *slash = strrchr(rel, '/');
 	struct esc_file rec, *f = &rec;
 	struct esc_link link = {NULL, NULL};
@@ -350,16 +382,22 @@ static escrow_status payload_entry(struct run *r, const char *rel, char type)
 		pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
 		if (pa.in == NULL)
 			return esc_nomem(r->ctx);
+		/* Hashed on the hashing thread while this one reads on (not
+		 * for extract, whose hooks see each file's digest as it ends). */
+		if (f->size > 0 && hk == NULL && hash_thread(r))
+			pa.async = true;
 		/* An empty file's digest is known: its hash's set-up and
 		 * finish were a tenth of reading a million empty files. */
-		if (f->size > 0)
+		if (f->size > 0 && !pa.async)
 			esc_sha256_reset(r->h);
 		st = read_data(r, rel, f->size, payload_block, &pa);
 		if (st != ESCROW_OK) {
 			esc_inspect_free(pa.in);
 			return st;
 		}
-		if (f->size > 0)
+		if (pa.async)
+			ticket = esc_thash_end(r->th); /* the digest comes into the record at the next hash_sync */
+		else if (f->size > 0)
 			esc_sha256_final(r->h, f->sha256);
 		else
 			memcpy(f->sha256, r->empty_sha256, 32);
@@ -371,6 +409,12 @@ static escrow_status payload_entry(struct run *r, const char *rel, char type)
 			st = esc_rd_put(rd, idx, f);
 		if (st != ESCROW_OK)
 			return st;
+		if (pa.async) {
+			if (r->npend == ESC_THASH_DIGESTS)
+				hash_sync(r);
+			r->pend[r->npend].idx = idx;
+			r->pend[r->npend++].ticket = ticket;
+		}
 	}
 	if (hk != NULL && hk->end != NULL)
 		return hk->end(hk->user, f);
@@ -520,9 +564,7 @@ static escrow_status tag_entry(struct run *r, const char *rest, char type)
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
 	if (t == &rd->tags[ESC_T_JSON] || t == &rd->tags[ESC_T_MANIFEST]) {
-		if (r->th == NULL)
-			r->th = esc_thash_new();
-		if (r->th == NULL)
+		if (!hash_thread(r))
 			return esc_nomem(r->ctx);
 		esc_thash_begin(r->th);
 		r->th_on = true;
@@ -622,6 +664,7 @@ static escrow_status entry(struct run *r)
 	}
 	if (r->phase != PH_TAGS) {
 		r->phase = PH_TAGS;
+		hash_sync(r); /* every payload digest in its record */
 		st = esc_rd_payload_done(rd);
 		if (st != ESCROW_OK)
 			goto out;
@@ -708,7 +751,7 @@ static escrow_status rd_run(struct esc_rd *rd)
 	if (st != ESCROW_OK)
 		goto out;
 	st = run_archive(r);
-	esc_thash_wait(r->th); /* before the pipe's buffers are let go */
+	hash_sync(r); /* before the pipe's buffers are let go, and the records read */
 	if (st == ESCROW_TAMPERED && rd->n_rec == 0 && r->next_tag == 0) {
 		const struct esc_rd_head h = {r->head, r->head_len, r->first, r->bag_mark};
 
@@ -728,8 +771,9 @@ static escrow_status rd_run(struct esc_rd *rd)
 			               "verify: %s", rd->path, rd->detached_reason);
 	}
 out:
-	esc_thash_free(r->th); /* hashes what it was handed first */
+	esc_thash_free(r->th);
 	r->th = NULL;
+	free(r->pend);
 	/* Also when the stream failed early (no identity, a bad first chunk):
 	 * the report must still say the bundle is sealed. */
 	if (r->pipe != NULL) {

@@ -1,20 +1,24 @@
-/* bundle_read_hash.c -- the SHA-256 of the two large tag files
- * (manifest-sha256.txt and manifest.json, some 265 MB for a million files)
- * on a thread of its own, so that the reader's thread, which checks them line
- * by line and entry by entry, is not also the one that hashes every byte of
- * them. The slices handed over are the pipe's buffers, read in place: the
- * reader waits for them to be hashed before it asks for the next buffer
- * (esc_thash_wait), and before any digest is read. Without a thread (it
- * could not be started) every slice is hashed as it is handed over. */
+/* bundle_read_hash.c -- SHA-256 on a thread of its own for the reader: the
+ * payload files' digests and those of the two large tag files
+ * (manifest-sha256.txt and manifest.json, some 265 MB for a million files),
+ * so that the reader's thread, which parses and checks everything else, is
+ * not also the one that hashes every byte. The slices handed over are the
+ * pipe's buffers, read in place: the reader waits for them to be hashed
+ * before it asks for the next buffer (esc_thash_wait), and before it reads
+ * any digest. Slices are handed over in batches (a lock and a wake-up per
+ * batch, not per small file). Without a thread (it could not be started)
+ * every slice is hashed as it is handed over. */
 #include "esc_bundle_read.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 
-#define SLOTS 64u
+#define SLOTS 1024u
+#define BATCH 32u        /* slices handed over at once */
+#define TAKE 64u         /* slices the thread takes between two looks at the queue */
 
-struct slice {
-	const void *p;
+struct job {
+	const void *p;       /* NULL: the end of a digest, into dig[n % ESC_THASH_DIGESTS] */
 	size_t n;
 };
 
@@ -24,9 +28,13 @@ struct esc_thash {
 	bool threaded;
 	pthread_mutex_t mu;
 	pthread_cond_t work, idle;
-	struct slice q[SLOTS];
-	size_t head, tail;        /* slices taken, slices handed over (head <= tail) */
+	struct job q[SLOTS];
+	/* head: jobs done (the thread's); tail: jobs handed over; both under mu.
+	 * ptail: jobs written (the reader's own), head_seen its last look. */
+	size_t head, tail, ptail, head_seen;
+	uint64_t ends;       /* digests asked for (the reader's) */
 	bool quit;
+	uint8_t dig[ESC_THASH_DIGESTS][32];
 };
 
 static void *run(void *arg)
@@ -35,17 +43,28 @@ static void *run(void *arg)
 
 	pthread_mutex_lock(&t->mu);
 	for (;;) {
-		struct slice s;
+		size_t from, to, i;
 
 		while (t->head == t->tail && !t->quit)
 			pthread_cond_wait(&t->work, &t->mu);
 		if (t->head == t->tail)
 			break;
-		s = t->q[t->head % SLOTS];
+		from = t->head;
+		to = t->tail - from > TAKE ? from + TAKE : t->tail;
 		pthread_mutex_unlock(&t->mu);
-		esc_sha256_update(t->h, s.p, s.n);
+		/* q[from..to) is the reader's to write again only once head passes it */
+		for (i = from; i < to; i++) {
+			const struct job *j = &t->q[i % SLOTS];
+
+			if (j->p != NULL) {
+				esc_sha256_update(t->h, j->p, j->n);
+			} else {
+				esc_sha256_final(t->h, t->dig[j->n % ESC_THASH_DIGESTS]);
+				esc_sha256_reset(t->h);
+			}
+		}
 		pthread_mutex_lock(&t->mu);
-		t->head++;
+		t->head = to;
 		pthread_cond_signal(&t->idle);
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -77,13 +96,43 @@ esc_thash *esc_thash_new(void)
 	return t;
 }
 
+/* Hands the written jobs over. */
+static void publish(esc_thash *t)
+{
+	pthread_mutex_lock(&t->mu);
+	t->tail = t->ptail;
+	t->head_seen = t->head;
+	pthread_cond_signal(&t->work);
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void push(esc_thash *t, const void *p, size_t n)
+{
+	if (t->ptail - t->head_seen == SLOTS) {
+		pthread_mutex_lock(&t->mu);
+		t->tail = t->ptail;
+		pthread_cond_signal(&t->work);
+		while (t->ptail - t->head == SLOTS)
+			pthread_cond_wait(&t->idle, &t->mu);
+		t->head_seen = t->head;
+		pthread_mutex_unlock(&t->mu);
+	}
+	t->q[t->ptail % SLOTS] = (struct job){p, n};
+	t->ptail++;
+	if (t->ptail - t->tail >= BATCH)
+		publish(t);
+}
+
 void esc_thash_wait(esc_thash *t)
 {
 	if (t == NULL || !t->threaded)
 		return;
 	pthread_mutex_lock(&t->mu);
+	t->tail = t->ptail;
+	pthread_cond_signal(&t->work);
 	while (t->head != t->tail)
 		pthread_cond_wait(&t->idle, &t->mu);
+	t->head_seen = t->head;
 	pthread_mutex_unlock(&t->mu);
 }
 
@@ -97,23 +146,35 @@ void esc_thash_update(esc_thash *t, const void *p, size_t n)
 {
 	if (n == 0)
 		return;
-	if (!t->threaded) {
+	if (!t->threaded)
 		esc_sha256_update(t->h, p, n);
-		return;
+	else
+		push(t, p, n);
+}
+
+uint64_t esc_thash_end(esc_thash *t)
+{
+	uint64_t k = t->ends++;
+
+	if (!t->threaded) {
+		esc_sha256_final(t->h, t->dig[k % ESC_THASH_DIGESTS]);
+		esc_sha256_reset(t->h);
+	} else {
+		push(t, NULL, (size_t)(k % ESC_THASH_DIGESTS));
 	}
-	pthread_mutex_lock(&t->mu);
-	while (t->tail - t->head == SLOTS)
-		pthread_cond_wait(&t->idle, &t->mu);
-	t->q[t->tail % SLOTS] = (struct slice){p, n};
-	t->tail++;
-	pthread_cond_signal(&t->work);
-	pthread_mutex_unlock(&t->mu);
+	return k;
+}
+
+const uint8_t *esc_thash_digest(const esc_thash *t, uint64_t k)
+{
+	return t->dig[k % ESC_THASH_DIGESTS];
 }
 
 void esc_thash_final(esc_thash *t, uint8_t out[32])
 {
 	esc_thash_wait(t);
 	esc_sha256_final(t->h, out);
+	esc_sha256_reset(t->h);
 }
 
 void esc_thash_free(esc_thash *t)
@@ -122,6 +183,7 @@ void esc_thash_free(esc_thash *t)
 		return;
 	if (t->threaded) {
 		pthread_mutex_lock(&t->mu);
+		t->tail = t->ptail;
 		t->quit = true;
 		pthread_cond_signal(&t->work);
 		pthread_mutex_unlock(&t->mu);

@@ -345,7 +345,7 @@ static int header(struct esc_tarscan *t)
 	long ln;
 	char tn[8];
 
-	if (zero(h, 512)) {
+	if (h[0] == 0 && zero(h, 512)) { /* a header's name is never empty: the test is mostly one byte */
 		if (t->after_x)
 			return fail(t, "a pax header with no entry after it%s", "");
 		/* The end, where stock readers (libarchive) end too; only zeros
