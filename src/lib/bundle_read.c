@@ -317,13 +317,62 @@ static bool hash_thread(struct run *r)
 	return r->th != NULL;
 }
 
+/* A regular file's data: hashed (here, or on the hashing thread) and
+ * inspected as it streams by; record idx gets what was learnt. */
+static escrow_status payload_file(struct run *r, const char *rel, struct esc_file *f, size_t idx)
+{
+	struct esc_rd *rd = r->rd;
+	struct esc_inspection insp;
+	struct payload_arg pa = {NULL, NULL, false};
+	uint64_t ticket = 0;
+	escrow_status st;
+
+	rd->n_files++;
+	rd->n_bytes += f->size;
+	pa.f = f;
+	pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
+	if (pa.in == NULL)
+		return esc_nomem(r->ctx);
+	/* Hashed on the hashing thread while this one reads on (not
+	 * for extract, whose hooks see each file's digest as it ends). */
+	if (f->size > 0 && rd->hooks == NULL && hash_thread(r))
+		pa.async = true;
+	/* An empty file's digest is known: its hash's set-up and
+	 * finish were a tenth of reading a million empty files. */
+	if (f->size > 0 && !pa.async)
+		esc_sha256_reset(r->h);
+	st = read_data(r, rel, f->size, payload_block, &pa);
+	if (st != ESCROW_OK) {
+		esc_inspect_free(pa.in);
+		return st;
+	}
+	if (pa.async)
+		ticket = esc_thash_end(r->th); /* the digest comes into the record at the next hash_sync */
+	else if (f->size > 0)
+		esc_sha256_final(r->h, f->sha256);
+	else
+		memcpy(f->sha256, r->empty_sha256, 32);
+	f->has_sha256 = true;
+	memset(&insp, 0, sizeof insp);
+	esc_inspect_final(pa.in, &insp);
+	st = keep_inspection(r, f, &insp);
+	if (st == ESCROW_OK)
+		st = esc_rd_put(rd, idx, f);
+	if (st != ESCROW_OK)
+		return st;
+	if (pa.async) {
+		if (r->npend == ESC_THASH_DIGESTS)
+			hash_sync(r);
+		r->pend[r->npend].idx = idx;
+		r->pend[r->npend++].ticket = ticket;
+	}
+	return ESCROW_OK;
+}
+
 static escrow_status payload_entry(struct run *r, const char *rel, char type)
 {
 	struct esc_rd *rd = r->rd;
 	const struct esc_rd_hooks *hk = rd->hooks;
-	struct esc_inspection insp;
-	struct payload_arg pa = {NULL, NULL, false};
-	uint64_t ticket = 0;
 	const char *slash = strrchr(rel, '/');
 	struct esc_file rec, *f = &rec;
 	struct esc_link link = {NULL, NULL};
@@ -376,45 +425,9 @@ static escrow_status payload_entry(struct run *r, const char *rel, char type)
 			return st;
 	}
 	if (f->type == ESC_FT_FILE) {
-		rd->n_files++;
-		rd->n_bytes += f->size;
-		pa.f = f;
-		pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
-		if (pa.in == NULL)
-			return esc_nomem(r->ctx);
-		/* Hashed on the hashing thread while this one reads on (not
-		 * for extract, whose hooks see each file's digest as it ends). */
-		if (f->size > 0 && hk == NULL && hash_thread(r))
-			pa.async = true;
-		/* An empty file's digest is known: its hash's set-up and
-		 * finish were a tenth of reading a million empty files. */
-		if (f->size > 0 && !pa.async)
-			esc_sha256_reset(r->h);
-		st = read_data(r, rel, f->size, payload_block, &pa);
-		if (st != ESCROW_OK) {
-			esc_inspect_free(pa.in);
-			return st;
-		}
-		if (pa.async)
-			ticket = esc_thash_end(r->th); /* the digest comes into the record at the next hash_sync */
-		else if (f->size > 0)
-			esc_sha256_final(r->h, f->sha256);
-		else
-			memcpy(f->sha256, r->empty_sha256, 32);
-		f->has_sha256 = true;
-		memset(&insp, 0, sizeof insp);
-		esc_inspect_final(pa.in, &insp);
-		st = keep_inspection(r, f, &insp);
-		if (st == ESCROW_OK)
-			st = esc_rd_put(rd, idx, f);
+		st = payload_file(r, rel, f, idx);
 		if (st != ESCROW_OK)
 			return st;
-		if (pa.async) {
-			if (r->npend == ESC_THASH_DIGESTS)
-				hash_sync(r);
-			r->pend[r->npend].idx = idx;
-			r->pend[r->npend++].ticket = ticket;
-		}
 	}
 	if (hk != NULL && hk->end != NULL)
 		return hk->end(hk->user, f);
