@@ -248,15 +248,15 @@ static int xheader(struct esc_tarscan *t, uint64_t size)
 {
 	if (t->after_x)
 		return fail(t, "two pax headers in a row%s", "");
-	if (text(t->hdr + F_NAME, 100, true) < 0 || !zero(t->hdr + F_LINK, 100) ||
-	    text(t->hdr + F_PREFIX, 155, true) < 0)
+	if (text(t->h + F_NAME, 100, true) < 0 || !zero(t->h + F_LINK, 100) ||
+	    text(t->h + F_PREFIX, 155, true) < 0)
 		return fail(t, "a pax header whose name fields are not in the writer's form%s", "");
 	if (size > sizeof t->pax)
 		return fail(t, "a pax header larger than a bundle ever needs%s", "");
 	if (size == 0)
 		return fail(t, "an empty pax header%s", "");
 	t->after_x = true;
-	memcpy(t->xhdr, t->hdr, 512);
+	memcpy(t->xhdr, t->h, 512);
 	t->pax_len = 0;
 	t->want = size;
 	t->state = TS_PAX;
@@ -306,7 +306,7 @@ static bool plain_bytes(const char *s)
  * (false: same_as_writer decides). */
 static bool plain_as_writer(const struct esc_tarscan *t, const struct esc_tarent *e)
 {
-	return !t->after_x && esc_tar_zero(t->hdr + F_PREFIX, 155) && plain_bytes(e->path) &&
+	return !t->after_x && esc_tar_zero(t->h + F_PREFIX, 155) && plain_bytes(e->path) &&
 	       (e->link == NULL || plain_bytes(e->link));
 }
 
@@ -332,12 +332,12 @@ static bool same_as_writer(struct esc_tarscan *t, const struct esc_tarent *e)
 	} else if (n != 512) {
 		return false;
 	}
-	return memcmp(t->gen + off, t->hdr, 512) == 0;
+	return memcmp(t->gen + off, t->h, 512) == 0;
 }
 
 static int header(struct esc_tarscan *t)
 {
-	const uint8_t *h = t->hdr;
+	const uint8_t *h = t->h;
 	uint8_t type = h[F_TYPE];
 	uint64_t mode, size, mtime;
 	struct esc_tarent e;
@@ -434,13 +434,21 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 	while (len > 0 && t->state != TS_END) {
 		size_t n;
 
-		if (t->state == TS_HDR) {
+		if (t->state == TS_HDR && t->hlen == 0 && len >= 512) {
+			/* a whole header in the buffer: judged in place */
+			n = 512;
+			t->pos += n;
+			t->h = p;
+			if (header(t) != 0)
+				return -1;
+		} else if (t->state == TS_HDR) {
 			n = len < 512 - t->hlen ? len : 512 - t->hlen;
 			memcpy(t->hdr + t->hlen, p, n);
 			t->hlen += n;
 			t->pos += n;
 			if (t->hlen == 512) {
 				t->hlen = 0;
+				t->h = t->hdr;
 				if (header(t) != 0)
 					return -1;
 			}

@@ -156,8 +156,9 @@ struct esc_tarent {
  * linkpath, size and mtime once each, zero padding. Zeroed to start. */
 struct esc_tarscan {
 	int state;
-	uint8_t hdr[512];
+	uint8_t hdr[512];                /* a header split between buffers, put together */
 	size_t hlen;
+	const uint8_t *h;                /* the header being judged: hdr, or in place in the buffer */
 	uint8_t xhdr[512];               /* the pending 'x' header */
 	uint8_t pax[16384];
 	size_t pax_len;
