@@ -53,6 +53,7 @@ struct run {
 		uint64_t ticket;
 	} *pend;
 	size_t npend;
+	bool no_th;                     /* it could not be had */
 	int phase;
 	size_t next_tag;
 	uint64_t path_bytes;            /* sum of payload path and target lengths */
@@ -307,14 +308,23 @@ static escrow_status keep_inspection(struct run *r, struct esc_file *f, const st
 	return ESCROW_OK;
 }
 
-/* The hashing thread, started on first use; false when it cannot be had. */
+/* The hashing thread, started on first use; false when there is none (one
+ * thread asked for with -j 1 or one core, or no memory for it): this one
+ * hashes then, as it did before there was one. */
 static bool hash_thread(struct run *r)
 {
-	if (r->pend == NULL && (r->pend = malloc(ESC_THASH_DIGESTS * sizeof *r->pend)) == NULL)
+	if (r->th != NULL)
+		return true;
+	if (r->no_th || esc_threads(r->ctx) < 2)
 		return false;
-	if (r->th == NULL)
-		r->th = esc_thash_new();
-	return r->th != NULL;
+	if ((r->pend = malloc(ESC_THASH_DIGESTS * sizeof *r->pend)) == NULL ||
+	    (r->th = esc_thash_new()) == NULL) {
+		free(r->pend);
+		r->pend = NULL;
+		r->no_th = true;
+		return false;
+	}
+	return true;
 }
 
 /* A regular file's data: hashed (here, or on the hashing thread) and
@@ -576,9 +586,7 @@ static escrow_status tag_entry(struct run *r, const char *rest, char type)
 	t->len = 0;
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
-	if (t == &rd->tags[ESC_T_JSON] || t == &rd->tags[ESC_T_MANIFEST]) {
-		if (!hash_thread(r))
-			return esc_nomem(r->ctx);
+	if ((t == &rd->tags[ESC_T_JSON] || t == &rd->tags[ESC_T_MANIFEST]) && hash_thread(r)) {
 		esc_thash_begin(r->th);
 		r->th_on = true;
 	}
