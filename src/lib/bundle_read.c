@@ -45,6 +45,15 @@ struct run {
 	esc_pipe *pipe;
 	struct esc_tarrd tr;            /* the tar stream's entries (its scanner is the one parser) */
 	esc_sha256 *h;
+	uint8_t empty_sha256[32];       /* of no bytes: every empty file's digest */
+	esc_thash *th;                  /* payload files' and the two manifests' digests, on a thread of their own */
+	bool th_on;                     /* the tag file under way is hashed there */
+	struct pend {                   /* payload digests asked of th, not yet in their records */
+		size_t idx;
+		uint64_t ticket;
+	} *pend;
+	size_t npend;
+	bool no_th;                     /* it could not be had */
 	int phase;
 	size_t next_tag;
 	uint64_t path_bytes;            /* sum of payload path and target lengths */
@@ -92,11 +101,26 @@ static void progress_end(struct run *r, bool whole)
 	                whole && rd->structure_ok ? rd->n_files : ESCROW_UNKNOWN, raw, total);
 }
 
+/* Waits for the hashing thread, and puts the payload digests it made into
+ * their records. */
+static void hash_sync(struct run *r)
+{
+	size_t i;
+
+	esc_thash_wait(r->th);
+	for (i = 0; i < r->npend; i++)
+		esc_rd_put_sha256(r->rd, r->pend[i].idx, esc_thash_digest(r->th, r->pend[i].ticket));
+	r->npend = 0;
+}
+
 /* The tar reader's next buffer. */
 static long more(void *user, const void **buf)
 {
 	struct run *r = user;
-	long n = esc_pipe_next(r->pipe, buf);
+	long n;
+
+	hash_sync(r); /* the slices it hashes lie in the buffer let go now */
+	n = esc_pipe_next(r->pipe, buf);
 
 	if (n > 0 && r->head_len < sizeof r->head) {
 		size_t k = sizeof r->head - r->head_len < (size_t)n ? sizeof r->head - r->head_len : (size_t)n;
@@ -215,6 +239,7 @@ static escrow_status read_data(struct run *r, const char *path, uint64_t size,
 struct payload_arg {
 	struct esc_file *f;
 	esc_inspector *in;
+	bool async;                     /* hashed by r->th */
 };
 
 static escrow_status payload_block(struct run *r, void *arg, const void *buf, size_t len)
@@ -222,7 +247,10 @@ static escrow_status payload_block(struct run *r, void *arg, const void *buf, si
 	struct payload_arg *pa = arg;
 	const struct esc_rd_hooks *hk = r->rd->hooks;
 
-	esc_sha256_update(r->h, buf, len);
+	if (pa->async)
+		esc_thash_update(r->th, buf, len);
+	else
+		esc_sha256_update(r->h, buf, len);
 	esc_inspect_update(pa->in, buf, len);
 	r->done += len;
 	esc_progress(r->ctx, r->done, 0);
@@ -280,12 +308,81 @@ static escrow_status keep_inspection(struct run *r, struct esc_file *f, const st
 	return ESCROW_OK;
 }
 
+/* The hashing thread, started on first use; false when there is none (one
+ * thread asked for with -j 1 or one core, or no memory for it): this one
+ * hashes then, as it did before there was one. */
+static bool hash_thread(struct run *r)
+{
+	if (r->th != NULL)
+		return true;
+	if (r->no_th || esc_threads(r->ctx) < 2)
+		return false;
+	if ((r->pend = malloc(ESC_THASH_DIGESTS * sizeof *r->pend)) == NULL ||
+	    (r->th = esc_thash_new()) == NULL) {
+		free(r->pend);
+		r->pend = NULL;
+		r->no_th = true;
+		return false;
+	}
+	return true;
+}
+
+/* A regular file's data: hashed (here, or on the hashing thread) and
+ * inspected as it streams by; record idx gets what was learnt. */
+static escrow_status payload_file(struct run *r, const char *rel, struct esc_file *f, size_t idx)
+{
+	struct esc_rd *rd = r->rd;
+	struct esc_inspection insp;
+	struct payload_arg pa = {NULL, NULL, false};
+	uint64_t ticket = 0;
+	escrow_status st;
+
+	rd->n_files++;
+	rd->n_bytes += f->size;
+	pa.f = f;
+	pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
+	if (pa.in == NULL)
+		return esc_nomem(r->ctx);
+	/* Hashed on the hashing thread while this one reads on (not
+	 * for extract, whose hooks see each file's digest as it ends). */
+	if (f->size > 0 && rd->hooks == NULL && hash_thread(r))
+		pa.async = true;
+	/* An empty file's digest is known: its hash's set-up and
+	 * finish were a tenth of reading a million empty files. */
+	if (f->size > 0 && !pa.async)
+		esc_sha256_reset(r->h);
+	st = read_data(r, rel, f->size, payload_block, &pa);
+	if (st != ESCROW_OK) {
+		esc_inspect_free(pa.in);
+		return st;
+	}
+	if (pa.async)
+		ticket = esc_thash_end(r->th); /* the digest comes into the record at the next hash_sync */
+	else if (f->size > 0)
+		esc_sha256_final(r->h, f->sha256);
+	else
+		memcpy(f->sha256, r->empty_sha256, 32);
+	f->has_sha256 = true;
+	memset(&insp, 0, sizeof insp);
+	esc_inspect_final(pa.in, &insp);
+	st = keep_inspection(r, f, &insp);
+	if (st == ESCROW_OK)
+		st = esc_rd_put(rd, idx, f);
+	if (st != ESCROW_OK)
+		return st;
+	if (pa.async) {
+		if (r->npend == ESC_THASH_DIGESTS)
+			hash_sync(r);
+		r->pend[r->npend].idx = idx;
+		r->pend[r->npend++].ticket = ticket;
+	}
+	return ESCROW_OK;
+}
+
 static escrow_status payload_entry(struct run *r, const char *rel, char type)
 {
 	struct esc_rd *rd = r->rd;
 	const struct esc_rd_hooks *hk = rd->hooks;
-	struct esc_inspection insp;
-	struct payload_arg pa = {NULL, NULL};
 	const char *slash = strrchr(rel, '/');
 	struct esc_file rec, *f = &rec;
 	struct esc_link link = {NULL, NULL};
@@ -338,31 +435,22 @@ static escrow_status payload_entry(struct run *r, const char *rel, char type)
 			return st;
 	}
 	if (f->type == ESC_FT_FILE) {
-		rd->n_files++;
-		rd->n_bytes += f->size;
-		pa.f = f;
-		pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
-		if (pa.in == NULL)
-			return esc_nomem(r->ctx);
-		esc_sha256_reset(r->h);
-		st = read_data(r, rel, f->size, payload_block, &pa);
-		if (st != ESCROW_OK) {
-			esc_inspect_free(pa.in);
-			return st;
-		}
-		esc_sha256_final(r->h, f->sha256);
-		f->has_sha256 = true;
-		memset(&insp, 0, sizeof insp);
-		esc_inspect_final(pa.in, &insp);
-		st = keep_inspection(r, f, &insp);
-		if (st == ESCROW_OK)
-			st = esc_rd_put(rd, idx, f);
+		st = payload_file(r, rel, f, idx);
 		if (st != ESCROW_OK)
 			return st;
 	}
 	if (hk != NULL && hk->end != NULL)
 		return hk->end(hk->user, f);
 	return ESCROW_OK;
+}
+
+/* A tag file's bytes into its digest. */
+static void tag_hash(struct run *r, const void *buf, size_t len)
+{
+	if (r->th_on)
+		esc_thash_update(r->th, buf, len);
+	else
+		esc_sha256_update(r->h, buf, len);
 }
 
 static escrow_status tag_block(struct run *r, void *arg, const void *buf, size_t len)
@@ -381,7 +469,7 @@ static escrow_status manifest_block(struct run *r, void *arg, const void *buf, s
 {
 	struct esc_tagfile *t = arg;
 
-	esc_sha256_update(r->h, buf, len);
+	tag_hash(r, buf, len);
 	esc_rd_manifest_feed(r->rd, buf, len);
 	t->len += len;
 	if (t->spill != NULL && fwrite(buf, 1, len, t->spill) != len)
@@ -437,7 +525,7 @@ static int json_pull(void *arg, const void **buf, size_t *len)
 	if (jp->st != ESCROW_OK)
 		return -1;
 	jp->read += n;
-	esc_sha256_update(r->h, *buf, n);
+	tag_hash(r, *buf, n);
 	jp->t->len += n;
 	*len = n;
 	return 0;
@@ -498,6 +586,10 @@ static escrow_status tag_entry(struct run *r, const char *rest, char type)
 	t->len = 0;
 	t->mtime = r->cur.mtime;
 	esc_sha256_reset(r->h);
+	if ((t == &rd->tags[ESC_T_JSON] || t == &rd->tags[ESC_T_MANIFEST]) && hash_thread(r)) {
+		esc_thash_begin(r->th);
+		r->th_on = true;
+	}
 	if (t == &rd->tags[ESC_T_JSON]) {
 		struct jpull jp = {r, t, rest, size, ESCROW_OK, false, 0};
 		const void *b;
@@ -535,7 +627,11 @@ static escrow_status tag_entry(struct run *r, const char *rest, char type)
 			return st;
 		t->buf[t->len] = '\0';
 	}
-	esc_sha256_final(r->h, t->sha256);
+	if (r->th_on)
+		esc_thash_final(r->th, t->sha256);
+	else
+		esc_sha256_final(r->h, t->sha256);
+	r->th_on = false;
 	t->present = true;
 	return ESCROW_OK;
 }
@@ -589,6 +685,7 @@ static escrow_status entry(struct run *r)
 	}
 	if (r->phase != PH_TAGS) {
 		r->phase = PH_TAGS;
+		hash_sync(r); /* every payload digest in its record */
 		st = esc_rd_payload_done(rd);
 		if (st != ESCROW_OK)
 			goto out;
@@ -670,10 +767,12 @@ static escrow_status rd_run(struct esc_rd *rd)
 		st = esc_nomem(rd->ctx);
 		goto out;
 	}
+	esc_sha256_final(r->h, r->empty_sha256);
 	st = esc_pipe_open(rd->ctx, &po, &r->pipe);
 	if (st != ESCROW_OK)
 		goto out;
 	st = run_archive(r);
+	hash_sync(r); /* before the pipe's buffers are let go, and the records read */
 	if (st == ESCROW_TAMPERED && rd->n_rec == 0 && r->next_tag == 0) {
 		const struct esc_rd_head h = {r->head, r->head_len, r->first, r->bag_mark};
 
@@ -693,6 +792,9 @@ static escrow_status rd_run(struct esc_rd *rd)
 			               "verify: %s", rd->path, rd->detached_reason);
 	}
 out:
+	esc_thash_free(r->th);
+	r->th = NULL;
+	free(r->pend);
 	/* Also when the stream failed early (no identity, a bad first chunk):
 	 * the report must still say the bundle is sealed. */
 	if (r->pipe != NULL) {

@@ -228,6 +228,11 @@ escrow_status esc_rd_put(struct esc_rd *rd, size_t i, const struct esc_file *f)
 	return ESCROW_OK;
 }
 
+void esc_rd_put_sha256(struct esc_rd *rd, size_t i, const uint8_t sha256[32])
+{
+	memcpy(rec(rd, i)->sha256, sha256, 32);
+}
+
 escrow_status esc_rd_push(struct esc_rd *rd, const struct esc_file *f, uint32_t path, size_t *idx)
 {
 	size_t i = rd->n_rec;

@@ -248,15 +248,15 @@ static int xheader(struct esc_tarscan *t, uint64_t size)
 {
 	if (t->after_x)
 		return fail(t, "two pax headers in a row%s", "");
-	if (text(t->hdr + F_NAME, 100, true) < 0 || !zero(t->hdr + F_LINK, 100) ||
-	    text(t->hdr + F_PREFIX, 155, true) < 0)
+	if (text(t->h + F_NAME, 100, true) < 0 || !zero(t->h + F_LINK, 100) ||
+	    text(t->h + F_PREFIX, 155, true) < 0)
 		return fail(t, "a pax header whose name fields are not in the writer's form%s", "");
 	if (size > sizeof t->pax)
 		return fail(t, "a pax header larger than a bundle ever needs%s", "");
 	if (size == 0)
 		return fail(t, "an empty pax header%s", "");
 	t->after_x = true;
-	memcpy(t->xhdr, t->hdr, 512);
+	memcpy(t->xhdr, t->h, 512);
 	t->pax_len = 0;
 	t->want = size;
 	t->state = TS_PAX;
@@ -283,6 +283,33 @@ static char *ustar_path(const uint8_t *h)
 	return s;
 }
 
+/* Only bytes 0x01-0x7e, as the writer's plain ustar form takes them. */
+static bool plain_bytes(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* The common case of same_as_writer without making the header again: no pax
+ * header, an empty prefix field and plain bytes in the path and target, so
+ * that the writer's form is its plain ustar block (pack_tar.c, ustar()).
+ * Every other byte of that block has been pinned by the checks already made
+ * on this header: common() took mode, uid, gid, size, mtime, the device
+ * numbers and the checksum only as "%06o \0", "%011o " and "%06o\0 " with
+ * the values the writer puts there (uid, gid and devices 0, no pax record
+ * overriding size or mtime), the magic, empty user and group names and zero
+ * padding; ustar_path() the name field as the path (a folder's with its one
+ * '/') and zeros; the link field as the target and zeros, or zeros. What is
+ * left is what decides the writer's form: true only when it is that block
+ * (false: same_as_writer decides). */
+static bool plain_as_writer(const struct esc_tarscan *t, const struct esc_tarent *e)
+{
+	return !t->after_x && esc_tar_zero(t->h + F_PREFIX, 155) && plain_bytes(e->path) &&
+	       (e->link == NULL || plain_bytes(e->link));
+}
+
 /* The last word: the header bytes must be exactly what the writer makes
  * of the fields read from them, so that even the fields every pax reader
  * ignores (a ustar name under a pax path, the x header's own name, how a
@@ -305,12 +332,12 @@ static bool same_as_writer(struct esc_tarscan *t, const struct esc_tarent *e)
 	} else if (n != 512) {
 		return false;
 	}
-	return memcmp(t->gen + off, t->hdr, 512) == 0;
+	return memcmp(t->gen + off, t->h, 512) == 0;
 }
 
 static int header(struct esc_tarscan *t)
 {
-	const uint8_t *h = t->hdr;
+	const uint8_t *h = t->h;
 	uint8_t type = h[F_TYPE];
 	uint64_t mode, size, mtime;
 	struct esc_tarent e;
@@ -318,7 +345,7 @@ static int header(struct esc_tarscan *t)
 	long ln;
 	char tn[8];
 
-	if (zero(h, 512)) {
+	if (h[0] == 0 && zero(h, 512)) { /* a header's name is never empty: the test is mostly one byte */
 		if (t->after_x)
 			return fail(t, "a pax header with no entry after it%s", "");
 		/* The end, where stock readers (libarchive) end too; only zeros
@@ -379,7 +406,7 @@ static int header(struct esc_tarscan *t)
 	}
 	if (type == '5')
 		e.path[pl - 1] = '\0';
-	if ((type == '0' || type == '5' || type == '2') && !same_as_writer(t, &e)) {
+	if ((type == '0' || type == '5' || type == '2') && !plain_as_writer(t, &e) && !same_as_writer(t, &e)) {
 		free(e.path);
 		free(e.link);
 		return fail(t, "a header whose bytes are not the writer's form of its fields%s", "");
@@ -407,13 +434,21 @@ int esc_tarscan_feed(struct esc_tarscan *t, const void *buf, size_t len)
 	while (len > 0 && t->state != TS_END) {
 		size_t n;
 
-		if (t->state == TS_HDR) {
+		if (t->state == TS_HDR && t->hlen == 0 && len >= 512) {
+			/* a whole header in the buffer: judged in place */
+			n = 512;
+			t->pos += n;
+			t->h = p;
+			if (header(t) != 0)
+				return -1;
+		} else if (t->state == TS_HDR) {
 			n = len < 512 - t->hlen ? len : 512 - t->hlen;
 			memcpy(t->hdr + t->hlen, p, n);
 			t->hlen += n;
 			t->pos += n;
 			if (t->hlen == 512) {
 				t->hlen = 0;
+				t->h = t->hdr;
 				if (header(t) != 0)
 					return -1;
 			}

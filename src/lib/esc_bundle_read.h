@@ -156,8 +156,9 @@ struct esc_tarent {
  * linkpath, size and mtime once each, zero padding. Zeroed to start. */
 struct esc_tarscan {
 	int state;
-	uint8_t hdr[512];
+	uint8_t hdr[512];                /* a header split between buffers, put together */
 	size_t hlen;
+	const uint8_t *h;                /* the header being judged: hdr, or in place in the buffer */
 	uint8_t xhdr[512];               /* the pending 'x' header */
 	uint8_t pax[16384];
 	size_t pax_len;
@@ -208,6 +209,25 @@ int esc_tarrd_next(struct esc_tarrd *r, struct esc_tarent *e);
 /* The current entry's data, at most max bytes of it in place (valid until
  * the next call): 1; 0 when all of it was taken; -1 when it failed. */
 int esc_tarrd_data(struct esc_tarrd *r, const void **buf, size_t *len, size_t max);
+
+/* ---- SHA-256 on a thread of its own (bundle_read_hash.c) ---- */
+/* Slices of the pipe's buffers are hashed in order on another thread;
+ * esc_thash_wait before the buffers they lie in are let go (the next
+ * esc_pipe_next) or freed, and before a digest is read. NULL when out of
+ * memory. */
+typedef struct esc_thash esc_thash;
+#define ESC_THASH_DIGESTS 4096u  /* digests (esc_thash_end) kept until read */
+esc_thash *esc_thash_new(void);
+void esc_thash_begin(esc_thash *t);                               /* waits; a new digest */
+void esc_thash_update(esc_thash *t, const void *p, size_t n);     /* p stays valid until the wait */
+/* The digest under way ends (the next one starts): its ticket, for
+ * esc_thash_digest after a wait, while fewer than ESC_THASH_DIGESTS ends
+ * followed it. */
+uint64_t esc_thash_end(esc_thash *t);
+const uint8_t *esc_thash_digest(const esc_thash *t, uint64_t ticket);
+void esc_thash_wait(esc_thash *t);                                /* every slice hashed; NULL: nothing */
+void esc_thash_final(esc_thash *t, uint8_t out[32]);              /* waits; the next digest starts */
+void esc_thash_free(esc_thash *t);                                /* after a wait */
 
 /* ---- the reader (bundle_read.c, bundle_read_check.c) ---- */
 enum esc_tag {
@@ -363,6 +383,8 @@ escrow_status esc_rd_push(struct esc_rd *rd, const struct esc_file *f, uint32_t 
 /* Keeps what reading learnt of record i later: digest, findings, kind,
  * has_sha256, link_to_dir (and the note of the last record or a symlink). */
 escrow_status esc_rd_put(struct esc_rd *rd, size_t i, const struct esc_file *f);
+/* Record i's digest, when it came later than its esc_rd_put (bundle_read_hash.c's). */
+void esc_rd_put_sha256(struct esc_rd *rd, size_t i, const uint8_t sha256[32]);
 /* n bytes of the arena (64 KiB chunks), aligned to align; NULL (ctx set)
  * when out of memory. esc_rd_arena_ref gives p's reference, for a p just
  * allocated. */

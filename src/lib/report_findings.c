@@ -13,10 +13,21 @@ static const char *file_kind(const struct esc_file *f)
 	return esc_kind_from_path(f->path);
 }
 
+/* The counts are kept in plain arrays and made JSON once at the end (a
+ * million files once cost some six jansson calls each); the keys come in the
+ * order the files first show them, as before. */
+struct tally {
+	const char *kind;
+	json_int_t files, bytes;
+};
+
 static void add_inventory(escrow_report *r, const struct esc_files *files)
 {
 	json_t *inv = json_object(), *kinds = json_object(), *formats = json_object();
-	size_t i;
+	struct tally *t = NULL;
+	size_t nt = 0, cap = 0, cur = 0, nf = 0, i;
+	json_int_t per_fmt[ESC_FMT_COUNT] = {0};
+	uint8_t fmt_order[ESC_FMT_COUNT];
 
 	if (inv == NULL || kinds == NULL || formats == NULL) {
 		json_decref(inv);
@@ -27,30 +38,45 @@ static void add_inventory(escrow_report *r, const struct esc_files *files)
 	for (i = 0; i < files->n; i++) {
 		const struct esc_file *f = &files->v[i];
 		const char *kind;
-		json_t *k, *fmt;
 
 		if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
 			continue;
 		kind = file_kind(f);
 		if (kind == NULL)
 			kind = "other";
-		k = json_object_get(kinds, kind);
-		if (k == NULL) {
-			k = json_pack("{s:I,s:I}", "files", (json_int_t)0, "bytes", (json_int_t)0);
-			if (k == NULL || json_object_set_new(kinds, kind, k) != 0)
-				continue;
+		if (cur >= nt || strcmp(t[cur].kind, kind) != 0) {
+			for (cur = 0; cur < nt && strcmp(t[cur].kind, kind) != 0; cur++)
+				;
+			if (cur == nt) {
+				if (nt == cap) {
+					size_t nc = cap ? cap * 2 : 16;
+					struct tally *nv = realloc(t, nc * sizeof *nv);
+
+					if (nv == NULL)
+						continue;
+					t = nv;
+					cap = nc;
+				}
+				t[nt].kind = kind;
+				t[nt].files = t[nt].bytes = 0;
+				nt++;
+			}
 		}
-		json_object_set_new(k, "files",
-		                    json_integer(json_integer_value(json_object_get(k, "files")) + 1));
+		t[cur].files++;
 		if (f->type == ESC_FT_FILE)
-			json_object_set_new(k, "bytes", json_integer(json_integer_value(json_object_get(k, "bytes")) +
-			                                             (json_int_t)f->size));
+			t[cur].bytes += (json_int_t)f->size;
 		if (f->fnd.detected == ESC_FMT_NONE || f->fnd.detected >= ESC_FMT_COUNT)
 			continue;
-		fmt = json_object_get(formats, esc_format_name((enum esc_format)f->fnd.detected));
-		json_object_set_new(formats, esc_format_name((enum esc_format)f->fnd.detected),
-		                    json_integer(json_integer_value(fmt) + 1));
+		if (per_fmt[f->fnd.detected]++ == 0)
+			fmt_order[nf++] = f->fnd.detected;
 	}
+	for (i = 0; i < nt; i++)
+		json_object_set_new(kinds, t[i].kind,
+		                    json_pack("{s:I,s:I}", "files", t[i].files, "bytes", t[i].bytes));
+	for (i = 0; i < nf; i++)
+		json_object_set_new(formats, esc_format_name((enum esc_format)fmt_order[i]),
+		                    json_integer(per_fmt[fmt_order[i]]));
+	free(t);
 	json_object_set_new(inv, "kinds", kinds);
 	json_object_set_new(inv, "formats", formats);
 	json_object_set_new(r->root, "inventory", inv);

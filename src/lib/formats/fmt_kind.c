@@ -69,7 +69,11 @@ static int ext_cmp(const void *key, const void *e)
 	return strcmp(key, ((const struct ext *)e)->ext);
 }
 
-/* The E_* tables ext is in (ASCII case-insensitively). */
+/* The E_* tables ext is in (ASCII case-insensitively). The last answer is
+ * kept per thread: the files of a folder mostly share their extension. */
+static _Thread_local char last_low[EXT_MAX + 1] = "\x01";
+static _Thread_local unsigned last_in;
+
 static unsigned ext_tables(const char *ext)
 {
 	char low[EXT_MAX + 1];
@@ -82,8 +86,12 @@ static unsigned ext_tables(const char *ext)
 		low[i] = ext[i] >= 'A' && ext[i] <= 'Z' ? (char)(ext[i] - 'A' + 'a') : ext[i];
 	}
 	low[i] = '\0';
+	if (strcmp(low, last_low) == 0)
+		return last_in;
 	e = bsearch(low, EXTS, sizeof EXTS / sizeof EXTS[0], sizeof EXTS[0], ext_cmp);
-	return e ? e->in : 0;
+	memcpy(last_low, low, i + 1);
+	last_in = e ? e->in : 0;
+	return last_in;
 }
 
 static int in_list(const char *const *list, const char *s)
@@ -126,6 +134,12 @@ static int contains_ci(const char *s, const char *needle)
 		if (((unsigned char)*s | 0x20) == (unsigned char)needle[0] && strncasecmp(s, needle, n) == 0)
 			return 1;
 	return 0;
+}
+
+/* strcmp(s, lit) == 0, its first byte compared before the call. */
+static int eq(const char *s, const char *lit)
+{
+	return *s == *lit && strcmp(s, lit) == 0;
 }
 
 static const char *kind_from_format(enum esc_format f)
@@ -191,12 +205,12 @@ const char *esc_kind_guess(const char *path, enum esc_format detected)
 		if ((next == '\0' || next == '.' || next == '-' || next == '_') && (!dot || (in & E_DOCS)))
 			return "docs";
 	}
-	if (!strcmp(base, "Makefile") || !strcmp(base, "GNUmakefile") || !strcmp(base, "CMakeLists.txt") ||
-	    has_prefix_ci(base, "Dockerfile") || !strcmp(base, "Containerfile") ||
-	    !strcmp(base, "meson.build") || !strcmp(base, "BUILD") || !strcmp(base, "BUILD.bazel"))
+	if (eq(base, "Makefile") || eq(base, "GNUmakefile") || eq(base, "CMakeLists.txt") ||
+	    has_prefix_ci(base, "Dockerfile") || eq(base, "Containerfile") ||
+	    eq(base, "meson.build") || eq(base, "BUILD") || eq(base, "BUILD.bazel"))
 		return "code";
 	/* .env, .env.local, ...: settings (the secrets scanner looks at them too). */
-	if (!strcmp(base, ".env") || !strncmp(base, ".env.", 5))
+	if (*base == '.' && (!strcmp(base, ".env") || !strncmp(base, ".env.", 5)))
 		return "config";
 	if (has_prefix_ci(base, "requirements") && !strcasecmp(ext, "txt"))
 		return "config";
