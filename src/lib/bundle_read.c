@@ -356,8 +356,14 @@ static escrow_status payload_file(struct run *r, const char *rel, struct esc_fil
 		esc_inspect_free(pa.in);
 		return st;
 	}
-	if (pa.async)
+	if (pa.async) {
+		/* The ring keeps ESC_THASH_DIGESTS digests: the oldest must be in
+		 * their records before this one's end may overwrite its slot (a
+		 * frame of 8 MiB holds 8,192 one-byte files). */
+		if (r->npend == ESC_THASH_DIGESTS)
+			hash_sync(r);
 		ticket = esc_thash_end(r->th); /* the digest comes into the record at the next hash_sync */
+	}
 	else if (f->size > 0)
 		esc_sha256_final(r->h, f->sha256);
 	else
@@ -371,8 +377,6 @@ static escrow_status payload_file(struct run *r, const char *rel, struct esc_fil
 	if (st != ESCROW_OK)
 		return st;
 	if (pa.async) {
-		if (r->npend == ESC_THASH_DIGESTS)
-			hash_sync(r);
 		r->pend[r->npend].idx = idx;
 		r->pend[r->npend++].ticket = ticket;
 	}
