@@ -275,22 +275,34 @@ static uint8_t *room(struct lane *l, size_t n)
 	return l->slot[k] + l->used[k];
 }
 
+/* Appends record r with n bytes of body (copied) to the lane's slot being
+ * filled: where its body went, NULL once a lane failed. */
+static uint8_t *put(struct lane *l, struct rec *r, const void *body, size_t n)
+{
+	uint8_t *at = room(l, n);
+
+	if (at == NULL)
+		return NULL;
+	r->len = (uint32_t)n;
+	memcpy(at, r, sizeof *r);
+	if (n > 0)
+		memcpy(at + sizeof *r, body, n);
+	l->used[l->fill % NSLOT] += REC_SPACE(n);
+	return at + sizeof *r;
+}
+
 /* A record holding a path (R_OPEN, R_CLOSE); false once a lane failed. */
 static bool put_path(struct lane *l, struct rec *r, const char *path)
 {
 	size_t n = strlen(path) + 1;
-	uint8_t *at;
+	uint8_t *b;
 
 	if (n > SLOT_SIZE / 2)
 		n = SLOT_SIZE / 2; /* the reader bounds paths far below */
-	at = room(l, n);
-	if (at == NULL)
+	b = put(l, r, path, n);
+	if (b == NULL)
 		return false;
-	r->len = (uint32_t)n;
-	memcpy(at, r, sizeof *r);
-	memcpy(at + sizeof *r, path, n - 1);
-	at[sizeof *r + n - 1] = '\0';
-	l->used[l->fill % NSLOT] += REC_SPACE(n);
+	b[n - 1] = '\0';
 	return true;
 }
 
@@ -298,7 +310,6 @@ static bool put_path(struct lane *l, struct rec *r, const char *path)
 static escrow_status send_dir(esc_xq *x, struct lane *l, int dirfd, const char *path, size_t dir_len)
 {
 	struct rec r = {R_DIR, 0, -1, 0, 0, 0};
-	uint8_t *at;
 	char *d;
 
 	if (l->dir_sent && l->dir_len == dir_len && memcmp(l->dir, path, dir_len) == 0)
@@ -314,13 +325,10 @@ static escrow_status send_dir(esc_xq *x, struct lane *l, int dirfd, const char *
 
 		return esc_error(x->ctx, ESCROW_E_IO, "%s/%s: cannot create: %s", x->prefix, path, strerror(e));
 	}
-	at = room(l, 0);
-	if (at == NULL) {
+	if (put(l, &r, NULL, 0) == NULL) {
 		close(r.dirfd);
 		return status(x);
 	}
-	memcpy(at, &r, sizeof r);
-	l->used[l->fill % NSLOT] += REC_SPACE(0);
 	memcpy(l->dir, path, dir_len);
 	l->dir[dir_len] = '\0';
 	l->dir_len = dir_len;
@@ -355,15 +363,9 @@ escrow_status esc_xq_write(esc_xq *x, const void *buf, size_t len)
 	while (len > 0) {
 		size_t k = len < max ? len : max;
 		struct rec r = {R_WRITE, 0, -1, 0, 0, 0};
-		uint8_t *at;
 
-		at = room(l, k);
-		if (at == NULL)
+		if (put(l, &r, p, k) == NULL)
 			break; /* reported by the next close or the drain */
-		r.len = (uint32_t)k;
-		memcpy(at, &r, sizeof r);
-		memcpy(at + sizeof r, p, k);
-		l->used[l->fill % NSLOT] += REC_SPACE(k);
 		p += k;
 		len -= k;
 	}

@@ -112,23 +112,6 @@ static void wait_on(esc_queue *q, pthread_cond_t *cv)
 		fail_locked(q, ESCROW_E_INTERRUPTED);
 }
 
-bool esc_queue_claim(esc_queue *q, size_t *seq)
-{
-	bool ok;
-
-	pthread_mutex_lock(&q->mu);
-	while (q->st == ESCROW_OK && q->claimed < q->end && q->claimed - q->released >= q->cap) {
-		q->put_waiting++;
-		wait_on(q, &q->can_put);
-		q->put_waiting--;
-	}
-	ok = q->st == ESCROW_OK && q->claimed < q->end;
-	if (ok)
-		*seq = q->claimed++;
-	pthread_mutex_unlock(&q->mu);
-	return ok;
-}
-
 size_t esc_queue_claim_n(esc_queue *q, size_t max, size_t *first)
 {
 	size_t n = 0;
@@ -150,6 +133,11 @@ size_t esc_queue_claim_n(esc_queue *q, size_t max, size_t *first)
 	return n;
 }
 
+bool esc_queue_claim(esc_queue *q, size_t *seq)
+{
+	return esc_queue_claim_n(q, 1, seq) == 1;
+}
+
 /* Whether the consumer has what it waits for: the next item, and with
  * batch > 1 the batch after it (or all that is left). Called locked. */
 static bool batch_in(const esc_queue *q)
@@ -162,18 +150,6 @@ static bool batch_in(const esc_queue *q)
 		if (!q->ready[k % q->cap])
 			return false;
 	return true;
-}
-
-void esc_queue_commit(esc_queue *q, size_t seq, size_t cost)
-{
-	pthread_mutex_lock(&q->mu);
-	q->ready[seq % q->cap] = 1;
-	q->costs[seq % q->cap] = cost;
-	q->cost += cost;
-	q->committed++;
-	if (q->take_waiting && batch_in(q))
-		pthread_cond_signal(&q->can_take);
-	pthread_mutex_unlock(&q->mu);
 }
 
 void esc_queue_commit_n(esc_queue *q, size_t first, size_t n, size_t cost)
@@ -190,6 +166,11 @@ void esc_queue_commit_n(esc_queue *q, size_t first, size_t n, size_t cost)
 	if (q->take_waiting && batch_in(q))
 		pthread_cond_signal(&q->can_take);
 	pthread_mutex_unlock(&q->mu);
+}
+
+void esc_queue_commit(esc_queue *q, size_t seq, size_t cost)
+{
+	esc_queue_commit_n(q, seq, 1, cost);
 }
 
 void esc_queue_close(esc_queue *q, escrow_status st)
