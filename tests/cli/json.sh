@@ -81,7 +81,7 @@ expect_exit 0 "$ESCROW" extract b.escrow -C x1 -p agency.pub -c c.yaml --json &&
 		jt "d['schema'] == 'escrow-extract/1' and d['verified_at'] == '2026-01-01T00:00:00Z' and d['signature']['key_file'] == 'agency.pub' and d['contract']['sha256'] == '$CSHA' and d['extracted']['layout'] == 'bag'"
 # a failed verification is a report (exit 1), not an error object
 cp b.escrow t.escrow
-printf 'X' | dd of=t.escrow bs=1 seek=600 conv=notrunc 2>/dev/null
+flip_byte t.escrow 600
 expect_exit 1 "$ESCROW" verify t.escrow -p notary.pub --json &&
 	expect_true "a refused bundle: the report, with its verdict" jt "d['schema'] == 'escrow-verify/1' and d['verdict'] != 'verified'"
 

@@ -94,6 +94,17 @@ expect_true() { # description, command...
 		fails=$((fails + 1))
 	fi
 }
+# flip_byte FILE OFFSET: the byte at OFFSET XORed with 1, so the file always
+# changes (writing a fixed byte is a no-op when the byte was already that one).
+flip_byte() {
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1" 2>/dev/null | tr -d ' \n')
+	if [ -z "$b" ]; then
+		echo "flip_byte: $1 has no byte at offset $2" >&2
+		return 1
+	fi
+	printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
 # make_safetensors PATH: a small valid safetensors file (one 2x2 F32 tensor).
 make_safetensors() {
 	python3 - "$1" <<'PY'

@@ -32,7 +32,7 @@ expect_exit 0 minisign -Vm x/proj-2.0/tagmanifest-sha256.txt -x x/proj-2.0/tagma
 expect_exit 1 age -d -i other.txt -o /dev/null s.escrow
 # A flipped byte in the sealed file: the detached signature fails.
 cp s.escrow t.escrow && cp s.escrow.minisig t.escrow.minisig
-printf '\xff' | dd of=t.escrow bs=1 seek=2000 conv=notrunc 2>/dev/null
+flip_byte t.escrow 2000
 expect_exit 1 minisign -Vm t.escrow -p agency.pub
 
 # ---- several recipients, from -r and -R
