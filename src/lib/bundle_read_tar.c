@@ -263,10 +263,12 @@ static int xheader(struct esc_tarscan *t, uint64_t size)
 	return 0;
 }
 
-/* An entry's path from the ustar name and prefix fields. */
+/* An entry's path from the ustar name and prefix fields. Either may be full,
+ * with no NUL: libarchive writes a 100-byte name, a 155-byte prefix and a
+ * 100-byte link target that way (same_as_writer then pins the bytes). */
 static char *ustar_path(const uint8_t *h)
 {
-	long n = text(h + F_NAME, 100, false), p = text(h + F_PREFIX, 155, false);
+	long n = text(h + F_NAME, 100, true), p = text(h + F_PREFIX, 155, true);
 	char *s;
 
 	if (n <= 0 || p < 0)
@@ -306,8 +308,10 @@ static bool plain_bytes(const char *s)
  * (false: same_as_writer decides). */
 static bool plain_as_writer(const struct esc_tarscan *t, const struct esc_tarent *e)
 {
-	return !t->after_x && esc_tar_zero(t->h + F_PREFIX, 155) && plain_bytes(e->path) &&
-	       (e->link == NULL || plain_bytes(e->link));
+	/* The writer's block holds at most 99 bytes of name and of target (a
+	 * full field is libarchive's, for same_as_writer to judge). */
+	return !t->after_x && esc_tar_zero(t->h + F_PREFIX, 155) && t->h[F_NAME + 99] == 0 &&
+	       t->h[F_LINK + 99] == 0 && plain_bytes(e->path) && (e->link == NULL || plain_bytes(e->link));
 }
 
 /* The last word: the header bytes must be exactly what the writer makes
@@ -373,7 +377,7 @@ static int header(struct esc_tarscan *t)
 	if (t->xlink != NULL && type != '2')
 		return fail(t, "a pax linkpath on an entry that is not a symlink%s", "");
 	/* Under a pax linkpath the field holds what a ustar reader would see. */
-	ln = text(h + F_LINK, 100, t->xlink != NULL);
+	ln = text(h + F_LINK, 100, true);
 	if (ln < 0 || (t->xlink == NULL && (ln > 0) != (type == '2' || type == '1')))
 		return fail(t, "a link name field not in the writer's form%s", "");
 	if (t->xpath != NULL) {
