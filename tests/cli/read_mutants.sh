@@ -2,7 +2,7 @@
 # Verdicts do not depend on threads: with -j 1 the reader hashes on its own
 # thread and extract writes on one lane; with -j 2 and 3 payload files and
 # the two manifests are hashed on a thread of their own and files are written
-# on two lanes. Some 130 bundles, mutated from three packed trees by a seeded
+# on two lanes. Some 85 bundles, mutated from three packed trees by a seeded
 # generator (bit flips in headers and data, header fields rewritten with their
 # checksum fixed, entries swapped, duplicated or dropped, a file's bytes
 # replaced by a same-sized file's, truncations) and re-framed with stock zstd
@@ -10,7 +10,7 @@
 # same exit code and the same JSON report at -j 1, 2 and 3; extract must end
 # the same way and leave the same tree, or nothing. Mutations whose verdict is
 # known are checked for it too. (The reports go unsaved by the JSON wrapper:
-# cli_json_schemas need not check some 400 more.)
+# cli_json_schemas need not check some 250 more.)
 . "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$ESCROW" keygen -W -q -o k
@@ -115,7 +115,7 @@ def mutate(tar, ents):
     return "any", t[:rng.randrange(len(t))]
 
 n = 0
-for src, count in (("a.tar", 60), ("b.tar", 25), ("c.tar", 45)):
+for src, count in (("a.tar", 40), ("b.tar", 15), ("c.tar", 30)):
     tar = open(src, "rb").read()
     ents = entries(tar)
     for i in range(count):
@@ -133,7 +133,7 @@ for src, count in (("a.tar", 60), ("b.tar", 25), ("c.tar", 45)):
         n += 1
 EOF
 python3 mut.py 7 m
-expect_true "mutants made" test "$(ls m | wc -l)" -ge 130
+expect_true "mutants made" test "$(ls m | wc -l)" -ge 85
 
 # listing DIR: each entry's type, mode, time, a file's size and SHA-256, a
 # symlink's target (data/, escrow/ and symlinks get the extraction's time; a
@@ -163,10 +163,10 @@ for b in m/*.escrow; do
 	esac
 done
 expect_true "every mutant got the same report at each -j ($n_same)" test "$n_same" -eq "$(ls m | wc -l)"
-expect_true "known verdicts checked ($n_known)" test "$n_known" -ge 20
+expect_true "known verdicts checked ($n_known)" test "$n_known" -ge 10
 
 # Extract: a sample, at -j 1 and 3, as a bag and payload only.
-for b in $(ls m/*.escrow | awk 'NR % 5 == 1'); do
+for b in $(ls m/*.escrow | awk 'NR % 6 == 1'); do
 	for mode in "" --payload-only; do
 		rm -rf x1 x3
 		"$ESCROW" extract -q -j 1 "$b" -C x1 -p k.pub $mode 2>/dev/null
