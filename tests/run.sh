@@ -35,11 +35,21 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # output is kept in build/cctv-age/npm.log; unit_age_cctv reports itself
 # skipped, pointing there, when the package could not be had.
 vectors="$top/build/cctv-age"
+# Three tries: one dropped connection to the registry would otherwise skip
+# unit_age_cctv, and a skip fails a run with ESCROW_NO_SKIP set.
+npm_vectors() {
+	local try
+	for try in 1 2 3; do
+		(cd "$vectors" && npm install --no-audit --no-fund --prefix . cctv-age) >"$vectors/npm.log" 2>&1 && return 0
+		[ "$try" = 3 ] || sleep 5
+	done
+	return 1
+}
 if [ ! -f "$vectors/node_modules/cctv-age/index.js" ]; then
 	mkdir -p "$vectors"
 	if ! command -v npm >/dev/null 2>&1; then
 		echo "npm is not installed (Debian package npm)" >"$vectors/npm.log"
-	elif ! (cd "$vectors" && npm install --no-audit --no-fund --prefix . cctv-age) >"$vectors/npm.log" 2>&1; then
+	elif ! npm_vectors; then
 		echo "escrow: warning: npm could not install the age test vectors (package cctv-age):" >&2
 		{ grep -E 'ERR|error' "$vectors/npm.log" | grep -v -E '^npm (ERR!|error) +at |complete log|/_logs/' ||
 			tail -5 "$vectors/npm.log"; } | head -4 | sed 's/^/  /' >&2 || true

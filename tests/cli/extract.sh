@@ -97,21 +97,30 @@ expect_true "nothing left after input errors" only_here
 # A write error (a file size limit stands in for a full disk): 74, nothing left.
 expect_exit 74 bash -c 'trap "" XFSZ; ulimit -f 100; exec "$0" extract ../good.escrow -C out -p ../k.pub' "$ESCROW"
 expect_true "nothing left after a write error" only_here
-# Ctrl-C: the reader is interrupted, the temporary folder removed.
+# Ctrl-C: the reader is interrupted, the temporary folder removed. The first
+# 150,000 bytes come through a FIFO whose writer then stays open: extract
+# stays mid-stream until the interrupt, however slow the machine (a feeder
+# that slept 3 s before the rest let a run that was slow to be signalled
+# finish first).
 mkfifo ../slow.fifo
-( head -c 150000 ../good.escrow; sleep 3; tail -c +150001 ../good.escrow ) >../slow.fifo &
-feeder=$!
 "$ESCROW" extract ../slow.fifo -C out -p ../k.pub >/dev/null 2>../int.err &
 pid=$!
+exec 3>../slow.fifo
+head -c 150000 ../good.escrow >&3
 # A background job of a non-interactive shell starts with SIGINT ignored
 # until escrow installs its handler: wait for its temporary folder first.
-for _ in $(seq 300); do
+for _ in $(seq 600); do
 	ls -A | grep -q '^\.out\.escrow' && break
 	sleep 0.1
 done
 kill -INT "$pid"
+# A watchdog, not a timing: were the interrupt lost, the run would wait forever.
+(exec >/dev/null 2>&1; sleep 60; kill -KILL "$pid") &
+dog=$!
 wait "$pid" && rc=0 || rc=$?
-wait "$feeder" 2>/dev/null || true
+kill "$dog" 2>/dev/null
+wait "$dog" 2>/dev/null
+exec 3>&-
 expect_true "interrupted (exit $rc)" test "$rc" = 130
 expect_true "nothing left after Ctrl-C" only_here
 finish

@@ -20,7 +20,11 @@ exec 3<>in.fifo
 head -c 600 ../good.escrow >&3
 "$ESCROW" extract in.fifo -C out -p ../k.pub >/dev/null 2>../stall.err &
 pid=$!
-for _ in $(seq 100); do
+# A background job of a non-interactive shell starts with SIGINT ignored
+# until escrow installs its handler: wait for its temporary folder first
+# (for up to a minute: a signal sent before it would be lost, and the
+# watchdog below would end the run as a failure).
+for _ in $(seq 600); do
 	ls -A | grep -q '^\.out\.escrow-' && break
 	sleep 0.1
 done
