@@ -82,8 +82,10 @@ expect_exit 0 "$ESCROW" extract b.escrow -C x1 -p agency.pub -c c.yaml --json &&
 # a failed verification is a report (exit 1), not an error object
 cp b.escrow t.escrow
 flip_byte t.escrow 600
-expect_exit 1 "$ESCROW" verify t.escrow -p notary.pub --json &&
-	expect_true "a refused bundle: the report, with its verdict" jt "d['schema'] == 'escrow-verify/1' and d['verdict'] != 'verified'"
+expect_exit 1 "$ESCROW" verify t.escrow -p agency.pub --json &&
+	expect_true "a changed bundle: the report, with its verdict" jt "d['schema'] == 'escrow-verify/1' and d['verdict'] == 'tampered'"
+expect_exit 1 "$ESCROW" verify b.escrow -p notary.pub --json &&
+	expect_true "another key: the report, with its verdict" jt "d['schema'] == 'escrow-verify/1' and d['verdict'] != 'verified'"
 
 # --- error objects: 64, 65, 66, 73, 74 ---
 expect_error 64 usage null "$ESCROW" verify b.escrow --bogus -p agency.pub --json
