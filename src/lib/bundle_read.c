@@ -153,7 +153,7 @@ static escrow_status tar_fail(struct run *r, const char *what)
 
 static bool bag_name_ok(const char *s)
 {
-	if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) > ESC_TAR_MAX_BAG)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
@@ -183,9 +183,9 @@ static escrow_status check_header(struct run *r, char *path, char *type)
 	unsigned perm = r->cur.perm & 07777u;
 
 	*type = r->cur.type;
-	if (n > MAX_PATH_BYTES)
-		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: entry path longer than %u bytes", name, MAX_PATH_BYTES);
-	if (!esc_path_is_safe(path))
+	if (n > ESC_TAR_MAX_NAME)
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: entry path longer than %u bytes", name, ESC_TAR_MAX_NAME);
+	if (!esc_path_is_safe_n(path, ESC_TAR_MAX_NAME))
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: unsafe path '%s' in the bundle", name, path);
 	if (*type == '1')
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' is a hard link (not allowed in a bundle)", name,
@@ -400,6 +400,9 @@ static escrow_status payload_entry(struct run *r, const char *rel, char type)
 		                 "is out of order (payload entries are sorted by path)");
 	if (rd->n_rec >= MAX_ENTRIES)
 		return esc_error(r->ctx, ESCROW_TAMPERED, "%s: more than %u payload entries", rd->path, MAX_ENTRIES);
+	if (strlen(rel) > MAX_PATH_BYTES)
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: payload path 'data/%.64s...' longer than %u bytes",
+		                 rd->path, rel, MAX_PATH_BYTES);
 	if (slash != NULL) {
 		long pi = esc_rd_find_parent(rd, rel, (size_t)(slash - rel));
 

@@ -108,11 +108,11 @@ static void clear_pending(struct esc_tarscan *t)
 	t->has_size = t->has_mtime = false;
 }
 
-static int pax_string(struct esc_tarscan *t, char **dst, const char *v, size_t n, const char *key)
+static int pax_string(struct esc_tarscan *t, char **dst, const char *v, size_t n, size_t max, const char *key)
 {
 	if (*dst != NULL)
 		return fail(t, "pax record '%s' twice in one header", key);
-	if (n == 0 || n > ESC_TAR_MAX_PATH || memchr(v, '\0', n) != NULL)
+	if (n == 0 || n > max || memchr(v, '\0', n) != NULL)
 		return fail(t, "pax record '%s' is empty, too long or holds a NUL", key);
 	*dst = strndup(v, n);
 	if (*dst == NULL)
@@ -143,10 +143,10 @@ static int pax_records(struct esc_tarscan *t)
 		v = eq + 1;
 		vn = (size_t)(r + len - 1 - v);
 		if (kn == 4 && memcmp(r + i + 1, "path", 4) == 0) {
-			if (pax_string(t, &t->xpath, v, vn, "path") != 0)
+			if (pax_string(t, &t->xpath, v, vn, ESC_TAR_MAX_NAME, "path") != 0)
 				return -1;
 		} else if (kn == 8 && memcmp(r + i + 1, "linkpath", 8) == 0) {
-			if (pax_string(t, &t->xlink, v, vn, "linkpath") != 0)
+			if (pax_string(t, &t->xlink, v, vn, ESC_TAR_MAX_PATH, "linkpath") != 0)
 				return -1;
 		} else if (kn == 4 && memcmp(r + i + 1, "size", 4) == 0) {
 			if (t->has_size || decimal(v, vn, false, &num) != 0)

@@ -22,5 +22,8 @@ char *esc_bag_path_decode(const char *path);
  * leading '/', no '.' or '..' segment, no empty segment, no NUL/control chars.
  * Returns 1 if safe. */
 int esc_path_is_safe(const char *path);
+/* The same with at most MAX bytes instead of 4096 (a tar entry's whole
+ * path, bag folder included). */
+int esc_path_is_safe_n(const char *path, size_t max);
 
 #endif

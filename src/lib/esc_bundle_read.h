@@ -139,7 +139,12 @@ bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size)
 void esc_pipe_close(esc_pipe *p);
 
 /* ---- the tar headers (bundle_read_tar.c) ---- */
-#define ESC_TAR_MAX_PATH 4096u
+#define ESC_TAR_MAX_PATH 4096u /* a payload path (under data/) or a link target */
+/* An entry's whole path is BAG/data/PATH: the bag folder is NAME-RELEASE,
+ * each at most 200 bytes (pack_prepare.c), so a payload path pack takes
+ * (up to ESC_TAR_MAX_PATH) is up to 407 bytes longer in the tar header. */
+#define ESC_TAR_MAX_BAG 401u
+#define ESC_TAR_MAX_NAME (ESC_TAR_MAX_BAG + 6u + ESC_TAR_MAX_PATH)
 /* One entry as its header bytes say. */
 struct esc_tarent {
 	char type;          /* the typeflag: '0', '2', '5' (or '1', '3', '4', '6', refused later) */

@@ -64,6 +64,11 @@ char *esc_bag_path_decode(const char *path)
  * byte hides in one. */
 int esc_path_is_safe(const char *path)
 {
+	return esc_path_is_safe_n(path, 4096);
+}
+
+int esc_path_is_safe_n(const char *path, size_t max)
+{
 	const unsigned char *s = (const unsigned char *)path, *seg = s;
 
 	if (path == NULL || *path == '\0' || *path == '/')
@@ -109,5 +114,5 @@ int esc_path_is_safe(const char *path)
 			return 0;
 		s += n + 1;
 	}
-	return (size_t)(s - (const unsigned char *)path) <= 4096;
+	return (size_t)(s - (const unsigned char *)path) <= max;
 }
