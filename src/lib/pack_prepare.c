@@ -217,6 +217,11 @@ escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, s
 	r->quiet = (o->flags & ESCROW_QUIET) != 0;
 	r->report = esc_report_new("pack");
 	j->name = o->name ? strdup(o->name) : default_name(o);
+	/* The source folder's own name goes where --name would: the same rule. */
+	if (o->name == NULL && j->name != NULL && !label_ok(j->name))
+		return esc_error(ctx, ESCROW_E_USAGE,
+		                 "pack: %s: the folder's name cannot name the deposit (a name is 1 to 200 bytes "
+		                 "of UTF-8 without control characters): give one with --name NAME", o->src);
 	j->release = o->release ? o->release : "unreleased";
 	j->bag = j->name ? esc_pack_bag_name(j->name, j->release) : NULL;
 	r->sha = esc_sha256_new();
