@@ -153,7 +153,7 @@ static escrow_status tar_fail(struct run *r, const char *what)
 
 static bool bag_name_ok(const char *s)
 {
-	if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) > ESC_TAR_MAX_BAG)
+	if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||

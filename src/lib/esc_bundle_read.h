@@ -141,9 +141,11 @@ void esc_pipe_close(esc_pipe *p);
 /* ---- the tar headers (bundle_read_tar.c) ---- */
 #define ESC_TAR_MAX_PATH 4096u /* a payload path (under data/) or a link target */
 /* An entry's whole path is BAG/data/PATH: the bag folder is NAME-RELEASE,
- * each at most 200 bytes (pack_prepare.c), so a payload path pack takes
- * (up to ESC_TAR_MAX_PATH) is up to 407 bytes longer in the tar header. */
-#define ESC_TAR_MAX_BAG 401u
+ * the release at most 200 bytes and the name 200 (pack_prepare.c), or up to
+ * 255 in bundles made before the default name (the source folder's own)
+ * was held to that rule; so a payload path pack takes (up to
+ * ESC_TAR_MAX_PATH) is up to 462 bytes longer in the tar header. */
+#define ESC_TAR_MAX_BAG 456u
 #define ESC_TAR_MAX_NAME (ESC_TAR_MAX_BAG + 6u + ESC_TAR_MAX_PATH)
 /* One entry as its header bytes say. */
 struct esc_tarent {
