@@ -219,7 +219,9 @@ static void start(esc_inspector *in)
 	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5;
 	zip_head = in->head_len >= 4 && memcmp(in->head, "PK\x03\x04", 4) == 0;
 	in->pickle_named = in_exts(in->base, pickle_exts);
-	if (!legacy && !zip_head && (in->pickle_named || pickle_head))
+	/* an empty file holds no pickle, so nothing that runs when loaded
+	 * (pickle.load raises EOFError): not "unsafe, cannot be scanned" */
+	if (!legacy && !zip_head && in->size > 0 && (in->pickle_named || pickle_head))
 		in->pk = esc_pickle_new();
 	/* an empty file has no secrets to scan for */
 	in->secrets_wanted = in->size > 0 &&
