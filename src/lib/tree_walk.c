@@ -91,7 +91,10 @@ static escrow_status load_ignore(struct walker *w)
 	st = esc_read_small_file(w->ctx, path, 1u << 20, &buf, NULL);
 	if (st != ESCROW_OK)
 		return st;
-	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+	/* a UTF-8 byte order mark (Windows editors write one) is not part of the
+	 * first pattern: kept, that pattern matched nothing and its files were packed */
+	line = strncmp(buf, "\xEF\xBB\xBF", 3) == 0 ? buf + 3 : buf;
+	for (line = strtok_r(line, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		size_t len = strlen(line);
 		const char *why = NULL;
 		char **v;

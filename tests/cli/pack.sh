@@ -116,6 +116,14 @@ expect_exit 0 python3 "$VALIDATE" xe/DEMO-1-unreleased
 expect_grep '^External-Identifier: DEMO-1$' xe/DEMO-1-unreleased/bag-info.txt
 expect_grep '^Source-Organization: Agence Test$' xe/DEMO-1-unreleased/bag-info.txt
 expect_true "contract copied byte for byte" cmp -s c.yaml xe/DEMO-1-unreleased/escrow/contract.yaml
+# A UTF-8 byte order mark and CRLF line ends (a Windows editor): the first
+# pattern is still *.bin (with the mark kept it matched nothing, and the file
+# the agency meant to leave out was packed).
+printf '\357\273\277*.bin\r\n# comment\r\n' >src/.escrowignore
+expect_exit 0 "$ESCROW" pack src -o bom.escrow -s k.key -x 'sub/link' -q
+tar --zstd -tf bom.escrow >list.txt
+expect_true ".escrowignore with a BOM and CRLF excludes" bash -c '! grep -q "random.bin" list.txt'
+expect_grep '/data/\.escrowignore$' list.txt
 rm src/.escrowignore
 # An unmet contract warns (run 'escrow check') but packs.
 cat >c2.yaml <<'Y'
