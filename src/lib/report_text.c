@@ -438,7 +438,8 @@ static void good_reason(const json_t *root, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "good signature%s%s, ", *str(sig, "key_id") ? " by " : "",
 		                      str(sig, "key_id"));
 	if (json_is_object(in) && o < len)
-		o += (size_t)snprintf(out + o, len - o, "%llu files intact, ", (unsigned long long)num(in, "files"));
+		o += (size_t)snprintf(out + o, len - o, "%llu file%s intact, ", (unsigned long long)num(in, "files"),
+		                      num(in, "files") == 1 ? "" : "s");
 	if (o >= len)
 		return;
 	if (strcmp(str(root, "command"), "list") == 0) {

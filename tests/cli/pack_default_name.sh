@@ -27,4 +27,5 @@ expect_exit 0 "$ESCROW" verify b.escrow -p k.pub && expect_grep '^verdict: verif
 mkdir "$(n y 200)" && echo hi >"$(n y 200)/f.txt"
 expect_exit 0 "$ESCROW" pack "$(n y 200)" -o c.escrow -s k.key -q
 expect_exit 0 "$ESCROW" verify c.escrow -p k.pub && expect_grep "^name: +$(n y 200), release unreleased" out
+expect_grep '1 file intact,' out # one file: no plural
 finish
