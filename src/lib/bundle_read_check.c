@@ -605,7 +605,7 @@ escrow_status esc_rd_check(struct esc_rd *rd)
 		rd->integrity_ok = true;
 	if (st == ESCROW_TAMPERED) {
 		rd->integrity_failed = true;
-		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
+		esc_clipf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
 	}
 	if (sig == ESCROW_BAD_SIGNATURE && esc_is_outcome(st))
 		return esc_error(rd->ctx, ESCROW_BAD_SIGNATURE, "%s", sigwhy);

@@ -281,7 +281,7 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct esc_tarrd *tr, escr
 	struct seek k;
 
 	snprintf(msg, sizeof msg, "%s", esc_ctx_message(rd->ctx));
-	snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at the unsafe entry");
+	esc_clipf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at the unsafe entry");
 	memset(&k, 0, sizeof k);
 	k.rd = rd;
 	k.tr = tr;
@@ -322,16 +322,16 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct esc_tarrd *tr, escr
 		/* Nobody vouched for it: "unsafe" is for what the key signed. */
 		if (strncmp(why, rd->path, strlen(rd->path)) == 0 && strncmp(why + strlen(rd->path), ": ", 2) == 0)
 			why += strlen(rd->path) + 2;
-		sst = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: no signed tag manifest follows an unsafe entry: %.300s",
+		sst = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: no signed tag manifest follows an unsafe entry: %s",
 		                rd->path, why);
 		rd->integrity_failed = true;
-		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
+		esc_clipf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
 		goto out;
 	}
 	sst = esc_rd_check_signature(rd);
 	if (sst == ESCROW_BAD_SIGNATURE)
-		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at an unsafe entry: "
-		         "%.400s", msg);
+		esc_clipf(rd->integrity_reason, sizeof rd->integrity_reason, "the checks stopped at an unsafe entry: "
+		         "%s", msg);
 	if (sst != ESCROW_OK || k.h == NULL)
 		goto out;
 	if (!covered(&k, bad)) {
@@ -339,10 +339,10 @@ escrow_status esc_rd_unsafe_signed(struct esc_rd *rd, struct esc_tarrd *tr, escr
 		if (strncmp(why, rd->path, strlen(rd->path)) == 0 && strncmp(why + strlen(rd->path), ": ", 2) == 0)
 			why += strlen(rd->path) + 2;
 		sst = esc_error(rd->ctx, ESCROW_TAMPERED, "%s: an entry that no signed manifest lists: %s (a %s); "
-		                "it was added after signing, and it is unsafe: %.300s", rd->path, bad->path,
+		                "it was added after signing, and it is unsafe: %s", rd->path, bad->path,
 		                type_words(bad->type), why);
 		rd->integrity_failed = true;
-		snprintf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
+		esc_clipf(rd->integrity_reason, sizeof rd->integrity_reason, "%s", esc_ctx_message(rd->ctx));
 	}
 out:
 	esc_sha256_free(k.h);

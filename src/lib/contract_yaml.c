@@ -38,7 +38,7 @@ escrow_status cy_fail(struct cy *y, const yaml_mark_t *m, const char *fmt, ...)
 	char *line;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	esc_vclip(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (y->fatal)
 		return ESCROW_E_INPUT;

@@ -112,6 +112,49 @@ void escrow_ctx_interrupt(escrow_ctx *ctx)
 	atomic_store(&ctx->interrupted, 1);
 }
 
+/* A message longer than its buffer keeps its head and its tail, joined by
+ * " ... ": the tail says what is wrong (a path of 4,000 bytes in the middle
+ * must not push "is not inside a folder" out of the message). Cuts fall on
+ * UTF-8 character boundaries. Without the memory to format it whole, it is
+ * cut at the end as vsnprintf cuts it. */
+void esc_vclip(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	static const char mid[] = " ... ";
+	va_list ap2;
+	char *all;
+	size_t head, tail;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(dst, cap, fmt, ap);
+	if (n < 0 || (size_t)n < cap || cap < 64 || (all = malloc((size_t)n + 1)) == NULL) {
+		va_end(ap2);
+		return;
+	}
+	vsnprintf(all, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	head = (cap - sizeof mid) / 2;
+	tail = cap - sizeof mid - head;
+	while (head > 0 && ((unsigned char)all[head] & 0xC0) == 0x80)
+		head--;
+	while (tail > 0 && ((unsigned char)all[(size_t)n - tail] & 0xC0) == 0x80)
+		tail--;
+	memcpy(dst, all, head);
+	memcpy(dst + head, mid, sizeof mid - 1);
+	memcpy(dst + head + sizeof mid - 1, all + (size_t)n - tail, tail);
+	dst[head + sizeof mid - 1 + tail] = '\0';
+	free(all);
+}
+
+void esc_clipf(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	esc_vclip(dst, cap, fmt, ap);
+	va_end(ap);
+}
+
 escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 {
 	va_list ap;
@@ -120,7 +163,7 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 		return st;
 	ctx->status = st;
 	va_start(ap, fmt);
-	vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+	esc_vclip(ctx->err, sizeof ctx->err, fmt, ap);
 	va_end(ap);
 	shown_update(ctx);
 	return st;
@@ -197,21 +240,16 @@ char *esc_path_join(const char *dir, const char *name)
 
 void esc_error_prefix(escrow_ctx *ctx, const char *fmt, ...)
 {
-	char old[ESC_ERRLEN];
+	char old[ESC_ERRLEN], pre[ESC_ERRLEN];
 	va_list ap;
-	int n;
 
 	if (ctx == NULL)
 		return;
 	memcpy(old, ctx->err, sizeof old);
 	va_start(ap, fmt);
-	n = vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+	esc_vclip(pre, sizeof pre, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n + 2 < sizeof ctx->err) {
-		memcpy(ctx->err + n, ": ", 2);
-		memcpy(ctx->err + n + 2, old, sizeof ctx->err - (size_t)n - 2);
-		ctx->err[sizeof ctx->err - 1] = '\0';
-	}
+	esc_clipf(ctx->err, sizeof ctx->err, "%s: %s", pre, old);
 	shown_update(ctx);
 }
 
@@ -232,7 +270,7 @@ void esc_warn(escrow_ctx *ctx, const char *fmt, ...)
 	if (ctx == NULL || ctx->warn == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	esc_vclip(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	esc_escape(shown, sizeof shown, msg, strlen(msg), ESC_ESCAPE_TEXT);
 	ctx->warn(ctx->warn_user, shown);

@@ -37,6 +37,9 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "escrow_ctx_interrupt() needs a lock-f
 /* Records st and several messages (the contract parser's, up to 20): the
  * detail escrow_ctx_error() gives is each line escaped, joined by newlines. */
 escrow_status esc_error_lines(escrow_ctx *ctx, escrow_status st, char *const *lines, size_t n);
+/* vsnprintf that keeps an overlong message's head and tail around " ... ". */
+void esc_vclip(char *dst, size_t cap, const char *fmt, va_list ap);
+void esc_clipf(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Records st and a printf-style detail on ctx; returns st so callers can
  * write `return esc_error(ctx, ESCROW_E_IO, "%s: %s", path, strerror(errno));` */
 escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)

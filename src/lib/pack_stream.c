@@ -19,7 +19,7 @@ void esc_pack_warn(struct esc_pack_run *r, const char *file, const char *fmt, ..
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	esc_vclip(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	esc_report_warn(r->report, file, 0, "%s", msg);
 	if (!r->quiet)

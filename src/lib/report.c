@@ -68,7 +68,7 @@ void esc_report_warn(escrow_report *r, const char *file, unsigned line, const ch
 	if (r == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	esc_vclip(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	arr = json_object_get(r->root, "warnings");
 	if (arr == NULL) {

@@ -18,7 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_REL 4096
+/* The longest payload path pack takes: PATH_MAX less its NUL, the longest
+ * path the kernel opens in one call. (Readers take up to 4096 bytes.) */
+#define MAX_REL (PATH_MAX - 1)
 #define IGNORE_FILE ".escrowignore"
 #define STAT_AHEAD 65536
 
@@ -462,13 +464,14 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 	for (i = 0; i < l.n_keys && st == ESCROW_OK; i++) {
 		const struct wkey *k = &l.keys[i];
 		size_t rl = strlen(rel) + k->len + 2;
+		size_t plen = *rel != '\0' ? rl - 1 : k->len; /* the payload path's bytes */
 		bool dir = false;
 
 		if (k->desc && !l.is_dir[k->idx])
 			continue; /* excluded, or no longer a folder */
-		if (rl > MAX_REL) {
-			st = esc_error(w->ctx, ESCROW_E_INPUT, "%s/%s: path longer than %d bytes",
-			               rel, k->name, MAX_REL);
+		if (plen > MAX_REL) {
+			st = esc_error(w->ctx, ESCROW_E_INPUT, "%s/%s: path longer than %d bytes, the longest Linux opens: "
+			               "shorten it, or leave it out in .escrowignore", rel, k->name, MAX_REL);
 			break;
 		}
 		crel = malloc(rl);

@@ -48,4 +48,45 @@ print(t.index(b"deep\n"))')
 flip_byte b.tar "$off"
 zstd -q -c b.tar >t.escrow
 expect_exit 1 "$ESCROW" verify t.escrow -p k.pub && expect_grep '^verdict: tampered' out
+# One payload path's bounds: pack writes up to 4095 bytes (the longest path
+# Linux opens in one call) and refuses 4096, naming the path and the way out,
+# with nothing written; a reader takes 4096 (a bundle another writer made,
+# signed, verifies and extracts) and calls 4097 unsafe, naming the path.
+deep() { # deep TOP NAME: TOP/20 folders of 200 bytes/NAME, made one level at a time
+	python3 - "$1" "$2" <<'PY'
+import os, sys
+os.makedirs(sys.argv[1]); os.chdir(sys.argv[1])
+for i in range(20):
+    os.mkdir("d" * 200); os.chdir("d" * 200)
+open(sys.argv[2], "w").write("deep\n")
+PY
+}
+deep p4095 "$(n f 75)"
+deep p4096 "$(n g 76)"
+expect_exit 0 "$ESCROW" pack p4095 -o p.escrow -s k.key -q
+expect_exit 0 "$ESCROW" verify p.escrow -p k.pub && expect_grep '1 file intact' out
+expect_exit 65 "$ESCROW" pack p4096 -o q.escrow -s k.key -q
+expect_grep "$(n g 76): path longer than 4095 bytes, the longest Linux opens: shorten it, or leave it out in .escrowignore" err
+expect_true "a refused pack writes nothing" test ! -e q.escrow
+D=$(python3 -c 'print("/".join(["d" * 200] * 20))')
+MK="python3 $ESCROW_SRC/tests/mkbundle.py"
+$MK rewrite p.escrow -o h4096.escrow --add "$D/$(n h 76)=x" --fix-manifests -s k.key
+$MK rewrite p.escrow -o h4097.escrow --add "$D/$(n h 77)=x" --fix-manifests -s k.key
+for j in 1 3; do
+	expect_exit 0 "$ESCROW" verify -j "$j" h4096.escrow -p k.pub && expect_grep '2 files intact' out
+	expect_exit 1 "$ESCROW" verify -j "$j" h4097.escrow -p k.pub
+	expect_grep "^verdict: unsafe -- h4097.escrow: payload path 'data/d{64}[.]{3}' longer than 4096 bytes" out
+done
+expect_exit 0 "$ESCROW" extract -q h4096.escrow -C e4096 -p k.pub
+expect_true "the 4096-byte path is extracted" test "$(cd e4096/data && find . -type f -name 'h*' | awk '{ print length($0) - 2 }')" -eq 4096
+expect_exit 1 "$ESCROW" extract -q h4097.escrow -C e4097 -p k.pub
+expect_true "nothing is extracted of the 4097-byte path's bundle" test ! -e e4097
+# A message holding a 4096-byte path keeps its end, which says what is wrong:
+# the middle of the path gives way (" ... "), on the terminal and in JSON.
+$MK rewrite p.escrow -o t4096.escrow --add "$D/$(n h 76)=x"
+expect_exit 1 "$ESCROW" verify t4096.escrow -p k.pub
+expect_grep "^escrow: error: tampered: t4096.escrow: 'data/d+/.* [.]{3} .*/h{76}' is in the bundle but not in manifest-sha256.txt \\(a file was added\\)$" err
+expect_grep "^verdict: tampered -- .* [.]{3} .*/h{76}' is in the bundle but not in manifest-sha256.txt \\(a file was added\\)$" out
+expect_exit 1 "$ESCROW" verify t4096.escrow -p k.pub --json
+expect_grep "not in manifest-sha256.txt \\(a file was added\\)\"" out
 finish

@@ -271,6 +271,41 @@ static void test_library_texts(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* A message longer than the context keeps (ESC_ERRLEN) keeps its head and
+ * its end, which says what is wrong, around " ... ", cut between characters. */
+static void test_long_messages(void **state)
+{
+	escrow_ctx *ctx = escrow_ctx_new();
+	char path[5000], want_end[64];
+	const char *m;
+	size_t i, n;
+
+	(void)state;
+	assert_non_null(ctx);
+	for (i = 0; i + 3 < sizeof path; i += 3)
+		memcpy(path + i, "\xe2\x82\xac", 3); /* the euro sign, three bytes */
+	path[i] = '\0';
+	esc_error(ctx, ESCROW_TAMPERED, "b.escrow: '%s' is in the bundle but not in manifest-sha256.txt", path);
+	m = esc_ctx_message(ctx);
+	n = strlen(m);
+	assert_true(n < ESC_ERRLEN && n > ESC_ERRLEN - 12);
+	assert_memory_equal(m, "b.escrow: '\xe2\x82\xac", 14);
+	assert_non_null(strstr(m, " ... "));
+	snprintf(want_end, sizeof want_end, "\xe2\x82\xac' is in the bundle but not in manifest-sha256.txt");
+	assert_string_equal(m + n - strlen(want_end), want_end);
+	/* whole characters on both sides of the cut: nothing shown as \x.. */
+	assert_null(strstr(escrow_ctx_error(ctx), "\\x"));
+	/* a prefix keeps the end too */
+	esc_error_prefix(ctx, "%s", "vault v");
+	m = esc_ctx_message(ctx);
+	assert_memory_equal(m, "vault v: b.escrow: '", 20);
+	assert_string_equal(m + strlen(m) - strlen(want_end), want_end);
+	escrow_ctx_set_warn(ctx, on_warn, NULL);
+	esc_warn(ctx, "%s: skipped, it is a socket", path);
+	assert_non_null(strstr(warned, "\xe2\x82\xac: skipped, it is a socket"));
+	escrow_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,7 +313,7 @@ int main(void)
 		cmocka_unit_test(test_bidi),             cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_valid_text_kept),  cmocka_unit_test(test_cut_and_sizes),
 		cmocka_unit_test(test_json_modes),       cmocka_unit_test(test_library_texts),
-		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_plain),            cmocka_unit_test(test_long_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
