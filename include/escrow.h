@@ -409,9 +409,10 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_recipients(escrow_o
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_options_set_identities(escrow_options *o,
                                                                         enum escrow_option opt,
                                                                         const escrow_identities *v);
-/* Why the last setter call on o failed ("option 9 (level): 25 is out of range
- * 0..19"), "" after a call that succeeded. Never NULL ("" for o NULL). Valid
- * until the next call that takes o. */
+/* Why the last setter call on o failed ("ESCROW_OPT_LEVEL: 25 is out of range
+ * 0..19"; what the caller gave is escaped as escrow_escape does), "" after a
+ * call that succeeded. Never NULL ("" for o NULL). Valid until the next call
+ * that takes o. */
 ESCROW_API const char *escrow_options_error(const escrow_options *o);
 
 /* ---- results: what pack and rewrap hand back ------------------------------

@@ -55,6 +55,8 @@ void cli_json_string(FILE *f, const char *s);
 int cli_fail(escrow_ctx *ctx, escrow_status st);
 /* Usage error for a command: message, usage line, hint; returns 64. */
 int cli_usage(const char *cmd, const char *usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* cli_usage for a refusal the library worded (escaped already): "escrow CMD: WHAT: TEXT". */
+int cli_usage_lib(const char *cmd, const char *usage, const char *what, const char *text);
 /* An escrow_options setter refused (st), or the object could not be made (o
  * NULL): prints why and returns the exit code. */
 int cli_opts_fail(const escrow_options *o, escrow_status st);

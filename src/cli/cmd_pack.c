@@ -220,8 +220,16 @@ static escrow_options *pack_options(const struct pack_cli *o, const escrow_secke
 		if (o->args.list[i].id == CLI_O_EXCLUDE)
 			st = escrow_options_set_string(po, ESCROW_OPT_EXCLUDE, o->args.list[i].value);
 	for (i = 0; st == ESCROW_OK && i < o->args.n; i++)
-		if (o->args.list[i].id == CLI_O_META)
-			st = escrow_options_set_string(po, ESCROW_OPT_META, o->args.list[i].value);
+		if (o->args.list[i].id == CLI_O_META &&
+		    (st = escrow_options_set_string(po, ESCROW_OPT_META, o->args.list[i].value)) == ESCROW_E_USAGE) {
+			const char *why = escrow_options_error(po), *pre = "ESCROW_OPT_META: ";
+
+			/* said with the flag the user typed, not the library's name */
+			*rc = cli_usage_lib("pack", usage_line, "--meta",
+			                    strncmp(why, pre, strlen(pre)) == 0 ? why + strlen(pre) : why);
+			escrow_options_free(po);
+			return NULL;
+		}
 	if (st == ESCROW_OK)
 		st = escrow_options_set_string(po, ESCROW_OPT_NAME, o->name);
 	if (st == ESCROW_OK)

@@ -192,6 +192,22 @@ int cli_usage(const char *cmd, const char *usage, const char *fmt, ...)
 	return EX_USAGE_;
 }
 
+int cli_usage_lib(const char *cmd, const char *usage, const char *what, const char *text)
+{
+	char *line = malloc(strlen(what) + strlen(text) + 3);
+
+	cli_progress_done();
+	cli_json_status(ESCROW_E_USAGE);
+	if (line != NULL) {
+		snprintf(line, strlen(what) + strlen(text) + 3, "%s: %s", what, text);
+		cli_json_note(line);
+		free(line);
+	}
+	/* text is the library's, escaped already; what is the program's */
+	fprintf(stderr, "escrow %s: %s: %s\nusage: %s\ntry 'escrow %s --help'\n", cmd, what, text, usage, cmd);
+	return EX_USAGE_;
+}
+
 int cli_opts_fail(const escrow_options *o, escrow_status st)
 {
 	cli_json_status(st);

@@ -227,9 +227,9 @@ escrow_status escrow_options_set_string(escrow_options *o, enum escrow_option op
 			/* shown escaped, and cut: it may be anything */
 			if (esc_escape(shown, sizeof shown - 3, v, strlen(v), ESC_ESCAPE_TEXT) >= sizeof shown - 3)
 				strcat(shown, "...");
-			return refuse(o, ESCROW_E_USAGE, "option %d (meta): '%s' is not KEY=VALUE (KEY: 1 to %d letters, "
+			return refuse(o, ESCROW_E_USAGE, "ESCROW_OPT_META: '%s' is not KEY=VALUE (KEY: 1 to %d letters, "
 			              "digits and dashes; VALUE: 1 to %d bytes of UTF-8 on one line, no control characters)",
-			              (int)opt, shown, ESC_META_KEY_MAX, ESC_META_VALUE_MAX);
+			              shown, ESC_META_KEY_MAX, ESC_META_VALUE_MAX);
 		}
 		return list_add(o, &o->meta, v);
 	}
@@ -254,27 +254,27 @@ escrow_status escrow_options_set_int(escrow_options *o, enum escrow_option opt, 
 		return st;
 	if (opt == ESCROW_OPT_LEVEL) {
 		if (v < 0 || v > 19)
-			return refuse(o, ESCROW_E_USAGE, "option %d (level): %lld is out of range 0..19 (0: the default, 3)",
-			              (int)opt, (long long)v);
+			return refuse(o, ESCROW_E_USAGE, "ESCROW_OPT_LEVEL: %lld is out of range 0..19 (0: the default, 3)",
+			              (long long)v);
 		o->level = (int)v;
 		return ESCROW_OK;
 	}
 	if (opt == ESCROW_OPT_SAMPLE) {
 		if (v < 0 || v > 100)
-			return refuse(o, ESCROW_E_USAGE, "option %d (sample): %lld is out of range 0..100 (percent; 0: all)",
-			              (int)opt, (long long)v);
+			return refuse(o, ESCROW_E_USAGE, "ESCROW_OPT_SAMPLE: %lld is out of range 0..100 (percent; 0: all)",
+			              (long long)v);
 		o->sample = (int)v;
 		return ESCROW_OK;
 	}
 	if (opt == ESCROW_OPT_MAX_SECONDS) {
 		if (v < 0 || v > 31536000)
-			return refuse(o, ESCROW_E_USAGE, "option %d (max seconds): %lld is out of range 0..31536000 (0: no "
-			              "limit)", (int)opt, (long long)v);
+			return refuse(o, ESCROW_E_USAGE, "ESCROW_OPT_MAX_SECONDS: %lld is out of range 0..31536000 (0: no "
+			              "limit)", (long long)v);
 		o->max_seconds = v;
 		return ESCROW_OK;
 	}
 	if (v < 0 || ((uint64_t)v & ~(uint64_t)KNOWN_FLAGS) != 0)
-		return refuse(o, ESCROW_E_USAGE, "option %d (flags): 0x%llx has bits that are no ESCROW_* flag", (int)opt,
+		return refuse(o, ESCROW_E_USAGE, "ESCROW_OPT_FLAGS: 0x%llx has bits that are no ESCROW_* flag",
 		              (unsigned long long)v);
 	o->flags = (unsigned)v;
 	return ESCROW_OK;

@@ -129,9 +129,11 @@ report_true hostile.escrow "r'\\x1b' in g['remote'] and chr(27) not in g['remote
 
 # --meta: KEY letters, digits and dashes; VALUE one plain line, bounded.
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'bad key=x'
-expect_grep 'meta' err
+expect_grep "^escrow pack: --meta: 'bad key=x' is not KEY=VALUE \\(KEY: 1 to 64 letters" err
+expect_grep '^usage: escrow pack' err
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'Key'
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta "Key=$(printf 'a\033b')"
+expect_grep "^escrow pack: --meta: 'Key=a[\\]x1bb' is not KEY=VALUE" err
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta "Key=$(head -c 600 /dev/zero | tr '\0' v)"
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta 'Key='
 expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key --meta Ticket=1 --meta ticket=2
