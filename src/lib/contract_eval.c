@@ -104,15 +104,18 @@ static int is_savedmodel_pb(const char *path)
 	return strcmp(b ? b + 1 : path, "saved_model.pb") == 0;
 }
 
-/* A file inspected for another deliverable's format still passes when its
- * bytes were recognised as this one. */
+/* A file inspected for another deliverable's format (or a symlink, with
+ * its target's findings) still passes when its bytes passed this one: every
+ * format the contract names was checked (esc_inspect_also), and the one a
+ * file's bytes are recognised as is not the only one they may pass (a torch
+ * checkpoint is a zip, a JSON file is YAML). */
 static int passes(const struct esc_fnd *in, enum esc_format want)
 {
 	if (!(in->bits & ESC_FND_INSPECTED) || want == ESC_FMT_NONE)
 		return 0;
 	if (in->wanted == want)
 		return (in->bits & ESC_FND_WANTED_OK) != 0;
-	return in->detected == want;
+	return in->detected == want || esc_fnd_also_passes(in->also, want);
 }
 
 /* Rule 5: every matched file passes format (ONNX external data files are

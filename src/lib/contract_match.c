@@ -14,6 +14,7 @@ struct esc_contract_ix {
 	size_t *first;       /* per deliverable: its first include's number */
 	size_t n_inc;
 	esc_globset *incl, *forbid;
+	uint32_t formats;    /* 1 << format, for each a deliverable names */
 };
 
 void esc_contract_index_free(escrow_contract *c)
@@ -40,6 +41,7 @@ int esc_contract_index(escrow_contract *c)
 	ix = calloc(1, sizeof *ix);
 	if (ix == NULL)
 		return -1;
+	ix->formats = esc_contract_format_mask(c); /* before c->ix is set: counted, not cached */
 	c->ix = ix;
 	ix->inc = malloc((n ? n : 1) * sizeof *ix->inc);
 	ix->inc_d = malloc((n ? n : 1) * sizeof *ix->inc_d);
@@ -61,6 +63,25 @@ int esc_contract_index(escrow_contract *c)
 fail:
 	esc_contract_index_free(c);
 	return -1;
+}
+
+uint32_t esc_contract_format_mask(const escrow_contract *c)
+{
+	uint32_t m = 0;
+	size_t i;
+
+	if (c == NULL)
+		return 0;
+	if (c->ix != NULL)
+		return c->ix->formats;
+	for (i = 0; i < c->n_d; i++) {
+		enum esc_format f = c->d[i].format ? esc_format_from_name(c->d[i].format) : ESC_FMT_NONE;
+
+		/* a folder format is judged over the file list, not file by file */
+		if (f != ESC_FMT_NONE && f != ESC_FMT_TF_SAVEDMODEL)
+			m |= UINT32_C(1) << f;
+	}
+	return m;
 }
 
 int esc_glob_is_literal(const char *pattern)

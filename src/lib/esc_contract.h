@@ -85,6 +85,9 @@ void esc_report_contract_reason(const escrow_report *r, char *out, size_t len);
 /* The first deliverable that holds path (for list, the inspectors and the
  * findings), or NULL. */
 const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const char *path);
+/* 1 << format, for each format a deliverable names (tf-savedmodel aside):
+ * what check, pack and verify inspect every file for (esc_inspect_also). */
+uint32_t esc_contract_format_mask(const escrow_contract *c);
 
 /* Adds "inventory" (files/bytes per kind, count per detected format) and the
  * warnings of the per-file findings: Git LFS pointers and dangerous pickles

@@ -21,6 +21,7 @@ struct esc_inspection {
 	enum esc_format detected;        /* the format its bytes pass, by content (NONE if none) */
 	enum esc_format wanted;          /* the format asked for, if any */
 	bool wanted_ok;                  /* the bytes pass `wanted` */
+	uint32_t passed;                 /* 1 << format, for each checker that ran and passed */
 	char reason[256];                /* why `wanted` failed ("header length 812 exceeds file size 96") */
 	bool lfs_pointer;                /* a Git LFS pointer file */
 	enum esc_pickle_verdict pickle;
@@ -42,6 +43,17 @@ struct esc_inspection {
  * kind), `size` the exact size, `wanted` the contract's format or NONE. */
 typedef struct esc_inspector esc_inspector;
 esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format wanted); /* NULL: ENOMEM */
+/* Also run the checkers of these formats (1 << format each), before the
+ * first update: a file is judged for every deliverable that holds it, and a
+ * symlink for the deliverables of the link, with the findings of its target:
+ * check, pack and verify pass every format the contract names. */
+void esc_inspect_also(esc_inspector *in, uint32_t formats);
+/* A file passes one format at most among those that exclude each other
+ * (safetensors, gguf, pytorch, ...: `detected` says which); the others, that
+ * a file may pass as well (a torch checkpoint is a zip, JSON is YAML and
+ * text), are kept as bits of esc_fnd.also. */
+uint8_t esc_fnd_also(uint32_t passed);
+bool esc_fnd_also_passes(uint8_t also, enum esc_format f);
 void esc_inspect_update(esc_inspector *in, const void *buf, size_t len);
 /* Fills *out (the inspector is then freed). */
 void esc_inspect_final(esc_inspector *in, struct esc_inspection *out);

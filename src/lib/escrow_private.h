@@ -137,7 +137,7 @@ struct esc_fnd {
 	uint8_t detected;      /* enum esc_format its bytes pass by content */
 	uint8_t wanted;        /* enum esc_format the contract asked for */
 	uint8_t bits;          /* ESC_FND_* */
-	uint8_t spare;
+	uint8_t also;          /* the formats a file may pass besides `detected` that it passes (esc_fnd_also) */
 	uint16_t n_secrets;    /* possible secrets found (saturates at 65535; the notes keep the count) */
 };
 static inline unsigned esc_fnd_pickle(const struct esc_fnd *d)

@@ -88,6 +88,7 @@ int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_in
 	f->note = 0;
 	f->fnd.detected = (uint8_t)in->detected;
 	f->fnd.wanted = (uint8_t)in->wanted;
+	f->fnd.also = esc_fnd_also(in->passed);
 	f->fnd.n_secrets = in->n_secrets > UINT16_MAX ? UINT16_MAX : (uint16_t)in->n_secrets;
 	f->fnd.bits = (uint8_t)(ESC_FND_INSPECTED | (in->wanted_ok ? ESC_FND_WANTED_OK : 0) |
 	                        (in->lfs_pointer ? ESC_FND_LFS : 0) | (in->tf_index_ok ? ESC_FND_TF_INDEX_OK : 0) |

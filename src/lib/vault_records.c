@@ -87,6 +87,8 @@ static json_t *file_line(const struct esc_files *fs, const struct esc_file *f)
 	              "fb", f->fnd.bits, "fn", f->fnd.n_secrets);
 	if (j == NULL)
 		return NULL;
+	if (f->fnd.also != 0) /* absent from records written before it was kept */
+		json_object_set_new(j, "fa", json_integer(f->fnd.also));
 	if (f->link != NULL) {
 		json_object_set_new(j, "lt", json_string(f->link->target ? f->link->target : ""));
 		if (f->link->resolved != NULL)
@@ -305,6 +307,15 @@ static escrow_status take_file(struct rec_in *r, const json_t *j)
 	f->fnd.wanted = (uint8_t)fw;
 	f->fnd.bits = (uint8_t)fb;
 	f->fnd.n_secrets = (uint16_t)fn;
+	if (json_object_get(j, "fa") != NULL) {
+		json_int_t fa;
+
+		if (!in_range(j, "fa", 0, 255, &fa)) {
+			r->bad = true;
+			return ESCROW_OK;
+		}
+		f->fnd.also = (uint8_t)fa;
+	}
 	return ESCROW_OK;
 }
 

@@ -70,6 +70,7 @@ struct esc_inspector {
 	const char *base;
 	uint64_t size, off;
 	enum esc_format wanted;
+	uint32_t also;             /* 1 << format, for each other format to check */
 	uint8_t head[HEAD_MAX];
 	size_t head_len;
 	bool started, tf_index, secrets_wanted, pickle_named;
@@ -193,6 +194,36 @@ esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format 
 	return in;
 }
 
+void esc_inspect_also(esc_inspector *in, uint32_t formats)
+{
+	if (in != NULL && !in->started)
+		in->also = formats;
+}
+
+/* The formats a file may pass besides a more specific one, in the bits of
+ * esc_fnd.also (eight: it is one byte of the file record). */
+static const enum esc_format also_fmts[8] = {
+	ESC_FMT_HDF5, ESC_FMT_ONNX, ESC_FMT_ZIP, ESC_FMT_PDF, ESC_FMT_JSON, ESC_FMT_YAML, ESC_FMT_CSV, ESC_FMT_TEXT,
+};
+
+uint8_t esc_fnd_also(uint32_t passed)
+{
+	uint8_t b = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		if ((passed >> also_fmts[i]) & 1)
+			b |= (uint8_t)(1u << i);
+	return b;
+}
+
+bool esc_fnd_also_passes(uint8_t also, enum esc_format f)
+{
+	for (unsigned i = 0; i < 8; i++)
+		if (also_fmts[i] == f)
+			return (also >> i) & 1;
+	return false;
+}
+
 /* Picks and starts the checkers once the head is known. */
 static void start(esc_inspector *in)
 {
@@ -201,7 +232,7 @@ static void start(esc_inspector *in)
 	in->started = true;
 	for (size_t i = 0; i < N_CHECKERS; i++) {
 		const struct esc_fmt_ops *ops = checkers[i];
-		bool want = ops->fmt == in->wanted;
+		bool want = ops->fmt == in->wanted || ((in->also >> ops->fmt) & 1);
 
 		if (!want && (ops->full_scan ||
 		              !(hinted(in, ops->fmt) || (ops->sniff && ops->sniff(in->head, in->head_len, in->size)))))
@@ -322,6 +353,8 @@ void esc_inspect_final(esc_inspector *in, struct esc_inspection *out)
 			ops->report(in->c[i].st, out);
 		if (ok && out->detected == ESC_FMT_NONE)
 			out->detected = ops->fmt;
+		if (ok)
+			out->passed |= UINT32_C(1) << ops->fmt;
 		if (ops->fmt == in->wanted) {
 			wanted_seen = true;
 			out->wanted_ok = ok;

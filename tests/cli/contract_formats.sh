@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A deliverable's format is judged on the file's bytes whichever deliverable
+# holds the file first and whether it is reached through a symlink: a torch
+# checkpoint (a zip) in a `format: zip` deliverable, a .npz in one, a JSON
+# file in a `format: yaml` one (JSON is YAML), each also held by an earlier
+# deliverable ("**", or pytorch), and a symlink to a YAML file no other
+# deliverable holds, are ok in check, pack --strict and verify -c; the same
+# paths with broken bytes are bad-format in all three. The files are real
+# (tests/fixtures/real: torch.save, numpy.savez, json.dump, PyYAML).
+. "$(dirname "$0")/lib.sh"
+SRC=${ESCROW_SRC:?set by ctest}
+R=$SRC/tests/fixtures/real
+
+"$ESCROW" keygen -o agency -W >/dev/null 2>&1
+
+mkdir -p good/models good/cfg
+cp "$R/torch_linear_zip.pt" good/models/linear.pt
+cp "$R/numpy_stored.npz" good/models/weights.npz
+cp "$R/json_config.json" good/cfg/settings.json
+cp "$R/pyyaml_config.yaml" good/cfg/real.yaml
+ln -s real.yaml good/cfg/link.yaml
+
+cat >contract.yaml <<'EOF'
+escrow-contract: 1
+contract: FORMATS-1
+deliverables:
+  - id: everything
+    include: ["**"]
+  - id: checkpoint
+    include: [models/linear.pt]
+    format: pytorch
+  - id: checkpoint-zip
+    include: [models/linear.pt]
+    format: zip
+  - id: weights-zip
+    include: [models/weights.npz]
+    format: zip
+  - id: settings
+    include: [cfg/settings.json]
+    format: yaml
+  - id: linked
+    include: [cfg/link.yaml]
+    format: yaml
+EOF
+
+# statuses FILE: "id=status ..." of a --json report
+statuses() {
+	python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print(" ".join(x["id"] + "=" + x["status"] for x in d["deliverables"]))' "$1"
+}
+
+all_ok="everything=ok checkpoint=ok checkpoint-zip=ok weights-zip=ok settings=ok linked=ok"
+expect_exit 0 "$ESCROW" check good -c contract.yaml --json && cp "$T/out" check.json
+expect_true "check: every deliverable ok" test "$(statuses check.json)" = "$all_ok"
+expect_exit 0 "$ESCROW" pack good -o good.escrow -s agency.key -c contract.yaml --strict -q
+expect_exit 0 "$ESCROW" verify good.escrow -p agency.pub -c contract.yaml --json && cp "$T/out" verify.json
+expect_true "verify: every deliverable ok" test "$(statuses verify.json)" = "$all_ok"
+
+# The same names, broken bytes: never ok.
+cp -a good bad
+printf 'not a checkpoint\n' >bad/models/linear.pt
+printf 'PK\003\004 not a zip at all' >bad/models/weights.npz
+printf '{"a": [1, 2}\n' >bad/cfg/settings.json
+printf 'a: [1, 2\n' >bad/cfg/real.yaml
+bad_st="everything=ok checkpoint=bad-format checkpoint-zip=bad-format weights-zip=bad-format settings=bad-format linked=bad-format"
+expect_exit 2 "$ESCROW" check bad -c contract.yaml --json && cp "$T/out" check.json
+expect_true "check: every format deliverable bad-format" test "$(statuses check.json)" = "$bad_st"
+expect_exit 2 "$ESCROW" pack bad -o bad.escrow -s agency.key -c contract.yaml --strict -q
+expect_true "pack --strict wrote nothing" test ! -e bad.escrow
+expect_exit 0 "$ESCROW" pack bad -o bad.escrow -s agency.key -c contract.yaml -q
+expect_exit 2 "$ESCROW" verify bad.escrow -p agency.pub -c contract.yaml --json && cp "$T/out" verify.json
+expect_true "verify: every format deliverable bad-format" test "$(statuses verify.json)" = "$bad_st"
+finish
