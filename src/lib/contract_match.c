@@ -182,6 +182,37 @@ const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const
 	return d == SIZE_MAX ? NULL : &c->d[d];
 }
 
+struct formats_of {
+	const escrow_contract *c;
+	uint32_t m;
+};
+
+static int or_format(size_t d, size_t k, void *user)
+{
+	struct formats_of *u = user;
+	const char *name = u->c->d[d].format;
+	enum esc_format f = name ? esc_format_from_name(name) : ESC_FMT_NONE;
+
+	(void)k;
+	if (f != ESC_FMT_NONE && f != ESC_FMT_TF_SAVEDMODEL)
+		u->m |= UINT32_C(1) << f;
+	return 0;
+}
+
+uint32_t esc_contract_formats_of(const escrow_contract *c, const char *path)
+{
+	struct formats_of u = {c, 0};
+	struct esc_file f;
+
+	if (c == NULL || path == NULL || esc_contract_format_mask(c) == 0)
+		return 0;
+	memset(&f, 0, sizeof f);
+	f.path = (char *)(uintptr_t)path;
+	f.type = ESC_FT_FILE;
+	esc_contract_each_hold(c, &f, or_format, &u);
+	return u.m;
+}
+
 int esc_contract_forbids(const escrow_contract *c, const char *path)
 {
 	size_t i;

@@ -43,11 +43,15 @@ struct esc_inspection {
  * kind), `size` the exact size, `wanted` the contract's format or NONE. */
 typedef struct esc_inspector esc_inspector;
 esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format wanted); /* NULL: ENOMEM */
-/* Also run the checkers of these formats (1 << format each), before the
- * first update: a file is judged for every deliverable that holds it, and a
- * symlink for the deliverables of the link, with the findings of its target:
- * check, pack and verify pass every format the contract names. */
-void esc_inspect_also(esc_inspector *in, uint32_t formats);
+/* Before the first update, other formats to check (1 << format each):
+ * `held`, those of every deliverable that holds the file, are checked
+ * whatever the file looks like; `named`, those the contract names anywhere,
+ * when the name or the first bytes suggest them, also where the check reads
+ * the whole file (text, csv, json, yaml), which otherwise runs only when
+ * asked for: a symlink is judged for its own deliverables with its target's
+ * findings. Formats nobody asked for cost nothing on files that do not look
+ * like them. */
+void esc_inspect_also(esc_inspector *in, uint32_t held, uint32_t named);
 /* A file passes one format at most among those that exclude each other
  * (safetensors, gguf, pytorch, ...: `detected` says which); the others, that
  * a file may pass as well (a torch checkpoint is a zip, JSON is YAML and
