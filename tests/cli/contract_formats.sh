@@ -71,4 +71,33 @@ expect_true "pack --strict wrote nothing" test ! -e bad.escrow
 expect_exit 0 "$ESCROW" pack bad -o bad.escrow -s agency.key -c contract.yaml -q
 expect_exit 2 "$ESCROW" verify bad.escrow -p agency.pub -c contract.yaml --json && cp "$T/out" verify.json
 expect_true "verify: every format deliverable bad-format" test "$(statuses verify.json)" = "$bad_st"
+
+# A Git LFS pointer with one of the v1 version aliases git-lfs reads
+# (lfs/pointer.go: hawser.github.com, git-media.io) is not the model:
+# lfs-pointer in all three, whatever the deliverable's format; a file that
+# only starts like one stays a file.
+mkdir lfs
+oid=$(printf '%064d' 7)
+printf 'version http://git-media.io/v/2\noid sha256:%s\nsize 123456\n' "$oid" >lfs/media.safetensors
+printf 'version https://hawser.github.com/spec/v1\noid sha256:%s\nsize 123456\n' "$oid" >lfs/hawser.bin
+printf 'version https://git-lfs.github.com/spec/v1 and then some\noid sha256:%s\nsize 1\n' "$oid" >lfs/notes.txt
+cat >lfs.yaml <<'EOF'
+escrow-contract: 1
+contract: LFS-1
+deliverables:
+  - id: media
+    include: [media.safetensors]
+    format: safetensors
+  - id: hawser
+    include: [hawser.bin]
+  - id: notes
+    include: [notes.txt]
+EOF
+lfs_st="media=lfs-pointer hawser=lfs-pointer notes=ok"
+expect_exit 2 "$ESCROW" check lfs -c lfs.yaml --json && cp "$T/out" check.json
+expect_true "check: the pointers are lfs-pointer" test "$(statuses check.json)" = "$lfs_st"
+expect_exit 2 "$ESCROW" pack lfs -o lfs-strict.escrow -s agency.key -c lfs.yaml --strict -q
+expect_exit 0 "$ESCROW" pack lfs -o lfs.escrow -s agency.key -c lfs.yaml -q
+expect_exit 2 "$ESCROW" verify lfs.escrow -p agency.pub -c lfs.yaml --json && cp "$T/out" verify.json
+expect_true "verify: the pointers are lfs-pointer" test "$(statuses verify.json)" = "$lfs_st"
 finish

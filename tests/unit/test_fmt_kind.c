@@ -27,6 +27,10 @@ static void test_lfs(void **state)
 	assert_true(lfs(VER "oid sha256:" OID "\nsize 12345\n"));
 	assert_true(lfs(VER "oid sha256:" OID "\nsize 0\n"));
 	assert_true(lfs(VER "ext-0-foo sha256:" OID "\noid sha256:" OID "\nsize 7\n"));
+	/* the v1 aliases git-lfs reads (lfs/pointer.go) */
+	assert_true(lfs("version https://hawser.github.com/spec/v1\noid sha256:" OID "\nsize 1\n"));
+	assert_true(lfs("version http://git-media.io/v/2\noid sha256:" OID "\nsize 1\n"));
+	assert_false(lfs("version https://hawser.github.com/spec/v1x\noid sha256:" OID "\nsize 1\n"));
 	/* Near misses. */
 	assert_false(lfs(""));
 	assert_false(lfs(VER));

@@ -5,12 +5,17 @@
  * in byte order; "oid sha256:<64 lowercase hex>" and "size <decimal>" are
  * required, "ext-<n>-<name>" keys (extensions) may come before them.
  * Anything else makes it not a pointer: we would rather call a tiny text
- * file "not a pointer" than misreport a real file. */
+ * file "not a pointer" than misreport a real file. The version may be any
+ * of the v1 aliases git-lfs reads (lfs/pointer.go: the pre-release
+ * hawser.github.com and the alpha git-media.io ones). */
 #include <string.h>
 
 #include "esc_fmt.h"
 
-#define LFS_VERSION "version https://git-lfs.github.com/spec/v1\n"
+static const char *const versions[] = {
+	"version https://git-lfs.github.com/spec/v1", "version https://hawser.github.com/spec/v1",
+	"version http://git-media.io/v/2",
+};
 
 static int is_lower_hex(const uint8_t *p, size_t n)
 {
@@ -39,19 +44,26 @@ static int ext_ok(const uint8_t *key, size_t klen, const uint8_t *val, size_t vl
 
 int esc_is_lfs_pointer(const uint8_t *buf, size_t len)
 {
-	const size_t vlen = sizeof LFS_VERSION - 1;
-	const uint8_t *prev_key = NULL, *p;
-	size_t prev_klen = 0;
+	const uint8_t *prev_key = NULL, *p, *nl;
+	size_t prev_klen = 0, v;
 	int have_oid = 0, have_size = 0;
 
-	if (!buf || len >= 1024 || len < vlen || memcmp(buf, LFS_VERSION, vlen) != 0)
+	if (!buf || len >= 1024)
 		return 0;
-	p = buf + vlen;
+	nl = memchr(buf, '\n', len);
+	if (nl == NULL)
+		return 0;
+	for (v = 0; v < sizeof versions / sizeof versions[0]; v++)
+		if ((size_t)(nl - buf) == strlen(versions[v]) && memcmp(buf, versions[v], strlen(versions[v])) == 0)
+			break;
+	if (v == sizeof versions / sizeof versions[0])
+		return 0;
+	p = nl + 1;
 	while (p < buf + len) {
-		const uint8_t *nl = memchr(p, '\n', (size_t)(buf + len - p));
 		const uint8_t *sp, *val;
 		size_t klen, valn, cmp_n;
 
+		nl = memchr(p, '\n', (size_t)(buf + len - p));
 		if (!nl)
 			return 0; /* every line ends with LF */
 		sp = memchr(p, ' ', (size_t)(nl - p));
