@@ -84,9 +84,22 @@ uint32_t esc_contract_format_mask(const escrow_contract *c)
 	return m;
 }
 
+/* A glob character escaped with '\' is itself: "docs/b\[1\].md" names one
+ * file as "docs/a.md" does (escrow init escapes file names so), and its
+ * absence makes the deliverable missing. */
 int esc_glob_is_literal(const char *pattern)
 {
-	return pattern != NULL && strpbrk(pattern, "*?[]{}") == NULL;
+	const char *p;
+
+	if (pattern == NULL)
+		return 0;
+	for (p = pattern; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (strchr("*?[]{}", *p) != NULL)
+			return 0;
+	}
+	return 1;
 }
 
 static int excluded(const struct esc_deliverable *d, const char *path)

@@ -82,4 +82,30 @@ expect_true "list: docs ok" python3 -c '
 import json, sys
 d = {x["id"]: x for x in json.load(open(sys.argv[1]))["deliverables"]}
 assert d["docs"]["status"] == "ok" and d["docs"]["missing"] == [] and d["docs"]["files"] == 3' out
+
+# A name with glob characters escaped ('\[', '\*', as escrow init writes
+# them) is a literal too: its file gone, the deliverable is missing in check,
+# pack --strict and verify; back, it is ok.
+mkdir -p esc/docs
+printf 'a\n' >esc/docs/a.md
+printf 'b\n' >'esc/docs/report[v2].md'
+cat >esc.yaml <<'EOF2'
+escrow-contract: 1
+contract: DOCS-2
+deliverables:
+  - id: docs
+    include: [docs/a.md, "docs/report\\[v2\\].md", "docs/notes\\*.md"]
+EOF2
+expect_exit 2 "$ESCROW" check esc -c esc.yaml --json
+expect_true "check: docs missing, notes*.md named" python3 -c '
+import json, sys
+d = {x["id"]: x for x in json.load(open(sys.argv[1]))["deliverables"]}
+assert d["docs"]["status"] == "missing" and d["docs"]["missing"] == ["docs/notes\\*.md"], d' out
+expect_exit 2 "$ESCROW" pack esc -o esc-strict.escrow -s k.key -c esc.yaml --strict -q
+expect_exit 0 "$ESCROW" pack esc -o esc.escrow -s k.key -c esc.yaml -q
+expect_exit 2 "$ESCROW" verify esc.escrow -p k.pub -c esc.yaml
+printf 'n\n' >'esc/docs/notes*.md'
+expect_exit 0 "$ESCROW" check esc -c esc.yaml
+expect_exit 0 "$ESCROW" pack esc -o esc2.escrow -s k.key -c esc.yaml --strict -q
+expect_exit 0 "$ESCROW" verify esc2.escrow -p k.pub -c esc.yaml
 finish
