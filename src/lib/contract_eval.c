@@ -216,9 +216,24 @@ static void list_unmatched(const struct esc_deliverable *d, const struct unmatch
 	size_t k, o = 0, n = 0;
 
 	out[0] = '\0';
-	for (k = 0; k < d->n_include && o < len; k++)
-		if (!u->hit[k] && esc_glob_is_literal(d->include[k]) == literal)
-			o += (size_t)snprintf(out + o, len - o, "%s%s", n++ ? ", " : "", d->include[k]);
+	for (k = 0; k < d->n_include && o + 1 < len; k++) {
+		const char *p = d->include[k];
+
+		if (u->hit[k] || esc_glob_is_literal(p) != literal)
+			continue;
+		if (!literal) {
+			o += (size_t)snprintf(out + o, len - o, "%s%s", n++ ? ", " : "", p);
+			continue;
+		}
+		/* a literal is said as the file's name: "report[v2].md", not "report\[v2\].md" */
+		o += (size_t)snprintf(out + o, len - o, "%s", n++ ? ", " : "");
+		for (; *p != '\0' && o + 1 < len; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			out[o++] = *p;
+		}
+		out[o < len ? o : len - 1] = '\0';
+	}
 }
 
 static void evaluate_one(const struct esc_deliverable *d, const struct esc_files *files,

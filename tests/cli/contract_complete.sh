@@ -101,6 +101,8 @@ expect_true "check: docs missing, notes*.md named" python3 -c '
 import json, sys
 d = {x["id"]: x for x in json.load(open(sys.argv[1]))["deliverables"]}
 assert d["docs"]["status"] == "missing" and d["docs"]["missing"] == ["docs/notes\\*.md"], d' out
+expect_exit 2 "$ESCROW" check esc -c esc.yaml
+expect_grep "missing: docs/notes[*][.]md is not in the deposit \\(2 other files matched\\)" out
 expect_exit 2 "$ESCROW" pack esc -o esc-strict.escrow -s k.key -c esc.yaml --strict -q
 expect_exit 0 "$ESCROW" pack esc -o esc.escrow -s k.key -c esc.yaml -q
 expect_exit 2 "$ESCROW" verify esc.escrow -p k.pub -c esc.yaml
