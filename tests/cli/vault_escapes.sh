@@ -103,4 +103,23 @@ expect_grep '^FAILED deposit 1 \(x\\x1b\[2J\)' "$T/out"
 run 1 "$ESCROW" vault audit "$V" --json
 jcheck 'j["failed"][0]["sha256"] == "x\x1b[2J"'
 
+# a vault whose path is not UTF-8, a ledger column that is not UTF-8 (SQLite
+# keeps any bytes): list and show --json and the vault's certificate were
+# 'out of memory' (exit 70); now U+FFFD stands for each such byte
+lv=$(printf 'v\377\233')
+vault_new "$lv" vescapes2
+expect_exit 0 "$ESCROW" vault receive "$lv" b.escrow -q
+run 0 "$ESCROW" vault list "$lv" --json
+jcheck 'j["vault"] == "v\ufffd\ufffd" and len(j["deposits"]) == 1'
+if [ -z "$PG" ]; then
+	sql "$lv" "UPDATE deposits SET name = CAST(x'6eff1b5b324a' AS TEXT) WHERE id = 1"
+	run 0 "$ESCROW" vault show "$lv" 1
+	expect_grep '^name +n\\xff\\x1b\[2J$' "$T/out"
+	run 0 "$ESCROW" vault show "$lv" 1 --json
+	jcheck 'j["name"] == "n\ufffd\x1b[2J"'
+	run 0 "$ESCROW" vault list "$lv" --json
+	jcheck 'j["deposits"][0]["name"] == "n\ufffd\x1b[2J"'
+	run 0 "$ESCROW" certificate --vault "$lv" 1 -o cert.html
+fi
+
 finish
