@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_line[] =
 	"escrow pack SRC -o BUNDLE|- -s KEY [-c CONTRACT] [-r RECIPIENT | -R FILE]... [-x GLOB]...\n"
@@ -128,6 +129,11 @@ static int parse_opts(int argc, char **argv, struct pack_cli *o)
 		                 "taken back once the deposit is refused; write to a file");
 	if (strcmp(o->key, "-") == 0 && strcmp(o->src, "-") == 0)
 		return cli_usage("pack", usage_line, "SRC is a folder, not standard input");
+	/* As zstd and gzip refuse: the bundle's bytes hold the tree's own bytes
+	 * where they do not compress, escape sequences included. */
+	if (strcmp(o->out, "-") == 0 && isatty(STDOUT_FILENO))
+		return cli_usage("pack", usage_line, "-o - will not write a bundle to a terminal: redirect standard "
+		                 "output to a file or a pipe, or give -o BUNDLE");
 	return -1;
 }
 

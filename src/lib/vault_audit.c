@@ -9,6 +9,7 @@
  * gets minisig_stored = 1 in that transaction: from then on a deleted
  * signature is found. */
 #include "esc_api.h"
+#include "esc_escape.h"
 #include "esc_vault_audit.h"
 #include "esc_vault_ledger.h"
 
@@ -100,7 +101,8 @@ static escrow_status note(struct audit *a, const struct esc_audit_dep *d, const 
 
 	a->checked++;
 	if (why[0] != '\0') {
-		json_t *f = json_pack("{s:I, s:s, s:s}", "deposit", (json_int_t)d->id, "sha256", d->sha, "why", why);
+		json_t *f = json_pack("{s:I, s:o?, s:o?}", "deposit", (json_int_t)d->id, "sha256", esc_json_string(d->sha),
+		                      "why", esc_json_string(why));
 
 		return f && json_array_append_new(a->failed, f) == 0 ? ESCROW_OK : esc_nomem(ctx);
 	}
@@ -229,21 +231,33 @@ static escrow_status removal(struct audit *a)
 	return ESCROW_OK;
 }
 
+/* Text from the ledger, the store's file names and the vault's path, as a
+ * terminal may show it (escaped once, as escrow_escape does). */
+static char *shown(const char *s)
+{
+	return esc_escape_dup(s ? s : "", s ? strlen(s) : 0, ESC_ESCAPE_TEXT);
+}
+
 static char *render_text(const struct audit *a, bool full)
 {
-	char *out = esc_strf("audit (%s) of vault %s: %zu deposit(s) checked, %zu failed, %zu left for the next run, "
-	                     "%zu stray file(s); event %lld\n", full ? "full" : "fast", a->v->path, a->checked,
-	                     json_array_size(a->failed), a->rows.rows - a->checked, json_array_size(a->strays),
-	                     (long long)a->ev.seq), *next;
+	char *path = shown(a->v->path);
+	char *out = path ? esc_strf("audit (%s) of vault %s: %zu deposit(s) checked, %zu failed, %zu left for the next "
+	                            "run, %zu stray file(s); event %lld\n", full ? "full" : "fast", path, a->checked,
+	                            json_array_size(a->failed), a->rows.rows - a->checked, json_array_size(a->strays),
+	                            (long long)a->ev.seq) : NULL, *next;
 	json_t *f;
 	size_t i;
 
+	free(path);
 	json_array_foreach(a->failed, i, f) {
-		if (out == NULL)
-			break;
-		next = esc_strf("%sFAILED deposit %lld (%.16s): %s\n", out,
-		                (long long)json_integer_value(json_object_get(f, "deposit")),
-		                json_string_value(json_object_get(f, "sha256")), json_string_value(json_object_get(f, "why")));
+		char *sha = shown(json_string_value(json_object_get(f, "sha256")));
+		char *why = shown(json_string_value(json_object_get(f, "why")));
+
+		next = out && sha && why ? esc_strf("%sFAILED deposit %lld (%.16s): %s\n", out,
+		                                    (long long)json_integer_value(json_object_get(f, "deposit")), sha, why)
+		                         : NULL;
+		free(sha);
+		free(why);
 		free(out);
 		out = next;
 	}
@@ -251,18 +265,17 @@ static char *render_text(const struct audit *a, bool full)
 		const char *rm = json_string_value(json_object_get(f, "remove"));
 		const char *why = json_string_value(json_object_get(f, "why"));
 		const char *rel = json_string_value(json_object_get(f, "path"));
-		char *fix = rm == NULL ? strdup("")
-		                       : esc_strf("; %s%s (when no receive is running) with rm -- '%s'",
-		                                  strncmp(why, "no deposit", 10) == 0 ? "" : "no deposit refers to it: ",
-		                                  is_bundle(rel) ? "receive that bundle again to record it, or remove it"
-		                                                 : "remove it", rm);
+		char *rm_s = shown(rm), *rel_s = shown(rel);
+		char *fix = rm == NULL || rm_s == NULL
+		                    ? strdup("")
+		                    : esc_strf("; %s%s (when no receive is running) with rm -- '%s'",
+		                               strncmp(why, "no deposit", 10) == 0 ? "" : "no deposit refers to it: ",
+		                               rel && is_bundle(rel) ? "receive that bundle again to record it, or remove it"
+		                                              : "remove it", rm_s);
 
-		if (out == NULL || fix == NULL) {
-			free(fix);
-			free(out);
-			return NULL;
-		}
-		next = esc_strf("%sSTRAY %s: %s%s\n", out, rel, why, fix);
+		next = out && fix && rel_s ? esc_strf("%sSTRAY %s: %s%s\n", out, rel_s, why, fix) : NULL;
+		free(rm_s);
+		free(rel_s);
 		free(fix);
 		free(out);
 		out = next;
@@ -277,11 +290,11 @@ static char *render(const struct audit *a, bool full, unsigned flags)
 
 	if (!(flags & ESCROW_JSON))
 		return render_text(a, full);
-	root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:O, s:O, s:O}", "schema", "escrow-vault-audit/1", "vault",
-	                 a->v->path, "mode", full ? "full" : "fast",
+	root = json_pack("{s:s, s:o?, s:s, s:I, s:I, s:I, s:O, s:O, s:O}", "schema", "escrow-vault-audit/1", "vault",
+	                 esc_json_string(a->v->path), "mode", full ? "full" : "fast",
 	                 "checked", (json_int_t)a->checked, "left", (json_int_t)(a->rows.rows - a->checked), "event",
 	                 (json_int_t)a->ev.seq, "ok", a->ok, "failed", a->failed, "strays", a->strays);
-	s = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	s = root ? esc_json_safe(json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) : NULL;
 	json_decref(root);
 	return s;
 }

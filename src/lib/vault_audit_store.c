@@ -4,6 +4,7 @@
  * are read (the store's folders), each checked against the ledger. A receive
  * running at the same moment shows as a stray too (its copy is stored before
  * it is recorded); the next audit no longer reports it. */
+#include "esc_escape.h"
 #include "esc_vault_audit.h"
 
 #include <ctype.h>
@@ -13,7 +14,7 @@
 
 static escrow_status add(escrow_ctx *ctx, json_t *strays, const char *rel, const char *why)
 {
-	json_t *o = json_pack("{s:s, s:s}", "path", rel, "why", why);
+	json_t *o = json_pack("{s:o?, s:s}", "path", esc_json_string(rel), "why", why);
 
 	if (o == NULL || json_array_append_new(strays, o) != 0)
 		return esc_nomem(ctx);

@@ -29,18 +29,28 @@ static int list_cb(void *user, const struct esc_event_row *ev)
 	char *next;
 
 	if (g->flags & ESCROW_JSON) {
-		json_t *o = json_pack("{s:I, s:s?, s:s?, s:s?, s:s?, s:o?}", "seq", (json_int_t)ev->seq, "kind", ev->kind,
-		                      "time", ev->time, "hash", ev->hash, "prev_hash", ev->prev_hash, "data",
+		json_t *o = json_pack("{s:I, s:o?, s:o?, s:o?, s:o?, s:o?}", "seq", (json_int_t)ev->seq, "kind",
+		                      esc_json_string(ev->kind), "time", esc_json_string(ev->time), "hash",
+		                      esc_json_string(ev->hash), "prev_hash", esc_json_string(ev->prev_hash), "data",
 		                      json_incref(json_object_get(body, "data")));
 
 		if (o == NULL || json_array_append_new(g->events, o) != 0)
 			g->st = esc_nomem(g->v->ctx);
 	} else {
-		char *data = json_dumps(json_object_get(body, "data"), JSON_COMPACT | JSON_SORT_KEYS);
+		/* The ledger's columns as a terminal may show them; the data as
+		 * JSON with DEL, C1 and bidi controls escaped too. */
+		char *data = esc_json_safe(json_dumps(json_object_get(body, "data"), JSON_COMPACT | JSON_SORT_KEYS));
+		char *when = esc_escape_dup(ev->time ? ev->time : "-", strlen(ev->time ? ev->time : "-"), ESC_ESCAPE_TEXT);
+		char *kind = esc_escape_dup(ev->kind ? ev->kind : "-", strlen(ev->kind ? ev->kind : "-"), ESC_ESCAPE_TEXT);
+		char *hash = esc_escape_dup(ev->hash ? ev->hash : "-", strlen(ev->hash ? ev->hash : "-"), ESC_ESCAPE_TEXT);
 
-		next = esc_strf("%s%lld  %s  %-14s %.16s  %s\n", g->text, (long long)ev->seq, ev->time ? ev->time : "-",
-		                ev->kind ? ev->kind : "-", ev->hash ? ev->hash : "-", data ? data : "-");
+		next = when && kind && hash ? esc_strf("%s%lld  %s  %-14s %.16s  %s\n", g->text, (long long)ev->seq, when,
+		                                       kind, hash, data ? data : "-")
+		                            : NULL;
 		free(data);
+		free(when);
+		free(kind);
+		free(hash);
 		free(g->text);
 		g->text = next;
 		if (next == NULL)
@@ -180,14 +190,17 @@ escrow_status escrow_vault_log(escrow_vault *v, const escrow_options *o, unsigne
 		st = vst == ESCROW_TAMPERED || vst == ESCROW_OK ? ESCROW_OK : vst;
 	}
 	if (st == ESCROW_OK && (flags & ESCROW_JSON)) {
-		root = json_pack("{s:s, s:s, s:O, s:s?, s:s?}", "schema", "escrow-vault-log/1", "vault", v->path, "events",
-		                 g.events, "verified",
-		                 vst == ESCROW_OK ? summary : NULL, "tampered",
-		                 vst == ESCROW_TAMPERED ? esc_ctx_message(v->ctx) : NULL);
-		*out = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+		root = json_pack("{s:s, s:o?, s:O, s:o?, s:o?}", "schema", "escrow-vault-log/1", "vault",
+		                 esc_json_string(v->path), "events", g.events, "verified",
+		                 vst == ESCROW_OK ? esc_json_string(summary) : NULL, "tampered",
+		                 vst == ESCROW_TAMPERED ? esc_json_string(esc_ctx_message(v->ctx)) : NULL);
+		*out = root ? esc_json_safe(json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) : NULL;
 		json_decref(root);
 	} else if (st == ESCROW_OK) {
-		*out = esc_strf("%s%s%s", g.text, summary ? summary : "", summary ? "\n" : "");
+		char *shown = summary ? esc_escape_dup(summary, strlen(summary), ESC_ESCAPE_TEXT) : NULL;
+
+		*out = esc_strf("%s%s%s", g.text, shown ? shown : "", shown ? "\n" : "");
+		free(shown);
 	}
 	if (st == ESCROW_OK && *out == NULL)
 		st = esc_nomem(v->ctx);

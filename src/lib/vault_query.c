@@ -26,9 +26,9 @@ static json_t *cell_json(const char *s, int col)
 	if (col == C_DELIV) {
 		json_t *d = json_loads(s, 0, NULL);
 
-		return d ? d : json_string(s);
+		return d ? d : esc_json_string(s);
 	}
-	return json_string(s);
+	return esc_json_string(s); /* a ledger altered by hand may hold any bytes */
 }
 
 static json_t *row_json(const struct esc_lrows *r, size_t row)
@@ -101,7 +101,7 @@ static escrow_status render(escrow_vault *v, const struct esc_lrows *r, bool one
 	if (!(flags & ESCROW_JSON)) {
 		text = rows_text(r, one);
 	} else {
-		root = one ? row_json(r, 0) : json_pack("{s:s, s:[]}", "vault", v->path, "deposits");
+		root = one ? row_json(r, 0) : json_pack("{s:o?, s:[]}", "vault", esc_json_string(v->path), "deposits");
 		for (i = 0; !one && root != NULL && i < r->rows; i++)
 			if (json_array_append_new(json_object_get(root, "deposits"), row_json(r, i)) != 0) {
 				json_decref(root);
