@@ -157,14 +157,18 @@ void esc_clipf(char *dst, size_t cap, const char *fmt, ...)
 
 escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 {
+	char msg[ESC_ERRLEN];
 	va_list ap;
 
 	if (ctx == NULL)
 		return st;
 	ctx->status = st;
+	/* formatted apart first: the arguments may hold the message in place
+	 * (esc_error(ctx, st, "%s: ...", esc_ctx_message(ctx))) */
 	va_start(ap, fmt);
-	esc_vclip(ctx->err, sizeof ctx->err, fmt, ap);
+	esc_vclip(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(ctx->err, msg, strlen(msg) + 1);
 	shown_update(ctx);
 	return st;
 }

@@ -55,7 +55,9 @@ expect_grep '^[0-9a-f]{64}  data/new%0Aline.txt$' "$B/manifest-sha256.txt"
 expect_grep "^$(sha256sum src/a.txt | cut -c1-64)  data/sub/link$" "$B/manifest-sha256.txt"
 expect_grep '^Payload-Oxum: [0-9]+\.9$' "$B/bag-info.txt"
 # manifest.json: every payload entry, files with their SHA-256.
-expect_exit 0 python3 - "$B" src.nogit <<'PY'
+# (a file, not a here-document: expect_exit gives the command /dev/null as
+# its input, and 'python3 -' then ran nothing and passed whatever the bundle)
+cat >manifest_check.py <<'PY'
 import hashlib, json, os, sys
 bag, src = sys.argv[1], sys.argv[2]
 m = json.load(open(os.path.join(bag, "escrow/manifest.json"), encoding="utf-8"))
@@ -78,7 +80,10 @@ for root, dirs, files in os.walk(src):
             assert e["mode"] == ("0755" if os.access(full, os.X_OK) else "0644"), e
 assert not by, by
 assert m["totals"]["files"] == n, m["totals"]
+print("manifest.json lists", n, "files")
 PY
+expect_exit 0 python3 manifest_check.py "$B" src.nogit
+expect_grep '^manifest.json lists 8 files$' out
 
 # ---- determinism: same tree, same bytes; to a file, to stdout, any -j
 expect_exit 0 "$ESCROW" pack src -o b2.escrow -s k.key --name demo --release 1.0 -j 1 -q

@@ -300,6 +300,11 @@ static void test_long_messages(void **state)
 	m = esc_ctx_message(ctx);
 	assert_memory_equal(m, "vault v: b.escrow: '", 20);
 	assert_string_equal(m + strlen(m) - strlen(want_end), want_end);
+	/* the message itself as an argument (callers wrap what failed below) */
+	esc_error(ctx, ESCROW_BAD_SIGNATURE, "%s", "its signature does not verify with the notary's key");
+	esc_error(ctx, ESCROW_TAMPERED, "receipt r.json: %s: the receipt was altered", esc_ctx_message(ctx));
+	assert_string_equal(esc_ctx_message(ctx), "receipt r.json: its signature does not verify with the notary's "
+	                                          "key: the receipt was altered");
 	escrow_ctx_set_warn(ctx, on_warn, NULL);
 	esc_warn(ctx, "%s: skipped, it is a socket", path);
 	assert_non_null(strstr(warned, "\xe2\x82\xac: skipped, it is a socket"));
