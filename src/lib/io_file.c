@@ -105,12 +105,22 @@ escrow_status esc_atomic_open(escrow_ctx *ctx, const char *path, int mode, unsig
 	/* The temporary first: its sweep of stale ones from killed runs also
 	 * happens when this run stops here because the output exists. */
 	r = esc_tmp_create(ctx, path, false, mode, fd, tmp_path);
-	if (r != ESCROW_OK || (flags & ESCROW_FORCE) || lstat(path, &st) != 0)
+	if (r != ESCROW_OK || lstat(path, &st) != 0)
+		return r;
+	/* --force replaces a file (or a symlink, not what it points to); never
+	 * a device or a pipe: as root, -o /dev/null --force put a regular file
+	 * in its place, and every later redirect to it filled the disk */
+	if ((flags & ESCROW_FORCE) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
 		return r;
 	esc_atomic_abort(*fd, *tmp_path);
 	free(*tmp_path);
 	*fd = -1;
 	*tmp_path = NULL;
+	if (flags & ESCROW_FORCE)
+		return esc_error(ctx, ESCROW_E_CREATE, "%s: is a %s, which --force does not replace (give a file path%s)",
+		                 path, S_ISDIR(st.st_mode) ? "folder" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "device" :
+		                 S_ISFIFO(st.st_mode) ? "pipe" : "special file",
+		                 S_ISCHR(st.st_mode) ? "; to discard the output, -o - >/dev/null where the command takes it" : "");
 	return esc_error(ctx, ESCROW_E_EXISTS, "%s: already exists (use --force to replace it)", path);
 }
 

@@ -176,6 +176,24 @@ cp b.escrow keep.escrow
 expect_exit 73 "$ESCROW" pack src -o keep.escrow -s k.key && expect_grep 'already exists' err
 expect_true "existing bundle untouched" cmp -s b.escrow keep.escrow
 expect_exit 0 "$ESCROW" pack src -o keep.escrow -s k.key --force -q
+# --force replaces a file, never a pipe or a device (as root, -o /dev/null
+# --force put a regular file in /dev/null's place): refused, left as it was
+mkfifo fifo.escrow
+expect_exit 73 "$ESCROW" pack src -o fifo.escrow -s k.key --force -q
+expect_grep '^escrow: error: fifo.escrow: is a pipe, which --force does not replace' err
+expect_true "the pipe is still a pipe" test -p fifo.escrow
+if mknod -m 666 null c 1 3 2>/dev/null && mknod -m 666 nk.key c 1 3 2>/dev/null; then
+	expect_exit 73 "$ESCROW" pack src -o null -s k.key --force -q
+	expect_grep 'null: is a device, which --force does not replace .*-o - >/dev/null' err
+	expect_exit 73 "$ESCROW" certificate b.escrow -p k.pub -o null --force
+	expect_grep 'null: is a device, which --force does not replace' err
+	expect_exit 73 "$ESCROW" keygen -W -o nk --force -q
+	expect_grep 'nk.key: is a device, which --force does not replace' err
+	expect_true "the devices are still devices" test -c null -a -c nk.key
+	expect_true "keygen wrote neither half" test ! -e nk.pub
+else
+	echo "SKIP: mknod (not root): the device case of --force is not checked"
+fi
 echo "not a key" >bad.key
 expect_exit 65 "$ESCROW" pack src -o bad.escrow -s bad.key
 expect_exit 66 "$ESCROW" pack src -o bad.escrow -s missing.key
