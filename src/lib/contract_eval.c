@@ -55,12 +55,22 @@ static int external_ok(const struct esc_files *files, const struct esc_file *f, 
                        char *why, size_t wlen)
 {
 	struct esc_note_view nv;
-	const char *loc, *ext, *slash = strrchr(f->path, '/');
+	const char *loc, *ext, *slash = strrchr(f->path, '/'), *nl;
 	const struct esc_file *t;
 	int dirlen = slash ? (int)(slash - f->path) : 0;
+	char ext_buf[256];
+	unsigned long long need = 0;
 
 	esc_note_get(files, f, &nv);
-	loc = ext = nv.external;
+	/* "LOCATION\nBYTES": the bytes the model's tensors read from it (a
+	 * location may hold a newline: the count is after the last one) */
+	nl = strrchr(nv.external, '\n');
+	if (nl != NULL && (nl[1] == '\0' || strspn(nl + 1, "0123456789") != strlen(nl + 1)))
+		nl = NULL;
+	snprintf(ext_buf, sizeof ext_buf, "%.*s", nl ? (int)(nl - nv.external) : (int)strlen(nv.external), nv.external);
+	if (nl != NULL)
+		need = strtoull(nl + 1, NULL, 10);
+	loc = ext = ext_buf;
 	if (*loc == '\0') { /* only when memory ran out: it is kept past the notes' bound */
 		snprintf(why, wlen, "%s: its external data could not be checked (out of memory)", f->path);
 		return 0;
@@ -77,6 +87,11 @@ static int external_ok(const struct esc_files *files, const struct esc_file *f, 
 	if (t == NULL || t->type == ESC_FT_DIR || (t->type == ESC_FT_SYMLINK && t->link_to_dir)) {
 		snprintf(why, wlen, "%s: external data '%s' is not in the deposit (expected %s)", f->path,
 		         ext, out);
+		return 0;
+	}
+	if (file_bytes(files, t) < need) {
+		snprintf(why, wlen, "%s: external data '%s' holds %llu bytes, its tensors need %llu", f->path, ext,
+		         (unsigned long long)file_bytes(files, t), need);
 		return 0;
 	}
 	return 1;

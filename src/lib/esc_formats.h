@@ -30,6 +30,7 @@ struct esc_inspection {
 	char secrets[4][128];            /* "line 3: AWS access key id" (never the secret itself) */
 	const char *kind;                /* code, model, data, docs, prompts, config, pipeline, other */
 	char external_data[256];         /* ONNX: first external data location, checked by the caller */
+	uint64_t external_need;          /* the bytes its tensors read from it (offset + length) */
 	bool tf_index_ok;                /* a file named variables.index ending with the TF table magic */
 	/* What the check of a model file read, for people comparing releases
 	 * (escrow diff): compact JSON, "" when none, e.g.

@@ -100,4 +100,35 @@ expect_exit 2 "$ESCROW" pack lfs -o lfs-strict.escrow -s agency.key -c lfs.yaml 
 expect_exit 0 "$ESCROW" pack lfs -o lfs.escrow -s agency.key -c lfs.yaml -q
 expect_exit 2 "$ESCROW" verify lfs.escrow -p agency.pub -c lfs.yaml --json && cp "$T/out" verify.json
 expect_true "verify: the pointers are lfs-pointer" test "$(statuses verify.json)" = "$lfs_st"
+
+# ONNX external data must hold what the model's tensors read from it
+# (offset + length of each, as onnx.load and onnxruntime read them): a data
+# file cut short, by one byte of its last tensor or to nothing, is bad-format
+# in all three; whole, it is ok (tests/fixtures/onnx_external, written by onnx).
+for cut in whole 59 0; do
+	rm -rf "onnx-$cut"
+	mkdir -p "onnx-$cut/models"
+	cp "$SRC/tests/fixtures/onnx_external/model.onnx" "$SRC/tests/fixtures/onnx_external/model.onnx.data" "onnx-$cut/models/"
+	[ "$cut" = whole ] || truncate -s "$cut" "onnx-$cut/models/model.onnx.data"
+done
+cat >onnx.yaml <<'EOF'
+escrow-contract: 1
+contract: ONNX-1
+deliverables:
+  - id: scorer
+    include: ["models/**"]
+    format: onnx
+EOF
+expect_exit 0 "$ESCROW" check onnx-whole -c onnx.yaml
+expect_exit 0 "$ESCROW" pack onnx-whole -o onnx-whole.escrow -s agency.key -c onnx.yaml --strict -q
+expect_exit 0 "$ESCROW" verify onnx-whole.escrow -p agency.pub -c onnx.yaml
+for cut in 59 0; do
+	expect_exit 2 "$ESCROW" check "onnx-$cut" -c onnx.yaml --json && cp "$T/out" check.json
+	expect_true "check: data cut to $cut is bad-format" test "$(statuses check.json)" = "scorer=bad-format"
+	expect_grep "holds $cut bytes, its tensors need 60" check.json
+	expect_exit 2 "$ESCROW" pack "onnx-$cut" -o "onnx-$cut-strict.escrow" -s agency.key -c onnx.yaml --strict -q
+	expect_exit 0 "$ESCROW" pack "onnx-$cut" -o "onnx-$cut.escrow" -s agency.key -c onnx.yaml -q
+	expect_exit 2 "$ESCROW" verify "onnx-$cut.escrow" -p agency.pub -c onnx.yaml --json && cp "$T/out" verify.json
+	expect_true "verify: data cut to $cut is bad-format" test "$(statuses verify.json)" = "scorer=bad-format"
+done
 finish
