@@ -131,4 +131,38 @@ for cut in 59 0; do
 	expect_exit 2 "$ESCROW" verify "onnx-$cut.escrow" -p agency.pub -c onnx.yaml --json && cp "$T/out" verify.json
 	expect_true "verify: data cut to $cut is bad-format" test "$(statuses verify.json)" = "scorer=bad-format"
 done
+
+# A legacy torch.save (no zip) made with pickle_protocol=3, 4 or 5 (4 and 5
+# frame each pickle) is a pytorch file like protocol 2's: ok in all three;
+# one byte short, bad-format (not unsafe) in all three
+# (tests/fixtures/torch_protocols, written by torch).
+rm -rf tp-good tp-cut
+mkdir tp-good tp-cut
+for p in 3 4 5; do
+	cp "$SRC/tests/fixtures/torch_protocols/legacy_p$p.pt" tp-good/
+	head -c $(($(wc -c <"tp-good/legacy_p$p.pt") - 1)) "tp-good/legacy_p$p.pt" >"tp-cut/legacy_p$p.pt"
+done
+cat >tp.yaml <<'EOF'
+escrow-contract: 1
+contract: TORCH-1
+deliverables:
+  - id: p3
+    include: [legacy_p3.pt]
+    format: pytorch
+  - id: p4
+    include: [legacy_p4.pt]
+    format: pytorch
+  - id: p5
+    include: [legacy_p5.pt]
+    format: pytorch
+EOF
+for t in good cut; do
+	if [ $t = good ]; then want=0 st=ok; else want=2 st=bad-format; fi
+	expect_exit $want "$ESCROW" check "tp-$t" -c tp.yaml --json && cp "$T/out" check.json
+	expect_true "check: legacy torch ($t) is $st" test "$(statuses check.json)" = "p3=$st p4=$st p5=$st"
+	expect_exit $want "$ESCROW" pack "tp-$t" -o "tp-$t-strict.escrow" -s agency.key -c tp.yaml --strict -q
+	expect_exit 0 "$ESCROW" pack "tp-$t" -o "tp-$t.escrow" -s agency.key -c tp.yaml -q
+	expect_exit $want "$ESCROW" verify "tp-$t.escrow" -p agency.pub -c tp.yaml --json && cp "$T/out" verify.json
+	expect_true "verify: legacy torch ($t) is $st" test "$(statuses verify.json)" = "p3=$st p4=$st p5=$st"
+done
 finish

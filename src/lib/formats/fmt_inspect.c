@@ -4,6 +4,7 @@
  * and the Git LFS pointer test, all in one pass over the bytes.
  * Once every checker has decided, a chunk costs a few branches. */
 #include "formats/esc_fmt.h"
+#include "formats/esc_pt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,6 @@
 #define SECRETS_NAMED_MAX (16u << 20) /* .env, *.pem, id_rsa...: scanned up to this size */
 
 static const uint8_t tf_magic[8] = { 0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb };
-/* the legacy torch magic number pickle: the pytorch checker sniffs it too */
-static const uint8_t torch_legacy[15] = {
-	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e
-};
 
 /* In order of precedence: a torch zip is "pytorch" before it is "zip". */
 static const struct esc_fmt_ops *const checkers[] = {
@@ -254,7 +251,7 @@ static void start(esc_inspector *in)
 	}
 	in->active = in->n;
 	/* a legacy torch file is five pickles and raw bytes: the pytorch checker scans it */
-	legacy = in->head_len >= sizeof torch_legacy && memcmp(in->head, torch_legacy, sizeof torch_legacy) == 0;
+	legacy = esc_pt_legacy_head(in->head, in->head_len) == 1;
 	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5;
 	zip_head = in->head_len >= 4 && memcmp(in->head, "PK\x03\x04", 4) == 0;
 	in->pickle_named = in_exts(in->base, pickle_exts);
