@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int cmp_key(const void *key, const void *elem)
 {
@@ -134,6 +135,28 @@ static int passes(const struct esc_fnd *in, enum esc_format want)
 	return in->detected == want || esc_fnd_also_passes(in->also, want);
 }
 
+/* A model may keep each tensor in its own file (torch.onnx.export of a
+ * large model, onnx's all_tensors_to_one_file=False), named after the
+ * tensor, and only its first location is kept: a matched file not named
+ * .onnx, in the folder of a matched ONNX model with external data or below
+ * it, is taken as its data, not checked as ONNX. */
+static bool beside_external(const struct esc_files *files, const size_t *models, size_t n, const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot != NULL && strchr(dot, '/') == NULL && strcasecmp(dot, ".onnx") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct esc_file *m = &files->v[models[i]];
+		const char *slash = strrchr(m->path, '/');
+		size_t dl = slash ? (size_t)(slash - m->path) + 1 : 0;
+
+		if (strncmp(m->path, path, dl) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Rule 5: every matched file passes format (ONNX external data files are
  * part of their model and exempt); tf-savedmodel is checked per folder. */
 static void check_format(const struct esc_deliverable *d, const struct esc_files *files,
@@ -143,6 +166,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 	enum esc_format want = d->format ? esc_format_from_name(d->format) : ESC_FMT_NONE;
 	char (*ext)[512] = NULL;
 	size_t i, j, n_ext = 0, n_pb = 0;
+	size_t *models = NULL; /* idx of the files with external data */
 
 	for (i = 0; i < n; i++) {
 		const struct esc_file *f = &files->v[idx[i]];
@@ -151,14 +175,19 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 			continue;
 		if ((n_ext & (n_ext - 1)) == 0) { /* grow at powers of two */
 			char (*v)[512] = realloc(ext, (n_ext ? 2 * n_ext : 1) * sizeof *ext);
+			size_t *mv = v ? realloc(models, (n_ext ? 2 * n_ext : 1) * sizeof *models) : NULL;
 
-			if (v == NULL) {
+			if (v != NULL)
+				ext = v;
+			if (mv != NULL)
+				models = mv;
+			if (v == NULL || mv == NULL) {
 				e->status = "bad-format";
 				snprintf(e->reason, sizeof e->reason, "out of memory");
 				goto out;
 			}
-			ext = v;
 		}
+		models[n_ext] = idx[i];
 		if (!external_ok(files, f, ext[n_ext], sizeof ext[0], e->reason, sizeof e->reason)) {
 			e->status = "bad-format";
 			goto out;
@@ -191,7 +220,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 		for (j = 0; j < n_ext; j++)
 			if (strcmp(ext[j], f->path) == 0)
 				break;
-		if (j < n_ext)
+		if (j < n_ext || (want == ESC_FMT_ONNX && beside_external(files, models, n_ext, f->path)))
 			continue;
 		if (!passes(&f->fnd, want)) {
 			struct esc_note_view nv;
@@ -216,6 +245,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 	}
 out:
 	free(ext);
+	free(models);
 }
 
 /* The includes of one deliverable that matched no file it holds. */

@@ -165,4 +165,20 @@ for t in good cut; do
 	expect_exit $want "$ESCROW" verify "tp-$t.escrow" -p agency.pub -c tp.yaml --json && cp "$T/out" verify.json
 	expect_true "verify: legacy torch ($t) is $st" test "$(statuses verify.json)" = "p3=$st p4=$st p5=$st"
 done
+
+# Each tensor in its own data file, named after it (onnx's
+# all_tensors_to_one_file=False, torch.onnx.export of a large model): the
+# data files are part of the model, not ONNX files to check: ok in all three
+# (tests/fixtures/onnx_external_split, written by onnx). Without the first
+# tensor's file the model is bad-format.
+rm -rf split split-nw
+mkdir -p split/models split-nw/models
+cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,W,B} split/models/
+cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,B} split-nw/models/
+expect_exit 0 "$ESCROW" check split -c onnx.yaml
+expect_exit 0 "$ESCROW" pack split -o split.escrow -s agency.key -c onnx.yaml --strict -q
+expect_exit 0 "$ESCROW" verify split.escrow -p agency.pub -c onnx.yaml --json && cp "$T/out" verify.json
+expect_true "verify: split external data ok" test "$(statuses verify.json)" = "scorer=ok"
+expect_exit 2 "$ESCROW" check split-nw -c onnx.yaml
+expect_grep "external data 'W' is not in the deposit" out
 finish
