@@ -122,8 +122,8 @@ static int is_savedmodel_pb(const char *path)
 
 /* A file inspected for another deliverable's format (or a symlink, with
  * its target's findings) still passes when its bytes passed this one: the
- * formats of every deliverable holding a file were checked, and those the
- * contract names wherever a file looks like them (esc_inspect_also); the one a
+ * formats of every deliverable holding a file were checked, and the others
+ * where a file looks like them (esc_inspect_also); the one a
  * file's bytes are recognised as is not the only one they may pass (a torch
  * checkpoint is a zip, a JSON file is YAML). */
 static int passes(const struct esc_fnd *in, enum esc_format want)

@@ -3,10 +3,11 @@
 # holds the file first and whether it is reached through a symlink: a torch
 # checkpoint (a zip) in a `format: zip` deliverable, a .npz in one, a JSON
 # file in a `format: yaml` one (JSON is YAML), each also held by an earlier
-# deliverable ("**", or pytorch), and a symlink to a YAML file no other
-# deliverable holds, are ok in check, pack --strict and verify -c; the same
-# paths with broken bytes are bad-format in all three. The files are real
-# (tests/fixtures/real: torch.save, numpy.savez, json.dump, PyYAML).
+# deliverable ("**", or pytorch), and a symlink in a `format: zip`
+# deliverable to a .npz no other deliverable holds, are ok in check, pack
+# --strict and verify -c; the same paths with broken bytes are bad-format in
+# all three. The files are real (tests/fixtures/real: torch.save,
+# numpy.savez, json.dump, PyYAML).
 . "$(dirname "$0")/lib.sh"
 SRC=${ESCROW_SRC:?set by ctest}
 R=$SRC/tests/fixtures/real
@@ -17,8 +18,8 @@ mkdir -p good/models good/cfg
 cp "$R/torch_linear_zip.pt" good/models/linear.pt
 cp "$R/numpy_stored.npz" good/models/weights.npz
 cp "$R/json_config.json" good/cfg/settings.json
-cp "$R/pyyaml_config.yaml" good/cfg/real.yaml
-ln -s real.yaml good/cfg/link.yaml
+cp "$R/numpy_deflated.npz" good/models/extra.npz
+ln -s extra.npz good/models/current.npz
 
 cat >contract.yaml <<'EOF'
 escrow-contract: 1
@@ -39,8 +40,8 @@ deliverables:
     include: [cfg/settings.json]
     format: yaml
   - id: linked
-    include: [cfg/link.yaml]
-    format: yaml
+    include: [models/current.npz]
+    format: zip
 EOF
 
 # statuses FILE: "id=status ..." of a --json report
@@ -62,7 +63,7 @@ cp -a good bad
 printf 'not a checkpoint\n' >bad/models/linear.pt
 printf 'PK\003\004 not a zip at all' >bad/models/weights.npz
 printf '{"a": [1, 2}\n' >bad/cfg/settings.json
-printf 'a: [1, 2\n' >bad/cfg/real.yaml
+printf 'PK\003\004 not a zip either' >bad/models/extra.npz
 bad_st="everything=ok checkpoint=bad-format checkpoint-zip=bad-format weights-zip=bad-format settings=bad-format linked=bad-format"
 expect_exit 2 "$ESCROW" check bad -c contract.yaml --json && cp "$T/out" check.json
 expect_true "check: every format deliverable bad-format" test "$(statuses check.json)" = "$bad_st"

@@ -47,10 +47,6 @@ static const struct {
 	/* torch.save writes a zip under any name (fastai's export.pkl): its
 	 * pickles are scanned by the pytorch checker, wherever they lie */
 	{ ".pkl", ESC_FMT_PYTORCH }, { ".pickle", ESC_FMT_PYTORCH }, { ".joblib", ESC_FMT_PYTORCH },
-	/* formats whose check reads the whole file: only for the formats a
-	 * contract names (esc_inspect_also); JSON is YAML too */
-	{ ".json", ESC_FMT_JSON }, { ".json", ESC_FMT_YAML }, { ".yaml", ESC_FMT_YAML }, { ".yml", ESC_FMT_YAML },
-	{ ".csv", ESC_FMT_CSV },
 };
 
 static const char *const pickle_exts[] = { ".pkl", ".pickle", ".joblib", ".dill", NULL };
@@ -71,7 +67,7 @@ struct esc_inspector {
 	const char *base;
 	uint64_t size, off;
 	enum esc_format wanted;
-	uint32_t held, named;      /* 1 << format: other formats to check (esc_inspect_also) */
+	uint32_t held;             /* 1 << format: other formats to check (esc_inspect_also) */
 	uint8_t head[HEAD_MAX];
 	size_t head_len;
 	bool started, tf_index, secrets_wanted, pickle_named;
@@ -195,12 +191,10 @@ esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format 
 	return in;
 }
 
-void esc_inspect_also(esc_inspector *in, uint32_t held, uint32_t named)
+void esc_inspect_also(esc_inspector *in, uint32_t held)
 {
-	if (in != NULL && !in->started) {
+	if (in != NULL && !in->started)
 		in->held = held;
-		in->named = named;
-	}
 }
 
 /* The formats a file may pass besides a more specific one, in the bits of
@@ -236,11 +230,9 @@ static void start(esc_inspector *in)
 	for (size_t i = 0; i < N_CHECKERS; i++) {
 		const struct esc_fmt_ops *ops = checkers[i];
 		bool want = ops->fmt == in->wanted || ((in->held >> ops->fmt) & 1);
-		bool looks = hinted(in, ops->fmt) || (ops->fmt == ESC_FMT_TEXT && ((in->named >> ESC_FMT_TEXT) & 1) &&
-		                                      in_exts(in->base, text_exts));
 
-		if (!want && ((ops->full_scan && !((in->named >> ops->fmt) & 1)) ||
-		              !(looks || (ops->sniff && ops->sniff(in->head, in->head_len, in->size)))))
+		if (!want && (ops->full_scan ||
+		              !(hinted(in, ops->fmt) || (ops->sniff && ops->sniff(in->head, in->head_len, in->size)))))
 			continue;
 		in->c[in->n].st = calloc(1, ops->state_size);
 		if (!in->c[in->n].st)
