@@ -114,8 +114,7 @@ static escrow_status payload_file(struct run *r, const char *rel, struct esc_fil
 	pa.in = esc_inspect_new(rel, f->size, wanted_format(rd->contract, rel));
 	if (pa.in == NULL)
 		return esc_nomem(r->ctx);
-	esc_inspect_also(pa.in, esc_contract_formats_of(rd->contract, rel),
-	                 esc_contract_format_mask(rd->contract));
+	esc_inspect_also(pa.in, esc_contract_formats_of(rd->contract, rel));
 	/* Hashed on the hashing thread while this one reads on (not
 	 * for extract, whose hooks see each file's digest as it ends). */
 	if (f->size > 0 && rd->hooks == NULL && esc_run_hash_thread(r))

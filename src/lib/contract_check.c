@@ -53,7 +53,7 @@ static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct es
 		st = esc_nomem(rd->ctx);
 		goto out;
 	}
-	esc_inspect_also(in, esc_contract_formats_of(rd->c, f->path), esc_contract_format_mask(rd->c));
+	esc_inspect_also(in, esc_contract_formats_of(rd->c, f->path));
 	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		st = esc_error(rd->ctx, ESCROW_E_IO, "%s: cannot read: %s", full, strerror(errno));

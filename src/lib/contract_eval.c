@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int cmp_key(const void *key, const void *elem)
 {
@@ -55,12 +56,22 @@ static int external_ok(const struct esc_files *files, const struct esc_file *f, 
                        char *why, size_t wlen)
 {
 	struct esc_note_view nv;
-	const char *loc, *ext, *slash = strrchr(f->path, '/');
+	const char *loc, *ext, *slash = strrchr(f->path, '/'), *nl;
 	const struct esc_file *t;
 	int dirlen = slash ? (int)(slash - f->path) : 0;
+	char ext_buf[256];
+	unsigned long long need = 0;
 
 	esc_note_get(files, f, &nv);
-	loc = ext = nv.external;
+	/* "LOCATION\nBYTES": the bytes the model's tensors read from it (a
+	 * location may hold a newline: the count is after the last one) */
+	nl = strrchr(nv.external, '\n');
+	if (nl != NULL && (nl[1] == '\0' || strspn(nl + 1, "0123456789") != strlen(nl + 1)))
+		nl = NULL;
+	snprintf(ext_buf, sizeof ext_buf, "%.*s", nl ? (int)(nl - nv.external) : (int)strlen(nv.external), nv.external);
+	if (nl != NULL)
+		need = strtoull(nl + 1, NULL, 10);
+	loc = ext = ext_buf;
 	if (*loc == '\0') { /* only when memory ran out: it is kept past the notes' bound */
 		snprintf(why, wlen, "%s: its external data could not be checked (out of memory)", f->path);
 		return 0;
@@ -77,6 +88,11 @@ static int external_ok(const struct esc_files *files, const struct esc_file *f, 
 	if (t == NULL || t->type == ESC_FT_DIR || (t->type == ESC_FT_SYMLINK && t->link_to_dir)) {
 		snprintf(why, wlen, "%s: external data '%s' is not in the deposit (expected %s)", f->path,
 		         ext, out);
+		return 0;
+	}
+	if (file_bytes(files, t) < need) {
+		snprintf(why, wlen, "%s: external data '%s' holds %llu bytes, its tensors need %llu", f->path, ext,
+		         (unsigned long long)file_bytes(files, t), need);
 		return 0;
 	}
 	return 1;
@@ -106,8 +122,8 @@ static int is_savedmodel_pb(const char *path)
 
 /* A file inspected for another deliverable's format (or a symlink, with
  * its target's findings) still passes when its bytes passed this one: the
- * formats of every deliverable holding a file were checked, and those the
- * contract names wherever a file looks like them (esc_inspect_also); the one a
+ * formats of every deliverable holding a file were checked, and the others
+ * where a file looks like them (esc_inspect_also); the one a
  * file's bytes are recognised as is not the only one they may pass (a torch
  * checkpoint is a zip, a JSON file is YAML). */
 static int passes(const struct esc_fnd *in, enum esc_format want)
@@ -119,6 +135,28 @@ static int passes(const struct esc_fnd *in, enum esc_format want)
 	return in->detected == want || esc_fnd_also_passes(in->also, want);
 }
 
+/* A model may keep each tensor in its own file (torch.onnx.export of a
+ * large model, onnx's all_tensors_to_one_file=False), named after the
+ * tensor, and only its first location is kept: a matched file not named
+ * .onnx, in the folder of a matched ONNX model with external data or below
+ * it, is taken as its data, not checked as ONNX. */
+static bool beside_external(const struct esc_files *files, const size_t *models, size_t n, const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	if (dot != NULL && strchr(dot, '/') == NULL && strcasecmp(dot, ".onnx") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct esc_file *m = &files->v[models[i]];
+		const char *slash = strrchr(m->path, '/');
+		size_t dl = slash ? (size_t)(slash - m->path) + 1 : 0;
+
+		if (strncmp(m->path, path, dl) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Rule 5: every matched file passes format (ONNX external data files are
  * part of their model and exempt); tf-savedmodel is checked per folder. */
 static void check_format(const struct esc_deliverable *d, const struct esc_files *files,
@@ -128,6 +166,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 	enum esc_format want = d->format ? esc_format_from_name(d->format) : ESC_FMT_NONE;
 	char (*ext)[512] = NULL;
 	size_t i, j, n_ext = 0, n_pb = 0;
+	size_t *models = NULL; /* idx of the files with external data */
 
 	for (i = 0; i < n; i++) {
 		const struct esc_file *f = &files->v[idx[i]];
@@ -136,14 +175,19 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 			continue;
 		if ((n_ext & (n_ext - 1)) == 0) { /* grow at powers of two */
 			char (*v)[512] = realloc(ext, (n_ext ? 2 * n_ext : 1) * sizeof *ext);
+			size_t *mv = v ? realloc(models, (n_ext ? 2 * n_ext : 1) * sizeof *models) : NULL;
 
-			if (v == NULL) {
+			if (v != NULL)
+				ext = v;
+			if (mv != NULL)
+				models = mv;
+			if (v == NULL || mv == NULL) {
 				e->status = "bad-format";
 				snprintf(e->reason, sizeof e->reason, "out of memory");
 				goto out;
 			}
-			ext = v;
 		}
+		models[n_ext] = idx[i];
 		if (!external_ok(files, f, ext[n_ext], sizeof ext[0], e->reason, sizeof e->reason)) {
 			e->status = "bad-format";
 			goto out;
@@ -176,7 +220,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 		for (j = 0; j < n_ext; j++)
 			if (strcmp(ext[j], f->path) == 0)
 				break;
-		if (j < n_ext)
+		if (j < n_ext || (want == ESC_FMT_ONNX && beside_external(files, models, n_ext, f->path)))
 			continue;
 		if (!passes(&f->fnd, want)) {
 			struct esc_note_view nv;
@@ -201,6 +245,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 	}
 out:
 	free(ext);
+	free(models);
 }
 
 /* The includes of one deliverable that matched no file it holds. */

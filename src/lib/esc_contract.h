@@ -85,9 +85,7 @@ void esc_report_contract_reason(const escrow_report *r, char *out, size_t len);
 /* The first deliverable that holds path (for list, the inspectors and the
  * findings), or NULL. */
 const struct esc_deliverable *esc_contract_owner(const escrow_contract *c, const char *path);
-/* 1 << format, for each format a deliverable names (tf-savedmodel aside):
- * a file whose name or first bytes suggest one of them is checked for it,
- * even where that check reads the whole file (esc_inspect_also). */
+/* 1 << format, for each format a deliverable names (tf-savedmodel aside). */
 uint32_t esc_contract_format_mask(const escrow_contract *c);
 /* 1 << format, for each format of a deliverable that holds path (every one,
  * not only the first; tf-savedmodel aside): the file is checked for each. */

@@ -30,6 +30,7 @@ struct esc_inspection {
 	char secrets[4][128];            /* "line 3: AWS access key id" (never the secret itself) */
 	const char *kind;                /* code, model, data, docs, prompts, config, pipeline, other */
 	char external_data[256];         /* ONNX: first external data location, checked by the caller */
+	uint64_t external_need;          /* the bytes its tensors read from it (offset + length) */
 	bool tf_index_ok;                /* a file named variables.index ending with the TF table magic */
 	/* What the check of a model file read, for people comparing releases
 	 * (escrow diff): compact JSON, "" when none, e.g.
@@ -44,14 +45,11 @@ struct esc_inspection {
 typedef struct esc_inspector esc_inspector;
 esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format wanted); /* NULL: ENOMEM */
 /* Before the first update, other formats to check (1 << format each):
- * `held`, those of every deliverable that holds the file, are checked
- * whatever the file looks like; `named`, those the contract names anywhere,
- * when the name or the first bytes suggest them, also where the check reads
- * the whole file (text, csv, json, yaml), which otherwise runs only when
- * asked for: a symlink is judged for its own deliverables with its target's
- * findings. Formats nobody asked for cost nothing on files that do not look
- * like them. */
-void esc_inspect_also(esc_inspector *in, uint32_t held, uint32_t named);
+ * those of every deliverable that holds the file, checked whatever the file
+ * looks like. The other formats' checks run as always, when the name or the
+ * first bytes suggest them (not those that read the whole file: text, csv,
+ * json, yaml); every check that passes is recorded (esc_fnd_also). */
+void esc_inspect_also(esc_inspector *in, uint32_t held);
 /* A file passes one format at most among those that exclude each other
  * (safetensors, gguf, pytorch, ...: `detected` says which); the others, that
  * a file may pass as well (a torch checkpoint is a zip, JSON is YAML and

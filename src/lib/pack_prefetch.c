@@ -88,8 +88,7 @@ static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_fil
 		}
 	}
 	in = esc_inspect_new(f->path, f->size, p->hooks.wanted(p->r, f->path));
-	esc_inspect_also(in, esc_contract_formats_of(p->r->contract, f->path),
-	                 esc_contract_format_mask(p->r->contract));
+	esc_inspect_also(in, esc_contract_formats_of(p->r->contract, f->path));
 	if ((f->size > 0 && s->cap < f->size) || in == NULL) {
 		s->st = ESCROW_E_NOMEM;
 		snprintf(s->err, sizeof s->err, "out of memory");

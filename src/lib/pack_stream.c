@@ -109,7 +109,7 @@ static escrow_status empty_file(struct esc_pack_run *r, size_t idx, const char *
 
 	if (in == NULL)
 		return esc_nomem(r->ctx);
-	esc_inspect_also(in, esc_contract_formats_of(r->contract, f->path), esc_contract_format_mask(r->contract));
+	esc_inspect_also(in, esc_contract_formats_of(r->contract, f->path));
 	st = esc_ptar_file_begin(r->tar, tarpath, f->mode, 0, esc_pack_mtime(r, f->mtime));
 	if (st == ESCROW_OK)
 		st = esc_ptar_file_end(r->tar);
@@ -154,7 +154,7 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 		st = esc_nomem(ctx);
 		goto out;
 	}
-	esc_inspect_also(in, esc_contract_formats_of(r->contract, f->path), esc_contract_format_mask(r->contract));
+	esc_inspect_also(in, esc_contract_formats_of(r->contract, f->path));
 	esc_sha256_reset(r->sha);
 	st = esc_ptar_file_begin(r->tar, tarpath, f->mode, f->size, esc_pack_mtime(r, f->mtime));
 	while (st == ESCROW_OK && left > 0) {

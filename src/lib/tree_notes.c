@@ -33,9 +33,15 @@ static size_t put(char *p, const char *s)
 	return n;
 }
 
-/* Writes the record into p (NULL: only measures it). */
+/* Writes the record into p (NULL: only measures it). The ONNX external data
+ * is kept as "LOCATION\nBYTES" when the bytes its tensors need are known
+ * and it fits (contract_eval.c reads it back). */
 static size_t record(char *p, const struct esc_inspection *in, bool whole, bool model)
 {
+	char ext[sizeof in->external_data];
+	int n = in->external_data[0] && in->external_need > 0
+	        ? snprintf(ext, sizeof ext, "%s\n%llu", in->external_data, (unsigned long long)in->external_need)
+	        : -1;
 	unsigned k, lines = whole ? (in->n_secrets < 4 ? in->n_secrets : 4) : 0;
 	uint32_t ns = in->n_secrets;
 	size_t o = 5;
@@ -46,7 +52,7 @@ static size_t record(char *p, const struct esc_inspection *in, bool whole, bool 
 	}
 	o += put(p ? p + o : NULL, whole ? in->reason : "");
 	o += put(p ? p + o : NULL, whole ? in->pickle_imports : "");
-	o += put(p ? p + o : NULL, in->external_data);
+	o += put(p ? p + o : NULL, n > 0 && (size_t)n < sizeof ext ? ext : in->external_data);
 	o += put(p ? p + o : NULL, model ? in->model : "");
 	for (k = 0; k < lines; k++)
 		o += put(p ? p + o : NULL, in->secrets[k]);

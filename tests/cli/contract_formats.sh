@@ -3,10 +3,11 @@
 # holds the file first and whether it is reached through a symlink: a torch
 # checkpoint (a zip) in a `format: zip` deliverable, a .npz in one, a JSON
 # file in a `format: yaml` one (JSON is YAML), each also held by an earlier
-# deliverable ("**", or pytorch), and a symlink to a YAML file no other
-# deliverable holds, are ok in check, pack --strict and verify -c; the same
-# paths with broken bytes are bad-format in all three. The files are real
-# (tests/fixtures/real: torch.save, numpy.savez, json.dump, PyYAML).
+# deliverable ("**", or pytorch), and a symlink in a `format: zip`
+# deliverable to a .npz no other deliverable holds, are ok in check, pack
+# --strict and verify -c; the same paths with broken bytes are bad-format in
+# all three. The files are real (tests/fixtures/real: torch.save,
+# numpy.savez, json.dump, PyYAML).
 . "$(dirname "$0")/lib.sh"
 SRC=${ESCROW_SRC:?set by ctest}
 R=$SRC/tests/fixtures/real
@@ -17,8 +18,8 @@ mkdir -p good/models good/cfg
 cp "$R/torch_linear_zip.pt" good/models/linear.pt
 cp "$R/numpy_stored.npz" good/models/weights.npz
 cp "$R/json_config.json" good/cfg/settings.json
-cp "$R/pyyaml_config.yaml" good/cfg/real.yaml
-ln -s real.yaml good/cfg/link.yaml
+cp "$R/numpy_deflated.npz" good/models/extra.npz
+ln -s extra.npz good/models/current.npz
 
 cat >contract.yaml <<'EOF'
 escrow-contract: 1
@@ -39,8 +40,8 @@ deliverables:
     include: [cfg/settings.json]
     format: yaml
   - id: linked
-    include: [cfg/link.yaml]
-    format: yaml
+    include: [models/current.npz]
+    format: zip
 EOF
 
 # statuses FILE: "id=status ..." of a --json report
@@ -62,7 +63,7 @@ cp -a good bad
 printf 'not a checkpoint\n' >bad/models/linear.pt
 printf 'PK\003\004 not a zip at all' >bad/models/weights.npz
 printf '{"a": [1, 2}\n' >bad/cfg/settings.json
-printf 'a: [1, 2\n' >bad/cfg/real.yaml
+printf 'PK\003\004 not a zip either' >bad/models/extra.npz
 bad_st="everything=ok checkpoint=bad-format checkpoint-zip=bad-format weights-zip=bad-format settings=bad-format linked=bad-format"
 expect_exit 2 "$ESCROW" check bad -c contract.yaml --json && cp "$T/out" check.json
 expect_true "check: every format deliverable bad-format" test "$(statuses check.json)" = "$bad_st"
@@ -100,4 +101,85 @@ expect_exit 2 "$ESCROW" pack lfs -o lfs-strict.escrow -s agency.key -c lfs.yaml 
 expect_exit 0 "$ESCROW" pack lfs -o lfs.escrow -s agency.key -c lfs.yaml -q
 expect_exit 2 "$ESCROW" verify lfs.escrow -p agency.pub -c lfs.yaml --json && cp "$T/out" verify.json
 expect_true "verify: the pointers are lfs-pointer" test "$(statuses verify.json)" = "$lfs_st"
+
+# ONNX external data must hold what the model's tensors read from it
+# (offset + length of each, as onnx.load and onnxruntime read them): a data
+# file cut short, by one byte of its last tensor or to nothing, is bad-format
+# in all three; whole, it is ok (tests/fixtures/onnx_external, written by onnx).
+for cut in whole 59 0; do
+	rm -rf "onnx-$cut"
+	mkdir -p "onnx-$cut/models"
+	cp "$SRC/tests/fixtures/onnx_external/model.onnx" "$SRC/tests/fixtures/onnx_external/model.onnx.data" "onnx-$cut/models/"
+	[ "$cut" = whole ] || truncate -s "$cut" "onnx-$cut/models/model.onnx.data"
+done
+cat >onnx.yaml <<'EOF'
+escrow-contract: 1
+contract: ONNX-1
+deliverables:
+  - id: scorer
+    include: ["models/**"]
+    format: onnx
+EOF
+expect_exit 0 "$ESCROW" check onnx-whole -c onnx.yaml
+expect_exit 0 "$ESCROW" pack onnx-whole -o onnx-whole.escrow -s agency.key -c onnx.yaml --strict -q
+expect_exit 0 "$ESCROW" verify onnx-whole.escrow -p agency.pub -c onnx.yaml
+for cut in 59 0; do
+	expect_exit 2 "$ESCROW" check "onnx-$cut" -c onnx.yaml --json && cp "$T/out" check.json
+	expect_true "check: data cut to $cut is bad-format" test "$(statuses check.json)" = "scorer=bad-format"
+	expect_grep "holds $cut bytes, its tensors need 60" check.json
+	expect_exit 2 "$ESCROW" pack "onnx-$cut" -o "onnx-$cut-strict.escrow" -s agency.key -c onnx.yaml --strict -q
+	expect_exit 0 "$ESCROW" pack "onnx-$cut" -o "onnx-$cut.escrow" -s agency.key -c onnx.yaml -q
+	expect_exit 2 "$ESCROW" verify "onnx-$cut.escrow" -p agency.pub -c onnx.yaml --json && cp "$T/out" verify.json
+	expect_true "verify: data cut to $cut is bad-format" test "$(statuses verify.json)" = "scorer=bad-format"
+done
+
+# A legacy torch.save (no zip) made with pickle_protocol=3, 4 or 5 (4 and 5
+# frame each pickle) is a pytorch file like protocol 2's: ok in all three;
+# one byte short, bad-format (not unsafe) in all three
+# (tests/fixtures/torch_protocols, written by torch).
+rm -rf tp-good tp-cut
+mkdir tp-good tp-cut
+for p in 3 4 5; do
+	cp "$SRC/tests/fixtures/torch_protocols/legacy_p$p.pt" tp-good/
+	head -c $(($(wc -c <"tp-good/legacy_p$p.pt") - 1)) "tp-good/legacy_p$p.pt" >"tp-cut/legacy_p$p.pt"
+done
+cat >tp.yaml <<'EOF'
+escrow-contract: 1
+contract: TORCH-1
+deliverables:
+  - id: p3
+    include: [legacy_p3.pt]
+    format: pytorch
+  - id: p4
+    include: [legacy_p4.pt]
+    format: pytorch
+  - id: p5
+    include: [legacy_p5.pt]
+    format: pytorch
+EOF
+for t in good cut; do
+	if [ $t = good ]; then want=0 st=ok; else want=2 st=bad-format; fi
+	expect_exit $want "$ESCROW" check "tp-$t" -c tp.yaml --json && cp "$T/out" check.json
+	expect_true "check: legacy torch ($t) is $st" test "$(statuses check.json)" = "p3=$st p4=$st p5=$st"
+	expect_exit $want "$ESCROW" pack "tp-$t" -o "tp-$t-strict.escrow" -s agency.key -c tp.yaml --strict -q
+	expect_exit 0 "$ESCROW" pack "tp-$t" -o "tp-$t.escrow" -s agency.key -c tp.yaml -q
+	expect_exit $want "$ESCROW" verify "tp-$t.escrow" -p agency.pub -c tp.yaml --json && cp "$T/out" verify.json
+	expect_true "verify: legacy torch ($t) is $st" test "$(statuses verify.json)" = "p3=$st p4=$st p5=$st"
+done
+
+# Each tensor in its own data file, named after it (onnx's
+# all_tensors_to_one_file=False, torch.onnx.export of a large model): the
+# data files are part of the model, not ONNX files to check: ok in all three
+# (tests/fixtures/onnx_external_split, written by onnx). Without the first
+# tensor's file the model is bad-format.
+rm -rf split split-nw
+mkdir -p split/models split-nw/models
+cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,W,B} split/models/
+cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,B} split-nw/models/
+expect_exit 0 "$ESCROW" check split -c onnx.yaml
+expect_exit 0 "$ESCROW" pack split -o split.escrow -s agency.key -c onnx.yaml --strict -q
+expect_exit 0 "$ESCROW" verify split.escrow -p agency.pub -c onnx.yaml --json && cp "$T/out" verify.json
+expect_true "verify: split external data ok" test "$(statuses verify.json)" = "scorer=ok"
+expect_exit 2 "$ESCROW" check split-nw -c onnx.yaml
+expect_grep "external data 'W' is not in the deposit" out
 finish

@@ -42,5 +42,11 @@ bool esc_pickle_result_int(const esc_pickle *p, unsigned index, int64_t *v);
 
 /* Bytes per element of a torch storage class ("torch.FloatStorage"), 0 if unknown. */
 unsigned esc_pt_elem_size(const char *type);
+/* Whether h starts with the magic number pickle of a legacy torch.save, in
+ * any protocol its pickle_protocol= may give (2 and 3, and 4 and 5 whose
+ * writer puts it in a FRAME): 1 yes, 0 no, -1 more bytes are needed (at
+ * most ESC_PT_LEGACY_HEAD). */
+#define ESC_PT_LEGACY_HEAD 24
+int esc_pt_legacy_head(const uint8_t *h, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
  * and the Git LFS pointer test, all in one pass over the bytes.
  * Once every checker has decided, a chunk costs a few branches. */
 #include "formats/esc_fmt.h"
+#include "formats/esc_pt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,6 @@
 #define SECRETS_NAMED_MAX (16u << 20) /* .env, *.pem, id_rsa...: scanned up to this size */
 
 static const uint8_t tf_magic[8] = { 0x57, 0xfb, 0x80, 0x8b, 0x24, 0x75, 0x47, 0xdb };
-/* the legacy torch magic number pickle: the pytorch checker sniffs it too */
-static const uint8_t torch_legacy[15] = {
-	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e
-};
 
 /* In order of precedence: a torch zip is "pytorch" before it is "zip". */
 static const struct esc_fmt_ops *const checkers[] = {
@@ -50,10 +47,6 @@ static const struct {
 	/* torch.save writes a zip under any name (fastai's export.pkl): its
 	 * pickles are scanned by the pytorch checker, wherever they lie */
 	{ ".pkl", ESC_FMT_PYTORCH }, { ".pickle", ESC_FMT_PYTORCH }, { ".joblib", ESC_FMT_PYTORCH },
-	/* formats whose check reads the whole file: only for the formats a
-	 * contract names (esc_inspect_also); JSON is YAML too */
-	{ ".json", ESC_FMT_JSON }, { ".json", ESC_FMT_YAML }, { ".yaml", ESC_FMT_YAML }, { ".yml", ESC_FMT_YAML },
-	{ ".csv", ESC_FMT_CSV },
 };
 
 static const char *const pickle_exts[] = { ".pkl", ".pickle", ".joblib", ".dill", NULL };
@@ -74,7 +67,7 @@ struct esc_inspector {
 	const char *base;
 	uint64_t size, off;
 	enum esc_format wanted;
-	uint32_t held, named;      /* 1 << format: other formats to check (esc_inspect_also) */
+	uint32_t held;             /* 1 << format: other formats to check (esc_inspect_also) */
 	uint8_t head[HEAD_MAX];
 	size_t head_len;
 	bool started, tf_index, secrets_wanted, pickle_named;
@@ -198,12 +191,10 @@ esc_inspector *esc_inspect_new(const char *path, uint64_t size, enum esc_format 
 	return in;
 }
 
-void esc_inspect_also(esc_inspector *in, uint32_t held, uint32_t named)
+void esc_inspect_also(esc_inspector *in, uint32_t held)
 {
-	if (in != NULL && !in->started) {
+	if (in != NULL && !in->started)
 		in->held = held;
-		in->named = named;
-	}
 }
 
 /* The formats a file may pass besides a more specific one, in the bits of
@@ -239,11 +230,9 @@ static void start(esc_inspector *in)
 	for (size_t i = 0; i < N_CHECKERS; i++) {
 		const struct esc_fmt_ops *ops = checkers[i];
 		bool want = ops->fmt == in->wanted || ((in->held >> ops->fmt) & 1);
-		bool looks = hinted(in, ops->fmt) || (ops->fmt == ESC_FMT_TEXT && ((in->named >> ESC_FMT_TEXT) & 1) &&
-		                                      in_exts(in->base, text_exts));
 
-		if (!want && ((ops->full_scan && !((in->named >> ops->fmt) & 1)) ||
-		              !(looks || (ops->sniff && ops->sniff(in->head, in->head_len, in->size)))))
+		if (!want && (ops->full_scan ||
+		              !(hinted(in, ops->fmt) || (ops->sniff && ops->sniff(in->head, in->head_len, in->size)))))
 			continue;
 		in->c[in->n].st = calloc(1, ops->state_size);
 		if (!in->c[in->n].st)
@@ -254,7 +243,7 @@ static void start(esc_inspector *in)
 	}
 	in->active = in->n;
 	/* a legacy torch file is five pickles and raw bytes: the pytorch checker scans it */
-	legacy = in->head_len >= sizeof torch_legacy && memcmp(in->head, torch_legacy, sizeof torch_legacy) == 0;
+	legacy = esc_pt_legacy_head(in->head, in->head_len) == 1;
 	pickle_head = in->head_len >= 2 && in->head[0] == 0x80 && in->head[1] >= 2 && in->head[1] <= 5;
 	zip_head = in->head_len >= 4 && memcmp(in->head, "PK\x03\x04", 4) == 0;
 	in->pickle_named = in_exts(in->base, pickle_exts);

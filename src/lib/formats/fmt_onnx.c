@@ -136,8 +136,53 @@ struct onnx_state {
 	uint64_t n_io[2];
 	int cur_io;                             /* 0/1 while inside one shown, else -1 */
 	char location[256];
+	/* the tensor being read: its external data entries (onnx.load reads
+	 * `length` bytes at `offset` of the location, else to its end) */
+	uint64_t t_off, t_len;
+	bool t_len_set, t_first;    /* t_first: its location is `location` */
+	uint64_t ext_end;           /* bytes `location` must hold for every tensor in it */
+	bool ext_end_set;
 	char reason[200];
 };
+
+/* A decimal external data value ("offset", "length"); false when it is not
+ * one (onnx.load would then fail on it: the tensor is not counted). */
+static bool dec_value(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 20)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9' || !esc_mul64(v, 10, &v) || !esc_add64(v, (uint64_t)(s[i] - '0'), &v))
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* An external data entry of the tensor being read (key and value read). */
+static void tensor_entry(struct onnx_state *o)
+{
+	if (o->key_len == 6 && memcmp(o->key, "offset", 6) == 0)
+		(void)dec_value(o->val, o->val_len, &o->t_off);
+	else if (o->key_len == 6 && memcmp(o->key, "length", 6) == 0)
+		o->t_len_set = dec_value(o->val, o->val_len, &o->t_len);
+}
+
+/* A tensor ends: the bytes of its location it needs. */
+static void tensor_end(struct onnx_state *o)
+{
+	uint64_t end;
+
+	if (!o->t_first)
+		return;
+	if (!esc_add64(o->t_off, o->t_len_set ? o->t_len : 0, &end))
+		end = UINT64_MAX;
+	if (!o->ext_end_set || end > o->ext_end)
+		o->ext_end = end;
+	o->ext_end_set = true;
+}
 
 static void ofail(struct onnx_state *o, const char *fmt, unsigned long long a, unsigned long long b)
 {
@@ -209,7 +254,13 @@ static void pop_levels(struct onnx_state *o)
 			}
 			if (!o->location[0])
 				snprintf(o->location, sizeof o->location, "%s", o->val);
+			o->t_first = strcmp(o->location, o->val) == 0;
+		} else if (o->kind[o->depth] == M_ENTRY && o->kind[o->depth - 1] == M_TENSOR && !o->key_long &&
+		           !o->val_long) {
+			tensor_entry(o);
 		}
+		if (o->kind[o->depth] == M_TENSOR)
+			tensor_end(o);
 		o->depth--;
 	}
 }
@@ -286,6 +337,10 @@ static void field(struct onnx_state *o)
 		o->kind[o->depth] = fk == K_MSG ? f->sub : M_PACKED;
 		o->end[o->depth] = o->off + len;
 		io_enter(o, k);
+		if (o->kind[o->depth] == M_TENSOR) {
+			o->t_off = o->t_len = 0;
+			o->t_len_set = o->t_first = false;
+		}
 		if (o->kind[o->depth] == M_ENTRY) {
 			o->key_len = o->val_len = 0;
 			o->key_long = o->val_long = false;
@@ -527,8 +582,10 @@ static void onnx_report(void *s, struct esc_inspection *out)
 {
 	struct onnx_state *o = s;
 
-	if (o->location[0] && !out->external_data[0])
+	if (o->location[0] && !out->external_data[0]) {
 		snprintf(out->external_data, sizeof out->external_data, "%s", o->location);
+		out->external_need = o->ext_end_set ? o->ext_end : 0;
+	}
 	if (!o->failed && !out->model[0])
 		onnx_summary(o, out);
 }

@@ -23,9 +23,6 @@
 
 #define PT_SCANS_MAX 65536
 
-static const uint8_t legacy_magic[15] = {
-	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e
-};
 
 /* torch.load reads TOP/.data/version, else TOP/version, as a number
  * (std::stoull) and refuses one outside 1..kMaxSupportedFileFormatVersion
@@ -49,7 +46,7 @@ struct pt_scan {
 
 struct pt_state {
 	uint64_t size;
-	uint8_t head[15];
+	uint8_t head[ESC_PT_LEGACY_HEAD];
 	size_t head_len;
 	int mode;                 /* 0 undecided, 1 zip, 2 legacy, 3 neither */
 	bool named_torch;         /* .pt, .pth, .ckpt: torch.load is what opens it */
@@ -400,10 +397,11 @@ static int pt_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 		return 0;
 	if (memcmp(p->head, "PK\x03\x04", p->head_len < 4 ? p->head_len : 4) == 0 && p->head_len >= 4) {
 		p->mode = 1;
-	} else if (memcmp(p->head, legacy_magic, p->head_len) == 0) {
-		if (p->head_len < sizeof p->head && p->head_len < p->size)
+	} else if (esc_pt_legacy_head(p->head, p->head_len) != 0) {
+		if (esc_pt_legacy_head(p->head, p->head_len) < 0 && p->head_len < sizeof p->head &&
+		    p->head_len < p->size)
 			return 0;
-		if (p->head_len < sizeof p->head || !esc_pt_legacy_init(&p->legacy, p->size)) {
+		if (esc_pt_legacy_head(p->head, p->head_len) < 0 || !esc_pt_legacy_init(&p->legacy, p->size)) {
 			p->mode = 3;
 			return 1;
 		}
@@ -532,7 +530,7 @@ static void pt_release(void *st)
 
 static int pt_sniff(const uint8_t *h, size_t len, uint64_t size)
 {
-	if (len >= sizeof legacy_magic && memcmp(h, legacy_magic, sizeof legacy_magic) == 0)
+	if (esc_pt_legacy_head(h, len) == 1)
 		return 1;
 	/* torch.load opens any zip, whatever its first record: every zip is
 	 * walked for pickles (an archive that is no checkpoint just fails the

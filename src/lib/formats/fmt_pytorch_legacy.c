@@ -51,6 +51,35 @@ unsigned esc_pt_elem_size(const char *type)
 	return 0;
 }
 
+int esc_pt_legacy_head(const uint8_t *h, size_t len)
+{
+	/* LONG1 of 10 bytes: 0x1950a86a20f9469cfc6c, then STOP */
+	static const uint8_t num[13] = { 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e };
+	size_t at = 2;
+
+	if (len == 0)
+		return -1;
+	if (h[0] != 0x80)
+		return 0;
+	if (len < 2)
+		return -1;
+	if (h[1] < 2 || h[1] > 5)
+		return 0;
+	if (h[1] >= 4) { /* FRAME (0x95) and its 8-byte length, when the writer framed it */
+		if (len < 3)
+			return -1;
+		if (h[2] == 0x95)
+			at = 11;
+	}
+	for (size_t i = 0; i < sizeof num; i++) {
+		if (at + i >= len)
+			return -1;
+		if (h[at + i] != num[i])
+			return 0;
+	}
+	return 1;
+}
+
 static void on_storage(void *u, const char *type, const char *key)
 {
 	struct esc_pt_legacy *l = u;
