@@ -139,6 +139,30 @@ static void *grow(void *arr, size_t n, size_t size)
 	return realloc(arr, (n ? 2 * n : 1) * size);
 }
 
+/* A '.' or '..' segment, or an empty one ('a//b'), is in no payload path
+ * (relative to the root, '/'-separated, no './'): such a glob matches
+ * nothing, so an include of a file that is there would be missing, and a
+ * forbid or exclude would let through what it names. Refused. */
+static bool never_matches(const char *g)
+{
+	const char *s = g;
+
+	while (*s == '/')
+		s++;
+	while (*s != '\0') {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+
+		if ((len == 0 && e != NULL && e[1] != '\0') || (len == 1 && s[0] == '.') ||
+		    (len == 2 && s[0] == '.' && s[1] == '.'))
+			return true;
+		if (e == NULL)
+			break;
+		s = e + 1;
+	}
+	return false;
+}
+
 static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, char ***arr, size_t *n)
 {
 	yaml_mark_t start;
@@ -168,7 +192,10 @@ static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, c
 		}
 		if (*n >= MAX_GLOBS)
 			return cy_fail(y, &y->ev.start_mark, "'%s' has more than %d globs", key, MAX_GLOBS);
-		if (!esc_glob_valid(cy_value(y), &why)) {
+		if (esc_glob_valid(cy_value(y), &why) && never_matches(cy_value(y)))
+			why = "a '.', '..' or empty segment is in no payload path, so it matches nothing (paths are "
+			      "relative to the project root without './': write 'models/x.bin' or '/models/x.bin')";
+		if (why != NULL) {
 			bad = cy_fail(y, &y->ev.start_mark, "bad glob in '%s': %s", key, why);
 			if (!cy_soft(y, bad))
 				return bad;

@@ -110,4 +110,25 @@ printf 'n\n' >'esc/docs/notes*.md'
 expect_exit 0 "$ESCROW" check esc -c esc.yaml
 expect_exit 0 "$ESCROW" pack esc -o esc2.escrow -s k.key -c esc.yaml --strict -q
 expect_exit 0 "$ESCROW" verify esc2.escrow -p k.pub -c esc.yaml
+
+# A glob with a './', '..' or empty segment is in no payload path: it would
+# never match, so a present file named './docs/a.md' would be missing and a
+# forbidden './.env' let through (the deposit called complete). The contract
+# is refused, naming the glob's position and the fix.
+printf 'SECRET=1\n' >esc/.env
+cat >dot.yaml <<'EOF2'
+escrow-contract: 1
+contract: DOCS-3
+deliverables:
+  - id: docs
+    include: [docs/a.md]
+forbid: ["./.env"]
+EOF2
+expect_exit 65 "$ESCROW" check esc -c dot.yaml
+expect_grep "dot.yaml:6:.*'\.', '\.\.' or empty segment.*without '\./'" err
+expect_exit 65 "$ESCROW" pack esc -o dot.escrow -s k.key -c dot.yaml --strict -q
+expect_true "pack wrote nothing" test ! -e dot.escrow
+sed -i 's|"./.env"|".env"|' dot.yaml
+expect_exit 2 "$ESCROW" check esc -c dot.yaml
+expect_grep 'forbidden' out
 finish
