@@ -140,6 +140,7 @@ if [ "$(id -u)" = 0 ] && mkdir -p mnt && mount -t tmpfs -o size=4m tmpfs mnt 2>/
 	trap 'umount_all; rm -rf "$T"' EXIT
 else
 	echo "NOTE: full-disk parts left out: they need root and 'mount -t tmpfs' (not available here)" >&2
+	skips="${skips:+$skips, }root with 'mount -t tmpfs' (for the full-disk parts)"
 fi
 SSHA=$(sha256sum small.escrow | cut -c1-64)
 SSTORED=store/sha256/${SSHA:0:2}/$SSHA.escrow
