@@ -142,9 +142,11 @@ layer's authentication catches it (exit 1)."
 step 0 'cp deposit.escrow tampered.escrow && python3 -c "import os; f = open(\"tampered.escrow\", \"r+b\"); f.seek(os.path.getsize(\"tampered.escrow\") // 2); b = f.read(1); f.seek(-1, 1); f.write(bytes([b[0] ^ 1]))"'
 step 1 'cmp deposit.escrow tampered.escrow'
 step 1 'escrow verify tampered.escrow -i notary.age -p agency.pub -c contract.yaml'
+expect '^verdict: tampered -- .*does not authenticate'
 say "A deposit signed with another key than the agency's is refused too (exit 1)."
 step 0 'escrow keygen -W -o mallory -q && escrow pack project -s mallory.key -c contract.yaml --name claimscore --release 1.3.0 -r "$(cat notary.age.pub)" -o forged.escrow -q'
 step 1 'escrow verify forged.escrow -i notary.age -p agency.pub -c contract.yaml'
+expect '^verdict: bad-signature -- .*was made by key'
 
 section "7. The notary's desk: a vault that remembers every deposit"
 say "Checking one bundle at a time forgets it. The notary keeps a vault: a content-addressed store

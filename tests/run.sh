@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 top=$PWD
 . tests/deps.sh
 escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 python3-jsonschema sqlite3 git python3-yaml \
-	man-db groff-base clang libclang-rt-14-dev \
+	zsh fish python3-onnx man-db groff-base clang libclang-rt-14-dev \
 	libacl1-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev libxml2-dev \
 	chromium poppler-utils fonts-dejavu-core
-# (git and python3-yaml: cli_provenance makes real git repositories, and
+# (zsh and fish: cli_help checks the syntax of the completions it prints for them;
+# python3-onnx: cli_example_project runs the stock ONNX checker on the example's model;
+# git and python3-yaml: cli_provenance makes real git repositories, and
 # cli_ci_templates reads the CI templates' YAML and runs their steps;
 # libacl1-dev to libxml2-dev: the static archives libarchive.pc names, which
 # libarchive-dev does not pull in, for cli_install's static link of the example

@@ -78,7 +78,7 @@ done
 
 # 3. Signed release: OUT.minisig checks with stock minisign, and its trusted
 # comment names the source deposit.
-if command -v minisign >/dev/null; then
+if need_tool minisign minisign; then
 	expect_exit 0 "$ESCROW" keygen -W -o sign -q
 	expect_exit 0 "$ESCROW" rewrap dep.sealed -p agency.pub -i k.txt -r "$(cat client.age.pub)" -o signed.age \
 		-s sign.key

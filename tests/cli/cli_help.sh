@@ -77,10 +77,10 @@ done
 expect_exit 0 "$ESCROW" completion zsh
 expect_grep '^#compdef escrow' "$T/out"
 expect_grep '"vault receive"\) opts=\(' "$T/out"
-if command -v zsh >/dev/null; then "$ESCROW" completion zsh >_escrow; expect_exit 0 zsh -n _escrow; fi
+need_tool zsh zsh && "$ESCROW" completion zsh >_escrow && expect_exit 0 zsh -n _escrow
 expect_exit 0 "$ESCROW" completion fish
 expect_grep "__fish_seen_subcommand_from pack' -l contract -s c -r" "$T/out"
-if command -v fish >/dev/null; then "$ESCROW" completion fish >escrow.fish; expect_exit 0 fish -n escrow.fish; fi
+need_tool fish fish && "$ESCROW" completion fish >escrow.fish && expect_exit 0 fish -n escrow.fish
 expect_exit 64 "$ESCROW" completion tcsh
 expect_exit 64 "$ESCROW" completion
 

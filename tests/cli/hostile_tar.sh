@@ -173,8 +173,10 @@ refused() {
 	expect_exit 1 "$ESCROW" verify "m-$1.escrow" -p k.pub && expect_grep "$2" err ||
 		echo "  (mutation: $1)" >&2
 	mkdir -p "x-$1"
-	(cd "x-$1" && expect_exit 1 "$ESCROW" extract "$T/m-$1.escrow" -C out -p "$T/k.pub") ||
-		echo "  (mutation, extract: $1)" >&2
+	# in this shell: a failed expect_exit in a ( subshell ) was not counted
+	cd "x-$1" || exit 1
+	expect_exit 1 "$ESCROW" extract "$T/m-$1.escrow" -C out -p "$T/k.pub" || echo "  (mutation, extract: $1)" >&2
+	cd "$T" || exit 1
 	expect_true "$1: extract left nothing" test -z "$(ls -A "x-$1")"
 }
 form='not in the writer.s form'

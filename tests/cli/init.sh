@@ -46,10 +46,14 @@ expect_grep '^    min-bytes: 830$' draft.yaml   # classifier.safetensors is 1660
 expect_grep '^  # REVIEW:' draft.yaml
 expect_grep '^  - "\*\*/\*\.pyc"$' draft.yaml
 expect_grep '^  - "\.git/\*\*"$' draft.yaml
-# The covering test can fail: a draft without the model misses it.
-grep -v 'models/classifier.safetensors' draft.yaml >partial.yaml
-"$ESCROW" check p -c partial.yaml --json >partial.json 2>/dev/null
+# The covering test can fail: a draft without the model misses it. (Its
+# deliverable goes whole: without its include line the draft was malformed,
+# check printed an error, and covers exited 1 on a KeyError.)
+awk '/^  - id: classifier-safetensors$/ { cut = 1 } cut && /^$/ { cut = 0; next } !cut' draft.yaml >partial.yaml
+expect_exit 0 "$ESCROW" check p -c partial.yaml --json
+cp "$T/out" partial.json
 expect_exit 1 covers example.json partial.json
+expect_grep '^not covered alike: models/classifier\.safetensors \(classifier, kind model' "$T/out"
 
 # Outputs: never replaced without --force, '-' is stdout, atomic.
 printf 'keep\n' >exists.yaml

@@ -38,7 +38,7 @@ sys.stdout.write(out.decode(errors='replace'))
 sys.exit(os.waitstatus_to_exitcode(status))
 PY
 
-if command -v python3 >/dev/null; then
+if need_tool python3 python3; then
 	checks=$((checks + 1))
 	python3 "$T/ctrlc.py" 'half typed' -- "$ESCROW" keygen -o cc >"$T/out" 2>&1 && rc=0 || rc=$?
 	if [ "$rc" = 0 ]; then
@@ -54,7 +54,7 @@ if command -v python3 >/dev/null; then
 	expect_exit 0 env ESCROW_PASSPHRASE=secret "$ESCROW" keygen -o enc -q
 	"$ESCROW" keygen --age -o id -q
 	echo data >f
-	if command -v age >/dev/null; then
+	if need_tool age age; then
 		age -r "$(cat id.age.pub)" -o f.age f
 		python3 "$T/ctrlc.py" 'secre' -- "$ESCROW" rewrap f.age -p enc.pub -i id.age \
 			-r "$(cat id.age.pub)" -o out.age -s enc.key >"$T/out" 2>&1 && rc=0 || rc=$?

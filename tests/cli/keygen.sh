@@ -46,7 +46,7 @@ expect_true "-q: empty stderr" test ! -s err
 expect_exit 73 "$ESCROW" keygen -W -o no/such/dir/k
 
 # A passphrase is needed without -W: no ESCROW_PASSPHRASE and no terminal is 65.
-if command -v setsid >/dev/null; then
+if need_tool setsid util-linux; then
 	expect_exit 65 env -u ESCROW_PASSPHRASE setsid -w "$ESCROW" keygen -o nopass
 	expect_grep 'ESCROW_PASSPHRASE' err
 	expect_true "no key written without a passphrase" test ! -e nopass.key
@@ -96,7 +96,7 @@ expect_exit 0 python3 "$T/answer.py" 'typed secret' 'typed secret' -- "$ESCROW" 
 expect_grep 'Passphrase \(again\):' out
 expect_grep '^tty\.pub' out
 expect_true "tty.key is scrypt-protected" test "$(sed -n 2p tty.key | base64 -d | head -c 4)" = EdSc
-if command -v minisign >/dev/null; then
+if need_tool minisign minisign; then
 	checks=$((checks + 1))
 	if ! printf 'typed secret\n' | minisign -S -s tty.key -m tty.pub -x tty.sig >/dev/null 2>&1; then
 		echo "FAIL: minisign rejects the passphrase typed at escrow keygen" >&2

@@ -5,10 +5,7 @@
 # loaded by libescrow are checked in tests/unit/test_minisign_interop.c.)
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v minisign >/dev/null; then
-	echo "SKIP: minisign is not installed"
-	exit 0
-fi
+command -v minisign >/dev/null || skip_test "minisign is not installed (Debian package minisign)"
 printf 'payload for the escrow agent\n' >data.txt
 
 # escrow keygen -W -> minisign signs and verifies.

@@ -143,8 +143,9 @@ keep_lines cert.err.json
 # plain: lines for a log, no carriage return, a last one that says done.
 expect_exit 0 "$ESCROW" verify b.escrow -p agency.pub --progress plain
 cp "$T/err" plain.err
-expect_true "plain: no carriage return" sh -c "! grep -q \$'\\r' plain.err"
-expect_true "plain: no escape sequence" sh -c "! grep -q \$'\\033' plain.err"
+# bash -c: dash (sh) has no $'...', it grepped for the text '$r', never there
+expect_true "plain: no carriage return" bash -c "! grep -q \$'\\r' plain.err"
+expect_true "plain: no escape sequence" bash -c "! grep -q \$'\\033' plain.err"
 expect_grep '^escrow: verify: read [0-9]+/[0-9]+ files, .*, done$' plain.err
 expect_true "plain: the last line is the one that says done" sh -c "tail -1 plain.err | grep -q 'done\$'"
 expect_exit 0 "$ESCROW" pack src -o p.escrow -s agency.key --progress plain

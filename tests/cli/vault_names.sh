@@ -26,7 +26,7 @@ expect_exit 0 "$ESCROW" vault receive V "$rlo" -o rlo.json
 expect_true "the bidi control is escaped in the receipt" sh -c "test -s rlo.json && ! grep -q \"\$(printf '\\342\\200\\256')\" rlo.json"
 expect_true "and reads back as itself" \
 	/usr/bin/python3 -c 'import json,sys; n=json.load(open("rlo.json"))["subject"][0]["name"]; sys.exit(n != "rtl\u202egpj.escrow")'
-if command -v minisign >/dev/null 2>&1; then
+if need_tool minisign minisign; then
 	expect_exit 0 minisign -Vm latin.json -p notary.pub
 	expect_exit 0 minisign -Vm rlo.json -p notary.pub
 fi

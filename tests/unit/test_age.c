@@ -576,8 +576,9 @@ static void test_stock_age_reads_writer(void **state)
 
 	(void)state;
 	if (system("command -v age >/dev/null 2>&1") != 0) {
-		print_message("stock age not installed: interop covered by tests/cli/age_interop.sh\n");
-		return;
+		/* said and skipped: a bare return passed this test without a word */
+		fprintf(stderr, "SKIPPED: test_stock_age_reads_writer: stock age is not installed (Debian package age)\n");
+		skip();
 	}
 	new_key(&ids, &rs);
 	snprintf(idpath, sizeof idpath, "%s/id.txt", tmpdir);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,7 @@ static void test_outsink_disk_full(void **state)
 
 	(void)state;
 	if (fd < 0) {
+		fprintf(stderr, "SKIPPED: test_outsink_disk_full: /dev/full cannot be opened: %s\n", strerror(errno));
 		escrow_ctx_free(ctx);
 		skip();
 	}
