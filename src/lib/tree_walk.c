@@ -42,13 +42,26 @@ static int is_vcs(const char *name)
 	return strcmp(name, ".git") == 0 || strcmp(name, ".hg") == 0 || strcmp(name, ".svn") == 0;
 }
 
+/* "./x" in -x or .escrowignore means x at the root, "/x": no path of the
+ * tree starts with "./", so kept as written the pattern left out nothing,
+ * silently (a "./secrets.env" line packed the file). */
+static const char *from_root(const char *pattern)
+{
+	if (pattern[0] != '.' || pattern[1] != '/')
+		return pattern;
+	pattern++; /* "/x" */
+	while (pattern[1] == '.' && pattern[2] == '/')
+		pattern += 2; /* "././x" */
+	return pattern;
+}
+
 static int excluded(const struct walker *w, const char *rel, int is_dir)
 {
 	const escrow_contract *c = w->o->contract;
 	size_t i;
 
 	for (i = 0; i < w->o->n_excludes; i++)
-		if (esc_glob_match_dir(w->o->excludes[i], rel, is_dir))
+		if (esc_glob_match_dir(from_root(w->o->excludes[i]), rel, is_dir))
 			return 1;
 	for (i = 0; i < w->n_ignore; i++)
 		if (esc_glob_match_dir(w->ignore[i], rel, is_dir))
@@ -122,7 +135,7 @@ static escrow_status load_ignore(struct walker *w)
 			return esc_nomem(w->ctx);
 		}
 		w->ignore = v;
-		v[w->n_ignore] = strdup(line);
+		v[w->n_ignore] = strdup(from_root(line));
 		if (v[w->n_ignore] == NULL) {
 			free(buf);
 			return esc_nomem(w->ctx);

@@ -129,6 +129,18 @@ expect_exit 0 "$ESCROW" pack src -o bom.escrow -s k.key -x 'sub/link' -q
 tar --zstd -tf bom.escrow >list.txt
 expect_true ".escrowignore with a BOM and CRLF excludes" bash -c '! grep -q "random.bin" list.txt'
 expect_grep '/data/\.escrowignore$' list.txt
+# './x' in .escrowignore or -x names x at the root ('/x'): as written it
+# matched nothing (no path starts with './') and the file was packed, silently.
+printf './sub/random.bin\n./random.bin\n' >src/.escrowignore
+expect_exit 0 "$ESCROW" pack src -o dot.escrow -s k.key -x './sub/link' -x '././a.txt' -q
+tar --zstd -tf dot.escrow >list.txt
+expect_true "'./sub/random.bin' in .escrowignore excludes it" bash -c '! grep -q "random.bin" list.txt'
+expect_true "-x '././a.txt' excludes it" bash -c '! grep -q "/data/a.txt$" list.txt'
+expect_true "-x './sub/link' excludes it" bash -c '! grep -q "/data/sub/link$" list.txt'
+printf './sub.bin\n' >src/.escrowignore
+expect_exit 0 "$ESCROW" pack src -o dot2.escrow -s k.key -x './random.bin' -x 'sub/link' -q
+tar --zstd -tf dot2.escrow >list.txt
+expect_grep '/data/sub/random\.bin$' list.txt # './random.bin' is the root's only
 rm src/.escrowignore
 # An unmet contract warns (run 'escrow check') but packs.
 cat >c2.yaml <<'Y'
