@@ -201,6 +201,25 @@ static escrow_status judge_contract(struct esc_rd *rd, escrow_report *r)
 	return esc_error(rd->ctx, ESCROW_INCOMPLETE, "%s", reason);
 }
 
+/* A contract was given, but the bundle failed before it could be judged:
+ * the report says so, naming it (not "give the contract with -c"). */
+static void contract_not_reached(const struct esc_rd *rd, escrow_report *r)
+{
+	const escrow_contract *c = rd->contract;
+	json_t *co = json_object();
+	char hex[65];
+
+	if (co == NULL)
+		return;
+	json_object_set_new(r->root, "contract", co);
+	json_object_set_new(co, "checked", json_false());
+	set_str(co, "note", "not judged: the bundle failed before its contract check");
+	set_str(co, "id", escrow_contract_id(c));
+	set_str(co, "path", c->source_name);
+	esc_hex(c->raw_sha256, 32, hex);
+	set_str(co, "sha256", hex);
+}
+
 /* Runs the reader and builds the report; shared by verify, extract, list. */
 escrow_status esc_rd_verify(struct esc_rd *rd, const char *command, escrow_report **report)
 {
@@ -216,6 +235,8 @@ escrow_status esc_rd_verify(struct esc_rd *rd, const char *command, escrow_repor
 	if (st == ESCROW_OK) {
 		st = judge_contract(rd, r);
 		r->status = st;
+	} else if (rd->contract != NULL) {
+		contract_not_reached(rd, r);
 	}
 	*report = r;
 	return st;

@@ -205,6 +205,10 @@ static void header(struct sb *b, const json_t *root)
 			if (*str(c, "bundle_copy"))
 				sb_add(b, "; copy in the bundle: %s", esc(b, str(c, "bundle_copy")));
 			sb_add(b, ")\n");
+		} else if (*str(c, "path")) { /* given, not reached */
+			sb_add(b, " (");
+			sb_name(b, str(c, "path"));
+			sb_add(b, ": %s)\n", esc(b, str(c, "note")));
 		} else {
 			sb_add(b, " (not checked: give the contract with -c)\n");
 		}

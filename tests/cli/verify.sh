@@ -100,6 +100,15 @@ for op in "--replace data/train.csv=evil" "--remove data/train.csv" "--add data/
 	expect_exit 1 "$ESCROW" verify t.escrow -p k.pub && expect_grep 'bad-signature: .*was made by key' err
 done
 expect_exit 1 "$ESCROW" verify good.escrow -p evil.pub && expect_grep '^verdict: bad-signature' out
+# The contract given (-c) but not reached: named, not "give the contract with -c".
+expect_exit 1 "$ESCROW" verify good.escrow -p evil.pub -c contract.yaml
+expect_grep '^contract: +[A-Z0-9-]+ \(contract\.yaml: not judged: the bundle failed before its contract check\)$' out
+expect_true "no 'give the contract' when it was given" bash -c '! grep -q "give the contract with -c" out'
+expect_exit 1 "$ESCROW" verify good.escrow -p evil.pub -c contract.yaml --json
+expect_true "JSON: the contract given, not checked" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["contract"]
+assert c["checked"] is False and c["path"] == "contract.yaml" and len(c["sha256"]) == 64, c' out
 # With stock tar and zstd: unpack, change a file, pack again.
 mkdir u && zstd -qdc good.escrow | tar -x -C u
 printf 'evil\n' >u/fraud-2.4.0/data/data/train.csv
