@@ -10,7 +10,8 @@
 # JSON, --verify after a ledger row is changed with the sqlite3 (or psql)
 # client, --against an earlier receipt after the last event is deleted, and a
 # kept receipt tampered with; a sealed deposit with another key's detached
-# signature (not stored: audits pass).
+# signature (not stored: audits pass), one refused for its detached signature
+# (fast and --full audits agree).
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_audit_pg) every
 # vault's ledger is a database of that PostgreSQL server instead of SQLite.
 . "$(dirname "$0")/lib.sh"
@@ -279,5 +280,19 @@ cp okey.escrow.minisig "$(stored OK okey.escrow).minisig"
 expect_exit 1 "$ESCROW" vault audit OK
 expect_grep 'FAILED deposit [0-9]* .*its detached signature: .*made by key' out
 }
+# A sealed deposit refused at receive for its detached signature (another
+# bundle's: bad-signature, its own signature good) is stored as received: the
+# fast audit failed it on every run for the signature it was refused for,
+# while --full (bad-signature again, as recorded) passed it. Both pass; the
+# signature's deletion is still found.
+pack bsig.escrow 5.0 -r "$(cat notary.age.pub)"
+cp sealed.escrow.minisig bsig.escrow.minisig
+vault_new BS BS -i notary.age
+expect_exit 1 "$ESCROW" vault receive BS bsig.escrow -q
+expect_exit 0 "$ESCROW" vault audit BS
+expect_exit 0 "$ESCROW" vault audit BS --full
+rm "$(stored BS bsig.escrow).minisig"
+expect_exit 1 "$ESCROW" vault audit BS
+expect_grep 'FAILED deposit 1 .*minisig is missing from the store' out
 
 finish
