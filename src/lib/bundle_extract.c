@@ -399,6 +399,29 @@ static escrow_status check_target(escrow_ctx *ctx, const char *target)
 	return ESCROW_OK;
 }
 
+/* A target whose last segment is "." or ".." (-C . in an empty folder) names
+ * the folder by itself: the temporary would be made inside it and the rename
+ * onto it fail (EBUSY). Such a target stands for its real path, whose parent
+ * holds the temporary, as for any other target. *place is NULL otherwise. */
+static escrow_status resolve_place(escrow_ctx *ctx, const char *target, char **place)
+{
+	size_t n = strlen(target);
+	const char *base;
+
+	*place = NULL;
+	while (n > 1 && target[n - 1] == '/')
+		n--;
+	base = target + n;
+	while (base > target && base[-1] != '/')
+		base--;
+	if (!((target + n - base == 1 && base[0] == '.') || (target + n - base == 2 && base[0] == '.' && base[1] == '.')))
+		return ESCROW_OK;
+	*place = realpath(target, NULL);
+	if (*place == NULL)
+		return errno == ENOMEM ? esc_nomem(ctx) : esc_error(ctx, ESCROW_E_CREATE, "%s: %s", target, strerror(errno));
+	return ESCROW_OK;
+}
+
 static escrow_status make_tmp(struct xstate *x, const char *target)
 {
 	char *t1 = strdup(target);
@@ -457,6 +480,7 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 	struct esc_rd_hooks hooks;
 	escrow_report *r = NULL;
 	escrow_status st;
+	char *place = NULL;              /* the target's real path, for "." and ".." */
 	size_t i;
 
 	if (report != NULL)
@@ -479,7 +503,9 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 	if (st == ESCROW_OK)
 		st = check_target(ctx, o->target);
 	if (st == ESCROW_OK)
-		st = make_tmp(&x, o->target);
+		st = resolve_place(ctx, o->target, &place);
+	if (st == ESCROW_OK)
+		st = make_tmp(&x, place ? place : o->target);
 	if (st == ESCROW_OK)
 		st = esc_xq_new(ctx, x.tmp, &x.q);
 	if (st != ESCROW_OK)
@@ -501,7 +527,7 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 
 		if (st2 == ESCROW_OK && x.bag_layout)
 			st2 = write_tags(&x);
-		if (st2 == ESCROW_OK && rename(x.tmp, o->target) != 0)
+		if (st2 == ESCROW_OK && rename(x.tmp, place ? place : o->target) != 0)
 			st2 = esc_error(ctx, errno == ENOTEMPTY || errno == EEXIST ? ESCROW_E_EXISTS : ESCROW_E_CREATE,
 			                "%s: cannot move the extracted folder into place: %s", o->target, strerror(errno));
 		if (st2 != ESCROW_OK) {
@@ -532,6 +558,7 @@ out:
 		free(x.made[i]);
 	free(x.made);
 	esc_rd_clear(&rd);
+	free(place);
 	if (r != NULL && st != ESCROW_OK && st != ESCROW_INCOMPLETE && r->status == ESCROW_OK) {
 		/* Verified, but the tree could not be completed: no report, the error says why. */
 		escrow_report_free(r);

@@ -90,6 +90,8 @@ void esc_sniff(const uint8_t *b, size_t n, char *out, size_t len)
 		what = "a PDF document";
 	else if (starts(b, n, "untrusted comment:", 18))
 		what = "a minisign key or signature file";
+	else if (starts(b, n, "-----BEGIN AGE ENCRYPTED FILE-----", 34))
+		what = "an ASCII-armored age file (age -a; a sealed bundle is binary age)";
 	else if (starts(b, n, "AGE-SECRET-KEY-1", 16) || starts(b, n, "# created:", 10))
 		what = "an age identity (key) file";
 	else if (is_text(b, n))

@@ -63,7 +63,10 @@ static escrow_status sig_open(escrow_vault *v, const struct esc_audit_dep *d, co
 		free(path);
 		return ESCROW_OK;
 	}
-	if (d->signer == NULL) {
+	/* Refused at receive as bad-signature though its own signature was good
+	 * (a signer is recorded only then): this detached signature is what
+	 * failed, and still failing is how it was received, as --full finds. */
+	if (d->signer == NULL || strcmp(d->verdict, "bad-signature") == 0) {
 		free(path);
 		return ESCROW_OK;
 	}

@@ -619,6 +619,14 @@ static escrow_status recv_keep_records(struct recv *r, escrow_status vst)
 	return ESCROW_OK;
 }
 
+/* The bundle's detached signature was made by another key than its signer. */
+static bool other_key_sig(const escrow_report *rep)
+{
+	const char *d = json_string_value(json_object_get(json_object_get(rep->root, "bundle"), "detached_signature"));
+
+	return d != NULL && strcmp(d, "other-key") == 0;
+}
+
 static escrow_status recv_run(struct recv *r, escrow_result *res)
 {
 	escrow_status st = recv_prepare(r), vst;
@@ -639,6 +647,8 @@ static escrow_status recv_run(struct recv *r, escrow_result *res)
 	st = r->side != NULL && r->prev_id != 0 ? recv_diff(r, r->contract) : ESCROW_OK;
 	if (st == ESCROW_OK)
 		st = recv_keep_records(r, vst);
+	if (st == ESCROW_OK && r->s.minisig && other_key_sig(r->report))
+		st = esc_store_unsign(r->v, &r->s);
 	if (st == ESCROW_OK)
 		st = recv_record(r);
 	if (st == ESCROW_E_EXISTS) { /* another receive of the same bundle won */

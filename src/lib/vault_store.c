@@ -269,6 +269,26 @@ escrow_status esc_store_put_evidence(escrow_vault *v, const char *src, struct es
 	return store_put(v, src, "evidence", false, s);
 }
 
+escrow_status esc_store_unsign(escrow_vault *v, struct esc_stored *s)
+{
+	char *sig = esc_strf("%s.minisig", s->abs), *sub = sig ? strdup(sig) : NULL;
+	escrow_status st = ESCROW_OK;
+
+	if (sig == NULL || sub == NULL)
+		st = esc_nomem(v->ctx);
+	else if (unlink(sig) != 0 && errno != ENOENT)
+		st = esc_error(v->ctx, ESCROW_E_IO, "%s: %s", sig, strerror(errno));
+	else {
+		*strrchr(sub, '/') = '\0';
+		st = sync_dir(v->ctx, sub);
+	}
+	if (st == ESCROW_OK)
+		s->minisig = false;
+	free(sub);
+	free(sig);
+	return st;
+}
+
 void esc_store_drop(struct esc_stored *s)
 {
 	if (s->fresh && s->abs != NULL) {

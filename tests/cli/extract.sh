@@ -71,6 +71,19 @@ expect_exit 73 "$ESCROW" extract ../good.escrow -C out -p ../k.pub
 mkdir empty
 expect_exit 0 "$ESCROW" extract ../good.escrow -C empty -p ../k.pub -q
 expect_true "empty folder filled" test -f empty/bagit.txt
+# An empty folder named by '.' (-C . inside it) or ending in '/.' or '/..' is
+# the folder itself: filled as by its name (the temporary went inside it and
+# the rename onto it failed with EBUSY, after the whole bundle was verified).
+mkdir dot up up/in
+expect_exit 0 sh -c 'cd dot && exec "$0" extract ../../good.escrow -C . -p ../../k.pub -q' "$ESCROW"
+expect_true "-C . fills the empty current folder" test -f dot/bagit.txt -a -f dot/data/app/main.py
+expect_true "-C .: nothing left inside" test "$(ls -A dot | tr '\n' ' ')" = "bag-info.txt bagit.txt data escrow manifest-sha256.txt tagmanifest-sha256.txt tagmanifest-sha256.txt.minisig "
+rmdir up/in
+expect_exit 0 "$ESCROW" extract ../good.escrow -C up/./ -p ../k.pub -q --payload-only
+expect_true "-C DIR/./ fills DIR" test -f up/app/main.py
+expect_exit 73 "$ESCROW" extract ../good.escrow -C dot/. -p ../k.pub
+expect_grep 'dot/. is not empty' "$T/err"
+rm -rf dot up
 touch afile
 expect_exit 73 "$ESCROW" extract ../good.escrow -C afile -p ../k.pub
 expect_exit 73 "$ESCROW" extract ../good.escrow -C missing/sub -p ../k.pub

@@ -9,7 +9,9 @@
 # and 3; the log as text and
 # JSON, --verify after a ledger row is changed with the sqlite3 (or psql)
 # client, --against an earlier receipt after the last event is deleted, and a
-# kept receipt tampered with.
+# kept receipt tampered with; a sealed deposit with another key's detached
+# signature (not stored: audits pass), one refused for its detached signature
+# (fast and --full audits agree).
 # With ESCROW_TEST_PG set (tests/pg.sh; ctest cli_vault_audit_pg) every
 # vault's ledger is a database of that PostgreSQL server instead of SQLite.
 . "$(dirname "$0")/lib.sh"
@@ -259,5 +261,38 @@ sed -i 's/"PASSED"/"FAILED"/' out.json
 expect_exit 1 "$ESCROW" vault log V --against out.json
 expect_grep 'receipt out.json: its signature does not verify' err
 expect_exit 66 "$ESCROW" vault log V --against missing.json
+
+# A sealed deposit whose detached signature another key made (verify: other-key,
+# verified) is accepted; that signature says nothing about the deposit, so it
+# is not stored: kept, every audit failed the accepted deposit ("the signature
+# was made by key X, not by key Y"). A signature put there later is checked.
+need_tool minisign minisign && {
+vault_keys other
+pack okey.escrow 4.0 -r "$(cat notary.age.pub)"
+rm -f okey.escrow.minisig
+minisign -S -s other.key -m okey.escrow >/dev/null </dev/null
+vault_new OK OK -i notary.age
+expect_exit 0 "$ESCROW" vault receive OK okey.escrow -q
+expect_true "another key's detached signature not stored" test ! -e "$(stored OK okey.escrow).minisig"
+expect_exit 0 "$ESCROW" vault audit OK
+expect_exit 0 "$ESCROW" vault audit OK --full
+cp okey.escrow.minisig "$(stored OK okey.escrow).minisig"
+expect_exit 1 "$ESCROW" vault audit OK
+expect_grep 'FAILED deposit [0-9]* .*its detached signature: .*made by key' out
+}
+# A sealed deposit refused at receive for its detached signature (another
+# bundle's: bad-signature, its own signature good) is stored as received: the
+# fast audit failed it on every run for the signature it was refused for,
+# while --full (bad-signature again, as recorded) passed it. Both pass; the
+# signature's deletion is still found.
+pack bsig.escrow 5.0 -r "$(cat notary.age.pub)"
+cp sealed.escrow.minisig bsig.escrow.minisig
+vault_new BS BS -i notary.age
+expect_exit 1 "$ESCROW" vault receive BS bsig.escrow -q
+expect_exit 0 "$ESCROW" vault audit BS
+expect_exit 0 "$ESCROW" vault audit BS --full
+rm "$(stored BS bsig.escrow).minisig"
+expect_exit 1 "$ESCROW" vault audit BS
+expect_grep 'FAILED deposit 1 .*minisig is missing from the store' out
 
 finish

@@ -196,6 +196,10 @@ static void test_sniff(void **state)
 	assert_string_equal(out, "a YAML file (text)");
 	esc_sniff((const uint8_t *)"Dear notary,\nhere it is.\n", 25, out, sizeof out);
 	assert_string_equal(out, "a text file");
+	/* age -a: text, and its first line a "key: value" that is no YAML. */
+	esc_sniff((const uint8_t *)"-----BEGIN AGE ENCRYPTED FILE-----\nYWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgy\n", 72, out,
+	          sizeof out);
+	assert_string_equal(out, "an ASCII-armored age file (age -a; a sealed bundle is binary age)");
 	esc_sniff((const uint8_t *)"\x1f\x8b\x08\x00", 4, out, sizeof out);
 	assert_string_equal(out, "gzip-compressed data");
 	esc_sniff((const uint8_t *)"\x01\x02\x03\xff", 4, out, sizeof out);
