@@ -215,11 +215,11 @@ escrow_status esc_store_write(void *in, const void *buf, size_t len);
 escrow_status esc_store_commit(escrow_vault *v, struct esc_incoming *in, const char *src, const char *sha256,
                                struct esc_stored *out);
 void esc_store_abort(struct esc_incoming *in);
-/* Removes what esc_store_put wrote when it was fresh; frees the strings. */
 /* Removes the detached signature stored beside s (s->minisig), and syncs its
  * folder: one made by another key than the bundle's signer, which says
  * nothing about the deposit and which every audit would fail. */
 escrow_status esc_store_unsign(escrow_vault *v, struct esc_stored *s);
+/* Removes what esc_store_put wrote when it was fresh; frees the strings. */
 void esc_store_drop(struct esc_stored *s);
 void esc_stored_free(struct esc_stored *s);
 
