@@ -270,7 +270,7 @@ static void vault_usage(FILE *f)
 	           "  -q, --quiet          print nothing but errors\n"
 	           "  -h, --help           show the help\n\n"
 	           "Run 'escrow vault SUBCOMMAND --help' for one subcommand's options and exit\n"
-	           "codes. Exit codes: 0 done (receive: verified, or already in the vault); 1 and 2\n"
+	           "codes. Exit codes: 0 done (receive: verified, now or before); 1 and 2\n"
 	           "as escrow verify's, for a deposit refused; 64 usage; 65 bad input; 66 cannot\n"
 	           "open; 73 cannot create or exists; 74 I/O error or ledger server unreachable.\n");
 }

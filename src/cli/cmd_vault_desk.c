@@ -14,8 +14,8 @@ void vault_receive_help(void)
 	       "record it and its receive event in the ledger, accepted or refused, and write\n"
 	       "the receipt: an in-toto Statement with a SLSA Verification Summary, signed with\n"
 	       "the notary's key in RECEIPT.json.minisig ('minisign -Vm RECEIPT.json -p\n"
-	       "NOTARY.pub' checks it). A bundle already in the vault is said so (exit 0),\n"
-	       "never stored twice.\n\n"
+	       "NOTARY.pub' checks it). A bundle already in the vault is said so, never\n"
+	       "stored twice, and exits as it did then (0 accepted, else its verdict's code).\n\n"
 	       "Options:\n"
 	       "  -o, --output FILE  the receipt (default VAULT/receipts/SHA256.json); must not exist\n"
 	       "      --json         print the outcome as JSON\n"
@@ -56,7 +56,8 @@ void vault_show_help(void)
 }
 
 /* docs/schema/escrow-vault-receive-1.schema.json: a bundle in the vault
- * already has no new verdict, contract or receipt (null). */
+ * already has no new contract or receipt (null); its verdict is the one
+ * recorded. */
 static void receive_json(const escrow_result *res, const char *receipt, bool existing)
 {
 	const char *verdict = escrow_result_string(res, ESCROW_RESULT_VERDICT);
@@ -94,9 +95,15 @@ static void receive_print(struct vrun *r, const escrow_result *res, const char *
 		return;
 	}
 	if (existing) {
-		if (!cli_quiet)
-			printf("%s is in vault %s already, as deposit %llu: nothing stored twice, no new receipt\n",
-			       cli_esc(r->a.operands[1]), cli_esc(r->a.operands[0]), id);
+		const char *verdict = escrow_result_string(res, ESCROW_RESULT_VERDICT);
+
+		if (cli_quiet)
+			return;
+		printf("%s is in vault %s already, as deposit %llu", cli_esc(r->a.operands[1]),
+		       cli_esc(r->a.operands[0]), id);
+		if (*verdict && strcmp(verdict, "verified") != 0)
+			printf(", refused at receive (%s)", cli_esc(verdict));
+		printf(": nothing stored twice, no new receipt\n");
 		return;
 	}
 	if (cli_quiet)

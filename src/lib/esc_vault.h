@@ -92,6 +92,8 @@ enum esc_chain_fault {
 	ESC_CHAIN_UNLINKED,    /* it does not link to the one before: that one was replaced, or events
 	                          between were deleted and the rest renumbered */
 	ESC_CHAIN_REWRITTEN,   /* verify_against: the log holds another event under that number */
+	ESC_CHAIN_ROW,         /* a contract, key or deposit row differs from the event that made it, has
+	                          none, or an event lost its row (vault_ledger_tables.c) */
 };
 struct esc_chain_report {
 	int64_t events;        /* events read */
@@ -100,8 +102,10 @@ struct esc_chain_report {
 	int64_t bad_seq;       /* the first bad event, 0 when fault is ESC_CHAIN_OK */
 	char why[256];         /* one sentence naming it */
 };
-/* Recomputes every hash from the stored canonical JSON. ESCROW_OK, or
- * ESCROW_TAMPERED with the first bad event in r and in ctx's message. */
+/* Recomputes every hash from the stored canonical JSON, then checks every
+ * contract, key and deposit row against the event that made it
+ * (esc_ledger_check_tables). ESCROW_OK, or ESCROW_TAMPERED with the first
+ * bad event (or the event of the first bad row) in r and in ctx's message. */
 escrow_status esc_ledger_verify(esc_ledger *l, struct esc_chain_report *r);
 /* esc_ledger_verify, then: the log still holds event seq with this hash (a
  * receipt's head). A deleted last event is only seen this way. */

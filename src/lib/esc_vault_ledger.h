@@ -74,6 +74,15 @@ const char *esc_ledger_migration(enum esc_lq_kind kind, int v);
  * is the time to record (NULL: now). */
 escrow_status esc_ledger_append_tx(esc_ledger *l, const char *kind, const json_t *data, const char *when,
                                    struct esc_event_ref *out);
+/* Records a fault of the chain or of the tables in r (its kind, event and
+ * sentence) and in ctx: ESCROW_TAMPERED (vault_ledger_verify.c). */
+escrow_status esc_chain_fault(esc_ledger *l, struct esc_chain_report *r, enum esc_chain_fault f, int64_t seq,
+                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Every contract, agency key and deposit row against the event that made it
+ * (and revoked it), and every such event against its row: ESCROW_OK, or
+ * ESCROW_TAMPERED naming the first that differs (vault_ledger_tables.c).
+ * Run after the chain itself is known good. */
+escrow_status esc_ledger_check_tables(esc_ledger *l, struct esc_chain_report *r);
 /* "2026-12-06T07:00:00Z" for the ledger's clock, into buf[21]. */
 void esc_ledger_now(const esc_ledger *l, char buf[21]);
 

@@ -587,13 +587,46 @@ static escrow_status recv_receipt(struct recv *r)
 	return esc_receipt_write(r->v->ctx, &in, r->sign, r->receipt);
 }
 
-/* Stored already and recorded: nothing new. */
+/* Stored already and recorded: nothing new, and the verdict is the one
+ * recorded. A bundle refused at receive stays refused when it comes again:
+ * its exit is that verdict's, not a success. */
 static escrow_status recv_existing(struct recv *r, escrow_result *res, int64_t id)
 {
+	static const struct {
+		const char *name;
+		escrow_status st;
+	} verdicts[] = {{"verified", ESCROW_OK},          {"incomplete", ESCROW_INCOMPLETE},
+	                {"tampered", ESCROW_TAMPERED},    {"bad-signature", ESCROW_BAD_SIGNATURE},
+	                {"unsafe", ESCROW_UNSAFE},        {"not-opened", ESCROW_NO_IDENTITY},
+	                {"not-a-bundle", ESCROW_NOT_A_BUNDLE}};
+	esc_ledger *l = r->v->ledger;
+	char num[24];
+	const char *p[1] = {num};
+	struct esc_lrows rows;
+	escrow_status st;
+	size_t i;
+
 	r->deposit = id;
-	esc_ledger_head(r->v->ledger, &r->head);
+	esc_ledger_head(l, &r->head);
+	snprintf(num, sizeof num, "%lld", (long long)id);
+	if ((st = l->ops->exec(l, "SELECT verdict FROM deposits WHERE id = CAST($1 AS BIGINT)", 1, p, &rows)) !=
+	    ESCROW_OK)
+		return st;
+	for (i = 0; i < sizeof verdicts / sizeof *verdicts; i++)
+		if (rows.rows == 1 && esc_lrows_at(&rows, 0, 0) != NULL &&
+		    strcmp(esc_lrows_at(&rows, 0, 0), verdicts[i].name) == 0)
+			break;
+	esc_lrows_free(&rows);
+	if (i == sizeof verdicts / sizeof *verdicts)
+		return esc_error(r->v->ctx, ESCROW_TAMPERED, "vault %s: deposit %lld has no verdict escrow records "
+		                 "('escrow vault log --verify' checks the ledger)", r->v->path, (long long)id);
 	recv_result(r, res, true);
-	return ESCROW_OK;
+	esc_result_set_string(res, ESCROW_RESULT_VERDICT, verdicts[i].name);
+	if (verdicts[i].st == ESCROW_OK)
+		return ESCROW_OK;
+	return esc_error(r->v->ctx, verdicts[i].st, "%s is in vault %s already, as deposit %lld, refused at receive "
+	                 "(%s): receiving it again changes nothing; send a new bundle", r->o->bundle, r->v->path,
+	                 (long long)id, verdicts[i].name);
 }
 
 /* A verified deposit's records, kept for the next one's diff. Not keeping

@@ -230,7 +230,15 @@ static void unwrite(const char *out)
 static escrow_status release_run(struct esc_release *rl, escrow_report **report)
 {
 	escrow_status st = check_inputs(rl->v, rl->o);
+	struct esc_chain_report chain;
 
+	/* The deposit, its signer's key and its contract are read from the
+	 * ledger's rows: a row edited by hand (a refused deposit turned
+	 * verified, a key slipped in) must stop the release before anything
+	 * is written. */
+	if (st == ESCROW_OK && (st = esc_ledger_verify(rl->v->ledger, &chain)) == ESCROW_TAMPERED)
+		esc_error_prefix(rl->v->ctx, "nothing was released: the ledger does not hold what its log says "
+		                 "('escrow vault log --verify' shows it)");
 	if (st == ESCROW_OK)
 		st = choose(rl);
 	if (st == ESCROW_OK)

@@ -135,6 +135,18 @@ expect_exit 0 "$ESCROW" receipt verify r2.json -p notary.pub
 expect_grep 'FAILED' out
 expect_grep '"model": "missing"' r2.json
 need_tool minisign minisign && expect_exit 0 minisign -Vm r2.json -p notary.pub
+# the refused bundle again: its recorded verdict again (exit 2), not a
+# success, and nothing new
+N2=$(sql V "SELECT count(*) FROM events")
+expect_exit 2 "$ESCROW" vault receive V part.escrow
+expect_grep '^part.escrow is in vault V already, as deposit 2, refused at receive \(incomplete\): nothing stored twice, no new receipt$' out
+expect_grep 'as deposit 2, refused at receive \(incomplete\): receiving it again changes nothing' err
+expect_exit 2 "$ESCROW" vault receive V part.escrow --json
+expect_grep '"existing": true' out
+expect_grep '"verdict": "incomplete"' out
+expect_exit 0 "$ESCROW" vault receive V full.escrow --json
+expect_grep '"verdict": "verified"' out
+expect_true "nothing recorded by receiving again" test "$(sql V "SELECT count(*) FROM events")" = "$N2" -a "$(count V)" = 2
 
 # a contract the vault does not know: refused, nothing recorded or stored
 expect_exit 65 "$ESCROW" vault receive V other.escrow
@@ -147,6 +159,8 @@ expect_exit 1 "$ESCROW" vault receive V by2.escrow -o r3.json
 expect_grep 'not a registered, unrevoked key of contract C-2026-01' err
 expect_grep '"verificationResult": "FAILED"' r3.json
 expect_true "recorded as bad-signature" test "$(sql V "SELECT verdict FROM deposits WHERE id = 3")" = bad-signature
+expect_exit 1 "$ESCROW" vault receive V by2.escrow
+expect_grep 'already, as deposit 3, refused at receive \(bad-signature\)' out
 # rotation: the key added, its next deposit accepted; revoked, the next refused
 expect_exit 0 "$ESCROW" vault key add V C-2026-01 -p agency2.pub
 expect_exit 0 "$ESCROW" vault receive V by2b.escrow -q

@@ -59,6 +59,33 @@ expect_exit 65 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence
 expect_exit 66 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow --deposit 9
 expect_true "nothing written for a refused deposit" test ! -e out.escrow -a "$(events)" = "$N"
 
+# the ledger's rows must say what its log says: a refused deposit turned
+# 'verified' by a hand edit of its row, or an agency key slipped into the
+# keys table without an event, stop the release before anything is written
+DELIV3=$(sql V "SELECT deliverables FROM deposits WHERE id = 3")
+sql V "UPDATE deposits SET verdict = 'verified', deliverables = '{}' WHERE id = 3" >/dev/null
+expect_exit 1 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow --deposit 3
+expect_grep "nothing was released: the ledger does not hold what its log says \('escrow vault log --verify' shows it\)" err
+expect_grep 'deposit 3 was edited: its verdict differs from its receive event \(event [0-9]*\)' err
+expect_exit 1 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow
+expect_true "nothing written, recorded or stored for an edited ledger" \
+	test ! -e out.escrow -a "$(events)" = "$N" -a -z "$(find V/store -name '*.evidence')"
+expect_exit 1 "$ESCROW" vault log V --verify
+expect_grep 'deposit 3 was edited: its verdict differs from its receive event' err
+expect_exit 1 "$ESCROW" vault log V --verify --json
+expect_grep '"tampered": ".*deposit 3 was edited' out
+sql V "UPDATE deposits SET verdict = 'incomplete', deliverables = '$DELIV3' WHERE id = 3" >/dev/null
+expect_exit 0 "$ESCROW" vault log V --verify
+ADDED=$(sql V "SELECT added_event FROM agency_keys LIMIT 1")
+sql V "INSERT INTO agency_keys (contract_id, key_id, public_key, added_event) VALUES ('C-2026-01', 'FEDCBA9876543210', 'untrusted comment: forged', $ADDED)" >/dev/null
+expect_exit 1 "$ESCROW" vault log V --verify
+expect_grep "key FEDCBA9876543210 for contract C-2026-01 was inserted or edited: its key_id differs from its registration \(event $ADDED\)" err
+expect_exit 1 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o out.escrow
+expect_grep 'nothing was released: the ledger does not hold what its log says' err
+sql V "DELETE FROM agency_keys WHERE key_id = 'FEDCBA9876543210'" >/dev/null
+expect_exit 0 "$ESCROW" vault log V --verify
+expect_true "the ledger as it was: nothing recorded" test "$(events)" = "$N"
+
 # the latest accepted deposit (2), on a bankruptcy
 expect_exit 0 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o rel.escrow
 expect_grep '^released deposit 2 of C-2026-01' out

@@ -111,6 +111,7 @@ static void test_events_list(void **state)
 static void test_tamper_edit(void **state)
 {
 	esc_ledger *l = ledger_with_events(6);
+	char *t5, *sql;
 
 	(void)state;
 	raw_open();
@@ -121,6 +122,15 @@ static void test_tamper_edit(void **state)
 	raw_exec("UPDATE events SET kind = 'release' WHERE seq = 4");
 	expect_fault(l, ESC_CHAIN_EDITED, 4, "event 4 was edited: its kind differs");
 	raw_exec("UPDATE events SET kind = 'audit' WHERE seq = 4");
+	/* recorded_at repeats the body's time, for queries: it may not move */
+	t5 = raw_str("SELECT recorded_at FROM events WHERE seq = 5");
+	raw_exec("UPDATE events SET recorded_at = '2020-01-01T00:00:00Z' WHERE seq = 5");
+	expect_fault(l, ESC_CHAIN_EDITED, 5, "event 5 was edited: its recorded time differs");
+	sql = esc_strf("UPDATE events SET recorded_at = '%s' WHERE seq = 5", t5);
+	raw_exec(sql);
+	free(sql);
+	free(t5);
+	assert_int_equal(esc_ledger_verify(l, &(struct esc_chain_report){0}), ESCROW_OK);
 	/* a body beyond what escrow writes is not even fetched */
 	raw_exec(pg ? "UPDATE events SET body = body || repeat('x', 100000) WHERE seq = 2" :
 	              "UPDATE events SET body = body || replace(hex(zeroblob(50000)), '0', 'x') WHERE seq = 2");
@@ -212,12 +222,104 @@ static void test_tamper_replace(void **state)
 	assert_int_equal(esc_unhex(prev_hex, 64, prev, 32), 0);
 	assert_int_equal(esc_event_hash(prev, body, strlen(body), h), 0);
 	esc_hex(h, 32, hex);
-	sql = esc_strf("UPDATE events SET body = '%s', hash = '%s' WHERE seq = 3", body, hex);
+	sql = esc_strf("UPDATE events SET body = '%s', hash = '%s', recorded_at = '2026-12-06T07:00:00Z' WHERE seq = 3",
+	               body, hex);
 	raw_exec(sql);
 	expect_fault(l, ESC_CHAIN_UNLINKED, 4, "event 4 does not link to event 3");
 	free(sql);
 	free(prev_hex);
 	esc_ledger_close(l);
+}
+
+/* A ledger of every row kind, each made with its event: contract version 1
+ * (event 1) and 2 (2), keys K1 (3) and K2 (4), K2 revoked (5), deposits 1
+ * (verified, 6) and 2 (tampered, 7), in a vault of its own. */
+#define K1 "0123456789ABCDEF"
+#define K2 "1111222233334444"
+static esc_ledger *ledger_full(void)
+{
+	static const char v2[] = "escrow-contract: 1\ncontract: CLAIMS-2026-03\ndeliverables: []\n# amended\n";
+	json_t *deliv = json_pack("{s:s, s:s}", "code", "ok", "model", "missing");
+	struct esc_deposit d1 = deposit(SHA_A, "verified", deliv), d2 = deposit(SHA_B, "tampered", deliv);
+	esc_ledger *l;
+
+	raw_close();
+	teardown(NULL);
+	assert_int_equal(setup(NULL), 0);
+	l = open_ok(ESC_LEDGER_CREATE);
+	assert_int_equal(esc_ledger_contract_add(l, "CLAIMS-2026-03", contract_v1, strlen(contract_v1), NULL, NULL),
+	                 ESCROW_OK);
+	assert_int_equal(esc_ledger_contract_add(l, "CLAIMS-2026-03", v2, strlen(v2), NULL, NULL), ESCROW_OK);
+	assert_int_equal(esc_ledger_key_add(l, "CLAIMS-2026-03", K1, "untrusted comment: k1\nRWQ1\n", NULL), ESCROW_OK);
+	assert_int_equal(esc_ledger_key_add(l, "CLAIMS-2026-03", K2, "untrusted comment: k2\nRWQ2\n", NULL), ESCROW_OK);
+	assert_int_equal(esc_ledger_key_revoke(l, K2, "lost", NULL), ESCROW_OK);
+	assert_int_equal(esc_ledger_deposit_add(l, &d1, NULL, NULL), ESCROW_OK);
+	assert_int_equal(esc_ledger_deposit_add(l, &d2, NULL, NULL), ESCROW_OK);
+	json_decref(deliv);
+	raw_open();
+	return l;
+}
+
+/* Rows edited, inserted or deleted by hand leave the chain valid; each is
+ * named with the event it contradicts. */
+static void test_tables(void **state)
+{
+	static const struct {
+		const char *sql;
+		int64_t seq;
+		const char *needle;
+	} cases[] = {
+		{"UPDATE deposits SET verdict = 'verified' WHERE id = 2", 7,
+		 "deposit 2 was edited: its verdict differs from its receive event (event 7)"},
+		{"UPDATE deposits SET bundle_sha256 = '" SHA_A "' || 'x' WHERE id = 1", 6, "its bundle_sha256 differs"},
+		{"UPDATE deposits SET bundle_size = 1 WHERE id = 1", 6, "deposit 1 was edited: its bundle_size differs"},
+		{"UPDATE deposits SET deliverables = '{\"code\":\"ok\",\"model\":\"ok\"}' WHERE id = 2", 7,
+		 "its deliverables differs"},
+		{"UPDATE deposits SET received_at = '2020-01-01T00:00:00Z' WHERE id = 1", 6, "its received_at differs"},
+		{"UPDATE deposits SET previous_sha256 = NULL WHERE id = 2", 7, "its previous_sha256 differs"},
+		{"UPDATE deposits SET signer_key_id = '" K2 "' WHERE id = 1", 6, "its signer_key_id differs"},
+		{"UPDATE deposits SET store_path = 'store/ee/ff' WHERE id = 1", 6, "its store_path differs"},
+		{"UPDATE deposits SET id = 5 WHERE id = 2", 7, "deposit 5 was edited: its number differs"},
+		{"UPDATE deposits SET event_seq = 5 WHERE id = 1", 5,
+		 "deposit 1 was inserted or edited: event 5, which it names as its receive, is a key-revoke event"},
+		{"DELETE FROM deposits WHERE id = 2", 7, "deposit 2 was deleted: event 7 records its receive"},
+		{"UPDATE deposits SET name = 'x' || name || replace(hex(zeroblob(40000)), '0', 'x') WHERE id = 1", 6,
+		 "deposit 1 was edited: its row holds more text than any receive event can"},
+		{"UPDATE agency_keys SET revoked_event = NULL, revoked_reason = NULL WHERE key_id = '" K2 "'", 5,
+		 "key " K2 " for contract CLAIMS-2026-03 was edited: event 5 revoked it, and its row says it is valid"},
+		{"UPDATE agency_keys SET revoked_reason = 'expired' WHERE key_id = '" K2 "'", 5,
+		 "its revocation's reason differs from event 5"},
+		{"UPDATE agency_keys SET public_key = 'untrusted comment: forged\nRWQ9\n' WHERE key_id = '" K1 "'", 3,
+		 "key " K1 " for contract CLAIMS-2026-03 was inserted or edited: its public key differs"},
+		{"INSERT INTO agency_keys (contract_id, key_id, public_key, added_event) VALUES ('CLAIMS-2026-03', "
+		 "'FEDCBA9876543210', 'x', 3)", 3, "key FEDCBA9876543210 for contract CLAIMS-2026-03 was inserted or edited"},
+		{"INSERT INTO agency_keys (contract_id, key_id, public_key, added_event) VALUES ('CLAIMS-2026-03', "
+		 "'FEDCBA9876543210', 'x', 6)", 6, "event 6, which it names as its registration, is another kind of event"},
+		{"DELETE FROM agency_keys WHERE key_id = '" K1 "'", 3,
+		 "key " K1 " for contract CLAIMS-2026-03 was deleted: event 3 added it"},
+		{"UPDATE contracts SET yaml = yaml || '#' WHERE version = 2", 2,
+		 "contract CLAIMS-2026-03 version 2 was edited: its text differs from its registration (event 2)"},
+		{"UPDATE contracts SET version = 3 WHERE version = 2", 2, "version 3 was edited: its version differs"},
+		{"DELETE FROM contracts WHERE version = 2", 2,
+		 "contract CLAIMS-2026-03 version 2 was deleted: event 2 registered it"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		esc_ledger *l = ledger_full();
+		struct esc_chain_report r;
+
+		assert_int_equal(esc_ledger_verify(l, &r), ESCROW_OK);
+		assert_int_equal(r.events, 7);
+		if (pg != NULL && strstr(cases[i].sql, "zeroblob") != NULL) {
+			raw_exec("UPDATE deposits SET name = 'x' || name || repeat('x', 80000) WHERE id = 1");
+		} else {
+			raw_exec(cases[i].sql);
+		}
+		expect_fault(l, ESC_CHAIN_ROW, cases[i].seq, cases[i].needle);
+		esc_ledger_close(l);
+	}
 }
 
 /* Ten processes receive at once (after a barrier): ten deposits, numbered
@@ -280,6 +382,7 @@ int main(void)
 		T(test_canonical),            T(test_chain_ok),           T(test_tamper_edit),
 		T(test_tamper_delete_middle), T(test_tamper_delete_last), T(test_tamper_insert),
 		T(test_tamper_replace),       T(test_concurrent),         T(test_events_list),
+		T(test_tables),
 	};
 
 	if (ledger_test_init() != 0)
