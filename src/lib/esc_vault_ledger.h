@@ -83,6 +83,12 @@ escrow_status esc_chain_fault(esc_ledger *l, struct esc_chain_report *r, enum es
  * ESCROW_TAMPERED naming the first that differs (vault_ledger_tables.c).
  * Run after the chain itself is known good. */
 escrow_status esc_ledger_check_tables(esc_ledger *l, struct esc_chain_report *r);
+/* The same for the rows a receive or a release is about to trust: one
+ * contract's versions (and none of its registrations lost), one agency key
+ * of one contract (and its revocations). ESCROW_TAMPERED naming the
+ * difference in ctx. */
+escrow_status esc_ledger_check_contract(esc_ledger *l, const char *contract_id);
+escrow_status esc_ledger_check_key(esc_ledger *l, const char *contract_id, const char *key_id);
 /* "2026-12-06T07:00:00Z" for the ledger's clock, into buf[21]. */
 void esc_ledger_now(const esc_ledger *l, char buf[21]);
 

@@ -262,13 +262,13 @@ static escrow_status check_orphans(esc_ledger *l, struct esc_chain_report *r)
 
 /* ---- contracts ---- */
 
-static const char con_sql[] =
-    "SELECT CASE WHEN length(c.contract_id) > 1024 THEN NULL ELSE c.contract_id END, CAST(c.version AS TEXT),"
-    " CASE WHEN length(c.sha256) > 64 THEN NULL ELSE c.sha256 END,"
-    " CASE WHEN length(c.yaml) > 1048576 THEN NULL ELSE c.yaml END, CAST(c.added_event AS TEXT), e.kind,"
-    " CASE WHEN length(e.body) > " EV_MAX " THEN NULL ELSE e.body END"
-    " FROM contracts c LEFT JOIN events e ON e.seq = c.added_event"
-    " ORDER BY c.contract_id, c.version LIMIT 8 OFFSET CAST($1 AS INTEGER)";
+#define CON_SELECT \
+	"SELECT CASE WHEN length(c.contract_id) > 1024 THEN NULL ELSE c.contract_id END, CAST(c.version AS TEXT)," \
+	" CASE WHEN length(c.sha256) > 64 THEN NULL ELSE c.sha256 END," \
+	" CASE WHEN length(c.yaml) > 1048576 THEN NULL ELSE c.yaml END, CAST(c.added_event AS TEXT), e.kind," \
+	" CASE WHEN length(e.body) > " EV_MAX " THEN NULL ELSE e.body END" \
+	" FROM contracts c LEFT JOIN events e ON e.seq = c.added_event"
+static const char con_sql[] = CON_SELECT " ORDER BY c.contract_id, c.version LIMIT 8 OFFSET CAST($1 AS INTEGER)";
 
 static const char *con_differs(const json_t *data, char *const *c, const char *kind)
 {
@@ -343,17 +343,15 @@ static escrow_status check_contracts(esc_ledger *l, struct esc_chain_report *r)
 
 /* ---- agency keys ---- */
 
-static const char key_sql[] =
-    "SELECT CASE WHEN length(k.contract_id) > 1024 THEN NULL ELSE k.contract_id END,"
-    " CASE WHEN length(k.key_id) > 64 THEN NULL ELSE k.key_id END,"
-    " CASE WHEN length(k.public_key) > 4096 THEN NULL ELSE k.public_key END,"
-    " CAST(k.added_event AS TEXT), CAST(k.revoked_event AS TEXT),"
-    " substr(k.revoked_reason, 1, 4097),"
-    " a.kind, CASE WHEN length(a.body) > " EV_MAX " THEN NULL ELSE a.body END,"
-    " v.kind, CASE WHEN length(v.body) > " EV_MAX " THEN NULL ELSE v.body END"
-    " FROM agency_keys k LEFT JOIN events a ON a.seq = k.added_event LEFT JOIN events v ON v.seq = "
-    "k.revoked_event"
-    " ORDER BY k.contract_id, k.key_id LIMIT 32 OFFSET CAST($1 AS INTEGER)";
+#define KEY_SELECT \
+	"SELECT CASE WHEN length(k.contract_id) > 1024 THEN NULL ELSE k.contract_id END," \
+	" CASE WHEN length(k.key_id) > 64 THEN NULL ELSE k.key_id END," \
+	" CASE WHEN length(k.public_key) > 4096 THEN NULL ELSE k.public_key END," \
+	" CAST(k.added_event AS TEXT), CAST(k.revoked_event AS TEXT), substr(k.revoked_reason, 1, 4097)," \
+	" a.kind, CASE WHEN length(a.body) > " EV_MAX " THEN NULL ELSE a.body END," \
+	" v.kind, CASE WHEN length(v.body) > " EV_MAX " THEN NULL ELSE v.body END" \
+	" FROM agency_keys k LEFT JOIN events a ON a.seq = k.added_event LEFT JOIN events v ON v.seq = k.revoked_event"
+static const char key_sql[] = KEY_SELECT " ORDER BY k.contract_id, k.key_id LIMIT 32 OFFSET CAST($1 AS INTEGER)";
 
 static bool lists(const json_t *arr, const char *s)
 {
@@ -525,5 +523,58 @@ escrow_status esc_ledger_check_tables(esc_ledger *l, struct esc_chain_report *r)
 		s = check_deposits(l, r);
 	if (s == ESCROW_OK)
 		s = check_orphans(l, r);
+	return s;
+}
+
+/* One row and what it must agree with, for a receive or a release that is
+ * about to trust it: the whole check reads every row of the ledger. */
+static escrow_status one_row(esc_ledger *l, struct esc_chain_report *r, const char *sql, int n,
+                             const char *const *p, escrow_status (*check)(esc_ledger *, struct esc_chain_report *,
+                                                                         char *const *))
+{
+	struct esc_lrows rows;
+	escrow_status s = l->ops->exec(l, sql, n, p, &rows);
+	size_t i;
+
+	if (s != ESCROW_OK)
+		return s;
+	for (i = 0; s == ESCROW_OK && i < rows.rows; i++)
+		s = check(l, r, &rows.cell[i * rows.cols]);
+	esc_lrows_free(&rows);
+	return s;
+}
+
+escrow_status esc_ledger_check_key(esc_ledger *l, const char *contract_id, const char *key_id)
+{
+	const char *p[2] = {contract_id, key_id};
+	struct esc_chain_report r;
+	escrow_status s;
+
+	memset(&r, 0, sizeof r);
+	s = one_row(l, &r, KEY_SELECT " WHERE k.contract_id = $1 AND k.key_id = $2", 2, p, key_row);
+	return s == ESCROW_OK ? check_revocations(l, &r) : s;
+}
+
+escrow_status esc_ledger_check_contract(esc_ledger *l, const char *contract_id)
+{
+	const char *p[1] = {contract_id};
+	struct esc_chain_report r;
+	int64_t seq;
+	json_t *root, *data;
+	char b[256], b2[256];
+	escrow_status s;
+
+	memset(&r, 0, sizeof r);
+	s = one_row(l, &r, CON_SELECT " WHERE c.contract_id = $1", 1, p, con_row);
+	if (s != ESCROW_OK)
+		return s;
+	/* its latest version deleted: the one before would be taken for it */
+	s = orphan(l, "'" ESC_EV_CONTRACT_ADD "', '" ESC_EV_CONTRACT_AMEND "'", "contracts", "added_event", &seq, &root,
+	           &data);
+	if (s == ESCROW_OK && seq > 0)
+		s = esc_chain_fault(l, &r, ESC_CHAIN_ROW, seq, "contract %s version %s was deleted: event %" PRId64
+		                    " registered it, and no row holds it", member(data, "contract", b, sizeof b),
+		                    member(data, "version", b2, sizeof b2), seq);
+	json_decref(root);
 	return s;
 }

@@ -104,6 +104,17 @@ static escrow_status recv_names(struct recv *r)
 	return ESCROW_OK;
 }
 
+/* A ledger row about to be trusted does not say what its event says: no
+ * deposit is taken on it (not a verdict on the bundle: exit 65). */
+static escrow_status ledger_rows(struct recv *r, escrow_status st)
+{
+	if (st != ESCROW_TAMPERED)
+		return st;
+	return esc_error(r->v->ctx, ESCROW_E_INPUT, "vault %s: nothing was received: the ledger does not hold what "
+	                 "its log says ('escrow vault log --verify' shows it): %s", r->v->path,
+	                 esc_ctx_message(r->v->ctx));
+}
+
 /* The registered, unrevoked public key text of the signer; NULL when none. */
 static escrow_status signer_key(struct recv *r, escrow_pubkey **pk)
 {
@@ -122,7 +133,9 @@ static escrow_status signer_key(struct recv *r, escrow_pubkey **pk)
 	if (st == ESCROW_OK && rows.rows == 1 && esc_lrows_at(&rows, 0, 0) != NULL) {
 		const char *t = esc_lrows_at(&rows, 0, 0);
 
-		st = escrow_pubkey_parse(r->v->ctx, t, strlen(t), pk);
+		st = ledger_rows(r, esc_ledger_check_key(l, r->contract_id, r->signer));
+		if (st == ESCROW_OK)
+			st = escrow_pubkey_parse(r->v->ctx, t, strlen(t), pk);
 	}
 	esc_lrows_free(&rows);
 	return st;
@@ -308,6 +321,8 @@ static escrow_status recv_verify(struct recv *r, const struct esc_sink *tap)
 		                 "%s names contract %s, which is not registered in vault %s (register it with "
 		                 "'escrow vault contract add'); nothing was recorded",
 		                 r->o->bundle, r->contract_id, r->v->path);
+	if (st == ESCROW_OK)
+		st = ledger_rows(r, esc_ledger_check_contract(r->v->ledger, r->contract_id));
 	if (st == ESCROW_OK)
 		st = escrow_contract_parse(ctx, r->contract_id, r->contract_text, strlen(r->contract_text), &c);
 	if (st == ESCROW_OK)

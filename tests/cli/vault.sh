@@ -161,6 +161,22 @@ expect_grep '"verificationResult": "FAILED"' r3.json
 expect_true "recorded as bad-signature" test "$(sql V "SELECT verdict FROM deposits WHERE id = 3")" = bad-signature
 expect_exit 1 "$ESCROW" vault receive V by2.escrow
 expect_grep 'already, as deposit 3, refused at receive \(bad-signature\)' out
+# a key slipped into the ledger by hand (a row, no key-add event): no deposit
+# is taken on it; nor on a contract whose registered text was edited by hand
+K2=$(sed -n 's/^untrusted comment: minisign public key //p' agency2.pub)
+KEV=$(sql V "SELECT added_event FROM agency_keys LIMIT 1")
+N3=$(sql V "SELECT count(*) FROM events")
+sql V "INSERT INTO agency_keys (contract_id, key_id, public_key, added_event) VALUES ('C-2026-01', '$K2', '$(cat agency2.pub)', $KEV)" >/dev/null
+expect_exit 65 "$ESCROW" vault receive V by2b.escrow
+expect_grep "nothing was received: the ledger does not hold what its log says \('escrow vault log --verify' shows it\): .*key $K2 for contract C-2026-01 was inserted or edited" err
+expect_true "nothing recorded or stored on a forged key" test "$(sql V "SELECT count(*) FROM events")" = "$N3" \
+	-a ! -e "V/store/sha256/$(sha256sum by2b.escrow | cut -c1-2)/$(sha256sum by2b.escrow | cut -c1-64).escrow"
+sql V "DELETE FROM agency_keys WHERE key_id = '$K2'" >/dev/null
+sql V "UPDATE contracts SET yaml = yaml || '# edited' WHERE contract_id = 'C-2026-01'" >/dev/null
+expect_exit 65 "$ESCROW" vault receive V by2b.escrow
+expect_grep 'contract C-2026-01 version 1 was edited: its text differs from its registration' err
+sql V "UPDATE contracts SET yaml = substr(yaml, 1, length(yaml) - 8) WHERE contract_id = 'C-2026-01'" >/dev/null
+expect_exit 0 "$ESCROW" vault log V --verify
 # rotation: the key added, its next deposit accepted; revoked, the next refused
 expect_exit 0 "$ESCROW" vault key add V C-2026-01 -p agency2.pub
 expect_exit 0 "$ESCROW" vault receive V by2b.escrow -q
