@@ -10,9 +10,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Escaped text (escrow_escape) of a formatted message: what the command line
- * and the files name is shown, never acted on by the terminal. malloc'd; NULL
- * on ENOMEM. */
+/* A message's length before escaping, as the library bounds its own (1024
+ * bytes, core_ctx.c): a 100 KB argument on the command line is not echoed
+ * whole into one line on the terminal. */
+#define MESSAGE_MAX 1024
+
+/* Cuts raw (n bytes) to MESSAGE_MAX in place when longer, as the library's
+ * messages are: its head and its tail joined by " ... " (the tail says what
+ * is wrong), the cuts on UTF-8 character boundaries. */
+static void clip(char *raw, size_t n)
+{
+	static const char mid[] = " ... ";
+	size_t head = (MESSAGE_MAX - sizeof mid) / 2, tail = MESSAGE_MAX - sizeof mid - head;
+
+	if (n <= MESSAGE_MAX)
+		return;
+	while (head > 0 && ((unsigned char)raw[head] & 0xC0) == 0x80)
+		head--;
+	while (tail > 0 && ((unsigned char)raw[n - tail] & 0xC0) == 0x80)
+		tail--;
+	memcpy(raw + head, mid, sizeof mid - 1);
+	memmove(raw + head + sizeof mid - 1, raw + n - tail, tail + 1);
+}
+
+/* Escaped text (escrow_escape) of a formatted message, bounded (clip): what
+ * the command line and the files name is shown, never acted on by the
+ * terminal. malloc'd; NULL on ENOMEM. */
 static char *vformat_escaped(const char *fmt, va_list ap)
 {
 	char small[512], *raw = small, *out;
@@ -31,6 +54,7 @@ static char *vformat_escaped(const char *fmt, va_list ap)
 			return NULL;
 		vsnprintf(raw, (size_t)n + 1, fmt, ap);
 	}
+	clip(raw, (size_t)n);
 	need = escrow_escape(NULL, 0, raw, 0);
 	out = malloc(need + 1);
 	if (out != NULL)

@@ -54,11 +54,10 @@ void esc_draft_quote(FILE *out, const char *s)
 			fprintf(out, "\\x%02x", *p);
 		} else if (cp == NOT_UTF8) {
 			fputs("\\ufffd", out);
-		} else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-		           (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff || cp == 0x200e || cp == 0x200f ||
-		           cp == 0xfffe || cp == 0xffff) {
-			/* C1 controls, line separators, bidi controls: visible as escapes;
-			 * U+FFFE and U+FFFF, which YAML does not allow raw */
+		} else if (esc_is_control(cp) || cp == 0xfeff || cp == 0xfffe || cp == 0xffff) {
+			/* C1 controls, line separators, bidi controls (core_escape.c's
+			 * list): visible as escapes; U+FEFF, and U+FFFE and U+FFFF,
+			 * which YAML does not allow raw */
 			fprintf(out, "\\u%04x", cp);
 		} else {
 			fwrite(p, 1, n, out);

@@ -55,8 +55,7 @@ static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
-/* Characters a terminal or a text renderer acts on instead of showing. */
-static bool is_control(uint32_t cp)
+bool esc_is_control(uint32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
 	       cp == 0x061C ||                     /* Arabic letter mark */
@@ -127,7 +126,7 @@ size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_es
 			i++;
 			continue;
 		}
-		if (mode == ESC_ESCAPE_LOSSY || !is_control(cp)) {
+		if (mode == ESC_ESCAPE_LOSSY || !esc_is_control(cp)) {
 			if ((mode == ESC_ESCAPE_JSON || mode == ESC_ESCAPE_JSON_DUMP) && (cp == '"' || cp == '\\'))
 				put(&o, cp == '"' ? "\\\"" : "\\\\", 2);
 			else if (mode == ESC_ESCAPE_TEXT && cp == '\\')
@@ -170,7 +169,7 @@ bool esc_text_is_plain(const char *s, size_t len)
 		uint32_t cp = 0;
 		size_t n = utf8_next(p + i, len - i, &cp);
 
-		if (n == 0 || is_control(cp))
+		if (n == 0 || esc_is_control(cp))
 			return false;
 		i += n;
 	}

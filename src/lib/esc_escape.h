@@ -37,6 +37,11 @@ size_t esc_escape(char *out, size_t size, const char *s, size_t len, enum esc_es
  * (C0, DEL, C1, bidi): text the library may write where stock tools print it
  * raw (the trusted comment minisign -V shows). */
 bool esc_text_is_plain(const char *s, size_t len);
+/* Characters a terminal or a text renderer acts on instead of showing: C0,
+ * DEL, C1, the line and paragraph separators and the bidi controls (U+061C,
+ * U+200E/F, U+202A-202E, U+2066-2069). The one list: writers of other
+ * syntaxes (the contract draft's YAML) escape exactly these too. */
+bool esc_is_control(uint32_t cp);
 /* s is valid UTF-8 (no overlongs, surrogates or values above U+10FFFF). */
 bool esc_utf8_valid(const char *s, size_t len);
 /* esc_escape, malloc'd; NULL on ENOMEM. */

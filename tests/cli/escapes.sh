@@ -267,6 +267,27 @@ run 66 $ESCROW pack "$EVILPATH" -o x.escrow -s k.key
 run 66 $ESCROW pack src -o x.escrow -s "$EVILPATH.key"
 run 64 $ESCROW verify b.escrow -p k.pub "--$EVILPATH"
 run 64 $ESCROW "$EVILPATH"
+# a 100 KB argument: every message that echoes one was a 100 KB line on the
+# terminal (and in escrow-error/1's message); now the message keeps its head
+# and its tail (the escaped escape sequence at its end) around " ... ", as the
+# library's messages do
+LONG=$(head -c 100000 /dev/zero | tr '\0' A)$CLR
+for args in "verify --x$LONG" "verify b.escrow -p k.pub x$LONG" "pack src -o x.escrow --progress x$LONG" \
+	"vault audit V --sample x$LONG" "certificate b.escrow -p k.pub -o c.html --lang x$LONG" "x$LONG" \
+	"help vault x$LONG" "completion x$LONG"; do
+	# shellcheck disable=SC2086 # $args splits into the command's words
+	for json in "" --json; do
+		[ "${args%% *}" = completion ] && [ -n "$json" ] && continue # no --json there
+		run 64 $ESCROW $args $json
+		checks=$((checks + 1))
+		if [ "$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$T/err" "$T/out")" -gt 2048 ]; then
+			echo "FAIL: a line over 2048 bytes from '${args:0:20}... $json'" >&2
+			fails=$((fails + 1))
+		fi
+		expect_grep 'AAAA \.\.\. AAAA.*\\x1b\[2J\\x1b\[H' "$T/err"
+		[ -n "$json" ] && jcheck '" ... " in j["message"] and len(j["message"]) < 2048'
+	done
+done
 cp b.escrow "$EVILPATH.escrow"
 run 0 $ESCROW verify "$EVILPATH.escrow" -p k.pub -c c.yaml
 run 0 $ESCROW verify "$EVILPATH.escrow" -p k.pub -c c.yaml --json
