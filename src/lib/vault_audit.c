@@ -13,6 +13,7 @@
 #include "esc_vault_audit.h"
 #include "esc_vault_ledger.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -238,28 +239,31 @@ static char *shown(const char *s)
 	return esc_escape_dup(s ? s : "", s ? strlen(s) : 0, ESC_ESCAPE_TEXT);
 }
 
+/* One stream for every line: a text rebuilt per line grew as the square of
+ * the failures and strays. */
 static char *render_text(const struct audit *a, bool full)
 {
-	char *path = shown(a->v->path);
-	char *out = path ? esc_strf("audit (%s) of vault %s: %zu deposit(s) checked, %zu failed, %zu left for the next "
-	                            "run, %zu stray file(s); event %lld\n", full ? "full" : "fast", path, a->checked,
-	                            json_array_size(a->failed), a->rows.rows - a->checked, json_array_size(a->strays),
-	                            (long long)a->ev.seq) : NULL, *next;
+	char *path = shown(a->v->path), *out = NULL;
+	size_t len = 0, i;
+	FILE *t = open_memstream(&out, &len);
+	bool ok = t != NULL && path != NULL;
 	json_t *f;
-	size_t i;
 
+	if (ok)
+		fprintf(t, "audit (%s) of vault %s: %zu deposit(s) checked, %zu failed, %zu left for the next run, %zu stray "
+		        "file(s); event %lld\n", full ? "full" : "fast", path, a->checked, json_array_size(a->failed),
+		        a->rows.rows - a->checked, json_array_size(a->strays), (long long)a->ev.seq);
 	free(path);
 	json_array_foreach(a->failed, i, f) {
 		char *sha = shown(json_string_value(json_object_get(f, "sha256")));
 		char *why = shown(json_string_value(json_object_get(f, "why")));
 
-		next = out && sha && why ? esc_strf("%sFAILED deposit %lld (%.16s): %s\n", out,
-		                                    (long long)json_integer_value(json_object_get(f, "deposit")), sha, why)
-		                         : NULL;
+		ok = ok && sha && why;
+		if (ok)
+			fprintf(t, "FAILED deposit %lld (%.16s): %s\n", (long long)json_integer_value(json_object_get(f, "deposit")),
+			        sha, why);
 		free(sha);
 		free(why);
-		free(out);
-		out = next;
 	}
 	json_array_foreach(a->strays, i, f) {
 		const char *rm = json_string_value(json_object_get(f, "remove"));
@@ -273,12 +277,20 @@ static char *render_text(const struct audit *a, bool full)
 		                               rel && is_bundle(rel) ? "receive that bundle again to record it, or remove it"
 		                                              : "remove it", rm_s);
 
-		next = out && fix && rel_s ? esc_strf("%sSTRAY %s: %s%s\n", out, rel_s, why, fix) : NULL;
+		ok = ok && fix && rel_s;
+		if (ok)
+			fprintf(t, "STRAY %s: %s%s\n", rel_s, why, fix);
 		free(rm_s);
 		free(rel_s);
 		free(fix);
+	}
+	if (t != NULL && ferror(t))
+		ok = false;
+	if (t != NULL && fclose(t) != 0)
+		ok = false;
+	if (!ok) {
 		free(out);
-		out = next;
+		return NULL;
 	}
 	return out;
 }

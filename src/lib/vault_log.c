@@ -9,6 +9,7 @@
 #include "esc_vault_ledger.h"
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,10 @@ struct lg {
 	escrow_vault *v;
 	unsigned flags;
 	json_t *events;       /* JSON output */
-	char *text;           /* text output */
+	FILE *tf;             /* text output, into text (one stream: a text rebuilt per
+	                         event grew as the square of the log) */
+	char *text;
+	size_t tlen;
 	escrow_status st;
 };
 
@@ -26,8 +30,6 @@ static int list_cb(void *user, const struct esc_event_row *ev)
 {
 	struct lg *g = user;
 	json_t *body = ev->body ? json_loads(ev->body, 0, NULL) : NULL;
-	char *next;
-
 	if (g->flags & ESCROW_JSON) {
 		json_t *o = json_pack("{s:I, s:o?, s:o?, s:o?, s:o?, s:o?}", "seq", (json_int_t)ev->seq, "kind",
 		                      esc_json_string(ev->kind), "time", esc_json_string(ev->time), "hash",
@@ -44,17 +46,14 @@ static int list_cb(void *user, const struct esc_event_row *ev)
 		char *kind = esc_escape_dup(ev->kind ? ev->kind : "-", strlen(ev->kind ? ev->kind : "-"), ESC_ESCAPE_TEXT);
 		char *hash = esc_escape_dup(ev->hash ? ev->hash : "-", strlen(ev->hash ? ev->hash : "-"), ESC_ESCAPE_TEXT);
 
-		next = when && kind && hash ? esc_strf("%s%lld  %s  %-14s %.16s  %s\n", g->text, (long long)ev->seq, when,
-		                                       kind, hash, data ? data : "-")
-		                            : NULL;
+		if (when && kind && hash)
+			fprintf(g->tf, "%lld  %s  %-14s %.16s  %s\n", (long long)ev->seq, when, kind, hash, data ? data : "-");
+		if (!when || !kind || !hash || ferror(g->tf))
+			g->st = esc_nomem(g->v->ctx);
 		free(data);
 		free(when);
 		free(kind);
 		free(hash);
-		free(g->text);
-		g->text = next;
-		if (next == NULL)
-			g->st = esc_nomem(g->v->ctx);
 	}
 	json_decref(body);
 	return g->st != ESCROW_OK;
@@ -181,10 +180,12 @@ escrow_status escrow_vault_log(escrow_vault *v, const escrow_options *o, unsigne
 	if (v == NULL || o == NULL || out == NULL)
 		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_log: NULL argument") : ESCROW_E_USAGE;
 	g.events = json_array();
-	g.text = strdup("");
-	st = g.events && g.text ? esc_ledger_events(v->ledger, 0, list_cb, &g) : esc_nomem(v->ctx);
+	g.tf = open_memstream(&g.text, &g.tlen);
+	st = g.events && g.tf ? esc_ledger_events(v->ledger, 0, list_cb, &g) : esc_nomem(v->ctx);
 	if (st == ESCROW_OK)
 		st = g.st;
+	if (g.tf != NULL && fclose(g.tf) != 0 && st == ESCROW_OK)
+		st = esc_nomem(v->ctx);
 	if (st == ESCROW_OK && ((flags & ESCROW_VERIFY) || o->against)) {
 		vst = verify(v, o, flags, &summary);
 		st = vst == ESCROW_TAMPERED || vst == ESCROW_OK ? ESCROW_OK : vst;
