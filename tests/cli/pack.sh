@@ -205,6 +205,12 @@ expect_exit 0 "$ESCROW" check s3 -c l.yaml
 # links to their own folder and to the root, from a subfolder, lead there
 mkdir -p s3/sub && ln -s . s3/sub/here && ln -s .. s3/sub/up && ln -s ./. s3/sub/here2
 expect_exit 0 "$ESCROW" check s3 -c l.yaml
+# and a link through one of them verifies: the reader took 'sub/here -> .'
+# for the root, so 'via2 -> sub/here/x.txt' looked for x.txt at the root
+# and verify called pack's own bundle tampered
+echo x >s3/sub/x.txt && ln -s sub/here/x.txt s3/via2 && rm -f s3.escrow
+expect_exit 0 "$ESCROW" pack s3 -o s3.escrow -s k.key -q
+expect_exit 0 "$ESCROW" verify s3.escrow -p k.pub -c l.yaml
 
 # ---- bad input: exit code, message, nothing left behind
 expect_exit 66 "$ESCROW" pack no-such-dir -o m.escrow -s k.key && expect_grep 'no-such-dir' err
