@@ -70,6 +70,10 @@ static int resolve_from(const struct esc_rd *rd, const char *dir, const char *re
 	if (cur == NULL)
 		return -1;
 	strcpy(cur, dir);
+	/* "." is the link's own folder: left at -1 (the root), "a/l -> ." took
+	 * a/l/x.md for x.md at the root, and pack's bundle was tampered */
+	if (*dir != '\0')
+		idx = esc_rd_find(rd, dir);
 	while (*p) {
 		const char *end = strchr(p, '/');
 		size_t n = end ? (size_t)(end - p) : strlen(p), cl = strlen(cur);

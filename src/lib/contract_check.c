@@ -144,17 +144,18 @@ static void add_header(escrow_report *r, const char *src, const escrow_contract 
 	json_object_set_new(r->root, "contract", co);
 }
 
+/* Regular files, as the bundle's totals count them (FORMAT.md): pack's
+ * summary and verify say the same number for the same tree. */
 static void add_totals(escrow_report *r, const struct esc_files *fs)
 {
 	uint64_t files = 0, bytes = 0;
 	size_t i;
 
 	for (i = 0; i < fs->n; i++) {
-		if (fs->v[i].type == ESC_FT_DIR)
+		if (fs->v[i].type != ESC_FT_FILE)
 			continue;
 		files++;
-		if (fs->v[i].type == ESC_FT_FILE)
-			bytes += fs->v[i].size;
+		bytes += fs->v[i].size;
 	}
 	json_object_set_new(r->root, "totals", json_pack("{s:I,s:I}", "files", (json_int_t)files, "bytes",
 	                                                 (json_int_t)bytes));

@@ -52,6 +52,14 @@ void esc_walk_files_free(struct esc_files *fs, struct esc_walk_pool *pool);
  * folder: ESCROW_E_IO naming it. */
 escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct esc_files *out);
 
+/* tree_walk_links.c: each kept symlink must lead, through the listed
+ * entries alone (as a reader of the bundle follows it), to the target the
+ * walk resolved on disk; else ESCROW_E_INPUT naming the link and the entry
+ * it goes through that is not listed, or with ESCROW_SKIP_SYMLINKS a warning
+ * and the link removed from fs (until every link left leads). esc_walk
+ * calls it on the sorted list. */
+escrow_status esc_walk_links(escrow_ctx *ctx, const struct esc_walk_options *o, struct esc_files *fs);
+
 /* tree_walk_stat.c: a folder's names fstatat'ed (AT_SYMLINK_NOFOLLOW) by
  * the caller and one helper thread. new: NULL when esc_threads(ctx) < 2 or
  * the thread cannot start (run then stats alone). */

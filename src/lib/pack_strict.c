@@ -24,8 +24,7 @@ static int cmp_key(const void *key, const void *elem)
 }
 
 /* A link is judged by what it points to, as check does (contract_check.c):
- * its findings are its target's. Only the findings: the manifest's fields
- * (kind, format) stay what pack writes without --strict. */
+ * its findings are its target's. */
 static void links_take_findings(struct esc_files *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
@@ -39,6 +38,30 @@ static void links_take_findings(struct esc_files *fs)
 			f->fnd = t->fnd; /* the texts are shared */
 			f->note = t->note;
 		}
+	}
+}
+
+/* The kinds too, for the report's inventory (check and verify count a link
+ * to a CSV file as data, whatever its name), but only while the report is
+ * made: the manifest, written after, keeps the kind pack gives a link (by
+ * its name). swap exchanges each link's kind with kinds[i] (ESC_KIND_NONE
+ * kept where the target is not a file); called twice, it puts them back. */
+static void links_swap_kinds(struct esc_files *fs, uint8_t *kinds, bool take)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		struct esc_file *f = &fs->v[i];
+		const struct esc_file *t;
+		uint8_t k;
+
+		if (f->type != ESC_FT_SYMLINK || f->link_to_dir || esc_file_resolved(f) == NULL)
+			continue;
+		if (take) {
+			t = bsearch(f->link->resolved, fs->v, fs->n, sizeof fs->v[0], cmp_key);
+			kinds[i] = t != NULL && t->type == ESC_FT_FILE ? t->kind : f->kind;
+		}
+		k = f->kind;
+		f->kind = kinds[i];
+		kinds[i] = k;
 	}
 }
 
@@ -73,6 +96,7 @@ escrow_status esc_pack_strict(struct esc_pack_job *j, escrow_report **out)
 	escrow_report *r;
 	uint64_t unsafe;
 	size_t warnings;
+	uint8_t *kinds;
 	char why[512];
 	int met;
 
@@ -84,7 +108,13 @@ escrow_status esc_pack_strict(struct esc_pack_job *j, escrow_report **out)
 		return esc_nomem(j->ctx);
 	*out = r;
 	links_take_findings(&j->files);
+	kinds = malloc(j->files.n + 1);
+	if (kinds == NULL)
+		return esc_nomem(j->ctx);
+	links_swap_kinds(&j->files, kinds, true);
 	met = fill(r, j);
+	links_swap_kinds(&j->files, kinds, false);
+	free(kinds);
 	unsafe = count_unsafe(&j->files);
 	warnings = json_array_size(json_object_get(r->root, "warnings"));
 	if (unsafe > 0) {

@@ -138,10 +138,41 @@ static void warn_left_out(escrow_report *r, const struct left_out *lo)
 	if (lo->files == 0)
 		return;
 	esc_report_warn(r, NULL, 0, "details of %llu more file%s with findings were left out (the finding texts "
-	                "kept per run are bounded at %zu %s; %llu with possible secrets, %llu unsafe pickles outside "
-	                "the deliverables): the verdict takes them into account", (unsigned long long)lo->files,
+	                "kept per run are bounded at %zu %s; %llu with possible secrets, %llu unsafe pickles that no "
+	                "deliverable reports): the verdict takes them into account", (unsigned long long)lo->files,
 	                lo->files == 1 ? "" : "s", mib ? esc_notes_max >> 20 : esc_notes_max >> 10, mib ? "MiB" : "KiB",
 	                (unsigned long long)lo->secrets, (unsigned long long)lo->pickles);
+}
+
+struct told {
+	json_t *dl;          /* the report's deliverables, in the contract's order */
+	const char *status;
+	bool yes;
+};
+
+static int says_it(size_t d, size_t k, void *user)
+{
+	struct told *t = user;
+	const char *st = json_string_value(json_object_get(json_array_get(t->dl, d), "status"));
+
+	(void)k;
+	t->yes = st != NULL && strcmp(st, t->status) == 0;
+	return t->yes;
+}
+
+/* Whether a deliverable holding f says what is wrong with it (status
+ * "unsafe" for a pickle, "lfs-pointer" for a pointer). Held only by
+ * deliverables that an earlier rule made "missing", the file was named
+ * nowhere: check and verify kept quiet about a pickle that runs code, and
+ * pack --strict refused the deposit for a file its report did not name. */
+static bool told(const escrow_report *r, const escrow_contract *c, const struct esc_file *f, const char *status)
+{
+	struct told t = {json_object_get(r->root, "deliverables"), status, false};
+
+	if (c == NULL || t.dl == NULL)
+		return false;
+	esc_contract_each_hold(c, f, says_it, &t);
+	return t.yes;
 }
 
 void esc_report_findings(escrow_report *r, const escrow_contract *c, const struct esc_files *files,
@@ -159,23 +190,24 @@ void esc_report_findings(escrow_report *r, const escrow_contract *c, const struc
 		const struct esc_file *f = &files->v[i];
 		struct esc_note_view nv;
 		unsigned pickle = esc_fnd_pickle(&f->fnd);
-		bool outside;
+		bool untold_pickle, untold_lfs;
 
 		if (!(f->fnd.bits & ESC_FND_INSPECTED) || f->type == ESC_FT_DIR)
 			continue;
 		esc_note_get(files, f, &nv);
-		outside = esc_contract_owner(c, f->path) == NULL;
+		/* where a deliverable's verdict says it, that is enough */
+		untold_pickle = pickle == ESC_PICKLE_DANGEROUS && !told(r, c, f, "unsafe");
+		untold_lfs = (f->fnd.bits & ESC_FND_LFS) && !told(r, c, f, "lfs-pointer");
 		if (f->fnd.bits & ESC_FND_LEFT_OUT) {
 			lo.files++;
 			lo.secrets += f->fnd.n_secrets > 0;
-			lo.pickles += pickle == ESC_PICKLE_DANGEROUS && outside;
+			lo.pickles += untold_pickle;
 			continue;
 		}
-		if ((f->fnd.bits & ESC_FND_LFS) && outside)
+		if (untold_lfs)
 			esc_report_warn(r, f->path, 0, "%s is a Git LFS pointer, not the file: run 'git lfs pull' "
 			                "before packing", f->path);
-		/* inside a deliverable, an unsafe pickle is the deliverable's verdict */
-		if (pickle == ESC_PICKLE_DANGEROUS && outside)
+		if (untold_pickle)
 			esc_report_warn(r, f->path, 0, "%s: unsafe pickle: %s (loading it may run code; allowlist: "
 			                "docs/PICKLE.md)", f->path, nv.imports[0] ? nv.imports : "an import off the allowlist");
 		/* TorchScript: pickles allowlisted, code not judged: said once below */

@@ -565,7 +565,9 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	 * the one case the whole list is sorted. */
 	if (s == ESCROW_OK && (w.unsorted || !in_order(out)))
 		esc_files_sort(out);
-	else if (s != ESCROW_OK)
+	if (s == ESCROW_OK)
+		s = esc_walk_links(ctx, o, out);
+	if (s != ESCROW_OK)
 		esc_walk_files_free(out, o->pool);
 	for (i = 0; i < w.n_ignore; i++)
 		free(w.ignore[i]);

@@ -141,4 +141,29 @@ expect_exit 65 "$ESCROW" check p -c contract.yaml
 expect_grep 'docs/contract-link.yaml: symlink' err
 rm p/docs/contract-link.yaml
 
+# totals: check counted symlinks (to files and to folders) as payload files,
+# pack and verify count regular files (the bundle's totals, FORMAT.md): the
+# same tree was '3 files' to check and '1 file' to verify. One number now,
+# in check, pack --strict's report and verify.
+rm -rf t && mkdir -p t/d && printf 'x\n' >t/d/a.csv && ln -s d/a.csv t/l.md && ln -s d t/ld
+printf 'escrow-contract: 1\ncontract: TOT-1\ndeliverables:\n  - id: a\n    include: [d/a.csv, nope.txt]\n' >t.yaml
+"$ESCROW" keygen -W -q -o tk
+totals_of() { python3 -c 'import json; t = json.load(open("out"))["totals"]; print(t["files"], t["bytes"])'; }
+expect_exit 2 "$ESCROW" check t -c t.yaml --json
+expect_true "check totals: 1 file, 2 bytes ($(totals_of))" test "$(totals_of)" = "1 2"
+expect_exit 2 "$ESCROW" check t -c t.yaml --json
+python3 -c 'import json; print(json.dumps(json.load(open("out"))["inventory"], sort_keys=True))' >inv.check
+expect_exit 2 "$ESCROW" pack t -c t.yaml -o t.escrow -s tk.key --strict --json
+expect_true "pack --strict's report totals: 1 file, 2 bytes ($(totals_of))" test "$(totals_of)" = "1 2"
+# and its inventory is check's: a link counts with its target's kind (pack
+# --strict counted docs/l.md as docs, check and verify as data, like a.csv)
+python3 -c 'import json; print(json.dumps(json.load(open("out"))["inventory"], sort_keys=True))' >inv.strict
+expect_true "pack --strict's inventory is check's ($(cat inv.strict))" cmp -s inv.check inv.strict
+expect_grep '"data": {"bytes": 2, "files": 2}' inv.check
+expect_exit 0 "$ESCROW" pack t -c t.yaml -o t.escrow -s tk.key -q
+expect_exit 2 "$ESCROW" verify t.escrow -c t.yaml -p tk.pub --json
+expect_true "verify totals: 1 file, 2 bytes ($(totals_of))" test "$(totals_of)" = "1 2"
+python3 -c 'import json; print(json.dumps(json.load(open("out"))["inventory"], sort_keys=True))' >inv.verify
+expect_true "verify's inventory is check's ($(cat inv.verify))" cmp -s inv.check inv.verify
+
 finish

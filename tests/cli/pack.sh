@@ -179,6 +179,38 @@ expect_true "link to an excluded file skipped" bash -c '! tar --zstd -tf s2.escr
 rm -f s2/to-excluded s2.escrow && mkfifo s2/fifo
 expect_exit 0 "$ESCROW" pack s2 -o s2.escrow -s k.key && expect_grep 'warning: .*fifo' err
 expect_true "fifo not packed" bash -c '! tar --zstd -tf s2.escrow | grep -q fifo'
+# A link that reaches a packed file through a link or folder left out
+# ("via -> mid -> in.txt", mid excluded; "up -> gone/../in.txt", gone
+# excluded): only the final target was checked against the excludes, so
+# check passed, pack wrote the link, and verify called pack's own bundle
+# tampered ('lists data/via, which is not a file of the bundle'). Refused
+# now as the other links that lead nowhere, in check and pack; skipped with
+# --skip-symlinks, and the bundle verifies.
+rm -rf s3 s3.escrow && mkdir -p s3/gone && echo in >s3/in.txt && ln -s in.txt s3/mid && ln -s mid s3/via
+printf 'escrow-contract: 1\ncontract: LINKS-1\ndeliverables:\n  - id: all\n    include: ["**"]\n' >l.yaml
+expect_exit 65 "$ESCROW" check s3 -c l.yaml -x mid
+expect_grep "^escrow: error: via: symlink to 'mid' goes through 'mid', which is not in the deposit" err
+expect_exit 65 "$ESCROW" pack s3 -o s3.escrow -s k.key -x mid
+expect_grep "^escrow: error: via: symlink to 'mid' goes through 'mid'" err
+expect_true "no bundle after a failed pack" test ! -e s3.escrow
+expect_exit 0 "$ESCROW" pack s3 -o s3.escrow -s k.key -x mid --skip-symlinks
+expect_grep "warning: via: skipped: symlink to 'mid' goes through 'mid'" err
+expect_exit 0 "$ESCROW" verify s3.escrow -p k.pub
+rm -f s3/via s3.escrow && ln -s gone/../in.txt s3/up
+expect_exit 65 "$ESCROW" check s3 -c l.yaml -x gone
+expect_grep "^escrow: error: up: symlink to 'gone/../in.txt' goes through 'gone'" err
+expect_exit 0 "$ESCROW" pack s3 -o s3.escrow -s k.key -x gone --skip-symlinks -q
+expect_exit 0 "$ESCROW" verify s3.escrow -p k.pub
+expect_exit 0 "$ESCROW" check s3 -c l.yaml
+# links to their own folder and to the root, from a subfolder, lead there
+mkdir -p s3/sub && ln -s . s3/sub/here && ln -s .. s3/sub/up && ln -s ./. s3/sub/here2
+expect_exit 0 "$ESCROW" check s3 -c l.yaml
+# and a link through one of them verifies: the reader took 'sub/here -> .'
+# for the root, so 'via2 -> sub/here/x.txt' looked for x.txt at the root
+# and verify called pack's own bundle tampered
+echo x >s3/sub/x.txt && ln -s sub/here/x.txt s3/via2 && rm -f s3.escrow
+expect_exit 0 "$ESCROW" pack s3 -o s3.escrow -s k.key -q
+expect_exit 0 "$ESCROW" verify s3.escrow -p k.pub -c l.yaml
 
 # ---- bad input: exit code, message, nothing left behind
 expect_exit 66 "$ESCROW" pack no-such-dir -o m.escrow -s k.key && expect_grep 'no-such-dir' err

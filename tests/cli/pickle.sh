@@ -118,4 +118,36 @@ rm -rf p && mkdir -p p/m && printf '\200' >p/m/cut.pkl
 contract cut.pkl
 expect_exit 2 "$ESCROW" check p -c c.yaml --json
 expect_true "cut.pkl: unsafe" test "$(report status)" = unsafe
+# A pickle that runs code, or a Git LFS pointer, in a deliverable that an
+# earlier rule made 'missing' (a file the annex names is absent) was named
+# nowhere: not by the status, and not as a warning (only files outside every
+# deliverable got one), so check and verify kept quiet about it and pack
+# --strict refused the deposit as unsafe for a file its report did not name.
+# It is a warning now, in all three; a deliverable whose status says it
+# gets no warning besides.
+rm -rf p b.escrow && mkdir -p p/m
+printf "cos\nsystem\n(S'true'\ntR." >p/m/evil.pkl
+printf 'version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize 12345\n' \
+	"$(printf 'ab%.0s' $(seq 32))" >p/m/w.safetensors
+printf 'escrow-contract: 1\ncontract: PICKLE-3\ndeliverables:\n  - id: model\n    include: [m/evil.pkl, m/card.md]\n  - id: weights\n    include: [m/w.safetensors, m/w.json]\n' >m.yaml
+expect_exit 2 "$ESCROW" check p -c m.yaml --json
+expect_true "masked pickle: missing in check" test "$(report status)" = missing
+report warnings | grep -q '^m/evil.pkl: unsafe pickle: os.system' ||
+	expect_true "masked pickle: check warns ($(report warnings))" false
+report warnings | grep -q '^m/w.safetensors is a Git LFS pointer' ||
+	expect_true "masked LFS pointer: check warns ($(report warnings))" false
+expect_exit 1 "$ESCROW" pack p -o b.escrow -s k.key -c m.yaml --strict --json
+report warnings | grep -q '^m/evil.pkl: unsafe pickle: os.system' ||
+	expect_true "masked pickle: pack --strict's report names it ($(report warnings))" false
+expect_exit 0 "$ESCROW" pack p -o b.escrow -s k.key -c m.yaml -q
+expect_exit 2 "$ESCROW" verify b.escrow -p k.pub -c m.yaml --json
+report warnings | grep -q '^m/evil.pkl: unsafe pickle: os.system' ||
+	expect_true "masked pickle: verify warns ($(report warnings))" false
+report warnings | grep -q '^m/w.safetensors is a Git LFS pointer' ||
+	expect_true "masked LFS pointer: verify warns ($(report warnings))" false
+: >p/m/card.md && printf '{}' >p/m/w.json
+expect_exit 2 "$ESCROW" check p -c m.yaml --json
+expect_true "told pickle: unsafe" test "$(report status)" = unsafe
+expect_true "told pickle and pointer: no warning ($(report warnings))" \
+	test -z "$(report warnings | grep -E 'unsafe pickle|LFS')"
 finish
