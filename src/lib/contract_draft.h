@@ -24,6 +24,8 @@ struct dr_group {
 	const struct dr_file *model; /* a model deliverable: its one file */
 	char **include;          /* escaped globs (raw text, quoted when written) */
 	size_t n_include;
+	const char **wide;       /* the includes that may hold other files than their own */
+	size_t n_wide;
 	size_t files;
 	uint64_t bytes;
 	enum esc_format fmt;     /* ESC_FMT_NONE: no format: line */

@@ -155,21 +155,38 @@ static int has_include(const struct dr_group *g, const char *s)
 {
 	size_t i;
 
-	for (i = 0; i < g->n_include; i++)
-		if (strcmp(g->include[i], s) == 0)
+	for (i = 0; i < g->n_wide; i++)
+		if (strcmp(g->wide[i], s) == 0)
 			return 1;
 	return 0;
 }
 
+/* A literal path with a '/' (a file's own, escaped) matches that path and
+ * what is under it: no other file of the tree. Only the other includes
+ * (folder globs, a root file's name, which matches that name at any depth)
+ * are tried on the files that follow, and compared with a new include:
+ * tried all, a folder of 10,000 files without extension cost 10,000 x
+ * 10,000 matches ('escrow init' 4.3 s, 0.4 s for 2,500). */
 static int add_include(struct dr_group *g, char *s)
 {
+	bool wide;
 	char **v;
 
 	if (s == NULL)
 		return -1;
-	if (has_include(g, s)) {
+	wide = !esc_glob_is_literal(s) || strchr(s, '/') == NULL;
+	if (wide && has_include(g, s)) {
 		free(s);
 		return 0;
+	}
+	if (wide && (g->n_wide & (g->n_wide - 1)) == 0) { /* 0 or a power of two: full */
+		const char **w = realloc(g->wide, (g->n_wide ? 2 * g->n_wide : 1) * sizeof *w);
+
+		if (w == NULL) {
+			free(s);
+			return -1;
+		}
+		g->wide = w;
 	}
 	v = realloc(g->include, (g->n_include + 1) * sizeof *v);
 	if (v == NULL) {
@@ -178,6 +195,8 @@ static int add_include(struct dr_group *g, char *s)
 	}
 	v[g->n_include++] = s;
 	g->include = v;
+	if (wide)
+		g->wide[g->n_wide++] = s;
 	return 0;
 }
 
@@ -199,8 +218,8 @@ static int fill_includes(struct dr_draft *d, int gi)
 		g->files++;
 		g->bytes += r->size;
 		common = common == ESC_FMT_COUNT || common == r->fmt ? r->fmt : ESC_FMT_NONE;
-		for (k = 0; k < g->n_include && !covered; k++)
-			covered = esc_glob_match(g->include[k], r->path);
+		for (k = 0; k < g->n_wide && !covered; k++)
+			covered = esc_glob_match(g->wide[k], r->path);
 		if (covered)
 			continue;
 		glob = g->model ? NULL : folder_glob(r->path);
@@ -325,8 +344,10 @@ void esc_draft_free(struct dr_draft *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->n_g; i++)
+	for (i = 0; i < d->n_g; i++) {
 		free_strv(d->g[i].include, d->g[i].n_include);
+		free(d->g[i].wide);
+	}
 	free(d->g);
 	free(d->f);
 	free_strv(d->exclude, d->n_exclude);
