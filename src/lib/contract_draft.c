@@ -258,7 +258,11 @@ static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_fi
  * join their language's source. */
 static escrow_status settle(escrow_ctx *ctx, struct dr_draft *d)
 {
-	size_t i, k;
+	/* the languages looked for, and whether a source file has each (a
+	 * packaging file joining its language changes neither) */
+	const char *asked[sizeof PACKAGING / sizeof PACKAGING[0] + 1];
+	bool has_source[sizeof PACKAGING / sizeof PACKAGING[0] + 1];
+	size_t i, k, n_asked = 0;
 
 	for (i = 0; FORBID[i]; i++)
 		if (push_str(&d->forbid, &d->n_forbid, strdup(FORBID[i])) != 0)
@@ -293,10 +297,16 @@ static escrow_status settle(escrow_ctx *ctx, struct dr_draft *d)
 			lang = "python";
 		if (lang == NULL)
 			continue;
-		for (j = 0; j < d->n; j++)
-			if (d->f[j].lang != NULL && strcmp(d->f[j].lang, lang) == 0)
-				break;
-		if (j < d->n) {
+		for (j = 0; j < n_asked && strcmp(asked[j], lang) != 0; j++)
+			;
+		if (j == n_asked) { /* once a language: a pass each cost packaging files x files */
+			for (k = 0; k < d->n; k++)
+				if (d->f[k].lang != NULL && strcmp(d->f[k].lang, lang) == 0)
+					break;
+			asked[n_asked] = lang;
+			has_source[n_asked++] = k < d->n;
+		}
+		if (has_source[j]) {
 			r->kind = "code";
 			r->lang = lang;
 		}

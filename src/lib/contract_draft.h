@@ -24,6 +24,12 @@ struct dr_group {
 	const struct dr_file *model; /* a model deliverable: its one file */
 	char **include;          /* escaped globs (raw text, quoted when written) */
 	size_t n_include;
+	const char **wide;       /* the includes that may hold files anywhere but their own */
+	size_t n_wide, cap_wide;
+	const char **local;      /* those that may hold other files under top only */
+	size_t n_local, cap_local;
+	const char *top;         /* the first segment of the file being placed */
+	size_t top_len;
 	size_t files;
 	uint64_t bytes;
 	enum esc_format fmt;     /* ESC_FMT_NONE: no format: line */

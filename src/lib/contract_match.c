@@ -14,15 +14,21 @@ struct esc_contract_ix {
 	size_t *first;       /* per deliverable: its first include's number */
 	size_t n_inc;
 	esc_globset *incl, *forbid;
+	esc_globset **excl;  /* per deliverable: its excludes, NULL when it has none */
 	uint32_t formats;    /* 1 << format, for each a deliverable names */
 };
 
 void esc_contract_index_free(escrow_contract *c)
 {
+	size_t i;
+
 	if (c == NULL || c->ix == NULL)
 		return;
 	esc_globset_free(c->ix->incl);
 	esc_globset_free(c->ix->forbid);
+	for (i = 0; c->ix->excl != NULL && i < c->n_d; i++)
+		esc_globset_free(c->ix->excl[i]);
+	free(c->ix->excl);
 	free(c->ix->inc);
 	free(c->ix->inc_d);
 	free(c->ix->first);
@@ -46,8 +52,18 @@ int esc_contract_index(escrow_contract *c)
 	ix->inc = malloc((n ? n : 1) * sizeof *ix->inc);
 	ix->inc_d = malloc((n ? n : 1) * sizeof *ix->inc_d);
 	ix->first = malloc((c->n_d ? c->n_d : 1) * sizeof *ix->first);
-	if (ix->inc == NULL || ix->inc_d == NULL || ix->first == NULL || c->n_d > UINT32_MAX)
+	ix->excl = calloc(c->n_d ? c->n_d : 1, sizeof *ix->excl);
+	if (ix->inc == NULL || ix->inc_d == NULL || ix->first == NULL || ix->excl == NULL || c->n_d > UINT32_MAX)
 		goto fail;
+	/* tried one by one, a deliverable's excludes cost its paths x its excludes
+	 * ('check' of 20,000 files, one deliverable of 2,000 excludes: 11.9 s) */
+	for (i = 0; i < c->n_d; i++) {
+		if (c->d[i].n_exclude == 0)
+			continue;
+		ix->excl[i] = esc_globset_new(c->d[i].exclude, c->d[i].n_exclude);
+		if (ix->excl[i] == NULL)
+			goto fail;
+	}
 	for (i = 0; i < c->n_d; i++) {
 		ix->first[i] = ix->n_inc;
 		for (k = 0; k < c->d[i].n_include; k++) {
@@ -129,7 +145,7 @@ static int on_include(size_t i, void *arg)
 
 	if (d != w->last_d) {
 		w->last_d = d;
-		w->last_out = excluded(&w->c->d[d], w->path);
+		w->last_out = ix->excl[d] != NULL && esc_globset_any(ix->excl[d], w->path, 0);
 	}
 	if (w->last_out)
 		return 0;

@@ -35,6 +35,8 @@ struct walker {
 	uint64_t n_files, n_bytes;  /* regular files found, for progress */
 	bool unsorted;              /* a folder seen as a file by readdir: sort at the end */
 	struct esc_statpool *stats; /* a helper for large folders' fstatat, or NULL */
+	const char **xpat;          /* -x, .escrowignore and the contract's exclude: globs */
+	esc_globset *xset;          /* xpat indexed: one look-up a path, not one match a glob */
 };
 
 static int is_vcs(const char *name)
@@ -57,19 +59,28 @@ static const char *from_root(const char *pattern)
 
 static int excluded(const struct walker *w, const char *rel, int is_dir)
 {
-	const escrow_contract *c = w->o->contract;
-	size_t i;
+	return esc_globset_any(w->xset, rel, is_dir);
+}
 
+/* Every exclude glob in one set: tried one by one, the walk cost entries x
+ * globs ('check' of 20,000 files with 2,000 contract excludes: 5.5 s). */
+static escrow_status index_excludes(struct walker *w)
+{
+	const escrow_contract *c = w->o->contract;
+	size_t i, n = w->o->n_excludes + w->n_ignore + (c != NULL ? c->n_exclude : 0);
+
+	w->xpat = malloc((n ? n : 1) * sizeof *w->xpat);
+	if (w->xpat == NULL)
+		return esc_nomem(w->ctx);
+	n = 0;
 	for (i = 0; i < w->o->n_excludes; i++)
-		if (esc_glob_match_dir(from_root(w->o->excludes[i]), rel, is_dir))
-			return 1;
+		w->xpat[n++] = from_root(w->o->excludes[i]);
 	for (i = 0; i < w->n_ignore; i++)
-		if (esc_glob_match_dir(w->ignore[i], rel, is_dir))
-			return 1;
+		w->xpat[n++] = w->ignore[i];
 	for (i = 0; c != NULL && i < c->n_exclude; i++)
-		if (esc_glob_match_dir(c->exclude[i], rel, is_dir))
-			return 1;
-	return 0;
+		w->xpat[n++] = c->exclude[i];
+	w->xset = esc_globset_new((char *const *)w->xpat, n);
+	return w->xset != NULL ? ESCROW_OK : esc_nomem(w->ctx);
 }
 
 /* Any VCS folder on the way (for symlink targets). */
@@ -553,6 +564,8 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	if (w.root_len == 1) /* the root is "/": every absolute path is under it */
 		w.root_len = 0;
 	s = load_ignore(&w);
+	if (s == ESCROW_OK)
+		s = index_excludes(&w);
 	w.stats = esc_statpool_new(ctx);
 	if (s == ESCROW_OK)
 		s = walk_dir(&w, "", o->src);
@@ -572,6 +585,8 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	for (i = 0; i < w.n_ignore; i++)
 		free(w.ignore[i]);
 	free(w.ignore);
+	esc_globset_free(w.xset);
+	free(w.xpat);
 	free(w.root_real);
 	return s;
 }
