@@ -320,7 +320,9 @@ static escrow_status con_row(esc_ledger *l, struct esc_chain_report *r, char *co
 			       strcmp(what, "yaml") == 0 ? "text" : what, seq);
 }
 
-static escrow_status check_contracts(esc_ledger *l, struct esc_chain_report *r)
+/* Every row of sql (LIMIT page OFFSET $1) through check, page by page. */
+static escrow_status each_page(esc_ledger *l, struct esc_chain_report *r, const char *sql, size_t page,
+                               escrow_status (*check)(esc_ledger *, struct esc_chain_report *, char *const *))
 {
 	char off[32];
 	const char *p[1] = {off};
@@ -330,15 +332,20 @@ static escrow_status check_contracts(esc_ledger *l, struct esc_chain_report *r)
 
 	do {
 		snprintf(off, sizeof off, "%zu", done);
-		if ((s = l->ops->exec(l, con_sql, 1, p, &rows)) != ESCROW_OK)
+		if ((s = l->ops->exec(l, sql, 1, p, &rows)) != ESCROW_OK)
 			return s;
 		n = rows.rows;
 		for (i = 0; i < n && s == ESCROW_OK; i++)
-			s = con_row(l, r, &rows.cell[i * rows.cols]);
+			s = check(l, r, &rows.cell[i * rows.cols]);
 		done += n;
 		esc_lrows_free(&rows);
-	} while (s == ESCROW_OK && n == 8);
+	} while (s == ESCROW_OK && n == page);
 	return s;
+}
+
+static escrow_status check_contracts(esc_ledger *l, struct esc_chain_report *r)
+{
+	return each_page(l, r, con_sql, 8, con_row);
 }
 
 /* ---- agency keys ---- */
@@ -494,22 +501,8 @@ static escrow_status check_revocations(esc_ledger *l, struct esc_chain_report *r
 
 static escrow_status check_keys(esc_ledger *l, struct esc_chain_report *r)
 {
-	char off[32];
-	const char *p[1] = {off};
-	struct esc_lrows rows;
-	escrow_status s = ESCROW_OK;
-	size_t i, n, done = 0;
+	escrow_status s = each_page(l, r, key_sql, 32, key_row);
 
-	do {
-		snprintf(off, sizeof off, "%zu", done);
-		if ((s = l->ops->exec(l, key_sql, 1, p, &rows)) != ESCROW_OK)
-			return s;
-		n = rows.rows;
-		for (i = 0; i < n && s == ESCROW_OK; i++)
-			s = key_row(l, r, &rows.cell[i * rows.cols]);
-		done += n;
-		esc_lrows_free(&rows);
-	} while (s == ESCROW_OK && n == 32);
 	return s == ESCROW_OK ? check_revocations(l, r) : s;
 }
 
