@@ -117,8 +117,10 @@ escrow_status esc_age_thread_start(escrow_ctx *ctx, const escrow_identities *ids
 	t->src = src;
 	t->tctx = escrow_ctx_new();
 	t->raw = malloc(RAWSZ);
-	for (i = 0; i < NSLOT; i++)
-		t->buf[i] = malloc(SLOTSZ);
+	/* one block, in huge pages where it can (core_mem.c) */
+	t->buf[0] = esc_big_alloc((size_t)NSLOT * SLOTSZ);
+	for (i = 1; i < NSLOT && t->buf[0] != NULL; i++)
+		t->buf[i] = t->buf[0] + i * SLOTSZ;
 	st = esc_queue_new(ctx, NSLOT, SIZE_MAX, 1, NULL, &t->q);
 	if (st != ESCROW_OK)
 		goto fail;
@@ -201,8 +203,8 @@ void esc_age_thread_free(esc_age_thread *t)
 		/* plaintext of a sealed bundle */
 		if (t->buf[i] != NULL)
 			sodium_memzero(t->buf[i], t->len[i]);
-		free(t->buf[i]);
 	}
+	esc_big_free(t->buf[0]);
 	free(t->raw);
 	escrow_ctx_free(t->tctx);
 	free(t);

@@ -212,9 +212,11 @@ escrow_status esc_xq_new(escrow_ctx *ctx, const char *prefix, esc_xq **out)
 
 		l->x = x;
 		st = esc_queue_new(ctx, NSLOT, SIZE_MAX, 1, NULL, &l->q);
-		for (k = 0; k < NSLOT && st == ESCROW_OK; k++)
-			if ((l->slot[k] = malloc(SLOT_SIZE)) == NULL)
-				st = esc_nomem(ctx);
+		/* one block, in huge pages where it can (core_mem.c) */
+		if (st == ESCROW_OK && (l->slot[0] = esc_big_alloc((size_t)NSLOT * SLOT_SIZE)) == NULL)
+			st = esc_nomem(ctx);
+		for (k = 1; k < NSLOT && st == ESCROW_OK; k++)
+			l->slot[k] = l->slot[0] + k * SLOT_SIZE;
 		if (st == ESCROW_OK && pthread_create(&l->th, NULL, writer, l) != 0)
 			st = esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the writing threads");
 		l->started = st == ESCROW_OK;
@@ -408,7 +410,7 @@ escrow_status esc_xq_drain(esc_xq *x)
 void esc_xq_free(esc_xq *x)
 {
 	size_t seq;
-	unsigned i, k;
+	unsigned i;
 
 	if (x == NULL)
 		return;
@@ -431,8 +433,7 @@ void esc_xq_free(esc_xq *x)
 		if (l->dfd >= 0)
 			close(l->dfd);
 		free(l->dir);
-		for (k = 0; k < NSLOT; k++)
-			free(l->slot[k]);
+		esc_big_free(l->slot[0]);
 		esc_queue_free(l->q);
 	}
 	pthread_mutex_destroy(&x->mu);

@@ -277,7 +277,7 @@ static bool peek_entry(const char *path, const char *suffix, size_t max, char **
 	p.fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (p.fd < 0)
 		return false;
-	p.zd = ZSTD_createDStream();
+	p.zd = esc_zstd_dctx();
 	/* No larger window than the reader takes (zstd_read.c): a frame it
 	 * refuses gives no hint, and costs no 128 MiB window here. */
 	if (p.zd != NULL && ZSTD_isError(ZSTD_DCtx_setParameter(p.zd, ZSTD_d_windowLogMax, 25))) {

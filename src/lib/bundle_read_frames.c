@@ -86,7 +86,7 @@ static bool decode(ZSTD_DCtx *dctx, struct slot *sl)
 
 	if (sl->out_cap < sl->fcs || sl->out == NULL) {
 		size_t cap = sl->fcs > 0 ? (size_t)sl->fcs : 1;
-		uint8_t *b = realloc(sl->out, cap);
+		uint8_t *b = esc_big_realloc(sl->out, 0, cap);
 
 		if (b == NULL)
 			return false; /* the streaming decoder needs no such buffer */
@@ -100,7 +100,7 @@ static bool decode(ZSTD_DCtx *dctx, struct slot *sl)
 static void *worker(void *arg)
 {
 	esc_zpar *zp = arg;
-	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	ZSTD_DCtx *dctx = esc_zstd_dctx();
 
 	if (dctx != NULL)
 		ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, 25);
@@ -260,7 +260,7 @@ static escrow_status append(esc_zpar *zp, struct slot *sl, const uint8_t *b, siz
 
 		while (cap < sl->in_len + len)
 			cap *= 2;
-		nb = realloc(sl->in, cap);
+		nb = esc_big_realloc(sl->in, sl->in_len, cap);
 		if (nb == NULL)
 			return esc_nomem(zp->ctx);
 		sl->in = nb;
@@ -312,8 +312,8 @@ static escrow_status submit(esc_zpar *zp)
 
 static void drop_buffers(struct slot *sl)
 {
-	free(sl->in);
-	free(sl->out);
+	esc_big_free(sl->in);
+	esc_big_free(sl->out);
 	sl->in = sl->out = NULL;
 	sl->in_cap = sl->out_cap = 0;
 }
@@ -443,9 +443,9 @@ void esc_zpar_free(esc_zpar *zp)
 		return;
 	esc_zpar_stop(zp);
 	for (i = 0; i < zp->n; i++) {
-		free(zp->s[i].in);
+		esc_big_free(zp->s[i].in);
 		free(zp->s[i].cut);
-		free(zp->s[i].out);
+		esc_big_free(zp->s[i].out);
 	}
 	free(zp->s);
 	free(zp->th);

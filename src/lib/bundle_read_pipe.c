@@ -320,8 +320,10 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	p->raw = malloc(RAWSZ);
 	p->whole = esc_sha256_new();
 	p->hctx = escrow_ctx_new();
-	for (i = 0; i < NBUF; i++)
-		p->buf[i] = malloc(BUFSZ);
+	/* one block, in huge pages where it can (core_mem.c) */
+	p->buf[0] = esc_big_alloc((size_t)NBUF * BUFSZ);
+	for (i = 1; i < NBUF && p->buf[0] != NULL; i++)
+		p->buf[i] = p->buf[0] + i * BUFSZ;
 	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->whole == NULL || p->hctx == NULL) {
 		st = esc_nomem(ctx);
 		goto out;
@@ -507,8 +509,6 @@ bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size)
 
 void esc_pipe_close(esc_pipe *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return;
 	pipe_stop(p);
@@ -524,8 +524,7 @@ void esc_pipe_close(esc_pipe *p)
 	escrow_ctx_free(p->bctx);
 	esc_sha256_free(p->whole);
 	free(p->raw);
-	for (i = 0; i < NBUF; i++)
-		free(p->buf[i]);
+	esc_big_free(p->buf[0]);
 	escrow_ctx_free(p->pctx);
 	free(p->name);
 	esc_queue_free(p->q);

@@ -50,6 +50,17 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 escrow_status esc_source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch);
 /* ESCROW_E_NOMEM with the one message for it: `return esc_nomem(ctx);`. */
 escrow_status esc_nomem(escrow_ctx *ctx);
+/* A buffer of n bytes for bulk data (core_mem.c): from 1.75 MiB on, mapped
+ * on a 2 MiB boundary, in huge pages where the kernel can; freed with
+ * esc_big_free only. The realloc keeps the first `used` bytes. NULL when out
+ * of memory. */
+void *esc_big_alloc(size_t n);
+void *esc_big_realloc(void *p, size_t used, size_t n);
+void esc_big_free(void *p);
+/* libzstd's contexts, their buffers allocated as above (ZSTD_freeCCtx,
+ * ZSTD_freeDCtx as usual). A DCtx is a DStream too. */
+struct ZSTD_CCtx_s *esc_zstd_cctx(void);
+struct ZSTD_DCtx_s *esc_zstd_dctx(void);
 /* printf into a malloc'd string (free with free()); NULL when out of memory.
  * The one way the library formats into memory: no sprintf into buffers sized
  * by hand. */

@@ -15,6 +15,8 @@
  * pack's peak (all are touched): a million-entry pack's 128 MiB budget
  * needed it for the payload workers' larger tables (zstd_write_pool.c). */
 #define TS_SLOTS 3
+/* esc_big_alloc gives a block this large 2 MiB alignment */
+_Static_assert(TS_SLOTS * TS_CHUNK >= (2u << 20) && (2u << 20) % ESC_DIO_ALIGN == 0, "the slots are aligned");
 
 struct esc_tsink {
 	escrow_ctx *ctx;         /* the caller's */
@@ -66,14 +68,16 @@ escrow_status esc_tsink_new(escrow_ctx *ctx, escrow_ctx *tctx, struct esc_sink n
 		free(s);
 		return st;
 	}
-	for (i = 0; i < TS_SLOTS; i++) {
-		/* aligned: the file sink writes them around the page cache */
-		s->buf[i] = aligned_alloc(ESC_DIO_ALIGN, TS_CHUNK);
-		if (s->buf[i] == NULL) {
-			esc_tsink_free(s);
-			return esc_nomem(ctx);
-		}
+	/* One block, on a 2 MiB boundary and in huge pages where it can
+	 * (core_mem.c); aligned, as the file sink writes them around the page
+	 * cache. */
+	s->buf[0] = esc_big_alloc((size_t)TS_SLOTS * TS_CHUNK);
+	if (s->buf[0] == NULL) {
+		esc_tsink_free(s);
+		return esc_nomem(ctx);
 	}
+	for (i = 1; i < TS_SLOTS; i++)
+		s->buf[i] = s->buf[0] + i * TS_CHUNK;
 	if (pthread_create(&s->th, NULL, run, s) != 0) {
 		esc_tsink_free(s);
 		return esc_error(ctx, ESCROW_E_INTERNAL, "cannot start the output thread");
@@ -144,8 +148,6 @@ escrow_status esc_tsink_finish(esc_tsink *s)
 
 void esc_tsink_free(esc_tsink *s)
 {
-	unsigned i;
-
 	if (s == NULL)
 		return;
 	if (s->started) {
@@ -153,8 +155,7 @@ void esc_tsink_free(esc_tsink *s)
 		esc_queue_fail(s->q, ESCROW_E_INTERRUPTED);
 		stop(s);
 	}
-	for (i = 0; i < TS_SLOTS; i++)
-		free(s->buf[i]);
+	esc_big_free(s->buf[0]);
 	esc_queue_free(s->q);
 	free(s);
 }

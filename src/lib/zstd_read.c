@@ -35,7 +35,7 @@ struct esc_zread {
 static escrow_status new_dctx(esc_zread *z)
 {
 	ZSTD_freeDCtx(z->dctx);
-	z->dctx = ZSTD_createDCtx();
+	z->dctx = esc_zstd_dctx();
 	if (z->dctx == NULL)
 		return esc_nomem(z->ctx);
 	/* Memory stays under 64 MiB whatever the input: a frame asking for a

@@ -75,7 +75,7 @@ escrow_status esc_zw_new(escrow_ctx *ctx, int level, int threads, struct esc_sin
 	z->next = next;
 	z->base = z->cur = level;
 	z->threads = threads;
-	z->probe = ZSTD_createCCtx();
+	z->probe = esc_zstd_cctx();
 	z->out = malloc(ZW_OUT_SIZE);
 	if (z->probe == NULL || z->out == NULL) {
 		esc_zw_free(z);
@@ -217,7 +217,7 @@ escrow_status esc_zw_tail(esc_zw *z, uint64_t reach)
 	/* The workers and their buffers are not needed any more. */
 	esc_zpool_free(z->pool);
 	z->pool = NULL;
-	c = ZSTD_createCCtx();
+	c = esc_zstd_cctx();
 	if (c == NULL)
 		return esc_nomem(z->ctx);
 	z->cctx = c;

@@ -234,13 +234,13 @@ escrow_status esc_zpool_new(escrow_ctx *ctx, int level, int threads, struct esc_
 	pthread_cond_init(&p->done, NULL);
 	/* Pages are touched only as frames fill them. */
 	for (i = 0; i < p->n_slots; i++) {
-		p->slot[i].in = malloc(ESC_ZW_FRAME_MAX);
-		p->slot[i].out = malloc(p->out_cap);
+		p->slot[i].in = esc_big_alloc(ESC_ZW_FRAME_MAX);
+		p->slot[i].out = esc_big_alloc(p->out_cap);
 		if (p->slot[i].in == NULL || p->slot[i].out == NULL)
 			goto nomem;
 	}
 	for (k = 0; k < p->n_workers; k++) {
-		ZSTD_CCtx *c = ZSTD_createCCtx();
+		ZSTD_CCtx *c = esc_zstd_cctx();
 
 		p->w[k].p = p;
 		p->w[k].cctx = c;
@@ -353,8 +353,8 @@ void esc_zpool_free(esc_zpool *p)
 	for (k = 0; k < p->n_workers; k++)
 		ZSTD_freeCCtx(p->w[k].cctx);
 	for (i = 0; i < p->n_slots; i++) {
-		free(p->slot[i].in);
-		free(p->slot[i].out);
+		esc_big_free(p->slot[i].in);
+		esc_big_free(p->slot[i].out);
 	}
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
