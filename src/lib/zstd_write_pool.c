@@ -232,10 +232,13 @@ escrow_status esc_zpool_new(escrow_ctx *ctx, int level, int threads, struct esc_
 	}
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	/* Pages are touched only as frames fill them. */
+	/* The input is filled whole, frame after frame: in huge pages where
+	 * the kernel can (core_mem.c). The output's pages are touched only as
+	 * far as frames compress to (a tenth of it, for source code): malloc'd,
+	 * as a huge page would take 2 MiB for the first byte. */
 	for (i = 0; i < p->n_slots; i++) {
 		p->slot[i].in = esc_big_alloc(ESC_ZW_FRAME_MAX);
-		p->slot[i].out = esc_big_alloc(p->out_cap);
+		p->slot[i].out = malloc(p->out_cap);
 		if (p->slot[i].in == NULL || p->slot[i].out == NULL)
 			goto nomem;
 	}
@@ -354,7 +357,7 @@ void esc_zpool_free(esc_zpool *p)
 		ZSTD_freeCCtx(p->w[k].cctx);
 	for (i = 0; i < p->n_slots; i++) {
 		esc_big_free(p->slot[i].in);
-		esc_big_free(p->slot[i].out);
+		free(p->slot[i].out);
 	}
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
