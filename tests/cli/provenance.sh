@@ -96,6 +96,17 @@ bag_info sub2.escrow >sub2.txt
 expect_grep "^Escrow-Git-Commit: $head\$" sub2.txt
 expect_grep '^Escrow-Git-Dirty: false$' sub2.txt
 git -C p checkout -q -- README.md
+# A linked work tree (its .git a file naming the repository), and a folder
+# of it: found going up, as git does (libgit2 is loaded only when a .git or
+# a bare repository is on the way up: pack_git.c).
+if git -C p worktree add -q --detach "$T/linked" HEAD 2>/dev/null; then
+	mkdir -p linked/src/deep && printf 'x\n' >linked/src/deep/n.txt
+	expect_exit 0 "$ESCROW" pack linked/src/deep -o linked.escrow -s agency.key
+	bag_info linked.escrow >linked.txt
+	expect_grep "^Escrow-Git-Commit: $head\$" linked.txt
+	expect_grep '^Escrow-Git-Dirty: true$' linked.txt
+	git -C p worktree remove --force "$T/linked"
+fi
 
 # Not a work tree: no Escrow-Git-* at all, no "provenance".
 mkdir plain && printf 'x\n' >plain/a.txt

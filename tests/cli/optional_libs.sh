@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# libpq is opened at run time, by the first ledger on PostgreSQL, not loaded
-# by every run (vault_ledger_pg.c). Without it (dlopen of libpq refused by a
-# preloaded shim, as on a machine without Debian's libpq5):
+# libpq and libgit2 are opened at run time, not loaded by every run: libpq by
+# the first ledger on PostgreSQL (vault_ledger_pg.c), libgit2 by a pack of a
+# folder with a .git on the way up (pack_git.c). Without them (dlopen of
+# either refused by a preloaded shim, as on a machine without Debian's libpq5
+# or libgit2-1.5):
 # - vault init on a PostgreSQL URL or conninfo exits 74 with a message that
 #   names libpq and the package to install, and leaves nothing behind;
+# - pack of a git work tree packs, warning that no provenance was recorded
+#   and which package to install; pack of any other folder says nothing;
 # - everything else works: keygen, pack, verify, a vault on SQLite (init,
 #   contract add, receive, log --verify).
-# And the binary itself does not name libpq among the libraries it needs.
+# And the binary itself names neither among the libraries it needs.
 . "$(dirname "$0")/lib.sh"
 
 if grep -qa __asan_init "$ESCROW_BIN"; then
@@ -17,18 +21,19 @@ command -v cc >/dev/null 2>&1 || skip_test "no C compiler to build the dlopen sh
 if command -v ldd >/dev/null 2>&1; then
 	ldd "$ESCROW_BIN" >ldd.out 2>&1
 	expect_true "escrow does not link libpq (ldd: $(grep -c . ldd.out) libraries)" sh -c '! grep -q libpq ldd.out'
+	expect_true "escrow does not link libgit2" sh -c '! grep -q libgit2 ldd.out'
 fi
 
 cat >shim.c <<'C'
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <string.h>
-/* dlopen of anything named libpq fails, as where the library is absent */
+/* dlopen of libpq or libgit2 fails, as where the library is absent */
 void *dlopen(const char *name, int flags)
 {
 	static void *(*real)(const char *, int);
 
-	if (name != NULL && strstr(name, "libpq") != NULL)
+	if (name != NULL && (strstr(name, "libpq") != NULL || strstr(name, "libgit2") != NULL))
 		return NULL;
 	if (real == NULL)
 		real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
@@ -48,8 +53,20 @@ deliverables:
   - id: src
     include: ["src/**"]
 Y
-expect_exit 0 nopq pack p -o b.escrow -s agency.key -c c.yaml -q
+expect_exit 0 nopq pack p -o b.escrow -s agency.key -c c.yaml
+expect_true "no word of git outside a work tree" sh -c "! grep -qi 'git' '$T/err'"
 expect_exit 0 nopq verify b.escrow -p agency.pub -c c.yaml -q
+if need_tool git git; then
+	export HOME=$T GIT_CONFIG_NOSYSTEM=1
+	cp -r p g && git -C g init -q && git -C g add -A &&
+		git -C g -c user.name=A -c user.email=a@example.org commit -q -m one
+	expect_exit 0 nopq pack g/src -o g.escrow -s agency.key
+	expect_grep "may be in a git work tree, but libgit2 cannot be loaded" "$T/err"
+	expect_grep "apt-get install libgit2" "$T/err"
+	expect_exit 0 nopq verify g.escrow -p agency.pub -q
+	expect_true "no Escrow-Git- fields without libgit2" \
+		sh -c "! zstd -dc g.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q Escrow-Git-"
+fi
 
 # a PostgreSQL ledger: refused before anything is made
 for url in postgresql://escrow@127.0.0.1:1/ledger "host=/nonexistent dbname=ledger"; do
