@@ -61,6 +61,20 @@ void esc_big_free(void *p);
  * ZSTD_freeDCtx as usual). A DCtx is a DStream too. */
 struct ZSTD_CCtx_s *esc_zstd_cctx(void);
 struct ZSTD_DCtx_s *esc_zstd_dctx(void);
+/* A library opened at run time (core_dl.c): soname, and the n functions
+ * named, whose addresses esc_dl_load puts in fns (call them cast to their
+ * own type). Loaded once, by the first call, under a lock; false, with
+ * error saying why, when the library or a function is not there. */
+typedef void (*esc_dl_fn)(void);
+struct esc_dl {
+	const char *soname;
+	const char *const *names;
+	size_t n;
+	esc_dl_fn *fns;
+	bool tried;
+	char error[256];
+};
+bool esc_dl_load(struct esc_dl *d);
 /* printf into a malloc'd string (free with free()); NULL when out of memory.
  * The one way the library formats into memory: no sprintf into buffers sized
  * by hand. */

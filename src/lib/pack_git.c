@@ -5,10 +5,8 @@
  * plain text before it reaches bag-info.txt, manifest.json or a report. */
 #include "esc_pack_job.h"
 
-#include <dlfcn.h>
 #include <git2.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,8 +15,8 @@
  * (maybe_repo): linked, it and its libraries (mbedTLS, libssh2, PCRE2,
  * http-parser) were loaded at every start of escrow, 5.7 ms of CPU here, for
  * every command, when only pack of a git work tree uses it. git2.h gives the
- * types and prototypes; the calls below go through git. ESC_LIBGIT2_SONAME
- * is the library the headers belong to (CMakeLists.txt). */
+ * types and prototypes; the calls below go through git_fns (core_dl.c).
+ * ESC_LIBGIT2_SONAME is the library the headers belong to (CMakeLists.txt). */
 #define GIT_FUNCS(X) \
 	X(git_config_free) X(git_config_get_string) X(git_error_last) X(git_libgit2_init) \
 	X(git_libgit2_shutdown) X(git_object_free) X(git_object_id) X(git_oid_equal) X(git_oid_tostr) \
@@ -29,59 +27,45 @@
 	X(git_status_byindex) X(git_status_list_entrycount) X(git_status_list_free) X(git_status_list_new) \
 	X(git_status_options_init)
 
-static struct {
-#define GIT_FIELD(f) __typeof__(&f) f;
-	GIT_FUNCS(GIT_FIELD)
-#undef GIT_FIELD
-} git;
-static pthread_once_t git_once = PTHREAD_ONCE_INIT;
-static char git_load_error[256]; /* why libgit2 could not be had; "" once it is */
-
-static void git_load(void)
-{
-	void *h = dlopen(ESC_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL);
-	const char *e;
-
-	if (h == NULL) {
-		e = dlerror();
-		snprintf(git_load_error, sizeof git_load_error, "%s", e != NULL ? e : ESC_LIBGIT2_SONAME ": cannot be loaded");
-		return;
-	}
-#define GIT_SYM(f)                                                                                           \
-	if ((*(void **)&git.f = dlsym(h, #f)) == NULL) {                                                        \
-		snprintf(git_load_error, sizeof git_load_error, ESC_LIBGIT2_SONAME " has no %s", #f);                     \
-		return;                                                                                          \
-	}
-	GIT_FUNCS(GIT_SYM)
-#undef GIT_SYM
-}
-
-#define git_config_free git.git_config_free
-#define git_config_get_string git.git_config_get_string
-#define git_error_last git.git_error_last
-#define git_libgit2_init git.git_libgit2_init
-#define git_libgit2_shutdown git.git_libgit2_shutdown
-#define git_object_free git.git_object_free
-#define git_object_id git.git_object_id
-#define git_oid_equal git.git_oid_equal
-#define git_oid_tostr git.git_oid_tostr
-#define git_reference_free git.git_reference_free
-#define git_reference_iterator_free git.git_reference_iterator_free
-#define git_reference_iterator_glob_new git.git_reference_iterator_glob_new
-#define git_reference_lookup git.git_reference_lookup
-#define git_reference_name_to_id git.git_reference_name_to_id
-#define git_reference_next_name git.git_reference_next_name
-#define git_reference_peel git.git_reference_peel
-#define git_repository_config_snapshot git.git_repository_config_snapshot
-#define git_repository_free git.git_repository_free
-#define git_repository_is_bare git.git_repository_is_bare
-#define git_repository_open_ext git.git_repository_open_ext
-#define git_repository_workdir git.git_repository_workdir
-#define git_status_byindex git.git_status_byindex
-#define git_status_list_entrycount git.git_status_list_entrycount
-#define git_status_list_free git.git_status_list_free
-#define git_status_list_new git.git_status_list_new
-#define git_status_options_init git.git_status_options_init
+enum {
+#define GIT_INDEX(f) GIT_##f,
+	GIT_FUNCS(GIT_INDEX) GIT_N
+#undef GIT_INDEX
+};
+static const char *const git_names[GIT_N] = {
+#define GIT_NAME(f) #f,
+	GIT_FUNCS(GIT_NAME)
+#undef GIT_NAME
+};
+static esc_dl_fn git_fns[GIT_N];
+static struct esc_dl git_dl = {ESC_LIBGIT2_SONAME, git_names, GIT_N, git_fns, false, ""};
+#define GIT_CALL(f) ((__typeof__(&f))git_fns[GIT_##f])
+#define git_config_free GIT_CALL(git_config_free)
+#define git_config_get_string GIT_CALL(git_config_get_string)
+#define git_error_last GIT_CALL(git_error_last)
+#define git_libgit2_init GIT_CALL(git_libgit2_init)
+#define git_libgit2_shutdown GIT_CALL(git_libgit2_shutdown)
+#define git_object_free GIT_CALL(git_object_free)
+#define git_object_id GIT_CALL(git_object_id)
+#define git_oid_equal GIT_CALL(git_oid_equal)
+#define git_oid_tostr GIT_CALL(git_oid_tostr)
+#define git_reference_free GIT_CALL(git_reference_free)
+#define git_reference_iterator_free GIT_CALL(git_reference_iterator_free)
+#define git_reference_iterator_glob_new GIT_CALL(git_reference_iterator_glob_new)
+#define git_reference_lookup GIT_CALL(git_reference_lookup)
+#define git_reference_name_to_id GIT_CALL(git_reference_name_to_id)
+#define git_reference_next_name GIT_CALL(git_reference_next_name)
+#define git_reference_peel GIT_CALL(git_reference_peel)
+#define git_repository_config_snapshot GIT_CALL(git_repository_config_snapshot)
+#define git_repository_free GIT_CALL(git_repository_free)
+#define git_repository_is_bare GIT_CALL(git_repository_is_bare)
+#define git_repository_open_ext GIT_CALL(git_repository_open_ext)
+#define git_repository_workdir GIT_CALL(git_repository_workdir)
+#define git_status_byindex GIT_CALL(git_status_byindex)
+#define git_status_list_entrycount GIT_CALL(git_status_list_entrycount)
+#define git_status_list_free GIT_CALL(git_status_list_free)
+#define git_status_list_new GIT_CALL(git_status_list_new)
+#define git_status_options_init GIT_CALL(git_status_options_init)
 
 /* Whether DIR/NAME exists (type 0: as anything, not followed), or is of
  * that type (S_IFREG, S_IFDIR; followed). Out of memory: yes. */
@@ -346,10 +330,9 @@ void esc_pack_provenance(struct esc_pack_run *r, const char *src, struct esc_pro
 	memset(p, 0, sizeof *p);
 	if (!maybe_repo(src))
 		return;
-	pthread_once(&git_once, git_load);
-	if (git_load_error[0] != '\0') {
+	if (!esc_dl_load(&git_dl)) {
 		esc_pack_warn(r, NULL, "%s may be in a git work tree, but libgit2 cannot be loaded (%s): no provenance "
-		              "recorded (install it: apt-get install libgit2-1.5)", src, git_load_error);
+		              "recorded (install it: apt-get install libgit2-1.5)", src, git_dl.error);
 		return;
 	}
 	if (git_libgit2_init() < 0)

@@ -8,72 +8,57 @@
  * never prints. */
 #include "esc_vault_ledger.h"
 
-#include <dlfcn.h>
 #include <libpq-fe.h>
-#include <pthread.h>
 #include <string.h>
 
 /* libpq is opened at run time, by the first ledger on PostgreSQL, not linked:
  * linked, it and what it needs (GnuTLS, LDAP, Kerberos, SASL: 20 libraries)
  * were loaded and initialised by every run of escrow, 10 ms of a 21 ms
  * start here, for the few runs that open such a ledger. The header still
- * gives every type and prototype; the calls below go through pq. */
+ * gives every type and prototype; the calls below go through pq_fns
+ * (core_dl.c). */
 #define PQ_FUNCS(X)                                                                                          \
 	X(PQconnectdb) X(PQfinish) X(PQstatus) X(PQerrorMessage) X(PQexec) X(PQexecParams) X(PQresultStatus)     \
 	X(PQresultErrorMessage) X(PQresultErrorField) X(PQclear) X(PQntuples) X(PQnfields) X(PQgetvalue)          \
 	X(PQgetlength) X(PQgetisnull) X(PQtransactionStatus) X(PQsetNoticeProcessor) X(PQdb) X(PQhost) X(PQport) \
 	X(PQfreemem) X(PQconninfoParse) X(PQconninfoFree)
 
-static struct {
-#define PQ_FIELD(f) __typeof__(&f) f;
-	PQ_FUNCS(PQ_FIELD)
-#undef PQ_FIELD
-} pq;
-static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
-static char pq_error[256]; /* why libpq could not be had; "" once it is */
-
-static void pq_load(void)
-{
-	void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-	const char *e;
-
-	if (h == NULL) {
-		e = dlerror();
-		snprintf(pq_error, sizeof pq_error, "%s", e != NULL ? e : "libpq.so.5: cannot be loaded");
-		return;
-	}
-#define PQ_SYM(f)                                                                                            \
-	if ((*(void **)&pq.f = dlsym(h, #f)) == NULL) {                                                         \
-		snprintf(pq_error, sizeof pq_error, "libpq.so.5 has no %s", #f);                                \
-		return;                                                                                          \
-	}
-	PQ_FUNCS(PQ_SYM)
-#undef PQ_SYM
-}
-
-#define PQconnectdb pq.PQconnectdb
-#define PQfinish pq.PQfinish
-#define PQstatus pq.PQstatus
-#define PQerrorMessage pq.PQerrorMessage
-#define PQexec pq.PQexec
-#define PQexecParams pq.PQexecParams
-#define PQresultStatus pq.PQresultStatus
-#define PQresultErrorMessage pq.PQresultErrorMessage
-#define PQresultErrorField pq.PQresultErrorField
-#define PQclear pq.PQclear
-#define PQntuples pq.PQntuples
-#define PQnfields pq.PQnfields
-#define PQgetvalue pq.PQgetvalue
-#define PQgetlength pq.PQgetlength
-#define PQgetisnull pq.PQgetisnull
-#define PQtransactionStatus pq.PQtransactionStatus
-#define PQsetNoticeProcessor pq.PQsetNoticeProcessor
-#define PQdb pq.PQdb
-#define PQhost pq.PQhost
-#define PQport pq.PQport
-#define PQfreemem pq.PQfreemem
-#define PQconninfoParse pq.PQconninfoParse
-#define PQconninfoFree pq.PQconninfoFree
+enum {
+#define PQ_INDEX(f) PQ_##f,
+	PQ_FUNCS(PQ_INDEX) PQ_N
+#undef PQ_INDEX
+};
+static const char *const pq_names[PQ_N] = {
+#define PQ_NAME(f) #f,
+	PQ_FUNCS(PQ_NAME)
+#undef PQ_NAME
+};
+static esc_dl_fn pq_fns[PQ_N];
+static struct esc_dl pq_dl = {"libpq.so.5", pq_names, PQ_N, pq_fns, false, ""};
+#define PQ_CALL(f) ((__typeof__(&f))pq_fns[PQ_##f])
+#define PQconnectdb PQ_CALL(PQconnectdb)
+#define PQfinish PQ_CALL(PQfinish)
+#define PQstatus PQ_CALL(PQstatus)
+#define PQerrorMessage PQ_CALL(PQerrorMessage)
+#define PQexec PQ_CALL(PQexec)
+#define PQexecParams PQ_CALL(PQexecParams)
+#define PQresultStatus PQ_CALL(PQresultStatus)
+#define PQresultErrorMessage PQ_CALL(PQresultErrorMessage)
+#define PQresultErrorField PQ_CALL(PQresultErrorField)
+#define PQclear PQ_CALL(PQclear)
+#define PQntuples PQ_CALL(PQntuples)
+#define PQnfields PQ_CALL(PQnfields)
+#define PQgetvalue PQ_CALL(PQgetvalue)
+#define PQgetlength PQ_CALL(PQgetlength)
+#define PQgetisnull PQ_CALL(PQgetisnull)
+#define PQtransactionStatus PQ_CALL(PQtransactionStatus)
+#define PQsetNoticeProcessor PQ_CALL(PQsetNoticeProcessor)
+#define PQdb PQ_CALL(PQdb)
+#define PQhost PQ_CALL(PQhost)
+#define PQport PQ_CALL(PQport)
+#define PQfreemem PQ_CALL(PQfreemem)
+#define PQconninfoParse PQ_CALL(PQconninfoParse)
+#define PQconninfoFree PQ_CALL(PQconninfoFree)
 
 /* 'escrow' in ASCII: the one advisory lock key of a ledger database. */
 #define LPG_LOCK_KEY "111546414477175"
@@ -247,10 +232,9 @@ escrow_status esc_lpg_open(esc_ledger *l, const char *conninfo)
 	char *detail = NULL;
 	escrow_status s;
 
-	pthread_once(&pq_once, pq_load);
-	if (pq_error[0] != '\0')
+	if (!esc_dl_load(&pq_dl))
 		return esc_error(l->ctx, ESCROW_E_IO, "ledger: a PostgreSQL ledger needs libpq, which cannot be "
-		                 "loaded: %s (install it: apt-get install libpq5)", pq_error);
+		                 "loaded: %s (install it: apt-get install libpq5)", pq_dl.error);
 	l->ops = &lpg_ops;
 	/* a malformed URL is the caller's mistake, not the network's */
 	if ((opts = PQconninfoParse(conninfo, &detail)) == NULL) {
