@@ -20,16 +20,6 @@
 #include <zstd.h>
 
 #define HUGE_PAGE ((size_t)2 << 20)
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 #define HEAD 16u
 
 struct head {
@@ -65,7 +55,7 @@ void *esc_big_alloc(size_t n)
 
 	/* Below 1.75 MiB no huge page would be whole: a plain block. So it is
 	 * in a sanitizer's build, whose malloc watches every byte's bounds. */
-	if (n < HUGE_PAGE - HUGE_PAGE / 8 || n > SIZE_MAX / 2 || SANITIZED)
+	if (n < HUGE_PAGE - HUGE_PAGE / 8 || n > SIZE_MAX / 2 || ESC_SANITIZED)
 		return small_alloc(n);
 	/* Rounded up to whole huge pages when that adds at most an eighth;
 	 * else the tail past the last whole one stays in small pages. */

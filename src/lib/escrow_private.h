@@ -50,6 +50,18 @@ escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 escrow_status esc_source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch);
 /* ESCROW_E_NOMEM with the one message for it: `return esc_nomem(ctx);`. */
 escrow_status esc_nomem(escrow_ctx *ctx);
+/* 1 in an AddressSanitizer or MemorySanitizer build (GCC and clang say it
+ * differently), whose malloc watches every byte's bounds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ESC_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define ESC_SANITIZED 1
+#endif
+#endif
+#ifndef ESC_SANITIZED
+#define ESC_SANITIZED 0
+#endif
 /* A buffer of n bytes for bulk data (core_mem.c): from 1.75 MiB on, mapped
  * on a 2 MiB boundary, in huge pages where the kernel can; freed with
  * esc_big_free only. The realloc keeps the first `used` bytes. NULL when out

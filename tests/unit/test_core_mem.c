@@ -19,16 +19,6 @@
 
 #define MIB ((size_t)1 << 20)
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 
 static void fill(uint8_t *p, size_t n, unsigned seed)
 {
@@ -62,7 +52,7 @@ static void sizes(void **state)
 		uint8_t *p = esc_big_alloc(ns[k]);
 
 		assert_non_null(p);
-		if (!SANITIZED && ns[k] >= 2 * MIB - 2 * MIB / 8)
+		if (!ESC_SANITIZED && ns[k] >= 2 * MIB - 2 * MIB / 8)
 			assert_int_equal((uintptr_t)p % (2 * MIB), 0);
 		fill(p, ns[k], (unsigned)k);
 		same(p, ns[k], (unsigned)k);
