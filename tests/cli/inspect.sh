@@ -74,6 +74,28 @@ expect_exit 0 "$ESCROW" pack lfs -o lfs.escrow -s k.key -q
 expect_exit 2 "$ESCROW" verify lfs.escrow -p k.pub -c contract.yaml --json
 expect_true "classifier is lfs-pointer" test "$(status out classifier | cut -d' ' -f1)" = lfs-pointer
 expect_grep 'git lfs pull' out
+# A pointer is what git-lfs reads as one, whatever the line ends: one that
+# went through a CRLF checkout, or lost its final newline, in a deliverable
+# that asks no format (only the pointer check can catch it): 2.
+cat >nofmt.yaml <<'YAML'
+escrow-contract: 1
+contract: INSPECT-2
+deliverables:
+  - id: weights
+    kind: model
+    include: ["models/classifier.safetensors"]
+YAML
+for v in crlf nolf; do
+	cp -a p "lfs-$v"
+	if [ $v = crlf ]; then
+		printf 'version https://git-lfs.github.com/spec/v1\r\noid sha256:%064d\r\nsize 1660\r\n' 0
+	else
+		printf 'version https://git-lfs.github.com/spec/v1\noid sha256:%064d\nsize 1660' 0
+	fi >"lfs-$v/models/classifier.safetensors"
+	expect_exit 0 "$ESCROW" pack "lfs-$v" -o "lfs-$v.escrow" -s k.key -q
+	expect_exit 2 "$ESCROW" verify "lfs-$v.escrow" -p k.pub -c nofmt.yaml --json
+	expect_true "weights ($v pointer) is lfs-pointer" test "$(status out weights | cut -d' ' -f1)" = lfs-pointer
+done
 
 # A truncated safetensors: 2, bad-format.
 cp -a p cut

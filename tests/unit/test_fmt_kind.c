@@ -31,23 +31,43 @@ static void test_lfs(void **state)
 	assert_true(lfs("version https://hawser.github.com/spec/v1\noid sha256:" OID "\nsize 1\n"));
 	assert_true(lfs("version http://git-media.io/v/2\noid sha256:" OID "\nsize 1\n"));
 	assert_false(lfs("version https://hawser.github.com/spec/v1x\noid sha256:" OID "\nsize 1\n"));
+	/* What git-lfs's own reader (lfs/pointer.go) also takes: a CRLF
+	 * checkout, white space around the text, blank lines, no final LF,
+	 * extension lines anywhere, leading zeros or a sign in the size. */
+	assert_true(lfs("version https://git-lfs.github.com/spec/v1\r\noid sha256:" OID "\r\nsize 1\r\n"));
+	assert_true(lfs(VER "oid sha256:" OID "\nsize 12345"));           /* no final LF */
+	assert_true(lfs(VER "\noid sha256:" OID "\n\nsize 1\n\n"));          /* blank lines */
+	assert_true(lfs("\n  " VER "oid sha256:" OID "\nsize 1\n \t\n"));     /* white space around */
+	assert_true(lfs(VER "oid sha256:" OID "\next-1-bar sha256:" OID "\nsize 1\n"));
+	assert_true(lfs(VER "oid sha256:" OID "\nsize 012\n"));
+	assert_true(lfs(VER "oid sha256:" OID "\nsize +5\n"));
+	assert_true(lfs(VER "oid sha256:" OID "\nsize 9223372036854775807\n"));
+	/* an upper-case oid: git-lfs 1 read it, and it is a stand-in either way */
+	assert_true(lfs(VER "oid sha256:4D7A214614AB2935C943F9E0FF69D22EADBB8F32B1258DAAA5E2CA24D17E2393\nsize 1\n"));
 	/* Near misses. */
 	assert_false(lfs(""));
 	assert_false(lfs(VER));
 	assert_false(lfs(VER "oid sha256:" OID "\n"));                      /* no size */
 	assert_false(lfs(VER "size 12345\n"));                              /* no oid */
-	assert_false(lfs(VER "oid sha256:" OID "\nsize 12345"));            /* no final LF */
+	assert_false(lfs("oid sha256:" OID "\nsize 1\n"));                  /* no version */
 	assert_false(lfs(VER "size 12345\noid sha256:" OID "\n"));          /* keys out of order */
 	assert_false(lfs(VER "oid sha256:" OID "\noid sha256:" OID "\nsize 1\n")); /* repeated key */
-	assert_false(lfs(VER "oid sha256:4D7A214614AB2935C943F9E0FF69D22EADBB8F32B1258DAAA5E2CA24D17E2393\nsize 1\n"));
 	assert_false(lfs(VER "oid sha256:" OID "0\nsize 1\n"));             /* 65 hex */
+	assert_false(lfs(VER "oid sha256:" OID "\r\r\nsize 1\n"));         /* a CR in the value */
+	assert_false(lfs(VER "oid  sha256:" OID "\nsize 1\n"));             /* two spaces */
 	assert_false(lfs(VER "oid sha1:" OID "\nsize 1\n"));
 	assert_false(lfs(VER "oid sha256:" OID "\nsize 12a\n"));
-	assert_false(lfs(VER "oid sha256:" OID "\nsize 012\n"));
+	assert_false(lfs(VER "oid sha256:" OID "\nsize -1\n"));
+	assert_false(lfs(VER "oid sha256:" OID "\nsize 9223372036854775808\n"));
+	assert_false(lfs(VER "oid sha256:" OID "\nsize \n"));
 	assert_false(lfs(VER "oid sha256:" OID "\nsize 1\nzzz extra\n"));  /* unknown key */
-	assert_false(lfs(VER "oid sha256:" OID "\r\nsize 1\r\n"));           /* CRLF */
+	assert_false(lfs(VER "oid sha256:" OID "\nsize 1\next-0-a sha256:" OID "\n")); /* after size */
+	assert_false(lfs(VER "ext-0-a sha256:" OID "\next-0-b sha256:" OID "\noid sha256:" OID "\nsize 1\n"));
+	assert_false(lfs(VER "ext-0-a sha256:xyz\noid sha256:" OID "\nsize 1\n"));
+	assert_false(lfs(VER "ext-10-a sha256:" OID "\noid sha256:" OID "\nsize 1\n"));
 	assert_false(lfs("version https://git-lfs.github.com/spec/v2\noid sha256:" OID "\nsize 1\n"));
-	assert_false(lfs(VER "\noid sha256:" OID "\nsize 1\n"));             /* blank line */
+	assert_false(lfs("version https://git-lfs.github.com/spec/v1 \noid sha256:" OID "\nsize 1\n"));
+	assert_false(lfs("version\noid sha256:" OID "\nsize 1\n"));
 	/* 1024 bytes or more is never a pointer. */
 	memset(big, 0, sizeof big);
 	snprintf(big, sizeof big, VER "ext-0-a sha256:" OID "\n");
