@@ -33,6 +33,7 @@ struct xstate {
 	size_t n_made, cap_made;
 	uint64_t files_written;
 	mode_t mask;                     /* the group/other bits of the umask */
+	json_t *dangling;                /* --deliverable: links made whose target was not */
 };
 
 static escrow_status io_fail(struct xstate *x, const char *what, const char *path)
@@ -294,6 +295,51 @@ static escrow_status write_tags(struct xstate *x)
 	return ESCROW_OK;
 }
 
+static int first_holder(size_t d, size_t k, void *user)
+{
+	(void)k;
+	*(size_t *)user = d;
+	return 1;
+}
+
+/* --deliverable selects by path: a link a deliverable holds may lead to a
+ * file only another deliverable holds (contract evaluation counts the
+ * target's bytes in the link's deliverable), which was not extracted. The
+ * link is made all the same, as tar makes it; each such link is named, with
+ * the deliverable that holds its target, in a warning and in the report. */
+static void name_dangling(struct xstate *x)
+{
+	struct esc_rd *rd = x->rd;
+	size_t i, shown = 0;
+	struct stat st;
+
+	for (i = 0; i < rd->files.n; i++) {
+		const struct esc_file *f = &rd->files.v[i];
+		char holder[300] = "";
+		size_t d = SIZE_MAX;
+		long t = -1;
+
+		if (f->type != ESC_FT_SYMLINK || !selected(x, f))
+			continue;
+		if (fstatat(x->payload_fd, f->path, &st, 0) == 0)
+			continue;
+		if (esc_rd_resolve(rd, i, &t) == 0 && t >= 0 && (size_t)t < rd->files.n &&
+		    esc_contract_each_hold(x->contract, &rd->files.v[t], first_holder, &d) != 0 &&
+		    d < x->contract->n_d)
+			snprintf(holder, sizeof holder, "--deliverable %s", x->contract->d[d].id);
+		if (x->dangling == NULL)
+			x->dangling = json_array();
+		if (x->dangling != NULL)
+			json_array_append_new(x->dangling, esc_json_string(f->path));
+		if (shown++ < 10)
+			esc_warn(x->ctx, "%s: symlink to '%s', whose target the deliverables extracted do not "
+			         "hold: it dangles (extract with %s too)", f->path, esc_file_target(f),
+			         holder[0] ? holder : "the whole bundle");
+	}
+	if (shown > 10)
+		esc_warn(x->ctx, "%zu more symlinks dangle for the same reason", shown - 10);
+}
+
 /* After the whole stream verified: symlinks (their targets were resolved
  * inside the payload by the reader), then the folders' modes and times. */
 static escrow_status finish_tree(struct xstate *x)
@@ -320,6 +366,8 @@ static escrow_status finish_tree(struct xstate *x)
 			return io_fail(x, "create symlink", f->path);
 		x->files_written++;
 	}
+	if (x->n_ids > 0)
+		name_dangling(x);
 	for (i = x->n_made; i-- > 0;) {
 		long ri = esc_rd_find(rd, x->made[i]);
 		struct timespec ts[2];
@@ -540,7 +588,14 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 	json_object_set_new(r->root, "extracted", json_pack("{s:o,s:s,s:I}", "target", esc_json_string(o->target), "layout",
 	                    x.bag_layout ? "bag" : o->n_deliverables ? "deliverables" : "payload", "entries",
 	                    (json_int_t)x.files_written));
+	if (x.dangling != NULL) {
+		json_t *e = json_object_get(r->root, "extracted");
+
+		if (e != NULL)
+			json_object_set(e, "dangling_links", x.dangling);
+	}
 out:
+	json_decref(x.dangling);
 	/* Every file handed over is closed before the tree may be removed. */
 	esc_xq_free(x.q);
 	if (x.cache_dir != NULL)

@@ -63,6 +63,16 @@ expect_true "payload-only tree identical" diff -r --no-dereference ../src tree
 expect_exit 0 "$ESCROW" extract ../good.escrow -C part -p ../k.pub -c ../contract.yaml --deliverable source --deliverable model
 expect_true "only the deliverables' files" test "$(cd part && find . ! -type d | sort | tr '\n' ' ')" = "./app/RUNBOOK ./app/lib/util.py ./app/main.py ./models/weights.bin "
 expect_true "deliverable file intact" cmp part/models/weights.bin ../src/models/weights.bin
+# app/RUNBOOK links to docs/runbook.md, which only 'docs' holds: the link is
+# made, and the warning and the report name it with the deliverable to add.
+expect_grep "app/RUNBOOK: symlink to '../docs/runbook.md'.*dangles \(extract with --deliverable docs too\)" "$T/err"
+expect_exit 0 "$ESCROW" extract ../good.escrow -C part-j -p ../k.pub -c ../contract.yaml --deliverable source --json
+expect_true "report names the dangling link" python3 -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1]))["extracted"].get("dangling_links") != ["app/RUNBOOK"])' "$T/out"
+expect_exit 0 "$ESCROW" extract ../good.escrow -C part-d -p ../k.pub -c ../contract.yaml --deliverable source --deliverable docs
+expect_true "no warning when the target's deliverable is extracted too" sh -c '! grep -q dangles "$1"' sh "$T/err"
+expect_true "link leads to its target" cmp part-d/app/RUNBOOK ../src/docs/runbook.md
+rm -rf part-j part-d
 expect_exit 64 "$ESCROW" extract ../good.escrow -C part2 -p ../k.pub -c ../contract.yaml --deliverable nope
 expect_grep "unknown deliverable 'nope'" "$T/err"
 expect_exit 64 "$ESCROW" extract ../good.escrow -C part2 -p ../k.pub --deliverable source
