@@ -46,7 +46,7 @@ static const struct def {
 	[CLI_O_THREADS] = {"threads", 'j', ONE, CLI_PACK | CLI_VERIFY | CLI_LIST | CLI_EXTRACT,
 	                   CLI_PACK | CLI_VERIFY | CLI_LIST | CLI_EXTRACT, "-j"},
 	[CLI_O_INCLUDE_VCS] = {"include-vcs", 0, NONE, CLI_PACK | CLI_CHECK | CLI_INIT, 0, "--include-vcs"},
-	[CLI_O_SKIP_SYMLINKS] = {"skip-symlinks", 0, NONE, CLI_PACK, 0, "--skip-symlinks"},
+	[CLI_O_SKIP_SYMLINKS] = {"skip-symlinks", 0, NONE, CLI_PACK | CLI_CHECK | CLI_INIT, 0, "--skip-symlinks"},
 	[CLI_O_DIRECTORY] = {"directory", 'C', ONE, CLI_EXTRACT, CLI_EXTRACT, "-C"},
 	[CLI_O_PAYLOAD_ONLY] = {"payload-only", 0, NONE, CLI_EXTRACT, 0, "--payload-only"},
 	[CLI_O_DELIVERABLE] = {"deliverable", 0, MANY, CLI_EXTRACT, 0, "--deliverable"},

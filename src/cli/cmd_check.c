@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage_line[] =
-	"escrow check SRC -c CONTRACT [-x GLOB]... [--include-vcs] [--json] [-q]";
+	"escrow check SRC -c CONTRACT [-x GLOB]... [--include-vcs] [--skip-symlinks] [--json] [-q]";
 
 static void help(void)
 {
@@ -23,6 +23,7 @@ static void help(void)
 	       "  -c, --contract FILE  the contract (YAML, see docs/CONTRACT.md) (required)\n"
 	       "  -x, --exclude GLOB   leave out paths matching GLOB, as pack -x does (repeatable)\n"
 	       "      --include-vcs    keep .git/, .hg/ and .svn/ folders (left out by default)\n"
+	       "      --skip-symlinks  skip links that leave SRC or dangle, as pack --skip-symlinks\n"
 	       "      --json           print the report as JSON instead of text\n"
 	       "      --progress MODE  auto (a bar on a terminal), bar, plain, json, none\n"
 	       "  -q, --quiet          print nothing but errors (the exit code tells)\n"
@@ -60,7 +61,8 @@ static int parse_opts(int argc, char **argv, struct check_opts *o)
 		return rc;
 	o->src = o->args.operands[0];
 	o->contract = o->args.value[CLI_O_CONTRACT];
-	o->flags = o->args.value[CLI_O_INCLUDE_VCS] ? ESCROW_INCLUDE_VCS : 0;
+	o->flags = (o->args.value[CLI_O_INCLUDE_VCS] ? ESCROW_INCLUDE_VCS : 0) |
+	           (o->args.value[CLI_O_SKIP_SYMLINKS] ? ESCROW_SKIP_SYMLINKS : 0);
 	o->json = o->args.value[CLI_O_JSON] != NULL;
 	if (*o->src == '\0')
 		return cli_usage("check", usage_line, "SRC is empty");

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 static const char usage_line[] =
-	"escrow init SRC [-o CONTRACT|-] [--force] [-x GLOB]... [--include-vcs] [-q]";
+	"escrow init SRC [-o CONTRACT|-] [--force] [-x GLOB]... [--include-vcs] [--skip-symlinks] [-q]";
 
 static void help(void)
 {
@@ -28,6 +28,7 @@ static void help(void)
 	       "  -f, --force          replace FILE if it exists\n"
 	       "  -x, --exclude GLOB   leave out paths matching GLOB, as pack -x does (repeatable)\n"
 	       "      --include-vcs    keep .git/, .hg/ and .svn/ folders (left out by default)\n"
+	       "      --skip-symlinks  skip links that leave SRC or dangle, as pack --skip-symlinks\n"
 	       "  -q, --quiet          print nothing but errors\n"
 	       "  -h, --help           show this help\n\n"
 	       "Exit codes: 0 written, 64 usage, 65 a file name the walk refuses, 66 SRC\n"
@@ -141,8 +142,10 @@ int cmd_init(int argc, char **argv)
 	for (i = 0; st == ESCROW_OK && i < args.n; i++)
 		if (args.list[i].id == CLI_O_EXCLUDE)
 			st = escrow_options_set_string(opts, ESCROW_OPT_EXCLUDE, args.list[i].value);
-	if (st == ESCROW_OK && args.value[CLI_O_INCLUDE_VCS])
-		st = escrow_options_set_int(opts, ESCROW_OPT_FLAGS, ESCROW_INCLUDE_VCS);
+	if (st == ESCROW_OK && (args.value[CLI_O_INCLUDE_VCS] || args.value[CLI_O_SKIP_SYMLINKS]))
+		st = escrow_options_set_int(opts, ESCROW_OPT_FLAGS,
+		                            (args.value[CLI_O_INCLUDE_VCS] ? ESCROW_INCLUDE_VCS : 0) |
+		                                (args.value[CLI_O_SKIP_SYMLINKS] ? ESCROW_SKIP_SYMLINKS : 0));
 	if (st != ESCROW_OK) {
 		rc = cli_opts_fail(opts, st);
 		goto done;

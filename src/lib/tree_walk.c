@@ -330,7 +330,7 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 		return s;
 	if (!(w->o->flags & ESCROW_SKIP_SYMLINKS))
 		return esc_error(w->ctx, ESCROW_E_INPUT, "%s: symlink to '%s' %s (replace it with what it "
-		                 "points to, remove it, or skip such links)", rel,
+		                 "points to, remove it, or skip such links with --skip-symlinks)", rel,
 		                 f->link->target, why);
 	esc_warn(w->ctx, "%s: skipped: symlink to '%s' %s", rel, f->link->target, why);
 	if (w->o->pool)

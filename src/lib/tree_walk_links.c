@@ -142,7 +142,7 @@ escrow_status esc_walk_links(escrow_ctx *ctx, const struct esc_walk_options *o, 
 				continue;
 			if (!(o->flags & ESCROW_SKIP_SYMLINKS))
 				return esc_error(ctx, ESCROW_E_INPUT, "%s: symlink to '%s' %s (replace it with what it "
-				                 "points to, remove it, or skip such links)", f->path, f->link->target, why);
+				                 "points to, remove it, or skip such links with --skip-symlinks)", f->path, f->link->target, why);
 			esc_warn(ctx, "%s: skipped: symlink to '%s' %s", f->path, f->link->target, why);
 			if (o->pool)
 				f->path = NULL;

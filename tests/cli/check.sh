@@ -139,7 +139,15 @@ expect_exit 0 "$ESCROW" check --help && expect_grep '^usage: escrow check' out
 ln -s ../../contract.yaml p/docs/contract-link.yaml
 expect_exit 65 "$ESCROW" check p -c contract.yaml
 expect_grep 'docs/contract-link.yaml: symlink' err
-rm p/docs/contract-link.yaml
+expect_grep 'skip such links with --skip-symlinks' err
+# --skip-symlinks, as pack takes it: the link is skipped with a warning, and
+# check judges what pack --skip-symlinks would pack (init takes it too).
+expect_exit 0 "$ESCROW" check p -c contract.yaml --skip-symlinks
+expect_grep 'docs/contract-link.yaml: skipped: symlink' err
+expect_exit 65 "$ESCROW" init p -o init-skip.yaml
+expect_exit 0 "$ESCROW" init p -o init-skip.yaml --skip-symlinks -q
+expect_exit 0 "$ESCROW" check p -c init-skip.yaml --skip-symlinks -q
+rm p/docs/contract-link.yaml init-skip.yaml
 
 # totals: check counted symlinks (to files and to folders) as payload files,
 # pack and verify count regular files (the bundle's totals, FORMAT.md): the
