@@ -33,6 +33,10 @@ bool esc_dl_load(struct esc_dl *d)
 			}
 			memcpy(&d->fns[i], &f, sizeof f); /* POSIX: a function's address fits a void * */
 		}
+		if (h != NULL && d->error[0] != '\0') { /* a library without a symbol is given back whole */
+			memset(d->fns, 0, d->n * sizeof d->fns[0]);
+			dlclose(h);
+		}
 	}
 	ok = d->error[0] == '\0';
 	pthread_mutex_unlock(&mu);
