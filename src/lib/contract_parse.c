@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CONTRACT_BYTES (1u << 20)
-#define MAX_DELIVERABLES 10000
-#define MAX_GLOBS 10000
+#define MAX_CONTRACT_BYTES ESC_CONTRACT_MAX_BYTES
+#define MAX_DELIVERABLES ESC_CONTRACT_MAX_DELIVERABLES
+#define MAX_GLOBS ESC_CONTRACT_MAX_GLOBS
 
 static const char *const top_keys[] = {"escrow-contract", "contract", "agency", "client",
                                        "deliverables", "forbid", "exclude", NULL};
