@@ -169,7 +169,9 @@ static int push_str(char ***v, size_t *n, char *s)
 	return 0;
 }
 
-static int push_exclude(struct dr_draft *d, char *s, const char *why)
+const char esc_draft_why_forbidden[] = "in the tree today, and forbidden below";
+
+int esc_draft_push_exclude(struct dr_draft *d, char *s, const char *why)
 {
 	const char **w = realloc(d->exclude_why, (d->n_exclude + 1) * sizeof *w);
 
@@ -209,7 +211,7 @@ static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_fi
 				;
 			if (j == n_dirs && n_dirs < 32) {
 				seen_dirs[n_dirs++] = bd;
-				if (push_exclude(d, esc_strf("**/%s/**", bd), "build output") != 0)
+				if (esc_draft_push_exclude(d, esc_strf("**/%s/**", bd), "build output") != 0)
 					st = esc_nomem(ctx);
 			}
 			continue;
@@ -275,7 +277,7 @@ static escrow_status settle(escrow_ctx *ctx, struct dr_draft *d)
 				break;
 		if (FORBID[k] != NULL) {
 			r->kind = NULL;
-			if (push_exclude(d, esc_draft_glob_escape(r->path), "in the tree today, and forbidden below") != 0)
+			if (esc_draft_push_exclude(d, esc_draft_glob_escape(r->path), esc_draft_why_forbidden) != 0)
 				return esc_nomem(ctx);
 			continue;
 		}
@@ -314,15 +316,117 @@ static escrow_status settle(escrow_ctx *ctx, struct dr_draft *d)
 	return ESCROW_OK;
 }
 
+/* Why a draft of len bytes would not parse (a bound of esc_contract.h it
+ * passes, into why), or 0 when it is within them all. */
+static int over_limits(const struct dr_draft *d, size_t len, char *why, size_t whylen)
+{
+	size_t i, k;
+
+	if (len > ESC_CONTRACT_MAX_BYTES) {
+		snprintf(why, whylen, "it would be %zu bytes, over the %u a contract may hold", len,
+			 ESC_CONTRACT_MAX_BYTES);
+		return 1;
+	}
+	if (d->n_g > ESC_CONTRACT_MAX_DELIVERABLES) {
+		snprintf(why, whylen, "it would list %zu deliverables, over the %d a contract may hold",
+			 d->n_g, ESC_CONTRACT_MAX_DELIVERABLES);
+		return 1;
+	}
+	for (i = 0; i < d->n_g; i++) {
+		if (d->g[i].n_include > ESC_CONTRACT_MAX_GLOBS) {
+			snprintf(why, whylen,
+				 "deliverable '%s' would list %zu globs, over the %d a list may hold",
+				 d->g[i].id, d->g[i].n_include, ESC_CONTRACT_MAX_GLOBS);
+			return 1;
+		}
+		for (k = 0; k < d->g[i].n_include; k++)
+			if (strlen(d->g[i].include[k]) > ESC_GLOB_MAX) {
+				snprintf(why, whylen,
+					 "deliverable '%s' would name a path of %zu bytes as escaped, over "
+					 "the %d a "
+					 "glob may hold",
+					 d->g[i].id, strlen(d->g[i].include[k]), ESC_GLOB_MAX);
+				return 1;
+			}
+	}
+	if (d->n_exclude > ESC_CONTRACT_MAX_GLOBS || d->n_forbid > ESC_CONTRACT_MAX_GLOBS) {
+		snprintf(why, whylen, "its exclude: would list %zu globs, over the %d a list may hold",
+			 d->n_exclude, ESC_CONTRACT_MAX_GLOBS);
+		return 1;
+	}
+	for (k = 0; k < d->n_exclude; k++)
+		if (strlen(d->exclude[k]) > ESC_GLOB_MAX) {
+			snprintf(why, whylen,
+				 "its exclude: would name a path of %zu bytes as escaped, over the %d a glob "
+				 "may hold",
+				 strlen(d->exclude[k]), ESC_GLOB_MAX);
+			return 1;
+		}
+	return 0;
+}
+
+/* The draft as YAML, folded as much as it must be to stay within what the
+ * parser accepts (a draft that check refuses is no draft): as it is, then
+ * with folder globs for what it would list file by file, then with the
+ * models taken together. */
+static escrow_status write_draft(escrow_ctx *ctx, struct dr_draft *d, char **out)
+{
+	char why[256];
+	escrow_status st = ESCROW_OK;
+	escrow_contract *c = NULL;
+
+	*out = NULL;
+	for (d->fold = 0; d->fold <= 2; d->fold++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem;
+
+		if (d->fold > 0)
+			esc_draft_ungroup(d);
+		st = esc_draft_group(ctx, d);
+		if (st != ESCROW_OK)
+			return st;
+		if (d->n_g == 0)
+			return esc_error(ctx, ESCROW_E_INPUT, "%s: no files to draft a contract from",
+					 d->src);
+		mem = open_memstream(&text, &len);
+		if (mem == NULL)
+			return esc_nomem(ctx);
+		esc_draft_emit(d, mem);
+		if (fclose(mem) != 0 || text == NULL) {
+			free(text);
+			return esc_nomem(ctx);
+		}
+		if (!over_limits(d, len, why, sizeof why)) {
+			/* The parser has the last word: whatever it refuses is not written. */
+			st = escrow_contract_parse(ctx, "draft", text, len, &c);
+			escrow_contract_free(c);
+			if (st == ESCROW_E_NOMEM) {
+				free(text);
+				return st;
+			}
+			if (st == ESCROW_OK) {
+				*out = text;
+				return ESCROW_OK;
+			}
+			snprintf(why, sizeof why, "%s", escrow_ctx_error(ctx));
+			why[strcspn(why, "\n")] = '\0';
+		}
+		free(text);
+	}
+	return esc_error(
+	    ctx, ESCROW_E_INPUT,
+	    "%s: no draft within the bounds a contract may have (%s): leave part of the tree out "
+	    "(-x GLOB, or .escrowignore), or write the contract by hand",
+	    d->src, why);
+}
+
 static escrow_status draft(escrow_ctx *ctx, const struct escrow_options *o, char **out)
 {
 	struct esc_walk_options wo;
 	struct esc_files fs = {0};
 	struct dr_draft d;
 	escrow_status st;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
 
 	memset(&d, 0, sizeof d);
 	memset(&wo, 0, sizeof wo);
@@ -331,33 +435,18 @@ static escrow_status draft(escrow_ctx *ctx, const struct escrow_options *o, char
 	wo.n_excludes = o->excludes.n;
 	wo.flags = o->flags & (ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS);
 	d.src = o->source;
+	*out = NULL;
 	st = esc_walk(ctx, &wo, &fs);
-	if (st == ESCROW_OK && push_exclude(&d, strdup(".git/**"), NULL) != 0)
+	if (st == ESCROW_OK && esc_draft_push_exclude(&d, strdup(".git/**"), NULL) != 0)
 		st = esc_nomem(ctx);
 	if (st == ESCROW_OK)
 		st = classify(ctx, &d, &fs);
 	if (st == ESCROW_OK)
 		st = settle(ctx, &d);
 	if (st == ESCROW_OK)
-		st = esc_draft_group(ctx, &d);
-	if (st == ESCROW_OK && d.n_g == 0)
-		st = esc_error(ctx, ESCROW_E_INPUT, "%s: no files to draft a contract from", o->source);
-	if (st == ESCROW_OK) {
-		mem = open_memstream(&text, &len);
-		if (mem == NULL) {
-			st = esc_nomem(ctx);
-		} else {
-			esc_draft_emit(&d, mem);
-			if (fclose(mem) != 0 || text == NULL) {
-				free(text);
-				text = NULL;
-				st = esc_nomem(ctx);
-			}
-		}
-	}
+		st = write_draft(ctx, &d, out);
 	esc_draft_free(&d);
 	esc_files_free(&fs);
-	*out = text;
 	return st;
 }
 

@@ -22,6 +22,8 @@ struct dr_group {
 	char id[72];
 	const char *kind, *lang; /* lang: code only */
 	const struct dr_file *model; /* a model deliverable: its one file */
+	enum esc_format model_fmt; /* models taken together (fold 2): their format */
+	bool optional;           /* models taken together: some are LFS pointers or unsafe pickles */
 	char **include;          /* escaped globs (raw text, quoted when written) */
 	size_t n_include;
 	const char **wide;       /* the includes that may hold files anywhere but their own */
@@ -35,8 +37,14 @@ struct dr_group {
 	enum esc_format fmt;     /* ESC_FMT_NONE: no format: line */
 };
 
+/* How hard the draft folds what it lists to stay within the parser's bounds
+ * (esc_contract.h): 0 never (every draft of an ordinary tree), 1 the files
+ * that would each be listed (and the forbidden files excluded by path) into
+ * the widest folder glob that holds only their own deliverable's files,
+ * 2 also the models into one deliverable per format. */
 struct dr_draft {
 	const char *src;
+	int fold;
 	struct dr_file *f;
 	size_t n;
 	struct dr_group *g;
@@ -51,6 +59,13 @@ struct dr_draft {
 /* Sorts the files into d->g (contract_draft_group.c). */
 escrow_status esc_draft_group(escrow_ctx *ctx, struct dr_draft *d);
 void esc_draft_free(struct dr_draft *d);
+/* Undoes esc_draft_group (and the excludes by path of forbidden files), for
+ * a draft that folds more. */
+void esc_draft_ungroup(struct dr_draft *d);
+/* Takes s (freed on failure); 0, or -1 out of memory. */
+int esc_draft_push_exclude(struct dr_draft *d, char *s, const char *why);
+/* The comment of the excludes of forbidden files present today. */
+extern const char esc_draft_why_forbidden[];
 /* The draft as YAML into out (contract_draft_emit.c). */
 void esc_draft_emit(const struct dr_draft *d, FILE *out);
 /* s in YAML double quotes, escaped so any bytes read back the same. */

@@ -122,6 +122,18 @@ static void deliverable(FILE *out, const struct dr_group *g)
 		if (m->unsafe_pickle)
 			fputs("  # WARNING: loading this file runs code (a pickle with imports escrow does not know):\n"
 			      "  # ask for safetensors or ONNX instead (optional in this draft).\n", out);
+	} else if (strcmp(g->kind, "model") == 0) {
+		fprintf(out, "  # REVIEW: %zu model files (%llu bytes), too many to draft one deliverable each: ", g->files,
+		        (unsigned long long)g->bytes);
+		if (fmt != NULL)
+			fprintf(out, "their bytes\n  # pass the %s checks, so the deposit must hold valid %s files here. ", fmt,
+			        fmt);
+		else
+			fputs("their bytes\n  # match no one format escrow checks. ", out);
+		fputs("min-bytes is half of today's total.\n", out);
+		if (g->optional)
+			fputs("  # WARNING: today these files are Git LFS pointers, or pickles that run code when loaded\n"
+			      "  # (optional in this draft): run 'git lfs pull', or ask for safetensors or ONNX.\n", out);
 	} else if (strcmp(g->kind, "code") == 0) {
 		fprintf(out, "  # REVIEW: is this all the source a third party needs to rebuild the software?%s\n",
 		        g->files > 1 ? "\n  # min-files is today's count of files." : "");
@@ -135,7 +147,7 @@ static void deliverable(FILE *out, const struct dr_group *g)
 		        g->files > 1 ? "\n  # min-files is today's count of files." : "");
 	}
 	fprintf(out, "  - id: %s\n", g->id);
-	if (g->model != NULL)
+	if (strcmp(g->kind, "model") == 0)
 		fprintf(out, "    description: Model weights%s%s%s\n", fmt ? " (" : "", fmt ? fmt : "", fmt ? ")" : "");
 	else if (strcmp(g->kind, "code") == 0)
 		fprintf(out, "    description: %s %s\n", lang_name(g->lang),
@@ -149,18 +161,18 @@ static void deliverable(FILE *out, const struct dr_group *g)
 	globs(out, "    ", "include", g->include, g->n_include);
 	if (fmt != NULL)
 		fprintf(out, "    format: %s\n", fmt);
-	if (g->model != NULL) {
-		fprintf(out, "    min-bytes: %llu\n", (unsigned long long)(g->bytes / 2 ? g->bytes / 2 : 1));
-		if (g->model->lfs || g->model->unsafe_pickle)
-			fputs("    required: false\n", out);
-	} else if (g->files > 1) {
+	if (g->files > 1 && g->model == NULL)
 		fprintf(out, "    min-files: %zu\n", g->files);
+	if (strcmp(g->kind, "model") == 0) {
+		fprintf(out, "    min-bytes: %llu\n", (unsigned long long)(g->bytes / 2 ? g->bytes / 2 : 1));
+		if (g->optional || (g->model != NULL && (g->model->lfs || g->model->unsafe_pickle)))
+			fputs("    required: false\n", out);
 	}
 }
 
 void esc_draft_emit(const struct dr_draft *d, FILE *out)
 {
-	size_t i, left = 0;
+	size_t i, left = 0, secrets = 0;
 
 	fputs("# Deliverables list (contract annex) drafted by 'escrow init' from the project folder\n# ", out);
 	esc_draft_quote(out, d->src);
@@ -200,11 +212,13 @@ void esc_draft_emit(const struct dr_draft *d, FILE *out)
 			fprintf(out, "#   ... and %zu more\n", left - shown);
 	}
 	for (i = 0; i < d->n; i++)
-		if (d->f[i].secret && d->f[i].kind != NULL) {
+		if (d->f[i].secret && d->f[i].kind != NULL && (d->fold == 0 || ++secrets <= 20)) {
 			fputs("# REVIEW: the secrets scanner found what looks like a password or key in ", out);
 			esc_draft_quote(out, d->f[i].path);
 			fputs(":\n# remove it from the project, or add the file to exclude: below.\n", out);
 		}
+	if (secrets > 20) /* a folded draft: the list stays within the size a contract may have */
+		fprintf(out, "# REVIEW: and in %zu more files ('escrow check' lists them all).\n", secrets - 20);
 	fputs("\n# Never in a deposit: compiled byte-code (not source) and files that hold secrets,\n"
 	      "# which are handed over separately, never escrowed.\n", out);
 	globs(out, "", "forbid", d->forbid, d->n_forbid);

@@ -162,6 +162,214 @@ static int glob_only_group(const struct dr_draft *d, const char *glob, int gi, c
 	return 1;
 }
 
+/* A set of strings (the fold's globs, taken and refused): open addressing,
+ * FNV-1a. The refused ones are owned; the taken ones are the group's. */
+struct strset {
+	const char **v;
+	size_t cap, n;
+	bool owns;
+};
+
+static size_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (size_t)h;
+}
+
+static int set_has(const struct strset *set, const char *s)
+{
+	size_t i;
+
+	if (set->cap == 0)
+		return 0;
+	for (i = str_hash(s) & (set->cap - 1); set->v[i] != NULL; i = (i + 1) & (set->cap - 1))
+		if (strcmp(set->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds s (not there yet); 0, or -1 out of memory (s is then the caller's). */
+static int set_add(struct strset *set, const char *s)
+{
+	size_t i;
+
+	if (2 * (set->n + 1) > set->cap) {
+		size_t nc = set->cap ? 2 * set->cap : 64, k;
+		const char **v = calloc(nc, sizeof *v);
+
+		if (v == NULL)
+			return -1;
+		for (k = 0; k < set->cap; k++)
+			if (set->v[k] != NULL) {
+				for (i = str_hash(set->v[k]) & (nc - 1); v[i] != NULL; i = (i + 1) & (nc - 1))
+					;
+				v[i] = set->v[k];
+			}
+		free(set->v);
+		set->v = v;
+		set->cap = nc;
+	}
+	for (i = str_hash(s) & (set->cap - 1); set->v[i] != NULL; i = (i + 1) & (set->cap - 1))
+		;
+	set->v[i] = s;
+	set->n++;
+	return 0;
+}
+
+static void set_free(struct strset *set)
+{
+	size_t i;
+
+	for (i = 0; set->owns && i < set->cap; i++)
+		free((char *)set->v[i]);
+	free(set->v);
+	memset(set, 0, sizeof *set);
+}
+
+#define MAX_FOLD_DEPTH 64
+#define FOLD_EXCLUDE (-2) /* fold_one's gi for the excludes of forbidden files */
+
+/* The globs that may stand for path when folding, widest first: each folder
+ * on its way from the top ("dir/" then "**"), then, when path has a plain
+ * extension, its top folder's files of that extension (as folder_glob), its
+ * own folder's, or the root's ("/" then "*.ext"), and last the whole tree
+ * (a deliverable that takes whatever is added later, only where nothing
+ * narrower holds its files alone). Into
+ * out, malloc'd; their count, or -1 out of memory. */
+static int candidates(const char *path, char **out)
+{
+	const char *base = strrchr(path, '/'), *dot, *p;
+	char *ext = NULL;
+	int n = 0;
+
+	for (p = strchr(path, '/'); p != NULL && n < MAX_FOLD_DEPTH; p = strchr(p + 1, '/')) {
+		char *dir = strndup(path, (size_t)(p - path)), *e = dir ? esc_draft_glob_escape(dir) : NULL;
+
+		free(dir);
+		if (e == NULL)
+			goto fail;
+		out[n] = esc_strf("%s/**", e);
+		free(e);
+		if (out[n++] == NULL)
+			goto fail;
+	}
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (dot != NULL && dot != base && dot[1] != '\0') {
+		for (p = dot + 1;
+		     *p && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'));
+		     p++)
+			;
+		ext = *p == '\0' ? (char *)dot + 1 : NULL;
+	}
+	if (ext != NULL && base == path) {
+		out[n] = esc_strf("/*.%s", ext);
+		if (out[n++] == NULL)
+			goto fail;
+	} else if (ext != NULL) {
+		char *e;
+
+		out[n] = folder_glob(path);
+		if (out[n] != NULL)
+			n++;
+		e = strndup(path, (size_t)(base - 1 - path));
+		if (e == NULL)
+			goto fail;
+		out[n] = esc_draft_glob_escape(e);
+		free(e);
+		if (out[n] == NULL)
+			goto fail;
+		e = out[n];
+		out[n] = esc_strf("%s/*.%s", e, ext);
+		free(e);
+		if (out[n++] == NULL)
+			goto fail;
+	}
+	out[n] = strdup("**");
+	if (out[n++] == NULL)
+		goto fail;
+	return n;
+fail:
+	while (n > 0)
+		free(out[--n]);
+	return -1;
+}
+
+/* 1 if every file glob matches is one of gi's (a file of no deliverable,
+ * or of another, is not to be taken into gi; a forbidden file, excluded, is
+ * not seen by check), or for FOLD_EXCLUDE, a forbidden file (never one that
+ * check would see). Only the files under the glob's literal first folders
+ * are tried: a run of the sorted list. */
+static int pure(const struct dr_draft *d, const char *glob, int gi)
+{
+	const char *p, *lit = glob;
+	size_t len = 0, lo = 0, hi = d->n, i;
+
+	for (p = glob; *p && strchr("*?[]{}\\", *p) == NULL; p++)
+		if (*p == '/')
+			len = (size_t)(p - glob) + 1;
+	if (*glob == '/')
+		len = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncmp(d->f[mid].path, lit, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < d->n && strncmp(d->f[i].path, lit, len) == 0; i++) {
+		const struct dr_file *r = &d->f[i];
+		int ok = gi == FOLD_EXCLUDE ? r->kind == NULL : r->group == gi || r->kind == NULL;
+
+		if (!ok && esc_glob_match(glob, r->path))
+			return 0;
+	}
+	return 1;
+}
+
+/* Folding: the glob that stands for path in gi's includes (or the excludes),
+ * in *out (malloc'd), or NULL when one taken already holds it. 0, or -1 out
+ * of memory. */
+static int fold_one(const struct dr_draft *d, int gi, const char *path, struct strset *taken,
+		    struct strset *refused, char **out)
+{
+	char *cand[MAX_FOLD_DEPTH + 4];
+	int n = candidates(path, cand), i, rc = 0;
+
+	*out = NULL;
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (set_has(taken, cand[i]))
+			goto done;
+	for (i = 0; i < n && *out == NULL; i++) {
+		if (strlen(cand[i]) > ESC_GLOB_MAX || set_has(refused, cand[i]) ||
+		    !esc_glob_match(cand[i], path))
+			continue;
+		if (pure(d, cand[i], gi)) {
+			*out = cand[i];
+			cand[i] = NULL;
+		} else if (set_add(refused, cand[i]) == 0) {
+			cand[i] = NULL;
+		} else {
+			rc = -1;
+			goto done;
+		}
+	}
+	if (*out == NULL)
+		*out = esc_draft_glob_escape(path);
+	if (*out == NULL || set_add(taken, *out) != 0)
+		rc = -1;
+done:
+	for (i = 0; i < n; i++)
+		free(cand[i]);
+	return rc;
+}
+
 /* Which files an include may hold but its own: 0 none (a literal path with
  * a '/': that path and what is under it), 1 only under its first folder
  * (a '/' and a literal first segment, as a folder glob), 2 anywhere (a root
@@ -284,6 +492,7 @@ static int fill_includes(struct dr_draft *d, int gi)
 	struct dr_group *g = &d->g[gi];
 	enum esc_format common = ESC_FMT_COUNT;
 	struct refused no = {NULL, 0};
+	struct strset taken = {NULL, 0, 0, false}, refused = {NULL, 0, 0, true};
 	size_t i, k, top_len;
 	int rc = -1;
 
@@ -297,6 +506,13 @@ static int fill_includes(struct dr_draft *d, int gi)
 		g->files++;
 		g->bytes += r->size;
 		common = common == ESC_FMT_COUNT || common == r->fmt ? r->fmt : ESC_FMT_NONE;
+		if (d->fold > 0 && g->model == NULL) {
+			if (fold_one(d, gi, r->path, &taken, &refused, &glob) != 0)
+				goto out;
+			if (glob != NULL && add_include(g, glob) != 0)
+				goto out;
+			continue;
+		}
 		top_len = strcspn(r->path, "/");
 		if (g->top == NULL || top_len != g->top_len || memcmp(g->top, r->path, top_len) != 0) {
 			g->top = r->path; /* a new top folder: the last one's local includes hold none of its files */
@@ -321,15 +537,40 @@ static int fill_includes(struct dr_draft *d, int gi)
 		if (add_include(g, glob ? glob : esc_draft_glob_escape(r->path)) != 0)
 			goto out;
 	}
-	if (g->model != NULL || strcmp(g->kind, "data") == 0 || strcmp(g->kind, "pipeline") == 0)
+	if (strcmp(g->kind, "model") == 0 || strcmp(g->kind, "data") == 0 || strcmp(g->kind, "pipeline") == 0)
 		g->fmt = common == ESC_FMT_COUNT ? ESC_FMT_NONE : common;
 	rc = 0;
 out:
 	for (i = 0; i < no.n; i++)
 		free(no.v[i]);
 	free(no.v);
+	set_free(&taken);
+	set_free(&refused);
 	return rc;
 }
+
+/* Folding: the forbidden files present today excluded by folder globs that
+ * hold only forbidden files, where they would be too many to list. */
+static int fold_excludes(struct dr_draft *d)
+{
+	struct strset taken = {NULL, 0, 0, false}, refused = {NULL, 0, 0, true};
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < d->n && rc == 0; i++) {
+		char *glob;
+
+		if (d->f[i].kind != NULL)
+			continue;
+		rc = fold_one(d, FOLD_EXCLUDE, d->f[i].path, &taken, &refused, &glob);
+		if (rc == 0 && glob != NULL)
+			rc = esc_draft_push_exclude(d, glob, esc_draft_why_forbidden);
+	}
+	set_free(&taken);
+	set_free(&refused);
+	return rc;
+}
+
 
 static int code_groups(struct dr_draft *d)
 {
@@ -387,6 +628,27 @@ static int model_groups(struct dr_draft *d)
 
 		if (r->kind == NULL || strcmp(r->kind, "model") != 0)
 			continue;
+		if (d->fold >= 2) { /* one deliverable per format (and optional ones apart) */
+			bool optional = r->lfs || r->unsafe_pickle;
+			size_t k;
+
+			for (k = 0; k < d->n_g; k++)
+				if (d->g[k].model == NULL && strcmp(d->g[k].kind, "model") == 0 &&
+				    d->g[k].model_fmt == r->fmt && d->g[k].optional == optional)
+					break;
+			if (k == d->n_g) {
+				g = new_group(d, "model");
+				if (g == NULL)
+					return -1;
+				g->model_fmt = r->fmt;
+				g->optional = optional;
+				snprintf(g->id, sizeof g->id, "models%s%s%s", r->fmt != ESC_FMT_NONE ? "-" : "",
+				         r->fmt != ESC_FMT_NONE ? esc_format_name(r->fmt) : "", optional ? "-optional" : "");
+				d->n_g++;
+			}
+			r->group = (int)k;
+			continue;
+		}
 		base = strrchr(r->path, '/');
 		model_id(d, base ? base + 1 : r->path, id, sizeof id);
 		g = new_group(d, "model");
@@ -424,6 +686,8 @@ escrow_status esc_draft_group(escrow_ctx *ctx, struct dr_draft *d)
 	for (i = 0; i < d->n_g; i++)
 		if (fill_includes(d, (int)i) != 0)
 			return esc_nomem(ctx);
+	if (d->fold > 0 && fold_excludes(d) != 0)
+		return esc_nomem(ctx);
 	return ESCROW_OK;
 }
 
@@ -436,9 +700,9 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-void esc_draft_free(struct dr_draft *d)
+void esc_draft_ungroup(struct dr_draft *d)
 {
-	size_t i;
+	size_t i, o = 0;
 
 	for (i = 0; i < d->n_g; i++) {
 		free_strv(d->g[i].include, d->g[i].n_include);
@@ -446,6 +710,24 @@ void esc_draft_free(struct dr_draft *d)
 		free(d->g[i].local);
 	}
 	free(d->g);
+	d->g = NULL;
+	d->n_g = 0;
+	for (i = 0; i < d->n; i++)
+		d->f[i].group = -1;
+	for (i = 0; i < d->n_exclude; i++) {
+		if (d->exclude_why[i] == esc_draft_why_forbidden) {
+			free(d->exclude[i]);
+			continue;
+		}
+		d->exclude[o] = d->exclude[i];
+		d->exclude_why[o++] = d->exclude_why[i];
+	}
+	d->n_exclude = o;
+}
+
+void esc_draft_free(struct dr_draft *d)
+{
+	esc_draft_ungroup(d);
 	free(d->f);
 	free_strv(d->exclude, d->n_exclude);
 	free(d->exclude_why);

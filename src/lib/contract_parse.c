@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CONTRACT_BYTES (1u << 20)
-#define MAX_DELIVERABLES 10000
-#define MAX_GLOBS 10000
+#define MAX_CONTRACT_BYTES ESC_CONTRACT_MAX_BYTES
+#define MAX_DELIVERABLES ESC_CONTRACT_MAX_DELIVERABLES
+#define MAX_GLOBS ESC_CONTRACT_MAX_GLOBS
 
 static const char *const top_keys[] = {"escrow-contract", "contract", "agency", "client",
                                        "deliverables", "forbid", "exclude", NULL};
@@ -167,6 +167,7 @@ static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, c
 {
 	yaml_mark_t start;
 	escrow_status st, bad = ESCROW_OK;
+	bool over = false;
 
 	st = cy_next(y);
 	if (st != ESCROW_OK)
@@ -190,8 +191,17 @@ static escrow_status parse_globs(struct cy *y, const char *key, bool nonempty, c
 				return st;
 			continue;
 		}
-		if (*n >= MAX_GLOBS)
-			return cy_fail(y, &y->ev.start_mark, "'%s' has more than %d globs", key, MAX_GLOBS);
+		if (*n >= MAX_GLOBS) {
+			/* Said once, and the rest of the list read past: stopping
+			 * inside it made every later event an error of its own. */
+			if (!over) {
+				bad = cy_fail(y, &y->ev.start_mark, "'%s' has more than %d globs", key, MAX_GLOBS);
+				over = true;
+				if (!cy_soft(y, bad))
+					return bad;
+			}
+			continue;
+		}
 		if (esc_glob_valid(cy_value(y), &why) && never_matches(cy_value(y)))
 			why = "a '.', '..' or empty segment is in no payload path, so it matches nothing (paths are "
 			      "relative to the project root without './': write 'models/x.bin' or '/models/x.bin')";
@@ -324,7 +334,7 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 {
 	yaml_mark_t start;
 	struct idpos *pos = NULL;
-	escrow_status st;
+	escrow_status st, over = ESCROW_OK;
 	size_t i;
 
 	st = cy_next(y);
@@ -350,9 +360,13 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 				goto out;
 			continue;
 		}
-		if (c->n_d >= MAX_DELIVERABLES) {
-			st = cy_fail(y, &y->ev.start_mark, "more than %d deliverables", MAX_DELIVERABLES);
-			goto out;
+		if (c->n_d >= MAX_DELIVERABLES) { /* said once, the rest read past (as globs) */
+			if (over == ESCROW_OK)
+				over = cy_fail(y, &y->ev.start_mark, "more than %d deliverables", MAX_DELIVERABLES);
+			st = cy_soft(y, over) ? cy_skip(y) : over;
+			if (st != ESCROW_OK)
+				goto out;
+			continue;
 		}
 		v = grow(c->d, c->n_d, sizeof *v);
 		if (v != NULL)
@@ -377,6 +391,7 @@ static escrow_status parse_deliverables(struct cy *y, escrow_contract *c)
 		st = cy_fail(y, &start, "'deliverables' is empty: list at least one deliverable");
 		goto out;
 	}
+	st = over;
 	qsort(pos, c->n_d, sizeof *pos, cmp_idpos);
 	for (i = 1; i < c->n_d; i++)
 		if (*pos[i].id != '\0' && strcmp(pos[i].id, pos[i - 1].id) == 0)

@@ -3,6 +3,13 @@
 #ifndef ESC_CONTRACT_H
 #define ESC_CONTRACT_H
 
+/* What the parser accepts (docs/CONTRACT.md, "What the parser refuses"):
+ * escrow init's draft keeps within the same bounds (contract_draft.c). */
+#define ESC_CONTRACT_MAX_BYTES (1u << 20)
+#define ESC_CONTRACT_MAX_DELIVERABLES 10000
+#define ESC_CONTRACT_MAX_GLOBS 10000 /* in one list: an include, an exclude, forbid */
+#define ESC_GLOB_MAX 4096            /* bytes in one glob */
+
 struct esc_deliverable {
 	char *id, *description, *kind, *format;  /* format NULL if none */
 	char **include; size_t n_include;

@@ -230,7 +230,7 @@ int esc_glob_valid(const char *pattern, const char **why)
 		*why = "empty glob";
 		return 0;
 	}
-	if (len > 4096) {
+	if (len > ESC_GLOB_MAX) {
 		*why = "glob longer than 4096 bytes";
 		return 0;
 	}

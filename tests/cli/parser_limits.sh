@@ -39,4 +39,23 @@ expect_exit 0 bash -c "$limit"' exec "$0" check wide -c contract.yaml' "$ESCROW"
 expect_grep '^  ok +model ' out
 expect_exit 2 bash -c "$limit"' exec "$0" check deep -c contract.yaml' "$ESCROW"
 expect_grep 'bad-format +model .*nested deeper than 64 levels' out
+# A list over its bound (10,000 globs, 10,000 deliverables) is one error,
+# and the rest of the file is read as it is: stopping inside the list made
+# every later line an error of its own ("keys must be plain words" at 1:1).
+python3 -c '
+print("escrow-contract: 1\ncontract: X\ndeliverables:\n  - id: a\n    include:")
+for i in range(10002): print("      - \"f%d\"" % i)
+print("    kind: docs\n  - id: b\n    include: [x]\nforbid: []")' >globs.yaml
+python3 -c '
+print("escrow-contract: 1\ncontract: X\ndeliverables:")
+for i in range(10003): print("  - id: a%d\n    include: [x]" % i)
+print("forbid: []")' >dlvs.yaml
+mkdir -p lim && printf 'x\n' >lim/x
+expect_exit 65 "$ESCROW" check lim -c globs.yaml
+expect_grep "^escrow: error: globs.yaml:10006:9: 'include' has more than 10000 globs$" "$T/err"
+expect_true "one error for the globs" test "$(wc -l <"$T/err")" -eq 1
+expect_exit 65 "$ESCROW" check lim -c dlvs.yaml
+expect_grep '^escrow: error: dlvs.yaml:20004:5: more than 10000 deliverables$' "$T/err"
+expect_true "one error for the deliverables" test "$(wc -l <"$T/err")" -eq 1
+
 finish
