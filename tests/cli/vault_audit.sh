@@ -261,6 +261,22 @@ sed -i 's/"PASSED"/"FAILED"/' out.json
 expect_exit 1 "$ESCROW" vault log V --against out.json
 expect_grep 'receipt out.json: its signature does not verify' err
 expect_exit 66 "$ESCROW" vault log V --against missing.json
+# a receipt of another vault (its own notary key), nothing in it changed: a
+# signature by a key this vault does not know, not an altered receipt
+vault_keys notary2
+ledger_args V2
+"$ESCROW" vault init V2 -s notary2.key -q "${LEDGER[@]}"
+"$ESCROW" vault contract add V2 c1.yaml -p agency.pub -q
+"$ESCROW" vault receive V2 b1.0.escrow -o other.json -q >/dev/null 2>&1
+expect_exit 0 "$ESCROW" receipt verify other.json -p notary2.pub
+expect_exit 1 "$ESCROW" vault log V --against other.json
+expect_grep "receipt other.json: signed by key [0-9A-F]{16}, which is not the notary key of vault V \\(key [0-9A-F]{16}\\): a receipt of another vault" err
+expect_true "not called altered" bash -c "! grep -q altered '$T/err'"
+expect_exit 1 "$ESCROW" vault log V --against other.json --json
+expect_true "JSON: bad_signature, not tampered" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert "another vault" in r["bad_signature"] and r["tampered"] is None and r["verified"] is None, r' out
+expect_exit 1 "$ESCROW" receipt verify other.json -p notary.pub
+expect_grep 'made by key [0-9A-F]{16}, not by key' err
 
 # A sealed deposit whose detached signature another key made (verify: other-key,
 # verified) is accepted; that signature says nothing about the deposit, so it
