@@ -73,6 +73,10 @@ escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const esc
 void esc_mverify_update(esc_mverify *v, const void *buf, size_t len);
 escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_comment);
 void esc_mverify_free(esc_mverify *v);
+/* The key id a signature's second line names, checking nothing else: false
+ * when the text has no such line. Tells a signature by another key (another
+ * vault's receipt) from one whose data or signature was altered. */
+bool esc_msig_key_id(const char *sig, size_t sig_len, uint8_t id[ESC_MKEYID_LEN]);
 
 /* Which kind of key file a loader wants (minisign_keykind.c). */
 enum esc_key_want { ESC_WANT_MINISIGN_PUB, ESC_WANT_MINISIGN_SEC, ESC_WANT_AGE_IDENTITY, ESC_WANT_AGE_RECIPIENT };

@@ -83,6 +83,13 @@ escrow_status esc_chain_fault(esc_ledger *l, struct esc_chain_report *r, enum es
  * ESCROW_TAMPERED naming the first that differs (vault_ledger_tables.c).
  * Run after the chain itself is known good. */
 escrow_status esc_ledger_check_tables(esc_ledger *l, struct esc_chain_report *r);
+/* The deposit columns an audit changes (audited_at; minisig_stored of a
+ * deposit whose receive event does not say it) against the audit events
+ * that changed them (vault_ledger_audits.c). Run by esc_ledger_check_tables. */
+escrow_status esc_ledger_check_audits(esc_ledger *l, struct esc_chain_report *r);
+/* Every deposit row against its receive event and the audit events: what
+ * vault audit checks before it trusts them. */
+escrow_status esc_ledger_check_deposit_rows(esc_ledger *l, struct esc_chain_report *r);
 /* The same for the rows a receive or a release is about to trust: one
  * contract's versions (and none of its registrations lost), one agency key
  * of one contract (and its revocations). ESCROW_TAMPERED naming the

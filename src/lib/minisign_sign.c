@@ -245,6 +245,20 @@ static escrow_status copy_comment(escrow_ctx *ctx, const struct msig *m, char **
 	return ESCROW_OK;
 }
 
+bool esc_msig_key_id(const char *sig, size_t sig_len, uint8_t id[ESC_MKEYID_LEN])
+{
+	struct esc_mline l[2];
+	uint8_t blob[ESC_MSIG_BLOB];
+	size_t pos = 0;
+
+	if (sig == NULL || !esc_mline_next(sig, sig_len, &pos, &l[0]) || !esc_mline_next(sig, sig_len, &pos, &l[1]) ||
+	    l[1].len != esc_b64_encoded_len(ESC_MSIG_BLOB) ||
+	    esc_b64_decode(l[1].s, l[1].len, blob, sizeof blob) != (long)sizeof blob)
+		return false;
+	memcpy(id, blob + 2, ESC_MKEYID_LEN);
+	return true;
+}
+
 escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const escrow_pubkey *pk, const char *sig,
                                     size_t sig_len, esc_mverify **out)
 {

@@ -155,8 +155,8 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 	char when[21], num[24];
 	const char *p[2] = {when, num};
 	escrow_status st;
-	json_t *data;
-	size_t i;
+	json_t *data, *found;
+	size_t i, n_found = 0;
 
 	data = json_pack("{s:s, s:i, s:I, s:I, s:I, s:O, s:o?, s:o?}", "mode", full ? "full" : "fast", "sample",
 	                 o->sample, "max_seconds", (json_int_t)o->max_seconds, "checked", (json_int_t)a->checked, "left",
@@ -173,6 +173,23 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 		json_object_set_new(data, "failed_count", json_integer((json_int_t)json_array_size(a->failed)));
 	if (json_array_size(a->strays) > STRAY_LIST_MAX)
 		json_object_set_new(data, "stray_count", json_integer((json_int_t)json_array_size(a->strays)));
+	/* The deposits whose minisig_stored this audit sets to 1: in the event,
+	 * so that the row is checked against it (vault_ledger_audits.c). At
+	 * most OK_LIST_MAX a run; the others are set by the next audits. */
+	found = json_array();
+	for (i = 0; found != NULL && i < a->checked; i++)
+		if (a->noted[i] && json_array_size(found) < OK_LIST_MAX &&
+		    json_array_append_new(found, json_integer(strtoll(esc_lrows_at(&a->rows, i, 0), NULL, 10))) != 0)
+			break;
+	if (found == NULL || i < a->checked) {
+		json_decref(found);
+		json_decref(data);
+		return esc_nomem(a->v->ctx);
+	}
+	if (json_array_size(found) > 0)
+		json_object_set_new(data, "minisig_found", found);
+	else
+		json_decref(found);
 	if ((st = l->ops->begin(l)) != ESCROW_OK) {
 		json_decref(data);
 		return st;
@@ -181,7 +198,7 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 	for (i = 0; st == ESCROW_OK && i < a->checked; i++) {
 		snprintf(num, sizeof num, "%s", esc_lrows_at(&a->rows, i, 0));
 		st = l->ops->exec(l, "UPDATE deposits SET audited_at = $1 WHERE id = CAST($2 AS BIGINT)", 2, p, NULL);
-		if (st == ESCROW_OK && a->noted[i])
+		if (st == ESCROW_OK && a->noted[i] && n_found++ < OK_LIST_MAX)
 			st = l->ops->exec(l, "UPDATE deposits SET minisig_stored = 1 WHERE id = CAST($1 AS BIGINT)"
 			                  " AND minisig_stored IS NULL", 1, p + 1, NULL);
 	}
@@ -314,6 +331,7 @@ static char *render(const struct audit *a, bool full, unsigned flags)
 escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsigned flags, char **out)
 {
 	struct audit a = {.v = v};
+	struct esc_chain_report chain = {0};
 	bool full = (flags & ESCROW_FULL) != 0;
 	escrow_status st;
 
@@ -324,7 +342,15 @@ escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsig
 	a.ok = json_array();
 	a.failed = json_array();
 	a.strays = json_array();
-	st = a.ok && a.failed && a.strays ? select_deps(&a, o) : esc_nomem(v->ctx);
+	/* The rows it is about to trust (a minisig_stored turned to 0 would
+	 * hide a deleted signature; an audited_at moved on, a deposit from the
+	 * sample): each against the events that wrote it. */
+	st = a.ok && a.failed && a.strays ? esc_ledger_check_deposit_rows(v->ledger, &chain) : esc_nomem(v->ctx);
+	if (st == ESCROW_TAMPERED)
+		esc_error_prefix(v->ctx, "vault %s: nothing was audited: the ledger does not hold what its log says "
+		                 "('escrow vault log --verify' shows it)", v->path);
+	if (st == ESCROW_OK)
+		st = select_deps(&a, o);
 	if (st == ESCROW_OK)
 		st = check_all(&a, o, full);
 	if (st == ESCROW_OK)

@@ -28,20 +28,22 @@ static escrow_status dep_check(esc_ledger *l, const struct esc_deposit *d)
 	return ESCROW_OK;
 }
 
-/* The receive event's data: the deposit as the row holds it. */
+/* The receive event's data: the deposit as the row holds it, whether its
+ * detached signature was stored among it (minisig_stored: the row's column
+ * is checked against it, docs/VAULT.md "The tables against the log"). */
 static json_t *dep_event(const struct esc_deposit *d, int64_t id, const char *previous)
 {
 	json_t *deliv = d->deliverables != NULL ? json_deep_copy(d->deliverables) : json_object();
 
 	if (deliv == NULL)
 		return NULL;
-	return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:o, s:s, s:s?, s:O?, s:s?}", "deposit",
+	return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:o, s:s, s:s?, s:O?, s:s?, s:b}", "deposit",
 	                 (json_int_t)id,
 	                 "contract", d->contract_id, "contract_sha256", d->contract_sha256, "name", d->name, "release",
 	                 d->release, "bundle_sha256", d->bundle_sha256, "bundle_size", (json_int_t)d->bundle_size,
 	                 "signer", d->signer_key_id, "verdict", d->verdict, "deliverables", deliv, "store_path",
 	                 d->store_path, "previous_deposit", previous, "diff", d->diff,
-	                 "records_sha256", d->records_sha256);
+	                 "records_sha256", d->records_sha256, "minisig_stored", d->minisig_stored);
 }
 
 static escrow_status dep_insert(esc_ledger *l, const struct esc_deposit *d, const char *id, const char *previous,

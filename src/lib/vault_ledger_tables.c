@@ -7,9 +7,11 @@
  * event must still have its row. A hand edit of a row (a deposit's verdict
  * turned to verified, its digest changed to match a swapped file, a revoked
  * key made valid again, a key added without an event) leaves the chain
- * intact, and is found here. Only deposits.audited_at and
- * deposits.minisig_stored change after the event (vault_audit.c), and are
- * not checked.
+ * intact, and is found here. deposits.minisig_stored is in the receive
+ * event (minisig_stored; a receive event written before that member was
+ * added says nothing of it); deposits.audited_at and the minisig_stored an audit
+ * set for such an older deposit change after the receive (vault_audit.c), and
+ * are checked against the audit events that set them (check_audits).
  *
  * Memory stays bounded: rows come in pages, and a row longer than any event
  * could hold is flagged by the database before it is fetched. */
@@ -102,6 +104,12 @@ static const char *dep_differs(const json_t *root, const json_t *data, const cha
 		return "store_path";
 	if (!same(data, "previous_deposit", c[11]))
 		return "previous_sha256";
+	/* absent from receive events written before it was added: the audit
+	 * events are what say anything of those (check_audits) */
+	if (json_object_get(data, "minisig_stored") != NULL &&
+	    (!json_is_boolean(json_object_get(data, "minisig_stored")) || c[15] == NULL ||
+	     strcmp(c[15], json_is_true(json_object_get(data, "minisig_stored")) ? "1" : "0") != 0))
+		return "minisig_stored";
 	return NULL;
 }
 
@@ -150,10 +158,10 @@ static const char dep_sql[] =
     " CASE WHEN x.big THEN NULL ELSE x.deliverables END, CASE WHEN x.big THEN NULL ELSE x.received_at END,"
     " CASE WHEN x.big THEN NULL ELSE x.store_path END, CASE WHEN x.big THEN NULL ELSE x.previous_sha256 END,"
     " CAST(x.event_seq AS TEXT), e.kind,"
-    " CASE WHEN length(e.body) > " EV_MAX " THEN NULL ELSE e.body END"
+    " CASE WHEN length(e.body) > " EV_MAX " THEN NULL ELSE e.body END, CAST(x.minisig_stored AS TEXT)"
     " FROM (SELECT d.id, d.contract_id, d.contract_sha256, d.name, d.release_version, d.bundle_sha256,"
     " d.bundle_size, d.signer_key_id, d.verdict, d.deliverables, d.received_at, d.store_path,"
-    " d.previous_sha256, d.event_seq, (" DLEN("contract_id") " + " DLEN("contract_sha256") " + " DLEN("name") " + " DLEN("release_version") " + " DLEN("bundle_sha256") " + " DLEN(
+    " d.previous_sha256, d.event_seq, d.minisig_stored, (" DLEN("contract_id") " + " DLEN("contract_sha256") " + " DLEN("name") " + " DLEN("release_version") " + " DLEN("bundle_sha256") " + " DLEN(
 	"signer_key_id") " + " DLEN("verdict") " + " DLEN("deliverables") " + " DLEN("received_at") " +"
 												    " " DLEN("store_path") " + " DLEN("previous_sha256") ") > " EV_MAX
 																			 " AS big FROM deposits d WHERE d.id > CAST($1 AS BIGINT) ORDER BY d.id LIMIT 32) x"
@@ -515,7 +523,18 @@ escrow_status esc_ledger_check_tables(esc_ledger *l, struct esc_chain_report *r)
 	if (s == ESCROW_OK)
 		s = check_deposits(l, r);
 	if (s == ESCROW_OK)
+		s = esc_ledger_check_audits(l, r);
+	if (s == ESCROW_OK)
 		s = check_orphans(l, r);
+	return s;
+}
+
+escrow_status esc_ledger_check_deposit_rows(esc_ledger *l, struct esc_chain_report *r)
+{
+	escrow_status s = check_deposits(l, r);
+
+	if (s == ESCROW_OK)
+		s = esc_ledger_check_audits(l, r);
 	return s;
 }
 

@@ -75,6 +75,26 @@ static escrow_status notary_pub(escrow_vault *v, escrow_pubkey *pk)
 	return ESCROW_OK;
 }
 
+/* A receipt whose signature does not verify with the notary's key: signed
+ * by another key (another vault's receipt: it says nothing about this log,
+ * and nothing in it was changed), or altered after signing. */
+static escrow_status receipt_sig_fault(escrow_vault *v, const escrow_pubkey *pk, const char *path, const char *sig,
+                                       size_t sig_len)
+{
+	uint8_t id[ESC_MKEYID_LEN];
+	char made[17], mine[17];
+
+	if (!esc_msig_key_id(sig, sig_len, id) || memcmp(id, pk->id, sizeof id) == 0)
+		return esc_error(v->ctx, ESCROW_TAMPERED, "receipt %s: its signature does not verify with the notary's "
+		                 "key (%s): the receipt was altered", path, esc_ctx_message(v->ctx));
+	esc_mkeyid_hex(id, made);
+	esc_mkeyid_hex(pk->id, mine);
+	return esc_error(v->ctx, ESCROW_BAD_SIGNATURE, "receipt %s: signed by key %s, which is not the notary key of "
+	                 "vault %s (key %s): a receipt of another vault, or of a key this vault does not know; it says "
+	                 "nothing about this vault's log (check it with its own notary's public key: 'escrow receipt "
+	                 "verify %s -p THAT.pub')", path, made, v->path, mine, path);
+}
+
 /* One receipt: the notary's signature, then its ledger head in the log. */
 static escrow_status check_receipt(escrow_vault *v, const escrow_pubkey *pk, const char *path)
 {
@@ -89,8 +109,7 @@ static escrow_status check_receipt(escrow_vault *v, const escrow_pubkey *pk, con
 	if (st == ESCROW_OK)
 		st = esc_read_small_file(v->ctx, sig_path, 4096, &sig, &sig_len);
 	if (st == ESCROW_OK && escrow_verify_buffer(v->ctx, pk, text, len, sig, sig_len, NULL) != ESCROW_OK)
-		st = esc_error(v->ctx, ESCROW_TAMPERED, "receipt %s: its signature does not verify with the notary's key "
-		               "(%s): the receipt was altered", path, esc_ctx_message(v->ctx));
+		st = receipt_sig_fault(v, pk, path, sig, sig_len);
 	if (st == ESCROW_OK) {
 		root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 		head = json_object_get(json_object_get(json_object_get(root, "predicate"), "escrow"), "ledger_head");
@@ -188,13 +207,14 @@ escrow_status escrow_vault_log(escrow_vault *v, const escrow_options *o, unsigne
 		st = esc_nomem(v->ctx);
 	if (st == ESCROW_OK && ((flags & ESCROW_VERIFY) || o->against)) {
 		vst = verify(v, o, flags, &summary);
-		st = vst == ESCROW_TAMPERED || vst == ESCROW_OK ? ESCROW_OK : vst;
+		st = vst == ESCROW_TAMPERED || vst == ESCROW_BAD_SIGNATURE || vst == ESCROW_OK ? ESCROW_OK : vst;
 	}
 	if (st == ESCROW_OK && (flags & ESCROW_JSON)) {
-		root = json_pack("{s:s, s:o?, s:O, s:o?, s:o?}", "schema", "escrow-vault-log/1", "vault",
+		root = json_pack("{s:s, s:o?, s:O, s:o?, s:o?, s:o?}", "schema", "escrow-vault-log/1", "vault",
 		                 esc_json_string(v->path), "events", g.events, "verified",
 		                 vst == ESCROW_OK ? esc_json_string(summary) : NULL, "tampered",
-		                 vst == ESCROW_TAMPERED ? esc_json_string(esc_ctx_message(v->ctx)) : NULL);
+		                 vst == ESCROW_TAMPERED ? esc_json_string(esc_ctx_message(v->ctx)) : NULL, "bad_signature",
+		                 vst == ESCROW_BAD_SIGNATURE ? esc_json_string(esc_ctx_message(v->ctx)) : NULL);
 		*out = root ? esc_json_safe(json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) : NULL;
 		json_decref(root);
 	} else if (st == ESCROW_OK) {

@@ -115,6 +115,21 @@ expect_grep '^FAILED deposit 4 .*\.escrow\.minisig is missing from the store \(t
 expect_grep '1 deposit\(s\) failed' err
 expect_true "the deleted signature recorded in the audit event" test \
 	"$(sql V "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"failed\":[{\"deposit\":4,%minisig is missing%'")" = 1
+# ... and hidden by the row turned to "not stored" (0) or "not known" (NULL)
+# with the database's own client: the receive event says it was stored, so
+# audit refuses (nothing audited, no event) and log --verify names the row
+NA=$(sql V "SELECT count(*) FROM events WHERE kind = 'audit'")
+for v in 0 NULL; do
+	sql V "UPDATE deposits SET minisig_stored = $v WHERE id = 4" >/dev/null
+	expect_exit 1 "$ESCROW" vault audit V
+	expect_grep "nothing was audited: the ledger does not hold what its log says .*deposit 4 was edited: its minisig_stored differs from its receive event" err
+	expect_exit 1 "$ESCROW" vault log V --verify
+	expect_grep 'deposit 4 was edited: its minisig_stored differs from its receive event \(event 6\)' err
+done
+expect_true "nothing audited on an edited ledger" test "$(sql V "SELECT count(*) FROM events WHERE kind = 'audit'")" = "$NA"
+expect_true "the receive event records the stored signature" \
+	test "$(sql V "SELECT count(*) FROM events WHERE seq = 6 AND body LIKE '%\"minisig_stored\":true%'")" = 1
+sql V "UPDATE deposits SET minisig_stored = 1 WHERE id = 4" >/dev/null
 cp sealed.escrow.minisig "$SS.minisig"
 # a store file deleted: named
 rm "$(stored V b1.0.escrow)"
@@ -162,7 +177,23 @@ expect_exit 0 "$ESCROW" vault audit S --sample 50 --json
 expect_true "second half: deposits 3 and 4" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [3, 4], r' out
 expect_true "every deposit audited after two runs" test "$(sql S 'SELECT count(*) FROM deposits WHERE audited_at IS NULL')" = 0
-sql S "UPDATE deposits SET audited_at = '2020-01-01T00:00:00Z' WHERE id = 3" >/dev/null
+expect_exit 0 "$ESCROW" vault audit S --sample 50 --json
+expect_true "third run: the least recently audited (1 and 2) again" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [1, 2], r' out
+# audited_at edited with the database's own client (moved into the future: the
+# deposit would never be sampled again; or cleared): not the time of the audit
+# event that checked it, named by audit and log --verify
+A1=$(sql S "SELECT audited_at FROM deposits WHERE id = 1")
+sql S "UPDATE deposits SET audited_at = '9999-01-01T00:00:00Z' WHERE id = 1" >/dev/null
+expect_exit 1 "$ESCROW" vault audit S --sample 25
+expect_grep "nothing was audited: .*deposit 1 was edited: its audited_at \(9999-01-01T00:00:00Z\) is not the time of the last audit that checked it" err
+expect_exit 1 "$ESCROW" vault log S --verify
+expect_grep 'deposit 1 was edited: its audited_at \(9999-01-01T00:00:00Z\)' err
+sql S "UPDATE deposits SET audited_at = NULL WHERE id = 1" >/dev/null
+expect_exit 1 "$ESCROW" vault log S --verify
+expect_grep 'deposit 1 was edited: its audited_at says never audited, and audit event [0-9]+ checked it' err
+sql S "UPDATE deposits SET audited_at = '$A1' WHERE id = 1" >/dev/null
+expect_exit 0 "$ESCROW" vault log S --verify
 expect_exit 0 "$ESCROW" vault audit S --sample 25 --json
 expect_true "the least recently audited (3) first" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); assert r["ok"] == [3], r' out
@@ -177,20 +208,46 @@ import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [1
 expect_true "max_seconds recorded in the event" test \
 	"$(sql M "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"max_seconds\":86400%'")" = 1
 
+# as_before_receive_minisig VAULT: the vault's receive events as escrow
+# wrote them before they held minisig_stored (0.2.0 up to commit e230b6f) (no minisig_stored member), the chain hashed again
+# with python's hashlib, as a vault of that version holds them. Its kept
+# receipts name the hashes of before and are removed.
+as_before_receive_minisig() {
+	sql "$1" "SELECT seq, body FROM events ORDER BY seq" >"$T/ev.txt"
+	python3 - "$T/ev.txt" >"$T/ev.sql" <<'PY'
+import hashlib, re, sys
+prev = "0" * 64
+for line in open(sys.argv[1], encoding="utf-8"):
+    seq, body = line.rstrip("\n").split("|", 1)
+    body = re.sub(r',"minisig_stored":(true|false)', "", body)
+    h = hashlib.sha256(bytes.fromhex(prev) + body.encode()).hexdigest()
+    b = body.replace("'", "''")
+    print(f"UPDATE events SET body = '{b}', prev_hash = '{prev}', hash = '{h}' WHERE seq = {seq};")
+    prev = h
+PY
+	sql "$1" "$(cat "$T/ev.sql")" >/dev/null
+	rm -f "$1"/receipts/*
+}
+
 # migrations 2 and 3 on a schema-1 ledger: the columns dropped back, version 1
 if [ -z "$PG" ]; then
 	new_vault O
+	as_before_receive_minisig O
 	sqlite3 O/ledger.sqlite "DROP INDEX deposits_by_audit; ALTER TABLE deposits DROP COLUMN audited_at;
 		ALTER TABLE deposits DROP COLUMN minisig_stored; UPDATE ledger_meta SET value = '1' WHERE name = 'schema_version'"
 	expect_exit 0 "$ESCROW" vault audit O
 	expect_true "migrated to 3" test "$(sql O "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 3
 	expect_true "audited_at set" test "$(sql O 'SELECT count(*) FROM deposits WHERE audited_at IS NOT NULL')" = 4
+	expect_exit 0 "$ESCROW" vault log O --verify
 fi
 # migration 3 on a schema-2 vault (its ledger as schema 2 left it, with the
 # sqlite3 or psql client): deposits received before it are "not known"
 # (NULL); an audit that sees the sealed deposit's signature verify records
 # it, and from then on its deletion is found
 new_vault P
+as_before_receive_minisig P
+expect_true "receive events without minisig_stored" test "$(sql P "SELECT count(*) FROM events WHERE body LIKE '%minisig_stored%'")" = 0
+expect_exit 0 "$ESCROW" vault log P --verify
 sql P "ALTER TABLE deposits DROP COLUMN minisig_stored; UPDATE ledger_meta SET value = '2' WHERE name = 'schema_version'" >/dev/null
 expect_true "a schema-2 ledger" test "$(sql P "SELECT value FROM ledger_meta WHERE name = 'schema_version'")" = 2
 expect_exit 0 "$ESCROW" vault list P
@@ -199,6 +256,15 @@ expect_true "deposits of schema 2: not known" test "$(sql P 'SELECT count(*) FRO
 expect_exit 0 "$ESCROW" vault audit P
 expect_true "the verified signature recorded by audit, the others still not known" \
 	test "$(sql P 'SELECT id, minisig_stored FROM deposits ORDER BY id' | tr '\n' ' ')" = "1| 2| 3| 4|1 "
+expect_true "and in its event" test "$(sql P "SELECT count(*) FROM events WHERE kind = 'audit' AND body LIKE '%\"minisig_found\":[4]%'")" = 1
+expect_exit 0 "$ESCROW" vault log P --verify
+# the row set back to "not known" with the database's client: named
+sql P "UPDATE deposits SET minisig_stored = NULL WHERE id = 4" >/dev/null
+expect_exit 1 "$ESCROW" vault log P --verify
+expect_grep 'deposit 4 was edited: its minisig_stored says not known, and audit event [0-9]+ found its detached signature stored' err
+expect_exit 1 "$ESCROW" vault audit P
+expect_grep 'nothing was audited' err
+sql P "UPDATE deposits SET minisig_stored = 1 WHERE id = 4" >/dev/null
 PS=$(stored P sealed.escrow)
 rm "$PS.minisig"
 expect_exit 1 "$ESCROW" vault audit P
@@ -240,6 +306,11 @@ expect_exit 0 "$ESCROW" vault log L --verify
 expect_exit 0 "$ESCROW" vault audit L
 HEAD=$(sql L "SELECT max(seq) FROM events")
 sql L "DELETE FROM events WHERE seq = $HEAD" >/dev/null
+# the deposits' audited_at still name its time: found from the rows
+expect_exit 1 "$ESCROW" vault log L --against last.json
+expect_grep 'deposit 1 was edited: its audited_at \(.*\) is not the time of any audit event that checked it \(the row was changed, or that audit event deleted\)' err
+# the rows cleared too: a shorter chain is a valid chain
+sql L "UPDATE deposits SET audited_at = NULL" >/dev/null
 expect_exit 0 "$ESCROW" vault log L --against last.json # the receipt's head is still there
 # the last deposit and its receive event deleted (as if it never came)
 expect_true "event $((HEAD - 1)) is the last receive" test "$(sql L "SELECT event_seq FROM deposits WHERE id = 4")" = $((HEAD - 1))
@@ -261,6 +332,22 @@ sed -i 's/"PASSED"/"FAILED"/' out.json
 expect_exit 1 "$ESCROW" vault log V --against out.json
 expect_grep 'receipt out.json: its signature does not verify' err
 expect_exit 66 "$ESCROW" vault log V --against missing.json
+# a receipt of another vault (its own notary key), nothing in it changed: a
+# signature by a key this vault does not know, not an altered receipt
+vault_keys notary2
+ledger_args V2
+"$ESCROW" vault init V2 -s notary2.key -q "${LEDGER[@]}"
+"$ESCROW" vault contract add V2 c1.yaml -p agency.pub -q
+"$ESCROW" vault receive V2 b1.0.escrow -o other.json -q >/dev/null 2>&1
+expect_exit 0 "$ESCROW" receipt verify other.json -p notary2.pub
+expect_exit 1 "$ESCROW" vault log V --against other.json
+expect_grep "receipt other.json: signed by key [0-9A-F]{16}, which is not the notary key of vault V \\(key [0-9A-F]{16}\\): a receipt of another vault" err
+expect_true "not called altered" bash -c "! grep -q altered '$T/err'"
+expect_exit 1 "$ESCROW" vault log V --against other.json --json
+expect_true "JSON: bad_signature, not tampered" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert "another vault" in r["bad_signature"] and r["tampered"] is None and r["verified"] is None, r' out
+expect_exit 1 "$ESCROW" receipt verify other.json -p notary.pub
+expect_grep 'made by key [0-9A-F]{16}, not by key' err
 
 # A sealed deposit whose detached signature another key made (verify: other-key,
 # verified) is accepted; that signature says nothing about the deposit, so it
