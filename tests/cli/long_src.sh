@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A project folder whose own absolute path is long: only the paths inside it
+# are bounded (4,095 bytes, relative to SRC), never SRC's path plus theirs.
+# init, check and pack opened SRC/path whole (opendir, open, realpath) and
+# failed with "File name too long" on a tree that 'cd SRC && pack .' took;
+# SRC/.escrowignore, cut at PATH_MAX, was silently not read.
+. "$(dirname "$0")/lib.sh"
+
+"$ESCROW" keygen -o k -W -q || exit 1
+seg() { printf "$1%.0s" $(seq 1 200); } # a 200-byte name
+
+# SRC just short of PATH_MAX: its .escrowignore was not found (the path cut
+# in a PATH_MAX buffer), so the file it names was packed, silently.
+b2=$T/$(seg e)
+for i in $(seq 1 19); do b2=$b2/$(seg g); done
+b2=$b2/$(printf 'x%.0s' $(seq 1 $((4085 - ${#b2} - 1))))
+mkdir -p "$b2" || exit 1
+(cd "$b2" && printf 'secret.env\n' >.escrowignore && printf 'TOKEN=1\n' >secret.env && printf 'a\n' >a.txt) || exit 1
+expect_true "SRC/.escrowignore is longer than PATH_MAX" test $((${#b2} + 15)) -gt 4096
+expect_exit 0 "$ESCROW" pack "$b2" -s k.key -o b3.escrow -q
+expect_exit 0 "$ESCROW" list b3.escrow
+expect_grep ' a.txt$' out
+expect_true "the .escrowignore of a long SRC left secret.env out" sh -c '! grep -q secret.env out'
+
+# SRC about 3,030 bytes from /; inside it, paths of about 1,220 bytes.
+base=$T/$(seg d)
+for i in $(seq 1 14); do base=$base/$(seg g); done
+rel=$(seg h)
+for i in 2 3 4 5 6; do rel=$rel/$(seg h); done
+mkdir -p "$base" || exit 1
+# mkdir -p and echo > with the whole path fail as escrow did: made from SRC
+(cd "$base" && mkdir -p "$rel" && printf 'how to build\n' >"$rel/notes.md" &&
+	printf 'print("hi")\n' >main.py && ln -s notes.md "$rel/readme.md" &&
+	ln -s "$(seg h)" top && printf 'secret.env\n' >.escrowignore &&
+	printf 'TOKEN=1\n' >"$rel/secret.env") || exit 1
+expect_true "SRC plus a path inside it is longer than PATH_MAX" test $((${#base} + ${#rel})) -gt 4096
+
+expect_exit 0 "$ESCROW" init "$base" -o c.yaml
+expect_grep 'kind: docs' c.yaml
+expect_exit 0 "$ESCROW" check "$base" -c c.yaml
+expect_grep '^verdict: complete' out
+# the link deep in the tree resolved, from SRC's descriptor, to its target
+expect_exit 0 "$ESCROW" check "$base" -c c.yaml --json
+expect_grep '^ *"h+(/h+){5}/readme.md",?$' out
+expect_exit 0 "$ESCROW" pack "$base" -s k.key -c c.yaml -o b.escrow -q
+expect_exit 0 "$ESCROW" verify b.escrow -p k.pub -c c.yaml
+expect_grep '^verdict: ' out
+expect_exit 0 "$ESCROW" list b.escrow
+expect_grep 'h+/notes.md$' out
+expect_grep 'h+/readme.md -> notes.md$' out
+expect_grep '^ .* top -> h+$' out
+expect_true "the .escrowignore of SRC left secret.env out" sh -c '! grep -q secret.env out'
+
+# The same from inside SRC: the same payload.
+expect_exit 0 sh -c 'cd "$1" && "$2" pack . -s "$3/k.key" -c "$3/c.yaml" -o "$3/b2.escrow" -q' sh "$base" "$ESCROW" "$T"
+expect_exit 0 "$ESCROW" list b2.escrow
+grep -E '^ +[0-9]' out | awk '{print $NF}' >names2
+expect_exit 0 "$ESCROW" list b.escrow
+grep -E '^ +[0-9]' out | awk '{print $NF}' >names1
+expect_true "pack of SRC and pack of . list the same files" cmp -s names1 names2
+
+# A link that dangles deep in the tree is named by its path in SRC.
+(cd "$base" && ln -s gone.md "$rel/dead.md") || exit 1
+expect_exit 65 "$ESCROW" check "$base" -c c.yaml
+expect_grep 'h+/dead.md: symlink to .gone.md. dangles \(No such file or directory\)' err
+
+finish
