@@ -64,4 +64,18 @@ expect_true "pack of SRC and pack of . list the same files" cmp -s names1 names2
 expect_exit 65 "$ESCROW" check "$base" -c c.yaml
 expect_grep 'h+/dead.md: symlink to .gone.md. dangles \(No such file or directory\)' err
 
+# A git work tree at SRC, a deep file edited since the commit: libgit2 opens
+# it by its absolute path, past PATH_MAX, and called it deleted, so the
+# deposit said 'clean'. Now no provenance, and a warning that says why.
+if need_tool git git; then
+	export HOME=$T GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=A GIT_AUTHOR_EMAIL=a@example.org
+	export GIT_COMMITTER_NAME=A GIT_COMMITTER_EMAIL=a@example.org
+	(cd "$base" && rm "$rel/dead.md" && git init -q && git add -A && git commit -q -m first &&
+		printf 'edited\n' >>"$rel/notes.md") || exit 1
+	expect_exit 0 "$ESCROW" pack "$base" -s k.key -c c.yaml -o g.escrow
+	expect_grep 'no git provenance recorded: libgit2 cannot read h+.*/notes.md of the work tree, whose path from / is longer than 4095 bytes' err
+	expect_exit 0 "$ESCROW" list g.escrow
+	expect_true "no git provenance claimed for the edited tree" sh -c '! grep -q "^git:" out'
+fi
+
 finish
