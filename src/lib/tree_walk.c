@@ -1,7 +1,8 @@
 /* tree_walk.c -- lists a project folder for pack and check (see esc_walk.h).
  * lstat-based: symlinks are recorded, never followed into. Each folder is
- * read whole and closed before descending, so open descriptors do not grow
- * with depth, and memory holds the entries and one folder's names per level.
+ * read whole before descending; its descriptor stays open while its
+ * subfolders are walked, down to KEEP_OPEN levels, and memory holds the
+ * entries and one folder's names per level.
  * Entries come out in their final order (bytewise by whole path): sorting
  * siblings by name is not enough ("a-b" < "a/b"), so a folder's children are
  * keyed "name/" among its siblings, its own entry "name". No sort of the
@@ -23,6 +24,11 @@
 #define MAX_REL (PATH_MAX - 1)
 #define IGNORE_FILE ".escrowignore"
 #define STAT_AHEAD 65536
+/* Folders deeper than this close their descriptor while a subfolder is
+ * walked (opened from the project folder) and open it again after: each
+ * level held one, and a tree 1,100 folders deep (paths of 2,200 bytes) ran
+ * out at the usual limit of 1,024 ('Too many open files'). */
+#define KEEP_OPEN 64
 
 struct walker {
 	escrow_ctx *ctx;
@@ -31,6 +37,7 @@ struct walker {
 	char **ignore;
 	size_t n_ignore;
 	int rootfd;                 /* the folder: every path below is opened from it */
+	unsigned depth;             /* folders open in walk_dir */
 	uint64_t n_files, n_bytes;  /* regular files found, for progress */
 	bool unsorted;              /* a folder seen as a file by readdir: sort at the end */
 	struct esc_statpool *stats; /* a helper for large folders' fstatat, or NULL */
@@ -476,6 +483,41 @@ static escrow_status list_dir(struct walker *w, DIR *d, const char *full, struct
 	return ESCROW_OK;
 }
 
+static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const char *rel, const char *full);
+
+/* A deep folder's descriptor again, after a subfolder was walked: the same
+ * folder, or an error. */
+static escrow_status reopen(struct walker *w, const char *rel, const char *full, const struct stat *was, int *dfd)
+{
+	struct stat now;
+	int fd = openat(w->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+	if (fstat(fd, &now) != 0 || now.st_dev != was->st_dev || now.st_ino != was->st_ino) {
+		close(fd);
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: changed while it was read (run again)", full);
+	}
+	*dfd = fd;
+	return ESCROW_OK;
+}
+
+/* Subfolder crel of the folder d/dfd: from dfd, or when deep from the
+ * project folder, d closed meanwhile (dfd -1 after). */
+static escrow_status descend(struct walker *w, DIR **d, int *dfd, bool deep, const char *name, const char *crel,
+                             const char *cfull)
+{
+	if (!deep)
+		return walk_dir(w, *dfd, name, crel, cfull);
+	if (*d != NULL)
+		closedir(*d);
+	else if (*dfd >= 0)
+		close(*dfd);
+	*d = NULL;
+	*dfd = -1;
+	return walk_dir(w, w->rootfd, crel, crel, cfull);
+}
+
 /* The folder name in pfd (rel in the tree, full for messages): opened from
  * its parent, not by its whole path, which with SRC's own could pass
  * PATH_MAX where rel alone does not. */
@@ -486,8 +528,10 @@ static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const
 	char *crel = NULL, *cfull = NULL;
 	size_t i;
 	escrow_status st = esc_check_interrupt(w->ctx);
+	bool deep = w->depth >= KEEP_OPEN;
+	struct stat self;
 	DIR *d;
-	int fd;
+	int fd, dfd;
 
 	if (st != ESCROW_OK)
 		return st;
@@ -500,13 +544,20 @@ static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const
 			close(fd);
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(e));
 	}
+	dfd = dirfd(d);
+	if (deep && fstat(dfd, &self) != 0) {
+		st = esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		closedir(d);
+		return st;
+	}
+	w->depth++;
 	memset(&l, 0, sizeof l);
 	st = list_dir(w, d, full, &l);
 	/* A folder's names are stat'ed at once, on two cores (up to STAT_AHEAD
 	 * of them: the results live while its subfolders are walked). */
 	if (st == ESCROW_OK && w->stats != NULL && l.n > 1 && l.n <= STAT_AHEAD &&
 	    (ws = malloc(l.n * sizeof *ws)) != NULL)
-		esc_statpool_run(w->stats, dirfd(d), l.names, l.n, ws);
+		esc_statpool_run(w->stats, dfd, l.names, l.n, ws);
 	for (i = 0; i < l.n_keys && st == ESCROW_OK; i++) {
 		const struct wkey *k = &l.keys[i];
 		size_t rl = strlen(rel) + k->len + 2;
@@ -529,22 +580,29 @@ static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const
 		join_path(crel, rel, k->name);
 		join_path(cfull, full, k->name);
 		if (k->desc) {
-			st = walk_dir(w, dirfd(d), k->name, crel, cfull);
+			st = descend(w, &d, &dfd, deep, k->name, crel, cfull);
 		} else {
-			st = add_entry(w, crel, cfull, dirfd(d), k->name, ws ? &ws[k->idx] : NULL, &dir);
+			if (dfd < 0)
+				st = reopen(w, rel, full, &self, &dfd);
+			if (st == ESCROW_OK)
+				st = add_entry(w, crel, cfull, dfd, k->name, ws ? &ws[k->idx] : NULL, &dir);
 			l.is_dir[k->idx] = dir;
 			/* readdir said it was not a folder: no "name/" key follows, so
 			 * its children go here and the list is sorted at the end. */
 			if (st == ESCROW_OK && dir && !k->has_desc) {
 				w->unsorted = true;
-				st = walk_dir(w, dirfd(d), k->name, crel, cfull);
+				st = descend(w, &d, &dfd, deep, k->name, crel, cfull);
 			}
 		}
 		free(crel);
 		free(cfull);
 		crel = cfull = NULL;
 	}
-	closedir(d);
+	if (d != NULL)
+		closedir(d);
+	else if (dfd >= 0)
+		close(dfd);
+	w->depth--;
 	free(crel);
 	free(cfull);
 	free(ws);

@@ -78,4 +78,18 @@ if need_tool git git; then
 	expect_true "no git provenance claimed for the edited tree" sh -c '! grep -q "^git:" out'
 fi
 
+# A tree 400 folders deep under a limit of 256 open files: the walk held a
+# descriptor a level and stopped ('Too many open files'); a depth the usual
+# limit of 1,024 could not take either. Only paths inside SRC bound a tree.
+dp=$(printf 'a/%.0s' $(seq 1 400))
+mkdir -p "deep/$dp" && printf 'x\n' >"deep/${dp}f.md" || exit 1
+lowfd() { sh -c 'ulimit -n 256 && exec "$@"' sh "$@"; }
+printf 'escrow-contract: 1\ncontract: DEEP-1\ndeliverables:\n  - id: docs\n    kind: docs\n    include: ["**/*.md"]\n' >deep.yaml
+expect_exit 0 lowfd "$ESCROW" init deep -o drafted.yaml
+expect_exit 0 lowfd "$ESCROW" check deep -c deep.yaml
+expect_exit 0 lowfd "$ESCROW" pack deep -s k.key -c deep.yaml -o deep.escrow -q
+expect_exit 0 lowfd "$ESCROW" verify deep.escrow -p k.pub -c deep.yaml
+expect_exit 0 lowfd "$ESCROW" extract deep.escrow -p k.pub -C x --payload-only -q
+expect_true "the deepest file extracted" test -f "x/${dp}f.md"
+
 finish
