@@ -15,6 +15,7 @@
 struct reader {
 	escrow_ctx *ctx;
 	const char *src;
+	int srcfd;                   /* src as the walk opened it: files are opened from it */
 	const escrow_contract *c;
 	esc_sha256 *sha;
 	uint8_t *buf;
@@ -33,30 +34,25 @@ static enum esc_format wanted_format(const escrow_contract *c, const char *path)
 }
 
 /* Each file keeps its findings' flags in its record; their texts go to the
- * list's notes, bounded in bytes (esc_notes.h). */
+ * list's notes, bounded in bytes (esc_notes.h). Opened from the folder's
+ * descriptor: SRC/path could pass PATH_MAX where path alone does not. */
 static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct esc_file *f)
 {
 	struct esc_inspection insp;
-	char *full = NULL;
 	esc_inspector *in = NULL;
 	escrow_status st = ESCROW_OK;
 	uint64_t got = 0;
 	int fd = -1;
 
-	full = esc_path_join(rd->src, f->path);
-	if (full == NULL) {
-		st = esc_nomem(rd->ctx);
-		goto out;
-	}
 	in = esc_inspect_new(f->path, f->size, wanted_format(rd->c, f->path));
 	if (in == NULL) {
 		st = esc_nomem(rd->ctx);
 		goto out;
 	}
 	esc_inspect_also(in, esc_contract_formats_of(rd->c, f->path));
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(rd->srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
-		st = esc_error(rd->ctx, ESCROW_E_IO, "%s: cannot read: %s", full, strerror(errno));
+		st = esc_error(rd->ctx, ESCROW_E_IO, "%s/%s: cannot read: %s", rd->src, f->path, strerror(errno));
 		goto out;
 	}
 	esc_sha256_reset(rd->sha);
@@ -66,7 +62,7 @@ static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct es
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			st = esc_error(rd->ctx, ESCROW_E_IO, "%s: read error: %s", full, strerror(errno));
+			st = esc_error(rd->ctx, ESCROW_E_IO, "%s/%s: read error: %s", rd->src, f->path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -98,7 +94,6 @@ out:
 	if (fd >= 0)
 		close(fd);
 	esc_inspect_free(in);
-	free(full);
 	return st;
 }
 
@@ -198,6 +193,7 @@ escrow_status esc_check(escrow_ctx *ctx, const char *src, const escrow_contract 
 	memset(&rd, 0, sizeof rd);
 	memset(&wo, 0, sizeof wo);
 	wo.src = src;
+	wo.srcfd = &rd.srcfd;
 	wo.excludes = excludes;
 	wo.n_excludes = n_excludes;
 	wo.contract = contract;
@@ -243,5 +239,6 @@ out:
 	esc_sha256_free(rd.sha);
 	free(rd.buf);
 	esc_files_free(&fs);
+	close(rd.srcfd);
 	return st;
 }

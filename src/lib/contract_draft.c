@@ -103,21 +103,22 @@ static enum esc_format by_extension(const char *path)
 	return ESC_FMT_NONE;
 }
 
-static escrow_status inspect(escrow_ctx *ctx, const char *src, struct esc_file *f, uint8_t *buf,
+/* f opened from srcfd, the folder src as the walk opened it: SRC/path could
+ * pass PATH_MAX where path alone does not. */
+static escrow_status inspect(escrow_ctx *ctx, const char *src, int srcfd, struct esc_file *f, uint8_t *buf,
                              struct esc_inspection *insp)
 {
-	char *full = esc_path_join(src, f->path);
 	esc_inspector *in = esc_inspect_new(f->path, f->size, by_extension(f->path));
 	escrow_status st = ESCROW_OK;
 	int fd = -1;
 
-	if (full == NULL || in == NULL) {
+	if (in == NULL) {
 		st = esc_nomem(ctx);
 		goto out;
 	}
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
-		st = esc_error(ctx, ESCROW_E_IO, "%s: cannot read: %s", full, strerror(errno));
+		st = esc_error(ctx, ESCROW_E_IO, "%s/%s: cannot read: %s", src, f->path, strerror(errno));
 		goto out;
 	}
 	for (;;) {
@@ -126,7 +127,7 @@ static escrow_status inspect(escrow_ctx *ctx, const char *src, struct esc_file *
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			st = esc_error(ctx, ESCROW_E_IO, "%s: read error: %s", full, strerror(errno));
+			st = esc_error(ctx, ESCROW_E_IO, "%s/%s: read error: %s", src, f->path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -144,7 +145,6 @@ out:
 	if (fd >= 0)
 		close(fd);
 	esc_inspect_free(in);
-	free(full);
 	return st;
 }
 
@@ -185,7 +185,7 @@ int esc_draft_push_exclude(struct dr_draft *d, char *s, const char *why)
 }
 
 /* Reads every file and decides what each is for. */
-static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_files *fs)
+static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_files *fs, int srcfd)
 {
 	uint8_t *buf = malloc(CHUNK);
 	const char *seen_dirs[32];
@@ -223,7 +223,7 @@ static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_fi
 		r->group = -1;
 		if (f->type != ESC_FT_FILE)
 			continue; /* symlinks: below, from their target */
-		st = inspect(ctx, d->src, f, buf, &insp);
+		st = inspect(ctx, d->src, srcfd, f, buf, &insp);
 		if (st != ESCROW_OK)
 			break;
 		r->fmt = insp.detected;
@@ -427,10 +427,12 @@ static escrow_status draft(escrow_ctx *ctx, const struct escrow_options *o, char
 	struct esc_files fs = {0};
 	struct dr_draft d;
 	escrow_status st;
+	int srcfd = -1;
 
 	memset(&d, 0, sizeof d);
 	memset(&wo, 0, sizeof wo);
 	wo.src = o->source;
+	wo.srcfd = &srcfd;
 	wo.excludes = (const char *const *)o->excludes.v;
 	wo.n_excludes = o->excludes.n;
 	wo.flags = o->flags & (ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS);
@@ -440,13 +442,15 @@ static escrow_status draft(escrow_ctx *ctx, const struct escrow_options *o, char
 	if (st == ESCROW_OK && esc_draft_push_exclude(&d, strdup(".git/**"), NULL) != 0)
 		st = esc_nomem(ctx);
 	if (st == ESCROW_OK)
-		st = classify(ctx, &d, &fs);
+		st = classify(ctx, &d, &fs, srcfd);
 	if (st == ESCROW_OK)
 		st = settle(ctx, &d);
 	if (st == ESCROW_OK)
 		st = write_draft(ctx, &d, out);
 	esc_draft_free(&d);
 	esc_files_free(&fs);
+	if (srcfd >= 0)
+		close(srcfd);
 	return st;
 }
 

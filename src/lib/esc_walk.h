@@ -15,6 +15,9 @@ struct esc_walk_options {
 	dev_t skip_dev;
 	ino_t skip_ino;
 	struct esc_walk_pool *pool;       /* NULL: each path malloc'd; else paths live here */
+	int *srcfd;                       /* non-NULL: gets the folder walked, open (O_DIRECTORY), to
+	                                   * read the listed paths from with openat; -1 on failure;
+	                                   * the caller closes it. NULL: closed by esc_walk. */
 };
 
 /* Paths kept in big blocks rather than one malloc each: a 17-byte path took
@@ -59,6 +62,19 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
  * and the link removed from fs (until every link left leads). esc_walk
  * calls it on the sorted list. */
 escrow_status esc_walk_links(escrow_ctx *ctx, const struct esc_walk_options *o, struct esc_files *fs);
+
+/* tree_walk_real.c: realpath(3) of target, found in folder dir (dir_len
+ * bytes, relative to rootfd, "" the root), resolved one name at a time from
+ * rootfd as the kernel would, links followed (at most 40). 0 with *out
+ * (malloc'd) the physical path relative to rootfd ("" the root itself) and
+ * *st what is there (not followed: never a link); ESC_REAL_OUTSIDE when a
+ * step leaves the folder (".." above it, an absolute link); else the errno
+ * of the step that failed (ENOENT, ENOTDIR, ELOOP, ENOMEM...). Only paths
+ * inside the folder go to the kernel: rootfd's own path may be long. */
+#define ESC_REAL_OUTSIDE (-1)
+struct stat;
+int esc_walk_realpath(int rootfd, const char *dir, size_t dir_len, const char *target, char **out,
+                      struct stat *st);
 
 /* tree_walk_stat.c: a folder's names fstatat'ed (AT_SYMLINK_NOFOLLOW) by
  * the caller and one helper thread. new: NULL when esc_threads(ctx) < 2 or

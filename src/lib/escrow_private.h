@@ -282,6 +282,9 @@ void esc_report_warn(escrow_report *r, const char *file, unsigned line, const ch
 /* Reads a whole small file (at most max bytes) into a malloc'd NUL-terminated
  * buffer. ESCROW_E_OPEN if it cannot be opened, ESCROW_E_INPUT if larger. */
 escrow_status esc_read_small_file(escrow_ctx *ctx, const char *path, size_t max, char **out, size_t *len);
+/* The same from fd, open for reading (closed whatever happens); path names
+ * it in messages (a file opened with openat from a folder's descriptor). */
+escrow_status esc_read_small_fd(escrow_ctx *ctx, int fd, const char *path, size_t max, char **out, size_t *len);
 /* Reads a small secret file (at most max bytes) straight into sodium memory
  * (free with sodium_free), so no copy of a key lingers in the ordinary heap;
  * also used for minisign secret keys. what names the file kind in messages. */

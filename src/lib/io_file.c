@@ -11,9 +11,6 @@
 
 escrow_status esc_read_small_file(escrow_ctx *ctx, const char *path, size_t max, char **out, size_t *len)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t have = 0, cap;
 	int fd;
 
 	*out = NULL;
@@ -22,6 +19,18 @@ escrow_status esc_read_small_file(escrow_ctx *ctx, const char *path, size_t max,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", path, strerror(errno));
+	return esc_read_small_fd(ctx, fd, path, max, out, len);
+}
+
+escrow_status esc_read_small_fd(escrow_ctx *ctx, int fd, const char *path, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t have = 0, cap;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
 	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
 		close(fd);
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a folder" : strerror(errno));

@@ -226,7 +226,15 @@ static bool packed_changed(const struct esc_files *fs, const char *prefix, const
 	return n > 0 && path[n - 1] == '/' && strncmp(prefix, path, n) == 0 && fs->n > 0;
 }
 
-static int dirty(git_repository *repo, const struct esc_files *fs, const char *prefix, bool *out)
+/* 0, or -1 when libgit2 failed, or -2 when it calls deleted a packed file
+ * whose absolute path is past PATH_MAX (named in unseen): the walk just
+ * found it, so libgit2 could not see it.
+ * It opens work tree files by their absolute path, which past PATH_MAX
+ * fails as if the file were gone: a deep file of an SRC with a long path,
+ * edited since the commit, was skipped as deleted, and the deposit said
+ * 'clean'. */
+static int dirty(git_repository *repo, const struct esc_files *fs, const char *prefix, bool *out, char *unseen,
+                 size_t ulen)
 {
 	git_status_options so;
 	git_status_list *sl = NULL;
@@ -246,8 +254,19 @@ static int dirty(git_repository *repo, const struct esc_files *fs, const char *p
 		const git_status_entry *e = git_status_byindex(sl, i);
 		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
 
-		if (d == NULL || (e->status & (GIT_STATUS_WT_DELETED | GIT_STATUS_INDEX_DELETED)) == e->status)
+		if (d == NULL)
+			continue;
+		if ((e->status & (GIT_STATUS_WT_DELETED | GIT_STATUS_INDEX_DELETED)) == e->status) {
+			const char *gone = e->index_to_workdir ? e->index_to_workdir->old_file.path : NULL;
+
+			if ((e->status & GIT_STATUS_WT_DELETED) && gone != NULL && packed_changed(fs, prefix, gone) &&
+			    strlen(git_repository_workdir(repo)) + strlen(gone) >= PATH_MAX) {
+				esc_clipf(unseen, ulen, "%s", gone);
+				git_status_list_free(sl);
+				return -2;
+			}
 			continue; /* a deleted file is not packed */
+		}
 		*out = packed_changed(fs, prefix, d->new_file.path) ||
 		       (e->head_to_index && packed_changed(fs, prefix, e->head_to_index->new_file.path));
 	}
@@ -294,9 +313,9 @@ static char *src_prefix(const char *workdir, const char *src)
 static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *src, struct esc_provenance *p)
 {
 	git_oid head;
-	char hex[GIT_OID_HEXSZ + 1], *prefix = NULL;
+	char hex[GIT_OID_HEXSZ + 1], *prefix = NULL, unseen[512];
 	const git_error *ge;
-	int oom;
+	int oom, rc;
 
 	if (git_repository_is_bare(repo) || git_reference_name_to_id(&head, repo, "HEAD") != 0)
 		return; /* no commit yet: nothing to tie the deposit to */
@@ -308,7 +327,16 @@ static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *
 	oom = tags_at(r, repo, &head, p);
 	qsort(p->tags, p->n_tags, sizeof *p->tags, cmp_str);
 	p->remote = origin_url(repo);
-	if (dirty(repo, r->files, prefix, &p->dirty) != 0)
+	rc = dirty(repo, r->files, prefix, &p->dirty, unseen, sizeof unseen);
+	if (rc == -2) {
+		esc_pack_warn(r, NULL, "no git provenance recorded: libgit2 cannot read %s of the work tree, whose path "
+		              "from / is longer than %d bytes (pack from a folder with a shorter path to record it)",
+		              unseen, PATH_MAX - 1);
+		free(prefix);
+		esc_provenance_free(p);
+		return;
+	}
+	if (rc != 0)
 		goto failed;
 	p->git = p->commit != NULL && oom == 0;
 	free(prefix);

@@ -185,6 +185,7 @@ static escrow_status walk(struct esc_pack_job *j)
 	wo.contract = o->contract;
 	wo.flags = o->flags;
 	wo.pool = &j->paths;
+	wo.srcfd = &j->r.srcfd; /* the files are read from the folder walked */
 	if (j->to_stdout ? (fstat(1, &sb) == 0 && S_ISREG(sb.st_mode)) : stat(o->output, &sb) == 0) {
 		wo.skip_file = true;
 		wo.skip_dev = sb.st_dev;
@@ -243,9 +244,6 @@ escrow_status esc_pack_prepare(escrow_ctx *ctx, const struct esc_pack_opts *o, s
 			r->total += j->files.v[i].size;
 			r->files_total++;
 		}
-	r->srcfd = open(o->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r->srcfd < 0)
-		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
 	return ESCROW_OK;
 }
 

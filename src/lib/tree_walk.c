@@ -1,7 +1,8 @@
 /* tree_walk.c -- lists a project folder for pack and check (see esc_walk.h).
  * lstat-based: symlinks are recorded, never followed into. Each folder is
- * read whole and closed before descending, so open descriptors do not grow
- * with depth, and memory holds the entries and one folder's names per level.
+ * read whole before descending; its descriptor stays open while its
+ * subfolders are walked, down to KEEP_OPEN levels, and memory holds the
+ * entries and one folder's names per level.
  * Entries come out in their final order (bytewise by whole path): sorting
  * siblings by name is not enough ("a-b" < "a/b"), so a folder's children are
  * keyed "name/" among its siblings, its own entry "name". No sort of the
@@ -23,6 +24,11 @@
 #define MAX_REL (PATH_MAX - 1)
 #define IGNORE_FILE ".escrowignore"
 #define STAT_AHEAD 65536
+/* Folders deeper than this close their descriptor while a subfolder is
+ * walked (opened from the project folder) and open it again after: each
+ * level held one, and a tree 1,100 folders deep (paths of 2,200 bytes) ran
+ * out at the usual limit of 1,024 ('Too many open files'). */
+#define KEEP_OPEN 64
 
 struct walker {
 	escrow_ctx *ctx;
@@ -30,8 +36,8 @@ struct walker {
 	struct esc_files *out;
 	char **ignore;
 	size_t n_ignore;
-	char *root_real;
-	size_t root_len;
+	int rootfd;                 /* the folder: every path below is opened from it */
+	unsigned depth;             /* folders open in walk_dir */
 	uint64_t n_files, n_bytes;  /* regular files found, for progress */
 	bool unsorted;              /* a folder seen as a file by readdir: sort at the end */
 	struct esc_statpool *stats; /* a helper for large folders' fstatat, or NULL */
@@ -106,15 +112,27 @@ static int under_vcs(const char *rel)
 	return 0;
 }
 
+/* Opened from the folder: SRC/.escrowignore in a PATH_MAX buffer was cut
+ * short for a long SRC, and the file then silently not read. */
 static escrow_status load_ignore(struct walker *w)
 {
-	char path[PATH_MAX], *buf = NULL, *line, *save = NULL;
+	char *path, *buf = NULL, *line, *save = NULL;
 	escrow_status st;
+	int fd = openat(w->rootfd, IGNORE_FILE, O_RDONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof path, "%s/%s", w->o->src, IGNORE_FILE);
-	if (access(path, F_OK) != 0)
+	if (fd < 0 && errno == ENOENT)
 		return ESCROW_OK;
-	st = esc_read_small_file(w->ctx, path, 1u << 20, &buf, NULL);
+	path = esc_path_join(w->o->src, IGNORE_FILE);
+	if (path == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return esc_nomem(w->ctx);
+	}
+	if (fd < 0)
+		st = esc_error(w->ctx, ESCROW_E_OPEN, "%s: %s", path, strerror(errno));
+	else
+		st = esc_read_small_fd(w->ctx, fd, path, 1u << 20, &buf, NULL);
+	free(path);
 	if (st != ESCROW_OK)
 		return st;
 	/* a UTF-8 byte order mark (Windows editors write one) is not part of the
@@ -182,13 +200,17 @@ static int lexical_inside(const char *rel, const char *target)
 }
 
 /* Fills link (target, resolved) and link_to_dir; a message in why when the
- * link escapes, dangles, or points at something that will not be packed. */
-static escrow_status resolve_link(struct walker *w, const char *full, struct esc_file *f, char *why,
-                                  size_t wlen)
+ * link escapes, dangles, or points at something that will not be packed.
+ * dfd/base name the link in its folder; its target is resolved from the
+ * project folder's descriptor (tree_walk_real.c), never by a whole path. */
+static escrow_status resolve_link(struct walker *w, const char *full, int dfd, const char *base,
+                                  struct esc_file *f, char *why, size_t wlen)
 {
 	char buf[PATH_MAX], *real = NULL;
+	const char *slash = strrchr(f->path, '/');
 	struct stat st;
-	ssize_t n = readlink(full, buf, sizeof buf - 1);
+	ssize_t n = readlinkat(dfd, base, buf, sizeof buf - 1);
+	int rc;
 
 	why[0] = '\0';
 	if (n < 0)
@@ -202,26 +224,24 @@ static escrow_status resolve_link(struct walker *w, const char *full, struct esc
 		         "target");
 		return ESCROW_OK;
 	}
-	real = realpath(full, NULL);
-	if (real == NULL) {
-		snprintf(why, wlen, "dangles (%s)", errno == ELOOP ? "a loop of links" : strerror(errno));
+	rc = esc_walk_realpath(w->rootfd, f->path, slash ? (size_t)(slash - f->path) : 0, buf, &real, &st);
+	if (rc == ENOMEM)
+		return esc_nomem(w->ctx);
+	if (rc == ESC_REAL_OUTSIDE) {
+		snprintf(why, wlen, "points outside the project folder (through another link)");
 		return ESCROW_OK;
 	}
-	if (strncmp(real, w->root_real, w->root_len) != 0 ||
-	    (real[w->root_len] != '/' && real[w->root_len] != '\0')) {
-		snprintf(why, wlen, "points outside the project folder (through another link)");
-		goto out;
+	if (rc != 0) {
+		snprintf(why, wlen, "dangles (%s)", rc == ELOOP ? "a loop of links" : strerror(rc));
+		return ESCROW_OK;
 	}
-	if (stat(real, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+	if (!(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
 		snprintf(why, wlen, "points to something that is neither a file nor a folder");
 		goto out;
 	}
 	f->link_to_dir = S_ISDIR(st.st_mode);
-	f->link->resolved = strdup(real[w->root_len] ? real + w->root_len + 1 : "");
-	if (f->link->resolved == NULL) {
-		free(real);
-		return esc_nomem(w->ctx);
-	}
+	f->link->resolved = real;
+	real = NULL;
 	if (*f->link->resolved && ((!(w->o->flags & ESCROW_INCLUDE_VCS) && under_vcs(f->link->resolved)) ||
 	                           excluded(w, f->link->resolved, f->link_to_dir)))
 		snprintf(why, wlen, "points to '%s', which is excluded from the deposit", f->link->resolved);
@@ -325,7 +345,7 @@ static escrow_status add_entry(struct walker *w, const char *rel, const char *fu
 	}
 	f->type = ESC_FT_SYMLINK;
 	f->mode = 0777;
-	s = resolve_link(w, full, f, why, sizeof why);
+	s = resolve_link(w, full, dfd, base, f, why, sizeof why);
 	if (s != ESCROW_OK || why[0] == '\0')
 		return s;
 	if (!(w->o->flags & ESCROW_SKIP_SYMLINKS))
@@ -463,28 +483,81 @@ static escrow_status list_dir(struct walker *w, DIR *d, const char *full, struct
 	return ESCROW_OK;
 }
 
-static escrow_status walk_dir(struct walker *w, const char *rel, const char *full)
+static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const char *rel, const char *full);
+
+/* A deep folder's descriptor again, after a subfolder was walked: the same
+ * folder, or an error. */
+static escrow_status reopen(struct walker *w, const char *rel, const char *full, const struct stat *was, int *dfd)
+{
+	struct stat now;
+	int fd = openat(w->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+	if (fstat(fd, &now) != 0 || now.st_dev != was->st_dev || now.st_ino != was->st_ino) {
+		close(fd);
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: changed while it was read (run again)", full);
+	}
+	*dfd = fd;
+	return ESCROW_OK;
+}
+
+/* Subfolder crel of the folder d/dfd: from dfd, or when deep from the
+ * project folder, d closed meanwhile (dfd -1 after). */
+static escrow_status descend(struct walker *w, DIR **d, int *dfd, bool deep, const char *name, const char *crel,
+                             const char *cfull)
+{
+	if (!deep)
+		return walk_dir(w, *dfd, name, crel, cfull);
+	if (*d != NULL)
+		closedir(*d);
+	else if (*dfd >= 0)
+		close(*dfd);
+	*d = NULL;
+	*dfd = -1;
+	return walk_dir(w, w->rootfd, crel, crel, cfull);
+}
+
+/* The folder name in pfd (rel in the tree, full for messages): opened from
+ * its parent, not by its whole path, which with SRC's own could pass
+ * PATH_MAX where rel alone does not. */
+static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const char *rel, const char *full)
 {
 	struct listing l;
 	struct esc_wstat *ws = NULL;
 	char *crel = NULL, *cfull = NULL;
 	size_t i;
 	escrow_status st = esc_check_interrupt(w->ctx);
+	bool deep = w->depth >= KEEP_OPEN;
+	struct stat self;
 	DIR *d;
+	int fd, dfd;
 
 	if (st != ESCROW_OK)
 		return st;
-	d = opendir(full);
-	if (d == NULL)
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s",
-		                 full, strerror(errno));
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(e));
+	}
+	dfd = dirfd(d);
+	if (deep && fstat(dfd, &self) != 0) {
+		st = esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		closedir(d);
+		return st;
+	}
+	w->depth++;
 	memset(&l, 0, sizeof l);
 	st = list_dir(w, d, full, &l);
 	/* A folder's names are stat'ed at once, on two cores (up to STAT_AHEAD
 	 * of them: the results live while its subfolders are walked). */
 	if (st == ESCROW_OK && w->stats != NULL && l.n > 1 && l.n <= STAT_AHEAD &&
 	    (ws = malloc(l.n * sizeof *ws)) != NULL)
-		esc_statpool_run(w->stats, dirfd(d), l.names, l.n, ws);
+		esc_statpool_run(w->stats, dfd, l.names, l.n, ws);
 	for (i = 0; i < l.n_keys && st == ESCROW_OK; i++) {
 		const struct wkey *k = &l.keys[i];
 		size_t rl = strlen(rel) + k->len + 2;
@@ -507,22 +580,29 @@ static escrow_status walk_dir(struct walker *w, const char *rel, const char *ful
 		join_path(crel, rel, k->name);
 		join_path(cfull, full, k->name);
 		if (k->desc) {
-			st = walk_dir(w, crel, cfull);
+			st = descend(w, &d, &dfd, deep, k->name, crel, cfull);
 		} else {
-			st = add_entry(w, crel, cfull, dirfd(d), k->name, ws ? &ws[k->idx] : NULL, &dir);
+			if (dfd < 0)
+				st = reopen(w, rel, full, &self, &dfd);
+			if (st == ESCROW_OK)
+				st = add_entry(w, crel, cfull, dfd, k->name, ws ? &ws[k->idx] : NULL, &dir);
 			l.is_dir[k->idx] = dir;
 			/* readdir said it was not a folder: no "name/" key follows, so
 			 * its children go here and the list is sorted at the end. */
 			if (st == ESCROW_OK && dir && !k->has_desc) {
 				w->unsorted = true;
-				st = walk_dir(w, crel, cfull);
+				st = descend(w, &d, &dfd, deep, k->name, crel, cfull);
 			}
 		}
 		free(crel);
 		free(cfull);
 		crel = cfull = NULL;
 	}
-	closedir(d);
+	if (d != NULL)
+		closedir(d);
+	else if (dfd >= 0)
+		close(dfd);
+	w->depth--;
 	free(crel);
 	free(cfull);
 	free(ws);
@@ -547,6 +627,8 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	escrow_status s;
 	size_t i;
 
+	if (o != NULL && o->srcfd != NULL)
+		*o->srcfd = -1;
 	if (o == NULL || o->src == NULL || out == NULL)
 		return esc_error(ctx, ESCROW_E_USAGE, "esc_walk: NULL argument");
 	memset(&w, 0, sizeof w);
@@ -557,18 +639,15 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: not a folder (give the project folder)", o->src);
-	w.root_real = realpath(o->src, NULL);
-	if (w.root_real == NULL)
+	w.rootfd = open(o->src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.rootfd < 0)
 		return esc_error(ctx, ESCROW_E_OPEN, "%s: %s", o->src, strerror(errno));
-	w.root_len = strlen(w.root_real);
-	if (w.root_len == 1) /* the root is "/": every absolute path is under it */
-		w.root_len = 0;
 	s = load_ignore(&w);
 	if (s == ESCROW_OK)
 		s = index_excludes(&w);
 	w.stats = esc_statpool_new(ctx);
 	if (s == ESCROW_OK)
-		s = walk_dir(&w, "", o->src);
+		s = walk_dir(&w, w.rootfd, ".", "", o->src);
 	esc_statpool_free(w.stats);
 	if (s == ESCROW_OK)
 		esc_progress_ex(ctx, ESCROW_PHASE_WALK | ESCROW_PROGRESS_END, o->src, w.n_files, w.n_files, w.n_bytes,
@@ -587,6 +666,9 @@ escrow_status esc_walk(escrow_ctx *ctx, const struct esc_walk_options *o, struct
 	free(w.ignore);
 	esc_globset_free(w.xset);
 	free(w.xpat);
-	free(w.root_real);
+	if (s == ESCROW_OK && o->srcfd != NULL)
+		*o->srcfd = w.rootfd;
+	else
+		close(w.rootfd);
 	return s;
 }
