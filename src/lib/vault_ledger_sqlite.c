@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The fix for each kind of failure, and the status the CLI turns into its
  * exit code. */
@@ -205,6 +206,16 @@ static escrow_status lsq_setup(esc_ledger *l)
 	return s;
 }
 
+/* The length of path made absolute as SQLite makes it (no symlink resolved). */
+static size_t abs_len(const char *path)
+{
+	char cwd[4096];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return strlen(path);
+	return strlen(cwd) + 1 + strlen(path);
+}
+
 escrow_status esc_lsq_open(esc_ledger *l, const char *path, bool create)
 {
 	struct stat sb;
@@ -221,7 +232,16 @@ escrow_status esc_lsq_open(esc_ledger *l, const char *path, bool create)
 	l->db = db;
 	if (rc != SQLITE_OK) {
 		escrow_status s = lsq_fail(l, rc, "opening");
+		size_t full = abs_len(path);
 
+		/* SQLite's unix files take a path of at most 512 bytes from / (its
+		 * MAX_PATHNAME; a relative one is joined to the current folder), and
+		 * its journal's name is the ledger's and "-journal": 504 at most */
+		if ((rc & 0xff) == SQLITE_CANTOPEN && full > 504)
+			return esc_error(l->ctx, create ? ESCROW_E_CREATE : ESCROW_E_OPEN,
+			                 "ledger %s: its path from / is %zu bytes, and SQLite opens a ledger at a "
+			                 "path of at most 504 (make the vault in a folder with a shorter path, or "
+			                 "reach it through a shorter symlink)", path, full);
 		if (s == ESCROW_E_IO && (rc & 0xff) == SQLITE_CANTOPEN)
 			s = esc_error(l->ctx, ESCROW_E_OPEN, "%s", esc_ctx_message(l->ctx));
 		return s;

@@ -251,4 +251,18 @@ if [ "$can_mount" = yes ]; then
 	umount rcpt
 fi
 
+# A vault folder deep enough that the ledger's path passes SQLite's limit
+# (504 bytes from /, with its "-journal"): the message says so, not "check
+# that the vault folder exists", and nothing is left; 504 itself works.
+deep_at() { python3 -c 'import sys
+p, n = sys.argv[1], int(sys.argv[2]) - len("/ledger.sqlite")
+while len(p) < n: p += "/" + "d" * min(100, n - len(p) - 1)
+print(p)' "$PWD" "$1"; }
+ok=$(deep_at 504) long=$(deep_at 505)
+mkdir -p "$(dirname "$ok")" "$(dirname "$long")"
+expect_exit 0 "$ESCROW" vault init "$ok" -s notary.key -q
+expect_exit 73 "$ESCROW" vault init "$long" -s notary.key
+expect_grep "its path from / is 505 bytes, and SQLite opens a ledger at a path of at most 504" "$T/err"
+expect_true "nothing left of the refused vault" test ! -e "$long"
+
 finish
