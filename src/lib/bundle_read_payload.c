@@ -144,6 +144,7 @@ static escrow_status payload_file(struct run *r, const char *rel, struct esc_fil
 	memset(&insp, 0, sizeof insp);
 	esc_inspect_final(pa.in, &insp);
 	st = keep_inspection(r, f, &insp);
+	esc_inspection_clear(&insp);
 	if (st == ESCROW_OK)
 		st = esc_rd_put(rd, idx, f);
 	if (st != ESCROW_OK)

@@ -90,6 +90,7 @@ static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct es
 		f->kind = esc_kind_of(insp.kind);
 	if (esc_files_note(fs, f, &insp) != 0)
 		st = esc_nomem(rd->ctx);
+	esc_inspection_clear(&insp);
 out:
 	if (fd >= 0)
 		close(fd);

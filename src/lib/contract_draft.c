@@ -138,6 +138,7 @@ static escrow_status inspect(escrow_ctx *ctx, const char *src, int srcfd, struct
 			goto out;
 	}
 	esc_inspect_final(in, insp);
+	esc_inspection_clear(insp); /* a draft does not read the external data */
 	in = NULL;
 	if (insp->detected == ESC_FMT_NONE && insp->wanted != ESC_FMT_NONE && insp->wanted_ok)
 		insp->detected = insp->wanted;

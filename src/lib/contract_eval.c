@@ -50,52 +50,81 @@ static int has_dotdot(const char *p)
 	}
 }
 
-/* ONNX external data: a safe relative path, from the ONNX file's folder, to a
- * payload file. Fills out with that path. 1 ok, else 0 with why. */
-static int external_ok(const struct esc_files *files, const struct esc_file *f, char *out, size_t olen,
-                       char *why, size_t wlen)
+/* One ONNX external data location, loc (n bytes), of model f, that needs
+ * `need` bytes: a safe relative path, from the ONNX file's folder, to a
+ * payload file that holds them. 1 ok (*t: that file), else 0 with why. */
+static int location_ok(const struct esc_files *files, const struct esc_file *f, const char *loc, size_t n,
+                       unsigned long long need, const struct esc_file **t, char *why, size_t wlen)
 {
-	struct esc_note_view nv;
-	const char *loc, *ext, *slash = strrchr(f->path, '/'), *nl;
-	const struct esc_file *t;
+	const char *slash = strrchr(f->path, '/');
 	int dirlen = slash ? (int)(slash - f->path) : 0;
-	char ext_buf[256];
-	unsigned long long need = 0;
+	char ext[256], out[4352];
+	const char *p;
 
-	esc_note_get(files, f, &nv);
-	/* "LOCATION\nBYTES": the bytes the model's tensors read from it (a
-	 * location may hold a newline: the count is after the last one) */
-	nl = strrchr(nv.external, '\n');
-	if (nl != NULL && (nl[1] == '\0' || strspn(nl + 1, "0123456789") != strlen(nl + 1)))
-		nl = NULL;
-	snprintf(ext_buf, sizeof ext_buf, "%.*s", nl ? (int)(nl - nv.external) : (int)strlen(nv.external), nv.external);
-	if (nl != NULL)
-		need = strtoull(nl + 1, NULL, 10);
-	loc = ext = ext_buf;
-	if (*loc == '\0') { /* only when memory ran out: it is kept past the notes' bound */
-		snprintf(why, wlen, "%s: its external data could not be checked (out of memory)", f->path);
+	snprintf(ext, sizeof ext, "%.*s", (int)(n < 255 ? n : 255), loc);
+	for (p = ext; p[0] == '.' && p[1] == '/';)
+		p += 2;
+	if (n > 255 || p[0] == '\0' || p[0] == '/' || has_dotdot(p) || strchr(p, '\\') != NULL) {
+		snprintf(why, wlen, "%s: external data '%s' is not a relative path inside the deposit", f->path, ext);
 		return 0;
 	}
-	while (loc[0] == '.' && loc[1] == '/')
-		loc += 2;
-	if (loc[0] == '/' || has_dotdot(loc)) {
-		snprintf(why, wlen, "%s: external data '%s' is not a relative path inside the deposit", f->path,
-		         ext);
+	snprintf(out, sizeof out, "%.*s%s%s", dirlen, f->path, dirlen ? "/" : "", p);
+	*t = esc_path_is_safe(out) ? find_file(files, out) : NULL;
+	if (*t == NULL || (*t)->type == ESC_FT_DIR || ((*t)->type == ESC_FT_SYMLINK && (*t)->link_to_dir)) {
+		snprintf(why, wlen, "%s: external data '%s' is not in the deposit (expected %.300s)", f->path, ext, out);
 		return 0;
 	}
-	snprintf(out, olen, "%.*s%s%s", dirlen, f->path, dirlen ? "/" : "", loc);
-	t = esc_path_is_safe(out) ? find_file(files, out) : NULL;
-	if (t == NULL || t->type == ESC_FT_DIR || (t->type == ESC_FT_SYMLINK && t->link_to_dir)) {
-		snprintf(why, wlen, "%s: external data '%s' is not in the deposit (expected %s)", f->path,
-		         ext, out);
-		return 0;
-	}
-	if (file_bytes(files, t) < need) {
+	if (file_bytes(files, *t) < need) {
 		snprintf(why, wlen, "%s: external data '%s' holds %llu bytes, its tensors need %llu", f->path, ext,
-		         (unsigned long long)file_bytes(files, t), need);
+		         (unsigned long long)file_bytes(files, *t), need);
 		return 0;
 	}
 	return 1;
+}
+
+/* ONNX external data of model f: every location it names (esc_formats.h,
+ * "LOCATION\nBYTES" separated by backslashes) is checked; the files found
+ * are marked in data (one bit per file of files). 1 ok, else 0 with why. */
+static int external_ok(const struct esc_files *files, const struct esc_file *f, uint8_t *data, char *why,
+                       size_t wlen)
+{
+	struct esc_note_view nv;
+	const char *e;
+
+	esc_note_get(files, f, &nv);
+	e = nv.external;
+	if (*e == '\0') { /* out of memory, or past the notes' bound */
+		snprintf(why, wlen, "%s: its external data could not be checked (out of memory, or more findings "
+		         "than escrow keeps)", f->path);
+		return 0;
+	}
+	if (*e == '\\') {
+		snprintf(why, wlen, "%s: its external data was not checked: %.200s (escrow checks at most "
+		         ESC_ONNX_LOCATIONS_MAX_TEXT " files; store its tensors in fewer files, e.g. "
+		         "all_tensors_to_one_file=True)", f->path, e + 1);
+		return 0;
+	}
+	for (;;) {
+		const char *sep = strchr(e, '\\'), *end = sep ? sep : e + strlen(e), *nl = NULL, *q;
+		const struct esc_file *t;
+		unsigned long long need = 0;
+
+		/* the bytes follow the entry's last newline (a location may hold
+		 * one); records written before they were kept have none */
+		for (q = e; q < end; q++)
+			if (*q == '\n')
+				nl = q;
+		if (nl != NULL && (nl + 1 == end || strspn(nl + 1, "0123456789") < (size_t)(end - nl - 1)))
+			nl = NULL;
+		if (nl != NULL)
+			need = strtoull(nl + 1, NULL, 10);
+		if (!location_ok(files, f, e, (size_t)((nl ? nl : end) - e), need, &t, why, wlen))
+			return 0;
+		data[(size_t)(t - files->v) / 8] |= (uint8_t)(1u << ((size_t)(t - files->v) % 8));
+		if (sep == NULL)
+			return 1;
+		e = sep + 1;
+	}
 }
 
 struct dlv_eval {
@@ -135,64 +164,31 @@ static int passes(const struct esc_fnd *in, enum esc_format want)
 	return in->detected == want || esc_fnd_also_passes(in->also, want);
 }
 
-/* A model may keep each tensor in its own file (torch.onnx.export of a
- * large model, onnx's all_tensors_to_one_file=False), named after the
- * tensor, and only its first location is kept: a matched file not named
- * .onnx, in the folder of a matched ONNX model with external data or below
- * it, is taken as its data, not checked as ONNX. */
-static bool beside_external(const struct esc_files *files, const size_t *models, size_t n, const char *path)
-{
-	const char *dot = strrchr(path, '.');
-
-	if (dot != NULL && strchr(dot, '/') == NULL && strcasecmp(dot, ".onnx") == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		const struct esc_file *m = &files->v[models[i]];
-		const char *slash = strrchr(m->path, '/');
-		size_t dl = slash ? (size_t)(slash - m->path) + 1 : 0;
-
-		if (strncmp(m->path, path, dl) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Rule 5: every matched file passes format (ONNX external data files are
- * part of their model and exempt); tf-savedmodel is checked per folder. */
+/* Rule 5: every matched file passes format (the files that are the external
+ * data of a matched ONNX model are part of it and exempt); tf-savedmodel is
+ * checked per folder. */
 static void check_format(const struct esc_deliverable *d, const struct esc_files *files,
                          const size_t *idx, size_t n, struct dlv_eval *e)
 {
 	bool savedmodel = d->format && strcmp(d->format, "tf-savedmodel") == 0;
 	enum esc_format want = d->format ? esc_format_from_name(d->format) : ESC_FMT_NONE;
-	char (*ext)[512] = NULL;
-	size_t i, j, n_ext = 0, n_pb = 0;
-	size_t *models = NULL; /* idx of the files with external data */
+	uint8_t *data = NULL; /* one bit per file of files: some model's external data */
+	size_t i, n_pb = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct esc_file *f = &files->v[idx[i]];
 
 		if (!(f->fnd.bits & ESC_FND_EXTERNAL))
 			continue;
-		if ((n_ext & (n_ext - 1)) == 0) { /* grow at powers of two */
-			char (*v)[512] = realloc(ext, (n_ext ? 2 * n_ext : 1) * sizeof *ext);
-			size_t *mv = v ? realloc(models, (n_ext ? 2 * n_ext : 1) * sizeof *models) : NULL;
-
-			if (v != NULL)
-				ext = v;
-			if (mv != NULL)
-				models = mv;
-			if (v == NULL || mv == NULL) {
-				e->status = "bad-format";
-				snprintf(e->reason, sizeof e->reason, "out of memory");
-				goto out;
-			}
+		if (data == NULL && (data = calloc(files->n / 8 + 1, 1)) == NULL) {
+			e->status = "bad-format";
+			snprintf(e->reason, sizeof e->reason, "out of memory");
+			goto out;
 		}
-		models[n_ext] = idx[i];
-		if (!external_ok(files, f, ext[n_ext], sizeof ext[0], e->reason, sizeof e->reason)) {
+		if (!external_ok(files, f, data, e->reason, sizeof e->reason)) {
 			e->status = "bad-format";
 			goto out;
 		}
-		n_ext++;
 	}
 	if (d->format == NULL)
 		goto out;
@@ -217,10 +213,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 			}
 			continue;
 		}
-		for (j = 0; j < n_ext; j++)
-			if (strcmp(ext[j], f->path) == 0)
-				break;
-		if (j < n_ext || (want == ESC_FMT_ONNX && beside_external(files, models, n_ext, f->path)))
+		if (data != NULL && (data[idx[i] / 8] >> (idx[i] % 8) & 1))
 			continue;
 		if (!passes(&f->fnd, want)) {
 			struct esc_note_view nv;
@@ -244,8 +237,7 @@ static void check_format(const struct esc_deliverable *d, const struct esc_files
 		snprintf(e->reason, sizeof e->reason, "no saved_model.pb among the matched files");
 	}
 out:
-	free(ext);
-	free(models);
+	free(data);
 }
 
 /* The includes of one deliverable that matched no file it holds. */

@@ -12,8 +12,8 @@
  * the stream goes by, 80 after (bundle_read_rec.c; its findings' flags
  * included) plus its path and link target, and at most
  * ESC_NOTES_MAX of findings texts, so a hostile bundle stays under 256 MiB
- * (ONNX external data locations, kept past that bound, add at most 261 bytes
- * for each ONNX model that names one). */
+ * (ONNX external data locations, kept past that bound, add at most a
+ * quarter of it). */
 #define MAX_ENTRIES 1250000u
 #define MAX_NAME_BYTES (48u << 20)       /* payload paths and link targets, in total */
 

@@ -29,8 +29,16 @@ struct esc_inspection {
 	unsigned n_secrets;
 	char secrets[4][128];            /* "line 3: AWS access key id" (never the secret itself) */
 	const char *kind;                /* code, model, data, docs, prompts, config, pipeline, other */
-	char external_data[256];         /* ONNX: first external data location, checked by the caller */
-	uint64_t external_need;          /* the bytes its tensors read from it (offset + length) */
+	/* ONNX: the model's external data, checked by the caller, or NULL:
+	 * malloc'd (esc_inspection_clear frees it). Each distinct location and
+	 * the bytes its tensors read from it (the largest offset + length) as
+	 * "LOCATION\nBYTES", separated by a backslash, which no location holds
+	 * (esc_zip_name_ok refuses it; a newline it may hold: BYTES follow the
+	 * last one). Beyond the bounds below, "\\" and why they were not kept.
+	 * Records written before every location was kept hold one, with or
+	 * without "\nBYTES". */
+	char *external;
+	bool external_lost;              /* it has external data, and it could not be kept (out of memory) */
 	bool tf_index_ok;                /* a file named variables.index ending with the TF table magic */
 	/* What the check of a model file read, for people comparing releases
 	 * (escrow diff): compact JSON, "" when none, e.g.
@@ -39,6 +47,18 @@ struct esc_inspection {
 	 * Bounded: a few shapes, inputs or outputs, the first in file order. */
 	char model[ESC_MODEL_MAX];
 };
+
+/* A model may keep each tensor in its own file (all_tensors_to_one_file=
+ * False, torch.onnx.export of a large model): every location is checked, up
+ * to this many distinct ones and bytes of their names; a model past either
+ * fails its contract's check (it is not taken as ok unchecked). */
+#define ESC_ONNX_LOCATIONS_MAX 65536u
+#define ESC_ONNX_LOCATIONS_MAX_TEXT "65536"
+#define ESC_ONNX_LOCATION_BYTES_MAX (4u << 20)
+#define ESC_ONNX_LOCATION_BYTES_MAX_TEXT "4 MiB"
+
+/* Frees what an inspection holds (its external data); NULL-safe. */
+void esc_inspection_clear(struct esc_inspection *in);
 
 /* Streaming inspector. `path` is the payload path (for name-based hints and
  * kind), `size` the exact size, `wanted` the contract's format or NONE. */

@@ -11,9 +11,10 @@
 /* The texts a run keeps are bounded in bytes, so that a deposit of a million
  * files with findings stays within the memory the million-file verify takes:
  * past the bound a file keeps its flags only (the verdict stays exact) and
- * the report says how many files' details were left out. An ONNX external
- * data location (at most 255 bytes) is kept past it: whether that file is in
- * the deposit is part of the verdict. */
+ * the report says how many files' details were left out. An ONNX model's
+ * external data locations are kept past it, up to a quarter of it more:
+ * whether those files are in the deposit is part of the verdict (past that
+ * too, the model's external data is reported as not checked, bad-format). */
 #define ESC_NOTES_MAX (64u << 20)
 extern size_t esc_notes_max; /* ESC_NOTES_MAX; tests lower it */
 
@@ -26,7 +27,7 @@ int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_in
 struct esc_note_view {
 	const char *reason;      /* why `wanted` failed */
 	const char *imports;     /* the pickle's dangerous (else unknown) imports */
-	const char *external;    /* ONNX: the first external data location */
+	const char *external;    /* ONNX: the external data locations (esc_inspection.external) */
 	const char *model;       /* what a model's check read (esc_inspection.model) */
 	const char *secret[4];   /* "line 3: AWS access key id" (never the value) */
 	unsigned n_lines;        /* of secret[] */

@@ -242,6 +242,7 @@ escrow_status esc_prefetch_file(struct esc_prefetch *p, size_t idx, const char *
 		r->done += f->size;
 		esc_progress(r->ctx, r->done, r->total);
 	}
+	esc_inspection_clear(&s->insp);
 	esc_queue_release(p->q);
 	return st;
 }
@@ -257,8 +258,10 @@ void esc_prefetch_free(struct esc_prefetch *p)
 		esc_queue_fail(p->q, ESCROW_E_INTERRUPTED); /* stops the readers */
 	for (k = 0; k < p->started; k++)
 		pthread_join(p->th[k], NULL);
-	for (i = 0; i < PF_SLOTS; i++)
+	for (i = 0; i < PF_SLOTS; i++) {
 		free(p->slot[i].buf);
+		esc_inspection_clear(&p->slot[i].insp); /* filled, never taken */
+	}
 	for (k = 0; k < PF_READERS; k++)
 		esc_sha256_free(p->rd[k].sha);
 	esc_queue_free(p->q);

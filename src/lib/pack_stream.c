@@ -122,6 +122,7 @@ static escrow_status empty_file(struct esc_pack_run *r, size_t idx, const char *
 	f->has_sha256 = true;
 	esc_inspect_final(in, &res);
 	esc_pack_keep_findings(r, f, idx, &res);
+	esc_inspection_clear(&res);
 	return ESCROW_OK;
 }
 
@@ -198,6 +199,7 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 	esc_inspect_final(in, &res);
 	in = NULL;
 	esc_pack_keep_findings(r, f, idx, &res);
+	esc_inspection_clear(&res);
 out:
 	esc_inspect_free(in);
 	close(fd);

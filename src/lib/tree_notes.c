@@ -4,7 +4,8 @@
  *   the secret lines, each NUL-terminated.
  * A file's record is found by the offset in its esc_file (1 + chunk * CHUNK
  * + position); records never cross a chunk and are never changed, so that a
- * symlink shares its target's record. */
+ * symlink shares its target's record. A record larger than a chunk (an ONNX
+ * model with thousands of external data files) has a chunk of its own. */
 #include "escrow_private.h"
 
 #include <stdlib.h>
@@ -22,6 +23,7 @@ struct esc_notes {
 	uint64_t bytes;       /* of all records */
 	uint64_t left_out;    /* files whose texts were not kept */
 	uint64_t model_bytes; /* of the model summaries kept (bounded apart) */
+	uint64_t ext_past;    /* of the records kept past the bound for their external data */
 };
 
 static size_t put(char *p, const char *s)
@@ -33,15 +35,16 @@ static size_t put(char *p, const char *s)
 	return n;
 }
 
+static bool has_external(const struct esc_inspection *in)
+{
+	return (in->external != NULL && in->external[0] != '\0') || in->external_lost;
+}
+
 /* Writes the record into p (NULL: only measures it). The ONNX external data
- * is kept as "LOCATION\nBYTES" when the bytes its tensors need are known
- * and it fits (contract_eval.c reads it back). */
+ * is kept as the inspection has it (esc_formats.h; contract_eval.c reads it
+ * back). */
 static size_t record(char *p, const struct esc_inspection *in, bool whole, bool model)
 {
-	char ext[sizeof in->external_data];
-	int n = in->external_data[0] && in->external_need > 0
-	        ? snprintf(ext, sizeof ext, "%s\n%llu", in->external_data, (unsigned long long)in->external_need)
-	        : -1;
 	unsigned k, lines = whole ? (in->n_secrets < 4 ? in->n_secrets : 4) : 0;
 	uint32_t ns = in->n_secrets;
 	size_t o = 5;
@@ -52,7 +55,7 @@ static size_t record(char *p, const struct esc_inspection *in, bool whole, bool 
 	}
 	o += put(p ? p + o : NULL, whole ? in->reason : "");
 	o += put(p ? p + o : NULL, whole ? in->pickle_imports : "");
-	o += put(p ? p + o : NULL, n > 0 && (size_t)n < sizeof ext ? ext : in->external_data);
+	o += put(p ? p + o : NULL, in->external != NULL ? in->external : "");
 	o += put(p ? p + o : NULL, model ? in->model : "");
 	for (k = 0; k < lines; k++)
 		o += put(p ? p + o : NULL, in->secrets[k]);
@@ -72,14 +75,14 @@ static char *alloc(struct esc_notes *ns, size_t n, uint32_t *off)
 		if (v == NULL)
 			return NULL;
 		ns->chunk = v;
-		if ((v[ns->n_chunk] = malloc(CHUNK)) == NULL)
+		if ((v[ns->n_chunk] = malloc(n > CHUNK ? n : CHUNK)) == NULL)
 			return NULL;
 		ns->n_chunk++;
 		ns->used = 0;
 	}
 	p = ns->chunk[ns->n_chunk - 1] + ns->used;
 	*off = 1u + (uint32_t)((ns->n_chunk - 1) * CHUNK + ns->used);
-	ns->used += n;
+	ns->used = n > CHUNK ? CHUNK : ns->used + n; /* one that large fills its chunk */
 	ns->bytes += n;
 	return p;
 }
@@ -98,16 +101,16 @@ int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_in
 	f->fnd.n_secrets = in->n_secrets > UINT16_MAX ? UINT16_MAX : (uint16_t)in->n_secrets;
 	f->fnd.bits = (uint8_t)(ESC_FND_INSPECTED | (in->wanted_ok ? ESC_FND_WANTED_OK : 0) |
 	                        (in->lfs_pointer ? ESC_FND_LFS : 0) | (in->tf_index_ok ? ESC_FND_TF_INDEX_OK : 0) |
-	                        (in->external_data[0] ? ESC_FND_EXTERNAL : 0) |
+	                        (has_external(in) ? ESC_FND_EXTERNAL : 0) |
 	                        ((unsigned)in->pickle & 3u) << ESC_FND_PICKLE_SHIFT);
-	if (!texts && in->external_data[0] == '\0' && in->model[0] == '\0')
+	if (!texts && !has_external(in) && in->model[0] == '\0')
 		return 0;
 	if (fs->notes == NULL && (fs->notes = calloc(1, sizeof *fs->notes)) == NULL)
 		goto nomem;
 	/* model summaries are for comparing releases, not for the verdict: they
 	 * take at most a quarter of the bound */
 	model = in->model[0] != '\0' && fs->notes->model_bytes + strlen(in->model) + 1 <= esc_notes_max / 4;
-	if (!texts && in->external_data[0] == '\0' && !model)
+	if (!texts && !has_external(in) && !model)
 		return 0;
 	n = record(NULL, in, true, model);
 	whole = fs->notes->bytes + n <= esc_notes_max;
@@ -117,9 +120,15 @@ int esc_files_note(struct esc_files *fs, struct esc_file *f, const struct esc_in
 			f->fnd.bits |= ESC_FND_LEFT_OUT;
 			fs->notes->left_out++;
 		}
-		if (in->external_data[0] == '\0')
+		if (!has_external(in))
 			return 0;
+		/* the external data is part of the verdict: kept past the bound, up
+		 * to a quarter of it more; past that too, the model's is not kept and
+		 * its external data is reported as not checked (bad-format) */
 		n = record(NULL, in, false, false);
+		if (fs->notes->ext_past + n > esc_notes_max / 4)
+			return 0;
+		fs->notes->ext_past += n;
 	}
 	if (model)
 		fs->notes->model_bytes += strlen(in->model) + 1;

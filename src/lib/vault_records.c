@@ -21,7 +21,10 @@
 #include <zstd.h>
 
 #define REC_FORMAT "escrow-records/1"
-#define REC_LINE_MAX (256u << 10) /* a line: a path and texts, all bounded well below */
+/* a line: a path and texts, bounded well below, but for an ONNX model's
+ * external data locations (a few MiB at most, esc_formats.h); a longer line
+ * makes the records unused (the bundle is read instead) */
+#define REC_LINE_MAX (8u << 20)
 #define REC_ARENA (1u << 20)
 #define REC_IO (1u << 17)
 
@@ -235,7 +238,9 @@ static int notes_of(struct esc_files *fs, struct esc_file *f, const json_t *n)
 	in.wanted = (enum esc_format)f->fnd.wanted;
 	snprintf(in.reason, sizeof in.reason, "%s", str_of(n, "reason"));
 	snprintf(in.pickle_imports, sizeof in.pickle_imports, "%s", str_of(n, "imports"));
-	snprintf(in.external_data, sizeof in.external_data, "%s", str_of(n, "external"));
+	/* "LOCATION", "LOCATION\nBYTES" (records of earlier versions) or the
+	 * whole list (esc_formats.h): kept as read; only its presence is a flag */
+	in.external = (char *)str_of(n, "external"); /* borrowed: not cleared */
 	snprintf(in.model, sizeof in.model, "%s", str_of(n, "model"));
 	in.n_secrets = (unsigned)json_integer_value(json_object_get(n, "secrets"));
 	json_array_foreach(json_object_get(n, "lines"), k, l) {

@@ -171,15 +171,31 @@ done
 # all_tensors_to_one_file=False, torch.onnx.export of a large model): the
 # data files are part of the model, not ONNX files to check: ok in all three
 # (tests/fixtures/onnx_external_split, written by onnx). Without the first
-# tensor's file the model is bad-format.
-rm -rf split split-nw
-mkdir -p split/models split-nw/models
+# tensor's file the model is bad-format; every location is checked, not only
+# the first: without the second (B), or with B shorter than its tensor's
+# offset + length (12 bytes), bad-format in check, pack --strict and verify.
+rm -rf split split-nw split-nb split-cb
+mkdir -p split/models split-nw/models split-nb/models split-cb/models
 cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,W,B} split/models/
 cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,B} split-nw/models/
+cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,W} split-nb/models/
+cp "$SRC"/tests/fixtures/onnx_external_split/{model.onnx,W,B} split-cb/models/
+truncate -s 8 split-cb/models/B
 expect_exit 0 "$ESCROW" check split -c onnx.yaml
 expect_exit 0 "$ESCROW" pack split -o split.escrow -s agency.key -c onnx.yaml --strict -q
 expect_exit 0 "$ESCROW" verify split.escrow -p agency.pub -c onnx.yaml --json && cp "$T/out" verify.json
 expect_true "verify: split external data ok" test "$(statuses verify.json)" = "scorer=ok"
 expect_exit 2 "$ESCROW" check split-nw -c onnx.yaml
 expect_grep "external data 'W' is not in the deposit" out
+for v in nb:"external data 'B' is not in the deposit" cb:"external data 'B' holds 8 bytes, its tensors need 12"; do
+	d=split-${v%%:*} msg=${v#*:}
+	expect_exit 2 "$ESCROW" check "$d" -c onnx.yaml --json && cp "$T/out" check.json
+	expect_true "check: $d is bad-format" test "$(statuses check.json)" = "scorer=bad-format"
+	expect_grep "$msg" check.json
+	expect_exit 2 "$ESCROW" pack "$d" -o "$d-strict.escrow" -s agency.key -c onnx.yaml --strict -q
+	expect_exit 0 "$ESCROW" pack "$d" -o "$d.escrow" -s agency.key -c onnx.yaml -q
+	expect_exit 2 "$ESCROW" verify "$d.escrow" -p agency.pub -c onnx.yaml --json && cp "$T/out" verify.json
+	expect_true "verify: $d is bad-format" test "$(statuses verify.json)" = "scorer=bad-format"
+	expect_grep "$msg" verify.json
+done
 finish

@@ -29,6 +29,7 @@ static inline void fuzz_checker(const struct esc_fmt_ops *o, const char *path, c
 	o->final(st, reason, sizeof reason);
 	if (o->report)
 		o->report(st, &out);
+	esc_inspection_clear(&out);
 	if (o->release)
 		o->release(st);
 	free(st);

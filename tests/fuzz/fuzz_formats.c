@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t off = 2; off < size; off += chunk)
 			esc_inspect_update(in, data + off, size - off < chunk ? size - off : chunk);
 		esc_inspect_final(in, &out);
+		esc_inspection_clear(&out);
 	}
 	return 0;
 }

@@ -292,20 +292,64 @@ static void test_onnx_external(void **state)
 	(void)state;
 	in = add(&fs, "models/onnx/model.onnx", 500, ESC_FMT_ONNX);
 	add(&fs, "models/onnx/model.onnx.data", 4000, ESC_FMT_NONE);
-	snprintf(in->external_data, sizeof in->external_data, "model.onnx.data");
+	in->external = (char *)"model.onnx.data"; /* as records of earlier versions have it */
 	esc_files_sort(&fs);
 	assert_int_equal(run(c, &fs, &r), 1); /* the data file is part of its model */
 	assert_string_equal(status_of(r, "export"), "ok");
 	escrow_report_free(r);
 	in = found_of(fs.v[0].path);
-	snprintf(in->external_data, sizeof in->external_data, "../../etc/passwd");
+	in->external = (char *)"../../etc/passwd";
 	assert_int_equal(run(c, &fs, &r), 0);
 	assert_string_equal(status_of(r, "export"), "bad-format");
 	assert_non_null(strstr(reason_of(r, "export"), "not a relative path inside the deposit"));
 	escrow_report_free(r);
-	snprintf(in->external_data, sizeof in->external_data, "weights.bin");
+	in->external = (char *)"weights.bin";
 	assert_int_equal(run(c, &fs, &r), 0);
 	assert_non_null(strstr(reason_of(r, "export"), "not in the deposit (expected models/onnx/weights.bin)"));
+	escrow_report_free(r);
+	escrow_contract_free(c);
+	esc_files_free(&fs);
+}
+
+/* Each tensor in its own file: every location is checked for presence and
+ * size, not only the first; only those files are exempt from the format. */
+static void test_onnx_external_split(void **state)
+{
+	escrow_contract *c = load("escrow-contract: 1\ncontract: C\ndeliverables:\n"
+	                          "  - id: export\n    include: [\"m/**\"]\n    format: onnx\n");
+	struct esc_files fs = {0};
+	struct esc_inspection *in;
+	escrow_report *r;
+
+	(void)state;
+	in = add(&fs, "m/model.onnx", 500, ESC_FMT_ONNX);
+	add(&fs, "m/W", 48, ESC_FMT_NONE);
+	add(&fs, "m/d/B\nx", 12, ESC_FMT_NONE);
+	in->external = (char *)"W\n48\\./d/B\nx\n12";
+	esc_files_sort(&fs);
+	assert_int_equal(run(c, &fs, &r), 1);
+	assert_string_equal(status_of(r, "export"), "ok");
+	escrow_report_free(r);
+	in = found_of("m/model.onnx");
+	in->external = (char *)"W\n48\\d/B\nx\n13";
+	assert_int_equal(run(c, &fs, &r), 0);
+	assert_string_equal(status_of(r, "export"), "bad-format");
+	assert_non_null(strstr(reason_of(r, "export"), "holds 12 bytes, its tensors need 13"));
+	escrow_report_free(r);
+	in->external = (char *)"W\n48\\d/B\nx\n12\\C\n4";
+	assert_int_equal(run(c, &fs, &r), 0);
+	assert_non_null(strstr(reason_of(r, "export"), "external data 'C' is not in the deposit (expected m/C)"));
+	escrow_report_free(r);
+	/* more locations than are kept: not taken as checked */
+	in->external = (char *)"\\more than 65536 external data files, or 4 MiB of their names";
+	assert_int_equal(run(c, &fs, &r), 0);
+	assert_string_equal(status_of(r, "export"), "bad-format");
+	assert_non_null(strstr(reason_of(r, "export"), "was not checked: more than 65536 external data files"));
+	escrow_report_free(r);
+	/* W alone is the model's data: B is checked as ONNX, and is not */
+	in->external = (char *)"W\n48";
+	assert_int_equal(run(c, &fs, &r), 0);
+	assert_non_null(strstr(reason_of(r, "export"), "m/d/B\nx: is not a valid onnx file"));
 	escrow_report_free(r);
 	escrow_contract_free(c);
 	esc_files_free(&fs);
@@ -549,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_statuses),
 		cmocka_unit_test(test_hash_and_size),
 		cmocka_unit_test(test_onnx_external),
+		cmocka_unit_test(test_onnx_external_split),
 		cmocka_unit_test(test_savedmodel_needs_pb),
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_literal_includes),

@@ -87,6 +87,83 @@ static void test_safetensors(void **state)
 	assert_int_equal(r.detected, ESC_FMT_NONE);
 }
 
+/* A graph of n initializers, tensor i at location loc(i) with offset
+ * 8 * (i % 2) and length 8 (ONNX's external data entries). */
+static void onnx_tensors(struct fx *b, unsigned n, const char *(*loc)(unsigned))
+{
+	struct fx g = { 0 }, o = { 0 };
+
+	fx_varint(b, 0x08);
+	fx_varint(b, 8);
+	for (unsigned i = 0; i < n; i++) {
+		struct fx t = { 0 }, e = { 0 };
+		const char *l = loc(i);
+
+		fx_varint(&t, 0x10);
+		fx_varint(&t, 1);
+		fx_pb_bytes(&e, 1, "location", 8);
+		fx_pb_bytes(&e, 2, l, strlen(l));
+		fx_pb_bytes(&t, 13, e.p, e.n);
+		e.n = 0;
+		fx_pb_bytes(&e, 1, "offset", 6);
+		fx_pb_bytes(&e, 2, i % 2 ? "8" : "0", 1);
+		fx_pb_bytes(&t, 13, e.p, e.n);
+		e.n = 0;
+		fx_pb_bytes(&e, 1, "length", 6);
+		fx_pb_bytes(&e, 2, "8", 1);
+		fx_pb_bytes(&t, 13, e.p, e.n);
+		fx_varint(&t, 14 << 3);
+		fx_varint(&t, 1);
+		fx_pb_bytes(&g, 5, t.p, t.n);
+		fx_free(&t);
+		fx_free(&e);
+	}
+	fx_pb_bytes(b, 7, g.p, g.n);
+	fx_varint(&o, 0x10);
+	fx_varint(&o, 17);
+	fx_pb_bytes(b, 8, o.p, o.n);
+	fx_free(&g);
+	fx_free(&o);
+}
+
+static const char *three(unsigned i)
+{
+	return i < 2 ? "a" : "d/b\nc";
+}
+
+static const char *each(unsigned i)
+{
+	static char name[16];
+
+	snprintf(name, sizeof name, "t%u", i);
+	return name;
+}
+
+/* Every distinct location is kept with what its tensors read (not only the
+ * first); past 65,536 of them the model says so instead. */
+static void test_onnx_locations(void **state)
+{
+	struct fx b = { 0 };
+	struct esc_inspection r;
+
+	(void)state;
+	onnx_tensors(&b, 3, three);
+	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
+	assert_true(r.wanted_ok);
+	assert_string_equal(r.external, "a\n16\\d/b\nc\n8");
+	fx_free(&b);
+	onnx_tensors(&b, ESC_ONNX_LOCATIONS_MAX, each);
+	r = fx_inspect_chunked("m/model.onnx", &b, ESC_FMT_ONNX, 0);
+	assert_true(r.wanted_ok);
+	assert_true(strncmp(r.external, "t0\n8\\t1\n16\\", 11) == 0);
+	fx_free(&b);
+	onnx_tensors(&b, ESC_ONNX_LOCATIONS_MAX + 1, each);
+	r = fx_inspect_chunked("m/model.onnx", &b, ESC_FMT_ONNX, 0);
+	assert_true(r.wanted_ok);
+	assert_string_equal(r.external, "\\more than 65536 external data files, or 4 MiB of their names");
+	fx_free(&b);
+}
+
 static void test_onnx(void **state)
 {
 	struct fx b = { 0 };
@@ -97,7 +174,7 @@ static void test_onnx(void **state)
 	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
 	assert_true(r.wanted_ok);
 	assert_int_equal(r.detected, ESC_FMT_ONNX);
-	assert_string_equal(r.external_data, "");
+	assert_null(r.external);
 	/* detected by content without the name or the contract */
 	r = fx_inspect("m/model.data", &b, ESC_FMT_NONE);
 	assert_int_equal(r.detected, ESC_FMT_ONNX);
@@ -158,7 +235,7 @@ static void test_onnx(void **state)
 	fx_onnx(&b, 8, true, true, "weights/model.onnx.data");
 	r = fx_inspect("m/model.onnx", &b, ESC_FMT_ONNX);
 	assert_true(r.wanted_ok);
-	assert_string_equal(r.external_data, "weights/model.onnx.data");
+	assert_string_equal(r.external, "weights/model.onnx.data\n0"); /* no offset nor length */
 	fx_free(&b);
 
 	fx_onnx(&b, 8, true, true, "../../etc/passwd");
@@ -409,6 +486,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_safetensors),
 		cmocka_unit_test(test_onnx),
+		cmocka_unit_test(test_onnx_locations),
 		cmocka_unit_test(test_gguf),
 		cmocka_unit_test(test_npy),
 		cmocka_unit_test(test_hdf5_parquet),

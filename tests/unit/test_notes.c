@@ -46,7 +46,7 @@ static void test_record(void **state)
 	in.n_secrets = 70000;
 	snprintf(in.reason, sizeof in.reason, "why not");
 	snprintf(in.pickle_imports, sizeof in.pickle_imports, "posix.system");
-	snprintf(in.external_data, sizeof in.external_data, "w.bin");
+	in.external = (char *)"w.bin";
 	snprintf(in.model, sizeof in.model, "{\"tensors\":2}");
 	for (k = 0; k < 4; k++)
 		snprintf(in.secrets[k], sizeof in.secrets[k], "line %u: AWS access key id", k + 1);
@@ -114,19 +114,23 @@ static void test_bound(void **state)
 	assert_int_equal(v.n_secrets, 1);
 	/* an ONNX external data location is kept past the bound (the verdict
 	 * needs it), its other texts are not */
-	snprintf(in.external_data, sizeof in.external_data, "d/w.bin");
+	in.external = (char *)"d/w.bin";
 	f = add(&fs, "m.onnx");
 	assert_int_equal(esc_files_note(&fs, f, &in), 0);
 	assert_true(f->fnd.bits & ESC_FND_LEFT_OUT);
 	esc_note_get(&fs, f, &v);
 	assert_string_equal(v.external, "d/w.bin");
 	assert_int_equal(v.n_lines, 0);
+	/* and up to a quarter of the bound more (16 bytes, that record's):
+	 * past it the flag stays, the location does not (the verdict says its
+	 * external data was not checked) */
 	in.n_secrets = 0;
 	f = add(&fs, "n.onnx"); /* nothing else to leave out */
 	assert_int_equal(esc_files_note(&fs, f, &in), 0);
 	assert_false(f->fnd.bits & ESC_FND_LEFT_OUT);
+	assert_true(f->fnd.bits & ESC_FND_EXTERNAL);
 	esc_note_get(&fs, f, &v);
-	assert_string_equal(v.external, "d/w.bin");
+	assert_string_equal(v.external, "");
 	assert_int_equal(esc_notes_left_out(&fs), 2);
 	/* the first two are whole */
 	esc_note_get(&fs, &fs.v[0], &v);

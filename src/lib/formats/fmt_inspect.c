@@ -324,6 +324,14 @@ void esc_inspect_free(esc_inspector *in)
 	free(in);
 }
 
+void esc_inspection_clear(struct esc_inspection *in)
+{
+	if (in == NULL)
+		return;
+	free(in->external);
+	in->external = NULL;
+}
+
 void esc_inspect_final(esc_inspector *in, struct esc_inspection *out)
 {
 	char reason[sizeof out->reason], imports[sizeof out->pickle_imports];

@@ -9,10 +9,12 @@
  * skipped as protobuf does (it keeps it as an unknown field); groups, which
  * ONNX never writes, are refused. External data locations (a tensor's
  * external_data key/value "location") are read and must stay inside the
- * deposit. */
+ * deposit; every distinct one is kept, with the bytes its tensors read from
+ * it, for the contract's evaluation to find in the deposit. */
 #include "formats/esc_fmt.h"
 #include "formats/esc_zip.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define ONNX_STR_MAX 255
@@ -135,13 +137,24 @@ struct onnx_state {
 	struct onnx_io io[2][ONNX_IO_SHOWN];    /* [0] inputs, [1] outputs */
 	uint64_t n_io[2];
 	int cur_io;                             /* 0/1 while inside one shown, else -1 */
-	char location[256];
 	/* the tensor being read: its external data entries (onnx.load reads
-	 * `length` bytes at `offset` of the location, else to its end) */
+	 * `length` bytes at `offset` of the location, else to its end; the
+	 * last "location" entry is the one it reads) */
 	uint64_t t_off, t_len;
-	bool t_len_set, t_first;    /* t_first: its location is `location` */
-	uint64_t ext_end;           /* bytes `location` must hold for every tensor in it */
-	bool ext_end_set;
+	bool t_len_set;
+	char t_loc[ONNX_STR_MAX + 1];
+	size_t t_loc_len;           /* 0: no location */
+	/* the distinct locations, bounded (esc_formats.h) */
+	struct onnx_loc {
+		uint32_t name, len;     /* in names */
+		uint64_t need;          /* max offset + length of its tensors */
+	} *locs;
+	uint32_t n_locs, cap_locs;
+	uint32_t *slot;             /* open addressing: 1 + index into locs, 0 free */
+	uint32_t n_slot;
+	char *names;
+	size_t names_len, names_cap;
+	const char *locs_lost;      /* why not every location is kept, or NULL */
 	char reason[200];
 };
 
@@ -170,18 +183,105 @@ static void tensor_entry(struct onnx_state *o)
 		o->t_len_set = dec_value(o->val, o->val_len, &o->t_len);
 }
 
+static uint32_t loc_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* Grows the table of slots to n (a power of two), placing every location. */
+static bool loc_rehash(struct onnx_state *o, uint32_t n)
+{
+	uint32_t *v = calloc(n, sizeof *v);
+
+	if (v == NULL)
+		return false;
+	for (uint32_t i = 0; i < o->n_locs; i++) {
+		uint32_t k = loc_hash(o->names + o->locs[i].name, o->locs[i].len) & (n - 1);
+
+		while (v[k] != 0)
+			k = (k + 1) & (n - 1);
+		v[k] = i + 1;
+	}
+	free(o->slot);
+	o->slot = v;
+	o->n_slot = n;
+	return true;
+}
+
+/* The entry of location s (n bytes), added when new; NULL when it cannot
+ * be (o->locs_lost says why). */
+static struct onnx_loc *loc_find(struct onnx_state *o, const char *s, size_t n)
+{
+	uint32_t k;
+	struct onnx_loc *l;
+
+	if (o->n_slot != 0) {
+		for (k = loc_hash(s, n) & (o->n_slot - 1); o->slot[k] != 0; k = (k + 1) & (o->n_slot - 1)) {
+			l = &o->locs[o->slot[k] - 1];
+			if (l->len == n && memcmp(o->names + l->name, s, n) == 0)
+				return l;
+		}
+	}
+	if (o->n_locs == ESC_ONNX_LOCATIONS_MAX || o->names_len + n + 1 > ESC_ONNX_LOCATION_BYTES_MAX) {
+		o->locs_lost = "more than " ESC_ONNX_LOCATIONS_MAX_TEXT " external data files, or "
+		               ESC_ONNX_LOCATION_BYTES_MAX_TEXT " of their names";
+		return NULL;
+	}
+	if (o->n_locs == o->cap_locs) {
+		uint32_t cap = o->cap_locs ? 2 * o->cap_locs : 8;
+		struct onnx_loc *v = realloc(o->locs, cap * sizeof *v);
+
+		if (v == NULL)
+			goto nomem;
+		o->locs = v;
+		o->cap_locs = cap;
+	}
+	if (o->names_len + n + 1 > o->names_cap) {
+		size_t cap = o->names_cap ? 2 * o->names_cap : 256;
+		char *v;
+
+		while (cap < o->names_len + n + 1)
+			cap *= 2;
+		if ((v = realloc(o->names, cap)) == NULL)
+			goto nomem;
+		o->names = v;
+		o->names_cap = cap;
+	}
+	/* at most half the slots taken */
+	if (2 * (o->n_locs + 1) > o->n_slot && !loc_rehash(o, o->n_slot ? 2 * o->n_slot : 16))
+		goto nomem;
+	l = &o->locs[o->n_locs];
+	l->name = (uint32_t)o->names_len;
+	l->len = (uint32_t)n;
+	l->need = 0;
+	memcpy(o->names + o->names_len, s, n);
+	o->names[o->names_len + n] = '\0';
+	o->names_len += n + 1;
+	for (k = loc_hash(s, n) & (o->n_slot - 1); o->slot[k] != 0; k = (k + 1) & (o->n_slot - 1))
+		;
+	o->slot[k] = ++o->n_locs;
+	return l;
+nomem:
+	o->locs_lost = "out of memory";
+	return NULL;
+}
+
 /* A tensor ends: the bytes of its location it needs. */
 static void tensor_end(struct onnx_state *o)
 {
+	struct onnx_loc *l;
 	uint64_t end;
 
-	if (!o->t_first)
+	if (o->t_loc_len == 0 || o->locs_lost != NULL || (l = loc_find(o, o->t_loc, o->t_loc_len)) == NULL)
 		return;
 	if (!esc_add64(o->t_off, o->t_len_set ? o->t_len : 0, &end))
 		end = UINT64_MAX;
-	if (!o->ext_end_set || end > o->ext_end)
-		o->ext_end = end;
-	o->ext_end_set = true;
+	if (end > l->need)
+		l->need = end;
 }
 
 static void ofail(struct onnx_state *o, const char *fmt, unsigned long long a, unsigned long long b)
@@ -252,9 +352,8 @@ static void pop_levels(struct onnx_state *o)
 				o->failed = true;
 				return;
 			}
-			if (!o->location[0])
-				snprintf(o->location, sizeof o->location, "%s", o->val);
-			o->t_first = strcmp(o->location, o->val) == 0;
+			memcpy(o->t_loc, o->val, o->val_len + 1);
+			o->t_loc_len = o->val_len;
 		} else if (o->kind[o->depth] == M_ENTRY && o->kind[o->depth - 1] == M_TENSOR && !o->key_long &&
 		           !o->val_long) {
 			tensor_entry(o);
@@ -339,7 +438,8 @@ static void field(struct onnx_state *o)
 		io_enter(o, k);
 		if (o->kind[o->depth] == M_TENSOR) {
 			o->t_off = o->t_len = 0;
-			o->t_len_set = o->t_first = false;
+			o->t_len_set = false;
+			o->t_loc_len = 0;
 		}
 		if (o->kind[o->depth] == M_ENTRY) {
 			o->key_len = o->val_len = 0;
@@ -578,16 +678,47 @@ static void onnx_summary(struct onnx_state *o, struct esc_inspection *out)
 	esc_insp_model(out, m);
 }
 
+/* The locations as esc_inspection.external holds them: "LOC\nBYTES" each,
+ * separated by a backslash, else "\\" and why they were not all kept. */
 static void onnx_report(void *s, struct esc_inspection *out)
 {
 	struct onnx_state *o = s;
+	size_t n = 0, at = 0;
+	char *p;
 
-	if (o->location[0] && !out->external_data[0]) {
-		snprintf(out->external_data, sizeof out->external_data, "%s", o->location);
-		out->external_need = o->ext_end_set ? o->ext_end : 0;
+	if ((o->n_locs != 0 || o->locs_lost != NULL) && out->external == NULL && !out->external_lost) {
+		if (o->locs_lost != NULL)
+			n = strlen(o->locs_lost) + 2;
+		else
+			n = o->names_len + (size_t)o->n_locs * 22; /* '\n', 20 digits, '\\' or NUL */
+		if ((p = malloc(n)) == NULL) {
+			out->external_lost = true;
+		} else if (o->locs_lost != NULL) {
+			snprintf(p, n, "\\%s", o->locs_lost);
+			out->external = p;
+		} else {
+			for (uint32_t i = 0; i < o->n_locs; i++)
+				at += (size_t)snprintf(p + at, n - at, "%s%s\n%llu", i ? "\\" : "", o->names + o->locs[i].name,
+				                       (unsigned long long)o->locs[i].need);
+			out->external = p;
+		}
 	}
 	if (!o->failed && !out->model[0])
 		onnx_summary(o, out);
+}
+
+static void onnx_release(void *s)
+{
+	struct onnx_state *o = s;
+
+	free(o->locs);
+	free(o->slot);
+	free(o->names);
+	o->locs = NULL;
+	o->slot = NULL;
+	o->names = NULL;
+	o->n_locs = o->cap_locs = o->n_slot = 0;
+	o->names_len = o->names_cap = 0;
 }
 
 /* ir_version (tag 0x08) with a small value, then another ModelProto tag. */
@@ -605,5 +736,6 @@ const struct esc_fmt_ops esc_fmt_onnx = {
 	.update = onnx_update,
 	.final = onnx_final,
 	.sniff = onnx_sniff,
+	.release = onnx_release,
 	.report = onnx_report,
 };
