@@ -145,7 +145,9 @@ int vault_receive(struct vrun *r)
 	if (rc >= 0)
 		goto out;
 	st = escrow_vault_receive(r->v, r->o, &res, &rep);
-	if (res == NULL) {
+	/* refused before anything was recorded (not a bundle, no contract the
+	 * vault knows): an error, no deposit to print */
+	if (res == NULL || (st != ESCROW_OK && escrow_result_u64(res, ESCROW_RESULT_DEPOSIT_ID) == 0)) {
 		rc = cli_fail(r->ctx, st);
 		goto out;
 	}

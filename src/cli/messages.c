@@ -139,7 +139,7 @@ void cli_warn_cb(void *user, const char *message)
 
 void cli_error_lib(const char *what, const char *text)
 {
-	const char *w = what != NULL ? cli_esc(what) : NULL;
+	const char *w = what != NULL && *what ? cli_esc(what) : NULL;
 	size_t n = (w ? strlen(w) + 2 : 0) + strlen(text) + 1;
 	char *line = malloc(n);
 

@@ -92,10 +92,17 @@ static escrow_status recv_names(struct recv *r)
 	if (r->contract_id == NULL) {
 		char why[512]; /* a copy: the message is rewritten below */
 
-		snprintf(why, sizeof why, "%s",
-		         esc_ctx_message(r->v->ctx)[0] ? esc_ctx_message(r->v->ctx)
-		         : st == ESCROW_OK             ? "it was packed without a contract: pack it with -c CONTRACT.yaml"
-		                                       : escrow_strerror(st));
+		const char *m = esc_ctx_message(r->v->ctx);
+		size_t al = strlen(r->s.abs);
+
+		/* the copy in the store was read: the message names the file given */
+		if (m[0] && strncmp(m, r->s.abs, al) == 0 && (m[al] == ':' || m[al] == ' '))
+			snprintf(why, sizeof why, "%s%s", r->o->bundle, m + al);
+		else
+			snprintf(why, sizeof why, "%s",
+			         m[0]             ? m
+			         : st == ESCROW_OK ? "it was packed without a contract: pack it with -c CONTRACT.yaml"
+			                           : escrow_strerror(st));
 		return esc_error(r->v->ctx, st == ESCROW_NOT_A_BUNDLE ? st : ESCROW_E_INPUT,
 		                 "%s: the bundle names no contract the vault can read (%s); nothing was recorded",
 		                 r->o->bundle, why);

@@ -265,4 +265,14 @@ expect_exit 73 "$ESCROW" vault init "$long" -s notary.key
 expect_grep "its path from / is 505 bytes, and SQLite opens a ledger at a path of at most 504" "$T/err"
 expect_true "nothing left of the refused vault" test ! -e "$long"
 
+# Bytes that are no bundle: one error that names the file given (not the
+# store's copy, and no empty verdict before it), nothing on stdout (no
+# "deposit 0" summary), nothing kept in the store.
+expect_exit 0 "$ESCROW" vault init "$PWD/J" -s notary.key -q
+head -c 5000 /dev/urandom >junk.escrow
+expect_exit 65 "$ESCROW" vault receive J junk.escrow
+expect_true "no summary of a deposit that was not made" test ! -s "$T/out"
+expect_grep '^escrow: error: junk.escrow: the bundle names no contract the vault can read \(junk.escrow is not an escrow bundle' "$T/err"
+expect_true "the store keeps nothing" test -z "$(find J/store -type f)"
+
 finish
