@@ -177,6 +177,10 @@ expect_exit 0 "$ESCROW" vault audit S --sample 50 --json
 expect_true "second half: deposits 3 and 4" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [3, 4], r' out
 expect_true "every deposit audited after two runs" test "$(sql S 'SELECT count(*) FROM deposits WHERE audited_at IS NULL')" = 0
+# audited_at is to the second: the third run waits for the next one, so that
+# 1 and 2 (audited by it) are later than 3 and 4 (ties go by id)
+s0=$(date +%s)
+while [ "$(date +%s)" = "$s0" ]; do sleep 0.1; done
 expect_exit 0 "$ESCROW" vault audit S --sample 50 --json
 expect_true "third run: the least recently audited (1 and 2) again" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1])); assert sorted(r["ok"]) == [1, 2], r' out
