@@ -138,7 +138,7 @@ escrow_status esc_ledger_contract_latest(esc_ledger *l, const char *contract_id,
 	if (text != NULL)
 		*text = NULL;
 	s = l->ops->exec(l, "SELECT CAST(version AS TEXT), sha256, yaml FROM contracts WHERE contract_id = $1 "
-	                 "ORDER BY version DESC LIMIT 1", 1, p, &r);
+	                 "ORDER BY contracts.version DESC LIMIT 1", 1, p, &r);
 	if (s != ESCROW_OK)
 		return s;
 	if (r.rows == 0 || esc_lrows_at(&r, 0, 1) == NULL || strlen(esc_lrows_at(&r, 0, 1)) != 64) {

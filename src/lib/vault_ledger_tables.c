@@ -488,7 +488,7 @@ static escrow_status check_revocations(esc_ledger *l, struct esc_chain_report *r
 		    l,
 		    "SELECT CAST(seq AS TEXT), CASE WHEN length(body) > " EV_MAX " THEN NULL ELSE body "
 		    "END FROM events WHERE kind = '" ESC_EV_KEY_REVOKE "' AND seq > CAST($1 AS BIGINT) "
-		    "ORDER BY seq LIMIT 32",
+		    "ORDER BY events.seq LIMIT 32",
 		    1, p, &rows);
 		if (s != ESCROW_OK)
 			return s;

@@ -206,7 +206,7 @@ static escrow_status recv_previous(struct recv *r)
 
 	st = l->ops->exec(l,
 	                  "SELECT CAST(id AS TEXT), bundle_sha256, store_path, signer_key_id FROM deposits"
-	                  " WHERE contract_id = $1 AND verdict = 'verified' ORDER BY id DESC LIMIT 1",
+	                  " WHERE contract_id = $1 AND verdict = 'verified' ORDER BY deposits.id DESC LIMIT 1",
 	                  1, p, &rows);
 	if (st == ESCROW_OK && rows.rows == 1 && esc_lrows_at(&rows, 0, 1) != NULL && esc_lrows_at(&rows, 0, 2) != NULL) {
 		r->prev_id = strtoll(esc_lrows_at(&rows, 0, 0), NULL, 10);

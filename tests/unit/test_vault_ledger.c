@@ -135,13 +135,26 @@ static void test_contracts(void **state)
 	assert_string_equal(sha, hex);
 	assert_string_equal(text, contract_v2);
 	free(text);
+	/* the latest is the highest version, not the greatest text: 11 after
+	 * "9" (PostgreSQL ordered by the output column CAST(version AS TEXT)) */
+	for (int k = 3; k <= 11; k++) {
+		char body[256];
+
+		snprintf(body, sizeof body, "%s# amendment %d\n", contract_v2, k);
+		assert_int_equal(esc_ledger_contract_add(l, "CLAIMS-2026-03", body, strlen(body), &v, NULL), ESCROW_OK);
+		assert_int_equal(v, k);
+	}
+	assert_int_equal(esc_ledger_contract_latest(l, "CLAIMS-2026-03", &v, sha, &text), ESCROW_OK);
+	assert_int_equal(v, 11);
+	assert_non_null(strstr(text, "# amendment 11\n"));
+	free(text);
 	expect_err(esc_ledger_contract_latest(l, "OTHER-1", &v, sha, NULL), ESCROW_E_OPEN, "not registered");
 	expect_err(esc_ledger_contract_add(l, "", contract_v1, strlen(contract_v1), NULL, NULL), ESCROW_E_USAGE,
 	           "no contract id");
 	esc_ledger_close(l);
 	raw_open();
 	assert_int_equal(raw_num("SELECT count(*) FROM events WHERE kind = 'contract-amend' AND seq = 2"), 1);
-	assert_int_equal(raw_num("SELECT count(*) FROM contracts"), 2);
+	assert_int_equal(raw_num("SELECT count(*) FROM contracts"), 11);
 }
 
 static void test_keys(void **state)
