@@ -140,22 +140,32 @@ static char *folder_glob(const char *path)
 	return glob;
 }
 
+/* The first file of the sorted list whose path starts with the len bytes
+ * of prefix (d->n when none does). */
+static size_t first_under(const struct dr_draft *d, const char *prefix, size_t len)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncmp(d->f[mid].path, prefix, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* 1 if glob, the folder glob of path (folder_glob), matches only files of
  * group gi. It matches only paths under path's top folder: a run of the
  * sorted list, found by bisection (a pass over the whole tree for each top
  * folder cost folders x files). */
 static int glob_only_group(const struct dr_draft *d, const char *glob, int gi, const char *path)
 {
-	size_t len = (size_t)(strchr(path, '/') - path) + 1, lo = 0, hi = d->n, i;
+	size_t len = (size_t)(strchr(path, '/') - path) + 1, lo, i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strncmp(d->f[mid].path, path, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = first_under(d, path, len);
 	for (i = lo; i < d->n && strncmp(d->f[i].path, path, len) == 0; i++)
 		if (d->f[i].group != gi && esc_glob_match(glob, d->f[i].path))
 			return 0;
@@ -306,21 +316,14 @@ fail:
 static int pure(const struct dr_draft *d, const char *glob, int gi)
 {
 	const char *p, *lit = glob;
-	size_t len = 0, lo = 0, hi = d->n, i;
+	size_t len = 0, lo, i;
 
 	for (p = glob; *p && strchr("*?[]{}\\", *p) == NULL; p++)
 		if (*p == '/')
 			len = (size_t)(p - glob) + 1;
 	if (*glob == '/')
 		len = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strncmp(d->f[mid].path, lit, len) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = first_under(d, lit, len);
 	for (i = lo; i < d->n && strncmp(d->f[i].path, lit, len) == 0; i++) {
 		const struct dr_file *r = &d->f[i];
 		int ok = gi == FOLD_EXCLUDE ? r->kind == NULL : r->group == gi || r->kind == NULL;
