@@ -79,23 +79,26 @@ static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_fil
 		snprintf(s->err, sizeof s->err, "changed while packing (run pack again)");
 		goto out;
 	}
-	if (s->cap < f->size) {
-		uint8_t *nb = realloc(s->buf, (size_t)f->size);
+	/* One byte more than the walk saw is asked for: a file that grew
+	 * since is told by the same read (see still_as_opened in
+	 * pack_stream.c). */
+	if (s->cap < f->size + 1) {
+		uint8_t *nb = realloc(s->buf, (size_t)f->size + 1);
 
 		if (nb != NULL) {
 			s->buf = nb;
-			s->cap = (size_t)f->size;
+			s->cap = (size_t)f->size + 1;
 		}
 	}
 	in = esc_inspect_new(f->path, f->size, p->hooks.wanted(p->r, f->path));
 	esc_inspect_also(in, esc_contract_formats_of(p->r->contract, f->path));
-	if ((f->size > 0 && s->cap < f->size) || in == NULL) {
+	if (s->cap < f->size + 1 || in == NULL) {
 		s->st = ESCROW_E_NOMEM;
 		snprintf(s->err, sizeof s->err, "out of memory");
 		goto out;
 	}
 	while (have < f->size) {
-		ssize_t n = read(fd, s->buf + have, (size_t)f->size - have);
+		ssize_t n = read(fd, s->buf + have, (size_t)f->size + 1 - have);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -106,6 +109,12 @@ static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_fil
 			goto out;
 		}
 		have += (size_t)n;
+	}
+	if (have > f->size) {
+		s->st = ESCROW_E_IO;
+		snprintf(s->err, sizeof s->err, "changed while packing: it grew while it was read (run pack again "
+		         "once nothing writes to it)");
+		goto out;
 	}
 	esc_sha256_reset(sha);
 	esc_sha256_update(sha, s->buf, have);

@@ -126,6 +126,29 @@ static escrow_status empty_file(struct esc_pack_run *r, size_t idx, const char *
 	return ESCROW_OK;
 }
 
+/* After the last byte: a file that grew, or was written to while it was
+ * read (a checkpoint a training job still writes), would be packed as a
+ * prefix or a mix of two versions under a digest of what was read; the
+ * bundle would verify and hold no file that ever existed (tar says "file
+ * changed as we read it"). One more read and one fstat a file streamed. */
+static escrow_status still_as_opened(escrow_ctx *ctx, const struct esc_file *f, int fd, const struct stat *at_open)
+{
+	struct stat sb;
+	uint8_t more;
+	ssize_t n;
+
+	do
+		n = read(fd, &more, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return esc_error(ctx, ESCROW_E_IO, "%s: read error: %s", f->path, strerror(errno));
+	if (n > 0 || fstat(fd, &sb) != 0 || sb.st_size != at_open->st_size ||
+	    sb.st_mtim.tv_sec != at_open->st_mtim.tv_sec || sb.st_mtim.tv_nsec != at_open->st_mtim.tv_nsec)
+		return esc_error(ctx, ESCROW_E_IO, "%s: changed while packing: it %s while it was read (run pack "
+		                 "again once nothing writes to it)", f->path, n > 0 ? "grew" : "was written to");
+	return ESCROW_OK;
+}
+
 escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const char *tarpath)
 {
 	struct esc_file *f = &r->files->v[idx];
@@ -190,6 +213,8 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 		if (st == ESCROW_OK)
 			st = esc_check_interrupt(ctx);
 	}
+	if (st == ESCROW_OK)
+		st = still_as_opened(ctx, f, fd, &sb);
 	if (st == ESCROW_OK)
 		st = esc_ptar_file_end(r->tar);
 	if (st != ESCROW_OK)
