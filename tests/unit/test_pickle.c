@@ -128,6 +128,34 @@ static void test_pickle_allowlist(void **state)
 	                      "ctorch.storage\nTypedStorage\n\x86R" "N}\x86" "b0N."),
 	                 ESC_PICKLE_DANGEROUS);
 	assert_non_null(strstr(imp, "BUILD on what numpy"));
+	/* scalar() called by OBJ and INST hands the class back too */
+	assert_int_equal(SCAN("\x80\x02(cnumpy.core.multiarray\nscalar\ncnumpy\ndtype\nX\x02\x00\x00\x00O8\x85R"
+	                      "ctorch.storage\nTypedStorage\no" "N}\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "BUILD on what numpy"));
+	assert_int_equal(SCAN("\x80\x02(cnumpy\ndtype\nX\x02\x00\x00\x00O8\x85R"
+	                      "ctorch.storage\nTypedStorage\ninumpy.core.multiarray\nscalar\n" "N}\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "BUILD on what numpy"));
+	/* the class through a memo slot past the scanner's memo: LONG_BINPUT
+	 * 2^20, or MEMOIZE once an index was lost (to the slot of the memo's
+	 * length, which the scan no longer knows: here 1) */
+	assert_int_equal(SCAN("\x80\x02" "ctorch.storage\nTypedStorage\nr\x00\x00\x10\x00" "0j\x00\x00\x10\x00"
+	                      "N}\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "BUILD on a value the scan cannot follow"));
+	assert_int_equal(SCAN("\x80\x04Nr\x00\x00\x10\x00" "0ctorch.storage\nTypedStorage\n\x94" "0h\x01"
+	                      "N}\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "BUILD on a value the scan cannot follow"));
+	/* ... but a slot set by an explicit PUT is still known after that */
+	assert_int_equal(SCAN("\x80\x02Nq\x01" "0Nr\x00\x00\x10\x00" "0ccollections\nOrderedDict\n)Rq\x02h\x01" "0}b."),
+	                 ESC_PICKLE_SAFE);
+	/* legacy torch.load's persistent_load hands back X of ('module', X, ...) */
+	assert_int_equal(SCAN("\x80\x02(X\x06\x00\x00\x00module" "ctorch.storage\nTypedStorage\nX\x00\x00\x00\x00"
+	                      "X\x00\x00\x00\x00tQ" "N}\x86" "b0N."),
+	                 ESC_PICKLE_DANGEROUS);
+	assert_non_null(strstr(imp, "BUILD on a value the scan cannot follow"));
 	/* BUILD on an object made by an allowed call stays allowed (how
 	 * OrderedDict, ndarray and dtype state is restored) */
 	assert_int_equal(SCAN("\x80\x02" "ccollections\nOrderedDict\n)R}b."), ESC_PICKLE_SAFE);
@@ -229,6 +257,33 @@ static void test_pickle_limits(void **state)
 	assert_int_equal(esc_pickle_consumed(p), 5);
 	assert_int_equal(esc_pickle_final(p, imp, sizeof imp), ESC_PICKLE_SAFE);
 	esc_pickle_free(p);
+
+	/* past 64 different imports an allowed one is not named, but it is
+	 * still a class: BUILD on it (or on what scalar() returns) is judged */
+	for (int k = 0; k < 2; k++) {
+		static const char *const et[] = { "Float", "Double", "Half", "BFloat16", "Long", "Int", "Short",
+		                                  "Char", "Byte", "Bool", "ComplexFloat", "ComplexDouble",
+		                                  "QInt8", "QUInt8", "QInt32", "QUInt4x2" };
+		static const char build[] = "ctorch.storage\nTypedStorage\nN}\x86" "b.";
+		static const char scal[] = "cnumpy.core.multiarray\nscalar\nN" "ctorch.storage\nTypedStorage\n\x86R"
+		                           "N}\x86" "b.";
+		char g[80];
+
+		p = esc_pickle_new();
+		esc_pickle_update(p, (const uint8_t *)"\x80\x02", 2);
+		for (int i = 0; i < 64; i++) {
+			int n = snprintf(g, sizeof g, "c%s\n%s%s\n0", i & 1 ? "torch.cuda" : "torch", et[i / 4],
+			                 i & 2 ? "Tensor" : "Storage");
+			esc_pickle_update(p, (const uint8_t *)g, (size_t)n);
+		}
+		if (k == 0)
+			esc_pickle_update(p, (const uint8_t *)build, sizeof build - 1);
+		else
+			esc_pickle_update(p, (const uint8_t *)scal, sizeof scal - 1);
+		assert_int_equal(esc_pickle_final(p, imp, sizeof imp), ESC_PICKLE_DANGEROUS);
+		assert_non_null(strstr(imp, "more than 64 imports"));
+		esc_pickle_free(p);
+	}
 }
 
 static void test_inspector_extras(void **state)

@@ -29,7 +29,9 @@ static bool eat(struct lit *l, char c)
 	return false;
 }
 
-/* A Python string literal without escapes. */
+/* A Python string literal, its body as written: escapes are stepped over,
+ * not decoded (repr() escapes a field name with a backslash or both
+ * quotes; a type string or key with one matches nothing). */
 static bool str_lit(struct lit *l, const char **s, size_t *n)
 {
 	char q;
@@ -39,8 +41,10 @@ static bool str_lit(struct lit *l, const char **s, size_t *n)
 	if (l->p >= l->end || (*l->p != '\'' && *l->p != '"'))
 		return false;
 	q = *l->p++;
-	e = memchr(l->p, q, (size_t)(l->end - l->p));
-	if (!e || memchr(l->p, '\\', (size_t)(e - l->p)))
+	for (e = l->p; e < l->end && *e != q; e++)
+		if (*e == '\\' && ++e == l->end)
+			return false;
+	if (e == l->end)
 		return false;
 	*s = l->p;
 	*n = (size_t)(e - l->p);
@@ -146,13 +150,26 @@ static bool typestr(const char *s, size_t n, uint64_t *item, bool *obj)
 	return true;
 }
 
-/* descr: a type string, or a list of (name, descr[, shape]) fields. */
+/* A field's name: 'name', or ('title', 'name') for a field with a title. */
+static bool field_name(struct lit *l)
+{
+	const char *s;
+	size_t n;
+
+	if (str_lit(l, &s, &n))
+		return true;
+	return eat(l, '(') && str_lit(l, &s, &n) && eat(l, ',') && str_lit(l, &s, &n) && eat(l, ')');
+}
+
+/* descr: a type string, or a list of (name, descr[, shape]) fields, nested
+ * as deep as numpy nests records (the bound only keeps the recursion
+ * small), empty too (a record without fields is 0 bytes: np.dtype([])). */
 static bool descr_lit(struct lit *l, uint64_t *item, bool *obj, unsigned depth)
 {
 	const char *s;
 	size_t n;
 
-	if (depth > 4)
+	if (depth > 64)
 		return false;
 	if (str_lit(l, &s, &n))
 		return typestr(s, n, item, obj);
@@ -163,8 +180,8 @@ static bool descr_lit(struct lit *l, uint64_t *item, bool *obj, unsigned depth)
 		uint64_t fi = 0, shp = 1;
 
 		if (eat(l, ']'))
-			return *item > 0;
-		if (!eat(l, '(') || !str_lit(l, &s, &n) || !eat(l, ',') || !descr_lit(l, &fi, obj, depth + 1))
+			return true;
+		if (!eat(l, '(') || !field_name(l) || !eat(l, ',') || !descr_lit(l, &fi, obj, depth + 1))
 			return false;
 		if (eat(l, ',') && !eat(l, ')')) {
 			if (!shape_lit(l, &shp, NULL) || !(eat(l, ')') || (eat(l, ',') && eat(l, ')'))))
@@ -178,7 +195,7 @@ static bool descr_lit(struct lit *l, uint64_t *item, bool *obj, unsigned depth)
 		if (!eat(l, ',')) {
 			if (!eat(l, ']'))
 				return false;
-			return *item > 0;
+			return true;
 		}
 	}
 }

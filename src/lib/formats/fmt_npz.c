@@ -3,7 +3,12 @@
  * stored (np.savez) or deflated (np.savez_compressed): a deflated member is
  * inflated only as far as the check needs (the header, or the pickle). A
  * member whose size only its data descriptor gives (written to a stream)
- * has its header and pickle checked, not its length. */
+ * has its header and pickle checked, not its length.
+ * np.load opens any zip, whatever its name, and reads any member that starts
+ * with the .npy magic as an array, whatever the member's name (a key
+ * without ".npy"): every zip is walked here, and the pickle of every such
+ * member is scanned, after a member that fails too; only .npy members make
+ * the format. */
 #include "formats/esc_fmt.h"
 #include "formats/esc_npy.h"
 #include "formats/esc_zip.h"
@@ -16,6 +21,7 @@ struct npz_state {
 	struct esc_inflate inf;
 	uint64_t inflated;             /* over all members (ESC_INFLATE_FILE_MAX) */
 	bool in_member, deflated, failed;
+	bool named;                    /* the member's name ends with .npy */
 	struct esc_inspection found;   /* pickle verdicts of object members */
 	char reason[224];
 };
@@ -23,19 +29,30 @@ struct npz_state {
 static bool npz_member(void *u, const struct esc_zip_entry *e)
 {
 	struct npz_state *z = u;
+	char msg[224];
 
-	if (z->failed || !esc_zip_name_ends(e->name, e->name_len, ".npy"))
-		return false;
+	z->named = esc_zip_name_ends(e->name, e->name_len, ".npy");
 	if (e->method != 0 && e->method != 8) {
-		snprintf(z->reason, sizeof z->reason, "%.60s: compressed with method %u (numpy writes 0 or 8)",
-		         e->name, e->method);
+		if (!z->named)
+			return false;
+		/* Python's zipfile reads bzip2 and lzma too: np.load would run a
+		 * pickle the scan cannot read */
+		snprintf(msg, sizeof msg, "%.60s: compressed with method %u: not scanned", e->name, e->method);
+		esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+		if (!z->failed)
+			snprintf(z->reason, sizeof z->reason, "%.60s: compressed with method %u (numpy writes 0 or 8)",
+			         e->name, e->method);
 		z->failed = true;
 		return false;
 	}
 	z->deflated = e->method == 8;
 	if (z->deflated && !esc_inflate_init(&z->inf, ESC_INFLATE_FILE_MAX - z->inflated)) {
-		snprintf(z->reason, sizeof z->reason, "%.60s: %s", e->name, z->inf.err);
-		z->failed = true;
+		snprintf(msg, sizeof msg, "%.60s: not scanned (%s)", e->name, z->inf.err);
+		esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+		if (z->named && !z->failed)
+			snprintf(z->reason, sizeof z->reason, "%.60s: %s", e->name, z->inf.err);
+		z->failed = z->failed || z->named;
+		z->deflated = false;
 		return false;
 	}
 	esc_npy_init(&z->npy, e->size_known ? e->usize : UINT64_MAX);
@@ -64,11 +81,13 @@ static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete
 	struct npz_state *z = u;
 	char why[200];
 
-	if (z->deflated && z->inf.failed && !z->failed) {
+	/* another member is an array only when it starts with the magic; it is
+	 * not part of the format either way (npz_entry) */
+	if (z->named && z->deflated && z->inf.failed && !z->failed) {
 		snprintf(z->reason, sizeof z->reason, "%.60s: %s", e->name, z->inf.err);
 		z->failed = true;
 	}
-	if (e->size_known && !esc_npy_final(&z->npy, why, sizeof why) && !z->failed) {
+	if (z->named && e->size_known && !esc_npy_final(&z->npy, why, sizeof why) && !z->failed) {
 		snprintf(z->reason, sizeof z->reason, "%.60s: %.150s", e->name, why);
 		z->failed = true;
 	}
@@ -111,7 +130,7 @@ static int npz_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 {
 	struct npz_state *z = st;
 
-	return esc_zip_update(&z->zw, buf, len, off) || z->failed;
+	return esc_zip_update(&z->zw, buf, len, off);
 }
 
 static int npz_final(void *st, char *reason, size_t rlen)
@@ -146,12 +165,10 @@ static void npz_release(void *st)
 	esc_zip_release(&z->zw);
 }
 
+/* Any zip: np.load reads arrays from members of any name. */
 static int npz_sniff(const uint8_t *h, size_t len, uint64_t size)
 {
-	const char *n;
-	size_t nl;
-
-	return esc_zip_first_name(h, len, &n, &nl) && esc_zip_name_ends(n, nl, ".npy");
+	return len >= 4 && memcmp(h, "PK\x03\x04", 4) == 0;
 }
 
 const struct esc_fmt_ops esc_fmt_npz = {

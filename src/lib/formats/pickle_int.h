@@ -30,11 +30,15 @@ enum esc_pickle_verdict esc_pickle_classify(const char *module, const char *name
 #define V_STR 3u
 #define V_IMP 0x80000000u
 #define V_ASIS (V_IMP - 1u) /* what numpy's scalar() returns: its argument, maybe a class */
+/* A value the model lost track of (a memo slot it could not keep, an import
+ * past PK_IMPORTS_MAX, what persistent_load or a call of such a value
+ * returned): it may be an imported class. */
+#define V_ANY (V_IMP - 2u)
 _Static_assert(PK_ARENA_MAX + V_STR < V_IMP, "string and import values overlap");
 /* Numbers (pickle_tensor.c): V_NUM + offset in their own arena, never strings. */
 #define V_NUM 0x40000000u
 #define PK_NUM_MAX (1u << 20)
-_Static_assert(PK_ARENA_MAX + V_STR < V_NUM && V_NUM + PK_NUM_MAX < V_ASIS, "number values overlap");
+_Static_assert(PK_ARENA_MAX + V_STR < V_NUM && V_NUM + PK_NUM_MAX < V_ANY, "number values overlap");
 
 enum esc_pk_state { P_OP, P_FIXED, P_LINE, P_DATA, P_DONE };
 
@@ -71,6 +75,7 @@ struct esc_pickle {
 	uint32_t *dirty;           /* indices set since the last STOP (memo_len of them) */
 	size_t dirty_cap;
 	bool memo_lost;
+	bool memo_blind;           /* MEMOIZE after memo_lost: any slot may hold what it put */
 	char *arena;
 	size_t arena_len, arena_cap;
 	char *num;                 /* number values (pickle_tensor.c), cleared at each STOP */

@@ -212,15 +212,20 @@ void esc_pk_memo_put(esc_pickle *p, uint64_t idx, uint32_t v)
 
 uint32_t esc_pk_memo_get(esc_pickle *p, uint64_t idx)
 {
+	/* A MEMOIZE after an index was lost wrote to the slot of the memo's
+	 * length, which the scan no longer knows: any slot may hold its value. */
+	if (p->memo_blind)
+		return V_ANY;
 	if (idx < p->memo_cap && p->memo[idx] != V_UNSET)
 		return p->memo[idx];
 	/* Past the scanner's own memo bounds the index may be good: the loader
-	 * reads on, and so must the scan. Otherwise the loader stops here
-	 * ("Memo value not found"): the file does not load. */
+	 * reads on, and so must the scan, with a value that may be anything (an
+	 * imported class). Otherwise the loader stops here ("Memo value not
+	 * found"): the file does not load. */
 	if (!p->memo_lost)
 		esc_pk_fail(p, "memo index %llu read before it was set, at byte %llu: the pickle does not load",
 		            (unsigned long long)idx, (unsigned long long)p->pos);
-	return V_OTHER;
+	return V_ANY;
 }
 
 uint32_t esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const char *name, size_t nlen)
@@ -249,15 +254,16 @@ uint32_t esc_pk_import(esc_pickle *p, const char *module, size_t mlen, const cha
 		if (strcmp(p->imports[i].text, full) == 0 && p->imports[i].v == v && p->imports[i].v_ts == v_ts)
 			return V_IMP + i;
 	if (p->n_imports == PK_IMPORTS_MAX) {
-		/* no room to name it: the verdict cannot be safe */
+		/* no room to name it: the verdict cannot be safe; an allowed
+		 * class is still a class (BUILD on it is judged) */
 		if (v != ESC_PICKLE_SAFE || v_ts != ESC_PICKLE_SAFE)
 			p->imports_lost = true;
-		return V_OTHER;
+		return V_ANY;
 	}
 	p->imports[p->n_imports].text = strdup(full);
 	if (!p->imports[p->n_imports].text) {
 		p->imports_lost = true;
-		return V_OTHER;
+		return V_ANY;
 	}
 	p->imports[p->n_imports].v = v;
 	p->imports[p->n_imports].v_ts = v_ts;

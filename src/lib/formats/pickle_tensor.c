@@ -197,9 +197,12 @@ void esc_pk_number_op(esc_pickle *p, uint8_t op)
 	}
 }
 
+/* What persistent_load returns: a storage for torch's storage ids, else
+ * anything (legacy torch.load hands back the second item of a
+ * ('module', X, ...) id as it is: an imported class). */
 uint32_t esc_pk_persid(const esc_pickle *p, uint32_t pid)
 {
-	return num(p, pid, 'S') ? pid : V_OTHER;
+	return num(p, pid, 'S') ? pid : V_ANY;
 }
 
 void esc_pk_reduce(esc_pickle *p, uint32_t callable, uint32_t args)

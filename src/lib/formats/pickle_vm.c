@@ -102,16 +102,23 @@ static void tuple_seen(esc_pickle *p)
 		p->watch->storage(p->watch->u, p->imports[p->stack[m + 1] - V_IMP].text, key);
 }
 
-/* numpy's scalar() hands an object-dtype argument back as it is: a class
- * passed in comes out of the call. */
-static bool returns_arg(const esc_pickle *p, uint32_t callable)
+/* What a call (REDUCE, OBJ, INST) returns. numpy's scalar() hands an
+ * object-dtype argument back as it is: a class passed in comes out of the
+ * call. A callable the model lost track of may be scalar() itself, and one
+ * scalar() returned may be scalar() again. No other allowed callable
+ * returns a class. */
+static uint32_t call_result(const esc_pickle *p, uint32_t callable)
 {
 	const char *t;
 
+	if (callable == V_ANY || callable == V_ASIS)
+		return V_ANY;
 	if (callable < V_IMP || callable - V_IMP >= p->n_imports)
-		return false;
+		return V_OTHER;
 	t = p->imports[callable - V_IMP].text;
-	return strcmp(t, "numpy.core.multiarray.scalar") == 0 || strcmp(t, "numpy._core.multiarray.scalar") == 0;
+	return strcmp(t, "numpy.core.multiarray.scalar") == 0 || strcmp(t, "numpy._core.multiarray.scalar") == 0
+	               ? V_ASIS
+	               : V_OTHER;
 }
 
 /* BUILD's target, under the state just popped. An imported class (or what
@@ -129,6 +136,8 @@ static void build_seen(esc_pickle *p)
 	t = p->stack[p->sp - 1];
 	if (t == V_ASIS)
 		n = snprintf(what, sizeof what, "BUILD on what numpy's scalar() returned as is (may be a class)");
+	else if (t == V_ANY)
+		n = snprintf(what, sizeof what, "BUILD on a value the scan cannot follow (may be a class)");
 	else if (t >= V_IMP && t - V_IMP < p->n_imports)
 		n = snprintf(what, sizeof what, "BUILD on %s (sets attributes of an imported class)",
 		             p->imports[t - V_IMP].text);
@@ -136,6 +145,16 @@ static void build_seen(esc_pickle *p)
 		return;
 	if (n > 0)
 		esc_pk_import(p, "?", 1, what, (size_t)n < sizeof what ? (size_t)n : sizeof what - 1);
+}
+
+/* OBJ calls the first item above the topmost mark. */
+static uint32_t obj_result(const esc_pickle *p)
+{
+	size_t m = p->sp;
+
+	while (m > 0 && p->stack[m - 1] != V_MARK)
+		m--;
+	return m > 0 && m < p->sp ? call_result(p, p->stack[m]) : V_OTHER;
 }
 
 static void stop(esc_pickle *p)
@@ -155,6 +174,7 @@ static void stop(esc_pickle *p)
 		p->memo[p->dirty[i]] = V_UNSET;
 	p->memo_len = 0;
 	p->memo_lost = false;
+	p->memo_blind = false;
 	p->arena_len = 0;
 	p->num_len = 0;
 	if (p->max && p->count >= p->max)
@@ -168,8 +188,10 @@ static void memo_op(esc_pickle *p, uint8_t op)
 
 	switch (op) {
 	case 0x94:
-		if (p->memo_lost)
+		if (p->memo_lost) {
+			p->memo_blind = true;
 			break;
+		}
 		v = esc_pk_top(p);
 		esc_pk_memo_put(p, p->memo_len, (uint32_t)v);
 		break;
@@ -208,9 +230,9 @@ static void import_op(esc_pickle *p, uint8_t op)
 		esc_pk_push_fast(p, (uint32_t)v);
 		break;
 	case 'i':
-		esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
+		v = esc_pk_import(p, p->line[0], strlen(p->line[0]), p->line[1], strlen(p->line[1]));
 		if (esc_pk_pop_mark(p))
-			esc_pk_push_fast(p, V_OTHER);
+			esc_pk_push_fast(p, call_result(p, (uint32_t)v));
 		break;
 	case 0x82: case 0x83: case 0x84: {
 		/* copyreg's extension registry maps a number to any callable the
@@ -289,7 +311,7 @@ static void exec_op(esc_pickle *p)
 		if (p->sp >= 2)
 			esc_pk_reduce(p, (uint32_t)v, p->stack[p->sp - 1]);
 		if (esc_pk_pop(p, 2))
-			esc_pk_push_fast(p, returns_arg(p, (uint32_t)v) ? V_ASIS : V_OTHER);
+			esc_pk_push_fast(p, call_result(p, (uint32_t)v));
 		break;
 	case 0x81: case 0x86: case 0x92: case 0x87: case 0x85: case 0x98:
 	case ')': case 'N': case 'K': case 'M': case 'J':
@@ -303,6 +325,8 @@ static void exec_op(esc_pickle *p)
 		if (op == 't') {
 			tuple_seen(p);
 			v = esc_pk_mark_tuple(p);
+		} else if (op == 'o') {
+			v = obj_result(p);
 		}
 		if (esc_pk_pop_mark(p))
 			esc_pk_push_fast(p, (uint32_t)v);
@@ -327,6 +351,9 @@ static void exec_op(esc_pickle *p)
 		break;
 	case 'S': case 'V':
 		text_op(p, op);
+		break;
+	case 'P':
+		esc_pk_push_fast(p, V_ANY); /* what persistent_load returns */
 		break;
 	default:
 		/* the rest push one value the model does not need to know */
