@@ -169,6 +169,21 @@ expect_true "nothing written for an altered deposit" test ! -e bad.escrow -a ! -
 expect_true "nothing recorded for an altered deposit" test "$(events)" = "$N"
 expect_true "its evidence not kept" test ! -e "V/store/sha256/$(sha notice2.txt | cut -c1-2)/$(sha notice2.txt).evidence"
 
+# the store's evidence is what the releases recorded, not strays: an audit
+# names no stray (the altered deposit 2 fails), and never says to remove the
+# evidence of release; an evidence file no release names is a stray
+expect_exit 1 "$ESCROW" vault audit V --json
+expect_true "audit: deposit 2 failed, no stray, the evidence kept" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+assert [f["deposit"] for f in r["failed"]] == [2] and r["strays"] == [], r' out
+expect_true "the evidence still stored" cmp order.txt "V/store/sha256/${EV:0:2}/$EV.evidence"
+NE=$(sha notice2.txt)
+mkdir -p "V/store/sha256/${NE:0:2}" && cp notice2.txt "V/store/sha256/${NE:0:2}/$NE.evidence"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep "^STRAY store/sha256/${NE:0:2}/$NE\.evidence: no release names it" out
+expect_true "one stray: the evidence no release names" test "$(grep -c '^STRAY' out)" = 1
+rm "V/store/sha256/${NE:0:2}/$NE.evidence"
+
 # a vault without an identity cannot open a sealed deposit
 ledger_args W
 expect_exit 0 "$ESCROW" vault init W -s notary.key "${LEDGER[@]}"
