@@ -142,6 +142,16 @@ touch lone.escrow.release.json
 expect_exit 73 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o lone.escrow
 expect_grep 'lone.escrow.release.json: already exists' err
 expect_true "nothing written or recorded for an existing record" test ! -e lone.escrow -a "$(events)" = $((N + 1))
+# never into the vault, even with --force: there OUT would replace the ledger
+# or a deposit's stored copy
+D1=$(sha d1.escrow)
+for o in V/ledger.sqlite "V/store/sha256/${D1:0:2}/$D1.escrow" V/store/../rel.escrow "$PWD/V/receipts/r.escrow"; do
+	expect_exit 64 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o "$o" --force
+	expect_grep "inside vault V, whose folder holds its ledger and its store; a release is written elsewhere" err
+done
+expect_exit 0 "$ESCROW" vault log V --verify
+expect_true "the stored deposit as it was" test "$(sha "V/store/sha256/${D1:0:2}/$D1.escrow")" = "$D1"
+expect_true "nothing recorded for an OUT in the vault" test "$(events)" = $((N + 1)) -a ! -e V/rel.escrow
 
 # --deposit by number and by SHA-256 prefix
 D1=$(sha d1.escrow)
