@@ -269,5 +269,10 @@ void esc_vault_time(char buf[21]);
  * ESCROW_PASSPHRASE (what the CLI takes too, docs/escrow.1), for the calls
  * that load it themselves. */
 escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_seckey **out);
+/* ESCROW_OK when sk is the key the vault was made with (vault.json's
+ * notary_key_id); else ESCROW_E_INPUT naming both keys and the fix: a key
+ * file replaced at notary_key would sign receipts and release records that
+ * name the vault's key and do not verify with it. */
+escrow_status esc_vault_check_key(escrow_vault *v, const escrow_seckey *sk);
 
 #endif

@@ -69,10 +69,11 @@ static escrow_status notary_pub(escrow_vault *v, escrow_pubkey *pk)
 		esc_error_prefix(v->ctx, "vault %s: the notary's key", v->path);
 		return st;
 	}
+	st = esc_vault_check_key(v, sk);
 	memcpy(pk->id, sk->id, sizeof pk->id);
 	memcpy(pk->pk, sk->sk + 32, 32);
 	escrow_seckey_free(sk);
-	return ESCROW_OK;
+	return st;
 }
 
 /* A receipt whose signature does not verify with the notary's key: signed

@@ -69,7 +69,8 @@ static escrow_status recv_prepare(struct recv *r)
 		}
 		r->sign = r->sk;
 	}
-	if (v->identity != NULL)
+	st = esc_vault_check_key(v, r->sign);
+	if (st == ESCROW_OK && v->identity != NULL)
 		st = escrow_identities_load(v->ctx, v->identity, &r->ids);
 	if (st == ESCROW_OK && r->o->receipt != NULL && access(r->o->receipt, F_OK) == 0)
 		st = esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists (give another -o, or remove it)",

@@ -192,7 +192,8 @@ static escrow_status notary(struct esc_release *rl)
 		}
 		rl->sign = rl->sk;
 	}
-	return escrow_identities_load(v->ctx, v->identity, &rl->ids);
+	st = esc_vault_check_key(v, rl->sign);
+	return st == ESCROW_OK ? escrow_identities_load(v->ctx, v->identity, &rl->ids) : st;
 }
 
 static escrow_status rewrap(struct esc_release *rl, escrow_report **report)

@@ -208,4 +208,22 @@ expect_exit 0 "$ESCROW" vault receive V open.escrow
 expect_exit 65 "$ESCROW" vault release V C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o w.escrow
 expect_grep 'not sealed' err
 expect_true "nothing written for an unsealed deposit" test ! -e w.escrow
+
+# the notary's key file replaced by another key: receive, release and log
+# --verify refuse it (its receipts and records would name the vault's key and
+# not verify with it), naming both keys; the key put back, all is as it was
+NK=$(sed -n '1s/.* //p' notary.pub)
+mv notary.key notary.key.kept && vault_keys intruder && cp intruder.key notary.key
+N=$(events)
+pack d4.escrow full 1.3
+expect_exit 65 "$ESCROW" vault receive V d4.escrow -o d4.json
+expect_grep "the notary key .*notary.key is key [0-9A-F]{16}, not key $NK that the vault was made with" err
+expect_true "nothing recorded or receipted with another key" test "$(events)" = "$N" -a ! -e d4.json
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o k.escrow
+expect_grep "not key $NK that the vault was made with" err
+expect_true "nothing released with another key" test ! -e k.escrow -a "$(events)" = "$N"
+expect_exit 65 "$ESCROW" vault log V --verify
+expect_grep "not key $NK that the vault was made with" err
+mv notary.key.kept notary.key
+expect_exit 0 "$ESCROW" vault log V --verify
 finish
