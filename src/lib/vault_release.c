@@ -271,8 +271,8 @@ static escrow_status release_run(struct esc_release *rl, escrow_report **report)
 		st = deposit_inputs(rl);
 	if (st == ESCROW_OK)
 		st = notary(rl);
-	if (st == ESCROW_OK)
-		st = esc_store_put_evidence(rl->v, rl->o->evidence, &rl->ev);
+	if (st == ESCROW_OK && (st = esc_store_put_evidence(rl->v, rl->o->evidence, &rl->ev)) != ESCROW_OK)
+		esc_store_drop(&rl->ev);
 	if (st != ESCROW_OK)
 		return st;
 	st = rewrap(rl, report);
