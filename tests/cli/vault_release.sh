@@ -226,4 +226,11 @@ expect_exit 65 "$ESCROW" vault log V --verify
 expect_grep "not key $NK that the vault was made with" err
 mv notary.key.kept notary.key
 expect_exit 0 "$ESCROW" vault log V --verify
+
+# W has the same notary key as V: a receipt of V checked against W's log
+# fails (its head is not there), and the message says W holds no deposit of
+# its bundle, so it may be V's receipt rather than W's log rewritten
+expect_exit 1 "$ESCROW" vault log W --against "V/receipts/$D1.json"
+expect_grep "event 3 is not the one the known head names: the log was rewritten up to it; and vault W holds no deposit of its bundle ${D1:0:16}\.\.\.: if the receipt is of another vault made with the same notary key, check it against that vault" err
+expect_exit 0 "$ESCROW" vault log V --against "V/receipts/$D1.json"
 finish
