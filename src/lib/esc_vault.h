@@ -149,10 +149,14 @@ struct esc_deposit {
 	const json_t *diff;          /* against the contract's previous accepted deposit (esc_diff_brief
 	                              * and "previous"); NULL: none */
 	const char *records_sha256;  /* VAULT/records/HEX.jsonl.zst as written (vault_records.c); NULL */
+	const char *store_file;      /* the stored copy's path, checked to be there (and its .minisig, when
+	                              * minisig_stored) inside the transaction; NULL: not checked */
 };
 /* Records a deposit and its receive event in one transaction. A bundle
- * already recorded is ESCROW_E_EXISTS naming its deposit (nothing written).
- * id: the deposit's number. */
+ * already recorded is ESCROW_E_EXISTS naming its deposit (nothing written);
+ * a store_file that is no longer there (taken back by a failed receive of
+ * the same bundle, under the same write lock) is ESCROW_E_IO (nothing
+ * written). id: the deposit's number. */
 escrow_status esc_ledger_deposit_add(esc_ledger *l, const struct esc_deposit *d, int64_t *id,
                                      struct esc_event_ref *out);
 /* The deposit of a bundle: its number (0 when not recorded), or -1 on error. */
@@ -198,6 +202,10 @@ struct esc_stored {
 	bool minisig;          /* rel.minisig written */
 	bool fresh;            /* this call put it there (not in the store before) */
 };
+/* A failure after the rename leaves out set (abs, fresh) and the file in
+ * place: the caller removes it with esc_store_drop, for a bundle only under
+ * the ledger's write lock once no deposit names it (a receive of the same
+ * bytes may have stored the same name and be recording it). */
 escrow_status esc_store_put(escrow_vault *v, const char *src, struct esc_stored *out);
 /* The same for a release's evidence document: store/sha256/XX/HEX.evidence,
  * no signature taken (vault_release.c). */
@@ -269,5 +277,10 @@ void esc_vault_time(char buf[21]);
  * ESCROW_PASSPHRASE (what the CLI takes too, docs/escrow.1), for the calls
  * that load it themselves. */
 escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_seckey **out);
+/* ESCROW_OK when sk is the key the vault was made with (vault.json's
+ * notary_key_id); else ESCROW_E_INPUT naming both keys and the fix: a key
+ * file replaced at notary_key would sign receipts and release records that
+ * name the vault's key and do not verify with it. */
+escrow_status esc_vault_check_key(escrow_vault *v, const escrow_seckey *sk);
 
 #endif

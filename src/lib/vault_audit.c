@@ -256,6 +256,42 @@ static char *shown(const char *s)
 	return esc_escape_dup(s ? s : "", s ? strlen(s) : 0, ESC_ESCAPE_TEXT);
 }
 
+/* s as one word for the shell, for the rm line: a stray's name is whatever
+ * was put in the store, and the line must remove that file and nothing
+ * else. Plain text goes between single quotes, each ' as '\'' (a backslash
+ * there is itself, not an escape, so it is not doubled as shown() would);
+ * text holding a control, or bytes that are not UTF-8, goes into $'...'
+ * (bash, zsh, ksh; POSIX.1-2024) with every byte outside printable ASCII,
+ * ' and \ as \xNN, so nothing raw reaches the terminal either. */
+static char *shell_word(const char *s)
+{
+	size_t n = strlen(s), i, j = 0;
+	bool plain = esc_text_is_plain(s, n);
+	char *q = malloc(4 * n + 4);
+
+	if (q == NULL)
+		return NULL;
+	if (!plain)
+		q[j++] = '$';
+	q[j++] = '\'';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (plain && c == '\'') {
+			memcpy(q + j, "'\\''", 4);
+			j += 4;
+		} else if (!plain && (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\')) {
+			snprintf(q + j, 5, "\\x%02x", c);
+			j += 4;
+		} else {
+			q[j++] = (char)c;
+		}
+	}
+	q[j++] = '\'';
+	q[j] = '\0';
+	return q;
+}
+
 /* One stream for every line: a text rebuilt per line grew as the square of
  * the failures and strays. */
 static char *render_text(const struct audit *a, bool full)
@@ -286,10 +322,10 @@ static char *render_text(const struct audit *a, bool full)
 		const char *rm = json_string_value(json_object_get(f, "remove"));
 		const char *why = json_string_value(json_object_get(f, "why"));
 		const char *rel = json_string_value(json_object_get(f, "path"));
-		char *rm_s = shown(rm), *rel_s = shown(rel);
+		char *rm_s = rm ? shell_word(rm) : NULL, *rel_s = shown(rel);
 		char *fix = rm == NULL || rm_s == NULL
 		                    ? strdup("")
-		                    : esc_strf("; %s%s (when no receive is running) with rm -- '%s'",
+		                    : esc_strf("; %s%s (when no receive is running) with rm -- %s",
 		                               strncmp(why, "no deposit", 10) == 0 ? "" : "no deposit refers to it: ",
 		                               rel && is_bundle(rel) ? "receive that bundle again to record it, or remove it"
 		                                              : "remove it", rm_s);

@@ -1,6 +1,7 @@
 /* vault_config.c -- VAULT/vault.json: what a vault remembers between runs
  * (docs/VAULT.md, "The vault folder"): its format, where its ledger is, the
  * notary's key and identity files and the key id. */
+#include "esc_escape.h"
 #include "esc_vault.h"
 
 #include <sodium.h>
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,4 +162,20 @@ escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_secke
 	sodium_memzero(text, len);
 	free(text);
 	return st;
+}
+
+escrow_status esc_vault_check_key(escrow_vault *v, const escrow_seckey *sk)
+{
+	char id[17];
+	char *where;
+
+	escrow_seckey_id(sk, id);
+	if (strcasecmp(id, v->key_id) == 0)
+		return ESCROW_OK;
+	where = esc_escape_dup(v->notary_key, strlen(v->notary_key), ESC_ESCAPE_TEXT);
+	esc_error(v->ctx, ESCROW_E_INPUT, "vault %s: the notary key %s is key %s, not key %s that the vault was made "
+	          "with (vault.json notary_key_id; its receipts and release records name it): put key %s back at %s",
+	          v->path, where ? where : v->notary_key, id, v->key_id, v->key_id, where ? where : v->notary_key);
+	free(where);
+	return ESCROW_E_INPUT;
 }

@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 static escrow_status dep_check(esc_ledger *l, const struct esc_deposit *d)
 {
@@ -73,6 +74,28 @@ static escrow_status dep_insert(esc_ledger *l, const struct esc_deposit *d, cons
 	return s;
 }
 
+/* The stored copy is there, under the write lock: a receive of the same
+ * bundle that failed takes its copy back under this lock too (vault_receive.c
+ * recv_drop), so a row never names a file that is not in the store. */
+static escrow_status dep_stored(esc_ledger *l, const struct esc_deposit *d)
+{
+	char *sig;
+	bool there;
+
+	if (d->store_file == NULL)
+		return ESCROW_OK;
+	sig = esc_strf("%s.minisig", d->store_file);
+	if (sig == NULL)
+		return esc_nomem(l->ctx);
+	there = access(d->store_file, F_OK) == 0 && (!d->minisig_stored || access(sig, F_OK) == 0);
+	free(sig);
+	if (there)
+		return ESCROW_OK;
+	return esc_error(l->ctx, ESCROW_E_IO, "%s: no longer in the store (a receive of the same bundle that failed "
+	                 "at the same time took its copy back); nothing was recorded: receive the bundle again",
+	                 d->store_file);
+}
+
 static escrow_status dep_add_tx(esc_ledger *l, const struct esc_deposit *d, int64_t *id, struct esc_event_ref *ev)
 {
 	const char *p[1] = {d->bundle_sha256};
@@ -87,6 +110,8 @@ static escrow_status dep_add_tx(esc_ledger *l, const struct esc_deposit *d, int6
 		s = esc_error(l->ctx, ESCROW_E_EXISTS, "ledger %s: bundle %s is in the vault already, as deposit %s",
 		              l->name, d->bundle_sha256, esc_lrows_at(&r, 0, 0));
 	esc_lrows_free(&r);
+	if (s == ESCROW_OK)
+		s = dep_stored(l, d);
 	if (s == ESCROW_OK)
 		s = l->ops->exec(l, "SELECT CAST(COALESCE(MAX(id), 0) + 1 AS TEXT) FROM deposits", 0, NULL, &r);
 	if (s != ESCROW_OK)

@@ -69,10 +69,11 @@ static escrow_status notary_pub(escrow_vault *v, escrow_pubkey *pk)
 		esc_error_prefix(v->ctx, "vault %s: the notary's key", v->path);
 		return st;
 	}
+	st = esc_vault_check_key(v, sk);
 	memcpy(pk->id, sk->id, sizeof pk->id);
 	memcpy(pk->pk, sk->sk + 32, 32);
 	escrow_seckey_free(sk);
-	return ESCROW_OK;
+	return st;
 }
 
 /* A receipt whose signature does not verify with the notary's key: signed
@@ -93,6 +94,24 @@ static escrow_status receipt_sig_fault(escrow_vault *v, const escrow_pubkey *pk,
 	                 "vault %s (key %s): a receipt of another vault, or of a key this vault does not know; it says "
 	                 "nothing about this vault's log (check it with its own notary's public key: 'escrow receipt "
 	                 "verify %s -p THAT.pub')", path, made, v->path, mine, path);
+}
+
+/* A receipt whose head is not in this log, about a bundle this vault holds
+ * no deposit of: a notary may keep several vaults with one key, and that
+ * receipt may be another's, its log never changed. Said after the fault,
+ * which stays (the two cannot be told apart from the receipt). */
+static void not_here(escrow_vault *v, const json_t *root)
+{
+	const json_t *subject = json_array_get(json_object_get(root, "subject"), 0);
+	const char *sha = json_string_value(json_object_get(json_object_get(subject, "digest"), "sha256"));
+	char msg[ESC_ERRLEN];
+
+	if (sha == NULL || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64 ||
+	    esc_ledger_deposit_find(v->ledger, sha) != 0)
+		return;
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(v->ctx));
+	esc_error(v->ctx, ESCROW_TAMPERED, "%s; and vault %s holds no deposit of its bundle %.16s...: if the receipt is "
+	          "of another vault made with the same notary key, check it against that vault", msg, v->path, sha);
 }
 
 /* One receipt: the notary's signature, then its ledger head in the log. */
@@ -121,9 +140,11 @@ static escrow_status check_receipt(escrow_vault *v, const escrow_pubkey *pk, con
 		else
 			st = esc_ledger_verify_against(v->ledger, (int64_t)json_integer_value(json_object_get(head, "seq")),
 			                               hash, &r);
-		if (st == ESCROW_TAMPERED && r.bad_seq > 0)
+		if (st == ESCROW_TAMPERED && r.bad_seq > 0) {
 			esc_error_prefix(v->ctx, "receipt %s (its ledger head is event %lld)", path,
 			                 (long long)json_integer_value(json_object_get(head, "seq")));
+			not_here(v, root);
+		}
 	}
 	json_decref(root);
 	free(text);

@@ -69,7 +69,8 @@ static escrow_status recv_prepare(struct recv *r)
 		}
 		r->sign = r->sk;
 	}
-	if (v->identity != NULL)
+	st = esc_vault_check_key(v, r->sign);
+	if (st == ESCROW_OK && v->identity != NULL)
 		st = escrow_identities_load(v->ctx, v->identity, &r->ids);
 	if (st == ESCROW_OK && r->o->receipt != NULL && access(r->o->receipt, F_OK) == 0)
 		st = esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists (give another -o, or remove it)",
@@ -378,6 +379,7 @@ static escrow_status recv_record(struct recv *r)
 	d.diff = r->diff;
 	d.records_sha256 = r->records_sha[0] ? r->records_sha : NULL;
 	d.minisig_stored = r->s.minisig;
+	d.store_file = r->s.abs;
 	return esc_ledger_deposit_add(r->v->ledger, &d, &r->deposit, &r->head);
 }
 
@@ -442,12 +444,34 @@ static void recv_free(struct recv *r)
 	recv_forget_previous(r);
 }
 
-/* Removes the stored copy this receive made, unless a deposit names it (a
- * receive of the same bundle at the same time recorded it meanwhile). */
+/* Removes the stored copy this receive made, unless a deposit names it. A
+ * receive of the same bundle at the same time may have stored it too (same
+ * name) and be about to record it: the check and the removal hold the
+ * ledger's write lock, under which that receive checks its copy is still
+ * there before recording it (esc_ledger_deposit_add). Without the lock (the
+ * ledger's failure may be why this receive failed) the copy stays: a stray
+ * that audit reports and the next receive adopts. The error in ctx is kept. */
 static void recv_drop(struct recv *r)
 {
-	if (esc_ledger_deposit_find(r->v->ledger, r->s.sha256) == 0)
-		esc_store_drop(&r->s);
+	esc_ledger *l = r->v->ledger;
+	escrow_ctx *ctx = r->v->ctx;
+	escrow_status saved = escrow_ctx_status(ctx);
+	char msg[ESC_ERRLEN];
+
+	if (!r->s.fresh || r->s.abs == NULL) {
+		esc_store_drop(&r->s); /* not made here: only forgotten */
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(ctx));
+	if (l->ops->begin(l) == ESCROW_OK) {
+		if (esc_ledger_deposit_find(l, r->s.sha256) == 0)
+			esc_store_drop(&r->s);
+		l->ops->rollback(l);
+	}
+	if (saved != ESCROW_OK)
+		esc_error(ctx, saved, "%s", msg);
+	else
+		esc_clear_error(ctx);
 }
 
 /* Forgets what the hinted reading found. */

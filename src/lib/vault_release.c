@@ -22,6 +22,27 @@ static const char *const event_kinds[] = {"bankruptcy", "acquisition", "end-of-s
 	"release_version"
 enum { D_ID, D_SHA, D_VERDICT, D_STORE, D_SIGNER, D_CONTRACT, D_NAME, D_RELEASE };
 
+/* true when out would be written in the vault's folder or below it: the
+ * release, its signature and its record are renamed over whatever is there
+ * (with --force), and there that is the ledger or a deposit's stored copy. */
+static bool in_vault(const escrow_vault *v, const char *out)
+{
+	char *dir = strdup(out), *slash = dir ? strrchr(dir, '/') : NULL, *rd, *rv = realpath(v->path, NULL);
+	size_t n = rv ? strlen(rv) : 0;
+	bool in;
+
+	if (slash == dir && slash != NULL)
+		slash[1] = '\0'; /* "/OUT": the root */
+	else if (slash != NULL)
+		*slash = '\0';
+	rd = dir == NULL ? NULL : realpath(slash != NULL ? dir : ".", NULL);
+	in = rd != NULL && rv != NULL && strncmp(rd, rv, n) == 0 && (rd[n] == '\0' || rd[n] == '/' || n == 1);
+	free(rd);
+	free(rv);
+	free(dir);
+	return in;
+}
+
 static escrow_status check_inputs(escrow_vault *v, const escrow_options *o)
 {
 	size_t i;
@@ -38,6 +59,10 @@ static escrow_status check_inputs(escrow_vault *v, const escrow_options *o)
 		                 "bankruptcy, acquisition, end-of-support, other)", o->event);
 	if (strcmp(o->output, "-") == 0)
 		return esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_release: the release must be a file, not '-'");
+	if (in_vault(v, o->output))
+		return esc_error(v->ctx, ESCROW_E_USAGE, "%s: inside vault %s, whose folder holds its ledger and its "
+		                 "store; a release is written elsewhere (give -o a path outside the vault)", o->output,
+		                 v->path);
 	if (access(o->evidence, R_OK) != 0)
 		return esc_error(v->ctx, ESCROW_E_OPEN, "%s: the evidence document cannot be read (give the court "
 		                 "order or notice that triggers the release)", o->evidence);
@@ -167,7 +192,8 @@ static escrow_status notary(struct esc_release *rl)
 		}
 		rl->sign = rl->sk;
 	}
-	return escrow_identities_load(v->ctx, v->identity, &rl->ids);
+	st = esc_vault_check_key(v, rl->sign);
+	return st == ESCROW_OK ? escrow_identities_load(v->ctx, v->identity, &rl->ids) : st;
 }
 
 static escrow_status rewrap(struct esc_release *rl, escrow_report **report)
@@ -245,8 +271,8 @@ static escrow_status release_run(struct esc_release *rl, escrow_report **report)
 		st = deposit_inputs(rl);
 	if (st == ESCROW_OK)
 		st = notary(rl);
-	if (st == ESCROW_OK)
-		st = esc_store_put_evidence(rl->v, rl->o->evidence, &rl->ev);
+	if (st == ESCROW_OK && (st = esc_store_put_evidence(rl->v, rl->o->evidence, &rl->ev)) != ESCROW_OK)
+		esc_store_drop(&rl->ev);
 	if (st != ESCROW_OK)
 		return st;
 	st = rewrap(rl, report);

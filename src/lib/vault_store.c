@@ -161,13 +161,18 @@ static escrow_status store_put(escrow_vault *v, const char *src, const char *ext
 		*strrchr(sub, '/') = '\0';
 		s->fresh = access(s->abs, F_OK) != 0;
 		st = place(v->ctx, tmp, sub, s->abs, top);
+		if (st != ESCROW_OK && access(tmp, F_OK) == 0)
+			s->fresh = false; /* not renamed: the name is not this copy's */
 	}
 	if (st == ESCROW_OK && sig)
 		st = put_minisig(v, src, top, s);
 	if (st != ESCROW_OK && tmp != NULL)
 		unlink(tmp);
-	if (st != ESCROW_OK)
-		esc_store_drop(s);
+	/* A failure after the rename leaves s for the caller, whose removal
+	 * checks that no receive of the same bytes recorded it meanwhile
+	 * (vault_receive.c recv_drop); before it, there is nothing to remove. */
+	if (st != ESCROW_OK && s->abs == NULL)
+		esc_stored_free(s);
 	free(sub);
 	free(tmp);
 	free(top);
@@ -232,13 +237,15 @@ escrow_status esc_store_commit(escrow_vault *v, struct esc_incoming *in, const c
 	*strrchr(sub, '/') = '\0';
 	s->fresh = access(s->abs, F_OK) != 0;
 	st = place(v->ctx, in->tmp, sub, s->abs, in->top);
-	if (st == ESCROW_OK) {
+	if (st != ESCROW_OK && access(in->tmp, F_OK) == 0) {
+		s->fresh = false; /* not renamed (esc_store_abort removes it): the name is not this copy's */
+	} else {
 		free(in->tmp); /* under its name now */
 		in->tmp = NULL;
-		st = put_minisig(v, src, in->top, s);
 	}
-	if (st != ESCROW_OK)
-		esc_store_drop(s);
+	if (st == ESCROW_OK)
+		st = put_minisig(v, src, in->top, s);
+	/* a failure leaves s for the caller's removal (as store_put) */
 	free(sub);
 	return st;
 }

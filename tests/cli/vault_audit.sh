@@ -167,6 +167,16 @@ expect_true "two removals" test "$(wc -l <rm.sh)" = 2
 sh rm.sh
 expect_true "the strays removed" test ! -e "$JUNK" -a ! -e V/store/sha256/.incoming.XyZ123
 expect_exit 0 "$ESCROW" vault audit V
+# a stray's name is whatever was put in the store: the rm line removes that
+# file and nothing else, whatever quotes, backslashes or controls it holds
+touch keep "V/store/sha256/x' keep '" 'V/store/sha256/back\slash' "V/store/sha256/esc$(printf '\033')[1m'"
+expect_exit 1 "$ESCROW" vault audit V
+expect_true "no raw control on the terminal" test "$(grep -c "$(printf '\033')" out)" = 0
+sed -n 's/^STRAY .* with //p' out >rm.sh
+expect_true "three removals" test "$(wc -l <rm.sh)" = 3
+bash rm.sh
+expect_true "the hostile strays removed, the decoy kept" test -e keep -a -z "$(ls -A V/store/sha256 | grep -v '^..$')"
+expect_exit 0 "$ESCROW" vault audit V
 
 # --sample: least recently audited first
 new_vault S

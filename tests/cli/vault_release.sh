@@ -142,6 +142,16 @@ touch lone.escrow.release.json
 expect_exit 73 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o lone.escrow
 expect_grep 'lone.escrow.release.json: already exists' err
 expect_true "nothing written or recorded for an existing record" test ! -e lone.escrow -a "$(events)" = $((N + 1))
+# never into the vault, even with --force: there OUT would replace the ledger
+# or a deposit's stored copy
+D1=$(sha d1.escrow)
+for o in V/ledger.sqlite "V/store/sha256/${D1:0:2}/$D1.escrow" V/store/../rel.escrow "$PWD/V/receipts/r.escrow"; do
+	expect_exit 64 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r "$CLIENT" -o "$o" --force
+	expect_grep "inside vault V, whose folder holds its ledger and its store; a release is written elsewhere" err
+done
+expect_exit 0 "$ESCROW" vault log V --verify
+expect_true "the stored deposit as it was" test "$(sha "V/store/sha256/${D1:0:2}/$D1.escrow")" = "$D1"
+expect_true "nothing recorded for an OUT in the vault" test "$(events)" = $((N + 1)) -a ! -e V/rel.escrow
 
 # --deposit by number and by SHA-256 prefix
 D1=$(sha d1.escrow)
@@ -169,6 +179,21 @@ expect_true "nothing written for an altered deposit" test ! -e bad.escrow -a ! -
 expect_true "nothing recorded for an altered deposit" test "$(events)" = "$N"
 expect_true "its evidence not kept" test ! -e "V/store/sha256/$(sha notice2.txt | cut -c1-2)/$(sha notice2.txt).evidence"
 
+# the store's evidence is what the releases recorded, not strays: an audit
+# names no stray (the altered deposit 2 fails), and never says to remove the
+# evidence of release; an evidence file no release names is a stray
+expect_exit 1 "$ESCROW" vault audit V --json
+expect_true "audit: deposit 2 failed, no stray, the evidence kept" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+assert [f["deposit"] for f in r["failed"]] == [2] and r["strays"] == [], r' out
+expect_true "the evidence still stored" cmp order.txt "V/store/sha256/${EV:0:2}/$EV.evidence"
+NE=$(sha notice2.txt)
+mkdir -p "V/store/sha256/${NE:0:2}" && cp notice2.txt "V/store/sha256/${NE:0:2}/$NE.evidence"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep "^STRAY store/sha256/${NE:0:2}/$NE\.evidence: no release names it" out
+expect_true "one stray: the evidence no release names" test "$(grep -c '^STRAY' out)" = 1
+rm "V/store/sha256/${NE:0:2}/$NE.evidence"
+
 # a vault without an identity cannot open a sealed deposit
 ledger_args W
 expect_exit 0 "$ESCROW" vault init W -s notary.key "${LEDGER[@]}"
@@ -183,4 +208,29 @@ expect_exit 0 "$ESCROW" vault receive V open.escrow
 expect_exit 65 "$ESCROW" vault release V C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o w.escrow
 expect_grep 'not sealed' err
 expect_true "nothing written for an unsealed deposit" test ! -e w.escrow
+
+# the notary's key file replaced by another key: receive, release and log
+# --verify refuse it (its receipts and records would name the vault's key and
+# not verify with it), naming both keys; the key put back, all is as it was
+NK=$(sed -n '1s/.* //p' notary.pub)
+mv notary.key notary.key.kept && vault_keys intruder && cp intruder.key notary.key
+N=$(events)
+pack d4.escrow full 1.3
+expect_exit 65 "$ESCROW" vault receive V d4.escrow -o d4.json
+expect_grep "the notary key .*notary.key is key [0-9A-F]{16}, not key $NK that the vault was made with" err
+expect_true "nothing recorded or receipted with another key" test "$(events)" = "$N" -a ! -e d4.json
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event other --evidence order.txt -r "$CLIENT" -o k.escrow
+expect_grep "not key $NK that the vault was made with" err
+expect_true "nothing released with another key" test ! -e k.escrow -a "$(events)" = "$N"
+expect_exit 65 "$ESCROW" vault log V --verify
+expect_grep "not key $NK that the vault was made with" err
+mv notary.key.kept notary.key
+expect_exit 0 "$ESCROW" vault log V --verify
+
+# W has the same notary key as V: a receipt of V checked against W's log
+# fails (its head is not there), and the message says W holds no deposit of
+# its bundle, so it may be V's receipt rather than W's log rewritten
+expect_exit 1 "$ESCROW" vault log W --against "V/receipts/$D1.json"
+expect_grep "event 3 is not the one the known head names: the log was rewritten up to it; and vault W holds no deposit of its bundle ${D1:0:16}\.\.\.: if the receipt is of another vault made with the same notary key, check it against that vault" err
+expect_exit 0 "$ESCROW" vault log V --against "V/receipts/$D1.json"
 finish
