@@ -9,7 +9,7 @@ top=$PWD
 escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 python3-jsonschema sqlite3 git python3-yaml \
 	zsh fish python3-onnx man-db groff-base clang libclang-rt-14-dev \
 	libacl1-dev liblz4-dev nettle-dev liblzma-dev libbz2-dev libxml2-dev \
-	chromium poppler-utils fonts-dejavu-core
+	chromium poppler-utils fonts-dejavu-core gdb
 # (zsh and fish: cli_help checks the syntax of the completions it prints for them;
 # python3-onnx: cli_example_project runs the stock ONNX checker on the example's model;
 # git and python3-yaml: cli_provenance makes real git repositories, and
@@ -17,7 +17,8 @@ escrow_install_deps libcmocka-dev minisign age zstd libarchive-tools python3 pyt
 # libacl1-dev to libxml2-dev: the static archives libarchive.pc names, which
 # libarchive-dev does not pull in, for cli_install's static link of the example
 # program; chromium, poppler-utils and the DejaVu fonts: cli_certificate prints
-# the certificate to PDF in headless Chromium and reads it back with pdftotext)
+# the certificate to PDF in headless Chromium and reads it back with pdftotext;
+# gdb: cli_vault_race stops two receives where they record, to order them without timing)
 # Tests expect stock tools to behave the same whatever the machine's locale.
 export LC_ALL=C.UTF-8
 # npm fetches the age test vectors; a machine may have it from another node
