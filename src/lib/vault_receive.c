@@ -75,6 +75,17 @@ static escrow_status recv_prepare(struct recv *r)
 	if (st == ESCROW_OK && r->o->receipt != NULL && access(r->o->receipt, F_OK) == 0)
 		st = esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists (give another -o, or remove it)",
 		               r->o->receipt);
+	/* the receipt's signature goes beside it: another's is not replaced */
+	if (st == ESCROW_OK && r->o->receipt != NULL) {
+		char *sig = esc_strf("%s.minisig", r->o->receipt);
+
+		if (sig == NULL)
+			return esc_nomem(v->ctx);
+		if (access(sig, F_OK) == 0)
+			st = esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists, where the receipt's signature goes "
+			               "(give another -o, or remove it)", sig);
+		free(sig);
+	}
 	return st;
 }
 
@@ -755,9 +766,11 @@ escrow_status escrow_vault_receive(escrow_vault *v, const escrow_options *o, esc
 		*res = NULL;
 	if (report != NULL)
 		*report = NULL;
-	if (v == NULL || o == NULL || o->bundle == NULL || strcmp(o->bundle, "-") == 0)
-		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_receive: the bundle must be a file")
-		         : ESCROW_E_USAGE;
+	if (v == NULL || o == NULL || o->bundle == NULL)
+		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "vault receive: no bundle given") : ESCROW_E_USAGE;
+	if (strcmp(o->bundle, "-") == 0)
+		return esc_error(v->ctx, ESCROW_E_USAGE, "vault receive: the bundle must be a file, not standard input "
+		                 "(-): the vault stores a copy of it; save the stream to a file and receive that");
 	out = esc_result_new();
 	if (out == NULL)
 		return esc_nomem(v->ctx);

@@ -12,8 +12,10 @@
 #include "esc_vault_release.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const event_kinds[] = {"bankruptcy", "acquisition", "end-of-support", "other"};
@@ -45,6 +47,7 @@ static bool in_vault(const escrow_vault *v, const char *out)
 
 static escrow_status check_inputs(escrow_vault *v, const escrow_options *o)
 {
+	struct stat sb;
 	size_t i;
 
 	if (o->contract_id == NULL || o->event == NULL || o->evidence == NULL || o->output == NULL ||
@@ -58,14 +61,22 @@ static escrow_status check_inputs(escrow_vault *v, const escrow_options *o)
 		return esc_error(v->ctx, ESCROW_E_USAGE, "event '%.64s' is not a release event (give one of "
 		                 "bankruptcy, acquisition, end-of-support, other)", o->event);
 	if (strcmp(o->output, "-") == 0)
-		return esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_release: the release must be a file, not '-'");
+		return esc_error(v->ctx, ESCROW_E_USAGE, "vault release: the release must be written to a file, not "
+		                 "to standard output (-): give -o a path");
 	if (in_vault(v, o->output))
 		return esc_error(v->ctx, ESCROW_E_USAGE, "%s: inside vault %s, whose folder holds its ledger and its "
 		                 "store; a release is written elsewhere (give -o a path outside the vault)", o->output,
 		                 v->path);
-	if (access(o->evidence, R_OK) != 0)
-		return esc_error(v->ctx, ESCROW_E_OPEN, "%s: the evidence document cannot be read (give the court "
-		                 "order or notice that triggers the release)", o->evidence);
+	if (stat(o->evidence, &sb) != 0 || access(o->evidence, R_OK) != 0)
+		return esc_error(v->ctx, ESCROW_E_OPEN, "%s: the evidence document cannot be read: %s (give the "
+		                 "court order or notice that triggers the release)", o->evidence, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return esc_error(v->ctx, ESCROW_E_OPEN, "%s: the evidence is not a file but %s (give the court order "
+		                 "or notice that triggers the release, as a file)", o->evidence,
+		                 S_ISDIR(sb.st_mode) ? "a folder" : "a device, pipe or socket");
+	if (sb.st_size == 0)
+		return esc_error(v->ctx, ESCROW_E_INPUT, "%s: the evidence document is empty (give the court order or "
+		                 "notice that triggers the release)", o->evidence);
 	if (!(o->flags & ESCROW_FORCE) && access(o->output, F_OK) == 0)
 		return esc_error(v->ctx, ESCROW_E_EXISTS, "%s: already exists (give another -o, or --force)", o->output);
 	if (!(o->flags & ESCROW_FORCE)) {

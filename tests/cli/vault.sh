@@ -87,6 +87,14 @@ expect_exit 66 "$ESCROW" vault key add V NO-SUCH -p agency2.pub
 expect_exit 64 "$ESCROW" vault key add V C-2026-01
 expect_true "3 events: contract-add, key-add, contract-amend" test "$(sql V 'SELECT count(*) FROM events')" = 3
 
+# receive: a receipt is never written over a file there: neither the
+# receipt nor its signature beside it (nothing received then)
+echo keep >r1.json.minisig
+expect_exit 73 "$ESCROW" vault receive V full.escrow -o r1.json
+expect_grep 'r1.json.minisig: already exists, where the receipt.s signature goes' err
+expect_true "the file there is kept" test "$(cat r1.json.minisig)" = keep
+expect_true "nothing received" test "$(sql V 'SELECT count(*) FROM deposits')" = 0
+rm r1.json.minisig
 # receive: verified
 expect_exit 0 "$ESCROW" vault receive V full.escrow -o r1.json
 expect_grep '^deposit 1: verified' out

@@ -274,5 +274,10 @@ expect_exit 65 "$ESCROW" vault receive J junk.escrow
 expect_true "no summary of a deposit that was not made" test ! -s "$T/out"
 expect_grep '^escrow: error: junk.escrow: the bundle names no contract the vault can read \(junk.escrow is not an escrow bundle' "$T/err"
 expect_true "the store keeps nothing" test -z "$(find J/store -type f)"
+# A bundle on standard input: a usage error that says why and what to do,
+# in the user's words (no library function's name).
+expect_exit 64 sh -c '"$1" vault receive J - <junk.escrow' sh "$ESCROW"
+expect_grep '^escrow: error: vault receive: the bundle must be a file, not standard input \(-\): .*save the stream to a file' "$T/err"
+expect_true "no library name in the message" sh -c '! grep -q escrow_vault "$1"' sh "$T/err"
 
 finish

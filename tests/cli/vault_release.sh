@@ -46,6 +46,14 @@ expect_exit 66 "$ESCROW" vault release V NO-SUCH --event bankruptcy --evidence o
 expect_grep 'contract NO-SUCH is not registered' err
 expect_exit 66 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence nowhere.pdf -r "$CLIENT" -o out.escrow
 expect_grep 'nowhere.pdf: the evidence document cannot be read' err
+# evidence that is no document: a folder, a device (66), an empty file (65)
+mkdir evdir && : >empty.pdf
+expect_exit 66 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence evdir -r "$CLIENT" -o out.escrow
+expect_grep 'evdir: the evidence is not a file but a folder' err
+expect_exit 66 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence /dev/null -r "$CLIENT" -o out.escrow
+expect_grep '/dev/null: the evidence is not a file but a device' err
+expect_exit 65 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence empty.pdf -r "$CLIENT" -o out.escrow
+expect_grep 'empty.pdf: the evidence document is empty' err
 expect_exit 65 "$ESCROW" vault release V C-2026-01 --event bankruptcy --evidence order.txt -r age1nonsense -o out.escrow
 expect_true "nothing written after bad input" test ! -e out.escrow -a ! -e out.escrow.release.json
 expect_true "nothing recorded after bad input" test "$(events)" = "$N"
