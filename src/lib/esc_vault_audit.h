@@ -24,5 +24,9 @@ escrow_status esc_audit_one(escrow_vault *v, const struct esc_audit_dep *d, cons
 /* Appends to strays (a JSON array) each file of VAULT/store that no deposit
  * names: {"path": relative to the vault, "why": ...}. */
 escrow_status esc_audit_strays(escrow_vault *v, json_t *strays);
+/* Appends to failed each release whose stored evidence no longer has the
+ * SHA-256 and size its event recorded: {"release_event", "sha256", "why"}
+ * (vault_audit_evidence.c); checked: how many releases were. */
+escrow_status esc_audit_evidence(escrow_vault *v, json_t *failed, size_t *checked);
 
 #endif

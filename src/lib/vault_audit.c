@@ -32,7 +32,8 @@ struct audit {
 	struct esc_lrows rows;
 	size_t todo;          /* how many of rows this run takes */
 	json_t *ok, *failed, *strays;
-	size_t checked, n_ok;
+	json_t *ev_failed;    /* releases whose stored evidence changed (vault_audit_evidence.c) */
+	size_t checked, n_ok, ev_checked;
 	bool *noted;          /* per row: a signature seen to verify where the ledger did not know of one */
 	struct esc_event_ref ev;
 };
@@ -164,6 +165,14 @@ static escrow_status record(struct audit *a, const escrow_options *o, bool full)
 	                 "strays", first(a->strays, STRAY_LIST_MAX));
 	if (data == NULL || !json_is_array(json_object_get(data, "failed")) ||
 	    !json_is_array(json_object_get(data, "strays"))) {
+		json_decref(data);
+		return esc_nomem(a->v->ctx);
+	}
+	/* the releases' evidence (at most FAILED_LIST_MAX failures named, as
+	 * for deposits); nothing when the vault released nothing */
+	if (a->ev_checked > 0 &&
+	    (json_object_set_new(data, "evidence_checked", json_integer((json_int_t)a->ev_checked)) ||
+	     json_object_set_new(data, "evidence_failed", first(a->ev_failed, FAILED_LIST_MAX)))) {
 		json_decref(data);
 		return esc_nomem(a->v->ctx);
 	}
@@ -318,6 +327,15 @@ static char *render_text(const struct audit *a, bool full)
 		free(sha);
 		free(why);
 	}
+	json_array_foreach(a->ev_failed, i, f) {
+		char *why = shown(json_string_value(json_object_get(f, "why")));
+
+		ok = ok && why;
+		if (ok)
+			fprintf(t, "FAILED evidence of release event %lld: %s\n",
+			        (long long)json_integer_value(json_object_get(f, "release_event")), why);
+		free(why);
+	}
 	json_array_foreach(a->strays, i, f) {
 		const char *rm = json_string_value(json_object_get(f, "remove"));
 		const char *why = json_string_value(json_object_get(f, "why"));
@@ -359,6 +377,11 @@ static char *render(const struct audit *a, bool full, unsigned flags)
 	                 esc_json_string(a->v->path), "mode", full ? "full" : "fast",
 	                 "checked", (json_int_t)a->checked, "left", (json_int_t)(a->rows.rows - a->checked), "event",
 	                 (json_int_t)a->ev.seq, "ok", a->ok, "failed", a->failed, "strays", a->strays);
+	if (root != NULL && (json_object_set_new(root, "evidence_checked", json_integer((json_int_t)a->ev_checked)) ||
+	                     json_object_set(root, "evidence_failed", a->ev_failed))) {
+		json_decref(root);
+		root = NULL;
+	}
 	s = root ? esc_json_safe(json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) : NULL;
 	json_decref(root);
 	return s;
@@ -378,10 +401,11 @@ escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsig
 	a.ok = json_array();
 	a.failed = json_array();
 	a.strays = json_array();
+	a.ev_failed = json_array();
 	/* The rows it is about to trust (a minisig_stored turned to 0 would
 	 * hide a deleted signature; an audited_at moved on, a deposit from the
 	 * sample): each against the events that wrote it. */
-	st = a.ok && a.failed && a.strays ? esc_ledger_check_deposit_rows(v->ledger, &chain) : esc_nomem(v->ctx);
+	st = a.ok && a.failed && a.strays && a.ev_failed ? esc_ledger_check_deposit_rows(v->ledger, &chain) : esc_nomem(v->ctx);
 	if (st == ESCROW_TAMPERED)
 		esc_error_prefix(v->ctx, "vault %s: nothing was audited: the ledger does not hold what its log says "
 		                 "('escrow vault log --verify' shows it)", v->path);
@@ -392,19 +416,23 @@ escrow_status escrow_vault_audit(escrow_vault *v, const escrow_options *o, unsig
 	if (st == ESCROW_OK)
 		st = esc_audit_strays(v, a.strays);
 	if (st == ESCROW_OK)
+		st = esc_audit_evidence(v, a.ev_failed, &a.ev_checked);
+	if (st == ESCROW_OK)
 		st = record(&a, o, full);
 	if (st == ESCROW_OK)
 		st = removal(&a);
 	if (st == ESCROW_OK && (*out = render(&a, full, flags)) == NULL)
 		st = esc_nomem(v->ctx);
-	if (st == ESCROW_OK && (json_array_size(a.failed) > 0 || json_array_size(a.strays) > 0))
-		st = esc_error(v->ctx, ESCROW_TAMPERED, "vault %s: %zu deposit(s) failed the audit, %zu stray file(s) in "
-		               "the store (audit event %lld)", v->path, json_array_size(a.failed),
-		               json_array_size(a.strays), (long long)a.ev.seq);
+	if (st == ESCROW_OK && json_array_size(a.failed) + json_array_size(a.strays) + json_array_size(a.ev_failed) > 0)
+		st = esc_error(v->ctx, ESCROW_TAMPERED, "vault %s: %zu deposit(s) failed the audit, %zu release "
+		               "evidence document(s), %zu stray file(s) in the store (audit event %lld)", v->path,
+		               json_array_size(a.failed), json_array_size(a.ev_failed), json_array_size(a.strays),
+		               (long long)a.ev.seq);
 	esc_lrows_free(&a.rows);
 	free(a.noted);
 	json_decref(a.ok);
 	json_decref(a.failed);
 	json_decref(a.strays);
+	json_decref(a.ev_failed);
 	return st;
 }

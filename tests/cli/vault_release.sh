@@ -201,6 +201,31 @@ expect_exit 1 "$ESCROW" vault audit V
 expect_grep "^STRAY store/sha256/${NE:0:2}/$NE\.evidence: no release names it" out
 expect_true "one stray: the evidence no release names" test "$(grep -c '^STRAY' out)" = 1
 rm "V/store/sha256/${NE:0:2}/$NE.evidence"
+# the releases' evidence is read again by every audit: changed or deleted, it
+# fails, naming each release that rests on it; put back, it holds
+EVF="V/store/sha256/${EV:0:2}/$EV.evidence"
+cp "$EVF" ev.kept
+expect_exit 1 "$ESCROW" vault audit V --json
+expect_true "audit: every release's evidence checked and holding" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+assert r["evidence_checked"] >= 3 and r["evidence_failed"] == [], r' out
+printf 'forged order\n' >"$EVF"
+expect_exit 1 "$ESCROW" vault audit V --json
+expect_true "audit: the changed evidence fails for every release on it" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+fe = r["evidence_failed"]
+assert len(fe) == r["evidence_checked"] >= 3, r
+assert all(f["sha256"] == sys.argv[2] and "(its bytes changed)" in f["why"] for f in fe), r' out "$EV"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep "^FAILED evidence of release event [0-9]+: store/sha256/${EV:0:2}/$EV\.evidence has SHA-256" out
+expect_grep 'release evidence document\(s\)' err
+rm "$EVF"
+expect_exit 1 "$ESCROW" vault audit V
+expect_grep "^FAILED evidence of release event [0-9]+: store/sha256/${EV:0:2}/$EV\.evidence is missing from the store" out
+cp ev.kept "$EVF"
+expect_exit 1 "$ESCROW" vault audit V --json
+expect_true "audit: the evidence put back holds" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1])); assert r["evidence_failed"] == [], r' out
 
 # a vault without an identity cannot open a sealed deposit
 ledger_args W
