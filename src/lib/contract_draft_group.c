@@ -22,11 +22,10 @@ char *esc_draft_glob_escape(const char *path)
 	if (out == NULL)
 		return NULL;
 	for (p = path; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			*o++ = '?';
-			continue;
-		}
-		if (strchr("*?[]{}\\", *p) != NULL)
+		/* a control character escaped is itself (tree_glob.c); as '?' it
+		 * also matched "aXb" and "a\tb" beside "a\nb", which met the
+		 * literal when "a\nb" was gone */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || strchr("*?[]{}\\", *p) != NULL)
 			*o++ = '\\';
 		*o++ = *p;
 	}
