@@ -278,7 +278,7 @@ static escrow_status settle(escrow_ctx *ctx, struct dr_draft *d)
 				break;
 		if (FORBID[k] != NULL) {
 			r->kind = NULL;
-			if (esc_draft_push_exclude(d, esc_draft_glob_escape(r->path), esc_draft_why_forbidden) != 0)
+			if (esc_draft_push_exclude(d, esc_draft_path_glob(r->path), esc_draft_why_forbidden) != 0)
 				return esc_nomem(ctx);
 			continue;
 		}

@@ -91,7 +91,7 @@ expect_grep '^  - "\*\*/__pycache__/\*\*"$' q.yaml
 expect_grep '^  - "\*\*/node_modules/\*\*"$' q.yaml
 expect_grep '^  - "\*\*/build/\*\*"$' q.yaml
 expect_grep '^  - "src/stale\.pyc"$' q.yaml
-expect_grep '^  - "\.env"$' q.yaml
+expect_grep '^  - "/\.env"$' q.yaml
 expect_grep 'Git LFS pointer' q.yaml
 expect_grep '^    required: false$' q.yaml
 expect_exit 0 "$ESCROW" check q -c q.yaml --json
@@ -127,7 +127,7 @@ expect_grep '^#   "docs/~"$' h.yaml
 expect_true "glob characters and control characters escaped with '\\'" /usr/bin/python3 -c '
 import sys, yaml; c = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
 inc = [g for d in c["deliverables"] for g in d["include"]]
-sys.exit(0 if "\\*\\[x\\]\\{y\\}.md" in inc and "d\\\nir/n.md" in inc else (print(inc) or 1))' h.yaml
+sys.exit(0 if "/\\*\\[x\\]\\{y\\}.md" in inc and "d\\\nir/n.md" in inc else (print(inc) or 1))' h.yaml
 cat >"$T/clean.py" <<'PY'
 import sys
 bad = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF}
@@ -155,7 +155,27 @@ expect_exit 2 "$ESCROW" check cc -c cc.yaml --json
 expect_true "the renamed files' includes are missing" python3 -c '
 import json, sys; r = json.load(open(sys.argv[1]))
 m = sorted(p for d in r["deliverables"] for p in d["missing"])
-sys.exit(0 if m == ["a\\\nb.md", "c\\\x7fd.md"] else (print(m) or 1))' "$T/out"
+sys.exit(0 if m == ["/a\\\nb.md", "/c\\\x7fd.md"] else (print(m) or 1))' "$T/out"
+
+# A root file was named without '/', a glob that matches the name at any
+# depth: "w.safetensors" also took "old/w.safetensors" into the root
+# model's deliverable (bad-format: that one is no model), and a copy there
+# met it when the root model was gone. Anchored ("/w.safetensors"), the
+# include names the root file only.
+mkdir -p an/old an/bak
+printf '\002\000\000\000\000\000\000\000{}' >an/w.safetensors
+printf 'garbage' >an/old/w.safetensors
+printf 'r\n' >an/README.md
+expect_exit 0 "$ESCROW" init an -o an.yaml
+expect_grep '^      - "/w\.safetensors"$' an.yaml
+expect_exit 0 "$ESCROW" check an -c an.yaml
+mv an/w.safetensors an/bak/w.safetensors
+mv an/README.md an/bak/README.md
+expect_exit 2 "$ESCROW" check an -c an.yaml --json
+expect_true "the moved root files' includes are missing" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+m = sorted(p for d in r["deliverables"] for p in d["missing"])
+sys.exit(0 if m == ["/README.md", "/w.safetensors"] else (print(m) or 1))' "$T/out"
 
 # A bidi control the draft wrote raw (U+061C: its escaping kept a list
 # of its own, short of core_escape.c's): in a model's path, which the draft
