@@ -177,6 +177,23 @@ import json, sys; r = json.load(open(sys.argv[1]))
 m = sorted(p for d in r["deliverables"] for p in d["missing"])
 sys.exit(0 if m == ["/README.md", "/w.safetensors"] else (print(m) or 1))' "$T/out"
 
+# A symlink to a folder whose name the forbid list matches ("cache.pyc",
+# ".env") is forbidden by check, but the draft, which skipped links to
+# folders, left it out of its exclude: the draft failed check on its own
+# tree. Excluded by path with the forbidden files now.
+mkdir -p fl/conf fl/sub
+printf 'print(1)\n' >fl/main.py
+printf 'k = v\n' >fl/conf/app.toml
+ln -s conf fl/cache.pyc
+ln -s ../conf fl/sub/.env
+expect_exit 0 "$ESCROW" init fl -o fl.yaml
+expect_grep '^  - "/cache\.pyc"$' fl.yaml
+expect_grep '^  - "sub/\.env"$' fl.yaml
+expect_exit 0 "$ESCROW" check fl -c fl.yaml --json
+expect_true "nothing forbidden, every deliverable ok" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+sys.exit(0 if not r["forbidden"] and all(d["status"] == "ok" for d in r["deliverables"]) else (print(r["forbidden"]) or 1))' "$T/out"
+
 # A bidi control the draft wrote raw (U+061C: its escaping kept a list
 # of its own, short of core_escape.c's): in a model's path, which the draft
 # names as the include glob, and in a name in no deliverable, listed in a
