@@ -185,6 +185,16 @@ int esc_draft_push_exclude(struct dr_draft *d, char *s, const char *why)
 	return push_str(&d->exclude, &d->n_exclude, s);
 }
 
+static int forbidden(const char *path)
+{
+	size_t k;
+
+	for (k = 0; FORBID[k]; k++)
+		if (esc_glob_match(FORBID[k], path))
+			return 1;
+	return 0;
+}
+
 /* Reads every file and decides what each is for. */
 static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_files *fs, int srcfd)
 {
@@ -204,7 +214,12 @@ static escrow_status classify(escrow_ctx *ctx, struct dr_draft *d, struct esc_fi
 		struct esc_inspection insp;
 		const char *bd;
 
-		if (f->type == ESC_FT_DIR || (f->type == ESC_FT_SYMLINK && f->link_to_dir))
+		if (f->type == ESC_FT_DIR)
+			continue;
+		/* a link to a folder is in no deliverable, but check finds it
+		 * forbidden when its name is (a link "cache.pyc" to a folder):
+		 * kept, for settle to exclude it with the forbidden files */
+		if (f->type == ESC_FT_SYMLINK && f->link_to_dir && !forbidden(f->path))
 			continue;
 		bd = build_dir_of(f->path);
 		if (bd != NULL) {
@@ -273,12 +288,9 @@ static escrow_status settle(escrow_ctx *ctx, struct dr_draft *d)
 	for (i = 0; i < d->n; i++) {
 		struct dr_file *r = &d->f[i];
 
-		for (k = 0; FORBID[k]; k++)
-			if (esc_glob_match(FORBID[k], r->path))
-				break;
-		if (FORBID[k] != NULL) {
+		if (forbidden(r->path)) {
 			r->kind = NULL;
-			if (esc_draft_push_exclude(d, esc_draft_glob_escape(r->path), esc_draft_why_forbidden) != 0)
+			if (esc_draft_push_exclude(d, esc_draft_path_glob(r->path), esc_draft_why_forbidden) != 0)
 				return esc_nomem(ctx);
 			continue;
 		}

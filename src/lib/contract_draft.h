@@ -70,8 +70,11 @@ extern const char esc_draft_why_forbidden[];
 void esc_draft_emit(const struct dr_draft *d, FILE *out);
 /* s in YAML double quotes, escaped so any bytes read back the same. */
 void esc_draft_quote(FILE *out, const char *s);
-/* path as a glob that matches it: glob characters escaped, control
- * characters (refused in a glob) as '?'. malloc'd, NULL on ENOMEM. */
+/* path as a glob that matches it and nothing else: glob characters and
+ * control characters escaped with '\'. malloc'd, NULL on ENOMEM. */
 char *esc_draft_glob_escape(const char *path);
+/* path as the draft names a file: esc_draft_glob_escape, and anchored with
+ * a leading '/' when it has no '/' (a root file). malloc'd, NULL on ENOMEM. */
+char *esc_draft_path_glob(const char *path);
 
 #endif

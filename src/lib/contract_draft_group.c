@@ -22,15 +22,30 @@ char *esc_draft_glob_escape(const char *path)
 	if (out == NULL)
 		return NULL;
 	for (p = path; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			*o++ = '?';
-			continue;
-		}
-		if (strchr("*?[]{}\\", *p) != NULL)
+		/* a control character escaped is itself (tree_glob.c); as '?' it
+		 * also matched "aXb" and "a\tb" beside "a\nb", which met the
+		 * literal when "a\nb" was gone */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || strchr("*?[]{}\\", *p) != NULL)
 			*o++ = '\\';
 		*o++ = *p;
 	}
 	*o = '\0';
+	return out;
+}
+
+/* path as an include or exclude of the draft: escaped, and a root file's
+ * anchored ("/README.md"), since a glob without '/' matches the name at any
+ * depth: "w.safetensors" also took "old/w.safetensors" into the root
+ * model's deliverable (bad-format when that one was no model), and met the
+ * literal when the root file was gone. */
+char *esc_draft_path_glob(const char *path)
+{
+	char *e = esc_draft_glob_escape(path), *out;
+
+	if (e == NULL || strchr(path, '/') != NULL)
+		return e;
+	out = esc_strf("/%s", e);
+	free(e);
 	return out;
 }
 
@@ -364,7 +379,7 @@ static int fold_one(const struct dr_draft *d, int gi, const char *path, struct s
 		}
 	}
 	if (*out == NULL)
-		*out = esc_draft_glob_escape(path);
+		*out = esc_draft_path_glob(path);
 	if (*out == NULL || set_add(taken, *out) != 0)
 		rc = -1;
 done:
@@ -374,17 +389,19 @@ done:
 }
 
 /* Which files an include may hold but its own: 0 none (a literal path with
- * a '/': that path and what is under it), 1 only under its first folder
- * (a '/' and a literal first segment, as a folder glob), 2 anywhere (a root
- * file's name matches at any depth; a glob in the first segment). */
+ * a '/', a root file's anchored: that path and what is under it), 1 only
+ * under its first folder (a '/' and a literal first segment, as a folder
+ * glob), 2 anywhere (a name without '/' matches at any depth; a glob in the
+ * first segment). Root files' includes kept as 2 were each tried on every
+ * root file after them: 10,001 root files cost 50 million matches. */
 static int reach(const char *s)
 {
 	const char *p;
 
+	if (strchr(s, '/') != NULL && esc_glob_is_literal(s))
+		return 0;
 	if (s[0] == '/' || strchr(s, '/') == NULL)
 		return 2;
-	if (esc_glob_is_literal(s))
-		return 0;
 	for (p = s; *p != '/' && *p != '\0'; p++) {
 		if (*p == '\\' && p[1] != '\0')
 			p++;
@@ -537,7 +554,7 @@ static int fill_includes(struct dr_draft *d, int gi)
 				goto out;
 			glob = NULL;
 		}
-		if (add_include(g, glob ? glob : esc_draft_glob_escape(r->path)) != 0)
+		if (add_include(g, glob ? glob : esc_draft_path_glob(r->path)) != 0)
 			goto out;
 	}
 	if (strcmp(g->kind, "model") == 0 || strcmp(g->kind, "data") == 0 || strcmp(g->kind, "pipeline") == 0)

@@ -276,5 +276,10 @@ escrow_status cy_bool(struct cy *y, const char *key, bool *out)
 				return ESCROW_OK;
 			}
 	}
+	/* "false" in quotes is text: "must be true or false, got 'false'" read as
+	 * a contradiction */
+	if (y->ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return cy_fail(y, &y->ev.start_mark, "'%s' must be true or false, not quoted text (write %s: %.32s)",
+		               key, key, v);
 	return cy_fail(y, &y->ev.start_mark, "'%s' must be true or false, got '%.32s'", key, v);
 }

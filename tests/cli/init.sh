@@ -91,7 +91,7 @@ expect_grep '^  - "\*\*/__pycache__/\*\*"$' q.yaml
 expect_grep '^  - "\*\*/node_modules/\*\*"$' q.yaml
 expect_grep '^  - "\*\*/build/\*\*"$' q.yaml
 expect_grep '^  - "src/stale\.pyc"$' q.yaml
-expect_grep '^  - "\.env"$' q.yaml
+expect_grep '^  - "/\.env"$' q.yaml
 expect_grep 'Git LFS pointer' q.yaml
 expect_grep '^    required: false$' q.yaml
 expect_exit 0 "$ESCROW" check q -c q.yaml --json
@@ -124,10 +124,10 @@ held = {p for d in r["deliverables"] for p in d["paths"]}
 left = sorted(r["unassigned"])  # no extension: kind other, listed in a comment
 sys.exit(0 if len(held) == 27 and left == ["docs/null", "docs/true", "docs/~"] else (print(sorted(held), left) or 1))' "$T/out"
 expect_grep '^#   "docs/~"$' h.yaml
-expect_true "glob characters escaped, control characters as '?'" /usr/bin/python3 -c '
+expect_true "glob characters and control characters escaped with '\\'" /usr/bin/python3 -c '
 import sys, yaml; c = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
 inc = [g for d in c["deliverables"] for g in d["include"]]
-sys.exit(0 if "\\*\\[x\\]\\{y\\}.md" in inc and "d?ir/n.md" in inc else (print(inc) or 1))' h.yaml
+sys.exit(0 if "/\\*\\[x\\]\\{y\\}.md" in inc and "d\\\nir/n.md" in inc else (print(inc) or 1))' h.yaml
 cat >"$T/clean.py" <<'PY'
 import sys
 bad = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF}
@@ -138,6 +138,61 @@ expect_true "no raw control character in the draft" python3 "$T/clean.py" h.yaml
 expect_true "draft is valid YAML for PyYAML too" /usr/bin/python3 -c '
 import sys, yaml; c = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
 assert c["escrow-contract"] == 1 and len(c["deliverables"]) >= 2' h.yaml
+
+# A control character in a name was written as '?' in the draft's include,
+# a glob that also matched "aXb.md" and "a\tb.md": with "a\nb.md" renamed to
+# "aXb.md", check still said complete. Escaped ('\' then the byte), the
+# include names that one file, and its absence makes the deliverable missing.
+mkdir -p cc
+printf 'x\n' >$'cc/a\nb.md'
+printf 'y\n' >$'cc/c\x7fd.md'
+printf 'r\n' >cc/README.md
+expect_exit 0 "$ESCROW" init cc -o cc.yaml
+expect_exit 0 "$ESCROW" check cc -c cc.yaml
+mv $'cc/a\nb.md' cc/aXb.md
+mv $'cc/c\x7fd.md' $'cc/c\td.md'
+expect_exit 2 "$ESCROW" check cc -c cc.yaml --json
+expect_true "the renamed files' includes are missing" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+m = sorted(p for d in r["deliverables"] for p in d["missing"])
+sys.exit(0 if m == ["/a\\\nb.md", "/c\\\x7fd.md"] else (print(m) or 1))' "$T/out"
+
+# A root file was named without '/', a glob that matches the name at any
+# depth: "w.safetensors" also took "old/w.safetensors" into the root
+# model's deliverable (bad-format: that one is no model), and a copy there
+# met it when the root model was gone. Anchored ("/w.safetensors"), the
+# include names the root file only.
+mkdir -p an/old an/bak
+printf '\002\000\000\000\000\000\000\000{}' >an/w.safetensors
+printf 'garbage' >an/old/w.safetensors
+printf 'r\n' >an/README.md
+expect_exit 0 "$ESCROW" init an -o an.yaml
+expect_grep '^      - "/w\.safetensors"$' an.yaml
+expect_exit 0 "$ESCROW" check an -c an.yaml
+mv an/w.safetensors an/bak/w.safetensors
+mv an/README.md an/bak/README.md
+expect_exit 2 "$ESCROW" check an -c an.yaml --json
+expect_true "the moved root files' includes are missing" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+m = sorted(p for d in r["deliverables"] for p in d["missing"])
+sys.exit(0 if m == ["/README.md", "/w.safetensors"] else (print(m) or 1))' "$T/out"
+
+# A symlink to a folder whose name the forbid list matches ("cache.pyc",
+# ".env") is forbidden by check, but the draft, which skipped links to
+# folders, left it out of its exclude: the draft failed check on its own
+# tree. Excluded by path with the forbidden files now.
+mkdir -p fl/conf fl/sub
+printf 'print(1)\n' >fl/main.py
+printf 'k = v\n' >fl/conf/app.toml
+ln -s conf fl/cache.pyc
+ln -s ../conf fl/sub/.env
+expect_exit 0 "$ESCROW" init fl -o fl.yaml
+expect_grep '^  - "/cache\.pyc"$' fl.yaml
+expect_grep '^  - "sub/\.env"$' fl.yaml
+expect_exit 0 "$ESCROW" check fl -c fl.yaml --json
+expect_true "nothing forbidden, every deliverable ok" python3 -c '
+import json, sys; r = json.load(open(sys.argv[1]))
+sys.exit(0 if not r["forbidden"] and all(d["status"] == "ok" for d in r["deliverables"]) else (print(r["forbidden"]) or 1))' "$T/out"
 
 # A bidi control the draft wrote raw (U+061C: its escaping kept a list
 # of its own, short of core_escape.c's): in a model's path, which the draft

@@ -78,6 +78,24 @@ static void test_several_errors(void **state)
 	escrow_ctx_free(ctx);
 }
 
+/* A quoted boolean is text, and said so: "got 'false'" read as a
+ * contradiction. */
+static void test_quoted_bool(void **state)
+{
+	char lines[32][512];
+	escrow_ctx *ctx = escrow_ctx_new();
+	size_t n = parse_errors(ctx,
+	                        "escrow-contract: 1\ncontract: A\n"
+	                        "deliverables:\n  - id: a\n    include: [x]\n    required: \"false\"\n",
+	                        lines);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(lines[0], "c.yaml:6:15: 'required' must be true or false, not quoted text "
+	                              "(write required: false)");
+	escrow_ctx_free(ctx);
+}
+
 /* No suggestion for a word far from every key: the list instead. */
 static void test_no_suggestion(void **state)
 {
@@ -168,7 +186,8 @@ static void test_suggest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_several_errors), cmocka_unit_test(test_no_suggestion),
+		cmocka_unit_test(test_several_errors), cmocka_unit_test(test_quoted_bool),
+		cmocka_unit_test(test_no_suggestion),
 		cmocka_unit_test(test_missing_and_escaped), cmocka_unit_test(test_twenty_at_most),
 		cmocka_unit_test(test_syntax_stops), cmocka_unit_test(test_suggest),
 	};
