@@ -388,33 +388,19 @@ static escrow_status finish_tree(struct xstate *x)
 	return ESCROW_OK;
 }
 
-/* rm -rf of our temporary folder, relative to fds, never following a link. */
-static void rm_at(int dfd, const char *name, unsigned depth)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM) || depth > 4096)
-		return;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			rm_at(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
-	(void)unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
+/* rm -rf of our temporary folder, never following a link, however deep. */
 static void remove_tree(const char *path)
 {
-	rm_at(AT_FDCWD, path, 0);
+	int fd;
+
+	if (unlink(path) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	esc_tmp_empty_dir(fd);
+	close(fd);
+	(void)rmdir(path);
 }
 
 /* The target must not exist, or be an empty folder. */
