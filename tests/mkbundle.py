@@ -9,7 +9,7 @@ hostile entries are added after signing and listed nowhere).
 
   mkbundle.py build SRC -o OUT -s SECKEY [--name N] [--release R] [-c CONTRACT]
                     [--hostile KIND]... [--transit] [-r AGE_RECIPIENT] [--detached]
-  mkbundle.py rewrite IN -o OUT [--replace PATH=TEXT] [--remove PATH] [--add PATH=TEXT]
+  mkbundle.py rewrite IN -o OUT [--replace PATH=TEXT] [--remove PATH] [--add PATH=TEXT | PATH/=]
                     [--fix-manifests] [-s SECKEY] [-r AGE_RECIPIENT]
 
 PATH is relative to data/. rewrite keeps the original signature unless -s
@@ -432,7 +432,10 @@ def rewrite(a):
         entries = [e for e in entries if e.path != p]
     for r in a.add or []:
         p, t = r.split("=", 1)
-        entries.append(Entry(p, "file", t.encode()))
+        if p.endswith("/"):  # PATH/= : a folder
+            entries.append(Entry(p[:-1], "dir", mode=0o755))
+        else:
+            entries.append(Entry(p, "file", t.encode()))
     entries.sort(key=lambda e: e.path.encode())
     sig = tags["tagmanifest-sha256.txt.minisig"]
     order = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "escrow/manifest.json", "escrow/contract.yaml",
