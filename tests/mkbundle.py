@@ -9,7 +9,7 @@ hostile entries are added after signing and listed nowhere).
 
   mkbundle.py build SRC -o OUT -s SECKEY [--name N] [--release R] [-c CONTRACT]
                     [--hostile KIND]... [--transit] [-r AGE_RECIPIENT] [--detached]
-  mkbundle.py rewrite IN -o OUT [--replace PATH=TEXT] [--remove PATH] [--add PATH=TEXT]
+  mkbundle.py rewrite IN -o OUT [--replace PATH=TEXT] [--remove PATH] [--add PATH=TEXT | PATH/=]
                     [--fix-manifests] [-s SECKEY] [-r AGE_RECIPIENT]
 
 PATH is relative to data/. rewrite keeps the original signature unless -s
@@ -29,7 +29,7 @@ EPOCH = 1767225600  # 2026-01-01T00:00:00Z
 BAGIT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 HOSTILE = ["dotdot", "absolute", "symlink-dir", "symlink-abs", "hardlink", "chardev", "setuid",
            "fifo", "duplicate", "outside", "unsorted", "symlink-escape", "blockdev", "after-sig",
-           "global-header", "dir-through-file"]
+           "global-header", "dir-through-file", "symlink-file-slash"]
 
 
 def sha(b):
@@ -83,7 +83,9 @@ def walk(src):
 def resolve(entries, e):
     """The entry a symlink leads to, lexically, following links; None if it escapes or dangles."""
     by = {x.path: x for x in entries}
+    slash = False  # "f/" names a folder: to a file it dangles (ENOTDIR)
     for _ in range(40):
+        slash = slash or e.target.endswith("/")
         parts = e.path.split("/")[:-1]
         for seg in e.target.split("/"):
             if seg in ("", "."):
@@ -98,6 +100,8 @@ def resolve(entries, e):
         if p == "":
             return Entry("", "dir")
         x = by.get(p)
+        if x is not None and x.type == "file" and slash:
+            return None
         if x is None or x.type != "symlink":
             return x
         e = x
@@ -337,6 +341,8 @@ def hostile(kind_, bag, entries):
         raw.append((ti(bag + "/data/zlink/escrow-evil-through-link", tarfile.REGTYPE, len(evil)), evil))
     elif kind_ == "symlink-abs":
         entries.append(Entry("zlink", "symlink", target="/tmp"))
+    elif kind_ == "symlink-file-slash":
+        entries.append(Entry("zlink", "symlink", target="README.md/"))
     elif kind_ == "symlink-escape":
         entries.append(Entry("zlink", "symlink", target="../../../../../../../../etc/passwd"))
     elif kind_ == "hardlink":
@@ -432,7 +438,10 @@ def rewrite(a):
         entries = [e for e in entries if e.path != p]
     for r in a.add or []:
         p, t = r.split("=", 1)
-        entries.append(Entry(p, "file", t.encode()))
+        if p.endswith("/"):  # PATH/= : a folder
+            entries.append(Entry(p[:-1], "dir", mode=0o755))
+        else:
+            entries.append(Entry(p, "file", t.encode()))
     entries.sort(key=lambda e: e.path.encode())
     sig = tags["tagmanifest-sha256.txt.minisig"]
     order = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "escrow/manifest.json", "escrow/contract.yaml",

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,6 +156,20 @@ fail:
 			close(cur);
 		return st;
 	}
+}
+
+/* A folder fd and a name in it that reach rel, for the calls that take a
+ * path: rel itself from the payload, unless it is too long for one call (a
+ * payload path may have 4096 bytes, PATH_MAX with its NUL): then its parent,
+ * opened a segment at a time, and its last segment. */
+static escrow_status reach(struct xstate *x, const char *rel, int *fd, const char **name)
+{
+	if (strlen(rel) < PATH_MAX) {
+		*fd = x->payload_fd;
+		*name = rel;
+		return ESCROW_OK;
+	}
+	return open_parent(x, rel, fd, name);
 }
 
 static int selected_holder(size_t d, size_t k, void *user)
@@ -315,13 +330,17 @@ static void name_dangling(struct xstate *x)
 
 	for (i = 0; i < rd->files.n; i++) {
 		const struct esc_file *f = &rd->files.v[i];
+		const char *name;
+		int fd;
 		char holder[300] = "";
 		size_t d = SIZE_MAX;
 		long t = -1;
 
 		if (f->type != ESC_FT_SYMLINK || !selected(x, f))
 			continue;
-		if (fstatat(x->payload_fd, f->path, &st, 0) == 0)
+		if (reach(x, f->path, &fd, &name) != ESCROW_OK)
+			esc_clear_error(x->ctx); /* unreachable: named as dangling */
+		else if (fstatat(fd, name, &st, 0) == 0)
 			continue;
 		if (esc_rd_resolve(rd, i, &t) == 0 && t >= 0 && (size_t)t < rd->files.n &&
 		    esc_contract_each_hold(x->contract, &rd->files.v[t], first_holder, &d) != 0 &&
@@ -371,14 +390,19 @@ static escrow_status finish_tree(struct xstate *x)
 	for (i = x->n_made; i-- > 0;) {
 		long ri = esc_rd_find(rd, x->made[i]);
 		struct timespec ts[2];
+		const char *name;
+		int fd;
+		escrow_status st = reach(x, x->made[i], &fd, &name);
 
-		if (fchmodat(x->payload_fd, x->made[i], 0755 & ~x->mask, 0) != 0)
+		if (st != ESCROW_OK)
+			return st;
+		if (fchmodat(fd, name, 0755 & ~x->mask, 0) != 0)
 			return io_fail(x, "set the mode of", x->made[i]);
 		if (ri < 0)
 			continue;
 		ts[0].tv_sec = ts[1].tv_sec = (time_t)rd->files.v[ri].mtime;
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
-		if (utimensat(x->payload_fd, x->made[i], ts, AT_SYMLINK_NOFOLLOW) != 0)
+		if (utimensat(fd, name, ts, AT_SYMLINK_NOFOLLOW) != 0)
 			return io_fail(x, "set the time of", x->made[i]);
 	}
 	if (x->bag_layout && fchmod(x->payload_fd, 0755 & ~x->mask) != 0)
@@ -388,33 +412,19 @@ static escrow_status finish_tree(struct xstate *x)
 	return ESCROW_OK;
 }
 
-/* rm -rf of our temporary folder, relative to fds, never following a link. */
-static void rm_at(int dfd, const char *name, unsigned depth)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM) || depth > 4096)
-		return;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			rm_at(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
-	(void)unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
+/* rm -rf of our temporary folder, never following a link, however deep. */
 static void remove_tree(const char *path)
 {
-	rm_at(AT_FDCWD, path, 0);
+	int fd;
+
+	if (unlink(path) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	esc_tmp_empty_dir(fd);
+	close(fd);
+	(void)rmdir(path);
 }
 
 /* The target must not exist, or be an empty folder. */

@@ -138,6 +138,11 @@ static int resolve_from(const struct esc_rd *rd, const char *dir, const char *re
 		if (*p == '/')
 			p++;
 	}
+	/* "f/" names a folder: to a file it leads nowhere (ENOTDIR), as the
+	 * link made on disk would; "a file used as a folder" above sees the
+	 * slash only when more follows it. */
+	if (p > rel && p[-1] == '/' && idx >= 0 && esc_rd_type(rd, (size_t)idx) == ESC_FT_FILE)
+		goto out;
 	*out = idx;
 	rc = 0;
 out:

@@ -307,6 +307,11 @@ void esc_atomic_abort(int fd, const char *tmp_path);
 escrow_status esc_tmp_create(escrow_ctx *ctx, const char *path, bool folder, int mode, int *fd,
                              char **tmp_path);
 void esc_tmp_sweep(escrow_ctx *ctx, const char *path);
+/* Removes everything inside the folder open at fd (left open), never
+ * following a symlink nor leaving fd's device, with two more descriptors at
+ * most whatever the depth. Best effort: it stops at the first folder it cannot
+ * enter or remove. */
+void esc_tmp_empty_dir(int fd);
 /* Writes all of buf to fd, retrying short writes; ESCROW_E_IO with what. */
 escrow_status esc_write_all(escrow_ctx *ctx, int fd, const void *buf, size_t len, const char *what);
 /* A key pair: the secret file (mode 0600) and the public one (0644, it is

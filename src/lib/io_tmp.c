@@ -26,7 +26,6 @@
 
 #define TMP_TAG ".escrow-tmp."
 #define HOST_MAX 32
-#define RM_DEPTH 512
 
 static void host_label(char out[HOST_MAX + 1])
 {
@@ -99,39 +98,120 @@ static double proc_start(long pid)
 	return (double)btime + (double)ticks / (double)hz;
 }
 
-/* Removes what is inside the folder open at fd (which it closes), never
- * following a symlink nor leaving device dev (a file system mounted inside is
- * not ours): the content is unverified data from a bundle. */
-static void empty_dir(int fd, dev_t dev, int depth)
+/* One folder a level below the last, while emptying a tree: its name in its
+ * parent and the parent's inode, to come back up by "..". */
+struct rm_level {
+	char *name;
+	ino_t parent;
+};
+
+/* The first entry of the folder open at fd that is a folder with something
+ * in it, malloc'd; everything else found on the way is removed. NULL when
+ * none is left (or no memory). */
+static char *clear_level(int fd)
 {
-	DIR *d = fdopendir(fd);
+	int dd = dup(fd);
+	DIR *d = dd >= 0 ? fdopendir(dd) : NULL;
 	struct dirent *de;
+	char *sub = NULL;
 
 	if (d == NULL) {
-		close(fd);
-		return;
+		if (dd >= 0)
+			close(dd);
+		return NULL;
 	}
-	while ((de = readdir(d)) != NULL) {
-		int sub;
-
+	rewinddir(d); /* the offset is fd's, where the last pass left it */
+	while (sub == NULL && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dirfd(d), de->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+		if (unlinkat(fd, de->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
 			continue;
-		if (depth < RM_DEPTH) {
-			struct stat sb;
-
-			sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0 && (fstat(sub, &sb) != 0 || sb.st_dev != dev)) {
-				close(sub);
-				continue;
-			}
-			if (sub >= 0)
-				empty_dir(sub, dev, depth + 1);
-		}
-		(void)unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR);
+		if (unlinkat(fd, de->d_name, AT_REMOVEDIR) == 0 || (errno != ENOTEMPTY && errno != EEXIST))
+			continue;
+		sub = strdup(de->d_name);
 	}
 	closedir(d);
+	return sub;
+}
+
+void esc_tmp_empty_dir(int fd)
+{
+	struct rm_level *lv = NULL;
+	size_t depth = 0, cap = 0;
+	struct stat top, sb;
+	int cur = fd;
+
+	/* Down one folder at a time and back up by "..", each checked to be the
+	 * folder it came from: two descriptors at most, whatever the depth (a
+	 * payload may nest 2,048 folders, past most shells' open-file limit;
+	 * one held a level, a deep tree was left behind). It never follows a
+	 * symlink nor leaves fd's device (a file system mounted inside is not
+	 * ours): the content is unverified data from a bundle. It stops at the
+	 * first folder it cannot enter or remove, leaving what is left. */
+	if (fstat(fd, &top) != 0)
+		return;
+	for (;;) {
+		char *sub = clear_level(cur);
+
+		if (sub != NULL) {
+			int next = openat(cur, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (next < 0 || fstat(next, &sb) != 0 || sb.st_dev != top.st_dev) {
+				if (next >= 0)
+					close(next);
+				free(sub);
+				break;
+			}
+			if (depth == cap) {
+				struct rm_level *v = realloc(lv, (cap ? cap * 2 : 64) * sizeof *v);
+
+				if (v == NULL) {
+					close(next);
+					free(sub);
+					break;
+				}
+				lv = v;
+				cap = cap ? cap * 2 : 64;
+			}
+			if (fstat(cur, &sb) != 0) {
+				close(next);
+				free(sub);
+				break;
+			}
+			lv[depth].name = sub;
+			lv[depth++].parent = sb.st_ino;
+			if (cur != fd)
+				close(cur);
+			cur = next;
+			continue;
+		}
+		if (depth == 0)
+			break;
+		{
+			int up = depth == 1 ? fd : openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (up < 0 || fstat(up, &sb) != 0 || sb.st_ino != lv[depth - 1].parent ||
+			    sb.st_dev != top.st_dev) {
+				if (up >= 0 && up != fd)
+					close(up);
+				break;
+			}
+			close(cur);
+			cur = up;
+			depth--;
+			/* Emptied: it goes; if it cannot, coming down again would not help. */
+			if (unlinkat(cur, lv[depth].name, AT_REMOVEDIR) != 0) {
+				free(lv[depth].name);
+				break;
+			}
+			free(lv[depth].name);
+		}
+	}
+	if (cur != fd)
+		close(cur);
+	while (depth > 0)
+		free(lv[--depth].name);
+	free(lv);
 }
 
 /* One candidate: DIR/name, a temporary of the output whose rest of name is
@@ -197,10 +277,7 @@ static void judge(escrow_ctx *ctx, int dfd, const char *shown, const char *name,
 		}
 	}
 	if (S_ISDIR(fb.st_mode)) {
-		int sub = dup(fd);
-
-		if (sub >= 0)
-			empty_dir(sub, fb.st_dev, 0);
+		esc_tmp_empty_dir(fd);
 		if (unlinkat(dfd, name, AT_REMOVEDIR) != 0) {
 			esc_warn(ctx, "%s: stale (process %ld is gone) but cannot be removed: %s", shown, pid,
 			         strerror(errno));

@@ -20,7 +20,7 @@ evidence() {
 	return 0
 }
 for kind in dotdot absolute symlink-dir symlink-abs symlink-escape hardlink chardev blockdev setuid fifo \
-	duplicate outside unsorted after-sig dir-through-file; do
+	duplicate outside unsorted after-sig dir-through-file symlink-file-slash; do
 	$MK build src -o "h-$kind.escrow" -s k.key --hostile "$kind"
 	expect_exit 1 "$ESCROW" verify "h-$kind.escrow" -p k.pub || echo "  (hostile: $kind)" >&2
 	# Hostile paths and entry types are "unsafe", and the report still says the
@@ -71,6 +71,23 @@ expect_exit 1 "$ESCROW" verify h-duplicate.escrow -p k.pub && expect_grep 'twice
 expect_exit 1 "$ESCROW" verify h-outside.escrow -p k.pub && expect_grep 'top folder' err
 expect_exit 1 "$ESCROW" verify h-symlink-escape.escrow -p k.pub && expect_grep 'outside the payload' err
 expect_exit 1 "$ESCROW" verify h-after-sig.escrow -p k.pub && expect_grep 'after the signature' err
+# A link to "README.md/" dangles on disk (ENOTDIR): the reader took it for
+# README.md, and a bundle listing README.md's digest for it verified, and
+# extracted a link that 'sha256sum -c manifest-sha256.txt' cannot read.
+expect_exit 1 "$ESCROW" verify h-symlink-file-slash.escrow -p k.pub &&
+	expect_grep "symlink 'data/zlink' -> 'README.md/' leads outside the payload or to nothing" err
+python3 - "$ESCROW_SRC/tests" <<'PY'
+import subprocess, sys
+sys.path.insert(0, sys.argv[1])
+import mkbundle
+mkbundle.resolve = lambda entries, e: [x for x in entries if x.path == "README.md"][0] if e.path == "zlink" else None
+a = type("A", (), dict(src="src", output="slash-listed.escrow", seckey="k.key", name="demo", release="1.0",
+                       contract=None, hostile=["symlink-file-slash"], transit=False, recipient=None, detached=False))
+mkbundle.build(a)
+PY
+expect_exit 1 "$ESCROW" verify slash-listed.escrow -p k.pub && expect_grep '^verdict: tampered' out
+expect_exit 1 "$ESCROW" extract slash-listed.escrow -C slash-out -p k.pub
+expect_true "nothing extracted of a link listed as a file it cannot reach" test ! -e slash-out
 # Listed under the same name is not enough: a device where the signer listed a
 # file, or setuid bits on a file the signer listed as 0644, were not signed.
 mkdir -p src2
