@@ -607,12 +607,17 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_key_revoke(escrow_vault *
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_receive(escrow_vault *v, const escrow_options *o,
                                                                escrow_result **res, escrow_report **report);
 /* The deposits (CONTRACT_ID: only that contract's), as text or, with flags
- * ESCROW_JSON, JSON; *out is malloc'd (free()). */
+ * ESCROW_JSON, JSON; *out is malloc'd (free()). Each row is checked against
+ * its receive event in the ledger's log: when one was edited, the rows are
+ * still given in *out, each edited one marked ("(edited)" in text, an
+ * "edited" member in JSON), and ESCROW_TAMPERED names the first. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_list(escrow_vault *v, const escrow_options *o,
                                                             unsigned flags, char **out);
-/* One deposit, by DEPOSIT (a number, or a prefix of at least 4 hex digits of
- * its bundle's SHA-256): ESCROW_E_OPEN when none matches, ESCROW_E_USAGE when
- * a prefix matches several. */
+/* One deposit, by DEPOSIT (a number of fewer than 8 digits, or a prefix of
+ * at least 8 hex digits of its bundle's SHA-256): ESCROW_E_OPEN when none
+ * matches, ESCROW_E_USAGE when a prefix matches several; ESCROW_TAMPERED, the
+ * row still given in *out and marked as escrow_vault_list() does, when it
+ * differs from its receive event. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_show(escrow_vault *v, const escrow_options *o,
                                                             unsigned flags, char **out);
 /* Checks a receipt: RECEIPT.minisig against PUBLIC_KEY (the notary's), the

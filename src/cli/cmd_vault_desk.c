@@ -39,7 +39,9 @@ void vault_list_help(void)
 	       "      --json         print JSON instead of text\n"
 	       "  -q, --quiet        print nothing but errors\n"
 	       "  -h, --help         show this help\n\n"
-	       "Exit codes: 0 listed; 64 usage; 65 a vault of a newer version; 66 no vault.\n");
+	       "Exit codes: 0 listed; 1 a row shown was edited in the database (marked\n"
+	       "'(edited)'; 'escrow vault log --verify' shows it); 64 usage; 65 a vault of a\n"
+	       "newer version; 66 no vault.\n");
 }
 
 void vault_show_help(void)
@@ -51,8 +53,9 @@ void vault_show_help(void)
 	       "      --json     print JSON instead of text\n"
 	       "  -q, --quiet    print nothing but errors\n"
 	       "  -h, --help     show this help\n\n"
-	       "Exit codes: 0 shown; 64 usage, or a prefix that matches several deposits;\n"
-	       "66 no such deposit, or no vault.\n");
+	       "Exit codes: 0 shown; 1 the row was edited in the database (shown, with an\n"
+	       "'edited' line naming what differs from its receive event); 64 usage, or a\n"
+	       "prefix that matches several deposits; 66 no such deposit, or no vault.\n");
 }
 
 /* docs/schema/escrow-vault-receive-1.schema.json: a bundle in the vault
@@ -183,9 +186,9 @@ int vault_list(struct vrun *r)
 	if (rc >= 0)
 		return rc;
 	st = escrow_vault_list(r->v, r->o, r->a.value[CLI_O_JSON] ? ESCROW_JSON : 0, &out);
+	rc = vault_print(out); /* with an edited row (ESCROW_TAMPERED) too, marked */
 	if (st != ESCROW_OK)
 		return cli_fail(r->ctx, st);
-	rc = vault_print(out);
 	return rc < 0 ? 0 : rc;
 }
 
@@ -200,8 +203,8 @@ int vault_show(struct vrun *r)
 	if (rc >= 0)
 		return rc;
 	st = escrow_vault_show(r->v, r->o, r->a.value[CLI_O_JSON] ? ESCROW_JSON : 0, &out);
+	rc = vault_print(out); /* with an edited row (ESCROW_TAMPERED) too, marked */
 	if (st != ESCROW_OK)
 		return cli_fail(r->ctx, st);
-	rc = vault_print(out);
 	return rc < 0 ? 0 : rc;
 }

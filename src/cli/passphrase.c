@@ -128,6 +128,12 @@ char *cli_passphrase(const char *prompt, bool confirm)
 	if (file != NULL && *file != '\0')
 		return from_file(file, "ESCROW_PASSPHRASE_FILE");
 	if (env != NULL) {
+		/* refused, not cut: a key made with the cut one opened with its
+		 * first 1023 bytes, and not with the passphrase given in a file */
+		if (strlen(env) >= sizeof pass) {
+			cli_error("ESCROW_PASSPHRASE: longer than a passphrase (1023 bytes at most)");
+			return NULL;
+		}
 		snprintf(pass, sizeof pass, "%s", env);
 		return pass;
 	}

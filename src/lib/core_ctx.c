@@ -210,6 +210,12 @@ escrow_status esc_source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch)
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < 0 || *s < '0' || *s > '9')
 		return esc_error(ctx, ESCROW_E_USAGE, "SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
+	/* Every date a bundle, a report or a receipt holds is YYYY-MM-DDTHH:MM:SSZ:
+	 * a later one was a bundle verify called tampered, or a date gmtime_r
+	 * could not give at all. */
+	if (v > ESC_EPOCH_MAX)
+		return esc_error(ctx, ESCROW_E_USAGE, "SOURCE_DATE_EPOCH=%s: after 9999-12-31T23:59:59Z (%lld), the "
+		                 "last date a bundle can hold", s, (long long)ESC_EPOCH_MAX);
 	*have = true;
 	*epoch = v;
 	return ESCROW_OK;

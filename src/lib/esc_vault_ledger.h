@@ -90,6 +90,12 @@ escrow_status esc_ledger_check_audits(esc_ledger *l, struct esc_chain_report *r)
 /* Every deposit row against its receive event and the audit events: what
  * vault audit checks before it trusts them. */
 escrow_status esc_ledger_check_deposit_rows(esc_ledger *l, struct esc_chain_report *r);
+/* The deposit rows numbered only (0: every one) against their receive
+ * events, as esc_ledger_check_deposit_rows does, but going on past an edited
+ * one: fn gets each edited row's number and the sentence naming what differs.
+ * For the rows list and show print. ESCROW_OK, or the ledger's error. */
+escrow_status esc_ledger_edited_deposits(esc_ledger *l, int64_t only,
+                                        void (*fn)(void *user, int64_t id, const char *why), void *user);
 /* The same for the rows a receive or a release is about to trust: one
  * contract's versions (and none of its registrations lost), one agency key
  * of one contract (and its revocations). ESCROW_TAMPERED naming the

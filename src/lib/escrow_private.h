@@ -45,8 +45,9 @@ void esc_clipf(char *dst, size_t cap, const char *fmt, ...) __attribute__((forma
 escrow_status esc_error(escrow_ctx *ctx, escrow_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* SOURCE_DATE_EPOCH (reproducible-builds.org): *have and *epoch when it is
- * set to a number of seconds, *have false when unset or empty,
- * ESCROW_E_USAGE naming it when it is anything else. */
+ * set to a number of seconds up to ESC_EPOCH_MAX, *have false when unset or
+ * empty, ESCROW_E_USAGE naming it when it is anything else. */
+#define ESC_EPOCH_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 escrow_status esc_source_date_epoch(escrow_ctx *ctx, bool *have, int64_t *epoch);
 /* ESCROW_E_NOMEM with the one message for it: `return esc_nomem(ctx);`. */
 escrow_status esc_nomem(escrow_ctx *ctx);

@@ -50,8 +50,10 @@ static escrow_status find(struct vcert *x, const escrow_options *o)
 	char *text = NULL, id[24];
 	escrow_status st = escrow_vault_show(x->v, o, ESCROW_JSON, &text);
 
-	if (st != ESCROW_OK)
+	if (st != ESCROW_OK) {
+		free(text); /* an edited row: shown, never certified */
 		return st;
+	}
 	x->row = json_loads(text, 0, NULL);
 	free(text);
 	if (!json_is_object(x->row))

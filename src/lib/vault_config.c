@@ -114,21 +114,19 @@ out:
 
 void esc_vault_time(char buf[21])
 {
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	time_t t = time(NULL);
+	bool have = false;
+	int64_t epoch = 0;
+	time_t t;
 	struct tm tm;
 
-	if (s != NULL && *s != '\0') {
-		char *end;
-		long long n;
-
-		errno = 0;
-		n = strtoll(s, &end, 10);
-		if (errno == 0 && *end == '\0' && n >= 0)
-			t = (time_t)n;
-	}
-	gmtime_r(&t, &tm);
-	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* A SOURCE_DATE_EPOCH that is no date (malformed, or past year 9999)
+	 * is not used here: gmtime_r failed on one past 9999, and the receipt
+	 * and the release record got bytes of the stack for their time. */
+	if (esc_source_date_epoch(NULL, &have, &epoch) != ESCROW_OK || !have)
+		epoch = (int64_t)time(NULL);
+	t = (time_t)epoch;
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 21, "1970-01-01T00:00:00Z");
 }
 
 escrow_status esc_vault_load_key(escrow_ctx *ctx, const char *path, escrow_seckey **out)

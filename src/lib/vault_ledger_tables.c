@@ -538,6 +538,39 @@ escrow_status esc_ledger_check_deposit_rows(esc_ledger *l, struct esc_chain_repo
 	return s;
 }
 
+escrow_status esc_ledger_edited_deposits(esc_ledger *l, int64_t only,
+                                        void (*fn)(void *user, int64_t id, const char *why), void *user)
+{
+	char after[32];
+	const char *p[1] = {after};
+	struct esc_chain_report r;
+	struct esc_lrows rows;
+	escrow_status s;
+	size_t i, n;
+
+	snprintf(after, sizeof after, "%" PRId64, only > 0 ? only - 1 : 0);
+	do {
+		if ((s = l->ops->exec(l, dep_sql, 1, p, &rows)) != ESCROW_OK)
+			return s;
+		n = rows.rows;
+		for (i = 0; i < n; i++) {
+			const char *id = esc_lrows_at(&rows, i, 0);
+			int64_t num = id != NULL ? strtoll(id, NULL, 10) : 0;
+
+			if (only > 0 && num != only)
+				break;
+			memset(&r, 0, sizeof r);
+			if (dep_row(l, &r, &rows, i) != ESCROW_OK) {
+				esc_clear_error(l->ctx); /* not this call's failure: the caller says it */
+				fn(user, num, r.why);
+			}
+			snprintf(after, sizeof after, "%s", id != NULL ? id : "0");
+		}
+		esc_lrows_free(&rows);
+	} while (only == 0 && n == PAGE);
+	return ESCROW_OK;
+}
+
 /* One row and what it must agree with, for a receive or a release that is
  * about to trust it: the whole check reads every row of the ledger. */
 static escrow_status one_row(esc_ledger *l, struct esc_chain_report *r, const char *sql, int n,

@@ -32,7 +32,7 @@ static json_t *cell_json(const char *s, int col)
 	return esc_json_string(s); /* a ledger altered by hand may hold any bytes */
 }
 
-static json_t *row_json(const struct esc_lrows *r, size_t row)
+static json_t *row_json(const struct esc_lrows *r, size_t row, const char *why)
 {
 	json_t *o = json_object();
 	int c;
@@ -42,6 +42,10 @@ static json_t *row_json(const struct esc_lrows *r, size_t row)
 			json_decref(o);
 			return NULL;
 		}
+	if (o != NULL && why != NULL && json_object_set_new(o, "edited", json_string(why)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -68,10 +72,88 @@ static const char *cell(const struct esc_lrows *r, size_t row, int col)
 	return *slot ? *slot : "?";
 }
 
+/* The rows shown that differ from their receive events (edited by hand in
+ * the database): why[i] names what differs in row i, NULL when it holds what
+ * its event says. */
+struct edits {
+	const struct esc_lrows *r;
+	char **why;
+	size_t n;
+	char first[256];
+	bool nomem;
+};
+
+static void edited(void *user, int64_t id, const char *why)
+{
+	struct edits *e = user;
+	size_t lo = 0, hi = e->r->rows;
+
+	while (lo < hi) { /* the rows come ordered by number */
+		size_t mid = lo + (hi - lo) / 2;
+		const char *s = esc_lrows_at(e->r, mid, C_ID);
+
+		if ((s != NULL ? strtoll(s, NULL, 10) : 0) < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == e->r->rows || esc_lrows_at(e->r, lo, C_ID) == NULL ||
+	    strtoll(esc_lrows_at(e->r, lo, C_ID), NULL, 10) != id || e->why[lo] != NULL)
+		return; /* not shown (another contract's) */
+	if ((e->why[lo] = strdup(why)) == NULL) {
+		e->nomem = true;
+		return;
+	}
+	if (e->n++ == 0)
+		snprintf(e->first, sizeof e->first, "%s", why);
+}
+
+/* Every row shown against the log: list and show print what the ledger's
+ * rows say, and a row edited by hand (a refused deposit turned verified)
+ * must not pass for what was received. */
+static escrow_status check_edits(escrow_vault *v, const struct esc_lrows *r, bool one, struct edits *e)
+{
+	escrow_status st;
+
+	memset(e, 0, sizeof *e);
+	e->r = r;
+	if (r->rows == 0)
+		return ESCROW_OK;
+	if ((e->why = calloc(r->rows, sizeof *e->why)) == NULL)
+		return esc_nomem(v->ctx);
+	st = esc_ledger_edited_deposits(v->ledger,
+	                                one && esc_lrows_at(r, 0, C_ID) ? strtoll(esc_lrows_at(r, 0, C_ID), NULL, 10)
+	                                                                : 0,
+	                                edited, e);
+	return st == ESCROW_OK && e->nomem ? esc_nomem(v->ctx) : st;
+}
+
+static void edits_free(struct edits *e)
+{
+	size_t i;
+
+	for (i = 0; e->why != NULL && i < e->r->rows; i++)
+		free(e->why[i]);
+	free(e->why);
+}
+
+/* ESCROW_TAMPERED naming the first edited row shown, the output kept. */
+static escrow_status edits_status(escrow_vault *v, const struct edits *e, bool one)
+{
+	if (e->n == 0)
+		return ESCROW_OK;
+	if (one)
+		return esc_error(v->ctx, ESCROW_TAMPERED, "vault %s: %s: what is shown is not what was received "
+		                 "('escrow vault log --verify' shows it)", v->path, e->first);
+	return esc_error(v->ctx, ESCROW_TAMPERED, "vault %s: %zu of the deposits shown differ from their receive "
+	                 "events, marked edited (the first: %s): they are not what was received ('escrow vault log "
+	                 "--verify' shows it)", v->path, e->n, e->first);
+}
+
 /* Text lines: one a deposit (list), or every field (show). */
 /* One stream for every row: a text rebuilt per cell grew as the square of
  * the deposits (10,000 of them copied gigabytes). */
-static char *rows_text(const struct esc_lrows *r, bool one)
+static char *rows_text(const struct esc_lrows *r, bool one, char *const *why)
 {
 	char *out = NULL;
 	size_t len = 0, i;
@@ -86,11 +168,13 @@ static char *rows_text(const struct esc_lrows *r, bool one)
 		if (one) {
 			for (c = 0; c < N_COLS; c++)
 				fprintf(f, "%-16s %s\n", names[c], cell(r, i, c));
+			if (why != NULL && why[i] != NULL) /* escaped already (vault_ledger_tables.c) */
+				fprintf(f, "%-16s %s\n", "edited", why[i]);
 			continue;
 		}
-		fprintf(f, "%s  %-13s  %s  %s  %s  %s  %.16s\n", cell(r, i, C_ID), cell(r, i, C_VERDICT),
+		fprintf(f, "%s  %-13s  %s  %s  %s  %s  %.16s%s\n", cell(r, i, C_ID), cell(r, i, C_VERDICT),
 		        cell(r, i, C_CONTRACT), cell(r, i, C_NAME), cell(r, i, C_RELEASE), cell(r, i, C_TIME),
-		        cell(r, i, C_SHA));
+		        cell(r, i, C_SHA), why != NULL && why[i] != NULL ? "  (edited)" : "");
 	}
 	if (ferror(f)) {
 		fclose(f);
@@ -108,14 +192,21 @@ static escrow_status render(escrow_vault *v, const struct esc_lrows *r, bool one
 {
 	json_t *root = NULL;
 	char *text = NULL;
+	struct edits e;
+	escrow_status st = check_edits(v, r, one, &e);
 	size_t i;
 
+	if (st != ESCROW_OK) {
+		edits_free(&e);
+		return st;
+	}
 	if (!(flags & ESCROW_JSON)) {
-		text = rows_text(r, one);
+		text = rows_text(r, one, e.why);
 	} else {
-		root = one ? row_json(r, 0) : json_pack("{s:o?, s:[]}", "vault", esc_json_string(v->path), "deposits");
+		root = one ? row_json(r, 0, e.why[0])
+		           : json_pack("{s:o?, s:[]}", "vault", esc_json_string(v->path), "deposits");
 		for (i = 0; !one && root != NULL && i < r->rows; i++)
-			if (json_array_append_new(json_object_get(root, "deposits"), row_json(r, i)) != 0) {
+			if (json_array_append_new(json_object_get(root, "deposits"), row_json(r, i, e.why[i])) != 0) {
 				json_decref(root);
 				root = NULL;
 			}
@@ -125,13 +216,17 @@ static escrow_status render(escrow_vault *v, const struct esc_lrows *r, bool one
 			text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 		json_decref(root);
 	}
-	if (text == NULL)
+	if (text == NULL) {
+		edits_free(&e);
 		return esc_nomem(v->ctx);
+	}
 	/* Text from the bundles (names, contract ids) is escaped for terminals. */
 	*out = (flags & ESCROW_JSON) ? escaped(text, ESC_ESCAPE_JSON_DOC) : text;
 	if (*out != text)
 		free(text);
-	return *out == NULL ? esc_nomem(v->ctx) : ESCROW_OK;
+	st = *out == NULL ? esc_nomem(v->ctx) : edits_status(v, &e, one);
+	edits_free(&e);
+	return st;
 }
 
 escrow_status escrow_vault_list(escrow_vault *v, const escrow_options *o, unsigned flags, char **out)

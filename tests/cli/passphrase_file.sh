@@ -101,4 +101,13 @@ for f in two-lines.txt pass-nul.txt; do
 done
 expect_true "the passphrase is not echoed" sh -c "! grep -q -F 'battery' '$T/out' '$T/err'"
 
+# ESCROW_PASSPHRASE longer than 1023 bytes is refused, as such a file is.
+# Before, it was cut to its first 1023 bytes: keygen made a key that those
+# opened, and that the whole passphrase in a file could not.
+long="$(printf 'p%.0s' $(seq 1 1023))-and-the-rest"
+expect_exit 65 env ESCROW_PASSPHRASE="$long" setsid "$ESCROW" keygen -o longpass -q
+expect_grep '^escrow: error: ESCROW_PASSPHRASE: longer than a passphrase \(1023 bytes at most\)$' err
+expect_true "no key made with the cut passphrase" test ! -e longpass.key
+expect_exit 0 env ESCROW_PASSPHRASE="${long:0:1023}" setsid "$ESCROW" keygen -o pass1023 -q
+
 finish

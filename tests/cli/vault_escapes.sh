@@ -116,14 +116,20 @@ vault_new "$lv" vescapes2
 expect_exit 0 "$ESCROW" vault receive "$lv" b.escrow -q
 run 0 "$ESCROW" vault list "$lv" --json
 jcheck 'j["vault"] == "v\ufffd\ufffd" and len(j["deposits"]) == 1'
+# (the edited row is shown marked, exit 1, and never certified)
 if [ -z "$PG" ]; then
+	name=$(sql "$lv" "SELECT name FROM deposits WHERE id = 1")
 	sql "$lv" "UPDATE deposits SET name = CAST(x'6eff1b5b324a' AS TEXT) WHERE id = 1"
-	run 0 "$ESCROW" vault show "$lv" 1
+	run 1 "$ESCROW" vault show "$lv" 1
 	expect_grep '^name +n\\xff\\x1b\[2J$' "$T/out"
-	run 0 "$ESCROW" vault show "$lv" 1 --json
+	expect_grep '^edited +deposit 1 was edited: its name differs' "$T/out"
+	run 1 "$ESCROW" vault show "$lv" 1 --json
 	jcheck 'j["name"] == "n\ufffd\x1b[2J"'
-	run 0 "$ESCROW" vault list "$lv" --json
+	run 1 "$ESCROW" vault list "$lv" --json
 	jcheck 'j["deposits"][0]["name"] == "n\ufffd\x1b[2J"'
+	run 1 "$ESCROW" certificate --vault "$lv" 1 -o cert.html
+	expect_grep 'deposit 1 was edited: its name differs' "$T/err"
+	sql "$lv" "UPDATE deposits SET name = '$name' WHERE id = 1"
 	run 0 "$ESCROW" certificate --vault "$lv" 1 -o cert.html
 fi
 
