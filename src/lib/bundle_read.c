@@ -130,6 +130,23 @@ static const char *type_name(char t)
 	}
 }
 
+/* The length of the longest name (segment) of a path. */
+static size_t longest_name(const char *path)
+{
+	size_t best = 0;
+
+	while (*path != '\0') {
+		size_t n = strcspn(path, "/");
+
+		if (n > best)
+			best = n;
+		path += n;
+		if (*path == '/')
+			path++;
+	}
+	return best;
+}
+
 /* Everything about an entry that can be judged from its header alone (the
  * scanner refused already what a bundle's headers never carry: sizes on
  * anything but files, pax records other than path, linkpath, size and
@@ -145,6 +162,12 @@ static escrow_status check_header(struct run *r, char *path, char *type)
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: entry path longer than %u bytes", name, ESC_TAR_MAX_NAME);
 	if (!esc_path_is_safe_n(path, ESC_TAR_MAX_NAME))
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: unsafe path '%s' in the bundle", name, path);
+	/* past the bag's folder (NAME-RELEASE, which extract does not make:
+	 * the bag is -C DIR), each name is one a file system can hold */
+	if (strchr(path, '/') != NULL && longest_name(strchr(path, '/') + 1) > ESC_NAME_MAX)
+		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' holds a name of %zu bytes: no file system holds more "
+		                 "than %u (NAME_MAX), so it could not be extracted, and pack never writes one", name, path,
+		                 longest_name(strchr(path, '/') + 1), ESC_NAME_MAX);
 	if (*type == '1')
 		return esc_error(r->ctx, ESCROW_UNSAFE, "%s: '%s' is a hard link (not allowed in a bundle)", name,
 		                 path);

@@ -147,6 +147,7 @@ void esc_pipe_close(esc_pipe *p);
  * ESC_TAR_MAX_PATH) is up to 462 bytes longer in the tar header. */
 #define ESC_TAR_MAX_BAG 456u
 #define ESC_TAR_MAX_NAME (ESC_TAR_MAX_BAG + 6u + ESC_TAR_MAX_PATH)
+#define ESC_NAME_MAX 255u /* bytes of one name in a path: NAME_MAX of Linux, BSD and macOS file systems */
 /* One entry as its header bytes say. */
 struct esc_tarent {
 	char type;          /* the typeflag: '0', '2', '5' (or '1', '3', '4', '6', refused later) */

@@ -97,4 +97,18 @@ expect_grep "^escrow: error: tampered: t4096.escrow: 'data/d+/.* [.]{3} .*/h{76}
 expect_grep "^verdict: tampered -- .* [.]{3} .*/h{76}' is in the bundle but not in manifest-sha256.txt \\(a file was added\\)$" out
 expect_exit 1 "$ESCROW" verify t4096.escrow -p k.pub --json
 expect_grep "not in manifest-sha256.txt \\(a file was added\\)\"" out
+# A name (one segment) of 256 bytes: no file system holds it, so the bundle
+# verified and then could not be extracted ('File name too long', exit 74).
+# It is unsafe in both, the same verdict; 255 bytes verify and extract.
+for k in 255 256; do
+	$MK rewrite p.escrow -o n$k.escrow --add "sub/=" --add "sub/$(n m $k)=x" --fix-manifests -s k.key
+done
+expect_exit 0 "$ESCROW" verify n255.escrow -p k.pub && expect_grep '^verdict: verified' out
+expect_exit 0 "$ESCROW" extract -q n255.escrow -C x255 -p k.pub
+expect_true "the 255-byte name is extracted" test -f "x255/data/sub/$(n m 255)"
+expect_exit 1 "$ESCROW" verify n256.escrow -p k.pub
+expect_grep "^verdict: unsafe -- .*holds a name of 256 bytes: no file system holds more than 255" out
+expect_exit 1 "$ESCROW" extract -q n256.escrow -C x256 -p k.pub
+expect_grep "holds a name of 256 bytes" err
+expect_true "nothing is extracted of the 256-byte name's bundle" test ! -e x256
 finish
