@@ -254,6 +254,69 @@ static json_t *event_data(struct esc_release *rl)
 	return d;
 }
 
+/* Takes back the evidence this release stored, unless a release event
+ * names it: another release on the same document, at the same time, may
+ * have found it stored (so not its own to remove) and be recording it. The
+ * check and the removal hold the ledger's write lock, under which record()
+ * checks the document is there before it records; without the lock the copy
+ * stays (a stray the audit names). The error in ctx is kept. */
+static void evidence_drop(struct esc_release *rl)
+{
+	esc_ledger *l = rl->v->ledger;
+	escrow_ctx *ctx = rl->v->ctx;
+	escrow_status saved = escrow_ctx_status(ctx);
+	char msg[ESC_ERRLEN], *member;
+	const char *p[1];
+	struct esc_lrows r;
+
+	if (!rl->ev.fresh || rl->ev.rel == NULL) {
+		esc_store_drop(&rl->ev); /* not stored by this release: only forgotten */
+		return;
+	}
+	snprintf(msg, sizeof msg, "%s", esc_ctx_message(ctx));
+	member = esc_strf("\"store_path\":\"%s\"", rl->ev.rel);
+	p[0] = member;
+	if (member != NULL && l->ops->begin(l) == ESCROW_OK) {
+		/* event bodies are canonical JSON: the member is spelled one way,
+		 * and rel is hex digits, '/' and '.' (nothing LIKE reads as a
+		 * pattern) */
+		if (l->ops->exec(l, "SELECT seq FROM events WHERE kind = 'release' AND body LIKE '%' || CAST($1 AS TEXT) "
+		                 "|| '%' LIMIT 1", 1, p, &r) == ESCROW_OK) {
+			if (r.rows == 0)
+				esc_store_drop(&rl->ev);
+			esc_lrows_free(&r);
+		}
+		l->ops->rollback(l);
+	}
+	free(member);
+	if (saved != ESCROW_OK)
+		esc_error(ctx, saved, "%s", msg);
+	else
+		esc_clear_error(ctx);
+}
+
+/* The release event, recorded only while its stored evidence is there,
+ * under the write lock (see evidence_drop). */
+static escrow_status record(struct esc_release *rl)
+{
+	esc_ledger *l = rl->v->ledger;
+	escrow_status st = l->ops->begin(l);
+
+	if (st != ESCROW_OK)
+		return st;
+	if (rl->ev.abs == NULL || access(rl->ev.abs, F_OK) != 0)
+		st = esc_error(rl->v->ctx, ESCROW_E_IO, "%s: the evidence is no longer in the store (a release on the "
+		               "same document that failed at the same time took its copy back): release again",
+		               rl->ev.rel ? rl->ev.rel : "evidence");
+	if (st == ESCROW_OK)
+		st = esc_ledger_append_tx(l, ESC_EV_RELEASE, rl->data, NULL, &rl->head);
+	if (st == ESCROW_OK)
+		st = l->ops->commit(l);
+	if (st != ESCROW_OK)
+		l->ops->rollback(l);
+	return st;
+}
+
 static void unwrite(const char *out)
 {
 	char *sig = esc_strf("%s.minisig", out);
@@ -283,21 +346,21 @@ static escrow_status release_run(struct esc_release *rl, escrow_report **report)
 	if (st == ESCROW_OK)
 		st = notary(rl);
 	if (st == ESCROW_OK && (st = esc_store_put_evidence(rl->v, rl->o->evidence, &rl->ev)) != ESCROW_OK)
-		esc_store_drop(&rl->ev);
+		evidence_drop(rl);
 	if (st != ESCROW_OK)
 		return st;
 	st = rewrap(rl, report);
 	if (st != ESCROW_OK) {
 		if (rl->rw.output_sha256[0] != '\0')
 			unwrite(rl->o->output);
-		esc_store_drop(&rl->ev);
+		evidence_drop(rl);
 		return st;
 	}
 	rl->data = event_data(rl);
-	st = rl->data ? esc_ledger_append(rl->v->ledger, ESC_EV_RELEASE, rl->data, &rl->head) : esc_nomem(rl->v->ctx);
+	st = rl->data ? record(rl) : esc_nomem(rl->v->ctx);
 	if (st != ESCROW_OK) {
 		unwrite(rl->o->output);
-		esc_store_drop(&rl->ev);
+		evidence_drop(rl);
 		esc_error_prefix(rl->v->ctx, "nothing was released");
 		return st;
 	}
