@@ -208,7 +208,12 @@ static bool packed(const struct esc_files *fs, const char *rel)
 	}
 	if (rel[k - 1] == '/')
 		return lo < fs->n && strncmp(fs->v[lo].path, rel, k) == 0;
-	return lo < fs->n && strcmp(fs->v[lo].path, rel) == 0 && fs->v[lo].type != ESC_FT_DIR;
+	if (lo >= fs->n || strcmp(fs->v[lo].path, rel) != 0)
+		return false;
+	/* a folder named without its '/' is a submodule (its commit, or files
+	 * in it, changed): packed when a file under it is */
+	return fs->v[lo].type != ESC_FT_DIR ||
+	       (lo + 1 < fs->n && strncmp(fs->v[lo + 1].path, rel, k) == 0 && fs->v[lo + 1].path[k] == '/');
 }
 
 /* A path of the status list (relative to the work tree) against the packed
@@ -245,7 +250,9 @@ static int dirty(git_repository *repo, const struct esc_files *fs, const char *p
 	/* Untracked and ignored folders come as one "dir/" entry each: a
 	 * build/ or .venv/ of a million files is not listed file by file. */
 	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	/* Submodules too: their files are packed, and one edited, or checked out
+	 * at another commit than the one recorded, was a deposit called clean. */
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED;
 	if (git_status_list_new(&sl, repo, &so) != 0)
 		return -1;
 	*out = false;
