@@ -18,7 +18,8 @@
  * types and prototypes; the calls below go through git_fns (core_dl.c).
  * ESC_LIBGIT2_SONAME is the library the headers belong to (CMakeLists.txt). */
 #define GIT_FUNCS(X) \
-	X(git_config_free) X(git_config_get_string) X(git_error_last) X(git_libgit2_init) \
+	X(git_config_free) X(git_config_get_string) X(git_error_last) X(git_index_entrycount) X(git_index_free) \
+	X(git_index_get_byindex) X(git_libgit2_init) X(git_repository_hashfile) X(git_repository_index) \
 	X(git_libgit2_shutdown) X(git_object_free) X(git_object_id) X(git_oid_equal) X(git_oid_tostr) \
 	X(git_reference_free) X(git_reference_iterator_free) X(git_reference_iterator_glob_new) \
 	X(git_reference_lookup) X(git_reference_name_to_id) X(git_reference_next_name) \
@@ -43,7 +44,12 @@ static struct esc_dl git_dl = {ESC_LIBGIT2_SONAME, git_names, GIT_N, git_fns, fa
 #define git_config_free GIT_CALL(git_config_free)
 #define git_config_get_string GIT_CALL(git_config_get_string)
 #define git_error_last GIT_CALL(git_error_last)
+#define git_index_entrycount GIT_CALL(git_index_entrycount)
+#define git_index_free GIT_CALL(git_index_free)
+#define git_index_get_byindex GIT_CALL(git_index_get_byindex)
 #define git_libgit2_init GIT_CALL(git_libgit2_init)
+#define git_repository_hashfile GIT_CALL(git_repository_hashfile)
+#define git_repository_index GIT_CALL(git_repository_index)
 #define git_libgit2_shutdown GIT_CALL(git_libgit2_shutdown)
 #define git_object_free GIT_CALL(git_object_free)
 #define git_object_id GIT_CALL(git_object_id)
@@ -281,6 +287,33 @@ static int dirty(git_repository *repo, const struct esc_files *fs, const char *p
 	return 0;
 }
 
+/* Files git was told not to look at (update-index --assume-unchanged or
+ * --skip-worktree) are left out of the status list whatever they hold: one
+ * edited and packed was a deposit called clean. Each one packed is hashed as
+ * git would (its filters) against the index; a link is counted as dirt. */
+static int hidden_dirty(git_repository *repo, const struct esc_files *fs, const char *prefix, bool *out)
+{
+	git_index *idx = NULL;
+	size_t i, n, np = strlen(prefix);
+
+	if (git_repository_index(&idx, repo) != 0)
+		return -1;
+	n = git_index_entrycount(idx);
+	for (i = 0; i < n && !*out; i++) {
+		const git_index_entry *e = git_index_get_byindex(idx, i);
+		git_oid id;
+
+		if (e == NULL || !((e->flags & GIT_INDEX_ENTRY_VALID) || (e->flags_extended & GIT_INDEX_ENTRY_SKIP_WORKTREE)))
+			continue;
+		if (strncmp(e->path, prefix, np) != 0 || !packed(fs, e->path + np))
+			continue;
+		*out = (e->mode & 0170000) != 0100000 ||
+		       git_repository_hashfile(&id, repo, e->path, GIT_OBJECT_BLOB, NULL) != 0 || !git_oid_equal(&id, &e->id);
+	}
+	git_index_free(idx);
+	return 0;
+}
+
 /* remote.origin.url as configured, without credentials, made plain; NULL
  * when there is none. Read from the configuration rather than through
  * git_remote_lookup, which in libgit2 1.5 leaks a regex match block per
@@ -343,6 +376,8 @@ static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *
 		esc_provenance_free(p);
 		return;
 	}
+	if (rc == 0 && !p->dirty)
+		rc = hidden_dirty(repo, r->files, prefix, &p->dirty);
 	if (rc != 0)
 		goto failed;
 	p->git = p->commit != NULL && oom == 0;

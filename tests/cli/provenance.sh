@@ -179,4 +179,20 @@ if [ -f sm/vendor/lib/lib.txt ]; then
 	expect_true "a submodule at another commit is dirt" sh -c "zstd -dc sm4.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
 fi
 
+# Files git was told not to look at (update-index --assume-unchanged,
+# --skip-worktree): git status says nothing, yet an edited one is packed and
+# is dirt; one left as committed is not.
+git -C sm/vendor/lib reset -q --hard HEAD~1
+git -C sm update-index --assume-unchanged a.txt
+expect_exit 0 "$ESCROW" pack sm -o au0.escrow -s agency.key
+expect_true "an assume-unchanged file as committed is no dirt" sh -c "zstd -dc au0.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: false$'"
+printf 'edited\n' >sm/a.txt
+expect_exit 0 "$ESCROW" pack sm -o au1.escrow -s agency.key
+expect_true "an edited assume-unchanged file is dirt" sh -c "zstd -dc au1.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+git -C sm update-index --no-assume-unchanged a.txt && git -C sm checkout -q -- a.txt
+git -C sm update-index --skip-worktree a.txt
+printf 'edited\n' >sm/a.txt
+expect_exit 0 "$ESCROW" pack sm -o sw1.escrow -s agency.key
+expect_true "an edited skip-worktree file is dirt" sh -c "zstd -dc sw1.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+
 finish
