@@ -93,6 +93,7 @@ static json_t *file_json(const struct esc_diff_side *s, const struct esc_file *f
 		json_object_set_new(o, "size", json_integer((json_int_t)f->size));
 		esc_hex(f->sha256, 32, hex);
 		json_object_set_new(o, "sha256", json_string(hex));
+		json_object_set_new(o, "executable", json_boolean((f->mode & 0111) != 0));
 	}
 	if (esc_kind_name(f->kind) != NULL)
 		json_object_set_new(o, "kind", json_string(esc_kind_name(f->kind)));
@@ -120,7 +121,9 @@ static bool same_content(const struct esc_file *a, const struct esc_file *b)
 
 		return strcmp(x ? x : "", y ? y : "") == 0;
 	}
-	return a->size == b->size && memcmp(a->sha256, b->sha256, 32) == 0;
+	/* the executable bit is what the bundle keeps of a file's mode (0755 or
+	 * 0644): one turned off was 'unchanged', and the bundles 'identical' */
+	return a->size == b->size && memcmp(a->sha256, b->sha256, 32) == 0 && (a->mode & 0111) == (b->mode & 0111);
 }
 
 /* The keys of two model summaries whose values differ ("cut" aside). */

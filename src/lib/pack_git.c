@@ -18,7 +18,8 @@
  * types and prototypes; the calls below go through git_fns (core_dl.c).
  * ESC_LIBGIT2_SONAME is the library the headers belong to (CMakeLists.txt). */
 #define GIT_FUNCS(X) \
-	X(git_config_free) X(git_config_get_string) X(git_error_last) X(git_libgit2_init) \
+	X(git_config_free) X(git_config_get_string) X(git_error_last) X(git_index_entrycount) X(git_index_free) \
+	X(git_index_get_byindex) X(git_libgit2_init) X(git_repository_hashfile) X(git_repository_index) \
 	X(git_libgit2_shutdown) X(git_object_free) X(git_object_id) X(git_oid_equal) X(git_oid_tostr) \
 	X(git_reference_free) X(git_reference_iterator_free) X(git_reference_iterator_glob_new) \
 	X(git_reference_lookup) X(git_reference_name_to_id) X(git_reference_next_name) \
@@ -43,7 +44,12 @@ static struct esc_dl git_dl = {ESC_LIBGIT2_SONAME, git_names, GIT_N, git_fns, fa
 #define git_config_free GIT_CALL(git_config_free)
 #define git_config_get_string GIT_CALL(git_config_get_string)
 #define git_error_last GIT_CALL(git_error_last)
+#define git_index_entrycount GIT_CALL(git_index_entrycount)
+#define git_index_free GIT_CALL(git_index_free)
+#define git_index_get_byindex GIT_CALL(git_index_get_byindex)
 #define git_libgit2_init GIT_CALL(git_libgit2_init)
+#define git_repository_hashfile GIT_CALL(git_repository_hashfile)
+#define git_repository_index GIT_CALL(git_repository_index)
 #define git_libgit2_shutdown GIT_CALL(git_libgit2_shutdown)
 #define git_object_free GIT_CALL(git_object_free)
 #define git_object_id GIT_CALL(git_object_id)
@@ -208,7 +214,12 @@ static bool packed(const struct esc_files *fs, const char *rel)
 	}
 	if (rel[k - 1] == '/')
 		return lo < fs->n && strncmp(fs->v[lo].path, rel, k) == 0;
-	return lo < fs->n && strcmp(fs->v[lo].path, rel) == 0 && fs->v[lo].type != ESC_FT_DIR;
+	if (lo >= fs->n || strcmp(fs->v[lo].path, rel) != 0)
+		return false;
+	/* a folder named without its '/' is a submodule (its commit, or files
+	 * in it, changed): packed when a file under it is */
+	return fs->v[lo].type != ESC_FT_DIR ||
+	       (lo + 1 < fs->n && strncmp(fs->v[lo + 1].path, rel, k) == 0 && fs->v[lo + 1].path[k] == '/');
 }
 
 /* A path of the status list (relative to the work tree) against the packed
@@ -245,7 +256,9 @@ static int dirty(git_repository *repo, const struct esc_files *fs, const char *p
 	/* Untracked and ignored folders come as one "dir/" entry each: a
 	 * build/ or .venv/ of a million files is not listed file by file. */
 	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	/* Submodules too: their files are packed, and one edited, or checked out
+	 * at another commit than the one recorded, was a deposit called clean. */
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED;
 	if (git_status_list_new(&sl, repo, &so) != 0)
 		return -1;
 	*out = false;
@@ -271,6 +284,33 @@ static int dirty(git_repository *repo, const struct esc_files *fs, const char *p
 		       (e->head_to_index && packed_changed(fs, prefix, e->head_to_index->new_file.path));
 	}
 	git_status_list_free(sl);
+	return 0;
+}
+
+/* Files git was told not to look at (update-index --assume-unchanged or
+ * --skip-worktree) are left out of the status list whatever they hold: one
+ * edited and packed was a deposit called clean. Each one packed is hashed as
+ * git would (its filters) against the index; a link is counted as dirt. */
+static int hidden_dirty(git_repository *repo, const struct esc_files *fs, const char *prefix, bool *out)
+{
+	git_index *idx = NULL;
+	size_t i, n, np = strlen(prefix);
+
+	if (git_repository_index(&idx, repo) != 0)
+		return -1;
+	n = git_index_entrycount(idx);
+	for (i = 0; i < n && !*out; i++) {
+		const git_index_entry *e = git_index_get_byindex(idx, i);
+		git_oid id;
+
+		if (e == NULL || !((e->flags & GIT_INDEX_ENTRY_VALID) || (e->flags_extended & GIT_INDEX_ENTRY_SKIP_WORKTREE)))
+			continue;
+		if (strncmp(e->path, prefix, np) != 0 || !packed(fs, e->path + np))
+			continue;
+		*out = (e->mode & 0170000) != 0100000 ||
+		       git_repository_hashfile(&id, repo, e->path, GIT_OBJECT_BLOB, NULL) != 0 || !git_oid_equal(&id, &e->id);
+	}
+	git_index_free(idx);
 	return 0;
 }
 
@@ -336,6 +376,8 @@ static void read_repo(struct esc_pack_run *r, git_repository *repo, const char *
 		esc_provenance_free(p);
 		return;
 	}
+	if (rc == 0 && !p->dirty)
+		rc = hidden_dirty(repo, r->files, prefix, &p->dirty);
 	if (rc != 0)
 		goto failed;
 	p->git = p->commit != NULL && oom == 0;

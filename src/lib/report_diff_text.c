@@ -252,11 +252,18 @@ static void files(struct tb *t, const json_t *g)
 			name(t, str(e, "path"));
 			if (w == 2) {
 				const json_t *o = json_object_get(e, "old"), *n = json_object_get(e, "new");
+				const bool two_files = strcmp(str(o, "type"), "file") == 0 && strcmp(str(n, "type"), "file") == 0;
+				const bool same_bytes = two_files && strcmp(str(o, "sha256"), str(n, "sha256")) == 0;
 
 				size_of(o, a, sizeof a);
 				size_of(n, b, sizeof b);
-				put(t, " (%s -> %s%s)\n", a, b, strcmp(a, b) == 0 && strcmp(str(o, "type"), "file") == 0
+				put(t, " (%s -> %s%s)\n", a, b, same_bytes ? ", same bytes" : strcmp(a, b) == 0 && two_files
 				    ? ", same size, other bytes" : "");
+				if (two_files && json_is_true(json_object_get(o, "executable")) !=
+				                 json_is_true(json_object_get(n, "executable")))
+					put(t, "               mode %s -> %s\n",
+					    json_is_true(json_object_get(o, "executable")) ? "0755" : "0644",
+					    json_is_true(json_object_get(n, "executable")) ? "0755" : "0644");
 				if (strcmp(str(o, "type"), "symlink") == 0 && strcmp(str(n, "type"), "symlink") == 0) {
 					put(t, "               target ");
 					name(t, str(o, "target"));

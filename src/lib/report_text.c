@@ -389,11 +389,20 @@ static const char *as_json(struct sb *b, const char *s)
 
 static void files_table(struct sb *b, const struct esc_listing *l)
 {
-	size_t i;
+	size_t i, n[3] = {0, 0, 0};
 
 	if (l == NULL)
 		return;
-	sb_add(b, "\nfiles (%zu):\n  %10s  %-9s %-15s %s\n", l->n, "SIZE", "KIND", "DELIVERABLE", "PATH");
+	/* the rows are files, links and folders: "files (15)" over 11 files and
+	 * 4 folders disagreed with the payload line ("11 files") above it */
+	for (i = 0; i < l->n; i++)
+		n[l->v[i].type == ESC_FT_DIR ? 1 : l->v[i].type == ESC_FT_SYMLINK ? 2 : 0]++;
+	sb_add(b, "\nfiles (%zu", n[0]);
+	if (n[2] > 0)
+		sb_add(b, ", %zu link%s", n[2], n[2] == 1 ? "" : "s");
+	if (n[1] > 0)
+		sb_add(b, ", %zu folder%s", n[1], n[1] == 1 ? "" : "s");
+	sb_add(b, "):\n  %10s  %-9s %-15s %s\n", "SIZE", "KIND", "DELIVERABLE", "PATH");
 	for (i = 0; i < l->n && !b->oom; i++) {
 		const struct esc_file *f = &l->v[i];
 		uint32_t d = l->deliv != NULL ? l->deliv[i] : UINT32_MAX;

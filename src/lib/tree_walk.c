@@ -112,6 +112,18 @@ static int under_vcs(const char *rel)
 	return 0;
 }
 
+/* Whether line[at] follows an odd run of '\': "name\ " keeps its last
+ * space, as .gitignore does (trimmed, the pattern ended in a lone '\',
+ * matched nothing, and the file it named was packed). */
+static int escaped(const char *line, size_t at)
+{
+	size_t n = 0;
+
+	while (n < at && line[at - 1 - n] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
 /* Opened from the folder: SRC/.escrowignore in a PATH_MAX buffer was cut
  * short for a long SRC, and the file then silently not read. */
 static escrow_status load_ignore(struct walker *w)
@@ -143,7 +155,8 @@ static escrow_status load_ignore(struct walker *w)
 		const char *why = NULL;
 		char **v;
 
-		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t') &&
+		       !escaped(line, len - 1))
 			line[--len] = '\0';
 		if (len == 0 || line[0] == '#')
 			continue;

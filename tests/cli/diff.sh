@@ -237,4 +237,24 @@ json.dump(r, open("broken.json", "w"))' d.json
 		fails=$((fails + 1))
 	fi
 fi
+# The executable bit (the mode a bundle keeps: 0755 or 0644) turned off, the
+# bytes the same: a changed file, "same bytes" and the modes, never
+# "unchanged" or "0 files differ".
+mkdir -p x1 && printf '#!/bin/sh\n' >x1/run.sh && chmod 755 x1/run.sh && printf 'a\n' >x1/a.txt
+cp -a x1 x2 && chmod 644 x2/run.sh
+expect_exit 0 "$ESCROW" pack x1 -s ag.key -o x1.escrow -q
+expect_exit 0 "$ESCROW" pack x2 -s ag.key -o x2.escrow -q
+expect_exit 0 "$ESCROW" diff x1.escrow x2.escrow -p ag.pub
+expect_grep '^changes: +0 added, 0 removed, 1 changed, 0 renamed, 1 unchanged$' out
+expect_grep '^    changed   run\.sh \(10 bytes -> 10 bytes, same bytes\)$' out
+expect_grep '^ +mode 0755 -> 0644$' out
+expect_grep '^verdict: compared -- 1 file differs' out
+expect_exit 0 "$ESCROW" diff x1.escrow x2.escrow -p ag.pub --json
+[ $have_schema = 1 ] && validate out
+expect_true "the JSON says run.sh's executable bit went off" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+ch = r["unassigned"]["changed"]
+assert [(c["path"], c["old"]["executable"], c["new"]["executable"]) for c in ch] == [("run.sh", True, False)], ch' "$T/out"
+
 finish

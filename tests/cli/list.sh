@@ -55,4 +55,12 @@ $MK rewrite b.escrow -o t.escrow --replace app/main.py=evil
 expect_exit 1 "$ESCROW" list t.escrow && expect_grep 'was changed' err
 expect_exit 1 "$ESCROW" list b.escrow -p evil.pub
 expect_exit 66 "$ESCROW" list missing.escrow
+# The table's title counts what its rows are: 2 files, a link and 2 folders
+# ("files (5)" disagreed with "payload: 2 files" above it).
+mkdir -p cnt/a && printf 'x\n' >cnt/a/x.txt && printf 'y\n' >cnt/y.txt && ln -s y.txt cnt/l
+expect_exit 0 "$ESCROW" pack cnt -s k.key -o cnt.escrow -q
+expect_exit 0 "$ESCROW" list cnt.escrow
+expect_grep '^payload: +2 files, 4 bytes$' out
+expect_grep '^files \(2, 1 link, 1 folder\):$' out
+
 finish

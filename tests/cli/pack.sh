@@ -141,6 +141,18 @@ printf './sub.bin\n' >src/.escrowignore
 expect_exit 0 "$ESCROW" pack src -o dot2.escrow -s k.key -x './random.bin' -x 'sub/link' -q
 tar --zstd -tf dot2.escrow >list.txt
 expect_grep '/data/sub/random\.bin$' list.txt # './random.bin' is the root's only
+# A name ending in a space, escaped as .gitignore has it ('notes\ '): the
+# escaped space stays (trimmed, the pattern ended in a lone '\', matched
+# nothing and the file was packed); unescaped trailing spaces still go.
+printf 'k\n' >'src/notes ' && printf 'k\n' >src/notes2
+printf 'notes\\ \nnotes2  \n' >src/.escrowignore
+expect_exit 0 "$ESCROW" pack src -o sp.escrow -s k.key -x 'sub/link' -q
+tar --zstd -tf sp.escrow >list.txt
+expect_true "'notes\\ ' in .escrowignore leaves 'notes ' out" bash -c '! grep -q "/data/notes $" list.txt'
+expect_true "'notes2  ' in .escrowignore leaves notes2 out" bash -c '! grep -q "/data/notes2$" list.txt'
+expect_exit 0 "$ESCROW" check src -c c.yaml -x 'sub/link' --json
+expect_true "check leaves 'notes ' out too" bash -c '! grep -q "\"notes \"" out'
+rm 'src/notes ' src/notes2
 rm src/.escrowignore
 # An unmet contract warns (run 'escrow check') but packs.
 cat >c2.yaml <<'Y'

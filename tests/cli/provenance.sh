@@ -153,4 +153,46 @@ expect_exit 64 "$ESCROW" pack plain -o m.escrow -s agency.key $(for i in $(seq 1
 expect_grep 'at most 64' err
 expect_true "no bundle after a refused --meta" test ! -e m.escrow
 
+# A submodule's files are packed: one edited, one untracked in it, or the
+# submodule at another commit than the one recorded is dirt; a submodule
+# left out (-x) is not.
+git init -q -b main sm && printf 'x\n' >sm/a.txt && git -C sm add a.txt && git -C sm commit -q -m a
+git init -q -b main subrepo && printf 'v1\n' >subrepo/lib.txt
+git -C subrepo add lib.txt && git -C subrepo commit -q -m lib
+expect_exit 0 git -C sm -c protocol.file.allow=always submodule add -q "$T/subrepo" vendor/lib
+if [ -f sm/vendor/lib/lib.txt ]; then
+	git -C sm commit -q -m 'add the submodule'
+	expect_exit 0 "$ESCROW" pack sm -o sm0.escrow -s agency.key
+	expect_true "a clean submodule is no dirt" sh -c "zstd -dc sm0.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: false$'"
+	printf 'v2\n' >sm/vendor/lib/lib.txt
+	expect_exit 0 "$ESCROW" pack sm -o sm1.escrow -s agency.key
+	expect_true "a file edited in a submodule is dirt" sh -c "zstd -dc sm1.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+	expect_exit 0 "$ESCROW" pack sm -o sm2.escrow -s agency.key -x vendor
+	expect_true "a submodule left out is not dirt" sh -c "zstd -dc sm2.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: false$'"
+	git -C sm/vendor/lib checkout -q -- lib.txt
+	printf 'new\n' >sm/vendor/lib/new.txt
+	expect_exit 0 "$ESCROW" pack sm -o sm3.escrow -s agency.key
+	expect_true "an untracked file in a submodule is dirt" sh -c "zstd -dc sm3.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+	rm sm/vendor/lib/new.txt
+	git -C sm/vendor/lib commit -q --allow-empty -m later
+	expect_exit 0 "$ESCROW" pack sm -o sm4.escrow -s agency.key
+	expect_true "a submodule at another commit is dirt" sh -c "zstd -dc sm4.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+fi
+
+# Files git was told not to look at (update-index --assume-unchanged,
+# --skip-worktree): git status says nothing, yet an edited one is packed and
+# is dirt; one left as committed is not.
+git -C sm/vendor/lib reset -q --hard HEAD~1
+git -C sm update-index --assume-unchanged a.txt
+expect_exit 0 "$ESCROW" pack sm -o au0.escrow -s agency.key
+expect_true "an assume-unchanged file as committed is no dirt" sh -c "zstd -dc au0.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: false$'"
+printf 'edited\n' >sm/a.txt
+expect_exit 0 "$ESCROW" pack sm -o au1.escrow -s agency.key
+expect_true "an edited assume-unchanged file is dirt" sh -c "zstd -dc au1.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+git -C sm update-index --no-assume-unchanged a.txt && git -C sm checkout -q -- a.txt
+git -C sm update-index --skip-worktree a.txt
+printf 'edited\n' >sm/a.txt
+expect_exit 0 "$ESCROW" pack sm -o sw1.escrow -s agency.key
+expect_true "an edited skip-worktree file is dirt" sh -c "zstd -dc sw1.escrow | tar -xOf - --wildcards '*/bag-info.txt' | grep -q '^Escrow-Git-Dirty: true$'"
+
 finish
