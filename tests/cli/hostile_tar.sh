@@ -274,7 +274,10 @@ a = la.archive_write_new()
 la.archive_write_set_format_pax_restricted(a)
 la.archive_write_open_fd(a, z.stdin.fileno())
 e = la.archive_entry_new()
-names = [b"t-1", b"t-1/data"] + [b"t-1/data/" + b"n" * 3990 + b"%07d" % i for i in range(int(sys.argv[2]))]
+# 4,000-byte paths of names no longer than a file system holds (255 bytes):
+# 19 folders of 200 bytes, then the flood in the deepest
+deep = [b"t-1/data/" + b"/".join([b"d" * 200] * k) for k in range(1, 20)]
+names = [b"t-1", b"t-1/data"] + deep + [deep[-1] + b"/" + b"n" * 190 + b"%07d" % i for i in range(int(sys.argv[2]))]
 for n in names:
     la.archive_entry_clear(e)
     la.archive_entry_set_pathname(e, n)
