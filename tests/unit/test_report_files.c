@@ -168,7 +168,7 @@ static void test_text_escapes(void **state)
 	json_object_set_new(r->root, "reason", json_string("data/x: digest mismatch"));
 	text = escrow_report_text(r);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "\nfiles (4):\n"));
+	assert_non_null(strstr(text, "\nfiles (1, 2 links, 1 folder):\n"));
 	assert_non_null(strstr(text, "evil\\x0averdict: verified"));
 	assert_null(strstr(text, "\nverdict: verified"));
 	assert_non_null(strstr(text, "   3 bytes  code      source          evil"));
