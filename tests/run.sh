@@ -80,6 +80,7 @@ build build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DESCROW_ASAN_DIR="$top/build/asan" -DESCROW_FUZZ_DIR="$top/build/fuzz/tests/fuzz"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp # a leak inside libgit2, not ours (the file says)
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd build
 rc=0
