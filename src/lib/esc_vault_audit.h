@@ -28,5 +28,8 @@ escrow_status esc_audit_strays(escrow_vault *v, json_t *strays);
  * SHA-256 and size its event recorded: {"release_event", "sha256", "why"}
  * (vault_audit_evidence.c); checked: how many releases were. */
 escrow_status esc_audit_evidence(escrow_vault *v, json_t *failed, size_t *checked);
+/* 1 when a release event names the evidence stored as rel (its store_path),
+ * 0 when none, -1 on a ledger failure (vault_audit_store.c). */
+int esc_audit_evidence_named(esc_ledger *l, const char *rel);
 
 #endif

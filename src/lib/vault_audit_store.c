@@ -56,7 +56,7 @@ static enum store_kind store_name(const char *dir, const char *name, char sha[65
  * on a ledger failure. Its body is canonical JSON (docs/VAULT.md), so the
  * member is spelled one way; rel is a checked store name (hex digits, '/',
  * '.': nothing LIKE reads as a pattern). */
-static int evidence_named(esc_ledger *l, const char *rel)
+int esc_audit_evidence_named(esc_ledger *l, const char *rel)
 {
 	char *member = esc_strf("\"store_path\":\"%s\"", rel);
 	const char *p[1] = {member};
@@ -101,7 +101,7 @@ static escrow_status scan_sub(escrow_vault *v, const char *top, const char *dir,
 			st = add(v->ctx, strays, rel,
 			         "not a store name (HEX.escrow, HEX.escrow.minisig or HEX.evidence)");
 		else if (kind == EVIDENCE) {
-			found = evidence_named(v->ledger, rel);
+			found = esc_audit_evidence_named(v->ledger, rel);
 			if (found < 0)
 				st = escrow_ctx_status(v->ctx);
 			else if (found == 0)

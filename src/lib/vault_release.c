@@ -8,6 +8,7 @@
 #include "esc_api.h"
 #include "esc_vault.h"
 #include "esc_age.h"
+#include "esc_vault_audit.h"
 #include "esc_vault_ledger.h"
 #include "esc_vault_release.h"
 
@@ -265,30 +266,18 @@ static void evidence_drop(struct esc_release *rl)
 	esc_ledger *l = rl->v->ledger;
 	escrow_ctx *ctx = rl->v->ctx;
 	escrow_status saved = escrow_ctx_status(ctx);
-	char msg[ESC_ERRLEN], *member;
-	const char *p[1];
-	struct esc_lrows r;
+	char msg[ESC_ERRLEN];
 
 	if (!rl->ev.fresh || rl->ev.rel == NULL) {
 		esc_store_drop(&rl->ev); /* not stored by this release: only forgotten */
 		return;
 	}
 	snprintf(msg, sizeof msg, "%s", esc_ctx_message(ctx));
-	member = esc_strf("\"store_path\":\"%s\"", rl->ev.rel);
-	p[0] = member;
-	if (member != NULL && l->ops->begin(l) == ESCROW_OK) {
-		/* event bodies are canonical JSON: the member is spelled one way,
-		 * and rel is hex digits, '/' and '.' (nothing LIKE reads as a
-		 * pattern) */
-		if (l->ops->exec(l, "SELECT seq FROM events WHERE kind = 'release' AND body LIKE '%' || CAST($1 AS TEXT) "
-		                 "|| '%' LIMIT 1", 1, p, &r) == ESCROW_OK) {
-			if (r.rows == 0)
-				esc_store_drop(&rl->ev);
-			esc_lrows_free(&r);
-		}
+	if (l->ops->begin(l) == ESCROW_OK) {
+		if (esc_audit_evidence_named(l, rl->ev.rel) == 0)
+			esc_store_drop(&rl->ev);
 		l->ops->rollback(l);
 	}
-	free(member);
 	if (saved != ESCROW_OK)
 		esc_error(ctx, saved, "%s", msg);
 	else
