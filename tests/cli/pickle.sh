@@ -65,6 +65,7 @@ want_for() {
 	bad_runstring* | bad_model.joblib) echo 'numpy\.testing\._private\.utils\.runstring' ;;
 	bad_eval_legacy.pt) echo '__builtin__\.eval' ;;
 	bad_object.npy) echo 'timeit\.timeit' ;;
+	bad_object_bzip2.npz) echo 'b: compressed with method 12: not scanned' ;;
 	bad_object.npz | bad_object_*.npz) echo 'numpy\.testing\._private\.utils\.runstring' ;;
 	bad_object_truncated.npy) echo 'cannot be fully scanned: pickle truncated' ;;
 	esac

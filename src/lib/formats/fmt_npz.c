@@ -33,12 +33,13 @@ static bool npz_member(void *u, const struct esc_zip_entry *e)
 
 	z->named = esc_zip_name_ends(e->name, e->name_len, ".npy");
 	if (e->method != 0 && e->method != 8) {
-		if (!z->named)
-			return false;
 		/* Python's zipfile reads bzip2 and lzma too: np.load would run a
-		 * pickle the scan cannot read */
+		 * pickle the scan cannot read, in a member of any name that starts
+		 * with the .npy magic */
 		snprintf(msg, sizeof msg, "%.60s: compressed with method %u: not scanned", e->name, e->method);
 		esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+		if (!z->named)
+			return false;
 		if (!z->failed)
 			snprintf(z->reason, sizeof z->reason, "%.60s: compressed with method %u (numpy writes 0 or 8)",
 			         e->name, e->method);
