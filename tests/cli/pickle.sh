@@ -119,6 +119,33 @@ rm -rf p && mkdir -p p/m && printf '\200' >p/m/cut.pkl
 contract cut.pkl
 expect_exit 2 "$ESCROW" check p -c c.yaml --json
 expect_true "cut.pkl: unsafe" test "$(report status)" = unsafe
+# The unpickler reads a FRAME's whole length before it runs any opcode in it:
+# a frame longer than what follows ends pickle.load ("pickle data was
+# truncated"), even when a STOP comes before. Such a file was ok. The
+# pickle is Python's own (protocol 4 frames); only its length is raised.
+rm -rf p && mkdir -p p/m
+python3 - <<'EOF_PY'
+import pickle
+b = pickle.dumps({"w": [1.0, 2.0], "n": "x" * 40}, protocol=4)
+assert b[2] == 0x95
+n = int.from_bytes(b[3:11], "little")
+open("p/m/frame.pkl", "wb").write(b)
+open("p/m/long_frame.pkl", "wb").write(b[:3] + (n + 1).to_bytes(8, "little") + b[11:])
+pickle.load(open("p/m/frame.pkl", "rb"))
+try:
+    pickle.load(open("p/m/long_frame.pkl", "rb"))
+    raise SystemExit("long_frame.pkl loads")
+except pickle.UnpicklingError as e:
+    assert "truncated" in str(e), e
+EOF_PY
+contract frame.pkl
+expect_exit 0 "$ESCROW" check p -c c.yaml --json
+expect_true "frame.pkl: ok" test "$(report status)" = ok
+contract long_frame.pkl
+expect_exit 2 "$ESCROW" check p -c c.yaml --json
+expect_true "long_frame.pkl: unsafe" test "$(report status)" = unsafe
+report reason | grep -q 'a FRAME of [0-9]* bytes at byte 2 runs past its end' ||
+	expect_true "long_frame.pkl: the reason names the FRAME ($(report reason))" false
 # A pickle that runs code, or a Git LFS pointer, in a deliverable that an
 # earlier rule made 'missing' (a file the annex names is absent) was named
 # nowhere: not by the status, and not as a warning (only files outside every

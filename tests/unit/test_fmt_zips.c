@@ -544,7 +544,7 @@ static void test_keras_npz(void **state)
 
 	fx_npy(&a, "<i8", "(2, 2)", 32, 64);
 	fx_npy(&o, "|O", "(1,)", 0, 64);
-	FX_LIT(&o, "\x80\x04\x95\x20\x00\x00\x00\x00\x00\x00\x00" "\x8c\x08" "builtins" "\x94" "\x8c\x04" "eval"
+	FX_LIT(&o, "\x80\x04\x95\x1a\x00\x00\x00\x00\x00\x00\x00" "\x8c\x08" "builtins" "\x94" "\x8c\x04" "eval"
 	           "\x94" "\x93" "\x94" "\x8c\x01" "1" "\x85" "R" ".");
 	{
 		struct fx_member z[] = { { "a.npy", a.p, a.n }, { "b.npy", a.p, a.n } };

@@ -91,6 +91,10 @@ void esc_pickle_free(esc_pickle *p);
 /* Stop after n pickles (0, the default: scan pickles back to back until the
  * end, bytes that are not a pickle making the verdict unknown). */
 void esc_pickle_set_max(esc_pickle *p, unsigned n);
+/* How many bytes the loader can read, from the first one fed (the default:
+ * unknown). A FRAME that runs past them is where the unpickler fails ("pickle
+ * data was truncated": it reads the whole frame before running any of it). */
+void esc_pickle_set_size(esc_pickle *p, uint64_t n);
 /* 1 once the scanner needs no more bytes (n pickles read, or it gave up). */
 int esc_pickle_done(const esc_pickle *p);
 /* Bytes read up to and including the last STOP. */

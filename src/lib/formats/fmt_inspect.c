@@ -251,6 +251,8 @@ static void start(esc_inspector *in)
 	 * (pickle.load raises EOFError): not "unsafe, cannot be scanned" */
 	if (!legacy && !zip_head && in->size > 0 && (in->pickle_named || pickle_head))
 		in->pk = esc_pickle_new();
+	if (in->pk)
+		esc_pickle_set_size(in->pk, in->size);
 	/* an empty file has no secrets to scan for */
 	in->secrets_wanted = in->size > 0 &&
 	                     ((secret_named(in->base) && in->size <= SECRETS_NAMED_MAX) ||

@@ -332,10 +332,13 @@ static void header_done(struct esc_npy *n)
 	n->parsed = true;
 	if (n->object) {
 		n->pk = esc_pickle_new();
-		if (!n->pk)
+		if (!n->pk) {
 			nfail(n, "out of memory");
-		else
+		} else {
 			esc_pickle_set_max(n->pk, 1);
+			if (n->size != UINT64_MAX) /* hdr_total <= size (read_length) */
+				esc_pickle_set_size(n->pk, n->size - n->hdr_total);
+		}
 	}
 }
 

@@ -185,6 +185,8 @@ static bool pt_member(void *u, const struct esc_zip_entry *e)
 		return false;
 	}
 	esc_pickle_set_max(p->pk, 1);
+	if (e->size_known)
+		esc_pickle_set_size(p->pk, e->usize);
 	p->pk_given = 0;
 	p->scans[p->n_scans].local_off = e->local_off;
 	p->scans[p->n_scans].method = p->deflated ? 8 : 0;
@@ -416,6 +418,7 @@ static int pt_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 		if (!p->pk)
 			return 1;
 		esc_pickle_set_max(p->pk, 1);
+		esc_pickle_set_size(p->pk, p->size);
 	}
 	/* replay what was held back, then the rest of this chunk */
 	if (feed(p, p->head, p->head_len - take, 0))

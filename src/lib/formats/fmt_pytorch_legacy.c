@@ -165,6 +165,7 @@ bool esc_pt_legacy_init(struct esc_pt_legacy *l, uint64_t size)
 	l->watch.string = on_string;
 	esc_pickle_watch(l->pk, &l->watch);
 	esc_pickle_set_max(l->pk, 5);
+	esc_pickle_set_size(l->pk, size);
 	return true;
 }
 

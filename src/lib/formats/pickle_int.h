@@ -65,6 +65,7 @@ struct esc_pickle {
 	size_t str_len;
 
 	uint64_t pos, consumed;
+	uint64_t avail;            /* bytes the loader can read from the first one (esc_pickle_set_size) */
 	unsigned max, count;
 	bool in_pickle;
 

@@ -26,6 +26,8 @@ esc_pickle *esc_pickle_new(void)
 {
 	esc_pickle *p = calloc(1, sizeof *p);
 
+	if (p != NULL)
+		p->avail = UINT64_MAX;
 	return p;
 }
 
@@ -51,6 +53,11 @@ void esc_pickle_watch(esc_pickle *p, const struct esc_pickle_watch *w)
 void esc_pickle_set_max(esc_pickle *p, unsigned n)
 {
 	p->max = n;
+}
+
+void esc_pickle_set_size(esc_pickle *p, uint64_t n)
+{
+	p->avail = n;
 }
 
 int esc_pickle_done(const esc_pickle *p)

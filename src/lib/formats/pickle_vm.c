@@ -272,6 +272,23 @@ static void text_op(esc_pickle *p, uint8_t op)
 	}
 }
 
+/* FRAME: the unpickler reads the frame's whole length before it runs any
+ * opcode in it; one that runs past the data ends the load there, "pickle
+ * data was truncated" (and a length over 2^63 is an OverflowError). */
+static void frame_op(esc_pickle *p)
+{
+	uint64_t n = 0;
+
+	for (int i = 7; i >= 0; i--)
+		n = n << 8 | p->fix[i];
+	if (n > INT64_MAX)
+		esc_pk_fail(p, "a FRAME of %llu bytes at byte %llu: longer than the unpickler takes",
+		            (unsigned long long)n, (unsigned long long)(p->pos - 9));
+	else if (p->avail != UINT64_MAX && (p->pos > p->avail || n > p->avail - p->pos))
+		esc_pk_fail(p, "pickle truncated: a FRAME of %llu bytes at byte %llu runs past its end (%llu bytes)",
+		            (unsigned long long)n, (unsigned long long)(p->pos - 9), (unsigned long long)p->avail);
+}
+
 /* Runs the opcode now that its argument is complete. */
 static void exec_op(esc_pickle *p)
 {
@@ -342,6 +359,7 @@ static void exec_op(esc_pickle *p)
 			esc_pk_fail(p, "unsupported pickle protocol %u", p->fix[0]);
 		break;
 	case 0x95:
+		frame_op(p);
 		break;
 	case 0x94: case 'h': case 'j': case 'q': case 'r': case 'g': case 'p':
 		memo_op(p, op);
