@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* What one receive gathers on its way. */
@@ -801,6 +802,18 @@ escrow_status escrow_vault_receive(escrow_vault *v, const escrow_options *o, esc
 	if (strcmp(o->bundle, "-") == 0)
 		return esc_error(v->ctx, ESCROW_E_USAGE, "vault receive: the bundle must be a file, not standard input "
 		                 "(-): the vault stores a copy of it; save the stream to a file and receive that");
+	/* A folder or a device is no bundle file: a copy of /dev/zero would fill
+	 * the store's disk. A pipe is read to its end, as a file. */
+	{
+		struct stat sb;
+
+		if (stat(o->bundle, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return esc_error(v->ctx, ESCROW_E_OPEN, "%s: is a folder, not a bundle; nothing was recorded",
+			                 o->bundle);
+		if (stat(o->bundle, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode))
+			return esc_error(v->ctx, ESCROW_E_OPEN, "%s: is a device or a socket, not a bundle file (the vault "
+			                 "stores a copy of the bundle: give its file); nothing was recorded", o->bundle);
+	}
 	out = esc_result_new();
 	if (out == NULL)
 		return esc_nomem(v->ctx);
