@@ -451,7 +451,14 @@ enum escrow_result_key {
 	ESCROW_RESULT_DIFF_CHANGED = 19,  /* u64    files changed (by digest) */
 	/* 20-23: reserved */
 	ESCROW_RESULT_DIFF_RENAMED = 24,  /* u64    files renamed (same digest, new path) */
-	ESCROW_RESULT_DIFF_REGRESSIONS = 25 /* u64  deliverables ok before and not now */
+	ESCROW_RESULT_DIFF_REGRESSIONS = 25, /* u64 deliverables ok before and not now */
+	/* vault receive: the latest earlier deposit of the same contract, name and
+	 * release, another bundle (that release deposited again, or substituted;
+	 * both are recorded); all 0 or "" when there is none */
+	ESCROW_RESULT_SAME_RELEASE = 26,         /* u64    its deposit number */
+	ESCROW_RESULT_SAME_RELEASE_SHA256 = 27,  /* string its bundle's SHA-256 */
+	ESCROW_RESULT_SAME_RELEASE_VERDICT = 28, /* string its verdict */
+	ESCROW_RESULT_SAME_RELEASE_COUNT = 29    /* u64    how many earlier deposits hold that release */
 };
 
 /* 0 when res is NULL, the key is unknown or not set, or not a u64. */
@@ -602,8 +609,12 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_key_revoke(escrow_vault *
  * without a passphrase). Returns the verification status of escrow_verify()
  * (with *report set) once recorded; ESCROW_E_INPUT, nothing recorded, when the
  * bundle names no registered contract; ESCROW_OK with EXISTING 1 when the
- * bundle is already in the vault (no receipt written). res: DEPOSIT_ID,
- * VERDICT, SHA256, CONTRACT_ID, EVENT_SEQ, EXISTING. */
+ * bundle is already in the vault (no receipt written). Another bundle of a
+ * release the vault holds (same contract, bundle name and release) is
+ * recorded too, and said: a warning through the context's callback, the
+ * SAME_RELEASE keys of res, "same_release" in the receive event and the
+ * receipt. res: DEPOSIT_ID, VERDICT, SHA256, CONTRACT_ID, EVENT_SEQ, EXISTING,
+ * the DIFF_ and SAME_RELEASE keys. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_vault_receive(escrow_vault *v, const escrow_options *o,
                                                                escrow_result **res, escrow_report **report);
 /* The deposits (CONTRACT_ID: only that contract's), as text or, with flags

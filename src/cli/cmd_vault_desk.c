@@ -15,7 +15,9 @@ void vault_receive_help(void)
 	       "the receipt: an in-toto Statement with a SLSA Verification Summary, signed with\n"
 	       "the notary's key in RECEIPT.json.minisig ('minisign -Vm RECEIPT.json -p\n"
 	       "NOTARY.pub' checks it). A bundle already in the vault is said so, never\n"
-	       "stored twice, and exits as it did then (0 accepted, else its verdict's code).\n\n"
+	       "stored twice, and exits as it did then (0 accepted, else its verdict's code).\n"
+	       "Another bundle of a release the vault holds (same contract, name and release)\n"
+	       "is recorded too, with a warning naming the deposit that holds that release.\n\n"
 	       "Options:\n"
 	       "  -o, --output FILE  the receipt (default VAULT/receipts/SHA256.json); must not exist\n"
 	       "      --json         print the outcome as JSON\n"
@@ -75,6 +77,16 @@ static void receive_json(const escrow_result *res, const char *receipt, bool exi
 	cli_json_string(stdout, *contract ? contract : NULL);
 	printf(", \"event\": %llu, \"receipt\": ", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_EVENT_SEQ));
 	cli_json_string(stdout, existing ? NULL : receipt);
+	if (escrow_result_u64(res, ESCROW_RESULT_SAME_RELEASE) == 0) {
+		printf(", \"same_release\": null");
+	} else {
+		printf(", \"same_release\": {\"deposit\": %llu, \"sha256\": ",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_SAME_RELEASE));
+		cli_json_string(stdout, escrow_result_string(res, ESCROW_RESULT_SAME_RELEASE_SHA256));
+		printf(", \"verdict\": ");
+		cli_json_string(stdout, escrow_result_string(res, ESCROW_RESULT_SAME_RELEASE_VERDICT));
+		printf(", \"count\": %llu}", (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_SAME_RELEASE_COUNT));
+	}
 	if (escrow_result_u64(res, ESCROW_RESULT_DIFF_PREVIOUS) == 0)
 		printf(", \"diff\": null}\n");
 	else
@@ -126,6 +138,11 @@ static void receive_print(struct vrun *r, const escrow_result *res, const char *
 		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_DIFF_RENAMED), reg, reg == 1 ? "" : "s",
 		       reg ? " (deliverables ok before and not now: the receipt names them)" : "");
 	}
+	if (escrow_result_u64(res, ESCROW_RESULT_SAME_RELEASE) != 0)
+		printf("same release as deposit %llu (%s, sha256 %.16s): another bundle; both are recorded\n",
+		       (unsigned long long)escrow_result_u64(res, ESCROW_RESULT_SAME_RELEASE),
+		       cli_esc(escrow_result_string(res, ESCROW_RESULT_SAME_RELEASE_VERDICT)),
+		       escrow_result_string(res, ESCROW_RESULT_SAME_RELEASE_SHA256));
 }
 
 int vault_receive(struct vrun *r)

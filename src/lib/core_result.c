@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* One past the highest key; a new key raises it. */
-#define N_KEYS (ESCROW_RESULT_DIFF_REGRESSIONS + 1)
+#define N_KEYS (ESCROW_RESULT_SAME_RELEASE_COUNT + 1)
 
 struct escrow_result {
 	uint64_t u[N_KEYS];

@@ -134,6 +134,19 @@ escrow_status esc_ledger_key_revoke(esc_ledger *l, const char *key_id, const cha
  * -1 on error (in ctx). */
 int esc_ledger_key_valid(esc_ledger *l, const char *contract_id, const char *key_id);
 
+/* The earlier deposits of a deposit's contract, name and release (both
+ * given): that release deposited again, or substituted (docs/VAULT.md,
+ * "receive"). */
+struct esc_same_release {
+	int64_t deposit;  /* the latest of them; 0: none */
+	int64_t count;    /* how many */
+	char sha256[65];  /* its bundle's */
+	char verdict[16]; /* its verdict */
+};
+/* {"deposit", "sha256", "verdict", "count"} of s, as the receive event and
+ * the receipt hold it; NULL when s names no deposit (or out of memory). */
+json_t *esc_same_release_json(const struct esc_same_release *s);
+
 struct esc_deposit {
 	const char *contract_id;     /* as the bundle names it */
 	const char *contract_sha256; /* the registered version it was checked against; NULL: none */
@@ -151,9 +164,12 @@ struct esc_deposit {
 	const char *records_sha256;  /* VAULT/records/HEX.jsonl.zst as written (vault_records.c); NULL */
 	const char *store_file;      /* the stored copy's path, checked to be there (and its .minisig, when
 	                              * minisig_stored) inside the transaction; NULL: not checked */
+	struct esc_same_release *same_release; /* out: the earlier deposits of its release, found
+	                              * inside the transaction (and recorded in the event); NULL */
 };
-/* Records a deposit and its receive event in one transaction. A bundle
- * already recorded is ESCROW_E_EXISTS naming its deposit (nothing written);
+/* Records a deposit and its receive event in one transaction; the event
+ * names the latest earlier deposit of the same contract, name and release
+ * ("same_release"). A bundle already recorded is ESCROW_E_EXISTS naming its deposit (nothing written);
  * a store_file that is no longer there (taken back by a failed receive of
  * the same bundle, under the same write lock) is ESCROW_E_IO (nothing
  * written). id: the deposit's number. */
@@ -265,6 +281,7 @@ struct esc_receipt_in {
 	const char *signer_key_id;          /* may be NULL */
 	const char *vault;
 	const json_t *diff;                 /* against the previous accepted deposit; may be NULL */
+	const json_t *same_release;         /* esc_same_release_json; may be NULL */
 };
 /* Writes the receipt's JSON to path atomically, then path.minisig signed by
  * sk (docs/VAULT.md, "Receipts"). */

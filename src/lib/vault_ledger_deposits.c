@@ -32,19 +32,60 @@ static escrow_status dep_check(esc_ledger *l, const struct esc_deposit *d)
 /* The receive event's data: the deposit as the row holds it, whether its
  * detached signature was stored among it (minisig_stored: the row's column
  * is checked against it, docs/VAULT.md "The tables against the log"). */
-static json_t *dep_event(const struct esc_deposit *d, int64_t id, const char *previous)
+static json_t *dep_event(const struct esc_deposit *d, int64_t id, const char *previous,
+                         const struct esc_same_release *same)
 {
 	json_t *deliv = d->deliverables != NULL ? json_deep_copy(d->deliverables) : json_object();
+	json_t *sr = esc_same_release_json(same);
 
-	if (deliv == NULL)
+	if (deliv == NULL || (same->deposit != 0 && sr == NULL)) {
+		json_decref(deliv);
 		return NULL;
-	return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:o, s:s, s:s?, s:O?, s:s?, s:b}", "deposit",
-	                 (json_int_t)id,
+	}
+	return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:I, s:s?, s:s, s:o, s:s, s:s?, s:O?, s:s?, s:b, s:o?}",
+	                 "deposit", (json_int_t)id,
 	                 "contract", d->contract_id, "contract_sha256", d->contract_sha256, "name", d->name, "release",
 	                 d->release, "bundle_sha256", d->bundle_sha256, "bundle_size", (json_int_t)d->bundle_size,
 	                 "signer", d->signer_key_id, "verdict", d->verdict, "deliverables", deliv, "store_path",
 	                 d->store_path, "previous_deposit", previous, "diff", d->diff,
-	                 "records_sha256", d->records_sha256, "minisig_stored", d->minisig_stored);
+	                 "records_sha256", d->records_sha256, "minisig_stored", d->minisig_stored, "same_release", sr);
+}
+
+json_t *esc_same_release_json(const struct esc_same_release *s)
+{
+	if (s == NULL || s->deposit == 0)
+		return NULL;
+	return json_pack("{s:I, s:s, s:s, s:I}", "deposit", (json_int_t)s->deposit, "sha256", s->sha256, "verdict",
+	                 s->verdict, "count", (json_int_t)s->count);
+}
+
+/* The earlier deposits of the same contract, name and release: a release
+ * deposited again (or substituted) is told to the notary, not recorded
+ * silently as one more deposit. Looked for under the write lock, so of two
+ * such receives at once the second names the first. */
+static escrow_status dep_same_release(esc_ledger *l, const struct esc_deposit *d, struct esc_same_release *out)
+{
+	const char *p[3] = {d->contract_id, d->name, d->release};
+	struct esc_lrows r;
+	escrow_status s;
+
+	memset(out, 0, sizeof *out);
+	if (d->name == NULL || d->release == NULL)
+		return ESCROW_OK;
+	s = l->ops->exec(l, "SELECT CAST(id AS TEXT), bundle_sha256, verdict, CAST(COUNT(*) OVER () AS TEXT) FROM deposits"
+	                 " WHERE contract_id = $1 AND name = $2 AND release_version = $3 ORDER BY id DESC LIMIT 1",
+	                 3, p, &r);
+	if (s != ESCROW_OK)
+		return s;
+	if (r.rows == 1 && esc_lrows_at(&r, 0, 0) != NULL && esc_lrows_at(&r, 0, 1) != NULL &&
+	    esc_lrows_at(&r, 0, 2) != NULL && esc_lrows_at(&r, 0, 3) != NULL) {
+		out->deposit = strtoll(esc_lrows_at(&r, 0, 0), NULL, 10);
+		out->count = strtoll(esc_lrows_at(&r, 0, 3), NULL, 10);
+		snprintf(out->sha256, sizeof out->sha256, "%s", esc_lrows_at(&r, 0, 1));
+		snprintf(out->verdict, sizeof out->verdict, "%s", esc_lrows_at(&r, 0, 2));
+	}
+	esc_lrows_free(&r);
+	return ESCROW_OK;
 }
 
 static escrow_status dep_insert(esc_ledger *l, const struct esc_deposit *d, const char *id, const char *previous,
@@ -100,6 +141,7 @@ static escrow_status dep_add_tx(esc_ledger *l, const struct esc_deposit *d, int6
 {
 	const char *p[1] = {d->bundle_sha256};
 	char *previous = NULL, num[24], when[21];
+	struct esc_same_release same;
 	struct esc_lrows r;
 	escrow_status s = l->ops->exec(l, "SELECT CAST(id AS TEXT) FROM deposits WHERE bundle_sha256 = $1", 1, p, &r);
 	json_t *data;
@@ -126,8 +168,10 @@ static escrow_status dep_add_tx(esc_ledger *l, const struct esc_deposit *d, int6
 	if (r.rows > 0 && (previous = strdup(esc_lrows_at(&r, 0, 0))) == NULL)
 		s = esc_nomem(l->ctx);
 	esc_lrows_free(&r);
+	if (s == ESCROW_OK)
+		s = dep_same_release(l, d, &same);
 	esc_ledger_now(l, when);
-	if (s == ESCROW_OK && (data = dep_event(d, *id, previous)) == NULL)
+	if (s == ESCROW_OK && (data = dep_event(d, *id, previous, &same)) == NULL)
 		s = esc_nomem(l->ctx);
 	if (s == ESCROW_OK) {
 		s = esc_ledger_append_tx(l, ESC_EV_RECEIVE, data, when, ev);
@@ -136,6 +180,8 @@ static escrow_status dep_add_tx(esc_ledger *l, const struct esc_deposit *d, int6
 	snprintf(num, sizeof num, "%" PRId64, *id);
 	if (s == ESCROW_OK)
 		s = dep_insert(l, d, num, previous, when, ev);
+	if (s == ESCROW_OK && d->same_release != NULL)
+		*d->same_release = same;
 	free(previous);
 	return s;
 }

@@ -281,8 +281,10 @@ escrow_status escrow_vault_show(escrow_vault *v, const escrow_options *o, unsign
 
 	if (out != NULL)
 		*out = NULL;
-	if (v == NULL || o == NULL || out == NULL || o->deposit == NULL)
-		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_show: no deposit given") : ESCROW_E_USAGE;
+	if (v == NULL || o == NULL || out == NULL)
+		return v ? esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_show: NULL argument") : ESCROW_E_USAGE;
+	if (o->deposit == NULL)
+		return esc_error(v->ctx, ESCROW_E_USAGE, "escrow_vault_show: no deposit given");
 	st = show_query(v, o->deposit, &r);
 	if (st == ESCROW_OK && r.rows == 0)
 		st = esc_error(v->ctx, ESCROW_E_OPEN, "vault %s: no deposit %s ('escrow vault list' shows them)", v->path,

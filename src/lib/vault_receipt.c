@@ -21,11 +21,12 @@ static json_t *escrow_ext(const struct esc_receipt_in *in)
 	char hash[65];
 
 	esc_hex(in->head.hash, 32, hash);
-	return json_pack("{s:s, s:s, s:I, s:{s:s, s:s}, s:O, s:s?, s:{s:I, s:s}, s:s, s:O?}", "format",
+	return json_pack("{s:s, s:s, s:I, s:{s:s, s:s}, s:O, s:s?, s:{s:I, s:s}, s:s, s:O?, s:O?}", "format",
 	                 "escrow-receipt/1", "verdict", in->verdict, "deposit", (json_int_t)in->deposit_id,
 	                 "contract", "id", in->contract_id, "sha256", in->contract_sha256, "deliverables",
 	                 in->deliverables, "signer_key_id", in->signer_key_id, "ledger_head", "seq",
-	                 (json_int_t)in->head.seq, "hash", hash, "tool", "escrow " ESCROW_VERSION, "diff", in->diff);
+	                 (json_int_t)in->head.seq, "hash", hash, "tool", "escrow " ESCROW_VERSION, "diff", in->diff,
+	                 "same_release", in->same_release);
 }
 
 json_t *esc_receipt_build(escrow_ctx *ctx, const struct esc_receipt_in *in)

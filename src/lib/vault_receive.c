@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* What one receive gathers on its way. */
@@ -44,6 +45,8 @@ struct recv {
 	char records_sha[65];        /* VAULT/records/HEX.jsonl.zst written for it; "" none */
 	escrow_contract *contract;   /* the registered contract it was verified with */
 	json_t *diff;                /* esc_diff_brief + "previous" */
+	struct esc_same_release same; /* the earlier deposits of its release (recorded with it) */
+	json_t *same_json;           /* esc_same_release_json(&same), for the receipt; NULL: none */
 };
 
 static char *report_str(const escrow_report *r, const char *obj, const char *key)
@@ -391,7 +394,25 @@ static escrow_status recv_record(struct recv *r)
 	d.records_sha256 = r->records_sha[0] ? r->records_sha : NULL;
 	d.minisig_stored = r->s.minisig;
 	d.store_file = r->s.abs;
+	d.same_release = &r->same;
 	return esc_ledger_deposit_add(r->v->ledger, &d, &r->deposit, &r->head);
+}
+
+/* Another bundle of a release the vault holds already: both are recorded,
+ * and the notary is told, naming the deposit that holds that release. */
+static escrow_status recv_same_release(struct recv *r)
+{
+	if (r->same.deposit == 0)
+		return ESCROW_OK;
+	r->same_json = esc_same_release_json(&r->same);
+	if (r->same_json == NULL)
+		return esc_nomem(r->v->ctx);
+	esc_warn(r->v->ctx, "%s is release %s of %s, which vault %s holds already as deposit %lld (%s, sha256 %.16s)%s: "
+	         "this is another bundle; both are recorded as deposits %lld and %lld (ask the agency why that "
+	         "release was deposited again: 'escrow vault show' gives each)", r->o->bundle, r->release, r->name,
+	         r->v->path, (long long)r->same.deposit, r->same.verdict, r->same.sha256,
+	         r->same.count > 1 ? ", among others" : "", (long long)r->same.deposit, (long long)r->deposit);
+	return ESCROW_OK;
 }
 
 static escrow_status recv_result(struct recv *r, escrow_result *res, bool existing)
@@ -420,6 +441,12 @@ static escrow_status recv_result(struct recv *r, escrow_result *res, bool existi
 			                   (uint64_t)json_integer_value(json_object_get(r->diff, counts[i].name)));
 		esc_result_set_u64(res, ESCROW_RESULT_DIFF_REGRESSIONS,
 		                   json_array_size(json_object_get(r->diff, "regressions")));
+	}
+	if (!existing && r->same.deposit != 0) {
+		esc_result_set_u64(res, ESCROW_RESULT_SAME_RELEASE, (uint64_t)r->same.deposit);
+		esc_result_set_string(res, ESCROW_RESULT_SAME_RELEASE_SHA256, r->same.sha256);
+		esc_result_set_string(res, ESCROW_RESULT_SAME_RELEASE_VERDICT, r->same.verdict);
+		esc_result_set_u64(res, ESCROW_RESULT_SAME_RELEASE_COUNT, (uint64_t)r->same.count);
 	}
 	return ESCROW_OK;
 }
@@ -451,6 +478,7 @@ static void recv_free(struct recv *r)
 	free(r->contract_text);
 	free(r->receipt);
 	json_decref(r->deliverables);
+	json_decref(r->same_json);
 	escrow_report_free(r->report);
 	recv_forget_previous(r);
 }
@@ -641,6 +669,7 @@ static escrow_status recv_receipt(struct recv *r)
 	in.signer_key_id = r->signer;
 	in.vault = r->v->path;
 	in.diff = r->diff;
+	in.same_release = r->same_json;
 	return esc_receipt_write(r->v->ctx, &in, r->sign, r->receipt);
 }
 
@@ -750,8 +779,10 @@ static escrow_status recv_run(struct recv *r, escrow_result *res)
 		recv_drop(r);
 		return st;
 	}
+	st = recv_same_release(r);
 	recv_result(r, res, false);
-	st = recv_receipt(r);
+	if (st == ESCROW_OK)
+		st = recv_receipt(r);
 	return st != ESCROW_OK ? st : vst;
 }
 
@@ -771,6 +802,18 @@ escrow_status escrow_vault_receive(escrow_vault *v, const escrow_options *o, esc
 	if (strcmp(o->bundle, "-") == 0)
 		return esc_error(v->ctx, ESCROW_E_USAGE, "vault receive: the bundle must be a file, not standard input "
 		                 "(-): the vault stores a copy of it; save the stream to a file and receive that");
+	/* A folder or a device is no bundle file: a copy of /dev/zero would fill
+	 * the store's disk. A pipe is read to its end, as a file. */
+	{
+		struct stat sb;
+
+		if (stat(o->bundle, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return esc_error(v->ctx, ESCROW_E_OPEN, "%s: is a folder, not a bundle; nothing was recorded",
+			                 o->bundle);
+		if (stat(o->bundle, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode))
+			return esc_error(v->ctx, ESCROW_E_OPEN, "%s: is a device or a socket, not a bundle file (the vault "
+			                 "stores a copy of the bundle: give its file); nothing was recorded", o->bundle);
+	}
 	out = esc_result_new();
 	if (out == NULL)
 		return esc_nomem(v->ctx);

@@ -166,7 +166,7 @@ static inline esc_ledger *ledger_with_events(int n)
 static inline struct esc_deposit deposit(const char *sha, const char *verdict, json_t *deliv)
 {
 	struct esc_deposit d = {"CLAIMS-2026-03", NULL, "claimscore", "1.3.0", sha, 123456, "0123456789ABCDEF",
-	                        verdict, deliv, "store/ab/cd", false, NULL, NULL, NULL};
+	                        verdict, deliv, "store/ab/cd", false, NULL, NULL, NULL, NULL};
 	return d;
 }
 

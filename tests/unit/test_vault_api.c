@@ -110,6 +110,9 @@ static void test_open_and_arguments(void **state)
 	assert_int_equal(escrow_vault_show(v, o, 0, &out), ESCROW_E_USAGE);
 	opt_str(o, ESCROW_OPT_DEPOSIT, "7");
 	assert_int_equal(escrow_vault_show(v, o, 0, &out), ESCROW_E_OPEN);
+	/* a deposit given and no place for the text: the message says which */
+	assert_int_equal(escrow_vault_show(v, o, 0, NULL), ESCROW_E_USAGE);
+	assert_string_equal(escrow_ctx_error(ctx), "escrow_vault_show: NULL argument");
 	assert_int_equal(escrow_vault_list(v, o, ESCROW_JSON, &out), ESCROW_OK);
 	assert_non_null(strstr(out, "\"deposits\": []"));
 	free(out);
