@@ -240,6 +240,15 @@ expect_exit 1 "$ESCROW" certificate --vault vault 1 -o "$T/swapped.html"
 expect_grep 'error: tampered: .*deposit 1: the stored copy is not the bundle received' "$T/err"
 expect_grep "the stored copy&#39;s SHA-256 is not the one the ledger recorded at receive" "$T/swapped.html"
 expect_grep "$(sha256sum part.escrow | cut -c1-64)" "$T/swapped.html"
+# Swapped for another release the agency signed, which verifies on its own:
+# the page says tampered too, never VERIFIED over the exit status of tampered.
+expect_exit 0 "$ESCROW" pack project -c contract.yaml -s agency.key --name claimscore --release 1.3.9 -o o.escrow -q
+cp o.escrow "$STORED"
+expect_exit 1 "$ESCROW" certificate --vault vault 1 -o "$T/swapped2.html"
+expect_grep 'certificate .*swapped2.html: tampered' "$T/out"
+expect_grep 'verdict: tampered' "$T/swapped2.html"
+expect_true "no 'VERIFIED' on the page of a swapped copy" sh -c '! grep -q "VERIFIED\|verdict: verified" "$1"' sh \
+	"$T/swapped2.html"
 cp stored.keep "$STORED"
 expect_exit 66 "$ESCROW" certificate --vault vault 9 -o "$T/none.html"
 expect_true "no certificate for a deposit that does not exist" test ! -e "$T/none.html"
