@@ -31,9 +31,9 @@ struct esc_cert_words {
 		*integrity, *files_word, *how, *how_now, *how_reverified, *how_recorded, *at_receive, *differs, *tool;
 	/* deliverables */
 	const char *s_deliverables, *c_id, *c_kind, *c_desc, *c_files, *c_size, *c_status, *no_deliverables,
-		*optional;
+		*not_judged, *optional;
 	/* the inventory */
-	const char *s_inventory, *inv_none;
+	const char *s_inventory, *inv_none, *inv_empty;
 	/* warnings */
 	const char *s_warnings, *no_warnings, *unassigned, *forbidden;
 	/* the receipt */

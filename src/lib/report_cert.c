@@ -317,7 +317,12 @@ static void deliverables(struct esc_out *o, const struct esc_cert *c)
 
 	esc_cert_rawf(o, "<section><h2>%s</h2>\n", w->s_deliverables);
 	if (!json_is_array(list) || json_array_size(list) == 0) {
-		esc_cert_rawf(o, "<p class=\"muted\">%s</p></section>\n", w->no_deliverables);
+		/* a contract named in the report but not judged: given, and the
+		 * bundle failed first (or was refused at receive), not "none given" */
+		esc_cert_rawf(o, "<p class=\"muted\">%s</p></section>\n",
+		              esc_cert_str(json_object_get(c->report, "contract"), "id") != NULL &&
+		              !json_is_true(json_object_get(json_object_get(c->report, "contract"), "checked"))
+		              ? w->not_judged : w->no_deliverables);
 		return;
 	}
 	esc_cert_rawf(o, "<table class=\"dl\">\n<tr><th>%s</th><th>%s</th><th>%s</th><th class=\"n\">%s</th>"

@@ -199,6 +199,20 @@ expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -o "$T/forged.htm
 expect_grep 'verdict: bad-signature' "$T/forged.html"
 expect_grep "Signer key id</th><td>$KEY_ID <span class=\"muted\">\\(key given: $(sed -n '1s/.* //p' mallory.pub)\\)" \
 	"$T/forged.html"
+# Failed before its contract check (another key), the contract given: the
+# page does not say none was given, nor that the bundle could not be read to
+# its end (every digest held); an empty deposit's inventory is empty, not
+# missing.
+expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml -o "$T/forged-c.html"
+expect_grep 'No deliverables were judged: the bundle failed before its contract check' "$T/forged-c.html"
+expect_true "forged-c.html: not 'no contract given'" sh -c '! grep -qi "no contract given" "$1"' sh "$T/forged-c.html"
+expect_true "forged-c.html: not 'could not be read to the end'" sh -c '! grep -q "read to the end" "$1"' sh \
+	"$T/forged-c.html"
+expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml -o "$T/forged-fr.html" --lang fr
+expect_grep 'Aucun livrable jugé : le dépôt a échoué avant la vérification du contrat' "$T/forged-fr.html"
+mkdir empty && expect_exit 0 "$ESCROW" pack empty -s agency.key -o empty.escrow -q
+expect_exit 0 "$ESCROW" certificate empty.escrow -p agency.pub -o "$T/empty.html"
+expect_grep 'No payload file\.' "$T/empty.html"
 if render "$T/part.html"; then
 	in_text "$T/part.txt" "INCOMPLETE"
 	in_text "$T/part.txt" "verdict: incomplete"
