@@ -28,7 +28,8 @@ struct esc_cert_words {
 		*copy_absent;
 	/* signature and verification */
 	const char *s_verification, *signer, *key_given, *signature, *detached, *trusted_comment, *verdict, *verified_at,
-		*integrity, *files_word, *how, *how_now, *how_reverified, *how_recorded, *at_receive, *differs, *tool;
+		*integrity, *files_word, *how, *how_now, *how_reverified, *how_recorded, *at_receive, *differs, *tool,
+		*why;
 	/* deliverables */
 	const char *s_deliverables, *c_id, *c_kind, *c_desc, *c_files, *c_size, *c_status, *no_deliverables,
 		*not_judged, *optional;

@@ -269,6 +269,10 @@ static void contract_and_verification(struct esc_out *o, const struct esc_cert *
 		esc_cert_bytes(o, w, (uint64_t)bytes);
 		esc_cert_raw(o, "</td></tr>\n");
 	}
+	/* why a deposit is not verified: which file was changed, which key signed */
+	if (verdict != NULL && strcmp(verdict, "verified") != 0 && esc_cert_str(c->report, "reason") != NULL &&
+	    *esc_cert_str(c->report, "reason"))
+		kv(o, w->why, esc_cert_str(c->report, "reason"), w);
 	kv(o, w->tool, esc_cert_str(c->report, "tool"), w);
 	esc_cert_raw(o, "</table></div>\n");
 }

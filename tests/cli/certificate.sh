@@ -205,11 +205,15 @@ expect_grep "Signer key id</th><td>$KEY_ID <span class=\"muted\">\\(key given: $
 # missing.
 expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml -o "$T/forged-c.html"
 expect_grep 'No deliverables were judged: the bundle failed before its contract check' "$T/forged-c.html"
+# and why it failed, as verify's reason says it
+expect_grep "<th>Why</th><td>part.escrow: .*was made by key $KEY_ID, not by key $(sed -n '1s/.* //p' mallory.pub)" \
+	"$T/forged-c.html"
 expect_true "forged-c.html: not 'no contract given'" sh -c '! grep -qi "no contract given" "$1"' sh "$T/forged-c.html"
 expect_true "forged-c.html: not 'could not be read to the end'" sh -c '! grep -q "read to the end" "$1"' sh \
 	"$T/forged-c.html"
 expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml -o "$T/forged-fr.html" --lang fr
 expect_grep 'Aucun livrable jugé : le dépôt a échoué avant la vérification du contrat' "$T/forged-fr.html"
+expect_grep '<th>Motif</th><td>part.escrow: .*was made by key' "$T/forged-fr.html"
 mkdir empty && expect_exit 0 "$ESCROW" pack empty -s agency.key -o empty.escrow -q
 expect_exit 0 "$ESCROW" certificate empty.escrow -p agency.pub -o "$T/empty.html"
 expect_grep 'No payload file\.' "$T/empty.html"
@@ -261,6 +265,7 @@ cp o.escrow "$STORED"
 expect_exit 1 "$ESCROW" certificate --vault vault 1 -o "$T/swapped2.html"
 expect_grep 'certificate .*swapped2.html: tampered' "$T/out"
 expect_grep 'verdict: tampered' "$T/swapped2.html"
+expect_grep '<th>Why</th><td>the stored copy is not the bundle received' "$T/swapped2.html"
 expect_true "no 'VERIFIED' on the page of a swapped copy" sh -c '! grep -q "VERIFIED\|verdict: verified" "$1"' sh \
 	"$T/swapped2.html"
 cp stored.keep "$STORED"
