@@ -39,7 +39,7 @@ static const char style[] =
 	".fp td{font-family:'DejaVu Sans Mono',monospace;font-size:7.2pt;word-break:break-all}\n"
 	".mono,pre,.sig{font-family:'DejaVu Sans Mono',monospace}\n"
 	".mono{font-size:6.9pt;word-break:break-all}\n"
-	".grid2{display:grid;grid-template-columns:1fr 1fr;gap:0 5mm}\n"
+	".grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:0 5mm}\n"
 	".dl th{border-bottom:.6pt solid #9aa4ae;font-size:6.9pt;color:#56606b;font-weight:normal}\n"
 	".dl td{border-bottom:.3pt solid #e1e5e9}\n"
 	".dl .n{text-align:right;white-space:nowrap}\n"
@@ -52,6 +52,9 @@ static const char style[] =
 	".chart .lbl{font-size:7.4px;fill:#1b1f23}.chart .val{font-size:7px;fill:#56606b}"
 	".chart .bar{fill:#3b6ea5}\n"
 	"ul{margin:.4mm 0;padding-left:4mm}li{margin:.2mm 0}\n"
+	/* outside text may be one long word: it breaks rather than push the
+	 * columns off the page (the statuses and the signature went with them) */
+	".kv td,.dl .d,li{overflow-wrap:anywhere}\n"
 	"pre{margin:.6mm 0;padding:1.2mm 1.6mm;background:#f6f8fa;border:.6pt solid #e1e5e9;font-size:6.7pt;"
 	"line-height:1.3;white-space:pre-wrap;word-break:break-all}\n"
 	"pre .cm{color:#56606b}\n"
@@ -292,7 +295,7 @@ static void deliverable(struct esc_out *o, const struct esc_cert_words *w, const
 		esc_cert_raw(o, esc_cert_kind(w, kind));
 	else
 		esc_cert_text(o, kind);
-	esc_cert_raw(o, "</td><td>");
+	esc_cert_raw(o, "</td><td class=\"d\">");
 	esc_cert_text(o, esc_cert_str(d, "description"));
 	if (optional)
 		esc_cert_rawf(o, " <span class=\"small\">(%s)</span>", w->optional);

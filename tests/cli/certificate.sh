@@ -186,6 +186,47 @@ if render "$T/hostile.html"; then
 	in_flat "$raw" "$(sha256sum h*.escrow | cut -c1-64)"
 fi
 
+# ---- long unbroken names: they wrap, and push nothing off the page ----
+# An agency, a client, a description, a contract id, a bundle name and a
+# release each one long word, and a missing include as long: the contract
+# and signature part and the deliverables' status column used to be pushed
+# past the right edge of the A4 page, and printed nowhere.
+mkdir -p long/src && echo 'print(1)' >long/src/app.py
+W=$(printf 'W%.0s' $(seq 300))
+cat >long.yaml <<EOF
+escrow-contract: 1
+contract: C-$(printf 'K%.0s' $(seq 120))
+agency: A$W
+client: B$W
+deliverables:
+  - id: app
+    description: D$W
+    kind: code
+    include: ["src/**"]
+  - id: gone
+    description: missing one
+    kind: docs
+    include: ["nothere/$(printf 'm%.0s' $(seq 200)).md"]
+EOF
+expect_exit 0 "$ESCROW" pack long -c long.yaml -s agency.key --name "N$(printf 'n%.0s' $(seq 150))" \
+	--release "R$(printf 'r%.0s' $(seq 100))" -o long.escrow -q
+expect_exit 2 "$ESCROW" certificate long.escrow -p agency.pub -c long.yaml -o "$T/long.html"
+if render "$T/long.html"; then
+	pdftotext -bbox "$T/long.pdf" "$T/long.bbox"
+	expect_true "long.pdf: no word past the right margin (12 mm)" python3 - "$T/long.bbox" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+width = float(re.search(r'<page width="([\d.]+)"', t).group(1))
+words = re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', t)
+out = [w for x, w in words if float(x) > width - 12 * 72 / 25.4 + 1]
+assert words and not out, out[:5]
+PY
+	# the rows that went off the page: the signature, the status column
+	in_text "$T/long.txt" "Signature"
+	in_text "$T/long.txt" "SIGNATURE AND VERIFICATION"
+	expect_grep '^ *gone .* missing *$' "$T/long.txt"
+fi
+
 # ---- refused bundles get a certificate saying so, with verify's exit code ----
 cp -a project project-1.3.1 && rm project-1.3.1/models/classifier.onnx
 expect_exit 0 "$ESCROW" pack project-1.3.1 -s agency.key --name claimscore --release 1.3.1 -o part.escrow -q
