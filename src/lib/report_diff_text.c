@@ -247,6 +247,10 @@ static void files(struct tb *t, const json_t *g)
 					put(t, ")");
 				}
 				put(t, "\n");
+				if (json_is_boolean(json_object_get(e, "from_executable")))
+					put(t, "               mode %s -> %s\n",
+					    json_is_true(json_object_get(e, "from_executable")) ? "0755" : "0644",
+					    json_is_true(json_object_get(e, "executable")) ? "0755" : "0644");
 				continue;
 			}
 			name(t, str(e, "path"));
