@@ -148,6 +148,9 @@ PY
 expect_exit 0 "$ESCROW" diff r1.escrow r2.escrow && cp out text2
 expect_grep '^signatures: not checked' text2
 expect_grep 'signatures not checked \(no -p PUBKEY\)' text2
+# the key id a signature names is not said to have signed when nothing checked it
+expect_grep "^old: +r1.escrow .* -- intact, its signature names $(sed -n '1s/.* //p' ag.pub) \(not checked\)$" text2
+expect_true "no 'signed by' without -p" sh -c '! grep -q "signed by" "$1"' sh text2
 expect_grep 'the copy inside the new bundle' text2
 expect_grep 'format csv not checked' text2
 expect_exit 0 "$ESCROW" diff r1.escrow r2.escrow --json && cp out d2.json
