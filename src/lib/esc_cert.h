@@ -27,7 +27,7 @@ struct esc_cert_words {
 	const char *s_contract, *contract_id, *contract_sha, *contract_none, *copy, *copy_same, *copy_differs,
 		*copy_absent;
 	/* signature and verification */
-	const char *s_verification, *signer, *key_given, *signature, *detached, *trusted_comment, *verdict, *verified_at,
+	const char *s_verification, *signer, *signer_unproven, *key_given, *signature, *detached, *trusted_comment, *verdict, *verified_at,
 		*integrity, *files_word, *how, *how_now, *how_reverified, *how_recorded, *at_receive, *differs, *tool,
 		*why;
 	/* deliverables */

@@ -132,6 +132,10 @@ static void fingerprints(struct esc_out *o, const struct esc_cert *c)
 		esc_cert_text(o, signer);
 	else
 		esc_cert_raw(o, w->unknown);
+	/* a key id a bad or unchecked signature names did not sign anything */
+	if (signer != NULL && c->mode != ESC_CERT_RECORDED && !(esc_cert_str(sig, "status") != NULL &&
+	                                                         strcmp(esc_cert_str(sig, "status"), "good") == 0))
+		esc_cert_rawf(o, " <span class=\"bad\">(%s)</span>", w->signer_unproven);
 	/* the key given with -p, when it is not the one that signed (or none was read) */
 	if (given != NULL && c->mode != ESC_CERT_RECORDED && (signer == NULL || strcmp(signer, given) != 0)) {
 		esc_cert_rawf(o, " <span class=\"muted\">(%s: ", w->key_given);

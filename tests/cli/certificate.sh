@@ -238,8 +238,10 @@ expect_grep 'classifier-onnx</td>.*missing' "$T/part.html"
 "$ESCROW" keygen -W -q -o mallory
 expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -o "$T/forged.html"
 expect_grep 'verdict: bad-signature' "$T/forged.html"
-expect_grep "Signer key id</th><td>$KEY_ID <span class=\"muted\">\\(key given: $(sed -n '1s/.* //p' mallory.pub)\\)" \
+# the key id the signature names, said not to be proven: it did not verify
+expect_grep "Signer key id</th><td>$KEY_ID <span class=\"bad\">\\(named by the signature, which did not verify\\)</span> <span class=\"muted\">\\(key given: $(sed -n '1s/.* //p' mallory.pub)\\)" \
 	"$T/forged.html"
+expect_grep "Signer key id</th><td>$KEY_ID</td>" "$T/example-en.html"
 # Failed before its contract check (another key), the contract given: the
 # page does not say none was given, nor that the bundle could not be read to
 # its end (every digest held); an empty deposit's inventory is empty, not
@@ -255,6 +257,7 @@ expect_true "forged-c.html: not 'could not be read to the end'" sh -c '! grep -q
 expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml -o "$T/forged-fr.html" --lang fr
 expect_grep 'Aucun livrable jugé : le dépôt a échoué avant la vérification du contrat' "$T/forged-fr.html"
 expect_grep '<th>Motif</th><td>part.escrow: .*was made by key' "$T/forged-fr.html"
+expect_grep 'nommée par la signature, qui ne s’est pas vérifiée' "$T/forged-fr.html"
 mkdir empty && expect_exit 0 "$ESCROW" pack empty -s agency.key -o empty.escrow -q
 expect_exit 0 "$ESCROW" certificate empty.escrow -p agency.pub -o "$T/empty.html"
 expect_grep 'No payload file\.' "$T/empty.html"
