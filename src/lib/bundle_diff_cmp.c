@@ -227,6 +227,10 @@ static void renamed(struct cmp *m, const struct esc_file *fo, const struct esc_f
 		if (go != gn)
 			json_object_set_new(e, "from_deliverable", go < m->n_groups - 1 ? json_string(m->c->d[go].id)
 			                                                             : json_null());
+		/* the same bytes, but the executable bit turned on or off on the
+		 * way: said, as for a file that kept its path */
+		if (((fo->mode & 0111) != 0) != ((fn->mode & 0111) != 0))
+			json_object_set_new(e, "from_executable", json_boolean((fo->mode & 0111) != 0));
 	}
 	record(m, gn, RENAMED, e);
 }

@@ -27,13 +27,14 @@ struct esc_cert_words {
 	const char *s_contract, *contract_id, *contract_sha, *contract_none, *copy, *copy_same, *copy_differs,
 		*copy_absent;
 	/* signature and verification */
-	const char *s_verification, *signer, *key_given, *signature, *detached, *trusted_comment, *verdict, *verified_at,
-		*integrity, *files_word, *how, *how_now, *how_reverified, *how_recorded, *at_receive, *differs, *tool;
+	const char *s_verification, *signer, *signer_unproven, *key_given, *signature, *detached, *trusted_comment, *verdict, *verified_at,
+		*integrity, *files_word, *how, *how_now, *how_reverified, *how_recorded, *at_receive, *differs, *tool,
+		*why;
 	/* deliverables */
 	const char *s_deliverables, *c_id, *c_kind, *c_desc, *c_files, *c_size, *c_status, *no_deliverables,
-		*optional;
+		*not_judged, *optional;
 	/* the inventory */
-	const char *s_inventory, *inv_none;
+	const char *s_inventory, *inv_none, *inv_empty;
 	/* warnings */
 	const char *s_warnings, *no_warnings, *unassigned, *forbidden;
 	/* the receipt */

@@ -39,7 +39,7 @@ static const char style[] =
 	".fp td{font-family:'DejaVu Sans Mono',monospace;font-size:7.2pt;word-break:break-all}\n"
 	".mono,pre,.sig{font-family:'DejaVu Sans Mono',monospace}\n"
 	".mono{font-size:6.9pt;word-break:break-all}\n"
-	".grid2{display:grid;grid-template-columns:1fr 1fr;gap:0 5mm}\n"
+	".grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:0 5mm}\n"
 	".dl th{border-bottom:.6pt solid #9aa4ae;font-size:6.9pt;color:#56606b;font-weight:normal}\n"
 	".dl td{border-bottom:.3pt solid #e1e5e9}\n"
 	".dl .n{text-align:right;white-space:nowrap}\n"
@@ -52,6 +52,9 @@ static const char style[] =
 	".chart .lbl{font-size:7.4px;fill:#1b1f23}.chart .val{font-size:7px;fill:#56606b}"
 	".chart .bar{fill:#3b6ea5}\n"
 	"ul{margin:.4mm 0;padding-left:4mm}li{margin:.2mm 0}\n"
+	/* outside text may be one long word: it breaks rather than push the
+	 * columns off the page (the statuses and the signature went with them) */
+	".kv td,.dl .d,li{overflow-wrap:anywhere}\n"
 	"pre{margin:.6mm 0;padding:1.2mm 1.6mm;background:#f6f8fa;border:.6pt solid #e1e5e9;font-size:6.7pt;"
 	"line-height:1.3;white-space:pre-wrap;word-break:break-all}\n"
 	"pre .cm{color:#56606b}\n"
@@ -129,6 +132,10 @@ static void fingerprints(struct esc_out *o, const struct esc_cert *c)
 		esc_cert_text(o, signer);
 	else
 		esc_cert_raw(o, w->unknown);
+	/* a key id a bad or unchecked signature names did not sign anything */
+	if (signer != NULL && c->mode != ESC_CERT_RECORDED && !(esc_cert_str(sig, "status") != NULL &&
+	                                                         strcmp(esc_cert_str(sig, "status"), "good") == 0))
+		esc_cert_rawf(o, " <span class=\"bad\">(%s)</span>", w->signer_unproven);
 	/* the key given with -p, when it is not the one that signed (or none was read) */
 	if (given != NULL && c->mode != ESC_CERT_RECORDED && (signer == NULL || strcmp(signer, given) != 0)) {
 		esc_cert_rawf(o, " <span class=\"muted\">(%s: ", w->key_given);
@@ -269,6 +276,10 @@ static void contract_and_verification(struct esc_out *o, const struct esc_cert *
 		esc_cert_bytes(o, w, (uint64_t)bytes);
 		esc_cert_raw(o, "</td></tr>\n");
 	}
+	/* why a deposit is not verified: which file was changed, which key signed */
+	if (verdict != NULL && strcmp(verdict, "verified") != 0 && esc_cert_str(c->report, "reason") != NULL &&
+	    *esc_cert_str(c->report, "reason"))
+		kv(o, w->why, esc_cert_str(c->report, "reason"), w);
 	kv(o, w->tool, esc_cert_str(c->report, "tool"), w);
 	esc_cert_raw(o, "</table></div>\n");
 }
@@ -288,7 +299,7 @@ static void deliverable(struct esc_out *o, const struct esc_cert_words *w, const
 		esc_cert_raw(o, esc_cert_kind(w, kind));
 	else
 		esc_cert_text(o, kind);
-	esc_cert_raw(o, "</td><td>");
+	esc_cert_raw(o, "</td><td class=\"d\">");
 	esc_cert_text(o, esc_cert_str(d, "description"));
 	if (optional)
 		esc_cert_rawf(o, " <span class=\"small\">(%s)</span>", w->optional);
@@ -317,7 +328,12 @@ static void deliverables(struct esc_out *o, const struct esc_cert *c)
 
 	esc_cert_rawf(o, "<section><h2>%s</h2>\n", w->s_deliverables);
 	if (!json_is_array(list) || json_array_size(list) == 0) {
-		esc_cert_rawf(o, "<p class=\"muted\">%s</p></section>\n", w->no_deliverables);
+		/* a contract named in the report but not judged: given, and the
+		 * bundle failed first (or was refused at receive), not "none given" */
+		esc_cert_rawf(o, "<p class=\"muted\">%s</p></section>\n",
+		              esc_cert_str(json_object_get(c->report, "contract"), "id") != NULL &&
+		              !json_is_true(json_object_get(json_object_get(c->report, "contract"), "checked"))
+		              ? w->not_judged : w->no_deliverables);
 		return;
 	}
 	esc_cert_rawf(o, "<table class=\"dl\">\n<tr><th>%s</th><th>%s</th><th>%s</th><th class=\"n\">%s</th>"

@@ -193,7 +193,8 @@ void esc_cert_chart(struct esc_out *o, const struct esc_cert_words *w, const jso
 		rows++;
 	}
 	if (!json_is_object(kinds) || rows == 0) {
-		esc_cert_rawf(o, "<p class=\"muted\">%s</p>\n", w->inv_none);
+		/* an empty deposit has an inventory: it holds nothing */
+		esc_cert_rawf(o, "<p class=\"muted\">%s</p>\n", json_is_object(kinds) ? w->inv_empty : w->inv_none);
 		return;
 	}
 	esc_cert_rawf(o, "<svg class=\"chart\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",

@@ -90,9 +90,15 @@ static void side(struct tb *t, const char *label, const json_t *s)
 		name(t, str(b, "created"));
 	}
 	put(t, " -- %s", str(s, "verdict"));
-	if (*str(sig, "signed_by")) {
+	/* "signed by" only for a signature that verified: without -p it was
+	 * never checked, and the key id it names is anyone's to write */
+	if (*str(sig, "signed_by") && strcmp(str(sig, "status"), "good") == 0) {
 		put(t, ", signed by ");
 		name(t, str(sig, "signed_by"));
+	} else if (*str(sig, "signed_by")) {
+		put(t, ", its signature names ");
+		name(t, str(sig, "signed_by"));
+		put(t, " (%s)", strcmp(str(sig, "status"), "not-checked") == 0 ? "not checked" : str(sig, "status"));
 	}
 	put(t, "\n");
 }
@@ -247,6 +253,10 @@ static void files(struct tb *t, const json_t *g)
 					put(t, ")");
 				}
 				put(t, "\n");
+				if (json_is_boolean(json_object_get(e, "from_executable")))
+					put(t, "               mode %s -> %s\n",
+					    json_is_true(json_object_get(e, "from_executable")) ? "0755" : "0644",
+					    json_is_true(json_object_get(e, "executable")) ? "0755" : "0644");
 				continue;
 			}
 			name(t, str(e, "path"));

@@ -250,10 +250,18 @@ escrow_status escrow_vault_certificate(escrow_vault *v, const escrow_options *o,
 		strcpy(c.verified_at, c.received_at); /* the verdict is the one reached then */
 	ledger_sha = esc_cert_str(x.row, "bundle_sha256");
 	changed = c.bundle_sha256[0] && ledger_sha != NULL && strcmp(c.bundle_sha256, ledger_sha) != 0;
-	if (changed)
+	if (changed) {
+		/* the page's verdict is the deposit's, not that of the file now in
+		 * its place: another bundle the agency signed verifies, and the
+		 * page said VERIFIED over an exit status of tampered */
+		json_object_set_new((json_t *)c.report, "verdict", json_string("tampered"));
+		json_object_set_new((json_t *)c.report, "reason",
+		                    json_string("the stored copy is not the bundle received: its SHA-256 is not the one "
+		                                "the ledger recorded at receive"));
 		json_array_append_new(json_object_get((json_t *)c.report, "warnings"),
 		                      json_pack("{s:s, s:s}", "message", "the stored copy's SHA-256 is not the one the "
 		                                "ledger recorded at receive: the store was changed", "file", ledger_sha));
+	}
 	st = esc_cert_write(v->ctx, &c, o->output, o->flags);
 	if (st == ESCROW_OK)
 		st = changed ? ESCROW_TAMPERED : x.rep != NULL ? vs : verdict_status(c.recorded_verdict);

@@ -186,6 +186,47 @@ if render "$T/hostile.html"; then
 	in_flat "$raw" "$(sha256sum h*.escrow | cut -c1-64)"
 fi
 
+# ---- long unbroken names: they wrap, and push nothing off the page ----
+# An agency, a client, a description, a contract id, a bundle name and a
+# release each one long word, and a missing include as long: the contract
+# and signature part and the deliverables' status column used to be pushed
+# past the right edge of the A4 page, and printed nowhere.
+mkdir -p long/src && echo 'print(1)' >long/src/app.py
+W=$(printf 'W%.0s' $(seq 300))
+cat >long.yaml <<EOF
+escrow-contract: 1
+contract: C-$(printf 'K%.0s' $(seq 120))
+agency: A$W
+client: B$W
+deliverables:
+  - id: app
+    description: D$W
+    kind: code
+    include: ["src/**"]
+  - id: gone
+    description: missing one
+    kind: docs
+    include: ["nothere/$(printf 'm%.0s' $(seq 200)).md"]
+EOF
+expect_exit 0 "$ESCROW" pack long -c long.yaml -s agency.key --name "N$(printf 'n%.0s' $(seq 150))" \
+	--release "R$(printf 'r%.0s' $(seq 100))" -o long.escrow -q
+expect_exit 2 "$ESCROW" certificate long.escrow -p agency.pub -c long.yaml -o "$T/long.html"
+if render "$T/long.html"; then
+	pdftotext -bbox "$T/long.pdf" "$T/long.bbox"
+	expect_true "long.pdf: no word past the right margin (12 mm)" python3 - "$T/long.bbox" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+width = float(re.search(r'<page width="([\d.]+)"', t).group(1))
+words = re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', t)
+out = [w for x, w in words if float(x) > width - 12 * 72 / 25.4 + 1]
+assert words and not out, out[:5]
+PY
+	# the rows that went off the page: the signature, the status column
+	in_text "$T/long.txt" "Signature"
+	in_text "$T/long.txt" "SIGNATURE AND VERIFICATION"
+	expect_grep '^ *gone .* missing *$' "$T/long.txt"
+fi
+
 # ---- refused bundles get a certificate saying so, with verify's exit code ----
 cp -a project project-1.3.1 && rm project-1.3.1/models/classifier.onnx
 expect_exit 0 "$ESCROW" pack project-1.3.1 -s agency.key --name claimscore --release 1.3.1 -o part.escrow -q
@@ -197,8 +238,29 @@ expect_grep 'classifier-onnx</td>.*missing' "$T/part.html"
 "$ESCROW" keygen -W -q -o mallory
 expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -o "$T/forged.html"
 expect_grep 'verdict: bad-signature' "$T/forged.html"
-expect_grep "Signer key id</th><td>$KEY_ID <span class=\"muted\">\\(key given: $(sed -n '1s/.* //p' mallory.pub)\\)" \
+# the key id the signature names, said not to be proven: it did not verify
+expect_grep "Signer key id</th><td>$KEY_ID <span class=\"bad\">\\(named by the signature, which did not verify\\)</span> <span class=\"muted\">\\(key given: $(sed -n '1s/.* //p' mallory.pub)\\)" \
 	"$T/forged.html"
+expect_grep "Signer key id</th><td>$KEY_ID</td>" "$T/example-en.html"
+# Failed before its contract check (another key), the contract given: the
+# page does not say none was given, nor that the bundle could not be read to
+# its end (every digest held); an empty deposit's inventory is empty, not
+# missing.
+expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml -o "$T/forged-c.html"
+expect_grep 'No deliverables were judged: the bundle failed before its contract check' "$T/forged-c.html"
+# and why it failed, as verify's reason says it
+expect_grep "<th>Why</th><td>part.escrow: .*was made by key $KEY_ID, not by key $(sed -n '1s/.* //p' mallory.pub)" \
+	"$T/forged-c.html"
+expect_true "forged-c.html: not 'no contract given'" sh -c '! grep -qi "no contract given" "$1"' sh "$T/forged-c.html"
+expect_true "forged-c.html: not 'could not be read to the end'" sh -c '! grep -q "read to the end" "$1"' sh \
+	"$T/forged-c.html"
+expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml -o "$T/forged-fr.html" --lang fr
+expect_grep 'Aucun livrable jugé : le dépôt a échoué avant la vérification du contrat' "$T/forged-fr.html"
+expect_grep '<th>Motif</th><td>part.escrow: .*was made by key' "$T/forged-fr.html"
+expect_grep 'nommée par la signature, qui ne s’est pas vérifiée' "$T/forged-fr.html"
+mkdir empty && expect_exit 0 "$ESCROW" pack empty -s agency.key -o empty.escrow -q
+expect_exit 0 "$ESCROW" certificate empty.escrow -p agency.pub -o "$T/empty.html"
+expect_grep 'No payload file\.' "$T/empty.html"
 if render "$T/part.html"; then
 	in_text "$T/part.txt" "INCOMPLETE"
 	in_text "$T/part.txt" "verdict: incomplete"
@@ -240,6 +302,16 @@ expect_exit 1 "$ESCROW" certificate --vault vault 1 -o "$T/swapped.html"
 expect_grep 'error: tampered: .*deposit 1: the stored copy is not the bundle received' "$T/err"
 expect_grep "the stored copy&#39;s SHA-256 is not the one the ledger recorded at receive" "$T/swapped.html"
 expect_grep "$(sha256sum part.escrow | cut -c1-64)" "$T/swapped.html"
+# Swapped for another release the agency signed, which verifies on its own:
+# the page says tampered too, never VERIFIED over the exit status of tampered.
+expect_exit 0 "$ESCROW" pack project -c contract.yaml -s agency.key --name claimscore --release 1.3.9 -o o.escrow -q
+cp o.escrow "$STORED"
+expect_exit 1 "$ESCROW" certificate --vault vault 1 -o "$T/swapped2.html"
+expect_grep 'certificate .*swapped2.html: tampered' "$T/out"
+expect_grep 'verdict: tampered' "$T/swapped2.html"
+expect_grep '<th>Why</th><td>the stored copy is not the bundle received' "$T/swapped2.html"
+expect_true "no 'VERIFIED' on the page of a swapped copy" sh -c '! grep -q "VERIFIED\|verdict: verified" "$1"' sh \
+	"$T/swapped2.html"
 cp stored.keep "$STORED"
 expect_exit 66 "$ESCROW" certificate --vault vault 9 -o "$T/none.html"
 expect_true "no certificate for a deposit that does not exist" test ! -e "$T/none.html"

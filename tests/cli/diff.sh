@@ -148,6 +148,9 @@ PY
 expect_exit 0 "$ESCROW" diff r1.escrow r2.escrow && cp out text2
 expect_grep '^signatures: not checked' text2
 expect_grep 'signatures not checked \(no -p PUBKEY\)' text2
+# the key id a signature names is not said to have signed when nothing checked it
+expect_grep "^old: +r1.escrow .* -- intact, its signature names $(sed -n '1s/.* //p' ag.pub) \(not checked\)$" text2
+expect_true "no 'signed by' without -p" sh -c '! grep -q "signed by" "$1"' sh text2
 expect_grep 'the copy inside the new bundle' text2
 expect_grep 'format csv not checked' text2
 expect_exit 0 "$ESCROW" diff r1.escrow r2.escrow --json && cp out d2.json
@@ -256,5 +259,19 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 ch = r["unassigned"]["changed"]
 assert [(c["path"], c["old"]["executable"], c["new"]["executable"]) for c in ch] == [("run.sh", True, False)], ch' "$T/out"
+# Renamed and its executable bit turned off on the way: the rename says so,
+# not 'renamed' alone over a mode change.
+mkdir -p x3 && printf '#!/bin/sh\n' >x3/start.sh && chmod 644 x3/start.sh && printf 'a\n' >x3/a.txt
+expect_exit 0 "$ESCROW" pack x3 -s ag.key -o x3.escrow -q
+expect_exit 0 "$ESCROW" diff x1.escrow x3.escrow -p ag.pub
+expect_grep '^    renamed   run\.sh -> start\.sh$' out
+expect_grep '^ +mode 0755 -> 0644$' out
+expect_exit 0 "$ESCROW" diff x1.escrow x3.escrow -p ag.pub --json
+[ $have_schema = 1 ] && validate out
+expect_true "the JSON says start.sh was executable as run.sh" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+rn = r["unassigned"]["renamed"]
+assert [(x["from"], x["to"], x.get("from_executable"), x["executable"]) for x in rn] == [("run.sh", "start.sh", True, False)], rn' "$T/out"
 
 finish
