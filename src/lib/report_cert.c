@@ -271,7 +271,7 @@ static void contract_and_verification(struct esc_out *o, const struct esc_cert *
 	}
 	if (esc_cert_int(in, "files", &files) && esc_cert_int(in, "bytes", &bytes)) {
 		esc_cert_rawf(o, "<tr><th>%s</th><td>", w->integrity);
-		esc_cert_text(o, esc_cert_str(in, "status"));
+		esc_cert_text(o, said(w, esc_cert_str(in, "status")));
 		esc_cert_rawf(o, " \u00b7 %" PRId64 " %s \u00b7 ", files, w->files_word);
 		esc_cert_bytes(o, w, (uint64_t)bytes);
 		esc_cert_raw(o, "</td></tr>\n");

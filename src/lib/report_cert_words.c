@@ -270,9 +270,14 @@ static const char *const statuses[][3] = {
 	{"lfs-pointer", "Git LFS pointer", "pointeur Git LFS"},
 	{"unsafe", "unsafe", "dangereux"},
 	{"hash-mismatch", "hash mismatch", "empreinte différente"},
-	/* a signature's */
+	/* a signature's, the detached signature's, the integrity's */
 	{"good", "good", "valide"},
 	{"bad", "bad", "invalide"},
+	{"not-checked", "not checked", "non vérifiée"},
+	{"absent", "absent", "absente"},
+	{"other-key", "made by another key", "faite par une autre clé"},
+	{"not-applicable", "not applicable", "sans objet"},
+	{"failed", "failed", "échec"},
 };
 
 static const char *const kinds[][3] = {

@@ -258,6 +258,12 @@ expect_exit 1 "$ESCROW" certificate part.escrow -p mallory.pub -c contract.yaml 
 expect_grep 'Aucun livrable jugé : le dépôt a échoué avant la vérification du contrat' "$T/forged-fr.html"
 expect_grep '<th>Motif</th><td>part.escrow: .*was made by key' "$T/forged-fr.html"
 expect_grep 'nommée par la signature, qui ne s’est pas vérifiée' "$T/forged-fr.html"
+# the statuses of the signatures and of the integrity are in French too
+expect_grep '<th>Signature</th><td>invalide</td>' "$T/forged-fr.html"
+expect_grep '<th>Signature détachée</th><td>sans objet</td>' "$T/forged-fr.html"
+expect_grep '<th>Intégrité</th><td>conforme' "$T/forged-fr.html"
+expect_true "forged-fr.html: no English status code" sh -c \
+	'! grep -Eq "<td>(not-checked|not-applicable|other-key|absent|failed|good|bad|ok)( |<)" "$1"' sh "$T/forged-fr.html"
 mkdir empty && expect_exit 0 "$ESCROW" pack empty -s agency.key -o empty.escrow -q
 expect_exit 0 "$ESCROW" certificate empty.escrow -p agency.pub -o "$T/empty.html"
 expect_grep 'No payload file\.' "$T/empty.html"
