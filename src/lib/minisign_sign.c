@@ -163,15 +163,18 @@ static escrow_status parse_sig(escrow_ctx *ctx, const char *name, const escrow_p
 		return esc_error(ctx, ESCROW_E_INPUT, "%s: %zu bytes is too large for a minisign signature", name, len);
 	if (memchr(text, '\0', len) != NULL)
 		return esc_error(ctx, ESCROW_E_INPUT, "%s: contains a NUL byte, not a minisign signature", name);
-	if (memchr(text, '\r', len) != NULL)
-		return esc_error(ctx, ESCROW_E_INPUT,
-		                 "%s: contains a carriage return (\\r); minisign signatures use bare \\n line ends", name);
 	for (n = 0; n < 4; n++) {
 		if (!esc_mline_next(text, len, &pos, &l[n]))
 			return esc_error(ctx, ESCROW_E_INPUT, "%s: %d of the 4 lines of a minisign signature (truncated file?)",
 			                 name, n);
+		esc_mline_drop_cr(&l[n]);
+		if (memchr(l[n].s, '\r', l[n].len) != NULL)
+			return esc_error(ctx, ESCROW_E_INPUT,
+			                 "%s: line %d holds a carriage return (\\r) that does not end it (corrupt signature)",
+			                 name, n + 1);
 	}
 	while (esc_mline_next(text, len, &pos, &rest)) {
+		esc_mline_drop_cr(&rest);
 		if (rest.len != 0)
 			return esc_error(ctx, ESCROW_E_INPUT, "%s: unexpected text after the 4 lines of the signature", name);
 	}
@@ -251,8 +254,10 @@ bool esc_msig_key_id(const char *sig, size_t sig_len, uint8_t id[ESC_MKEYID_LEN]
 	uint8_t blob[ESC_MSIG_BLOB];
 	size_t pos = 0;
 
-	if (sig == NULL || !esc_mline_next(sig, sig_len, &pos, &l[0]) || !esc_mline_next(sig, sig_len, &pos, &l[1]) ||
-	    l[1].len != esc_b64_encoded_len(ESC_MSIG_BLOB) ||
+	if (sig == NULL || !esc_mline_next(sig, sig_len, &pos, &l[0]) || !esc_mline_next(sig, sig_len, &pos, &l[1]))
+		return false;
+	esc_mline_drop_cr(&l[1]);
+	if (l[1].len != esc_b64_encoded_len(ESC_MSIG_BLOB) ||
 	    esc_b64_decode(l[1].s, l[1].len, blob, sizeof blob) != (long)sizeof blob)
 		return false;
 	memcpy(id, blob + 2, ESC_MKEYID_LEN);
