@@ -65,10 +65,9 @@ void esc_msign_free(esc_msign *s);
 /* Streaming verification: parse the signature text first (ESCROW_E_INPUT if
  * malformed), feed the data, then final (ESCROW_BAD_SIGNATURE if wrong).
  * A signature by another key is ESCROW_BAD_SIGNATURE already at _new. A
- * legacy "Ed" signature covers the raw data, which a stream cannot hold:
- * _new returns ESCROW_E_INPUT for it (escrow_verify_buffer and
- * escrow_verify_file accept it). Lines may end in CR LF, as minisign reads
- * them. */
+ * legacy "Ed" signature (minisign -l) covers the raw data: its Ed25519
+ * SHA-512 is fed the stream instead of the BLAKE2b prehash. Lines may end
+ * in CR LF, as minisign reads them. */
 typedef struct esc_mverify esc_mverify;
 escrow_status esc_mverify_new(escrow_ctx *ctx, const escrow_pubkey *pk, const char *sig,
                               size_t sig_len, esc_mverify **out);

@@ -32,7 +32,8 @@ struct esc_msign {
 };
 
 struct esc_mverify {
-	esc_blake2b *hs;
+	esc_blake2b *hs;             /* "ED": the data's BLAKE2b-512 */
+	crypto_hash_sha512_state *legacy; /* "Ed": Ed25519's own SHA-512(R || A || data) */
 	escrow_pubkey pk;
 	struct msig m;
 	char *text;                  /* a copy of the signature: the caller's may go away */
@@ -289,10 +290,15 @@ escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const esc
 	if (st != ESCROW_OK)
 		goto out;
 	if (memcmp(v->m.blob, "Ed", 2) == 0) {
-		st = esc_error(ctx, ESCROW_E_INPUT,
-		               "%s: legacy (non-prehashed \"Ed\") minisign signature, which cannot be checked while "
-		               "streaming (re-sign with minisign 0.10 or later, without -l)", name);
-		goto out;
+		/* Ed25519 hashes R, the public key, then the data: that hash streams. */
+		v->legacy = sodium_malloc(sizeof *v->legacy);
+		if (v->legacy == NULL) {
+			st = esc_nomem(ctx);
+			goto out;
+		}
+		crypto_hash_sha512_init(v->legacy);
+		crypto_hash_sha512_update(v->legacy, v->m.blob + 2 + ESC_MKEYID_LEN, 32);
+		crypto_hash_sha512_update(v->legacy, pk->pk, 32);
 	}
 	v->pk = *pk;
 	*out = v;
@@ -310,7 +316,47 @@ escrow_status esc_mverify_new(escrow_ctx *ctx, const escrow_pubkey *pk, const ch
 
 void esc_mverify_update(esc_mverify *v, const void *buf, size_t len)
 {
-	esc_blake2b_update(v->hs, buf, len);
+	if (v->legacy != NULL)
+		crypto_hash_sha512_update(v->legacy, buf, len);
+	else
+		esc_blake2b_update(v->hs, buf, len);
+}
+
+/* S < L, the order of the base point (libsodium's verifier refuses others). */
+static bool scalar_canonical(const uint8_t s[32])
+{
+	static const uint8_t L[32] = {
+		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10
+	};
+	int i;
+
+	for (i = 31; i >= 0; i--) {
+		if (s[i] != L[i])
+			return s[i] < L[i];
+	}
+	return false;
+}
+
+/* A legacy "Ed" signature (R, S) over data whose SHA-512(R || A || data)
+ * is in v->legacy: good when [S]B - [h]A is R, h that hash reduced mod L,
+ * as crypto_sign_verify_detached checks it. The group operations refuse a
+ * public key of small order or off the main subgroup, and an identity
+ * result, which no real signature has. */
+static bool legacy_good(esc_mverify *v)
+{
+	const uint8_t *r = v->m.blob + 2 + ESC_MKEYID_LEN, *sv = r + 32;
+	uint8_t wide[64], h[32], sb[32], ha[32], check[32];
+	bool good;
+
+	crypto_hash_sha512_final(v->legacy, wide);
+	crypto_core_ed25519_scalar_reduce(h, wide);
+	good = scalar_canonical(sv) && crypto_core_ed25519_is_valid_point(r) &&
+	       crypto_scalarmult_ed25519_base_noclamp(sb, sv) == 0 &&
+	       crypto_scalarmult_ed25519_noclamp(ha, h, v->pk.pk) == 0 && crypto_core_ed25519_sub(check, sb, ha) == 0 &&
+	       sodium_memcmp(check, r, 32) == 0;
+	sodium_memzero(wide, sizeof wide);
+	return good;
 }
 
 escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_comment)
@@ -320,11 +366,16 @@ escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_
 
 	if (trusted_comment)
 		*trusted_comment = NULL;
-	if (esc_blake2b_final(v->hs, hash) != 0)
+	if (v->legacy != NULL) {
+		if (!legacy_good(v))
+			return esc_error(ctx, ESCROW_BAD_SIGNATURE,
+			                 "%s: the signature does not match the data (altered data or signature)", v->name);
+	} else if (esc_blake2b_final(v->hs, hash) != 0) {
 		return esc_error(ctx, ESCROW_E_INTERNAL, "%s: BLAKE2b-512 failed", v->name);
-	if (crypto_sign_verify_detached(v->m.blob + 2 + ESC_MKEYID_LEN, hash, sizeof hash, v->pk.pk) != 0)
+	} else if (crypto_sign_verify_detached(v->m.blob + 2 + ESC_MKEYID_LEN, hash, sizeof hash, v->pk.pk) != 0) {
 		return esc_error(ctx, ESCROW_BAD_SIGNATURE, "%s: the signature does not match the data (altered data or signature)",
 		                 v->name);
+	}
 	st = check_global(ctx, v->name, &v->pk, &v->m);
 	if (st != ESCROW_OK)
 		return st;
@@ -336,6 +387,7 @@ void esc_mverify_free(esc_mverify *v)
 	if (v == NULL)
 		return;
 	esc_blake2b_free(v->hs);
+	sodium_free(v->legacy);
 	free(v->text);
 	free(v->name);
 	free(v);

@@ -53,10 +53,12 @@ expect_true "minisign's pair is untouched" test "$(cat ms.key ms.pub | sha256sum
 expect_exit 0 "$ESCROW" keygen -W -o ms --force
 expect_exit 0 minisign -S -s ms.key -m data.txt -x ms.sig
 expect_exit 0 minisign -Vm data.txt -x ms.sig -p ms.pub
-# A sealed deposit's detached BUNDLE.minisig made by stock minisign with
-# CR LF line ends (a .minisig saved on Windows or checked out by git with
-# autocrlf): minisign -V verifies it, and so must escrow verify (it called it
-# bad-signature: 'contains a carriage return').
+# A sealed deposit's detached BUNDLE.minisig made by stock minisign, prehashed
+# (the default) or legacy (-l), with LF or CR LF line ends (a .minisig saved
+# on Windows or checked out by git with autocrlf): minisign -V verifies all
+# four, and so must escrow verify (it called CR LF ends bad-signature, and
+# the legacy form, which it could not stream, too). A legacy or CR LF
+# signature over other bytes stays bad.
 if need_tool age age; then
 	age-keygen -o id.txt 2>/dev/null
 	mkdir src
@@ -64,23 +66,35 @@ if need_tool age age; then
 	head -c 70000 /dev/urandom >src/w.bin
 	expect_exit 0 "$ESCROW" pack src -o dep.escrow -s plain.key -q
 	expect_exit 0 age -r "$(age-keygen -y id.txt)" -o dep.sealed dep.escrow
-	for ends in lf crlf; do
-		rm -f dep.sealed.minisig
-		expect_exit 0 minisign -S -s plain.key -m dep.sealed
-		[ "$ends" = lf ] || sed -i 's/$/\r/' dep.sealed.minisig
-		expect_exit 0 minisign -Vm dep.sealed -p plain.pub
-		expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
-		expect_grep '^detached: +good' out
-		expect_grep '^verdict: verified' out
-		expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt --json
-		expect_grep '"verdict": *"verified"' out
+	for how in -H -l; do
+		for ends in lf crlf; do
+			rm -f dep.sealed.minisig
+			if [ "$how" = -H ]; then
+				expect_exit 0 minisign -S -s plain.key -m dep.sealed
+			else
+				expect_exit 0 minisign -S -l -s plain.key -m dep.sealed
+			fi
+			[ "$ends" = lf ] || sed -i 's/$/\r/' dep.sealed.minisig
+			expect_exit 0 minisign -Vm dep.sealed -p plain.pub
+			expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+			expect_grep '^detached: +good' out
+			expect_grep '^verdict: verified' out
+			expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt --json
+			expect_grep '"verdict": *"verified"' out
+		done
 	done
 	expect_exit 0 age -r "$(age-keygen -y id.txt)" -o other.sealed dep.escrow
-	expect_exit 0 minisign -S -s plain.key -m other.sealed -x dep.sealed.minisig
-	sed -i 's/$/\r/' dep.sealed.minisig
+	expect_exit 0 minisign -S -l -s plain.key -m other.sealed -x dep.sealed.minisig
 	expect_exit 1 minisign -Vm dep.sealed -p plain.pub
 	expect_exit 1 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
 	expect_grep '^detached: +bad' out
+	expect_grep 'verdict: bad-signature' out
+	sed -i 's/$/\r/' dep.sealed.minisig
+	expect_exit 1 minisign -Vm dep.sealed -p plain.pub
+	expect_exit 1 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+	expect_grep 'verdict: bad-signature' out
+	expect_exit 0 minisign -S -s plain.key -m other.sealed -x dep.sealed.minisig
+	expect_exit 1 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
 	expect_grep 'verdict: bad-signature' out
 fi
 finish
