@@ -96,5 +96,15 @@ if need_tool age age; then
 	expect_exit 0 minisign -S -s plain.key -m other.sealed -x dep.sealed.minisig
 	expect_exit 1 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
 	expect_grep 'verdict: bad-signature' out
+	# A trusted comment holding control characters: minisign -S signs it and
+	# -V verifies it; escrow called it bad-signature ('contains a control
+	# character'). Good now, and nothing raw reaches the terminal.
+	expect_exit 0 minisign -S -s plain.key -m dep.sealed -t "$(printf 'release\033[2J\001 one')"
+	expect_exit 0 minisign -Vm dep.sealed -p plain.pub
+	expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+	expect_grep '^detached: +good' out
+	expect_true "no raw control character in the report" bash -c "! grep -q \$'[\001\033]' '$T/out' '$T/err'"
+	expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt --json
+	expect_grep '"detached_signature": *"good"' out
 fi
 finish
