@@ -214,15 +214,11 @@ static escrow_status parse_line(struct esc_rd *rd, const char *file, const char 
  * signature), "" when the text is not one. */
 static void signer_of(const struct esc_tagfile *sg, char out[17])
 {
-	struct esc_mline l;
-	uint8_t blob[ESC_MSIG_BLOB];
-	size_t pos = 0;
+	uint8_t id[ESC_MKEYID_LEN];
 
 	out[0] = '\0';
-	if (!esc_mline_next(sg->buf, sg->len, &pos, &l) || !esc_mline_next(sg->buf, sg->len, &pos, &l))
-		return;
-	if (esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
-		esc_mkeyid_hex(blob + 2, out);
+	if (esc_msig_key_id(sg->buf, sg->len, id))
+		esc_mkeyid_hex(id, out);
 }
 
 static escrow_status next_line(struct esc_rd *rd, const char *file, const struct esc_tagfile *t, size_t *pos,

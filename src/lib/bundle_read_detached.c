@@ -14,14 +14,11 @@
 static void other_key(const char *sig, size_t sig_len, const escrow_pubkey *key, const char *fallback,
                       char *reason, size_t rlen)
 {
-	struct esc_mline l;
-	uint8_t blob[ESC_MSIG_BLOB];
+	uint8_t id[ESC_MKEYID_LEN];
 	char made[17] = "", want[17];
-	size_t pos = 0;
 
-	if (esc_mline_next(sig, sig_len, &pos, &l) && esc_mline_next(sig, sig_len, &pos, &l) &&
-	    esc_b64_decode(l.s, l.len, blob, sizeof blob) == (long)sizeof blob)
-		esc_mkeyid_hex(blob + 2, made);
+	if (esc_msig_key_id(sig, sig_len, id))
+		esc_mkeyid_hex(id, made);
 	escrow_pubkey_id(key, want);
 	if (made[0] != '\0')
 		snprintf(reason, rlen, "made by key %s, not by key %s given with -p", made, want);

@@ -30,6 +30,10 @@ struct esc_mline {
 };
 /* Next line at *pos; false at the end of the text. */
 bool esc_mline_next(const char *text, size_t len, size_t *pos, struct esc_mline *line);
+/* Drops a '\r' that ends the line. minisign reads a signature's lines with
+ * their CR LF ends (a .minisig saved on Windows, or checked out by git with
+ * autocrlf), and the global signature covers the comment without it. */
+void esc_mline_drop_cr(struct esc_mline *line);
 /* The key id: %016llX of the little-endian u64 (minisign prints the same
  * number without leading zeros). */
 void esc_mkeyid_hex(const uint8_t id[ESC_MKEYID_LEN], char out[17]);
@@ -61,9 +65,9 @@ void esc_msign_free(esc_msign *s);
 /* Streaming verification: parse the signature text first (ESCROW_E_INPUT if
  * malformed), feed the data, then final (ESCROW_BAD_SIGNATURE if wrong).
  * A signature by another key is ESCROW_BAD_SIGNATURE already at _new. A
- * legacy "Ed" signature covers the raw data, which a stream cannot hold:
- * _new returns ESCROW_E_INPUT for it (escrow_verify_buffer and
- * escrow_verify_file accept it). */
+ * legacy "Ed" signature (minisign -l) covers the raw data: its Ed25519
+ * SHA-512 is fed the stream instead of the BLAKE2b prehash. Lines may end
+ * in CR LF, as minisign reads them. */
 typedef struct esc_mverify esc_mverify;
 escrow_status esc_mverify_new(escrow_ctx *ctx, const escrow_pubkey *pk, const char *sig,
                               size_t sig_len, esc_mverify **out);

@@ -38,6 +38,12 @@ bool esc_mline_next(const char *text, size_t len, size_t *pos, struct esc_mline 
 	return true;
 }
 
+void esc_mline_drop_cr(struct esc_mline *line)
+{
+	if (line->len > 0 && line->s[line->len - 1] == '\r')
+		line->len--;
+}
+
 void esc_mkeyid_hex(const uint8_t id[ESC_MKEYID_LEN], char out[17])
 {
 	unsigned long long v = 0;

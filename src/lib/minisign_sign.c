@@ -32,7 +32,8 @@ struct esc_msign {
 };
 
 struct esc_mverify {
-	esc_blake2b *hs;
+	esc_blake2b *hs;             /* "ED": the data's BLAKE2b-512 */
+	crypto_hash_sha512_state *legacy; /* "Ed": Ed25519's own SHA-512(R || A || data) */
 	escrow_pubkey pk;
 	struct msig m;
 	char *text;                  /* a copy of the signature: the caller's may go away */
@@ -40,7 +41,8 @@ struct esc_mverify {
 };
 
 
-/* minisign's verifier rejects these in a trusted comment; so does the signer. */
+/* What escrow's signer refuses in a trusted comment (minisign -S takes
+ * any but a line break; escrow never writes the others). */
 static const char *comment_problem(const char *s, size_t len)
 {
 	size_t i;
@@ -156,22 +158,24 @@ static escrow_status parse_sig(escrow_ctx *ctx, const char *name, const escrow_p
 {
 	struct esc_mline l[4], rest;
 	size_t pos = 0, want_sig = esc_b64_encoded_len(ESC_MSIG_BLOB), want_global = esc_b64_encoded_len(64);
-	const char *why;
 	int n;
 
 	if (len > SIG_TEXT_MAX)
 		return esc_error(ctx, ESCROW_E_INPUT, "%s: %zu bytes is too large for a minisign signature", name, len);
 	if (memchr(text, '\0', len) != NULL)
 		return esc_error(ctx, ESCROW_E_INPUT, "%s: contains a NUL byte, not a minisign signature", name);
-	if (memchr(text, '\r', len) != NULL)
-		return esc_error(ctx, ESCROW_E_INPUT,
-		                 "%s: contains a carriage return (\\r); minisign signatures use bare \\n line ends", name);
 	for (n = 0; n < 4; n++) {
 		if (!esc_mline_next(text, len, &pos, &l[n]))
 			return esc_error(ctx, ESCROW_E_INPUT, "%s: %d of the 4 lines of a minisign signature (truncated file?)",
 			                 name, n);
+		esc_mline_drop_cr(&l[n]);
+		if (memchr(l[n].s, '\r', l[n].len) != NULL)
+			return esc_error(ctx, ESCROW_E_INPUT,
+			                 "%s: line %d holds a carriage return (\\r) that does not end it (corrupt signature)",
+			                 name, n + 1);
 	}
 	while (esc_mline_next(text, len, &pos, &rest)) {
+		esc_mline_drop_cr(&rest);
 		if (rest.len != 0)
 			return esc_error(ctx, ESCROW_E_INPUT, "%s: unexpected text after the 4 lines of the signature", name);
 	}
@@ -192,9 +196,9 @@ static escrow_status parse_sig(escrow_ctx *ctx, const char *name, const escrow_p
 		return esc_error(ctx, ESCROW_E_INPUT, "%s: the trusted comment line does not end with a line break", name);
 	m->comment = l[2].s + strlen(TRUSTED_PREFIX);
 	m->comment_len = l[2].len - strlen(TRUSTED_PREFIX);
-	why = comment_problem(m->comment, m->comment_len);
-	if (why != NULL)
-		return esc_error(ctx, ESCROW_E_INPUT, "%s: the trusted comment %s", name, why);
+	/* No line break or NUL can be in it here. minisign -S signs, and -V
+	 * verifies, any other control character the comment holds: they are
+	 * escaped wherever the comment is shown. */
 	if (l[3].len != want_global)
 		return esc_error(ctx, ESCROW_E_INPUT,
 		                 "%s: line 4 has %zu characters, a minisign global signature has %zu (truncated or padded?)",
@@ -251,8 +255,10 @@ bool esc_msig_key_id(const char *sig, size_t sig_len, uint8_t id[ESC_MKEYID_LEN]
 	uint8_t blob[ESC_MSIG_BLOB];
 	size_t pos = 0;
 
-	if (sig == NULL || !esc_mline_next(sig, sig_len, &pos, &l[0]) || !esc_mline_next(sig, sig_len, &pos, &l[1]) ||
-	    l[1].len != esc_b64_encoded_len(ESC_MSIG_BLOB) ||
+	if (sig == NULL || !esc_mline_next(sig, sig_len, &pos, &l[0]) || !esc_mline_next(sig, sig_len, &pos, &l[1]))
+		return false;
+	esc_mline_drop_cr(&l[1]);
+	if (l[1].len != esc_b64_encoded_len(ESC_MSIG_BLOB) ||
 	    esc_b64_decode(l[1].s, l[1].len, blob, sizeof blob) != (long)sizeof blob)
 		return false;
 	memcpy(id, blob + 2, ESC_MKEYID_LEN);
@@ -284,10 +290,15 @@ escrow_status esc_mverify_new_named(escrow_ctx *ctx, const char *name, const esc
 	if (st != ESCROW_OK)
 		goto out;
 	if (memcmp(v->m.blob, "Ed", 2) == 0) {
-		st = esc_error(ctx, ESCROW_E_INPUT,
-		               "%s: legacy (non-prehashed \"Ed\") minisign signature, which cannot be checked while "
-		               "streaming (re-sign with minisign 0.10 or later, without -l)", name);
-		goto out;
+		/* Ed25519 hashes R, the public key, then the data: that hash streams. */
+		v->legacy = sodium_malloc(sizeof *v->legacy);
+		if (v->legacy == NULL) {
+			st = esc_nomem(ctx);
+			goto out;
+		}
+		crypto_hash_sha512_init(v->legacy);
+		crypto_hash_sha512_update(v->legacy, v->m.blob + 2 + ESC_MKEYID_LEN, 32);
+		crypto_hash_sha512_update(v->legacy, pk->pk, 32);
 	}
 	v->pk = *pk;
 	*out = v;
@@ -305,7 +316,47 @@ escrow_status esc_mverify_new(escrow_ctx *ctx, const escrow_pubkey *pk, const ch
 
 void esc_mverify_update(esc_mverify *v, const void *buf, size_t len)
 {
-	esc_blake2b_update(v->hs, buf, len);
+	if (v->legacy != NULL)
+		crypto_hash_sha512_update(v->legacy, buf, len);
+	else
+		esc_blake2b_update(v->hs, buf, len);
+}
+
+/* S < L, the order of the base point (libsodium's verifier refuses others). */
+static bool scalar_canonical(const uint8_t s[32])
+{
+	static const uint8_t L[32] = {
+		0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10
+	};
+	int i;
+
+	for (i = 31; i >= 0; i--) {
+		if (s[i] != L[i])
+			return s[i] < L[i];
+	}
+	return false;
+}
+
+/* A legacy "Ed" signature (R, S) over data whose SHA-512(R || A || data)
+ * is in v->legacy: good when [S]B - [h]A is R, h that hash reduced mod L,
+ * as crypto_sign_verify_detached checks it. The group operations refuse a
+ * public key of small order or off the main subgroup, and an identity
+ * result, which no real signature has. */
+static bool legacy_good(esc_mverify *v)
+{
+	const uint8_t *r = v->m.blob + 2 + ESC_MKEYID_LEN, *sv = r + 32;
+	uint8_t wide[64], h[32], sb[32], ha[32], check[32];
+	bool good;
+
+	crypto_hash_sha512_final(v->legacy, wide);
+	crypto_core_ed25519_scalar_reduce(h, wide);
+	good = scalar_canonical(sv) && crypto_core_ed25519_is_valid_point(r) &&
+	       crypto_scalarmult_ed25519_base_noclamp(sb, sv) == 0 &&
+	       crypto_scalarmult_ed25519_noclamp(ha, h, v->pk.pk) == 0 && crypto_core_ed25519_sub(check, sb, ha) == 0 &&
+	       sodium_memcmp(check, r, 32) == 0;
+	sodium_memzero(wide, sizeof wide);
+	return good;
 }
 
 escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_comment)
@@ -315,11 +366,16 @@ escrow_status esc_mverify_final(escrow_ctx *ctx, esc_mverify *v, char **trusted_
 
 	if (trusted_comment)
 		*trusted_comment = NULL;
-	if (esc_blake2b_final(v->hs, hash) != 0)
+	if (v->legacy != NULL) {
+		if (!legacy_good(v))
+			return esc_error(ctx, ESCROW_BAD_SIGNATURE,
+			                 "%s: the signature does not match the data (altered data or signature)", v->name);
+	} else if (esc_blake2b_final(v->hs, hash) != 0) {
 		return esc_error(ctx, ESCROW_E_INTERNAL, "%s: BLAKE2b-512 failed", v->name);
-	if (crypto_sign_verify_detached(v->m.blob + 2 + ESC_MKEYID_LEN, hash, sizeof hash, v->pk.pk) != 0)
+	} else if (crypto_sign_verify_detached(v->m.blob + 2 + ESC_MKEYID_LEN, hash, sizeof hash, v->pk.pk) != 0) {
 		return esc_error(ctx, ESCROW_BAD_SIGNATURE, "%s: the signature does not match the data (altered data or signature)",
 		                 v->name);
+	}
 	st = check_global(ctx, v->name, &v->pk, &v->m);
 	if (st != ESCROW_OK)
 		return st;
@@ -331,6 +387,7 @@ void esc_mverify_free(esc_mverify *v)
 	if (v == NULL)
 		return;
 	esc_blake2b_free(v->hs);
+	sodium_free(v->legacy);
 	free(v->text);
 	free(v->name);
 	free(v);

@@ -45,6 +45,7 @@ bool esc_receive_hint_text(const char *text, size_t len, char **contract_id, cha
 
 	*contract_id = *signer = NULL;
 	while (esc_mline_next(text, len, &pos, &line) && ++n <= 3) {
+		esc_mline_drop_cr(&line);
 		if (n == 2 && esc_b64_decode(line.s, line.len, bin, sizeof bin) >= (long)(2 + ESC_MKEYID_LEN)) {
 			esc_mkeyid_hex(bin + 2, id);
 			*signer = strdup(id);

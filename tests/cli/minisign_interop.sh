@@ -53,4 +53,58 @@ expect_true "minisign's pair is untouched" test "$(cat ms.key ms.pub | sha256sum
 expect_exit 0 "$ESCROW" keygen -W -o ms --force
 expect_exit 0 minisign -S -s ms.key -m data.txt -x ms.sig
 expect_exit 0 minisign -Vm data.txt -x ms.sig -p ms.pub
+# A sealed deposit's detached BUNDLE.minisig made by stock minisign, prehashed
+# (the default) or legacy (-l), with LF or CR LF line ends (a .minisig saved
+# on Windows or checked out by git with autocrlf): minisign -V verifies all
+# four, and so must escrow verify (it called CR LF ends bad-signature, and
+# the legacy form, which it could not stream, too). A legacy or CR LF
+# signature over other bytes stays bad.
+if need_tool age age; then
+	age-keygen -o id.txt 2>/dev/null
+	mkdir src
+	printf 'print(1)\n' >src/main.py
+	head -c 70000 /dev/urandom >src/w.bin
+	expect_exit 0 "$ESCROW" pack src -o dep.escrow -s plain.key -q
+	expect_exit 0 age -r "$(age-keygen -y id.txt)" -o dep.sealed dep.escrow
+	for how in -H -l; do
+		for ends in lf crlf; do
+			rm -f dep.sealed.minisig
+			if [ "$how" = -H ]; then
+				expect_exit 0 minisign -S -s plain.key -m dep.sealed
+			else
+				expect_exit 0 minisign -S -l -s plain.key -m dep.sealed
+			fi
+			[ "$ends" = lf ] || sed -i 's/$/\r/' dep.sealed.minisig
+			expect_exit 0 minisign -Vm dep.sealed -p plain.pub
+			expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+			expect_grep '^detached: +good' out
+			expect_grep '^verdict: verified' out
+			expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt --json
+			expect_grep '"verdict": *"verified"' out
+		done
+	done
+	expect_exit 0 age -r "$(age-keygen -y id.txt)" -o other.sealed dep.escrow
+	expect_exit 0 minisign -S -l -s plain.key -m other.sealed -x dep.sealed.minisig
+	expect_exit 1 minisign -Vm dep.sealed -p plain.pub
+	expect_exit 1 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+	expect_grep '^detached: +bad' out
+	expect_grep 'verdict: bad-signature' out
+	sed -i 's/$/\r/' dep.sealed.minisig
+	expect_exit 1 minisign -Vm dep.sealed -p plain.pub
+	expect_exit 1 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+	expect_grep 'verdict: bad-signature' out
+	expect_exit 0 minisign -S -s plain.key -m other.sealed -x dep.sealed.minisig
+	expect_exit 1 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+	expect_grep 'verdict: bad-signature' out
+	# A trusted comment holding control characters: minisign -S signs it and
+	# -V verifies it; escrow called it bad-signature ('contains a control
+	# character'). Good now, and nothing raw reaches the terminal.
+	expect_exit 0 minisign -S -s plain.key -m dep.sealed -t "$(printf 'release\033[2J\001 one')"
+	expect_exit 0 minisign -Vm dep.sealed -p plain.pub
+	expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt
+	expect_grep '^detached: +good' out
+	expect_true "no raw control character in the report" bash -c "! grep -q \$'[\001\033]' '$T/out' '$T/err'"
+	expect_exit 0 "$ESCROW" verify dep.sealed -p plain.pub -i id.txt --json
+	expect_grep '"detached_signature": *"good"' out
+fi
 finish
