@@ -94,6 +94,33 @@ expect_true "-C DIR/./ fills DIR" test -f up/app/main.py
 expect_exit 73 "$ESCROW" extract ../good.escrow -C dot/. -p ../k.pub
 expect_grep 'dot/. is not empty' "$T/err"
 rm -rf dot up
+# An empty folder that a rename cannot replace gets the temporary inside it,
+# and its entries are moved up at the end: a symlink named with a slash
+# ('-C link/'), a mount point (EBUSY, and beside it another file system),
+# a folder in a parent the user cannot write. Each of these verified the
+# whole bundle, then failed (73) or was refused before a byte was read.
+mkdir real && ln -s real linkdir
+expect_exit 0 "$ESCROW" extract ../good.escrow -C linkdir/ -p ../k.pub -q
+expect_true "-C link/ fills the folder it names" test -f real/bagit.txt -a -L linkdir
+expect_true "-C link/: no temporary left" test -z "$(ls -A real | grep escrow-tmp)"
+rm -rf real linkdir
+mkdir mp
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4m tmpfs mp 2>/dev/null; then
+	expect_exit 0 "$ESCROW" extract ../good.escrow -C mp -p ../k.pub -q --payload-only
+	expect_true "a mount point is filled" diff -r --no-dereference ../src mp
+	expect_true "no temporary left in the mount point" test -z "$(ls -A mp | grep escrow-tmp)"
+	rm -rf mp/* mp/.[!.]*
+	head -c 200000 ../good.escrow >../cut0.escrow
+	expect_exit 1 "$ESCROW" extract ../cut0.escrow -C mp -p ../k.pub -q
+	expect_true "a mount point stays empty after a failure" test -z "$(ls -A mp)"
+	umount mp
+elif [ "$(id -u)" != 0 ]; then
+	mkdir mp/t && chmod 555 mp
+	expect_exit 0 "$ESCROW" extract ../good.escrow -C mp/t -p ../k.pub -q --payload-only
+	expect_true "a folder in a parent we cannot write is filled" diff -r --no-dereference ../src mp/t
+	chmod 755 mp
+fi
+rm -rf mp
 touch afile
 expect_exit 73 "$ESCROW" extract ../good.escrow -C afile -p ../k.pub
 expect_exit 73 "$ESCROW" extract ../good.escrow -C missing/sub -p ../k.pub
