@@ -368,9 +368,16 @@ static void name_dangling(struct xstate *x)
 
 /* After the whole stream verified: symlinks (their targets were resolved
  * inside the payload by the reader), then the folders' modes and times. */
+static void set_ts(struct timespec ts[2], int64_t mtime)
+{
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+}
+
 static escrow_status finish_tree(struct xstate *x)
 {
 	struct esc_rd *rd = x->rd;
+	struct timespec ts[2];
 	size_t i;
 
 	for (i = 0; i < rd->files.n; i++) {
@@ -390,13 +397,16 @@ static escrow_status finish_tree(struct xstate *x)
 			return st;
 		if (symlinkat(esc_file_target(f), pfd, leaf) != 0)
 			return io_fail(x, "create symlink", f->path);
+		/* Its signed time, as tar sets it (the link's own, never its target's). */
+		set_ts(ts, f->mtime);
+		if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) != 0)
+			return io_fail(x, "set the time of", f->path);
 		x->files_written++;
 	}
 	if (x->n_ids > 0)
 		name_dangling(x);
 	for (i = x->n_made; i-- > 0;) {
 		long ri = esc_rd_find(rd, x->made[i]);
-		struct timespec ts[2];
 		const char *name;
 		int fd;
 		escrow_status st = reach(x, x->made[i], &fd, &name);
@@ -407,8 +417,7 @@ static escrow_status finish_tree(struct xstate *x)
 			return io_fail(x, "set the mode of", x->made[i]);
 		if (ri < 0)
 			continue;
-		ts[0].tv_sec = ts[1].tv_sec = (time_t)rd->files.v[ri].mtime;
-		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		set_ts(ts, rd->files.v[ri].mtime);
 		if (utimensat(fd, name, ts, AT_SYMLINK_NOFOLLOW) != 0)
 			return io_fail(x, "set the time of", x->made[i]);
 	}
@@ -416,6 +425,34 @@ static escrow_status finish_tree(struct xstate *x)
 		return io_fail(x, "set the mode of", "data");
 	if (fchmod(x->root_fd, 0755 & ~x->mask) != 0)
 		return io_fail(x, "set the mode of", ".");
+	return ESCROW_OK;
+}
+
+/* Last, once nothing more is made in them: the bag's folders (BAG/, data/,
+ * escrow/) get the time their entries carry, which the reader checked
+ * against manifest.json's 'created', as tar sets them; the project tree's
+ * root (--payload-only, --deliverable) is data/. */
+static escrow_status top_times(struct xstate *x)
+{
+	struct timespec ts[2];
+	int fd;
+
+	if (x->bag_layout) {
+		fd = openat(x->root_fd, "escrow", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		set_ts(ts, x->rd->dir_mtime[2]);
+		if (fd < 0 || futimens(fd, ts) != 0) {
+			if (fd >= 0)
+				close(fd);
+			return io_fail(x, "set the time of", "escrow");
+		}
+		close(fd);
+		set_ts(ts, x->rd->dir_mtime[0]);
+		if (futimens(x->root_fd, ts) != 0)
+			return io_fail(x, "set the time of", ".");
+	}
+	set_ts(ts, x->rd->dir_mtime[1]);
+	if (futimens(x->payload_fd, ts) != 0)
+		return io_fail(x, "set the time of", x->bag_layout ? "data" : ".");
 	return ESCROW_OK;
 }
 
@@ -728,6 +765,8 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 
 		if (st2 == ESCROW_OK && x.bag_layout)
 			st2 = write_tags(&x);
+		if (st2 == ESCROW_OK)
+			st2 = top_times(&x);
 		if (st2 == ESCROW_OK && x.target_fd >= 0)
 			st2 = move_up(&x, o->target);
 		else if (st2 == ESCROW_OK && rename(x.tmp, place ? place : o->target) != 0)

@@ -27,6 +27,7 @@ printf 'caf\xc3\xa9\n' >"src/docs/caf$(printf '\xc3\xa9').md"
 ln -s ../docs/runbook.md src/app/RUNBOOK
 ln -s docs src/doclink
 touch -d '2020-02-03 04:05:06' src/app/main.py src/docs/runbook.md src/app/lib
+touch -h -d '2019-01-02 03:04:05' src/app/RUNBOOK
 cat >contract.yaml <<'EOF2'
 escrow-contract: 1
 contract: X-1
@@ -55,6 +56,14 @@ expect_true "file mtime kept" test "$(stat -c %Y ../src/app/main.py)" = "$(stat 
 expect_true "folder mtime kept" test "$(stat -c %Y ../src/app/lib)" = "$(stat -c %Y out/data/app/lib)"
 expect_true "symlink kept" test "$(readlink out/data/app/RUNBOOK)" = "../docs/runbook.md"
 expect_true "signature kept" test -s out/tagmanifest-sha256.txt.minisig
+# Times as stock tar sets them: a symlink's own (signed in manifest.json), the
+# bag's folders 'created' (each left at the time of the extract before).
+expect_true "symlink mtime kept" test "$(stat -c %Y ../src/app/RUNBOOK)" = "$(stat -c %Y out/data/app/RUNBOOK)"
+mkdir tarx && zstd -dc ../good.escrow | tar -x -C tarx
+for d in . data escrow; do
+	expect_true "folder '$d' has tar's time" test "$(stat -c %Y "out/$d")" = "$(stat -c %Y tarx/*/"$d")"
+done
+rm -rf tarx
 expect_true "no leftovers" only_here out
 # --- the payload only, from stdin ---
 expect_exit 0 from_stdin ../good.escrow "$ESCROW" extract - -C tree -p ../k.pub --payload-only
