@@ -498,7 +498,9 @@ static escrow_status check_target(escrow_ctx *ctx, const char *target)
 	if (lstat(target, &sb) != 0) {
 		if (errno == ENOENT)
 			return ESCROW_OK;
-		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s", target, strerror(errno));
+		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s (give -C a new or empty folder in a folder you can "
+		                 "write to)", target, errno == ENOTDIR ? "a part of it is a file, not a folder"
+		                 : strerror(errno));
 	}
 	if (!S_ISDIR(sb.st_mode))
 		return esc_error(ctx, ESCROW_E_EXISTS, "%s exists and is not a folder (give a new folder with -C)",

@@ -133,6 +133,13 @@ rm -rf mp
 touch afile
 expect_exit 73 "$ESCROW" extract ../good.escrow -C afile -p ../k.pub
 expect_exit 73 "$ESCROW" extract ../good.escrow -C missing/sub -p ../k.pub
+# The messages say what is wrong with the user's folder and the fix, not that
+# a temporary could not be made beside it.
+expect_grep "missing/sub: cannot be created in the folder 'missing': No such file or directory \(create it first" "$T/err"
+expect_exit 73 "$ESCROW" pack ../src -o missing/b.escrow -s ../k.key
+expect_grep "missing/b.escrow: cannot be created in the folder 'missing': .*\(create it first" "$T/err"
+expect_exit 73 "$ESCROW" extract ../good.escrow -C afile/sub -p ../k.pub
+expect_grep "afile/sub: a part of it is a file, not a folder \(give -C a new or empty folder" "$T/err"
 expect_true "no leftovers after refusals" only_here afile empty out part tree
 rm -rf afile empty out part tree
 # --- tampered: nothing left ---
