@@ -4,6 +4,7 @@
  * with openat/mkdirat relative to folders we opened with O_NOFOLLOW, create
  * files with O_EXCL|O_NOFOLLOW, and make symlinks last (after the whole
  * stream verified), so nothing can be written through a link. */
+#define _GNU_SOURCE /* renameat2, statx */
 #include "esc_api.h"
 #include "esc_bundle_read.h"
 #include "esc_extract_queue.h"
@@ -14,8 +15,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The base of the temporary folder made inside an existing target (io_tmp.c
+ * names it TARGET/.escrow-extract.escrow-tmp.HOST.PID.RANDOM). */
+#define INSIDE_BASE "escrow-extract"
 
 struct xstate {
 	escrow_ctx *ctx;
@@ -26,6 +32,7 @@ struct xstate {
 	bool bag_layout;
 	int root_fd, payload_fd;
 	char *tmp;
+	int target_fd;                   /* the existing target, when tmp is inside it */
 	bool cur_open;                   /* a file is being written */
 	esc_xq *q;                       /* its creation, writes, mode, time and close run there */
 	char *cache_dir;                 /* the folder of the last file, and its fd */
@@ -361,9 +368,16 @@ static void name_dangling(struct xstate *x)
 
 /* After the whole stream verified: symlinks (their targets were resolved
  * inside the payload by the reader), then the folders' modes and times. */
+static void set_ts(struct timespec ts[2], int64_t mtime)
+{
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+}
+
 static escrow_status finish_tree(struct xstate *x)
 {
 	struct esc_rd *rd = x->rd;
+	struct timespec ts[2];
 	size_t i;
 
 	for (i = 0; i < rd->files.n; i++) {
@@ -383,13 +397,16 @@ static escrow_status finish_tree(struct xstate *x)
 			return st;
 		if (symlinkat(esc_file_target(f), pfd, leaf) != 0)
 			return io_fail(x, "create symlink", f->path);
+		/* Its signed time, as tar sets it (the link's own, never its target's). */
+		set_ts(ts, f->mtime);
+		if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) != 0)
+			return io_fail(x, "set the time of", f->path);
 		x->files_written++;
 	}
 	if (x->n_ids > 0)
 		name_dangling(x);
 	for (i = x->n_made; i-- > 0;) {
 		long ri = esc_rd_find(rd, x->made[i]);
-		struct timespec ts[2];
 		const char *name;
 		int fd;
 		escrow_status st = reach(x, x->made[i], &fd, &name);
@@ -400,8 +417,7 @@ static escrow_status finish_tree(struct xstate *x)
 			return io_fail(x, "set the mode of", x->made[i]);
 		if (ri < 0)
 			continue;
-		ts[0].tv_sec = ts[1].tv_sec = (time_t)rd->files.v[ri].mtime;
-		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		set_ts(ts, rd->files.v[ri].mtime);
 		if (utimensat(fd, name, ts, AT_SYMLINK_NOFOLLOW) != 0)
 			return io_fail(x, "set the time of", x->made[i]);
 	}
@@ -409,6 +425,34 @@ static escrow_status finish_tree(struct xstate *x)
 		return io_fail(x, "set the mode of", "data");
 	if (fchmod(x->root_fd, 0755 & ~x->mask) != 0)
 		return io_fail(x, "set the mode of", ".");
+	return ESCROW_OK;
+}
+
+/* Last, once nothing more is made in them: the bag's folders (BAG/, data/,
+ * escrow/) get the time their entries carry, which the reader checked
+ * against manifest.json's 'created', as tar sets them; the project tree's
+ * root (--payload-only, --deliverable) is data/. */
+static escrow_status top_times(struct xstate *x)
+{
+	struct timespec ts[2];
+	int fd;
+
+	if (x->bag_layout) {
+		fd = openat(x->root_fd, "escrow", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		set_ts(ts, x->rd->dir_mtime[2]);
+		if (fd < 0 || futimens(fd, ts) != 0) {
+			if (fd >= 0)
+				close(fd);
+			return io_fail(x, "set the time of", "escrow");
+		}
+		close(fd);
+		set_ts(ts, x->rd->dir_mtime[0]);
+		if (futimens(x->root_fd, ts) != 0)
+			return io_fail(x, "set the time of", ".");
+	}
+	set_ts(ts, x->rd->dir_mtime[1]);
+	if (futimens(x->payload_fd, ts) != 0)
+		return io_fail(x, "set the time of", x->bag_layout ? "data" : ".");
 	return ESCROW_OK;
 }
 
@@ -427,6 +471,22 @@ static void remove_tree(const char *path)
 	(void)rmdir(path);
 }
 
+/* TARGET/INSIDE_BASE, malloc'd: what io_tmp.c names the temporary inside
+ * an existing target after. */
+static char *inside_path(const char *target)
+{
+	size_t n = strlen(target);
+	char *p;
+
+	while (n > 1 && target[n - 1] == '/')
+		n--;
+	p = malloc(n + sizeof INSIDE_BASE + 1);
+	if (p != NULL)
+		snprintf(p, n + sizeof INSIDE_BASE + 1, "%.*s%s" INSIDE_BASE, (int)n, target,
+		         target[n - 1] == '/' ? "" : "/");
+	return p;
+}
+
 /* The target must not exist, or be an empty folder. */
 static escrow_status check_target(escrow_ctx *ctx, const char *target)
 {
@@ -438,11 +498,22 @@ static escrow_status check_target(escrow_ctx *ctx, const char *target)
 	if (lstat(target, &sb) != 0) {
 		if (errno == ENOENT)
 			return ESCROW_OK;
-		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s", target, strerror(errno));
+		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s (give -C a new or empty folder in a folder you can "
+		                 "write to)", target, errno == ENOTDIR ? "a part of it is a file, not a folder"
+		                 : strerror(errno));
 	}
 	if (!S_ISDIR(sb.st_mode))
 		return esc_error(ctx, ESCROW_E_EXISTS, "%s exists and is not a folder (give a new folder with -C)",
 		                 target);
+	{
+		/* A temporary a killed extract left inside it is not content. */
+		char *in = inside_path(target);
+
+		if (in == NULL)
+			return esc_nomem(ctx);
+		esc_tmp_sweep(ctx, in);
+		free(in);
+	}
 	d = opendir(target);
 	if (d == NULL)
 		return esc_error(ctx, ESCROW_E_CREATE, "%s: %s", target, strerror(errno));
@@ -480,10 +551,38 @@ static escrow_status resolve_place(escrow_ctx *ctx, const char *target, char **p
 	return ESCROW_OK;
 }
 
+/* Whether the temporary must go inside the existing folder t: the folder
+ * that holds t cannot take it (no write permission there, a read-only file
+ * system), or a rename could not put it in t's place: t is a mount point
+ * (EBUSY, and the folder beside it another file system), or t names a
+ * symlink to a folder ('-C link/'; the rename would meet the link). */
+static bool goes_inside(const char *t)
+{
+	struct stat sb, pb;
+	struct statx sx;
+	const char *slash = strrchr(t, '/');
+	char *parent = slash == NULL ? strdup(".") : slash == t ? strdup("/") : strndup(t, (size_t)(slash - t));
+	bool in;
+
+	if (parent == NULL)
+		return false;
+	in = lstat(t, &sb) == 0 && S_ISLNK(sb.st_mode);
+	if (!in && statx(AT_FDCWD, t, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		in = (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	else if (!in && stat(t, &sb) == 0 && stat(parent, &pb) == 0)
+		in = sb.st_dev != pb.st_dev;
+	if (!in)
+		in = faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) != 0;
+	free(parent);
+	return in;
+}
+
 static escrow_status make_tmp(struct xstate *x, const char *target)
 {
-	char *t1 = strdup(target);
+	char *t1 = strdup(target), *in = NULL;
 	size_t n;
+	struct stat sb;
 	escrow_status st = ESCROW_OK;
 
 	if (t1 == NULL)
@@ -491,9 +590,27 @@ static escrow_status make_tmp(struct xstate *x, const char *target)
 	n = strlen(t1);
 	while (n > 1 && t1[n - 1] == '/')
 		t1[--n] = '\0';
+	/* An existing (empty) target that cannot be replaced by a rename gets
+	 * the temporary inside, whose entries are moved up at the end. */
+	if (stat(t1, &sb) == 0 && S_ISDIR(sb.st_mode) && goes_inside(t1)) {
+		if (faccessat(AT_FDCWD, t1, W_OK | X_OK, AT_EACCESS) != 0) {
+			st = esc_error(x->ctx, ESCROW_E_CREATE, "%s: cannot write into it: %s (give -C a folder you "
+			               "can write to)", target, strerror(errno));
+			free(t1);
+			return st;
+		}
+		x->target_fd = open(t1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		in = inside_path(t1);
+		if (x->target_fd < 0)
+			st = esc_error(x->ctx, ESCROW_E_CREATE, "%s: %s", target, strerror(errno));
+		else if (in == NULL)
+			st = esc_nomem(x->ctx);
+	}
 	/* Named and locked so that a later extract here removes it if this one
 	 * is killed (io_tmp.c); root_fd holds the lock until the rename. */
-	st = esc_tmp_create(x->ctx, t1, true, 0700, &x->root_fd, &x->tmp);
+	if (st == ESCROW_OK)
+		st = esc_tmp_create(x->ctx, in != NULL ? in : t1, true, 0700, &x->root_fd, &x->tmp);
+	free(in);
 	free(t1);
 	if (st != ESCROW_OK)
 		return st;
@@ -506,6 +623,71 @@ static escrow_status make_tmp(struct xstate *x, const char *target)
 		if (st == ESCROW_OK && x->payload_fd < 0)
 			st = io_fail(x, "open", "data");
 	}
+	return st;
+}
+
+/* The temporary inside the target done: its entries are moved up into the
+ * target, and it goes. A move that fails takes back those made before it,
+ * so the target is left empty as it was. */
+static escrow_status move_up(struct xstate *x, const char *target)
+{
+	int dd = dup(x->root_fd);
+	DIR *d = dd >= 0 ? fdopendir(dd) : NULL;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	escrow_status st = ESCROW_OK;
+	const char *base = strrchr(x->tmp, '/') + 1;
+
+	if (d == NULL) {
+		if (dd >= 0)
+			close(dd);
+		return io_fail(x, "read", ".");
+	}
+	while (st == ESCROW_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			char **v = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *v);
+
+			if (v == NULL)
+				st = esc_nomem(x->ctx);
+			else
+				names = v;
+		}
+		if (st == ESCROW_OK && (names[n] = strdup(de->d_name)) == NULL)
+			st = esc_nomem(x->ctx);
+		if (st == ESCROW_OK)
+			n++;
+	}
+	closedir(d);
+	for (i = 0; st == ESCROW_OK && i < n; i++) {
+		struct stat sb;
+		int r = renameat2(x->root_fd, names[i], x->target_fd, names[i], RENAME_NOREPLACE);
+
+		/* A file system without RENAME_NOREPLACE: the target held nothing
+		 * but the temporary, so a name found there now is refused all the same. */
+		if (r != 0 && errno == EINVAL) {
+			r = fstatat(x->target_fd, names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 ? -1 : 0;
+			errno = EEXIST;
+			if (r == 0)
+				r = renameat(x->root_fd, names[i], x->target_fd, names[i]);
+		}
+		if (r != 0) {
+			int e = errno;
+
+			st = esc_error(x->ctx, e == EEXIST ? ESCROW_E_EXISTS : ESCROW_E_CREATE, "%s: cannot move the "
+			               "extracted files into place: %s: %s", target, names[i], strerror(e));
+			while (i-- > 0)
+				(void)renameat(x->target_fd, names[i], x->root_fd, names[i]);
+			break;
+		}
+	}
+	if (st == ESCROW_OK)
+		(void)unlinkat(x->target_fd, base, AT_REMOVEDIR); /* empty now; else removed on the way out */
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	return st;
 }
 
@@ -555,7 +737,7 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 	x.ids = o->deliverables;
 	x.n_ids = o->n_deliverables;
 	x.bag_layout = !(o->flags & ESCROW_PAYLOAD_ONLY) && o->n_deliverables == 0;
-	x.root_fd = x.payload_fd = -1;
+	x.root_fd = x.payload_fd = x.target_fd = -1;
 	x.mask = group_other_umask();
 	st = check_ids(ctx, o);
 	if (st == ESCROW_OK)
@@ -585,7 +767,11 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 
 		if (st2 == ESCROW_OK && x.bag_layout)
 			st2 = write_tags(&x);
-		if (st2 == ESCROW_OK && rename(x.tmp, place ? place : o->target) != 0)
+		if (st2 == ESCROW_OK)
+			st2 = top_times(&x);
+		if (st2 == ESCROW_OK && x.target_fd >= 0)
+			st2 = move_up(&x, o->target);
+		else if (st2 == ESCROW_OK && rename(x.tmp, place ? place : o->target) != 0)
 			st2 = esc_error(ctx, errno == ENOTEMPTY || errno == EEXIST ? ESCROW_E_EXISTS : ESCROW_E_CREATE,
 			                "%s: cannot move the extracted folder into place: %s", o->target, strerror(errno));
 		if (st2 != ESCROW_OK) {
@@ -615,6 +801,8 @@ out:
 		close(x.payload_fd);
 	if (x.root_fd >= 0)
 		close(x.root_fd);
+	if (x.target_fd >= 0)
+		close(x.target_fd);
 	if (x.tmp != NULL) {
 		remove_tree(x.tmp);
 		free(x.tmp);

@@ -335,6 +335,30 @@ out:
 	free(dir);
 }
 
+/* Why the temporary beside path could not be made (errno), said of the
+ * folder that was to hold it, with the fix: the temporary is ours, the
+ * folder the user's. */
+static escrow_status create_fail(escrow_ctx *ctx, const char *path, size_t dirlen, bool folder)
+{
+	int e = errno;
+	struct stat sb;
+	char *dir = dirlen ? strndup(path, dirlen) : NULL;
+	bool missing = e == ENOENT && (dirlen == 0 || dir == NULL || stat(dir, &sb) != 0);
+	const char *fix = missing ? "create it first, or give a path in a folder that exists"
+	                  : e == EACCES || e == EPERM || e == EROFS ? "give a path in a folder you can write to"
+	                  : NULL;
+	int n = dirlen > 1 ? (int)dirlen - 1 : (int)dirlen; /* without its last '/', but "/" */
+
+	free(dir);
+
+	if (fix != NULL || e == ENOTDIR)
+		return esc_error(ctx, ESCROW_E_CREATE, "%s: cannot be created in the folder '%.*s': %s (%s)", path,
+		                 dirlen ? n : 1, dirlen ? path : ".", e == ENOTDIR ? "a part of it is not a folder"
+		                 : strerror(e), fix != NULL ? fix : "give a path in a folder that exists");
+	return esc_error(ctx, ESCROW_E_CREATE, "%s: cannot create %s beside it: %s", path,
+	                 folder ? "a temporary folder" : "a temporary file", strerror(e));
+}
+
 escrow_status esc_tmp_create(escrow_ctx *ctx, const char *path, bool folder, int mode, int *fd,
                              char **tmp_path)
 {
@@ -383,8 +407,7 @@ escrow_status esc_tmp_create(escrow_ctx *ctx, const char *path, bool folder, int
 			return ESCROW_OK;
 		}
 		if (errno != EEXIST) {
-			escrow_status st = esc_error(ctx, ESCROW_E_CREATE, "%s: cannot create %s beside it: %s", path,
-			                             folder ? "a temporary folder" : "a temporary file", strerror(errno));
+			escrow_status st = create_fail(ctx, path, dirlen, folder);
 
 			free(tmp);
 			return st;

@@ -27,6 +27,7 @@ printf 'caf\xc3\xa9\n' >"src/docs/caf$(printf '\xc3\xa9').md"
 ln -s ../docs/runbook.md src/app/RUNBOOK
 ln -s docs src/doclink
 touch -d '2020-02-03 04:05:06' src/app/main.py src/docs/runbook.md src/app/lib
+touch -h -d '2019-01-02 03:04:05' src/app/RUNBOOK
 cat >contract.yaml <<'EOF2'
 escrow-contract: 1
 contract: X-1
@@ -55,6 +56,14 @@ expect_true "file mtime kept" test "$(stat -c %Y ../src/app/main.py)" = "$(stat 
 expect_true "folder mtime kept" test "$(stat -c %Y ../src/app/lib)" = "$(stat -c %Y out/data/app/lib)"
 expect_true "symlink kept" test "$(readlink out/data/app/RUNBOOK)" = "../docs/runbook.md"
 expect_true "signature kept" test -s out/tagmanifest-sha256.txt.minisig
+# Times as stock tar sets them: a symlink's own (signed in manifest.json), the
+# bag's folders 'created' (each left at the time of the extract before).
+expect_true "symlink mtime kept" test "$(stat -c %Y ../src/app/RUNBOOK)" = "$(stat -c %Y out/data/app/RUNBOOK)"
+mkdir tarx && zstd -dc ../good.escrow | tar -x -C tarx
+for d in . data escrow; do
+	expect_true "folder '$d' has tar's time" test "$(stat -c %Y "out/$d")" = "$(stat -c %Y tarx/*/"$d")"
+done
+rm -rf tarx
 expect_true "no leftovers" only_here out
 # --- the payload only, from stdin ---
 expect_exit 0 from_stdin ../good.escrow "$ESCROW" extract - -C tree -p ../k.pub --payload-only
@@ -94,9 +103,43 @@ expect_true "-C DIR/./ fills DIR" test -f up/app/main.py
 expect_exit 73 "$ESCROW" extract ../good.escrow -C dot/. -p ../k.pub
 expect_grep 'dot/. is not empty' "$T/err"
 rm -rf dot up
+# An empty folder that a rename cannot replace gets the temporary inside it,
+# and its entries are moved up at the end: a symlink named with a slash
+# ('-C link/'), a mount point (EBUSY, and beside it another file system),
+# a folder in a parent the user cannot write. Each of these verified the
+# whole bundle, then failed (73) or was refused before a byte was read.
+mkdir real && ln -s real linkdir
+expect_exit 0 "$ESCROW" extract ../good.escrow -C linkdir/ -p ../k.pub -q
+expect_true "-C link/ fills the folder it names" test -f real/bagit.txt -a -L linkdir
+expect_true "-C link/: no temporary left" test -z "$(ls -A real | grep escrow-tmp)"
+rm -rf real linkdir
+mkdir mp
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4m tmpfs mp 2>/dev/null; then
+	expect_exit 0 "$ESCROW" extract ../good.escrow -C mp -p ../k.pub -q --payload-only
+	expect_true "a mount point is filled" diff -r --no-dereference ../src mp
+	expect_true "no temporary left in the mount point" test -z "$(ls -A mp | grep escrow-tmp)"
+	rm -rf mp/* mp/.[!.]*
+	head -c 200000 ../good.escrow >../cut0.escrow
+	expect_exit 1 "$ESCROW" extract ../cut0.escrow -C mp -p ../k.pub -q
+	expect_true "a mount point stays empty after a failure" test -z "$(ls -A mp)"
+	umount mp
+elif [ "$(id -u)" != 0 ]; then
+	mkdir mp/t && chmod 555 mp
+	expect_exit 0 "$ESCROW" extract ../good.escrow -C mp/t -p ../k.pub -q --payload-only
+	expect_true "a folder in a parent we cannot write is filled" diff -r --no-dereference ../src mp/t
+	chmod 755 mp
+fi
+rm -rf mp
 touch afile
 expect_exit 73 "$ESCROW" extract ../good.escrow -C afile -p ../k.pub
 expect_exit 73 "$ESCROW" extract ../good.escrow -C missing/sub -p ../k.pub
+# The messages say what is wrong with the user's folder and the fix, not that
+# a temporary could not be made beside it.
+expect_grep "missing/sub: cannot be created in the folder 'missing': No such file or directory \(create it first" "$T/err"
+expect_exit 73 "$ESCROW" pack ../src -o missing/b.escrow -s ../k.key
+expect_grep "missing/b.escrow: cannot be created in the folder 'missing': .*\(create it first" "$T/err"
+expect_exit 73 "$ESCROW" extract ../good.escrow -C afile/sub -p ../k.pub
+expect_grep "afile/sub: a part of it is a file, not a folder \(give -C a new or empty folder" "$T/err"
 expect_true "no leftovers after refusals" only_here afile empty out part tree
 rm -rf afile empty out part tree
 # --- tampered: nothing left ---
