@@ -383,6 +383,12 @@ static escrow_status finish_tree(struct xstate *x)
 			return st;
 		if (symlinkat(esc_file_target(f), pfd, leaf) != 0)
 			return io_fail(x, "create symlink", f->path);
+		if (f->link->timed) {
+			struct timespec ts[2] = {{(time_t)f->mtime, 0}, {(time_t)f->mtime, 0}};
+
+			if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) != 0)
+				return io_fail(x, "set the time of", f->path);
+		}
 		x->files_written++;
 	}
 	if (x->n_ids > 0)

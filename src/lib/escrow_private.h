@@ -156,6 +156,7 @@ enum esc_ftype { ESC_FT_FILE = 0, ESC_FT_DIR = 1, ESC_FT_SYMLINK = 2 };
 struct esc_link {
 	char *target;          /* the link text */
 	char *resolved;        /* what it points to, relative to the root (walk; verify once resolved) */
+	bool timed;            /* reader: manifest.json signs its mtime, which extract then gives it */
 };
 
 /* What the verdict needs of a file's inspection, kept for every file in the
