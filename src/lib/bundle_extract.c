@@ -418,6 +418,29 @@ static escrow_status finish_tree(struct xstate *x)
 	return ESCROW_OK;
 }
 
+/* Last, once nothing more is written into them: the bag's folders get the
+ * deposit's created time their tar entries carry (signed: the reader binds
+ * them to manifest.json's created), as tar -x gives them; DIR stands for
+ * BAG/ (and for BAG/data/ without the bag's layout). */
+static escrow_status bag_times(struct xstate *x)
+{
+	const int64_t *t = x->rd->dir_mtime;
+	struct timespec ts[2] = {{0, 0}, {0, 0}};
+
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)t[1];
+	if (futimens(x->payload_fd, ts) != 0)
+		return io_fail(x, "set the time of", "data");
+	if (!x->bag_layout)
+		return ESCROW_OK;
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)t[2];
+	if (utimensat(x->root_fd, "escrow", ts, AT_SYMLINK_NOFOLLOW) != 0)
+		return io_fail(x, "set the time of", "escrow");
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)t[0];
+	if (futimens(x->root_fd, ts) != 0)
+		return io_fail(x, "set the time of", ".");
+	return ESCROW_OK;
+}
+
 /* rm -rf of our temporary folder, never following a link, however deep. */
 static void remove_tree(const char *path)
 {
@@ -591,6 +614,8 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 
 		if (st2 == ESCROW_OK && x.bag_layout)
 			st2 = write_tags(&x);
+		if (st2 == ESCROW_OK)
+			st2 = bag_times(&x);
 		if (st2 == ESCROW_OK && rename(x.tmp, place ? place : o->target) != 0)
 			st2 = esc_error(ctx, errno == ENOTEMPTY || errno == EEXIST ? ESCROW_E_EXISTS : ESCROW_E_CREATE,
 			                "%s: cannot move the extracted folder into place: %s", o->target, strerror(errno));

@@ -56,10 +56,16 @@ expect_true "file mtime kept" test "$(stat -c %Y ../src/app/main.py)" = "$(stat 
 expect_true "folder mtime kept" test "$(stat -c %Y ../src/app/lib)" = "$(stat -c %Y out/data/app/lib)"
 expect_true "symlink kept" test "$(readlink out/data/app/RUNBOOK)" = "../docs/runbook.md"
 expect_true "signature kept" test -s out/tagmanifest-sha256.txt.minisig
+# The bag's folders carry the deposit's created time in the tar, as its tag
+# files do, and extract gives it to them as tar -x does (they had the
+# extract's time); the bundle's created time is not today's.
+expect_true "bag folders get the created time" test "$(stat -c %Y out out/data out/escrow | sort -u)" = "$(stat -c %Y out/bagit.txt)"
+expect_true "the created time is not the extract's" test "$(stat -c %Y out/bagit.txt)" -lt "$(date -d '1 day ago' +%s)"
 expect_true "no leftovers" only_here out
 # --- the payload only, from stdin ---
 expect_exit 0 from_stdin ../good.escrow "$ESCROW" extract - -C tree -p ../k.pub --payload-only
 expect_true "payload-only tree identical" diff -r --no-dereference ../src tree
+expect_true "payload-only folder gets data/'s created time" test "$(stat -c %Y tree)" = "$(stat -c %Y out/data)"
 # --- deliverables ---
 expect_exit 0 "$ESCROW" extract ../good.escrow -C part -p ../k.pub -c ../contract.yaml --deliverable source --deliverable model
 expect_true "only the deliverables' files" test "$(cd part && find . ! -type d | sort | tr '\n' ' ')" = "./app/RUNBOOK ./app/lib/util.py ./app/main.py ./models/weights.bin "
