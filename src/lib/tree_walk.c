@@ -479,7 +479,8 @@ static escrow_status list_dir(struct walker *w, DIR *d, const char *full, struct
 		l->n++;
 	}
 	if (errno != 0)
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(errno),
+		                 esc_unreadable_fix(errno));
 	l->keys = malloc((l->n + nd + 1) * sizeof *l->keys);
 	if (l->keys == NULL)
 		return esc_nomem(w->ctx);
@@ -506,7 +507,8 @@ static escrow_status reopen(struct walker *w, const char *rel, const char *full,
 	int fd = openat(w->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(errno),
+		                 esc_unreadable_fix(errno));
 	if (fstat(fd, &now) != 0 || now.st_dev != was->st_dev || now.st_ino != was->st_ino) {
 		close(fd);
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: changed while it was read (run again)", full);
@@ -555,11 +557,13 @@ static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const
 
 		if (fd >= 0)
 			close(fd);
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(e));
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(e),
+		                 esc_unreadable_fix(e));
 	}
 	dfd = dirfd(d);
 	if (deep && fstat(dfd, &self) != 0) {
-		st = esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		st = esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(errno),
+		               esc_unreadable_fix(errno));
 		closedir(d);
 		return st;
 	}
