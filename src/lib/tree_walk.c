@@ -232,9 +232,14 @@ static escrow_status resolve_link(struct walker *w, const char *full, int dfd, c
 	f->link = calloc(1, sizeof *f->link);
 	if (f->link == NULL || (f->link->target = strdup(buf)) == NULL)
 		return esc_nomem(w->ctx);
-	if (buf[0] == '/' || !lexical_inside(f->path, buf)) {
-		snprintf(why, wlen, "points outside the project folder (%s%s)", buf[0] == '/' ? "absolute " : "",
-		         "target");
+	if (buf[0] == '/') {
+		/* even one into the project folder: extracted elsewhere, it would not lead into the deposit */
+		snprintf(why, wlen, "is absolute: only a relative link leads into the deposit wherever it is "
+		         "extracted (make it relative, e.g. ln -sfr)");
+		return ESCROW_OK;
+	}
+	if (!lexical_inside(f->path, buf)) {
+		snprintf(why, wlen, "points outside the project folder");
 		return ESCROW_OK;
 	}
 	rc = esc_walk_realpath(w->rootfd, f->path, slash ? (size_t)(slash - f->path) : 0, buf, &real, &st);
