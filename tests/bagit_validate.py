@@ -57,7 +57,9 @@ def read_manifest(bag, name, errors):
         return entries
     if text and not text.endswith("\n"):
         errors.append("%s: last line does not end with a newline" % name)
-    for n, line in enumerate(text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"), 1):
+    # an empty manifest (a bag with no payload file) has no line at all
+    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+    for n, line in enumerate(lines, 1):
         line = line.rstrip("\r")
         m = re.match(r"^([0-9a-fA-F]+)[ \t]+(.+)$", line)
         if not m:

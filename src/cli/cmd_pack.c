@@ -195,9 +195,9 @@ static void summary(const struct pack_cli *o, const escrow_result *res, escrow_r
 		return;
 	human(in, sizeof in, (double)bytes_in);
 	human(outb, sizeof outb, (double)bytes_out);
-	fprintf(f, "packed %llu files, %s -> %s (ratio %.3f) in %.2f s%s\nbundle: %s\nsha256: %s\nsigned by: %s\n",
-	        (unsigned long long)files, in, outb, ratio, seconds, sealed ? ", sealed" : "", cli_esc(o->out), sha256,
-	        key_id);
+	fprintf(f, "packed %llu file%s, %s -> %s (ratio %.3f) in %.2f s%s\nbundle: %s\nsha256: %s\nsigned by: %s\n",
+	        (unsigned long long)files, files == 1 ? "" : "s", in, outb, ratio, seconds, sealed ? ", sealed" : "",
+	        cli_esc(o->out), sha256, key_id);
 }
 
 /* The command line and the loaded inputs into a new escrow_options: NULL

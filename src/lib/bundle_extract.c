@@ -366,13 +366,14 @@ static void name_dangling(struct xstate *x)
 		esc_warn(x->ctx, "%zu more symlinks dangle for the same reason", shown - 10);
 }
 
-/* After the whole stream verified: symlinks (their targets were resolved
- * inside the payload by the reader), then the folders' modes and times. */
 static void set_ts(struct timespec ts[2], int64_t mtime)
 {
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 }
+
+/* After the whole stream verified: symlinks (their targets were resolved
+ * inside the payload by the reader), then the folders' modes and times. */
 
 static escrow_status finish_tree(struct xstate *x)
 {
@@ -397,10 +398,13 @@ static escrow_status finish_tree(struct xstate *x)
 			return st;
 		if (symlinkat(esc_file_target(f), pfd, leaf) != 0)
 			return io_fail(x, "create symlink", f->path);
-		/* Its signed time, as tar sets it (the link's own, never its target's). */
-		set_ts(ts, f->mtime);
-		if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) != 0)
-			return io_fail(x, "set the time of", f->path);
+		/* its own time, as tar sets it, when manifest.json signs it (a
+		 * link from another writer may leave it out: no unsigned time) */
+		if (f->link->timed) {
+			set_ts(ts, f->mtime);
+			if (utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW) != 0)
+				return io_fail(x, "set the time of", f->path);
+		}
 		x->files_written++;
 	}
 	if (x->n_ids > 0)

@@ -241,6 +241,10 @@ escrow_status esc_rd_json_entry(struct esc_rd *rd, size_t i, const struct esc_je
 	if (why != NULL)
 		return esc_error(rd->ctx, ESCROW_TAMPERED, "%s: 'data/%s': its %s differs from %s", rd->path, f->path,
 		                 why, ESC_TAG_JSON);
+	/* a symlink's time may be left out (other writers); when signed,
+	 * extract gives it to the link, as tar does */
+	if (f->type == ESC_FT_SYMLINK && f->link != NULL && o->mtime.t != ESC_JV_ABSENT)
+		f->link->timed = true;
 	if (rd->want_list) {
 		char name[64];
 

@@ -162,7 +162,7 @@ escrow_status esc_run_payload_entry(struct run *r, const char *rel, char type)
 	const struct esc_rd_hooks *hk = rd->hooks;
 	const char *slash = strrchr(rel, '/');
 	struct esc_file rec, *f = &rec;
-	struct esc_link link = {NULL, NULL};
+	struct esc_link link = {NULL, NULL, false};
 	uint32_t pref;
 	size_t idx;
 	escrow_status st;

@@ -52,7 +52,8 @@ static escrow_status read_one(struct reader *rd, struct esc_files *fs, struct es
 	esc_inspect_also(in, esc_contract_formats_of(rd->c, f->path));
 	fd = openat(rd->srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
-		st = esc_error(rd->ctx, ESCROW_E_IO, "%s/%s: cannot read: %s", rd->src, f->path, strerror(errno));
+		st = esc_error(rd->ctx, ESCROW_E_IO, "%s/%s: cannot read: %s%s", rd->src, f->path, strerror(errno),
+		               esc_unreadable_fix(errno));
 		goto out;
 	}
 	esc_sha256_reset(rd->sha);

@@ -118,7 +118,8 @@ static escrow_status inspect(escrow_ctx *ctx, const char *src, int srcfd, struct
 	}
 	fd = openat(srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
-		st = esc_error(ctx, ESCROW_E_IO, "%s/%s: cannot read: %s", src, f->path, strerror(errno));
+		st = esc_error(ctx, ESCROW_E_IO, "%s/%s: cannot read: %s%s", src, f->path, strerror(errno),
+		               esc_unreadable_fix(errno));
 		goto out;
 	}
 	for (;;) {

@@ -6,6 +6,7 @@
 
 #include "escrow.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -156,6 +157,7 @@ enum esc_ftype { ESC_FT_FILE = 0, ESC_FT_DIR = 1, ESC_FT_SYMLINK = 2 };
 struct esc_link {
 	char *target;          /* the link text */
 	char *resolved;        /* what it points to, relative to the root (walk; verify once resolved) */
+	bool timed;            /* reader: manifest.json signs its mtime, which extract then gives it */
 };
 
 /* What the verdict needs of a file's inspection, kept for every file in the
@@ -214,6 +216,12 @@ static inline const char *esc_file_resolved(const struct esc_file *f)
 	return f->link != NULL ? f->link->resolved : NULL;
 }
 void esc_file_clear(struct esc_file *f);
+/* What to do about a file or folder of the project that cannot be opened
+ * for want of permission (errno e); "" for any other failure. */
+static inline const char *esc_unreadable_fix(int e)
+{
+	return e == EACCES || e == EPERM ? " (make it readable by this user, or leave it out with -x)" : "";
+}
 
 /* A growable array of file records. */
 struct esc_notes;

@@ -71,7 +71,7 @@ static void fill(struct esc_prefetch *p, struct pf_slot *s, const struct esc_fil
 	fd = openat(p->r->srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
 		s->st = ESCROW_E_IO;
-		snprintf(s->err, sizeof s->err, "cannot read: %s", strerror(errno));
+		snprintf(s->err, sizeof s->err, "cannot read: %s%s", strerror(errno), esc_unreadable_fix(errno));
 		return;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != f->size) {

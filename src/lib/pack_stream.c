@@ -166,7 +166,8 @@ escrow_status esc_pack_stream_file(struct esc_pack_run *r, size_t idx, const cha
 		return empty_file(r, idx, tarpath);
 	fd = openat(r->srcfd, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
-		return esc_error(ctx, ESCROW_E_IO, "%s: cannot read: %s", f->path, strerror(errno));
+		return esc_error(ctx, ESCROW_E_IO, "%s: cannot read: %s%s", f->path, strerror(errno),
+		                 esc_unreadable_fix(errno));
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != f->size) {
 		st = esc_error(ctx, ESCROW_E_IO, "%s: changed while packing (run pack again)", f->path);
 		goto out;

@@ -232,9 +232,14 @@ static escrow_status resolve_link(struct walker *w, const char *full, int dfd, c
 	f->link = calloc(1, sizeof *f->link);
 	if (f->link == NULL || (f->link->target = strdup(buf)) == NULL)
 		return esc_nomem(w->ctx);
-	if (buf[0] == '/' || !lexical_inside(f->path, buf)) {
-		snprintf(why, wlen, "points outside the project folder (%s%s)", buf[0] == '/' ? "absolute " : "",
-		         "target");
+	if (buf[0] == '/') {
+		/* even one into the project folder: extracted elsewhere, it would not lead into the deposit */
+		snprintf(why, wlen, "is absolute: only a relative link leads into the deposit wherever it is "
+		         "extracted (make it relative, e.g. ln -sfr)");
+		return ESCROW_OK;
+	}
+	if (!lexical_inside(f->path, buf)) {
+		snprintf(why, wlen, "points outside the project folder");
 		return ESCROW_OK;
 	}
 	rc = esc_walk_realpath(w->rootfd, f->path, slash ? (size_t)(slash - f->path) : 0, buf, &real, &st);
@@ -479,7 +484,8 @@ static escrow_status list_dir(struct walker *w, DIR *d, const char *full, struct
 		l->n++;
 	}
 	if (errno != 0)
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(errno),
+		                 esc_unreadable_fix(errno));
 	l->keys = malloc((l->n + nd + 1) * sizeof *l->keys);
 	if (l->keys == NULL)
 		return esc_nomem(w->ctx);
@@ -506,7 +512,8 @@ static escrow_status reopen(struct walker *w, const char *rel, const char *full,
 	int fd = openat(w->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(errno),
+		                 esc_unreadable_fix(errno));
 	if (fstat(fd, &now) != 0 || now.st_dev != was->st_dev || now.st_ino != was->st_ino) {
 		close(fd);
 		return esc_error(w->ctx, ESCROW_E_IO, "%s: changed while it was read (run again)", full);
@@ -555,11 +562,13 @@ static escrow_status walk_dir(struct walker *w, int pfd, const char *name, const
 
 		if (fd >= 0)
 			close(fd);
-		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(e));
+		return esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(e),
+		                 esc_unreadable_fix(e));
 	}
 	dfd = dirfd(d);
 	if (deep && fstat(dfd, &self) != 0) {
-		st = esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s", full, strerror(errno));
+		st = esc_error(w->ctx, ESCROW_E_IO, "%s: cannot read the folder: %s%s", full, strerror(errno),
+		               esc_unreadable_fix(errno));
 		closedir(d);
 		return st;
 	}

@@ -299,6 +299,7 @@ static escrow_status take_file(struct rec_in *r, const json_t *j)
 		if (l == NULL || (l->target = keep(r, str_of(j, "lt"))) == NULL)
 			return ESCROW_E_NOMEM;
 		l->resolved = NULL;
+		l->timed = false;
 		if (json_is_string(json_object_get(j, "lr")) && (l->resolved = keep(r, str_of(j, "lr"))) == NULL)
 			return ESCROW_E_NOMEM;
 		f->link = l;

@@ -148,6 +148,15 @@ expect_exit 65 "$ESCROW" init p -o init-skip.yaml
 expect_exit 0 "$ESCROW" init p -o init-skip.yaml --skip-symlinks -q
 expect_exit 0 "$ESCROW" check p -c init-skip.yaml --skip-symlinks -q
 rm p/docs/contract-link.yaml init-skip.yaml
+# An absolute link is refused even when it points into the project folder:
+# extracted elsewhere it would not lead into the deposit. The message says
+# that and how to make it relative; it said 'points outside the project
+# folder', which such a link does not.
+ln -s "$PWD/p/docs/runbook.md" p/docs/abs-link.md
+expect_exit 65 "$ESCROW" check p -c contract.yaml
+expect_grep "docs/abs-link.md: symlink to '.*/p/docs/runbook.md' is absolute: only a relative link leads into the deposit wherever it is extracted \\(make it relative, e.g. ln -sfr\\)" err
+expect_true "not said to point outside" sh -c '! grep -q "points outside" err'
+rm p/docs/abs-link.md
 
 # totals: check counted symlinks (to files and to folders) as payload files,
 # pack and verify count regular files (the bundle's totals, FORMAT.md): the

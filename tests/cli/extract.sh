@@ -27,7 +27,7 @@ printf 'caf\xc3\xa9\n' >"src/docs/caf$(printf '\xc3\xa9').md"
 ln -s ../docs/runbook.md src/app/RUNBOOK
 ln -s docs src/doclink
 touch -d '2020-02-03 04:05:06' src/app/main.py src/docs/runbook.md src/app/lib
-touch -h -d '2019-01-02 03:04:05' src/app/RUNBOOK
+touch -h -d '2019-01-02 03:04:05' src/app/RUNBOOK src/doclink
 cat >contract.yaml <<'EOF2'
 escrow-contract: 1
 contract: X-1
@@ -64,10 +64,16 @@ for d in . data escrow; do
 	expect_true "folder '$d' has tar's time" test "$(stat -c %Y "out/$d")" = "$(stat -c %Y tarx/*/"$d")"
 done
 rm -rf tarx
+# The bag's folders carry the deposit's created time in the tar, as its tag
+# files do, and extract gives it to them as tar -x does (they had the
+# extract's time); the bundle's created time is not today's.
+expect_true "bag folders get the created time" test "$(stat -c %Y out out/data out/escrow | sort -u)" = "$(stat -c %Y out/bagit.txt)"
+expect_true "the created time is not the extract's" test "$(stat -c %Y out/bagit.txt)" -lt "$(date -d '1 day ago' +%s)"
 expect_true "no leftovers" only_here out
 # --- the payload only, from stdin ---
 expect_exit 0 from_stdin ../good.escrow "$ESCROW" extract - -C tree -p ../k.pub --payload-only
 expect_true "payload-only tree identical" diff -r --no-dereference ../src tree
+expect_true "payload-only folder gets data/'s created time" test "$(stat -c %Y tree)" = "$(stat -c %Y out/data)"
 # --- deliverables ---
 expect_exit 0 "$ESCROW" extract ../good.escrow -C part -p ../k.pub -c ../contract.yaml --deliverable source --deliverable model
 expect_true "only the deliverables' files" test "$(cd part && find . ! -type d | sort | tr '\n' ' ')" = "./app/RUNBOOK ./app/lib/util.py ./app/main.py ./models/weights.bin "
@@ -85,6 +91,25 @@ rm -rf part-j part-d
 expect_exit 64 "$ESCROW" extract ../good.escrow -C part2 -p ../k.pub -c ../contract.yaml --deliverable nope
 expect_grep "unknown deliverable 'nope'" "$T/err"
 expect_exit 64 "$ESCROW" extract ../good.escrow -C part2 -p ../k.pub --deliverable source
+# --- symlinks' times: escrow pack signs them in manifest.json, and extract
+# gives them to the links, as tar and bsdtar do (they had the extract's time);
+# mkbundle.py leaves them out of manifest.json, and the tar's unsigned time is
+# not applied ---
+expect_exit 0 "$ESCROW" pack ../src -o ../links.escrow -s ../k.key -q
+for how in "-j 1" "-j 3" --payload-only --deliverable; do
+	rm -rf ../lt
+	opts=$how
+	[ "$how" = --deliverable ] && opts="-c ../contract.yaml --deliverable source --deliverable docs"
+	expect_exit 0 "$ESCROW" extract ../links.escrow -C ../lt -p ../k.pub -q $opts
+	d=../lt/data
+	[ -d "$d" ] || d=../lt
+	expect_true "link time kept ($how)" test "$(stat -c %Y ../src/app/RUNBOOK)" = "$(stat -c %Y "$d/app/RUNBOOK")"
+	[ "$how" = --deliverable ] ||
+		expect_true "folder link time kept ($how)" test "$(stat -c %Y ../src/doclink)" = "$(stat -c %Y "$d/doclink")"
+done
+expect_true "link times differ from the files' (the check can fail)" test "$(stat -c %Y ../src/app/RUNBOOK)" != "$(stat -c %Y ../src/app/main.py)"
+expect_true "a link time manifest.json leaves out is not applied" test "$(stat -c %Y ../src/app/RUNBOOK)" != "$(stat -c %Y out/data/app/RUNBOOK)"
+rm -rf ../lt
 # --- targets ---
 expect_exit 73 "$ESCROW" extract ../good.escrow -C out -p ../k.pub
 mkdir empty

@@ -28,4 +28,8 @@ mkdir "$(n y 200)" && echo hi >"$(n y 200)/f.txt"
 expect_exit 0 "$ESCROW" pack "$(n y 200)" -o c.escrow -s k.key -q
 expect_exit 0 "$ESCROW" verify c.escrow -p k.pub && expect_grep "^name: +$(n y 200), release unreleased" out
 expect_grep '1 file intact,' out # one file: no plural
+expect_exit 0 "$ESCROW" pack "$(n y 200)" -o d.escrow -s k.key
+expect_grep '^packed 1 file, ' out # pack's summary too (it said '1 files')
+mkdir two && echo a >two/a && echo b >two/b
+expect_exit 0 "$ESCROW" pack two -o e.escrow -s k.key && expect_grep '^packed 2 files, ' out
 finish

@@ -58,4 +58,11 @@ expect_true "no bundle from bad recipients" test ! -e bad.escrow
 # ---- the same tree unsealed equals the sealed one's plaintext (same SOURCE_DATE_EPOCH)
 expect_exit 0 "$ESCROW" pack proj -o u.escrow -s agency.key --release 2.0 -q
 expect_true "sealed plaintext is the unsealed bundle" cmp -s u.escrow s.tar.zst
+# ---- a tree with no file (an empty folder only): its empty manifest-sha256.txt
+# is a valid bag (the validator called its empty text a malformed line)
+mkdir -p none/empty
+expect_exit 0 "$ESCROW" pack none -o none.escrow -s agency.key -q
+mkdir xnone && zstd -qdc none.escrow | tar -xf - -C xnone
+expect_true "the empty manifest is empty" test ! -s xnone/none-unreleased/manifest-sha256.txt
+expect_exit 0 python3 "$VALIDATE" xnone/none-unreleased
 finish
