@@ -152,8 +152,16 @@ escrow_status escrow_receipt_verify(escrow_ctx *ctx, const escrow_options *o, es
 	sig_path = esc_strf("%s.minisig", o->receipt);
 	out = esc_result_new();
 	st = sig_path && out ? esc_read_small_file(ctx, o->receipt, RECEIPT_MAX, &text, &len) : esc_nomem(ctx);
-	if (st == ESCROW_OK)
+	if (st == ESCROW_OK) {
 		st = esc_read_small_file(ctx, sig_path, SIG_MAX, &sig, &sig_len);
+		if (st == ESCROW_E_OPEN) {
+			char msg[ESC_ERRLEN];
+
+			snprintf(msg, sizeof msg, "%s", esc_ctx_message(ctx));
+			st = esc_error(ctx, st, "%s: the signature of %s, which 'escrow vault receive' writes beside it "
+			               "(keep the two files together)", msg, o->receipt);
+		}
+	}
 	if (st == ESCROW_OK) {
 		st = escrow_verify_buffer(ctx, o->public_key, text, len, sig, sig_len, NULL);
 		if (st != ESCROW_OK)

@@ -254,6 +254,10 @@ if need_tool minisign minisign; then
 	fi
 fi
 expect_exit 66 "$ESCROW" receipt verify missing.json -p notary.pub
+# a receipt without its signature beside it: which file, and the fix
+cp r1.json alone.json
+expect_exit 66 "$ESCROW" receipt verify alone.json -p notary.pub
+expect_grep "alone.json.minisig: .*the signature of alone.json, which 'escrow vault receive' writes beside it" err
 
 # 10 concurrent receives of 10 bundles: 10 deposits, a chain that holds
 for i in 0 1 2 3 4 5 6 7 8 9; do vault_pack c$i.escrow full agency.key c1.yaml --release 9.$i; done
