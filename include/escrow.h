@@ -121,6 +121,10 @@ typedef enum escrow_status escrow_status;
                                     * unsafe (not with OUTPUT "-": a stream cannot be taken back) */
 #define ESCROW_FAIL_ON_WARNING 0x200u /* pack: ESCROW_STRICT, and warnings (secrets, LFS pointers, ...)
                                        * refuse the deposit too */
+#define ESCROW_NO_DIGEST    0x400u /* verify, extract: leave the bundle file's own SHA-256 and size
+                                    * out of the report (bundle.sha256, bundle.size), for a caller
+                                    * that reads only the verdict: that hash is a third of a
+                                    * verify's CPU. The verdict is the same. */
 
 /* ---- library and context ---------------------------------------------- */
 
@@ -493,7 +497,7 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_pack(escrow_ctx *ctx, const esc
 
 /* One streaming pass: structure, every digest, the signature, the manifests,
  * then the contract. Reads: BUNDLE, PUBLIC_KEY (required), CONTRACT,
- * IDENTITIES. Returns ESCROW_OK, ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE,
+ * IDENTITIES, FLAGS (ESCROW_NO_DIGEST). Returns ESCROW_OK, ESCROW_TAMPERED, ESCROW_BAD_SIGNATURE,
  * ESCROW_UNSAFE, ESCROW_NO_IDENTITY, ESCROW_NOT_A_BUNDLE or ESCROW_INCOMPLETE
  * with *report set (its verdict names the outcome), or an environment error
  * (report may then be NULL). */
@@ -502,7 +506,7 @@ ESCROW_API ESCROW_NODISCARD escrow_status escrow_verify(escrow_ctx *ctx, const e
 /* Verifies while writing into a temporary folder beside TARGET, renamed to
  * TARGET only when everything holds. On any failure nothing is left. Reads:
  * BUNDLE, PUBLIC_KEY, TARGET (required), CONTRACT, IDENTITIES, DELIVERABLE,
- * FLAGS (ESCROW_PAYLOAD_ONLY). Returns the statuses of escrow_verify, with
+ * FLAGS (ESCROW_PAYLOAD_ONLY, ESCROW_NO_DIGEST). Returns the statuses of escrow_verify, with
  * *report set likewise. */
 ESCROW_API ESCROW_NODISCARD escrow_status escrow_extract(escrow_ctx *ctx, const escrow_options *o,
                                                          escrow_report **report);

@@ -88,6 +88,11 @@ static int put_stdout(void *user, const void *buf, size_t len)
 	return fwrite(buf, 1, len, stdout) == len ? 0 : -1;
 }
 
+unsigned cli_read_unshown(const struct cli_read *r)
+{
+	return cli_quiet && !r->json ? ESCROW_NO_DIGEST : 0;
+}
+
 int cli_read_print(const escrow_report *report, bool json)
 {
 	escrow_status st = ESCROW_OK;

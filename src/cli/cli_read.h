@@ -42,6 +42,9 @@ int cli_read_open(struct cli_read *r);
 /* Frees all of r (safe after a failed parse or open). */
 void cli_read_end(struct cli_read *r);
 
+/* ESCROW_NO_DIGEST when the report will not be shown (-q without --json):
+ * the bundle's own SHA-256 is in the report only. 0 otherwise. */
+unsigned cli_read_unshown(const struct cli_read *r);
 /* Prints the report on stdout: JSON, or text unless quiet. Returns -1, or
  * the exit code when it could not (out of memory, stdout not writable). */
 int cli_read_print(const escrow_report *report, bool json);

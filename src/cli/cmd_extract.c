@@ -90,8 +90,10 @@ static int set_options(struct cli_read *r)
 	for (i = 0; st == ESCROW_OK && i < r->args.n; i++)
 		if (r->args.list[i].id == CLI_O_DELIVERABLE)
 			st = escrow_options_set_string(r->opts, ESCROW_OPT_DELIVERABLE, r->args.list[i].value);
-	if (st == ESCROW_OK && r->args.value[CLI_O_PAYLOAD_ONLY] != NULL)
-		st = escrow_options_set_int(r->opts, ESCROW_OPT_FLAGS, ESCROW_PAYLOAD_ONLY);
+	if (st == ESCROW_OK)
+		st = escrow_options_set_int(r->opts, ESCROW_OPT_FLAGS,
+		                            (r->args.value[CLI_O_PAYLOAD_ONLY] != NULL ? ESCROW_PAYLOAD_ONLY : 0) |
+		                                cli_read_unshown(r));
 	return st == ESCROW_OK ? -1 : cli_opts_fail(r->opts, st);
 }
 

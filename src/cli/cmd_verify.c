@@ -44,6 +44,8 @@ int cmd_verify(int argc, char **argv)
 		rc = cli_usage("verify", usage_line, "missing -p PUBKEY (the agency's public key)");
 	if (rc < 0)
 		rc = cli_read_open(&r);
+	if (rc < 0 && escrow_options_set_int(r.opts, ESCROW_OPT_FLAGS, cli_read_unshown(&r)) != ESCROW_OK)
+		rc = cli_opts_fail(r.opts, ESCROW_E_USAGE);
 	if (rc < 0)
 		rc = cli_read_finish(&r, escrow_verify(r.ctx, r.opts, &r.report));
 	cli_read_end(&r);

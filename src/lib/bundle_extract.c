@@ -735,6 +735,7 @@ escrow_status esc_extract(escrow_ctx *ctx, const struct esc_verify_opts *o, escr
 		                 "pointer are required");
 	memset(&x, 0, sizeof x);
 	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
+	rd.no_digest = (o->flags & ESCROW_NO_DIGEST) != 0;
 	x.ctx = ctx;
 	x.rd = &rd;
 	x.contract = o->contract;

@@ -522,7 +522,7 @@ static escrow_status run_archive(struct run *r)
 
 static escrow_status rd_run(struct esc_rd *rd)
 {
-	struct esc_pipe_options po = {rd->path, rd->ids, rd->key, rd->raw_tap, 0};
+	struct esc_pipe_options po = {rd->path, rd->ids, rd->key, rd->raw_tap, 0, rd->no_digest};
 	struct run *r = calloc(1, sizeof *r);
 	escrow_status st;
 

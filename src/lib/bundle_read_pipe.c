@@ -26,7 +26,7 @@ static const uint8_t zmagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
  * reading early and esc_pipe_digest reads the rest. */
 static escrow_status take(esc_pipe *p, escrow_ctx *ctx, const uint8_t *buf, size_t n)
 {
-	escrow_status st = esc_tsink_write(p->hs, buf, n);
+	escrow_status st = p->hs != NULL ? esc_tsink_write(p->hs, buf, n) : ESCROW_OK;
 
 	if (st == ESCROW_OK && p->bs != NULL)
 		st = esc_tsink_write(p->bs, buf, n);
@@ -251,7 +251,8 @@ static escrow_status hash_write(void *state, const void *buf, size_t len)
 {
 	esc_pipe *p = state;
 
-	esc_sha256_update(p->whole, buf, len);
+	if (p->whole != NULL)
+		esc_sha256_update(p->whole, buf, len);
 	if (p->mv != NULL && p->bs == NULL)
 		esc_mverify_update(p->mv, buf, len);
 	return ESCROW_OK;
@@ -318,13 +319,14 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	p->name = strdup(strcmp(o->path, "-") == 0 ? "stdin" : o->path);
 	p->pctx = escrow_ctx_new();
 	p->raw = malloc(RAWSZ);
-	p->whole = esc_sha256_new();
+	p->whole = o->no_digest ? NULL : esc_sha256_new();
 	p->hctx = escrow_ctx_new();
 	/* one block, in huge pages where it can (core_mem.c) */
 	p->buf[0] = esc_big_alloc((size_t)NBUF * BUFSZ);
 	for (i = 1; i < NBUF && p->buf[0] != NULL; i++)
 		p->buf[i] = p->buf[0] + i * BUFSZ;
-	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || p->whole == NULL || p->hctx == NULL) {
+	if (p->name == NULL || p->pctx == NULL || p->raw == NULL || (p->whole == NULL && !o->no_digest) ||
+	    p->hctx == NULL) {
 		st = esc_nomem(ctx);
 		goto out;
 	}
@@ -352,7 +354,9 @@ escrow_status esc_pipe_open(escrow_ctx *ctx, const struct esc_pipe_options *o, e
 	/* Only sealed bundles carry a detached signature; decided once the
 	 * first bytes are known, but the file is read here, before the thread. */
 	p->detached = esc_detached_open(o->path, p->key, &p->mv, p->detached_reason, sizeof p->detached_reason);
-	st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p}, &p->hs);
+	/* The hashing thread only when it has something to hash. */
+	if (p->whole != NULL || p->mv != NULL)
+		st = esc_tsink_new(p->pctx, p->hctx, (struct esc_sink){hash_write, p}, &p->hs);
 	/* With three cores or more, the detached signature's BLAKE2b runs beside
 	 * the file's SHA-256 instead of after it on the same thread: those two
 	 * were the longest thread of a sealed read (1.1 s for 680 MB). On two
@@ -481,6 +485,10 @@ bool esc_pipe_digest(escrow_ctx *ctx, esc_pipe *p, char hex[65], uint64_t *size)
 	uint8_t md[32];
 
 	pipe_stop(p);
+	hex[0] = '\0';
+	*size = p->whole_size;
+	if (p->whole == NULL) /* not asked: whole when read to the end */
+		return p->eof && (p->hs == NULL || esc_tsink_finish(p->hs) == ESCROW_OK);
 	if (p->hs == NULL || esc_tsink_finish(p->hs) != ESCROW_OK)
 		return false;
 	/* Stopped before the end (a verdict reached early): the rest of a file

@@ -254,6 +254,7 @@ escrow_status esc_verify(escrow_ctx *ctx, const struct esc_verify_opts *o, escro
 		                 "are required");
 	esc_rd_init(&rd, ctx, o->bundle, o->key, o->contract, o->identities);
 	rd.raw_tap = o->tap;
+	rd.no_digest = (o->flags & ESCROW_NO_DIGEST) != 0 && o->tap == NULL;
 	st = esc_rd_verify(&rd, "verify", report);
 	/* The records for a diff: an incomplete deposit was read whole too. */
 	if (o->side != NULL && esc_is_outcome(st) &&

@@ -57,7 +57,7 @@ static const char *const type_names[] = {
 };
 
 #define KNOWN_FLAGS (ESCROW_FORCE | ESCROW_INCLUDE_VCS | ESCROW_SKIP_SYMLINKS | ESCROW_PAYLOAD_ONLY | ESCROW_QUIET | ESCROW_JSON | \
-                     ESCROW_FULL | ESCROW_VERIFY | ESCROW_STRICT | ESCROW_FAIL_ON_WARNING)
+                     ESCROW_FULL | ESCROW_VERIFY | ESCROW_STRICT | ESCROW_FAIL_ON_WARNING | ESCROW_NO_DIGEST)
 
 bool esc_meta_ok(const char *kv)
 {

@@ -103,6 +103,8 @@ struct esc_pipe_options {
 	int workers;                         /* threads decoding independent frames: 0 = the ctx's
 	                                      * (escrow_ctx_set_threads), < 0 = none, all frames on
 	                                      * the producer's thread */
+	bool no_digest;                      /* leave out the file's SHA-256 (esc_pipe_digest gives
+	                                      * "") and the reading of the rest after a verdict */
 };
 /* BUNDLE.minisig beside the bundle at path (bundle_read_detached.c): ABSENT,
  * NA (a stream, or no key: reason says), OTHER or BAD (reason says), or
@@ -289,6 +291,7 @@ struct esc_rd {
 	const struct esc_rd_hooks *hooks;    /* may be NULL */
 	const struct esc_sink *raw_tap;      /* the bundle's bytes as read (rewrap); may be NULL */
 	bool spill_tags;                     /* keep copies of the streamed tag files (extract) */
+	bool no_digest;                      /* ESCROW_NO_DIGEST: whole_sha256 stays "" */
 	/* results */
 	char *bag;                           /* the top folder (checked against manifest.json) */
 	int64_t dir_mtime[3];                /* BAG/, BAG/data/, BAG/escrow/ (checked likewise) */

@@ -62,6 +62,19 @@ assert r["contract"]["bundle_copy"] == "same"
 st = {d["id"]: d["status"] for d in r["deliverables"]}
 assert st == {"classifier": "ok", "source": "ok", "training-data": "ok"}, st
 assert r["bundle"]["name"] == "fraud" and r["bundle"]["release"] == "2.4.0"' out
+expect_exit 0 "$ESCROW" verify good.escrow -p k.pub -c contract.yaml --json
+# The bundle file's own SHA-256 and size, in the report whenever it is shown
+# (-q without --json shows none, and leaves that hash out).
+expect_true "bundle.sha256 and size are the file's" python3 -c '
+import hashlib, json, os, sys
+b = json.load(open(sys.argv[1]))["bundle"]
+assert b["sha256"] == hashlib.sha256(open("good.escrow", "rb").read()).hexdigest(), b
+assert b["size"] == os.path.getsize("good.escrow"), b
+' out
+expect_exit 0 "$ESCROW" verify good.escrow -p k.pub --json -q
+expect_grep "\"sha256\": \"$(sha256sum good.escrow | cut -c1-64)\"" out
+expect_exit 0 "$ESCROW" verify good.escrow -p k.pub
+expect_grep "sha256: *$(sha256sum good.escrow | cut -c1-64)" out
 expect_exit 0 from_stdin good.escrow "$ESCROW" verify - -p k.pub -c contract.yaml
 expect_exit 0 "$ESCROW" verify good.escrow -p k.pub -q && expect_true "quiet prints nothing" test ! -s out
 # Without -c: the report says only integrity and authenticity were checked.
@@ -186,7 +199,16 @@ expect_true "no 'not checked' about a checked detached signature" sh -c '! grep 
 # A .minisig that is not a signature at all is bad.
 printf 'untrusted comment: x\nnot base64\n' >signed.escrow.minisig
 expect_exit 1 "$ESCROW" verify signed.escrow -p k.pub -i id.age && expect_grep 'minisig' err
+# The agency's own signature of another sealed bundle: bad, also with -q,
+# which leaves out the bundle's SHA-256 but never the detached signature.
+$MK build src -o other.escrow -s k.key -r "$rcpt" --detached
+cp other.escrow.minisig signed.escrow.minisig
+expect_exit 1 "$ESCROW" verify signed.escrow -p k.pub -i id.age --json && expect_grep '"detached_signature": "bad"' out
+expect_exit 1 "$ESCROW" verify signed.escrow -p k.pub -i id.age -q && expect_grep 'minisig' err
+expect_exit 1 "$ESCROW" extract signed.escrow -p k.pub -i id.age -q -C x.bad
+expect_true "nothing extracted under a bad detached signature" test ! -e x.bad
 cp keep.minisig signed.escrow.minisig
+expect_exit 0 "$ESCROW" verify signed.escrow -p k.pub -i id.age -q
 python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-20] ^= 1; open(sys.argv[1], "wb").write(b)' signed.escrow
 expect_exit 1 "$ESCROW" verify signed.escrow -p k.pub -i id.age
 finish

@@ -116,7 +116,7 @@ static void run(const uint8_t *b, size_t n, const escrow_identities *ids, int wo
 {
 	char path[4200];
 	escrow_ctx *ctx = escrow_ctx_new();
-	struct esc_pipe_options po = {path, ids, NULL, NULL, workers};
+	struct esc_pipe_options po = {path, ids, NULL, NULL, workers, false};
 	esc_pipe *p = NULL;
 	const void *buf;
 	long k;
@@ -427,7 +427,7 @@ static void test_stop_early(void **state)
 	write_file(path, m.p, m.n);
 	for (w = 1; w <= 3; w++) {
 		escrow_ctx *ctx = escrow_ctx_new();
-		struct esc_pipe_options po = {path, NULL, NULL, NULL, w};
+		struct esc_pipe_options po = {path, NULL, NULL, NULL, w, false};
 		esc_pipe *p = NULL;
 		const void *buf;
 
