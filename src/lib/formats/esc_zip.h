@@ -29,6 +29,8 @@ struct esc_zip_entry {
 	uint32_t ext_attr;         /* external attributes (central directory entries) */
 };
 
+struct esc_zip_local;
+
 struct esc_zip_ops {
 	/* A local header: true to be handed the member's data. May be NULL. */
 	bool (*member)(void *u, const struct esc_zip_entry *e);
@@ -41,6 +43,14 @@ struct esc_zip_ops {
 	/* A central directory entry whose name and extent passed the walker's
 	 * checks; 0 with a reason fails the file. May be NULL. */
 	int (*cd_entry)(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen);
+	/* Every central directory entry, before any check, with the local
+	 * header the walk met at its offset (NULL: none there, or local is
+	 * NULL because the walk did not keep them). With it set, a fault in
+	 * the central directory (or an encrypted member) does not end the
+	 * walk: the entries after it are still handed here, and the file
+	 * fails with the first fault at the end. For np.load, which reads any
+	 * member it is asked for, whatever is wrong with another. May be NULL. */
+	void (*cd_judge)(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *local, bool known);
 	/* The loader is torch's miniz: it reads members without checking their
 	 * CRC-32 or the local header's name (torch builds it with
 	 * MINIZ_DISABLE_ZIP_READER_CRC32_CHECKS), so neither is checked, but
@@ -62,6 +72,8 @@ struct esc_zip_local {
 	bool size_known;           /* sizes from the local header (not bit 3) */
 	bool done;                 /* the walk met the end of its data */
 	bool crc_known;            /* stored, or inflated within the budget */
+	uint8_t head[6];           /* its first data bytes, as stored */
+	uint8_t head_len;
 };
 
 struct esc_inflate {
@@ -89,6 +101,7 @@ struct esc_zip_walk {
 	char name[ESC_ZIP_NAME_MAX + 1];
 	uint64_t cd_start, cd_end, n_cd, e64_pos;
 	bool in_cd, cd_only, lost, failed, ended;
+	bool spoiled;              /* cd_judge: failed with reason, the rest only judged */
 	uint64_t z64_entries, z64_cd_size, z64_cd_off;
 	bool z64_seen;
 	uint64_t tail_start;
@@ -143,6 +156,8 @@ void esc_zip_crc_end(struct esc_zip_walk *w, uint64_t csize);
 /* The central directory entry e against the local header it points to
  * (the walk in step): 1 when they agree, else 0 with the walk failed. */
 int esc_zip_cd_match(struct esc_zip_walk *w, const struct esc_zip_entry *e, uint32_t crc);
+/* The local header the walk met at offset off, or NULL. */
+const struct esc_zip_local *esc_zip_local_at(const struct esc_zip_walk *w, uint64_t off);
 uint64_t esc_zip_name_hash(const char *s, size_t n);
 /* Internal to the walker (zip_miniz.c), torch_miniz: the end records as
  * torch.load's miniz reads them must name the central directory the walk

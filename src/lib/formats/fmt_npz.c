@@ -8,7 +8,10 @@
  * with the .npy magic as an array, whatever the member's name (a key
  * without ".npy"): every zip is walked here, and the pickle of every such
  * member is scanned, after a member that fails too; only .npy members make
- * the format. */
+ * the format. Every central directory entry is judged as np.load reads it
+ * (npz_judge), also those after a fault in the zip that np.load would not
+ * meet: a non-.npy member, an encrypted one, a method that differs from the
+ * local header's. */
 #include "formats/esc_fmt.h"
 #include "formats/esc_npy.h"
 #include "formats/esc_zip.h"
@@ -34,7 +37,7 @@ static bool npz_member(void *u, const struct esc_zip_entry *e)
 	z->named = esc_zip_name_ends(e->name, e->name_len, ".npy");
 	if (e->method != 0 && e->method != 8) {
 		/* another member's method counts as the central directory gives
-		 * it (npz_entry): zipfile reads that one */
+		 * it (npz_judge): zipfile reads that one */
 		if (!z->named)
 			return false;
 		/* Python's zipfile reads bzip2 and lzma too: np.load would run a
@@ -104,22 +107,39 @@ static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete
 	z->in_member = false;
 }
 
-static int npz_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen)
+/* Every central directory entry, whatever is wrong with the others: np.load
+ * (Python's zipfile) reads the member it is asked for at the offset the
+ * entry gives, through the entry's method, and takes it for an array when
+ * it starts with the .npy magic, whatever its name. What the walk scanned
+ * is the local header's view; where the two differ, what np.load reads was
+ * not scanned. (A torch checkpoint's local methods, which miniz ignores,
+ * may differ too: read as stored, its members start with no magic.) */
+static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *l, bool known)
 {
 	struct npz_state *z = u;
+	static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+	char msg[224];
 
+	if (e->method != 0 && e->method != 8)
+		/* zipfile inflates bzip2 and lzma too */
+		snprintf(msg, sizeof msg, "%.60s: compressed with method %u: not scanned", e->name, e->method);
+	else if (known && l == NULL)
+		snprintf(msg, sizeof msg, "%.60s: the central directory points where no member starts (offset %llu): "
+		         "not scanned", e->name, (unsigned long long)e->local_off);
+	else if (l != NULL && l->method != e->method &&
+	         (e->method == 8 || (l->head_len == sizeof magic && memcmp(l->head, magic, sizeof magic) == 0)))
+		snprintf(msg, sizeof msg, "%.60s: method %u in the central directory, %u in the local header: what "
+		         "np.load reads was not scanned", e->name, e->method, l->method);
+	else
+		return;
+	esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+}
+
+static int npz_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen)
+{
+	(void)u;
+	/* not an npz, but walked on: npz_judge sees the entries after it */
 	if (!esc_zip_name_ends(e->name, e->name_len, ".npy")) {
-		/* np.load reads a member of any name as an array when it starts
-		 * with the .npy magic, and zipfile inflates bzip2 and lzma: what
-		 * such a member holds was not scanned (in a torch checkpoint,
-		 * whose local methods miniz ignores, the local and central ones
-		 * disagree and the walk stops before here) */
-		if (e->method != 0 && e->method != 8) {
-			char msg[224];
-
-			snprintf(msg, sizeof msg, "%.60s: compressed with method %u: not scanned", e->name, e->method);
-			esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
-		}
 		snprintf(reason, rlen, "%s: not a .npy member", e->name);
 		return 0;
 	}
@@ -131,6 +151,7 @@ static const struct esc_zip_ops npz_ops = {
 	.data = npz_data,
 	.member_end = npz_member_end,
 	.cd_entry = npz_entry,
+	.cd_judge = npz_judge,
 };
 
 static void npz_init(void *st, const char *path, uint64_t size)

@@ -20,7 +20,7 @@ uint64_t esc_zip_name_hash(const char *s, size_t n)
 
 static void crc_fail(struct esc_zip_walk *w, const char *why)
 {
-	if (w->failed)
+	if (w->failed || w->spoiled)
 		return;
 	snprintf(w->reason, sizeof w->reason, "%.120s: %s", w->name, why);
 	w->failed = true;
@@ -96,7 +96,7 @@ void esc_zip_crc_end(struct esc_zip_walk *w, uint64_t csize)
 	w->crc_on = false;
 }
 
-static const struct esc_zip_local *local_find(const struct esc_zip_walk *w, uint64_t off)
+const struct esc_zip_local *esc_zip_local_at(const struct esc_zip_walk *w, uint64_t off)
 {
 	size_t lo = 0, hi = (size_t)w->n_local;
 
@@ -126,7 +126,7 @@ static int cd_fail(struct esc_zip_walk *w, const struct esc_zip_entry *e, const 
 
 int esc_zip_cd_match(struct esc_zip_walk *w, const struct esc_zip_entry *e, uint32_t crc)
 {
-	const struct esc_zip_local *l = local_find(w, e->local_off);
+	const struct esc_zip_local *l = esc_zip_local_at(w, e->local_off);
 
 	if (l == NULL)
 		return cd_fail(w, e, "central directory points to offset %llu, where no member starts%.0llu",

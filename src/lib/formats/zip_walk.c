@@ -39,8 +39,11 @@ static void zfail(struct esc_zip_walk *w, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (w->failed)
+	/* after a fault the walk went on past (cd_judge), the first one stays */
+	if (w->failed || w->spoiled) {
+		w->failed = true;
 		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(w->reason, sizeof w->reason, fmt, ap);
 	va_end(ap);
@@ -149,6 +152,11 @@ static void on_sig(struct esc_zip_walk *w)
 	uint32_t sig = le32(w->rec);
 	uint64_t at = w->off - 4;
 
+	/* past a fault, only members and central directory entries are walked */
+	if (w->spoiled && sig != SIG_LOCAL && sig != SIG_CD) {
+		w->failed = true;
+		return;
+	}
 	if (w->ops->torch_miniz && (sig == SIG_E64 || sig == SIG_LOC64 || sig == SIG_EOCD ||
 	                            (w->in_cd && sig != SIG_CD))) {
 		torch_end(w, at);
@@ -233,7 +241,11 @@ static void on_local(struct esc_zip_walk *w)
 	w->n_local++;
 	if (w->cur.flags & 1) {
 		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
-		return;
+		/* np.load reads the other members: with cd_judge, walk past it */
+		if (!w->ops->cd_judge || !w->cur.size_known || w->spoiled)
+			return;
+		w->failed = false;
+		w->spoiled = true;
 	}
 	/* miniz reads no local name: such a member is walked, never handed over */
 	if (memchr(w->name, '\0', nlen) && !w->ops->torch_miniz) {
@@ -246,7 +258,8 @@ static void on_local(struct esc_zip_walk *w)
 		return;
 	}
 	esc_zip_crc_begin(w);
-	w->cur_wanted = w->ops->member && !memchr(w->name, '\0', nlen) && w->ops->member(w->user, &w->cur);
+	w->cur_wanted = w->ops->member && !memchr(w->name, '\0', nlen) && !(w->cur.flags & 1) &&
+	                w->ops->member(w->user, &w->cur);
 	w->cur_given = 0;
 	w->cur_left = w->cur.csize;
 	if (!w->cur.size_known) {
@@ -303,6 +316,15 @@ static void on_cd(struct esc_zip_walk *w)
 	e.local_off = loff;
 	e.ext_attr = le32(r + 34);
 	w->n_cd++;
+	if (w->ops->cd_judge) {
+		bool known = !w->cd_only && !w->locals_lost;
+
+		w->ops->cd_judge(w->user, &e, known ? esc_zip_local_at(w, loff) : NULL, known);
+	}
+	if (w->spoiled) {
+		expect(w, Z_SIG, 4);
+		return;
+	}
 	if (memchr(w->name, '\0', nlen)) {
 		zfail(w, "central directory name with a NUL byte");
 		return;
@@ -433,10 +455,32 @@ static void act(struct esc_zip_walk *w)
 	switch (w->st) {
 	case Z_SIG: on_sig(w); break;
 	case Z_LOCAL: case Z_LOCALV: on_local(w); break;
-	case Z_CDH: case Z_CDV: on_cd(w); break;
+	case Z_CDH: case Z_CDV:
+		on_cd(w);
+		/* cd_judge: a fault in a whole entry leaves the walk in step, and
+		 * np.load reads the entries after it */
+		if (w->failed && !w->spoiled && w->st == Z_CDV && w->ops->cd_judge) {
+			w->failed = false;
+			w->spoiled = true;
+			expect(w, Z_SIG, 4);
+		}
+		break;
 	case Z_END: zfail(w, "bytes after the end of the zip archive"); break;
 	default: on_end(w); break;
 	}
+}
+
+/* The member's first data bytes, as stored (what a reader that takes it as
+ * stored sees first). */
+static void head_feed(struct esc_zip_walk *w, const uint8_t *b, size_t n)
+{
+	struct esc_zip_local *l;
+
+	if (w->locals_lost || w->n_local == 0)
+		return;
+	l = &w->locals[w->n_local - 1];
+	for (size_t i = 0; i < n && l->head_len < sizeof l->head; i++)
+		l->head[l->head_len++] = b[i];
 }
 
 static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
@@ -445,7 +489,10 @@ static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
 
 	if (w->hunting) {
 		bool found = false;
-		size_t k = esc_zip_hunt(w, b, n, &found);
+		size_t k;
+
+		head_feed(w, b, n);
+		k = esc_zip_hunt(w, b, n, &found);
 
 		if (found)
 			member_done(w);
@@ -453,6 +500,7 @@ static size_t give(struct esc_zip_walk *w, const uint8_t *b, size_t n)
 	}
 	if (w->cur.size_known && take > w->cur_left)
 		take = (size_t)w->cur_left;
+	head_feed(w, b, take);
 	if (!w->cur_wanted) {
 		esc_zip_crc_feed(w, b, take);
 		w->cur_left -= take;
@@ -590,6 +638,8 @@ int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen)
 		w->ops->member_end(w->user, &w->cur, false); /* the file ended inside it */
 		w->cur_wanted = false;
 	}
+	if (w->spoiled)
+		w->failed = true; /* with the first fault's reason */
 	if (!w->failed && (w->lost || w->hunting)) {
 		w->lost = true;
 		w->hunting = false;
