@@ -31,6 +31,12 @@ struct esc_zip_entry {
 
 struct esc_zip_local;
 
+enum esc_zip_seen {
+	ESC_ZIP_SEEN_ALL,    /* every local header was walked: NULL means no member starts there */
+	ESC_ZIP_SEEN_SOME,   /* the walk lost its place: a member it did not meet was not scanned */
+	ESC_ZIP_SEEN_NONE    /* not kept (too many members) */
+};
+
 struct esc_zip_ops {
 	/* A local header: true to be handed the member's data. May be NULL. */
 	bool (*member)(void *u, const struct esc_zip_entry *e);
@@ -44,13 +50,16 @@ struct esc_zip_ops {
 	 * checks; 0 with a reason fails the file. May be NULL. */
 	int (*cd_entry)(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen);
 	/* Every central directory entry, before any check, with the local
-	 * header the walk met at its offset (NULL: none there, or local is
-	 * NULL because the walk did not keep them). With it set, a fault in
-	 * the central directory (or an encrypted member) does not end the
-	 * walk: the entries after it are still handed here, and the file
-	 * fails with the first fault at the end. For np.load, which reads any
-	 * member it is asked for, whatever is wrong with another. May be NULL. */
-	void (*cd_judge)(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *local, bool known);
+	 * header the walk met at its offset (NULL: none met there). seen says
+	 * how far that answer goes. With it set, a fault in the central
+	 * directory or an encrypted member does not end the walk, and a member
+	 * that runs past the end of the file makes the walk read the central
+	 * directory from the file's tail: every entry is still handed here,
+	 * and the file fails with the first fault at the end. For np.load,
+	 * which reads any member it is asked for, whatever is wrong with
+	 * another. May be NULL. */
+	void (*cd_judge)(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *local,
+	                 enum esc_zip_seen seen);
 	/* The loader is torch's miniz: it reads members without checking their
 	 * CRC-32 or the local header's name (torch builds it with
 	 * MINIZ_DISABLE_ZIP_READER_CRC32_CHECKS), so neither is checked, but

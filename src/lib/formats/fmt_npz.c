@@ -114,7 +114,7 @@ static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete
  * is the local header's view; where the two differ, what np.load reads was
  * not scanned. (A torch checkpoint's local methods, which miniz ignores,
  * may differ too: read as stored, its members start with no magic.) */
-static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *l, bool known)
+static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *l, enum esc_zip_seen seen)
 {
 	struct npz_state *z = u;
 	static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -123,9 +123,11 @@ static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_z
 	if (e->method != 0 && e->method != 8)
 		/* zipfile inflates bzip2 and lzma too */
 		snprintf(msg, sizeof msg, "%.60s: compressed with method %u: not scanned", e->name, e->method);
-	else if (known && l == NULL)
+	else if (seen == ESC_ZIP_SEEN_ALL && l == NULL)
 		snprintf(msg, sizeof msg, "%.60s: the central directory points where no member starts (offset %llu): "
 		         "not scanned", e->name, (unsigned long long)e->local_off);
+	else if (seen == ESC_ZIP_SEEN_SOME && l == NULL)
+		snprintf(msg, sizeof msg, "%.60s: past where the walk lost its place in the zip: not scanned", e->name);
 	else if (l != NULL && l->method != e->method &&
 	         (e->method == 8 || (l->head_len == sizeof magic && memcmp(l->head, magic, sizeof magic) == 0)))
 		snprintf(msg, sizeof msg, "%.60s: method %u in the central directory, %u in the local header: what "

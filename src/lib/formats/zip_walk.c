@@ -255,6 +255,14 @@ static void on_local(struct esc_zip_walk *w)
 	if (w->cur.size_known && !esc_fits(w->off, w->cur.csize, w->size)) {
 		zfail(w, "%s: member of %llu bytes runs past the end of the file", w->name,
 		      (unsigned long long)w->cur.csize);
+		/* np.load reads members by the central directory: find it in
+		 * the tail (esc_zip_final), to judge them */
+		if (!w->ops->cd_judge || w->spoiled)
+			return;
+		w->failed = false;
+		w->spoiled = true;
+		w->lost = true;
+		tail_open(w);
 		return;
 	}
 	esc_zip_crc_begin(w);
@@ -316,11 +324,9 @@ static void on_cd(struct esc_zip_walk *w)
 	e.local_off = loff;
 	e.ext_attr = le32(r + 34);
 	w->n_cd++;
-	if (w->ops->cd_judge) {
-		bool known = !w->cd_only && !w->locals_lost;
-
-		w->ops->cd_judge(w->user, &e, known ? esc_zip_local_at(w, loff) : NULL, known);
-	}
+	if (w->ops->cd_judge)
+		w->ops->cd_judge(w->user, &e, w->locals_lost ? NULL : esc_zip_local_at(w, loff),
+		                 w->locals_lost ? ESC_ZIP_SEEN_NONE : w->cd_only ? ESC_ZIP_SEEN_SOME : ESC_ZIP_SEEN_ALL);
 	if (w->spoiled) {
 		expect(w, Z_SIG, 4);
 		return;
@@ -638,13 +644,13 @@ int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen)
 		w->ops->member_end(w->user, &w->cur, false); /* the file ended inside it */
 		w->cur_wanted = false;
 	}
-	if (w->spoiled)
-		w->failed = true; /* with the first fault's reason */
 	if (!w->failed && (w->lost || w->hunting)) {
 		w->lost = true;
 		w->hunting = false;
 		from_tail(w);
 	}
+	if (w->spoiled)
+		w->failed = true; /* with the first fault's reason */
 	if (!w->failed && w->torch_end)
 		esc_zip_miniz_end(w);
 	if (!w->failed && (!w->ended || w->skip))
