@@ -37,6 +37,17 @@ enum esc_zip_seen {
 	ESC_ZIP_SEEN_NONE    /* not kept (too many members) */
 };
 
+/* After the walk lost its place (SEEN_SOME), a member's stored bytes as a
+ * reader that follows the central directory finds them, from the copy of
+ * the file's tail. */
+struct esc_zip_bytes {
+	enum { ESC_ZIP_BYTES_NONE,       /* not in the copy: unknown */
+	       ESC_ZIP_BYTES_REFUSED,    /* no local header of that name there: readers refuse it */
+	       ESC_ZIP_BYTES_OK } status;
+	const uint8_t *data;             /* OK: its data, as stored */
+	size_t len;                      /* up to the central directory's size, or the file's end */
+};
+
 struct esc_zip_ops {
 	/* A local header: true to be handed the member's data. May be NULL. */
 	bool (*member)(void *u, const struct esc_zip_entry *e);
@@ -59,7 +70,7 @@ struct esc_zip_ops {
 	 * which reads any member it is asked for, whatever is wrong with
 	 * another. May be NULL. */
 	void (*cd_judge)(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *local,
-	                 enum esc_zip_seen seen);
+	                 enum esc_zip_seen seen, const struct esc_zip_bytes *bytes);
 	/* The loader is torch's miniz: it reads members without checking their
 	 * CRC-32 or the local header's name (torch builds it with
 	 * MINIZ_DISABLE_ZIP_READER_CRC32_CHECKS), so neither is checked, but
@@ -81,6 +92,8 @@ struct esc_zip_local {
 	bool size_known;           /* sizes from the local header (not bit 3) */
 	bool done;                 /* the walk met the end of its data */
 	bool crc_known;            /* stored, or inflated within the budget */
+	uint64_t declared_usize;   /* the local header's (size_known) */
+	uint64_t data_off;         /* where its data starts */
 	uint8_t head[6];           /* its first data bytes, as stored */
 	uint8_t head_len;
 };

@@ -114,7 +114,35 @@ static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete
  * is the local header's view; where the two differ, what np.load reads was
  * not scanned. (A torch checkpoint's local methods, which miniz ignores,
  * may differ too: read as stored, its members start with no magic.) */
-static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *l, enum esc_zip_seen seen)
+/* A member the walk did not meet, read from the tail's copy as np.load
+ * reads it: stored, or inflated. */
+static void npz_scan_bytes(struct npz_state *z, const struct esc_zip_entry *e, const struct esc_zip_bytes *mb)
+{
+	struct esc_npy npy;
+	struct esc_inflate inf;
+
+	esc_npy_init(&npy, e->usize);
+	if (e->method == 8) {
+		if (!esc_inflate_init(&inf, ESC_INFLATE_FILE_MAX - z->inflated)) {
+			char msg[224];
+
+			snprintf(msg, sizeof msg, "%.60s: not scanned (%s)", e->name, inf.err);
+			esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+			return;
+		}
+		esc_inflate_feed(&inf, mb->data, mb->len, to_npy, &npy);
+		z->inflated += inf.out_total < ESC_INFLATE_FILE_MAX - z->inflated ? inf.out_total
+		                                                                : ESC_INFLATE_FILE_MAX - z->inflated;
+		esc_inflate_end(&inf);
+	} else {
+		esc_npy_update(&npy, mb->data, (uint64_t)mb->len < e->usize ? mb->len : (size_t)e->usize);
+	}
+	esc_npy_report(&npy, &z->found);
+	esc_npy_release(&npy);
+}
+
+static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *l, enum esc_zip_seen seen,
+                      const struct esc_zip_bytes *mb)
 {
 	struct npz_state *z = u;
 	static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -126,8 +154,22 @@ static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_z
 	else if (seen == ESC_ZIP_SEEN_ALL && l == NULL)
 		snprintf(msg, sizeof msg, "%.60s: the central directory points where no member starts (offset %llu): "
 		         "not scanned", e->name, (unsigned long long)e->local_off);
-	else if (seen == ESC_ZIP_SEEN_SOME && l == NULL)
+	else if (seen == ESC_ZIP_SEEN_SOME && (l == NULL || !l->done) && mb->status == ESC_ZIP_BYTES_OK) {
+		npz_scan_bytes(z, e, mb);
+		return;
+	} else if (seen == ESC_ZIP_SEEN_SOME && (l == NULL || !l->done) && mb->status == ESC_ZIP_BYTES_REFUSED)
+		return; /* zipfile refuses it: nothing of it is read */
+	else if (seen == ESC_ZIP_SEEN_SOME && (l == NULL || !l->done))
 		snprintf(msg, sizeof msg, "%.60s: past where the walk lost its place in the zip: not scanned", e->name);
+	else if (l != NULL && l->size_known && l->declared_usize != e->usize)
+		/* the scan took the local header's size for the member's */
+		snprintf(msg, sizeof msg, "%.60s: %llu bytes in the central directory, %llu in the local header: what "
+		         "np.load reads was not scanned", e->name, (unsigned long long)e->usize,
+		         (unsigned long long)l->declared_usize);
+	else if (l != NULL && l->done && l->csize != e->csize)
+		snprintf(msg, sizeof msg, "%.60s: %llu bytes in the central directory, %llu in the local walk: what "
+		         "np.load reads was not scanned", e->name, (unsigned long long)e->csize,
+		         (unsigned long long)l->csize);
 	else if (l != NULL && l->method != e->method &&
 	         (e->method == 8 || (l->head_len == sizeof magic && memcmp(l->head, magic, sizeof magic) == 0)))
 		snprintf(msg, sizeof msg, "%.60s: method %u in the central directory, %u in the local header: what "
@@ -174,12 +216,15 @@ static int npz_update(void *st, const uint8_t *buf, size_t len, uint64_t off)
 static int npz_final(void *st, char *reason, size_t rlen)
 {
 	struct npz_state *z = st;
+	/* always: a walk that lost its place judges the central directory
+	 * from the file's tail here */
+	int ok = esc_zip_final(&z->zw, reason, rlen);
 
 	if (z->failed) {
 		snprintf(reason, rlen, "%s", z->reason);
 		return 0;
 	}
-	return esc_zip_final(&z->zw, reason, rlen);
+	return ok;
 }
 
 static void npz_report(void *st, struct esc_inspection *out)

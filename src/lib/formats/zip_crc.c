@@ -23,7 +23,11 @@ static void crc_fail(struct esc_zip_walk *w, const char *why)
 	if (w->failed || w->spoiled)
 		return;
 	snprintf(w->reason, sizeof w->reason, "%.120s: %s", w->name, why);
-	w->failed = true;
+	/* cd_judge: np.load reads the other members; the walk is in step */
+	if (w->ops->cd_judge)
+		w->spoiled = true;
+	else
+		w->failed = true;
 }
 
 void esc_zip_crc_begin(struct esc_zip_walk *w)

@@ -34,20 +34,45 @@ static uint64_t le64(const uint8_t *b)
 	return (uint64_t)le32(b) | (uint64_t)le32(b + 4) << 32;
 }
 
+static void tail_open(struct esc_zip_walk *w);
+
+/* A fault: the file fails with the first one's reason. With cd_judge
+ * (np.load, which reads members by the central directory), a fault before
+ * the central directory makes the walk read it from the file's tail
+ * instead of stopping (esc_zip_final), so that every entry is judged. */
 static void zfail(struct esc_zip_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void zfail(struct esc_zip_walk *w, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* after a fault the walk went on past (cd_judge), the first one stays */
-	if (w->failed || w->spoiled) {
-		w->failed = true;
+	if (w->failed)
+		return;
+	if (!w->spoiled) {
+		va_start(ap, fmt);
+		vsnprintf(w->reason, sizeof w->reason, fmt, ap);
+		va_end(ap);
+	}
+	if (w->ops->cd_judge && !w->in_cd && !w->cd_only && !w->lost) {
+		w->spoiled = true;
+		w->lost = true;
+		tail_open(w);
 		return;
 	}
+	w->failed = true;
+}
+
+/* A fault that leaves the walk in step (cd_judge only): it goes on. */
+static void zspoil(struct esc_zip_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void zspoil(struct esc_zip_walk *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->failed || w->spoiled)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(w->reason, sizeof w->reason, fmt, ap);
 	va_end(ap);
-	w->failed = true;
+	w->spoiled = true;
 }
 
 void esc_zip_init(struct esc_zip_walk *w, uint64_t size, const struct esc_zip_ops *ops, void *user)
@@ -152,8 +177,8 @@ static void on_sig(struct esc_zip_walk *w)
 	uint32_t sig = le32(w->rec);
 	uint64_t at = w->off - 4;
 
-	/* past a fault, only members and central directory entries are walked */
-	if (w->spoiled && sig != SIG_LOCAL && sig != SIG_CD) {
+	/* past a fault, the central directory's entries are judged, no more */
+	if (w->spoiled && w->in_cd && sig != SIG_CD) {
 		w->failed = true;
 		return;
 	}
@@ -199,6 +224,13 @@ static void on_local(struct esc_zip_walk *w)
 			      (unsigned long long)(w->off - 30), ESC_ZIP_NAME_MAX);
 			return;
 		}
+		/* else the walk would wait for bytes that never come, and learn
+		 * it only at the end, too late to read the tail (cd_judge) */
+		if (w->ops->cd_judge && !esc_fits(w->off, nlen + xlen, w->size)) {
+			zfail(w, "local header at offset %llu runs past the end of the file",
+			      (unsigned long long)(w->off - 30));
+			return;
+		}
 		w->st = Z_LOCALV;
 		w->need = 26 + nlen + xlen;
 		return;
@@ -237,15 +269,17 @@ static void on_local(struct esc_zip_walk *w)
 		l->name_hash = esc_zip_name_hash(w->name, nlen);
 		l->method = w->cur.method;
 		l->size_known = w->cur.size_known;
+		l->declared_usize = w->cur.usize;
+		l->data_off = w->off;
 	}
 	w->n_local++;
 	if (w->cur.flags & 1) {
-		zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
 		/* np.load reads the other members: with cd_judge, walk past it */
-		if (!w->ops->cd_judge || !w->cur.size_known || w->spoiled)
+		if (!w->ops->cd_judge || !w->cur.size_known) {
+			zfail(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
 			return;
-		w->failed = false;
-		w->spoiled = true;
+		}
+		zspoil(w, "%s: member is encrypted (deposit it unencrypted)", w->name);
 	}
 	/* miniz reads no local name: such a member is walked, never handed over */
 	if (memchr(w->name, '\0', nlen) && !w->ops->torch_miniz) {
@@ -255,19 +289,12 @@ static void on_local(struct esc_zip_walk *w)
 	if (w->cur.size_known && !esc_fits(w->off, w->cur.csize, w->size)) {
 		zfail(w, "%s: member of %llu bytes runs past the end of the file", w->name,
 		      (unsigned long long)w->cur.csize);
-		/* np.load reads members by the central directory: find it in
-		 * the tail (esc_zip_final), to judge them */
-		if (!w->ops->cd_judge || w->spoiled)
-			return;
-		w->failed = false;
-		w->spoiled = true;
-		w->lost = true;
-		tail_open(w);
 		return;
 	}
 	esc_zip_crc_begin(w);
-	w->cur_wanted = w->ops->member && !memchr(w->name, '\0', nlen) && !(w->cur.flags & 1) &&
-	                w->ops->member(w->user, &w->cur);
+	/* (an encrypted one too: zipfile takes the flag from the central
+	 * directory, and this one's bytes may be plain) */
+	w->cur_wanted = w->ops->member && !memchr(w->name, '\0', nlen) && w->ops->member(w->user, &w->cur);
 	w->cur_given = 0;
 	w->cur_left = w->cur.csize;
 	if (!w->cur.size_known) {
@@ -287,6 +314,53 @@ static void on_local(struct esc_zip_walk *w)
 		return;
 	}
 	expect(w, Z_LDATA, 0);
+}
+
+/* A member's data where Python's zipfile finds it: the local header at the
+ * entry's offset (its signature and name checked, as zipfile does), its
+ * name and extra lengths skipped; from the tail's copy, when it is there. */
+static void tail_member(const struct esc_zip_walk *w, const struct esc_zip_entry *e, const struct esc_zip_local *l,
+                        struct esc_zip_bytes *mb)
+{
+	uint64_t at;
+	const uint8_t *h;
+	size_t nlen, xlen;
+
+	memset(mb, 0, sizeof *mb);
+	mb->status = ESC_ZIP_BYTES_NONE;
+	if (!w->cd_only || !w->tail)
+		return;
+	/* a header the walk met (whose data the copy may hold): its name and
+	 * where its data starts are known */
+	if (l != NULL) {
+		if (l->name_hash != esc_zip_name_hash(e->name, e->name_len)) {
+			mb->status = ESC_ZIP_BYTES_REFUSED;
+		} else if (l->data_off >= w->tail_start && l->data_off - w->tail_start <= w->tail_len) {
+			at = l->data_off - w->tail_start;
+			mb->status = ESC_ZIP_BYTES_OK;
+			mb->data = w->tail + at;
+			mb->len = e->csize < w->tail_len - at ? (size_t)e->csize : (size_t)(w->tail_len - at);
+		}
+		return;
+	}
+	if (e->local_off < w->tail_start)
+		return;
+	at = e->local_off - w->tail_start;
+	mb->status = ESC_ZIP_BYTES_REFUSED;
+	if (!esc_fits(at, 30, w->tail_len) || le32(w->tail + at) != SIG_LOCAL)
+		return;
+	h = w->tail + at;
+	nlen = le16(h + 26);
+	xlen = le16(h + 28);
+	if (nlen != e->name_len || !esc_fits(at + 30, nlen, w->tail_len) || memcmp(h + 30, e->name, nlen) != 0)
+		return;
+	at += 30 + nlen;
+	if (!esc_fits(at, xlen, w->tail_len))
+		return;
+	at += xlen;
+	mb->status = ESC_ZIP_BYTES_OK;
+	mb->data = w->tail + at;
+	mb->len = e->csize < w->tail_len - at ? (size_t)e->csize : (size_t)(w->tail_len - at);
 }
 
 static void on_cd(struct esc_zip_walk *w)
@@ -324,9 +398,15 @@ static void on_cd(struct esc_zip_walk *w)
 	e.local_off = loff;
 	e.ext_attr = le32(r + 34);
 	w->n_cd++;
-	if (w->ops->cd_judge)
-		w->ops->cd_judge(w->user, &e, w->locals_lost ? NULL : esc_zip_local_at(w, loff),
-		                 w->locals_lost ? ESC_ZIP_SEEN_NONE : w->cd_only ? ESC_ZIP_SEEN_SOME : ESC_ZIP_SEEN_ALL);
+	if (w->ops->cd_judge) {
+		const struct esc_zip_local *l = w->locals_lost ? NULL : esc_zip_local_at(w, loff);
+		struct esc_zip_bytes mb;
+
+		tail_member(w, &e, l, &mb);
+		w->ops->cd_judge(w->user, &e, l,
+		                 w->locals_lost ? ESC_ZIP_SEEN_NONE : w->cd_only ? ESC_ZIP_SEEN_SOME : ESC_ZIP_SEEN_ALL,
+		                 &mb);
+	}
 	if (w->spoiled) {
 		expect(w, Z_SIG, 4);
 		return;
@@ -649,12 +729,12 @@ int esc_zip_final(struct esc_zip_walk *w, char *reason, size_t rlen)
 		w->hunting = false;
 		from_tail(w);
 	}
-	if (w->spoiled)
-		w->failed = true; /* with the first fault's reason */
 	if (!w->failed && w->torch_end)
 		esc_zip_miniz_end(w);
 	if (!w->failed && (!w->ended || w->skip))
 		zfail(w, "zip truncated at offset %llu (no complete end record)", (unsigned long long)w->off);
+	if (w->spoiled)
+		w->failed = true; /* with the first fault's reason */
 	if (w->failed) {
 		snprintf(reason, rlen, "%s", w->reason);
 		return 0;
