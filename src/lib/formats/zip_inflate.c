@@ -49,6 +49,12 @@ size_t esc_inflate_feed(struct esc_inflate *f, const uint8_t *buf, size_t len,
 		used += in - zs->avail_in;
 		got = sizeof out - zs->avail_out;
 		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+			/* what came out before the fault, all of it: else how much
+			 * is seen would depend on how the input was cut */
+			if (got > 0 && got <= f->out_max - f->out_total) {
+				f->out_total += got;
+				(void)sink(u, out, got);
+			}
 			snprintf(f->err, sizeof f->err, "deflate data corrupt (%s)", zs->msg ? zs->msg : "zlib error");
 			f->failed = true;
 			return used;
