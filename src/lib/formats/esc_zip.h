@@ -62,11 +62,12 @@ struct esc_zip_ops {
 	int (*cd_entry)(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen);
 	/* Every central directory entry, before any check, with the local
 	 * header the walk met at its offset (NULL: none met there). seen says
-	 * how far that answer goes. With it set, a fault in the central
-	 * directory or an encrypted member does not end the walk, and a member
-	 * that runs past the end of the file makes the walk read the central
-	 * directory from the file's tail: every entry is still handed here,
-	 * and the file fails with the first fault at the end. For np.load,
+	 * how far that answer goes; bytes, after the walk lost its place, the
+	 * member's data from the file's tail. With it set, a fault in the
+	 * central directory, an encrypted member or a CRC that differs does not
+	 * end the walk, and any other fault before the central directory makes
+	 * the walk read it from the file's tail: every entry is still handed
+	 * here, and the file fails with the first fault at the end. For np.load,
 	 * which reads any member it is asked for, whatever is wrong with
 	 * another. May be NULL. */
 	void (*cd_judge)(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *local,

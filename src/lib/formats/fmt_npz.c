@@ -16,6 +16,8 @@
 #include "formats/esc_npy.h"
 #include "formats/esc_zip.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 struct npz_state {
@@ -29,10 +31,29 @@ struct npz_state {
 	char reason[224];
 };
 
+/* A member np.load would read, whose pickle the scan did not see. */
+static void unscanned(struct npz_state *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void unscanned(struct npz_state *z, const char *fmt, ...)
+{
+	char msg[224];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+}
+
+/* What one member inflated to, against the file's ESC_INFLATE_FILE_MAX. */
+static void count_inflated(struct npz_state *z, const struct esc_inflate *f)
+{
+	z->inflated += f->out_total < ESC_INFLATE_FILE_MAX - z->inflated ? f->out_total
+	                                                                 : ESC_INFLATE_FILE_MAX - z->inflated;
+}
+
 static bool npz_member(void *u, const struct esc_zip_entry *e)
 {
 	struct npz_state *z = u;
-	char msg[224];
 
 	z->named = esc_zip_name_ends(e->name, e->name_len, ".npy");
 	if (e->method != 0 && e->method != 8) {
@@ -42,8 +63,7 @@ static bool npz_member(void *u, const struct esc_zip_entry *e)
 			return false;
 		/* Python's zipfile reads bzip2 and lzma too: np.load would run a
 		 * pickle the scan cannot read */
-		snprintf(msg, sizeof msg, "%.60s: compressed with method %u: not scanned", e->name, e->method);
-		esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+		unscanned(z, "%.60s: compressed with method %u: not scanned", e->name, e->method);
 		if (!z->failed)
 			snprintf(z->reason, sizeof z->reason, "%.60s: compressed with method %u (numpy writes 0 or 8)",
 			         e->name, e->method);
@@ -52,8 +72,7 @@ static bool npz_member(void *u, const struct esc_zip_entry *e)
 	}
 	z->deflated = e->method == 8;
 	if (z->deflated && !esc_inflate_init(&z->inf, ESC_INFLATE_FILE_MAX - z->inflated)) {
-		snprintf(msg, sizeof msg, "%.60s: not scanned (%s)", e->name, z->inf.err);
-		esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+		unscanned(z, "%.60s: not scanned (%s)", e->name, z->inf.err);
 		if (z->named && !z->failed)
 			snprintf(z->reason, sizeof z->reason, "%.60s: %s", e->name, z->inf.err);
 		z->failed = z->failed || z->named;
@@ -99,21 +118,13 @@ static void npz_member_end(void *u, const struct esc_zip_entry *e, bool complete
 	esc_npy_report(&z->npy, &z->found);
 	esc_npy_release(&z->npy);
 	if (z->deflated) {
-		z->inflated += z->inf.out_total < ESC_INFLATE_FILE_MAX - z->inflated ? z->inf.out_total
-		                                                                      : ESC_INFLATE_FILE_MAX - z->inflated;
+		count_inflated(z, &z->inf);
 		esc_inflate_end(&z->inf);
 	}
 	z->deflated = false;
 	z->in_member = false;
 }
 
-/* Every central directory entry, whatever is wrong with the others: np.load
- * (Python's zipfile) reads the member it is asked for at the offset the
- * entry gives, through the entry's method, and takes it for an array when
- * it starts with the .npy magic, whatever its name. What the walk scanned
- * is the local header's view; where the two differ, what np.load reads was
- * not scanned. (A torch checkpoint's local methods, which miniz ignores,
- * may differ too: read as stored, its members start with no magic.) */
 /* A member the walk did not meet, read from the tail's copy as np.load
  * reads it: stored, or inflated. */
 static void npz_scan_bytes(struct npz_state *z, const struct esc_zip_entry *e, const struct esc_zip_bytes *mb)
@@ -124,15 +135,11 @@ static void npz_scan_bytes(struct npz_state *z, const struct esc_zip_entry *e, c
 	esc_npy_init(&npy, e->usize);
 	if (e->method == 8) {
 		if (!esc_inflate_init(&inf, ESC_INFLATE_FILE_MAX - z->inflated)) {
-			char msg[224];
-
-			snprintf(msg, sizeof msg, "%.60s: not scanned (%s)", e->name, inf.err);
-			esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+			unscanned(z, "%.60s: not scanned (%s)", e->name, inf.err);
 			return;
 		}
 		esc_inflate_feed(&inf, mb->data, mb->len, to_npy, &npy);
-		z->inflated += inf.out_total < ESC_INFLATE_FILE_MAX - z->inflated ? inf.out_total
-		                                                                : ESC_INFLATE_FILE_MAX - z->inflated;
+		count_inflated(z, &inf);
 		esc_inflate_end(&inf);
 	} else {
 		esc_npy_update(&npy, mb->data, (uint64_t)mb->len < e->usize ? mb->len : (size_t)e->usize);
@@ -141,42 +148,45 @@ static void npz_scan_bytes(struct npz_state *z, const struct esc_zip_entry *e, c
 	esc_npy_release(&npy);
 }
 
+/* Every central directory entry, whatever is wrong with the others: np.load
+ * (Python's zipfile) reads the member it is asked for at the offset the
+ * entry gives, through the entry's method, and takes it for an array when
+ * it starts with the .npy magic, whatever its name. What the walk scanned
+ * is the local header's view; where the two differ, what np.load reads was
+ * not scanned. (A torch checkpoint's local methods, which miniz ignores,
+ * may differ too: read as stored, its members start with no magic.) */
 static void npz_judge(void *u, const struct esc_zip_entry *e, const struct esc_zip_local *l, enum esc_zip_seen seen,
                       const struct esc_zip_bytes *mb)
 {
 	struct npz_state *z = u;
 	static const uint8_t magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-	char msg[224];
 
-	if (e->method != 0 && e->method != 8)
+	if (e->method != 0 && e->method != 8) {
 		/* zipfile inflates bzip2 and lzma too */
-		snprintf(msg, sizeof msg, "%.60s: compressed with method %u: not scanned", e->name, e->method);
-	else if (seen == ESC_ZIP_SEEN_ALL && l == NULL)
-		snprintf(msg, sizeof msg, "%.60s: the central directory points where no member starts (offset %llu): "
-		         "not scanned", e->name, (unsigned long long)e->local_off);
-	else if (seen == ESC_ZIP_SEEN_SOME && (l == NULL || !l->done) && mb->status == ESC_ZIP_BYTES_OK) {
-		npz_scan_bytes(z, e, mb);
-		return;
-	} else if (seen == ESC_ZIP_SEEN_SOME && (l == NULL || !l->done) && mb->status == ESC_ZIP_BYTES_REFUSED)
-		return; /* zipfile refuses it: nothing of it is read */
-	else if (seen == ESC_ZIP_SEEN_SOME && (l == NULL || !l->done))
-		snprintf(msg, sizeof msg, "%.60s: past where the walk lost its place in the zip: not scanned", e->name);
-	else if (l != NULL && l->size_known && l->declared_usize != e->usize)
+		unscanned(z, "%.60s: compressed with method %u: not scanned", e->name, e->method);
+	} else if (seen == ESC_ZIP_SEEN_ALL && l == NULL) {
+		unscanned(z, "%.60s: the central directory points where no member starts (offset %llu): not scanned",
+		          e->name, (unsigned long long)e->local_off);
+	} else if (seen == ESC_ZIP_SEEN_SOME && (l == NULL || !l->done)) {
+		/* after the walk lost its place: read it as zipfile does */
+		if (mb->status == ESC_ZIP_BYTES_OK)
+			npz_scan_bytes(z, e, mb);
+		else if (mb->status == ESC_ZIP_BYTES_NONE)
+			unscanned(z, "%.60s: past where the walk lost its place in the zip: not scanned", e->name);
+		/* (REFUSED: zipfile reads nothing of it) */
+	} else if (l != NULL && l->size_known && l->declared_usize != e->usize) {
 		/* the scan took the local header's size for the member's */
-		snprintf(msg, sizeof msg, "%.60s: %llu bytes in the central directory, %llu in the local header: what "
-		         "np.load reads was not scanned", e->name, (unsigned long long)e->usize,
-		         (unsigned long long)l->declared_usize);
-	else if (l != NULL && l->done && l->csize != e->csize)
-		snprintf(msg, sizeof msg, "%.60s: %llu bytes in the central directory, %llu in the local walk: what "
-		         "np.load reads was not scanned", e->name, (unsigned long long)e->csize,
-		         (unsigned long long)l->csize);
-	else if (l != NULL && l->method != e->method &&
-	         (e->method == 8 || (l->head_len == sizeof magic && memcmp(l->head, magic, sizeof magic) == 0)))
-		snprintf(msg, sizeof msg, "%.60s: method %u in the central directory, %u in the local header: what "
-		         "np.load reads was not scanned", e->name, e->method, l->method);
-	else
-		return;
-	esc_insp_pickle_merge(&z->found, ESC_PICKLE_DANGEROUS, msg);
+		unscanned(z, "%.60s: %llu bytes in the central directory, %llu in the local header: what np.load "
+		          "reads was not scanned", e->name, (unsigned long long)e->usize,
+		          (unsigned long long)l->declared_usize);
+	} else if (l != NULL && l->done && l->csize != e->csize) {
+		unscanned(z, "%.60s: %llu bytes in the central directory, %llu in the local walk: what np.load "
+		          "reads was not scanned", e->name, (unsigned long long)e->csize, (unsigned long long)l->csize);
+	} else if (l != NULL && l->method != e->method &&
+	           (e->method == 8 || (l->head_len == sizeof magic && memcmp(l->head, magic, sizeof magic) == 0))) {
+		unscanned(z, "%.60s: method %u in the central directory, %u in the local header: what np.load reads "
+		          "was not scanned", e->name, e->method, l->method);
+	}
 }
 
 static int npz_entry(void *u, const struct esc_zip_entry *e, char *reason, size_t rlen)

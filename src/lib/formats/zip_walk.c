@@ -316,6 +316,16 @@ static void on_local(struct esc_zip_walk *w)
 	expect(w, Z_LDATA, 0);
 }
 
+/* The member's data from offset at of the tail's copy: its central
+ * directory size, or up to the end of the file. */
+static void tail_bytes(const struct esc_zip_walk *w, const struct esc_zip_entry *e, uint64_t at,
+                       struct esc_zip_bytes *mb)
+{
+	mb->status = ESC_ZIP_BYTES_OK;
+	mb->data = w->tail + at;
+	mb->len = e->csize < w->tail_len - at ? (size_t)e->csize : (size_t)(w->tail_len - at);
+}
+
 /* A member's data where Python's zipfile finds it: the local header at the
  * entry's offset (its signature and name checked, as zipfile does), its
  * name and extra lengths skipped; from the tail's copy, when it is there. */
@@ -336,10 +346,7 @@ static void tail_member(const struct esc_zip_walk *w, const struct esc_zip_entry
 		if (l->name_hash != esc_zip_name_hash(e->name, e->name_len)) {
 			mb->status = ESC_ZIP_BYTES_REFUSED;
 		} else if (l->data_off >= w->tail_start && l->data_off - w->tail_start <= w->tail_len) {
-			at = l->data_off - w->tail_start;
-			mb->status = ESC_ZIP_BYTES_OK;
-			mb->data = w->tail + at;
-			mb->len = e->csize < w->tail_len - at ? (size_t)e->csize : (size_t)(w->tail_len - at);
+			tail_bytes(w, e, l->data_off - w->tail_start, mb);
 		}
 		return;
 	}
@@ -357,10 +364,7 @@ static void tail_member(const struct esc_zip_walk *w, const struct esc_zip_entry
 	at += 30 + nlen;
 	if (!esc_fits(at, xlen, w->tail_len))
 		return;
-	at += xlen;
-	mb->status = ESC_ZIP_BYTES_OK;
-	mb->data = w->tail + at;
-	mb->len = e->csize < w->tail_len - at ? (size_t)e->csize : (size_t)(w->tail_len - at);
+	tail_bytes(w, e, at + xlen, mb);
 }
 
 static void on_cd(struct esc_zip_walk *w)
